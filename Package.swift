@@ -1,0 +1,45 @@
+// swift-tools-version:6.0
+// Till: a loyalty POS gateway. No package dependencies: Foundation, Dispatch, Glibc, Synchronization, and the system
+// libraries SQLite 3 and OpenSSL 3 through system-library targets.
+import PackageDescription
+
+let package = Package(
+    name: "Till",
+    products: [
+        .executable(name: "tilld", targets: ["tilld"]),
+        .executable(name: "till", targets: ["till"]),
+        .executable(name: "till-sim", targets: ["till-sim"]),
+    ],
+    targets: [
+        // C libraries, through shim headers (function-like macros are wrapped as static inline functions there).
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CLinux"),
+
+        // Layers, bottom up.
+        /// The shop's vocabulary and the loyalty rules: pure, no I/O.
+        .target(name: "TillCore"),
+        /// Wire protocol v1: framing, strict JSON, typed messages. No I/O.
+        .target(name: "TillProtocol", dependencies: ["TillCore"]),
+        /// The durable store: SQLite WAL, one writer with group commit, a pool of readers.
+        .target(name: "TillStore", dependencies: ["TillCore", "CSQLite"]),
+        /// Syscalls, sockets, epoll, eventfd and TLS: every Unsafe pointer of the network side lives here.
+        .target(name: "TillIO", dependencies: ["CLinux", "COpenSSL"]),
+        /// The daemon: reactor loops, sessions, request routing to readers and the writer.
+        .target(name: "TillServer", dependencies: ["TillCore", "TillProtocol", "TillStore", "TillIO"]),
+        /// A client for terminals and operators, used by the CLI, the simulator and the tests.
+        .target(name: "TillClient", dependencies: ["TillCore", "TillProtocol", "TillIO"]),
+
+        .executableTarget(name: "tilld", dependencies: ["TillServer"]),
+        .executableTarget(name: "till", dependencies: ["TillClient"]),
+        .executableTarget(name: "till-sim", dependencies: ["TillClient", "TillServer"], path: "simulators/till-sim"),
+
+        .testTarget(name: "TillCoreTests", dependencies: ["TillCore"]),
+        // Tests find protocol/examples through #filePath: the example frames stay where the spec is.
+        .testTarget(name: "TillProtocolTests", dependencies: ["TillProtocol"]),
+        .testTarget(name: "TillStoreTests", dependencies: ["TillStore"]),
+        .testTarget(name: "TillIOTests", dependencies: ["TillIO"]),
+        .testTarget(name: "TillServerTests", dependencies: ["TillServer", "TillClient"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

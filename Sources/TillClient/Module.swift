@@ -1,0 +1,1 @@
+// TillClient: built in its own issue.

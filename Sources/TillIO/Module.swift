@@ -1,0 +1,1 @@
+// TillIO: built in its own issue.

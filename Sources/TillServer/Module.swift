@@ -1,0 +1,1 @@
+// TillServer: built in its own issue.

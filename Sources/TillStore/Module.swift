@@ -1,0 +1,1 @@
+// TillStore: built in its own issue.
