@@ -1,0 +1,176 @@
+import Foundation
+
+/// Everything `tilld` can be told, with safe defaults. Sources, lowest precedence first: built-in defaults, the JSON
+/// file given by `--config` (or `TILL_CONFIG`), environment variables, command-line flags.
+///
+/// Guarantees: every value is validated on load; an unknown flag, an unknown file key or a bad value is an error that
+/// names it, never silently ignored.
+public struct ServerConfiguration: Sendable, Equatable {
+    public var dataDirectory = "./till-data"
+    public var listen = "127.0.0.1:7400"
+    public var metricsListen = "127.0.0.1:7401"
+    public var allowPlainTcpOffLoopback = false
+    public var tlsCertificate: String?
+    public var tlsKey: String?
+    public var tlsClientCA: String?
+    public var ioThreads = ProcessInfo.processInfo.activeProcessorCount
+    public var readers = 4
+    public var maxFrameBytes = 65_536
+    public var maxInFlightPerConnection = 64
+    public var maxConnections = 20_000
+    public var idleTimeoutSeconds = 300
+    public var frameDeadlineSeconds = 10
+    public var handshakeTimeoutSeconds = 10
+    public var maxPendingWriteBytes = 1_048_576
+    public var writerQueueLimit = 8_192
+    public var writerBatchLimit = 256
+    public var walCheckpointBytes = 64 * 1_048_576
+    public var shutdownGraceSeconds = 10
+    public var logLevel = LogLevel.info
+    public var defaultPhoneCountry = "DE"
+    public var demo = true
+
+    public init() {}
+
+    /// The settings table: the single source of names, defaults and help.
+    public static let settings: [Setting] = {
+        let d = ServerConfiguration()
+        return [
+            Setting(key: "config", valueName: "FILE", defaultValue: "", help: "JSON file with any of these settings (keys as below without dashes, camelCase)"),
+            Setting(key: "dataDirectory", valueName: "DIR", defaultValue: d.dataDirectory, help: "folder holding the store (till.sqlite and its WAL), created if missing"),
+            Setting(key: "listen", valueName: "HOST:PORT", defaultValue: d.listen, help: "address for terminals and operators (port 0 picks a free port)"),
+            Setting(key: "metricsListen", valueName: "HOST:PORT", defaultValue: d.metricsListen, help: "loopback address of the Prometheus /metrics endpoint (empty disables it)"),
+            Setting(key: "allowPlainTcpOffLoopback", valueName: "BOOL", defaultValue: "false", help: "allow plain TCP (no TLS) on a non-loopback address"),
+            Setting(key: "tlsCertificate", valueName: "PEM", defaultValue: "", help: "server certificate chain; with --tls-key enables TLS 1.2+ (1.3 preferred); reloaded on SIGHUP"),
+            Setting(key: "tlsKey", valueName: "PEM", defaultValue: "", help: "server private key"),
+            Setting(key: "tlsClientCA", valueName: "PEM", defaultValue: "", help: "CA for client certificates: enables mutual TLS (a client certificate's CN names a terminal)"),
+            Setting(key: "ioThreads", valueName: "N", defaultValue: String(d.ioThreads), help: "event-loop threads (default: one per core)"),
+            Setting(key: "readers", valueName: "N", defaultValue: String(d.readers), help: "read-only store connections for identify, quote and status"),
+            Setting(key: "maxFrameBytes", valueName: "BYTES", defaultValue: String(d.maxFrameBytes), help: "largest accepted frame; a bigger one is answered invalid_frame and the connection closed"),
+            Setting(key: "maxInFlightPerConnection", valueName: "N", defaultValue: String(d.maxInFlightPerConnection), help: "requests in flight on one connection before reading pauses"),
+            Setting(key: "maxConnections", valueName: "N", defaultValue: String(d.maxConnections), help: "open connections in total; more are refused"),
+            Setting(key: "idleTimeoutSeconds", valueName: "S", defaultValue: String(d.idleTimeoutSeconds), help: "close a connection with no request for this long"),
+            Setting(key: "frameDeadlineSeconds", valueName: "S", defaultValue: String(d.frameDeadlineSeconds), help: "a started frame must complete within this (slowloris guard)"),
+            Setting(key: "handshakeTimeoutSeconds", valueName: "S", defaultValue: String(d.handshakeTimeoutSeconds), help: "TLS handshake and hello must complete within this"),
+            Setting(key: "maxPendingWriteBytes", valueName: "BYTES", defaultValue: String(d.maxPendingWriteBytes), help: "bytes waiting for a client that does not read before it is disconnected"),
+            Setting(key: "writerQueueLimit", valueName: "N", defaultValue: String(d.writerQueueLimit), help: "writes waiting for the writer; beyond it requests are answered overloaded"),
+            Setting(key: "writerBatchLimit", valueName: "N", defaultValue: String(d.writerBatchLimit), help: "most writes committed together in one transaction (group commit)"),
+            Setting(key: "walCheckpointBytes", valueName: "BYTES", defaultValue: String(d.walCheckpointBytes), help: "the writer checkpoints (TRUNCATE) when the WAL grows past this"),
+            Setting(key: "shutdownGraceSeconds", valueName: "S", defaultValue: String(d.shutdownGraceSeconds), help: "on SIGTERM/SIGINT, time allowed to finish in-flight requests"),
+            Setting(key: "logLevel", valueName: "LEVEL", defaultValue: d.logLevel.rawValue, help: "debug, info, warning or error"),
+            Setting(key: "defaultPhoneCountry", valueName: "CC", defaultValue: d.defaultPhoneCountry, help: "ISO country for phone numbers written without +country code"),
+            Setting(key: "demo", valueName: "BOOL", defaultValue: "true", help: "on first start, create a demo catalog, a demo terminal and operator and print their keys"),
+        ]
+    }()
+
+    /// Applies one textual value to the setting named `key`.
+    mutating func apply(key: String, value: String, source: String) throws(ConfigurationError) {
+        func int(_ min: Int = 0) throws(ConfigurationError) -> Int {
+            guard let v = Int(value), v >= min else { throw .invalidValue(setting: key, value: value, source: source, expected: "an integer ≥ \(min)") }
+            return v
+        }
+        func bool() throws(ConfigurationError) -> Bool {
+            switch value.lowercased() {
+            case "true", "1", "yes", "on": return true
+            case "false", "0", "no", "off": return false
+            default: throw .invalidValue(setting: key, value: value, source: source, expected: "true or false")
+            }
+        }
+        func optional() -> String? { value.isEmpty ? nil : value }
+        switch key {
+        case "config": break
+        case "dataDirectory": dataDirectory = value
+        case "listen": listen = value
+        case "metricsListen": metricsListen = value
+        case "allowPlainTcpOffLoopback": allowPlainTcpOffLoopback = try bool()
+        case "tlsCertificate": tlsCertificate = optional()
+        case "tlsKey": tlsKey = optional()
+        case "tlsClientCA": tlsClientCA = optional()
+        case "ioThreads": ioThreads = try int(1)
+        case "readers": readers = try int(1)
+        case "maxFrameBytes": maxFrameBytes = try int(256)
+        case "maxInFlightPerConnection": maxInFlightPerConnection = try int(1)
+        case "maxConnections": maxConnections = try int(1)
+        case "idleTimeoutSeconds": idleTimeoutSeconds = try int(1)
+        case "frameDeadlineSeconds": frameDeadlineSeconds = try int(1)
+        case "handshakeTimeoutSeconds": handshakeTimeoutSeconds = try int(1)
+        case "maxPendingWriteBytes": maxPendingWriteBytes = try int(4096)
+        case "writerQueueLimit": writerQueueLimit = try int(1)
+        case "writerBatchLimit": writerBatchLimit = try int(1)
+        case "walCheckpointBytes": walCheckpointBytes = try int(65_536)
+        case "shutdownGraceSeconds": shutdownGraceSeconds = try int(0)
+        case "logLevel":
+            guard let level = LogLevel(rawValue: value) else {
+                throw .invalidValue(setting: key, value: value, source: source, expected: "debug, info, warning or error")
+            }
+            logLevel = level
+        case "defaultPhoneCountry":
+            guard value.count == 2, value.allSatisfy({ $0.isASCII && $0.isLetter }) else {
+                throw .invalidValue(setting: key, value: value, source: source, expected: "a two-letter ISO country code")
+            }
+            defaultPhoneCountry = value.uppercased()
+        case "demo": demo = try bool()
+        default: throw .unknownSetting(name: key, source: source)
+        }
+    }
+
+    /// Checks combinations that single values cannot.
+    func validate() throws(ConfigurationError) {
+        if (tlsCertificate == nil) != (tlsKey == nil) {
+            throw .inconsistent("--tls-certificate and --tls-key go together")
+        }
+        if tlsClientCA != nil && tlsCertificate == nil {
+            throw .inconsistent("--tls-client-ca needs --tls-certificate and --tls-key")
+        }
+        if tlsCertificate == nil && !allowPlainTcpOffLoopback {
+            let host = HostPort.split(listen)?.host ?? ""
+            if !HostPort.isLoopback(host) {
+                throw .inconsistent("plain TCP on \(listen) is off loopback: configure TLS or pass --allow-plain-tcp-off-loopback")
+            }
+        }
+        guard HostPort.split(listen) != nil else { throw .invalidValue(setting: "listen", value: listen, source: "configuration", expected: "HOST:PORT") }
+        if !metricsListen.isEmpty {
+            guard let metrics = HostPort.split(metricsListen), HostPort.isLoopback(metrics.host) else {
+                throw .invalidValue(setting: "metricsListen", value: metricsListen, source: "configuration", expected: "a loopback HOST:PORT")
+            }
+        }
+    }
+}
+
+/// A configuration that cannot be used, naming the setting and where it came from.
+public enum ConfigurationError: Error, Equatable, CustomStringConvertible {
+    case unknownSetting(name: String, source: String)
+    case invalidValue(setting: String, value: String, source: String, expected: String)
+    case missingValue(flag: String)
+    case unreadableFile(path: String, reason: String)
+    case inconsistent(String)
+    /// `--help` was asked for: print the usage and exit 0.
+    case helpRequested
+
+    public var description: String {
+        switch self {
+        case .unknownSetting(let name, let source): "unknown setting \(name) (\(source))"
+        case .invalidValue(let setting, let value, let source, let expected): "\(setting)=\(value) (\(source)): expected \(expected)"
+        case .missingValue(let flag): "\(flag) needs a value"
+        case .unreadableFile(let path, let reason): "cannot read configuration file \(path): \(reason)"
+        case .inconsistent(let reason): reason
+        case .helpRequested: "help requested"
+        }
+    }
+}
+
+/// `HOST:PORT` parsing shared by the configuration and the listeners.
+public enum HostPort {
+    /// Splits `127.0.0.1:7400` or `[::1]:7400`; nil when malformed.
+    public static func split(_ text: String) -> (host: String, port: Int)? {
+        guard let colon = text.lastIndex(of: ":") else { return nil }
+        var host = String(text[..<colon])
+        guard let port = Int(text[text.index(after: colon)...]), (0...65_535).contains(port) else { return nil }
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return host.isEmpty ? nil : (host, port)
+    }
+
+    public static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+}

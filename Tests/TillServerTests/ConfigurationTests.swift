@@ -1,0 +1,133 @@
+import Foundation
+import Synchronization
+import Testing
+@testable import TillServer
+
+@Suite struct ConfigurationTests {
+    @Test func defaultsServeLoopbackFromLocalDataFolder() throws {
+        let configuration = try ServerConfiguration.load(arguments: [], environment: [:])
+        #expect(configuration.listen == "127.0.0.1:7400")
+        #expect(configuration.dataDirectory == "./till-data")
+        #expect(configuration.maxFrameBytes == 65_536)
+        #expect(configuration.demo)
+    }
+
+    @Test func flagsBeatEnvironmentWhichBeatsTheFile() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("till-config-\(getpid())-\(#line)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("tilld.json")
+        try Data(#"{"readers": 2, "maxFrameBytes": 1024, "demo": false, "logLevel": "debug"}"#.utf8).write(to: file)
+        let configuration = try ServerConfiguration.load(
+            arguments: ["--config", file.path, "--max-frame-bytes=4096"],
+            environment: ["TILL_READERS": "3", "TILL_MAX_FRAME_BYTES": "2048", "HOME": "/root"])
+        #expect(configuration.readers == 3)
+        #expect(configuration.maxFrameBytes == 4096)
+        #expect(configuration.demo == false)
+        #expect(configuration.logLevel == .debug)
+    }
+
+    @Test func unknownFlagAndBadValuesNameTheSetting() {
+        #expect(throws: ConfigurationError.unknownSetting(name: "--nope", source: "flag")) {
+            try ServerConfiguration.load(arguments: ["--nope", "1"], environment: [:])
+        }
+        #expect(throws: ConfigurationError.invalidValue(setting: "readers", value: "zero", source: "flag", expected: "an integer ≥ 1")) {
+            try ServerConfiguration.load(arguments: ["--readers", "zero"], environment: [:])
+        }
+        #expect(throws: ConfigurationError.missingValue(flag: "--listen")) {
+            try ServerConfiguration.load(arguments: ["--listen"], environment: [:])
+        }
+    }
+
+    @Test func plainTCPOffLoopbackNeedsTheExplicitFlag() throws {
+        #expect(throws: ConfigurationError.self) {
+            try ServerConfiguration.load(arguments: ["--listen", "0.0.0.0:7400"], environment: [:])
+        }
+        let allowed = try ServerConfiguration.load(
+            arguments: ["--listen", "0.0.0.0:7400", "--allow-plain-tcp-off-loopback", "true"], environment: [:])
+        #expect(allowed.listen == "0.0.0.0:7400")
+    }
+
+    @Test func helpListsEverySettingWithFlagAndEnvironmentVariable() {
+        let usage = ServerConfiguration.usage
+        for setting in ServerConfiguration.settings {
+            #expect(usage.contains(setting.flag))
+            #expect(usage.contains(setting.environmentVariable))
+        }
+        #expect(Setting(key: "maxFrameBytes", valueName: "", defaultValue: "", help: "").flag == "--max-frame-bytes")
+    }
+}
+
+@Suite struct RedactTests {
+    @Test func phonesAndEmailsAreMasked() {
+        #expect(Redact.phone("+491512345678") == "+49********78")
+        #expect(Redact.email("anna.meier@example.com") == "a***@example.com")
+        #expect(!Redact.identifier(kind: "phone", value: "+491512345678").contains("1512345"))
+        #expect(Redact.identifier(kind: "card", value: "CARD-0042") == "CA***")
+    }
+
+    @Test func logLinesAreLogfmtAndQuoted() {
+        let lines = LineCollector()
+        let log = Log(level: .info, sink: { lines.append($0) })
+        log.debug("dropped")
+        log.info("member identified", ["phone": Redact.phone("+33612345678"), "note": "a \"b\""])
+        let captured = lines.all
+        #expect(captured.count == 1)
+        #expect(captured[0].contains(#"event="member identified""#))
+        #expect(captured[0].contains(#"note="a \"b\"""#))
+        #expect(!captured[0].contains("612345"))
+    }
+}
+
+@Suite struct MetricsTests {
+    @Test func rendersCountersGaugesAndCumulativeHistograms() {
+        let registry = MetricsRegistry()
+        registry.counter("till_requests_total", "Requests", labels: ["op": "purchase", "outcome": "ok"]).add(3)
+        registry.gauge("till_connections", "Open connections") { 7 }
+        let histogram = registry.histogram("till_request_seconds", "Latency", labels: ["op": "purchase"]) {
+            Histogram(bounds: [100, 1_000], renderDivisor: 1_000_000)
+        }
+        histogram.observe(50)
+        histogram.observe(500)
+        histogram.observe(5_000)
+        let text = registry.render()
+        #expect(text.contains("# TYPE till_requests_total counter"))
+        #expect(text.contains(#"till_requests_total{op="purchase",outcome="ok"} 3"#))
+        #expect(text.contains("till_connections 7"))
+        #expect(text.contains(#"till_request_seconds_bucket{op="purchase",le="0.0001"} 1"#))
+        #expect(text.contains(#"till_request_seconds_bucket{op="purchase",le="0.001"} 2"#))
+        #expect(text.contains(#"till_request_seconds_bucket{op="purchase",le="+Inf"} 3"#))
+        #expect(text.contains(#"till_request_seconds_count{op="purchase"} 3"#))
+    }
+}
+
+@Suite struct AuthenticationThrottleTests {
+    @Test func emptiesAfterBurstAndRefillsOverTime() {
+        var throttle = AuthenticationThrottle(burst: 3, refillMilliseconds: 1_000)
+        for _ in 0..<3 {
+            #expect(throttle.mayAttempt(address: "10.0.0.1", nowMilliseconds: 0))
+            throttle.recordFailure(address: "10.0.0.1", nowMilliseconds: 0)
+        }
+        #expect(!throttle.mayAttempt(address: "10.0.0.1", nowMilliseconds: 500))
+        #expect(throttle.mayAttempt(address: "10.0.0.2", nowMilliseconds: 500))
+        #expect(throttle.mayAttempt(address: "10.0.0.1", nowMilliseconds: 1_000))
+        throttle.recordSuccess(address: "10.0.0.1")
+        #expect(throttle.mayAttempt(address: "10.0.0.1", nowMilliseconds: 1_000))
+    }
+
+    @Test func trackedAddressesAreBounded() {
+        var throttle = AuthenticationThrottle(burst: 1, refillMilliseconds: 1_000_000, maxTrackedAddresses: 2)
+        throttle.recordFailure(address: "a", nowMilliseconds: 1)
+        throttle.recordFailure(address: "b", nowMilliseconds: 2)
+        throttle.recordFailure(address: "c", nowMilliseconds: 3)
+        #expect(throttle.mayAttempt(address: "a", nowMilliseconds: 4))
+        #expect(!throttle.mayAttempt(address: "c", nowMilliseconds: 4))
+    }
+}
+
+/// Collects log lines written from any thread.
+final class LineCollector: Sendable {
+    private let lines = Mutex<[String]>([])
+    func append(_ line: String) { lines.withLock { $0.append(line) } }
+    var all: [String] { lines.withLock { $0 } }
+}
