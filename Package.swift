@@ -32,7 +32,9 @@ let package = Package(
 
         .executableTarget(name: "tilld", dependencies: ["TillServer"]),
         .executableTarget(name: "till", dependencies: ["TillClient"]),
-        .executableTarget(name: "till-sim", dependencies: ["TillClient", "TillServer"], path: "simulators/till-sim"),
+        /// The simulator's model: workload, histograms, verification, reports (pure, tested).
+        .target(name: "TillSimulation", dependencies: ["TillCore", "TillClient"], path: "simulators/TillSimulation"),
+        .executableTarget(name: "till-sim", dependencies: ["TillSimulation", "TillServer"], path: "simulators/till-sim"),
 
         .testTarget(name: "TillCoreTests", dependencies: ["TillCore"]),
         // Tests find protocol/examples through #filePath: the example frames stay where the spec is.
@@ -40,6 +42,7 @@ let package = Package(
         .testTarget(name: "TillStoreTests", dependencies: ["TillStore"]),
         .testTarget(name: "TillIOTests", dependencies: ["TillIO"]),
         .testTarget(name: "TillServerTests", dependencies: ["TillServer", "TillClient"]),
+        .testTarget(name: "TillSimulationTests", dependencies: ["TillSimulation"]),
     ],
     swiftLanguageModes: [.v6]
 )

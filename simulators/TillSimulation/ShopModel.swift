@@ -1,0 +1,85 @@
+import TillCore
+
+/// One article the simulated shop sells.
+public struct Article: Sendable, Hashable {
+    public let code: String
+    public let name: String
+    public let department: String
+    /// Price of one unit (one kilogram for weighed articles), minor units.
+    public let unitPrice: MinorUnits
+    /// Sold by weight: quantities with up to three decimals.
+    public let weighed: Bool
+}
+
+/// The simulated shop's assortment: deterministic, so `seed` and `run` agree without talking to each other.
+///
+/// Guarantees: codes are unique; the coffee department qualifies for the demo punch card and `SKU-0001` (espresso)
+/// is the free-item gift's target.
+public struct ShopCatalog: Sendable {
+    public let articles: [Article]
+    public static let departments = ["bakery", "dairy", "produce", "drinks", "coffee", "household"]
+
+    public init(articleCount: Int = 200, seed: UInt64 = 7) {
+        var random = SeededRandom(seed: seed)
+        var articles = [Article(code: "SKU-0001", name: "Espresso", department: "coffee", unitPrice: 220, weighed: false)]
+        for n in 2...max(2, articleCount) {
+            let department = Self.departments[random.int(0...(Self.departments.count - 1))]
+            let weighed = department == "produce"
+            let price = MinorUnits(weighed ? random.int(99...1_499) : random.int(49...2_999))
+            let code = "SKU-" + String(repeating: "0", count: max(0, 4 - String(n).count)) + String(n)
+            articles.append(Article(code: code, name: "\(department) item \(n)", department: department, unitPrice: price, weighed: weighed))
+        }
+        self.articles = articles
+    }
+
+    /// A basket of 1 to `maxLines` lines (most baskets are small), with occasional POS line discounts.
+    public func basket(using random: inout SeededRandom, maxLines: Int = 30) -> [LineItem] {
+        let lines = random.chance(70) ? random.int(1...6) : random.int(1...maxLines)
+        var items: [LineItem] = []
+        items.reserveCapacity(lines)
+        for line in 1...lines {
+            let article = articles[random.int(0...(articles.count - 1))]
+            let quantity = article.weighed
+                ? Quantity(thousandths: Int64(random.int(50...2_500)))
+                : Quantity(units: Int64(random.chance(80) ? 1 : random.int(2...4)))
+            let gross = (quantity.thousandths * article.unitPrice + 500) / 1000
+            let discount: MinorUnits = random.chance(10) ? gross / 10 : 0
+            items.append(LineItem(
+                lineId: String(line), code: article.code, name: article.name, department: article.department,
+                quantity: quantity, unitPrice: article.unitPrice, discount: discount, tags: article.weighed ? ["weighed"] : []))
+        }
+        return items
+    }
+}
+
+/// The simulated member population: member `n` (0-based) has identifiers derived from `n`, so any identifier kind
+/// can be presented for any member without a lookup.
+///
+/// Guarantees: identifiers are unique per member and valid for Till's normalisation (E.164 phones, lower-case emails).
+public struct Population: Sendable {
+    public let count: Int
+    public init(count: Int) { self.count = count }
+
+    public func memberKey(_ n: Int) -> String { "M" + Self.padded(n, 8) }
+    public func phone(_ n: Int) -> String { "+49151" + Self.padded(n, 8) }
+    public func email(_ n: Int) -> String { "member\(n)@sim.example" }
+    public func card(_ n: Int) -> String { "C" + Self.padded(n, 10) }
+    public func customId(_ n: Int) -> String { "ext-\(n)" }
+    public func firstName(_ n: Int) -> String { ["Anna", "Ben", "Chloé", "David", "Eva", "Farid", "Greta", "Hugo"][n % 8] }
+
+    /// The identifier of `kind` for member `n` (app codes are issued by the server and are not derivable).
+    public func identifier(_ n: Int, kind: IdentifierKind) -> MemberIdentifier {
+        switch kind {
+        case .phone: MemberIdentifier(kind: .phone, value: phone(n))
+        case .email: MemberIdentifier(kind: .email, value: email(n))
+        case .card: MemberIdentifier(kind: .card, value: card(n))
+        case .customId: MemberIdentifier(kind: .customId, value: customId(n))
+        case .memberKey, .appCode: MemberIdentifier(kind: .memberKey, value: memberKey(n))
+        }
+    }
+
+    static func padded(_ n: Int, _ width: Int) -> String {
+        let digits = String(n)
+        return String(repeating: "0", count: max(0, width - digits.count)) + digits
+    }
+}
