@@ -80,3 +80,57 @@ import TillCore
         #expect(population.identifier(3, kind: .email).value == "member3@sim.example")
     }
 }
+
+@Suite struct ExpectedWalletsTests {
+    let terminal = TerminalIdentity(branchId: "b1", posId: "p1")
+
+    func receipt(_ id: String, earned: Points, spent: Points = 0, credit: MinorUnits = 0, replay: Bool = false) -> Receipt {
+        let member = ReceiptMember(
+            memberKey: "M1", pointsEarned: earned, pointsPending: 0, pointsSpent: spent, creditSpent: credit,
+            punches: [], benefitsIssued: [], balance: WalletBalance(points: 0, pendingPoints: 0, credit: 0))
+        return Receipt(
+            terminal: terminal, transactionId: id, openedAt: Timestamp(millisecondsSinceEpoch: 0), currency: "EUR",
+            subtotal: 1000, itemDiscounts: 0, orderDiscount: 0, benefitDiscounts: 0, tax: 0, total: 1000, payments: [],
+            members: [member], redemptions: [], replay: replay)
+    }
+
+    @Test func retriesCountOnceAndReversalsApply() {
+        var model = ExpectedWallets()
+        model.noteBaseline(memberKey: "M1", balance: WalletBalance(points: 100, pendingPoints: 5, credit: 50))
+        model.acknowledge(receipt("t1", earned: 10))
+        model.acknowledge(receipt("t1", earned: 10, replay: true))
+        model.acknowledge(receipt("t2", earned: 3, spent: 20, credit: 10))
+        let reversal = ReversalReceipt(
+            kind: .void, reversalId: "v1", transactionId: "t2", amount: 1000,
+            members: [ReversalMember(
+                memberKey: "M1", pointsTakenBack: 3, pointsRefunded: 20, creditRefunded: 10, punches: [],
+                benefitsRestored: [], benefitsRevoked: [], balance: WalletBalance(points: 0, pendingPoints: 0, credit: 0))])
+        model.acknowledge(reversal, terminal: terminal)
+        model.acknowledge(reversal, terminal: terminal)
+        #expect(model.expected("M1") == .init(points: 115, credit: 50))
+        #expect(model.mismatches(actual: ["M1": WalletBalance(points: 110, pendingPoints: 5, credit: 50)]).isEmpty)
+        #expect(model.mismatches(actual: ["M1": WalletBalance(points: 125, pendingPoints: 0, credit: 50)]).count == 1)
+        #expect(model.mismatches(actual: [:]).count == 1)
+    }
+
+    @Test func aReplayThatDiffersIsReported() {
+        var model = ExpectedWallets()
+        model.acknowledge(receipt("t1", earned: 10))
+        model.acknowledge(receipt("t1", earned: 11, replay: true))
+        #expect(model.mismatches(actual: [:]).count == 1)
+    }
+}
+
+@Suite struct RunReportTests {
+    @Test func countsErrorsAndRendersPercentiles() {
+        var report = RunReport(label: "t")
+        for v in 1...100 { report.record(op: "purchase", microseconds: UInt64(v * 10), errorCode: nil) }
+        report.record(op: "purchase", microseconds: 5, errorCode: "overloaded")
+        report.seconds = 2
+        #expect(report.purchasesPerSecond == 50)
+        #expect(report.operations["purchase"]?.errors["overloaded"] == 1)
+        #expect(report.table().contains("overloaded=1"))
+        let json = report.json()
+        #expect((json["operations"] as? [String: Any])?["purchase"] != nil)
+    }
+}
