@@ -53,16 +53,16 @@ final class WriterLoop {
             failStop(batch, error: error, stage: "batch \(batchNumber) (\(batch.count) requests)")
             return
         }
-        // Durable now: acknowledge.
-        var succeeded = 0
-        for (item, outcome) in zip(batch, outcomes) {
-            if let outcome { item.fail(outcome) } else { item.succeed(); succeeded += 1 }
-        }
+        // Durable now. Count first (so a completion observes stats that include its batch), then acknowledge.
+        let succeeded = outcomes.count { $0 == nil }
         let frames = Int(walFrames.frames)
         writer.counters.withLock {
             $0.record(batchSize: batch.count, succeeded: succeeded)
             $0.walFrames = frames
             $0.maxWalFrames = max($0.maxWalFrames, frames)
+        }
+        for (item, outcome) in zip(batch, outcomes) {
+            if let outcome { item.fail(outcome) } else { item.succeed() }
         }
         checkpoint(force: false)
     }
