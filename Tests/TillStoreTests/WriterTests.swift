@@ -80,7 +80,7 @@ import TillCore
         #expect(stats.batches == 3)  // 16 + 16 + 8
         #expect(stats.requests == 40 && stats.succeeded == 40 && stats.batchSizeSum == 40)
         #expect(stats.maxBatchSize == 16)
-        #expect(stats.batchSizeHistogram[2] == 2 && stats.batchSizeHistogram[3] == 1)
+        #expect(stats.batchSizeHistogram[2] == 3)  // 16, 16 and 8 all fall in 5...16
     }
 
     @Test func asyncWriteReturnsTheDurableOutput() async throws {

@@ -16,15 +16,16 @@ final class WriterLoop {
         let configuration = writer.configuration
         connection = try Connection(path: path, options: OpenOptions(
             mode: .readWrite, busyTimeoutMilliseconds: configuration.checkpointBusyTimeoutMilliseconds))
+        walFrames.install(on: connection)  // before migrating: the migration's frames count too
         try Migrator.migrate(connection, migrations)
         context = WriteContext(connection: connection)
         self.writer = writer
-        walFrames.install(on: connection)
     }
 
     deinit { walFrames.uninstall(from: connection) }
 
     func run() {
+        checkpoint(force: false)
         while true {
             switch writer.next() {
             case .batch(let batch): runBatch(batch)
