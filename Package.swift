@@ -33,6 +33,10 @@ let package = Package(
         .executableTarget(name: "tilld", dependencies: ["TillServer"]),
         .executableTarget(name: "till", dependencies: ["TillClient"]),
         .executableTarget(name: "till-sim", dependencies: ["TillClient", "TillServer"], path: "simulators/till-sim"),
+        /// Crash-test child of TillStoreTests: writes until SIGKILLed, reporting acknowledged operations on stdout.
+        .executableTarget(name: "till-store-crashchild", dependencies: ["TillStore"]),
+        /// Durable write throughput of the store (release mode; results in bench/store.md).
+        .executableTarget(name: "till-bench-store", dependencies: ["TillStore"], path: "bench/StoreBench"),
 
         .testTarget(name: "TillCoreTests", dependencies: ["TillCore"]),
         // Tests find protocol/examples through #filePath: the example frames stay where the spec is.
