@@ -68,7 +68,9 @@ func run<W: Workload>(_ workload: W, batchLimit: Int, seconds: Double, directory
     let writerCPUBefore = try store.blockingWrite(ClosureWrite { _ in threadCPUNanoseconds() })
     let processCPUBefore = processCPUNanoseconds()
     let window = 2 * batchLimit
-    let inFlight = DispatchSemaphore(value: window)
+    // Start at 0 and signal up: libdispatch traps when a semaphore dies below its initial value.
+    let inFlight = DispatchSemaphore(value: 0)
+    for _ in 0..<window { inFlight.signal() }
     let failures = Atomic<Int>(0)
     let start = monotonicNanoseconds()
     let deadline = start + Int64(seconds * 1e9)
