@@ -1,4 +1,7 @@
 /// One schema step: the SQL that takes the store from `version - 1` to `version`.
+///
+/// Guarantees (by convention, checked by `Migrator`): versions are 1, 2, 3, … in order; a released migration is
+/// never edited, only followed by a new one.
 public struct Migration: Sendable {
     public let version: Int64
     public let name: String

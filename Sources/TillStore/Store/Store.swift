@@ -6,6 +6,7 @@ import TillCore
 /// Guarantees: opening migrates the schema in one transaction, or refuses a store written by a newer version
 /// without modifying it; a write's completion reports success only after its commit is fsynced; reads see
 /// committed snapshots only; after a storage failure no more writes are accepted (fail-stop).
+/// Call `shutdown()` before letting go of it: the writer thread runs until then.
 public final class Store: Sendable {
     public let configuration: StoreConfiguration
     /// The single writer.
@@ -46,8 +47,9 @@ public final class Store: Sendable {
     /// The writer's counters.
     public var stats: WriterStats { writer.stats }
 
-    /// Copies a consistent snapshot of the store to `destination` (a new file) while the store keeps serving.
-    /// Runs on the calling thread with one reader connection; the copy is fsynced when this returns.
+    /// Copies a consistent snapshot of the store to `destination` while the store keeps serving (an existing file
+    /// there is replaced). Runs on the calling thread with one reader connection, whose read transaction pins the
+    /// snapshot so concurrent commits never restart the copy; the copy is fsynced when this returns.
     public func backup(to destination: String, pagesPerStep: Int32 = 1_024) throws {
         try readers.read { source in
             // Pin the snapshot: the read transaction must be open before the first step.

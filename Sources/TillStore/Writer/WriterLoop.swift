@@ -1,3 +1,4 @@
+import CSQLite
 import Foundation
 import TillCore
 
@@ -45,6 +46,17 @@ final class WriterLoop {
         outcomes.reserveCapacity(batch.count)
         do {
             try connection.execute("BEGIN IMMEDIATE")
+        } catch where error.primaryCode == SQLITE_BUSY || error.primaryCode == SQLITE_LOCKED {
+            // Another process (an operator's sqlite3 shell?) holds the write lock: nothing was written, not a fault.
+            Self.log("till-writer: BEGIN IMMEDIATE busy (\(error)); batch of \(batch.count) answered overloaded")
+            for item in batch { item.fail(.overloaded(retryAfterMs: writer.configuration.retryAfterMilliseconds)) }
+            writer.counters.withLock { $0.failed += batch.count }
+            return
+        } catch {
+            failStop(batch, error: error, stage: "BEGIN of batch \(batchNumber)")
+            return
+        }
+        do {
             for item in batch {
                 outcomes.append(try runIsolated(item))
             }
