@@ -9,15 +9,7 @@ import TillCore
 import TillStore
 
 func say(_ line: String) {
-    var bytes = Array((line + "\n").utf8)
-    bytes.withUnsafeMutableBytes { raw in
-        var offset = 0
-        while offset < raw.count {
-            let written = Glibc.write(1, raw.baseAddress! + offset, raw.count - offset)
-            if written < 0 { if errno == EINTR { continue }; exit(3) }
-            offset += written
-        }
-    }
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))  // one unbuffered write(2) per line
 }
 
 /// The operation the parent expects for number `n`: member index, delta.

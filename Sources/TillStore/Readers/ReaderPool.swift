@@ -30,6 +30,7 @@ public final class ReaderPool: Sendable {
     }
 
     /// Runs `body` with a reader connection inside a read transaction (one snapshot) on the calling thread.
+    /// Do not call `read` again from inside `body`: with every connection borrowed, that would wait forever.
     public func read<T>(_ body: (Connection) throws -> T) throws -> T {
         available.wait()
         defer { available.signal() }

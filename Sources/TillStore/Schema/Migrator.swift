@@ -1,3 +1,5 @@
+import Foundation
+
 /// One schema step: the SQL that takes the store from `version - 1` to `version`.
 ///
 /// Guarantees (by convention, checked by `Migrator`): versions are 1, 2, 3, … in order; a released migration is
@@ -38,6 +40,22 @@ public enum StoreOpenError: Error, Hashable, Sendable, CustomStringConvertible {
 /// `PRAGMA user_version`, so a crash leaves the store at the old or the new version, never between; a store whose
 /// `user_version` is higher than the last known migration is refused before anything is written.
 public enum Migrator {
+    /// Refuses an existing store whose schema is newer than `supported`, reading it through a read-only connection
+    /// so that nothing (not even the journal mode) is changed in the file.
+    public static func refuseNewer(path: String, supported: Int64) throws(StoreOpenError) {
+        guard FileManager.default.fileExists(atPath: path) else { return }
+        let found: Int64
+        do {
+            let probe = try Connection(path: path, options: OpenOptions(mode: .readOnly))
+            found = try probe.int64("PRAGMA user_version") ?? 0
+        } catch let error as SQLiteError {
+            throw .sqlite(error)
+        } catch {
+            throw .sqlite(SQLiteError(extendedCode: 1, message: "\(error)"))
+        }
+        if found > supported { throw .newerSchema(found: found, supported: supported) }
+    }
+
     /// Brings `connection` to the latest version in `migrations` (sorted 1...n). Returns the version before.
     @discardableResult
     public static func migrate(_ connection: Connection, _ migrations: [Migration]) throws(StoreOpenError) -> Int64 {

@@ -50,7 +50,7 @@ public final class Writer: Sendable {
             finished.signal()
         }
         thread.name = "till-writer"
-        thread.stackSize = 1 << 20
+        thread.stackSize = 4 << 20
         thread.start()
         ready.wait()
         if case .failure(let error) = started.withLock({ $0 }) { throw error }

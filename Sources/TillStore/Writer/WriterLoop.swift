@@ -15,6 +15,7 @@ final class WriterLoop {
 
     init(path: String, writer: Writer, migrations: [Migration]) throws {
         let configuration = writer.configuration
+        try Migrator.refuseNewer(path: path, supported: Int64(migrations.count))
         connection = try Connection(path: path, options: OpenOptions(
             mode: .readWrite, busyTimeoutMilliseconds: configuration.checkpointBusyTimeoutMilliseconds))
         walFrames.install(on: connection)  // before migrating: the migration's frames count too
