@@ -60,6 +60,15 @@ import Testing
         #expect(try connection.int64("SELECT count(*) FROM sqlite_schema") == 1)
     }
 
+    @Test func secondWriterOnTheSameFileIsRefused() throws {
+        let folder = TemporaryFolder()
+        let store = try Store.temporary(folder)
+        #expect(throws: StoreOpenError.self) { _ = try Store.temporary(folder) }
+        store.shutdown()
+        let again = try Store.temporary(folder)  // released with the writer
+        again.shutdown()
+    }
+
     @Test func migrationVersionsMustBeConsecutive() throws {
         let folder = TemporaryFolder()
         let connection = try Connection(path: folder.path("m.db"), options: OpenOptions(mode: .readWrite))

@@ -23,6 +23,8 @@ public enum StoreOpenError: Error, Hashable, Sendable, CustomStringConvertible {
     case sqlite(SQLiteError)
     /// The migration list itself is wrong (versions not 1, 2, 3, …).
     case invalidMigrations(String)
+    /// Another store (in this or another process) already writes this file.
+    case alreadyOpen(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -30,6 +32,7 @@ public enum StoreOpenError: Error, Hashable, Sendable, CustomStringConvertible {
             "the store has schema version \(found) but this build supports up to \(supported): refusing to open it (upgrade Till)"
         case .sqlite(let error): "cannot open the store: \(error)"
         case .invalidMigrations(let reason): "invalid migrations: \(reason)"
+        case .alreadyOpen(let path, let reason): "the store \(path) is already open for writing: \(reason)"
         }
     }
 }

@@ -35,18 +35,21 @@ public final class Writer: Sendable {
         let started = Mutex<Result<Void, any Error>?>(nil)
         let ready = DispatchSemaphore(value: 0)
         let thread = Thread { [self] in
-            let loop: WriterLoop
-            do {
-                loop = try WriterLoop(path: path, writer: self, migrations: migrations)
+            // The loop (connection, WAL hook, writer lock) is released when `serve` returns, before `finished`.
+            func serve() {
+                let loop: WriterLoop
+                do {
+                    loop = try WriterLoop(path: path, writer: self, migrations: migrations)
+                } catch {
+                    started.withLock { $0 = .failure(error) }
+                    ready.signal()
+                    return
+                }
                 started.withLock { $0 = .success(()) }
                 ready.signal()
-            } catch {
-                started.withLock { $0 = .failure(error) }
-                ready.signal()
-                finished.signal()
-                return
+                loop.run()
             }
-            loop.run()
+            serve()
             finished.signal()
         }
         thread.name = "till-writer"

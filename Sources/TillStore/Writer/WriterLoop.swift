@@ -10,11 +10,13 @@ final class WriterLoop {
     private let context: WriteContext
     private let writer: Writer
     private let walFrames = WalFrameCounter()
+    private let lock: WriterLock
     private var batchNumber = 0
     private var failed = false
 
     init(path: String, writer: Writer, migrations: [Migration]) throws {
         let configuration = writer.configuration
+        lock = try WriterLock(databasePath: path)
         try Migrator.refuseNewer(path: path, supported: Int64(migrations.count))
         connection = try Connection(path: path, options: OpenOptions(
             mode: .readWrite, busyTimeoutMilliseconds: configuration.checkpointBusyTimeoutMilliseconds))
