@@ -59,14 +59,19 @@ public final class Writer: Sendable {
         if case .failure(let error) = started.withLock({ $0 }) { throw error }
     }
 
+    /// What clients are told after the fail-stop (the detailed reason is in `stats.storageFailure` and stderr).
+    static let stoppedFailure = TillError.storageFailure(reason: "the store stopped writing after a storage error")
+
     /// Enqueues `request`; `completion` runs later on the writer thread with the durable result.
     /// Throws at once (and never calls `completion`) when the queue is full, the store failed, or it is stopping.
+    /// `completion` must be quick and must never wait for another write (it would wait for itself): hand the
+    /// result to the caller's event loop and return.
     public func submit<Request: WriteRequest>(
         _ request: Request, completion: @escaping @Sendable (Result<Request.Output, TillError>) -> Void
     ) throws(TillError) {
         let item = PendingWrite(request: request, completion: completion)
         let outcome: Result<Bool, TillError> = queue.withLock { state in
-            if let failure = state.failure { return .failure(.storageFailure(reason: failure)) }
+            if state.failure != nil { return .failure(Writer.stoppedFailure) }
             if state.stopping { return .failure(.shuttingDown) }
             if state.pending.count >= configuration.queueCapacity {
                 return .failure(.overloaded(retryAfterMs: configuration.retryAfterMilliseconds))

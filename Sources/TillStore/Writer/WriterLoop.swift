@@ -119,7 +119,7 @@ final class WriterLoop {
             till-writer: nothing of this batch was acknowledged; the store refuses all writes until restart.
             """)
         let queued = writer.enterFailure(reason)
-        let failure = TillError.storageFailure(reason: "the store stopped writing after a storage error")
+        let failure = Writer.stoppedFailure
         for item in batch { item.fail(failure) }
         for item in queued { item.fail(failure) }
         writer.counters.withLock { $0.failed += batch.count + queued.count }
