@@ -35,6 +35,10 @@ let package = Package(
         /// The simulator's model: workload, histograms, verification, reports (pure, tested).
         .target(name: "TillSimulation", dependencies: ["TillCore", "TillClient"], path: "simulators/TillSimulation"),
         .executableTarget(name: "till-sim", dependencies: ["TillSimulation", "TillServer"], path: "simulators/till-sim"),
+        /// Crash-test child of TillStoreTests: writes until SIGKILLed, reporting acknowledged operations on stdout.
+        .executableTarget(name: "till-store-crashchild", dependencies: ["TillStore"]),
+        /// Durable write throughput of the store (release mode; results in bench/store.md).
+        .executableTarget(name: "till-bench-store", dependencies: ["TillStore"], path: "bench/StoreBench"),
 
         .testTarget(name: "TillCoreTests", dependencies: ["TillCore"]),
         // Tests find protocol/examples through #filePath: the example frames stay where the spec is.

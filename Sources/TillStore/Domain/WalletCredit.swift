@@ -1,0 +1,84 @@
+import TillCore
+
+/// Moves one wallet by `delta` with one ledger entry, exactly once per `operationKey`.
+///
+/// Guarantees: the wallet update, the ledger row and the operation key commit together or not at all; a second
+/// request with the same key and the same body changes nothing and answers `replayed: true` (with the current
+/// balance); the same key with a different body is refused with `transactionConflict`; a balance never goes below
+/// zero (`insufficientBalance`); an unknown member is refused with `memberNotFound`.
+public struct WalletCredit: WriteRequest {
+    public var operationKey: String
+    public var memberId: Int64
+    public var wallet: WalletKind
+    public var delta: Int64
+    public var kind: LedgerKind
+    public var reason: String?
+    /// Milliseconds since the epoch.
+    public var at: Int64
+
+    public init(operationKey: String, memberId: Int64, wallet: WalletKind, delta: Int64, kind: LedgerKind,
+                reason: String? = nil, at: Int64) {
+        self.operationKey = operationKey
+        self.memberId = memberId
+        self.wallet = wallet
+        self.delta = delta
+        self.kind = kind
+        self.reason = reason
+        self.at = at
+    }
+
+    /// The durable result.
+    public struct Outcome: Sendable, Hashable {
+        public var ledgerId: Int64
+        /// The wallet's available balance after this operation (after the original one on a replay: the current).
+        public var balance: Int64
+        /// True when the key had already been applied and nothing was written.
+        public var replayed: Bool
+    }
+
+    public func apply(_ context: WriteContext) throws -> Outcome {
+        let connection = context.connection
+        if let replay = try replayed(connection) { return replay }
+        guard delta != 0 else { throw TillError.invalidRequest(field: "delta", reason: "must not be zero") }
+        guard try connection.int64("SELECT 1 FROM members WHERE id = ?", [.integer(memberId)]) != nil else {
+            throw TillError.memberNotFound(field: "memberId")
+        }
+        try context.execute("INSERT INTO wallets (member_id, kind) VALUES (?, ?) ON CONFLICT (member_id, kind) DO NOTHING",
+                            [.integer(memberId), .text(wallet.rawValue)])
+        let (walletId, balance) = try connection.statement("SELECT id, balance FROM wallets WHERE member_id = ? AND kind = ?")
+            .firstRow([.integer(memberId), .text(wallet.rawValue)]) { ($0.int64(0), $0.int64(1)) }!
+        guard balance + delta >= 0 else {
+            throw TillError.insufficientBalance(field: "delta", wallet: wallet, requested: -delta, available: balance)
+        }
+        try context.execute("UPDATE wallets SET balance = balance + ? WHERE id = ?", [.integer(delta), .integer(walletId)])
+        try context.execute("""
+            INSERT INTO ledger (member_id, wallet_id, delta, kind, reason, created_at) VALUES (?, ?, ?, ?, ?, ?)
+            """, [.integer(memberId), .integer(walletId), .integer(delta), .text(kind.rawValue), .optional(reason), .integer(at)])
+        let ledgerId = context.lastInsertRowID
+        try context.execute("INSERT INTO operations (key, kind, ledger_id, created_at) VALUES (?, 'wallet_credit', ?, ?)",
+                            [.text(operationKey), .integer(ledgerId), .integer(at)])
+        return Outcome(ledgerId: ledgerId, balance: balance + delta, replayed: false)
+    }
+
+    private func replayed(_ connection: Connection) throws -> Outcome? {
+        let existing = try connection.statement("""
+            SELECT l.id, l.member_id, w.kind, l.delta, l.kind, w.balance
+            FROM operations o JOIN ledger l ON l.id = o.ledger_id JOIN wallets w ON w.id = l.wallet_id
+            WHERE o.key = ?
+            """).firstRow([.text(operationKey)]) { row in
+            (id: row.int64(0), member: row.int64(1), wallet: row.text(2), delta: row.int64(3), kind: row.text(4),
+             balance: row.int64(5))
+        }
+        guard let existing else {
+            if try connection.int64("SELECT 1 FROM operations WHERE key = ?", [.text(operationKey)]) != nil {
+                throw TillError.transactionConflict(transactionId: operationKey)  // key used by another kind of operation
+            }
+            return nil
+        }
+        guard existing.member == memberId, existing.wallet == wallet.rawValue, existing.delta == delta,
+              existing.kind == kind.rawValue else {
+            throw TillError.transactionConflict(transactionId: operationKey)
+        }
+        return Outcome(ledgerId: existing.id, balance: existing.balance, replayed: true)
+    }
+}

@@ -1,1 +1,0 @@
-// TillStore: built in its own issue.

@@ -1,0 +1,105 @@
+import CSQLite
+
+/// One SQLite connection (`sqlite3*`).
+///
+/// Guarantees: opened with `SQLITE_OPEN_NOMUTEX` and the pragmas of its `OpenOptions`; extended result codes on;
+/// statements are prepared once per SQL text and cached (`SQLITE_PREPARE_PERSISTENT`); the handle is closed in
+/// `deinit`. Not Sendable: one thread uses it at a time (the writer thread, or the reader pool's current borrower).
+public final class Connection {
+    let handle: OpaquePointer
+    /// The database file.
+    public let path: String
+    public let options: OpenOptions
+    private var cache: [String: Statement] = [:]
+
+    public init(path: String, options: OpenOptions) throws(SQLiteError) {
+        var db: OpaquePointer?
+        var flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_PRIVATECACHE
+        switch options.mode {
+        case .readWrite: flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+        case .readOnly: flags |= SQLITE_OPEN_READONLY
+        }
+        let code = sqlite3_open_v2(path, &db, flags, nil)
+        guard code == SQLITE_OK, let db else {
+            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(code))
+            if let db { sqlite3_close_v2(db) }
+            throw SQLiteError(extendedCode: code, message: "cannot open \(path): \(message)")
+        }
+        self.handle = db
+        self.path = path
+        self.options = options
+        sqlite3_extended_result_codes(db, 1)
+        sqlite3_busy_timeout(db, options.busyTimeoutMilliseconds)
+        try configure()
+    }
+
+    deinit {
+        cache.removeAll()  // finalizes the cached statements first
+        sqlite3_close_v2(handle)
+    }
+
+    private func configure() throws(SQLiteError) {
+        try executeScript("PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = 0;")
+        switch options.mode {
+        case .readWrite:
+            let mode = try pragmaText("PRAGMA journal_mode = WAL")
+            guard mode == "wal" else {
+                throw SQLiteError(extendedCode: SQLITE_ERROR, message: "journal_mode is \(mode ?? "?"), not wal", sql: "PRAGMA journal_mode = WAL")
+            }
+            try executeScript("PRAGMA synchronous = FULL; PRAGMA temp_store = MEMORY; PRAGMA journal_size_limit = \(options.journalSizeLimitBytes);")
+        case .readOnly:
+            try executeScript("PRAGMA query_only = ON;")
+        }
+    }
+
+    func lastError(sql: String? = nil) -> SQLiteError {
+        SQLiteError(extendedCode: sqlite3_extended_errcode(handle), message: String(cString: sqlite3_errmsg(handle)), sql: sql)
+    }
+
+    /// The cached prepared statement for `sql` (prepared on first use).
+    public func statement(_ sql: String) throws(SQLiteError) -> Statement {
+        if let cached = cache[sql] { return cached }
+        let statement = try Statement(db: handle, sql: sql, persistent: true)
+        cache[sql] = statement
+        return statement
+    }
+
+    /// Runs one statement (cached) with `arguments`, ignoring rows.
+    public func execute(_ sql: String, _ arguments: [SQLValue] = []) throws(SQLiteError) {
+        try statement(sql).execute(arguments)
+    }
+
+    /// Runs a script of several statements without parameters or caching (schema, pragmas).
+    public func executeScript(_ sql: String) throws(SQLiteError) {
+        var message: UnsafeMutablePointer<CChar>?
+        let code = sqlite3_exec(handle, sql, nil, nil, &message)
+        guard code == SQLITE_OK else {
+            let text = message.map { String(cString: $0) } ?? String(cString: sqlite3_errstr(code))
+            sqlite3_free(message)
+            throw SQLiteError(extendedCode: sqlite3_extended_errcode(handle), message: text, sql: sql)
+        }
+    }
+
+    /// The first column of the first row of `sql` as an integer (nil when there is no row or it is NULL).
+    public func int64(_ sql: String, _ arguments: [SQLValue] = []) throws -> Int64? {
+        try statement(sql).firstRow(arguments) { $0.optionalInt64(0) } ?? nil
+    }
+
+    /// The first column of the first row of `sql` as text (nil when there is no row or it is NULL).
+    public func text(_ sql: String, _ arguments: [SQLValue] = []) throws -> String? {
+        try statement(sql).firstRow(arguments) { $0.optionalText(0) } ?? nil
+    }
+
+    private func pragmaText(_ sql: String) throws(SQLiteError) -> String? {
+        let statement = try Statement(db: handle, sql: sql, persistent: false)
+        guard try statement.step() else { return nil }
+        return Row(statement: statement).optionalText(0)
+    }
+
+    /// Rows changed by the latest INSERT, UPDATE or DELETE.
+    public var changes: Int64 { sqlite3_changes64(handle) }
+    /// The rowid of the latest successful INSERT.
+    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+    /// True while a transaction is open (false after COMMIT, ROLLBACK, or an automatic rollback on error).
+    public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
+}

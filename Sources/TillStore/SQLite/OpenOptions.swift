@@ -1,0 +1,26 @@
+/// How a `Connection` opens its database file.
+///
+/// Guarantees: a `.readWrite` connection puts the file in WAL mode with `synchronous=FULL`, so a successful COMMIT
+/// has been fsynced; no connection opened with these options ever checkpoints automatically
+/// (`wal_autocheckpoint=0`): only the store's writer checkpoints, explicitly.
+public struct OpenOptions: Sendable, Hashable {
+    /// Whether the connection may write.
+    public enum Mode: Sendable, Hashable {
+        /// The single writing connection: creates the file if needed, sets WAL and FULL synchronous.
+        case readWrite
+        /// A reader: `SQLITE_OPEN_READONLY`, `query_only`, never checkpoints.
+        case readOnly
+    }
+
+    public var mode: Mode
+    /// How long a statement waits on a lock before failing with SQLITE_BUSY.
+    public var busyTimeoutMilliseconds: Int32
+    /// After a checkpoint resets the WAL, SQLite truncates it to at most this size (`journal_size_limit`).
+    public var journalSizeLimitBytes: Int64
+
+    public init(mode: Mode, busyTimeoutMilliseconds: Int32 = 5_000, journalSizeLimitBytes: Int64 = 64 << 20) {
+        self.mode = mode
+        self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
+        self.journalSizeLimitBytes = journalSizeLimitBytes
+    }
+}

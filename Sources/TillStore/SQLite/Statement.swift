@@ -1,0 +1,152 @@
+import CSQLite
+
+/// One prepared SQLite statement.
+///
+/// Guarantees: the statement is finalized exactly once, when the last reference goes; every `sqlite3_step` result
+/// is interpreted in one place (`step()`); each execution starts from a reset statement with all parameters
+/// rebound, so no value leaks from one execution into the next. Not Sendable: use it only on the thread that owns
+/// its connection.
+public final class Statement {
+    let handle: OpaquePointer
+    /// The connection handle, kept for error messages (`sqlite3_close_v2` keeps it alive while statements exist).
+    private let db: OpaquePointer
+    /// The SQL this statement was prepared from.
+    public let sql: String
+
+    init(db: OpaquePointer, sql: String, persistent: Bool) throws(SQLiteError) {
+        var stmt: OpaquePointer?
+        var tail: UnsafePointer<CChar>?
+        let flags = persistent ? UInt32(SQLITE_PREPARE_PERSISTENT) : 0
+        let code = sql.withCString { sqlite3_prepare_v3(db, $0, -1, flags, &stmt, &tail) }
+        guard code == SQLITE_OK, let stmt else {
+            throw SQLiteError(extendedCode: sqlite3_extended_errcode(db), message: String(cString: sqlite3_errmsg(db)), sql: sql)
+        }
+        self.handle = stmt
+        self.db = db
+        self.sql = sql
+    }
+
+    deinit { sqlite3_finalize(handle) }
+
+    private func failure(_ code: Int32) -> SQLiteError {
+        // sqlite3_errmsg is only meaningful for the latest call; the extended code from the call wins.
+        let extended = sqlite3_extended_errcode(db)
+        return SQLiteError(extendedCode: extended & 0xFF == code & 0xFF ? extended : code,
+                           message: String(cString: sqlite3_errmsg(db)), sql: sql)
+    }
+
+    /// Resets the statement and binds `arguments` to parameters 1...n (all other parameters become NULL).
+    public func bind(_ arguments: [SQLValue]) throws(SQLiteError) {
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
+        let expected = Int(sqlite3_bind_parameter_count(handle))
+        guard arguments.count == expected else {
+            throw SQLiteError(extendedCode: SQLITE_RANGE,
+                              message: "\(arguments.count) arguments for \(expected) parameters", sql: sql)
+        }
+        for (offset, value) in arguments.enumerated() {
+            let index = Int32(offset + 1)
+            let code: Int32
+            switch value {
+            case .integer(let v): code = sqlite3_bind_int64(handle, index, v)
+            case .text(let s): code = sqlite3_bind_text(handle, index, s, -1, till_sqlite_transient())
+            case .blob(let bytes):
+                code = bytes.withUnsafeBytes { raw in
+                    // A zero-length blob must stay a blob, not NULL: bind zeroblob(0) then.
+                    guard let base = raw.baseAddress, raw.count > 0 else { return sqlite3_bind_zeroblob(handle, index, 0) }
+                    return sqlite3_bind_blob(handle, index, base, Int32(raw.count), till_sqlite_transient())
+                }
+            case .null: code = sqlite3_bind_null(handle, index)
+            }
+            guard code == SQLITE_OK else { throw failure(code) }
+        }
+    }
+
+    /// Advances the statement: true when a row is available, false when done. The only `sqlite3_step` call site.
+    public func step() throws(SQLiteError) -> Bool {
+        let code = sqlite3_step(handle)
+        switch code {
+        case SQLITE_ROW:
+            return true
+        case SQLITE_DONE:
+            return false
+        default:
+            // Covers BUSY, LOCKED, CONSTRAINT, IOERR, FULL, CORRUPT, MISUSE, …: the caller decides what they mean.
+            let error = failure(code)
+            sqlite3_reset(handle)
+            throw error
+        }
+    }
+
+    /// Binds `arguments` and runs the statement to completion, ignoring rows.
+    public func execute(_ arguments: [SQLValue] = []) throws(SQLiteError) {
+        try bind(arguments)
+        defer { sqlite3_reset(handle) }
+        while try step() {}
+    }
+
+    /// Binds `arguments` and calls `body` for every row.
+    public func forEachRow(_ arguments: [SQLValue] = [], _ body: (Row) throws -> Void) throws {
+        try bind(arguments)
+        defer { sqlite3_reset(handle) }
+        while try step() { try body(Row(statement: self)) }
+    }
+
+    /// Binds `arguments` and maps the first row, if any.
+    public func firstRow<T>(_ arguments: [SQLValue] = [], _ map: (Row) throws -> T) throws -> T? {
+        try bind(arguments)
+        defer { sqlite3_reset(handle) }
+        guard try step() else { return nil }
+        return try map(Row(statement: self))
+    }
+}
+
+/// The current row of a statement, valid only inside the closure that received it.
+///
+/// Guarantees: typed accessors never convert silently between text and integers: a column of the wrong storage
+/// class reads as nil from the optional accessors (and traps from the non-optional ones, a schema bug).
+public struct Row {
+    let statement: Statement
+
+    /// The number of columns.
+    public var count: Int { Int(sqlite3_column_count(statement.handle)) }
+
+    /// True when the column holds NULL.
+    public func isNull(_ index: Int) -> Bool { sqlite3_column_type(statement.handle, Int32(index)) == SQLITE_NULL }
+
+    /// An INTEGER column, or nil when NULL or of another type.
+    public func optionalInt64(_ index: Int) -> Int64? {
+        guard sqlite3_column_type(statement.handle, Int32(index)) == SQLITE_INTEGER else { return nil }
+        return sqlite3_column_int64(statement.handle, Int32(index))
+    }
+
+    /// An INTEGER column that the schema declares NOT NULL.
+    public func int64(_ index: Int) -> Int64 {
+        guard let value = optionalInt64(index) else { preconditionFailure("column \(index) of \(statement.sql) is not an integer") }
+        return value
+    }
+
+    /// A TEXT column, or nil when NULL or of another type.
+    public func optionalText(_ index: Int) -> String? {
+        guard sqlite3_column_type(statement.handle, Int32(index)) == SQLITE_TEXT,
+              let cString = sqlite3_column_text(statement.handle, Int32(index)) else { return nil }
+        return String(cString: cString)
+    }
+
+    /// A TEXT column that the schema declares NOT NULL.
+    public func text(_ index: Int) -> String {
+        guard let value = optionalText(index) else { preconditionFailure("column \(index) of \(statement.sql) is not text") }
+        return value
+    }
+
+    /// A BLOB column, or nil when NULL or of another type.
+    public func optionalBlob(_ index: Int) -> [UInt8]? {
+        let column = Int32(index)
+        guard sqlite3_column_type(statement.handle, column) == SQLITE_BLOB else { return nil }
+        // Pointer first, then size: the documented order (the size call may not convert after the pointer call).
+        let base = sqlite3_column_blob(statement.handle, column)
+        let count = Int(sqlite3_column_bytes(statement.handle, column))
+        guard count > 0, let base else { return [] }
+        return Array(UnsafeRawBufferPointer(start: base, count: count))
+    }
+}

@@ -1,0 +1,324 @@
+/// The migrations Till knows, in order. Append only: a released migration is never edited.
+public enum Schema {
+    public static let migrations: [Migration] = [
+        Migration(version: 1, name: "initial", sql: SchemaV1.members + SchemaV1.benefits + SchemaV1.wallets
+            + SchemaV1.purchases + SchemaV1.administration + SchemaV1.search),
+    ]
+    /// The newest schema version this build writes.
+    public static var latestVersion: Int64 { Int64(migrations.count) }
+}
+
+/// Schema v1. Conventions: times are INTEGER milliseconds since the epoch (UTC); money in INTEGER minor units;
+/// quantities in INTEGER thousandths; booleans INTEGER 0/1; enums TEXT with CHECK; all tables STRICT.
+enum SchemaV1 {
+    static let members = """
+    CREATE TABLE members (
+        id INTEGER PRIMARY KEY,
+        member_key TEXT NOT NULL UNIQUE,
+        status TEXT NOT NULL CHECK (status IN ('active','blocked','anonymized','pending_verification')),
+        registered_at INTEGER NOT NULL,
+        registration_source TEXT NOT NULL,
+        first_name TEXT,
+        last_name TEXT,
+        birthday TEXT,                                  -- YYYY-MM-DD or NULL
+        consent_sms INTEGER NOT NULL DEFAULT 0 CHECK (consent_sms IN (0,1)),
+        consent_email INTEGER NOT NULL DEFAULT 0 CHECK (consent_email IN (0,1)),
+        consent_push INTEGER NOT NULL DEFAULT 0 CHECK (consent_push IN (0,1)),
+        consent_location INTEGER NOT NULL DEFAULT 0 CHECK (consent_location IN (0,1)),
+        terms_accepted_at INTEGER,
+        opt_in_status TEXT NOT NULL DEFAULT 'none'
+            CHECK (opt_in_status IN ('none','single','double','withdrawn','objection')),
+        lifetime_spend INTEGER NOT NULL DEFAULT 0,
+        visit_count INTEGER NOT NULL DEFAULT 0 CHECK (visit_count >= 0),
+        updated_at INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX members_name ON members (last_name COLLATE NOCASE, first_name COLLATE NOCASE);
+
+    CREATE TABLE member_status_history (
+        id INTEGER PRIMARY KEY,
+        member_id INTEGER NOT NULL REFERENCES members (id),
+        from_status TEXT,
+        to_status TEXT NOT NULL,
+        changed_at INTEGER NOT NULL,
+        source TEXT NOT NULL CHECK (source IN ('pos','operator','system')),
+        operator_id INTEGER REFERENCES operators (id),
+        reason TEXT
+    ) STRICT;
+    CREATE INDEX member_status_history_member ON member_status_history (member_id, changed_at);
+
+    -- Identifiers in use are unique per kind; anonymization sets released_at, freeing the value for reuse.
+    CREATE TABLE member_identifiers (
+        id INTEGER PRIMARY KEY,
+        member_id INTEGER NOT NULL REFERENCES members (id),
+        kind TEXT NOT NULL CHECK (kind IN ('phone','email','memberKey','card','customId')),
+        value TEXT NOT NULL,                            -- normalised (E.164, lower-cased email, …)
+        created_at INTEGER NOT NULL,
+        released_at INTEGER
+    ) STRICT;
+    CREATE UNIQUE INDEX member_identifiers_in_use ON member_identifiers (kind, value) WHERE released_at IS NULL;
+    CREATE INDEX member_identifiers_member ON member_identifiers (member_id);
+
+    CREATE TABLE member_tags (
+        member_id INTEGER NOT NULL REFERENCES members (id),
+        tag TEXT NOT NULL COLLATE BINARY,               -- case-sensitive
+        PRIMARY KEY (member_id, tag)
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX member_tags_tag ON member_tags (tag, member_id);
+
+    CREATE TABLE member_notes (
+        id INTEGER PRIMARY KEY,
+        member_id INTEGER NOT NULL REFERENCES members (id),
+        author TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        text TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX member_notes_member ON member_notes (member_id, created_at);
+
+    CREATE TABLE app_codes (
+        code TEXT PRIMARY KEY,
+        member_id INTEGER NOT NULL REFERENCES members (id),
+        issued_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        consumed_at INTEGER,
+        consumed_purchase_id INTEGER REFERENCES purchases (id)
+    ) STRICT;
+    CREATE INDEX app_codes_member ON app_codes (member_id);
+
+    """
+
+    static let benefits = """
+    CREATE TABLE gift_templates (
+        id INTEGER PRIMARY KEY,
+        code TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL,
+        description TEXT,
+        valid_days INTEGER CHECK (valid_days IS NULL OR valid_days > 0),
+        conditions TEXT CHECK (conditions IS NULL OR json_valid(conditions)),
+        enabled INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0,1)),
+        created_at INTEGER NOT NULL
+    ) STRICT;
+
+    CREATE TABLE punch_card_templates (
+        id INTEGER PRIMARY KEY,
+        code TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL,
+        punches_required INTEGER NOT NULL CHECK (punches_required > 0),
+        reward_gift_template_id INTEGER REFERENCES gift_templates (id),
+        valid_days INTEGER CHECK (valid_days IS NULL OR valid_days > 0),
+        conditions TEXT CHECK (conditions IS NULL OR json_valid(conditions)),
+        enabled INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0,1)),
+        created_at INTEGER NOT NULL
+    ) STRICT;
+
+    CREATE TABLE member_benefits (
+        id INTEGER PRIMARY KEY,
+        public_id TEXT NOT NULL UNIQUE,
+        member_id INTEGER NOT NULL REFERENCES members (id),
+        kind TEXT NOT NULL CHECK (kind IN ('gift','punchCard')),
+        gift_template_id INTEGER REFERENCES gift_templates (id),
+        punch_card_template_id INTEGER REFERENCES punch_card_templates (id),
+        status TEXT NOT NULL CHECK (status IN ('active','used','expired','deleted')),
+        valid_from INTEGER NOT NULL,
+        valid_until INTEGER,
+        assigned_at INTEGER NOT NULL,
+        punches INTEGER NOT NULL DEFAULT 0 CHECK (punches >= 0),
+        redeemed_at INTEGER,
+        redeemed_purchase_id INTEGER REFERENCES purchases (id),
+        issued_by_purchase_id INTEGER REFERENCES purchases (id),
+        issued_by_operator_id INTEGER REFERENCES operators (id),
+        CHECK ((kind = 'gift' AND gift_template_id IS NOT NULL AND punch_card_template_id IS NULL)
+            OR (kind = 'punchCard' AND punch_card_template_id IS NOT NULL AND gift_template_id IS NULL))
+    ) STRICT;
+    CREATE INDEX member_benefits_member ON member_benefits (member_id, status);
+    CREATE INDEX member_benefits_issued_by ON member_benefits (issued_by_purchase_id) WHERE issued_by_purchase_id IS NOT NULL;
+    CREATE INDEX member_benefits_redeemed_in ON member_benefits (redeemed_purchase_id) WHERE redeemed_purchase_id IS NOT NULL;
+
+    """
+
+    static let wallets = """
+    -- balance + pending always equals the sum of the wallet's ledger deltas (pending: earned, available_at later).
+    CREATE TABLE wallets (
+        id INTEGER PRIMARY KEY,
+        member_id INTEGER NOT NULL REFERENCES members (id),
+        kind TEXT NOT NULL CHECK (kind IN ('points','credit')),
+        balance INTEGER NOT NULL DEFAULT 0 CHECK (balance >= 0),
+        pending INTEGER NOT NULL DEFAULT 0 CHECK (pending >= 0),
+        UNIQUE (member_id, kind)
+    ) STRICT;
+
+    -- Append-only: rows are never updated or deleted (see the triggers below).
+    CREATE TABLE ledger (
+        id INTEGER PRIMARY KEY,
+        member_id INTEGER NOT NULL REFERENCES members (id),
+        wallet_id INTEGER NOT NULL REFERENCES wallets (id),
+        delta INTEGER NOT NULL CHECK (delta <> 0),
+        kind TEXT NOT NULL CHECK (kind IN ('earn','spend','refund','clawback','adjust')),
+        available_at INTEGER,                           -- NULL: available at once; else pending until then
+        purchase_id INTEGER REFERENCES purchases (id),
+        reversal_id INTEGER REFERENCES reversals (id),
+        operator_id INTEGER REFERENCES operators (id),
+        reason TEXT,
+        created_at INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX ledger_wallet ON ledger (wallet_id, id);
+    CREATE INDEX ledger_member ON ledger (member_id, created_at);
+    CREATE INDEX ledger_purchase ON ledger (purchase_id) WHERE purchase_id IS NOT NULL;
+    CREATE INDEX ledger_pending ON ledger (available_at) WHERE available_at IS NOT NULL;
+    CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger BEGIN SELECT RAISE(ABORT, 'ledger is append-only'); END;
+    CREATE TRIGGER ledger_no_delete BEFORE DELETE ON ledger BEGIN SELECT RAISE(ABORT, 'ledger is append-only'); END;
+
+    -- Idempotency keys of single operations (operator adjustments, tests' wallet credits).
+    CREATE TABLE operations (
+        key TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        ledger_id INTEGER REFERENCES ledger (id),
+        created_at INTEGER NOT NULL
+    ) STRICT, WITHOUT ROWID;
+
+    """
+
+    static let purchases = """
+    CREATE TABLE purchases (
+        id INTEGER PRIMARY KEY,
+        branch_id TEXT NOT NULL,
+        pos_id TEXT NOT NULL,
+        transaction_id TEXT NOT NULL,
+        fingerprint BLOB NOT NULL,                      -- hash of the canonical request body (duplicate vs conflict)
+        opened_at INTEGER NOT NULL,
+        committed_at INTEGER NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('final','voided','partially_returned','returned')),
+        total_amount INTEGER NOT NULL,
+        total_discount INTEGER NOT NULL DEFAULT 0,
+        paid_points INTEGER NOT NULL DEFAULT 0,
+        paid_credit INTEGER NOT NULL DEFAULT 0,
+        receipt BLOB NOT NULL,                          -- the encoded receipt, replayed on duplicates
+        record BLOB NOT NULL,                           -- the rules engine's purchase record (for reversals)
+        UNIQUE (branch_id, pos_id, transaction_id)
+    ) STRICT;
+    CREATE INDEX purchases_committed ON purchases (committed_at);
+
+    CREATE TABLE purchase_lines (
+        purchase_id INTEGER NOT NULL REFERENCES purchases (id),
+        line_id TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        item_code TEXT NOT NULL,
+        item_name TEXT,
+        department_code TEXT,
+        quantity INTEGER NOT NULL CHECK (quantity > 0),  -- thousandths
+        gross_amount INTEGER NOT NULL,
+        net_amount INTEGER NOT NULL,
+        PRIMARY KEY (purchase_id, line_id)
+    ) STRICT, WITHOUT ROWID;
+
+    CREATE TABLE purchase_members (
+        purchase_id INTEGER NOT NULL REFERENCES purchases (id),
+        member_id INTEGER NOT NULL REFERENCES members (id),
+        position INTEGER NOT NULL,
+        PRIMARY KEY (purchase_id, member_id)
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX purchase_members_member ON purchase_members (member_id, purchase_id);
+
+    CREATE TABLE reversals (
+        id INTEGER PRIMARY KEY,
+        branch_id TEXT NOT NULL,
+        pos_id TEXT NOT NULL,
+        reversal_id TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('void','return')),
+        fingerprint BLOB NOT NULL,
+        purchase_id INTEGER NOT NULL REFERENCES purchases (id),
+        created_at INTEGER NOT NULL,
+        result BLOB NOT NULL,                           -- the encoded reversal receipt, replayed on duplicates
+        UNIQUE (branch_id, pos_id, reversal_id)
+    ) STRICT;
+    CREATE INDEX reversals_purchase ON reversals (purchase_id);
+
+    CREATE TABLE returned_quantities (
+        reversal_id INTEGER NOT NULL REFERENCES reversals (id),
+        purchase_id INTEGER NOT NULL,
+        line_id TEXT NOT NULL,
+        quantity INTEGER NOT NULL CHECK (quantity > 0),  -- thousandths
+        PRIMARY KEY (reversal_id, line_id),
+        FOREIGN KEY (purchase_id, line_id) REFERENCES purchase_lines (purchase_id, line_id)
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX returned_quantities_line ON returned_quantities (purchase_id, line_id);
+
+    """
+
+    static let administration = """
+    CREATE TABLE earn_rules (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        priority INTEGER NOT NULL DEFAULT 0,
+        enabled INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0,1)),
+        valid_from INTEGER,
+        valid_until INTEGER,
+        definition TEXT NOT NULL CHECK (json_valid(definition)),
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+    ) STRICT;
+
+    CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+    ) STRICT, WITHOUT ROWID;
+
+    CREATE TABLE terminals (
+        id INTEGER PRIMARY KEY,
+        branch_id TEXT NOT NULL,
+        pos_id TEXT NOT NULL,
+        key_hash BLOB NOT NULL UNIQUE,
+        enabled INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0,1)),
+        created_at INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX terminals_pos ON terminals (branch_id, pos_id);
+
+    CREATE TABLE operators (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        key_hash BLOB NOT NULL UNIQUE,
+        enabled INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0,1)),
+        created_at INTEGER NOT NULL
+    ) STRICT;
+
+    CREATE TABLE activity_log (
+        id INTEGER PRIMARY KEY,
+        created_at INTEGER NOT NULL,
+        member_id INTEGER REFERENCES members (id),
+        grp TEXT NOT NULL CHECK (grp IN ('benefits','app','legal_membership','communication','purchase')),
+        type TEXT NOT NULL,
+        source TEXT NOT NULL CHECK (source IN ('pos','operator','system')),
+        branch_id TEXT,
+        pos_id TEXT,
+        transaction_id TEXT,
+        operator_id INTEGER REFERENCES operators (id),
+        details TEXT CHECK (details IS NULL OR json_valid(details))
+    ) STRICT;
+    CREATE INDEX activity_log_member ON activity_log (member_id, created_at) WHERE member_id IS NOT NULL;
+    CREATE INDEX activity_log_time ON activity_log (created_at);
+
+    """
+
+    /// Contains-search over names and in-use identifiers (FTS5 trigram, SQLite >= 3.34), kept in step by triggers.
+    /// Query with `member_search MATCH '"text"'` (3+ characters) or `names LIKE '%text%'` (uses the trigram index).
+    static let search = """
+    CREATE VIRTUAL TABLE member_search USING fts5 (names, identifiers, tokenize = 'trigram');
+    CREATE TRIGGER members_search_insert AFTER INSERT ON members BEGIN
+        INSERT INTO member_search (rowid, names, identifiers)
+        VALUES (new.id, trim(coalesce(new.first_name, '') || ' ' || coalesce(new.last_name, '')), '');
+    END;
+    CREATE TRIGGER members_search_names AFTER UPDATE OF first_name, last_name ON members BEGIN
+        UPDATE member_search SET names = trim(coalesce(new.first_name, '') || ' ' || coalesce(new.last_name, ''))
+        WHERE rowid = new.id;
+    END;
+    CREATE TRIGGER identifiers_search_insert AFTER INSERT ON member_identifiers BEGIN
+        UPDATE member_search SET identifiers = (SELECT coalesce(group_concat(value, ' '), '') FROM member_identifiers
+            WHERE member_id = new.member_id AND released_at IS NULL) WHERE rowid = new.member_id;
+    END;
+    CREATE TRIGGER identifiers_search_update AFTER UPDATE OF value, released_at ON member_identifiers BEGIN
+        UPDATE member_search SET identifiers = (SELECT coalesce(group_concat(value, ' '), '') FROM member_identifiers
+            WHERE member_id = new.member_id AND released_at IS NULL) WHERE rowid = new.member_id;
+    END;
+    """
+}

@@ -1,0 +1,70 @@
+import Foundation
+import TillCore
+
+/// Till's durable store: one writer with group commit, a pool of readers, online backup and verification.
+///
+/// Guarantees: opening migrates the schema in one transaction, or refuses a store written by a newer version
+/// without modifying it; a write's completion reports success only after its commit is fsynced; reads see
+/// committed snapshots only; after a storage failure no more writes are accepted (fail-stop).
+/// Call `shutdown()` before letting go of it: the writer thread runs until then.
+public final class Store: Sendable {
+    public let configuration: StoreConfiguration
+    /// The single writer.
+    public let writer: Writer
+    /// The read-only connections.
+    public let readers: ReaderPool
+
+    /// Opens (creating if needed) and migrates the store, starts the writer thread.
+    public static func open(_ configuration: StoreConfiguration) throws -> Store {
+        try Store(configuration)
+    }
+
+    private init(_ configuration: StoreConfiguration) throws {
+        self.configuration = configuration
+        self.writer = try Writer(path: configuration.path, configuration: configuration.writer, migrations: Schema.migrations)
+        self.readers = ReaderPool(path: configuration.path, capacity: configuration.readers,
+                                  busyTimeoutMilliseconds: configuration.readerBusyTimeoutMilliseconds)
+    }
+
+    /// Enqueues a write; `completion` runs on the writer thread once the result is durable (or failed).
+    /// Throws at once with `overloaded`, `storageFailure` or `shuttingDown`, and then never calls `completion`.
+    public func submit<Request: WriteRequest>(
+        _ request: Request, completion: @escaping @Sendable (Result<Request.Output, TillError>) -> Void
+    ) throws(TillError) {
+        try writer.submit(request, completion: completion)
+    }
+
+    /// Submits and awaits the durable result.
+    public func write<Request: WriteRequest>(_ request: Request) async throws(TillError) -> Request.Output {
+        try await writer.write(request)
+    }
+
+    /// Runs `body` on the calling thread with a read-only connection, inside one snapshot.
+    public func read<T>(_ body: (Connection) throws -> T) throws -> T {
+        try readers.read(body)
+    }
+
+    /// The writer's counters.
+    public var stats: WriterStats { writer.stats }
+
+    /// Copies a consistent snapshot of the store to `destination` while the store keeps serving (an existing file
+    /// there is replaced). Runs on the calling thread with one reader connection, whose read transaction pins the
+    /// snapshot so concurrent commits never restart the copy; the copy is fsynced when this returns.
+    public func backup(to destination: String, pagesPerStep: Int32 = 1_024) throws {
+        try readers.read { source in
+            // Pin the snapshot: the read transaction must be open before the first step.
+            _ = try source.int64("SELECT count(*) FROM sqlite_schema")
+            let target = try Connection(path: destination, options: OpenOptions(mode: .readWrite))
+            try OnlineBackup.copy(from: source, to: target, pagesPerStep: pagesPerStep)
+            _ = try target.text("PRAGMA wal_checkpoint(TRUNCATE)")
+        }
+    }
+
+    /// Checks the file and the invariants that hold at the storage level (see `StoreVerifier`).
+    public func verify() throws -> VerificationReport {
+        try readers.read { try StoreVerifier.verify($0) }
+    }
+
+    /// Drains the queue, commits, checkpoints and closes the writer. Reads keep working on existing snapshots.
+    public func shutdown() { writer.shutdown() }
+}

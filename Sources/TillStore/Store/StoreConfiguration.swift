@@ -1,0 +1,12 @@
+/// Everything needed to open a store.
+public struct StoreConfiguration: Sendable {
+    /// The SQLite database file (its `-wal` and `-shm` files live next to it).
+    public var path: String
+    public var writer = WriterConfiguration()
+    /// Read-only connections in the pool (about one per I/O thread).
+    public var readers: Int = 4
+    /// How long a reader waits on a lock (rare in WAL mode: only while a connection recovers the WAL index).
+    public var readerBusyTimeoutMilliseconds: Int32 = 5_000
+
+    public init(path: String) { self.path = path }
+}

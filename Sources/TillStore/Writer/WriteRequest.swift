@@ -1,0 +1,71 @@
+import TillCore
+
+/// A unit of work for the writer: it runs inside its own SAVEPOINT within a group-commit batch.
+///
+/// Guarantees the writer gives: `apply` runs on the writer thread with the only writing connection; if it throws,
+/// everything it wrote is rolled back (`ROLLBACK TO`) and the other requests of the batch are unaffected; its result
+/// is delivered only after the batch's COMMIT has been fsynced. What implementations must do: write only through
+/// `context`, throw `TillError` for domain refusals, and not keep `context` after returning.
+public protocol WriteRequest: Sendable {
+    associatedtype Output: Sendable
+    func apply(_ context: WriteContext) throws -> Output
+}
+
+/// A request made from a closure, for tests and small operator actions.
+public struct ClosureWrite<Output: Sendable>: WriteRequest {
+    let body: @Sendable (WriteContext) throws -> Output
+    public init(_ body: @escaping @Sendable (WriteContext) throws -> Output) { self.body = body }
+    public func apply(_ context: WriteContext) throws -> Output { try body(context) }
+}
+
+/// What a request sees while it runs: the writing connection, inside an open transaction and savepoint.
+///
+/// Guarantees: valid only during `apply`; not Sendable.
+public final class WriteContext {
+    /// The writer's connection. Never BEGIN, COMMIT or ROLLBACK through it: the writer owns the transaction.
+    public let connection: Connection
+
+    init(connection: Connection) { self.connection = connection }
+
+    /// Runs one cached statement with `arguments`.
+    public func execute(_ sql: String, _ arguments: [SQLValue] = []) throws(SQLiteError) {
+        try connection.execute(sql, arguments)
+    }
+
+    /// The cached statement for `sql`.
+    public func statement(_ sql: String) throws(SQLiteError) -> Statement { try connection.statement(sql) }
+
+    /// The rowid of the latest INSERT.
+    public var lastInsertRowID: Int64 { connection.lastInsertRowID }
+    /// Rows changed by the latest statement.
+    public var changes: Int64 { connection.changes }
+}
+
+/// A queued request with its completion, type-erased so one queue holds every kind of request.
+protocol QueuedWrite: AnyObject, Sendable {
+    func perform(_ context: WriteContext) throws
+    func succeed()
+    func fail(_ error: TillError)
+}
+
+/// `@unchecked Sendable`: `output` is written and read only on the writer thread, after the object was handed over
+/// through the queue's mutex (which orders the accesses); `request` and `completion` are immutable and Sendable.
+final class PendingWrite<Request: WriteRequest>: QueuedWrite, @unchecked Sendable {
+    let request: Request
+    let completion: @Sendable (Result<Request.Output, TillError>) -> Void
+    private var output: Request.Output?
+
+    init(request: Request, completion: @escaping @Sendable (Result<Request.Output, TillError>) -> Void) {
+        self.request = request
+        self.completion = completion
+    }
+
+    func perform(_ context: WriteContext) throws { output = try request.apply(context) }
+
+    func succeed() {
+        guard let output else { preconditionFailure("succeed() before perform()") }
+        completion(.success(output))
+    }
+
+    func fail(_ error: TillError) { completion(.failure(error)) }
+}

@@ -1,0 +1,178 @@
+import Dispatch
+import Foundation
+import Synchronization
+import TillCore
+
+/// The single writer of the store: one thread, one connection, group commit.
+///
+/// Guarantees:
+/// - exactly one connection writes and checkpoints; it lives and dies on the writer thread;
+/// - the queue is bounded: `submit` fails at once with `overloaded` when `queueCapacity` requests wait;
+/// - every waiting request (up to `maxBatchSize`) runs in ONE `BEGIN IMMEDIATE … COMMIT`, each in its own
+///   SAVEPOINT; a request that throws is rolled back alone and answered with its error;
+/// - completions run on the writer thread, exactly once per accepted request, and a success is delivered only after
+///   the COMMIT (fsync, `synchronous=FULL`) succeeded;
+/// - fail-stop: a storage error (commit, I/O, full disk, corruption) fails the whole batch and every later request
+///   with `storageFailure`; nothing is retried and nothing more is written until the process restarts.
+public final class Writer: Sendable {
+    struct QueueState {
+        var pending: [any QueuedWrite] = []
+        var sleeping = false
+        var paused = false
+        var stopping = false
+        var failure: String?
+    }
+
+    let configuration: WriterConfiguration
+    let queue = Mutex(QueueState())
+    let counters = Mutex(WriterStats())
+    let wake = DispatchSemaphore(value: 0)
+    let finished = DispatchSemaphore(value: 0)
+
+    /// Opens the writing connection on a new thread, migrates the schema, and starts serving.
+    init(path: String, configuration: WriterConfiguration, migrations: [Migration]) throws {
+        self.configuration = configuration
+        let started = Mutex<Result<Void, any Error>?>(nil)
+        let ready = DispatchSemaphore(value: 0)
+        let thread = Thread { [self] in
+            // The loop (connection, WAL hook, writer lock) is released when `serve` returns, before `finished`.
+            func serve() {
+                let loop: WriterLoop
+                do {
+                    loop = try WriterLoop(path: path, writer: self, migrations: migrations)
+                } catch {
+                    started.withLock { $0 = .failure(error) }
+                    ready.signal()
+                    return
+                }
+                started.withLock { $0 = .success(()) }
+                ready.signal()
+                loop.run()
+            }
+            serve()
+            finished.signal()
+        }
+        thread.name = "till-writer"
+        thread.stackSize = 4 << 20
+        thread.start()
+        ready.wait()
+        if case .failure(let error) = started.withLock({ $0 }) { throw error }
+    }
+
+    /// What clients are told after the fail-stop (the detailed reason is in `stats.storageFailure` and stderr).
+    static let stoppedFailure = TillError.storageFailure(reason: "the store stopped writing after a storage error")
+
+    /// Enqueues `request`; `completion` runs later on the writer thread with the durable result.
+    /// Throws at once (and never calls `completion`) when the queue is full, the store failed, or it is stopping.
+    /// `completion` must be quick and must never wait for another write (it would wait for itself): hand the
+    /// result to the caller's event loop and return.
+    public func submit<Request: WriteRequest>(
+        _ request: Request, completion: @escaping @Sendable (Result<Request.Output, TillError>) -> Void
+    ) throws(TillError) {
+        let item = PendingWrite(request: request, completion: completion)
+        let outcome: Result<Bool, TillError> = queue.withLock { state in
+            if state.failure != nil { return .failure(Writer.stoppedFailure) }
+            if state.stopping { return .failure(.shuttingDown) }
+            if state.pending.count >= configuration.queueCapacity {
+                return .failure(.overloaded(retryAfterMs: configuration.retryAfterMilliseconds))
+            }
+            state.pending.append(item)
+            let wasSleeping = state.sleeping && !state.paused
+            if wasSleeping { state.sleeping = false }
+            return .success(wasSleeping)
+        }
+        switch outcome {
+        case .success(let mustWake): if mustWake { wake.signal() }
+        case .failure(let error):
+            if case .overloaded = error { counters.withLock { $0.rejectedOverloaded += 1 } }
+            throw error
+        }
+    }
+
+    /// Submits and waits for the durable result (suspends the task, not a thread).
+    public func write<Request: WriteRequest>(_ request: Request) async throws(TillError) -> Request.Output {
+        let result: Result<Request.Output, TillError> = await withCheckedContinuation { continuation in
+            do throws(TillError) {
+                try submit(request) { continuation.resume(returning: $0) }
+            } catch {
+                continuation.resume(returning: .failure(error))
+            }
+        }
+        return try result.get()
+    }
+
+    /// A snapshot of the counters.
+    public var stats: WriterStats {
+        var snapshot = counters.withLock { $0 }
+        snapshot.queueDepth = queue.withLock { $0.pending.count }
+        return snapshot
+    }
+
+    /// Stops taking requests, commits everything already queued, checkpoints, closes the connection and returns
+    /// when the writer thread is done. Idempotent.
+    public func shutdown() {
+        let mustWake = queue.withLock { state -> Bool in
+            state.stopping = true
+            state.paused = false
+            let wasSleeping = state.sleeping
+            state.sleeping = false
+            return wasSleeping
+        }
+        if mustWake { wake.signal() }
+        finished.wait()
+        finished.signal()  // any later caller returns at once
+    }
+
+    // MARK: - Test gate
+
+    /// Holds the writer before its next batch so tests can queue requests that will share one batch.
+    func pause() { queue.withLock { $0.paused = true } }
+
+    /// Releases `pause()`.
+    func resume() {
+        let mustWake = queue.withLock { state -> Bool in
+            state.paused = false
+            let wasSleeping = state.sleeping
+            state.sleeping = false
+            return wasSleeping
+        }
+        if mustWake { wake.signal() }
+    }
+
+    // MARK: - Used by the writer thread
+
+    enum Next {
+        case batch([any QueuedWrite])
+        case sleep
+        case stop
+    }
+
+    /// Takes the next batch, or tells the loop to sleep (after marking it asleep) or to stop.
+    func next() -> Next {
+        queue.withLock { state in
+            if !state.pending.isEmpty && !state.paused {
+                let count = min(state.pending.count, configuration.maxBatchSize)
+                if count == state.pending.count {
+                    defer { state.pending = [] }
+                    return .batch(state.pending)
+                }
+                let batch = Array(state.pending.prefix(count))
+                state.pending.removeFirst(count)
+                return .batch(batch)
+            }
+            if state.stopping { return .stop }
+            state.sleeping = true
+            return .sleep
+        }
+    }
+
+    /// Records the fail-stop and hands back every request still queued (to be failed by the caller).
+    func enterFailure(_ reason: String) -> [any QueuedWrite] {
+        counters.withLock { $0.storageFailure = reason }
+        return queue.withLock { state in
+            state.failure = state.failure ?? reason
+            defer { state.pending = [] }
+            return state.pending
+        }
+    }
+}

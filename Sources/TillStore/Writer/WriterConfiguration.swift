@@ -1,0 +1,23 @@
+/// How the writer batches, bounds its queue and checkpoints.
+public struct WriterConfiguration: Sendable {
+    /// Requests waiting beyond this make `submit` fail at once with `overloaded`.
+    public var queueCapacity: Int = 4_096
+    /// At most this many requests share one transaction (one fsync).
+    public var maxBatchSize: Int = 256
+    /// After a batch, when the WAL holds more pages than this, the writer runs `wal_checkpoint(TRUNCATE)`.
+    public var checkpointWalPages: Int32 = 4_096
+    /// How long a checkpoint waits for readers to leave the WAL before giving up until the next batch.
+    public var checkpointBusyTimeoutMilliseconds: Int32 = 20
+    /// The retry delay suggested to clients when the queue is full.
+    public var retryAfterMilliseconds: Int64 = 20
+    /// Fault injection for tests (internal).
+    var faults = WriterFaults()
+
+    public init() {}
+}
+
+/// Test hooks that make the writer fail at precise points.
+struct WriterFaults: Sendable {
+    /// Called just before COMMIT with the batch number (1-based); throwing makes the commit fail.
+    var beforeCommit: (@Sendable (Int) throws -> Void)?
+}

@@ -1,0 +1,150 @@
+import CSQLite
+import Foundation
+import TillCore
+
+/// The writer thread's side: owns the connection, runs batches, checkpoints.
+///
+/// Guarantees: created, used and destroyed on the writer thread only (not Sendable).
+final class WriterLoop {
+    private let connection: Connection
+    private let context: WriteContext
+    private let writer: Writer
+    private let walFrames = WalFrameCounter()
+    private let lock: WriterLock
+    private var batchNumber = 0
+    private var failed = false
+
+    init(path: String, writer: Writer, migrations: [Migration]) throws {
+        let configuration = writer.configuration
+        lock = try WriterLock(databasePath: path)
+        try Migrator.refuseNewer(path: path, supported: Int64(migrations.count))
+        connection = try Connection(path: path, options: OpenOptions(
+            mode: .readWrite, busyTimeoutMilliseconds: configuration.checkpointBusyTimeoutMilliseconds))
+        walFrames.install(on: connection)  // before migrating: the migration's frames count too
+        try Migrator.migrate(connection, migrations)
+        context = WriteContext(connection: connection)
+        self.writer = writer
+    }
+
+    deinit { walFrames.uninstall(from: connection) }
+
+    func run() {
+        checkpoint(force: false)
+        while true {
+            switch writer.next() {
+            case .batch(let batch): runBatch(batch)
+            case .sleep: writer.wake.wait()
+            case .stop:
+                if !failed { checkpoint(force: true) }
+                return
+            }
+        }
+    }
+
+    // MARK: - Batches
+
+    private func runBatch(_ batch: [any QueuedWrite]) {
+        batchNumber += 1
+        var outcomes: [TillError?] = []
+        outcomes.reserveCapacity(batch.count)
+        do {
+            try connection.execute("BEGIN IMMEDIATE")
+        } catch where error.primaryCode == SQLITE_BUSY || error.primaryCode == SQLITE_LOCKED {
+            // Another process (an operator's sqlite3 shell?) holds the write lock: nothing was written, not a fault.
+            Self.log("till-writer: BEGIN IMMEDIATE busy (\(error)); batch of \(batch.count) answered overloaded")
+            for item in batch { item.fail(.overloaded(retryAfterMs: writer.configuration.retryAfterMilliseconds)) }
+            writer.counters.withLock { $0.failed += batch.count }
+            return
+        } catch {
+            failStop(batch, error: error, stage: "BEGIN of batch \(batchNumber)")
+            return
+        }
+        do {
+            for item in batch {
+                outcomes.append(try runIsolated(item))
+            }
+            try writer.configuration.faults.beforeCommit?(batchNumber)
+            try connection.execute("COMMIT")
+        } catch {
+            failStop(batch, error: error, stage: "batch \(batchNumber) (\(batch.count) requests)")
+            return
+        }
+        // Durable now. Count first (so a completion observes stats that include its batch), then acknowledge.
+        let succeeded = outcomes.count { $0 == nil }
+        let frames = Int(walFrames.frames)
+        writer.counters.withLock {
+            $0.record(batchSize: batch.count, succeeded: succeeded)
+            $0.walFrames = frames
+            $0.maxWalFrames = max($0.maxWalFrames, frames)
+        }
+        for (item, outcome) in zip(batch, outcomes) {
+            if let outcome { item.fail(outcome) } else { item.succeed() }
+        }
+        checkpoint(force: false)
+    }
+
+    /// Runs one request in its own savepoint. Returns its domain error (already rolled back), nil on success;
+    /// throws when the batch as a whole cannot go on (storage fault, transaction lost).
+    private func runIsolated(_ item: any QueuedWrite) throws -> TillError? {
+        try connection.execute("SAVEPOINT request")
+        do {
+            try item.perform(context)
+            try connection.execute("RELEASE request")
+            return nil
+        } catch {
+            if let sqlite = error as? SQLiteError, sqlite.isStorageFault { throw error }
+            guard connection.isInTransaction else { throw error }  // SQLite rolled the whole transaction back
+            try connection.execute("ROLLBACK TO request")
+            try connection.execute("RELEASE request")
+            return Self.domainError(error)
+        }
+    }
+
+    /// A request's error as the client sees it: TillErrors as they are; anything else is a bug of the request
+    /// (e.g. a constraint it should have checked): logged, answered without internals.
+    static func domainError(_ error: any Error) -> TillError {
+        if let till = error as? TillError { return till }
+        log("till-writer: request rolled back: \(error)")
+        return .notAllowed(field: nil, reason: "the store refused the change")
+    }
+
+    // MARK: - Fail-stop
+
+    private func failStop(_ batch: [any QueuedWrite], error: any Error, stage: String) {
+        failed = true
+        if connection.isInTransaction { try? connection.execute("ROLLBACK") }
+        let reason = "write failed at \(stage): \(error)"
+        Self.log("""
+            till-writer: FATAL STORAGE FAILURE — \(reason)
+            till-writer: nothing of this batch was acknowledged; the store refuses all writes until restart.
+            """)
+        let queued = writer.enterFailure(reason)
+        let failure = Writer.stoppedFailure
+        for item in batch { item.fail(failure) }
+        for item in queued { item.fail(failure) }
+        writer.counters.withLock { $0.failed += batch.count + queued.count }
+    }
+
+    // MARK: - Checkpoint
+
+    /// Resets the WAL when it passed the bound (or always when `force`); a storage error here is fail-stop too.
+    private func checkpoint(force: Bool) {
+        guard !failed, force || walFrames.frames > writer.configuration.checkpointWalPages else { return }
+        do {
+            let outcome = try connection.checkpointTruncate()
+            switch outcome {
+            case .truncated:
+                walFrames.frames = 0
+                writer.counters.withLock { $0.checkpoints += 1; $0.walFrames = 0 }
+            case .busy:
+                writer.counters.withLock { $0.checkpointsBusy += 1 }
+            }
+        } catch {
+            failStop([], error: error, stage: "checkpoint")
+        }
+    }
+
+    static func log(_ message: String) {
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+    }
+}

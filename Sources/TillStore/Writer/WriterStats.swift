@@ -1,0 +1,38 @@
+/// Counters of the writer, as a value snapshot.
+///
+/// Guarantees: monotonic counters since start (except `queueDepth`, the requests waiting at the moment of the
+/// snapshot); `batchSizeHistogram[i]` counts committed batches whose size falls in `WriterStats.bucketBounds[i]`.
+public struct WriterStats: Sendable, Hashable {
+    /// Upper bounds (inclusive) of the batch size buckets: 1, 2…4, 5…16, 17…64, 65…256, more.
+    public static let bucketBounds: [Int] = [1, 4, 16, 64, 256, Int.max]
+
+    public var batches: Int = 0
+    public var requests: Int = 0
+    public var succeeded: Int = 0
+    public var failed: Int = 0
+    public var rejectedOverloaded: Int = 0
+    public var batchSizeSum: Int = 0
+    public var maxBatchSize: Int = 0
+    public var batchSizeHistogram: [Int] = Array(repeating: 0, count: WriterStats.bucketBounds.count)
+    public var queueDepth: Int = 0
+    public var checkpoints: Int = 0
+    public var checkpointsBusy: Int = 0
+    /// WAL size in pages after the latest commit or checkpoint.
+    public var walFrames: Int = 0
+    public var maxWalFrames: Int = 0
+    /// Set once the writer failed and stopped (fail-stop); the reason.
+    public var storageFailure: String?
+
+    public init() {}
+
+    mutating func record(batchSize: Int, succeeded ok: Int) {
+        batches += 1
+        requests += batchSize
+        succeeded += ok
+        failed += batchSize - ok
+        batchSizeSum += batchSize
+        maxBatchSize = max(maxBatchSize, batchSize)
+        let bucket = WriterStats.bucketBounds.firstIndex { batchSize <= $0 } ?? WriterStats.bucketBounds.count - 1
+        batchSizeHistogram[bucket] += 1
+    }
+}

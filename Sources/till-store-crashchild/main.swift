@@ -1,0 +1,66 @@
+// The crash test's child: applies wallet credits to a store and reports every acknowledged one on stdout
+// ("ack N" after the durable commit, "nak N" for a refusal), until the parent kills it with SIGKILL.
+// Usage: till-store-crashchild <database path> <round> <max operations>
+import Dispatch
+import Foundation
+import Glibc
+import Synchronization
+import TillCore
+import TillStore
+
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))  // one unbuffered write(2) per line
+}
+
+/// The operation the parent expects for number `n`: member index, delta.
+func operation(_ n: Int) -> (member: Int, delta: Int64) {
+    (n % 8, n % 10 == 9 ? -3 : Int64(n % 5 + 1))
+}
+
+let arguments = CommandLine.arguments
+guard arguments.count == 4, let round = Int(arguments[2]), let maximum = Int(arguments[3]) else {
+    FileHandle.standardError.write(Data("usage: till-store-crashchild <path> <round> <max ops>\n".utf8))
+    exit(2)
+}
+let store: Store
+do { store = try Store.open(StoreConfiguration(path: arguments[1])) } catch {
+    FileHandle.standardError.write(Data("cannot open: \(error)\n".utf8))
+    exit(1)
+}
+
+var members: [Int64] = []
+for index in 0..<8 {
+    let done = DispatchSemaphore(value: 0)
+    let id = Mutex<Int64>(0)
+    try! store.submit(RegisterMember(memberKey: "crash-member-\(index)", registeredAt: 1)) { result in
+        id.withLock { $0 = try! result.get() }
+        done.signal()
+    }
+    done.wait()
+    members.append(id.withLock { $0 })
+}
+
+let inFlight = DispatchSemaphore(value: 128)
+for n in 0..<maximum {
+    inFlight.wait()
+    let (member, delta) = operation(n)
+    let request = WalletCredit(operationKey: "r\(round)-\(n)", memberId: members[member], wallet: .points, delta: delta,
+                               kind: delta > 0 ? .earn : .spend, at: 1_700_000_000_000)
+    while true {
+        do {
+            try store.submit(request) { result in
+                switch result {
+                case .success: say("ack \(n)")
+                case .failure: say("nak \(n)")
+                }
+                inFlight.signal()
+            }
+            break
+        } catch {
+            if case .overloaded = error { sched_yield(); continue }
+            FileHandle.standardError.write(Data("submit failed: \(error)\n".utf8))
+            exit(1)
+        }
+    }
+}
+store.shutdown()

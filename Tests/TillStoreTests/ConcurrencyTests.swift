@@ -1,0 +1,116 @@
+import Dispatch
+import Foundation
+import Synchronization
+import Testing
+import TillCore
+@testable import TillStore
+
+@Suite struct ReaderTests {
+    @Test func readersSeeWholeBatchesOnlyWhileWritesGoOn() throws {
+        let folder = TemporaryFolder()
+        let store = try Store.temporary(folder) { $0.readers = 3 }
+        defer { store.shutdown() }
+        _ = try store.writeAndWait(ClosureWrite { context in
+            try context.connection.executeScript("""
+                CREATE TABLE pair (k TEXT PRIMARY KEY, v INTEGER NOT NULL) STRICT;
+                INSERT INTO pair VALUES ('a', 0), ('b', 0);
+                """)
+        }).get()
+        let writes = 400
+        let completions = Completions<Void>()
+        let writing = DispatchQueue(label: "writes")
+        writing.async {
+            for index in 0..<writes {
+                completions.submit(ClosureWrite { context in
+                    try context.execute("UPDATE pair SET v = v + 1 WHERE k = 'a'")
+                    try context.execute("UPDATE pair SET v = v + 1 WHERE k = 'b'")
+                }, as: index, to: store)
+            }
+        }
+        let torn = Atomic<Int>(0)
+        let backwards = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: 4) { _ in
+            var last: Int64 = 0
+            for _ in 0..<300 {
+                let (a, b) = try! store.read { connection in
+                    (try connection.int64("SELECT v FROM pair WHERE k = 'a'")!,
+                     try connection.int64("SELECT v FROM pair WHERE k = 'b'")!)
+                }
+                if a != b { torn.add(1, ordering: .relaxed) }
+                if a < last { backwards.add(1, ordering: .relaxed) }
+                last = a
+            }
+        }
+        writing.sync {}
+        #expect(completions.wait().count == writes)
+        #expect(torn.load(ordering: .relaxed) == 0)
+        #expect(backwards.load(ordering: .relaxed) == 0)
+        #expect(try store.read { try $0.int64("SELECT v FROM pair WHERE k = 'b'") } == Int64(writes))
+    }
+}
+
+@Suite struct CheckpointTests {
+    @Test func walStaysBoundedUnderSteadyReaders() throws {
+        let folder = TemporaryFolder()
+        let bound: Int32 = 40
+        let store = try Store.temporary(folder) { $0.writer.checkpointWalPages = bound; $0.writer.checkpointBusyTimeoutMilliseconds = 200 }
+        defer { store.shutdown() }
+        let done = Atomic<Bool>(false)
+        let reading = DispatchQueue(label: "reads")
+        reading.async {
+            while !done.load(ordering: .relaxed) {
+                _ = try? store.read { try $0.int64("SELECT count(*) FROM activity_log") }
+            }
+        }
+        let details = "{\"pad\":\"" + String(repeating: "x", count: 3_000) + "\"}"
+        for index in 0..<300 {
+            _ = try store.writeAndWait(ClosureWrite { context in
+                try context.execute("""
+                    INSERT INTO activity_log (created_at, grp, type, source, details) VALUES (?, 'app', 'test', 'system', ?)
+                    """, [.integer(Int64(index)), .text(details)])
+            }).get()
+        }
+        done.store(true, ordering: .relaxed)
+        reading.sync {}
+        let stats = store.stats
+        let perBatch = 4  // one row of ~3 KB: a data page, an overflow page, index pages
+        #expect(stats.checkpoints >= 5)
+        #expect(stats.maxWalFrames <= Int(bound) + perBatch)
+        let walBytes = try FileManager.default.attributesOfItem(atPath: folder.path("till.db") + "-wal")[.size] as! Int
+        #expect(walBytes <= (Int(bound) + perBatch) * (4_096 + 24) + 32)
+        #expect(try store.verify().isSound)
+    }
+}
+
+@Suite struct BackupTests {
+    @Test func onlineBackupWhileWritingIsConsistent() throws {
+        let folder = TemporaryFolder()
+        let store = try Store.temporary(folder)
+        defer { store.shutdown() }
+        var members: [Int64] = []
+        for index in 0..<50 { members.append(try store.member("member-\(index)")) }
+        let completions = Completions<WalletCredit.Outcome>()
+        let writing = DispatchQueue(label: "writes")
+        let targetMembers = members
+        writing.async {
+            for index in 0..<3_000 {
+                completions.submit(credit("op-\(index)", member: targetMembers[index % 50], Int64(index % 9 + 1)), as: index, to: store)
+            }
+        }
+        let backupPath = folder.path("backup.db")
+        try store.backup(to: backupPath, pagesPerStep: 2)
+        writing.sync {}
+        #expect(completions.wait().values.allSatisfy { (try? $0.get()) != nil })
+
+        let copy = try Store.temporary(folder, name: "backup.db")
+        defer { copy.shutdown() }
+        #expect(try copy.verify().problems == [])
+        let (operations, entries) = try copy.read { connection in
+            (try connection.int64("SELECT count(*) FROM operations")!, try connection.int64("SELECT count(*) FROM ledger")!)
+        }
+        #expect(operations == entries)
+        #expect(operations <= 3_000)
+        #expect(try copy.read { try $0.int64("SELECT count(*) FROM members") } == 50)
+        #expect(try store.verify().isSound)
+    }
+}

@@ -1,0 +1,155 @@
+import Testing
+import TillCore
+@testable import TillStore
+
+@Suite struct WriterTests {
+    @Test func failingRequestIsRolledBackAloneInsideOneBatch() throws {
+        let folder = TemporaryFolder()
+        let store = try Store.temporary(folder)
+        defer { store.shutdown() }
+        let member = try store.member("m1")
+        store.writer.pause()
+        let completions = Completions<WalletCredit.Outcome>()
+        for index in 0..<10 {
+            // Request 5 first writes its wallet row and ledger entry, then fails on a spend beyond the balance.
+            let request = index == 5 ? credit("op-\(index)", member: member, -1_000) : credit("op-\(index)", member: member, 10)
+            completions.submit(request, as: index, to: store)
+        }
+        let failing = Completions<Int>()
+        failing.submit(ClosureWrite { context in
+            try context.execute("INSERT INTO settings (key, value, updated_at) VALUES ('half', 'written', 1)")
+            throw TillError.notAllowed(field: nil, reason: "changed my mind")
+        }, as: 0, to: store)
+        let batchesBefore = store.stats.batches
+        store.writer.resume()
+        let results = completions.wait()
+        let failed = failing.wait()
+
+        #expect(store.stats.batches == batchesBefore + 1)
+        #expect(store.stats.maxBatchSize == 11)
+        for index in 0..<10 where index != 5 { #expect((try? results[index]!.get())?.replayed == false) }
+        #expect(results[5] == .failure(.insufficientBalance(field: "delta", wallet: .points, requested: 1_000, available: 50)))
+        #expect(failed[0] == .failure(.notAllowed(field: nil, reason: "changed my mind")))
+        let (balance, entries, settings) = try store.read { connection in
+            (try connection.int64("SELECT balance FROM wallets"), try connection.int64("SELECT count(*) FROM ledger"),
+             try connection.int64("SELECT count(*) FROM settings"))
+        }
+        #expect(balance == 90)
+        #expect(entries == 9)
+        #expect(settings == 0)
+        #expect(try store.verify().isSound)
+    }
+
+    @Test func constraintErrorInsideRequestIsAnsweredWithoutInternals() throws {
+        let folder = TemporaryFolder()
+        let store = try Store.temporary(folder)
+        defer { store.shutdown() }
+        let result = store.writeAndWait(ClosureWrite { context in
+            try context.execute("INSERT INTO members (member_key) VALUES ('x')")  // NOT NULL columns missing
+        })
+        guard case .failure(.notAllowed) = result else { Issue.record("got \(result)"); return }
+        #expect(try store.member("ok") > 0)  // the writer goes on
+    }
+
+    @Test func fullQueueFailsAtOnceWithOverloaded() throws {
+        let folder = TemporaryFolder()
+        let store = try Store.temporary(folder) { $0.writer.queueCapacity = 4; $0.writer.retryAfterMilliseconds = 7 }
+        defer { store.shutdown() }
+        store.writer.pause()
+        let completions = Completions<Int>()
+        for index in 0..<6 { completions.submit(ClosureWrite { _ in index }, as: index, to: store) }
+        #expect(store.stats.queueDepth == 4)
+        #expect(store.stats.rejectedOverloaded == 2)
+        store.writer.resume()
+        let results = completions.wait()
+        #expect(results[4] == .failure(.overloaded(retryAfterMs: 7)))
+        #expect(results[5] == .failure(.overloaded(retryAfterMs: 7)))
+        for index in 0..<4 { #expect(results[index] == .success(index)) }
+    }
+
+    @Test func batchesAreBoundedAndStatsAddUp() throws {
+        let folder = TemporaryFolder()
+        let store = try Store.temporary(folder) { $0.writer.maxBatchSize = 16 }
+        defer { store.shutdown() }
+        store.writer.pause()
+        let completions = Completions<Int>()
+        for index in 0..<40 { completions.submit(ClosureWrite { _ in index }, as: index, to: store) }
+        store.writer.resume()
+        #expect(completions.wait().count == 40)
+        let stats = store.stats
+        #expect(stats.batches == 3)  // 16 + 16 + 8
+        #expect(stats.requests == 40 && stats.succeeded == 40 && stats.batchSizeSum == 40)
+        #expect(stats.maxBatchSize == 16)
+        #expect(stats.batchSizeHistogram[2] == 3)  // 16, 16 and 8 all fall in 5...16
+    }
+
+    @Test func asyncWriteReturnsTheDurableOutput() async throws {
+        let folder = TemporaryFolder()
+        let store = try Store.temporary(folder)
+        defer { store.shutdown() }
+        let id = try await store.write(RegisterMember(memberKey: "async", registeredAt: 1))
+        #expect(id == 1)
+    }
+
+    @Test func shutdownDrainsQueuedWritesThenRefuses() throws {
+        let folder = TemporaryFolder()
+        let store = try Store.temporary(folder)
+        store.writer.pause()
+        let completions = Completions<Int64>()
+        for index in 0..<5 { completions.submit(RegisterMember(memberKey: "m\(index)", registeredAt: 1), as: index, to: store) }
+        store.shutdown()
+        #expect(completions.wait().values.allSatisfy { (try? $0.get()) != nil })
+        #expect(store.writeAndWait(ClosureWrite { _ in 1 }) == .failure(.shuttingDown))
+        #expect(try store.read { try $0.int64("SELECT count(*) FROM members") } == 5)
+    }
+}
+
+@Suite struct WalletCreditTests {
+    @Test func sameKeyTwiceAppliesOnce() throws {
+        let folder = TemporaryFolder()
+        let store = try Store.temporary(folder)
+        defer { store.shutdown() }
+        let member = try store.member("m")
+        let first = try store.writeAndWait(credit("k1", member: member, 25)).get()
+        let again = try store.writeAndWait(credit("k1", member: member, 25)).get()
+        #expect(!first.replayed && again.replayed)
+        #expect(first.ledgerId == again.ledgerId && again.balance == 25)
+        // Both in one batch: the second sees the first's savepoint, still once.
+        store.writer.pause()
+        let completions = Completions<WalletCredit.Outcome>()
+        completions.submit(credit("k2", member: member, 5), as: 0, to: store)
+        completions.submit(credit("k2", member: member, 5), as: 1, to: store)
+        store.writer.resume()
+        let results = completions.wait()
+        #expect(try results[0]!.get().replayed == false && results[1]!.get().replayed == true)
+        #expect(try store.read { try $0.int64("SELECT balance FROM wallets") } == 30)
+        #expect(try store.read { try $0.int64("SELECT count(*) FROM ledger") } == 2)
+    }
+
+    @Test func sameKeyDifferentBodyConflicts() throws {
+        let folder = TemporaryFolder()
+        let store = try Store.temporary(folder)
+        defer { store.shutdown() }
+        let member = try store.member("m")
+        _ = try store.writeAndWait(credit("k", member: member, 25)).get()
+        #expect(store.writeAndWait(credit("k", member: member, 26)) == .failure(.transactionConflict(transactionId: "k")))
+    }
+
+    @Test func unknownMemberAndZeroDeltaAreRefused() throws {
+        let folder = TemporaryFolder()
+        let store = try Store.temporary(folder)
+        defer { store.shutdown() }
+        #expect(store.writeAndWait(credit("k", member: 99, 1)) == .failure(.memberNotFound(field: "memberId")))
+        #expect(store.writeAndWait(credit("z", member: 99, 0)) == .failure(.invalidRequest(field: "delta", reason: "must not be zero")))
+    }
+
+    @Test func ledgerIsAppendOnly() throws {
+        let folder = TemporaryFolder()
+        let store = try Store.temporary(folder)
+        defer { store.shutdown() }
+        let member = try store.member("m")
+        _ = try store.writeAndWait(credit("k", member: member, 3)).get()
+        let result = store.writeAndWait(ClosureWrite { try $0.execute("UPDATE ledger SET delta = 4") })
+        guard case .failure = result else { Issue.record("ledger update was allowed"); return }
+    }
+}
