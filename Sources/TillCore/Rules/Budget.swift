@@ -64,15 +64,16 @@ struct Budget: Hashable, Sendable {
 
 /// What `quote` lists beside the receipt.
 enum QuoteListing {
-    /// Every active benefit of every identified member: the redemptions the request asked for as applied (or
-    /// refused, with the cause), the others as they would apply to what is left of the basket.
+    /// Every active gift of every identified member as they stood before the purchase: the redemptions the request
+    /// asked for as applied (or refused, with the cause), the others as they would apply to what is left of the
+    /// basket. Punch cards are not listed: they are never redeemed at the POS (a full card issues its reward gift).
     static func benefits(
         accounts: [MemberAccount], applied: [AppliedRedemption], refused: [String: NonRedeemableCause], basket: Basket,
         catalog: Catalog, now: Timestamp
     ) -> [RedeemableBenefit] {
         var out: [RedeemableBenefit] = []
         for account in accounts {
-            for benefit in account.benefits {
+            for benefit in account.benefits where benefit.kind == .gift || refused[benefit.id] != nil {
                 let name = catalog.name(templateId: benefit.templateId, kind: benefit.kind)
                 if let a = applied.first(where: { $0.benefitId == benefit.id }) {
                     out.append(RedeemableBenefit(
@@ -105,17 +106,14 @@ enum QuoteListing {
     }
 
     /// For each member and enabled wallet, the money range payable on this basket (0...0 when not allowed).
-    /// Balances are those before the request's own budget payment.
-    static func budget(
-        accounts: [MemberAccount], total: MinorUnits, settings: BudgetSettings, spent: Budget?
-    ) -> [BudgetLimit] {
+    /// Balances are those before the purchase (`accounts` as given to the engine).
+    static func budget(accounts: [MemberAccount], total: MinorUnits, settings: BudgetSettings) -> [BudgetLimit] {
         var out: [BudgetLimit] = []
-        for (m, account) in accounts.enumerated() {
+        for account in accounts {
             for wallet in WalletKind.allCases {
                 let enabled = wallet == .points ? settings.pointsEnabled : settings.creditEnabled
                 guard enabled else { continue }
-                var balance = wallet == .points ? account.points : account.credit
-                if let spent, spent.memberIndex == m, spent.wallet == wallet { balance += spent.units }
+                let balance = wallet == .points ? account.points : account.credit
                 let affordable = wallet == .points
                     ? Arithmetic.floorMulDiv(balance, settings.ratioMoney, max(1, settings.ratioPoints)) : balance
                 let maximum = min(settings.maxAmount, total, affordable)

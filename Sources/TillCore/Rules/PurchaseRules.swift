@@ -37,6 +37,7 @@ public enum LoyaltyRules {
     ) throws(TillError) -> Evaluated {
         var basket = try Basket(request, currency: settings.currency)
         var (accounts, appCodes) = try Identification.resolve(request.members, matches: matches, settings: settings, now: now)
+        let original = accounts
         let op = OperationRef(terminal: terminal, transactionId: request.transactionId)
         var changes = LoyaltyChanges(appCodesConsumed: appCodes)
 
@@ -176,8 +177,7 @@ public enum LoyaltyRules {
         return Evaluated(
             evaluation: evaluation,
             benefits: QuoteListing.benefits(
-                accounts: accounts, applied: applied, refused: refused, basket: basket, catalog: catalog, now: now),
-            budget: QuoteListing.budget(
-                accounts: accounts, total: total, settings: settings.budget, spent: budget))
+                accounts: original, applied: applied, refused: refused, basket: basket, catalog: catalog, now: now),
+            budget: QuoteListing.budget(accounts: original, total: total, settings: settings.budget))
     }
 }
