@@ -43,7 +43,6 @@ public enum PhoneNumber {
         var digits = ""
         var international = false
         var sawDigit = false
-        var trunkInParens = false
         var parenDigits = ""
         var inParens = false
         for ch in raw.trimmingSpaces() {
@@ -62,14 +61,13 @@ public enum PhoneNumber {
                 if !inParens { return nil }
                 inParens = false
                 // "+49 (0)151 …": a parenthesised lone 0 after an international prefix is the trunk digit.
-                if international && parenDigits == "0" && !digits.isEmpty { trunkInParens = true } else { digits += parenDigits }
+                if !(international && parenDigits == "0" && !digits.isEmpty) { digits += parenDigits }
             case " ", "-", ".", "/", "\u{00A0}":
                 continue
             default:
                 return nil
             }
         }
-        _ = trunkInParens
         if inParens || digits.isEmpty { return nil }
         if !international && digits.hasPrefix("00") {
             international = true

@@ -6,7 +6,7 @@ enum Redemption {
     /// The cause that stops `benefit` from being redeemed now, or nil when it is redeemable in principle.
     static func cause(_ benefit: HeldBenefit, owner: MemberAccount, now: Timestamp) -> NonRedeemableCause? {
         switch benefit.status {
-        case .used: return benefit.kind == .punchCard ? .used : .used
+        case .used: return .used
         case .expired: return .expired
         case .deleted: return .notOwned
         case .active: break
