@@ -73,4 +73,18 @@ import Testing
         used.consumed = true
         #expect(throws: TillError.memberNotFound(field: "members[0]")) { try resolve([MemberMatch(account: anna, appCode: used)], kinds: [.appCode]) }
     }
+
+    @Test func identifyShowsUsableBenefitsSoonestFirst() {
+        let anna = MemberAccount(id: 1, memberKey: "ANNA", firstName: "Anna", points: 40, pending: [PendingPoints(availableAt: at(days: 3), points: 7)], credit: 250, benefits: [
+            HeldBenefit(id: "a", templateId: "FIVE", kind: .gift),
+            HeldBenefit(id: "b", templateId: "TEN_PCT", kind: .gift, validUntil: at(days: 9)),
+            HeldBenefit(id: "c", templateId: "COFFEE_CARD", kind: .punchCard, validUntil: at(days: 2), punches: 3),
+            HeldBenefit(id: "d", templateId: "FIVE", kind: .gift, status: .used),
+            HeldBenefit(id: "e", templateId: "FIVE", kind: .gift, validUntil: at(days: -1)),
+        ])
+        let m = Identification.member(anna, catalog: shopCatalog, now: t0)
+        #expect(m.balance == WalletBalance(points: 40, pendingPoints: 7, credit: 250))
+        #expect(m.benefits.map(\.benefitId) == ["c", "b", "a"])
+        #expect(m.benefits[0].punches == 3 && m.benefits[0].punchesRequired == 5 && m.benefits[0].name == "Coffee card")
+    }
 }

@@ -21,6 +21,10 @@ struct Basket: Hashable, Sendable {
     static let maxQuantity: Int64 = 1_000_000_000  // one million units, in thousandths
     static let maxUnitPrice: MinorUnits = 1_000_000_000_000
     static let maxLines = 1_000
+    /// Per line, per payment, and for tax: 10^13 minor units, so that sums over 1000 lines stay far from overflow.
+    static let maxAmount: MinorUnits = 10_000_000_000_000
+    static let maxPayments = 20
+    static let maxRedemptions = 50
 
     var lines: [PricedLine]
     var orderDiscount: MinorUnits
@@ -59,6 +63,7 @@ struct Basket: Hashable, Sendable {
                 throw .invalidRequest(field: "\(f).unitPrice", reason: "out of range")
             }
             let gross = Arithmetic.lineGross(quantity: item.quantity, unitPrice: item.unitPrice)
+            guard gross <= Self.maxAmount else { throw .invalidRequest(field: f, reason: "line amount too large") }
             guard item.discount >= 0, item.discount <= gross else {
                 throw .invalidRequest(field: "\(f).discount", reason: "must be between 0 and the line gross \(gross)")
             }
@@ -69,7 +74,7 @@ struct Basket: Hashable, Sendable {
         guard request.orderDiscount >= 0, request.orderDiscount <= room else {
             throw .invalidRequest(field: "orderDiscount", reason: "must be between 0 and \(room)")
         }
-        guard request.tax >= 0, request.tax <= Self.maxUnitPrice else {
+        guard request.tax >= 0, request.tax <= Self.maxAmount else {
             throw .invalidRequest(field: "tax", reason: "out of range")
         }
         if room > 0 {
@@ -80,12 +85,18 @@ struct Basket: Hashable, Sendable {
         self.lines = lines
         self.orderDiscount = request.orderDiscount
         self.tax = request.tax
+        guard request.redemptions.count <= Self.maxRedemptions else {
+            throw .invalidRequest(field: "redemptions", reason: "at most \(Self.maxRedemptions) redemptions")
+        }
+        guard request.payments.count <= Self.maxPayments else {
+            throw .invalidRequest(field: "payments", reason: "at most \(Self.maxPayments) payments")
+        }
         var redeemed = Set<String>()
         for (i, id) in request.redemptions.enumerated() where !redeemed.insert(id).inserted {
             throw .invalidRequest(field: "redemptions[\(i)]", reason: "benefit listed twice")
         }
-        for (i, p) in request.payments.enumerated() where p.amount <= 0 {
-            throw .invalidRequest(field: "payments[\(i)].amount", reason: "must be > 0")
+        for (i, p) in request.payments.enumerated() where p.amount <= 0 || p.amount > Self.maxAmount {
+            throw .invalidRequest(field: "payments[\(i)].amount", reason: "must be > 0 and at most \(Self.maxAmount)")
         }
     }
 

@@ -60,4 +60,27 @@ public enum Identification {
         }
         return (accounts, codes)
     }
+
+    /// The member as `identify` shows them: balances, and the benefits the member can use now or later (active, not
+    /// past `validUntil`), those expiring soonest first (no end date last, then by id).
+    public static func member(_ account: MemberAccount, catalog: Catalog, now: Timestamp) -> IdentifiedMember {
+        let usable = account.benefits.filter { $0.status == .active && ($0.validUntil.map { now <= $0 } ?? true) }
+        let sorted = usable.sorted { a, b in
+            switch (a.validUntil, b.validUntil) {
+            case let (x?, y?) where x != y: return x < y
+            case (_?, nil): return true
+            case (nil, _?): return false
+            default: return a.id < b.id
+            }
+        }
+        return IdentifiedMember(
+            memberKey: account.memberKey, firstName: account.firstName, status: account.status, balance: account.balance,
+            benefits: sorted.map { b in
+                let card = b.kind == .punchCard ? catalog.punchCard(b.templateId) : nil
+                return BenefitSummary(
+                    benefitId: b.id, name: catalog.name(templateId: b.templateId, kind: b.kind), kind: b.kind, status: b.status,
+                    validFrom: b.validFrom, validUntil: b.validUntil, punches: b.kind == .punchCard ? b.punches : nil,
+                    punchesRequired: card?.punchesRequired)
+            })
+    }
 }

@@ -50,7 +50,7 @@ enum Punching {
             out.punchLines += lines
             while var i = index {
                 let required = template.punchesRequired
-                let take = min(remaining, required - member.benefits[i].punches)
+                let take = max(0, min(remaining, required - member.benefits[i].punches))
                 member.benefits[i].punches += take
                 remaining -= take
                 let full = member.benefits[i].punches >= required

@@ -44,7 +44,7 @@ extension LoyaltyRules {
                 throw .invalidRequest(field: "lines[\(i)].quantity", reason: "must be > 0")
             }
             let already = before[line.lineId, default: 0]
-            guard already + line.quantity.thousandths <= bought.quantity.thousandths else {
+            guard line.quantity.thousandths <= bought.quantity.thousandths - already else {
                 throw .returnExceedsPurchase(
                     field: "lines[\(i)].quantity", lineId: line.lineId,
                     remaining: Quantity(thousandths: bought.quantity.thousandths - already))
