@@ -130,6 +130,7 @@ import Testing
                         else { #expect(b.status == .deleted, "\(context): issued \(b.id) not revoked") }
                     }
                 }
+                #expect((try? PurchaseRecord(text: e.record.text)) == e.record, "\(context): record text does not round-trip")
                 sales.append(Sale(evaluation: e))
             } else {
                 let s = Int(rng.int(0...Int64(sales.count - 1)))

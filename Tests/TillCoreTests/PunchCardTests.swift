@@ -48,6 +48,12 @@ import Testing
     @Test func returnThenVoidTakesPunchesBack() throws {
         var w = world(punches: 4)
         let e = try w.purchase(request("T1", items: coffees, members: ["ANNA"]))
+        #expect(try PurchaseRecord(text: e.record.text) == e.record)
+        var odd = e.record
+        odd.transactionId = "a\tb%,c\n"
+        odd.punchLines.append(PurchaseRecord.PunchLine(templateId: "X", lineId: nil, lineIds: ["p,q", "%"], punches: 1))
+        #expect(try PurchaseRecord(text: odd.text) == odd)
+        #expect(throws: TillError.self) { try PurchaseRecord(text: "R2") }
         let r = try LoyaltyRules.returnItems(
             ReturnRequest(returnId: "R1", transactionId: "T1", lines: [ReturnLine(lineId: "L1", quantity: .one)]),
             record: e.record, previouslyReturned: [], members: w.accounts(e.record, now: t0), catalog: shopCatalog, now: t0)
