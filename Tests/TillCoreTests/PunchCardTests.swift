@@ -86,3 +86,48 @@ import Testing
         #expect(w.profiles[1]!.benefits[2].punches == 0 && w.profiles[1]!.benefits[0].punches == 5)
     }
 }
+
+/// Per-purchase cards and cards without renewal.
+@Suite struct PunchModeTests {
+    let catalog = Catalog(
+        gifts: shopCatalog.gifts,
+        punchCards: [
+            PunchCardTemplate(id: "VISIT", name: "Visit card", departments: ["BAKERY"], mode: .perPurchase, punchesRequired: 3,
+                              rewardGiftTemplateId: "FIVE", renew: false),
+        ])
+
+    func run(_ w: inout World, _ r: PurchaseRequest) throws -> PurchaseEvaluation {
+        let e = try LoyaltyRules.purchase(r, terminal: till, matches: w.matches(r, now: t0), catalog: catalog, settings: shopSettings, now: t0)
+        w.apply(e.changes)
+        return e
+    }
+
+    /// One punch per purchase, whatever the quantity; it comes off only when every qualifying line is returned.
+    @Test func perPurchasePunch() throws {
+        var w = World()
+        w.add(MemberAccount(id: 1, memberKey: "ANNA"))
+        let e = try run(&w, request("T1", items: [line("A", "BUN", qty: 4000, price: 100, dept: "BAKERY"),
+                                                  line("B", "PIE", qty: 1000, price: 300, dept: "BAKERY")], members: ["ANNA"]))
+        #expect(points(e, "ANNA")?.punches.map(\.punches) == [1])
+        let r1 = try LoyaltyRules.returnItems(ReturnRequest(returnId: "R1", transactionId: "T1", lines: [ReturnLine(lineId: "A", quantity: Quantity(units: 4))]),
+                                              record: e.record, previouslyReturned: [], members: w.accounts(e.record, now: t0), catalog: catalog, now: t0)
+        w.apply(r1.changes)
+        #expect(r1.receipt.members[0].punches == [])
+        let r2 = try LoyaltyRules.returnItems(ReturnRequest(returnId: "R2", transactionId: "T1", lines: [ReturnLine(lineId: "B", quantity: .one)]),
+                                              record: e.record, previouslyReturned: r1.returnedLines, members: w.accounts(e.record, now: t0), catalog: catalog, now: t0)
+        w.apply(r2.changes)
+        #expect(r2.receipt.members[0].punches.map(\.punches) == [-1])
+        #expect(w.profiles[1]!.benefits[0].punches == 0 && w.profiles[1]!.benefits[0].status == .active)
+    }
+
+    /// Without renewal a full card issues its reward and the next purchase enrols a fresh card.
+    @Test func noRenewal() throws {
+        var w = World()
+        w.add(MemberAccount(id: 1, memberKey: "ANNA", benefits: [HeldBenefit(id: "v", templateId: "VISIT", kind: .punchCard, punches: 2)]))
+        let e = try run(&w, request("T1", items: [line("A", "BUN", qty: 1000, price: 100, dept: "BAKERY")], members: ["ANNA"]))
+        #expect(points(e, "ANNA")?.benefitsIssued.map(\.benefitId) == ["B1/P1/T1#1"])
+        #expect(w.profiles[1]!.benefits.map(\.status) == [.used, .active])
+        let next = try run(&w, request("T2", items: [line("A", "BUN", qty: 1000, price: 100, dept: "BAKERY")], members: ["ANNA"]))
+        #expect(points(next, "ANNA")?.punches.map(\.benefitId) == ["B1/P1/T2#1"])
+    }
+}

@@ -226,6 +226,11 @@ public struct PurchaseEvaluation: Hashable, Sendable {
     public var receipt: Receipt
     public var changes: LoyaltyChanges
     public var record: PurchaseRecord
+    public init(receipt: Receipt, changes: LoyaltyChanges, record: PurchaseRecord) {
+        self.receipt = receipt
+        self.changes = changes
+        self.record = record
+    }
 }
 
 /// The result of a void or a return: the receipt and the rows to write. The store keeps the request's lines (for
@@ -237,4 +242,10 @@ public struct ReversalEvaluation: Hashable, Sendable {
     public var returnedLines: [ReturnLine]
     /// Earned points that could not be taken back because the member had already spent them (forgiven).
     public var pointsForgiven: Points
+    public init(receipt: ReversalReceipt, changes: LoyaltyChanges, returnedLines: [ReturnLine], pointsForgiven: Points) {
+        self.receipt = receipt
+        self.changes = changes
+        self.returnedLines = returnedLines
+        self.pointsForgiven = pointsForgiven
+    }
 }
