@@ -80,17 +80,7 @@ struct World {
 
     func account(_ id: Int64, now: Timestamp) -> MemberAccount {
         var a = profiles[id]!
-        var pending: [Int64: Int64] = [:]
-        for e in ledger where e.memberId == id {
-            switch e.wallet {
-            case .credit: a.credit += e.delta
-            case .points:
-                if let at = e.availableAt, at > now { pending[at.millisecondsSinceEpoch, default: 0] += e.delta } else { a.points += e.delta }
-            }
-        }
-        a.pending = pending.keys.sorted().compactMap { k in
-            pending[k] == 0 ? nil : PendingPoints(availableAt: Timestamp(millisecondsSinceEpoch: k), points: pending[k]!)
-        }
+        a.setBalances(from: ledger, now: now)
         return a
     }
 

@@ -136,3 +136,31 @@ public struct OperationRef: Hashable, Sendable {
         return out
     }
 }
+
+extension MemberAccount {
+    /// Sets `points`, `pending` and `credit` from this member's ledger entries as of `now`: the contract the store
+    /// implements in SQL (spendable = entries with `availableAt` nil or not after `now`; pending = the others summed
+    /// per `availableAt`, zero groups dropped, earliest first). Entries of other members are ignored.
+    public mutating func setBalances(from ledger: [LedgerEntry], now: Timestamp) {
+        var points: Points = 0
+        var credit: MinorUnits = 0
+        var pending: [Int64: (Timestamp, Points)] = [:]
+        for e in ledger where e.memberId == id {
+            switch e.wallet {
+            case .credit: credit += e.delta
+            case .points:
+                if let at = e.availableAt, at > now {
+                    pending[at.millisecondsSinceEpoch, default: (at, 0)].1 += e.delta
+                } else {
+                    points += e.delta
+                }
+            }
+        }
+        self.points = points
+        self.credit = credit
+        self.pending = pending.keys.sorted().compactMap { k in
+            let (at, p) = pending[k]!
+            return p == 0 ? nil : PendingPoints(availableAt: at, points: p)
+        }
+    }
+}
