@@ -88,3 +88,29 @@ import Testing
         #expect(m.benefits[0].punches == 3 && m.benefits[0].punchesRequired == 5 && m.benefits[0].name == "Coffee card")
     }
 }
+
+/// Seeded: the same number typed nationally, internationally, with `00`, with `(0)` and with random separators
+/// always gives the same E.164 form.
+@Suite struct PhoneVariantTests {
+    @Test(arguments: 0..<50)
+    func variantsAgree(seed: UInt64) {
+        var rng = SplitMix64(seed: seed)
+        let countries: [(String, String, Int)] = [("DE", "49", 11), ("FR", "33", 9), ("NL", "31", 9), ("GB", "44", 10), ("AT", "43", 10), ("IL", "972", 9)]
+        let (country, code, length) = countries[Int(rng.int(0...Int64(countries.count - 1)))]
+        var national = String(rng.int(1...9))
+        while national.count < length { national += String(rng.int(0...9)) }
+        func scatter(_ s: String) -> String {
+            var out = ""
+            for ch in s {
+                out.append(ch)
+                if rng.chance(25) { out += [" ", "-", ".", "/"][Int(rng.int(0...3))] }
+            }
+            return out
+        }
+        let expected = "+" + code + national
+        for raw in ["0" + scatter(national), "+" + code + " " + scatter(national), "00" + code + scatter(national),
+                    "+" + code + " (0)" + scatter(national), "  +" + code + scatter(national) + " "] {
+            #expect(PhoneNumber.e164(raw, defaultCountry: country) == expected, "seed \(seed): \(raw)")
+        }
+    }
+}

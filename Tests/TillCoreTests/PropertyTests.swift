@@ -94,6 +94,12 @@ import Testing
         for step in 0..<40 {
             let context = "seed \(seed) step \(step)"
             now = Timestamp(millisecondsSinceEpoch: now.millisecondsSinceEpoch + rng.int(0...2 * day))
+            if rng.chance(10) {
+                // An operator spends some spendable points elsewhere: later clawbacks may have to forgive.
+                let id = Int64(rng.int(1...3))
+                let available = w.account(id, now: now).points
+                if available > 0 { w.ledger.append(LedgerEntry(memberId: id, wallet: .points, delta: -rng.int(1...available), kind: .adjust)) }
+            }
             let op = rng.int(0...9)
             if op < 6 || sales.isEmpty {
                 let members = keys.filter { _ in rng.chance(40) }.shuffled(using: &rng)
