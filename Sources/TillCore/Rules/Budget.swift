@@ -34,7 +34,8 @@ struct Budget: Hashable, Sendable {
             let m: Int
             if let key = p.memberKey {
                 guard let index = accounts.firstIndex(where: { $0.memberKey == key }) else {
-                    throw .invalidRequest(field: "\(field).memberKey", reason: "not a member identified on this purchase")
+                    throw .invalidRequest(
+                        field: "\(field).memberKey", reason: "not a member identified on this purchase")
                 }
                 m = index
             } else {
@@ -54,7 +55,8 @@ struct Budget: Hashable, Sendable {
             let units = wallet == .points ? settings.pointsFor(amount: p.amount) : p.amount
             let available = wallet == .points ? accounts[m].points : accounts[m].credit
             guard units <= available else {
-                throw .insufficientBalance(field: "\(field).amount", wallet: wallet, requested: units, available: available)
+                throw .insufficientBalance(
+                    field: "\(field).amount", wallet: wallet, requested: units, available: available)
             }
             found = Budget(paymentIndex: i, memberIndex: m, wallet: wallet, amount: p.amount, units: units)
         }
@@ -76,13 +78,17 @@ enum QuoteListing {
             for benefit in account.benefits where benefit.kind == .gift || refused[benefit.id] != nil {
                 let name = catalog.name(templateId: benefit.templateId, kind: benefit.kind)
                 if let a = applied.first(where: { $0.benefitId == benefit.id }) {
-                    out.append(RedeemableBenefit(
-                        benefitId: benefit.id, name: name, memberKey: account.memberKey, redeemable: true, cause: nil, amount: a.amount))
+                    out.append(
+                        RedeemableBenefit(
+                            benefitId: benefit.id, name: name, memberKey: account.memberKey, redeemable: true,
+                            cause: nil, amount: a.amount))
                     continue
                 }
                 if let cause = refused[benefit.id] {
-                    out.append(RedeemableBenefit(
-                        benefitId: benefit.id, name: name, memberKey: account.memberKey, redeemable: false, cause: cause, amount: 0))
+                    out.append(
+                        RedeemableBenefit(
+                            benefitId: benefit.id, name: name, memberKey: account.memberKey, redeemable: false,
+                            cause: cause, amount: 0))
                     continue
                 }
                 guard benefit.status == .active else { continue }
@@ -94,13 +100,16 @@ enum QuoteListing {
                     case .failure(let box): cause = box.cause
                     }
                 }
-                out.append(RedeemableBenefit(
-                    benefitId: benefit.id, name: name, memberKey: account.memberKey, redeemable: cause == nil, cause: cause,
-                    amount: amount))
+                out.append(
+                    RedeemableBenefit(
+                        benefitId: benefit.id, name: name, memberKey: account.memberKey, redeemable: cause == nil,
+                        cause: cause,
+                        amount: amount))
             }
         }
         for (id, cause) in refused.sorted(by: { $0.key < $1.key }) where !out.contains(where: { $0.benefitId == id }) {
-            out.append(RedeemableBenefit(benefitId: id, name: id, memberKey: "", redeemable: false, cause: cause, amount: 0))
+            out.append(
+                RedeemableBenefit(benefitId: id, name: id, memberKey: "", redeemable: false, cause: cause, amount: 0))
         }
         return out
     }
@@ -114,14 +123,16 @@ enum QuoteListing {
                 let enabled = wallet == .points ? settings.pointsEnabled : settings.creditEnabled
                 guard enabled else { continue }
                 let balance = wallet == .points ? account.points : account.credit
-                let affordable = wallet == .points
+                let affordable =
+                    wallet == .points
                     ? Arithmetic.floorMulDiv(balance, settings.ratioMoney, max(1, settings.ratioPoints)) : balance
                 let maximum = min(settings.maxAmount, total, affordable)
                 let allowed = account.status == .active && maximum >= settings.minAmount && maximum > 0
-                out.append(BudgetLimit(
-                    memberKey: account.memberKey, wallet: wallet, minAmount: allowed ? settings.minAmount : 0,
-                    maxAmount: allowed ? maximum : 0, ratioPoints: wallet == .points ? settings.ratioPoints : nil,
-                    ratioMoney: wallet == .points ? settings.ratioMoney : nil))
+                out.append(
+                    BudgetLimit(
+                        memberKey: account.memberKey, wallet: wallet, minAmount: allowed ? settings.minAmount : 0,
+                        maxAmount: allowed ? maximum : 0, ratioPoints: wallet == .points ? settings.ratioPoints : nil,
+                        ratioMoney: wallet == .points ? settings.ratioMoney : nil))
             }
         }
         return out

@@ -242,7 +242,8 @@ public struct ReversalEvaluation: Hashable, Sendable {
     public var returnedLines: [ReturnLine]
     /// Earned points that could not be taken back because the member had already spent them (forgiven).
     public var pointsForgiven: Points
-    public init(receipt: ReversalReceipt, changes: LoyaltyChanges, returnedLines: [ReturnLine], pointsForgiven: Points) {
+    public init(receipt: ReversalReceipt, changes: LoyaltyChanges, returnedLines: [ReturnLine], pointsForgiven: Points)
+    {
         self.receipt = receipt
         self.changes = changes
         self.returnedLines = returnedLines

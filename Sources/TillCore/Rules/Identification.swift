@@ -11,7 +11,9 @@ public enum Identification {
     ) throws(TillError) -> MemberIdentifier {
         let trimmed = identifier.value.trimmingSpaces()
         guard !trimmed.isEmpty else { throw .invalidRequest(field: field, reason: "empty identifier") }
-        guard trimmed.unicodeScalars.count <= 128 else { throw .invalidRequest(field: field, reason: "identifier too long") }
+        guard trimmed.unicodeScalars.count <= 128 else {
+            throw .invalidRequest(field: field, reason: "identifier too long")
+        }
         switch identifier.kind {
         case .phone:
             guard let phone = PhoneNumber.e164(trimmed, defaultCountry: defaultCountry) else {
@@ -36,7 +38,8 @@ public enum Identification {
         _ identifiers: [MemberIdentifier], matches: [MemberMatch], settings: LoyaltySettings, now: Timestamp
     ) throws(TillError) -> (accounts: [MemberAccount], appCodes: [String]) {
         guard identifiers.count <= settings.maxMembersPerPurchase else {
-            throw .invalidRequest(field: "members", reason: "at most \(settings.maxMembersPerPurchase) members per purchase")
+            throw .invalidRequest(
+                field: "members", reason: "at most \(settings.maxMembersPerPurchase) members per purchase")
         }
         guard matches.count == identifiers.count else {
             throw .invalidRequest(field: "members", reason: "one lookup result per identifier expected")
@@ -45,7 +48,9 @@ public enum Identification {
         var codes: [String] = []
         for (i, match) in matches.enumerated() {
             let field = "members[\(i)]"
-            guard let account = match.account, account.status != .anonymized else { throw .memberNotFound(field: field) }
+            guard let account = match.account, account.status != .anonymized else {
+                throw .memberNotFound(field: field)
+            }
             if identifiers[i].kind == .appCode {
                 guard let code = match.appCode, code.memberId == account.id, !code.consumed,
                     now.millisecondsSinceEpoch - code.issuedAt.millisecondsSinceEpoch <= settings.appCodeLifetimeMs
@@ -67,18 +72,20 @@ public enum Identification {
         let usable = account.benefits.filter { $0.status == .active && ($0.validUntil.map { now <= $0 } ?? true) }
         let sorted = usable.sorted { a, b in
             switch (a.validUntil, b.validUntil) {
-            case let (x?, y?) where x != y: return x < y
+            case (let x?, let y?) where x != y: return x < y
             case (_?, nil): return true
             case (nil, _?): return false
             default: return a.id < b.id
             }
         }
         return IdentifiedMember(
-            memberKey: account.memberKey, firstName: account.firstName, status: account.status, balance: account.balance,
+            memberKey: account.memberKey, firstName: account.firstName, status: account.status,
+            balance: account.balance,
             benefits: sorted.map { b in
                 let card = b.kind == .punchCard ? catalog.punchCard(b.templateId) : nil
                 return BenefitSummary(
-                    benefitId: b.id, name: catalog.name(templateId: b.templateId, kind: b.kind), kind: b.kind, status: b.status,
+                    benefitId: b.id, name: catalog.name(templateId: b.templateId, kind: b.kind), kind: b.kind,
+                    status: b.status,
                     validFrom: b.validFrom, validUntil: b.validUntil, punches: b.kind == .punchCard ? b.punches : nil,
                     punchesRequired: card?.punchesRequired)
             })

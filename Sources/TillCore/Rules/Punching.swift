@@ -29,11 +29,15 @@ enum Punching {
             case .perUnit:
                 lines = qualifying.compactMap {
                     let units = $0.item.quantity.wholeUnits
-                    return units > 0 ? PurchaseRecord.PunchLine(templateId: template.id, lineId: $0.item.lineId, punches: units) : nil
+                    return units > 0
+                        ? PurchaseRecord.PunchLine(templateId: template.id, lineId: $0.item.lineId, punches: units)
+                        : nil
                 }
             case .perPurchase:
-                lines = [PurchaseRecord.PunchLine(
-                    templateId: template.id, lineId: nil, lineIds: qualifying.map(\.item.lineId), punches: 1)]
+                lines = [
+                    PurchaseRecord.PunchLine(
+                        templateId: template.id, lineId: nil, lineIds: qualifying.map(\.item.lineId), punches: 1)
+                ]
             }
             var remaining = lines.reduce(0) { $0 + $1.punches }
             guard remaining > 0 else { continue }
@@ -66,31 +70,43 @@ enum Punching {
                             validUntil: gift.validDays.map { now.adding(days: $0) }, issuedBy: op.reference)
                         member.benefits.append(held)
                         out.newBenefits.append(NewBenefit(memberId: member.id, benefit: held))
-                        out.issued.append(IssuedBenefit(benefitId: id, name: gift.name, kind: .gift, validUntil: held.validUntil))
+                        out.issued.append(
+                            IssuedBenefit(benefitId: id, name: gift.name, kind: .gift, validUntil: held.validUntil))
                         reward = id
                     }
                 }
                 let card = member.benefits[i]
-                out.cards.append(PurchaseRecord.Card(
-                    memberId: member.id, templateId: template.id, benefitId: card.id, punchesAdded: take, completed: full,
-                    rewardBenefitId: reward, issuedHere: issuedHere))
-                out.results.append(PunchResult(
-                    benefitId: card.id, name: template.name, punches: take, punchesAfter: card.punches,
-                    punchesRequired: required, completed: full))
+                out.cards.append(
+                    PurchaseRecord.Card(
+                        memberId: member.id, templateId: template.id, benefitId: card.id, punchesAdded: take,
+                        completed: full,
+                        rewardBenefitId: reward, issuedHere: issuedHere))
+                out.results.append(
+                    PunchResult(
+                        benefitId: card.id, name: template.name, punches: take, punchesAfter: card.punches,
+                        punchesRequired: required, completed: full))
                 if issuedHere {
-                    if let n = out.newBenefits.firstIndex(where: { $0.benefit.id == card.id }) { out.newBenefits[n].benefit = card }
+                    if let n = out.newBenefits.firstIndex(where: { $0.benefit.id == card.id }) {
+                        out.newBenefits[n].benefit = card
+                    }
                 } else {
-                    out.updates.append(BenefitUpdate(
-                        memberId: member.id, benefitId: card.id, status: card.status, punches: card.punches, usedIn: card.usedIn))
+                    out.updates.append(
+                        BenefitUpdate(
+                            memberId: member.id, benefitId: card.id, status: card.status, punches: card.punches,
+                            usedIn: card.usedIn))
                 }
                 index = nil
                 if full && template.renew {
                     i = issueCard(template, member: &member, op: op, now: now, nextId: &nextId, out: &out)
                     issuedHere = true
-                    if remaining > 0 { index = i } else {
-                        out.cards.append(PurchaseRecord.Card(
-                            memberId: member.id, templateId: template.id, benefitId: member.benefits[i].id, punchesAdded: 0,
-                            completed: false, rewardBenefitId: nil, issuedHere: true))
+                    if remaining > 0 {
+                        index = i
+                    } else {
+                        out.cards.append(
+                            PurchaseRecord.Card(
+                                memberId: member.id, templateId: template.id, benefitId: member.benefits[i].id,
+                                punchesAdded: 0,
+                                completed: false, rewardBenefitId: nil, issuedHere: true))
                     }
                 }
             }
@@ -109,7 +125,8 @@ enum Punching {
             validUntil: template.validDays.map { now.adding(days: $0) }, issuedBy: op.reference)
         member.benefits.append(card)
         out.newBenefits.append(NewBenefit(memberId: member.id, benefit: card))
-        out.issued.append(IssuedBenefit(benefitId: id, name: template.name, kind: .punchCard, validUntil: card.validUntil))
+        out.issued.append(
+            IssuedBenefit(benefitId: id, name: template.name, kind: .punchCard, validUntil: card.validUntil))
         return member.benefits.count - 1
     }
 

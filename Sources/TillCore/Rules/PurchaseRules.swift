@@ -11,7 +11,10 @@ public enum LoyaltyRules {
         _ request: PurchaseRequest, terminal: TerminalIdentity, matches: [MemberMatch], catalog: Catalog,
         settings: LoyaltySettings, now: Timestamp
     ) throws(TillError) -> PurchaseEvaluation {
-        try evaluate(request, terminal: terminal, matches: matches, catalog: catalog, settings: settings, now: now, lenient: false).evaluation
+        try evaluate(
+            request, terminal: terminal, matches: matches, catalog: catalog, settings: settings, now: now,
+            lenient: false
+        ).evaluation
     }
 
     /// The receipt `purchase` would give, what each identified member's benefits would do on this basket, and how
@@ -21,7 +24,9 @@ public enum LoyaltyRules {
         _ request: PurchaseRequest, terminal: TerminalIdentity, matches: [MemberMatch], catalog: Catalog,
         settings: LoyaltySettings, now: Timestamp
     ) throws(TillError) -> Quote {
-        let r = try evaluate(request, terminal: terminal, matches: matches, catalog: catalog, settings: settings, now: now, lenient: true)
+        let r = try evaluate(
+            request, terminal: terminal, matches: matches, catalog: catalog, settings: settings, now: now, lenient: true
+        )
         return Quote(receipt: r.evaluation.receipt, benefits: r.benefits, budget: r.budget)
     }
 
@@ -36,7 +41,8 @@ public enum LoyaltyRules {
         settings: LoyaltySettings, now: Timestamp, lenient: Bool
     ) throws(TillError) -> Evaluated {
         var basket = try Basket(request, currency: settings.currency)
-        var (accounts, appCodes) = try Identification.resolve(request.members, matches: matches, settings: settings, now: now)
+        var (accounts, appCodes) = try Identification.resolve(
+            request.members, matches: matches, settings: settings, now: now)
         let original = accounts
         let op = OperationRef(terminal: terminal, transactionId: request.transactionId)
         var changes = LoyaltyChanges(appCodesConsumed: appCodes)
@@ -50,7 +56,10 @@ public enum LoyaltyRules {
             guard let m = accounts.firstIndex(where: { $0.benefits.contains { $0.id == id } }),
                 let b = accounts[m].benefits.firstIndex(where: { $0.id == id })
             else {
-                if lenient { refused[id] = .notOwned; continue }
+                if lenient {
+                    refused[id] = .notOwned
+                    continue
+                }
                 throw .benefitNotRedeemable(field: field, benefitId: id, cause: .notOwned)
             }
             let benefit = accounts[m].benefits[b]
@@ -62,19 +71,25 @@ public enum LoyaltyRules {
             }
             switch outcome {
             case .failure(let box):
-                if lenient { refused[id] = box.cause; continue }
+                if lenient {
+                    refused[id] = box.cause
+                    continue
+                }
                 throw .benefitNotRedeemable(field: field, benefitId: id, cause: box.cause)
             case .success(let shares):
                 basket.apply(shares)
                 let amount = shares.reduce(0, +)
                 accounts[m].benefits[b].status = .used
                 accounts[m].benefits[b].usedIn = op.reference
-                changes.benefitUpdates.append(BenefitUpdate(
-                    memberId: accounts[m].id, benefitId: id, status: .used, punches: benefit.punches, usedIn: op.reference))
-                applied.append(AppliedRedemption(
-                    benefitId: id, name: catalog.name(templateId: benefit.templateId, kind: .gift),
-                    memberKey: accounts[m].memberKey, amount: amount,
-                    lineIds: shares.indices.filter { shares[$0] > 0 }.map { basket.lines[$0].item.lineId }))
+                changes.benefitUpdates.append(
+                    BenefitUpdate(
+                        memberId: accounts[m].id, benefitId: id, status: .used, punches: benefit.punches,
+                        usedIn: op.reference))
+                applied.append(
+                    AppliedRedemption(
+                        benefitId: id, name: catalog.name(templateId: benefit.templateId, kind: .gift),
+                        memberKey: accounts[m].memberKey, amount: amount,
+                        lineIds: shares.indices.filter { shares[$0] > 0 }.map { basket.lines[$0].item.lineId }))
                 redeemed.append(PurchaseRecord.Redeemed(memberId: accounts[m].id, benefitId: id, amount: amount))
             }
         }
@@ -99,8 +114,9 @@ public enum LoyaltyRules {
             case .points: accounts[owner].points -= budget.units
             case .credit: accounts[owner].credit -= budget.units
             }
-            changes.ledger.append(LedgerEntry(
-                memberId: accounts[owner].id, wallet: budget.wallet, delta: -budget.units, kind: .spend))
+            changes.ledger.append(
+                LedgerEntry(
+                    memberId: accounts[owner].id, wallet: budget.wallet, delta: -budget.units, kind: .spend))
             budgetRecord = PurchaseRecord.BudgetPayment(
                 memberId: accounts[owner].id, wallet: budget.wallet, amount: budget.amount, units: budget.units)
             receiptPayments[budget.paymentIndex].points = budget.wallet == .points ? budget.units : nil
@@ -122,14 +138,17 @@ public enum LoyaltyRules {
                     let share = each + (m == 0 ? points % Int64(accounts.count) : 0)
                     guard share > 0 else { continue }
                     earnedBy[m] += share
-                    earned.append(PurchaseRecord.Earned(lineId: line.item.lineId, memberId: accounts[m].id, points: share))
+                    earned.append(
+                        PurchaseRecord.Earned(lineId: line.item.lineId, memberId: accounts[m].id, points: share))
                 }
             }
         }
         let availableAt: Timestamp? = settings.pendingDays > 0 ? now.adding(days: settings.pendingDays) : nil
         for m in accounts.indices where earnedBy[m] > 0 {
-            changes.ledger.append(LedgerEntry(
-                memberId: accounts[m].id, wallet: .points, delta: earnedBy[m], kind: .earn, availableAt: availableAt))
+            changes.ledger.append(
+                LedgerEntry(
+                    memberId: accounts[m].id, wallet: .points, delta: earnedBy[m], kind: .earn, availableAt: availableAt
+                ))
             if let availableAt {
                 if let p = accounts[m].pending.firstIndex(where: { $0.availableAt == availableAt }) {
                     accounts[m].pending[p].points += earnedBy[m]
@@ -152,7 +171,8 @@ public enum LoyaltyRules {
 
         let members = accounts.enumerated().map { m, account in
             ReceiptMember(
-                memberKey: account.memberKey, pointsEarned: earnedBy[m], pointsPending: availableAt == nil ? 0 : earnedBy[m],
+                memberKey: account.memberKey, pointsEarned: earnedBy[m],
+                pointsPending: availableAt == nil ? 0 : earnedBy[m],
                 pointsSpent: budget?.memberIndex == m && budget?.wallet == .points ? budget!.units : 0,
                 creditSpent: budget?.memberIndex == m && budget?.wallet == .credit ? budget!.units : 0,
                 punches: m == 0 ? punched.results : [], benefitsIssued: m == 0 ? punched.issued : [],
@@ -161,15 +181,20 @@ public enum LoyaltyRules {
         let receipt = Receipt(
             terminal: terminal, transactionId: request.transactionId, openedAt: request.openedAt,
             currency: request.currency, subtotal: basket.subtotal, itemDiscounts: basket.itemDiscounts,
-            orderDiscount: basket.orderDiscount, benefitDiscounts: basket.benefitDiscounts, tax: basket.tax, total: total,
+            orderDiscount: basket.orderDiscount, benefitDiscounts: basket.benefitDiscounts, tax: basket.tax,
+            total: total,
             payments: receiptPayments, members: members, redemptions: applied)
         let record = PurchaseRecord(
-            transactionId: request.transactionId, reference: op.reference, purchasedAt: now, pointsAvailableAt: availableAt,
+            transactionId: request.transactionId, reference: op.reference, purchasedAt: now,
+            pointsAvailableAt: availableAt,
             total: total, tax: basket.tax, memberIds: accounts.map(\.id), memberKeys: accounts.map(\.memberKey),
-            lines: basket.lines.map { PurchaseRecord.Line(lineId: $0.item.lineId, quantity: $0.item.quantity, net: $0.net) },
+            lines: basket.lines.map {
+                PurchaseRecord.Line(lineId: $0.item.lineId, quantity: $0.item.quantity, net: $0.net)
+            },
             earned: earned, budget: budgetRecord,
             paymentShares: basket.lines.indices.compactMap {
-                unitShares[$0] > 0 ? PurchaseRecord.PaymentShare(lineId: basket.lines[$0].item.lineId, units: unitShares[$0]) : nil
+                unitShares[$0] > 0
+                    ? PurchaseRecord.PaymentShare(lineId: basket.lines[$0].item.lineId, units: unitShares[$0]) : nil
             },
             redeemed: redeemed, punchLines: punched.punchLines, cards: punched.cards)
         let evaluation = PurchaseEvaluation(receipt: receipt, changes: changes, record: record)

@@ -6,9 +6,11 @@
 extension PurchaseRecord {
     public var text: String {
         var rows: [[String]] = []
-        rows.append(["R1", transactionId, reference, "\(purchasedAt.millisecondsSinceEpoch)", "\(purchasedAt.utcOffsetMinutes)",
-                     opt(pointsAvailableAt.map { "\($0.millisecondsSinceEpoch)" }),
-                     opt(pointsAvailableAt.map { "\($0.utcOffsetMinutes)" }), "\(total)", "\(tax)"])
+        rows.append([
+            "R1", transactionId, reference, "\(purchasedAt.millisecondsSinceEpoch)", "\(purchasedAt.utcOffsetMinutes)",
+            opt(pointsAvailableAt.map { "\($0.millisecondsSinceEpoch)" }),
+            opt(pointsAvailableAt.map { "\($0.utcOffsetMinutes)" }), "\(total)", "\(tax)",
+        ])
         for (id, key) in zip(memberIds, memberKeys) { rows.append(["M", "\(id)", key]) }
         for l in lines { rows.append(["L", l.lineId, "\(l.quantity.thousandths)", "\(l.net)"]) }
         for e in earned { rows.append(["E", e.lineId, "\(e.memberId)", "\(e.points)"]) }
@@ -16,11 +18,15 @@ extension PurchaseRecord {
         for s in paymentShares { rows.append(["S", s.lineId, "\(s.units)"]) }
         for r in redeemed { rows.append(["X", "\(r.memberId)", r.benefitId, "\(r.amount)"]) }
         for p in punchLines {
-            rows.append(["P", p.templateId, opt(p.lineId), p.lineIds.map(Self.escape).joined(separator: ","), "\(p.punches)"])
+            rows.append([
+                "P", p.templateId, opt(p.lineId), p.lineIds.map(Self.escape).joined(separator: ","), "\(p.punches)",
+            ])
         }
         for c in cards {
-            rows.append(["C", "\(c.memberId)", c.templateId, c.benefitId, "\(c.punchesAdded)", c.completed ? "1" : "0",
-                         opt(c.rewardBenefitId), c.issuedHere ? "1" : "0"])
+            rows.append([
+                "C", "\(c.memberId)", c.templateId, c.benefitId, "\(c.punchesAdded)", c.completed ? "1" : "0",
+                opt(c.rewardBenefitId), c.issuedHere ? "1" : "0",
+            ])
         }
         return rows.map { row in
             row.enumerated().map { i, f in
@@ -52,25 +58,35 @@ extension PurchaseRecord {
         self.init(
             transactionId: u(head[1]), reference: u(head[2]),
             purchasedAt: Timestamp(millisecondsSinceEpoch: try int(head[3]), utcOffsetMinutes: offset),
-            pointsAvailableAt: availableAt, total: try int(head[7]), tax: try int(head[8]), memberIds: [], memberKeys: [],
+            pointsAvailableAt: availableAt, total: try int(head[7]), tax: try int(head[8]), memberIds: [],
+            memberKeys: [],
             lines: [], earned: [], budget: nil, paymentShares: [], redeemed: [], punchLines: [], cards: [])
         for f in rows {
             switch (f.first, f.count) {
-            case ("M", 3): memberIds.append(try int(f[1])); memberKeys.append(u(f[2]))
-            case ("L", 4): lines.append(Line(lineId: u(f[1]), quantity: Quantity(thousandths: try int(f[2])), net: try int(f[3])))
+            case ("M", 3):
+                memberIds.append(try int(f[1]))
+                memberKeys.append(u(f[2]))
+            case ("L", 4):
+                lines.append(Line(lineId: u(f[1]), quantity: Quantity(thousandths: try int(f[2])), net: try int(f[3])))
             case ("E", 4): earned.append(Earned(lineId: u(f[1]), memberId: try int(f[2]), points: try int(f[3])))
             case ("B", 5):
                 guard let wallet = WalletKind(rawValue: u(f[2])) else { throw bad("unknown wallet") }
-                budget = BudgetPayment(memberId: try int(f[1]), wallet: wallet, amount: try int(f[3]), units: try int(f[4]))
+                budget = BudgetPayment(
+                    memberId: try int(f[1]), wallet: wallet, amount: try int(f[3]), units: try int(f[4]))
             case ("S", 3): paymentShares.append(PaymentShare(lineId: u(f[1]), units: try int(f[2])))
             case ("X", 4): redeemed.append(Redeemed(memberId: try int(f[1]), benefitId: u(f[2]), amount: try int(f[3])))
             case ("P", 5):
-                let ids = f[3].isEmpty ? [] : f[3].split(separator: ",", omittingEmptySubsequences: false).map { Self.unescape(String($0)) }
-                punchLines.append(PunchLine(templateId: u(f[1]), lineId: optional(f[2]), lineIds: ids, punches: try int(f[4])))
+                let ids =
+                    f[3].isEmpty
+                    ? []
+                    : f[3].split(separator: ",", omittingEmptySubsequences: false).map { Self.unescape(String($0)) }
+                punchLines.append(
+                    PunchLine(templateId: u(f[1]), lineId: optional(f[2]), lineIds: ids, punches: try int(f[4])))
             case ("C", 8):
-                cards.append(Card(
-                    memberId: try int(f[1]), templateId: u(f[2]), benefitId: u(f[3]), punchesAdded: try int(f[4]),
-                    completed: f[5] == "1", rewardBenefitId: optional(f[6]), issuedHere: f[7] == "1"))
+                cards.append(
+                    Card(
+                        memberId: try int(f[1]), templateId: u(f[2]), benefitId: u(f[3]), punchesAdded: try int(f[4]),
+                        completed: f[5] == "1", rewardBenefitId: optional(f[6]), issuedHere: f[7] == "1"))
             default: throw bad("unknown row")
             }
         }
@@ -98,7 +114,10 @@ extension PurchaseRecord {
         var out = ""
         var it = s.makeIterator()
         while let ch = it.next() {
-            guard ch == "%" else { out.append(ch); continue }
+            guard ch == "%" else {
+                out.append(ch)
+                continue
+            }
             let code = String([it.next() ?? " ", it.next() ?? " "])
             switch code {
             case "25": out += "%"

@@ -40,7 +40,8 @@ enum Redemption {
         case .freeItem(let codes, let departments):
             var best: Int?
             for (i, line) in basket.lines.enumerated() where line.net > 0 {
-                let matches = codes.contains(line.item.code) || (line.item.department.map(departments.contains) ?? false)
+                let matches =
+                    codes.contains(line.item.code) || (line.item.department.map(departments.contains) ?? false)
                 guard matches else { continue }
                 if let b = best, basket.lines[b].item.unitPrice <= line.item.unitPrice { continue }
                 best = i

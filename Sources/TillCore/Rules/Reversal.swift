@@ -17,7 +17,8 @@ extension LoyaltyRules {
         let before = try returned(previouslyReturned, record: record, field: "previouslyReturned")
         var after: [String: Int64] = [:]
         for line in record.lines { after[line.lineId] = line.quantity.thousandths }
-        var reversal = Reversing(record: record, members: members, catalog: catalog, now: now, before: before, after: after)
+        var reversal = Reversing(
+            record: record, members: members, catalog: catalog, now: now, before: before, after: after)
         reversal.run(void: true)
         return reversal.result(kind: .void, id: request.voidId)
     }
@@ -51,17 +52,21 @@ extension LoyaltyRules {
             }
             after[line.lineId] = already + line.quantity.thousandths
         }
-        var reversal = Reversing(record: record, members: members, catalog: catalog, now: now, before: before, after: after)
+        var reversal = Reversing(
+            record: record, members: members, catalog: catalog, now: now, before: before, after: after)
         reversal.run(void: false)
         return reversal.result(kind: .return, id: request.returnId)
     }
 
     /// Sums earlier returns by line, checking they fit the purchase.
-    static func returned(_ lines: [ReturnLine], record: PurchaseRecord, field: String) throws(TillError) -> [String: Int64] {
+    static func returned(
+        _ lines: [ReturnLine], record: PurchaseRecord, field: String
+    ) throws(TillError) -> [String: Int64] {
         var sum: [String: Int64] = [:]
         for line in lines { sum[line.lineId, default: 0] += line.quantity.thousandths }
         for (id, q) in sum {
-            guard let bought = record.lines.first(where: { $0.lineId == id }), q >= 0, q <= bought.quantity.thousandths else {
+            guard let bought = record.lines.first(where: { $0.lineId == id }), q >= 0, q <= bought.quantity.thousandths
+            else {
                 throw .invalidRequest(field: field, reason: "earlier returns do not fit the purchase")
             }
         }
@@ -82,7 +87,10 @@ struct Reversing {
     var amount: MinorUnits = 0
     var forgiven: Points = 0
 
-    init(record: PurchaseRecord, members: [MemberAccount], catalog: Catalog, now: Timestamp, before: [String: Int64], after: [String: Int64]) {
+    init(
+        record: PurchaseRecord, members: [MemberAccount], catalog: Catalog, now: Timestamp, before: [String: Int64],
+        after: [String: Int64]
+    ) {
         self.record = record
         self.members = members
         self.catalog = catalog
@@ -96,14 +104,18 @@ struct Reversing {
         }
     }
 
-    func full(_ r: [String: Int64]) -> Bool { record.lines.allSatisfy { r[$0.lineId, default: 0] == $0.quantity.thousandths } }
+    func full(_ r: [String: Int64]) -> Bool {
+        record.lines.allSatisfy { r[$0.lineId, default: 0] == $0.quantity.thousandths }
+    }
 
     /// The cumulative amount of a value reversed once `r` is returned (see the type's guarantee).
     func target(_ perLine: [(String, Int64)], whole: Int64, _ r: [String: Int64]) -> Int64 {
         if full(r) { return whole }
         var sum: Int64 = 0
         for (lineId, value) in perLine {
-            guard let q = record.lines.first(where: { $0.lineId == lineId })?.quantity.thousandths, q > 0 else { continue }
+            guard let q = record.lines.first(where: { $0.lineId == lineId })?.quantity.thousandths, q > 0 else {
+                continue
+            }
             sum += Arithmetic.floorMulDiv(value, r[lineId, default: 0], q)
         }
         return min(sum, whole)
@@ -118,7 +130,8 @@ struct Reversing {
         if let budget = record.budget, let m = members.firstIndex(where: { $0.id == budget.memberId }) {
             let units = delta(record.paymentShares.map { ($0.lineId, $0.units) }, whole: budget.units)
             if units > 0 {
-                changes.ledger.append(LedgerEntry(memberId: budget.memberId, wallet: budget.wallet, delta: units, kind: .refund))
+                changes.ledger.append(
+                    LedgerEntry(memberId: budget.memberId, wallet: budget.wallet, delta: units, kind: .refund))
                 switch budget.wallet {
                 case .points:
                     members[m].points += units
@@ -149,7 +162,8 @@ struct Reversing {
             if x > 0 {
                 members[m].pending[p].points -= x
                 if members[m].pending[p].points == 0 { members[m].pending.remove(at: p) }
-                changes.ledger.append(LedgerEntry(memberId: id, wallet: .points, delta: -x, kind: .clawback, availableAt: at))
+                changes.ledger.append(
+                    LedgerEntry(memberId: id, wallet: .points, delta: -x, kind: .clawback, availableAt: at))
                 left -= x
             }
         }
@@ -198,8 +212,10 @@ struct Reversing {
                     if members[m].benefits[r].status != .deleted {
                         members[m].benefits[r].status = .deleted
                         let reward = members[m].benefits[r]
-                        changes.benefitUpdates.append(BenefitUpdate(
-                            memberId: card.memberId, benefitId: rewardId, status: .deleted, punches: reward.punches, usedIn: reward.usedIn))
+                        changes.benefitUpdates.append(
+                            BenefitUpdate(
+                                memberId: card.memberId, benefitId: rewardId, status: .deleted, punches: reward.punches,
+                                usedIn: reward.usedIn))
                         rows[card.memberId]?.benefitsRevoked.append(rewardId)
                     }
                     held.status = .active
@@ -208,9 +224,11 @@ struct Reversing {
                 guard held.status == .active else { continue }
                 let taken = min(x, held.punches)
                 held.punches -= taken
-                rows[card.memberId]?.punches.append(PunchResult(
-                    benefitId: held.id, name: template?.name ?? templateId, punches: -taken, punchesAfter: held.punches,
-                    punchesRequired: template?.punchesRequired ?? 0, completed: false))
+                rows[card.memberId]?.punches.append(
+                    PunchResult(
+                        benefitId: held.id, name: template?.name ?? templateId, punches: -taken,
+                        punchesAfter: held.punches,
+                        punchesRequired: template?.punchesRequired ?? 0, completed: false))
             }
             if void && card.issuedHere && held.status == .active && held.punches == 0 {
                 held.status = .deleted
@@ -218,8 +236,10 @@ struct Reversing {
             }
             if held != members[m].benefits[b] {
                 members[m].benefits[b] = held
-                changes.benefitUpdates.append(BenefitUpdate(
-                    memberId: card.memberId, benefitId: held.id, status: held.status, punches: held.punches, usedIn: held.usedIn))
+                changes.benefitUpdates.append(
+                    BenefitUpdate(
+                        memberId: card.memberId, benefitId: held.id, status: held.status, punches: held.punches,
+                        usedIn: held.usedIn))
             }
         }
     }
@@ -236,8 +256,10 @@ struct Reversing {
             held.status = valid ? .active : .expired
             held.usedIn = nil
             members[m].benefits[b] = held
-            changes.benefitUpdates.append(BenefitUpdate(
-                memberId: redeemed.memberId, benefitId: held.id, status: held.status, punches: held.punches, usedIn: nil))
+            changes.benefitUpdates.append(
+                BenefitUpdate(
+                    memberId: redeemed.memberId, benefitId: held.id, status: held.status, punches: held.punches,
+                    usedIn: nil))
             if valid { rows[redeemed.memberId]?.benefitsRestored.append(held.id) }
         }
     }
@@ -250,7 +272,8 @@ struct Reversing {
             if q > 0 { lines.append(ReturnLine(lineId: line.lineId, quantity: Quantity(thousandths: q))) }
         }
         return ReversalEvaluation(
-            receipt: ReversalReceipt(kind: kind, reversalId: id, transactionId: record.transactionId, amount: amount, members: ordered),
+            receipt: ReversalReceipt(
+                kind: kind, reversalId: id, transactionId: record.transactionId, amount: amount, members: ordered),
             changes: changes, returnedLines: lines, pointsForgiven: forgiven)
     }
 }
