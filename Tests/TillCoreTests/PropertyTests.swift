@@ -14,6 +14,7 @@ import Testing
         var returned: [ReturnLine] = []
         var voided = false
         var taken: Points = 0
+        var takenBy: [String: Points] = [:]
         var refunded: Int64 = 0
         var amount: MinorUnits = 0
         var earned: Points { evaluation.receipt.members.reduce(0) { $0 + $1.pointsEarned } }
@@ -175,6 +176,9 @@ import Testing
                 sales[s].refunded += result.receipt.members.reduce(0) { $0 + $1.pointsRefunded + $1.creditRefunded }
                 sales[s].amount += result.receipt.amount
                 for m in result.receipt.members {
+                    sales[s].takenBy[m.memberKey, default: 0] += m.pointsTakenBack
+                    let earnedHere = sales[s].evaluation.receipt.members.first { $0.memberKey == m.memberKey }?.pointsEarned ?? 0
+                    #expect(sales[s].takenBy[m.memberKey]! <= earnedHere, "\(context): took back more than \(m.memberKey) earned")
                     #expect(m.balance == w.account(w.key(m.memberKey), now: now).balance, "\(context): reversal balance differs from ledger")
                 }
                 let sale = sales[s]
