@@ -23,8 +23,8 @@ import Testing
     }
 
     @Test func pointsRoundUp() {
-        #expect(BudgetSettings(ratioPoints: 3, ratioMoney: 2).pointsFor(amount: 301) == 452)
-        #expect(BudgetSettings(ratioPoints: 100, ratioMoney: 50).pointsFor(amount: 300) == 600)
+        #expect(BudgetRule(ratioPoints: 3, ratioMoney: 2).pointsFor(amount: 301) == 452)
+        #expect(BudgetRule(ratioPoints: 100, ratioMoney: 50).pointsFor(amount: 300) == 600)
     }
 
     @Test func payWithCredit() throws {

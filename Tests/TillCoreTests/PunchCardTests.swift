@@ -89,10 +89,10 @@ import Testing
 
 /// Per-purchase cards and cards without renewal.
 @Suite struct PunchModeTests {
-    let catalog = Catalog(
+    let catalog = BenefitCatalog(
         gifts: shopCatalog.gifts,
         punchCards: [
-            PunchCardTemplate(id: "VISIT", name: "Visit card", departments: ["BAKERY"], mode: .perPurchase, punchesRequired: 3,
+            PunchCardRule(id: "VISIT", name: "Visit card", departments: ["BAKERY"], mode: .perPurchase, punchesRequired: 3,
                               rewardGiftTemplateId: "FIVE", renew: false),
         ])
 

@@ -25,23 +25,23 @@ func at(days: Int64) -> Timestamp { t0.adding(days: days) }
 /// The settings and catalog of the worked examples in docs/rules.md.
 let shopSettings = LoyaltySettings(
     currency: "EUR", defaultPhoneCountry: "DE",
-    earn: EarnRule(
+    earn: EarningRule(
         pointsPer: 1, perMinor: 100, departmentPercent: ["BAKERY": 200], excludedDepartments: ["TOBACCO"],
         excludedItems: ["GIFTCARD"]),
-    budget: BudgetSettings(pointsEnabled: true, creditEnabled: true, ratioPoints: 100, ratioMoney: 50, minAmount: 100, maxAmount: 5000))
+    budget: BudgetRule(pointsEnabled: true, creditEnabled: true, ratioPoints: 100, ratioMoney: 50, minAmount: 100, maxAmount: 5000))
 
-let shopCatalog = Catalog(
+let shopCatalog = BenefitCatalog(
     gifts: [
-        GiftTemplate(id: "FIVE", name: "5 EUR off", reward: .amountOff(500)),
-        GiftTemplate(id: "TEN_PCT", name: "10% off, max 2 EUR", reward: .percentOff(percent: 10, cap: 200)),
-        GiftTemplate(id: "FREE_DRINK", name: "Free drink", reward: .freeItem(codes: ["COF", "CAK"], departments: [])),
-        GiftTemplate(id: "HALF_COFFEE", name: "Half-price coffee", reward: .itemDiscount(code: "COF", percent: 50)),
-        GiftTemplate(id: "BIG_SPENDER", name: "5 EUR off 30 EUR", reward: .amountOff(500), minSpend: 3000),
-        GiftTemplate(id: "MUG_DEAL", name: "2 EUR off with a mug", reward: .amountOff(200), requiredItemCode: "MUG"),
-        GiftTemplate(id: "FREE_COFFEE", name: "Free coffee", reward: .freeItem(codes: ["COF"], departments: []), validDays: 30),
+        GiftRule(id: "FIVE", name: "5 EUR off", reward: .amountOff(500)),
+        GiftRule(id: "TEN_PCT", name: "10% off, max 2 EUR", reward: .percentOff(percent: 10, cap: 200)),
+        GiftRule(id: "FREE_DRINK", name: "Free drink", reward: .freeItem(codes: ["COF", "CAK"], departments: [])),
+        GiftRule(id: "HALF_COFFEE", name: "Half-price coffee", reward: .itemDiscount(code: "COF", percent: 50)),
+        GiftRule(id: "BIG_SPENDER", name: "5 EUR off 30 EUR", reward: .amountOff(500), minSpend: 3000),
+        GiftRule(id: "MUG_DEAL", name: "2 EUR off with a mug", reward: .amountOff(200), requiredItemCode: "MUG"),
+        GiftRule(id: "FREE_COFFEE", name: "Free coffee", reward: .freeItem(codes: ["COF"], departments: []), validDays: 30),
     ],
     punchCards: [
-        PunchCardTemplate(
+        PunchCardRule(
             id: "COFFEE_CARD", name: "Coffee card", codes: ["COF"], mode: .perUnit, punchesRequired: 5,
             rewardGiftTemplateId: "FREE_COFFEE", renew: true, autoEnroll: true)
     ])

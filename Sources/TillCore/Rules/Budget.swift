@@ -12,7 +12,7 @@ struct Budget: Hashable, Sendable {
     var units: Int64
 
     static func check(
-        _ payments: [Payment], total: MinorUnits, accounts: [MemberAccount], settings: BudgetSettings
+        _ payments: [Payment], total: MinorUnits, accounts: [MemberAccount], settings: BudgetRule
     ) throws(TillError) -> Budget? {
         guard !payments.isEmpty else { return nil }
         let sum = payments.reduce(Int64(0)) { $0 + $1.amount }
@@ -71,7 +71,7 @@ enum QuoteListing {
     /// basket. Punch cards are not listed: they are never redeemed at the POS (a full card issues its reward gift).
     static func benefits(
         accounts: [MemberAccount], applied: [AppliedRedemption], refused: [String: NonRedeemableCause], basket: Basket,
-        catalog: Catalog, now: Timestamp
+        catalog: BenefitCatalog, now: Timestamp
     ) -> [RedeemableBenefit] {
         var out: [RedeemableBenefit] = []
         for account in accounts {
@@ -116,7 +116,7 @@ enum QuoteListing {
 
     /// For each member and enabled wallet, the money range payable on this basket (0...0 when not allowed).
     /// Balances are those before the purchase (`accounts` as given to the engine).
-    static func budget(accounts: [MemberAccount], total: MinorUnits, settings: BudgetSettings) -> [BudgetLimit] {
+    static func budget(accounts: [MemberAccount], total: MinorUnits, settings: BudgetRule) -> [BudgetLimit] {
         var out: [BudgetLimit] = []
         for account in accounts {
             for wallet in WalletKind.allCases {

@@ -1,28 +1,28 @@
-/// Why a wallet moved.
-public enum LedgerKind: String, CaseIterable, Hashable, Sendable {
-    /// Points earned by a purchase.
-    case earn
-    /// Points or credit that paid (part of) a purchase.
-    case spend
-    /// A spend given back by a void or a return.
-    case refund
-    /// Earned points taken back by a void or a return.
-    case clawback
-    /// An operator's manual change (never produced by the rules engine).
-    case adjust
-}
-
 /// One row of the wallet ledger.
 ///
 /// Guarantees: `delta != 0`; `availableAt` is set only on points and means "not spendable before"; a clawback of
 /// pending points carries the same `availableAt` as the earn it takes back, so pending groups never go negative.
 public struct LedgerEntry: Hashable, Sendable {
+    /// Why a wallet moved.
+    public enum Kind: String, CaseIterable, Hashable, Sendable {
+        /// Points earned by a purchase.
+        case earn
+        /// Points or credit that paid (part of) a purchase.
+        case spend
+        /// A spend given back by a void or a return.
+        case refund
+        /// Earned points taken back by a void or a return.
+        case clawback
+        /// An operator's manual change (never produced by the rules engine).
+        case adjust
+    }
+
     public var memberId: Int64
     public var wallet: WalletKind
     public var delta: Int64
-    public var kind: LedgerKind
+    public var kind: Kind
     public var availableAt: Timestamp?
-    public init(memberId: Int64, wallet: WalletKind, delta: Int64, kind: LedgerKind, availableAt: Timestamp? = nil) {
+    public init(memberId: Int64, wallet: WalletKind, delta: Int64, kind: Kind, availableAt: Timestamp? = nil) {
         self.memberId = memberId
         self.wallet = wallet
         self.delta = delta

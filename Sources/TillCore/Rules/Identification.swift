@@ -68,7 +68,7 @@ public enum Identification {
 
     /// The member as `identify` shows them: balances, and the benefits the member can use now or later (active, not
     /// past `validUntil`), those expiring soonest first (no end date last, then by id).
-    public static func member(_ account: MemberAccount, catalog: Catalog, now: Timestamp) -> IdentifiedMember {
+    public static func member(_ account: MemberAccount, catalog: BenefitCatalog, now: Timestamp) -> IdentifiedMember {
         let usable = account.benefits.filter { $0.status == .active && ($0.validUntil.map { now <= $0 } ?? true) }
         let sorted = usable.sorted { a, b in
             switch (a.validUntil, b.validUntil) {

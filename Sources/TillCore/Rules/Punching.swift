@@ -15,7 +15,7 @@ enum Punching {
     /// Punches every template the basket qualifies for onto `member`'s cards (mutated), issuing benefit ids from
     /// `nextId` on.
     static func punch(
-        _ basket: Basket, member: inout MemberAccount, catalog: Catalog, op: OperationRef, now: Timestamp,
+        _ basket: Basket, member: inout MemberAccount, catalog: BenefitCatalog, op: OperationRef, now: Timestamp,
         nextId: inout Int
     ) -> Outcome {
         var out = Outcome()
@@ -115,7 +115,7 @@ enum Punching {
     }
 
     private static func issueCard(
-        _ template: PunchCardTemplate, member: inout MemberAccount, op: OperationRef, now: Timestamp, nextId: inout Int,
+        _ template: PunchCardRule, member: inout MemberAccount, op: OperationRef, now: Timestamp, nextId: inout Int,
         out: inout Outcome
     ) -> Int {
         let id = op.benefitId(nextId)

@@ -8,7 +8,7 @@ public enum LoyaltyRules {
     /// Evaluates a purchase. `matches[i]` is what the store found for `request.members[i]` (looked up by
     /// `Identification.normalise`d value). Throws the first rule the request breaks.
     public static func purchase(
-        _ request: PurchaseRequest, terminal: TerminalIdentity, matches: [MemberMatch], catalog: Catalog,
+        _ request: PurchaseRequest, terminal: TerminalIdentity, matches: [MemberMatch], catalog: BenefitCatalog,
         settings: LoyaltySettings, now: Timestamp
     ) throws(TillError) -> PurchaseEvaluation {
         try evaluate(
@@ -21,7 +21,7 @@ public enum LoyaltyRules {
     /// much each may pay from a wallet. A redemption that cannot apply is reported in `benefits` (and left out of
     /// the receipt) instead of failing; everything else fails as `purchase` would.
     public static func quote(
-        _ request: PurchaseRequest, terminal: TerminalIdentity, matches: [MemberMatch], catalog: Catalog,
+        _ request: PurchaseRequest, terminal: TerminalIdentity, matches: [MemberMatch], catalog: BenefitCatalog,
         settings: LoyaltySettings, now: Timestamp
     ) throws(TillError) -> Quote {
         let r = try evaluate(
@@ -37,7 +37,7 @@ public enum LoyaltyRules {
     }
 
     static func evaluate(
-        _ request: PurchaseRequest, terminal: TerminalIdentity, matches: [MemberMatch], catalog: Catalog,
+        _ request: PurchaseRequest, terminal: TerminalIdentity, matches: [MemberMatch], catalog: BenefitCatalog,
         settings: LoyaltySettings, now: Timestamp, lenient: Bool
     ) throws(TillError) -> Evaluated {
         var basket = try Basket(request, currency: settings.currency)

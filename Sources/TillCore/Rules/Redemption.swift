@@ -20,7 +20,7 @@ enum Redemption {
 
     /// The per-line discounts a gift gives on the basket as it stands, or the cause it gives none.
     static func discount(
-        _ template: GiftTemplate?, basket: Basket
+        _ template: GiftRule?, basket: Basket
     ) -> Result<[MinorUnits], NonRedeemableCauseBox> {
         guard let template else { return .failure(NonRedeemableCauseBox(.conditionsNotMet)) }
         guard basket.afterPOS >= template.minSpend else { return .failure(NonRedeemableCauseBox(.conditionsNotMet)) }

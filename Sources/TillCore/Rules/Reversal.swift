@@ -12,7 +12,7 @@ extension LoyaltyRules {
     /// accounts of `record.memberIds` (missing ones are skipped).
     public static func void(
         _ request: VoidRequest, record: PurchaseRecord, previouslyReturned: [ReturnLine], members: [MemberAccount],
-        catalog: Catalog, now: Timestamp
+        catalog: BenefitCatalog, now: Timestamp
     ) throws(TillError) -> ReversalEvaluation {
         let before = try returned(previouslyReturned, record: record, field: "previouslyReturned")
         var after: [String: Int64] = [:]
@@ -28,7 +28,7 @@ extension LoyaltyRules {
     /// used (a return refunds money, not the gift).
     public static func returnItems(
         _ request: ReturnRequest, record: PurchaseRecord, previouslyReturned: [ReturnLine], members: [MemberAccount],
-        catalog: Catalog, now: Timestamp
+        catalog: BenefitCatalog, now: Timestamp
     ) throws(TillError) -> ReversalEvaluation {
         guard !request.lines.isEmpty else { throw .invalidRequest(field: "lines", reason: "at least one line") }
         let before = try returned(previouslyReturned, record: record, field: "previouslyReturned")
@@ -78,7 +78,7 @@ extension LoyaltyRules {
 struct Reversing {
     let record: PurchaseRecord
     var members: [MemberAccount]
-    let catalog: Catalog
+    let catalog: BenefitCatalog
     let now: Timestamp
     let before: [String: Int64]
     let after: [String: Int64]
@@ -88,7 +88,8 @@ struct Reversing {
     var forgiven: Points = 0
 
     init(
-        record: PurchaseRecord, members: [MemberAccount], catalog: Catalog, now: Timestamp, before: [String: Int64],
+        record: PurchaseRecord, members: [MemberAccount], catalog: BenefitCatalog, now: Timestamp,
+        before: [String: Int64],
         after: [String: Int64]
     ) {
         self.record = record

@@ -4,7 +4,7 @@
 /// Guarantees: integers only; a line earns `floor(eligible × pointsPer × percent / (perMinor × 100))` where
 /// `percent` is the item multiplier if the item code has one, else the department multiplier, else 100; excluded
 /// items and departments earn 0 (see `docs/rules.md`, "Earning").
-public struct EarnRule: Hashable, Sendable {
+public struct EarningRule: Hashable, Sendable {
     /// `pointsPer` points for every `perMinor` minor units paid (e.g. 1 point per 100 cents).
     public var pointsPer: Points
     public var perMinor: MinorUnits
@@ -41,7 +41,7 @@ public struct EarnRule: Hashable, Sendable {
 ///
 /// Guarantees: one budget payment per purchase, from points or from credit; points convert at
 /// `ratioPoints` points for `ratioMoney` minor units, rounded up in points (the shop never gives away a fraction).
-public struct BudgetSettings: Hashable, Sendable {
+public struct BudgetRule: Hashable, Sendable {
     public var pointsEnabled: Bool
     public var creditEnabled: Bool
     public var ratioPoints: Points
@@ -77,8 +77,8 @@ public struct LoyaltySettings: Hashable, Sendable {
     public var currency: String
     /// ISO 3166 alpha-2 country for phone numbers typed without `+` (e.g. `DE`).
     public var defaultPhoneCountry: String
-    public var earn: EarnRule
-    public var budget: BudgetSettings
+    public var earn: EarningRule
+    public var budget: BudgetRule
     /// Days earned points wait before they can be spent (0: at once).
     public var pendingDays: Int64
     public var maxMembersPerPurchase: Int
@@ -86,8 +86,8 @@ public struct LoyaltySettings: Hashable, Sendable {
     public var appCodeLifetimeMs: Int64
 
     public init(
-        currency: String, defaultPhoneCountry: String = "DE", earn: EarnRule = EarnRule(),
-        budget: BudgetSettings = BudgetSettings(), pendingDays: Int64 = 0, maxMembersPerPurchase: Int = 5,
+        currency: String, defaultPhoneCountry: String = "DE", earn: EarningRule = EarningRule(),
+        budget: BudgetRule = BudgetRule(), pendingDays: Int64 = 0, maxMembersPerPurchase: Int = 5,
         appCodeLifetimeMs: Int64 = 300_000
     ) {
         self.currency = currency
@@ -117,7 +117,7 @@ public enum GiftReward: Hashable, Sendable {
 ///
 /// Guarantees: a gift applies only when the basket (after POS discounts) reaches `minSpend` and contains
 /// `requiredItemCode` when set.
-public struct GiftTemplate: Hashable, Sendable {
+public struct GiftRule: Hashable, Sendable {
     public var id: String
     public var name: String
     public var reward: GiftReward
@@ -151,7 +151,7 @@ public enum PunchMode: String, Hashable, Sendable {
 ///
 /// Guarantees: only lines with a positive net amount count; a filled card becomes `used` and issues its reward gift
 /// at once; with `renew` a fresh card is issued and takes the surplus punches.
-public struct PunchCardTemplate: Hashable, Sendable {
+public struct PunchCardRule: Hashable, Sendable {
     public var id: String
     public var name: String
     public var codes: Set<String>
@@ -194,17 +194,17 @@ public struct PunchCardTemplate: Hashable, Sendable {
 /// The shop's gift and punch-card templates.
 ///
 /// Guarantees: lookups by id; unknown ids are answered with nil, never a crash.
-public struct Catalog: Hashable, Sendable {
-    public var gifts: [GiftTemplate]
-    public var punchCards: [PunchCardTemplate]
+public struct BenefitCatalog: Hashable, Sendable {
+    public var gifts: [GiftRule]
+    public var punchCards: [PunchCardRule]
 
-    public init(gifts: [GiftTemplate] = [], punchCards: [PunchCardTemplate] = []) {
+    public init(gifts: [GiftRule] = [], punchCards: [PunchCardRule] = []) {
         self.gifts = gifts
         self.punchCards = punchCards
     }
 
-    public func gift(_ id: String) -> GiftTemplate? { gifts.first { $0.id == id } }
-    public func punchCard(_ id: String) -> PunchCardTemplate? { punchCards.first { $0.id == id } }
+    public func gift(_ id: String) -> GiftRule? { gifts.first { $0.id == id } }
+    public func punchCard(_ id: String) -> PunchCardRule? { punchCards.first { $0.id == id } }
     /// The name of a benefit's template, or its id when the template is gone.
     func name(templateId: String, kind: BenefitKind) -> String {
         switch kind {
