@@ -77,3 +77,39 @@ import Testing
         #expect(q.benefits[0].amount == 500 && q.benefits[0].redeemable)
     }
 }
+
+/// Gifts limited to some lines, and specific earning rates (the shapes the operator catalog can express).
+@Suite struct SelectedLinesTests {
+    let basket = [
+        line("COF", "COF", qty: 2000, price: 350),
+        line("CAK", "CAK", qty: 1000, price: 450),
+        line("MUG", "MUG", qty: 1000, price: 1200),
+    ]
+
+    @Test func amountAndPercentOffSelectedLines() throws {
+        var basketValue = try Basket(request("T", items: basket), currency: "EUR")
+        let drinks = GiftRule(id: "D", name: "3 EUR off coffee and cake", reward: .amountOff(300), codes: ["COF", "CAK"])
+        #expect(try Redemption.discount(drinks, basket: basketValue).get() == [183, 117, 0])
+        let mugs = GiftRule(id: "M", name: "10% off mugs", reward: .percentOff(percent: 10, cap: nil), departments: ["HOME"])
+        basketValue.lines[2].item.department = "HOME"
+        #expect(try Redemption.discount(mugs, basket: basketValue).get() == [0, 0, 120])
+        let none = GiftRule(id: "N", name: "nothing", reward: .amountOff(300), codes: ["TEA"])
+        #expect(throws: NonRedeemableCauseBox(.conditionsNotMet)) { try Redemption.discount(none, basket: basketValue).get() }
+    }
+
+    @Test func specificRates() {
+        let rule = EarningRule(pointsPer: 1, perMinor: 100, rates: [
+            EarnRate(department: "BAKERY", pointsPer: 1, perMinor: 50),
+            EarnRate(tag: "retail", pointsPer: 2, perMinor: 100),
+            EarnRate(itemCode: "BEANS", pointsPer: 5, perMinor: 100),
+        ], departmentPercent: ["BAKERY": 200])
+        var item = LineItem(lineId: "1", code: "PACK", name: "Pack", quantity: .one, unitPrice: 1000, tags: ["retail"])
+        #expect(rule.points(eligible: 1000, item: item) == 20)   // tag rate 2 per 100
+        item.code = "BEANS"
+        #expect(rule.points(eligible: 1000, item: item) == 50)   // item rate wins over the tag
+        item = LineItem(lineId: "2", code: "BUN", name: "Bun", department: "BAKERY", quantity: .one, unitPrice: 1000)
+        #expect(rule.points(eligible: 1000, item: item) == 40)   // department rate 1 per 50, × 200 %
+        item.department = nil
+        #expect(rule.points(eligible: 1000, item: item) == 10)   // base
+    }
+}

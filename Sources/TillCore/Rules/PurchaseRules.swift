@@ -127,11 +127,9 @@ public enum LoyaltyRules {
         var earned: [PurchaseRecord.Earned] = []
         var earnedBy = [Points](repeating: 0, count: accounts.count)
         let rule = settings.earn
-        if !accounts.isEmpty && rule.perMinor > 0 && rule.pointsPer > 0 {
+        if !accounts.isEmpty {
             for (i, line) in basket.lines.enumerated() {
-                let eligible = line.net - moneyShares[i]
-                let percent = rule.percent(code: line.item.code, department: line.item.department)
-                let points = Arithmetic.floorMulDiv(eligible, rule.pointsPer * percent, rule.perMinor * 100)
+                let points = rule.points(eligible: line.net - moneyShares[i], item: line.item)
                 guard points > 0 else { continue }
                 let each = points / Int64(accounts.count)
                 for m in accounts.indices {

@@ -27,7 +27,7 @@ enum Redemption {
         if let code = template.requiredItemCode, !basket.lines.contains(where: { $0.item.code == code }) {
             return .failure(NonRedeemableCauseBox(.conditionsNotMet))
         }
-        let nets = basket.lines.map(\.net)
+        let nets = basket.lines.map { template.selects($0.item) ? $0.net : 0 }
         var shares = [MinorUnits](repeating: 0, count: nets.count)
         let left = nets.reduce(0, +)
         switch template.reward {

@@ -1,13 +1,42 @@
-/// How purchases earn points: an integer ratio on the net amount actually paid, with per-department and per-item
-/// multipliers and exclusions.
-///
-/// Guarantees: integers only; a line earns `floor(eligible × pointsPer × percent / (perMinor × 100))` where
-/// `percent` is the item multiplier if the item code has one, else the department multiplier, else 100; excluded
-/// items and departments earn 0 (see `docs/rules.md`, "Earning").
-public struct EarningRule: Hashable, Sendable {
-    /// `pointsPer` points for every `perMinor` minor units paid (e.g. 1 point per 100 cents).
+/// A specific earning rate: `pointsPer` points for every `perMinor` minor units on lines that match. Every filter
+/// that is set must match; nil filters match anything.
+public struct EarnRate: Hashable, Sendable {
+    public var itemCode: String?
+    public var tag: String?
+    public var department: String?
     public var pointsPer: Points
     public var perMinor: MinorUnits
+    public init(
+        itemCode: String? = nil, tag: String? = nil, department: String? = nil, pointsPer: Points, perMinor: MinorUnits
+    ) {
+        self.itemCode = itemCode
+        self.tag = tag
+        self.department = department
+        self.pointsPer = pointsPer
+        self.perMinor = perMinor
+    }
+
+    func matches(_ item: LineItem) -> Bool {
+        if let itemCode, itemCode != item.code { return false }
+        if let tag, !item.tags.contains(tag) { return false }
+        if let department, department != item.department { return false }
+        return true
+    }
+}
+
+/// How purchases earn points: an integer ratio on the net amount actually paid, with specific rates, per-department
+/// and per-item multipliers and exclusions.
+///
+/// Guarantees: integers only; a line earns `floor(eligible × pointsPer × percent / (perMinor × 100))` where the
+/// ratio is the first matching rate with an item code, else with a tag, else with a department, else the base
+/// ratio; `percent` is the item multiplier if the item code has one, else the department multiplier, else 100;
+/// excluded items and departments earn 0 (see `docs/rules.md`, "Earning").
+public struct EarningRule: Hashable, Sendable {
+    /// Base ratio: `pointsPer` points for every `perMinor` minor units paid (e.g. 1 point per 100 cents).
+    public var pointsPer: Points
+    public var perMinor: MinorUnits
+    /// Specific ratios (item, tag or department), replacing the base ratio on the lines they match.
+    public var rates: [EarnRate]
     /// Department code → multiplier in percent (200 = double points).
     public var departmentPercent: [String: Int64]
     /// Item code → multiplier in percent; takes precedence over the department's.
@@ -16,11 +45,13 @@ public struct EarningRule: Hashable, Sendable {
     public var excludedItems: Set<String>
 
     public init(
-        pointsPer: Points = 1, perMinor: MinorUnits = 100, departmentPercent: [String: Int64] = [:],
+        pointsPer: Points = 1, perMinor: MinorUnits = 100, rates: [EarnRate] = [],
+        departmentPercent: [String: Int64] = [:],
         itemPercent: [String: Int64] = [:], excludedDepartments: Set<String> = [], excludedItems: Set<String> = []
     ) {
         self.pointsPer = pointsPer
         self.perMinor = perMinor
+        self.rates = rates
         self.departmentPercent = departmentPercent
         self.itemPercent = itemPercent
         self.excludedDepartments = excludedDepartments
@@ -34,6 +65,23 @@ public struct EarningRule: Hashable, Sendable {
         if let p = itemPercent[code] { return max(0, p) }
         if let department, let p = departmentPercent[department] { return max(0, p) }
         return 100
+    }
+
+    /// The ratio `(pointsPer, perMinor)` for a line.
+    public func ratio(for item: LineItem) -> (pointsPer: Points, perMinor: MinorUnits) {
+        let specific =
+            rates.first { $0.itemCode != nil && $0.matches(item) }
+            ?? rates.first { $0.itemCode == nil && $0.tag != nil && $0.matches(item) }
+            ?? rates.first { $0.itemCode == nil && $0.tag == nil && $0.department != nil && $0.matches(item) }
+        return specific.map { ($0.pointsPer, $0.perMinor) } ?? (pointsPer, perMinor)
+    }
+
+    /// Points a line earns on `eligible` minor units.
+    public func points(eligible: MinorUnits, item: LineItem) -> Points {
+        let (per, minor) = ratio(for: item)
+        let percent = percent(code: item.code, department: item.department)
+        guard eligible > 0, per > 0, minor > 0, percent > 0 else { return 0 }
+        return Arithmetic.floorMulDiv(eligible, per * percent, minor * 100)
     }
 }
 
@@ -102,9 +150,10 @@ public struct LoyaltySettings: Hashable, Sendable {
 
 /// What a gift gives.
 public enum GiftReward: Hashable, Sendable {
-    /// A fixed amount off the basket (capped at what is left to pay on the lines).
+    /// A fixed amount off the basket, or off the lines `GiftRule.codes` / `departments` select (capped at what is
+    /// left to pay on them).
     case amountOff(MinorUnits)
-    /// A percentage off the basket, floored, at most `cap` minor units when a cap is set.
+    /// A percentage off the basket (or the selected lines), floored, at most `cap` minor units when a cap is set.
     case percentOff(percent: Int64, cap: MinorUnits?)
     /// One unit of the cheapest line (lowest unit price, first on ties) whose item code is in `codes` or whose
     /// department is in `departments`.
@@ -125,10 +174,13 @@ public struct GiftRule: Hashable, Sendable {
     public var requiredItemCode: String?
     /// Validity given to a gift issued by Till (a punch card's reward), in days from issue; nil: no end.
     public var validDays: Int64?
+    /// For `amountOff` and `percentOff`: the lines it applies to (item codes or departments); both empty: all lines.
+    public var codes: Set<String>
+    public var departments: Set<String>
 
     public init(
         id: String, name: String, reward: GiftReward, minSpend: MinorUnits = 0, requiredItemCode: String? = nil,
-        validDays: Int64? = nil
+        validDays: Int64? = nil, codes: Set<String> = [], departments: Set<String> = []
     ) {
         self.id = id
         self.name = name
@@ -136,6 +188,14 @@ public struct GiftRule: Hashable, Sendable {
         self.minSpend = minSpend
         self.requiredItemCode = requiredItemCode
         self.validDays = validDays
+        self.codes = codes
+        self.departments = departments
+    }
+
+    /// Whether `amountOff` / `percentOff` apply to a line.
+    public func selects(_ item: LineItem) -> Bool {
+        if codes.isEmpty && departments.isEmpty { return true }
+        return codes.contains(item.code) || (item.department.map(departments.contains) ?? false)
     }
 }
 
