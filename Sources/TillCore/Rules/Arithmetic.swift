@@ -1,0 +1,52 @@
+/// Exact integer arithmetic for money, points and quantities.
+///
+/// Guarantees: no floating point; products are computed full width, so `a × b / c` never overflows in between.
+public enum Arithmetic {
+    /// `(a × b) / c` and its remainder, for `a, b >= 0`, `c > 0`.
+    public static func mulDiv(_ a: Int64, _ b: Int64, _ c: Int64) -> (quotient: Int64, remainder: Int64) {
+        precondition(a >= 0 && b >= 0 && c > 0, "mulDiv takes non-negative operands and a positive divisor")
+        let product = UInt64(a).multipliedFullWidth(by: UInt64(b))
+        let (q, r) = UInt64(c).dividingFullWidth(product)
+        return (Int64(q), Int64(r))
+    }
+
+    /// `floor(a × b / c)` for non-negative operands.
+    public static func floorMulDiv(_ a: Int64, _ b: Int64, _ c: Int64) -> Int64 { mulDiv(a, b, c).quotient }
+
+    /// Line gross: `quantity (thousandths) × unitPrice / 1000`, rounded half-up.
+    public static func lineGross(quantity: Quantity, unitPrice: MinorUnits) -> MinorUnits {
+        let (q, r) = mulDiv(quantity.thousandths, unitPrice, 1000)
+        return r >= 500 ? q + 1 : q
+    }
+
+    /// Splits `amount` over `weights` in proportion, by largest remainder: each share is
+    /// `floor(amount × w / W)`, then the units left go one each to the largest remainders, the earlier index first
+    /// on ties. The shares add up to `amount` exactly. All zero weights: everything to index 0 (never happens for
+    /// callers that check `W > 0`).
+    public static func allocate(_ amount: Int64, weights: [Int64]) -> [Int64] {
+        guard !weights.isEmpty else { return [] }
+        let total = weights.reduce(0, +)
+        guard total > 0 else {
+            var shares = [Int64](repeating: 0, count: weights.count)
+            shares[0] = amount
+            return shares
+        }
+        var shares = [Int64]()
+        var remainders = [(Int64, Int)]()
+        shares.reserveCapacity(weights.count)
+        for (i, w) in weights.enumerated() {
+            let (q, r) = mulDiv(amount, w, total)
+            shares.append(q)
+            remainders.append((r, i))
+        }
+        var left = amount - shares.reduce(0, +)
+        remainders.sort { $0.0 != $1.0 ? $0.0 > $1.0 : $0.1 < $1.1 }
+        var k = 0
+        while left > 0 {
+            shares[remainders[k].1] += 1
+            left -= 1
+            k += 1
+        }
+        return shares
+    }
+}

@@ -1,0 +1,107 @@
+/// One priced line of a basket.
+struct PricedLine: Hashable, Sendable {
+    var item: LineItem
+    /// quantity × unit price, rounded half-up.
+    var gross: MinorUnits
+    /// The line's share of the POS's order discount (largest remainder).
+    var orderShare: MinorUnits = 0
+    /// Discounts of redeemed gifts on this line.
+    var benefit: MinorUnits = 0
+    /// What is still to pay on the line before any redemption.
+    var afterPOS: MinorUnits { gross - item.discount - orderShare }
+    /// What is left to pay on the line after every discount.
+    var net: MinorUnits { afterPOS - benefit }
+}
+
+/// A validated, priced basket.
+///
+/// Guarantees: `subtotal - itemDiscounts - orderDiscount - benefitDiscounts == Σ net` and every line's net is in
+/// `0 ... gross`.
+struct Basket: Hashable, Sendable {
+    static let maxQuantity: Int64 = 1_000_000_000  // one million units, in thousandths
+    static let maxUnitPrice: MinorUnits = 1_000_000_000_000
+    static let maxLines = 1_000
+    /// Per line, per payment, and for tax: 10^13 minor units, so that sums over 1000 lines stay far from overflow.
+    static let maxAmount: MinorUnits = 10_000_000_000_000
+    static let maxPayments = 20
+    static let maxRedemptions = 50
+
+    var lines: [PricedLine]
+    var orderDiscount: MinorUnits
+    var tax: MinorUnits
+
+    var subtotal: MinorUnits { lines.reduce(0) { $0 + $1.gross } }
+    var itemDiscounts: MinorUnits { lines.reduce(0) { $0 + $1.item.discount } }
+    var benefitDiscounts: MinorUnits { lines.reduce(0) { $0 + $1.benefit } }
+    /// The basket after the POS's discounts, before redemptions: what `minSpend` compares with.
+    var afterPOS: MinorUnits { lines.reduce(0) { $0 + $1.afterPOS } }
+    var net: MinorUnits { lines.reduce(0) { $0 + $1.net } }
+    var total: MinorUnits { net + tax }
+
+    /// Validates the request's business rules (naming the offending field) and prices it.
+    init(_ request: PurchaseRequest, currency: String) throws(TillError) {
+        guard request.currency == currency else {
+            throw .invalidRequest(field: "currency", reason: "shop currency is \(currency)")
+        }
+        guard !request.transactionId.isEmpty else { throw .invalidRequest(field: "transactionId", reason: "empty") }
+        guard !request.items.isEmpty else { throw .invalidRequest(field: "items", reason: "at least one line") }
+        guard request.items.count <= Self.maxLines else {
+            throw .invalidRequest(field: "items", reason: "at most \(Self.maxLines) lines")
+        }
+        var seen = Set<String>()
+        var lines: [PricedLine] = []
+        for (i, item) in request.items.enumerated() {
+            let f = "items[\(i)]"
+            guard !item.lineId.isEmpty else { throw .invalidRequest(field: "\(f).lineId", reason: "empty") }
+            guard seen.insert(item.lineId).inserted else {
+                throw .invalidRequest(field: "\(f).lineId", reason: "duplicate line id")
+            }
+            guard item.quantity.thousandths > 0, item.quantity.thousandths <= Self.maxQuantity else {
+                throw .invalidRequest(field: "\(f).quantity", reason: "must be > 0 and at most 1000000")
+            }
+            guard item.unitPrice >= 0, item.unitPrice <= Self.maxUnitPrice else {
+                throw .invalidRequest(field: "\(f).unitPrice", reason: "out of range")
+            }
+            let gross = Arithmetic.lineGross(quantity: item.quantity, unitPrice: item.unitPrice)
+            guard gross <= Self.maxAmount else { throw .invalidRequest(field: f, reason: "line amount too large") }
+            guard item.discount >= 0, item.discount <= gross else {
+                throw .invalidRequest(field: "\(f).discount", reason: "must be between 0 and the line gross \(gross)")
+            }
+            lines.append(PricedLine(item: item, gross: gross))
+        }
+        let afterItems = lines.map { $0.gross - $0.item.discount }
+        let room = afterItems.reduce(0, +)
+        guard request.orderDiscount >= 0, request.orderDiscount <= room else {
+            throw .invalidRequest(field: "orderDiscount", reason: "must be between 0 and \(room)")
+        }
+        guard request.tax >= 0, request.tax <= Self.maxAmount else {
+            throw .invalidRequest(field: "tax", reason: "out of range")
+        }
+        if room > 0 {
+            for (i, share) in Arithmetic.allocate(request.orderDiscount, weights: afterItems).enumerated() {
+                lines[i].orderShare = share
+            }
+        }
+        self.lines = lines
+        self.orderDiscount = request.orderDiscount
+        self.tax = request.tax
+        guard request.redemptions.count <= Self.maxRedemptions else {
+            throw .invalidRequest(field: "redemptions", reason: "at most \(Self.maxRedemptions) redemptions")
+        }
+        guard request.payments.count <= Self.maxPayments else {
+            throw .invalidRequest(field: "payments", reason: "at most \(Self.maxPayments) payments")
+        }
+        var redeemed = Set<String>()
+        for (i, id) in request.redemptions.enumerated() where !redeemed.insert(id).inserted {
+            throw .invalidRequest(field: "redemptions[\(i)]", reason: "benefit listed twice")
+        }
+        for (i, p) in request.payments.enumerated() where p.amount <= 0 || p.amount > Self.maxAmount {
+            throw .invalidRequest(field: "payments[\(i)].amount", reason: "must be > 0 and at most \(Self.maxAmount)")
+        }
+    }
+
+    /// Adds a redemption's per-line discounts.
+    mutating func apply(_ shares: [MinorUnits]) {
+        for (i, s) in shares.enumerated() { lines[i].benefit += s }
+    }
+}

@@ -1,0 +1,93 @@
+/// Normalising identifiers and checking the members found for a purchase.
+///
+/// Guarantees: the store looks members up by the normalised value only, so the same person typed two ways is
+/// found the same; a blocked member is refused (`member_blocked`), an anonymized one is not found, each member counts
+/// at most once per purchase and at most `maxMembersPerPurchase` are identified.
+public enum Identification {
+    /// The form the store looks up: phone → E.164, email → trimmed and lower-cased, everything else trimmed.
+    /// Throws `invalidRequest(field:…)` for an empty, over-long or implausible value.
+    public static func normalise(
+        _ identifier: MemberIdentifier, defaultCountry: String, field: String
+    ) throws(TillError) -> MemberIdentifier {
+        let trimmed = identifier.value.trimmingSpaces()
+        guard !trimmed.isEmpty else { throw .invalidRequest(field: field, reason: "empty identifier") }
+        guard trimmed.unicodeScalars.count <= 128 else {
+            throw .invalidRequest(field: field, reason: "identifier too long")
+        }
+        switch identifier.kind {
+        case .phone:
+            guard let phone = PhoneNumber.e164(trimmed, defaultCountry: defaultCountry) else {
+                throw .invalidRequest(field: field, reason: "not a phone number")
+            }
+            return MemberIdentifier(kind: .phone, value: phone)
+        case .email:
+            let email = trimmed.lowercased()
+            let parts = email.split(separator: "@", omittingEmptySubsequences: false)
+            guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !parts[1].hasPrefix("."),
+                !parts[1].hasSuffix("."), !email.unicodeScalars.contains(where: { $0.properties.isWhitespace })
+            else { throw .invalidRequest(field: field, reason: "not an email address") }
+            return MemberIdentifier(kind: .email, value: email)
+        case .memberKey, .card, .appCode, .customId:
+            return MemberIdentifier(kind: identifier.kind, value: trimmed)
+        }
+    }
+
+    /// Checks what the store found for each identifier (`matches[i]` for `members[i]`) and returns the accounts in
+    /// purchase order plus the app codes to consume.
+    public static func resolve(
+        _ identifiers: [MemberIdentifier], matches: [MemberMatch], settings: LoyaltySettings, now: Timestamp
+    ) throws(TillError) -> (accounts: [MemberAccount], appCodes: [String]) {
+        guard identifiers.count <= settings.maxMembersPerPurchase else {
+            throw .invalidRequest(
+                field: "members", reason: "at most \(settings.maxMembersPerPurchase) members per purchase")
+        }
+        guard matches.count == identifiers.count else {
+            throw .invalidRequest(field: "members", reason: "one lookup result per identifier expected")
+        }
+        var accounts: [MemberAccount] = []
+        var codes: [String] = []
+        for (i, match) in matches.enumerated() {
+            let field = "members[\(i)]"
+            guard let account = match.account, account.status != .anonymized else {
+                throw .memberNotFound(field: field)
+            }
+            if identifiers[i].kind == .appCode {
+                guard let code = match.appCode, code.memberId == account.id, !code.consumed,
+                    now.millisecondsSinceEpoch - code.issuedAt.millisecondsSinceEpoch <= settings.appCodeLifetimeMs
+                else { throw .memberNotFound(field: field) }
+                codes.append(code.code)
+            }
+            if account.status == .blocked { throw .memberBlocked(field: field, memberKey: account.memberKey) }
+            if accounts.contains(where: { $0.id == account.id }) {
+                throw .invalidRequest(field: field, reason: "member already identified on this purchase")
+            }
+            accounts.append(account)
+        }
+        return (accounts, codes)
+    }
+
+    /// The member as `identify` shows them: balances, and the benefits the member can use now or later (active, not
+    /// past `validUntil`), those expiring soonest first (no end date last, then by id).
+    public static func member(_ account: MemberAccount, catalog: BenefitCatalog, now: Timestamp) -> IdentifiedMember {
+        let usable = account.benefits.filter { $0.status == .active && ($0.validUntil.map { now <= $0 } ?? true) }
+        let sorted = usable.sorted { a, b in
+            switch (a.validUntil, b.validUntil) {
+            case (let x?, let y?) where x != y: return x < y
+            case (_?, nil): return true
+            case (nil, _?): return false
+            default: return a.id < b.id
+            }
+        }
+        return IdentifiedMember(
+            memberKey: account.memberKey, firstName: account.firstName, status: account.status,
+            balance: account.balance,
+            benefits: sorted.map { b in
+                let card = b.kind == .punchCard ? catalog.punchCard(b.templateId) : nil
+                return BenefitSummary(
+                    benefitId: b.id, name: catalog.name(templateId: b.templateId, kind: b.kind), kind: b.kind,
+                    status: b.status,
+                    validFrom: b.validFrom, validUntil: b.validUntil, punches: b.kind == .punchCard ? b.punches : nil,
+                    punchesRequired: card?.punchesRequired)
+            })
+    }
+}
