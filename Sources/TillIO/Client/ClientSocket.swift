@@ -18,31 +18,44 @@ public final class ClientSocket {
 
     /// Connects to `host:port`, then performs the TLS handshake when `tls` is given. `serverName` (default: `host`)
     /// is verified against the server certificate when the context verifies.
-    public init(
+    public convenience init(
         host: String, port: Int, tls: TLSContext? = nil, serverName: String? = nil,
         timeout: Duration = .seconds(10)
     ) throws(IOError) {
         ProcessResources.ignoreSIGPIPE()
+        let (fd, session) = try Self.open(
+            host: host, port: port, tls: tls, serverName: serverName ?? host, deadline: Self.deadline(after: timeout))
+        self.init(fd: fd, tls: session, timeout: timeout)
+    }
+
+    private init(fd: Int32, tls: TLSSession?, timeout: Duration) {
+        self.fd = fd
+        self.tls = tls
+        self.timeout = timeout
+        peerCertificate = tls?.peerCertificate
+        tlsVersion = tls?.protocolVersion
+    }
+
+    /// Connects and handshakes; on failure the fd is closed here (the object is never created).
+    private static func open(host: String, port: Int, tls: TLSContext?, serverName: String, deadline: UInt64)
+        throws(IOError) -> (Int32, TLSSession?)
+    {
         let address = try SocketAddress(host: host, port: port)
         let fd = try Posix.socket(domain: address.family, nonBlocking: true)
-        self.fd = fd
-        self.timeout = timeout
         do throws(IOError) {
-            let deadline = Self.deadline(after: timeout)
             if case .wouldBlock = try Posix.connect(fd, address) {
-                try Self.wait(fd, events: Int16(POLLOUT), deadline: deadline, operation: "connect")
+                try wait(fd, events: Int16(POLLOUT), deadline: deadline, operation: "connect")
                 let code = try Posix.getOption(fd, level: SOL_SOCKET, name: SO_ERROR)
                 if code != 0 { throw IOError.syscall(name: "connect", errno: code) }
             }
             try? Posix.setOption(fd, level: Int32(IPPROTO_TCP), name: TCP_NODELAY, value: 1)
-            if let tls {
-                let session = try TLSSession(context: tls, fd: fd, serverName: serverName ?? host)
-                self.tls = session
-                try drive(deadline: deadline, operation: "TLS handshake") { session.handshake() }
-                peerCertificate = session.peerCertificate
-                tlsVersion = session.protocolVersion
-            } else {
-                self.tls = nil
+            guard let tls else { return (fd, nil) }
+            let session = try TLSSession(context: tls, fd: fd, serverName: serverName)
+            while true {
+                let step = session.handshake()
+                if step == .done { return (fd, session) }
+                if step == .closed { throw IOError.tls(operation: "handshake", reasons: ["peer closed"]) }
+                try waitFor(step, fd: fd, deadline: deadline, operation: "TLS handshake")
             }
         } catch {
             Posix.close(fd)
@@ -72,7 +85,10 @@ public final class ClientSocket {
             defer { inbox.removeFirst(count) }
             return Array(inbox.prefix(count))
         }
-        let deadline = Self.deadline(after: timeout ?? self.timeout)
+        return try receiveFromSocket(maxBytes: maxBytes, deadline: Self.deadline(after: timeout ?? self.timeout))
+    }
+
+    private func receiveFromSocket(maxBytes: Int, deadline: UInt64) throws(IOError) -> [UInt8] {
         var buffer = [UInt8](repeating: 0, count: maxBytes)
         while true {
             let (count, step) = buffer.withUnsafeMutableBytes { readOnce($0) }
@@ -86,8 +102,7 @@ public final class ClientSocket {
     public func readExactly(_ count: Int, timeout: Duration? = nil) throws(IOError) -> [UInt8] {
         let deadline = Self.deadline(after: timeout ?? self.timeout)
         while inbox.count < count {
-            let remaining = max(1, Int((deadline - Self.now()) / 1_000_000))
-            let chunk = try receive(maxBytes: max(64 * 1024, count - inbox.count), timeout: .milliseconds(remaining))
+            let chunk = try receiveFromSocket(maxBytes: max(64 * 1024, count - inbox.count), deadline: deadline)
             if chunk.isEmpty { throw .connectionClosed }
             inbox.append(contentsOf: chunk)
         }
@@ -130,20 +145,17 @@ public final class ClientSocket {
         }
     }
 
-    private func drive(deadline: UInt64, operation: String, _ body: () -> TLSSession.Step) throws(IOError) {
-        while true {
-            let step = body()
-            if step == .done { return }
-            if step == .closed { throw .tls(operation: operation, reasons: ["peer closed the connection"]) }
-            try waitFor(step, deadline: deadline, operation: operation)
-        }
+    private func waitFor(_ step: TLSSession.Step, deadline: UInt64, operation: String) throws(IOError) {
+        try Self.waitFor(step, fd: fd, deadline: deadline, operation: operation)
     }
 
-    private func waitFor(_ step: TLSSession.Step, deadline: UInt64, operation: String) throws(IOError) {
+    private static func waitFor(_ step: TLSSession.Step, fd: Int32, deadline: UInt64, operation: String)
+        throws(IOError)
+    {
         switch step {
         case .done: return
-        case .wantRead: try Self.wait(fd, events: Int16(POLLIN), deadline: deadline, operation: operation)
-        case .wantWrite: try Self.wait(fd, events: Int16(POLLOUT), deadline: deadline, operation: operation)
+        case .wantRead: try wait(fd, events: Int16(POLLIN), deadline: deadline, operation: operation)
+        case .wantWrite: try wait(fd, events: Int16(POLLOUT), deadline: deadline, operation: operation)
         case .closed: throw .connectionClosed
         case .failed(let error): throw error
         }
