@@ -138,8 +138,8 @@ public final class Listener: @unchecked Sendable {
     private func admit(_ client: Int32, peer: SocketAddress) {
         let metrics = loop.metrics
         guard open.load(ordering: .relaxed) < options.maxConnections else {
-            Posix.close(client)
             metrics.refusedTotal.add(1, ordering: .relaxed)
+            Posix.close(client)
             return
         }
         open.add(1, ordering: .relaxed)
