@@ -33,6 +33,8 @@ let package = Package(
         .executableTarget(name: "tilld", dependencies: ["TillServer"]),
         .executableTarget(name: "till", dependencies: ["TillClient"]),
         .executableTarget(name: "till-sim", dependencies: ["TillClient", "TillServer"], path: "simulators/till-sim"),
+        /// Memory per idle TLS connection: see bench/io.md.
+        .executableTarget(name: "till-bench-io", dependencies: ["TillIO"], path: "bench/IOBench"),
 
         .testTarget(name: "TillCoreTests", dependencies: ["TillCore"]),
         // Tests find protocol/examples through #filePath: the example frames stay where the spec is.

@@ -36,6 +36,7 @@ public final class EventLoop: @unchecked Sendable {
 
     private var registrations: [Int32: (id: UInt32, target: Selectable)] = [:]
     private var nextRegistrationID: UInt32 = 0
+    private var closing = false
     private var timers = TimerQueue<() -> Void>()
 
     init(index: Int, metrics: IOMetrics) throws(IOError) {
@@ -104,6 +105,7 @@ public final class EventLoop: @unchecked Sendable {
     // MARK: Registrations (loop thread only)
 
     func register(_ target: Selectable, fd: Int32, interest: Interest) throws(IOError) -> UInt32 {
+        if closing { throw .eventLoopShutDown }
         nextRegistrationID = nextRegistrationID &+ 1
         if nextRegistrationID == 0 || nextRegistrationID == .max { nextRegistrationID = 1 }
         try selector.register(fd: fd, id: nextRegistrationID, interest: interest)
@@ -144,6 +146,8 @@ public final class EventLoop: @unchecked Sendable {
             for action in timers.popDue(now: Self.now()) { action() }
             runTasks()
         }
+        runTasks()
+        closing = true  // from here on registrations are refused, so tasks cannot leak fds
         for (_, entry) in registrations { entry.target.loopShutdown() }
         registrations.removeAll()
         runTasks()
