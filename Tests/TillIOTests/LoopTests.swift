@@ -1,4 +1,5 @@
 import Dispatch
+import Glibc
 import Synchronization
 import Testing
 @testable import TillIO
@@ -85,5 +86,27 @@ struct LoopTests {
         let v6 = try SocketAddress(host: "::1", port: 1)
         #expect(v6.description == "[::1]:1")
         #expect(throws: IOError.self) { try SocketAddress(host: "127.0.0.1", port: 70_000) }
+    }
+}
+
+@Suite("Signals")
+struct SignalTests {
+    @Test func signalIsDeliveredOnTheLoop() throws {
+        // Blocked here, so the loop thread created below inherits the mask; the signal is raised on the loop thread
+        // itself (thread-directed), so no other thread of the test process can receive it.
+        try SignalSource.block([SIGUSR2])
+        let group = try EventLoopGroup(loopCount: 1)
+        defer { group.shutdown() }
+        let received = Mutex<[Int32]>([])
+        let done = DispatchSemaphore(value: 0)
+        let loop = group.next()
+        let source = try SignalSource(signals: [SIGUSR2], loop: loop) { signal in
+            received.withLock { $0.append(signal) }
+            done.signal()
+        }
+        defer { source.close() }
+        loop.execute { raise(SIGUSR2) }
+        #expect(done.wait(timeout: .now() + 10) == .success)
+        #expect(received.withLock { $0 } == [SIGUSR2])
     }
 }

@@ -34,5 +34,10 @@ public final class EventLoopGroup: Sendable {
         for loop in loops { loop.waitUntilFinished() }
     }
 
-    deinit { shutdown() }
+    /// Without an explicit `shutdown()`, the loops are stopped but not joined (the last reference may be dropped on
+    /// a loop thread, which cannot wait for itself).
+    deinit {
+        guard !isShutDown.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        for loop in loops { loop.stop() }
+    }
 }
