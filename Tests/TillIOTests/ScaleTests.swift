@@ -107,3 +107,50 @@ struct ScaleTests {
         #expect(outcomes.reasons.withLock { $0 } == [.error(.syscall(name: "connect", errno: 111))])
     }
 }
+
+/// A reactor client that sends one large frame as soon as `connect` returns (before the handshake) and checks it.
+@Suite("Reactor TLS client")
+struct ReactorTLSTests {
+    final class BigProbe: ConnectionHandler {
+        let expected: [UInt8]
+        var inbox: [UInt8] = []
+        let outcomes: Outcomes
+        var ok = false
+        init(expected: [UInt8], outcomes: Outcomes) {
+            self.expected = expected
+            self.outcomes = outcomes
+        }
+        func received(_ bytes: ArraySlice<UInt8>, on connection: Connection) {
+            inbox.append(contentsOf: bytes)
+            if let echoed = Frame.next(from: &inbox) {
+                ok = echoed == expected
+                connection.close()
+            }
+        }
+        func closed(_ connection: Connection, reason: CloseReason) {
+            outcomes.results.withLock { $0.append(ok) }
+            outcomes.reasons.withLock { $0.append(reason) }
+            outcomes.done.signal()
+        }
+    }
+
+    @Test func oneMebibyteBothWaysWrittenBeforeTheHandshake() throws {
+        let certs = try TestCertificates.generate()
+        let server = try TestServer(
+            tls: try TLSContext.server(
+                certificateFile: certs.server.certificate, privateKeyFile: certs.server.privateKey))
+        defer { server.stop() }
+        let clients = try EventLoopGroup(loopCount: 1)
+        defer { clients.shutdown() }
+        let outcomes = Outcomes()
+        let payload = Frame.payload(1 << 20, seed: 11)
+        let connection = try clients.next().connect(
+            to: .loopback(port: server.port), tls: try TLSContext.client(trustRootsFile: certs.caCertificate),
+            serverName: "localhost"
+        ) { _ in BigProbe(expected: payload, outcomes: outcomes) }
+        connection.write(Frame.encode(payload))  // from the test thread, queued until the handshake completes
+        #expect(outcomes.done.wait(timeout: .now() + 30) == .success)
+        #expect(outcomes.results.withLock { $0 } == [true])
+        #expect(outcomes.reasons.withLock { $0 } == [.local])
+    }
+}

@@ -47,6 +47,20 @@ struct ServerBehaviourTests {
         #expect(server.recorder.closedReasons.withLock { $0 } == [.local])
     }
 
+    @Test func idleTimeoutFollowsAnInjectedClock() throws {
+        let clock = ManualClock()
+        let server = try TestServer(clock: clock) { EchoHandler(recorder: $0, idleTimeout: .seconds(60)) }
+        defer { server.stop() }
+        let client = try ClientSocket(host: "127.0.0.1", port: server.port)
+        #expect(try client.echo([1]) == [1])
+        clock.advance(by: .seconds(59))
+        #expect(try client.echo([2]) == [2], "not idle for 60 s yet; this frame re-arms the timer")
+        clock.advance(by: .seconds(61))
+        #expect(try client.receive().isEmpty)
+        #expect(server.recorder.waitClosed())
+        #expect(server.recorder.closedReasons.withLock { $0 } == [.local])
+    }
+
     @Test func tlsHandshakeTimesOut() throws {
         let certs = try TestCertificates.generate()
         let tls = try TLSContext.server(

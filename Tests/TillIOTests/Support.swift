@@ -58,9 +58,9 @@ final class EchoHandler: ConnectionHandler {
     }
 
     func received(_ bytes: ArraySlice<UInt8>, on connection: Connection) {
+        armIdleTimer(connection)  // before echoing: once the client sees the echo, the timer is armed
         inbox.append(contentsOf: bytes)
         while let payload = Frame.next(from: &inbox) { connection.write(Frame.encode(payload)) }
-        armIdleTimer(connection)
     }
 
     func closed(_ connection: Connection, reason: CloseReason) {
@@ -111,11 +111,12 @@ struct TestServer {
 
     init(
         tls: TLSContext? = nil, options: ListenerOptions = ListenerOptions(), loops: Int = 2,
+        clock: any LoopClock = MonotonicClock(),
         makeHandler: (@Sendable (Recorder) -> any ConnectionHandler)? = nil
     ) throws {
         ProcessResources.raiseOpenFilesLimit(to: 8192)
         let recorder = Recorder()
-        group = try EventLoopGroup(loopCount: loops)
+        group = try EventLoopGroup(loopCount: loops, clock: clock)
         self.recorder = recorder
         let make = makeHandler ?? { EchoHandler(recorder: $0) }
         listener = try Listener.bind(host: "127.0.0.1", port: 0, group: group, tls: tls, options: options) { _ in

@@ -24,6 +24,8 @@ public final class EventLoop: @unchecked Sendable {
     /// The loop's index in its group, for logs.
     public let index: Int
     let metrics: IOMetrics
+    /// The time source of this loop's timers.
+    public let clock: any LoopClock
     let selector: Selector
     let readBuffer = ReadBuffer(capacity: 64 * 1024)
 
@@ -39,11 +41,13 @@ public final class EventLoop: @unchecked Sendable {
     private var closing = false
     private var timers = TimerQueue<() -> Void>()
 
-    init(index: Int, metrics: IOMetrics) throws(IOError) {
+    init(index: Int, metrics: IOMetrics, clock: any LoopClock) throws(IOError) {
         ProcessResources.ignoreSIGPIPE()
         self.index = index
         self.metrics = metrics
+        self.clock = clock
         selector = try Selector()
+        (clock as? ManualClock)?.attach(self)
     }
 
     func start() {
@@ -76,7 +80,7 @@ public final class EventLoop: @unchecked Sendable {
     @discardableResult
     public func schedule(after delay: Duration, _ body: @escaping @Sendable () -> Void) -> TimerHandle {
         let id = nextTimerID.add(1, ordering: .relaxed).oldValue
-        let deadline = Self.now() + Self.nanoseconds(delay)
+        let deadline = clock.nanosecondsNow() + Self.nanoseconds(delay)
         if inEventLoop {
             timers.schedule(id: id, deadline: deadline, body)
         } else {
@@ -90,7 +94,7 @@ public final class EventLoop: @unchecked Sendable {
     public func scheduleOnLoop(after delay: Duration, _ body: @escaping () -> Void) -> TimerHandle {
         preconditionInEventLoop()
         let id = nextTimerID.add(1, ordering: .relaxed).oldValue
-        timers.schedule(id: id, deadline: Self.now() + Self.nanoseconds(delay), body)
+        timers.schedule(id: id, deadline: clock.nanosecondsNow() + Self.nanoseconds(delay), body)
         return TimerHandle(id: id, loop: self)
     }
 
@@ -143,7 +147,7 @@ public final class EventLoop: @unchecked Sendable {
             } catch {
                 fatalError("epoll_wait: \(error)")  // EBADF / EINVAL here mean the loop itself is broken
             }
-            for action in timers.popDue(now: Self.now()) { action() }
+            for action in timers.popDue(now: clock.nanosecondsNow()) { action() }
             runTasks()
         }
         runTasks()
@@ -169,17 +173,14 @@ public final class EventLoop: @unchecked Sendable {
     private func nextTimeout() -> Int32 {
         if !tasks.withLock({ $0.isEmpty }) { return 0 }
         guard let deadline = timers.nextDeadline() else { return -1 }
-        let now = Self.now()
+        let now = clock.nanosecondsNow()
         if deadline <= now { return 0 }
         let milliseconds = (deadline - now + 999_999) / 1_000_000
         return Int32(min(milliseconds, 60_000))
     }
 
-    static func now() -> UInt64 {
-        var spec = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &spec)
-        return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
-    }
+    /// Real monotonic time, for blocking clients.
+    static func now() -> UInt64 { MonotonicClock().nanosecondsNow() }
 
     static func nanoseconds(_ duration: Duration) -> UInt64 {
         let (seconds, attoseconds) = duration.components

@@ -10,12 +10,12 @@ public final class EventLoopGroup: Sendable {
     private let counter = Atomic<Int>(0)
     private let isShutDown = Atomic<Bool>(false)
 
-    /// Starts `loopCount` loops (default: one per core).
-    public init(loopCount: Int = ProcessResources.coreCount) throws(IOError) {
+    /// Starts `loopCount` loops (default: one per core) whose timers follow `clock`.
+    public init(loopCount: Int = ProcessResources.coreCount, clock: any LoopClock = MonotonicClock()) throws(IOError) {
         guard loopCount > 0 else { throw .invalidArgument("loopCount \(loopCount)") }
         let metrics = IOMetrics()
         var loops: [EventLoop] = []
-        for index in 0..<loopCount { loops.append(try EventLoop(index: index, metrics: metrics)) }
+        for index in 0..<loopCount { loops.append(try EventLoop(index: index, metrics: metrics, clock: clock)) }
         self.metrics = metrics
         self.loops = loops
         for loop in loops { loop.start() }
