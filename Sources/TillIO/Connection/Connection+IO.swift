@@ -5,6 +5,8 @@ import Glibc
 extension Connection: Selectable {
     /// Reads per readiness event before yielding to other connections (fairness).
     static let readsPerWake = 4
+    /// TLS reads return at most one record (16 KiB), so TLS gets more reads for a similar byte budget.
+    static let tlsRecordsPerWake = 16
 
     func ready(_ event: ReadyEvent) {
         switch state {
@@ -38,7 +40,7 @@ extension Connection: Selectable {
 
     /// Reads up to `readsPerWake` buffers (all of them with `draining`) and hands each to the handler.
     func readAvailable(draining: Bool = false) {
-        var budget = draining ? Int.max : Self.readsPerWake
+        var budget = draining ? Int.max : (tls == nil ? Self.readsPerWake : Self.tlsRecordsPerWake)
         let buffer = loop.readBuffer
         while budget > 0 && state == .active && (!readingPaused || draining) {
             budget -= 1
