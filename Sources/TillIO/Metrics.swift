@@ -21,7 +21,8 @@ public final class IOMetrics: Sendable {
             tlsHandshakesOK: handshakesOK.load(ordering: .relaxed),
             tlsHandshakesFailed: handshakesFailed.load(ordering: .relaxed),
             bytesIn: bytesIn.load(ordering: .relaxed),
-            bytesOut: bytesOut.load(ordering: .relaxed))
+            bytesOut: bytesOut.load(ordering: .relaxed)
+        )
     }
 }
 

@@ -35,7 +35,9 @@ struct EchoTests {
     @Test func tlsEchoNegotiatesTLS13() throws {
         let certs = try TestCertificates.generate()
         let serverTLS = try TLSContext.server(
-            certificateFile: certs.server.certificate, privateKeyFile: certs.server.privateKey)
+            certificateFile: certs.server.certificate,
+            privateKeyFile: certs.server.privateKey
+        )
         let server = try TestServer(tls: serverTLS)
         defer { server.stop() }
         let clientTLS = try TLSContext.client(trustRootsFile: certs.caCertificate)
@@ -50,7 +52,9 @@ struct EchoTests {
         let certs = try TestCertificates.generate()
         let other = try TestCertificates.generate()
         let serverTLS = try TLSContext.server(
-            certificateFile: certs.server.certificate, privateKeyFile: certs.server.privateKey)
+            certificateFile: certs.server.certificate,
+            privateKeyFile: certs.server.privateKey
+        )
         let server = try TestServer(tls: serverTLS)
         defer { server.stop() }
         let clientTLS = try TLSContext.client(trustRootsFile: other.caCertificate)
@@ -62,11 +66,16 @@ struct EchoTests {
     @Test func oneMebibyteThroughTLSBothWays() throws {
         let certs = try TestCertificates.generate()
         let serverTLS = try TLSContext.server(
-            certificateFile: certs.server.certificate, privateKeyFile: certs.server.privateKey)
+            certificateFile: certs.server.certificate,
+            privateKeyFile: certs.server.privateKey
+        )
         let server = try TestServer(tls: serverTLS)
         defer { server.stop() }
         let client = try ClientSocket(
-            host: "127.0.0.1", port: server.port, tls: try TLSContext.client(trustRootsFile: certs.caCertificate))
+            host: "127.0.0.1",
+            port: server.port,
+            tls: try TLSContext.client(trustRootsFile: certs.caCertificate)
+        )
         let payload = Frame.payload(1 << 20, seed: 3)
         #expect(try client.echo(payload) == payload)
         #expect(try client.echo(payload) == payload)
@@ -75,13 +84,17 @@ struct EchoTests {
     @Test func mutualTLSExposesClientCertificate() throws {
         let certs = try TestCertificates.generate(clientCommonName: "terminal-0042")
         let serverTLS = try TLSContext.server(
-            certificateFile: certs.server.certificate, privateKeyFile: certs.server.privateKey,
-            clientCAFile: certs.caCertificate)
+            certificateFile: certs.server.certificate,
+            privateKeyFile: certs.server.privateKey,
+            clientCAFile: certs.caCertificate
+        )
         let server = try TestServer(tls: serverTLS)
         defer { server.stop() }
         let clientTLS = try TLSContext.client(
-            trustRootsFile: certs.caCertificate, certificateFile: certs.client.certificate,
-            privateKeyFile: certs.client.privateKey)
+            trustRootsFile: certs.caCertificate,
+            certificateFile: certs.client.certificate,
+            privateKeyFile: certs.client.privateKey
+        )
         let client = try ClientSocket(host: "127.0.0.1", port: server.port, tls: clientTLS)
         #expect(try client.echo([9, 9]) == [9, 9])
         let seen = server.recorder.peerCertificates.withLock { $0 }
@@ -94,13 +107,17 @@ struct EchoTests {
         let certs = try TestCertificates.generate()
         let rogue = try TestCertificates.generate(clientCommonName: "rogue")
         let serverTLS = try TLSContext.server(
-            certificateFile: certs.server.certificate, privateKeyFile: certs.server.privateKey,
-            clientCAFile: certs.caCertificate)
+            certificateFile: certs.server.certificate,
+            privateKeyFile: certs.server.privateKey,
+            clientCAFile: certs.caCertificate
+        )
         let server = try TestServer(tls: serverTLS)
         defer { server.stop() }
         let clientTLS = try TLSContext.client(
-            trustRootsFile: certs.caCertificate, certificateFile: rogue.client.certificate,
-            privateKeyFile: rogue.client.privateKey)
+            trustRootsFile: certs.caCertificate,
+            certificateFile: rogue.client.certificate,
+            privateKeyFile: rogue.client.privateKey
+        )
         #expect(throws: IOError.self) {
             // TLS 1.3: the client may finish its side before the server's rejection arrives.
             let client = try ClientSocket(host: "127.0.0.1", port: server.port, tls: clientTLS)
@@ -119,8 +136,10 @@ struct EchoTests {
     @Test func mutualTLSRejectsClientWithoutCertificate() throws {
         let certs = try TestCertificates.generate()
         let serverTLS = try TLSContext.server(
-            certificateFile: certs.server.certificate, privateKeyFile: certs.server.privateKey,
-            clientCAFile: certs.caCertificate)
+            certificateFile: certs.server.certificate,
+            privateKeyFile: certs.server.privateKey,
+            clientCAFile: certs.caCertificate
+        )
         let server = try TestServer(tls: serverTLS)
         defer { server.stop() }
         let clientTLS = try TLSContext.client(trustRootsFile: certs.caCertificate)

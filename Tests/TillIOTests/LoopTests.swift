@@ -2,6 +2,7 @@ import Dispatch
 import Glibc
 import Synchronization
 import Testing
+
 @testable import TillIO
 
 @Suite("Event loop: tasks, timers, buffers")
@@ -67,10 +68,20 @@ struct LoopTests {
         pending.append([4, 5])
         #expect(pending.byteCount == 5)
         var seen: [UInt8] = []
-        #expect(pending.sendFirst { bytes in seen = Array(bytes.prefix(2)); return 2 } == 2)
+        #expect(
+            pending.sendFirst { bytes in
+                seen = Array(bytes.prefix(2))
+                return 2
+            } == 2
+        )
         #expect(seen == [1, 2])
         #expect(pending.byteCount == 3)
-        #expect(pending.sendFirst { bytes in seen = Array(bytes); return bytes.count } == 3)
+        #expect(
+            pending.sendFirst { bytes in
+                seen = Array(bytes)
+                return bytes.count
+            } == 3
+        )
         #expect(seen == [3, 4, 5])
         #expect(pending.isEmpty)
         pending.append([UInt8](repeating: 0, count: PendingWrites.coalesceLimit))

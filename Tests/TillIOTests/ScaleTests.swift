@@ -44,7 +44,9 @@ struct ScaleTests {
         let server = try TestServer()
         defer { server.stop() }
         let clients = try (0..<count).map { _ in try ClientSocket(host: "127.0.0.1", port: server.port) }
-        for (index, client) in clients.enumerated() { try client.send(Frame.encode(Frame.payload(64, seed: UInt8(index % 256)))) }
+        for (index, client) in clients.enumerated() {
+            try client.send(Frame.encode(Frame.payload(64, seed: UInt8(index % 256))))
+        }
         for (index, client) in clients.enumerated() {
             let echoed = try client.readExactly(68)
             #expect(echoed == Frame.encode(Frame.payload(64, seed: UInt8(index % 256))))
@@ -61,12 +63,17 @@ struct ScaleTests {
         let certs = try TestCertificates.generate()
         let server = try TestServer(
             tls: try TLSContext.server(
-                certificateFile: certs.server.certificate, privateKeyFile: certs.server.privateKey,
-                clientCAFile: certs.caCertificate))
+                certificateFile: certs.server.certificate,
+                privateKeyFile: certs.server.privateKey,
+                clientCAFile: certs.caCertificate
+            )
+        )
         defer { server.stop() }
         let clientTLS = try TLSContext.client(
-            trustRootsFile: certs.caCertificate, certificateFile: certs.client.certificate,
-            privateKeyFile: certs.client.privateKey)
+            trustRootsFile: certs.caCertificate,
+            certificateFile: certs.client.certificate,
+            privateKeyFile: certs.client.privateKey
+        )
         let clients = try EventLoopGroup(loopCount: 1)
         defer { clients.shutdown() }
         let outcomes = Outcomes()
@@ -138,14 +145,18 @@ struct ReactorTLSTests {
         let certs = try TestCertificates.generate()
         let server = try TestServer(
             tls: try TLSContext.server(
-                certificateFile: certs.server.certificate, privateKeyFile: certs.server.privateKey))
+                certificateFile: certs.server.certificate,
+                privateKeyFile: certs.server.privateKey
+            )
+        )
         defer { server.stop() }
         let clients = try EventLoopGroup(loopCount: 1)
         defer { clients.shutdown() }
         let outcomes = Outcomes()
         let payload = Frame.payload(1 << 20, seed: 11)
         let connection = try clients.next().connect(
-            to: .loopback(port: server.port), tls: try TLSContext.client(trustRootsFile: certs.caCertificate),
+            to: .loopback(port: server.port),
+            tls: try TLSContext.client(trustRootsFile: certs.caCertificate),
             serverName: "localhost"
         ) { _ in BigProbe(expected: payload, outcomes: outcomes) }
         connection.write(Frame.encode(payload))  // from the test thread, queued until the handshake completes

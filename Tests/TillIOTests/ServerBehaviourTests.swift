@@ -64,7 +64,9 @@ struct ServerBehaviourTests {
     @Test func tlsHandshakeTimesOut() throws {
         let certs = try TestCertificates.generate()
         let tls = try TLSContext.server(
-            certificateFile: certs.server.certificate, privateKeyFile: certs.server.privateKey)
+            certificateFile: certs.server.certificate,
+            privateKeyFile: certs.server.privateKey
+        )
         let server = try TestServer(tls: tls, options: ListenerOptions(handshakeTimeout: .milliseconds(100)))
         defer { server.stop() }
         let silent = try ClientSocket(host: "127.0.0.1", port: server.port)  // plain TCP: never says hello
@@ -79,14 +81,16 @@ struct ServerBehaviourTests {
         let v1 = try authority.issueServerCertificate(commonName: "till-v1", name: "v1")
         let v2 = try authority.issueServerCertificate(commonName: "till-v2", name: "v2")
         let server = try TestServer(
-            tls: try TLSContext.server(certificateFile: v1.certificate, privateKeyFile: v1.privateKey))
+            tls: try TLSContext.server(certificateFile: v1.certificate, privateKeyFile: v1.privateKey)
+        )
         defer { server.stop() }
         let clientTLS = try TLSContext.client(trustRootsFile: authority.files.certificate)
         let old = try ClientSocket(host: "127.0.0.1", port: server.port, tls: clientTLS)
         #expect(old.peerCertificate?.subjectCommonName == "till-v1")
         #expect(try old.echo([1]) == [1])
         server.listener.replaceTLSContext(
-            try TLSContext.server(certificateFile: v2.certificate, privateKeyFile: v2.privateKey))
+            try TLSContext.server(certificateFile: v2.certificate, privateKeyFile: v2.privateKey)
+        )
         let new = try ClientSocket(host: "127.0.0.1", port: server.port, tls: clientTLS)
         #expect(new.peerCertificate?.subjectCommonName == "till-v2")
         #expect(try new.echo([2]) == [2])

@@ -110,7 +110,9 @@ struct TestServer {
     let recorder: Recorder
 
     init(
-        tls: TLSContext? = nil, options: ListenerOptions = ListenerOptions(), loops: Int = 2,
+        tls: TLSContext? = nil,
+        options: ListenerOptions = ListenerOptions(),
+        loops: Int = 2,
         clock: any LoopClock = MonotonicClock(),
         makeHandler: (@Sendable (Recorder) -> any ConnectionHandler)? = nil
     ) throws {

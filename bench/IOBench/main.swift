@@ -87,7 +87,8 @@ let limit = ProcessResources.raiseOpenFilesLimit(to: 30_000)
 if options.clientOnly {
     let tls = options.tls ? try TLSContext.client(trustRootsFile: options.caFile) : nil
     let group = try openClients(count: options.connections, port: options.port, tls: tls, loops: options.loops)
-    let line = "READY failures=\(BenchState.failures.load(ordering: .relaxed)) rss=\(ProcessResources.residentBytes() ?? 0)\n"
+    let line =
+        "READY failures=\(BenchState.failures.load(ordering: .relaxed)) rss=\(ProcessResources.residentBytes() ?? 0)\n"
     FileHandle.standardOutput.write(Data(line.utf8))
     _ = readLine()  // parent closes stdin when done
     group.shutdown()
@@ -122,8 +123,10 @@ if inProcess {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
     process.arguments =
-        ["--client-only", "--connections", "\(n)", "--port", "\(listener.port)", "--ca", certs.caCertificate,
-         "--loops", "\(options.loops)"] + (options.tls ? [] : ["--plain"])
+        [
+            "--client-only", "--connections", "\(n)", "--port", "\(listener.port)", "--ca", certs.caCertificate,
+            "--loops", "\(options.loops)",
+        ] + (options.tls ? [] : ["--plain"])
     let output = Pipe()
     let input = Pipe()
     process.standardOutput = output
@@ -150,12 +153,16 @@ let perConnection = delta / n
 let kind = options.tls ? "TLS" : "plain TCP"
 let mode = inProcess ? "in-process (server + client ends in one process)" : "server process (clients in a child)"
 print("connections:      \(n) idle \(kind), \(options.loops) loop(s) per side, \(mode)")
-print("open on server:   \(snapshot.openConnections), handshakes ok \(snapshot.tlsHandshakesOK) failed \(snapshot.tlsHandshakesFailed), client failures \(BenchState.failures.load(ordering: .relaxed))")
+print(
+    "open on server:   \(snapshot.openConnections), handshakes ok \(snapshot.tlsHandshakesOK) failed \(snapshot.tlsHandshakesFailed), client failures \(BenchState.failures.load(ordering: .relaxed))"
+)
 print("setup time:       \(String(format: "%.2f", elapsed)) s (\(Int(Double(n) / elapsed)) connections/s)")
 print("RSS baseline:     \(megabytes(baseline))")
 print("RSS with idle:    \(megabytes(rss))")
-print("delta:            \(megabytes(delta)) = \(perConnection / 1024) KiB (\(perConnection) B) per connection"
-    + (inProcess ? " (both ends)" : " (server end)"))
+print(
+    "delta:            \(megabytes(delta)) = \(perConnection / 1024) KiB (\(perConnection) B) per connection"
+        + (inProcess ? " (both ends)" : " (server end)")
+)
 if !inProcess { print("client process:   RSS \(megabytes(clientRSS)) for \(n) client ends") }
 if let clientGroup { clientGroup.shutdown() }
 if let childInput, let child {

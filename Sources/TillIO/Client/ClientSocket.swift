@@ -19,12 +19,20 @@ public final class ClientSocket {
     /// Connects to `host:port`, then performs the TLS handshake when `tls` is given. `serverName` (default: `host`)
     /// is verified against the server certificate when the context verifies.
     public convenience init(
-        host: String, port: Int, tls: TLSContext? = nil, serverName: String? = nil,
+        host: String,
+        port: Int,
+        tls: TLSContext? = nil,
+        serverName: String? = nil,
         timeout: Duration = .seconds(10)
     ) throws(IOError) {
         ProcessResources.ignoreSIGPIPE()
         let (fd, session) = try Self.open(
-            host: host, port: port, tls: tls, serverName: serverName ?? host, deadline: Self.deadline(after: timeout))
+            host: host,
+            port: port,
+            tls: tls,
+            serverName: serverName ?? host,
+            deadline: Self.deadline(after: timeout)
+        )
         self.init(fd: fd, tls: session, timeout: timeout)
     }
 
@@ -37,7 +45,13 @@ public final class ClientSocket {
     }
 
     /// Connects and handshakes; on failure the fd is closed here (the object is never created).
-    private static func open(host: String, port: Int, tls: TLSContext?, serverName: String, deadline: UInt64)
+    private static func open(
+        host: String,
+        port: Int,
+        tls: TLSContext?,
+        serverName: String,
+        deadline: UInt64
+    )
         throws(IOError) -> (Int32, TLSSession?)
     {
         let address = try SocketAddress(host: host, port: port)
@@ -149,7 +163,12 @@ public final class ClientSocket {
         try Self.waitFor(step, fd: fd, deadline: deadline, operation: operation)
     }
 
-    private static func waitFor(_ step: TLSSession.Step, fd: Int32, deadline: UInt64, operation: String)
+    private static func waitFor(
+        _ step: TLSSession.Step,
+        fd: Int32,
+        deadline: UInt64,
+        operation: String
+    )
         throws(IOError)
     {
         switch step {

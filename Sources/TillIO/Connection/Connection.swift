@@ -47,7 +47,12 @@ public final class Connection: @unchecked Sendable, CustomStringConvertible {
     public internal(set) var tlsVersion: String?
 
     init(
-        loop: EventLoop, fd: Int32, peer: SocketAddress, connecting: Bool, tls: TLSContext?, serverName: String?,
+        loop: EventLoop,
+        fd: Int32,
+        peer: SocketAddress,
+        connecting: Bool,
+        tls: TLSContext?,
+        serverName: String?,
         handshakeTimeout: Duration
     ) {
         self.loop = loop

@@ -8,7 +8,9 @@ extension EventLoop {
     /// Safe from any thread.
     @discardableResult
     public func connect(
-        to address: SocketAddress, tls: TLSContext? = nil, serverName: String? = nil,
+        to address: SocketAddress,
+        tls: TLSContext? = nil,
+        serverName: String? = nil,
         handshakeTimeout: Duration = .seconds(10),
         makeHandler: @escaping @Sendable (Connection) -> any ConnectionHandler
     ) throws(IOError) -> Connection {
@@ -21,8 +23,14 @@ extension EventLoop {
             throw error
         }
         let connection = Connection(
-            loop: self, fd: fd, peer: address, connecting: true, tls: tls, serverName: serverName,
-            handshakeTimeout: handshakeTimeout)
+            loop: self,
+            fd: fd,
+            peer: address,
+            connecting: true,
+            tls: tls,
+            serverName: serverName,
+            handshakeTimeout: handshakeTimeout
+        )
         if inEventLoop {
             connection.start(handler: makeHandler(connection))
         } else {

@@ -15,8 +15,11 @@ public struct ListenerOptions: Sendable {
     public var acceptsPerWake: Int
 
     public init(
-        maxConnections: Int = .max, backlog: Int32 = 4096, handshakeTimeout: Duration = .seconds(10),
-        acceptBackoff: Duration = .milliseconds(100), acceptsPerWake: Int = 64
+        maxConnections: Int = .max,
+        backlog: Int32 = 4096,
+        handshakeTimeout: Duration = .seconds(10),
+        acceptBackoff: Duration = .milliseconds(100),
+        acceptsPerWake: Int = 64
     ) {
         self.maxConnections = maxConnections
         self.backlog = backlog
@@ -52,7 +55,10 @@ public final class Listener: @unchecked Sendable {
     /// Binds `host:port` (port 0 picks a free port), listens, and starts accepting. `makeHandler` runs on the new
     /// connection's loop thread, once per connection.
     public static func bind(
-        host: String, port: Int, group: EventLoopGroup, tls: TLSContext? = nil,
+        host: String,
+        port: Int,
+        group: EventLoopGroup,
+        tls: TLSContext? = nil,
         options: ListenerOptions = ListenerOptions(),
         makeHandler: @escaping @Sendable (Connection) -> any ConnectionHandler
     ) throws(IOError) -> Listener {
@@ -69,13 +75,23 @@ public final class Listener: @unchecked Sendable {
             throw error
         }
         let listener = Listener(
-            fd: fd, address: local, group: group, tls: tls, options: options, makeHandler: makeHandler)
+            fd: fd,
+            address: local,
+            group: group,
+            tls: tls,
+            options: options,
+            makeHandler: makeHandler
+        )
         listener.loop.execute { listener.register() }
         return listener
     }
 
     private init(
-        fd: Int32, address: SocketAddress, group: EventLoopGroup, tls: TLSContext?, options: ListenerOptions,
+        fd: Int32,
+        address: SocketAddress,
+        group: EventLoopGroup,
+        tls: TLSContext?,
+        options: ListenerOptions,
         makeHandler: @escaping @Sendable (Connection) -> any ConnectionHandler
     ) {
         self.fd = fd
@@ -147,8 +163,14 @@ public final class Listener: @unchecked Sendable {
         try? Posix.setOption(client, level: Int32(IPPROTO_TCP), name: TCP_NODELAY, value: 1)
         let target = group.next()
         let connection = Connection(
-            loop: target, fd: client, peer: peer, connecting: false, tls: tlsContext.withLock { $0 },
-            serverName: nil, handshakeTimeout: options.handshakeTimeout)
+            loop: target,
+            fd: client,
+            peer: peer,
+            connecting: false,
+            tls: tlsContext.withLock { $0 },
+            serverName: nil,
+            handshakeTimeout: options.handshakeTimeout
+        )
         connection.onClose = { [self] in open.subtract(1, ordering: .relaxed) }
         let makeHandler = self.makeHandler
         if target === loop {

@@ -80,12 +80,15 @@ final class Selector {
                 continue
             }
             let flags = event.events
-            body(ReadyEvent(
-                fd: Int32(truncatingIfNeeded: event.data.u64 & 0xFFFF_FFFF),
-                registrationID: UInt32(truncatingIfNeeded: event.data.u64 >> 32),
-                readable: flags & EPOLLIN.rawValue != 0,
-                writable: flags & EPOLLOUT.rawValue != 0,
-                hangup: flags & (EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0))
+            body(
+                ReadyEvent(
+                    fd: Int32(truncatingIfNeeded: event.data.u64 & 0xFFFF_FFFF),
+                    registrationID: UInt32(truncatingIfNeeded: event.data.u64 >> 32),
+                    readable: flags & EPOLLIN.rawValue != 0,
+                    writable: flags & EPOLLOUT.rawValue != 0,
+                    hangup: flags & (EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0
+                )
+            )
         }
         if count == events.count && count < 4096 {  // grow, like NIO, when a wait filled the array
             events.deallocate()

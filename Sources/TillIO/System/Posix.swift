@@ -133,12 +133,18 @@ enum Posix {
         _ = try must("epoll_ctl") { CLinux.epoll_ctl(epfd, op, fd, &event) }
     }
 
-    static func epollWait(_ epfd: Int32, _ events: UnsafeMutableBufferPointer<epoll_event>, timeoutMilliseconds: Int32)
+    static func epollWait(
+        _ epfd: Int32,
+        _ events: UnsafeMutableBufferPointer<epoll_event>,
+        timeoutMilliseconds: Int32
+    )
         throws(IOError) -> Int
     {
-        Int(try must("epoll_wait") {
-            CLinux.epoll_wait(epfd, events.baseAddress, Int32(events.count), timeoutMilliseconds)
-        })
+        Int(
+            try must("epoll_wait") {
+                CLinux.epoll_wait(epfd, events.baseAddress, Int32(events.count), timeoutMilliseconds)
+            }
+        )
     }
 
     static func eventFD() throws(IOError) -> Int32 {

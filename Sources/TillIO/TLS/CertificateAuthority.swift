@@ -22,7 +22,12 @@ public final class CertificateAuthority {
     private let days: Int
 
     /// Creates a self-signed CA and writes `<name>.pem` / `<name>.key` into `directory` (created if needed).
-    public init(commonName: String = "Till Test CA", directory: String, name: String = "ca", days: Int = 30)
+    public init(
+        commonName: String = "Till Test CA",
+        directory: String,
+        name: String = "ca",
+        days: Int = 30
+    )
         throws(IOError)
     {
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -31,12 +36,17 @@ public final class CertificateAuthority {
         key = try Self.generateKey()
         do {
             cert = try Self.makeCertificate(
-                commonName: commonName, publicKey: key, issuer: nil, issuerKey: key, days: days,
+                commonName: commonName,
+                publicKey: key,
+                issuer: nil,
+                issuerKey: key,
+                days: days,
                 extensions: [
                     (NID_basic_constraints, "critical,CA:TRUE"),
                     (NID_key_usage, "critical,keyCertSign,cRLSign"),
                     (NID_subject_key_identifier, "hash"),
-                ])
+                ]
+            )
         } catch {
             EVP_PKEY_free(key)
             throw error
@@ -51,36 +61,55 @@ public final class CertificateAuthority {
 
     /// Issues a server certificate for `hosts` (IP literals become IP SANs, the rest DNS SANs).
     public func issueServerCertificate(
-        commonName: String = "localhost", hosts: [String] = ["127.0.0.1", "localhost"], name: String = "server"
+        commonName: String = "localhost",
+        hosts: [String] = ["127.0.0.1", "localhost"],
+        name: String = "server"
     ) throws(IOError) -> CertificateFiles {
         let names = hosts.map { host in
             host.allSatisfy { $0.isNumber || $0 == "." || $0 == ":" } ? "IP:\(host)" : "DNS:\(host)"
         }
-        return try issue(commonName: commonName, name: name, extensions: [
-            (NID_subject_alt_name, names.joined(separator: ",")),
-            (NID_ext_key_usage, "serverAuth"),
-        ])
+        return try issue(
+            commonName: commonName,
+            name: name,
+            extensions: [
+                (NID_subject_alt_name, names.joined(separator: ",")),
+                (NID_ext_key_usage, "serverAuth"),
+            ]
+        )
     }
 
     /// Issues a client certificate whose subject CN is `commonName` (e.g. a terminal id).
     public func issueClientCertificate(commonName: String, name: String? = nil) throws(IOError) -> CertificateFiles {
-        try issue(commonName: commonName, name: name ?? "client-\(commonName)", extensions: [
-            (NID_ext_key_usage, "clientAuth")
-        ])
+        try issue(
+            commonName: commonName,
+            name: name ?? "client-\(commonName)",
+            extensions: [
+                (NID_ext_key_usage, "clientAuth")
+            ]
+        )
     }
 
-    private func issue(commonName: String, name: String, extensions: [(Int32, String)]) throws(IOError)
+    private func issue(
+        commonName: String,
+        name: String,
+        extensions: [(Int32, String)]
+    ) throws(IOError)
         -> CertificateFiles
     {
         let leafKey = try Self.generateKey()
         defer { EVP_PKEY_free(leafKey) }
         let leaf = try Self.makeCertificate(
-            commonName: commonName, publicKey: leafKey, issuer: cert, issuerKey: key, days: days,
+            commonName: commonName,
+            publicKey: leafKey,
+            issuer: cert,
+            issuerKey: key,
+            days: days,
             extensions: [
                 (NID_basic_constraints, "critical,CA:FALSE"),
                 (NID_key_usage, "critical,digitalSignature"),
                 (NID_authority_key_identifier, "keyid"),
-            ] + extensions)
+            ] + extensions
+        )
         defer { X509_free(leaf) }
         return try Self.write(cert: leaf, key: leafKey, directory: directory, name: name)
     }
@@ -92,7 +121,11 @@ public final class CertificateAuthority {
     }
 
     private static func makeCertificate(
-        commonName: String, publicKey: OpaquePointer, issuer: OpaquePointer?, issuerKey: OpaquePointer, days: Int,
+        commonName: String,
+        publicKey: OpaquePointer,
+        issuer: OpaquePointer?,
+        issuerKey: OpaquePointer,
+        days: Int,
         extensions: [(Int32, String)]
     ) throws(IOError) -> OpaquePointer {
         ERR_clear_error()
@@ -115,7 +148,12 @@ public final class CertificateAuthority {
         return cert
     }
 
-    private static func write(cert: OpaquePointer, key: OpaquePointer, directory: String, name: String)
+    private static func write(
+        cert: OpaquePointer,
+        key: OpaquePointer,
+        directory: String,
+        name: String
+    )
         throws(IOError) -> CertificateFiles
     {
         let files = CertificateFiles(certificate: "\(directory)/\(name).pem", privateKey: "\(directory)/\(name).key")
@@ -145,15 +183,20 @@ public struct TestCertificates: Sendable {
     public let client: CertificateFiles
 
     /// Generates into `directory`, or into a fresh temporary directory when nil.
-    public static func generate(in directory: String? = nil, clientCommonName: String = "terminal-0001")
+    public static func generate(
+        in directory: String? = nil,
+        clientCommonName: String = "terminal-0001"
+    )
         throws(IOError) -> TestCertificates
     {
         let directory = directory ?? temporaryDirectory()
         let authority = try CertificateAuthority(directory: directory)
         return TestCertificates(
-            directory: directory, caCertificate: authority.files.certificate,
+            directory: directory,
+            caCertificate: authority.files.certificate,
             server: try authority.issueServerCertificate(),
-            client: try authority.issueClientCertificate(commonName: clientCommonName))
+            client: try authority.issueClientCertificate(commonName: clientCommonName)
+        )
     }
 
     /// A new unique directory under the system temporary directory.

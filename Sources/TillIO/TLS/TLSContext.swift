@@ -23,7 +23,11 @@ public final class TLSContext: @unchecked Sendable {
 
     /// A server context from PEM files. With `clientCAFile`, clients must present a certificate signed by that CA
     /// (mutual TLS); the verified certificate is exposed as `Connection.peerCertificate`.
-    public static func server(certificateFile: String, privateKeyFile: String, clientCAFile: String? = nil)
+    public static func server(
+        certificateFile: String,
+        privateKeyFile: String,
+        clientCAFile: String? = nil
+    )
         throws(IOError) -> TLSContext
     {
         let context = try make(method: TLS_server_method(), isServer: true, requireClient: clientCAFile != nil)
@@ -48,7 +52,9 @@ public final class TLSContext: @unchecked Sendable {
     /// roots. `certificateFile` + `privateKeyFile` present a client certificate (mutual TLS). `verifyServer: false`
     /// disables verification (tests of failure paths only).
     public static func client(
-        trustRootsFile: String?, certificateFile: String? = nil, privateKeyFile: String? = nil,
+        trustRootsFile: String?,
+        certificateFile: String? = nil,
+        privateKeyFile: String? = nil,
         verifyServer: Bool = true
     ) throws(IOError) -> TLSContext {
         let context = try make(method: TLS_client_method(), isServer: false, requireClient: false)
@@ -70,7 +76,11 @@ public final class TLSContext: @unchecked Sendable {
         return context
     }
 
-    private static func make(method: OpaquePointer?, isServer: Bool, requireClient: Bool) throws(IOError)
+    private static func make(
+        method: OpaquePointer?,
+        isServer: Bool,
+        requireClient: Bool
+    ) throws(IOError)
         -> TLSContext
     {
         ERR_clear_error()
@@ -81,7 +91,8 @@ public final class TLSContext: @unchecked Sendable {
         }
         _ = till_SSL_CTX_set_mode(
             handle,
-            Int(SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER))
+            Int(SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER)
+        )
         _ = SSL_CTX_set_options(handle, till_SSL_OP_IGNORE_UNEXPECTED_EOF | till_SSL_OP_NO_RENEGOTIATION)
         return context
     }
