@@ -130,6 +130,39 @@ struct ServerBehaviourTests {
         #expect(try client.readExactly(6) == Frame.encode([5, 6]))
     }
 
+    @Test func writableAfterBackpressureThenCloseAfterFlush() throws {
+        final class BulkSender: ConnectionHandler {
+            let recorder: Recorder
+            var sentMarker = false
+            init(recorder: Recorder) { self.recorder = recorder }
+            func connected(_ connection: Connection) {
+                connection.write([UInt8](repeating: 1, count: 16 << 20))  // more than the socket buffers take
+                recorder.maxPendingSeen.store(connection.pendingWriteBytes, ordering: .relaxed)
+            }
+            func received(_ bytes: ArraySlice<UInt8>, on connection: Connection) {}
+            func writable(_ connection: Connection) {
+                guard !sentMarker else { return }
+                sentMarker = true
+                connection.write([0xEE, 0xEE])
+                connection.close(afterFlush: true)
+            }
+            func closed(_ connection: Connection, reason: CloseReason) {
+                recorder.closedReasons.withLock { $0.append(reason) }
+                recorder.closed.signal()
+            }
+        }
+        let server = try TestServer { BulkSender(recorder: $0) }
+        defer { server.stop() }
+        let client = try ClientSocket(host: "127.0.0.1", port: server.port)
+        let body = try client.readExactly(16 << 20)
+        #expect(body.allSatisfy { $0 == 1 })
+        #expect(try client.readExactly(2) == [0xEE, 0xEE])
+        #expect(try client.receive().isEmpty)
+        #expect(server.recorder.waitClosed())
+        #expect(server.recorder.closedReasons.withLock { $0 } == [.local])
+        #expect(server.recorder.maxPendingSeen.load(ordering: .relaxed) > 0)
+    }
+
     @Test func shutdownClosesOpenConnections() throws {
         let server = try TestServer()
         let client = try ClientSocket(host: "127.0.0.1", port: server.port)
