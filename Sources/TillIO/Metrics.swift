@@ -9,6 +9,7 @@ public final class IOMetrics: Sendable {
     let handshakesFailed = Atomic<Int>(0)
     let bytesIn = Atomic<Int>(0)
     let bytesOut = Atomic<Int>(0)
+    let acceptBackoffs = Atomic<Int>(0)
 
     public init() {}
 
@@ -21,7 +22,8 @@ public final class IOMetrics: Sendable {
             tlsHandshakesOK: handshakesOK.load(ordering: .relaxed),
             tlsHandshakesFailed: handshakesFailed.load(ordering: .relaxed),
             bytesIn: bytesIn.load(ordering: .relaxed),
-            bytesOut: bytesOut.load(ordering: .relaxed)
+            bytesOut: bytesOut.load(ordering: .relaxed),
+            acceptBackoffs: acceptBackoffs.load(ordering: .relaxed)
         )
     }
 }
@@ -35,4 +37,6 @@ public struct IOMetricsSnapshot: Sendable, Equatable {
     public var tlsHandshakesFailed: Int
     public var bytesIn: Int
     public var bytesOut: Int
+    /// Times accepting paused because the process ran out of fds (EMFILE / ENFILE) or kernel memory.
+    public var acceptBackoffs: Int
 }

@@ -181,6 +181,7 @@ public final class Listener: @unchecked Sendable {
     }
 
     private func backOff() {
+        loop.metrics.acceptBackoffs.add(1, ordering: .relaxed)
         try? loop.reregister(fd: fd, id: registrationID, interest: [])
         loop.scheduleOnLoop(after: options.acceptBackoff) { [self] in
             guard !closed else { return }
