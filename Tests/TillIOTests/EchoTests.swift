@@ -1,5 +1,5 @@
 import Testing
-import TillIO
+@testable import TillIO
 
 @Suite("Echo over TCP and TLS")
 struct EchoTests {
@@ -46,6 +46,25 @@ struct EchoTests {
         #expect(client.peerCertificate?.subjectCommonName == "localhost")
         #expect(try client.echo(Frame.payload(1234)) == Frame.payload(1234))
         #expect(server.group.metrics.snapshot().tlsHandshakesOK == 1)
+    }
+
+    @Test func keyUpdatesDuringReadsAreAnswered() throws {
+        let certs = try TestCertificates.generate()
+        let serverTLS = try TLSContext.server(
+            certificateFile: certs.server.certificate,
+            privateKeyFile: certs.server.privateKey
+        )
+        let server = try TestServer(tls: serverTLS)
+        defer { server.stop() }
+        let client = try ClientSocket(
+            host: "127.0.0.1",
+            port: server.port,
+            tls: try TLSContext.client(trustRootsFile: certs.caCertificate)
+        )
+        for round in 0..<5 {
+            #expect(client.requestKeyUpdate())  // the server's SSL_read must write its own KeyUpdate
+            #expect(try client.echo(Frame.payload(20_000 + round)) == Frame.payload(20_000 + round))
+        }
     }
 
     @Test func clientRejectsServerItDoesNotTrust() throws {

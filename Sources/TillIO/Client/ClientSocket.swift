@@ -124,6 +124,10 @@ public final class ClientSocket {
         return Array(inbox.prefix(count))
     }
 
+    /// TLS 1.3: asks for a key update in both directions (sent with the next `send`). For tests of the peer's
+    /// read path, where a read must also write.
+    func requestKeyUpdate() -> Bool { tls?.requestKeyUpdate() ?? false }
+
     /// Sends TLS close_notify (best effort) and closes the socket. Idempotent.
     public func close() {
         guard !isClosed else { return }

@@ -70,6 +70,14 @@ final class TLSSession {
         return (0, classify(result, "write"))
     }
 
+    /// Schedules a TLS 1.3 KeyUpdate asking the peer to update too; it goes out with the next write.
+    func requestKeyUpdate() -> Bool {
+        ERR_clear_error()
+        let ok = SSL_key_update(ssl, SSL_KEY_UPDATE_REQUESTED) == 1
+        ERR_clear_error()
+        return ok
+    }
+
     /// Decrypted bytes buffered inside OpenSSL (readable without the socket becoming readable).
     var hasPendingPlaintext: Bool { SSL_pending(ssl) > 0 }
 
