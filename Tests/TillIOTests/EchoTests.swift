@@ -1,4 +1,5 @@
 import Testing
+
 @testable import TillIO
 
 @Suite("Echo over TCP and TLS")

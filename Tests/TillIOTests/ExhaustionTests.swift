@@ -12,7 +12,9 @@ struct ExhaustionTests {
             let group = try EventLoopGroup(loopCount: 1)
             let recorder = Recorder()
             let listener = try Listener.bind(
-                host: "127.0.0.1", port: 0, group: group,
+                host: "127.0.0.1",
+                port: 0,
+                group: group,
                 options: ListenerOptions(acceptBackoff: .milliseconds(50))
             ) { _ in EchoHandler(recorder: recorder) }
             // group (epoll + eventfd) + listener + slack for the directory listing above: room for 6 more fds.

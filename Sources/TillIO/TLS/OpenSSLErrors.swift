@@ -7,9 +7,11 @@ enum OpenSSLErrors {
         while true {
             let code = ERR_get_error()
             if code == 0 { return reasons }
-            var text = [CChar](repeating: 0, count: 256)
-            ERR_error_string_n(code, &text, text.count)
-            reasons.append(String(cString: text))
+            var text = [UInt8](repeating: 0, count: 256)
+            text.withUnsafeMutableBufferPointer { buffer in
+                buffer.withMemoryRebound(to: CChar.self) { ERR_error_string_n(code, $0.baseAddress, $0.count) }
+            }
+            reasons.append(String(decoding: text.prefix { $0 != 0 }, as: UTF8.self))
         }
     }
 
