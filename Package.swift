@@ -39,6 +39,8 @@ let package = Package(
         .executableTarget(name: "till-store-crashchild", dependencies: ["TillStore"]),
         /// Durable write throughput of the store (release mode; results in bench/store.md).
         .executableTarget(name: "till-bench-store", dependencies: ["TillStore"], path: "bench/StoreBench"),
+        /// Memory per idle TLS connection: see bench/io.md.
+        .executableTarget(name: "till-bench-io", dependencies: ["TillIO"], path: "bench/IOBench"),
 
         .testTarget(name: "TillCoreTests", dependencies: ["TillCore"]),
         // Tests find protocol/examples through #filePath: the example frames stay where the spec is.

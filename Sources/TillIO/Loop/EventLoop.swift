@@ -1,0 +1,205 @@
+import CLinux
+import Foundation
+import Glibc
+import Synchronization
+
+/// Something registered with a loop's selector: a connection or a listener. Called on the loop thread only.
+protocol Selectable: AnyObject {
+    func ready(_ event: ReadyEvent)
+    /// The loop is shutting down: close without further callbacks into the selector.
+    func loopShutdown()
+}
+
+/// A reactor on one thread: epoll (level-triggered), timers, and a task queue other threads feed through
+/// `execute(_:)`.
+///
+/// Guarantees: every connection callback, timer and task runs on this loop's thread, in order of readiness;
+/// `execute` is safe from any thread and wakes the loop with at most one eventfd write per batch of tasks (no Swift
+/// concurrency hop); events for an fd closed and reused within one wait are dropped (registration ids).
+///
+/// `@unchecked Sendable`: the selector, registrations, timers and read buffer are touched only on the loop thread
+/// (checked with `preconditionInEventLoop`); what other threads use (task queue, wake flag, thread id, pending
+/// timer commands) is in `Mutex` / `Atomic`.
+public final class EventLoop: @unchecked Sendable {
+    /// The loop's index in its group, for logs.
+    public let index: Int
+    let metrics: IOMetrics
+    /// The time source of this loop's timers.
+    public let clock: any LoopClock
+    let selector: Selector
+    let readBuffer = ReadBuffer(capacity: 64 * 1024)
+
+    private let tasks = Mutex<[@Sendable () -> Void]>([])
+    private let wakePending = Atomic<Bool>(false)
+    private let threadID = Atomic<UInt>(0)
+    private let stopped = Atomic<Bool>(false)
+    private let nextTimerID = Atomic<UInt64>(1)
+    private let finished = DispatchSemaphore(value: 0)
+
+    private var registrations: [Int32: (id: UInt32, target: Selectable)] = [:]
+    private var nextRegistrationID: UInt32 = 0
+    private var closing = false
+    private var timers = TimerQueue<() -> Void>()
+
+    init(index: Int, metrics: IOMetrics, clock: any LoopClock) throws(IOError) {
+        ProcessResources.ignoreSIGPIPE()
+        self.index = index
+        self.metrics = metrics
+        self.clock = clock
+        selector = try Selector()
+        (clock as? ManualClock)?.attach(self)
+    }
+
+    func start() {
+        let thread = Thread { [self] in
+            threadID.store(UInt(pthread_self()), ordering: .releasing)
+            run()
+            finished.signal()
+        }
+        thread.name = "till-io-\(index)"
+        thread.start()
+    }
+
+    /// True when called on this loop's thread.
+    public var inEventLoop: Bool { threadID.load(ordering: .acquiring) == UInt(pthread_self()) }
+
+    public func preconditionInEventLoop(file: StaticString = #fileID, line: UInt = #line) {
+        precondition(inEventLoop, "not on event loop \(index)", file: file, line: line)
+    }
+
+    /// Runs `task` on the loop thread soon (after the current event batch). Safe from any thread; tasks run in
+    /// submission order. Dropped silently after shutdown.
+    public func execute(_ task: @escaping @Sendable () -> Void) {
+        tasks.withLock { $0.append(task) }
+        if !inEventLoop && !wakePending.exchange(true, ordering: .acquiringAndReleasing) {
+            selector.wakeUp()
+        }
+    }
+
+    /// Runs `body` on the loop after `delay`. Safe from any thread.
+    @discardableResult
+    public func schedule(after delay: Duration, _ body: @escaping @Sendable () -> Void) -> TimerHandle {
+        let id = nextTimerID.add(1, ordering: .relaxed).oldValue
+        let deadline = clock.nanosecondsNow() + Self.nanoseconds(delay)
+        if inEventLoop {
+            timers.schedule(id: id, deadline: deadline, body)
+        } else {
+            execute { self.timers.schedule(id: id, deadline: deadline, body) }
+        }
+        return TimerHandle(id: id, loop: self)
+    }
+
+    /// Like `schedule(after:_:)` for a non-Sendable closure; must be called on the loop thread.
+    @discardableResult
+    public func scheduleOnLoop(after delay: Duration, _ body: @escaping () -> Void) -> TimerHandle {
+        preconditionInEventLoop()
+        let id = nextTimerID.add(1, ordering: .relaxed).oldValue
+        timers.schedule(id: id, deadline: clock.nanosecondsNow() + Self.nanoseconds(delay), body)
+        return TimerHandle(id: id, loop: self)
+    }
+
+    func cancelTimer(id: UInt64) {
+        if inEventLoop {
+            timers.cancel(id: id)
+        } else {
+            execute { self.timers.cancel(id: id) }
+        }
+    }
+
+    // MARK: Registrations (loop thread only)
+
+    func register(_ target: Selectable, fd: Int32, interest: Interest) throws(IOError) -> UInt32 {
+        if closing { throw .eventLoopShutDown }
+        nextRegistrationID = nextRegistrationID &+ 1
+        if nextRegistrationID == 0 || nextRegistrationID == .max { nextRegistrationID = 1 }
+        try selector.register(fd: fd, id: nextRegistrationID, interest: interest)
+        registrations[fd] = (nextRegistrationID, target)
+        return nextRegistrationID
+    }
+
+    func reregister(fd: Int32, id: UInt32, interest: Interest) throws(IOError) {
+        try selector.reregister(fd: fd, id: id, interest: interest)
+    }
+
+    /// Removes `fd` from epoll and the table; call before closing the fd.
+    func deregister(fd: Int32) {
+        selector.deregister(fd: fd)
+        registrations.removeValue(forKey: fd)
+    }
+
+    // MARK: Running
+
+    func stop() {
+        stopped.store(true, ordering: .releasing)
+        selector.wakeUp()
+    }
+
+    func waitUntilFinished() { finished.wait() }
+
+    private func run() {
+        while !stopped.load(ordering: .acquiring) {
+            let timeout = nextTimeout()
+            do {
+                _ = try selector.wait(timeoutMilliseconds: timeout) { event in
+                    guard let entry = registrations[event.fd], entry.id == event.registrationID else { return }
+                    entry.target.ready(event)
+                }
+            } catch {
+                fatalError("epoll_wait: \(error)")  // EBADF / EINVAL here mean the loop itself is broken
+            }
+            for action in timers.popDue(now: clock.nanosecondsNow()) { action() }
+            runTasks()
+        }
+        runTasks()
+        closing = true  // from here on registrations are refused, so tasks cannot leak fds
+        for (_, entry) in registrations { entry.target.loopShutdown() }
+        registrations.removeAll()
+        runTasks()
+    }
+
+    private func runTasks() {
+        wakePending.store(false, ordering: .releasing)
+        while true {
+            let batch = tasks.withLock { queue -> [@Sendable () -> Void] in
+                let batch = queue
+                queue.removeAll(keepingCapacity: true)
+                return batch
+            }
+            if batch.isEmpty { return }
+            for task in batch { task() }
+        }
+    }
+
+    private func nextTimeout() -> Int32 {
+        if !tasks.withLock({ $0.isEmpty }) { return 0 }
+        guard let deadline = timers.nextDeadline() else { return -1 }
+        let now = clock.nanosecondsNow()
+        if deadline <= now { return 0 }
+        let milliseconds = (deadline - now + 999_999) / 1_000_000
+        return Int32(min(milliseconds, 60_000))
+    }
+
+    /// Real monotonic time, for blocking clients.
+    static func now() -> UInt64 { MonotonicClock().nanosecondsNow() }
+
+    static func nanoseconds(_ duration: Duration) -> UInt64 {
+        let (seconds, attoseconds) = duration.components
+        if seconds < 0 { return 0 }
+        return UInt64(seconds) * 1_000_000_000 + UInt64(attoseconds / 1_000_000_000)
+    }
+}
+
+/// A scheduled timer; `cancel()` is safe from any thread and a no-op once the timer has fired.
+public struct TimerHandle: Sendable {
+    let id: UInt64
+    let loop: EventLoop
+
+    public func cancel() { loop.cancelTimer(id: id) }
+}
+
+/// The per-loop read buffer every connection on the loop reads into, so idle connections hold no read memory.
+/// Loop thread only.
+final class ReadBuffer {
+    var bytes: [UInt8]
+    init(capacity: Int) { bytes = [UInt8](repeating: 0, count: capacity) }
+}

@@ -1,1 +1,0 @@
-// TillIO: built in its own issue.
