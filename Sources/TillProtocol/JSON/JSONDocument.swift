@@ -39,8 +39,12 @@ final class JSONDocument {
         do {
             try parser.parseDocument()
         } catch {
+            var failure = error
+            if case .rule(let field, let reason, _) = error, let k = parser.rootIdNode {
+                failure = .rule(field: field, reason: reason, id: parser.requestID(at: k))
+            }
             storage.deallocate()
-            throw error
+            throw failure
         }
         self.storage = storage
         self.nodes = parser.nodes
@@ -139,12 +143,13 @@ enum JSONParseError: Error, Equatable {
     case syntax(reason: String, offset: Int)
     /// Valid syntax but refused by the strict rules (duplicate key, depth, object size) at a field path:
     /// maps to `invalid_request`.
-    case rule(field: String, reason: String)
+    /// `id` is the envelope's id when it was read before the refusal (so the error can still be correlated).
+    case rule(field: String, reason: String, id: RequestID? = nil)
 
     var tillError: TillError {
         switch self {
         case .syntax(let reason, let offset): .invalidFrame(reason: "\(reason) at byte \(offset)")
-        case .rule(let field, let reason): .invalidRequest(field: field, reason: reason)
+        case .rule(let field, let reason, _): .invalidRequest(field: field, reason: reason)
         }
     }
 }

@@ -11,6 +11,8 @@ struct JSONParser {
     var nodes: [JSONNode] = []
     /// The field path to the value being parsed, used only to name the field in an error.
     private var path: [PathElement] = []
+    /// The value node of the top-level object's `id` member, once parsed.
+    var rootIdNode: Int?
 
     private enum PathElement { case key(Int), index(Int) }
 
@@ -101,7 +103,12 @@ struct JSONParser {
                 guard i < p.count, p[i] == UInt8(ascii: ":") else { throw syntax("expected ':'") }
                 i += 1
                 skipWhitespace()
+                let valueIndex = nodes.count
                 try parseValue(depth: depth + 1)
+                if depth == 1 && nodes[key].end - nodes[key].start == 2 && !nodes[key].escaped
+                    && p[Int(nodes[key].start)] == UInt8(ascii: "i") && p[Int(nodes[key].start) + 1] == UInt8(ascii: "d") {
+                    rootIdNode = valueIndex
+                }
                 count += 1
                 skipWhitespace()
                 guard i < p.count else { throw syntax("unexpected end of input in an object") }
@@ -277,5 +284,21 @@ enum JSONPathName {
         let raw = UnsafeBufferPointer(rebasing: p[Int(n.start)..<Int(n.end)])
         // Escaped keys are shown raw (escapes included): good enough to name the field in an error.
         return String(decoding: raw, as: UTF8.self)
+    }
+}
+
+extension JSONParser {
+    /// The request id at value node `k`, when it is a valid id (string of 1 to 128 bytes, or 64-bit integer).
+    func requestID(at k: Int) -> RequestID? {
+        let n = nodes[k]
+        let raw = UnsafeBufferPointer(rebasing: p[Int(n.start)..<Int(n.end)])
+        switch n.kind {
+        case .string:
+            let bytes = n.escaped ? jsonUnescape(raw) : Array(raw)
+            guard !bytes.isEmpty, bytes.count <= 128 else { return nil }
+            return .string(String(decoding: bytes, as: UTF8.self))
+        case .number: return JSONNumberParser.integer(raw).map(RequestID.int)
+        default: return nil
+        }
     }
 }

@@ -10,9 +10,17 @@ public struct JSONWriter {
     public var bytes: [UInt8]
     private var needsComma = false
 
+    /// A writer appending to `buffer` (pass a buffer taken with `swap` to avoid a copy).
     public init(into buffer: [UInt8] = []) {
         self.bytes = buffer
-        bytes.reserveCapacity(1024)
+    }
+
+    /// Writes into `buffer` in place: the buffer's storage is moved into the writer for `body` and back.
+    public static func writing(into buffer: inout [UInt8], _ body: (inout JSONWriter) -> Void) {
+        var w = JSONWriter()
+        swap(&w.bytes, &buffer)
+        body(&w)
+        swap(&w.bytes, &buffer)
     }
 
     @inline(__always) private mutating func separate() {
