@@ -282,8 +282,7 @@ struct JSONParser {
 enum JSONPathName {
     static func of(_ p: UnsafeBufferPointer<UInt8>, _ n: JSONNode) -> String {
         let raw = UnsafeBufferPointer(rebasing: p[Int(n.start)..<Int(n.end)])
-        // Escaped keys are shown raw (escapes included): good enough to name the field in an error.
-        return String(decoding: raw, as: UTF8.self)
+        return String(decoding: n.escaped ? jsonUnescape(raw) : Array(raw), as: UTF8.self)
     }
 }
 
