@@ -1,0 +1,54 @@
+import TillCore
+
+/// The client side of protocol v1 (CLI, simulator, tests): request frames out, response frames in. Pure, no I/O.
+public struct ClientCodec: Sendable {
+    public var maxDepth: Int
+
+    public init(maxDepth: Int = 16) { self.maxDepth = maxDepth }
+
+    /// Appends one complete request frame (length prefix included) to `buffer`.
+    public func encodeRequest(_ request: RequestEnvelope, into buffer: inout [UInt8]) {
+        let at = FrameEncoder.beginFrame(&buffer)
+        JSONWriter.writing(into: &buffer) { w in RequestWire.encode(request, to: &w) }
+        FrameEncoder.patchLength(&buffer, at: at)
+    }
+
+    /// A request frame as a new array.
+    public func encodeRequest(_ request: RequestEnvelope) -> [UInt8] {
+        var out: [UInt8] = []
+        encodeRequest(request, into: &out)
+        return out
+    }
+
+    /// Decodes one response frame payload (without its length prefix). Throws when the server's bytes do not
+    /// follow the protocol (the error names the offending field).
+    public func decodeResponse(_ frame: some Collection<UInt8>) throws(TillError) -> ResponseEnvelope {
+        let doc: JSONDocument
+        do { doc = try JSONDocument(parsing: frame, maxDepth: maxDepth) } catch { throw error.tillError }
+        guard doc.nodes[0].kind == .object else { throw .invalidFrame(reason: "a frame must hold one JSON object") }
+        let o = JSONObjectReader(doc: doc, index: 0, path: "")
+        var id: RequestID?
+        if let v = o.nullable("id") {
+            guard let read = RequestID.read(v) else { throw .invalidRequest(field: "id", reason: "invalid id") }
+            id = read
+        }
+        let op = try o.optionalEnumeration("op", Op.self)
+        if let error = o.nullable("error") {
+            return ResponseEnvelope(id: id, op: op, error: try ErrorWire.decode(error.object()))
+        }
+        guard let id, let op else { throw .invalidRequest(field: "op", reason: "a result needs id and op") }
+        return ResponseEnvelope(id: id, op: op, result: try Response.decode(op: op, o.object("result")))
+    }
+}
+
+/// The JSON object of a request (no frame prefix): `id`, `op`, then the body's fields.
+enum RequestWire {
+    static func encode(_ r: RequestEnvelope, to w: inout JSONWriter) {
+        w.beginObject()
+        w.key("id")
+        r.id.encode(to: &w)
+        w.field("op", r.request.op)
+        r.request.body.encodeFields(to: &w)
+        w.endObject()
+    }
+}

@@ -1,0 +1,109 @@
+import TillCore
+
+/// Splits a byte stream into frames: a 4-byte big-endian unsigned length (not counting itself), then that many
+/// payload bytes. Bytes may arrive in pieces of any size.
+///
+/// Guarantees: a frame whose declared length exceeds `maxFrameSize` (or is zero) is rejected as soon as its length
+/// prefix is complete, before any of its payload is buffered; after that the decoder stays failed (framing is lost,
+/// the connection must be closed). Buffered bytes never exceed `maxFrameSize` + 4 per frame in progress plus the
+/// completed frames not yet taken.
+public struct FrameDecoder {
+    public let maxFrameSize: Int
+    private var header: UInt32 = 0
+    private var headerBytes = 0
+    private var payload: [UInt8] = []
+    private var expected = 0
+    private var ready: [[UInt8]] = []
+    private var readyHead = 0
+    private var failure: TillError?
+
+    /// The default maximum payload size: 64 KiB.
+    public static let defaultMaxFrameSize = 64 * 1024
+
+    public init(maxFrameSize: Int = FrameDecoder.defaultMaxFrameSize) {
+        self.maxFrameSize = maxFrameSize
+    }
+
+    /// Bytes held for the frame in progress (0 after a rejection).
+    public var bufferedByteCount: Int { payload.count + headerBytes }
+
+    /// Feeds received bytes. Throws `invalidFrame` when a length prefix is over the limit or zero; completed
+    /// frames are taken with `nextFrame()`.
+    public mutating func append(_ bytes: some Collection<UInt8>) throws(TillError) {
+        if let failure { throw failure }
+        var index = bytes.startIndex
+        while index != bytes.endIndex {
+            if headerBytes < 4 {
+                header = header << 8 | UInt32(bytes[index])
+                headerBytes += 1
+                index = bytes.index(after: index)
+                if headerBytes == 4 { try startPayload() }
+                continue
+            }
+            let take = min(expected - payload.count, bytes.distance(from: index, to: bytes.endIndex))
+            let end = bytes.index(index, offsetBy: take)
+            payload.append(contentsOf: bytes[index..<end])
+            index = end
+            if payload.count == expected { finishFrame() }
+        }
+    }
+
+    private mutating func startPayload() throws(TillError) {
+        let length = Int(header)
+        guard length > 0, length <= maxFrameSize else {
+            let error = TillError.invalidFrame(
+                reason: length == 0 ? "empty frame" : "frame of \(length) bytes exceeds the maximum of \(maxFrameSize)")
+            failure = error
+            payload = []
+            headerBytes = 0
+            throw error
+        }
+        expected = length
+        payload.reserveCapacity(length)
+    }
+
+    private mutating func finishFrame() {
+        ready.append(payload)
+        payload = []
+        header = 0
+        headerBytes = 0
+        expected = 0
+    }
+
+    /// The next complete frame's payload, in arrival order, or nil.
+    public mutating func nextFrame() -> [UInt8]? {
+        guard readyHead < ready.count else { return nil }
+        let frame = ready[readyHead]
+        readyHead += 1
+        if readyHead == ready.count { ready.removeAll(keepingCapacity: true); readyHead = 0 }
+        return frame
+    }
+}
+
+/// Writes frames: the 4-byte big-endian length then the payload.
+///
+/// Guarantees: the length prefix always equals the payload byte count.
+public enum FrameEncoder {
+    /// Appends one frame holding `payload` to `out`.
+    public static func appendFrame(_ payload: some Collection<UInt8>, to out: inout [UInt8]) {
+        appendLength(UInt32(payload.count), to: &out)
+        out.append(contentsOf: payload)
+    }
+
+    /// Appends a placeholder length prefix and returns its position for `patchLength`.
+    static func beginFrame(_ out: inout [UInt8]) -> Int {
+        let at = out.count
+        out.append(contentsOf: [0, 0, 0, 0])
+        return at
+    }
+
+    /// Writes the length of everything after the prefix at `at`.
+    static func patchLength(_ out: inout [UInt8], at: Int) {
+        let n = UInt32(out.count - at - 4)
+        out[at] = UInt8(n >> 24); out[at + 1] = UInt8(n >> 16 & 0xFF); out[at + 2] = UInt8(n >> 8 & 0xFF); out[at + 3] = UInt8(n & 0xFF)
+    }
+
+    static func appendLength(_ n: UInt32, to out: inout [UInt8]) {
+        out.append(contentsOf: [UInt8(n >> 24), UInt8(n >> 16 & 0xFF), UInt8(n >> 8 & 0xFF), UInt8(n & 0xFF)])
+    }
+}

@@ -1,0 +1,303 @@
+/// A recursive-descent RFC 8259 parser producing the node tape of a `JSONDocument`.
+///
+/// Guarantees: accepts only valid UTF-8 (no overlongs, surrogates or code points above U+10FFFF, no lone surrogate
+/// escapes), no control characters inside strings, no duplicate keys in an object, nesting at most `maxDepth`, no
+/// bytes after the value other than whitespace. Recursion depth is bounded by `maxDepth`.
+struct JSONParser {
+    let p: UnsafeBufferPointer<UInt8>
+    let maxDepth: Int
+    let maxObjectMembers: Int
+    var i = 0
+    var nodes: [JSONNode] = []
+    /// The field path to the value being parsed, used only to name the field in an error.
+    private var path: [PathElement] = []
+    /// The value node of the top-level object's `id` member, once parsed.
+    var rootIdNode: Int?
+
+    private enum PathElement { case key(Int), index(Int) }
+
+    init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int, maxObjectMembers: Int) {
+        self.p = bytes
+        self.maxDepth = maxDepth
+        self.maxObjectMembers = maxObjectMembers
+        nodes.reserveCapacity(bytes.count / 6 + 4)
+    }
+
+    mutating func parseDocument() throws(JSONParseError) {
+        skipWhitespace()
+        try parseValue(depth: 1)
+        skipWhitespace()
+        if i != p.count { throw syntax("trailing bytes after the JSON value") }
+    }
+
+    private func syntax(_ reason: String) -> JSONParseError { .syntax(reason: reason, offset: i) }
+
+    private func currentPath(appending key: Int? = nil) -> String {
+        var s = ""
+        var elements = path
+        if let key { elements.append(.key(key)) }
+        for e in elements {
+            switch e {
+            case .key(let k) where k >= 0:
+                let name = JSONPathName.of(p, nodes[k])
+                s += s.isEmpty ? name : "." + name
+            case .key: break
+            case .index(let n): s += "[\(n)]"
+            }
+        }
+        return s
+    }
+
+    @inline(__always)
+    private mutating func skipWhitespace() {
+        while i < p.count {
+            let b = p[i]
+            guard b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 else { return }
+            i += 1
+        }
+    }
+
+    private mutating func parseValue(depth: Int) throws(JSONParseError) {
+        guard i < p.count else { throw syntax("unexpected end of input") }
+        switch p[i] {
+        case UInt8(ascii: "{"): try parseObject(depth: depth)
+        case UInt8(ascii: "["): try parseArray(depth: depth)
+        case UInt8(ascii: "\""): try parseString()
+        case UInt8(ascii: "t"): try parseLiteral("true", .true)
+        case UInt8(ascii: "f"): try parseLiteral("false", .false)
+        case UInt8(ascii: "n"): try parseLiteral("null", .null)
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): try parseNumber()
+        default: throw syntax("unexpected byte \(p[i])")
+        }
+    }
+
+    private mutating func checkDepth(_ depth: Int) throws(JSONParseError) {
+        if depth > maxDepth { throw .rule(field: currentPath(), reason: "nesting deeper than \(maxDepth)") }
+    }
+
+    private mutating func parseObject(depth: Int) throws(JSONParseError) {
+        try checkDepth(depth)
+        let index = nodes.count
+        nodes.append(JSONNode(kind: .object, escaped: false, start: Int32(i), end: 0, next: 0, count: 0))
+        i += 1
+        skipWhitespace()
+        var count = 0
+        path.append(.key(-1))
+        if i < p.count && p[i] == UInt8(ascii: "}") {
+            i += 1
+        } else {
+            while true {
+                guard i < p.count, p[i] == UInt8(ascii: "\"") else { throw syntax("expected a key") }
+                let key = nodes.count
+                try parseString()
+                if count == maxObjectMembers {
+                    path.removeLast()
+                    throw .rule(field: currentPath(), reason: "more than \(maxObjectMembers) members")
+                }
+                if isDuplicate(key: key, object: index, count: count) {
+                    path.removeLast()
+                    throw .rule(field: currentPath(appending: key), reason: "duplicate key")
+                }
+                path[path.count - 1] = .key(key)
+                skipWhitespace()
+                guard i < p.count, p[i] == UInt8(ascii: ":") else { throw syntax("expected ':'") }
+                i += 1
+                skipWhitespace()
+                let valueIndex = nodes.count
+                try parseValue(depth: depth + 1)
+                if depth == 1 && nodes[key].end - nodes[key].start == 2 && !nodes[key].escaped
+                    && p[Int(nodes[key].start)] == UInt8(ascii: "i") && p[Int(nodes[key].start) + 1] == UInt8(ascii: "d") {
+                    rootIdNode = valueIndex
+                }
+                count += 1
+                skipWhitespace()
+                guard i < p.count else { throw syntax("unexpected end of input in an object") }
+                if p[i] == UInt8(ascii: ",") { i += 1; skipWhitespace(); continue }
+                if p[i] == UInt8(ascii: "}") { i += 1; break }
+                throw syntax("expected ',' or '}'")
+            }
+        }
+        path.removeLast()
+        nodes[index].end = Int32(i)
+        nodes[index].next = Int32(nodes.count)
+        nodes[index].count = Int32(count)
+    }
+
+    private func isDuplicate(key: Int, object: Int, count: Int) -> Bool {
+        var k = object + 1
+        for _ in 0..<count {
+            if keysEqual(k, key) { return true }
+            k = Int(nodes[k + 1].next)
+        }
+        return false
+    }
+
+    private func keysEqual(_ a: Int, _ b: Int) -> Bool {
+        let na = nodes[a], nb = nodes[b]
+        if !na.escaped && !nb.escaped {
+            let len = Int(na.end - na.start)
+            guard len == Int(nb.end - nb.start) else { return false }
+            return memcmpBytes(p.baseAddress! + Int(na.start), p.baseAddress! + Int(nb.start), len)
+        }
+        return jsonUnescape(UnsafeBufferPointer(rebasing: p[Int(na.start)..<Int(na.end)]))
+            == jsonUnescape(UnsafeBufferPointer(rebasing: p[Int(nb.start)..<Int(nb.end)]))
+    }
+
+    private mutating func parseArray(depth: Int) throws(JSONParseError) {
+        try checkDepth(depth)
+        let index = nodes.count
+        nodes.append(JSONNode(kind: .array, escaped: false, start: Int32(i), end: 0, next: 0, count: 0))
+        i += 1
+        skipWhitespace()
+        var count = 0
+        path.append(.index(0))
+        if i < p.count && p[i] == UInt8(ascii: "]") {
+            i += 1
+        } else {
+            while true {
+                path[path.count - 1] = .index(count)
+                try parseValue(depth: depth + 1)
+                count += 1
+                skipWhitespace()
+                guard i < p.count else { throw syntax("unexpected end of input in an array") }
+                if p[i] == UInt8(ascii: ",") { i += 1; skipWhitespace(); continue }
+                if p[i] == UInt8(ascii: "]") { i += 1; break }
+                throw syntax("expected ',' or ']'")
+            }
+        }
+        path.removeLast()
+        nodes[index].end = Int32(i)
+        nodes[index].next = Int32(nodes.count)
+        nodes[index].count = Int32(count)
+    }
+
+    private mutating func parseLiteral(_ word: StaticString, _ kind: JSONKind) throws(JSONParseError) {
+        let n = word.utf8CodeUnitCount
+        guard i + n <= p.count, memcmpBytes(p.baseAddress! + i, word.utf8Start, n) else { throw syntax("invalid literal") }
+        nodes.append(JSONNode(kind: kind, escaped: false, start: Int32(i), end: Int32(i + n), next: Int32(nodes.count + 1), count: 0))
+        i += n
+    }
+
+    private mutating func parseNumber() throws(JSONParseError) {
+        let start = i
+        if p[i] == UInt8(ascii: "-") { i += 1 }
+        guard i < p.count, isDigit(p[i]) else { throw syntax("invalid number") }
+        if p[i] == UInt8(ascii: "0") { i += 1 } else { while i < p.count && isDigit(p[i]) { i += 1 } }
+        if i < p.count && p[i] == UInt8(ascii: ".") {
+            i += 1
+            guard i < p.count, isDigit(p[i]) else { throw syntax("invalid number fraction") }
+            while i < p.count && isDigit(p[i]) { i += 1 }
+        }
+        if i < p.count && (p[i] == UInt8(ascii: "e") || p[i] == UInt8(ascii: "E")) {
+            i += 1
+            if i < p.count && (p[i] == UInt8(ascii: "+") || p[i] == UInt8(ascii: "-")) { i += 1 }
+            guard i < p.count, isDigit(p[i]) else { throw syntax("invalid number exponent") }
+            while i < p.count && isDigit(p[i]) { i += 1 }
+        }
+        nodes.append(JSONNode(kind: .number, escaped: false, start: Int32(start), end: Int32(i), next: Int32(nodes.count + 1), count: 0))
+    }
+
+    @inline(__always) private func isDigit(_ b: UInt8) -> Bool { b &- UInt8(ascii: "0") < 10 }
+
+    private mutating func parseString() throws(JSONParseError) {
+        i += 1
+        let start = i
+        var escaped = false
+        while true {
+            guard i < p.count else { throw syntax("unterminated string") }
+            let b = p[i]
+            if b == UInt8(ascii: "\"") { break }
+            if b == UInt8(ascii: "\\") {
+                escaped = true
+                try parseEscape()
+            } else if b < 0x20 {
+                throw syntax("control character in a string")
+            } else if b < 0x80 {
+                i += 1
+            } else {
+                try validateUTF8Sequence()
+            }
+        }
+        nodes.append(JSONNode(kind: .string, escaped: escaped, start: Int32(start), end: Int32(i), next: Int32(nodes.count + 1), count: 0))
+        i += 1
+    }
+
+    private mutating func parseEscape() throws(JSONParseError) {
+        guard i + 1 < p.count else { throw syntax("unterminated escape") }
+        switch p[i + 1] {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
+            UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+            i += 2
+        case UInt8(ascii: "u"):
+            let unit = try hex4(at: i + 2)
+            i += 6
+            if unit >= 0xDC00 && unit < 0xE000 { throw syntax("lone low surrogate escape") }
+            if unit >= 0xD800 && unit < 0xDC00 {
+                guard i + 1 < p.count, p[i] == UInt8(ascii: "\\"), p[i + 1] == UInt8(ascii: "u") else {
+                    throw syntax("lone high surrogate escape")
+                }
+                let low = try hex4(at: i + 2)
+                guard low >= 0xDC00 && low < 0xE000 else { throw syntax("invalid surrogate pair") }
+                i += 6
+            }
+        default: throw syntax("invalid escape")
+        }
+    }
+
+    private func hex4(at k: Int) throws(JSONParseError) -> UInt32 {
+        guard k + 4 <= p.count else { throw .syntax(reason: "truncated \\u escape", offset: k) }
+        var v: UInt32 = 0
+        for j in k..<k + 4 {
+            let h = hexValue(p[j])
+            guard h != 0xFF else { throw .syntax(reason: "invalid hex digit", offset: j) }
+            v = v << 4 | UInt32(h)
+        }
+        return v
+    }
+
+    /// Validates one multi-byte UTF-8 sequence at `i` (Unicode table 3-7) and steps over it.
+    private mutating func validateUTF8Sequence() throws(JSONParseError) {
+        let b0 = p[i]
+        let length: Int
+        var lo: UInt8 = 0x80, hi: UInt8 = 0xBF
+        switch b0 {
+        case 0xC2...0xDF: length = 2
+        case 0xE0: length = 3; lo = 0xA0
+        case 0xE1...0xEC, 0xEE...0xEF: length = 3
+        case 0xED: length = 3; hi = 0x9F
+        case 0xF0: length = 4; lo = 0x90
+        case 0xF1...0xF3: length = 4
+        case 0xF4: length = 4; hi = 0x8F
+        default: throw syntax("invalid UTF-8")
+        }
+        guard i + length <= p.count else { throw syntax("truncated UTF-8") }
+        let b1 = p[i + 1]
+        guard b1 >= lo && b1 <= hi else { throw syntax("invalid UTF-8") }
+        for k in 2..<length where p[i + k] & 0xC0 != 0x80 { throw syntax("invalid UTF-8") }
+        i += length
+    }
+}
+
+/// Renders a key node as a path component.
+enum JSONPathName {
+    static func of(_ p: UnsafeBufferPointer<UInt8>, _ n: JSONNode) -> String {
+        let raw = UnsafeBufferPointer(rebasing: p[Int(n.start)..<Int(n.end)])
+        return String(decoding: n.escaped ? jsonUnescape(raw) : Array(raw), as: UTF8.self)
+    }
+}
+
+extension JSONParser {
+    /// The request id at value node `k`, when it is a valid id (string of 1 to 128 bytes, or 64-bit integer).
+    func requestID(at k: Int) -> RequestID? {
+        let n = nodes[k]
+        let raw = UnsafeBufferPointer(rebasing: p[Int(n.start)..<Int(n.end)])
+        switch n.kind {
+        case .string:
+            let bytes = n.escaped ? jsonUnescape(raw) : Array(raw)
+            guard !bytes.isEmpty, bytes.count <= 128 else { return nil }
+            return .string(String(decoding: bytes, as: UTF8.self))
+        case .number: return JSONNumberParser.integer(raw).map(RequestID.int)
+        default: return nil
+        }
+    }
+}

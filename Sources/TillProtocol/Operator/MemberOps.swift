@@ -1,0 +1,139 @@
+import TillCore
+
+/// `member.search`: free-text search over name, phone, email, card and member key; at most 50 rows.
+public struct MemberSearch: Hashable, Sendable, WireBody {
+    public var query: String
+    public var limit: Int64
+    public init(query: String, limit: Int64 = 20) { self.query = query; self.limit = limit }
+    public init(wire o: JSONObjectReader) throws(TillError) {
+        self.init(query: try o.required("query").nonEmptyString(maxLength: 256), limit: try o.int("limit", 1...WireLimits.maxPage, default: 20))
+    }
+    public func encodeFields(to w: inout JSONWriter) { w.field("query", query); w.field("limit", limit) }
+}
+
+/// A request naming one member (`member.get`, `member.block`, `member.unblock`, `member.verify`, `member.export`,
+/// `member.anonymize`), with an optional reason kept in the activity log.
+public struct MemberRef: Hashable, Sendable, WireBody {
+    public var memberKey: String
+    public var reason: String?
+    public init(memberKey: String, reason: String? = nil) { self.memberKey = memberKey; self.reason = reason }
+    public init(wire o: JSONObjectReader) throws(TillError) {
+        self.init(memberKey: try o.id("memberKey"), reason: try o.optionalString("reason", maxLength: 512))
+    }
+    public func encodeFields(to w: inout JSONWriter) { w.field("memberKey", memberKey); w.field("reason", reason) }
+}
+
+/// Personal fields of a member. On `member.update`, absent fields are left unchanged.
+public struct MemberFields: Hashable, Sendable, WireBody {
+    public var firstName: String?
+    public var lastName: String?
+    public var phone: String?
+    public var email: String?
+    /// `YYYY-MM-DD`.
+    public var birthday: String?
+    public var customId: String?
+    public init(firstName: String? = nil, lastName: String? = nil, phone: String? = nil, email: String? = nil, birthday: String? = nil, customId: String? = nil) {
+        self.firstName = firstName; self.lastName = lastName; self.phone = phone; self.email = email
+        self.birthday = birthday; self.customId = customId
+    }
+    public init(wire o: JSONObjectReader) throws(TillError) {
+        self.init(firstName: try o.optionalString("firstName", maxLength: 128), lastName: try o.optionalString("lastName", maxLength: 128),
+                  phone: try o.optionalString("phone", maxLength: 32), email: try o.optionalString("email", maxLength: 256),
+                  birthday: try o.optionalString("birthday", maxLength: 10), customId: try o.optionalString("customId", maxLength: 128))
+    }
+    public func encodeFields(to w: inout JSONWriter) {
+        w.field("firstName", firstName); w.field("lastName", lastName); w.field("phone", phone); w.field("email", email)
+        w.field("birthday", birthday); w.field("customId", customId)
+    }
+}
+
+/// `member.update`: the member and the fields to change.
+public struct MemberUpdate: Hashable, Sendable, WireBody {
+    public var memberKey: String
+    public var fields: MemberFields
+    public init(memberKey: String, fields: MemberFields) { self.memberKey = memberKey; self.fields = fields }
+    public init(wire o: JSONObjectReader) throws(TillError) { self.init(memberKey: try o.id("memberKey"), fields: try o.decode("fields")) }
+    public func encodeFields(to w: inout JSONWriter) { w.field("memberKey", memberKey); w.field("fields", fields) }
+}
+
+/// `member.tag`, `member.untag`.
+public struct MemberTag: Hashable, Sendable, WireBody {
+    public var memberKey: String
+    public var tag: String
+    public init(memberKey: String, tag: String) { self.memberKey = memberKey; self.tag = tag }
+    public init(wire o: JSONObjectReader) throws(TillError) {
+        self.init(memberKey: try o.id("memberKey"), tag: try o.required("tag").nonEmptyString(maxLength: 64))
+    }
+    public func encodeFields(to w: inout JSONWriter) { w.field("memberKey", memberKey); w.field("tag", tag) }
+}
+
+/// `member.note`: adds a note to the member's profile.
+public struct NoteAdd: Hashable, Sendable, WireBody {
+    public var memberKey: String
+    public var text: String
+    public init(memberKey: String, text: String) { self.memberKey = memberKey; self.text = text }
+    public init(wire o: JSONObjectReader) throws(TillError) {
+        self.init(memberKey: try o.id("memberKey"), text: try o.required("text").nonEmptyString(maxLength: 2000))
+    }
+    public func encodeFields(to w: inout JSONWriter) { w.field("memberKey", memberKey); w.field("text", text) }
+}
+
+/// What a consent is about.
+public enum ConsentChannel: String, CaseIterable, Hashable, Sendable { case sms, email, terms, privacy }
+/// Channels a member can unsubscribe from.
+public enum MessageChannel: String, CaseIterable, Hashable, Sendable { case sms, email }
+
+/// `member.consent`: records a consent given or withdrawn.
+public struct ConsentRecord: Hashable, Sendable, WireBody {
+    public var memberKey: String
+    public var channel: ConsentChannel
+    public var granted: Bool
+    /// When the member gave it (defaults to now on the server).
+    public var at: Timestamp?
+    public init(memberKey: String, channel: ConsentChannel, granted: Bool, at: Timestamp? = nil) {
+        self.memberKey = memberKey; self.channel = channel; self.granted = granted; self.at = at
+    }
+    public init(wire o: JSONObjectReader) throws(TillError) {
+        self.init(memberKey: try o.id("memberKey"), channel: try o.enumeration("channel", ConsentChannel.self),
+                  granted: try o.bool("granted"), at: try o.optionalTimestamp("at"))
+    }
+    public func encodeFields(to w: inout JSONWriter) {
+        w.field("memberKey", memberKey); w.field("channel", channel); w.field("granted", granted); w.field("at", at)
+    }
+}
+
+/// `member.unsubscribe`.
+public struct Unsubscribe: Hashable, Sendable, WireBody {
+    public var memberKey: String
+    public var channel: MessageChannel
+    public init(memberKey: String, channel: MessageChannel) { self.memberKey = memberKey; self.channel = channel }
+    public init(wire o: JSONObjectReader) throws(TillError) {
+        self.init(memberKey: try o.id("memberKey"), channel: try o.enumeration("channel", MessageChannel.self))
+    }
+    public func encodeFields(to w: inout JSONWriter) { w.field("memberKey", memberKey); w.field("channel", channel) }
+}
+
+/// `member.card.add` (`oldCard` nil) and `member.card.replace` (`oldCard` set).
+public struct CardChange: Hashable, Sendable, WireBody {
+    public var memberKey: String
+    public var card: String
+    public var oldCard: String?
+    public init(memberKey: String, card: String, oldCard: String? = nil) { self.memberKey = memberKey; self.card = card; self.oldCard = oldCard }
+    public init(wire o: JSONObjectReader) throws(TillError) {
+        self.init(memberKey: try o.id("memberKey"), card: try o.id("card"), oldCard: try o.optionalString("oldCard", maxLength: 128))
+    }
+    public func encodeFields(to w: inout JSONWriter) { w.field("memberKey", memberKey); w.field("card", card); w.field("oldCard", oldCard) }
+}
+
+/// `member.import`: NDJSON rows, one member per line with the `MemberFields` keys plus optional `memberKey`,
+/// `points`, `credit`, `tags`, `cards`.
+public struct MemberImport: Hashable, Sendable, WireBody {
+    public var ndjson: String
+    /// Validate only; write nothing.
+    public var dryRun: Bool
+    public init(ndjson: String, dryRun: Bool = false) { self.ndjson = ndjson; self.dryRun = dryRun }
+    public init(wire o: JSONObjectReader) throws(TillError) {
+        self.init(ndjson: try o.string("ndjson", maxLength: 60 * 1024), dryRun: try o.bool("dryRun", default: false))
+    }
+    public func encodeFields(to w: inout JSONWriter) { w.field("ndjson", ndjson); w.field("dryRun", dryRun) }
+}

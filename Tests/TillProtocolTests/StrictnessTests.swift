@@ -1,0 +1,117 @@
+import Testing
+import TillCore
+@testable import TillProtocol
+
+/// Every strictness rule of the reader, each naming the offending field path.
+@Suite struct StrictnessTests {
+    static let item = #"{"lineId":"1","code":"A","name":"a","quantity":1,"unitPrice":100}"#
+    static func purchase(items: String = item, extra: String = "") -> String {
+        #"{"id":7,"op":"purchase","transactionId":"T1","openedAt":"2026-01-01T10:00:00Z","items":["# + items + #"],"currency":"EUR""# + extra + "}"
+    }
+
+    @Test func baselineDecodes() throws {
+        let env = try decodeOK(Array(Self.purchase().utf8))
+        guard case .purchase(let p) = env.request else { Issue.record("not a purchase"); return }
+        #expect(p.items[0].quantity == .one && p.orderType == .inStore && env.id == .int(7))
+    }
+
+    @Test func duplicateKeyIsRefusedWithItsPath() {
+        let f = refusal(Self.purchase(items: #"{"lineId":"1","code":"A","name":"a","quantity":1,"unitPrice":100,"unitPrice":5}"#))
+        #expect(f?.error == .invalidRequest(field: "items[0].unitPrice", reason: "duplicate key"))
+        #expect(f?.id == .int(7))
+    }
+
+    @Test func duplicateKeyThroughEscapesIsRefused() {
+        let f = refusal(#"{"id":1,"op":"ping","a":1,"\u0061":2}"#)
+        #expect(f?.error.code == "invalid_request" && f?.error.field == "a")
+    }
+
+    @Test func invalidUTF8IsAnInvalidFrame() {
+        var bytes = Array(Self.purchase().utf8)
+        let at = bytes.firstIndex(of: UInt8(ascii: "T"))!
+        bytes[at] = 0xC0  // overlong lead byte
+        guard case .failure(let f) = server.decodeRequest(bytes) else { Issue.record("accepted"); return }
+        #expect(f.error.code == "invalid_frame" && f.closesConnection && f.id == nil)
+        for bad: [UInt8] in [[0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xE2, 0x82], [0x80]] {
+            let frame = Array(#"{"id":1,"op":"ping","x":""#.utf8) + bad + Array(#""}"#.utf8)
+            guard case .failure(let g) = server.decodeRequest(frame) else { Issue.record("accepted \(bad)"); continue }
+            #expect(g.error.code == "invalid_frame")
+        }
+        #expect(refusal(#"{"id":1,"op":"ping","x":"\ud800"}"#)?.error.code == "invalid_frame")
+    }
+
+    @Test func validUTF8IsAccepted() throws {
+        let env = try decodeOK(Array(#"{"id":"é€𝄞","op":"status","transactionId":"Ünï \u00e9\ud834\udd1e"}"#.utf8))
+        #expect(env.id == .string("é€𝄞"))
+        #expect(env.request == .status(StatusRequest(transactionId: "Ünï é𝄞")))
+    }
+
+    @Test func nestingDeeperThanTheBoundIsRefused() {
+        let deep = String(repeating: "[", count: 16) + String(repeating: "]", count: 16)
+        let f = refusal(#"{"id":3,"op":"ping","x":"# + deep + "}")
+        #expect(f?.error.code == "invalid_request" && f?.id == .int(3))
+        #expect(f?.error.field?.hasPrefix("x[0]") == true)
+        let ok = String(repeating: "[", count: 15) + String(repeating: "]", count: 15)
+        #expect(refusal(#"{"id":3,"op":"ping","x":"# + ok + "}") == nil)
+    }
+
+    @Test func fractionalAmountIsAnErrorNotARounding() {
+        let f = refusal(Self.purchase(items: #"{"lineId":"1","code":"A","name":"a","quantity":1,"unitPrice":1.5}"#))
+        #expect(f?.error.field == "items[0].unitPrice")
+        #expect(refusal(Self.purchase(extra: #","tax":1e2"#))?.error.field == "tax")
+        #expect(refusal(Self.purchase(extra: #","tax":-1"#))?.error.field == "tax")
+        #expect(refusal(Self.purchase(extra: #","tax":99999999999999999999"#))?.error.field == "tax")
+    }
+
+    @Test func quantityAllowsThreeDecimalsExactly() throws {
+        let q3 = try decodeOK(Array(Self.purchase(items: Self.item.replacingOccurrences(of: #""quantity":1"#, with: #""quantity":0.125"#)).utf8))
+        guard case .purchase(let p) = q3.request else { Issue.record("not a purchase"); return }
+        #expect(p.items[0].quantity == Quantity(thousandths: 125))
+        for bad in ["1.2345", "1.0000", "1e3", "0", "-1"] {
+            let f = refusal(Self.purchase(items: Self.item.replacingOccurrences(of: #""quantity":1"#, with: #""quantity":"# + bad)))
+            #expect(f?.error.field == "items[0].quantity", "quantity \(bad)")
+        }
+    }
+
+    @Test func unknownOpIsRefused() {
+        let f = refusal(#"{"id":"x","op":"purchaze"}"#)
+        #expect(f?.error == .invalidRequest(field: "op", reason: "unknown op") && f?.id == .string("x"))
+    }
+
+    @Test func missingFieldsNameTheirPath() {
+        #expect(refusal(Self.purchase(items: #"{"lineId":"1","code":"A","name":"a","unitPrice":100}"#))?.error
+            == .invalidRequest(field: "items[0].quantity", reason: "is required"))
+        #expect(refusal(#"{"id":1,"op":"purchase","openedAt":"2026-01-01T10:00:00Z","items":[],"currency":"EUR"}"#)?.error.field == "transactionId")
+        #expect(refusal(#"{"op":"ping"}"#)?.error.field == "id")
+        #expect(refusal(#"{"id":1.5,"op":"ping"}"#)?.error.field == "id")
+        #expect(refusal(#"{"id":1}"#)?.error.field == "op")
+        #expect(refusal(#"{"id":1,"op":"void","voidId":"v"}"#)?.error.field == "transactionId")
+        #expect(refusal(#"{"id":1,"op":"member.card.replace","memberKey":"m","card":"c"}"#)?.error.field == "oldCard")
+        #expect(refusal(Self.purchase(extra: #","members":[{"kind":"phone","value":"1"},{"kind":"fax","value":"2"}]"#))?.error.field == "members[1].kind")
+    }
+
+    @Test func limitsAreEnforced() {
+        let six = Array(repeating: #"{"kind":"card","value":"1"}"#, count: 6).joined(separator: ",")
+        #expect(refusal(Self.purchase(extra: #","members":["# + six + "]"))?.error.field == "members")
+        #expect(refusal(#"{"id":1,"op":"member.search","query":"a","limit":51}"#)?.error.field == "limit")
+        #expect(refusal(Self.purchase().replacingOccurrences(of: "EUR", with: "eur"))?.error.field == "currency")
+    }
+
+    @Test func unknownFieldsAreIgnored() throws {
+        _ = try decodeOK(Array(Self.purchase(extra: #","futureField":{"a":[1,2,{"b":null}]}"#).utf8))
+    }
+
+    @Test func notJSONIsAnInvalidFrame() {
+        for s in ["", "{", "[1]", #"{"id":1,"op":"ping"} x"#, "{'id':1}", #"{"id":01}"#, #"{"id":1,}"#, "\u{1}"] {
+            let f = refusal(s)
+            #expect(f?.error.code == "invalid_frame", "\(s)")
+        }
+    }
+
+    @Test func timestampsRequireAZoneAndRealDates() {
+        for bad in ["2026-01-01T10:00:00", "2026-02-29T10:00:00Z", "2026-01-01T24:00:00Z", "2026-01-01T10:00:00.1234Z",
+                    "2026-01-01 10:00:00Z", "2026-01-01T10:00:00+19:00", "2026-13-01T10:00:00Z"] {
+            #expect(refusal(Self.purchase().replacingOccurrences(of: "2026-01-01T10:00:00Z", with: bad))?.error.field == "openedAt", "\(bad)")
+        }
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import TillCore
+@testable import TillProtocol
+
+/// A JSON value for structural comparison: object key order and whitespace ignored, numbers compared by their
+/// exact token (the codec writes integers and quantities canonically, so equal values have equal tokens).
+indirect enum JSONTree: Equatable, CustomStringConvertible {
+    case object([String: JSONTree]), array([JSONTree]), string(String), number(String), bool(Bool), null
+
+    init(_ bytes: [UInt8]) throws {
+        let doc = try JSONDocument(parsing: bytes, maxDepth: 64)
+        self = JSONTree.build(doc, 0)
+    }
+
+    private static func build(_ doc: JSONDocument, _ i: Int) -> JSONTree {
+        let n = doc.nodes[i]
+        switch n.kind {
+        case .object:
+            var d: [String: JSONTree] = [:]
+            var k = i + 1
+            while k < Int(n.next) { d[doc.string(k)] = build(doc, k + 1); k = Int(doc.nodes[k + 1].next) }
+            return .object(d)
+        case .array:
+            var a: [JSONTree] = []
+            var k = i + 1
+            while k < Int(n.next) { a.append(build(doc, k)); k = Int(doc.nodes[k].next) }
+            return .array(a)
+        case .string: return .string(doc.string(i))
+        case .number: return .number(String(decoding: doc.rawBytes(i), as: UTF8.self))
+        case .true: return .bool(true)
+        case .false: return .bool(false)
+        case .null: return .null
+        }
+    }
+
+    var description: String {
+        switch self {
+        case .object(let d): "{" + d.keys.sorted().map { "\($0): \(d[$0]!)" }.joined(separator: ", ") + "}"
+        case .array(let a): "[" + a.map(\.description).joined(separator: ", ") + "]"
+        case .string(let s): "\"\(s)\""
+        case .number(let n): n
+        case .bool(let b): "\(b)"
+        case .null: "null"
+        }
+    }
+}
+
+enum Examples {
+    static let folder: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("protocol/examples")
+
+    static func load(_ name: String) throws -> [UInt8] {
+        Array(try Data(contentsOf: folder.appendingPathComponent(name)))
+    }
+
+    static var fileNames: [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
+    }
+}
+
+/// Removes the 4-byte length prefix of one frame, checking it.
+func payload(_ frame: [UInt8]) -> [UInt8] {
+    let n = Int(frame[0]) << 24 | Int(frame[1]) << 16 | Int(frame[2]) << 8 | Int(frame[3])
+    precondition(n == frame.count - 4)
+    return Array(frame[4...])
+}
+
+/// A seeded generator (SplitMix64) so random tests are reproducible.
+struct SeededRandom: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+let server = ServerCodec()
+let client = ClientCodec()
+
+/// Decodes a request payload, failing with the error when it does not decode.
+func decodeOK(_ bytes: [UInt8]) throws -> RequestEnvelope {
+    try server.decodeRequest(bytes).get()
+}
+
+/// The error a request payload is refused with.
+func refusal(_ s: String) -> RequestDecodingFailure? {
+    if case .failure(let f) = server.decodeRequest(Array(s.utf8)) { return f }
+    return nil
+}
