@@ -22,7 +22,7 @@ let package = Package(
         /// Wire protocol v1: framing, strict JSON, typed messages. No I/O.
         .target(name: "TillProtocol", dependencies: ["TillCore"]),
         /// The durable store: SQLite WAL, one writer with group commit, a pool of readers.
-        .target(name: "TillStore", dependencies: ["TillCore", "CSQLite"]),
+        .target(name: "TillStore", dependencies: ["TillCore", "TillProtocol", "CSQLite"]),
         /// Syscalls, sockets, epoll, eventfd and TLS: every Unsafe pointer of the network side lives here.
         .target(name: "TillIO", dependencies: ["CLinux", "COpenSSL"]),
         /// The daemon: reactor loops, sessions, request routing to readers and the writer.
@@ -39,6 +39,8 @@ let package = Package(
         .executableTarget(name: "till-store-crashchild", dependencies: ["TillStore"]),
         /// Durable write throughput of the store (release mode; results in bench/store.md).
         .executableTarget(name: "till-bench-store", dependencies: ["TillStore"], path: "bench/StoreBench"),
+        /// Member import and search speed of the back office on 1,000,000 members (release; bench/backoffice.md).
+        .executableTarget(name: "till-bench-backoffice", dependencies: ["TillStore"], path: "bench/BackOfficeBench"),
         /// Memory per idle TLS connection: see bench/io.md.
         .executableTarget(name: "till-bench-io", dependencies: ["TillIO"], path: "bench/IOBench"),
 
