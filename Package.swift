@@ -36,18 +36,18 @@ let package = Package(
         .target(name: "TillSimulation", dependencies: ["TillCore", "TillClient"], path: "simulators/TillSimulation"),
         .executableTarget(name: "till-sim", dependencies: ["TillSimulation", "TillServer"], path: "simulators/till-sim"),
         /// Crash-test child of TillStoreTests: writes until SIGKILLed, reporting acknowledged operations on stdout.
-        .executableTarget(name: "till-store-crashchild", dependencies: ["TillStore"]),
+        .executableTarget(name: "till-store-crashchild", dependencies: ["TillStore", "TillCore"]),
         /// Durable write throughput of the store (release mode; results in bench/store.md).
-        .executableTarget(name: "till-bench-store", dependencies: ["TillStore"], path: "bench/StoreBench"),
+        .executableTarget(name: "till-bench-store", dependencies: ["TillStore", "TillCore"], path: "bench/StoreBench"),
         /// Member import and search speed of the back office on 1,000,000 members (release; bench/backoffice.md).
-        .executableTarget(name: "till-bench-backoffice", dependencies: ["TillStore"], path: "bench/BackOfficeBench"),
+        .executableTarget(name: "till-bench-backoffice", dependencies: ["TillStore", "TillCore", "TillProtocol"], path: "bench/BackOfficeBench"),
         /// Memory per idle TLS connection: see bench/io.md.
         .executableTarget(name: "till-bench-io", dependencies: ["TillIO"], path: "bench/IOBench"),
 
         .testTarget(name: "TillCoreTests", dependencies: ["TillCore"]),
         // Tests find protocol/examples through #filePath: the example frames stay where the spec is.
         .testTarget(name: "TillProtocolTests", dependencies: ["TillProtocol"]),
-        .testTarget(name: "TillStoreTests", dependencies: ["TillStore"]),
+        .testTarget(name: "TillStoreTests", dependencies: ["TillStore", "TillProtocol"]),
         .testTarget(name: "TillIOTests", dependencies: ["TillIO"]),
         .testTarget(name: "TillServerTests", dependencies: ["TillServer", "TillClient"]),
         .testTarget(name: "TillSimulationTests", dependencies: ["TillSimulation"]),

@@ -28,7 +28,7 @@ enum ActivityLog {
             INSERT INTO activity_log (created_at, member_id, grp, type, source, operator_id, details)
             VALUES (?, ?, ?, ?, 'operator', ?, ?)
             """, [.integer(actor.ms), .optional(memberId), .text(stored(group)), .text(kind), .integer(actor.id),
-                  .text(String(decoding: WireJSON.encode(details), as: UTF8.self))])
+                  .text(String(decoding: StoredJSON.encode(details), as: UTF8.self))])
     }
 
     static func stored(_ group: ActivityGroup) -> String {
@@ -62,7 +62,7 @@ enum ActivityLog {
             ORDER BY a.created_at DESC, a.id DESC LIMIT ?6
             """).forEachRow([.integer(member.id), .integer(q.before?.millisecondsSinceEpoch ?? Int64.max), .integer(cursor.at),
                              .integer(cursor.id), .optional(q.group.map(stored)), .integer(q.limit + 1)]) { r in
-            let details = r.optionalText(10).flatMap { try? WireJSON.decode(ActivityDetails.self, from: Array($0.utf8)) }
+            let details = r.optionalText(10).flatMap { try? StoredJSON.decode(ActivityDetails.self, from: Array($0.utf8)) }
             let branch = r.optionalText(5), pos = r.optionalText(6)
             let summary = details.map(\.summary).flatMap { $0.isEmpty ? nil : $0 } ?? r.text(3)
             rows.append((r.int64(1), r.int64(0), ActivityEntry(

@@ -41,7 +41,7 @@ enum PurchaseHistory {
         if let memberId { arguments.insert(.integer(memberId), at: 0) } else { arguments.insert(.null, at: 0) }
         // ?1 is bound even when unused: SQLite numbers parameters up to the highest index.
         try c.statement(sql).forEachRow(arguments) { r in
-            let receipt = r.optionalBlob(8).flatMap { try? WireJSON.decode(Receipt.self, from: $0) }
+            let receipt = r.optionalBlob(8).flatMap { try? StoredJSON.decode(Receipt.self, from: $0) }
             rows.append((r.int64(1), r.int64(0), PurchaseRow(
                 terminal: TerminalIdentity(branchId: r.text(2), posId: r.text(3)), transactionId: r.text(4),
                 openedAt: Timestamp(millisecondsSinceEpoch: r.int64(5)), total: r.int64(6), currency: receipt?.currency ?? "",
@@ -80,7 +80,7 @@ enum PurchaseHistory {
         return PurchaseTicket(terminal: t.terminal, transactionId: t.transactionId, state: state(head.status),
                               openedAt: Timestamp(millisecondsSinceEpoch: head.openedAt), lines: lines,
                               memberKeys: try memberKeys(c, purchaseId: head.id),
-                              receipt: head.receipt.flatMap { try? WireJSON.decode(Receipt.self, from: $0, maxDepth: 32) })
+                              receipt: head.receipt.flatMap { try? StoredJSON.decode(Receipt.self, from: $0) })
     }
 
     static func memberKeys(_ c: Connection, purchaseId: Int64) throws -> [String] {
