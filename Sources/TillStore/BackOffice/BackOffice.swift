@@ -52,12 +52,12 @@ public final class BackOffice: Sendable {
         case .memberExport(let r): read(completion) { .export(try DataReport(at: actor.at).export($0, memberKey: r.memberKey)) }
         case .memberAnonymize(let r): write(completion) { .member(try Anonymization(actor: actor).anonymize($0, r)) }
         case .memberImport(let i):
-            let importer = MemberImporter(store: store, source: "import", at: actor.at, actor: actor, country: country)
+            let importer = MemberImporter(store: store, actor: actor, country: country)
             importer.run(i) { completion($0.map(OperatorResponse.imported)) }
         case .benefitList(let q): read(completion) { .benefits(try BenefitQueries(now: actor.at).list($0, q)) }
         case .benefitAction(let a): write(completion) { .benefits(try BenefitActions(actor: actor).apply($0, a)) }
         case .walletAdjust(let a): write(completion) { .balance(try WalletAdjustment(actor: actor).apply($0, a)) }
-        case .activityList(let q): read(completion) { .activity(try ActivityLog.page($0, q)) }
+        case .activityList(let q): read(completion) { .activity(try MemberActivity.page($0, q)) }
         case .purchaseList(let q): read(completion) { .purchases(try PurchaseHistory.page($0, q)) }
         case .purchaseGet(let t): read(completion) { .ticket(try PurchaseHistory.ticket($0, t)) }
         case .catalogGet: read(completion) { .catalog(try CatalogTables.load($0)) }

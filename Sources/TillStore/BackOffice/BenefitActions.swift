@@ -60,7 +60,7 @@ struct BenefitActions {
         case .send:
             preconditionFailure("handled above")
         }
-        try ActivityLog.record(c, memberId: member.id, group: .benefits, kind: "benefit_\(a.action.rawValue)", actor: actor, ActivityDetails(summary: summary))
+        try MemberActivity.record(c, memberId: member.id, group: .benefits, kind: "benefit_\(a.action.rawValue)", actor: actor, ActivityDetails(summary: summary))
         let updated = try c.statement(BenefitRow.select + " WHERE b.id = ?").firstRow([.integer(row.id)]) { BenefitRow($0, now: actor.ms) }!
         return BenefitList(benefits: [updated.summary])
     }
@@ -91,7 +91,7 @@ struct BenefitActions {
                       .integer(actor.ms), .optional(template.days.map { actor.ms + $0 * Self.day }), .integer(actor.ms), .integer(actor.id)])
             ids.append(c.lastInsertRowID)
         }
-        try ActivityLog.record(c, memberId: memberId, group: .benefits, kind: "benefit_sent", actor: actor,
+        try MemberActivity.record(c, memberId: memberId, group: .benefits, kind: "benefit_sent", actor: actor,
                                ActivityDetails(summary: "Sent \(ids.count) × \(template.name)"))
         var out: [BenefitSummary] = []
         for id in ids {

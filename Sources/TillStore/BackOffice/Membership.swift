@@ -16,7 +16,7 @@ struct Membership {
         guard hasIdentity else { throw TillError.invalidRequest(field: "phone", reason: "a member needs a name, phone, email or custom id") }
         let id = try MemberRows.insert(c, key: MemberKeys.next(c), status: .active, source: "operator", fields: f, country: country,
                                        at: actor.ms, operatorId: actor.id)
-        try ActivityLog.record(c, memberId: id, group: .legalMembership, kind: "registered", actor: actor,
+        try MemberActivity.record(c, memberId: id, group: .legalMembership, kind: "registered", actor: actor,
                                ActivityDetails(summary: "Registered by \(actor.name)"))
         return try Profiles.load(c, id: id)
     }
@@ -38,7 +38,7 @@ struct Membership {
         }
         guard !changed.isEmpty else { throw TillError.invalidRequest(field: "fields", reason: "nothing to change") }
         try c.execute("UPDATE members SET updated_at = ? WHERE id = ?", [.integer(actor.ms), .integer(member.id)])
-        try ActivityLog.record(c, memberId: member.id, group: .legalMembership, kind: "profile_updated", actor: actor,
+        try MemberActivity.record(c, memberId: member.id, group: .legalMembership, kind: "profile_updated", actor: actor,
                                ActivityDetails(summary: "Updated " + changed.joined(separator: ", ")))
         return try Profiles.load(c, id: member.id)
     }
@@ -74,7 +74,7 @@ struct Membership {
         let member = try Members.findLiving(c, key: t.memberKey)
         try c.execute("INSERT INTO member_tags (member_id, tag) VALUES (?, ?) ON CONFLICT DO NOTHING", [.integer(member.id), .text(t.tag)])
         if c.changes > 0 {
-            try ActivityLog.record(c, memberId: member.id, group: .legalMembership, kind: "tagged", actor: actor, ActivityDetails(summary: "Tagged \(t.tag)"))
+            try MemberActivity.record(c, memberId: member.id, group: .legalMembership, kind: "tagged", actor: actor, ActivityDetails(summary: "Tagged \(t.tag)"))
         }
         return try Profiles.load(c, id: member.id)
     }
@@ -83,7 +83,7 @@ struct Membership {
         let member = try Members.findLiving(c, key: t.memberKey)
         try c.execute("DELETE FROM member_tags WHERE member_id = ? AND tag = ?", [.integer(member.id), .text(t.tag)])
         guard c.changes > 0 else { throw TillError.notFound(field: "tag", reason: "member has no tag \(t.tag) (tags are case-sensitive)") }
-        try ActivityLog.record(c, memberId: member.id, group: .legalMembership, kind: "untagged", actor: actor, ActivityDetails(summary: "Untagged \(t.tag)"))
+        try MemberActivity.record(c, memberId: member.id, group: .legalMembership, kind: "untagged", actor: actor, ActivityDetails(summary: "Untagged \(t.tag)"))
         return try Profiles.load(c, id: member.id)
     }
 
@@ -91,7 +91,7 @@ struct Membership {
         let member = try Members.findLiving(c, key: n.memberKey)
         try c.execute("INSERT INTO member_notes (member_id, author, created_at, text) VALUES (?, ?, ?, ?)",
                       [.integer(member.id), .text(actor.name), .integer(actor.ms), .text(n.text)])
-        try ActivityLog.record(c, memberId: member.id, group: .legalMembership, kind: "note_added", actor: actor, ActivityDetails(summary: "Note added"))
+        try MemberActivity.record(c, memberId: member.id, group: .legalMembership, kind: "note_added", actor: actor, ActivityDetails(summary: "Note added"))
         return try Profiles.load(c, id: member.id)
     }
 
@@ -102,7 +102,7 @@ struct Membership {
             throw TillError.alreadyExists(field: "card", reason: "the member already holds this card")
         }
         try Identifiers.claim(c, memberId: member.id, kind: .card, value: card, at: actor.ms, field: "card")
-        try ActivityLog.record(c, memberId: member.id, group: .legalMembership, kind: "card_added", actor: actor, ActivityDetails(summary: "Card added"))
+        try MemberActivity.record(c, memberId: member.id, group: .legalMembership, kind: "card_added", actor: actor, ActivityDetails(summary: "Card added"))
         return try Profiles.load(c, id: member.id)
     }
 
@@ -115,7 +115,7 @@ struct Membership {
         }
         try Identifiers.release(c, memberId: member.id, kind: .card, value: old, at: actor.ms)
         try Identifiers.claim(c, memberId: member.id, kind: .card, value: card, at: actor.ms, field: "card")
-        try ActivityLog.record(c, memberId: member.id, group: .legalMembership, kind: "card_replaced", actor: actor, ActivityDetails(summary: "Card replaced"))
+        try MemberActivity.record(c, memberId: member.id, group: .legalMembership, kind: "card_replaced", actor: actor, ActivityDetails(summary: "Card replaced"))
         return try Profiles.load(c, id: member.id)
     }
 }
@@ -155,7 +155,7 @@ enum MemberRows {
             VALUES (?, ?, ?, ?, 'operator', ?, ?)
             """, [.integer(id), .text(Members.stored(from)), .text(Members.stored(to)), .integer(actor.ms), .integer(actor.id), .optional(reason)])
         let kind = switch to { case .blocked: "blocked"; case .anonymized: "anonymized"; default: from == .blocked ? "unblocked" : "verified" }
-        try ActivityLog.record(c, memberId: id, group: .legalMembership, kind: kind, actor: actor,
+        try MemberActivity.record(c, memberId: id, group: .legalMembership, kind: kind, actor: actor,
                                ActivityDetails(summary: "Status \(from.rawValue) → \(to.rawValue)" + (reason.map { ": \($0)" } ?? "")))
     }
 

@@ -22,7 +22,7 @@ struct Preferences {
             try c.execute("UPDATE members SET opt_in_status = ?, updated_at = ? WHERE id = ?",
                           [.text(r.granted ? "single" : "withdrawn"), .integer(actor.ms), .integer(member.id)])
         }
-        try ActivityLog.record(c, memberId: member.id, group: .legalMembership, kind: r.granted ? "consent_given" : "consent_withdrawn",
+        try MemberActivity.record(c, memberId: member.id, group: .legalMembership, kind: r.granted ? "consent_given" : "consent_withdrawn",
                                actor: actor, ActivityDetails(summary: "\(r.channel.rawValue) consent \(r.granted ? "given" : "withdrawn") (recorded by operator)"))
         return try Profiles.load(c, id: member.id)
     }
@@ -30,7 +30,7 @@ struct Preferences {
     func unsubscribe(_ c: Connection, _ u: Unsubscribe) throws -> MemberProfile {
         let member = try Members.findLiving(c, key: u.memberKey)
         try c.execute("UPDATE members SET consent_\(u.channel.rawValue) = 0, updated_at = ? WHERE id = ?", [.integer(actor.ms), .integer(member.id)])
-        try ActivityLog.record(c, memberId: member.id, group: .communication, kind: "unsubscribed", actor: actor,
+        try MemberActivity.record(c, memberId: member.id, group: .communication, kind: "unsubscribed", actor: actor,
                                ActivityDetails(summary: "Unsubscribed from \(u.channel.rawValue)"))
         return try Profiles.load(c, id: member.id)
     }

@@ -33,7 +33,7 @@ struct WalletAdjustment {
         try c.execute("INSERT INTO operations (key, kind, ledger_id, created_at) VALUES (?, 'wallet_adjust', ?, ?)",
                       [.text(key), .integer(c.lastInsertRowID), .integer(actor.ms)])
         let verb = a.delta > 0 ? "Added" : "Deducted"
-        try ActivityLog.record(c, memberId: member.id, group: .benefits, kind: "wallet_adjusted", actor: actor, ActivityDetails(
+        try MemberActivity.record(c, memberId: member.id, group: .benefits, kind: "wallet_adjusted", actor: actor, ActivityDetails(
             summary: "\(verb) \(a.delta.magnitude) \(a.wallet.rawValue): \(a.reason)",
             pointsDelta: a.wallet == .points ? a.delta : nil, creditDelta: a.wallet == .credit ? a.delta : nil))
         return try Profiles.balance(c, memberId: member.id)

@@ -21,7 +21,7 @@ struct ActivityDetails: Hashable, Sendable, WireBody {
 ///
 /// Guarantees: entries recorded here carry source `operator` and the operator's id; pages are newest first with a
 /// stable order (`created_at`, then id) and a cursor that never skips or repeats an entry.
-enum ActivityLog {
+enum MemberActivity {
     /// Appends one entry made by `actor` about member `memberId`.
     static func record(_ c: Connection, memberId: Int64?, group: ActivityGroup, kind: String, actor: Actor, _ details: ActivityDetails) throws {
         try c.execute("""
