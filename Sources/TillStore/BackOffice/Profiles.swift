@@ -73,6 +73,12 @@ enum Profiles {
                 at: Timestamp(millisecondsSinceEpoch: r.int64(0)), from: r.optionalText(1).map(Members.status), to: Members.status(r.text(2)),
                 source: ActivitySource(rawValue: r.text(3)) ?? .system, operatorName: r.optionalText(4), reason: r.optionalText(5)))
         }
+        // Members registered elsewhere (POS, demo, older imports) may lack the first row: it is the registration.
+        if profile.statusHistory.first.map({ $0.from != nil }) ?? true {
+            let source: ActivitySource = profile.registrationSource == "pos" ? .pos : profile.registrationSource == "operator" ? .operator : .system
+            profile.statusHistory.insert(StatusChange(at: profile.createdAt, from: nil, to: profile.statusHistory.first?.from ?? profile.status,
+                                                      source: source), at: 0)
+        }
         return profile
     }
 
