@@ -10,7 +10,7 @@ struct BenefitRow {
     var status: BenefitStatus
     var name: String
     var templateEnabled: Bool
-    var validFrom: Int64
+    var validFrom: Int64?
     var validUntil: Int64?
     var assignedAt: Int64
     var redeemedAt: Int64?
@@ -27,13 +27,13 @@ struct BenefitRow {
     init(_ r: Row, now: Int64) {
         id = r.int64(0); publicId = r.text(1); kind = r.text(2) == "gift" ? .gift : .punchCard
         status = BenefitStatus(rawValue: r.text(3)) ?? .deleted; name = r.text(4); templateEnabled = r.int64(5) == 1
-        validFrom = r.int64(6); validUntil = r.optionalInt64(7); assignedAt = r.int64(8); redeemedAt = r.optionalInt64(9)
+        validFrom = r.optionalInt64(6); validUntil = r.optionalInt64(7); assignedAt = r.int64(8); redeemedAt = r.optionalInt64(9)
         punches = r.int64(10); punchesRequired = r.optionalInt64(11)
         if status == .active, let until = validUntil, until < now { status = .expired }
     }
 
     var summary: BenefitSummary {
-        BenefitSummary(benefitId: publicId, name: name, kind: kind, status: status, validFrom: Timestamp(millisecondsSinceEpoch: validFrom),
+        BenefitSummary(benefitId: publicId, name: name, kind: kind, status: status, validFrom: validFrom.map { Timestamp(millisecondsSinceEpoch: $0) },
                        validUntil: validUntil.map { Timestamp(millisecondsSinceEpoch: $0) },
                        punches: kind == .punchCard ? punches : nil, punchesRequired: punchesRequired)
     }
