@@ -15,12 +15,12 @@ public final class BackOffice: Sendable {
     let keys: @Sendable (KeyRole) throws(TillError) -> (secret: String, digest: [UInt8])
     let catalogChanged: @Sendable () -> Void
     let clock: @Sendable () -> Timestamp
-    /// Country for phone numbers typed without `+`, as at the POS.
-    let defaultPhoneCountry: String
+    /// Country for phone numbers typed without `+`; nil: the shop's setting (`loyalty` settings row), as at the POS.
+    let defaultPhoneCountry: String?
 
     public init(store: Store, keys: @escaping @Sendable (KeyRole) throws(TillError) -> (secret: String, digest: [UInt8]),
                 catalogChanged: @escaping @Sendable () -> Void, clock: @escaping @Sendable () -> Timestamp,
-                defaultPhoneCountry: String = "DE") {
+                defaultPhoneCountry: String? = nil) {
         self.store = store
         self.keys = keys
         self.catalogChanged = catalogChanged
@@ -33,7 +33,7 @@ public final class BackOffice: Sendable {
     public func handle(_ request: OperatorRequest, operatorId: Int64, operatorName: String,
                        completion: @escaping @Sendable (Result<OperatorResponse, TillError>) -> Void) {
         let actor = Actor(id: operatorId, name: operatorName, at: clock())
-        let country = defaultPhoneCountry
+        let country = phoneCountry()
         switch request {
         case .memberSearch(let q): read(completion) { .members(try MemberSearchQuery(q, country: country).run($0)) }
         case .memberGet(let r): read(completion) { .member(try Profiles.load($0, id: try Members.find($0, key: r.memberKey).id)) }
@@ -77,6 +77,13 @@ public final class BackOffice: Sendable {
         case .operatorList: read(completion) { .keys(try Keys.list($0, role: .operator)) }
         case .stats: completion(.failure(.invalidRequest(field: "op", reason: "stats is answered by the server")))
         }
+    }
+
+    /// The configured default phone country (DE when the program is not configured yet).
+    func phoneCountry() -> String {
+        if let defaultPhoneCountry { return defaultPhoneCountry }
+        let stored = try? store.read { try $0.text("SELECT json_extract(value, '$.defaultPhoneCountry') FROM settings WHERE key = 'loyalty'") }
+        return (stored ?? nil) ?? "DE"
     }
 
     /// Runs `body` in one read snapshot on this thread.

@@ -197,6 +197,6 @@ public struct MemberImporter: Sendable {
 extension BackOffice {
     /// The importer acting as operator `operatorId` (for whole files: the bench, tools, the server's bulk path).
     public func importer(operatorId: Int64, operatorName: String) -> MemberImporter {
-        MemberImporter(store: store, actor: Actor(id: operatorId, name: operatorName, at: clock()), country: defaultPhoneCountry)
+        MemberImporter(store: store, actor: Actor(id: operatorId, name: operatorName, at: clock()), country: phoneCountry())
     }
 }

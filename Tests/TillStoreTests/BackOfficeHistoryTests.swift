@@ -1,0 +1,55 @@
+import Testing
+import TillCore
+import TillProtocol
+@testable import TillStore
+
+/// `activity.list`, `purchase.list`, `purchase.get`.
+@Suite struct BackOfficeHistoryTests {
+    @Test func activityIsNewestFirstWithCursorGroupAndDate() throws {
+        let f = try OfficeFixture()
+        for i in 1...5 {
+            f.clock.advance(ms: 1_000)
+            _ = try f.profile(.memberTag(MemberTag(memberKey: "M00000002", tag: "t\(i)")))
+        }
+        let cutoff = f.clock.now
+        f.clock.advance(ms: 1_000)
+        _ = try f.purchase(f.coffee("T1", member: "M00000002")).get()
+        let first = try f.activity(ActivityQuery(memberKey: "M00000002", limit: 4))
+        // The purchase also punched the coffee card (same instant, written after the purchase entry).
+        #expect(first.entries.map(\.kind) == ["punched", "purchase", "tagged", "tagged"])
+        #expect(first.entries[1].source == .pos && first.entries[1].terminal == f.pos && first.entries[1].transactionId == "T1")
+        let second = try f.activity(ActivityQuery(memberKey: "M00000002", cursor: first.nextCursor, limit: 4))
+        #expect(second.entries.map(\.summary) == ["Tagged t3", "Tagged t2", "Tagged t1"])
+        #expect(second.nextCursor == nil)
+        let upTo = try f.activity(ActivityQuery(memberKey: "M00000002", before: cutoff))
+        #expect(upTo.entries.first?.summary == "Tagged t5")  // on or before: the entry at the cutoff is shown
+        #expect(try f.activity(ActivityQuery(memberKey: "M00000002", group: .purchase)).entries.count == 1)
+        #expect(f.error(.activityList(ActivityQuery(memberKey: "M00000002", cursor: "nonsense")))?.field == "cursor")
+    }
+
+    @Test func purchasesWithStateFilterSortAndTicket() throws {
+        let f = try OfficeFixture()
+        for (i, cups) in [1, 3, 2].enumerated() {
+            f.clock.advance(ms: 60_000)
+            _ = try f.purchase(f.coffee("T\(i + 1)", member: "M00000001", cups: Int64(cups))).get()
+        }
+        guard case .purchases(let page) = try f.run(.purchaseList(PurchaseQuery(memberKey: "M00000001", limit: 2))).get() else { throw Unexpected.response }
+        #expect(page.purchases.map(\.transactionId) == ["T3", "T2"])
+        #expect(page.lifetimeSpend == 1_500)
+        #expect(page.purchases[0].currency == "EUR" && page.purchases[0].memberKeys == ["M00000001"])
+        guard case .purchases(let rest) = try f.run(.purchaseList(PurchaseQuery(memberKey: "M00000001", cursor: page.nextCursor, limit: 2))).get()
+        else { throw Unexpected.response }
+        #expect(rest.purchases.map(\.transactionId) == ["T1"] && rest.nextCursor == nil)
+        guard case .purchases(let byTotal) = try f.run(.purchaseList(PurchaseQuery(memberKey: "M00000001", sort: .totalDescending))).get()
+        else { throw Unexpected.response }
+        #expect(byTotal.purchases.map(\.total) == [750, 500, 250])
+        guard case .purchases(let voided) = try f.run(.purchaseList(PurchaseQuery(memberKey: "M00000001", state: .voided))).get()
+        else { throw Unexpected.response }
+        #expect(voided.purchases.isEmpty)
+        guard case .ticket(let t) = try f.run(.purchaseGet(TicketRef(terminal: f.pos, transactionId: "T2"))).get() else { throw Unexpected.response }
+        #expect(t.lines.count == 1 && t.lines[0].code == "SKU-0001" && t.lines[0].quantity == Quantity(units: 3) && t.lines[0].gross == 750)
+        #expect(t.memberKeys == ["M00000001"] && t.state == .final)
+        #expect(t.receipt?.total == 750)
+        #expect(f.error(.purchaseGet(TicketRef(terminal: f.pos, transactionId: "T9")))?.code == "not_found")
+    }
+}
