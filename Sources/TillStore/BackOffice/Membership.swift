@@ -148,6 +148,17 @@ enum MemberRows {
         return id
     }
 
+    /// Adds the member's row to `member_search` (names and in-use identifiers): for members inserted with source
+    /// `import`, which the insert trigger leaves out so that the row is written once, after all identifiers.
+    static func indexForSearch(_ c: Connection, id: Int64) throws {
+        try c.execute("""
+            INSERT INTO member_search (rowid, names, identifiers)
+            SELECT m.id, trim(coalesce(m.first_name, '') || ' ' || coalesce(m.last_name, '')),
+                   (SELECT coalesce(group_concat(value, ' '), '') FROM member_identifiers WHERE member_id = m.id AND released_at IS NULL)
+            FROM members m WHERE m.id = ?
+            """, [.integer(id)])
+    }
+
     static func changeStatus(_ c: Connection, id: Int64, from: MemberStatus, to: MemberStatus, actor: Actor, reason: String?) throws {
         try c.execute("UPDATE members SET status = ?, updated_at = ? WHERE id = ?", [.text(Members.stored(to)), .integer(actor.ms), .integer(id)])
         try c.execute("""
