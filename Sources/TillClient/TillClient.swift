@@ -175,6 +175,8 @@ public final class TillClient {
             if payload.count < length { throw ClientError.closed }
         } catch let error as ClientError {
             throw error
+        } catch IOError.connectionClosed {
+            throw .closed
         } catch let error as IOError {
             throw .connection(error)
         } catch {
