@@ -121,6 +121,12 @@ final class Session: ConnectionHandler, @unchecked Sendable {
             closeAfterFlush()
             return
         }
+        if let bindingError = Self.certificateBinding(connection.peerCertificate, admits: found) {
+            context.log.warning("client certificate does not match the key", ["peer": "\(connection.peerAddress)"])
+            answer(id: envelope.id, op: .hello, error: bindingError, started: started)
+            closeAfterFlush()
+            return
+        }
         context.throttle.withLock { $0.recordSuccess(address: address) }
         principal = found
         helloTimer?.cancel()
@@ -230,6 +236,25 @@ final class Session: ConnectionHandler, @unchecked Sendable {
             readingPaused = false
             connection.resumeReading()
         }
+    }
+
+    /// Mutual TLS: a client certificate whose common name is `terminal:BRANCH/POS` admits only that terminal's key,
+    /// and `operator:NAME` only that operator; certificates with other names (or none) add no constraint beyond the
+    /// CA's signature, which the TLS layer already checked.
+    static func certificateBinding(_ certificate: PeerCertificate?, admits principal: SessionPrincipal) -> TillError? {
+        guard let name = certificate?.subjectCommonName else { return nil }
+        if name.hasPrefix("terminal:") {
+            let wanted = String(name.dropFirst("terminal:".count))
+            guard case .terminal(let terminal) = principal, "\(terminal.branchId)/\(terminal.posId)" == wanted else {
+                return .forbidden(reason: "the client certificate is issued to terminal \(wanted)")
+            }
+        } else if name.hasPrefix("operator:") {
+            let wanted = String(name.dropFirst("operator:".count))
+            guard case .operator(_, let operatorName) = principal, operatorName == wanted else {
+                return .forbidden(reason: "the client certificate is issued to operator \(wanted)")
+            }
+        }
+        return nil
     }
 
     static func fingerprint(_ request: Request) -> [UInt8] {
