@@ -72,21 +72,21 @@ import TillProtocol
             process.standardOutput = output
             process.standardError = FileHandle.nullDevice
             try process.run()
-            var port: Int?
-            var key: String?
+            // tilld prints its address, then the demo keys; read until the last of those lines (or EOF).
             var text = ""
             let handle = output.fileHandleForReading
-            while port == nil || (key == nil && !text.contains("listening on")) || (text.contains("demo") == false && port == nil) {
+            while !text.contains("demo operator key") {
                 let data = handle.availableData
                 if data.isEmpty { break }
                 text += String(decoding: data, as: UTF8.self)
-                for line in text.split(separator: "\n") {
-                    if let range = line.range(of: "listening on 127.0.0.1:") {
-                        port = Int(line[range.upperBound...].prefix { $0.isNumber })
-                    }
-                    if line.contains("demo terminal key"), let last = line.split(separator: " ").last { key = String(last) }
+            }
+            var port: Int?
+            var key: String?
+            for line in text.split(separator: "\n") {
+                if let range = line.range(of: "listening on 127.0.0.1:") {
+                    port = Int(line[range.upperBound...].prefix { $0.isNumber })
                 }
-                if port != nil && (key != nil || text.contains("demo operator key")) { break }
+                if line.contains("demo terminal key"), let last = line.split(separator: " ").last { key = String(last) }
             }
             return (process, output, try #require(port, "tilld printed: \(text)"), key)
         }
