@@ -33,6 +33,7 @@ let package = Package(
         .executableTarget(name: "tilld", dependencies: ["TillServer"]),
         .executableTarget(name: "till", dependencies: ["TillClient"]),
         .executableTarget(name: "till-sim", dependencies: ["TillClient", "TillServer"], path: "simulators/till-sim"),
+        .executableTarget(name: "till-bench-protocol", dependencies: ["TillProtocol"], path: "bench/ProtocolBench"),
 
         .testTarget(name: "TillCoreTests", dependencies: ["TillCore"]),
         // Tests find protocol/examples through #filePath: the example frames stay where the spec is.
