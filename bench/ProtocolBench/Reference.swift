@@ -30,6 +30,18 @@ enum Reference {
             benefitsIssued: [], balance: WalletBalance(points: 980, pendingPoints: 44, credit: 500))],
         redemptions: [AppliedRedemption(benefitId: "G-000981", name: "Free espresso", memberKey: "M-7Q2K9", amount: 250, lineIds: ["1"])])
 
+    /// The same basket with short names, no departments and no tags: about 1 KiB.
+    static let compactPurchase: PurchaseRequest = {
+        var p = purchase
+        p.items = p.items.enumerated().map { k, item in
+            LineItem(lineId: item.lineId, code: "A\(100 + k)", name: ["Espresso", "Latte", "Croissant", "Brioche", "Juice", "Beans",
+                     "Muffin", "Bagel", "Water", "Cookie"][k], quantity: item.quantity, unitPrice: item.unitPrice, discount: item.discount)
+        }
+        p.employee = nil
+        return p
+    }()
+    static let compactPayload: [UInt8] = Array(ClientCodec().encodeRequest(RequestEnvelope(id: .int(4711), request: .purchase(compactPurchase)))[4...])
+
     static let requestFrame: [UInt8] = ClientCodec().encodeRequest(RequestEnvelope(id: .int(4711), request: .purchase(purchase)))
     static var requestPayload: [UInt8] { Array(requestFrame[4...]) }
     static let response = ResponseEnvelope(id: .int(4711), op: .purchase, result: .purchase(receipt))

@@ -46,6 +46,10 @@ if ProcessInfo.processInfo.environment["BENCH_ONLY"] == "decode" {  // for profi
 let tillDecode = measure("TillProtocol decode purchase", iterations: 20_000) {
     blackHole(server.decodeRequest(payload))
 }
+let compact = Reference.compactPayload
+let tillDecodeCompact = measure("TillProtocol decode compact (\(compact.count) B)", iterations: 20_000) {
+    blackHole(server.decodeRequest(compact))
+}
 let tillEncode = measure("TillProtocol encode receipt", iterations: 20_000) {
     buffer.removeAll(keepingCapacity: true)
     server.encodeResponse(response, into: &buffer)
@@ -55,8 +59,13 @@ let data = Data(payload)
 let foundationDecode = measure("Foundation JSONDecoder purchase", iterations: 2_000) {
     blackHole(try! decoder.decode(PurchaseEnvelopeC.self, from: data))
 }
+let compactData = Data(compact)
+let foundationDecodeCompact = measure("Foundation decode compact (\(compact.count) B)", iterations: 2_000) {
+    blackHole(try! decoder.decode(PurchaseEnvelopeC.self, from: compactData))
+}
 let foundationEncode = measure("Foundation JSONEncoder receipt", iterations: 2_000) {
     blackHole(try! encoder.encode(receiptMirror))
 }
 print(String(format: "decode: %.3f µs (target <= 3), %.1fx faster than Foundation (target >= 10x)", tillDecode, foundationDecode / tillDecode))
+print(String(format: "decode (compact, ~1 KiB): %.3f µs (target <= 3), %.1fx faster than Foundation", tillDecodeCompact, foundationDecodeCompact / tillDecodeCompact))
 print(String(format: "encode: %.3f µs (target <= 2), %.1fx faster than Foundation (target >= 10x)", tillEncode, foundationEncode / tillEncode))
