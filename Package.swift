@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "TillSimulation", dependencies: ["TillCore", "TillClient"], path: "simulators/TillSimulation"),
         .executableTarget(name: "till-sim", dependencies: ["TillSimulation", "TillServer"], path: "simulators/till-sim"),
         /// Crash-test child of TillStoreTests: writes until SIGKILLed, reporting acknowledged operations on stdout.
-        .executableTarget(name: "till-store-crashchild", dependencies: ["TillStore", "TillCore"]),
+        .executableTarget(name: "till-store-crashchild", dependencies: ["TillStore", "TillCore", "TillProtocol"]),
         /// Durable write throughput of the store (release mode; results in bench/store.md).
         .executableTarget(name: "till-bench-store", dependencies: ["TillStore", "TillCore"], path: "bench/StoreBench"),
         /// Memory per idle TLS connection: see bench/io.md.
