@@ -189,3 +189,25 @@ import TillProtocol
         #expect(throws: ClientError.refused(.shuttingDown)) { _ = try client.ping() }
     }
 }
+
+@Suite struct KeyLifecycleTests {
+    /// An operator provisions a terminal (the key is shown once), the terminal works, the operator disables it, and
+    /// the open session's next request is refused.
+    @Test func disablingAKeyEndsItsOpenSessions() throws {
+        let daemon = try TestDaemon()
+        defer { daemon.stop(); daemon.removeFolder() }
+        let operatorClient = try daemon.operatorClient()
+        guard case .credential(let credential) = try operatorClient.perform(.terminalProvision(TerminalProvision(terminal: TerminalIdentity(branchId: "b7", posId: "p2")))) else {
+            Issue.record("expected a credential")
+            return
+        }
+        let terminal = try TillClient(daemon.address, apiKey: credential.apiKey)
+        #expect(terminal.session?.terminal == TerminalIdentity(branchId: "b7", posId: "p2"))
+        _ = try terminal.purchase(demoPurchase("k-1"))
+        _ = try operatorClient.perform(.terminalDisable(KeyRef(keyId: credential.info.keyId)))
+        #expect(throws: ClientError.refused(.unauthenticated(reason: "the key was disabled"))) { _ = try terminal.ping() }
+        #expect(throws: ClientError.refused(.unauthenticated(reason: "unknown or disabled key"))) {
+            _ = try TillClient(daemon.address, apiKey: credential.apiKey)
+        }
+    }
+}

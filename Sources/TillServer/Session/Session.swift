@@ -16,6 +16,9 @@ final class Session: ConnectionHandler, @unchecked Sendable {
     let connection: Connection
     private var decoder: FrameDecoder
     private var principal: SessionPrincipal?
+    /// The key's digest and the key epoch it was last checked at.
+    private var keyDigest: [UInt8] = []
+    private var checkedAtEpoch: UInt64 = 0
     private var inFlight = 0
     private var readingPaused = false
     private var closing = false
@@ -85,6 +88,11 @@ final class Session: ConnectionHandler, @unchecked Sendable {
             handleHello(envelope, started: started)
             return
         }
+        guard keyStillValid() else {
+            answer(id: envelope.id, op: envelope.request.op, error: .unauthenticated(reason: "the key was disabled"), started: started)
+            closeAfterFlush()
+            return
+        }
         dispatch(envelope, as: principal, started: started)
     }
 
@@ -107,8 +115,10 @@ final class Session: ConnectionHandler, @unchecked Sendable {
             return
         }
         let found: SessionPrincipal?
+        let digest = SHA256.hash(Array(hello.apiKey.utf8))
+        let epoch = context.keyEpoch
         do {
-            found = try context.backend.authenticate(keyDigest: SHA256.hash(Array(hello.apiKey.utf8)))
+            found = try context.backend.authenticate(keyDigest: digest)
         } catch {
             answer(id: envelope.id, op: .hello, error: error, started: started)
             closeAfterFlush()
@@ -129,6 +139,8 @@ final class Session: ConnectionHandler, @unchecked Sendable {
         }
         context.throttle.withLock { $0.recordSuccess(address: address) }
         principal = found
+        keyDigest = digest
+        checkedAtEpoch = epoch
         helloTimer?.cancel()
         let result: HelloResult
         switch found {
@@ -172,14 +184,32 @@ final class Session: ConnectionHandler, @unchecked Sendable {
                 try backend.returnItems(request, terminal: terminal, fingerprint: Self.fingerprint(envelope.request)) { done($0.map(Response.return)) }
             }
         case (.operator(let request), .operator(let operatorId, let name)):
+            let disablesKey: Bool
+            switch request {
+            case .terminalDisable, .operatorDisable: disablesKey = true
+            default: disablesKey = false
+            }
+            let context = self.context
             write(id, op, started) { done in
-                backend.perform(request, operatorId: operatorId, operatorName: name) { done($0.map(Response.operator)) }
+                backend.perform(request, operatorId: operatorId, operatorName: name) { result in
+                    if disablesKey, case .success = result { context.keysChanged() }
+                    done(result.map(Response.operator))
+                }
             }
         case (.operator, .terminal):
             answer(id: id, op: op, error: .forbidden(reason: "\(op.rawValue) is an operator op"), started: started)
         case (_, .operator):
             answer(id: id, op: op, error: .forbidden(reason: "\(op.rawValue) is a terminal op"), started: started)
         }
+    }
+
+    /// After a key was disabled anywhere, checks this session's key again (once per change, not per request).
+    private func keyStillValid() -> Bool {
+        let epoch = context.keyEpoch
+        guard epoch != checkedAtEpoch else { return true }
+        checkedAtEpoch = epoch
+        guard let current = try? context.backend.authenticate(keyDigest: keyDigest) else { return false }
+        return current == principal
     }
 
     /// Runs a read on this loop's thread and answers at once.
