@@ -69,8 +69,9 @@ public struct PostPurchase: WriteRequest {
         for redeemed in record.redeemed {
             try log.append(member: redeemed.memberId, group: "benefits", type: "benefit_redeemed")
         }
-        for card in record.cards {
-            try log.append(member: card.memberId, group: "benefits", type: card.completed ? "punch_card_completed" : "punched")
+        // Punches themselves are on the purchase row (its receipt); the log records the card filling up.
+        for card in record.cards where card.completed {
+            try log.append(member: card.memberId, group: "benefits", type: "punch_card_completed")
         }
         return receipt
     }
