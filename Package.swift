@@ -36,13 +36,15 @@ let package = Package(
         .target(name: "TillSimulation", dependencies: ["TillCore", "TillClient"], path: "simulators/TillSimulation"),
         .executableTarget(name: "till-sim", dependencies: ["TillSimulation", "TillServer"], path: "simulators/till-sim"),
         /// Crash-test child of TillStoreTests: writes until SIGKILLed, reporting acknowledged operations on stdout.
-        .executableTarget(name: "till-store-crashchild", dependencies: ["TillStore", "TillCore"]),
+        .executableTarget(name: "till-store-crashchild", dependencies: ["TillStore", "TillCore", "TillProtocol"]),
         /// Durable write throughput of the store (release mode; results in bench/store.md).
-        .executableTarget(name: "till-bench-store", dependencies: ["TillStore", "TillCore"], path: "bench/StoreBench"),
+        .executableTarget(name: "till-bench-store", dependencies: ["TillStore", "TillCore", "TillProtocol"], path: "bench/StoreBench"),
         /// Member import and search speed of the back office on 1,000,000 members (release; bench/backoffice.md).
         .executableTarget(name: "till-bench-backoffice", dependencies: ["TillStore", "TillCore", "TillProtocol"], path: "bench/BackOfficeBench"),
         /// Memory per idle TLS connection: see bench/io.md.
         .executableTarget(name: "till-bench-io", dependencies: ["TillIO"], path: "bench/IOBench"),
+        /// Codec speed against Foundation JSON: see bench/protocol.md.
+        .executableTarget(name: "till-bench-protocol", dependencies: ["TillProtocol"], path: "bench/ProtocolBench"),
 
         .testTarget(name: "TillCoreTests", dependencies: ["TillCore"]),
         // Tests find protocol/examples through #filePath: the example frames stay where the spec is.

@@ -1,10 +1,14 @@
 // Durable write throughput of TillStore (WAL, synchronous=FULL, one fsync per batch).
-// Usage: swift run -c release till-bench-store [--seconds S] [--batches 1,16,64,256] [--dir DIRECTORY]
+// Usage: swift run -c release till-bench-store [--seconds S] [--batches 1,16,64,256] [--dir DIRECTORY] [--only floor|purchase]
 // The directory must be on the disk under test (not tmpfs): the default is .build/bench-store.
 import Foundation
+import TillCore
+import TillStore
+import TillProtocol
 
 var seconds = 3.0
 var batchLimits = [1, 16, 64, 256]
+var only = ""
 var directory = FileManager.default.currentDirectoryPath + "/.build/bench-store"
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 while let argument = arguments.next() {
@@ -12,18 +16,53 @@ while let argument = arguments.next() {
     case "--seconds": seconds = Double(arguments.next() ?? "") ?? seconds
     case "--batches": batchLimits = (arguments.next() ?? "").split(separator: ",").compactMap { Int($0) }
     case "--dir": directory = arguments.next() ?? directory
+    case "--only": only = arguments.next() ?? ""
     default:
-        print("usage: till-bench-store [--seconds S] [--batches 1,16,64,256] [--dir DIRECTORY]")
+        print("usage: till-bench-store [--seconds S] [--batches 1,16,64,256] [--dir DIRECTORY] [--only floor|purchase]")
         exit(2)
     }
 }
 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
 
-print("workload: \(WalletCreditWorkload().name); \(seconds) s per batch size; files in \(directory)")
-print("| batch limit | avg batch | ops | ops/s | writer CPU µs/op | process CPU µs/op |")
-print("|---:|---:|---:|---:|---:|---:|")
-for limit in batchLimits {
-    let result = try run(WalletCreditWorkload(), batchLimit: limit, seconds: seconds, directory: directory)
-    print(String(format: "| %d | %.1f | %d | %.0f | %.1f | %.1f |", result.batchLimit, result.averageBatch,
-                 result.operations, result.opsPerSecond, result.writerCPUMicrosPerOp, result.processCPUMicrosPerOp))
+@MainActor func table<W: Workload>(_ workload: W) throws {
+    print("")
+    print("workload: \(workload.name); \(seconds) s per batch size; files in \(directory)")
+    print("| batch limit | avg batch | ops | ops/s | writer CPU µs/op | process CPU µs/op |")
+    print("|---:|---:|---:|---:|---:|---:|")
+    for limit in batchLimits {
+        let result = try run(workload, batchLimit: limit, seconds: seconds, directory: directory)
+        print(String(format: "| %d | %.1f | %d | %.0f | %.1f | %.1f |", result.batchLimit, result.averageBatch,
+                     result.operations, result.opsPerSecond, result.writerCPUMicrosPerOp, result.processCPUMicrosPerOp))
+    }
+}
+if only == "" || only == "floor" { try table(WalletCreditWorkload()) }
+if only == "" || only == "purchase" { try table(PurchaseWorkload()) }
+if only == "quote" {
+    var w = PurchaseWorkload()
+    let path = directory + "/bench-quote.db"
+    for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+    let store = try Store.open(StoreConfiguration(path: path))
+    let loyalty = LoyaltyStore(store: store)
+    try loyalty.installDemoCatalogIfEmpty()
+    try loyalty.registerMembers((0..<1000).map { NewMember(memberKey: "K\($0)") })
+    _ = w
+    let program = try loyalty.program()
+    let req = PurchaseRequest(transactionId: "X", openedAt: Timestamp(millisecondsSinceEpoch: 1), members: [MemberIdentifier(kind: .memberKey, value: "K1")], items: w.items, currency: "EUR")
+    let m = [MemberMatch(account: MemberAccount(id: 1, memberKey: "K1", points: 100))]
+    var t = threadCPUNanoseconds()
+    var e: PurchaseEvaluation? = nil
+    for _ in 0..<10_000 { e = try LoyaltyRules.purchase(req, terminal: w.terminal, matches: m, catalog: program.catalog, settings: program.settings, now: Timestamp(millisecondsSinceEpoch: 2)) }
+    print("rules µs", Double(threadCPUNanoseconds() - t) / 10_000 / 1000)
+    t = threadCPUNanoseconds()
+    var n = 0
+    for _ in 0..<10_000 { n += e!.record.text.utf8.count }
+    print("record.text µs", Double(threadCPUNanoseconds() - t) / 10_000 / 1000)
+    t = threadCPUNanoseconds()
+    for _ in 0..<10_000 { n += StoredJSON.encode(e!.receipt).count }
+    print("receipt json µs", Double(threadCPUNanoseconds() - t) / 10_000 / 1000)
+    t = threadCPUNanoseconds()
+    for i in 0..<2_000 { _ = try loyalty.quote(PurchaseRequest(transactionId: "X", openedAt: Timestamp(millisecondsSinceEpoch: 1), members: [MemberIdentifier(kind: .memberKey, value: "K\(i % 1000)")], items: w.items, currency: "EUR"), terminal: w.terminal) }
+    print("quote µs", Double(threadCPUNanoseconds() - t) / 2_000 / 1000)
+    store.shutdown()
+    w = PurchaseWorkload()
 }

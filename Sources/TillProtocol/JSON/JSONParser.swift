@@ -9,12 +9,8 @@ struct JSONParser {
     let maxObjectMembers: Int
     var i = 0
     var nodes: [JSONNode] = []
-    /// The field path to the value being parsed, used only to name the field in an error.
-    private var path: [PathElement] = []
     /// The value node of the top-level object's `id` member, once parsed.
     var rootIdNode: Int?
-
-    private enum PathElement { case key(Int), index(Int) }
 
     init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int, maxObjectMembers: Int) {
         self.p = bytes
@@ -32,17 +28,42 @@ struct JSONParser {
 
     private func syntax(_ reason: String) -> JSONParseError { .syntax(reason: reason, offset: i) }
 
-    private func currentPath(appending key: Int? = nil) -> String {
+    /// The field path of the position being parsed, rebuilt from the partial tape (containers still open have
+    /// `next == 0`); only called to name the field in an error, so parsing keeps no path state. Stops at node
+    /// `stop` when given (to name an object rather than its last key).
+    private func currentPath(stop: Int? = nil) -> String {
         var s = ""
-        var elements = path
-        if let key { elements.append(.key(key)) }
-        for e in elements {
-            switch e {
-            case .key(let k) where k >= 0:
+        var i = 0
+        func add(_ container: JSONNode, _ k: Int, _ position: Int) {
+            if container.kind == .object {
                 let name = JSONPathName.of(p, nodes[k])
                 s += s.isEmpty ? name : "." + name
-            case .key: break
-            case .index(let n): s += "[\(n)]"
+            } else {
+                s += "[\(position)]"
+            }
+        }
+        while !nodes.isEmpty && i != stop {
+            let n = nodes[i]
+            guard (n.kind == .object || n.kind == .array) && n.next == 0 else { return s }
+            var k = i + 1
+            var position = 0
+            var descended = false
+            while k < nodes.count {
+                let value = n.kind == .object ? k + 1 : k
+                if value >= nodes.count { add(n, k, position); return s }  // a key whose value is not parsed yet
+                let v = nodes[value]
+                if (v.kind == .object || v.kind == .array) && v.next == 0 {
+                    add(n, k, position)
+                    i = value
+                    descended = true
+                    break
+                }
+                k = Int(v.next)
+                position += 1
+            }
+            if !descended {
+                if n.kind == .array { add(n, k, position) }  // the element about to be parsed
+                return s
             }
         }
         return s
@@ -82,7 +103,8 @@ struct JSONParser {
         i += 1
         skipWhitespace()
         var count = 0
-        path.append(.key(-1))
+        var keyFilter: UInt64 = 0
+        var anyEscaped = false
         if i < p.count && p[i] == UInt8(ascii: "}") {
             i += 1
         } else {
@@ -91,14 +113,19 @@ struct JSONParser {
                 let key = nodes.count
                 try parseString()
                 if count == maxObjectMembers {
-                    path.removeLast()
-                    throw .rule(field: currentPath(), reason: "more than \(maxObjectMembers) members")
+                    throw .rule(field: currentPath(stop: index), reason: "more than \(maxObjectMembers) members")
                 }
-                if isDuplicate(key: key, object: index, count: count) {
-                    path.removeLast()
-                    throw .rule(field: currentPath(appending: key), reason: "duplicate key")
+                // A 64-bit filter over (length, first byte, last byte): the full comparison runs only on a possible
+                // match, so duplicate detection stays linear for ordinary objects.
+                let kn = nodes[key]
+                let length = Int(kn.end - kn.start)
+                let bit: UInt64 = length == 0 ? 1 : 1 << ((UInt64(length) &* 7 &+ UInt64(p[Int(kn.start)]) &* 31 &+ UInt64(p[Int(kn.end) - 1])) & 63)
+                anyEscaped = anyEscaped || kn.escaped
+                let maybe = anyEscaped || keyFilter & bit != 0
+                keyFilter |= bit
+                if maybe && isDuplicate(key: key, object: index, count: count) {
+                    throw .rule(field: currentPath(), reason: "duplicate key")
                 }
-                path[path.count - 1] = .key(key)
                 skipWhitespace()
                 guard i < p.count, p[i] == UInt8(ascii: ":") else { throw syntax("expected ':'") }
                 i += 1
@@ -117,19 +144,28 @@ struct JSONParser {
                 throw syntax("expected ',' or '}'")
             }
         }
-        path.removeLast()
         nodes[index].end = Int32(i)
         nodes[index].next = Int32(nodes.count)
         nodes[index].count = Int32(count)
     }
 
     private func isDuplicate(key: Int, object: Int, count: Int) -> Bool {
-        var k = object + 1
-        for _ in 0..<count {
-            if keysEqual(k, key) { return true }
-            k = Int(nodes[k + 1].next)
+        nodes.withUnsafeBufferPointer { n in
+            let new = n[key]
+            let length = new.end - new.start
+            let first = length > 0 ? p[Int(new.start)] : 0
+            var k = object + 1
+            for _ in 0..<count {
+                let old = n[k]
+                // Cheap filters first: equal raw length and first byte (or any escapes involved).
+                if (old.escaped || new.escaped || (old.end - old.start == length && (length == 0 || p[Int(old.start)] == first)))
+                    && keysEqual(k, key) {
+                    return true
+                }
+                k = Int(n[k + 1].next)
+            }
+            return false
         }
-        return false
     }
 
     private func keysEqual(_ a: Int, _ b: Int) -> Bool {
@@ -150,12 +186,10 @@ struct JSONParser {
         i += 1
         skipWhitespace()
         var count = 0
-        path.append(.index(0))
         if i < p.count && p[i] == UInt8(ascii: "]") {
             i += 1
         } else {
             while true {
-                path[path.count - 1] = .index(count)
                 try parseValue(depth: depth + 1)
                 count += 1
                 skipWhitespace()
@@ -165,7 +199,6 @@ struct JSONParser {
                 throw syntax("expected ',' or ']'")
             }
         }
-        path.removeLast()
         nodes[index].end = Int32(i)
         nodes[index].next = Int32(nodes.count)
         nodes[index].count = Int32(count)
@@ -203,9 +236,27 @@ struct JSONParser {
         i += 1
         let start = i
         var escaped = false
+        let base = p.baseAddress!, count = p.count
         while true {
-            guard i < p.count else { throw syntax("unterminated string") }
-            let b = p[i]
+            var j = i
+            // Fast path, 8 bytes at a time (SWAR): stop at a word holding '"', '\\', a control byte or a non-ASCII byte.
+            let raw = UnsafeRawPointer(base)
+            while j + 8 <= count {
+                let w = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: j, as: UInt64.self))
+                let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+                let quote = w ^ (ones &* 0x22), backslash = w ^ (ones &* 0x5C)
+                let special = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | (w &- ones &* 0x20) | w
+                if special & highs != 0 { break }
+                j += 8
+            }
+            while j < count {  // byte by byte up to the special byte
+                let c = base[j]
+                if c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") || c < 0x20 || c >= 0x80 { break }
+                j += 1
+            }
+            i = j
+            guard i < count else { throw syntax("unterminated string") }
+            let b = base[i]
             if b == UInt8(ascii: "\"") { break }
             if b == UInt8(ascii: "\\") {
                 escaped = true

@@ -63,15 +63,15 @@ public enum OperatorRequest: Hashable, Sendable {
         case .activityList(let b): (.activityList, b)
         case .purchaseList(let b): (.purchaseList, b)
         case .purchaseGet(let b): (.purchaseGet, b)
-        case .catalogGet: (.catalogGet, Empty())
+        case .catalogGet: (.catalogGet, EmptyBody())
         case .catalogSet(let b): (.catalogSet, b)
         case .terminalProvision(let b): (.terminalProvision, b)
         case .terminalDisable(let b): (.terminalDisable, b)
-        case .terminalList: (.terminalList, Empty())
+        case .terminalList: (.terminalList, EmptyBody())
         case .operatorProvision(let b): (.operatorProvision, b)
         case .operatorDisable(let b): (.operatorDisable, b)
-        case .operatorList: (.operatorList, Empty())
-        case .stats: (.stats, Empty())
+        case .operatorList: (.operatorList, EmptyBody())
+        case .stats: (.stats, EmptyBody())
         }
     }
 

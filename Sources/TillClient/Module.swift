@@ -1,1 +1,0 @@
-// TillClient: built in its own issue.

@@ -1,1 +1,0 @@
-// TillServer: built in its own issue.

@@ -1,0 +1,99 @@
+import Glibc
+import Synchronization
+import TillCore
+import TillIO
+import TillProtocol
+
+/// Per-op request metrics, created once so the request path only bumps counters.
+final class RequestMetrics: Sendable {
+    private let latency: [Op: Histogram]
+    private let outcomes: Mutex<[String: Counter]>
+    private let registry: MetricsRegistry
+
+    init(registry: MetricsRegistry) {
+        self.registry = registry
+        var latency: [Op: Histogram] = [:]
+        for op in Op.allCases {
+            latency[op] = registry.histogram("till_request_duration_seconds", "Time from a request's frame to its response", labels: ["op": op.rawValue]) {
+                Histogram.latencyMicroseconds()
+            }
+        }
+        self.latency = latency
+        self.outcomes = Mutex([:])
+    }
+
+    func record(op: Op?, outcome: String, microseconds: Int64) {
+        let name = op?.rawValue ?? "unknown"
+        if let op { latency[op]?.observe(microseconds) }
+        let key = name + "/" + outcome
+        let counter = outcomes.withLock { table in
+            if let existing = table[key] { return existing }
+            let created = registry.counter("till_requests_total", "Requests answered, by op and outcome (ok or error code)", labels: ["op": name, "outcome": outcome])
+            table[key] = created
+            return created
+        }
+        counter.add()
+    }
+}
+
+/// What every session shares: the backend, the limits, metrics, the log, the draining flag.
+///
+/// Guarantees: all members are Sendable; the in-flight count is exact (incremented when a request is accepted,
+/// decremented when its response is handed to the connection or the connection closes).
+public final class ServerContext: Sendable {
+    public let backend: any LoyaltyBackend
+    public let configuration: ServerConfiguration
+    public let log: Log
+    let metrics: RequestMetrics
+    let throttle = Mutex(AuthenticationThrottle())
+    private let draining = Atomic<Bool>(false)
+    private let keys = KeyEpoch()
+    private let inFlight = InFlightCount()
+    let serverCodec = ServerCodec()
+
+    public init(backend: any LoyaltyBackend, configuration: ServerConfiguration, log: Log, registry: MetricsRegistry) {
+        self.backend = backend
+        self.configuration = configuration
+        self.log = log
+        self.metrics = RequestMetrics(registry: registry)
+        registry.gauge("till_requests_in_flight", "Requests accepted and not yet answered") { [inFlight] in
+            Int64(inFlight.value.load(ordering: .relaxed))
+        }
+    }
+
+    /// Bumped whenever a terminal or operator key is disabled: sessions then check their key again.
+    public var keyEpoch: UInt64 { keys.value.load(ordering: .acquiring) }
+    public func keysChanged() { keys.value.add(1, ordering: .acquiringAndReleasing) }
+
+    /// True once shutdown began: new requests are answered `shutting_down`.
+    public var isDraining: Bool { draining.load(ordering: .acquiring) }
+    public func beginDraining() { draining.store(true, ordering: .releasing) }
+
+    /// Requests accepted and not yet answered, over all connections.
+    public var requestsInFlight: Int { inFlight.value.load(ordering: .acquiring) }
+    func requestStarted() { inFlight.value.add(1, ordering: .relaxed) }
+    func requestFinished() { inFlight.value.subtract(1, ordering: .releasing) }
+
+    /// Milliseconds on the monotonic clock, for throttling and latency.
+    static func monotonicMicroseconds() -> Int64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return Int64(spec.tv_sec) * 1_000_000 + Int64(spec.tv_nsec) / 1_000
+    }
+
+    static func now() -> Timestamp {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return Timestamp(millisecondsSinceEpoch: Int64(spec.tv_sec) * 1_000 + Int64(spec.tv_nsec) / 1_000_000)
+    }
+}
+
+/// A shared count of requests in flight (a class so a metrics gauge can hold it).
+final class InFlightCount: Sendable {
+    let value = Atomic<Int>(0)
+}
+
+/// The key-revocation epoch (a class so closures can hold it).
+final class KeyEpoch: Sendable {
+    let value = Atomic<UInt64>(0)
+}

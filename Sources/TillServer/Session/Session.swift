@@ -1,0 +1,350 @@
+import TillCore
+import TillIO
+import TillProtocol
+
+/// One client connection's protocol state: frames in, requests routed, responses out, limits enforced.
+///
+/// Lifecycle: `hello` must come first (within the handshake timeout); a failed `hello` is answered and the connection
+/// closed. After that, requests of the session's role are accepted up to `maxInFlightPerConnection` at once (reading
+/// pauses beyond it); reads are answered on this loop from a store snapshot, writes complete on the writer thread and
+/// hop back here. Bytes that break the framing are answered `invalid_frame` and the connection is closed.
+///
+/// `@unchecked Sendable`: every mutable member is touched only on `connection.loop`'s thread. Write completions run
+/// on the writer thread and capture the session only to hop back onto that loop with `execute`.
+final class Session: ConnectionHandler, @unchecked Sendable {
+    let context: ServerContext
+    let connection: Connection
+    private var decoder: FrameDecoder
+    private var principal: SessionPrincipal?
+    /// The key's digest and the key epoch it was last checked at.
+    private var keyDigest: [UInt8] = []
+    private var checkedAtEpoch: UInt64 = 0
+    private var inFlight = 0
+    private var readingPaused = false
+    private var closing = false
+    private var helloTimer: TimerHandle?
+    private var idleTimer: TimerHandle?
+    private var frameTimer: TimerHandle?
+
+    init(connection: Connection, context: ServerContext) {
+        self.connection = connection
+        self.context = context
+        self.decoder = FrameDecoder(maxFrameSize: context.configuration.maxFrameBytes)
+    }
+
+    // MARK: Connection events
+
+    func connected(_ connection: Connection) {
+        let limit = Duration.seconds(context.configuration.handshakeTimeoutSeconds)
+        helloTimer = connection.loop.scheduleOnLoop(after: limit) { [weak self] in
+            guard let self, self.principal == nil else { return }
+            self.context.log.info("hello timeout", ["peer": "\(connection.peerAddress)"])
+            self.connection.close()
+        }
+        restartIdleTimer()
+    }
+
+    func received(_ bytes: ArraySlice<UInt8>, on connection: Connection) {
+        guard !closing else { return }
+        do {
+            try decoder.append(bytes)
+        } catch {
+            answer(id: nil, op: nil, error: error, started: ServerContext.monotonicMicroseconds())
+            closeAfterFlush()
+            return
+        }
+        while !closing, let frame = decoder.nextFrame() {
+            handle(frame)
+        }
+        updateFrameDeadline()
+    }
+
+    func closed(_ connection: Connection, reason: CloseReason) {
+        closing = true
+        helloTimer?.cancel()
+        idleTimer?.cancel()
+        frameTimer?.cancel()
+    }
+
+    // MARK: Requests
+
+    private func handle(_ frame: [UInt8]) {
+        let started = ServerContext.monotonicMicroseconds()
+        restartIdleTimer()
+        let envelope: RequestEnvelope
+        switch context.serverCodec.decodeRequest(frame) {
+        case .failure(let failure):
+            answer(id: failure.id, op: failure.op, error: failure.error, started: started)
+            if failure.closesConnection { closeAfterFlush() }
+            return
+        case .success(let decoded):
+            envelope = decoded
+        }
+        if context.isDraining {
+            answer(id: envelope.id, op: envelope.request.op, error: .shuttingDown, started: started)
+            return
+        }
+        guard let principal else {
+            handleHello(envelope, started: started)
+            return
+        }
+        guard keyStillValid() else {
+            answer(id: envelope.id, op: envelope.request.op, error: .unauthenticated(reason: "the key was disabled"), started: started)
+            closeAfterFlush()
+            return
+        }
+        dispatch(envelope, as: principal, started: started)
+    }
+
+    private func handleHello(_ envelope: RequestEnvelope, started: Int64) {
+        guard case .hello(let hello) = envelope.request else {
+            answer(id: envelope.id, op: envelope.request.op, error: .unauthenticated(reason: "say hello first"), started: started)
+            closeAfterFlush()
+            return
+        }
+        let address = connection.peerAddress.host
+        let now = started / 1_000
+        guard context.throttle.withLock({ $0.mayAttempt(address: address, nowMilliseconds: now) }) else {
+            answer(id: envelope.id, op: .hello, error: .unauthenticated(reason: "too many failed attempts, try again later"), started: started)
+            closeAfterFlush()
+            return
+        }
+        guard hello.versions.contains(ProtocolVersion.current) else {
+            answer(id: envelope.id, op: .hello, error: .unsupportedVersion(offered: hello.versions), started: started)
+            closeAfterFlush()
+            return
+        }
+        let found: SessionPrincipal?
+        let digest = SHA256.hash(Array(hello.apiKey.utf8))
+        let epoch = context.keyEpoch
+        do {
+            found = try context.backend.authenticate(keyDigest: digest)
+        } catch {
+            answer(id: envelope.id, op: .hello, error: error, started: started)
+            closeAfterFlush()
+            return
+        }
+        guard let found else {
+            context.throttle.withLock { $0.recordFailure(address: address, nowMilliseconds: now) }
+            context.log.warning("authentication failed", ["peer": "\(connection.peerAddress)"])
+            answer(id: envelope.id, op: .hello, error: .unauthenticated(reason: "unknown or disabled key"), started: started)
+            closeAfterFlush()
+            return
+        }
+        if let bindingError = Self.certificateBinding(connection.peerCertificate, admits: found) {
+            context.log.warning("client certificate does not match the key", ["peer": "\(connection.peerAddress)"])
+            answer(id: envelope.id, op: .hello, error: bindingError, started: started)
+            closeAfterFlush()
+            return
+        }
+        context.throttle.withLock { $0.recordSuccess(address: address) }
+        principal = found
+        keyDigest = digest
+        checkedAtEpoch = epoch
+        helloTimer?.cancel()
+        let result: HelloResult
+        switch found {
+        case .terminal(let terminal):
+            result = HelloResult(version: ProtocolVersion.current, role: .terminal, terminal: terminal, operatorName: nil,
+                                 maxFrameSize: Int64(context.configuration.maxFrameBytes), serverTime: ServerContext.now())
+            context.log.info("terminal session", ["branch": terminal.branchId, "pos": terminal.posId, "client": hello.client ?? ""])
+        case .operator(_, let name):
+            result = HelloResult(version: ProtocolVersion.current, role: .operator, terminal: nil, operatorName: name,
+                                 maxFrameSize: Int64(context.configuration.maxFrameBytes), serverTime: ServerContext.now())
+            context.log.info("operator session", ["operator": name])
+        }
+        answer(ResponseEnvelope(id: envelope.id, op: .hello, result: .hello(result)), started: started)
+    }
+
+    private func dispatch(_ envelope: RequestEnvelope, as principal: SessionPrincipal, started: Int64) {
+        let id = envelope.id
+        let op = envelope.request.op
+        let backend = context.backend
+        switch (envelope.request, principal) {
+        case (.hello, _):
+            answer(id: id, op: op, error: .invalidRequest(field: "op", reason: "the session already said hello"), started: started)
+        case (.ping, _):
+            answer(ResponseEnvelope(id: id, op: op, result: .pong(Pong(serverTime: ServerContext.now()))), started: started)
+        case (.identify(let request), .terminal):
+            read(id, op, started) { () throws(TillError) in .identify(IdentifyResult(members: try backend.identify(request.identifiers))) }
+        case (.quote(let request), .terminal(let terminal)):
+            read(id, op, started) { () throws(TillError) in .quote(try backend.quote(request, terminal: terminal)) }
+        case (.status(let request), .terminal(let terminal)):
+            read(id, op, started) { () throws(TillError) in .status(try backend.status(transactionId: request.transactionId, terminal: terminal)) }
+        case (.purchase(let request), .terminal(let terminal)):
+            write(id, op, started) { (done) throws(TillError) in
+                try backend.purchase(request, terminal: terminal, fingerprint: Self.fingerprint(envelope.request)) { done($0.map(Response.purchase)) }
+            }
+        case (.void(let request), .terminal(let terminal)):
+            write(id, op, started) { (done) throws(TillError) in
+                try backend.void(request, terminal: terminal, fingerprint: Self.fingerprint(envelope.request)) { done($0.map(Response.void)) }
+            }
+        case (.return(let request), .terminal(let terminal)):
+            write(id, op, started) { (done) throws(TillError) in
+                try backend.returnItems(request, terminal: terminal, fingerprint: Self.fingerprint(envelope.request)) { done($0.map(Response.return)) }
+            }
+        case (.operator(let request), .operator(let operatorId, let name)):
+            let disablesKey: Bool
+            switch request {
+            case .terminalDisable, .operatorDisable: disablesKey = true
+            default: disablesKey = false
+            }
+            let context = self.context
+            write(id, op, started) { done in
+                backend.perform(request, operatorId: operatorId, operatorName: name) { result in
+                    if disablesKey, case .success = result { context.keysChanged() }
+                    done(result.map(Response.operator))
+                }
+            }
+        case (.operator, .terminal):
+            answer(id: id, op: op, error: .forbidden(reason: "\(op.rawValue) is an operator op"), started: started)
+        case (_, .operator):
+            answer(id: id, op: op, error: .forbidden(reason: "\(op.rawValue) is a terminal op"), started: started)
+        }
+    }
+
+    /// After a key was disabled anywhere, checks this session's key again (once per change, not per request).
+    private func keyStillValid() -> Bool {
+        let epoch = context.keyEpoch
+        guard epoch != checkedAtEpoch else { return true }
+        checkedAtEpoch = epoch
+        guard let current = try? context.backend.authenticate(keyDigest: keyDigest) else { return false }
+        return current == principal
+    }
+
+    /// Runs a read on this loop's thread and answers at once.
+    private func read(_ id: RequestID, _ op: Op, _ started: Int64, _ body: () throws(TillError) -> Response) {
+        do {
+            answer(ResponseEnvelope(id: id, op: op, result: try body()), started: started)
+        } catch {
+            answer(id: id, op: op, error: error, started: started)
+        }
+    }
+
+    /// Starts a write; its completion hops back to this loop. A write that cannot even be queued is answered now.
+    private func write(
+        _ id: RequestID, _ op: Op, _ started: Int64,
+        _ start: (@escaping @Sendable (Result<Response, TillError>) -> Void) throws(TillError) -> Void
+    ) {
+        requestStarted()
+        let loop = connection.loop
+        let complete: @Sendable (Result<Response, TillError>) -> Void = { [self] result in
+            if loop.inEventLoop {
+                self.finish(id, op, started, result)
+            } else {
+                loop.execute { self.finish(id, op, started, result) }
+            }
+        }
+        do {
+            try start(complete)
+        } catch {
+            finish(id, op, started, .failure(error))
+        }
+    }
+
+    private func finish(_ id: RequestID, _ op: Op, _ started: Int64, _ result: Result<Response, TillError>) {
+        requestFinished()
+        switch result {
+        case .success(let response): answer(ResponseEnvelope(id: id, op: op, result: response), started: started)
+        case .failure(let error): answer(id: id, op: op, error: error, started: started)
+        }
+    }
+
+    private func requestStarted() {
+        context.requestStarted()
+        inFlight += 1
+        if inFlight >= context.configuration.maxInFlightPerConnection && !readingPaused {
+            readingPaused = true
+            connection.pauseReading()
+        }
+    }
+
+    private func requestFinished() {
+        context.requestFinished()
+        inFlight -= 1
+        if readingPaused && inFlight < context.configuration.maxInFlightPerConnection && !closing {
+            readingPaused = false
+            connection.resumeReading()
+        }
+    }
+
+    /// Mutual TLS: a client certificate whose common name is `terminal:BRANCH/POS` admits only that terminal's key,
+    /// and `operator:NAME` only that operator; certificates with other names (or none) add no constraint beyond the
+    /// CA's signature, which the TLS layer already checked.
+    static func certificateBinding(_ certificate: PeerCertificate?, admits principal: SessionPrincipal) -> TillError? {
+        guard let name = certificate?.subjectCommonName else { return nil }
+        if name.hasPrefix("terminal:") {
+            let wanted = String(name.dropFirst("terminal:".count))
+            guard case .terminal(let terminal) = principal, "\(terminal.branchId)/\(terminal.posId)" == wanted else {
+                return .forbidden(reason: "the client certificate is issued to terminal \(wanted)")
+            }
+        } else if name.hasPrefix("operator:") {
+            let wanted = String(name.dropFirst("operator:".count))
+            guard case .operator(_, let operatorName) = principal, operatorName == wanted else {
+                return .forbidden(reason: "the client certificate is issued to operator \(wanted)")
+            }
+        }
+        return nil
+    }
+
+    static func fingerprint(_ request: Request) -> [UInt8] {
+        guard let print = Fingerprint.of(request) else { return [] }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(16)
+        for word in [print.high, print.low] {
+            for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: word >> UInt64(shift))) }
+        }
+        return bytes
+    }
+
+    // MARK: Answers and limits
+
+    private func answer(id: RequestID?, op: Op?, error: TillError, started: Int64) {
+        answer(ResponseEnvelope(id: id, op: op, error: error), started: started)
+    }
+
+    private func answer(_ response: ResponseEnvelope, started: Int64) {
+        let outcome: String
+        switch response.outcome {
+        case .success: outcome = "ok"
+        case .failure(let error): outcome = error.code
+        }
+        context.metrics.record(op: response.op, outcome: outcome, microseconds: ServerContext.monotonicMicroseconds() - started)
+        guard connection.isOpen else { return }
+        connection.write(context.serverCodec.encodeResponse(response))
+        if connection.pendingWriteBytes > context.configuration.maxPendingWriteBytes {
+            context.log.warning("client does not read, disconnecting", ["peer": "\(connection.peerAddress)", "pendingBytes": "\(connection.pendingWriteBytes)"])
+            closing = true
+            connection.close()
+        }
+    }
+
+    private func closeAfterFlush() {
+        closing = true
+        connection.close(afterFlush: true)
+    }
+
+    private func restartIdleTimer() {
+        idleTimer?.cancel()
+        idleTimer = connection.loop.scheduleOnLoop(after: .seconds(context.configuration.idleTimeoutSeconds)) { [weak self] in
+            guard let self, self.inFlight == 0 else { return }
+            self.context.log.debug("idle timeout", ["peer": "\(self.connection.peerAddress)"])
+            self.connection.close()
+        }
+    }
+
+    /// A frame that has started must complete within the frame deadline (slowloris guard).
+    private func updateFrameDeadline() {
+        if decoder.bufferedByteCount == 0 {
+            frameTimer?.cancel()
+            frameTimer = nil
+        } else if frameTimer == nil {
+            frameTimer = connection.loop.scheduleOnLoop(after: .seconds(context.configuration.frameDeadlineSeconds)) { [weak self] in
+                guard let self, self.decoder.bufferedByteCount > 0 else { return }
+                self.context.log.info("frame deadline passed, disconnecting", ["peer": "\(self.connection.peerAddress)"])
+                self.answer(id: nil, op: nil, error: .invalidFrame(reason: "frame not completed within \(self.context.configuration.frameDeadlineSeconds) s"), started: ServerContext.monotonicMicroseconds())
+                self.closeAfterFlush()
+            }
+        }
+    }
+}
