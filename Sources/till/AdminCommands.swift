@@ -1,0 +1,77 @@
+import Foundation
+import TillCore
+import TillProtocol
+
+/// `till catalog …`, `till terminal …`, `till operator …`, `till stats`.
+enum AdminCommands {
+    static func keys(_ i: Invocation, _ request: OperatorRequest) throws(CLIError) -> Output {
+        switch try i.perform(request) {
+        case .keys(let list): return Output(human: Render.table(["key", "for", "state", "created"], list.keys.map(Render.key)), json: Render.json(list))
+        case .key(let k): return Output(human: Render.table(["key", "for", "state", "created"], [Render.key(k)]), json: Render.json(k))
+        case .credential(let c):
+            return Output(human: Render.table(["key", "for", "state", "created"], [Render.key(c.info)])
+                          + "\n\napi key (shown once, store it now): \(c.apiKey)", json: Render.json(c))
+        default: throw .usage("unexpected answer")
+        }
+    }
+
+    static func catalog(_ c: Catalog) -> Output {
+        var text = "gift templates:\n" + Render.table(["id", "name", "reward", "min subtotal", "valid days"], c.giftTemplates.map {
+            [$0.templateId, $0.name, $0.amountOff.map { "-" + Render.money($0) } ?? "\($0.percentOff ?? 0)%", Render.money($0.minSubtotal), "\($0.validDays)"]
+        })
+        text += "\n\npunch cards:\n" + Render.table(["id", "name", "punches", "reward"], c.punchTemplates.map {
+            [$0.templateId, $0.name, "\($0.punchesRequired)", $0.rewardTemplateId]
+        })
+        text += "\n\nearn rules:\n" + Render.table(["id", "points", "per", "department", "tag"], c.earnRules.map {
+            [$0.ruleId, "\($0.points)", Render.money($0.perAmount), $0.department ?? "", $0.tag ?? ""]
+        })
+        let b = c.budget
+        text += "\n\n" + Render.fields([("pay with points", Render.onOff(b.pointsEnabled)), ("pay with credit", Render.onOff(b.creditEnabled)),
+                                        ("points ratio", "\(b.ratioPoints) points = \(Render.money(b.ratioMoney))"),
+                                        ("budget per purchase", "\(Render.money(b.minAmount)) to \(Render.money(b.maxAmount))"),
+                                        ("pending days", "\(c.pendingDays)")])
+        return Output(human: text, json: Render.json(c))
+    }
+
+    static let all: [Command] = [
+        Command(noun: "catalog", verb: "show", summary: "gift and punch-card templates, earn rules, budget payments, pending period") { i throws(CLIError) in
+            guard case .catalog(let c) = try i.perform(.catalogGet) else { throw .usage("unexpected answer") }
+            return catalog(c)
+        },
+        Command(noun: "catalog", verb: "set", summary: "replace the catalog with a JSON file (the shape `catalog show --json` prints)",
+                parameters: [.arg("FILE", "the catalog JSON")]) { i throws(CLIError) in
+            let path = i.required("FILE")
+            guard let data = FileManager.default.contents(atPath: path) else { throw .file("cannot read \(path)") }
+            let c: Catalog
+            do { c = try StoredJSON.decode(Catalog.self, from: Array(data)) } catch let e as TillError { throw .usage("\(path): \(e.message)") } catch { throw .usage("\(path): \(error)") }
+            guard case .catalog(let saved) = try i.perform(.catalogSet(c)) else { throw .usage("unexpected answer") }
+            return catalog(saved)
+        },
+        Command(noun: "terminal", verb: "provision", summary: "a new terminal key for a branch and POS (the key is shown once)",
+                parameters: [.option("branch", "branch id", required: true), .option("pos", "POS id", required: true),
+                             .option("label", "a label")]) { i throws(CLIError) in
+            try keys(i, .terminalProvision(TerminalProvision(terminal: TerminalIdentity(branchId: i.required("branch"), posId: i.required("pos")),
+                                                             label: i.value("label"))))
+        },
+        Command(noun: "terminal", verb: "disable", summary: "disable a terminal key", parameters: [.arg("KEY", "key id (term-…)")]) { i throws(CLIError) in
+            try keys(i, .terminalDisable(KeyRef(keyId: i.required("KEY"))))
+        },
+        Command(noun: "terminal", verb: "list", summary: "terminal keys") { i throws(CLIError) in try keys(i, .terminalList) },
+        Command(noun: "operator", verb: "provision", summary: "a new operator key (the key is shown once)",
+                parameters: [.arg("NAME", "the operator's name (shown on notes and activity)")]) { i throws(CLIError) in
+            try keys(i, .operatorProvision(OperatorProvision(name: i.required("NAME"))))
+        },
+        Command(noun: "operator", verb: "disable", summary: "disable an operator key", parameters: [.arg("KEY", "key id (op-…)")]) { i throws(CLIError) in
+            try keys(i, .operatorDisable(KeyRef(keyId: i.required("KEY"))))
+        },
+        Command(noun: "operator", verb: "list", summary: "operator keys") { i throws(CLIError) in try keys(i, .operatorList) },
+        Command(noun: "stats", verb: "", summary: "members, purchases and outstanding points and credit") { i throws(CLIError) in
+            guard case .stats(let s) = try i.perform(.stats) else { throw .usage("unexpected answer") }
+            return Output(human: Render.fields([
+                ("members", "\(s.members) (\(s.activeMembers) active, \(s.blockedMembers) blocked)"), ("purchases", "\(s.purchases)"),
+                ("points outstanding", "\(s.pointsOutstanding)"), ("credit outstanding", Render.money(s.creditOutstanding)),
+                ("as of", Render.time(s.generatedAt)),
+            ]), json: Render.json(s))
+        },
+    ]
+}

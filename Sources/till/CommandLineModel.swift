@@ -1,0 +1,106 @@
+import TillClient
+import TillCore
+import TillProtocol
+
+/// One option or positional argument of a command.
+struct Parameter: Sendable {
+    /// `--name` for options; the placeholder for positionals.
+    var name: String
+    var help: String
+    var positional = false
+    var required = false
+    /// A flag takes no value.
+    var flag = false
+    /// Allowed values, shown in help and checked by the parser.
+    var choices: [String] = []
+
+    static func arg(_ name: String, _ help: String) -> Parameter { Parameter(name: name, help: help, positional: true, required: true) }
+    static func option(_ name: String, _ help: String, required: Bool = false, choices: [String] = []) -> Parameter {
+        Parameter(name: name, help: help, required: required, choices: choices)
+    }
+    static func flag(_ name: String, _ help: String) -> Parameter { Parameter(name: name, help: help, flag: true) }
+}
+
+/// What a command gets: its parsed parameters, and a way to talk to the server.
+struct Invocation: Sendable {
+    var values: [String: String]
+    var flags: Set<String>
+    let connect: @Sendable () throws(CLIError) -> TillClient
+
+    func value(_ name: String) -> String? { values[name] }
+    /// A parameter the parser already checked to be present.
+    func required(_ name: String) -> String { values[name]! }
+    func int(_ name: String) throws(CLIError) -> Int64? {
+        guard let text = values[name] else { return nil }
+        guard let n = Int64(text) else { throw .usage("--\(name) must be a whole number") }
+        return n
+    }
+    func has(_ flag: String) -> Bool { flags.contains(flag) }
+
+    /// Sends one operator request and answers the typed response.
+    func perform(_ request: OperatorRequest) throws(CLIError) -> OperatorResponse {
+        let client = try connect()
+        defer { client.close() }
+        do {
+            return try client.perform(request)
+        } catch let error as ClientError {
+            throw CLIError.client(error)
+        } catch {
+            throw CLIError.usage("\(error)")
+        }
+    }
+}
+
+/// One `till <noun> <verb>`: its help, its parameters, and what it does.
+struct Command: Sendable {
+    var noun: String
+    var verb: String
+    var summary: String
+    var parameters: [Parameter] = []
+    /// Builds the request, runs it and answers what to print.
+    var run: @Sendable (Invocation) throws(CLIError) -> Output
+}
+
+/// What a command prints: a table (or text) for people, JSON for scripts.
+struct Output: Sendable {
+    var human: String
+    var json: String
+}
+
+/// Why the CLI stopped, and the exit code that says so.
+enum CLIError: Error {
+    case usage(String)
+    case client(ClientError)
+    case config(String)
+    case file(String)
+
+    /// 2 usage, 3 not found, 4 refused by a rule, 5 connection or authentication, 6 server or storage.
+    var exitCode: Int32 {
+        switch self {
+        case .usage, .file: 2
+        case .config: 5
+        case .client(let error):
+            switch error {
+            case .connection, .closed: 5
+            case .protocolViolation: 6
+            case .refused(let e):
+                switch e {
+                case .invalidRequest, .invalidFrame, .unsupportedVersion: 2
+                case .notFound, .memberNotFound, .transactionNotFound: 3
+                case .unauthenticated, .forbidden: 5
+                case .storageFailure, .overloaded, .shuttingDown: 6
+                default: 4
+                }
+            }
+        }
+    }
+
+    var message: String {
+        switch self {
+        case .usage(let m): "usage: \(m)"
+        case .config(let m): "configuration: \(m)"
+        case .file(let m): m
+        case .client(let e): e.description
+        }
+    }
+}
