@@ -10,7 +10,7 @@ import TillProtocol
 import TillStore
 
 let count = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 1_000_000 : 1_000_000
-let chunk = CommandLine.arguments.count > 3 ? Int(CommandLine.arguments[3]) ?? 2_000 : 2_000
+let chunk = CommandLine.arguments.count > 3 ? Int(CommandLine.arguments[3]) ?? 250 : 250
 let path = CommandLine.arguments.count > 2 ? CommandLine.arguments[2]
     : FileManager.default.temporaryDirectory.appendingPathComponent("till-bench-backoffice-\(getpid()).sqlite").path
 for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
@@ -35,7 +35,7 @@ func row(_ i: Int) -> String {
 let lines = (0..<count).lazy.map(row)
 let started = DispatchTime.now()
 let lastReport = Mutex(0)
-let result = try office.importer(operatorId: operatorId, operatorName: "bench").importFile(lines, format: .ndjson, chunkSize: chunk, inFlight: 4) { accepted, _ in
+let result = try office.importer(operatorId: operatorId, operatorName: "bench").importFile(lines, format: .ndjson, chunkSize: chunk, inFlight: 8) { accepted, _ in
     let step = Int(accepted) / 100_000
     if lastReport.withLock({ old in defer { old = max(old, step) }; return step > old }) {
         FileHandle.standardError.write(Data("  \(accepted) imported\n".utf8))

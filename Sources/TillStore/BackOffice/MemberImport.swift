@@ -147,9 +147,10 @@ public struct MemberImporter: Sendable {
         }
     }
 
-    /// Imports every line of `lines` (a whole file), `chunkSize` rows per write request, reporting progress after each
+    /// Imports every line of `lines` (a whole file), `chunkSize` rows per write request (small requests: SQLite walks its
+    /// in-memory statement journal from the start at every statement, so time per row grows with the request), reporting progress after each
     /// committed chunk (rows accepted so far, rows refused so far). Blocks until the last chunk is durable.
-    public func importFile<Lines: Sequence>(_ lines: Lines, format: ImportFormat, chunkSize: Int = 2_000, inFlight: Int = 4,
+    public func importFile<Lines: Sequence>(_ lines: Lines, format: ImportFormat, chunkSize: Int = 250, inFlight: Int = 8,
                                             progress: @escaping @Sendable (Int64, Int64) -> Void = { _, _ in })
         throws(TillError) -> ImportResult where Lines.Element: StringProtocol {
         let total = Mutex(ImportResult(created: 0, updated: 0, errors: []))
