@@ -14,12 +14,13 @@ import TillProtocol
         let cutoff = f.clock.now
         f.clock.advance(ms: 1_000)
         _ = try f.purchase(f.coffee("T1", member: "M00000002")).get()
-        let first = try f.activity(ActivityQuery(memberKey: "M00000002", limit: 4))
-        // The purchase also punched the coffee card (same instant, written after the purchase entry).
-        #expect(first.entries.map(\.kind) == ["punched", "purchase", "tagged", "tagged"])
-        #expect(first.entries[1].source == .pos && first.entries[1].terminal == f.pos && first.entries[1].transactionId == "T1")
-        let second = try f.activity(ActivityQuery(memberKey: "M00000002", cursor: first.nextCursor, limit: 4))
-        #expect(second.entries.map(\.summary) == ["Tagged t3", "Tagged t2", "Tagged t1"])
+        let all = try f.activity(ActivityQuery(memberKey: "M00000002", limit: 50))
+        #expect(all.entries.first { $0.kind == "purchase" }.map { $0.source == .pos && $0.terminal == f.pos && $0.transactionId == "T1" } == true)
+        #expect(all.entries.map(\.at) == all.entries.map(\.at).sorted(by: >))
+        let first = try f.activity(ActivityQuery(memberKey: "M00000002", group: .legalMembership, limit: 4))
+        #expect(first.entries.map(\.summary) == ["Tagged t5", "Tagged t4", "Tagged t3", "Tagged t2"])
+        let second = try f.activity(ActivityQuery(memberKey: "M00000002", group: .legalMembership, cursor: first.nextCursor, limit: 4))
+        #expect(second.entries.map(\.summary) == ["Tagged t1"])
         #expect(second.nextCursor == nil)
         let upTo = try f.activity(ActivityQuery(memberKey: "M00000002", before: cutoff))
         #expect(upTo.entries.first?.summary == "Tagged t5")  // on or before: the entry at the cutoff is shown
