@@ -93,7 +93,8 @@ func connection(_ values: [String: String]) throws(CLIError) -> (ServerAddress, 
     guard let colon = server.lastIndex(of: ":"), let port = Int(server[server.index(after: colon)...]) else {
         throw .usage("--server must be HOST:PORT")
     }
-    guard let key = ProcessInfo.processInfo.environment["TILL_OPERATOR_KEY"] ?? file["operatorKey"] as? String, !key.isEmpty else {
+    let fromEnvironment = ProcessInfo.processInfo.environment["TILL_OPERATOR_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+    guard let key = fromEnvironment ?? file["operatorKey"] as? String, !key.isEmpty else {
         throw .config("no operator key: set TILL_OPERATOR_KEY or \"operatorKey\" in \(path)")
     }
     let host = String(server[..<colon]).trimmingCharacters(in: ["[", "]"])

@@ -22,6 +22,14 @@ import TillProtocol
         let refused = try wrong("member", "show", "M00000001")
         #expect(refused.status == 5)
         #expect(!refused.err.contains("ok_not_a_key") && !refused.out.contains("ok_not_a_key"))
+        // The key from a config file (--config), never echoed.
+        var fromFile = till
+        fromFile.key = ""
+        #expect(try fromFile("member", "show", "M00000001").status == 5)
+        let config = daemon.folder.appendingPathComponent("cli.json")
+        try "{\"operatorKey\": \"\(daemon.keys.operatorKey)\"}".write(to: config, atomically: true, encoding: .utf8)
+        let viaConfig = try fromFile("member", "show", "M00000001", "--config", config.path)
+        #expect(viaConfig.status == 0 && !viaConfig.out.contains(daemon.keys.operatorKey))
         let stats = try till("stats", json: true)
         #expect(stats.status == 0 && (stats.json["members"] as? Int) == 3)
     }
