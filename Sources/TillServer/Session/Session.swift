@@ -25,6 +25,9 @@ final class Session: ConnectionHandler, @unchecked Sendable {
     private var helloTimer: TimerHandle?
     private var idleTimer: TimerHandle?
     private var frameTimer: TimerHandle?
+    /// Monotonic microseconds of the latest request; the idle timer compares against it instead of being re-armed
+    /// on every request.
+    private var lastActivity: Int64 = 0
 
     init(connection: Connection, context: ServerContext) {
         self.connection = connection
@@ -41,7 +44,8 @@ final class Session: ConnectionHandler, @unchecked Sendable {
             self.context.log.info("hello timeout", ["peer": "\(connection.peerAddress)"])
             self.connection.close()
         }
-        restartIdleTimer()
+        lastActivity = ServerContext.monotonicMicroseconds()
+        armIdleTimer(after: .seconds(context.configuration.idleTimeoutSeconds))
     }
 
     func received(_ bytes: ArraySlice<UInt8>, on connection: Connection) {
@@ -70,7 +74,7 @@ final class Session: ConnectionHandler, @unchecked Sendable {
 
     private func handle(_ frame: [UInt8]) {
         let started = ServerContext.monotonicMicroseconds()
-        restartIdleTimer()
+        lastActivity = started
         let envelope: RequestEnvelope
         switch context.serverCodec.decodeRequest(frame) {
         case .failure(let failure):
@@ -324,12 +328,19 @@ final class Session: ConnectionHandler, @unchecked Sendable {
         connection.close(afterFlush: true)
     }
 
-    private func restartIdleTimer() {
-        idleTimer?.cancel()
-        idleTimer = connection.loop.scheduleOnLoop(after: .seconds(context.configuration.idleTimeoutSeconds)) { [weak self] in
-            guard let self, self.inFlight == 0 else { return }
-            self.context.log.debug("idle timeout", ["peer": "\(self.connection.peerAddress)"])
-            self.connection.close()
+    /// Closes the connection once it has been idle (no request, nothing in flight) for the idle timeout. The timer
+    /// fires at most once per timeout period and re-arms itself for the remaining time.
+    private func armIdleTimer(after delay: Duration) {
+        idleTimer = connection.loop.scheduleOnLoop(after: delay) { [weak self] in
+            guard let self, !self.closing else { return }
+            let timeout = Int64(self.context.configuration.idleTimeoutSeconds) * 1_000_000
+            let idle = ServerContext.monotonicMicroseconds() - self.lastActivity
+            if idle >= timeout && self.inFlight == 0 {
+                self.context.log.debug("idle timeout", ["peer": "\(self.connection.peerAddress)"])
+                self.connection.close()
+            } else {
+                self.armIdleTimer(after: .microseconds(max(1_000, timeout - idle)))
+            }
         }
     }
 
