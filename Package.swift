@@ -41,6 +41,7 @@ let package = Package(
         .executableTarget(name: "till-bench-store", dependencies: ["TillStore"], path: "bench/StoreBench"),
         /// Memory per idle TLS connection: see bench/io.md.
         .executableTarget(name: "till-bench-io", dependencies: ["TillIO"], path: "bench/IOBench"),
+        .executableTarget(name: "till-bench-protocol", dependencies: ["TillProtocol"], path: "bench/ProtocolBench"),
 
         .testTarget(name: "TillCoreTests", dependencies: ["TillCore"]),
         // Tests find protocol/examples through #filePath: the example frames stay where the spec is.

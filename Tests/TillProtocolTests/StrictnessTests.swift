@@ -26,6 +26,16 @@ import TillCore
         #expect(f?.error.code == "invalid_request" && f?.error.field == "a")
     }
 
+    @Test func duplicateDetectionOverManyKeys() {
+        let keys = (0..<100).map { "\"k\($0 * 7919 % 1000)x\":\($0)" }
+        let distinct = #"{"id":1,"op":"ping","x":{"# + keys.joined(separator: ",") + "}}"
+        #expect(refusal(distinct) == nil)
+        let dup = #"{"id":1,"op":"ping","x":{"# + (keys + [keys[50]]).joined(separator: ",") + "}}"
+        #expect(refusal(dup)?.error == .invalidRequest(field: "x.k" + String(50 * 7919 % 1000) + "x", reason: "duplicate key"))
+        let tooMany = #"{"id":1,"op":"ping","x":{"# + (0..<129).map { "\"a\($0)\":0" }.joined(separator: ",") + "}}"
+        #expect(refusal(tooMany)?.error.field == "x")
+    }
+
     @Test func invalidUTF8IsAnInvalidFrame() {
         var bytes = Array(Self.purchase().utf8)
         let at = bytes.firstIndex(of: UInt8(ascii: "T"))!

@@ -26,7 +26,7 @@ public struct ClientCodec: Sendable {
         let doc: JSONDocument
         do { doc = try JSONDocument(parsing: frame, maxDepth: maxDepth) } catch { throw error.tillError }
         guard doc.nodes[0].kind == .object else { throw .invalidFrame(reason: "a frame must hold one JSON object") }
-        let o = JSONObjectReader(doc: doc, index: 0, path: "")
+        let o = JSONObjectReader(doc: doc, index: 0)
         var id: RequestID?
         if let v = o.nullable("id") {
             guard let read = RequestID.read(v) else { throw .invalidRequest(field: "id", reason: "invalid id") }

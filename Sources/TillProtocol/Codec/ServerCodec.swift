@@ -35,11 +35,11 @@ public struct ServerCodec: Sendable {
             if case .rule(_, _, let id) = error { return .failure(RequestDecodingFailure(id: id, op: nil, error: error.tillError)) }
             return .failure(RequestDecodingFailure(id: nil, op: nil, error: error.tillError))
         }
-        let root = JSONValueReader(doc: doc, index: 0, path: "")
+        let root = JSONValueReader(doc: doc, index: 0)
         guard root.node.kind == .object else {
             return .failure(RequestDecodingFailure(id: nil, op: nil, error: .invalidFrame(reason: "a frame must hold one JSON object")))
         }
-        let o = JSONObjectReader(doc: doc, index: 0, path: "")
+        let o = JSONObjectReader(doc: doc, index: 0)
         guard let idValue = o.nullable("id") else {
             return .failure(RequestDecodingFailure(id: nil, op: nil, error: .invalidRequest(field: "id", reason: "is required")))
         }
@@ -50,7 +50,7 @@ public struct ServerCodec: Sendable {
         guard let opValue = o.nullable("op"), let name = try? opValue.string(maxLength: 64) else {
             return .failure(RequestDecodingFailure(id: id, op: nil, error: .invalidRequest(field: "op", reason: "is required and must be a string")))
         }
-        guard let op = Op(rawValue: name) else {
+        guard let op = Op.named(name) else {
             return .failure(RequestDecodingFailure(id: id, op: nil, error: .invalidRequest(field: "op", reason: "unknown op")))
         }
         do {

@@ -29,6 +29,9 @@ struct JSONNode {
 final class JSONDocument {
     let storage: UnsafeMutableBufferPointer<UInt8>
     let nodes: [JSONNode]
+    /// Lookup hint: (object node, key node after the last member found in it). Messages usually list members in
+    /// the order the decoder asks for them, so a lookup starting there mostly hits at once.
+    private let cursor: UnsafeMutablePointer<(Int, Int)>
 
     /// Parses `bytes`. Limits: nesting depth `maxDepth`, at most `maxObjectMembers` members per object.
     init(parsing bytes: some Collection<UInt8>, maxDepth: Int = 16, maxObjectMembers: Int = 128) throws(JSONParseError) {
@@ -48,9 +51,14 @@ final class JSONDocument {
         }
         self.storage = storage
         self.nodes = parser.nodes
+        self.cursor = .allocate(capacity: 1)
+        cursor.initialize(to: (-1, -1))
     }
 
-    deinit { storage.deallocate() }
+    deinit {
+        storage.deallocate()
+        cursor.deallocate()
+    }
 
     /// The raw bytes of node `i`'s token (string content without quotes).
     @inline(__always)
@@ -67,6 +75,63 @@ final class JSONDocument {
         let len = Int(n.end - n.start)
         guard len == key.utf8CodeUnitCount else { return false }
         return memcmpBytes(storage.baseAddress! + Int(n.start), key.utf8Start, len)
+    }
+
+    /// The value node of member `key` of object node `object`, or nil.
+    func member(of object: Int, _ key: StaticString) -> Int? {
+        let keyStart = key.utf8Start, keyCount = key.utf8CodeUnitCount
+        return nodes.withUnsafeBufferPointer { n -> Int? in
+            let first = object + 1
+            let end = Int(n[object].next)
+            let hint = cursor.pointee
+            let start = hint.0 == object && hint.1 < end ? hint.1 : first
+            var k = start
+            var wrapped = start == first
+            while true {
+                if k >= end {
+                    if wrapped { return nil }
+                    wrapped = true
+                    k = first
+                }
+                if wrapped && k == start && start != first { return nil }
+                let kn = n[k]
+                if kn.escaped ? stringEquals(k, key)
+                    : Int(kn.end - kn.start) == keyCount && memcmpBytes(storage.baseAddress! + Int(kn.start), keyStart, keyCount) {
+                    cursor.pointee = (object, Int(n[k + 1].next))
+                    return k + 1
+                }
+                k = Int(n[k + 1].next)
+            }
+        }
+    }
+
+    /// The field path of node `target` (`items[2].quantity`), found by descending from the root; used for errors
+    /// only, so readers carry no path on the success path.
+    func path(of target: Int) -> String {
+        var s = ""
+        var i = 0
+        descend: while i != target {
+            let n = nodes[i]
+            var k = i + 1
+            var position = 0
+            while k < Int(n.next) {
+                let value = n.kind == .object ? k + 1 : k
+                if target >= value && target < Int(nodes[value].next) {
+                    if n.kind == .object {
+                        let name = string(k)
+                        s += s.isEmpty ? name : "." + name
+                    } else {
+                        s += "[\(position)]"
+                    }
+                    i = value
+                    continue descend
+                }
+                k = Int(nodes[value].next)
+                position += 1
+            }
+            break
+        }
+        return s
     }
 
     /// The decoded string of string node `i`.

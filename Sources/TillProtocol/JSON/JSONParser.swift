@@ -82,6 +82,8 @@ struct JSONParser {
         i += 1
         skipWhitespace()
         var count = 0
+        var keyFilter: UInt64 = 0
+        var anyEscaped = false
         path.append(.key(-1))
         if i < p.count && p[i] == UInt8(ascii: "}") {
             i += 1
@@ -94,7 +96,15 @@ struct JSONParser {
                     path.removeLast()
                     throw .rule(field: currentPath(), reason: "more than \(maxObjectMembers) members")
                 }
-                if isDuplicate(key: key, object: index, count: count) {
+                // A 64-bit filter over (length, first byte, last byte): the full comparison runs only on a possible
+                // match, so duplicate detection stays linear for ordinary objects.
+                let kn = nodes[key]
+                let length = Int(kn.end - kn.start)
+                let bit: UInt64 = length == 0 ? 1 : 1 << ((UInt64(length) &* 7 &+ UInt64(p[Int(kn.start)]) &* 31 &+ UInt64(p[Int(kn.end) - 1])) & 63)
+                anyEscaped = anyEscaped || kn.escaped
+                let maybe = anyEscaped || keyFilter & bit != 0
+                keyFilter |= bit
+                if maybe && isDuplicate(key: key, object: index, count: count) {
                     path.removeLast()
                     throw .rule(field: currentPath(appending: key), reason: "duplicate key")
                 }
@@ -124,12 +134,22 @@ struct JSONParser {
     }
 
     private func isDuplicate(key: Int, object: Int, count: Int) -> Bool {
-        var k = object + 1
-        for _ in 0..<count {
-            if keysEqual(k, key) { return true }
-            k = Int(nodes[k + 1].next)
+        nodes.withUnsafeBufferPointer { n in
+            let new = n[key]
+            let length = new.end - new.start
+            let first = length > 0 ? p[Int(new.start)] : 0
+            var k = object + 1
+            for _ in 0..<count {
+                let old = n[k]
+                // Cheap filters first: equal raw length and first byte (or any escapes involved).
+                if (old.escaped || new.escaped || (old.end - old.start == length && (length == 0 || p[Int(old.start)] == first)))
+                    && keysEqual(k, key) {
+                    return true
+                }
+                k = Int(n[k + 1].next)
+            }
+            return false
         }
-        return false
     }
 
     private func keysEqual(_ a: Int, _ b: Int) -> Bool {
@@ -203,9 +223,17 @@ struct JSONParser {
         i += 1
         let start = i
         var escaped = false
+        let base = p.baseAddress!, count = p.count
         while true {
-            guard i < p.count else { throw syntax("unterminated string") }
-            let b = p[i]
+            var j = i
+            while j < count {  // fast path: plain ASCII
+                let c = base[j]
+                if c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") || c < 0x20 || c >= 0x80 { break }
+                j += 1
+            }
+            i = j
+            guard i < count else { throw syntax("unterminated string") }
+            let b = base[i]
             if b == UInt8(ascii: "\"") { break }
             if b == UInt8(ascii: "\\") {
                 escaped = true

@@ -7,8 +7,8 @@ import TillCore
 public struct JSONValueReader {
     let doc: JSONDocument
     let index: Int
-    /// The field path, e.g. `items[2].quantity` (empty for the top-level value).
-    public let path: String
+    /// The field path, e.g. `items[2].quantity` (empty for the top-level value); computed only when asked (errors).
+    public var path: String { doc.path(of: index) }
 
     var node: JSONNode { doc.nodes[index] }
     var isNull: Bool { node.kind == .null }
@@ -73,14 +73,14 @@ public struct JSONValueReader {
 
     public func object() throws(TillError) -> JSONObjectReader {
         guard node.kind == .object else { throw fail("must be an object") }
-        return JSONObjectReader(doc: doc, index: index, path: path)
+        return JSONObjectReader(doc: doc, index: index)
     }
 
     /// The elements of an array of at most `maxCount` elements.
     public func array(maxCount: Int = 1000) throws(TillError) -> JSONArrayReader {
         guard node.kind == .array else { throw fail("must be an array") }
         guard node.count <= maxCount else { throw fail("more than \(maxCount) elements") }
-        return JSONArrayReader(doc: doc, index: index, path: path)
+        return JSONArrayReader(doc: doc, index: index)
     }
 }
 
@@ -88,20 +88,13 @@ public struct JSONValueReader {
 public struct JSONObjectReader {
     let doc: JSONDocument
     let index: Int
-    public let path: String
+    /// The field path of this container, computed only when asked (errors).
+    public var path: String { doc.path(of: index) }
 
     /// The value at `key`, or nil when absent.
     public func optional(_ key: StaticString) -> JSONValueReader? {
-        let nodes = doc.nodes
-        var k = index + 1
-        let end = Int(nodes[index].next)
-        while k < end {
-            if doc.stringEquals(k, key) {
-                return JSONValueReader(doc: doc, index: k + 1, path: childPath(key))
-            }
-            k = Int(nodes[k + 1].next)
-        }
-        return nil
+        guard let k = doc.member(of: index, key) else { return nil }
+        return JSONValueReader(doc: doc, index: k)
     }
 
     /// The value at `key`, absent or `null` giving nil.
@@ -118,7 +111,8 @@ public struct JSONObjectReader {
 
     func childPath(_ key: StaticString) -> String {
         let name = key.withUTF8Buffer { String(decoding: $0, as: UTF8.self) }
-        return path.isEmpty ? name : path + "." + name
+        let base = path
+        return base.isEmpty ? name : base + "." + name
     }
 
     // Shorthands for the common shapes.
@@ -180,7 +174,8 @@ public struct JSONObjectReader {
 public struct JSONArrayReader {
     let doc: JSONDocument
     let index: Int
-    public let path: String
+    /// The field path of this container, computed only when asked (errors).
+    public var path: String { doc.path(of: index) }
 
     public var count: Int { Int(doc.nodes[index].count) }
 
@@ -188,8 +183,8 @@ public struct JSONArrayReader {
         var out: [T] = []
         out.reserveCapacity(count)
         var k = index + 1
-        for n in 0..<count {
-            out.append(try element(JSONValueReader(doc: doc, index: k, path: path + "[\(n)]")))
+        for _ in 0..<count {
+            out.append(try element(JSONValueReader(doc: doc, index: k)))
             k = Int(doc.nodes[k].next)
         }
         return out

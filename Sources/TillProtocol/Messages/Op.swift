@@ -17,6 +17,10 @@ public enum Op: String, CaseIterable, Hashable, Sendable {
     case operatorProvision = "operator.provision", operatorDisable = "operator.disable", operatorList = "operator.list"
     case stats
 
+    /// Looks an op up by its wire name (a hash lookup, not a scan of the cases).
+    public static func named(_ name: String) -> Op? { byName[name] }
+    private static let byName: [String: Op] = Dictionary(uniqueKeysWithValues: allCases.map { ($0.rawValue, $0) })
+
     /// The role allowed to send it; nil for ops any session may send (`hello`, `ping`).
     public var role: SessionRole? {
         switch self {

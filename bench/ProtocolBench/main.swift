@@ -1,0 +1,71 @@
+import Foundation
+import TillCore
+import TillProtocol
+
+// Protocol codec benchmark: decode the reference purchase request and encode its receipt response, with TillProtocol
+// and with Foundation's JSONDecoder/JSONEncoder on Codable mirrors. Run in release mode:
+//   swift run -c release till-bench-protocol
+// Reports the median over rounds of the mean time per message.
+
+@inline(never) func blackHole<T>(_ x: T) { withExtendedLifetime(x) {} }
+
+func measure(_ name: String, iterations: Int, rounds: Int = 15, _ body: () -> Void) -> Double {
+    for _ in 0..<iterations / 10 { body() }  // warm-up
+    var perOp: [Double] = []
+    let clock = ContinuousClock()
+    for _ in 0..<rounds {
+        let d = clock.measure { for _ in 0..<iterations { body() } }
+        perOp.append(Double(d.components.attoseconds) / 1e12 / Double(iterations) + Double(d.components.seconds) * 1e6 / Double(iterations))
+    }
+    perOp.sort()
+    let median = perOp[rounds / 2]
+    print(String(format: "%-34@ median %8.3f µs/msg   (min %.3f, max %.3f)", name as NSString, median, perOp.first!, perOp.last!))
+    return median
+}
+
+let server = ServerCodec()
+let payload = Reference.requestPayload
+let response = Reference.response
+var buffer: [UInt8] = []
+server.encodeResponse(response, into: &buffer)
+let responsePayload = Array(buffer[4...])
+print("request payload: \(payload.count) bytes, response payload: \(responsePayload.count) bytes")
+
+// Sanity: both sides read the same message.
+guard case .success(let env) = server.decodeRequest(payload), env.request == .purchase(Reference.purchase) else { fatalError("decode mismatch") }
+let decoder = JSONDecoder()
+let encoder = JSONEncoder()
+let mirror = try decoder.decode(PurchaseEnvelopeC.self, from: Data(payload))
+precondition(mirror.items.count == 10)
+let receiptMirror = try decoder.decode(ResponseEnvelopeC.self, from: Data(responsePayload))
+
+if ProcessInfo.processInfo.environment["BENCH_ONLY"] == "decode" {  // for profiling
+    _ = measure("TillProtocol decode purchase", iterations: 100_000) { blackHole(server.decodeRequest(payload)) }
+    exit(0)
+}
+let tillDecode = measure("TillProtocol decode purchase", iterations: 20_000) {
+    blackHole(server.decodeRequest(payload))
+}
+let compact = Reference.compactPayload
+let tillDecodeCompact = measure("TillProtocol decode compact (\(compact.count) B)", iterations: 20_000) {
+    blackHole(server.decodeRequest(compact))
+}
+let tillEncode = measure("TillProtocol encode receipt", iterations: 20_000) {
+    buffer.removeAll(keepingCapacity: true)
+    server.encodeResponse(response, into: &buffer)
+    blackHole(buffer.count)
+}
+let data = Data(payload)
+let foundationDecode = measure("Foundation JSONDecoder purchase", iterations: 2_000) {
+    blackHole(try! decoder.decode(PurchaseEnvelopeC.self, from: data))
+}
+let compactData = Data(compact)
+let foundationDecodeCompact = measure("Foundation decode compact (\(compact.count) B)", iterations: 2_000) {
+    blackHole(try! decoder.decode(PurchaseEnvelopeC.self, from: compactData))
+}
+let foundationEncode = measure("Foundation JSONEncoder receipt", iterations: 2_000) {
+    blackHole(try! encoder.encode(receiptMirror))
+}
+print(String(format: "decode: %.3f µs (target <= 3), %.1fx faster than Foundation (target >= 10x)", tillDecode, foundationDecode / tillDecode))
+print(String(format: "decode (compact, ~1 KiB): %.3f µs (target <= 3), %.1fx faster than Foundation", tillDecodeCompact, foundationDecodeCompact / tillDecodeCompact))
+print(String(format: "encode: %.3f µs (target <= 2), %.1fx faster than Foundation (target >= 10x)", tillEncode, foundationEncode / tillEncode))
