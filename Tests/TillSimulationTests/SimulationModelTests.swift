@@ -76,7 +76,8 @@ import TillCore
         let population = Population(count: 1_000)
         let phones = Set((0..<1_000).map(population.phone))
         #expect(phones.count == 1_000)
-        #expect(population.phone(7) == "+4915100000007")
+        #expect(population.phone(7) == "+4916000000007")
+        #expect(population.memberKey(1) == "S00000001" && population.card(1) == "SC0000000001")
         #expect(population.identifier(3, kind: .email).value == "member3@sim.example")
     }
 }

@@ -24,11 +24,10 @@ public struct RunReport: Sendable {
 
     public init(label: String) { self.label = label }
 
+    /// In place (no copy of the histogram per call).
     public mutating func record(op: String, microseconds: UInt64, errorCode: String?) {
-        var stats = operations[op] ?? OperationStats()
-        stats.latency.record(microseconds: microseconds)
-        if let errorCode { stats.errors[errorCode, default: 0] += 1 } else { stats.ok += 1 }
-        operations[op] = stats
+        operations[op, default: OperationStats()].latency.record(microseconds: microseconds)
+        if let errorCode { operations[op]!.errors[errorCode, default: 0] += 1 } else { operations[op]!.ok += 1 }
     }
 
     public mutating func merge(_ other: RunReport) {
