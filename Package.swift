@@ -49,7 +49,7 @@ let package = Package(
         .testTarget(name: "TillStoreTests", dependencies: ["TillStore"]),
         .testTarget(name: "TillIOTests", dependencies: ["TillIO"]),
         .testTarget(name: "TillServerTests", dependencies: ["TillServer", "TillClient"]),
-        .testTarget(name: "TillSimulationTests", dependencies: ["TillSimulation"]),
+        .testTarget(name: "TillSimulationTests", dependencies: ["TillSimulation", "TillCore", "TillProtocol", "TillIO", "TillClient"]),
     ],
     swiftLanguageModes: [.v6]
 )

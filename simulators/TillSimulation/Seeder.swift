@@ -57,30 +57,7 @@ public struct Seeder {
         self.population = population
     }
 
-    public static func openingPoints(_ n: Int) -> Points { 2_000 + Points(n * 37 % 3_000) }
-    public static func openingCredit(_ n: Int) -> MinorUnits { 5_000 + MinorUnits(n * 53 % 5_000) }
-
-    /// One NDJSON row for member `n`.
-    public func importRow(_ n: Int) -> String {
-        let p = population
-        return #"{"memberKey":"\#(p.memberKey(n))","firstName":"\#(p.firstName(n))","phone":"\#(p.phone(n))","email":"\#(p.email(n))","customId":"\#(p.customId(n))","cards":["\#(p.card(n))"],"points":\#(Self.openingPoints(n)),"credit":\#(Self.openingCredit(n))}"#
-    }
-
-    /// Rows grouped in chunks of at most `maxBytes` (before JSON escaping).
-    public func importChunks(maxBytes: Int = 36_000) -> [String] {
-        var chunks: [String] = []
-        var current = ""
-        for n in 0..<population.count {
-            let row = importRow(n)
-            if !current.isEmpty && current.utf8.count + row.utf8.count + 1 > maxBytes {
-                chunks.append(current)
-                current = ""
-            }
-            current += row + "\n"
-        }
-        if !current.isEmpty { chunks.append(current) }
-        return chunks
-    }
+    public static func openingPoints(_ n: Int) -> Points { SeedRows.openingPoints(n) }
 
     /// Terminal identities: branches `B001…`, POS `P01…`.
     public static func terminalIdentities(count: Int, posPerBranch: Int) -> [TerminalIdentity] {
@@ -101,7 +78,7 @@ public struct Seeder {
 
     /// Imports the whole population; returns how many were created.
     public func importMembers(progress: (Int, Int) -> Void = { _, _ in }) throws(SeedError) -> Int {
-        let chunks = importChunks()
+        let chunks = SeedRows(population: population).importChunks()
         var created = 0
         var done = 0
         try pipelined(chunks.map { .operator(.memberImport(MemberImport(ndjson: $0))) }, window: 4) { (i, outcome) throws(SeedError) in
@@ -156,4 +133,38 @@ public struct Seeder {
             throw .refused(op: "seed", .invalidRequest(field: "", reason: "\(error)"))
         }
     }
+}
+
+/// The member rows `seed` imports: every identifier kind `Population` derives, deterministic opening balances.
+///
+/// Guarantees: one JSON object per line (NDJSON); chunks never exceed `maxBytes` and hold whole rows.
+public struct SeedRows: Sendable {
+    public let population: Population
+    public init(population: Population) { self.population = population }
+
+    public static func openingPoints(_ n: Int) -> Points { 2_000 + Points(n * 37 % 3_000) }
+    public static func openingCredit(_ n: Int) -> MinorUnits { 5_000 + MinorUnits(n * 53 % 5_000) }
+
+    /// One NDJSON row for member `n`.
+    public func importRow(_ n: Int) -> String {
+        let p = population
+        return #"{"memberKey":"\#(p.memberKey(n))","firstName":"\#(p.firstName(n))","phone":"\#(p.phone(n))","email":"\#(p.email(n))","customId":"\#(p.customId(n))","cards":["\#(p.card(n))"],"points":\#(Self.openingPoints(n)),"credit":\#(Self.openingCredit(n))}"#
+    }
+
+    /// Rows grouped in chunks of at most `maxBytes` (before JSON escaping).
+    public func importChunks(maxBytes: Int = 36_000) -> [String] {
+        var chunks: [String] = []
+        var current = ""
+        for n in 0..<population.count {
+            let row = importRow(n)
+            if !current.isEmpty && current.utf8.count + row.utf8.count + 1 > maxBytes {
+                chunks.append(current)
+                current = ""
+            }
+            current += row + "\n"
+        }
+        if !current.isEmpty { chunks.append(current) }
+        return chunks
+    }
+
 }
