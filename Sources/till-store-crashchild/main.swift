@@ -1,6 +1,8 @@
 // The crash test's child: applies wallet credits to a store and reports every acknowledged one on stdout
 // ("ack N" after the durable commit, "nak N" for a refusal), until the parent kills it with SIGKILL.
-// Usage: till-store-crashchild <database path> <round> <max operations>
+// Usage: till-store-crashchild <database path> <round> <max operations> [loyalty]
+// In loyalty mode it posts real purchases through LoyaltyStore (see CrashPurchases) and prints
+// "ack N TOTAL POINTS" after the durable commit, "nak N" for a refusal.
 import Dispatch
 import Foundation
 import Glibc
@@ -18,7 +20,7 @@ func operation(_ n: Int) -> (member: Int, delta: Int64) {
 }
 
 let arguments = CommandLine.arguments
-guard arguments.count == 4, let round = Int(arguments[2]), let maximum = Int(arguments[3]) else {
+guard arguments.count == 4 || arguments.count == 5, let round = Int(arguments[2]), let maximum = Int(arguments[3]) else {
     FileHandle.standardError.write(Data("usage: till-store-crashchild <path> <round> <max ops>\n".utf8))
     exit(2)
 }
@@ -26,6 +28,37 @@ let store: Store
 do { store = try Store.open(StoreConfiguration(path: arguments[1])) } catch {
     FileHandle.standardError.write(Data("cannot open: \(error)\n".utf8))
     exit(1)
+}
+
+if arguments.count == 5 {
+    let loyalty = LoyaltyStore(store: store, clock: CrashPurchases.clock)
+    do { _ = try loyalty.installDemoCatalogIfEmpty() } catch {
+        FileHandle.standardError.write(Data("cannot install the demo program: \(error)\n".utf8))
+        exit(1)
+    }
+    let inFlight = DispatchSemaphore(value: 128)
+    for n in 0..<maximum {
+        inFlight.wait()
+        let request = CrashPurchases.request(round: round, n)
+        while true {
+            do {
+                try loyalty.purchase(request, terminal: CrashPurchases.terminal, fingerprint: CrashPurchases.fingerprint(request)) { result in
+                    switch result {
+                    case .success(let receipt): say("ack \(n) \(receipt.total) \(receipt.members.first?.pointsEarned ?? -1)")
+                    case .failure: say("nak \(n)")
+                    }
+                    inFlight.signal()
+                }
+                break
+            } catch {
+                if case .overloaded = error { sched_yield(); continue }
+                FileHandle.standardError.write(Data("submit failed: \(error)\n".utf8))
+                exit(1)
+            }
+        }
+    }
+    store.shutdown()
+    exit(0)
 }
 
 var members: [Int64] = []

@@ -1,1 +1,81 @@
-print("tilld")
+import Foundation
+import Glibc
+import Synchronization
+import TillIO
+import TillServer
+
+// tilld: the Till daemon. Configuration from flags, environment and an optional JSON file (`tilld --help`).
+
+func fail(_ message: String, code: Int32) -> Never {
+    FileHandle.standardError.write(Data("tilld: \(message)\n".utf8))
+    exit(code)
+}
+
+let configuration: ServerConfiguration
+do {
+    configuration = try ServerConfiguration.load(arguments: Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment)
+} catch .helpRequested {
+    print(ServerConfiguration.usage)
+    exit(0)
+} catch {
+    fail("\(error) (see tilld --help)", code: 2)
+}
+
+ProcessResources.ignoreSIGPIPE()
+_ = ProcessResources.raiseOpenFilesLimit(to: configuration.maxConnections + 1_024)
+do {
+    // Block the signals before any thread starts so that only the signalfd sees them.
+    try SignalSource.block([SIGTERM, SIGINT, SIGHUP])
+} catch {
+    fail("cannot block signals: \(error)", code: 1)
+}
+
+let log = Log(level: configuration.logLevel)
+let instance: TillInstance
+do {
+    instance = try TillInstance.start(configuration: configuration, log: log)
+} catch {
+    fail("\(error)", code: 1)
+}
+
+let scheme = configuration.tlsCertificate == nil ? "plain TCP" : (configuration.tlsClientCA == nil ? "TLS" : "mutual TLS")
+let host = HostPort.split(configuration.listen)?.host ?? "127.0.0.1"
+print("tilld: store \(configuration.dataDirectory)/till.sqlite")
+print("tilld: listening on \(host):\(instance.port) (\(scheme))")
+if let metricsPort = instance.metricsPort {
+    print("tilld: metrics on http://\(HostPort.split(configuration.metricsListen)?.host ?? "127.0.0.1"):\(metricsPort)/metrics")
+}
+if let keys = instance.demoKeys {
+    print("tilld: demo terminal key (branch \(keys.branchId), POS \(keys.posId)): \(keys.terminalKey)")
+    print("tilld: demo operator key (\(keys.operatorName)): \(keys.operatorKey)")
+    print("tilld: try: TILL_OPERATOR_KEY=\(keys.operatorKey) swift run till member search anna --server \(host):\(instance.port)")
+}
+fflush(stdout)
+log.info("started", ["listen": "\(host):\(instance.port)", "transport": scheme])
+
+let stopping = Atomic<Bool>(false)
+let finished = DispatchSemaphore(value: 0)
+let signals: SignalSource
+do {
+    signals = try SignalSource(signals: [SIGTERM, SIGINT, SIGHUP], loop: instance.daemon.loops.next()) { signal in
+        if signal == SIGHUP {
+            do { try instance.daemon.reloadCertificates() } catch { log.error("certificate reload failed", ["error": "\(error)"]) }
+            return
+        }
+        if stopping.exchange(true, ordering: .acquiringAndReleasing) {
+            // A second signal: leave now; nothing uncommitted was acknowledged.
+            log.warning("second signal, exiting at once")
+            _exit(1)
+        }
+        log.info("stopping", ["signal": signal == SIGTERM ? "SIGTERM" : "SIGINT"])
+        Thread.detachNewThread {
+            instance.stop()
+            log.info("stopped")
+            finished.signal()
+        }
+    }
+} catch {
+    fail("cannot watch signals: \(error)", code: 1)
+}
+finished.wait()
+exit(0)

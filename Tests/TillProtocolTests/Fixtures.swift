@@ -69,8 +69,9 @@ enum Fixtures {
     static let profile = MemberProfile(
         memberKey: "M-7Q2K9", status: .active, fields: fields, cards: ["4000123412341234"], tags: ["vip"],
         notes: [MemberNote(at: ts("2026-03-02T09:00:00Z"), author: "alice", text: "Prefers oat milk")],
-        consents: [MemberConsent(channel: .sms, granted: true, at: ts("2026-01-05T10:00:00Z"))],
-        balance: balance, createdAt: ts("2025-11-20T08:15:00Z"))
+        preferences: MemberPreferences(sms: true, email: true, termsAcceptedAt: ts("2025-11-20T08:15:00Z"), optIn: .double),
+        balance: balance, createdAt: ts("2025-11-20T08:15:00Z"), registrationSource: "pos", lifetimeSpend: 48_250, visits: 17,
+        statusHistory: [StatusChange(at: ts("2025-11-20T08:15:00Z"), from: nil, to: .active, source: .pos)])
     static let keyInfo = KeyInfo(keyId: "k-term-0007", role: .terminal, terminal: terminal, name: "front counter", enabled: true, createdAt: ts("2026-01-10T08:00:00Z"))
     static let operatorKey = KeyInfo(keyId: "k-op-0002", role: .operator, terminal: nil, name: "alice", enabled: true, createdAt: ts("2026-01-10T08:00:00Z"))
     static let catalog = Catalog(

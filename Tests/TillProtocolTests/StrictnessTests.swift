@@ -50,6 +50,22 @@ import TillCore
         #expect(refusal(#"{"id":1,"op":"ping","x":"\ud800"}"#)?.error.code == "invalid_frame")
     }
 
+    @Test func specialBytesAreFoundAtEveryPositionOfLongStrings() throws {
+        for at in 0..<24 {
+            let plain = String(repeating: "a", count: at), tail = String(repeating: "b", count: 24 - at)
+            let control = Array(#"{"id":1,"op":"status","transactionId":""#.utf8) + Array(plain.utf8) + [0x1F] + Array(tail.utf8) + Array(#""}"#.utf8)
+            #expect(refusal(String(decoding: control, as: UTF8.self))?.error.code == "invalid_frame", "control byte at \(at)")
+            let bad = Array(#"{"id":1,"op":"status","transactionId":""#.utf8) + Array(plain.utf8) + [0xFF] + Array(tail.utf8) + Array(#""}"#.utf8)
+            guard case .failure(let f) = server.decodeRequest(bad) else { Issue.record("accepted 0xFF at \(at)"); continue }
+            #expect(f.error.code == "invalid_frame")
+            for special in ["é", "\\\"", "\\n", "€"] {
+                let env = try decodeOK(Array((#"{"id":1,"op":"status","transactionId":""# + plain + special + tail + #""}"#).utf8))
+                let expected = plain + ["é": "é", "\\\"": "\"", "\\n": "\n", "€": "€"][special]! + tail
+                #expect(env.request == .status(StatusRequest(transactionId: expected)), "\(special) at \(at)")
+            }
+        }
+    }
+
     @Test func validUTF8IsAccepted() throws {
         let env = try decodeOK(Array(#"{"id":"é€𝄞","op":"status","transactionId":"Ünï \u00e9\ud834\udd1e"}"#.utf8))
         #expect(env.id == .string("é€𝄞"))

@@ -1,6 +1,6 @@
 import Foundation
 import TillCore
-import TillProtocol
+@_spi(Benchmark) import TillProtocol
 
 // Protocol codec benchmark: decode the reference purchase request and encode its receipt response, with TillProtocol
 // and with Foundation's JSONDecoder/JSONEncoder on Codable mirrors. Run in release mode:
@@ -40,7 +40,8 @@ precondition(mirror.items.count == 10)
 let receiptMirror = try decoder.decode(ResponseEnvelopeC.self, from: Data(responsePayload))
 
 if ProcessInfo.processInfo.environment["BENCH_ONLY"] == "decode" {  // for profiling
-    _ = measure("TillProtocol decode purchase", iterations: 100_000) { blackHole(server.decodeRequest(payload)) }
+    _ = measure("TillProtocol parse only", iterations: 20_000) { blackHole(server.parseOnly(payload)) }
+    _ = measure("TillProtocol decode purchase", iterations: 20_000) { blackHole(server.decodeRequest(payload)) }
     exit(0)
 }
 let tillDecode = measure("TillProtocol decode purchase", iterations: 20_000) {

@@ -1,7 +1,7 @@
 import TillCore
 import TillStore
 
-/// One kind of write the benchmark drives. Add the realistic purchase here once the rules engine lands:
+/// One kind of write the benchmark drives (the realistic purchase is in PurchaseWorkload.swift):
 /// implement `prepare` (seed members, templates, rules) and `request(_:)` (the n-th purchase), then list it in
 /// `workloads` in main.swift.
 protocol Workload {

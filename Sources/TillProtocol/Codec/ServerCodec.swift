@@ -89,3 +89,10 @@ enum ResponseWire {
         w.endObject()
     }
 }
+
+extension ServerCodec {
+    /// Parses and validates the JSON of a frame without decoding a message (benchmark and diagnostics only).
+    @_spi(Benchmark) public func parseOnly(_ frame: some Collection<UInt8>) -> Bool {
+        (try? JSONDocument(parsing: frame, maxDepth: maxDepth)) != nil
+    }
+}

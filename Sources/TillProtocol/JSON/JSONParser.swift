@@ -226,7 +226,17 @@ struct JSONParser {
         let base = p.baseAddress!, count = p.count
         while true {
             var j = i
-            while j < count {  // fast path: plain ASCII
+            // Fast path, 8 bytes at a time (SWAR): stop at a word holding '"', '\\', a control byte or a non-ASCII byte.
+            let raw = UnsafeRawPointer(base)
+            while j + 8 <= count {
+                let w = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: j, as: UInt64.self))
+                let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+                let quote = w ^ (ones &* 0x22), backslash = w ^ (ones &* 0x5C)
+                let special = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | (w &- ones &* 0x20) | w
+                if special & highs != 0 { break }
+                j += 8
+            }
+            while j < count {  // byte by byte up to the special byte
                 let c = base[j]
                 if c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") || c < 0x20 || c >= 0x80 { break }
                 j += 1

@@ -30,7 +30,7 @@ public enum Request: Hashable, Sendable {
     var body: any WireBody {
         switch self {
         case .hello(let b): b
-        case .ping: Empty()
+        case .ping: EmptyBody()
         case .identify(let b): b
         case .quote(let b), .purchase(let b): b
         case .void(let b): b

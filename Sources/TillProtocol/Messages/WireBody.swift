@@ -9,7 +9,7 @@ extension WireBody {
 }
 
 /// An empty body (`ping`, `stats`, `terminal.list`, `operator.list`, `catalog.get`).
-public struct Empty: Hashable, Sendable, WireBody {
+public struct EmptyBody: Hashable, Sendable, WireBody {
     public init() {}
     public init(wire o: JSONObjectReader) throws(TillError) {}
     public func encodeFields(to w: inout JSONWriter) {}

@@ -93,13 +93,24 @@ public struct WalletAdjust: Hashable, Sendable, WireBody {
 }
 
 /// Groups of the activity log.
-public enum ActivityGroup: String, CaseIterable, Hashable, Sendable { case purchases, benefits, wallet, profile, messages }
+public enum ActivityGroup: String, CaseIterable, Hashable, Sendable {
+    /// Gifts, punch cards, points and credit.
+    case benefits
+    /// What the member did in the app (codes generated, redemption attempts).
+    case app
+    /// Registration, status, consent, profile and privacy changes.
+    case legalMembership
+    /// Messages and unsubscriptions.
+    case communication
+    /// Purchases, voids, returns and payments (POS).
+    case purchase
+}
 
 /// `activity.list`: a member's activity, newest first, paged by `cursor`.
 public struct ActivityQuery: Hashable, Sendable, WireBody {
     public var memberKey: String
     public var group: ActivityGroup?
-    /// Only entries strictly before this instant.
+    /// Only entries on or before this instant.
     public var before: Timestamp?
     /// The `nextCursor` of the previous page.
     public var cursor: String?
@@ -117,28 +128,38 @@ public struct ActivityQuery: Hashable, Sendable, WireBody {
     }
 }
 
-/// One activity log entry.
+/// One activity log entry, with the source that made it.
 public struct ActivityEntry: Hashable, Sendable, WireBody {
     public var at: Timestamp
     public var group: ActivityGroup
-    /// Machine-readable kind, e.g. `purchase`, `void`, `gift_redeemed`, `wallet_adjusted`, `blocked`.
+    /// Machine-readable kind, e.g. `purchase`, `void`, `benefit_used`, `wallet_adjusted`, `blocked`.
     public var kind: String
     public var summary: String
+    public var source: ActivitySource
+    /// POS entries: the branch and POS.
+    public var terminal: TerminalIdentity?
     public var transactionId: String?
+    /// Operator entries: who did it.
+    public var operatorId: Int64?
+    public var operatorName: String?
     public var pointsDelta: Int64?
     public var creditDelta: Int64?
-    public init(at: Timestamp, group: ActivityGroup, kind: String, summary: String, transactionId: String? = nil, pointsDelta: Int64? = nil, creditDelta: Int64? = nil) {
-        self.at = at; self.group = group; self.kind = kind; self.summary = summary; self.transactionId = transactionId
+    public init(at: Timestamp, group: ActivityGroup, kind: String, summary: String, source: ActivitySource = .system, terminal: TerminalIdentity? = nil,
+                transactionId: String? = nil, operatorId: Int64? = nil, operatorName: String? = nil, pointsDelta: Int64? = nil, creditDelta: Int64? = nil) {
+        self.at = at; self.group = group; self.kind = kind; self.summary = summary; self.source = source; self.terminal = terminal
+        self.transactionId = transactionId; self.operatorId = operatorId; self.operatorName = operatorName
         self.pointsDelta = pointsDelta; self.creditDelta = creditDelta
     }
     public init(wire o: JSONObjectReader) throws(TillError) {
         self.init(at: try o.timestamp("at"), group: try o.enumeration("group", ActivityGroup.self), kind: try o.string("kind"),
-                  summary: try o.string("summary"), transactionId: try o.optionalString("transactionId"),
-                  pointsDelta: try o.optionalInt("pointsDelta"), creditDelta: try o.optionalInt("creditDelta"))
+                  summary: try o.string("summary"), source: try o.enumeration("source", ActivitySource.self), terminal: try o.optionalDecode("terminal"),
+                  transactionId: try o.optionalString("transactionId"), operatorId: try o.optionalInt("operatorId"),
+                  operatorName: try o.optionalString("operatorName"), pointsDelta: try o.optionalInt("pointsDelta"), creditDelta: try o.optionalInt("creditDelta"))
     }
     public func encodeFields(to w: inout JSONWriter) {
-        w.field("at", at); w.field("group", group); w.field("kind", kind); w.field("summary", summary)
-        w.field("transactionId", transactionId); w.field("pointsDelta", pointsDelta); w.field("creditDelta", creditDelta)
+        w.field("at", at); w.field("group", group); w.field("kind", kind); w.field("summary", summary); w.field("source", source)
+        w.field("terminal", terminal); w.field("transactionId", transactionId); w.field("operatorId", operatorId); w.field("operatorName", operatorName)
+        w.field("pointsDelta", pointsDelta); w.field("creditDelta", creditDelta)
     }
 }
 

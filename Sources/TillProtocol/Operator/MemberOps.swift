@@ -79,11 +79,15 @@ public struct NoteAdd: Hashable, Sendable, WireBody {
 }
 
 /// What a consent is about.
-public enum ConsentChannel: String, CaseIterable, Hashable, Sendable { case sms, email, terms, privacy }
+public enum ConsentChannel: String, CaseIterable, Hashable, Sendable {
+    case sms, email, push, location, terms
+    /// Marketing opt-in: granted sets `single` (offline consent), withdrawn sets `withdrawn`.
+    case marketing
+}
 /// Channels a member can unsubscribe from.
 public enum MessageChannel: String, CaseIterable, Hashable, Sendable { case sms, email }
 
-/// `member.consent`: records a consent given or withdrawn.
+/// `member.consent`: records a consent given or withdrawn (e.g. given offline, at the counter).
 public struct ConsentRecord: Hashable, Sendable, WireBody {
     public var memberKey: String
     public var channel: ConsentChannel
@@ -125,15 +129,32 @@ public struct CardChange: Hashable, Sendable, WireBody {
     public func encodeFields(to w: inout JSONWriter) { w.field("memberKey", memberKey); w.field("card", card); w.field("oldCard", oldCard) }
 }
 
-/// `member.import`: NDJSON rows, one member per line with the `MemberFields` keys plus optional `memberKey`,
-/// `points`, `credit`, `tags`, `cards`.
+/// The formats `member.import` reads.
+public enum ImportFormat: String, CaseIterable, Hashable, Sendable {
+    /// One JSON object per line.
+    case ndjson
+    /// Comma-separated, RFC 4180 quoting; the first line of `rows` is the header naming the columns.
+    case csv
+}
+
+/// `member.import`: a chunk of a member file. Each row has the `MemberFields` keys plus optional `memberKey`,
+/// `points`, `credit`, `tags` and `cards` (CSV: `;`-separated lists). Large files are sent as several chunks; `firstLine`
+/// keeps the reported line numbers those of the whole file.
 public struct MemberImport: Hashable, Sendable, WireBody {
-    public var ndjson: String
+    public var rows: String
+    public var format: ImportFormat
+    /// The line number, in the whole file, of the first line of `rows` (the header, for CSV).
+    public var firstLine: Int64
     /// Validate only; write nothing.
     public var dryRun: Bool
-    public init(ndjson: String, dryRun: Bool = false) { self.ndjson = ndjson; self.dryRun = dryRun }
-    public init(wire o: JSONObjectReader) throws(TillError) {
-        self.init(ndjson: try o.string("ndjson", maxLength: 60 * 1024), dryRun: try o.bool("dryRun", default: false))
+    public init(rows: String, format: ImportFormat = .ndjson, firstLine: Int64 = 1, dryRun: Bool = false) {
+        self.rows = rows; self.format = format; self.firstLine = firstLine; self.dryRun = dryRun
     }
-    public func encodeFields(to w: inout JSONWriter) { w.field("ndjson", ndjson); w.field("dryRun", dryRun) }
+    public init(wire o: JSONObjectReader) throws(TillError) {
+        self.init(rows: try o.string("rows", maxLength: 60 * 1024), format: try o.optionalEnumeration("format", ImportFormat.self) ?? .ndjson,
+                  firstLine: try o.int("firstLine", 1...Int64(Int32.max) * 16, default: 1), dryRun: try o.bool("dryRun", default: false))
+    }
+    public func encodeFields(to w: inout JSONWriter) {
+        w.field("rows", rows); w.field("format", format); w.field("firstLine", firstLine); w.field("dryRun", dryRun)
+    }
 }

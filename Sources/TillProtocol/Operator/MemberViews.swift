@@ -41,16 +41,69 @@ public struct MemberNote: Hashable, Sendable, WireBody {
     public func encodeFields(to w: inout JSONWriter) { w.field("at", at); w.field("author", author); w.field("text", text) }
 }
 
-/// A consent as recorded.
-public struct MemberConsent: Hashable, Sendable, WireBody {
-    public var channel: ConsentChannel
-    public var granted: Bool
-    public var at: Timestamp
-    public init(channel: ConsentChannel, granted: Bool, at: Timestamp) { self.channel = channel; self.granted = granted; self.at = at }
-    public init(wire o: JSONObjectReader) throws(TillError) {
-        self.init(channel: try o.enumeration("channel", ConsentChannel.self), granted: try o.bool("granted"), at: try o.timestamp("at"))
+/// Whether the member agreed to marketing, as the opt-in tile shows it.
+public enum OptInStatus: String, CaseIterable, Hashable, Sendable {
+    /// Consent unknown.
+    case none
+    /// Agreed.
+    case single
+    /// Agreed and confirmed.
+    case double
+    /// Agreed, then withdrew.
+    case withdrawn
+    /// Actively objects (e.g. an address bought in).
+    case objection
+}
+
+/// A member's consents and preferences (read-only in the profile; changed by `member.consent` and
+/// `member.unsubscribe`).
+public struct MemberPreferences: Hashable, Sendable, WireBody {
+    public var sms: Bool
+    public var email: Bool
+    public var push: Bool
+    public var location: Bool
+    /// When the member accepted the terms and conditions; nil when not (or withdrawn).
+    public var termsAcceptedAt: Timestamp?
+    public var optIn: OptInStatus
+    public init(sms: Bool = false, email: Bool = false, push: Bool = false, location: Bool = false, termsAcceptedAt: Timestamp? = nil,
+                optIn: OptInStatus = .none) {
+        self.sms = sms; self.email = email; self.push = push; self.location = location; self.termsAcceptedAt = termsAcceptedAt; self.optIn = optIn
     }
-    public func encodeFields(to w: inout JSONWriter) { w.field("channel", channel); w.field("granted", granted); w.field("at", at) }
+    public init(wire o: JSONObjectReader) throws(TillError) {
+        self.init(sms: try o.bool("sms"), email: try o.bool("email"), push: try o.bool("push"), location: try o.bool("location"),
+                  termsAcceptedAt: try o.optionalTimestamp("termsAcceptedAt"), optIn: try o.enumeration("optIn", OptInStatus.self))
+    }
+    public func encodeFields(to w: inout JSONWriter) {
+        w.field("sms", sms); w.field("email", email); w.field("push", push); w.field("location", location)
+        w.field("termsAcceptedAt", termsAcceptedAt); w.field("optIn", optIn)
+    }
+}
+
+/// Who made a change: the POS, an operator (back office), or the system.
+public enum ActivitySource: String, CaseIterable, Hashable, Sendable { case pos, `operator`, system }
+
+/// One change of a member's status, in the status history.
+public struct StatusChange: Hashable, Sendable, WireBody {
+    public var at: Timestamp
+    /// Nil for the first status.
+    public var from: MemberStatus?
+    public var to: MemberStatus
+    public var source: ActivitySource
+    /// The operator's name when `source` is `operator`.
+    public var operatorName: String?
+    public var reason: String?
+    public init(at: Timestamp, from: MemberStatus?, to: MemberStatus, source: ActivitySource, operatorName: String? = nil, reason: String? = nil) {
+        self.at = at; self.from = from; self.to = to; self.source = source; self.operatorName = operatorName; self.reason = reason
+    }
+    public init(wire o: JSONObjectReader) throws(TillError) {
+        self.init(at: try o.timestamp("at"), from: try o.optionalEnumeration("from", MemberStatus.self), to: try o.enumeration("to", MemberStatus.self),
+                  source: try o.enumeration("source", ActivitySource.self), operatorName: try o.optionalString("operatorName"),
+                  reason: try o.optionalString("reason"))
+    }
+    public func encodeFields(to w: inout JSONWriter) {
+        w.field("at", at); w.field("from", from); w.field("to", to); w.field("source", source); w.field("operatorName", operatorName)
+        w.field("reason", reason)
+    }
 }
 
 /// A member's full profile: the answer to `member.get` and to every op that changes a member.
@@ -59,29 +112,41 @@ public struct MemberProfile: Hashable, Sendable, WireBody {
     public var status: MemberStatus
     public var fields: MemberFields
     public var cards: [String]
+    /// Case-sensitive, sorted.
     public var tags: [String]
+    /// Newest first.
     public var notes: [MemberNote]
-    public var consents: [MemberConsent]
-    public var smsUnsubscribed: Bool
-    public var emailUnsubscribed: Bool
+    public var preferences: MemberPreferences
     public var balance: WalletBalance
+    /// Registration date (the import date for imported members).
     public var createdAt: Timestamp
+    /// Where the member registered: `pos`, `operator`, `import`, `app`, `system`.
+    public var registrationSource: String
+    /// Net spend over all purchases, in minor units.
+    public var lifetimeSpend: MinorUnits
+    /// Purchases made (visits).
+    public var visits: Int64
+    /// Oldest first.
+    public var statusHistory: [StatusChange]
     public init(memberKey: String, status: MemberStatus, fields: MemberFields, cards: [String] = [], tags: [String] = [], notes: [MemberNote] = [],
-                consents: [MemberConsent] = [], smsUnsubscribed: Bool = false, emailUnsubscribed: Bool = false, balance: WalletBalance, createdAt: Timestamp) {
+                preferences: MemberPreferences = MemberPreferences(), balance: WalletBalance, createdAt: Timestamp,
+                registrationSource: String = "system", lifetimeSpend: MinorUnits = 0, visits: Int64 = 0, statusHistory: [StatusChange] = []) {
         self.memberKey = memberKey; self.status = status; self.fields = fields; self.cards = cards; self.tags = tags; self.notes = notes
-        self.consents = consents; self.smsUnsubscribed = smsUnsubscribed; self.emailUnsubscribed = emailUnsubscribed
-        self.balance = balance; self.createdAt = createdAt
+        self.preferences = preferences; self.balance = balance; self.createdAt = createdAt; self.registrationSource = registrationSource
+        self.lifetimeSpend = lifetimeSpend; self.visits = visits; self.statusHistory = statusHistory
     }
     public init(wire o: JSONObjectReader) throws(TillError) {
         self.init(memberKey: try o.id("memberKey"), status: try o.enumeration("status", MemberStatus.self), fields: try o.decode("fields"),
-                  cards: try o.strings("cards"), tags: try o.strings("tags"), notes: try o.objects("notes"), consents: try o.objects("consents"),
-                  smsUnsubscribed: try o.bool("smsUnsubscribed", default: false), emailUnsubscribed: try o.bool("emailUnsubscribed", default: false),
-                  balance: try o.decode("balance"), createdAt: try o.timestamp("createdAt"))
+                  cards: try o.strings("cards"), tags: try o.strings("tags", maxCount: 1000), notes: try o.objects("notes"),
+                  preferences: try o.decode("preferences"), balance: try o.decode("balance"), createdAt: try o.timestamp("createdAt"),
+                  registrationSource: try o.string("registrationSource"), lifetimeSpend: try o.int("lifetimeSpend"),
+                  visits: try o.int("visits"), statusHistory: try o.objects("statusHistory"))
     }
     public func encodeFields(to w: inout JSONWriter) {
         w.field("memberKey", memberKey); w.field("status", status); w.field("fields", fields); w.field("cards", cards); w.field("tags", tags)
-        w.field("notes", notes); w.field("consents", consents); w.field("smsUnsubscribed", smsUnsubscribed)
-        w.field("emailUnsubscribed", emailUnsubscribed); w.field("balance", balance); w.field("createdAt", createdAt)
+        w.field("notes", notes); w.field("preferences", preferences); w.field("balance", balance); w.field("createdAt", createdAt)
+        w.field("registrationSource", registrationSource); w.field("lifetimeSpend", lifetimeSpend); w.field("visits", visits)
+        w.field("statusHistory", statusHistory)
     }
 }
 

@@ -51,11 +51,72 @@ public struct PurchaseRow: Hashable, Sendable, WireBody {
 public struct PurchasePage: Hashable, Sendable, WireBody {
     public var purchases: [PurchaseRow]
     public var nextCursor: String?
-    public init(purchases: [PurchaseRow], nextCursor: String?) { self.purchases = purchases; self.nextCursor = nextCursor }
-    public init(wire o: JSONObjectReader) throws(TillError) {
-        self.init(purchases: try o.objects("purchases"), nextCursor: try o.optionalString("nextCursor"))
+    /// With a `memberKey`: the member's lifetime spend (net of returns), in minor units.
+    public var lifetimeSpend: MinorUnits?
+    public init(purchases: [PurchaseRow], nextCursor: String?, lifetimeSpend: MinorUnits? = nil) {
+        self.purchases = purchases; self.nextCursor = nextCursor; self.lifetimeSpend = lifetimeSpend
     }
-    public func encodeFields(to w: inout JSONWriter) { w.field("purchases", purchases); w.field("nextCursor", nextCursor) }
+    public init(wire o: JSONObjectReader) throws(TillError) {
+        self.init(purchases: try o.objects("purchases"), nextCursor: try o.optionalString("nextCursor"), lifetimeSpend: try o.optionalInt("lifetimeSpend"))
+    }
+    public func encodeFields(to w: inout JSONWriter) { w.field("purchases", purchases); w.field("nextCursor", nextCursor); w.field("lifetimeSpend", lifetimeSpend) }
+}
+
+/// One line of a ticket: what was bought, at what price, with which discount.
+public struct TicketLine: Hashable, Sendable, WireBody {
+    public var lineId: String
+    public var code: String
+    public var description: String?
+    public var department: String?
+    public var quantity: Quantity
+    /// Line amount before discounts.
+    public var gross: MinorUnits
+    /// Item and order discounts and benefits on this line.
+    public var discount: MinorUnits
+    public var net: MinorUnits
+    /// Quantity returned so far.
+    public var returned: Quantity
+    public init(lineId: String, code: String, description: String?, department: String?, quantity: Quantity, gross: MinorUnits,
+                discount: MinorUnits, net: MinorUnits, returned: Quantity = .zero) {
+        self.lineId = lineId; self.code = code; self.description = description; self.department = department; self.quantity = quantity
+        self.gross = gross; self.discount = discount; self.net = net; self.returned = returned
+    }
+    public init(wire o: JSONObjectReader) throws(TillError) {
+        self.init(lineId: try o.id("lineId"), code: try o.string("code"), description: try o.optionalString("description"),
+                  department: try o.optionalString("department"), quantity: try o.required("quantity").quantity(), gross: try o.int("gross"),
+                  discount: try o.int("discount"), net: try o.int("net"), returned: try o.optional("returned")?.quantity(positive: false) ?? .zero)
+    }
+    public func encodeFields(to w: inout JSONWriter) {
+        w.field("lineId", lineId); w.field("code", code); w.field("description", description); w.field("department", department)
+        w.field("quantity", quantity); w.field("gross", gross); w.field("discount", discount); w.field("net", net); w.field("returned", returned)
+    }
+}
+
+/// The answer to `purchase.get`: the ticket as the back office shows it.
+public struct PurchaseTicket: Hashable, Sendable, WireBody {
+    public var terminal: TerminalIdentity
+    public var transactionId: String
+    public var state: TransactionState
+    public var openedAt: Timestamp
+    public var lines: [TicketLine]
+    /// Every member identified on the purchase, in order.
+    public var memberKeys: [String]
+    /// Totals, redemptions and payments as answered to the POS (nil when the stored receipt is not readable).
+    public var receipt: Receipt?
+    public init(terminal: TerminalIdentity, transactionId: String, state: TransactionState, openedAt: Timestamp, lines: [TicketLine],
+                memberKeys: [String], receipt: Receipt?) {
+        self.terminal = terminal; self.transactionId = transactionId; self.state = state; self.openedAt = openedAt; self.lines = lines
+        self.memberKeys = memberKeys; self.receipt = receipt
+    }
+    public init(wire o: JSONObjectReader) throws(TillError) {
+        self.init(terminal: try o.decode("terminal"), transactionId: try o.id("transactionId"), state: try o.enumeration("state", TransactionState.self),
+                  openedAt: try o.timestamp("openedAt"), lines: try o.objects("lines"), memberKeys: try o.strings("memberKeys"),
+                  receipt: try o.optionalDecode("receipt"))
+    }
+    public func encodeFields(to w: inout JSONWriter) {
+        w.field("terminal", terminal); w.field("transactionId", transactionId); w.field("state", state); w.field("openedAt", openedAt)
+        w.field("lines", lines); w.field("memberKeys", memberKeys); w.field("receipt", receipt)
+    }
 }
 
 /// `purchase.get`: one ticket by its full identity. The answer is a `TransactionStatus`.

@@ -11,12 +11,12 @@ public struct WalletCredit: WriteRequest {
     public var memberId: Int64
     public var wallet: WalletKind
     public var delta: Int64
-    public var kind: LedgerKind
+    public var kind: LedgerEntry.Kind
     public var reason: String?
     /// Milliseconds since the epoch.
     public var at: Int64
 
-    public init(operationKey: String, memberId: Int64, wallet: WalletKind, delta: Int64, kind: LedgerKind,
+    public init(operationKey: String, memberId: Int64, wallet: WalletKind, delta: Int64, kind: LedgerEntry.Kind,
                 reason: String? = nil, at: Int64) {
         self.operationKey = operationKey
         self.memberId = memberId

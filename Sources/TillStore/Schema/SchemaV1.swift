@@ -118,7 +118,7 @@ enum SchemaV1 {
         gift_template_id INTEGER REFERENCES gift_templates (id),
         punch_card_template_id INTEGER REFERENCES punch_card_templates (id),
         status TEXT NOT NULL CHECK (status IN ('active','used','expired','deleted')),
-        valid_from INTEGER NOT NULL,
+        valid_from INTEGER,
         valid_until INTEGER,
         assigned_at INTEGER NOT NULL,
         punches INTEGER NOT NULL DEFAULT 0 CHECK (punches >= 0),
@@ -126,6 +126,8 @@ enum SchemaV1 {
         redeemed_purchase_id INTEGER REFERENCES purchases (id),
         issued_by_purchase_id INTEGER REFERENCES purchases (id),
         issued_by_operator_id INTEGER REFERENCES operators (id),
+        used_in TEXT,                                   -- operation reference (branch/pos/transaction) that used it
+        issued_by TEXT,                                 -- operation reference that issued it (NULL: operator)
         CHECK ((kind = 'gift' AND gift_template_id IS NOT NULL AND punch_card_template_id IS NULL)
             OR (kind = 'punchCard' AND punch_card_template_id IS NOT NULL AND gift_template_id IS NULL))
     ) STRICT;
@@ -164,6 +166,7 @@ enum SchemaV1 {
     CREATE INDEX ledger_member ON ledger (member_id, created_at);
     CREATE INDEX ledger_purchase ON ledger (purchase_id) WHERE purchase_id IS NOT NULL;
     CREATE INDEX ledger_pending ON ledger (available_at) WHERE available_at IS NOT NULL;
+    CREATE INDEX ledger_wallet_pending ON ledger (wallet_id, available_at) WHERE available_at IS NOT NULL;
     CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger BEGIN SELECT RAISE(ABORT, 'ledger is append-only'); END;
     CREATE TRIGGER ledger_no_delete BEFORE DELETE ON ledger BEGIN SELECT RAISE(ABORT, 'ledger is append-only'); END;
 

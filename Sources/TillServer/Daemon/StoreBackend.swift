@@ -1,0 +1,57 @@
+import TillCore
+import TillProtocol
+import TillStore
+
+/// The production backend: terminal ops through `LoyaltyStore`, operator ops through `BackOffice`.
+struct StoreBackend: LoyaltyBackend {
+    let loyalty: LoyaltyStore
+    let backOffice: BackOffice
+
+    func authenticate(keyDigest: [UInt8]) throws(TillError) -> SessionPrincipal? {
+        switch try loyalty.authenticate(keyDigest: keyDigest) {
+        case .terminal(let terminal): .terminal(terminal)
+        case .operator(let id, let name): .operator(id: id, name: name)
+        case nil: nil
+        }
+    }
+
+    func identify(_ identifiers: [MemberIdentifier]) throws(TillError) -> [IdentifiedMember] {
+        try loyalty.identify(identifiers)
+    }
+
+    func quote(_ request: PurchaseRequest, terminal: TerminalIdentity) throws(TillError) -> Quote {
+        try loyalty.quote(request, terminal: terminal)
+    }
+
+    func status(transactionId: String, terminal: TerminalIdentity) throws(TillError) -> TransactionStatus {
+        try loyalty.status(transactionId: transactionId, terminal: terminal)
+    }
+
+    func purchase(
+        _ request: PurchaseRequest, terminal: TerminalIdentity, fingerprint: [UInt8],
+        completion: @escaping @Sendable (Result<Receipt, TillError>) -> Void
+    ) throws(TillError) {
+        try loyalty.purchase(request, terminal: terminal, fingerprint: fingerprint, completion: completion)
+    }
+
+    func void(
+        _ request: VoidRequest, terminal: TerminalIdentity, fingerprint: [UInt8],
+        completion: @escaping @Sendable (Result<ReversalReceipt, TillError>) -> Void
+    ) throws(TillError) {
+        try loyalty.void(request, terminal: terminal, fingerprint: fingerprint, completion: completion)
+    }
+
+    func returnItems(
+        _ request: ReturnRequest, terminal: TerminalIdentity, fingerprint: [UInt8],
+        completion: @escaping @Sendable (Result<ReversalReceipt, TillError>) -> Void
+    ) throws(TillError) {
+        try loyalty.returnItems(request, terminal: terminal, fingerprint: fingerprint, completion: completion)
+    }
+
+    func perform(
+        _ request: OperatorRequest, operatorId: Int64, operatorName: String,
+        completion: @escaping @Sendable (Result<OperatorResponse, TillError>) -> Void
+    ) {
+        backOffice.handle(request, operatorId: operatorId, operatorName: operatorName, completion: completion)
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import TillCore
+import TillIO
+import TillStore
+
+/// A running Till: the store opened (migrated), the demo set up on first start when asked, and the daemon
+/// listening. `tilld` runs one; tests start one in-process on an ephemeral port.
+///
+/// Guarantees: `stop()` drains in-flight requests, commits and checkpoints the store, and closes every connection,
+/// in that order; nothing acknowledged is lost by stopping.
+public final class TillInstance: Sendable {
+    public let configuration: ServerConfiguration
+    public let daemon: TillDaemon
+    public let loyalty: LoyaltyStore
+    public let port: Int
+    public let metricsPort: Int?
+    /// The demo keys, when the demo is enabled (created on first start, read back on later starts).
+    public let demoKeys: DemoKeys?
+
+    public static func start(configuration: ServerConfiguration, log: Log) throws(DaemonError) -> TillInstance {
+        let folder = URL(fileURLWithPath: configuration.dataDirectory)
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        } catch {
+            throw .store("cannot create data directory \(configuration.dataDirectory): \(error)")
+        }
+        var storeConfiguration = StoreConfiguration(path: folder.appendingPathComponent("till.sqlite").path)
+        storeConfiguration.readers = configuration.readers
+        storeConfiguration.writer.queueCapacity = configuration.writerQueueLimit
+        storeConfiguration.writer.maxBatchSize = configuration.writerBatchLimit
+        storeConfiguration.writer.checkpointWalPages = max(64, configuration.walCheckpointBytes / 4_096)
+        let store: Store
+        do {
+            store = try Store.open(storeConfiguration)
+        } catch {
+            throw .store("\(error)")
+        }
+        let loyalty = LoyaltyStore(store: store)
+        let backOffice = BackOffice(
+            store: store,
+            keys: { role throws(TillError) in
+                do {
+                    let key = try APIKey.generate(role: role == .terminal ? .terminal : .operator)
+                    return (key.secret, key.digest)
+                } catch {
+                    throw .storageFailure(reason: "no randomness for a new key")
+                }
+            },
+            catalogChanged: { loyalty.catalogChanged() },
+            clock: LoyaltyStore.systemClock)
+        var demoKeys: DemoKeys?
+        do {
+            if configuration.demo {
+                demoKeys = try DemoKeys.prepare(loyalty: loyalty, folder: folder)
+            }
+        } catch {
+            store.shutdown()
+            throw .store("demo setup failed: \(error)")
+        }
+        let registry = MetricsRegistry()
+        StoreMetrics.register(store: store, walPath: storeConfiguration.path + "-wal", in: registry)
+        let context = ServerContext(
+            backend: StoreBackend(loyalty: loyalty, backOffice: backOffice), configuration: configuration, log: log,
+            registry: registry)
+        let daemon: TillDaemon
+        let ports: (port: Int, metricsPort: Int?)
+        do {
+            daemon = try TillDaemon(context: context, registry: registry)
+            ports = try daemon.start()
+        } catch let error as DaemonError {
+            store.shutdown()
+            throw error
+        } catch {
+            store.shutdown()
+            throw .configuration("\(error)")
+        }
+        return TillInstance(
+            configuration: configuration, daemon: daemon, loyalty: loyalty, port: ports.port,
+            metricsPort: ports.metricsPort, demoKeys: demoKeys)
+    }
+
+    private init(configuration: ServerConfiguration, daemon: TillDaemon, loyalty: LoyaltyStore, port: Int, metricsPort: Int?, demoKeys: DemoKeys?) {
+        self.configuration = configuration
+        self.daemon = daemon
+        self.loyalty = loyalty
+        self.port = port
+        self.metricsPort = metricsPort
+        self.demoKeys = demoKeys
+    }
+
+    /// Drains, commits, checkpoints, closes.
+    public func stop() {
+        let store = loyalty.underlying
+        daemon.shutdown(afterDrain: { store.shutdown() })
+    }
+}

@@ -1,0 +1,117 @@
+import TillCore
+import TillProtocol
+
+/// The back office: every operator op except `stats`, answered from the store.
+///
+/// Guarantees: reads run on the caller's thread in one snapshot and complete before `handle` returns; each write is
+/// one `WriteRequest` whose completion runs on the writer thread once the commit is durable; a refused write
+/// (validation or rule, always a typed `TillError` naming the field) writes nothing; every change records an activity
+/// entry with source `operator` and the operator's id; wallets keep `balance + pending == sum(ledger)`.
+public final class BackOffice: Sendable {
+    /// Which kind of key a provisioning op asks the key generator for.
+    public enum KeyRole: Sendable { case terminal, `operator` }
+
+    let store: Store
+    let keys: @Sendable (KeyRole) throws(TillError) -> (secret: String, digest: [UInt8])
+    let catalogChanged: @Sendable () -> Void
+    let clock: @Sendable () -> Timestamp
+    /// Country for phone numbers typed without `+`, as at the POS.
+    let defaultPhoneCountry: String
+
+    public init(store: Store, keys: @escaping @Sendable (KeyRole) throws(TillError) -> (secret: String, digest: [UInt8]),
+                catalogChanged: @escaping @Sendable () -> Void, clock: @escaping @Sendable () -> Timestamp,
+                defaultPhoneCountry: String = "DE") {
+        self.store = store
+        self.keys = keys
+        self.catalogChanged = catalogChanged
+        self.clock = clock
+        self.defaultPhoneCountry = defaultPhoneCountry
+    }
+
+    /// Answers one operator op. Reads run on the caller's thread through a reader connection and complete before
+    /// returning; writes go through the writer and complete on the writer thread after the commit is durable.
+    public func handle(_ request: OperatorRequest, operatorId: Int64, operatorName: String,
+                       completion: @escaping @Sendable (Result<OperatorResponse, TillError>) -> Void) {
+        let actor = Actor(id: operatorId, name: operatorName, at: clock())
+        let country = defaultPhoneCountry
+        switch request {
+        case .memberSearch(let q): read(completion) { .members(try MemberSearchQuery(q, country: country).run($0)) }
+        case .memberGet(let r): read(completion) { .member(try Profiles.load($0, id: try Members.find($0, key: r.memberKey).id)) }
+        case .memberCreate(let f): write(completion) { .member(try Membership(actor: actor, country: country).create($0, f)) }
+        case .memberUpdate(let u): write(completion) { .member(try Membership(actor: actor, country: country).update($0, u)) }
+        case .memberBlock(let r): write(completion) { .member(try Membership(actor: actor, country: country).setStatus($0, r, to: .blocked)) }
+        case .memberUnblock(let r): write(completion) { .member(try Membership(actor: actor, country: country).setStatus($0, r, to: .active)) }
+        case .memberVerify(let r): write(completion) { .member(try Membership(actor: actor, country: country).verify($0, r)) }
+        case .memberTag(let t): write(completion) { .member(try Membership(actor: actor, country: country).tag($0, t)) }
+        case .memberUntag(let t): write(completion) { .member(try Membership(actor: actor, country: country).untag($0, t)) }
+        case .memberNote(let n): write(completion) { .member(try Membership(actor: actor, country: country).note($0, n)) }
+        case .memberConsent(let c): write(completion) { .member(try Preferences(actor: actor).consent($0, c)) }
+        case .memberUnsubscribe(let u): write(completion) { .member(try Preferences(actor: actor).unsubscribe($0, u)) }
+        case .cardAdd(let c): write(completion) { .member(try Membership(actor: actor, country: country).addCard($0, c)) }
+        case .cardReplace(let c): write(completion) { .member(try Membership(actor: actor, country: country).replaceCard($0, c)) }
+        case .memberExport(let r): read(completion) { .export(try DataReport(at: actor.at).export($0, memberKey: r.memberKey)) }
+        case .memberAnonymize(let r): write(completion) { .member(try Anonymization(actor: actor).anonymize($0, r)) }
+        case .memberImport(let i):
+            let importer = MemberImporter(store: store, actor: actor, country: country)
+            importer.run(i) { completion($0.map(OperatorResponse.imported)) }
+        case .benefitList(let q): read(completion) { .benefits(try BenefitQueries(now: actor.at).list($0, q)) }
+        case .benefitAction(let a): write(completion) { .benefits(try BenefitActions(actor: actor).apply($0, a)) }
+        case .walletAdjust(let a): write(completion) { .balance(try WalletAdjustment(actor: actor).apply($0, a)) }
+        case .activityList(let q): read(completion) { .activity(try MemberActivity.page($0, q)) }
+        case .purchaseList(let q): read(completion) { .purchases(try PurchaseHistory.page($0, q)) }
+        case .purchaseGet(let t): read(completion) { .ticket(try PurchaseHistory.ticket($0, t)) }
+        case .catalogGet: read(completion) { .catalog(try CatalogTables.load($0)) }
+        case .catalogSet(let c):
+            let changed = catalogChanged
+            write({ result in
+                if case .success = result { changed() }
+                completion(result)
+            }) { .catalog(try CatalogTables(actor: actor).replace($0, with: c)) }
+        case .terminalProvision(let p):
+            write(completion) { [keys] in .credential(try Keys(actor: actor, generate: keys).provisionTerminal($0, p)) }
+        case .terminalDisable(let k): write(completion) { .key(try Keys.disable($0, k, role: .terminal)) }
+        case .terminalList: read(completion) { .keys(try Keys.list($0, role: .terminal)) }
+        case .operatorProvision(let p):
+            write(completion) { [keys] in .credential(try Keys(actor: actor, generate: keys).provisionOperator($0, p)) }
+        case .operatorDisable(let k): write(completion) { .key(try Keys.disable($0, k, role: .operator)) }
+        case .operatorList: read(completion) { .keys(try Keys.list($0, role: .operator)) }
+        case .stats: completion(.failure(.invalidRequest(field: "op", reason: "stats is answered by the server")))
+        }
+    }
+
+    /// Runs `body` in one read snapshot on this thread.
+    private func read(_ completion: @Sendable (Result<OperatorResponse, TillError>) -> Void,
+                      _ body: (Connection) throws -> OperatorResponse) {
+        do {
+            completion(.success(try store.read(body)))
+        } catch {
+            completion(.failure(StoreErrors.map(error)))
+        }
+    }
+
+    /// Submits `body` as one write request.
+    private func write(_ completion: @escaping @Sendable (Result<OperatorResponse, TillError>) -> Void,
+                       _ body: @escaping @Sendable (Connection) throws -> OperatorResponse) {
+        do {
+            try store.submit(ClosureWrite { context in try body(context.connection) }, completion: completion)
+        } catch {
+            completion(.failure(error))
+        }
+    }
+}
+
+/// Who is acting, and when (one clock reading per op).
+struct Actor: Sendable {
+    var id: Int64
+    var name: String
+    var at: Timestamp
+    var ms: Int64 { at.millisecondsSinceEpoch }
+}
+
+/// Maps what a read throws to a `TillError` (SQLite errors become one generic `storage_failure`).
+enum StoreErrors {
+    static func map(_ error: any Error) -> TillError {
+        if let e = error as? TillError { return e }
+        return .storageFailure(reason: "storage_failure")
+    }
+}

@@ -1,0 +1,202 @@
+import Dispatch
+import Synchronization
+import TillCore
+import TillProtocol
+
+/// Writes one chunk of parsed import rows in one write request.
+///
+/// Guarantees: a row is written whole or not at all, and a refused row (bad identifier, identifier held by another
+/// member or by an earlier row, bad date) is reported with its line and never affects the others; new members get
+/// registration source `import` and the import time as registration date, opening balances as `adjust` ledger rows;
+/// a row whose `memberKey` exists updates that member (names, birthday, identifiers, tags, cards; no balances);
+/// `dryRun` checks everything and writes nothing.
+struct ImportChunk: WriteRequest {
+    let rows: [ImportRow]
+    let actor: Actor
+    let country: String
+    let dryRun: Bool
+
+    func apply(_ context: WriteContext) throws -> ImportResult {
+        let c = context.connection
+        var result = ImportResult(created: 0, updated: 0, errors: [])
+        if dryRun { try c.execute("SAVEPOINT import_dry_run") }
+        for row in rows {
+            do {
+                try c.execute("SAVEPOINT import_row")
+                do {
+                    if try write(c, row) { result.created += 1 } else { result.updated += 1 }
+                    try c.execute("RELEASE import_row")
+                } catch {
+                    try c.execute("ROLLBACK TO import_row")
+                    try c.execute("RELEASE import_row")
+                    throw error
+                }
+            } catch let error as TillError {
+                result.errors.append(ImportParser.rowError(error, row.line))
+            }
+        }
+        if dryRun {
+            try c.execute("ROLLBACK TO import_dry_run")
+            try c.execute("RELEASE import_dry_run")
+        }
+        return result
+    }
+
+    /// Writes one row; true when it created a member, false when it updated one.
+    private func write(_ c: Connection, _ row: ImportRow) throws -> Bool {
+        if let key = row.memberKey, let existing = try c.int64("SELECT id FROM members WHERE member_key = ?", [.text(key)]) {
+            guard row.points == 0, row.credit == 0 else {
+                throw TillError.invalidRequest(field: row.points != 0 ? "points" : "credit", reason: "balances are imported for new members only")
+            }
+            try update(c, id: existing, row)
+            return false
+        }
+        let key = try row.memberKey ?? MemberKeys.next(c)
+        let id = try MemberRows.insert(c, key: key, status: .active, source: "import", fields: row.fields, country: country, at: actor.ms,
+                                       operatorId: actor.id)
+        try cardsAndTags(c, id: id, row)
+        for (wallet, amount) in [(WalletKind.points, row.points), (.credit, row.credit)] where amount > 0 {
+            try c.execute("INSERT INTO wallets (member_id, kind, balance) VALUES (?, ?, ?)", [.integer(id), .text(wallet.rawValue), .integer(amount)])
+            try c.execute("""
+                INSERT INTO ledger (member_id, wallet_id, delta, kind, operator_id, reason, created_at) VALUES (?, ?, ?, 'adjust', ?, 'import', ?)
+                """, [.integer(id), .integer(c.lastInsertRowID), .integer(amount), .integer(actor.id), .integer(actor.ms)])
+        }
+        try MemberActivity.record(c, memberId: id, group: .legalMembership, kind: "imported", actor: actor,
+                                  ActivityDetails(summary: "Imported (line \(row.line))", pointsDelta: row.points > 0 ? row.points : nil,
+                                                  creditDelta: row.credit > 0 ? row.credit : nil))
+        return true
+    }
+
+    private func update(_ c: Connection, id: Int64, _ row: ImportRow) throws {
+        let f = row.fields
+        if let b = f.birthday { try MemberRows.checkBirthday(b, field: "birthday") }
+        for (column, value) in [("first_name", f.firstName), ("last_name", f.lastName), ("birthday", f.birthday)] {
+            guard let value else { continue }
+            try c.execute("UPDATE members SET \(column) = ? WHERE id = ?", [.text(value), .integer(id)])
+        }
+        for (kind, value, name) in [(IdentifierKind.phone, f.phone, "phone"), (.email, f.email, "email"), (.customId, f.customId, "customId")] {
+            guard let value else { continue }
+            try Identifiers.replace(c, memberId: id, kind: kind, raw: value, country: country, at: actor.ms, field: name)
+        }
+        try cardsAndTags(c, id: id, row)
+        try c.execute("UPDATE members SET updated_at = ? WHERE id = ?", [.integer(actor.ms), .integer(id)])
+        try MemberActivity.record(c, memberId: id, group: .legalMembership, kind: "import_updated", actor: actor,
+                                  ActivityDetails(summary: "Updated by import (line \(row.line))"))
+    }
+
+    private func cardsAndTags(_ c: Connection, id: Int64, _ row: ImportRow) throws {
+        for card in row.cards {
+            let value = try Identifiers.normalise(.card, card, country: country, field: "cards")
+            try Identifiers.claim(c, memberId: id, kind: .card, value: value, at: actor.ms, field: "cards")
+        }
+        for tag in row.tags where !tag.isEmpty {
+            try c.execute("INSERT INTO member_tags (member_id, tag) VALUES (?, ?) ON CONFLICT DO NOTHING", [.integer(id), .text(tag)])
+        }
+    }
+}
+
+/// Streams a member file into the store: parses lines on the caller's thread while the writer commits earlier chunks.
+///
+/// Guarantees: line numbers are those of the whole file; rows are written in file order; at most `inFlight` chunks
+/// wait for the writer (bounded memory for any file size); a bad row is reported and never sinks the good ones.
+public struct MemberImporter: Sendable {
+    let store: Store
+    let actor: Actor
+    let country: String
+
+    init(store: Store, actor: Actor, country: String) {
+        self.store = store; self.actor = actor; self.country = country
+    }
+
+    /// One `member.import` request: its rows in one write request.
+    func run(_ request: MemberImport, completion: @escaping @Sendable (Result<ImportResult, TillError>) -> Void) {
+        var parser = ImportParser(format: request.format)
+        var rows: [ImportRow] = []
+        var errors: [ImportRowError] = []
+        var number = request.firstLine
+        for line in request.rows.split(separator: "\n", omittingEmptySubsequences: false) {
+            defer { number += 1 }
+            switch parser.parse(line, number: number) {
+            case .row(let row)?: rows.append(row)
+            case .refused(let error)?: errors.append(error)
+            case nil: break
+            }
+        }
+        let parseErrors = errors
+        do {
+            try store.submit(ImportChunk(rows: rows, actor: actor, country: country, dryRun: request.dryRun)) { result in
+                completion(result.map { r in
+                    ImportResult(created: r.created, updated: r.updated, errors: (parseErrors + r.errors).sorted { $0.row < $1.row })
+                })
+            }
+        } catch {
+            completion(.failure(error))
+        }
+    }
+
+    /// Imports every line of `lines` (a whole file), `chunkSize` rows per write request, reporting progress after each
+    /// committed chunk (rows accepted so far, rows refused so far). Blocks until the last chunk is durable.
+    public func importFile<Lines: Sequence>(_ lines: Lines, format: ImportFormat, chunkSize: Int = 2_000, inFlight: Int = 4,
+                                            progress: @escaping @Sendable (Int64, Int64) -> Void = { _, _ in })
+        throws(TillError) -> ImportResult where Lines.Element: StringProtocol {
+        let total = Mutex(ImportResult(created: 0, updated: 0, errors: []))
+        let failure = Mutex<TillError?>(nil)
+        let slots = DispatchSemaphore(value: inFlight)
+        let group = DispatchGroup()
+        var parser = ImportParser(format: format)
+        var rows: [ImportRow] = []
+        rows.reserveCapacity(chunkSize)
+        var number: Int64 = 1
+        func flush() {
+            guard !rows.isEmpty else { return }
+            let chunk = rows
+            rows.removeAll(keepingCapacity: true)
+            slots.wait()
+            group.enter()
+            do {
+                try store.submit(ImportChunk(rows: chunk, actor: actor, country: country, dryRun: false)) { result in
+                    switch result {
+                    case .success(let r):
+                        let (accepted, refused) = total.withLock { t in
+                            t.created += r.created; t.updated += r.updated; t.errors += r.errors
+                            return (t.created + t.updated, Int64(t.errors.count))
+                        }
+                        progress(accepted, refused)
+                    case .failure(let e): failure.withLock { $0 = $0 ?? e }
+                    }
+                    slots.signal()
+                    group.leave()
+                }
+            } catch {
+                failure.withLock { $0 = $0 ?? error }
+                slots.signal()
+                group.leave()
+            }
+        }
+        for line in lines {
+            defer { number += 1 }
+            switch parser.parse(Substring(line), number: number) {
+            case .row(let row)?: rows.append(row)
+            case .refused(let error)?: total.withLock { $0.errors.append(error) }
+            case nil: break
+            }
+            if rows.count >= chunkSize { flush() }
+            if failure.withLock({ $0 }) != nil { break }
+        }
+        if !rows.isEmpty { flush() }
+        group.wait()
+        if let error = failure.withLock({ $0 }) { throw error }
+        return total.withLock { t in
+            var r = t
+            r.errors.sort { $0.row < $1.row }
+            return r
+        }
+    }
+}
+
+extension BackOffice {
+    /// The importer acting as operator `operatorId` (for whole files: the bench, tools, the server's bulk path).
+    public func importer(operatorId: Int64, operatorName: String) -> MemberImporter {
+        MemberImporter(store: store, actor: Actor(id: operatorId, name: operatorName, at: clock()), country: defaultPhoneCountry)
+    }
+}

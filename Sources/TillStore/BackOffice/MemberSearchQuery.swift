@@ -1,0 +1,75 @@
+import Foundation
+import TillCore
+import TillProtocol
+
+/// `member.search`: exact matches on any identifier first, then members whose name or identifiers contain the text.
+///
+/// Guarantees: at most 50 rows (fewer when `limit` asks); each member at most once; exact matches (member key, card,
+/// phone and email normalised as at the POS, custom id) come before contains matches; contains matching is
+/// case-insensitive and uses the FTS5 trigram index for 3+ characters.
+struct MemberSearchQuery {
+    static let maxResults = 50
+    let text: String
+    let limit: Int
+    let country: String
+
+    init(_ q: MemberSearch, country: String) {
+        self.text = q.query.trimmingCharacters(in: .whitespaces)
+        self.limit = min(Int(q.limit), Self.maxResults)
+        self.country = country
+    }
+
+    func run(_ c: Connection) throws -> MemberList {
+        var ids: [Int64] = []
+        func add(_ id: Int64) { if ids.count < limit, !ids.contains(id) { ids.append(id) } }
+        for id in try exact(c) { add(id) }
+        if ids.count < limit, !text.isEmpty {
+            for id in try contains(c, max: limit + ids.count) { add(id) }
+        }
+        return MemberList(members: try ids.map { try row(c, id: $0) })
+    }
+
+    /// Members holding exactly this identifier, in a fixed kind order.
+    private func exact(_ c: Connection) throws -> [Int64] {
+        var found: [Int64] = []
+        if let id = try c.int64("SELECT id FROM members WHERE member_key = ?", [.text(text)]) { found.append(id) }
+        var candidates: [(String, String)] = [("card", text), ("customId", text)]
+        if let phone = try? Identification.normalise(MemberIdentifier(kind: .phone, value: text), defaultCountry: country, field: "query") {
+            candidates.append(("phone", phone.value))
+        }
+        if text.contains("@") { candidates.append(("email", text.lowercased())) }
+        let lookup = try c.statement("SELECT member_id FROM member_identifiers WHERE kind = ? AND value = ? AND released_at IS NULL")
+        for (kind, value) in candidates {
+            try lookup.forEachRow([.text(kind), .text(value)]) { found.append($0.int64(0)) }
+        }
+        return found
+    }
+
+    /// Members whose names or in-use identifiers contain the text (case-insensitive).
+    private func contains(_ c: Connection, max: Int) throws -> [Int64] {
+        var found: [Int64] = []
+        if text.unicodeScalars.count >= 3 {
+            let phrase = "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+            try c.statement("SELECT rowid FROM member_search WHERE member_search MATCH ? LIMIT ?")
+                .forEachRow([.text(phrase), .integer(Int64(max))]) { found.append($0.int64(0)) }
+        } else {
+            let pattern = "%" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+                .replacingOccurrences(of: "_", with: "\\_") + "%"
+            try c.statement("""
+                SELECT rowid FROM member_search WHERE names LIKE ?1 ESCAPE '\\' OR identifiers LIKE ?1 ESCAPE '\\' LIMIT ?2
+                """).forEachRow([.text(pattern), .integer(Int64(max))]) { found.append($0.int64(0)) }
+        }
+        return found
+    }
+
+    private func row(_ c: Connection, id: Int64) throws -> MemberRow {
+        var row = try c.statement("SELECT member_key, status, first_name, last_name FROM members WHERE id = ?").firstRow([.integer(id)]) {
+            MemberRow(memberKey: $0.text(0), status: Members.status($0.text(1)), firstName: $0.optionalText(2), lastName: $0.optionalText(3))
+        }!
+        try c.statement("SELECT kind, value FROM member_identifiers WHERE member_id = ? AND kind IN ('phone','email') AND released_at IS NULL")
+            .forEachRow([.integer(id)]) { r in
+                if r.text(0) == "phone" { row.phone = r.text(1) } else { row.email = r.text(1) }
+            }
+        return row
+    }
+}

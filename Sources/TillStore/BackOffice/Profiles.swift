@@ -1,0 +1,97 @@
+import TillCore
+import TillProtocol
+
+/// Finding a member row by key, and the mapping between stored and wire statuses.
+enum Members {
+    struct Found { var id: Int64; var status: MemberStatus }
+
+    /// The member with `key` (any status), or `notFound(field:)`.
+    static func find(_ c: Connection, key: String, field: String = "memberKey") throws -> Found {
+        guard let found = try c.statement("SELECT id, status FROM members WHERE member_key = ?").firstRow([.text(key)], {
+            Found(id: $0.int64(0), status: status($0.text(1)))
+        }) else { throw TillError.notFound(field: field, reason: "no member \(key)") }
+        return found
+    }
+
+    /// Like `find`, but refuses an anonymized member (nothing can be done to one).
+    static func findLiving(_ c: Connection, key: String, field: String = "memberKey") throws -> Found {
+        let found = try find(c, key: key, field: field)
+        if found.status == .anonymized { throw TillError.notAllowed(field: field, reason: "member \(key) is anonymized") }
+        return found
+    }
+
+    static func status(_ stored: String) -> MemberStatus {
+        stored == "pending_verification" ? .pendingVerification : MemberStatus(rawValue: stored) ?? .active
+    }
+    static func stored(_ status: MemberStatus) -> String {
+        status == .pendingVerification ? "pending_verification" : status.rawValue
+    }
+}
+
+/// Builds the member profile from the tables (used by `member.get` and as the answer of every member change).
+enum Profiles {
+    static func load(_ c: Connection, id: Int64) throws -> MemberProfile {
+        guard var profile = try c.statement("""
+            SELECT member_key, status, registered_at, registration_source, first_name, last_name, birthday, consent_sms,
+                   consent_email, consent_push, consent_location, terms_accepted_at, opt_in_status, lifetime_spend, visit_count
+            FROM members WHERE id = ?
+            """).firstRow([.integer(id)], { r in
+            MemberProfile(
+                memberKey: r.text(0), status: Members.status(r.text(1)),
+                fields: MemberFields(firstName: r.optionalText(4), lastName: r.optionalText(5), birthday: r.optionalText(6)),
+                preferences: MemberPreferences(sms: r.int64(7) == 1, email: r.int64(8) == 1, push: r.int64(9) == 1, location: r.int64(10) == 1,
+                                               termsAcceptedAt: r.optionalInt64(11).map { Timestamp(millisecondsSinceEpoch: $0) },
+                                               optIn: OptInStatus(rawValue: r.text(12)) ?? .none),
+                balance: WalletBalance(points: 0, pendingPoints: 0, credit: 0),
+                createdAt: Timestamp(millisecondsSinceEpoch: r.int64(2)), registrationSource: r.text(3),
+                lifetimeSpend: r.int64(13), visits: r.int64(14))
+        }) else { throw TillError.notFound(field: "memberKey", reason: "no member") }
+        try c.statement("SELECT kind, value FROM member_identifiers WHERE member_id = ? AND released_at IS NULL ORDER BY id")
+            .forEachRow([.integer(id)]) { r in
+                switch r.text(0) {
+                case "phone": profile.fields.phone = r.text(1)
+                case "email": profile.fields.email = r.text(1)
+                case "customId": profile.fields.customId = r.text(1)
+                case "card": profile.cards.append(r.text(1))
+                default: break
+                }
+            }
+        try c.statement("SELECT tag FROM member_tags WHERE member_id = ? ORDER BY tag").forEachRow([.integer(id)]) {
+            profile.tags.append($0.text(0))
+        }
+        try c.statement("SELECT created_at, author, text FROM member_notes WHERE member_id = ? ORDER BY created_at DESC, id DESC")
+            .forEachRow([.integer(id)]) { r in
+                profile.notes.append(MemberNote(at: Timestamp(millisecondsSinceEpoch: r.int64(0)), author: r.text(1), text: r.text(2)))
+            }
+        profile.balance = try balance(c, memberId: id)
+        try c.statement("""
+            SELECT h.changed_at, h.from_status, h.to_status, h.source, o.name, h.reason
+            FROM member_status_history h LEFT JOIN operators o ON o.id = h.operator_id
+            WHERE h.member_id = ? ORDER BY h.changed_at, h.id
+            """).forEachRow([.integer(id)]) { r in
+            profile.statusHistory.append(StatusChange(
+                at: Timestamp(millisecondsSinceEpoch: r.int64(0)), from: r.optionalText(1).map(Members.status), to: Members.status(r.text(2)),
+                source: ActivitySource(rawValue: r.text(3)) ?? .system, operatorName: r.optionalText(4), reason: r.optionalText(5)))
+        }
+        // Members registered elsewhere (POS, demo, older imports) may lack the first row: it is the registration.
+        if profile.statusHistory.first.map({ $0.from != nil }) ?? true {
+            let source: ActivitySource = profile.registrationSource == "pos" ? .pos : profile.registrationSource == "operator" ? .operator : .system
+            profile.statusHistory.insert(StatusChange(at: profile.createdAt, from: nil, to: profile.statusHistory.first?.from ?? profile.status,
+                                                      source: source), at: 0)
+        }
+        return profile
+    }
+
+    /// Points (available and pending) and credit.
+    static func balance(_ c: Connection, memberId: Int64) throws -> WalletBalance {
+        var balance = WalletBalance(points: 0, pendingPoints: 0, credit: 0)
+        try c.statement("SELECT kind, balance, pending FROM wallets WHERE member_id = ?").forEachRow([.integer(memberId)]) { r in
+            if r.text(0) == "points" {
+                balance.points = r.int64(1); balance.pendingPoints = r.int64(2)
+            } else {
+                balance.credit = r.int64(1)
+            }
+        }
+        return balance
+    }
+}

@@ -1,0 +1,97 @@
+import TillCore
+import TillProtocol
+
+/// `purchase.list` and `purchase.get`: purchases as the back office shows them.
+///
+/// Guarantees: pages are in a stable order (newest first by default) with a cursor that never skips or repeats a
+/// purchase; with a member, the page carries the member's lifetime spend; a ticket shows every line with its
+/// discount and returned quantity, every member identified on it, and the receipt the POS was answered.
+enum PurchaseHistory {
+    static func page(_ c: Connection, _ q: PurchaseQuery) throws -> PurchasePage {
+        var memberId: Int64?
+        var lifetime: MinorUnits?
+        if let key = q.memberKey {
+            let member = try Members.find(c, key: key)
+            memberId = member.id
+            lifetime = try c.int64("SELECT lifetime_spend FROM members WHERE id = ?", [.integer(member.id)])
+        }
+        let (column, descending) = switch q.sort {
+        case .newest: ("p.opened_at", true)
+        case .oldest: ("p.opened_at", false)
+        case .totalDescending: ("p.total_amount", true)
+        }
+        var after: (Int64, Int64)?
+        if let cursor = q.cursor {
+            let parts = cursor.split(separator: ":")
+            guard parts.count == 2, let v = Int64(parts[0]), let id = Int64(parts[1]) else {
+                throw TillError.invalidRequest(field: "cursor", reason: "not a cursor of purchase.list")
+            }
+            after = (v, id)
+        }
+        let cmp = descending ? "<" : ">"
+        let order = descending ? "DESC" : "ASC"
+        let sql = """
+            SELECT p.id, \(column), p.branch_id, p.pos_id, p.transaction_id, p.opened_at, p.total_amount, p.status, p.receipt
+            FROM purchases p \(memberId == nil ? "" : "JOIN purchase_members pm ON pm.purchase_id = p.id AND pm.member_id = ?1")
+            WHERE (?2 IS NULL OR p.status = ?2) AND (?3 IS NULL OR \(column) \(cmp) ?3 OR (\(column) = ?3 AND p.id \(cmp) ?4))
+            ORDER BY \(column) \(order), p.id \(order) LIMIT ?5
+            """
+        var rows: [(key: Int64, id: Int64, row: PurchaseRow)] = []
+        var arguments: [SQLValue] = [.optional(q.state.map(stored)), .optional(after?.0), .optional(after?.1), .integer(q.limit + 1)]
+        if let memberId { arguments.insert(.integer(memberId), at: 0) } else { arguments.insert(.null, at: 0) }
+        // ?1 is bound even when unused: SQLite numbers parameters up to the highest index.
+        try c.statement(sql).forEachRow(arguments) { r in
+            let receipt = r.optionalBlob(8).flatMap { try? StoredJSON.decode(Receipt.self, from: $0) }
+            rows.append((r.int64(1), r.int64(0), PurchaseRow(
+                terminal: TerminalIdentity(branchId: r.text(2), posId: r.text(3)), transactionId: r.text(4),
+                openedAt: Timestamp(millisecondsSinceEpoch: r.int64(5)), total: r.int64(6), currency: receipt?.currency ?? "",
+                state: state(r.text(7)), memberKeys: [])))
+        }
+        var next: String?
+        if rows.count > Int(q.limit) {
+            rows.removeLast()
+            next = "\(rows.last!.key):\(rows.last!.id)"
+        }
+        var purchases: [PurchaseRow] = []
+        for entry in rows {
+            var row = entry.row
+            row.memberKeys = try memberKeys(c, purchaseId: entry.id)
+            purchases.append(row)
+        }
+        return PurchasePage(purchases: purchases, nextCursor: next, lifetimeSpend: lifetime)
+    }
+
+    static func ticket(_ c: Connection, _ t: TicketRef) throws -> PurchaseTicket {
+        guard let head = try c.statement("""
+            SELECT id, status, opened_at, receipt FROM purchases WHERE branch_id = ? AND pos_id = ? AND transaction_id = ?
+            """).firstRow([.text(t.terminal.branchId), .text(t.terminal.posId), .text(t.transactionId)], {
+            (id: $0.int64(0), status: $0.text(1), openedAt: $0.int64(2), receipt: $0.optionalBlob(3))
+        }) else { throw TillError.notFound(field: "transactionId", reason: "no purchase \(t.transactionId) at \(t.terminal.branchId)/\(t.terminal.posId)") }
+        var lines: [TicketLine] = []
+        try c.statement("""
+            SELECT l.line_id, l.item_code, l.item_name, l.department_code, l.quantity, l.gross_amount, l.net_amount,
+                   (SELECT coalesce(sum(r.quantity), 0) FROM returned_quantities r WHERE r.purchase_id = l.purchase_id AND r.line_id = l.line_id)
+            FROM purchase_lines l WHERE l.purchase_id = ? ORDER BY l.position
+            """).forEachRow([.integer(head.id)]) { r in
+            lines.append(TicketLine(lineId: r.text(0), code: r.text(1), description: r.optionalText(2), department: r.optionalText(3),
+                                    quantity: Quantity(thousandths: r.int64(4)), gross: r.int64(5), discount: r.int64(5) - r.int64(6),
+                                    net: r.int64(6), returned: Quantity(thousandths: r.int64(7))))
+        }
+        return PurchaseTicket(terminal: t.terminal, transactionId: t.transactionId, state: state(head.status),
+                              openedAt: Timestamp(millisecondsSinceEpoch: head.openedAt), lines: lines,
+                              memberKeys: try memberKeys(c, purchaseId: head.id),
+                              receipt: head.receipt.flatMap { try? StoredJSON.decode(Receipt.self, from: $0) })
+    }
+
+    static func memberKeys(_ c: Connection, purchaseId: Int64) throws -> [String] {
+        var keys: [String] = []
+        try c.statement("""
+            SELECT m.member_key FROM purchase_members pm JOIN members m ON m.id = pm.member_id WHERE pm.purchase_id = ? ORDER BY pm.position
+            """).forEachRow([.integer(purchaseId)]) { keys.append($0.text(0)) }
+        return keys
+    }
+
+    static func stored(_ s: TransactionState) -> String { s == .partiallyReturned ? "partially_returned" : s.rawValue }
+    static func state(_ s: String) -> TransactionState { s == "partially_returned" ? .partiallyReturned : TransactionState(rawValue: s) ?? .unknown }
+}
+

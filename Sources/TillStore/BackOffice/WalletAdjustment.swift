@@ -1,0 +1,41 @@
+import TillCore
+import TillProtocol
+
+/// `wallet.adjust`: an operator adds to or takes from a member's points or credit, with a reason.
+///
+/// Guarantees: one `adjust` ledger row and the wallet move together, so `balance + pending == sum(ledger)`; available
+/// balance never goes below zero (`insufficient_balance`, nothing written); `adjustmentId` makes it exactly-once (a
+/// resend with the same body answers the current balance, a different body is `transaction_conflict`).
+struct WalletAdjustment {
+    let actor: Actor
+
+    func apply(_ c: Connection, _ a: WalletAdjust) throws -> WalletBalance {
+        let member = try Members.findLiving(c, key: a.memberKey)
+        let key = "adjust:" + a.adjustmentId
+        if let previous = try c.statement("""
+            SELECT l.member_id, w.kind, l.delta FROM operations o JOIN ledger l ON l.id = o.ledger_id JOIN wallets w ON w.id = l.wallet_id
+            WHERE o.key = ?
+            """).firstRow([.text(key)], { ($0.int64(0), $0.text(1), $0.int64(2)) }) {
+            guard previous == (member.id, a.wallet.rawValue, a.delta) else { throw TillError.transactionConflict(transactionId: a.adjustmentId) }
+            return try Profiles.balance(c, memberId: member.id)
+        }
+        try c.execute("INSERT INTO wallets (member_id, kind) VALUES (?, ?) ON CONFLICT (member_id, kind) DO NOTHING",
+                      [.integer(member.id), .text(a.wallet.rawValue)])
+        let (walletId, balance) = try c.statement("SELECT id, balance FROM wallets WHERE member_id = ? AND kind = ?")
+            .firstRow([.integer(member.id), .text(a.wallet.rawValue)]) { ($0.int64(0), $0.int64(1)) }!
+        guard balance + a.delta >= 0 else {
+            throw TillError.insufficientBalance(field: "delta", wallet: a.wallet, requested: -a.delta, available: balance)
+        }
+        try c.execute("UPDATE wallets SET balance = balance + ? WHERE id = ?", [.integer(a.delta), .integer(walletId)])
+        try c.execute("""
+            INSERT INTO ledger (member_id, wallet_id, delta, kind, operator_id, reason, created_at) VALUES (?, ?, ?, 'adjust', ?, ?, ?)
+            """, [.integer(member.id), .integer(walletId), .integer(a.delta), .integer(actor.id), .text(a.reason), .integer(actor.ms)])
+        try c.execute("INSERT INTO operations (key, kind, ledger_id, created_at) VALUES (?, 'wallet_adjust', ?, ?)",
+                      [.text(key), .integer(c.lastInsertRowID), .integer(actor.ms)])
+        let verb = a.delta > 0 ? "Added" : "Deducted"
+        try MemberActivity.record(c, memberId: member.id, group: .benefits, kind: "wallet_adjusted", actor: actor, ActivityDetails(
+            summary: "\(verb) \(a.delta.magnitude) \(a.wallet.rawValue): \(a.reason)",
+            pointsDelta: a.wallet == .points ? a.delta : nil, creditDelta: a.wallet == .credit ? a.delta : nil))
+        return try Profiles.balance(c, memberId: member.id)
+    }
+}

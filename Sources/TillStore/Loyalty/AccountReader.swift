@@ -1,0 +1,122 @@
+import TillCore
+
+/// Member status as stored (`members.status`) ↔ the shop's `MemberStatus`.
+enum StoredStatus {
+    static func member(_ text: String) -> MemberStatus {
+        text == "pending_verification" ? .pendingVerification : MemberStatus(rawValue: text) ?? .blocked
+    }
+    static func text(_ status: MemberStatus) -> String {
+        status == .pendingVerification ? "pending_verification" : status.rawValue
+    }
+}
+
+/// Which benefits to read with an account: a purchase needs the active ones plus the ones it names; a reversal
+/// needs every benefit the member holds (it restores used gifts and revokes issued ones).
+enum BenefitScope {
+    case active(naming: [String])
+    case all
+}
+
+/// Reads members as the rules engine sees them, on whichever connection it is given (a reader's snapshot, or the
+/// writer's connection inside the write transaction).
+///
+/// Guarantees (the contract of `MemberAccount`): `points` is the wallet total minus the ledger groups whose
+/// `available_at` is after `now`; `pending` lists those groups (> 0, earliest first); `credit` is the credit wallet.
+/// Because maturity is computed from `now`, pending points become spendable on time with no background job.
+struct AccountReader {
+    let connection: Connection
+    let program: Program
+    let now: Timestamp
+
+    /// One match per identifier (nil account when unknown), identifiers normalised with the shop's country.
+    func matches(_ identifiers: [MemberIdentifier], scope: BenefitScope) throws -> [MemberMatch] {
+        var result: [MemberMatch] = []
+        result.reserveCapacity(identifiers.count)
+        for (i, presented) in identifiers.enumerated() {
+            let id = try Identification.normalise(
+                presented, defaultCountry: program.settings.defaultPhoneCountry, field: "members[\(i)]")
+            if id.kind == .appCode {
+                let code = try connection.statement(
+                    "SELECT member_id, issued_at, consumed_at IS NOT NULL FROM app_codes WHERE code = ?"
+                ).firstRow([.text(id.value)]) { r in
+                    AppCode(code: id.value, memberId: r.int64(0), issuedAt: Timestamp(millisecondsSinceEpoch: r.int64(1)),
+                            consumed: r.int64(2) != 0)
+                }
+                guard let code else { result.append(MemberMatch(account: nil)); continue }
+                result.append(MemberMatch(account: try account(code.memberId, scope: scope), appCode: code))
+            } else {
+                let memberId = try connection.statement(
+                    "SELECT member_id FROM member_identifiers WHERE kind = ? AND value = ? AND released_at IS NULL"
+                ).firstRow([.text(id.kind.rawValue), .text(id.value)]) { $0.int64(0) }
+                result.append(MemberMatch(account: try memberId.map { id throws in try account(id, scope: scope) } ?? nil))
+            }
+        }
+        return result
+    }
+
+    /// The member's account, nil when there is no such member.
+    func account(_ memberId: Int64, scope: BenefitScope) throws -> MemberAccount? {
+        guard var account = try connection.statement("SELECT member_key, first_name, status FROM members WHERE id = ?")
+            .firstRow([.integer(memberId)], { r in
+                MemberAccount(id: memberId, memberKey: r.text(0), firstName: r.optionalText(1), status: StoredStatus.member(r.text(2)))
+            })
+        else { return nil }
+        var pointsWallet: (id: Int64, total: Int64, pending: Int64)?
+        try connection.statement("SELECT id, kind, balance, pending FROM wallets WHERE member_id = ?")
+            .forEachRow([.integer(memberId)]) { r in
+                if r.text(1) == "credit" { account.credit = r.int64(2) }
+                else { pointsWallet = (r.int64(0), r.int64(2) + r.int64(3), r.int64(3)) }
+            }
+        if let wallet = pointsWallet {
+            var pendingSum: Int64 = 0
+            if wallet.pending > 0 || program.settings.pendingDays > 0 {
+                try connection.statement("""
+                    SELECT available_at, sum(delta) FROM ledger
+                    WHERE wallet_id = ? AND available_at > ? GROUP BY available_at ORDER BY available_at
+                    """).forEachRow([.integer(wallet.id), .integer(now.millisecondsSinceEpoch)]) { r in
+                    let points = r.int64(1)
+                    if points != 0 {
+                        account.pending.append(PendingPoints(availableAt: Timestamp(millisecondsSinceEpoch: r.int64(0)), points: points))
+                        pendingSum += points
+                    }
+                }
+            }
+            account.points = wallet.total - pendingSum
+        }
+        try readBenefits(into: &account, scope: scope)
+        return account
+    }
+
+    private static let benefitColumns = """
+        SELECT public_id, kind, coalesce(gift_template_id, punch_card_template_id), status, valid_from, valid_until, punches,
+               used_in, issued_by FROM member_benefits
+        """
+
+    private func readBenefits(into account: inout MemberAccount, scope: BenefitScope) throws {
+        let program = self.program
+        func row(_ r: Row) -> HeldBenefit {
+            let kind = BenefitKind(rawValue: r.text(1)) ?? .gift
+            let template = r.int64(2)
+            let code = (kind == .gift ? program.giftCodes[template] : program.punchCardCodes[template]) ?? "#\(template)"
+            return HeldBenefit(
+                id: r.text(0), templateId: code, kind: kind, status: BenefitStatus(rawValue: r.text(3)) ?? .deleted,
+                validFrom: r.optionalInt64(4).map { Timestamp(millisecondsSinceEpoch: $0) },
+                validUntil: r.optionalInt64(5).map { Timestamp(millisecondsSinceEpoch: $0) }, punches: r.int64(6),
+                usedIn: r.optionalText(7), issuedBy: r.optionalText(8))
+        }
+        switch scope {
+        case .all:
+            try connection.statement(Self.benefitColumns + " WHERE member_id = ? ORDER BY id")
+                .forEachRow([.integer(account.id)]) { account.benefits.append(row($0)) }
+        case .active(let naming):
+            try connection.statement(Self.benefitColumns + " WHERE member_id = ? AND status = 'active' ORDER BY id")
+                .forEachRow([.integer(account.id)]) { account.benefits.append(row($0)) }
+            for id in naming where !account.benefits.contains(where: { $0.id == id }) {
+                if let b = try connection.statement(Self.benefitColumns + " WHERE public_id = ? AND member_id = ?")
+                    .firstRow([.text(id), .integer(account.id)], row) {
+                    account.benefits.append(b)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,121 @@
+import TillCore
+
+/// Where a change comes from: the purchase or reversal row the ledger and benefit rows point back to.
+struct Origin {
+    var purchaseRow: Int64
+    var reversalRow: Int64?
+    /// `branch/pos/transaction` of the operation, for the activity log.
+    var terminal: TerminalIdentity
+    var operationId: String
+}
+
+/// Applies a `LoyaltyChanges` inside the writer's transaction, in the engine's order (issued benefits, benefit
+/// updates, ledger, app codes), and brings the touched wallets' `balance` / `pending` columns up to date.
+///
+/// Guarantees: `wallets.balance + wallets.pending` moves by exactly the sum of the ledger rows written;
+/// `pending` is the sum of the member's ledger groups whose `available_at` is after `now` (so matured points move
+/// from `pending` to `balance` whenever a wallet is written); neither goes negative when the engine's guarantee
+/// holds (the CHECK constraints would refuse the write otherwise).
+struct ChangePosting {
+    let context: WriteContext
+    let program: Program
+    let now: Timestamp
+
+    func apply(_ changes: LoyaltyChanges, accounts: [MemberAccount], origin: Origin) throws {
+        let at = Int64ToSQL(now.millisecondsSinceEpoch)
+        for issued in changes.benefitsIssued {
+            let b = issued.benefit
+            guard let template = program.templateRow(b.kind, b.templateId) else {
+                throw TillError.notAllowed(field: nil, reason: "benefit template \(b.templateId) is not in the catalog")
+            }
+            try context.execute("""
+                INSERT INTO member_benefits (public_id, member_id, kind, gift_template_id, punch_card_template_id, status,
+                    valid_from, valid_until, assigned_at, punches, issued_by_purchase_id, used_in, issued_by)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, [.text(b.id), .integer(issued.memberId), .text(b.kind.rawValue),
+                      b.kind == .gift ? .integer(template) : .null, b.kind == .punchCard ? .integer(template) : .null,
+                      .text(b.status.rawValue), .optional(b.validFrom?.millisecondsSinceEpoch),
+                      .optional(b.validUntil?.millisecondsSinceEpoch), at, .integer(b.punches),
+                      .integer(origin.purchaseRow), .optional(b.usedIn), .optional(b.issuedBy)])
+        }
+        for update in changes.benefitUpdates {
+            try context.execute("""
+                UPDATE member_benefits SET status = ?, punches = ?, used_in = ?,
+                    redeemed_at = CASE WHEN ? = 'used' THEN coalesce(redeemed_at, ?) ELSE NULL END
+                WHERE public_id = ? AND member_id = ?
+                """, [.text(update.status.rawValue), .integer(update.punches), .optional(update.usedIn),
+                      .text(update.status.rawValue), at, .text(update.benefitId), .integer(update.memberId)])
+        }
+        if !changes.ledger.isEmpty { try post(changes.ledger, accounts: accounts, origin: origin, at: at) }
+        for code in changes.appCodesConsumed {
+            try context.execute("UPDATE app_codes SET consumed_at = ?, consumed_purchase_id = ? WHERE code = ?",
+                                [at, .integer(origin.purchaseRow), .text(code)])
+        }
+    }
+
+    private func post(_ ledger: [LedgerEntry], accounts: [MemberAccount], origin: Origin, at: SQLValue) throws {
+        // Wallets touched, in first-touch order: (member, wallet) → running total delta and pending deltas.
+        var touched: [(member: Int64, wallet: WalletKind, walletRow: Int64, delta: Int64, pending: [Int64: Int64])] = []
+        for entry in ledger {
+            var index = touched.firstIndex { $0.member == entry.memberId && $0.wallet == entry.wallet }
+            if index == nil {
+                touched.append((entry.memberId, entry.wallet, try walletRow(entry.memberId, entry.wallet), 0, [:]))
+                index = touched.count - 1
+            }
+            let i = index!
+            touched[i].delta += entry.delta
+            if let available = entry.availableAt, available > now {
+                touched[i].pending[available.millisecondsSinceEpoch, default: 0] += entry.delta
+            }
+            try context.execute("""
+                INSERT INTO ledger (member_id, wallet_id, delta, kind, available_at, purchase_id, reversal_id, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """, [.integer(entry.memberId), .integer(touched[i].walletRow), .integer(entry.delta),
+                      .text(entry.kind.rawValue), .optional(entry.availableAt?.millisecondsSinceEpoch),
+                      origin.reversalRow == nil ? .integer(origin.purchaseRow) : .null, .optional(origin.reversalRow), at])
+        }
+        for t in touched {
+            let account = accounts.first { $0.id == t.member }
+            let balance: Int64, pending: Int64
+            switch t.wallet {
+            case .credit:
+                balance = (account?.credit ?? 0) + t.delta
+                pending = 0
+            case .points:
+                var groups: [Int64: Int64] = t.pending
+                for p in account?.pending ?? [] { groups[p.availableAt.millisecondsSinceEpoch, default: 0] += p.points }
+                pending = groups.values.reduce(0) { $0 + max($1, 0) }
+                let total = (account?.points ?? 0) + (account?.pending.reduce(0) { $0 + $1.points } ?? 0) + t.delta
+                balance = total - pending
+            }
+            try context.execute("UPDATE wallets SET balance = ?, pending = ? WHERE id = ?",
+                                [.integer(balance), .integer(pending), .integer(t.walletRow)])
+        }
+    }
+
+    private func walletRow(_ member: Int64, _ wallet: WalletKind) throws -> Int64 {
+        let select = try context.statement("SELECT id FROM wallets WHERE member_id = ? AND kind = ?")
+        if let id = try select.firstRow([.integer(member), .text(wallet.rawValue)], { $0.int64(0) }) { return id }
+        try context.execute("INSERT INTO wallets (member_id, kind) VALUES (?, ?)", [.integer(member), .text(wallet.rawValue)])
+        return context.lastInsertRowID
+    }
+}
+
+@inline(__always) func Int64ToSQL(_ v: Int64) -> SQLValue { .integer(v) }
+
+/// Appends rows to `activity_log` for an operation posted by a terminal.
+///
+/// Guarantees: every row carries source `pos` with the terminal's branch, POS and the operation's id.
+struct ActivityLog {
+    let context: WriteContext
+    let origin: Origin
+    let at: Int64
+
+    func append(member: Int64?, group: String, type: String, details: String? = nil) throws {
+        try context.execute("""
+            INSERT INTO activity_log (created_at, member_id, grp, type, source, branch_id, pos_id, transaction_id, details)
+            VALUES (?, ?, ?, ?, 'pos', ?, ?, ?, ?)
+            """, [.integer(at), .optional(member), .text(group), .text(type), .text(origin.terminal.branchId),
+                  .text(origin.terminal.posId), .text(origin.operationId), .optional(details)])
+    }
+}

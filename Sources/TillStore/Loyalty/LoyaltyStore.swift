@@ -1,0 +1,187 @@
+import Foundation
+import TillCore
+import TillProtocol
+
+/// Who presented an API key.
+public enum Principal: Hashable, Sendable {
+    case terminal(TerminalIdentity)
+    case `operator`(id: Int64, name: String)
+}
+
+/// The loyalty program on top of the durable store: what terminals read and post.
+///
+/// Guarantees: reads (`authenticate`, `identify`, `quote`, `status`) run on the caller's thread on one committed
+/// snapshot and write nothing; writes (`purchase`, `void`, `returnItems`) run on the writer thread, exactly once per
+/// operation id and terminal, and their completion runs after the commit is durable (an error means nothing was
+/// written); the catalog and settings are read once and cached until `catalogChanged()`; every balance a read or a
+/// write sees is as of the store's clock (pending points mature without a background job).
+public final class LoyaltyStore: Sendable {
+    private let store: Store
+    private let clock: @Sendable () -> Timestamp
+    let programs = ProgramCache()
+
+    /// Wall-clock time in milliseconds, UTC.
+    public static let systemClock: @Sendable () -> Timestamp = {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Timestamp(millisecondsSinceEpoch: Int64(ts.tv_sec) * 1_000 + Int64(ts.tv_nsec) / 1_000_000)
+    }
+
+    public init(store: Store, clock: @escaping @Sendable () -> Timestamp = LoyaltyStore.systemClock) {
+        self.store = store
+        self.clock = clock
+    }
+
+    /// The store underneath (backup, verify, stats, shutdown).
+    public var underlying: Store { store }
+
+    /// Forgets the cached catalog and settings: call after any write that changes `gift_templates`,
+    /// `punch_card_templates` or the `loyalty` settings row (the next read or write reloads them).
+    public func catalogChanged() { programs.invalidate() }
+
+    /// The program (catalog and settings) as currently cached, loading it on a reader if needed.
+    public func program() throws(TillError) -> Program {
+        try reading { connection in try programs.current(connection) }
+    }
+
+    // MARK: - Reads
+
+    /// The terminal or operator whose key has this SHA-256 digest; nil if unknown or disabled.
+    public func authenticate(keyDigest: [UInt8]) throws(TillError) -> Principal? {
+        try reading { connection in
+            if let terminal = try connection.statement("SELECT branch_id, pos_id FROM terminals WHERE key_hash = ? AND enabled = 1")
+                .firstRow([.blob(keyDigest)], { TerminalIdentity(branchId: $0.text(0), posId: $0.text(1)) }) {
+                return .terminal(terminal)
+            }
+            return try connection.statement("SELECT id, name FROM operators WHERE key_hash = ? AND enabled = 1")
+                .firstRow([.blob(keyDigest)]) { Principal.operator(id: $0.int64(0), name: $0.text(1)) }
+        }
+    }
+
+    /// The members behind the identifiers, with their usable benefits, in request order.
+    /// Unknown or anonymized → `memberNotFound(members[i])`, blocked → `memberBlocked`.
+    public func identify(_ identifiers: [MemberIdentifier]) throws(TillError) -> [IdentifiedMember] {
+        try reading { connection in
+            let program = try programs.current(connection)
+            let now = clock()
+            let matches = try AccountReader(connection: connection, program: program, now: now)
+                .matches(identifiers, scope: .active(naming: []))
+            let (accounts, _) = try Identification.resolve(identifiers, matches: matches, settings: program.settings, now: now)
+            return accounts.map { Identification.member($0, catalog: program.catalog, now: now) }
+        }
+    }
+
+    /// What `purchase` would answer now; writes nothing.
+    public func quote(_ request: PurchaseRequest, terminal: TerminalIdentity) throws(TillError) -> Quote {
+        try reading { connection in
+            let program = try programs.current(connection)
+            let now = clock()
+            let matches = try AccountReader(connection: connection, program: program, now: now)
+                .matches(request.members, scope: .active(naming: request.redemptions))
+            return try LoyaltyRules.quote(request, terminal: terminal, matches: matches, catalog: program.catalog,
+                                          settings: program.settings, now: now)
+        }
+    }
+
+    /// Where this terminal's transaction stands, with its stored receipt and reversals (all marked `replay`).
+    public func status(transactionId: String, terminal: TerminalIdentity) throws(TillError) -> TransactionStatus {
+        try reading { connection in
+            guard let purchase = try connection.statement(
+                "SELECT id, status, receipt FROM purchases WHERE branch_id = ? AND pos_id = ? AND transaction_id = ?"
+            ).firstRow([.text(terminal.branchId), .text(terminal.posId), .text(transactionId)], { r in
+                (r.int64(0), r.text(1), r.optionalBlob(2) ?? [])
+            }) else {
+                return TransactionStatus(transactionId: transactionId, state: .unknown, receipt: nil, reversals: [])
+            }
+            var receipt = try StoredJSON.decode(Receipt.self, from: purchase.2)
+            receipt.replay = true
+            var blobs: [[UInt8]] = []
+            try connection.statement("SELECT result FROM reversals WHERE purchase_id = ? ORDER BY id")
+                .forEachRow([.integer(purchase.0)]) { blobs.append($0.optionalBlob(0) ?? []) }
+            let reversals = try blobs.map { blob throws(TillError) in
+                var r = try StoredJSON.decode(ReversalReceipt.self, from: blob)
+                r.replay = true
+                return r
+            }
+            let state: TransactionState = switch purchase.1 {
+            case "voided": .voided
+            case "partially_returned": .partiallyReturned
+            case "returned": .returned
+            default: .final
+            }
+            return TransactionStatus(transactionId: transactionId, state: state, receipt: receipt, reversals: reversals)
+        }
+    }
+
+    // MARK: - Writes
+
+    /// The writer request behind `purchase` (for benchmarks and batch tools that submit to the store directly).
+    public func purchaseRequest(_ request: PurchaseRequest, terminal: TerminalIdentity, fingerprint: [UInt8]) -> PostPurchase {
+        PostPurchase(request: request, terminal: terminal, fingerprint: fingerprint, programs: programs, clock: clock)
+    }
+
+    /// Posts a purchase exactly once; `completion` runs on the writer thread after the commit is durable.
+    /// Throws at once (`overloaded`, `storageFailure`, `shuttingDown`) when it could not even be queued.
+    public func purchase(
+        _ request: PurchaseRequest, terminal: TerminalIdentity, fingerprint: [UInt8],
+        completion: @escaping @Sendable (Result<Receipt, TillError>) -> Void
+    ) throws(TillError) {
+        try store.submit(purchaseRequest(request, terminal: terminal, fingerprint: fingerprint), completion: completion)
+    }
+
+    /// Voids a purchase of this terminal exactly once per `voidId`.
+    public func void(
+        _ request: VoidRequest, terminal: TerminalIdentity, fingerprint: [UInt8],
+        completion: @escaping @Sendable (Result<ReversalReceipt, TillError>) -> Void
+    ) throws(TillError) {
+        try store.submit(PostReversal(kind: .void(request), terminal: terminal, fingerprint: fingerprint,
+                                      programs: programs, clock: clock), completion: completion)
+    }
+
+    /// Returns lines of a purchase of this terminal exactly once per `returnId`.
+    public func returnItems(
+        _ request: ReturnRequest, terminal: TerminalIdentity, fingerprint: [UInt8],
+        completion: @escaping @Sendable (Result<ReversalReceipt, TillError>) -> Void
+    ) throws(TillError) {
+        try store.submit(PostReversal(kind: .return(request), terminal: terminal, fingerprint: fingerprint,
+                                      programs: programs, clock: clock), completion: completion)
+    }
+
+    // MARK: - Plumbing
+
+    /// Runs `body` on a reader; SQLite errors become `storageFailure`.
+    func reading<T>(_ body: (Connection) throws -> T) throws(TillError) -> T {
+        do {
+            return try store.read(body)
+        } catch let error as TillError {
+            throw error
+        } catch {
+            throw .storageFailure(reason: "read failed: \(error)")
+        }
+    }
+
+    /// Submits `request` and waits for the durable result (setup operations only: never from the writer thread).
+    func writeAndWait<R: WriteRequest>(_ request: R) throws(TillError) -> R.Output {
+        let done = DispatchSemaphore(value: 0)
+        let box = ResultBox<R.Output>()
+        try store.submit(request) { result in
+            box.set(result)
+            done.signal()
+        }
+        done.wait()
+        return try box.get()
+    }
+
+    var now: Timestamp { clock() }
+}
+
+/// A result handed from the writer thread to a waiting caller.
+final class ResultBox<T: Sendable>: @unchecked Sendable {
+    private var result: Result<T, TillError>?
+    private let lock = NSLock()
+    func set(_ r: Result<T, TillError>) { lock.lock(); result = r; lock.unlock() }
+    func get() throws(TillError) -> T {
+        lock.lock(); defer { lock.unlock() }
+        return try result!.get()
+    }
+}

@@ -1,0 +1,89 @@
+import TillCore
+import TillProtocol
+
+/// A terminal's purchase as one writer request: exactly once per `(branch, POS, transactionId)`.
+///
+/// Guarantees: a new id is evaluated against the members' state read inside the write transaction, and the
+/// purchase, its lines, members, receipt, record, ledger rows, benefit rows, wallet columns, consumed app codes,
+/// member counters and activity rows commit together or not at all; the same id with the same fingerprint answers
+/// the stored receipt with `replay = true` and writes nothing; the same id with another fingerprint is refused with
+/// `transactionConflict`.
+public struct PostPurchase: WriteRequest {
+    let request: PurchaseRequest
+    let terminal: TerminalIdentity
+    let fingerprint: [UInt8]
+    let programs: ProgramCache
+    let clock: @Sendable () -> Timestamp
+
+    public func apply(_ context: WriteContext) throws -> Receipt {
+        let connection = context.connection
+        if let existing = try connection.statement(
+            "SELECT fingerprint, receipt FROM purchases WHERE branch_id = ? AND pos_id = ? AND transaction_id = ?"
+        ).firstRow([.text(terminal.branchId), .text(terminal.posId), .text(request.transactionId)], { r in
+            (r.optionalBlob(0) ?? [], r.optionalBlob(1) ?? [])
+        }) {
+            guard existing.0 == fingerprint else { throw TillError.transactionConflict(transactionId: request.transactionId) }
+            var receipt = try StoredJSON.decode(Receipt.self, from: existing.1)
+            receipt.replay = true
+            return receipt
+        }
+        let program = try programs.current(connection)
+        let now = clock()
+        let reader = AccountReader(connection: connection, program: program, now: now)
+        let matches = try reader.matches(request.members, scope: .active(naming: request.redemptions))
+        let evaluation = try LoyaltyRules.purchase(
+            request, terminal: terminal, matches: matches, catalog: program.catalog, settings: program.settings, now: now)
+        let receipt = evaluation.receipt
+        let record = evaluation.record
+        let at = now.millisecondsSinceEpoch
+
+        let budget = record.budget
+        try context.execute("""
+            INSERT INTO purchases (branch_id, pos_id, transaction_id, fingerprint, opened_at, committed_at, status,
+                total_amount, total_discount, paid_points, paid_credit, receipt, record)
+            VALUES (?, ?, ?, ?, ?, ?, 'final', ?, ?, ?, ?, ?, ?)
+            """, [.text(terminal.branchId), .text(terminal.posId), .text(request.transactionId), .blob(fingerprint),
+                  .integer(request.openedAt.millisecondsSinceEpoch), .integer(at), .integer(receipt.total),
+                  .integer(receipt.itemDiscounts + receipt.orderDiscount + receipt.benefitDiscounts),
+                  .integer(budget?.wallet == .points ? budget!.units : 0),
+                  .integer(budget?.wallet == .credit ? budget!.units : 0),
+                  .blob(StoredJSON.encode(receipt)), .blob(Array(record.text.utf8))])
+        let purchaseRow = context.lastInsertRowID
+
+        let insertLine = try context.statement("""
+            INSERT INTO purchase_lines (purchase_id, line_id, position, item_code, item_name, department_code, quantity,
+                gross_amount, net_amount) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        for (position, item) in request.items.enumerated() {
+            let gross = Int64((Int128(item.quantity.thousandths) * Int128(item.unitPrice) + 500) / 1000)
+            let net = position < record.lines.count && record.lines[position].lineId == item.lineId
+                ? record.lines[position].net : (record.lines.first { $0.lineId == item.lineId }?.net ?? 0)
+            try insertLine.execute([
+                .integer(purchaseRow), .text(item.lineId), .integer(Int64(position)), .text(item.code), .text(item.name),
+                .optional(item.department), .integer(item.quantity.thousandths), .integer(gross), .integer(net),
+            ])
+        }
+
+        let accounts = matches.compactMap(\.account).filter { record.memberIds.contains($0.id) }
+        let origin = Origin(purchaseRow: purchaseRow, reversalRow: nil, terminal: terminal, operationId: request.transactionId)
+        try ChangePosting(context: context, program: program, now: now)
+            .apply(evaluation.changes, accounts: accounts, origin: origin)
+
+        let log = ActivityLog(context: context, origin: origin, at: at)
+        for (position, memberId) in record.memberIds.enumerated() {
+            try context.execute("INSERT INTO purchase_members (purchase_id, member_id, position) VALUES (?, ?, ?)",
+                                [.integer(purchaseRow), .integer(memberId), .integer(Int64(position))])
+            try context.execute(
+                "UPDATE members SET lifetime_spend = lifetime_spend + ?, visit_count = visit_count + 1, updated_at = ? WHERE id = ?",
+                [.integer(position == 0 ? receipt.total : 0), .integer(at), .integer(memberId)])
+            try log.append(member: memberId, group: "purchase", type: "purchase")
+        }
+        for redeemed in record.redeemed {
+            try log.append(member: redeemed.memberId, group: "benefits", type: "benefit_redeemed")
+        }
+        for card in record.cards {
+            try log.append(member: card.memberId, group: "benefits", type: card.completed ? "punch_card_completed" : "punched")
+        }
+        return receipt
+    }
+}

@@ -1,0 +1,114 @@
+import TillCore
+import TillProtocol
+
+/// A terminal's void or return as one writer request: exactly once per `(branch, POS, voidId / returnId)`.
+///
+/// Guarantees: replays answer the stored reversal receipt with `replay = true` and write nothing; another body
+/// under the same id is `transactionConflict`; a purchase this branch and POS never posted is
+/// `transactionNotFound`; a voided purchase refuses further voids and returns (`transactionVoided`); returned
+/// quantities are stored per line and checked cumulatively by the rules (`returnExceedsPurchase`); the purchase's
+/// status becomes `voided`, `partially_returned` or `returned`.
+public struct PostReversal: WriteRequest {
+    enum Kind: Sendable {
+        case void(VoidRequest)
+        case `return`(ReturnRequest)
+    }
+    let kind: Kind
+    let terminal: TerminalIdentity
+    let fingerprint: [UInt8]
+    let programs: ProgramCache
+    let clock: @Sendable () -> Timestamp
+
+    private var reversalId: String {
+        switch kind {
+        case .void(let v): v.voidId
+        case .return(let r): r.returnId
+        }
+    }
+    private var transactionId: String {
+        switch kind {
+        case .void(let v): v.transactionId
+        case .return(let r): r.transactionId
+        }
+    }
+
+    public func apply(_ context: WriteContext) throws -> ReversalReceipt {
+        let connection = context.connection
+        if let existing = try connection.statement(
+            "SELECT fingerprint, result FROM reversals WHERE branch_id = ? AND pos_id = ? AND reversal_id = ?"
+        ).firstRow([.text(terminal.branchId), .text(terminal.posId), .text(reversalId)], { r in
+            (r.optionalBlob(0) ?? [], r.optionalBlob(1) ?? [])
+        }) {
+            guard existing.0 == fingerprint else { throw TillError.transactionConflict(transactionId: reversalId) }
+            var receipt = try StoredJSON.decode(ReversalReceipt.self, from: existing.1)
+            receipt.replay = true
+            return receipt
+        }
+        guard let purchase = try connection.statement(
+            "SELECT id, status, record, total_amount FROM purchases WHERE branch_id = ? AND pos_id = ? AND transaction_id = ?"
+        ).firstRow([.text(terminal.branchId), .text(terminal.posId), .text(transactionId)], { r in
+            (row: r.int64(0), status: r.text(1), record: r.optionalBlob(2) ?? [])
+        }) else { throw TillError.transactionNotFound(transactionId: transactionId) }
+        guard purchase.status != "voided" else { throw TillError.transactionVoided(transactionId: transactionId) }
+
+        let record = try PurchaseRecord(text: String(decoding: purchase.record, as: UTF8.self))
+        var previouslyReturned: [ReturnLine] = []
+        try connection.statement(
+            "SELECT line_id, sum(quantity) FROM returned_quantities WHERE purchase_id = ? GROUP BY line_id"
+        ).forEachRow([.integer(purchase.row)]) { r in
+            previouslyReturned.append(ReturnLine(lineId: r.text(0), quantity: Quantity(thousandths: r.int64(1))))
+        }
+        let program = try programs.current(connection)
+        let now = clock()
+        let reader = AccountReader(connection: connection, program: program, now: now)
+        let accounts = try record.memberIds.compactMap { id throws in try reader.account(id, scope: .all) }
+        let evaluation: ReversalEvaluation
+        switch kind {
+        case .void(let v):
+            evaluation = try LoyaltyRules.void(v, record: record, previouslyReturned: previouslyReturned,
+                                               members: accounts, catalog: program.catalog, now: now)
+        case .return(let r):
+            evaluation = try LoyaltyRules.returnItems(r, record: record, previouslyReturned: previouslyReturned,
+                                                      members: accounts, catalog: program.catalog, now: now)
+        }
+        let at = now.millisecondsSinceEpoch
+        let isVoid: Bool = if case .void = kind { true } else { false }
+        try context.execute("""
+            INSERT INTO reversals (branch_id, pos_id, reversal_id, kind, fingerprint, purchase_id, created_at, result)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """, [.text(terminal.branchId), .text(terminal.posId), .text(reversalId), .text(isVoid ? "void" : "return"),
+                  .blob(fingerprint), .integer(purchase.row), .integer(at), .blob(StoredJSON.encode(evaluation.receipt))])
+        let reversalRow = context.lastInsertRowID
+        for line in evaluation.returnedLines where line.quantity.thousandths > 0 {
+            try context.execute(
+                "INSERT INTO returned_quantities (reversal_id, purchase_id, line_id, quantity) VALUES (?, ?, ?, ?)",
+                [.integer(reversalRow), .integer(purchase.row), .text(line.lineId), .integer(line.quantity.thousandths)])
+        }
+        let origin = Origin(purchaseRow: purchase.row, reversalRow: reversalRow, terminal: terminal, operationId: reversalId)
+        try ChangePosting(context: context, program: program, now: now)
+            .apply(evaluation.changes, accounts: accounts, origin: origin)
+
+        let status: String
+        if isVoid {
+            status = "voided"
+        } else {
+            let open = try connection.int64("""
+                SELECT count(*) FROM purchase_lines pl WHERE pl.purchase_id = ?1 AND pl.quantity >
+                    (SELECT coalesce(sum(r.quantity), 0) FROM returned_quantities r WHERE r.purchase_id = ?1 AND r.line_id = pl.line_id)
+                """, [.integer(purchase.row)]) ?? 0
+            status = open == 0 ? "returned" : "partially_returned"
+        }
+        try context.execute("UPDATE purchases SET status = ? WHERE id = ?", [.text(status), .integer(purchase.row)])
+
+        let log = ActivityLog(context: context, origin: origin, at: at)
+        for (position, memberId) in record.memberIds.enumerated() {
+            try context.execute("""
+                UPDATE members SET lifetime_spend = lifetime_spend - ?,
+                    visit_count = CASE WHEN ? AND visit_count > 0 THEN visit_count - 1 ELSE visit_count END, updated_at = ?
+                WHERE id = ?
+                """, [.integer(position == 0 ? evaluation.receipt.amount : 0), .bool(isVoid), .integer(at), .integer(memberId)])
+            try log.append(member: memberId, group: "purchase", type: isVoid ? "purchase_voided" : "purchase_returned")
+        }
+        return evaluation.receipt
+    }
+}

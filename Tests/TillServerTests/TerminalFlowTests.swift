@@ -1,0 +1,135 @@
+import Foundation
+import Testing
+import TillClient
+import TillCore
+import TillProtocol
+@testable import TillServer
+
+@Suite struct TerminalFlowTests {
+    @Test func helloBindsTheTerminalToItsBranchAndPOS() throws {
+        let daemon = try TestDaemon()
+        defer { daemon.stop(); daemon.removeFolder() }
+        let client = try daemon.terminal()
+        #expect(client.session?.role == .terminal)
+        #expect(client.session?.terminal == TerminalIdentity(branchId: daemon.keys.branchId, posId: daemon.keys.posId))
+        #expect(client.session?.version == 1)
+        _ = try client.ping()
+    }
+
+    @Test func purchaseIsExactlyOnceAndReportedByStatus() throws {
+        let daemon = try TestDaemon()
+        defer { daemon.stop(); daemon.removeFolder() }
+        let client = try daemon.terminal()
+        let member = MemberIdentifier(kind: .phone, value: "+4915112345678")
+        let before = try #require(try client.identify([member]).first)
+        let purchase = demoPurchase("t-1", members: [member])
+
+        let quote = try client.quote(purchase)
+        let receipt = try client.purchase(purchase)
+        #expect(!receipt.replay)
+        #expect(receipt.total == quote.receipt.total)
+        #expect(receipt.members.first?.pointsEarned == quote.receipt.members.first?.pointsEarned)
+        #expect(receipt.total == receipt.subtotal - receipt.itemDiscounts - receipt.orderDiscount - receipt.benefitDiscounts + receipt.tax)
+
+        // The POS lost the answer and retries: the same receipt, marked replay, nothing earned twice.
+        let retry = try client.purchase(purchase)
+        #expect(retry.replay)
+        var unmarked = retry
+        unmarked.replay = false
+        #expect(unmarked == receipt)
+        let after = try #require(try client.identify([member]).first)
+        let earned = receipt.members[0].pointsEarned
+        #expect(after.balance.points + after.balance.pendingPoints == before.balance.points + before.balance.pendingPoints + earned)
+
+        // Same id, different body: a conflict, nothing written.
+        #expect(throws: ClientError.refused(.transactionConflict(transactionId: "t-1"))) {
+            try client.purchase(demoPurchase("t-1", members: [member], lines: 4))
+        }
+        let status = try client.status(transactionId: "t-1")
+        #expect(status.state == .final)
+        #expect(status.receipt?.total == receipt.total)
+        #expect(try client.status(transactionId: "never-posted").state == .unknown)
+    }
+
+    @Test func voidAndReturnsReverseAndAreIdempotent() throws {
+        let daemon = try TestDaemon()
+        defer { daemon.stop(); daemon.removeFolder() }
+        let client = try daemon.terminal()
+        let member = MemberIdentifier(kind: .email, value: " Anna@Example.com ")
+        let before = try #require(try client.identify([member]).first)
+
+        _ = try client.purchase(demoPurchase("t-void", members: [member]))
+        let void = try client.void(VoidRequest(voidId: "v-1", transactionId: "t-void"))
+        #expect(!void.replay)
+        #expect(try client.void(VoidRequest(voidId: "v-1", transactionId: "t-void")).replay)
+        let restored = try #require(try client.identify([member]).first)
+        #expect(restored.balance == before.balance)
+        #expect(try client.status(transactionId: "t-void").state == .voided)
+        #expect(throws: ClientError.refused(.transactionNotFound(transactionId: "nope"))) {
+            try client.void(VoidRequest(voidId: "v-2", transactionId: "nope"))
+        }
+
+        _ = try client.purchase(demoPurchase("t-ret", members: [member]))
+        let first = try client.returnItems(ReturnRequest(returnId: "r-1", transactionId: "t-ret", lines: [ReturnLine(lineId: "2", quantity: .one)]))
+        #expect(first.kind == .return)
+        #expect(try client.status(transactionId: "t-ret").state == .partiallyReturned)
+        do {
+            _ = try client.returnItems(ReturnRequest(returnId: "r-2", transactionId: "t-ret", lines: [ReturnLine(lineId: "2", quantity: .one)]))
+            Issue.record("returning line 2 twice must be refused")
+        } catch let error as ClientError {
+            #expect(error.tillError?.code == "return_exceeds_purchase")
+        }
+    }
+
+    @Test func rolesAreEnforced() throws {
+        let daemon = try TestDaemon()
+        defer { daemon.stop(); daemon.removeFolder() }
+        let terminal = try daemon.terminal()
+        do {
+            _ = try terminal.perform(.terminalList)
+            Issue.record("a terminal must not list terminals")
+        } catch let error as ClientError {
+            #expect(error.tillError?.code == "forbidden")
+        }
+        let operatorClient = try daemon.operatorClient()
+        #expect(operatorClient.session?.role == .operator)
+        do {
+            _ = try operatorClient.purchase(demoPurchase("op-1"))
+            Issue.record("an operator must not post purchases")
+        } catch let error as ClientError {
+            #expect(error.tillError?.code == "forbidden")
+        }
+    }
+
+    @Test func pipelinedRequestsAreAllAnsweredByID() throws {
+        let daemon = try TestDaemon()
+        defer { daemon.stop(); daemon.removeFolder() }
+        let client = try daemon.terminal()
+        var ids: Set<RequestID> = []
+        for n in 0..<40 {
+            ids.insert(client.send(n % 2 == 0 ? .purchase(demoPurchase("pipe-\(n)")) : .ping))
+        }
+        try client.flush()
+        var answered: Set<RequestID> = []
+        while answered.count < ids.count {
+            let response = try client.receive()
+            if case .failure(let error) = response.outcome { Issue.record("unexpected \(error.code)") }
+            answered.insert(try #require(response.id))
+        }
+        #expect(answered == ids)
+    }
+
+    @Test func metricsEndpointServesPrometheusText() throws {
+        let daemon = try TestDaemon()
+        defer { daemon.stop(); daemon.removeFolder() }
+        let client = try daemon.terminal()
+        _ = try client.ping()
+        let socket = try ClientSocketForTests.connect(port: try #require(daemon.instance.metricsPort))
+        try socket.send(Array("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n".utf8))
+        let text = String(decoding: try socket.readAll(), as: UTF8.self)
+        #expect(text.hasPrefix("HTTP/1.1 200 OK"))
+        #expect(text.contains(#"till_requests_total{op="ping",outcome="ok"} 1"#))
+        #expect(text.contains("till_writer_queue_depth"))
+        #expect(text.contains("till_wal_bytes"))
+    }
+}

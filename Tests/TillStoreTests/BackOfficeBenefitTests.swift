@@ -1,0 +1,75 @@
+import Testing
+import TillCore
+import TillProtocol
+@testable import TillStore
+
+/// `benefit.list` and `benefit.action`.
+@Suite struct BackOfficeBenefitTests {
+    @Test func sendGivesQuantityAndListSortsActiveBySoonestExpiry() throws {
+        let f = try OfficeFixture()
+        let sent = try f.benefits(.benefitAction(BenefitAction(memberKey: "M00000003", action: .send, templateId: "FREE_ESPRESSO", count: 2)))
+        #expect(sent.count == 2 && sent.allSatisfy { $0.status == .active && $0.kind == .gift })
+        #expect(sent[0].validUntil == f.clock.now.adding(days: 30))
+        _ = try f.benefits(.benefitAction(BenefitAction(memberKey: "M00000003", action: .extend, benefitId: sent[1].benefitId, days: 5)))
+        _ = try f.benefits(.benefitAction(BenefitAction(memberKey: "M00000003", action: .send, templateId: "WELCOME_5", count: 1)))
+        let list = try f.benefits(.benefitList(BenefitListQuery(memberKey: "M00000003")))
+        #expect(list.map(\.benefitId) == [sent[0].benefitId, sent[1].benefitId, list[2].benefitId])
+        #expect(list[2].validUntil == nil)  // no end date: last
+        #expect(try f.benefits(.benefitList(BenefitListQuery(memberKey: "M00000003", name: "espr"))).count == 2)
+        #expect(try f.benefits(.benefitList(BenefitListQuery(memberKey: "M00000003", kind: .punchCard))).isEmpty)
+        let page = try f.activity(ActivityQuery(memberKey: "M00000003", group: .benefits))
+        #expect(page.entries.map(\.kind) == ["benefit_sent", "benefit_extend", "benefit_sent"])
+    }
+
+    @Test func punchCardCanBeUsedOnlyWhenFull() throws {
+        let f = try OfficeFixture()
+        let card = try f.benefits(.benefitAction(BenefitAction(memberKey: "M00000003", action: .send, templateId: "COFFEE_CARD", count: 1)))[0]
+        #expect(card.kind == .punchCard && card.punches == 0 && card.punchesRequired == 8)
+        let e = f.error(.benefitAction(BenefitAction(memberKey: "M00000003", action: .use, benefitId: card.benefitId)))
+        #expect(e?.code == "not_allowed" && e?.field == "benefitId")
+        let punched = try f.benefits(.benefitAction(BenefitAction(memberKey: "M00000003", action: .punch, benefitId: card.benefitId, count: 7)))[0]
+        #expect(punched.punches == 7)
+        #expect(f.error(.benefitAction(BenefitAction(memberKey: "M00000003", action: .punch, benefitId: card.benefitId, count: 2)))?.code == "not_allowed")
+        #expect(f.error(.benefitAction(BenefitAction(memberKey: "M00000003", action: .use, benefitId: card.benefitId)))?.code == "not_allowed")
+        _ = try f.benefits(.benefitAction(BenefitAction(memberKey: "M00000003", action: .punch, benefitId: card.benefitId, count: 1)))
+        let used = try f.benefits(.benefitAction(BenefitAction(memberKey: "M00000003", action: .use, benefitId: card.benefitId)))[0]
+        #expect(used.status == .used)
+    }
+
+    @Test func extendReactivatesExpiredButNotWhenTheTemplateIsWithdrawn() throws {
+        let f = try OfficeFixture()
+        let gift = try f.benefits(.benefitAction(BenefitAction(memberKey: "M00000003", action: .send, templateId: "FREE_ESPRESSO", count: 1)))[0]
+        f.clock.advance(days: 31)
+        #expect(try f.benefits(.benefitList(BenefitListQuery(memberKey: "M00000003", availability: .expired))).map(\.benefitId) == [gift.benefitId])
+        #expect(f.error(.benefitAction(BenefitAction(memberKey: "M00000003", action: .use, benefitId: gift.benefitId)))?.code == "not_allowed")
+        let extended = try f.benefits(.benefitAction(BenefitAction(memberKey: "M00000003", action: .extend, benefitId: gift.benefitId, days: 7)))[0]
+        #expect(extended.status == .active && extended.validUntil == f.clock.now.adding(days: 7))
+        // Withdraw FREE_ESPRESSO from the catalog (and the punch card that rewards it).
+        guard case .catalog(var catalog) = try f.run(.catalogGet).get() else { throw Unexpected.response }
+        catalog.giftTemplates.removeAll { $0.templateId == "FREE_ESPRESSO" }
+        catalog.punchTemplates = []
+        _ = try f.run(.catalogSet(catalog)).get()
+        let e = f.error(.benefitAction(BenefitAction(memberKey: "M00000003", action: .extend, benefitId: gift.benefitId, days: 7)))
+        #expect(e?.code == "not_allowed" && e?.field == "benefitId")
+        #expect(f.error(.benefitAction(BenefitAction(memberKey: "M00000003", action: .send, templateId: "FREE_ESPRESSO", count: 1)))?.code == "not_allowed")
+    }
+
+    @Test func deleteHidesTheBenefitAndUsedOnesStay() throws {
+        let f = try OfficeFixture()
+        let list = try f.benefits(.benefitList(BenefitListQuery(memberKey: "M00000001")))
+        #expect(list.count == 3)
+        _ = try f.benefits(.benefitAction(BenefitAction(memberKey: "M00000001", action: .delete, benefitId: "demo-M00000001-WELCOME_5")))
+        _ = try f.benefits(.benefitAction(BenefitAction(memberKey: "M00000001", action: .use, benefitId: "demo-M00000001-TEN_PERCENT")))
+        #expect(f.error(.benefitAction(BenefitAction(memberKey: "M00000001", action: .delete, benefitId: "demo-M00000001-TEN_PERCENT")))?.code == "not_allowed")
+        let after = try f.benefits(.benefitList(BenefitListQuery(memberKey: "M00000001")))
+        #expect(after.map(\.benefitId) == ["demo-M00000001-FREE_ESPRESSO", "demo-M00000001-TEN_PERCENT"])
+        #expect(try f.benefits(.benefitList(BenefitListQuery(memberKey: "M00000001", availability: .used))).count == 1)
+        #expect(f.error(.benefitAction(BenefitAction(memberKey: "M00000001", action: .use, benefitId: "demo-M00000001-WELCOME_5")))?.code == "not_found")
+    }
+
+    @Test func blockedMembersGetNothingNew() throws {
+        let f = try OfficeFixture()
+        _ = try f.profile(.memberBlock(MemberRef(memberKey: "M00000003")))
+        #expect(f.error(.benefitAction(BenefitAction(memberKey: "M00000003", action: .send, templateId: "WELCOME_5", count: 1)))?.code == "member_blocked")
+    }
+}

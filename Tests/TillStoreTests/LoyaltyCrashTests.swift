@@ -1,0 +1,107 @@
+import Foundation
+import Glibc
+import Testing
+import TillCore
+import TillProtocol
+@testable import TillStore
+
+/// Same as the child's `CrashPurchases` (Sources/till-store-crashchild/Purchases.swift).
+enum CrashPurchaseModel {
+    static let terminal = TerminalIdentity(branchId: "CRASH", posId: "P1")
+    static let clock: @Sendable () -> Timestamp = { Timestamp(millisecondsSinceEpoch: 1_767_225_600_000) }
+    static let members = ["M00000001", "M00000002", "M00000003"]
+    static func request(round: Int, _ n: Int) -> PurchaseRequest {
+        let coffees = Int64(n % 4 + 1)
+        let total = coffees * 250 + 450
+        let payments = n % 5 == 0 ? [Payment(means: .points, amount: 100), Payment(means: .cash, amount: total - 100)] : []
+        return PurchaseRequest(
+            transactionId: "r\(round)-\(n)", openedAt: Timestamp(millisecondsSinceEpoch: 1_767_225_000_000),
+            members: [MemberIdentifier(kind: .memberKey, value: members[n % 3])],
+            items: [LineItem(lineId: "1", code: "SKU-0001", name: "Espresso", department: "coffee", quantity: Quantity(units: coffees), unitPrice: 250),
+                    LineItem(lineId: "2", code: "SKU-0100", name: "Cake", department: "bakery", quantity: .one, unitPrice: 450)],
+            payments: payments, currency: "EUR")
+    }
+}
+
+@Suite struct LoyaltyCrashTests {
+    struct Ack { var n: Int; var total: Int64; var points: Int64 }
+
+    /// The child posts seeded purchases through LoyaltyStore and is SIGKILLed at seeded moments; every acknowledged
+    /// purchase must exist exactly once after reopening, replay identically, and the invariants must hold.
+    @Test func acknowledgedPurchasesSurviveSIGKILL() throws {
+        guard FileManager.default.isExecutableFile(atPath: CrashTests.child.path) else {
+            Issue.record("missing \(CrashTests.child.path): run `swift build` first")
+            return
+        }
+        let folder = TemporaryFolder()
+        let path = folder.path("crash-loyalty.db")
+        var random = SplitMix64(state: 0x10_4A17)
+        for round in 0..<6 {
+            let killAfter = Int(random.next() % 1_200) + 1
+            let (acked, refused) = try runChild(path: path, round: round, killAfterAcks: killAfter)
+            #expect(acked.count >= killAfter)
+
+            let store = try Store.open(StoreConfiguration(path: path))
+            defer { store.shutdown() }
+            let loyalty = LoyaltyStore(store: store, clock: CrashPurchaseModel.clock)
+            #expect(try store.verify().problems == [])
+            for ack in acked {
+                let status = try loyalty.status(transactionId: "r\(round)-\(ack.n)", terminal: CrashPurchaseModel.terminal)
+                guard status.state == .final, let receipt = status.receipt else {
+                    Issue.record("round \(round): acknowledged purchase \(ack.n) is missing"); continue
+                }
+                #expect(receipt.total == ack.total && receipt.members.first?.pointsEarned == ack.points)
+            }
+            for n in refused {
+                #expect(try loyalty.status(transactionId: "r\(round)-\(n)", terminal: CrashPurchaseModel.terminal).state == .unknown)
+            }
+            let stored = try store.read { try $0.int64("SELECT count(*) FROM purchases WHERE transaction_id LIKE ?", [.text("r\(round)-%")]) }
+            #expect(stored.map { $0 >= Int64(acked.count) } == true)
+            // Posting acknowledged purchases again replays the stored receipt and writes nothing.
+            let ledger = try store.read { try $0.int64("SELECT count(*) FROM ledger") }
+            for ack in acked.prefix(20) + acked.suffix(20) {
+                let request = CrashPurchaseModel.request(round: round, ack.n)
+                let stored = try loyalty.status(transactionId: request.transactionId, terminal: CrashPurchaseModel.terminal).receipt
+                let replay = try loyalty.writeAndWait(loyalty.purchaseRequest(request, terminal: CrashPurchaseModel.terminal, fingerprint: fp(.purchase(request))))
+                #expect(replay.replay && replay == stored)
+            }
+            #expect(try store.read { try $0.int64("SELECT count(*) FROM ledger") } == ledger)
+        }
+    }
+
+    private func runChild(path: String, round: Int, killAfterAcks: Int) throws -> (acked: [Ack], refused: [Int]) {
+        let process = Process()
+        process.executableURL = CrashTests.child
+        process.arguments = [path, String(round), "1000000", "loyalty"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        try? pipe.fileHandleForWriting.close()
+        let reader = pipe.fileHandleForReading
+        var pending = Data()
+        var acked: [Ack] = []
+        var refused: [Int] = []
+        var killed = false
+        while true {
+            let chunk = reader.availableData
+            if chunk.isEmpty { break }
+            pending.append(chunk)
+            while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                let parts = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self).split(separator: " ")
+                pending.removeSubrange(pending.startIndex...newline)
+                if parts.count == 4, parts[0] == "ack", let n = Int(parts[1]), let t = Int64(parts[2]), let p = Int64(parts[3]) {
+                    acked.append(Ack(n: n, total: t, points: p))
+                } else if parts.count == 2, parts[0] == "nak", let n = Int(parts[1]) {
+                    refused.append(n)
+                }
+            }
+            if !killed && acked.count >= killAfterAcks {
+                kill(process.processIdentifier, SIGKILL)
+                killed = true
+            }
+        }
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal, "the child exited on its own: \(process.terminationStatus)")
+        return (acked, refused)
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+import Testing
+import TillCore
+@testable import TillStore
+
+@Suite struct LoyaltyPurchaseTests {
+    @Test func purchaseStoresTheReceiptAndRetriesReplayIt() throws {
+        let f = try LoyaltyFixture()
+        let before = try f.anna()
+        let receipt = try f.purchase(basket("T1")).get()
+        #expect(!receipt.replay)
+        #expect(receipt.total == 950)
+        // 2 × 250 coffee at 200 % = 10, cake 4 → 14 points.
+        #expect(receipt.members.first?.pointsEarned == 14)
+        let after = try f.anna()
+        #expect(after.balance.points == before.balance.points + 14)
+
+        let retry = try f.purchase(basket("T1")).get()
+        #expect(retry.replay)
+        var plain = retry
+        plain.replay = false
+        #expect(plain == receipt)
+        #expect(try f.anna().balance == after.balance)
+        #expect(try f.count("purchases") == 1)
+
+        let status = try f.loyalty.status(transactionId: "T1", terminal: f.pos)
+        #expect(status.state == .final)
+        #expect(status.receipt == retry)
+        #expect(try f.store.verify().problems == [])
+    }
+
+    @Test func sameIdDifferentBodyIsAConflict() throws {
+        let f = try LoyaltyFixture()
+        _ = try f.purchase(basket("T1")).get()
+        let ledger = try f.count("ledger")
+        #expect(throws: TillError.transactionConflict(transactionId: "T1")) { try f.purchase(basket("T1", coffees: 3)).get() }
+        #expect(try f.count("ledger") == ledger)
+        // The same id on another POS is another transaction.
+        #expect(try f.purchase(basket("T1"), terminal: TerminalIdentity(branchId: "B1", posId: "P2")).get().replay == false)
+    }
+
+    @Test func quoteWritesNothingAndMatchesThePurchase() throws {
+        let f = try LoyaltyFixture()
+        let request = basket("T9", redemptions: ["demo-M00000001-TEN_PERCENT"], payments: [Payment(means: .points, amount: 200), Payment(means: .cash, amount: 655)])
+        let changes = try f.store.read { try $0.int64("SELECT total_changes()") }
+        let files = try f.count("ledger")
+        let quote = try f.loyalty.quote(request, terminal: f.pos)
+        #expect(try f.count("ledger") == files)
+        _ = changes
+        let receipt = try f.purchase(request).get()
+        #expect(quote.receipt == receipt)
+        #expect(receipt.benefitDiscounts == 95)
+        #expect(quote.budget.contains { $0.wallet == .points })
+    }
+
+    @Test func blockedMemberIsRefusedAndNothingIsWritten() throws {
+        let f = try LoyaltyFixture()
+        try f.loyalty.registerMembers([NewMember(memberKey: "BLOCKED1", points: 50, status: .blocked)])
+        let counts = try ["purchases", "ledger", "member_benefits", "activity_log"].map(f.count)
+        #expect(throws: TillError.memberBlocked(field: "members[0]", memberKey: "BLOCKED1")) {
+            try f.purchase(basket("T1", member: "BLOCKED1")).get()
+        }
+        #expect(try ["purchases", "ledger", "member_benefits", "activity_log"].map(f.count) == counts)
+        #expect(try f.loyalty.status(transactionId: "T1", terminal: f.pos).state == .unknown)
+    }
+
+    @Test func appCodeIsSingleUse() throws {
+        let f = try LoyaltyFixture()
+        let issued = f.clock.now.millisecondsSinceEpoch
+        _ = try f.store.writeAndWait(ClosureWrite { c in
+            try c.execute("INSERT INTO app_codes (code, member_id, issued_at, expires_at) VALUES ('APP123', (SELECT id FROM members WHERE member_key = 'M00000001'), ?, ?)",
+                          [.integer(issued), .integer(issued + 300_000)])
+        }).get()
+        var first = basket("T1", member: nil)
+        first.members = [MemberIdentifier(kind: .appCode, value: "APP123")]
+        #expect(try f.purchase(first).get().members.first?.memberKey == "M00000001")
+        var second = first
+        second.transactionId = "T2"
+        #expect(throws: TillError.memberNotFound(field: "members[0]")) { try f.purchase(second).get() }
+    }
+
+    @Test func identifyNormalisesPhonesAndEmails() throws {
+        let f = try LoyaltyFixture()
+        let found = try f.loyalty.identify([MemberIdentifier(kind: .phone, value: "0151 12345678"),
+                                            MemberIdentifier(kind: .email, value: " Ben@Example.com ")])
+        #expect(found.map(\.memberKey) == ["M00000001", "M00000002"])
+        #expect(found[0].benefits.count == 3)
+        #expect(found[0].balance.points == 1_250 && found[0].balance.credit == 1_000)
+        #expect(throws: TillError.memberNotFound(field: "members[0]")) {
+            try f.loyalty.identify([MemberIdentifier(kind: .card, value: "nope")])
+        }
+    }
+
+    @Test func authenticationFindsTerminalsAndOperators() throws {
+        let f = try LoyaltyFixture()
+        try f.loyalty.provisionTerminal(branchId: "B1", posId: "P1", keyDigest: [1, 2, 3])
+        let op = try f.loyalty.provisionOperator(name: "alice", keyDigest: [4, 5, 6])
+        #expect(try f.loyalty.authenticate(keyDigest: [1, 2, 3]) == .terminal(f.pos))
+        #expect(try f.loyalty.authenticate(keyDigest: [4, 5, 6]) == .operator(id: op, name: "alice"))
+        #expect(try f.loyalty.authenticate(keyDigest: [9]) == nil)
+        #expect(try f.loyalty.installDemoCatalogIfEmpty() == false)
+    }
+
+    @Test func pendingPointsMatureWithTime() throws {
+        let f = try LoyaltyFixture()
+        var settings = DemoProgram.settings
+        settings.pendingDays = 14
+        try f.loyalty.configure(catalog: DemoProgram.catalog, settings: settings)
+        let before = try f.anna().balance
+        let receipt = try f.purchase(basket("T1")).get()
+        #expect(receipt.members[0].pointsPending == 14)
+        #expect(try f.anna().balance.points == before.points)
+        #expect(try f.anna().balance.pendingPoints == 14)
+        f.clock.advance(days: 14)
+        #expect(try f.anna().balance.points == before.points + 14)
+        #expect(try f.anna().balance.pendingPoints == 0)
+        // A later write brings the wallet columns up to date; the invariant holds throughout.
+        _ = try f.purchase(basket("T2", coffees: 1)).get()
+        #expect(try f.store.verify().problems == [])
+        let pending = try f.store.read { try $0.int64("SELECT pending FROM wallets w JOIN members m ON m.id = w.member_id WHERE m.member_key = 'M00000001' AND w.kind = 'points'") }
+        #expect(pending == 9)  // T2: 1 coffee at 200 % (5) + cake (4), still pending
+    }
+}

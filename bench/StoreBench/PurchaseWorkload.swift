@@ -1,0 +1,64 @@
+import TillCore
+import TillStore
+
+/// The realistic purchase: 10 lines (2 of department coffee, so the coffee card punches), one member out of
+/// 100,000 identified by member key, earning on the demo program, and a 10 % gift redeemed in 3 purchases of 10.
+struct PurchaseWorkload: Workload {
+    var name: String { "purchase (10 lines, 1 of 100,000 members, earn, 30 % redeem a gift)" }
+    static let memberCount = 100_000
+    static let giftsPerMember = 3
+    var loyalty: LoyaltyStore?
+    let terminal = TerminalIdentity(branchId: "BENCH", posId: "P1")
+    let items: [LineItem] = (0..<10).map { (i: Int) -> LineItem in
+        let department: String = i < 2 ? "coffee" : "grocery"
+        let units = Int64(i % 3 + 1)
+        let price = Int64(120 + 37 * i)
+        return LineItem(lineId: String(i + 1), code: "SKU-" + String(1000 + i), name: "Item " + String(i),
+                        department: department, quantity: Quantity(units: units), unitPrice: price)
+    }
+
+    mutating func prepare(_ store: Store) throws {
+        let loyalty = LoyaltyStore(store: store)
+        try loyalty.installDemoCatalogIfEmpty()
+        let members = (0..<Self.memberCount).map { NewMember(memberKey: "K\($0)", card: "C\($0)", points: Int64($0 % 500)) }
+        let ids = try loyalty.registerMembers(members)
+        // Gifts: member m holds g-m-0 … g-m-2 (TEN_PERCENT).
+        let template = try store.read { try $0.int64("SELECT id FROM gift_templates WHERE code = 'TEN_PERCENT'")! }
+        var start = 0
+        while start < ids.count {
+            let slice = Array(ids[start..<min(start + 20_000, ids.count)])
+            let offset = start
+            _ = try store.blockingWrite(ClosureWrite { context in
+                for (k, id) in slice.enumerated() {
+                    for g in 0..<Self.giftsPerMember {
+                        try context.execute("""
+                            INSERT INTO member_benefits (public_id, member_id, kind, gift_template_id, status, assigned_at, punches)
+                            VALUES (?, ?, 'gift', ?, 'active', 1, 0)
+                            """, [.text("g-\(offset + k)-\(g)"), .integer(id), .integer(template)])
+                    }
+                }
+            })
+            start += slice.count
+        }
+        self.loyalty = loyalty
+    }
+
+    func request(_ n: Int) -> PostPurchase {
+        let member: Int
+        var redemptions: [String] = []
+        if n % 10 < 3 {
+            let j = (n / 10) * 3 + n % 10
+            member = j % Self.memberCount
+            redemptions = ["g-\(member)-\((j / Self.memberCount) % Self.giftsPerMember)"]
+        } else {
+            member = (n &* 7_919) % Self.memberCount
+        }
+        let request = PurchaseRequest(
+            transactionId: "T\(n)", openedAt: Timestamp(millisecondsSinceEpoch: 1_767_225_000_000),
+            members: [MemberIdentifier(kind: .memberKey, value: "K\(member)")], items: items, redemptions: redemptions,
+            currency: "EUR")
+        var fingerprint = [UInt8](repeating: 0, count: 16)
+        withUnsafeBytes(of: UInt64(n).bigEndian) { fingerprint.replaceSubrange(8..<16, with: $0) }
+        return loyalty!.purchaseRequest(request, terminal: terminal, fingerprint: fingerprint)
+    }
+}
