@@ -81,7 +81,7 @@ public struct Seeder {
         let chunks = SeedRows(population: population).importChunks()
         var created = 0
         var done = 0
-        try pipelined(chunks.map { .operator(.memberImport(MemberImport(ndjson: $0))) }, window: 4) { (i, outcome) throws(SeedError) in
+        try pipelined(chunks.map { .operator(.memberImport(MemberImport(rows: $0))) }, window: 4) { (i, outcome) throws(SeedError) in
             guard case .success(.operator(.imported(let result))) = outcome else { throw Self.failure("member.import", outcome) }
             guard result.errors.isEmpty else { throw .importRows(chunk: i, result.errors) }
             created += Int(result.created + result.updated)
