@@ -6,6 +6,11 @@ import TillServer
 
 // tilld: the Till daemon. Configuration from flags, environment and an optional JSON file (`tilld --help`).
 
+/// Writes a line to stdout at once (unbuffered: tests and supervisors read these lines while tilld runs).
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
+
 func fail(_ message: String, code: Int32) -> Never {
     FileHandle.standardError.write(Data("tilld: \(message)\n".utf8))
     exit(code)
@@ -40,17 +45,16 @@ do {
 
 let scheme = configuration.tlsCertificate == nil ? "plain TCP" : (configuration.tlsClientCA == nil ? "TLS" : "mutual TLS")
 let host = HostPort.split(configuration.listen)?.host ?? "127.0.0.1"
-print("tilld: store \(configuration.dataDirectory)/till.sqlite")
-print("tilld: listening on \(host):\(instance.port) (\(scheme))")
+say("tilld: store \(configuration.dataDirectory)/till.sqlite")
+say("tilld: listening on \(host):\(instance.port) (\(scheme))")
 if let metricsPort = instance.metricsPort {
-    print("tilld: metrics on http://\(HostPort.split(configuration.metricsListen)?.host ?? "127.0.0.1"):\(metricsPort)/metrics")
+    say("tilld: metrics on http://\(HostPort.split(configuration.metricsListen)?.host ?? "127.0.0.1"):\(metricsPort)/metrics")
 }
 if let keys = instance.demoKeys {
-    print("tilld: demo terminal key (branch \(keys.branchId), POS \(keys.posId)): \(keys.terminalKey)")
-    print("tilld: demo operator key (\(keys.operatorName)): \(keys.operatorKey)")
-    print("tilld: try: TILL_OPERATOR_KEY=\(keys.operatorKey) swift run till member search anna --server \(host):\(instance.port)")
+    say("tilld: demo terminal key (branch \(keys.branchId), POS \(keys.posId)): \(keys.terminalKey)")
+    say("tilld: demo operator key (\(keys.operatorName)): \(keys.operatorKey)")
+    say("tilld: try: TILL_OPERATOR_KEY=\(keys.operatorKey) swift run till member search anna --server \(host):\(instance.port)")
 }
-fflush(stdout)
 log.info("started", ["listen": "\(host):\(instance.port)", "transport": scheme])
 
 let stopping = Atomic<Bool>(false)

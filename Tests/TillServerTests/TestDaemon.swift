@@ -58,7 +58,12 @@ struct CertificateSet: Sendable {
     let files: TestCertificates
 
     init(clientCommonName: String = "terminal:demo/1") throws {
-        files = try TestCertificates.generate(clientCommonName: clientCommonName)
+        let directory = TestCertificates.temporaryDirectory()
+        let authority = try CertificateAuthority(directory: directory)
+        files = TestCertificates(
+            directory: directory, caCertificate: authority.files.certificate,
+            server: try authority.issueServerCertificate(),
+            client: try authority.issueClientCertificate(commonName: clientCommonName, name: "client"))
     }
 
     func clientAddress(port: Int, withClientCertificate: Bool) -> ServerAddress {

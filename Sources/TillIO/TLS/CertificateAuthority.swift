@@ -182,6 +182,13 @@ public struct TestCertificates: Sendable {
     public let server: CertificateFiles
     public let client: CertificateFiles
 
+    public init(directory: String, caCertificate: String, server: CertificateFiles, client: CertificateFiles) {
+        self.directory = directory
+        self.caCertificate = caCertificate
+        self.server = server
+        self.client = client
+    }
+
     /// Generates into `directory`, or into a fresh temporary directory when nil.
     public static func generate(
         in directory: String? = nil,

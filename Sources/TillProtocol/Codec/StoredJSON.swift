@@ -37,7 +37,7 @@ public enum StoredJSON {
         } catch {
             throw error.tillError
         }
-        let root = JSONValueReader(doc: doc, index: 0, path: "")
+        let root = JSONValueReader(doc: doc, index: 0)
         return try body(root.object())
     }
 }

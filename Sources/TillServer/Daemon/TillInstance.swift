@@ -28,7 +28,7 @@ public final class TillInstance: Sendable {
         storeConfiguration.readers = configuration.readers
         storeConfiguration.writer.queueCapacity = configuration.writerQueueLimit
         storeConfiguration.writer.maxBatchSize = configuration.writerBatchLimit
-        storeConfiguration.writer.checkpointWalPages = max(64, configuration.walCheckpointBytes / 4_096)
+        storeConfiguration.writer.checkpointWalPages = Int32(clamping: max(64, configuration.walCheckpointBytes / 4_096))
         let store: Store
         do {
             store = try Store.open(storeConfiguration)
