@@ -39,7 +39,7 @@ public final class DaemonProcess: @unchecked Sendable {
     public var isRunning: Bool { process?.isRunning ?? false }
 
     public func start(timeout: Int = 30) throws(DaemonProcessError) {
-        if !FileManager.default.fileExists(atPath: logPath) { FileManager.default.createFile(atPath: logPath, contents: nil) }
+        if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
         guard let log = FileHandle(forWritingAtPath: logPath) else { throw .launch("cannot open \(logPath)") }
         log.seekToEndOfFile()
         let child = Process()

@@ -18,6 +18,8 @@ public struct RunReport: Sendable {
     public var operations: [String: OperationStats] = [:]
     /// CPU seconds the daemon spent during the run (from /proc), when it is local.
     public var daemonCPUSeconds: Double?
+    /// CPU seconds the simulator itself spent during the run (both sides share the machine).
+    public var simulatorCPUSeconds: Double?
     public var verification: [String] = []
     public var verified: Bool?
     public var settings: [String: String] = [:]
@@ -50,6 +52,13 @@ public struct RunReport: Sendable {
         return cpu * 1_000_000 / Double(purchases)
     }
 
+    /// Simulator CPU per answered request, in microseconds.
+    public var simulatorMicrosecondsPerRequest: Double? {
+        let requests = operations.values.reduce(UInt64(0)) { $0 + $1.total }
+        guard let cpu = simulatorCPUSeconds, requests > 0 else { return nil }
+        return cpu * 1_000_000 / Double(requests)
+    }
+
     public func table() -> String {
         var lines = ["run \(label): \(String(format: "%.1f", seconds)) s, \(String(format: "%.0f", purchasesPerSecond)) purchases/s"]
         lines.append("op               count       ok   p50µs   p90µs   p99µs  p99.9µs   maxµs  errors")
@@ -64,6 +73,9 @@ public struct RunReport: Sendable {
         }
         if let cpu = daemonMicrosecondsPerPurchase {
             lines.append("daemon CPU per purchase: \(String(format: "%.1f", cpu)) µs")
+        }
+        if let cpu = simulatorMicrosecondsPerRequest {
+            lines.append("simulator CPU per request: \(String(format: "%.1f", cpu)) µs")
         }
         if let verified {
             lines.append(verified ? "verification: OK" : "verification: FAILED")
@@ -89,6 +101,7 @@ public struct RunReport: Sendable {
             "operations": ops, "settings": settings,
         ]
         if let cpu = daemonMicrosecondsPerPurchase { out["daemonCPUMicrosecondsPerPurchase"] = (cpu * 10).rounded() / 10 }
+        if let cpu = simulatorMicrosecondsPerRequest { out["simulatorCPUMicrosecondsPerRequest"] = (cpu * 10).rounded() / 10 }
         if let verified { out["verified"] = verified; out["verification"] = verification }
         return out
     }

@@ -55,7 +55,7 @@ public struct TerminalWorkload: Sendable {
     var sequence = 0
     var followUps: [PlannedRequest] = []
     var posted: [Posted] = []
-    static let rememberedPurchases = 64
+    static let rememberedPurchases = 16
 
     public init(terminalIndex: Int, runId: String, mix: ScenarioMix, builder: BasketBuilder, seed: UInt64) {
         self.terminalIndex = terminalIndex

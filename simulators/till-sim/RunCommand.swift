@@ -92,6 +92,7 @@ struct RunCommand {
         let givenPid = try options.int("daemon-pid", range: 1...Int(Int32.max)).map { Int32($0) }
         let daemonPid: Int32? = daemon?.pid ?? givenPid
         let cpuBefore = daemonPid.flatMap { ProcessCPU.seconds(pid: $0) }
+        let ownCPUBefore = ProcessCPU.seconds(pid: getpid())
         var schedule = KillSchedule(kills: chaos == "kill" ? kills : 0, over: duration ?? .seconds(1), seed: seed)
         var killed = 0
         let progress = ProgressLine(control: control, enabled: isatty(1) != 0)
@@ -107,6 +108,7 @@ struct RunCommand {
         progress.finish()
 
         var report = outcome.report
+        if let before = ownCPUBefore, let after = ProcessCPU.seconds(pid: getpid()) { report.simulatorCPUSeconds = after - before }
         report.label = options.value("label") ?? report.label
         if killed == 0, let daemonPid, let before = cpuBefore, let after = ProcessCPU.seconds(pid: daemonPid) {
             report.daemonCPUSeconds = after - before
