@@ -10,6 +10,9 @@ public struct OutstandingRequests: Sendable {
         public var startNanos: UInt64
         /// Times sent so far (1 after the first send).
         public var attempts: Int
+        /// Monotonic nanoseconds of the first send (0 before it): an open loop also reports latency from here, the
+        /// server's service time without the simulator's own pacing lag.
+        public var firstSentNanos: UInt64 = 0
         /// First-send order, for resending in order.
         var serial: UInt64 = 0
     }

@@ -54,20 +54,20 @@ public struct RunReport: Sendable {
 
     /// Simulator CPU per answered request, in microseconds.
     public var simulatorMicrosecondsPerRequest: Double? {
-        let requests = operations.values.reduce(UInt64(0)) { $0 + $1.total }
+        let requests = operations.filter { !$0.key.hasSuffix("@sent") }.values.reduce(UInt64(0)) { $0 + $1.total }
         guard let cpu = simulatorCPUSeconds, requests > 0 else { return nil }
         return cpu * 1_000_000 / Double(requests)
     }
 
     public func table() -> String {
         var lines = ["run \(label): \(String(format: "%.1f", seconds)) s, \(String(format: "%.0f", purchasesPerSecond)) purchases/s"]
-        lines.append("op               count       ok   p50µs   p90µs   p99µs  p99.9µs   maxµs  errors")
+        lines.append("op                     count       ok   p50µs   p90µs   p99µs  p99.9µs   maxµs  errors")
         for op in operations.keys.sorted() {
             let s = operations[op]!
             let h = s.latency
             let errors = s.errors.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
             lines.append(
-                [op.padding(toLength: 14, withPad: " ", startingAt: 0), pad(s.total, 8), pad(s.ok, 8),
+                [op.padding(toLength: 20, withPad: " ", startingAt: 0), pad(s.total, 8), pad(s.ok, 8),
                  pad(h.percentile(0.5), 7), pad(h.percentile(0.9), 7), pad(h.percentile(0.99), 7),
                  pad(h.percentile(0.999), 8), pad(h.max, 7), " " + errors].joined(separator: " "))
         }

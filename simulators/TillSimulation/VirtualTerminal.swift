@@ -171,6 +171,10 @@ public final class VirtualTerminal: ConnectionHandler, @unchecked Sendable {
             control.violations.add(1, ordering: .relaxed)
         }
         ledger.report.record(op: entry.planned.label, microseconds: micros, errorCode: code)
+        if settings.rate != nil {
+            let served = now > entry.firstSentNanos ? (now - entry.firstSentNanos) / 1_000 : 0
+            ledger.report.record(op: entry.planned.label + "@sent", microseconds: served, errorCode: code)
+        }
         if entry.planned.label == "purchase", code == nil { control.purchases.add(1, ordering: .relaxed) }
         if settings.verify { feedModel(outcome) }
         pump()
@@ -227,6 +231,7 @@ public final class VirtualTerminal: ConnectionHandler, @unchecked Sendable {
     func send(_ entry: OutstandingRequests.Entry, on connection: Connection) {
         var entry = entry
         entry.attempts += 1
+        if entry.firstSentNanos == 0 { entry.firstSentNanos = SimClock.nanoseconds() }
         let id = nextWireId
         nextWireId += 1
         outstanding.sent(id: id, entry)
