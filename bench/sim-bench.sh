@@ -41,8 +41,9 @@ run() {  # name, then run options
 }
 run closed-64-purchases   --terminals 64   --duration "${BENCH_SECONDS:-20}s" --mix purchases
 run closed-256-purchases  --terminals 256  --duration "${BENCH_SECONDS:-20}s" --mix purchases
+run closed-64-p8-purchases --terminals 64  --duration "${BENCH_SECONDS:-20}s" --mix purchases --pipeline 8
 run closed-64-standard    --terminals 64   --duration "${BENCH_SECONDS:-20}s" --mix standard
-run identify-low-load     --terminals 64   --duration "${BENCH_SECONDS:-20}s" --mix identify --rate 500
-run open-1000-standard    --terminals 1000  --duration "${BENCH_SECONDS:-20}s" --mix standard --rate "${BENCH_RATE:-5000}"
-run open-10000-standard   --terminals 10000 --duration "${BENCH_SECONDS:-20}s" --mix standard --rate "${BENCH_RATE:-5000}" --connect-wave 500
+run identify-low-load     --terminals 64   --duration "${BENCH_SECONDS:-20}s" --mix identify --rate 200 --threads 1
+run open-1000-standard    --terminals 1000  --duration "${BENCH_SECONDS:-20}s" --mix standard --rate "${BENCH_RATE:-600}"
+run open-10000-standard   --terminals 10000 --duration "${BENCH_SECONDS:-20}s" --mix standard --rate "${BENCH_RATE:-600}" --connect-wave 500
 echo "reports in $out"
