@@ -133,3 +133,81 @@ import TillProtocol
         #expect(text.contains("till_wal_bytes"))
     }
 }
+
+@Suite struct OperatorStatsAndLimitsTests {
+    @Test func statsCountsMembersAndPurchases() throws {
+        let daemon = try TestDaemon()
+        defer { daemon.stop(); daemon.removeFolder() }
+        _ = try daemon.terminal().purchase(demoPurchase("s-1", members: [MemberIdentifier(kind: .memberKey, value: "M00000001")]))
+        guard case .stats(let stats) = try daemon.operatorClient().perform(.stats) else { Issue.record("expected stats"); return }
+        #expect(stats.purchases == 1)
+        #expect(stats.members >= 1 && stats.activeMembers <= stats.members)
+        #expect(stats.pointsOutstanding > 0)
+    }
+
+    /// With a writer queue of one, a burst of pipelined purchases overflows it: the overflow is answered
+    /// `overloaded` with a retry hint and is not written; everything else is acknowledged and stored.
+    @Test func aFullWriterQueueAnswersOverloaded() throws {
+        let daemon = try TestDaemon { $0.writerQueueLimit = 1; $0.maxInFlightPerConnection = 1_000 }
+        defer { daemon.stop(); daemon.removeFolder() }
+        let client = try daemon.terminal()
+        var ids: [RequestID: String] = [:]
+        for n in 0..<400 { ids[client.send(.purchase(demoPurchase("burst-\(n)")))] = "burst-\(n)" }
+        try client.flush()
+        var acknowledged: [String] = []
+        var overloaded: [String] = []
+        for _ in 0..<ids.count {
+            let answer = try client.receive()
+            let id = try #require(answer.id)
+            let transaction = try #require(ids[id])
+            switch answer.outcome {
+            case .success: acknowledged.append(transaction)
+            case .failure(.overloaded(let retryAfterMs)):
+                #expect(retryAfterMs > 0)
+                overloaded.append(transaction)
+            case .failure(let error): Issue.record("unexpected \(error.code)")
+            }
+        }
+        #expect(!overloaded.isEmpty)
+        #expect(!acknowledged.isEmpty)
+        for transaction in overloaded.prefix(20) { #expect(try client.status(transactionId: transaction).state == .unknown) }
+        for transaction in acknowledged.prefix(20) { #expect(try client.status(transactionId: transaction).state == .final) }
+    }
+
+    @Test func idleConnectionsAreClosed() throws {
+        let daemon = try TestDaemon { $0.idleTimeoutSeconds = 1 }
+        defer { daemon.stop(); daemon.removeFolder() }
+        let client = try daemon.terminal()
+        #expect(throws: ClientError.closed) { _ = try client.receive(timeout: .seconds(10)) }
+    }
+
+    @Test func drainingDaemonAnswersShuttingDown() throws {
+        let daemon = try TestDaemon()
+        defer { daemon.stop(); daemon.removeFolder() }
+        let client = try daemon.terminal()
+        daemon.instance.daemon.context.beginDraining()
+        #expect(throws: ClientError.refused(.shuttingDown)) { _ = try client.ping() }
+    }
+}
+
+@Suite struct KeyLifecycleTests {
+    /// An operator provisions a terminal (the key is shown once), the terminal works, the operator disables it, and
+    /// the open session's next request is refused.
+    @Test func disablingAKeyEndsItsOpenSessions() throws {
+        let daemon = try TestDaemon()
+        defer { daemon.stop(); daemon.removeFolder() }
+        let operatorClient = try daemon.operatorClient()
+        guard case .credential(let credential) = try operatorClient.perform(.terminalProvision(TerminalProvision(terminal: TerminalIdentity(branchId: "b7", posId: "p2")))) else {
+            Issue.record("expected a credential")
+            return
+        }
+        let terminal = try TillClient(daemon.address, apiKey: credential.apiKey)
+        #expect(terminal.session?.terminal == TerminalIdentity(branchId: "b7", posId: "p2"))
+        _ = try terminal.purchase(demoPurchase("k-1"))
+        _ = try operatorClient.perform(.terminalDisable(KeyRef(keyId: credential.info.keyId)))
+        #expect(throws: ClientError.refused(.unauthenticated(reason: "the key was disabled"))) { _ = try terminal.ping() }
+        #expect(throws: ClientError.refused(.unauthenticated(reason: "unknown or disabled key"))) {
+            _ = try TillClient(daemon.address, apiKey: credential.apiKey)
+        }
+    }
+}

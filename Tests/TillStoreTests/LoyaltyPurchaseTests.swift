@@ -42,15 +42,25 @@ import TillCore
     @Test func quoteWritesNothingAndMatchesThePurchase() throws {
         let f = try LoyaltyFixture()
         let request = basket("T9", redemptions: ["demo-M00000001-TEN_PERCENT"], payments: [Payment(means: .points, amount: 200), Payment(means: .cash, amount: 655)])
-        let changes = try f.store.read { try $0.int64("SELECT total_changes()") }
-        let files = try f.count("ledger")
+        let tables = ["purchases", "ledger", "member_benefits", "activity_log"]
+        let counts = try tables.map(f.count)
         let quote = try f.loyalty.quote(request, terminal: f.pos)
-        #expect(try f.count("ledger") == files)
-        _ = changes
+        #expect(try tables.map(f.count) == counts)
+        #expect(try f.loyalty.status(transactionId: "T9", terminal: f.pos).state == .unknown)
         let receipt = try f.purchase(request).get()
         #expect(quote.receipt == receipt)
         #expect(receipt.benefitDiscounts == 95)
         #expect(quote.budget.contains { $0.wallet == .points })
+    }
+
+    @Test func anonymousPurchaseIsStoredWithoutMembers() throws {
+        let f = try LoyaltyFixture()
+        let receipt = try f.purchase(basket("A1", member: nil)).get()
+        #expect(receipt.members.isEmpty && receipt.total == 950)
+        #expect(try f.purchase(basket("A1", member: nil)).get().replay)
+        _ = try f.returnItems(ReturnRequest(returnId: "AR1", transactionId: "A1", lines: [ReturnLine(lineId: "2", quantity: .one)])).get()
+        #expect(try f.loyalty.status(transactionId: "A1", terminal: f.pos).state == .partiallyReturned)
+        #expect(try f.store.verify().problems == [])
     }
 
     @Test func blockedMemberIsRefusedAndNothingIsWritten() throws {

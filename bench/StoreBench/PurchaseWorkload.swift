@@ -1,3 +1,4 @@
+import Foundation
 import TillCore
 import TillStore
 
@@ -5,7 +6,7 @@ import TillStore
 /// 100,000 identified by member key, earning on the demo program, and a 10 % gift redeemed in 3 purchases of 10.
 struct PurchaseWorkload: Workload {
     var name: String { "purchase (10 lines, 1 of 100,000 members, earn, 30 % redeem a gift)" }
-    static let memberCount = 100_000
+    static let memberCount = Int(ProcessInfo.processInfo.environment["BENCH_MEMBERS"] ?? "") ?? 100_000
     static let giftsPerMember = 3
     var loyalty: LoyaltyStore?
     let terminal = TerminalIdentity(branchId: "BENCH", posId: "P1")

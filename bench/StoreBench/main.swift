@@ -2,6 +2,9 @@
 // Usage: swift run -c release till-bench-store [--seconds S] [--batches 1,16,64,256] [--dir DIRECTORY] [--only floor|purchase]
 // The directory must be on the disk under test (not tmpfs): the default is .build/bench-store.
 import Foundation
+import TillCore
+import TillStore
+import TillProtocol
 
 var seconds = 3.0
 var batchLimits = [1, 16, 64, 256]
@@ -32,5 +35,34 @@ try FileManager.default.createDirectory(atPath: directory, withIntermediateDirec
                      result.operations, result.opsPerSecond, result.writerCPUMicrosPerOp, result.processCPUMicrosPerOp))
     }
 }
-if only != "purchase" { try table(WalletCreditWorkload()) }
-if only != "floor" { try table(PurchaseWorkload()) }
+if only == "" || only == "floor" { try table(WalletCreditWorkload()) }
+if only == "" || only == "purchase" { try table(PurchaseWorkload()) }
+if only == "quote" {
+    var w = PurchaseWorkload()
+    let path = directory + "/bench-quote.db"
+    for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+    let store = try Store.open(StoreConfiguration(path: path))
+    let loyalty = LoyaltyStore(store: store)
+    try loyalty.installDemoCatalogIfEmpty()
+    try loyalty.registerMembers((0..<1000).map { NewMember(memberKey: "K\($0)") })
+    _ = w
+    let program = try loyalty.program()
+    let req = PurchaseRequest(transactionId: "X", openedAt: Timestamp(millisecondsSinceEpoch: 1), members: [MemberIdentifier(kind: .memberKey, value: "K1")], items: w.items, currency: "EUR")
+    let m = [MemberMatch(account: MemberAccount(id: 1, memberKey: "K1", points: 100))]
+    var t = threadCPUNanoseconds()
+    var e: PurchaseEvaluation? = nil
+    for _ in 0..<10_000 { e = try LoyaltyRules.purchase(req, terminal: w.terminal, matches: m, catalog: program.catalog, settings: program.settings, now: Timestamp(millisecondsSinceEpoch: 2)) }
+    print("rules µs", Double(threadCPUNanoseconds() - t) / 10_000 / 1000)
+    t = threadCPUNanoseconds()
+    var n = 0
+    for _ in 0..<10_000 { n += e!.record.text.utf8.count }
+    print("record.text µs", Double(threadCPUNanoseconds() - t) / 10_000 / 1000)
+    t = threadCPUNanoseconds()
+    for _ in 0..<10_000 { n += StoredJSON.encode(e!.receipt).count }
+    print("receipt json µs", Double(threadCPUNanoseconds() - t) / 10_000 / 1000)
+    t = threadCPUNanoseconds()
+    for i in 0..<2_000 { _ = try loyalty.quote(PurchaseRequest(transactionId: "X", openedAt: Timestamp(millisecondsSinceEpoch: 1), members: [MemberIdentifier(kind: .memberKey, value: "K\(i % 1000)")], items: w.items, currency: "EUR"), terminal: w.terminal) }
+    print("quote µs", Double(threadCPUNanoseconds() - t) / 2_000 / 1000)
+    store.shutdown()
+    w = PurchaseWorkload()
+}

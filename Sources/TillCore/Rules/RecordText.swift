@@ -95,6 +95,8 @@ extension PurchaseRecord {
     private func opt(_ s: String?) -> String { s.map { "=" + $0 } ?? "" }
 
     static func escape(_ s: String) -> String {
+        // Fast path: ids and numbers rarely need escaping, and walking Characters is slow.
+        if !s.utf8.contains(where: { $0 == 0x25 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D || $0 == 0x2C }) { return s }
         var out = ""
         for ch in s {
             switch ch {

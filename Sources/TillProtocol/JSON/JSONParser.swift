@@ -9,12 +9,8 @@ struct JSONParser {
     let maxObjectMembers: Int
     var i = 0
     var nodes: [JSONNode] = []
-    /// The field path to the value being parsed, used only to name the field in an error.
-    private var path: [PathElement] = []
     /// The value node of the top-level object's `id` member, once parsed.
     var rootIdNode: Int?
-
-    private enum PathElement { case key(Int), index(Int) }
 
     init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int, maxObjectMembers: Int) {
         self.p = bytes
@@ -32,17 +28,42 @@ struct JSONParser {
 
     private func syntax(_ reason: String) -> JSONParseError { .syntax(reason: reason, offset: i) }
 
-    private func currentPath(appending key: Int? = nil) -> String {
+    /// The field path of the position being parsed, rebuilt from the partial tape (containers still open have
+    /// `next == 0`); only called to name the field in an error, so parsing keeps no path state. Stops at node
+    /// `stop` when given (to name an object rather than its last key).
+    private func currentPath(stop: Int? = nil) -> String {
         var s = ""
-        var elements = path
-        if let key { elements.append(.key(key)) }
-        for e in elements {
-            switch e {
-            case .key(let k) where k >= 0:
+        var i = 0
+        func add(_ container: JSONNode, _ k: Int, _ position: Int) {
+            if container.kind == .object {
                 let name = JSONPathName.of(p, nodes[k])
                 s += s.isEmpty ? name : "." + name
-            case .key: break
-            case .index(let n): s += "[\(n)]"
+            } else {
+                s += "[\(position)]"
+            }
+        }
+        while !nodes.isEmpty && i != stop {
+            let n = nodes[i]
+            guard (n.kind == .object || n.kind == .array) && n.next == 0 else { return s }
+            var k = i + 1
+            var position = 0
+            var descended = false
+            while k < nodes.count {
+                let value = n.kind == .object ? k + 1 : k
+                if value >= nodes.count { add(n, k, position); return s }  // a key whose value is not parsed yet
+                let v = nodes[value]
+                if (v.kind == .object || v.kind == .array) && v.next == 0 {
+                    add(n, k, position)
+                    i = value
+                    descended = true
+                    break
+                }
+                k = Int(v.next)
+                position += 1
+            }
+            if !descended {
+                if n.kind == .array { add(n, k, position) }  // the element about to be parsed
+                return s
             }
         }
         return s
@@ -84,7 +105,6 @@ struct JSONParser {
         var count = 0
         var keyFilter: UInt64 = 0
         var anyEscaped = false
-        path.append(.key(-1))
         if i < p.count && p[i] == UInt8(ascii: "}") {
             i += 1
         } else {
@@ -93,8 +113,7 @@ struct JSONParser {
                 let key = nodes.count
                 try parseString()
                 if count == maxObjectMembers {
-                    path.removeLast()
-                    throw .rule(field: currentPath(), reason: "more than \(maxObjectMembers) members")
+                    throw .rule(field: currentPath(stop: index), reason: "more than \(maxObjectMembers) members")
                 }
                 // A 64-bit filter over (length, first byte, last byte): the full comparison runs only on a possible
                 // match, so duplicate detection stays linear for ordinary objects.
@@ -105,10 +124,8 @@ struct JSONParser {
                 let maybe = anyEscaped || keyFilter & bit != 0
                 keyFilter |= bit
                 if maybe && isDuplicate(key: key, object: index, count: count) {
-                    path.removeLast()
-                    throw .rule(field: currentPath(appending: key), reason: "duplicate key")
+                    throw .rule(field: currentPath(), reason: "duplicate key")
                 }
-                path[path.count - 1] = .key(key)
                 skipWhitespace()
                 guard i < p.count, p[i] == UInt8(ascii: ":") else { throw syntax("expected ':'") }
                 i += 1
@@ -127,7 +144,6 @@ struct JSONParser {
                 throw syntax("expected ',' or '}'")
             }
         }
-        path.removeLast()
         nodes[index].end = Int32(i)
         nodes[index].next = Int32(nodes.count)
         nodes[index].count = Int32(count)
@@ -170,12 +186,10 @@ struct JSONParser {
         i += 1
         skipWhitespace()
         var count = 0
-        path.append(.index(0))
         if i < p.count && p[i] == UInt8(ascii: "]") {
             i += 1
         } else {
             while true {
-                path[path.count - 1] = .index(count)
                 try parseValue(depth: depth + 1)
                 count += 1
                 skipWhitespace()
@@ -185,7 +199,6 @@ struct JSONParser {
                 throw syntax("expected ',' or ']'")
             }
         }
-        path.removeLast()
         nodes[index].end = Int32(i)
         nodes[index].next = Int32(nodes.count)
         nodes[index].count = Int32(count)

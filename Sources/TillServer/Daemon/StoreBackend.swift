@@ -6,6 +6,7 @@ import TillStore
 struct StoreBackend: LoyaltyBackend {
     let loyalty: LoyaltyStore
     let backOffice: BackOffice
+    let loyaltyClock: @Sendable () -> Timestamp = LoyaltyStore.systemClock
 
     func authenticate(keyDigest: [UInt8]) throws(TillError) -> SessionPrincipal? {
         switch try loyalty.authenticate(keyDigest: keyDigest) {
@@ -52,6 +53,18 @@ struct StoreBackend: LoyaltyBackend {
         _ request: OperatorRequest, operatorId: Int64, operatorName: String,
         completion: @escaping @Sendable (Result<OperatorResponse, TillError>) -> Void
     ) {
+        if case .stats = request {
+            do {
+                let s = try loyalty.underlying.statistics()
+                completion(.success(.stats(Stats(
+                    members: s.members, activeMembers: s.activeMembers, blockedMembers: s.blockedMembers,
+                    purchases: s.purchases, pointsOutstanding: s.pointsOutstanding, creditOutstanding: s.creditOutstanding,
+                    generatedAt: loyaltyClock()))))
+            } catch {
+                completion(.failure(error))
+            }
+            return
+        }
         backOffice.handle(request, operatorId: operatorId, operatorName: operatorName, completion: completion)
     }
 }

@@ -47,6 +47,7 @@ public final class ServerContext: Sendable {
     let metrics: RequestMetrics
     let throttle = Mutex(AuthenticationThrottle())
     private let draining = Atomic<Bool>(false)
+    private let keys = KeyEpoch()
     private let inFlight = InFlightCount()
     let serverCodec = ServerCodec()
 
@@ -59,6 +60,10 @@ public final class ServerContext: Sendable {
             Int64(inFlight.value.load(ordering: .relaxed))
         }
     }
+
+    /// Bumped whenever a terminal or operator key is disabled: sessions then check their key again.
+    public var keyEpoch: UInt64 { keys.value.load(ordering: .acquiring) }
+    public func keysChanged() { keys.value.add(1, ordering: .acquiringAndReleasing) }
 
     /// True once shutdown began: new requests are answered `shutting_down`.
     public var isDraining: Bool { draining.load(ordering: .acquiring) }
@@ -86,4 +91,9 @@ public final class ServerContext: Sendable {
 /// A shared count of requests in flight (a class so a metrics gauge can hold it).
 final class InFlightCount: Sendable {
     let value = Atomic<Int>(0)
+}
+
+/// The key-revocation epoch (a class so closures can hold it).
+final class KeyEpoch: Sendable {
+    let value = Atomic<UInt64>(0)
 }

@@ -16,12 +16,18 @@ final class Session: ConnectionHandler, @unchecked Sendable {
     let connection: Connection
     private var decoder: FrameDecoder
     private var principal: SessionPrincipal?
+    /// The key's digest and the key epoch it was last checked at.
+    private var keyDigest: [UInt8] = []
+    private var checkedAtEpoch: UInt64 = 0
     private var inFlight = 0
     private var readingPaused = false
     private var closing = false
     private var helloTimer: TimerHandle?
     private var idleTimer: TimerHandle?
     private var frameTimer: TimerHandle?
+    /// Monotonic microseconds of the latest request; the idle timer compares against it instead of being re-armed
+    /// on every request.
+    private var lastActivity: Int64 = 0
 
     init(connection: Connection, context: ServerContext) {
         self.connection = connection
@@ -38,7 +44,8 @@ final class Session: ConnectionHandler, @unchecked Sendable {
             self.context.log.info("hello timeout", ["peer": "\(connection.peerAddress)"])
             self.connection.close()
         }
-        restartIdleTimer()
+        lastActivity = ServerContext.monotonicMicroseconds()
+        armIdleTimer(after: .seconds(context.configuration.idleTimeoutSeconds))
     }
 
     func received(_ bytes: ArraySlice<UInt8>, on connection: Connection) {
@@ -67,7 +74,7 @@ final class Session: ConnectionHandler, @unchecked Sendable {
 
     private func handle(_ frame: [UInt8]) {
         let started = ServerContext.monotonicMicroseconds()
-        restartIdleTimer()
+        lastActivity = started
         let envelope: RequestEnvelope
         switch context.serverCodec.decodeRequest(frame) {
         case .failure(let failure):
@@ -83,6 +90,11 @@ final class Session: ConnectionHandler, @unchecked Sendable {
         }
         guard let principal else {
             handleHello(envelope, started: started)
+            return
+        }
+        guard keyStillValid() else {
+            answer(id: envelope.id, op: envelope.request.op, error: .unauthenticated(reason: "the key was disabled"), started: started)
+            closeAfterFlush()
             return
         }
         dispatch(envelope, as: principal, started: started)
@@ -107,8 +119,10 @@ final class Session: ConnectionHandler, @unchecked Sendable {
             return
         }
         let found: SessionPrincipal?
+        let digest = SHA256.hash(Array(hello.apiKey.utf8))
+        let epoch = context.keyEpoch
         do {
-            found = try context.backend.authenticate(keyDigest: SHA256.hash(Array(hello.apiKey.utf8)))
+            found = try context.backend.authenticate(keyDigest: digest)
         } catch {
             answer(id: envelope.id, op: .hello, error: error, started: started)
             closeAfterFlush()
@@ -129,6 +143,8 @@ final class Session: ConnectionHandler, @unchecked Sendable {
         }
         context.throttle.withLock { $0.recordSuccess(address: address) }
         principal = found
+        keyDigest = digest
+        checkedAtEpoch = epoch
         helloTimer?.cancel()
         let result: HelloResult
         switch found {
@@ -172,14 +188,32 @@ final class Session: ConnectionHandler, @unchecked Sendable {
                 try backend.returnItems(request, terminal: terminal, fingerprint: Self.fingerprint(envelope.request)) { done($0.map(Response.return)) }
             }
         case (.operator(let request), .operator(let operatorId, let name)):
+            let disablesKey: Bool
+            switch request {
+            case .terminalDisable, .operatorDisable: disablesKey = true
+            default: disablesKey = false
+            }
+            let context = self.context
             write(id, op, started) { done in
-                backend.perform(request, operatorId: operatorId, operatorName: name) { done($0.map(Response.operator)) }
+                backend.perform(request, operatorId: operatorId, operatorName: name) { result in
+                    if disablesKey, case .success = result { context.keysChanged() }
+                    done(result.map(Response.operator))
+                }
             }
         case (.operator, .terminal):
             answer(id: id, op: op, error: .forbidden(reason: "\(op.rawValue) is an operator op"), started: started)
         case (_, .operator):
             answer(id: id, op: op, error: .forbidden(reason: "\(op.rawValue) is a terminal op"), started: started)
         }
+    }
+
+    /// After a key was disabled anywhere, checks this session's key again (once per change, not per request).
+    private func keyStillValid() -> Bool {
+        let epoch = context.keyEpoch
+        guard epoch != checkedAtEpoch else { return true }
+        checkedAtEpoch = epoch
+        guard let current = try? context.backend.authenticate(keyDigest: keyDigest) else { return false }
+        return current == principal
     }
 
     /// Runs a read on this loop's thread and answers at once.
@@ -294,12 +328,19 @@ final class Session: ConnectionHandler, @unchecked Sendable {
         connection.close(afterFlush: true)
     }
 
-    private func restartIdleTimer() {
-        idleTimer?.cancel()
-        idleTimer = connection.loop.scheduleOnLoop(after: .seconds(context.configuration.idleTimeoutSeconds)) { [weak self] in
-            guard let self, self.inFlight == 0 else { return }
-            self.context.log.debug("idle timeout", ["peer": "\(self.connection.peerAddress)"])
-            self.connection.close()
+    /// Closes the connection once it has been idle (no request, nothing in flight) for the idle timeout. The timer
+    /// fires at most once per timeout period and re-arms itself for the remaining time.
+    private func armIdleTimer(after delay: Duration) {
+        idleTimer = connection.loop.scheduleOnLoop(after: delay) { [weak self] in
+            guard let self, !self.closing else { return }
+            let timeout = Int64(self.context.configuration.idleTimeoutSeconds) * 1_000_000
+            let idle = ServerContext.monotonicMicroseconds() - self.lastActivity
+            if idle >= timeout && self.inFlight == 0 {
+                self.context.log.debug("idle timeout", ["peer": "\(self.connection.peerAddress)"])
+                self.connection.close()
+            } else {
+                self.armIdleTimer(after: .microseconds(max(1_000, timeout - idle)))
+            }
         }
     }
 

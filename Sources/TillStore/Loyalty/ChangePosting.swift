@@ -22,7 +22,7 @@ struct ChangePosting {
     let now: Timestamp
 
     func apply(_ changes: LoyaltyChanges, accounts: [MemberAccount], origin: Origin) throws {
-        let at = Int64ToSQL(now.millisecondsSinceEpoch)
+        let at = SQLValue.integer(now.millisecondsSinceEpoch)
         for issued in changes.benefitsIssued {
             let b = issued.benefit
             guard let template = program.templateRow(b.kind, b.templateId) else {
@@ -101,7 +101,6 @@ struct ChangePosting {
     }
 }
 
-@inline(__always) func Int64ToSQL(_ v: Int64) -> SQLValue { .integer(v) }
 
 /// Appends rows to `activity_log` for an operation posted by a terminal.
 ///

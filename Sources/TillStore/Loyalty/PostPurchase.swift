@@ -50,19 +50,7 @@ public struct PostPurchase: WriteRequest {
                   .blob(StoredJSON.encode(receipt)), .blob(Array(record.text.utf8))])
         let purchaseRow = context.lastInsertRowID
 
-        let insertLine = try context.statement("""
-            INSERT INTO purchase_lines (purchase_id, line_id, position, item_code, item_name, department_code, quantity,
-                gross_amount, net_amount) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        for (position, item) in request.items.enumerated() {
-            let gross = Int64((Int128(item.quantity.thousandths) * Int128(item.unitPrice) + 500) / 1000)
-            let net = position < record.lines.count && record.lines[position].lineId == item.lineId
-                ? record.lines[position].net : (record.lines.first { $0.lineId == item.lineId }?.net ?? 0)
-            try insertLine.execute([
-                .integer(purchaseRow), .text(item.lineId), .integer(Int64(position)), .text(item.code), .text(item.name),
-                .optional(item.department), .integer(item.quantity.thousandths), .integer(gross), .integer(net),
-            ])
-        }
+        try insertLines(purchaseRow: purchaseRow, record: record, context: context)
 
         let accounts = matches.compactMap(\.account).filter { record.memberIds.contains($0.id) }
         let origin = Origin(purchaseRow: purchaseRow, reversalRow: nil, terminal: terminal, operationId: request.transactionId)
@@ -81,9 +69,38 @@ public struct PostPurchase: WriteRequest {
         for redeemed in record.redeemed {
             try log.append(member: redeemed.memberId, group: "benefits", type: "benefit_redeemed")
         }
-        for card in record.cards {
-            try log.append(member: card.memberId, group: "benefits", type: card.completed ? "punch_card_completed" : "punched")
+        // Punches themselves are on the purchase row (its receipt); the log records the card filling up.
+        for card in record.cards where card.completed {
+            try log.append(member: card.memberId, group: "benefits", type: "punch_card_completed")
         }
         return receipt
+    }
+
+    /// All lines in one multi-row INSERT (one cached statement per line count up to 32, then rows of 32).
+    private func insertLines(purchaseRow: Int64, record: PurchaseRecord, context: WriteContext) throws {
+        var start = 0
+        let items = request.items
+        while start < items.count {
+            let end = min(start + 32, items.count)
+            var arguments: [SQLValue] = []
+            arguments.reserveCapacity((end - start) * 9)
+            for position in start..<end {
+                let item = items[position]
+                let gross = Int64((Int128(item.quantity.thousandths) * Int128(item.unitPrice) + 500) / 1000)
+                let net = position < record.lines.count && record.lines[position].lineId == item.lineId
+                    ? record.lines[position].net : (record.lines.first { $0.lineId == item.lineId }?.net ?? 0)
+                arguments += [.integer(purchaseRow), .text(item.lineId), .integer(Int64(position)), .text(item.code),
+                              .text(item.name), .optional(item.department), .integer(item.quantity.thousandths),
+                              .integer(gross), .integer(net)]
+            }
+            try context.statement(Self.lineInserts[end - start]).execute(arguments)
+            start = end
+        }
+    }
+
+    static let lineInserts: [String] = (0...32).map { n in
+        "INSERT INTO purchase_lines (purchase_id, line_id, position, item_code, item_name, department_code, quantity, "
+            + "gross_amount, net_amount) VALUES "
+            + Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?)", count: max(n, 1)).joined(separator: ", ")
     }
 }

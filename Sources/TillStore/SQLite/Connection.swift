@@ -39,7 +39,7 @@ public final class Connection {
     }
 
     private func configure() throws(SQLiteError) {
-        try executeScript("PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = 0;")
+        try executeScript("PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -\(options.cacheKibibytes);")
         switch options.mode {
         case .readWrite:
             let mode = try pragmaText("PRAGMA journal_mode = WAL")

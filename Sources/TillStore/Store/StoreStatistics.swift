@@ -1,0 +1,37 @@
+import TillCore
+
+/// Headline counts of a store, for the operator `stats` op: members by status, purchases, and what the wallets owe.
+///
+/// Guarantees: every count comes from one read snapshot, so they are consistent with each other.
+public struct StoreStatistics: Sendable, Equatable {
+    public var members: Int64
+    public var activeMembers: Int64
+    public var blockedMembers: Int64
+    public var purchases: Int64
+    /// Spendable plus pending points over all wallets.
+    public var pointsOutstanding: Points
+    public var creditOutstanding: MinorUnits
+}
+
+extension Store {
+    /// Reads `StoreStatistics` from one snapshot.
+    public func statistics() throws(TillError) -> StoreStatistics {
+        do {
+            return try read { connection in
+                let members = (try connection.int64("SELECT count(*) FROM members WHERE status <> 'anonymized'") ?? 0)
+                let active = (try connection.int64("SELECT count(*) FROM members WHERE status = 'active'") ?? 0)
+                let blocked = (try connection.int64("SELECT count(*) FROM members WHERE status = 'blocked'") ?? 0)
+                let purchases = (try connection.int64("SELECT count(*) FROM purchases") ?? 0)
+                let points = (try connection.int64("SELECT coalesce(sum(balance + pending), 0) FROM wallets WHERE kind = 'points'") ?? 0)
+                let credit = (try connection.int64("SELECT coalesce(sum(balance + pending), 0) FROM wallets WHERE kind = 'credit'") ?? 0)
+                return StoreStatistics(
+                    members: members, activeMembers: active, blockedMembers: blocked, purchases: purchases,
+                    pointsOutstanding: points, creditOutstanding: credit)
+            }
+        } catch let error as TillError {
+            throw error
+        } catch {
+            throw .storageFailure(reason: "reading statistics: \(error)")
+        }
+    }
+}
