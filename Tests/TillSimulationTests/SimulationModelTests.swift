@@ -114,6 +114,18 @@ import TillCore
         #expect(model.mismatches(actual: [:]).count == 1)
     }
 
+    @Test func modelsOfDisjointTerminalsMerge() {
+        var a = ExpectedWallets()
+        a.noteBaseline(memberKey: "M1", balance: WalletBalance(points: 100, pendingPoints: 0, credit: 0))
+        a.acknowledge(receipt("t1", earned: 10))
+        var b = ExpectedWallets()
+        b.acknowledge(receipt("t2", earned: 5, spent: 20, credit: 3))
+        a.merge(b)
+        #expect(a.expected("M1") == .init(points: 95, credit: -3))
+        #expect(a.acknowledgedReceipts.count == 2)
+        #expect(a.acknowledgedReceipts.values.allSatisfy { $0.terminal == terminal })
+    }
+
     @Test func aReplayThatDiffersIsReported() {
         var model = ExpectedWallets()
         model.acknowledge(receipt("t1", earned: 10))

@@ -11,7 +11,7 @@ struct SeedCommand {
     init(_ arguments: [String]) throws(ArgumentError) {
         options = try ParsedOptions(
             arguments,
-            valued: ["server", "tls-ca", "operator-key", "members", "terminals", "pos-per-branch", "gifts", "terminals-file", "label"],
+            valued: ["server", "tls-ca", "operator-key", "members", "terminals", "branches", "pos-per-branch", "gifts", "terminals-file", "label"],
             flags: [])
     }
 
@@ -19,8 +19,12 @@ struct SeedCommand {
         let server = try HostPort(parsing: try options.required("server"))
         let operatorKey = try options.required("operator-key")
         let members = try options.int("members", default: 100_000, range: 1...10_000_000)!
-        let terminals = try options.int("terminals", default: 64, range: 1...100_000)!
         let posPerBranch = try options.int("pos-per-branch", default: 16, range: 1...99)!
+        if options.value("branches") != nil && options.value("terminals") != nil {
+            throw ArgumentError.conflicting("give --branches (× --pos-per-branch) or --terminals, not both")
+        }
+        let terminals = try options.int("branches", range: 1...10_000).map { $0 * posPerBranch }
+            ?? options.int("terminals", default: 64, range: 1...100_000)!
         let gifts = try options.int("gifts", default: min(members, 2_000), range: 0...10_000_000)!
         let file = options.value("terminals-file") ?? "terminals.json"
         let address = ServerAddress(host: server.host, port: server.port, tlsCA: options.value("tls-ca"))

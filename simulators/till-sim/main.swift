@@ -5,8 +5,8 @@ import TillSimulation
 /// a test CA and server certificate for TLS benchmarks.
 let usage = """
 usage:
-  till-sim seed --server HOST:PORT --operator-key KEY [--tls-ca FILE] [--members 100000] [--terminals 64]
-                [--pos-per-branch 16] [--gifts 2000] [--terminals-file terminals.json]
+  till-sim seed --server HOST:PORT --operator-key KEY [--tls-ca FILE] [--members 100000]
+                [--terminals 64 | --branches B] [--pos-per-branch 16] [--gifts 2000] [--terminals-file terminals.json]
   till-sim run  --server HOST:PORT --terminals-file FILE [--tls-ca FILE] [--members N] [--working-set 2000]
                 [--terminals N] [--duration 30s | --requests N] [--rate R] [--pipeline 1] [--threads 2]
                 [--seed 1] [--mix standard|purchases|identify|writes|name=w,...] [--report-json FILE]
