@@ -27,6 +27,9 @@ public enum Scenario: String, CaseIterable, Sendable, Hashable {
     case retry
     /// A burst of 5 to 20 purchases opened hours ago (a terminal back online).
     case offlineBurst = "offline"
+    /// A new purchase sent twice back to back without waiting (a POS that timed out while the first was still in
+    /// flight): both must be answered with the same receipt, applied once.
+    case duplicate = "dup"
 }
 
 /// Relative weights of the scenarios, parsed from `--mix`.
@@ -56,6 +59,7 @@ public struct ScenarioMix: Sendable, Equatable, CustomStringConvertible {
     public static let standard = ScenarioMix(unchecked: [
         (.purchase, 40), (.anonymous, 10), (.multiMember, 5), (.pointsPayment, 5), (.creditPayment, 3), (.redeemGift, 4),
         (.identify, 12), (.quote, 6), (.status, 3), (.void, 2), (.partialReturn, 3), (.retry, 4), (.offlineBurst, 1),
+        (.duplicate, 2),
     ])
 
     public static let presets: [String: ScenarioMix] = [

@@ -11,6 +11,16 @@ public struct PlannedRequest: Sendable {
     public var firstReceipt: Receipt?
     /// For `identify` of the gift scenario: the member whose gift is to be redeemed next.
     public var giftMember: Int?
+    /// Send an identical copy (label `purchase.dup`) right behind this request, without waiting for its answer.
+    public var sendTwice = false
+
+    /// The copy sent right behind a `sendTwice` request.
+    public var duplicate: PlannedRequest {
+        var copy = self
+        copy.label = "purchase.dup"
+        copy.sendTwice = false
+        return copy
+    }
 
     /// Writes must be resent after a lost answer until acknowledged or refused; reads may be dropped.
     public var isWrite: Bool {
@@ -117,6 +127,10 @@ public struct TerminalWorkload: Sendable {
             guard let i = pickPosted(where: { _ in true }) else { return purchase(members: 1, now: now, scenario: .purchase) }
             return PlannedRequest(label: "purchase.retry", request: .purchase(posted[i].request), scenario: .retry,
                                   firstReceipt: posted[i].receipt)
+        case .duplicate:
+            var planned = purchase(members: random.chance(70) ? 1 : 0, now: now, scenario: .duplicate)
+            planned.sendTwice = true
+            return planned
         case .offlineBurst:
             let count = random.int(5...20)
             let hoursAgo = Int64(random.int(1...48))
@@ -131,6 +145,8 @@ public struct TerminalWorkload: Sendable {
     /// Learns from an answer and judges it. Call once per planned request, with its final outcome.
     public mutating func completed(_ planned: PlannedRequest, outcome: Result<Response, TillError>, nowMilliseconds: Int64) -> Assessment {
         switch (planned.request, outcome) {
+        case (.purchase, .success(.purchase)) where planned.label == "purchase.dup":
+            return .ok  // the model checks it against the original's receipt, whichever arrives first
         case (.purchase(let body), .success(.purchase(let receipt))):
             if let first = planned.firstReceipt {
                 var normalised = receipt

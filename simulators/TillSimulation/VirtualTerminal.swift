@@ -225,6 +225,10 @@ public final class VirtualTerminal: ConnectionHandler, @unchecked Sendable {
             ledger.scenarios[planned.scenario.rawValue, default: 0] += 1
             control.outstanding.add(1, ordering: .relaxed)
             send(OutstandingRequests.Entry(planned: planned, startNanos: start, attempts: 0), on: connection)
+            if planned.sendTwice, ready, let connection = self.connection {
+                control.outstanding.add(1, ordering: .relaxed)
+                send(OutstandingRequests.Entry(planned: planned.duplicate, startNanos: start, attempts: 0), on: connection)
+            }
         }
     }
 
