@@ -33,8 +33,8 @@ let package = Package(
         .executableTarget(name: "tilld", dependencies: ["TillServer"]),
         .executableTarget(name: "till", dependencies: ["TillClient"]),
         /// The simulator's model: workload, histograms, verification, reports (pure, tested).
-        .target(name: "TillSimulation", dependencies: ["TillCore", "TillClient"], path: "simulators/TillSimulation"),
-        .executableTarget(name: "till-sim", dependencies: ["TillSimulation", "TillServer"], path: "simulators/till-sim"),
+        .target(name: "TillSimulation", dependencies: ["TillCore", "TillProtocol", "TillIO", "TillClient"], path: "simulators/TillSimulation"),
+        .executableTarget(name: "till-sim", dependencies: ["TillSimulation", "TillClient", "TillIO"], path: "simulators/till-sim"),
         /// Crash-test child of TillStoreTests: writes until SIGKILLed, reporting acknowledged operations on stdout.
         .executableTarget(name: "till-store-crashchild", dependencies: ["TillStore", "TillCore", "TillProtocol"]),
         /// Durable write throughput of the store (release mode; results in bench/store.md).
@@ -52,7 +52,7 @@ let package = Package(
         .testTarget(name: "TillStoreTests", dependencies: ["TillStore", "TillProtocol"]),
         .testTarget(name: "TillIOTests", dependencies: ["TillIO"]),
         .testTarget(name: "TillServerTests", dependencies: ["TillServer", "TillClient"]),
-        .testTarget(name: "TillSimulationTests", dependencies: ["TillSimulation"]),
+        .testTarget(name: "TillSimulationTests", dependencies: ["TillSimulation", "TillCore", "TillProtocol", "TillIO", "TillClient"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -76,7 +76,8 @@ import TillCore
         let population = Population(count: 1_000)
         let phones = Set((0..<1_000).map(population.phone))
         #expect(phones.count == 1_000)
-        #expect(population.phone(7) == "+4915100000007")
+        #expect(population.phone(7) == "+4916000000007")
+        #expect(population.memberKey(1) == "S00000001" && population.card(1) == "SC0000000001")
         #expect(population.identifier(3, kind: .email).value == "member3@sim.example")
     }
 }
@@ -111,6 +112,18 @@ import TillCore
         #expect(model.mismatches(actual: ["M1": WalletBalance(points: 110, pendingPoints: 5, credit: 50)]).isEmpty)
         #expect(model.mismatches(actual: ["M1": WalletBalance(points: 125, pendingPoints: 0, credit: 50)]).count == 1)
         #expect(model.mismatches(actual: [:]).count == 1)
+    }
+
+    @Test func modelsOfDisjointTerminalsMerge() {
+        var a = ExpectedWallets()
+        a.noteBaseline(memberKey: "M1", balance: WalletBalance(points: 100, pendingPoints: 0, credit: 0))
+        a.acknowledge(receipt("t1", earned: 10))
+        var b = ExpectedWallets()
+        b.acknowledge(receipt("t2", earned: 5, spent: 20, credit: 3))
+        a.merge(b)
+        #expect(a.expected("M1") == .init(points: 95, credit: -3))
+        #expect(a.acknowledgedReceipts.count == 2)
+        #expect(a.acknowledgedReceipts.values.allSatisfy { $0.terminal == terminal })
     }
 
     @Test func aReplayThatDiffersIsReported() {

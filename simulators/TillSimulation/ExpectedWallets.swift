@@ -5,8 +5,16 @@ import TillCore
 ///
 /// Guarantees: a receipt counts once however often its transaction is retried (replays are checked to be identical
 /// to the first receipt instead); comparing points uses spendable + pending, since points move from pending to
-/// spendable with time alone.
+/// spendable with time alone. Receipts are kept as a digest (the receipt's hash with `replay` cleared), so a long run
+/// holds a few dozen bytes per transaction; digests are only comparable within one process.
 public struct ExpectedWallets: Sendable {
+    /// One acknowledged purchase: where it was posted and the digest of its first receipt.
+    public struct Acknowledged: Sendable, Equatable {
+        public var terminal: TerminalIdentity
+        public var transactionId: String
+        public var digest: Int
+    }
+
     public struct Totals: Sendable, Equatable {
         public var points: Int64
         public var credit: Int64
@@ -14,7 +22,7 @@ public struct ExpectedWallets: Sendable {
 
     private(set) var baseline: [String: Totals] = [:]
     private(set) var deltas: [String: Totals] = [:]
-    private(set) var receipts: [String: Receipt] = [:]
+    private(set) var receipts: [String: Acknowledged] = [:]
     private(set) var reversals: Set<String> = []
     public private(set) var problems: [String] = []
 
@@ -30,14 +38,13 @@ public struct ExpectedWallets: Sendable {
     /// An acknowledged purchase. A replay must equal the receipt first acknowledged for that transaction.
     public mutating func acknowledge(_ receipt: Receipt) {
         let key = "\(receipt.terminal.branchId)/\(receipt.terminal.posId)/\(receipt.transactionId)"
+        let digest = Self.digest(receipt)
         if let first = receipts[key] {
-            var replay = receipt
-            replay.replay = first.replay
-            if replay != first { problems.append("replay of \(key) differs from the first receipt") }
+            if digest != first.digest { problems.append("replay of \(key) differs from the first receipt") }
             return
         }
         // A replay seen first (the original's answer was lost with its connection) counts like the original.
-        receipts[key] = receipt
+        receipts[key] = Acknowledged(terminal: receipt.terminal, transactionId: receipt.transactionId, digest: digest)
         for member in receipt.members {
             add(member.memberKey, points: member.pointsEarned - member.pointsSpent, credit: -member.creditSpent)
         }
@@ -56,7 +63,33 @@ public struct ExpectedWallets: Sendable {
     public var memberKeys: [String] { baseline.keys.sorted() }
 
     /// Acknowledged purchases, keyed `branch/pos/transactionId`.
-    public var acknowledgedReceipts: [String: Receipt] { receipts }
+    public var acknowledgedReceipts: [String: Acknowledged] { receipts }
+
+    /// The digest a receipt is compared by: its hash with `replay` cleared.
+    public static func digest(_ receipt: Receipt) -> Int {
+        var normalised = receipt
+        normalised.replay = false
+        return normalised.hashValue
+    }
+
+    /// Folds in what another part of the run saw (one model per event loop, over disjoint terminals, so no
+    /// transaction is in both). Baselines already in `self` win.
+    public mutating func merge(_ other: ExpectedWallets) {
+        for (key, base) in other.baseline where baseline[key] == nil { baseline[key] = base }
+        for (key, ack) in other.receipts {
+            if let mine = receipts[key] {
+                if mine.digest != ack.digest { problems.append("replay of \(key) differs from the first receipt") }
+                continue
+            }
+            receipts[key] = ack
+        }
+        for (key, delta) in other.deltas { add(key, points: delta.points, credit: delta.credit) }
+        reversals.formUnion(other.reversals)
+        problems.append(contentsOf: other.problems)
+    }
+
+    /// Records a problem found outside the model (a violation seen by a terminal).
+    public mutating func note(problem: String) { problems.append(problem) }
 
     public func expected(_ memberKey: String) -> Totals? {
         guard let base = baseline[memberKey] else { return nil }

@@ -18,17 +18,18 @@ public struct RunReport: Sendable {
     public var operations: [String: OperationStats] = [:]
     /// CPU seconds the daemon spent during the run (from /proc), when it is local.
     public var daemonCPUSeconds: Double?
+    /// CPU seconds the simulator itself spent during the run (both sides share the machine).
+    public var simulatorCPUSeconds: Double?
     public var verification: [String] = []
     public var verified: Bool?
     public var settings: [String: String] = [:]
 
     public init(label: String) { self.label = label }
 
+    /// In place (no copy of the histogram per call).
     public mutating func record(op: String, microseconds: UInt64, errorCode: String?) {
-        var stats = operations[op] ?? OperationStats()
-        stats.latency.record(microseconds: microseconds)
-        if let errorCode { stats.errors[errorCode, default: 0] += 1 } else { stats.ok += 1 }
-        operations[op] = stats
+        operations[op, default: OperationStats()].latency.record(microseconds: microseconds)
+        if let errorCode { operations[op]!.errors[errorCode, default: 0] += 1 } else { operations[op]!.ok += 1 }
     }
 
     public mutating func merge(_ other: RunReport) {
@@ -51,20 +52,30 @@ public struct RunReport: Sendable {
         return cpu * 1_000_000 / Double(purchases)
     }
 
+    /// Simulator CPU per answered request, in microseconds.
+    public var simulatorMicrosecondsPerRequest: Double? {
+        let requests = operations.filter { !$0.key.hasSuffix("@sent") }.values.reduce(UInt64(0)) { $0 + $1.total }
+        guard let cpu = simulatorCPUSeconds, requests > 0 else { return nil }
+        return cpu * 1_000_000 / Double(requests)
+    }
+
     public func table() -> String {
         var lines = ["run \(label): \(String(format: "%.1f", seconds)) s, \(String(format: "%.0f", purchasesPerSecond)) purchases/s"]
-        lines.append("op          count      ok   p50µs   p90µs   p99µs  p99.9µs   maxµs  errors")
+        lines.append("op                     count       ok   p50µs   p90µs   p99µs  p99.9µs   maxµs  errors")
         for op in operations.keys.sorted() {
             let s = operations[op]!
             let h = s.latency
             let errors = s.errors.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
             lines.append(
-                [op.padding(toLength: 10, withPad: " ", startingAt: 0), pad(s.total, 7), pad(s.ok, 7),
+                [op.padding(toLength: 20, withPad: " ", startingAt: 0), pad(s.total, 8), pad(s.ok, 8),
                  pad(h.percentile(0.5), 7), pad(h.percentile(0.9), 7), pad(h.percentile(0.99), 7),
                  pad(h.percentile(0.999), 8), pad(h.max, 7), " " + errors].joined(separator: " "))
         }
         if let cpu = daemonMicrosecondsPerPurchase {
             lines.append("daemon CPU per purchase: \(String(format: "%.1f", cpu)) µs")
+        }
+        if let cpu = simulatorMicrosecondsPerRequest {
+            lines.append("simulator CPU per request: \(String(format: "%.1f", cpu)) µs")
         }
         if let verified {
             lines.append(verified ? "verification: OK" : "verification: FAILED")
@@ -90,6 +101,7 @@ public struct RunReport: Sendable {
             "operations": ops, "settings": settings,
         ]
         if let cpu = daemonMicrosecondsPerPurchase { out["daemonCPUMicrosecondsPerPurchase"] = (cpu * 10).rounded() / 10 }
+        if let cpu = simulatorMicrosecondsPerRequest { out["simulatorCPUMicrosecondsPerRequest"] = (cpu * 10).rounded() / 10 }
         if let verified { out["verified"] = verified; out["verification"] = verification }
         return out
     }

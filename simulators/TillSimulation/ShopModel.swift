@@ -55,15 +55,17 @@ public struct ShopCatalog: Sendable {
 /// The simulated member population: member `n` (0-based) has identifiers derived from `n`, so any identifier kind
 /// can be presented for any member without a lookup.
 ///
-/// Guarantees: identifiers are unique per member and valid for Till's normalisation (E.164 phones, lower-case emails).
+/// Guarantees: identifiers are unique per member and valid for Till's normalisation (E.164 phones, lower-case emails);
+/// they never clash with the daemon's demo members (`M0000000n`, `C000000000n`, `+4915112345678`): simulated member
+/// keys start with `S`, cards with `SC`, phones with `+49160`.
 public struct Population: Sendable {
     public let count: Int
     public init(count: Int) { self.count = count }
 
-    public func memberKey(_ n: Int) -> String { "M" + Self.padded(n, 8) }
-    public func phone(_ n: Int) -> String { "+49151" + Self.padded(n, 8) }
+    public func memberKey(_ n: Int) -> String { "S" + Self.padded(n, 8) }
+    public func phone(_ n: Int) -> String { "+49160" + Self.padded(n, 8) }
     public func email(_ n: Int) -> String { "member\(n)@sim.example" }
-    public func card(_ n: Int) -> String { "C" + Self.padded(n, 10) }
+    public func card(_ n: Int) -> String { "SC" + Self.padded(n, 10) }
     public func customId(_ n: Int) -> String { "ext-\(n)" }
     public func firstName(_ n: Int) -> String { ["Anna", "Ben", "Chloé", "David", "Eva", "Farid", "Greta", "Hugo"][n % 8] }
 

@@ -1,1 +1,38 @@
-print("till-sim")
+import Foundation
+import TillSimulation
+
+/// till-sim: the POS simulator. `seed` prepares a daemon, `run` drives virtual terminals against it, `certs` writes
+/// a test CA and server certificate for TLS benchmarks.
+let usage = """
+usage:
+  till-sim seed --server HOST:PORT --operator-key KEY [--tls-ca FILE] [--members 100000]
+                [--terminals 64 | --branches B] [--pos-per-branch 16] [--gifts 2000] [--terminals-file terminals.json]
+  till-sim run  --server HOST:PORT --terminals-file FILE [--tls-ca FILE] [--members N] [--working-set 2000]
+                [--terminals N] [--duration 30s | --requests N] [--rate R] [--pipeline 1] [--threads 2]
+                [--seed 1] [--mix standard|purchases|identify|writes|name=w,...] [--report-json FILE]
+                [--daemon-pid PID] [--verify] [--chaos kill|disconnect] [--kills 3] [--disconnect-ppm 2000]
+                [--tilld PATH --data DIR [--tilld-arg ARG]...] [--run-id ID] [--label TEXT]
+  till-sim certs --dir DIR
+"""
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+guard let command = arguments.first else {
+    print(usage)
+    exit(2)
+}
+let rest = Array(arguments.dropFirst())
+do {
+    switch command {
+    case "seed": exit(try SeedCommand(rest).execute())
+    case "run": exit(try RunCommand(rest).execute())
+    case "certs": exit(try CertsCommand(rest).execute())
+    case "help", "--help", "-h":
+        print(usage)
+    default:
+        FileHandle.standardError.write(Data("unknown command \(command)\n\(usage)\n".utf8))
+        exit(2)
+    }
+} catch {
+    FileHandle.standardError.write(Data("till-sim \(command): \(error)\n".utf8))
+    exit(error is ArgumentError ? 2 : 1)
+}

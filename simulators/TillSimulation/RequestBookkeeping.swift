@@ -1,0 +1,98 @@
+/// The requests one virtual terminal has sent and not yet seen finally answered, in the order they were first sent.
+///
+/// Guarantees: an entry keeps the time its request was *meant* to start (the intended time in an open loop), so a
+/// request resent after a reconnect or an `overloaded` answer is measured from its first intended start, never from
+/// the resend (no coordinated omission); `takeAllForResend` hands entries back in first-send order.
+public struct OutstandingRequests: Sendable {
+    public struct Entry: Sendable {
+        public var planned: PlannedRequest
+        /// Monotonic nanoseconds when the request was meant to start.
+        public var startNanos: UInt64
+        /// Times sent so far (1 after the first send).
+        public var attempts: Int
+        /// Monotonic nanoseconds of the first send (0 before it): an open loop also reports latency from here, the
+        /// server's service time without the simulator's own pacing lag.
+        public var firstSentNanos: UInt64 = 0
+        /// First-send order, for resending in order.
+        var serial: UInt64 = 0
+    }
+
+    private var entries: [Int64: Entry] = [:]
+    private var serial: UInt64 = 0
+
+    public init() {}
+
+    public var count: Int { entries.count }
+    public var isEmpty: Bool { entries.isEmpty }
+
+    /// Records that `entry` went out under wire id `id`.
+    public mutating func sent(id: Int64, _ entry: Entry) {
+        var entry = entry
+        if entry.serial == 0 {
+            serial += 1
+            entry.serial = serial
+        }
+        entries[id] = entry
+    }
+
+    /// The entry answered by `id`, removed; nil for an id this terminal is not waiting for.
+    public mutating func answered(id: Int64) -> Entry? { entries.removeValue(forKey: id) }
+
+    /// Every entry, removed, oldest first: the connection was lost and they must go out again.
+    public mutating func takeAllForResend() -> [Entry] {
+        let all = entries.values.sorted { $0.serial < $1.serial }
+        entries.removeAll()
+        return all
+    }
+}
+
+/// When requests of an open-loop run are due: `rate` per second, evenly spaced from `startNanos`.
+///
+/// Guarantees: the n-th request (from 0) is due at exactly `startNanos + n × 10⁹ / rate` whatever the timer jitter,
+/// so a stalled simulator or server produces a backlog of overdue requests whose latency counts from their due time.
+public struct OpenLoopSchedule: Sendable {
+    public let rate: Double
+    public let startNanos: UInt64
+    public private(set) var issued: UInt64 = 0
+
+    public init(rate: Double, startNanos: UInt64) {
+        precondition(rate > 0, "rate must be positive")
+        self.rate = rate
+        self.startNanos = startNanos
+    }
+
+    /// Due time of request `n`.
+    public func dueTime(_ n: UInt64) -> UInt64 { startNanos + UInt64((Double(n) * 1e9 / rate).rounded()) }
+
+    /// The due times of every request due at or before `now` and not handed out yet.
+    public mutating func due(now: UInt64) -> [UInt64] {
+        var out: [UInt64] = []
+        while dueTime(issued) <= now {
+            out.append(dueTime(issued))
+            issued += 1
+        }
+        return out
+    }
+}
+
+/// Reconnect back-off after a lost connection: 20 ms doubling to 1 s, with seeded jitter.
+///
+/// Guarantees: never above `ceiling` + 50% jitter; `reset` after a successful hello.
+public struct Backoff: Sendable {
+    public let floorMilliseconds: Int
+    public let ceilingMilliseconds: Int
+    public private(set) var failures = 0
+
+    public init(floorMilliseconds: Int = 20, ceilingMilliseconds: Int = 1_000) {
+        self.floorMilliseconds = floorMilliseconds
+        self.ceilingMilliseconds = ceilingMilliseconds
+    }
+
+    public mutating func nextDelay(using random: inout SeededRandom) -> Int {
+        let base = min(ceilingMilliseconds, floorMilliseconds << min(failures, 16))
+        failures += 1
+        return base + random.int(0...max(0, base / 2))
+    }
+
+    public mutating func reset() { failures = 0 }
+}

@@ -1,0 +1,120 @@
+import Glibc
+import Synchronization
+import TillCore
+import TillIO
+
+/// How the virtual terminals of a run behave (the same for all of them).
+public struct TerminalSettings: Sendable {
+    public var address: SocketAddress
+    public var tls: TLSContext?
+    public var serverName: String?
+    /// Requests in flight per terminal (1: a POS waits for each answer).
+    public var pipeline: Int
+    /// Open loop: requests per second over all terminals; nil for a closed loop.
+    public var rate: Double?
+    /// Keep a model of every acknowledged receipt for `--verify`.
+    public var verify: Bool
+    /// Chaos `disconnect`: chance per sent request, in parts per million, that the terminal drops its connection
+    /// right after sending.
+    public var disconnectPerMillion: Int
+    public var seed: UInt64
+    public var runId: String
+    public var mix: ScenarioMix
+    public var builder: BasketBuilder
+
+    public init(address: SocketAddress, tls: TLSContext?, serverName: String?, pipeline: Int, rate: Double?, verify: Bool,
+                disconnectPerMillion: Int, seed: UInt64, runId: String, mix: ScenarioMix, builder: BasketBuilder) {
+        self.address = address
+        self.tls = tls
+        self.serverName = serverName
+        self.pipeline = pipeline
+        self.rate = rate
+        self.verify = verify
+        self.disconnectPerMillion = disconnectPerMillion
+        self.seed = seed
+        self.runId = runId
+        self.mix = mix
+        self.builder = builder
+    }
+}
+
+/// What every thread of a run shares: whether new requests may start, how many are left, and live counters for the
+/// progress line.
+///
+/// Guarantees: lock-free (atomics only), safe from any thread; `mayStart` hands out at most the request budget.
+public final class RunControl: Sendable {
+    private let draining = Atomic<Bool>(false)
+    private let started = Atomic<Bool>(false)
+    private let budget: Atomic<Int>
+    public let completed = Atomic<Int>(0)
+    public let purchases = Atomic<Int>(0)
+    public let refusals = Atomic<Int>(0)
+    public let violations = Atomic<Int>(0)
+    public let outstanding = Atomic<Int>(0)
+    public let ready = Atomic<Int>(0)
+    public let reconnects = Atomic<Int>(0)
+    public let resent = Atomic<Int>(0)
+
+    /// `requests`: total requests to start; nil for no limit (a timed run).
+    public init(requests: Int?) { budget = Atomic(requests ?? Int.max) }
+
+    /// True (and one request taken from the budget) when a new request may start.
+    public func mayStart() -> Bool {
+        if !started.load(ordering: .relaxed) || draining.load(ordering: .relaxed) { return false }
+        return budget.subtract(1, ordering: .relaxed).newValue >= 0
+    }
+
+    public var budgetExhausted: Bool { budget.load(ordering: .relaxed) <= 0 }
+
+    /// Lets terminals start requests (they connect and say hello before).
+    public func start() { started.store(true, ordering: .relaxed) }
+    public var hasStarted: Bool { started.load(ordering: .relaxed) }
+
+    /// No new requests from now on; what is outstanding is still answered and resent.
+    public func drain() { draining.store(true, ordering: .relaxed) }
+    public var isDraining: Bool { draining.load(ordering: .relaxed) }
+}
+
+/// Everything the terminals on one event loop record, touched only on that loop's thread; read after the loop has
+/// gone quiet (the run is drained).
+public final class LoopLedger: @unchecked Sendable {
+    public var report = RunReport(label: "loop")
+    public var wallets = ExpectedWallets()
+    public var violations: [String] = []
+    public var scenarios: [String: UInt64] = [:]
+    public var openLoop: OpenLoopSchedule?
+    /// Terminals of this loop, for handing out open-loop slots round-robin.
+    public var terminals: [VirtualTerminal] = []
+    var cursor = 0
+
+    public init() {}
+
+    func note(violation: String) {
+        if violations.count < 1_000 { violations.append(violation) }
+    }
+
+    /// Hands each due open-loop slot to the next terminal of this loop.
+    func distribute(due: [UInt64]) {
+        guard !terminals.isEmpty else { return }
+        for start in due {
+            terminals[cursor].assign(slotStartingAt: start)
+            cursor = (cursor + 1) % terminals.count
+        }
+    }
+}
+
+/// Monotonic and wall clocks for the simulator.
+public enum SimClock {
+    public static func nanoseconds() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    }
+
+    public static func wallMilliseconds() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+    }
+}
+

@@ -1,0 +1,143 @@
+import Foundation
+import Synchronization
+import TillCore
+import TillIO
+
+/// A terminal key from `seed`: the branch and POS it is bound to and its secret.
+public struct TerminalKey: Sendable, Hashable, Codable {
+    public var branchId: String
+    public var posId: String
+    public var apiKey: String
+    public init(branchId: String, posId: String, apiKey: String) {
+        self.branchId = branchId
+        self.posId = posId
+        self.apiKey = apiKey
+    }
+}
+
+/// What a run produced: the merged report and model, and what went wrong.
+public struct RunOutcome: Sendable {
+    public var report: RunReport
+    public var wallets: ExpectedWallets
+    public var violations: [String]
+    public var scenarios: [String: UInt64]
+    /// Requests still unanswered when the drain timed out (writes among them are in doubt).
+    public var unsettled: Int
+}
+
+/// Runs virtual terminals on a few reactor loops: connects them all (in waves), starts the clock, lets them work
+/// for a duration or a request budget, then drains — no new requests, every outstanding write resent until
+/// acknowledged — and merges what each loop recorded.
+///
+/// Guarantees: the measured window starts once every terminal said hello (or the connect timeout passed) and ends
+/// when the drain completes; `tick` runs on the calling thread about every 100 ms (chaos hooks, progress).
+public final class RunEngine {
+    public let settings: TerminalSettings
+    public let control: RunControl
+    let group: EventLoopGroup
+    let ledgers: [LoopLedger]
+    let terminals: [VirtualTerminal]
+
+    public init(settings: TerminalSettings, keys: [TerminalKey], threads: Int, control: RunControl) throws(IOError) {
+        self.settings = settings
+        self.control = control
+        group = try EventLoopGroup(loopCount: max(1, threads))
+        ledgers = group.loops.map { _ in LoopLedger() }
+        var terminals: [VirtualTerminal] = []
+        for (i, key) in keys.enumerated() {
+            let l = i % group.loops.count
+            let terminal = VirtualTerminal(index: i, apiKey: key.apiKey, settings: settings, control: control, ledger: ledgers[l], loop: group.loops[l])
+            ledgers[l].terminals.append(terminal)
+            terminals.append(terminal)
+        }
+        self.terminals = terminals
+    }
+
+    /// Connects every terminal, `wave` at a time; returns how many said hello before `timeout`.
+    public func connectAll(wave: Int = 256, timeout: Duration = .seconds(60)) -> Int {
+        let deadline = ContinuousClock.now + timeout
+        var started = 0
+        while started < terminals.count && ContinuousClock.now < deadline {
+            let end = min(terminals.count, started + wave)
+            for t in terminals[started..<end] { t.start() }
+            started = end
+            while control.ready.load(ordering: .relaxed) < started - wave / 2 && ContinuousClock.now < deadline {
+                Thread.sleep(forTimeInterval: 0.005)
+            }
+        }
+        while control.ready.load(ordering: .relaxed) < terminals.count && ContinuousClock.now < deadline {
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        return control.ready.load(ordering: .relaxed)
+    }
+
+    /// Runs the measured phase and the drain. `duration` nil: until the request budget is spent.
+    public func run(duration: Duration?, drainTimeout: Duration = .seconds(60), tick: (Duration) -> Void) -> RunOutcome {
+        let clock = ContinuousClock()
+        let began = clock.now
+        control.start()
+        let startNanos = SimClock.nanoseconds()
+        for (i, loop) in group.loops.enumerated() {
+            let ledger = ledgers[i]
+            if let rate = settings.rate {
+                ledger.openLoop = OpenLoopSchedule(rate: rate / Double(group.loops.count), startNanos: startNanos)
+                loop.execute { Self.openLoopTick(loop: loop, ledger: ledger) }
+            } else {
+                loop.execute { for t in ledger.terminals { t.pump(); t.flush() } }
+            }
+        }
+        var lastTick = clock.now
+        while true {
+            Thread.sleep(forTimeInterval: 0.02)
+            let elapsed = clock.now - began
+            if clock.now - lastTick >= .milliseconds(100) {
+                tick(elapsed)
+                lastTick = clock.now
+            }
+            if let duration, elapsed >= duration { break }
+            if duration == nil && control.budgetExhausted && control.outstanding.load(ordering: .relaxed) <= 0 { break }
+        }
+        control.drain()
+        let drainBegan = clock.now
+        while control.outstanding.load(ordering: .relaxed) > 0 && clock.now - drainBegan < drainTimeout {
+            Thread.sleep(forTimeInterval: 0.01)
+            if clock.now - lastTick >= .milliseconds(100) {
+                tick(clock.now - began)
+                lastTick = clock.now
+            }
+        }
+        let seconds = (clock.now - began).seconds
+        let unsettled = control.outstanding.load(ordering: .relaxed)
+        for t in terminals { t.stop() }
+        group.shutdown()
+        var report = RunReport(label: settings.rate.map { "open loop \(Int($0))/s" } ?? "closed loop")
+        report.seconds = seconds
+        var wallets = ExpectedWallets()
+        var violations: [String] = []
+        var scenarios: [String: UInt64] = [:]
+        for ledger in ledgers {
+            report.merge(ledger.report)
+            wallets.merge(ledger.wallets)
+            violations.append(contentsOf: ledger.violations)
+            for (k, v) in ledger.scenarios { scenarios[k, default: 0] += v }
+        }
+        return RunOutcome(report: report, wallets: wallets, violations: violations, scenarios: scenarios, unsettled: unsettled)
+    }
+
+    /// Every millisecond: hands the loop's due open-loop slots to its terminals.
+    static func openLoopTick(loop: EventLoop, ledger: LoopLedger) {
+        guard var schedule = ledger.openLoop else { return }
+        let due = schedule.due(now: SimClock.nanoseconds())
+        ledger.openLoop = schedule
+        ledger.distribute(due: due)
+        loop.scheduleOnLoop(after: .milliseconds(1)) { openLoopTick(loop: loop, ledger: ledger) }
+    }
+}
+
+extension Duration {
+    /// Seconds as a Double (for rates and reports).
+    public var seconds: Double {
+        let (s, atto) = components
+        return Double(s) + Double(atto) / 1e18
+    }
+}

@@ -1,0 +1,263 @@
+import Synchronization
+import TillCore
+import TillIO
+import TillProtocol
+
+/// One simulated POS till: a reactor connection that says `hello` with its terminal key and then sends the
+/// workload's requests, `pipeline` at a time (closed loop) or as open-loop slots are assigned to it.
+///
+/// Guarantees: every callback runs on its loop's thread; a write (purchase, void, return) that was sent and not
+/// finally answered is resent with the same body after a reconnect or an `overloaded` / `shutting_down` answer,
+/// until it is acknowledged or refused, so the run ends with no write in doubt; latency counts from the request's
+/// intended start, including reconnects and resends.
+public final class VirtualTerminal: ConnectionHandler, @unchecked Sendable {
+    public let index: Int
+    let apiKey: String
+    let settings: TerminalSettings
+    let control: RunControl
+    let ledger: LoopLedger
+    public let loop: EventLoop
+    var workload: TerminalWorkload
+    var random: SeededRandom
+    var identity: TerminalIdentity?
+    var connection: Connection?
+    var decoder = FrameDecoder(maxFrameSize: 4 * 1024 * 1024)
+    let codec = ClientCodec()
+    var ready = false
+    var nextWireId: Int64 = 1
+    var helloId: Int64 = 0
+    var outstanding = OutstandingRequests()
+    /// Requests waiting to be (re)sent: resends after a reconnect first, then open-loop slots.
+    var resendQueue: [OutstandingRequests.Entry] = []
+    var slots: [UInt64] = []
+    var backoff = Backoff()
+    var stopped = false
+    var outbox: [UInt8] = []
+
+    public init(index: Int, apiKey: String, settings: TerminalSettings, control: RunControl, ledger: LoopLedger, loop: EventLoop) {
+        self.index = index
+        self.apiKey = apiKey
+        self.settings = settings
+        self.control = control
+        self.ledger = ledger
+        self.loop = loop
+        self.workload = TerminalWorkload(terminalIndex: index, runId: settings.runId, mix: settings.mix, builder: settings.builder, seed: settings.seed)
+        self.random = SeededRandom(seed: settings.seed &+ UInt64(index) &* 7919)
+    }
+
+    /// Opens the connection (from any thread).
+    public func start() {
+        loop.execute { self.connect() }
+    }
+
+    /// Stops reconnecting and closes (loop thread or any thread).
+    public func stop() {
+        loop.execute {
+            self.stopped = true
+            self.connection?.close()
+        }
+    }
+
+    func connect() {
+        guard !stopped else { return }
+        do {
+            connection = try loop.connect(to: settings.address, tls: settings.tls, serverName: settings.serverName) { _ in self }
+        } catch {
+            scheduleReconnect()
+        }
+    }
+
+    // MARK: ConnectionHandler
+
+    public func connected(_ connection: Connection) {
+        self.connection = connection
+        decoder = FrameDecoder(maxFrameSize: 4 * 1024 * 1024)
+        helloId = nextWireId
+        nextWireId += 1
+        var bytes: [UInt8] = []
+        codec.encodeRequest(RequestEnvelope(id: .int(helloId), request: .hello(Hello(apiKey: apiKey, client: "till-sim"))), into: &bytes)
+        connection.write(bytes)
+    }
+
+    public func received(_ bytes: ArraySlice<UInt8>, on connection: Connection) {
+        do {
+            try decoder.append(bytes)
+        } catch {
+            ledger.note(violation: "terminal \(index): unreadable frame from the server: \(error.message)")
+            control.violations.add(1, ordering: .relaxed)
+            connection.close()
+            return
+        }
+        while let frame = decoder.nextFrame() {
+            let envelope: ResponseEnvelope
+            do {
+                envelope = try codec.decodeResponse(frame)
+            } catch {
+                ledger.note(violation: "terminal \(index): undecodable response: \(error.message)")
+                control.violations.add(1, ordering: .relaxed)
+                continue
+            }
+            guard case .int(let id)? = envelope.id else {
+                if case .failure(let error) = envelope.outcome, error == .shuttingDown { continue }
+                ledger.note(violation: "terminal \(index): response without a usable id")
+                continue
+            }
+            if id == helloId { helloAnswered(envelope.outcome) } else { answered(id: id, envelope.outcome) }
+        }
+        flush()
+    }
+
+    public func closed(_ connection: Connection, reason: CloseReason) {
+        if ready { control.ready.subtract(1, ordering: .relaxed) }
+        ready = false
+        self.connection = nil
+        let lost = outstanding.takeAllForResend()
+        resendQueue.insert(contentsOf: lost, at: 0)
+        guard !stopped else { return }
+        if !(control.isDraining && outstanding.isEmpty && resendQueue.isEmpty) {
+            control.reconnects.add(1, ordering: .relaxed)
+            scheduleReconnect()
+        }
+    }
+
+    // MARK: Answers
+
+    func helloAnswered(_ outcome: Result<Response, TillError>) {
+        guard case .success(.hello(let result)) = outcome, let terminal = result.terminal else {
+            ledger.note(violation: "terminal \(index): hello refused: \(outcome)")
+            control.violations.add(1, ordering: .relaxed)
+            connection?.close()
+            return
+        }
+        identity = terminal
+        ready = true
+        control.ready.add(1, ordering: .relaxed)
+        backoff.reset()
+        pump()
+    }
+
+    func answered(id: Int64, _ outcome: Result<Response, TillError>) {
+        guard var entry = outstanding.answered(id: id) else { return }
+        let now = SimClock.nanoseconds()
+        let micros = now > entry.startNanos ? (now - entry.startNanos) / 1_000 : 0
+        switch outcome {
+        case .failure(.overloaded(let retryAfter)):
+            ledger.report.record(op: entry.planned.label, microseconds: micros, errorCode: "overloaded")
+            entry.attempts += 1
+            loop.scheduleOnLoop(after: .milliseconds(max(1, retryAfter))) { [self] in
+                resendQueue.append(entry)
+                pump()
+                flush()
+            }
+            return
+        case .failure(.shuttingDown):
+            resendQueue.append(entry)
+            return
+        default:
+            break
+        }
+        control.outstanding.subtract(1, ordering: .relaxed)
+        control.completed.add(1, ordering: .relaxed)
+        let assessment = workload.completed(entry.planned, outcome: outcome, nowMilliseconds: SimClock.wallMilliseconds())
+        var code: String?
+        switch assessment {
+        case .ok: break
+        case .expectedRefusal(let c):
+            code = c
+            control.refusals.add(1, ordering: .relaxed)
+        case .violation(let text):
+            code = Self.code(of: outcome) ?? "violation"
+            ledger.note(violation: "terminal \(index): \(text)")
+            control.violations.add(1, ordering: .relaxed)
+        }
+        ledger.report.record(op: entry.planned.label, microseconds: micros, errorCode: code)
+        if settings.rate != nil {
+            let served = now > entry.firstSentNanos ? (now - entry.firstSentNanos) / 1_000 : 0
+            ledger.report.record(op: entry.planned.label + "@sent", microseconds: served, errorCode: code)
+        }
+        if entry.planned.label == "purchase", code == nil { control.purchases.add(1, ordering: .relaxed) }
+        if settings.verify { feedModel(outcome) }
+        pump()
+    }
+
+    func feedModel(_ outcome: Result<Response, TillError>) {
+        switch outcome {
+        case .success(.purchase(let receipt)): ledger.wallets.acknowledge(receipt)
+        case .success(.void(let reversal)), .success(.return(let reversal)):
+            if let identity { ledger.wallets.acknowledge(reversal, terminal: identity) }
+        default: break
+        }
+    }
+
+    static func code(of outcome: Result<Response, TillError>) -> String? {
+        if case .failure(let error) = outcome { return error.code }
+        return nil
+    }
+
+    // MARK: Sending
+
+    /// An open-loop slot due at `start` (monotonic ns) for this terminal.
+    func assign(slotStartingAt start: UInt64) {
+        guard !control.isDraining else { return }
+        slots.append(start)
+        pump()
+        flush()
+    }
+
+    /// Sends what may go now: resends first, then new requests up to the pipeline depth.
+    func pump() {
+        guard control.hasStarted else { return }
+        while ready, let connection, !resendQueue.isEmpty, outstanding.count < max(settings.pipeline, 1) {
+            send(resendQueue.removeFirst(), on: connection)
+            control.resent.add(1, ordering: .relaxed)
+        }
+        while ready, let connection, resendQueue.isEmpty, outstanding.count < settings.pipeline {
+            let start: UInt64
+            if settings.rate != nil {
+                guard !slots.isEmpty else { break }
+                start = slots.removeFirst()
+                if !control.mayStart() { slots.removeAll(); break }
+            } else {
+                guard control.mayStart() else { break }
+                start = SimClock.nanoseconds()
+            }
+            let planned = workload.next(nowMilliseconds: SimClock.wallMilliseconds())
+            ledger.scenarios[planned.scenario.rawValue, default: 0] += 1
+            control.outstanding.add(1, ordering: .relaxed)
+            send(OutstandingRequests.Entry(planned: planned, startNanos: start, attempts: 0), on: connection)
+            if planned.sendTwice, ready, let connection = self.connection {
+                control.outstanding.add(1, ordering: .relaxed)
+                send(OutstandingRequests.Entry(planned: planned.duplicate, startNanos: start, attempts: 0), on: connection)
+            }
+        }
+    }
+
+    func send(_ entry: OutstandingRequests.Entry, on connection: Connection) {
+        var entry = entry
+        entry.attempts += 1
+        if entry.firstSentNanos == 0 { entry.firstSentNanos = SimClock.nanoseconds() }
+        let id = nextWireId
+        nextWireId += 1
+        outstanding.sent(id: id, entry)
+        codec.encodeRequest(RequestEnvelope(id: .int(id), request: entry.planned.request), into: &outbox)
+        if settings.disconnectPerMillion > 0 && random.int(0...999_999) < settings.disconnectPerMillion {
+            flush()
+            connection.close()  // the request may or may not have reached the server: exactly the case to test
+        }
+    }
+
+    /// Writes what `pump` encoded, in one syscall.
+    func flush() {
+        guard !outbox.isEmpty else { return }
+        connection?.write(outbox)
+        outbox.removeAll(keepingCapacity: true)
+    }
+
+    func scheduleReconnect() {
+        let delay = backoff.nextDelay(using: &random)
+        loop.scheduleOnLoop(after: .milliseconds(delay)) { [self] in connect() }
+    }
+
+    /// Nothing in flight and nothing waiting to be resent (loop thread).
+    var isSettled: Bool { outstanding.isEmpty && resendQueue.isEmpty }
+}
