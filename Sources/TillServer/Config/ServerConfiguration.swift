@@ -24,7 +24,7 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var maxPendingWriteBytes = 1_048_576
     public var writerQueueLimit = 8_192
     public var writerBatchLimit = 256
-    public var walCheckpointBytes = 64 * 1_048_576
+    public var walCheckpointBytes = 16 * 1_048_576
     public var shutdownGraceSeconds = 10
     public var logLevel = LogLevel.info
     public var defaultPhoneCountry = "DE"
