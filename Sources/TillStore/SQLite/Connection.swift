@@ -12,7 +12,13 @@ public final class Connection {
     public let options: OpenOptions
     private var cache: [String: Statement] = [:]
 
+    /// Process-wide SQLite configuration, applied once before the first connection opens.
+    private static let configureLibrary: Void = {
+        _ = till_sqlite_disable_memstatus()  // no global malloc mutex + statistics (nothing reads sqlite3_memory_used)
+    }()
+
     public init(path: String, options: OpenOptions) throws(SQLiteError) {
+        Self.configureLibrary
         var db: OpaquePointer?
         var flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_PRIVATECACHE
         switch options.mode {
