@@ -168,7 +168,6 @@ enum SchemaV1 {
     CREATE INDEX ledger_wallet ON ledger (wallet_id, id);
     CREATE INDEX ledger_member ON ledger (member_id, created_at);
     CREATE INDEX ledger_purchase ON ledger (purchase_id) WHERE purchase_id IS NOT NULL;
-    CREATE INDEX ledger_pending ON ledger (available_at) WHERE available_at IS NOT NULL;
     CREATE INDEX ledger_wallet_pending ON ledger (wallet_id, available_at) WHERE available_at IS NOT NULL;
     CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger BEGIN SELECT RAISE(ABORT, 'ledger is append-only'); END;
     CREATE TRIGGER ledger_no_delete BEFORE DELETE ON ledger BEGIN SELECT RAISE(ABORT, 'ledger is append-only'); END;
@@ -302,7 +301,7 @@ enum SchemaV1 {
         details TEXT CHECK (details IS NULL OR json_valid(details))
     ) STRICT;
     CREATE INDEX activity_log_member ON activity_log (member_id, created_at) WHERE member_id IS NOT NULL;
-    CREATE INDEX activity_log_time ON activity_log (created_at);
+    -- No index on created_at alone: nothing lists activity across members, and every purchase would maintain it.
 
     """
 
