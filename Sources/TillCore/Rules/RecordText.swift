@@ -4,36 +4,40 @@
 /// `%`, tab, newline, carriage return and `,` percent-escaped; absent optionals are empty fields and present ones
 /// start with `=`. Version 1 starts with `R1`.
 extension PurchaseRecord {
-    public var text: String {
-        var rows: [[String]] = []
-        rows.append([
-            "R1", transactionId, reference, "\(purchasedAt.millisecondsSinceEpoch)", "\(purchasedAt.utcOffsetMinutes)",
-            opt(pointsAvailableAt.map { "\($0.millisecondsSinceEpoch)" }),
-            opt(pointsAvailableAt.map { "\($0.utcOffsetMinutes)" }), "\(total)", "\(tax)",
-        ])
-        for (id, key) in zip(memberIds, memberKeys) { rows.append(["M", "\(id)", key]) }
-        for l in lines { rows.append(["L", l.lineId, "\(l.quantity.thousandths)", "\(l.net)"]) }
-        for e in earned { rows.append(["E", e.lineId, "\(e.memberId)", "\(e.points)"]) }
-        if let b = budget { rows.append(["B", "\(b.memberId)", b.wallet.rawValue, "\(b.amount)", "\(b.units)"]) }
-        for s in paymentShares { rows.append(["S", s.lineId, "\(s.units)"]) }
-        for r in redeemed { rows.append(["X", "\(r.memberId)", r.benefitId, "\(r.amount)"]) }
+    public var text: String { String(decoding: textBytes, as: UTF8.self) }
+
+    /// `text` as UTF-8 bytes, written directly (no intermediate rows or strings): what the store keeps.
+    public var textBytes: [UInt8] {
+        var w = RecordTextWriter()
+        w.out.reserveCapacity(128 + 24 * lines.count + 24 * earned.count)
+        w.field("R1", first: true); w.field(transactionId); w.field(reference)
+        w.int(purchasedAt.millisecondsSinceEpoch); w.int(Int64(purchasedAt.utcOffsetMinutes))
+        if let p = pointsAvailableAt {
+            w.optInt(p.millisecondsSinceEpoch); w.optInt(Int64(p.utcOffsetMinutes))
+        } else {
+            w.empty(); w.empty()
+        }
+        w.int(total); w.int(tax)
+        for (id, key) in zip(memberIds, memberKeys) { w.row("M"); w.int(id); w.field(key) }
+        for l in lines { w.row("L"); w.field(l.lineId); w.int(l.quantity.thousandths); w.int(l.net) }
+        for e in earned { w.row("E"); w.field(e.lineId); w.int(e.memberId); w.int(e.points) }
+        if let b = budget { w.row("B"); w.int(b.memberId); w.field(b.wallet.rawValue); w.int(b.amount); w.int(b.units) }
+        for s in paymentShares { w.row("S"); w.field(s.lineId); w.int(s.units) }
+        for r in redeemed { w.row("X"); w.int(r.memberId); w.field(r.benefitId); w.int(r.amount) }
         for p in punchLines {
-            rows.append([
-                "P", p.templateId, opt(p.lineId), p.lineIds.map(Self.escape).joined(separator: ","), "\(p.punches)",
-            ])
+            w.row("P"); w.field(p.templateId); w.optField(p.lineId)
+            w.out.append(0x09)
+            for (i, id) in p.lineIds.enumerated() {  // the comma list: each element escaped, commas literal
+                if i > 0 { w.out.append(0x2C) }
+                w.escaped(id)
+            }
+            w.int(p.punches)
         }
         for c in cards {
-            rows.append([
-                "C", "\(c.memberId)", c.templateId, c.benefitId, "\(c.punchesAdded)", c.completed ? "1" : "0",
-                opt(c.rewardBenefitId), c.issuedHere ? "1" : "0",
-            ])
+            w.row("C"); w.int(c.memberId); w.field(c.templateId); w.field(c.benefitId); w.int(c.punchesAdded)
+            w.field(c.completed ? "1" : "0"); w.optField(c.rewardBenefitId); w.field(c.issuedHere ? "1" : "0")
         }
-        return rows.map { row in
-            row.enumerated().map { i, f in
-                // The comma list of P rows is escaped per element already.
-                (row[0] == "P" && i == 3) ? f : Self.escape(f)
-            }.joined(separator: "\t")
-        }.joined(separator: "\n")
+        return w.out
     }
 
     /// Parses `text`; throws `storageFailure` when it is not a record this version wrote.
@@ -92,8 +96,6 @@ extension PurchaseRecord {
         }
     }
 
-    private func opt(_ s: String?) -> String { s.map { "=" + $0 } ?? "" }
-
     static func escape(_ s: String) -> String {
         // Fast path: ids and numbers rarely need escaping, and walking Characters is slow.
         if !s.utf8.contains(where: { $0 == 0x25 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D || $0 == 0x2C }) { return s }
@@ -131,5 +133,70 @@ extension PurchaseRecord {
             }
         }
         return out
+    }
+}
+
+/// Appends the fields of `PurchaseRecord.text` as bytes, escaping per UTF-8 byte (`%`, tab, LF, CR, `,`).
+struct RecordTextWriter {
+    var out: [UInt8] = []
+
+    /// Starts a new row with its tag (tags need no escaping).
+    mutating func row(_ tag: StaticString) {
+        out.append(0x0A)
+        tag.withUTF8Buffer { out.append(contentsOf: $0) }
+    }
+
+    mutating func field(_ s: String, first: Bool = false) {
+        if !first { out.append(0x09) }
+        escaped(s)
+    }
+
+    mutating func optField(_ s: String?) {
+        out.append(0x09)
+        if let s { out.append(0x3D); escaped(s) }
+    }
+
+    mutating func empty() { out.append(0x09) }
+
+    mutating func escaped(_ s: String) {
+        var s = s
+        s.withUTF8 { bytes in
+            for b in bytes {
+                switch b {
+                case 0x25: out.append(contentsOf: [0x25, 0x32, 0x35])  // %25
+                case 0x09: out.append(contentsOf: [0x25, 0x30, 0x39])  // %09
+                case 0x0A: out.append(contentsOf: [0x25, 0x30, 0x41])  // %0A
+                case 0x0D: out.append(contentsOf: [0x25, 0x30, 0x44])  // %0D
+                case 0x2C: out.append(contentsOf: [0x25, 0x32, 0x43])  // %2C
+                default: out.append(b)
+                }
+            }
+        }
+    }
+
+    mutating func int(_ v: Int64) {
+        out.append(0x09)
+        digits(v)
+    }
+
+    mutating func optInt(_ v: Int64) {
+        out.append(0x09)
+        out.append(0x3D)
+        digits(v)
+    }
+
+    private mutating func digits(_ v: Int64) {
+        if v < 0 { out.append(0x2D) }
+        var m = v.magnitude
+        var buffer: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes ≥ 20 digits
+        withUnsafeMutableBytes(of: &buffer) { raw in
+            var i = raw.count
+            repeat {
+                i -= 1
+                raw[i] = UInt8(truncatingIfNeeded: 0x30 &+ m % 10)
+                m /= 10
+            } while m > 0
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[i...]))
+        }
     }
 }

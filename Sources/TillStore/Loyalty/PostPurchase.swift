@@ -47,7 +47,7 @@ public struct PostPurchase: WriteRequest {
                   .integer(receipt.itemDiscounts + receipt.orderDiscount + receipt.benefitDiscounts),
                   .integer(budget?.wallet == .points ? budget!.units : 0),
                   .integer(budget?.wallet == .credit ? budget!.units : 0),
-                  .blob(StoredJSON.encode(receipt)), .blob(Array(record.text.utf8))])
+                  .blob(StoredJSON.encode(receipt)), .blob(record.textBytes)])
         let purchaseRow = context.lastInsertRowID
 
         try insertLines(purchaseRow: purchaseRow, record: record, context: context)

@@ -12,7 +12,13 @@ public final class Connection {
     public let options: OpenOptions
     private var cache: [String: Statement] = [:]
 
+    /// Process-wide SQLite configuration, applied once before the first connection opens.
+    private static let configureLibrary: Void = {
+        _ = till_sqlite_disable_memstatus()  // no global malloc mutex + statistics (nothing reads sqlite3_memory_used)
+    }()
+
     public init(path: String, options: OpenOptions) throws(SQLiteError) {
+        Self.configureLibrary
         var db: OpaquePointer?
         var flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_PRIVATECACHE
         switch options.mode {
@@ -34,6 +40,7 @@ public final class Connection {
     }
 
     deinit {
+        byAddress.removeAll()
         cache.removeAll()  // finalizes the cached statements first
         sqlite3_close_v2(handle)
     }
@@ -58,11 +65,31 @@ public final class Connection {
 
     /// The cached prepared statement for `sql` (prepared on first use).
     public func statement(_ sql: String) throws(SQLiteError) -> Statement {
-        if let cached = cache[sql] { return cached }
-        let statement = try Statement(db: handle, sql: sql, persistent: true)
-        cache[sql] = statement
+        // Fast path: SQL texts are almost always literals (or strings kept in statics), whose UTF-8 lives at a fixed
+        // address: look them up by address and length, and confirm with ==, which is immediate for the same
+        // string (so a freed-and-reused address can never return another statement). Hashing the whole SQL text
+        // for every execution cost more than some of the statements themselves.
+        let key = sql.utf8.withContiguousStorageIfAvailable { AddressKey(address: UInt(bitPattern: $0.baseAddress), count: $0.count) }
+        if let key, let cached = byAddress[key], cached.sql == sql { return cached }
+        let statement: Statement
+        if let cached = cache[sql] {
+            statement = cached
+        } else {
+            statement = try Statement(db: handle, sql: sql, persistent: true)
+            cache[sql] = statement
+        }
+        if let key {
+            if byAddress.count >= 4096 { byAddress.removeAll() }  // built SQL texts: keep the side table bounded
+            byAddress[key] = statement
+        }
         return statement
     }
+
+    private struct AddressKey: Hashable {
+        var address: UInt
+        var count: Int
+    }
+    private var byAddress: [AddressKey: Statement] = [:]
 
     /// Runs one statement (cached) with `arguments`, ignoring rows.
     public func execute(_ sql: String, _ arguments: [SQLValue] = []) throws(SQLiteError) {

@@ -12,6 +12,8 @@ public final class Statement {
     private let db: OpaquePointer
     /// The SQL this statement was prepared from.
     public let sql: String
+    /// `sqlite3_bind_parameter_count`, read once.
+    let parameterCount: Int
 
     init(db: OpaquePointer, sql: String, persistent: Bool) throws(SQLiteError) {
         var stmt: OpaquePointer?
@@ -24,6 +26,7 @@ public final class Statement {
         self.handle = stmt
         self.db = db
         self.sql = sql
+        self.parameterCount = Int(sqlite3_bind_parameter_count(stmt))
     }
 
     deinit { sqlite3_finalize(handle) }
@@ -38,18 +41,28 @@ public final class Statement {
     /// Resets the statement and binds `arguments` to parameters 1...n (all other parameters become NULL).
     public func bind(_ arguments: [SQLValue]) throws(SQLiteError) {
         sqlite3_reset(handle)
-        sqlite3_clear_bindings(handle)
-        let expected = Int(sqlite3_bind_parameter_count(handle))
-        guard arguments.count == expected else {
+        // No sqlite3_clear_bindings: the count check below means every parameter is rebound on every execution.
+        guard arguments.count == parameterCount else {
             throw SQLiteError(extendedCode: SQLITE_RANGE,
-                              message: "\(arguments.count) arguments for \(expected) parameters", sql: sql)
+                              message: "\(arguments.count) arguments for \(parameterCount) parameters", sql: sql)
         }
-        for (offset, value) in arguments.enumerated() {
-            let index = Int32(offset + 1)
+        var index: Int32 = 0
+        for value in arguments {
+            index += 1
             let code: Int32
             switch value {
             case .integer(let v): code = sqlite3_bind_int64(handle, index, v)
-            case .text(let s): code = sqlite3_bind_text(handle, index, s, -1, till_sqlite_transient())
+            case .text(var s):
+                // withUTF8 borrows the string's own bytes (passing a String as a C string copies it into an array).
+                // An empty string must stay '' (a nil pointer would bind NULL).
+                code = s.withUTF8 { utf8 in
+                    guard let base = utf8.baseAddress, utf8.count > 0 else {
+                        return sqlite3_bind_text(handle, index, "", 0, till_sqlite_transient())
+                    }
+                    return UnsafeRawPointer(base).withMemoryRebound(to: CChar.self, capacity: utf8.count) {
+                        sqlite3_bind_text(handle, index, $0, Int32(utf8.count), till_sqlite_transient())
+                    }
+                }
             case .blob(let bytes):
                 code = bytes.withUnsafeBytes { raw in
                     // A zero-length blob must stay a blob, not NULL: bind zeroblob(0) then.
