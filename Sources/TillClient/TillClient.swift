@@ -146,6 +146,27 @@ public final class TillClient {
         }
     }
 
+    /// Sends `requests` keeping at most `window` in flight, handing each answer to `onAnswer` with its request's
+    /// index as it arrives (answers may come out of order). `onAnswer` returns false to stop early (the answers still
+    /// in flight are then left unread: close the client).
+    public func pipeline(
+        _ requests: [Request], window: Int, timeout: Duration? = nil,
+        onAnswer: (Int, Result<Response, TillError>) -> Bool
+    ) throws(ClientError) {
+        var inFlight: [RequestID: Int] = [:]
+        var next = 0
+        while next < requests.count || !inFlight.isEmpty {
+            while next < requests.count && inFlight.count < max(1, window) {
+                inFlight[send(requests[next])] = next
+                next += 1
+            }
+            try flush()
+            let envelope = try receive(timeout: timeout)
+            guard let id = envelope.id, let index = inFlight.removeValue(forKey: id) else { continue }
+            guard onAnswer(index, envelope.outcome) else { return }
+        }
+    }
+
     /// Queues `request` with a fresh id and returns the id; `flush()` sends everything queued.
     @discardableResult
     public func send(_ request: Request) -> RequestID {

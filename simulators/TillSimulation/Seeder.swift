@@ -112,26 +112,15 @@ public struct Seeder {
     }
 
     func pipelined(_ requests: [Request], window: Int, handle: (Int, Result<Response, TillError>) throws(SeedError) -> Void) throws(SeedError) {
-        var index: [RequestID: Int] = [:]
-        var next = 0
-        do {
-            while next < requests.count || !index.isEmpty {
-                while next < requests.count && index.count < window {
-                    index[client.send(requests[next])] = next
-                    next += 1
-                }
-                try client.flush()
-                let envelope = try client.receive(timeout: .seconds(120))
-                guard let id = envelope.id, let i = index.removeValue(forKey: id) else { continue }
-                try handle(i, envelope.outcome)
+        var failure: SeedError?
+        do throws(ClientError) {
+            try client.pipeline(requests, window: window, timeout: .seconds(120)) { index, outcome in
+                do throws(SeedError) { try handle(index, outcome); return true } catch { failure = error; return false }
             }
-        } catch let error as ClientError {
-            throw .client(error)
-        } catch let error as SeedError {
-            throw error
         } catch {
-            throw .refused(op: "seed", .invalidRequest(field: "", reason: "\(error)"))
+            throw .client(error)
         }
+        if let failure { throw failure }
     }
 }
 

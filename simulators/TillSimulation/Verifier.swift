@@ -80,25 +80,14 @@ public struct Verifier {
         _ client: TillClient, requests: [Request],
         handle: (Int, Result<Response, TillError>) throws(VerificationError) -> Void
     ) throws(VerificationError) {
-        var index: [RequestID: Int] = [:]
-        var next = 0
-        do {
-            while next < requests.count || !index.isEmpty {
-                while next < requests.count && index.count < window {
-                    index[client.send(requests[next])] = next
-                    next += 1
-                }
-                try client.flush()
-                let envelope = try client.receive(timeout: .seconds(30))
-                guard let id = envelope.id, let i = index.removeValue(forKey: id) else { continue }
-                try handle(i, envelope.outcome)
+        var failure: VerificationError?
+        do throws(ClientError) {
+            try client.pipeline(requests, window: window, timeout: .seconds(30)) { index, outcome in
+                do throws(VerificationError) { try handle(index, outcome); return true } catch { failure = error; return false }
             }
-        } catch let error as ClientError {
-            throw .client(error)
-        } catch let error as VerificationError {
-            throw error
         } catch {
-            throw .unexpectedAnswer("\(error)")
+            throw .client(error)
         }
+        if let failure { throw failure }
     }
 }
