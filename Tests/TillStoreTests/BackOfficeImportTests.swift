@@ -61,4 +61,29 @@ import TillProtocol
         #expect(progress.count == 5)
         #expect(try f.members("p4999@example.com").count == 1)
     }
+
+    /// New members of a chunk are written together: rows still see the rows queued before them.
+    @Test func rowsOfOneChunkSeeEachOther() throws {
+        let f = try OfficeFixture()
+        let rows = """
+            {"memberKey":"K1","firstName":"Ola","phone":"0170 5550001","points":30,"credit":200}
+            {"memberKey":"K2","firstName":"Pia","phone":"+49 170 5550001"}
+            {"memberKey":"K3","firstName":"Rut","email":"rut@example.com","cards":["C-9","C-9"]}
+            {"memberKey":"K1","lastName":"Nord","email":"ola@example.com"}
+            {"memberKey":"K4","firstName":"Sam","email":"OLA@example.com","tags":["a","a","b"]}
+            {"memberKey":"K5","firstName":" Tim ","lastName":"Tau","email":"tim@example.com","points":5}
+            """
+        let r = try f.imported(MemberImport(rows: rows, firstLine: 1))
+        #expect(r.created == 2 && r.updated == 1)
+        #expect(r.errors.map(\.row) == [2, 3, 5])
+        #expect(r.errors.map(\.field) == ["phone", "cards", "email"])
+        let ola = try f.profile(.memberGet(MemberRef(memberKey: "K1")))
+        #expect(ola.fields.lastName == "Nord" && ola.balance.points == 30 && ola.registrationSource == "import")
+        #expect(try f.members("ola@example.com").first?.memberKey == "K1")
+        #expect(try f.members("Ola Nord").first?.memberKey == "K1")
+        #expect(try f.members("Tim  Tau").first?.memberKey == "K5")  // as SQL trim(first || ' ' || last)
+        #expect(try f.members("5550001").map(\.memberKey) == ["K1"])
+        #expect(try f.profile(.memberGet(MemberRef(memberKey: "K5"))).balance.points == 5)
+        #expect(try f.store.verify().isSound)
+    }
 }

@@ -21,13 +21,25 @@ struct ImportChunk: WriteRequest {
         var result = ImportResult(created: 0, updated: 0, errors: [])
         if dryRun { try c.execute("SAVEPOINT import_dry_run") }
         // No savepoint per row (FTS5 flushes its pending index data at every savepoint, which made imports 50× slower):
-        // each row is checked whole before its first write, so a refused row has written nothing.
+        // each row is checked whole before its first write, so a refused row has written nothing. New members are
+        // checked here and written together by `BulkMembers.flush` (multi-row INSERTs); a row that touches a member
+        // still waiting in the batch (same memberKey) or an existing member flushes the batch first and takes the
+        // row-by-row path, so rows keep their file order.
+        var bulk = BulkMembers(actor: actor, country: country)
         for row in rows {
             do {
+                if try bulk.add(c, row) { result.created += 1; continue }
+                try bulk.flush(c)
                 if try write(c, row) { result.created += 1 } else { result.updated += 1 }
             } catch let error as TillError {
                 result.errors.append(ImportParser.rowError(error, row.line))
             }
+        }
+        try bulk.flush(c)
+        if bulk.written > 0, !dryRun {
+            // One activity entry per chunk (registration date and source are on each member row).
+            try MemberActivity.record(c, memberId: nil, group: .legalMembership, kind: "imported", actor: actor,
+                                      ActivityDetails(summary: "Imported \(bulk.written) members (lines \(rows.first!.line)–\(rows.last!.line))"))
         }
         if dryRun {
             try c.execute("ROLLBACK TO import_dry_run")
