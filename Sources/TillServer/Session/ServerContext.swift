@@ -7,28 +7,46 @@ import TillProtocol
 /// Per-op request metrics, created once so the request path only bumps counters.
 final class RequestMetrics: Sendable {
     private let latency: [Op: Histogram]
-    private let outcomes: Mutex<[String: Counter]>
+    /// Successful answers per op, created up front: the common case bumps a counter with no lock and no lookup key.
+    private let answeredOK: [Op: Counter]
+    /// Errors by op and code, created on first use (rare, so a lock is fine).
+    private let failures: Mutex<[FailureKey: Counter]>
     private let registry: MetricsRegistry
+
+    private struct FailureKey: Hashable {
+        let op: Op?
+        let code: String
+    }
 
     init(registry: MetricsRegistry) {
         self.registry = registry
         var latency: [Op: Histogram] = [:]
+        var answeredOK: [Op: Counter] = [:]
         for op in Op.allCases {
             latency[op] = registry.histogram("till_request_duration_seconds", "Time from a request's frame to its response", labels: ["op": op.rawValue]) {
                 Histogram.latencyMicroseconds()
             }
+            answeredOK[op] = registry.counter(Self.requestsName, Self.requestsHelp, labels: ["op": op.rawValue, "outcome": "ok"])
         }
         self.latency = latency
-        self.outcomes = Mutex([:])
+        self.answeredOK = answeredOK
+        self.failures = Mutex([:])
     }
 
-    func record(op: Op?, outcome: String, microseconds: Int64) {
-        let name = op?.rawValue ?? "unknown"
+    private static let requestsName = "till_requests_total"
+    private static let requestsHelp = "Requests answered, by op and outcome (ok or error code)"
+
+    /// Records one answer: `errorCode` nil for a success.
+    func record(op: Op?, errorCode: String?, microseconds: Int64) {
         if let op { latency[op]?.observe(microseconds) }
-        let key = name + "/" + outcome
-        let counter = outcomes.withLock { table in
+        if errorCode == nil, let op, let counter = answeredOK[op] {
+            counter.add()
+            return
+        }
+        let key = FailureKey(op: op, code: errorCode ?? "ok")
+        let counter = failures.withLock { table in
             if let existing = table[key] { return existing }
-            let created = registry.counter("till_requests_total", "Requests answered, by op and outcome (ok or error code)", labels: ["op": name, "outcome": outcome])
+            let created = registry.counter(Self.requestsName, Self.requestsHelp, labels: ["op": op?.rawValue ?? "unknown", "outcome": key.code])
             table[key] = created
             return created
         }

@@ -308,12 +308,12 @@ final class Session: ConnectionHandler, @unchecked Sendable {
     }
 
     private func answer(_ response: ResponseEnvelope, started: Int64) {
-        let outcome: String
+        let errorCode: String?
         switch response.outcome {
-        case .success: outcome = "ok"
-        case .failure(let error): outcome = error.code
+        case .success: errorCode = nil
+        case .failure(let error): errorCode = error.code
         }
-        context.metrics.record(op: response.op, outcome: outcome, microseconds: ServerContext.monotonicMicroseconds() - started)
+        context.metrics.record(op: response.op, errorCode: errorCode, microseconds: ServerContext.monotonicMicroseconds() - started)
         guard connection.isOpen else { return }
         connection.write(context.serverCodec.encodeResponse(response))
         if connection.pendingWriteBytes > context.configuration.maxPendingWriteBytes {
