@@ -21,7 +21,6 @@ enum CrashPurchases {
     }
 
     static func fingerprint(_ r: PurchaseRequest) -> [UInt8] {
-        let f = Fingerprint.of(.purchase(r))!
-        return withUnsafeBytes(of: f.high.bigEndian, Array.init) + withUnsafeBytes(of: f.low.bigEndian, Array.init)
+        Fingerprint.of(.purchase(r))!.bytes
     }
 }

@@ -87,7 +87,7 @@ final class OfficeFixture {
         let box = Mutex<Result<Receipt, TillError>?>(nil)
         let done = DispatchSemaphore(value: 0)
         let f = Fingerprint.of(.purchase(r))!
-        let bytes = withUnsafeBytes(of: f.high.bigEndian, Array.init) + withUnsafeBytes(of: f.low.bigEndian, Array.init)
+        let bytes = f.bytes
         do {
             try loyalty.purchase(r, terminal: pos, fingerprint: bytes) { result in box.withLock { $0 = result }; done.signal() }
         } catch { return .failure(error) }

@@ -53,7 +53,7 @@ final class LoyaltyFixture {
 
 func fp(_ request: Request) -> [UInt8] {
     let f = Fingerprint.of(request)!
-    return withUnsafeBytes(of: f.high.bigEndian, Array.init) + withUnsafeBytes(of: f.low.bigEndian, Array.init)
+    return f.bytes
 }
 
 let t0 = Timestamp(millisecondsSinceEpoch: 1_767_225_000_000)

@@ -14,6 +14,11 @@ public struct Fingerprint: Hashable, Sendable, CustomStringConvertible {
     public let high: UInt64
     public let low: UInt64
 
+    /// The 16 bytes (high word first, big-endian) the store keeps with an exactly-once operation.
+    public var bytes: [UInt8] {
+        withUnsafeBytes(of: high.bigEndian, Array.init) + withUnsafeBytes(of: low.bigEndian, Array.init)
+    }
+
     /// 32 lowercase hex digits.
     public var description: String {
         let h = String(high, radix: 16), l = String(low, radix: 16)

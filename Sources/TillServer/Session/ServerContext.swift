@@ -3,6 +3,7 @@ import Synchronization
 import TillCore
 import TillIO
 import TillProtocol
+import TillStore
 
 /// Per-op request metrics, created once so the request path only bumps counters.
 final class RequestMetrics: Sendable {
@@ -98,12 +99,11 @@ public final class ServerContext: Sendable {
         clock_gettime(CLOCK_MONOTONIC, &spec)
         return Int64(spec.tv_sec) * 1_000_000 + Int64(spec.tv_nsec) / 1_000
     }
+}
 
-    static func now() -> Timestamp {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        return Timestamp(millisecondsSinceEpoch: Int64(spec.tv_sec) * 1_000 + Int64(spec.tv_nsec) / 1_000_000)
-    }
+extension ServerContext {
+    /// Wall-clock now, from the same clock the store stamps its writes with.
+    static func now() -> Timestamp { LoyaltyStore.systemClock() }
 }
 
 /// A shared count of requests in flight (a class so a metrics gauge can hold it).

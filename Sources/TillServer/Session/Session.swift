@@ -292,13 +292,7 @@ final class Session: ConnectionHandler, @unchecked Sendable {
     }
 
     static func fingerprint(_ request: Request) -> [UInt8] {
-        guard let print = Fingerprint.of(request) else { return [] }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(16)
-        for word in [print.high, print.low] {
-            for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: word >> UInt64(shift))) }
-        }
-        return bytes
+        Fingerprint.of(request)?.bytes ?? []
     }
 
     // MARK: Answers and limits
