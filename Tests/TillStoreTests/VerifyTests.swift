@@ -15,13 +15,18 @@ import TillCore
         // A wallet that drifted from its ledger.
         _ = try store.writeAndWait(ClosureWrite { try $0.execute("UPDATE wallets SET balance = balance + 1") }).get()
         // Returns beyond what was bought: two returns of 0.6 on a line of 1.0.
+        let record = PurchaseRecord(
+            transactionId: "t1", reference: "b1/p1/t1", purchasedAt: Timestamp(millisecondsSinceEpoch: 1),
+            pointsAvailableAt: nil, total: 500, tax: 0, memberIds: [], memberKeys: [],
+            lines: [.init(lineId: "L1", quantity: Quantity(thousandths: 1000), net: 500)], earned: [], budget: nil,
+            paymentShares: [], redeemed: [], punchLines: [], cards: [])
         _ = try store.writeAndWait(ClosureWrite { context in
-            try context.connection.executeScript("""
+            try context.execute("""
                 INSERT INTO purchases (id, branch_id, pos_id, transaction_id, fingerprint, opened_at, committed_at, status,
-                                       total_amount, receipt, record)
-                VALUES (1, 'b1', 'p1', 't1', x'00', 1, 1, 'partially_returned', 500, x'', x'');
-                INSERT INTO purchase_lines (purchase_id, line_id, position, item_code, quantity, gross_amount, net_amount)
-                VALUES (1, 'L1', 0, 'sku', 1000, 500, 500);
+                                       total_amount, receipt, record, lines)
+                VALUES (1, 'b1', 'p1', 't1', x'00', 1, 1, 'partially_returned', 500, x'', ?, x'')
+                """, [.blob(record.textBytes)])
+            try context.connection.executeScript("""
                 INSERT INTO reversals (id, branch_id, pos_id, reversal_id, kind, fingerprint, purchase_id, created_at, result)
                 VALUES (1, 'b1', 'p1', 'r1', 'return', x'01', 1, 2, x''), (2, 'b1', 'p1', 'r2', 'return', x'02', 1, 3, x'');
                 INSERT INTO returned_quantities (reversal_id, purchase_id, line_id, quantity)
@@ -40,7 +45,7 @@ import TillCore
         defer { store.shutdown() }
         let insert = """
             INSERT INTO purchases (branch_id, pos_id, transaction_id, fingerprint, opened_at, committed_at, status,
-                                   total_amount, receipt, record) VALUES ('b', 'p', 't', x'00', 1, 1, 'final', 1, x'', x'')
+                                   total_amount, receipt, record, lines) VALUES ('b', 'p', 't', x'00', 1, 1, 'final', 1, x'', x'', x'')
             """
         _ = try store.writeAndWait(ClosureWrite { try $0.execute(insert) }).get()
         guard case .failure = store.writeAndWait(ClosureWrite { try $0.execute(insert) }) else {

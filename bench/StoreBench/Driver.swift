@@ -48,6 +48,8 @@ struct RunResult {
     var averageBatch: Double
     var writerCPUMicrosPerOp: Double
     var processCPUMicrosPerOp: Double
+    /// WAL pages appended by the run's commits, per operation.
+    var walPagesPerOp: Double
     var opsPerSecond: Double { Double(operations) / seconds }
 }
 
@@ -100,5 +102,6 @@ func run<W: Workload>(_ workload: W, batchLimit: Int, seconds: Double, directory
     return RunResult(batchLimit: batchLimit, operations: submitted, seconds: elapsed,
                      averageBatch: Double(stats.batchSizeSum - statsBefore.batchSizeSum - 1) / Double(max(batches, 1)),
                      writerCPUMicrosPerOp: Double(writerCPU) / 1_000 / ops,
-                     processCPUMicrosPerOp: Double(processCPU) / 1_000 / ops)
+                     processCPUMicrosPerOp: Double(processCPU) / 1_000 / ops,
+                     walPagesPerOp: Double(stats.walFramesWritten - statsBefore.walFramesWritten) / ops)
 }

@@ -27,12 +27,13 @@ try FileManager.default.createDirectory(atPath: directory, withIntermediateDirec
 @MainActor func table<W: Workload>(_ workload: W) throws {
     print("")
     print("workload: \(workload.name); \(seconds) s per batch size; files in \(directory)")
-    print("| batch limit | avg batch | ops | ops/s | writer CPU µs/op | process CPU µs/op |")
-    print("|---:|---:|---:|---:|---:|---:|")
+    print("| batch limit | avg batch | ops | ops/s | writer CPU µs/op | process CPU µs/op | WAL KiB/op |")
+    print("|---:|---:|---:|---:|---:|---:|---:|")
     for limit in batchLimits {
         let result = try run(workload, batchLimit: limit, seconds: seconds, directory: directory)
-        print(String(format: "| %d | %.1f | %d | %.0f | %.1f | %.1f |", result.batchLimit, result.averageBatch,
-                     result.operations, result.opsPerSecond, result.writerCPUMicrosPerOp, result.processCPUMicrosPerOp))
+        print(String(format: "| %d | %.1f | %d | %.0f | %.1f | %.1f | %.1f |", result.batchLimit, result.averageBatch,
+                     result.operations, result.opsPerSecond, result.writerCPUMicrosPerOp, result.processCPUMicrosPerOp,
+                     result.walPagesPerOp * 4))
     }
 }
 if only == "" || only == "floor" { try table(WalletCreditWorkload()) }

@@ -63,20 +63,14 @@ enum PurchaseHistory {
 
     static func ticket(_ c: Connection, _ t: TicketRef) throws -> PurchaseTicket {
         guard let head = try c.statement("""
-            SELECT id, status, opened_at, receipt FROM purchases WHERE branch_id = ? AND pos_id = ? AND transaction_id = ?
+            SELECT id, status, opened_at, receipt, lines FROM purchases WHERE branch_id = ? AND pos_id = ? AND transaction_id = ?
             """).firstRow([.text(t.terminal.branchId), .text(t.terminal.posId), .text(t.transactionId)], {
-            (id: $0.int64(0), status: $0.text(1), openedAt: $0.int64(2), receipt: $0.optionalBlob(3))
+            (id: $0.int64(0), status: $0.text(1), openedAt: $0.int64(2), receipt: $0.optionalBlob(3), lines: $0.optionalBlob(4) ?? [])
         }) else { throw TillError.notFound(field: "transactionId", reason: "no purchase \(t.transactionId) at \(t.terminal.branchId)/\(t.terminal.posId)") }
-        var lines: [TicketLine] = []
-        try c.statement("""
-            SELECT l.line_id, l.item_code, l.item_name, l.department_code, l.quantity, l.gross_amount, l.net_amount,
-                   (SELECT coalesce(sum(r.quantity), 0) FROM returned_quantities r WHERE r.purchase_id = l.purchase_id AND r.line_id = l.line_id)
-            FROM purchase_lines l WHERE l.purchase_id = ? ORDER BY l.position
-            """).forEachRow([.integer(head.id)]) { r in
-            lines.append(TicketLine(lineId: r.text(0), code: r.text(1), description: r.optionalText(2), department: r.optionalText(3),
-                                    quantity: Quantity(thousandths: r.int64(4)), gross: r.int64(5), discount: r.int64(5) - r.int64(6),
-                                    net: r.int64(6), returned: Quantity(thousandths: r.int64(7))))
-        }
+        var returned: [String: Quantity] = [:]
+        try c.statement("SELECT line_id, sum(quantity) FROM returned_quantities WHERE purchase_id = ? GROUP BY line_id")
+            .forEachRow([.integer(head.id)]) { returned[$0.text(0)] = Quantity(thousandths: $0.int64(1)) }
+        let lines = try TicketLines.decode(head.lines, returned: returned)
         return PurchaseTicket(terminal: t.terminal, transactionId: t.transactionId, state: state(head.status),
                               openedAt: Timestamp(millisecondsSinceEpoch: head.openedAt), lines: lines,
                               memberKeys: try memberKeys(c, purchaseId: head.id),

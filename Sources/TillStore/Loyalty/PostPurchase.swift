@@ -4,7 +4,7 @@ import TillProtocol
 /// A terminal's purchase as one writer request: exactly once per `(branch, POS, transactionId)`.
 ///
 /// Guarantees: a new id is evaluated against the members' state read inside the write transaction, and the
-/// purchase, its lines, members, receipt, record, ledger rows, benefit rows, wallet columns, consumed app codes,
+/// purchase with its lines, members, receipt, record, ledger rows, benefit rows, wallet columns, consumed app codes,
 /// member counters and activity rows commit together or not at all; the same id with the same fingerprint answers
 /// the stored receipt with `replay = true` and writes nothing; the same id with another fingerprint is refused with
 /// `transactionConflict`.
@@ -40,17 +40,15 @@ public struct PostPurchase: WriteRequest {
         let budget = record.budget
         try context.execute("""
             INSERT INTO purchases (branch_id, pos_id, transaction_id, fingerprint, opened_at, committed_at, status,
-                total_amount, total_discount, paid_points, paid_credit, receipt, record)
-            VALUES (?, ?, ?, ?, ?, ?, 'final', ?, ?, ?, ?, ?, ?)
+                total_amount, total_discount, paid_points, paid_credit, receipt, record, lines)
+            VALUES (?, ?, ?, ?, ?, ?, 'final', ?, ?, ?, ?, ?, ?, ?)
             """, [.text(terminal.branchId), .text(terminal.posId), .text(request.transactionId), .blob(fingerprint),
                   .integer(request.openedAt.millisecondsSinceEpoch), .integer(at), .integer(receipt.total),
                   .integer(receipt.itemDiscounts + receipt.orderDiscount + receipt.benefitDiscounts),
                   .integer(budget?.wallet == .points ? budget!.units : 0),
                   .integer(budget?.wallet == .credit ? budget!.units : 0),
-                  .blob(StoredJSON.encode(receipt)), .blob(record.textBytes)])
+                  .blob(StoredJSON.encode(receipt)), .blob(record.textBytes), .blob(ticketLines(record))])
         let purchaseRow = context.lastInsertRowID
-
-        try insertLines(purchaseRow: purchaseRow, record: record, context: context)
 
         let accounts = matches.compactMap(\.account).filter { record.memberIds.contains($0.id) }
         let origin = Origin(purchaseRow: purchaseRow, reversalRow: nil, terminal: terminal, operationId: request.transactionId)
@@ -76,31 +74,13 @@ public struct PostPurchase: WriteRequest {
         return receipt
     }
 
-    /// All lines in one multi-row INSERT (one cached statement per line count up to 32, then rows of 32).
-    private func insertLines(purchaseRow: Int64, record: PurchaseRecord, context: WriteContext) throws {
-        var start = 0
+    /// The ticket lines blob: the request's items with each line's net from the engine's record.
+    private func ticketLines(_ record: PurchaseRecord) -> [UInt8] {
+        let lines = record.lines
         let items = request.items
-        while start < items.count {
-            let end = min(start + 32, items.count)
-            var arguments: [SQLValue] = []
-            arguments.reserveCapacity((end - start) * 9)
-            for position in start..<end {
-                let item = items[position]
-                let gross = Int64((Int128(item.quantity.thousandths) * Int128(item.unitPrice) + 500) / 1000)
-                let net = position < record.lines.count && record.lines[position].lineId == item.lineId
-                    ? record.lines[position].net : (record.lines.first { $0.lineId == item.lineId }?.net ?? 0)
-                arguments += [.integer(purchaseRow), .text(item.lineId), .integer(Int64(position)), .text(item.code),
-                              .text(item.name), .optional(item.department), .integer(item.quantity.thousandths),
-                              .integer(gross), .integer(net)]
-            }
-            try context.statement(Self.lineInserts[end - start]).execute(arguments)
-            start = end
+        return TicketLines.encode(items) { position in
+            if position < lines.count && lines[position].lineId == items[position].lineId { return lines[position].net }
+            return lines.first { $0.lineId == items[position].lineId }?.net ?? 0
         }
-    }
-
-    static let lineInserts: [String] = (0...32).map { n in
-        "INSERT INTO purchase_lines (purchase_id, line_id, position, item_code, item_name, department_code, quantity, "
-            + "gross_amount, net_amount) VALUES "
-            + Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?)", count: max(n, 1)).joined(separator: ", ")
     }
 }

@@ -92,11 +92,12 @@ public struct PostReversal: WriteRequest {
         if isVoid {
             status = "voided"
         } else {
-            let open = try connection.int64("""
-                SELECT count(*) FROM purchase_lines pl WHERE pl.purchase_id = ?1 AND pl.quantity >
-                    (SELECT coalesce(sum(r.quantity), 0) FROM returned_quantities r WHERE r.purchase_id = ?1 AND r.line_id = pl.line_id)
-                """, [.integer(purchase.row)]) ?? 0
-            status = open == 0 ? "returned" : "partially_returned"
+            // Returned per line after this return: before it plus what it takes back.
+            var returned: [String: Int64] = [:]
+            for line in previouslyReturned { returned[line.lineId, default: 0] += line.quantity.thousandths }
+            for line in evaluation.returnedLines { returned[line.lineId, default: 0] += line.quantity.thousandths }
+            let open = record.lines.contains { $0.quantity.thousandths > returned[$0.lineId, default: 0] }
+            status = open ? "partially_returned" : "returned"
         }
         try context.execute("UPDATE purchases SET status = ? WHERE id = ?", [.text(status), .integer(purchase.row)])
 

@@ -45,6 +45,7 @@ final class WriterLoop {
 
     private func runBatch(_ batch: [any QueuedWrite]) {
         batchNumber += 1
+        let framesBefore = walFrames.frames
         var outcomes: [TillError?] = []
         outcomes.reserveCapacity(batch.count)
         do {
@@ -60,11 +61,15 @@ final class WriterLoop {
             return
         }
         do {
-            for item in batch {
-                outcomes.append(try runIsolated(item))
+            if batch.count == 1 {
+                outcomes.append(try runAlone(batch[0]))
+            } else {
+                for item in batch { outcomes.append(try runIsolated(item)) }
             }
-            try writer.configuration.faults.beforeCommit?(batchNumber)
-            try connection.execute("COMMIT")
+            if connection.isInTransaction {
+                try writer.configuration.faults.beforeCommit?(batchNumber)
+                try connection.execute("COMMIT")
+            }
         } catch {
             failStop(batch, error: error, stage: "batch \(batchNumber) (\(batch.count) requests)")
             return
@@ -72,8 +77,11 @@ final class WriterLoop {
         // Durable now. Count first (so a completion observes stats that include its batch), then acknowledge.
         let succeeded = outcomes.count { $0 == nil }
         let frames = Int(walFrames.frames)
+        // A WAL that SQLite restarted from its beginning (all of it checkpointed) reports fewer frames than before.
+        let appended = walFrames.frames >= framesBefore ? frames - Int(framesBefore) : frames
         writer.counters.withLock {
             $0.record(batchSize: batch.count, succeeded: succeeded)
+            $0.walFramesWritten += appended
             $0.walFrames = frames
             $0.maxWalFrames = max($0.maxWalFrames, frames)
         }
@@ -96,6 +104,20 @@ final class WriterLoop {
             guard connection.isInTransaction else { throw error }  // SQLite rolled the whole transaction back
             try connection.execute("ROLLBACK TO request")
             try connection.execute("RELEASE request")
+            return Self.domainError(error)
+        }
+    }
+
+    /// Runs the only request of a batch without a savepoint: the transaction is its isolation. On a domain error
+    /// the transaction is rolled back (nothing to commit) and the error returned; a storage fault throws.
+    /// Saves the statement journal a savepoint keeps (a copy of every page the request touches).
+    private func runAlone(_ item: any QueuedWrite) throws -> TillError? {
+        do {
+            try item.perform(context)
+            return nil
+        } catch {
+            if let sqlite = error as? SQLiteError, sqlite.isStorageFault { throw error }
+            if connection.isInTransaction { try connection.execute("ROLLBACK") }
             return Self.domainError(error)
         }
     }

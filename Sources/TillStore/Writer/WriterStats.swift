@@ -20,6 +20,8 @@ public struct WriterStats: Sendable, Hashable {
     /// WAL size in pages after the latest commit or checkpoint.
     public var walFrames: Int = 0
     public var maxWalFrames: Int = 0
+    /// WAL frames (pages) appended by committed batches since start: what the commits' fsyncs had to write.
+    public var walFramesWritten: Int = 0
     /// Set once the writer failed and stopped (fail-stop); the reason.
     public var storageFailure: String?
 

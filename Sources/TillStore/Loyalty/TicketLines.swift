@@ -1,0 +1,106 @@
+import TillCore
+import TillProtocol
+
+/// The lines of a stored purchase as one blob in `purchases.lines`: what the ticket view shows.
+///
+/// Kept as one column rather than a row per line because every purchase pays for its lines: ten rows cost ten
+/// B-tree inserts on the writer (about a fifth of a purchase's write instructions when they were rows) while only the
+/// ticket view and the verifier ever read them, one purchase at a time.
+///
+/// Guarantees: `decode(encode(items, nets))` gives one `TicketLine` per item, in basket order, with the item's line
+/// id, code, name, department, quantity, gross amount (quantity × unit price, rounded half up to the minor unit),
+/// and net amount; any byte sequence that `encode` did not write is refused with `storageFailure`. Format `T1`: a
+/// header row, then one row per line; tab-separated fields; `%`, tab, newline and carriage return percent-escaped;
+/// an absent department is an empty field and a present one starts with `=`.
+enum TicketLines {
+    /// The stored form of `items`; `net(i)` is the net amount of the i-th item after every discount.
+    static func encode(_ items: [LineItem], net: (Int) -> MinorUnits) -> [UInt8] {
+        var out: [UInt8] = Array("T1".utf8)
+        out.reserveCapacity(16 + items.count * 64)
+        for (position, item) in items.enumerated() {
+            out.append(0x0A)
+            escape(item.lineId, into: &out)
+            out.append(0x09); escape(item.code, into: &out)
+            out.append(0x09); escape(item.name, into: &out)
+            out.append(0x09); optional(item.department, into: &out)
+            out.append(0x09); decimal(item.quantity.thousandths, into: &out)
+            out.append(0x09); decimal(gross(item), into: &out)
+            out.append(0x09); decimal(net(position), into: &out)
+        }
+        return out
+    }
+
+    /// Quantity × unit price in minor units, rounded half up (what the line cost before any discount).
+    static func gross(_ item: LineItem) -> MinorUnits {
+        MinorUnits((Int128(item.quantity.thousandths) * Int128(item.unitPrice) + 500) / 1000)
+    }
+
+    /// The lines `encode` wrote; `returned[lineId]` is the quantity returned so far.
+    static func decode(_ bytes: [UInt8], returned: [String: Quantity] = [:]) throws(TillError) -> [TicketLine] {
+        func bad(_ why: String) -> TillError { .storageFailure(reason: "purchase lines: \(why)") }
+        var rows = bytes.split(separator: 0x0A, omittingEmptySubsequences: false)
+        guard let head = rows.first, Array(head) == Array("T1".utf8) else { throw bad("unknown header") }
+        rows.removeFirst()
+        var lines: [TicketLine] = []
+        lines.reserveCapacity(rows.count)
+        for row in rows {
+            let f = row.split(separator: 0x09, omittingEmptySubsequences: false).map { unescape(Array($0)) }
+            guard f.count == 7, let quantity = Int64(f[4]), let gross = Int64(f[5]), let net = Int64(f[6]) else {
+                throw bad("malformed line")
+            }
+            lines.append(TicketLine(
+                lineId: f[0], code: f[1], description: f[2],
+                department: f[3].isEmpty ? nil : String(f[3].dropFirst()), quantity: Quantity(thousandths: quantity),
+                gross: gross, discount: gross - net, net: net, returned: returned[f[0]] ?? .zero))
+        }
+        return lines
+    }
+
+    private static func optional(_ value: String?, into out: inout [UInt8]) {
+        guard let value else { return }
+        out.append(0x3D)  // "="
+        escape(value, into: &out)
+    }
+
+    private static func escape(_ value: String, into out: inout [UInt8]) {
+        for byte in value.utf8 {
+            switch byte {
+            case 0x25, 0x09, 0x0A, 0x0D:
+                out.append(0x25)
+                out.append(hex(byte >> 4)); out.append(hex(byte & 0x0F))
+            default: out.append(byte)
+            }
+        }
+    }
+
+    private static func decimal(_ value: Int64, into out: inout [UInt8]) {
+        out.append(contentsOf: String(value).utf8)  // small strings live inline: no allocation
+    }
+
+    private static func hex(_ nibble: UInt8) -> UInt8 { nibble < 10 ? 0x30 + nibble : 0x41 + nibble - 10 }
+
+    private static func unescape(_ bytes: [UInt8]) -> String {
+        guard bytes.contains(0x25) else { return String(decoding: bytes, as: UTF8.self) }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var i = 0
+        while i < bytes.count {
+            if bytes[i] == 0x25, i + 2 < bytes.count, let high = nibble(bytes[i + 1]), let low = nibble(bytes[i + 2]) {
+                out.append(high << 4 | low)
+                i += 3
+            } else {
+                out.append(bytes[i])
+                i += 1
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static func nibble(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case 0x30...0x39: byte - 0x30
+        case 0x41...0x46: byte - 0x41 + 10
+        default: nil
+        }
+    }
+}
