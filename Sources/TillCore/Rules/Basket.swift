@@ -48,24 +48,28 @@ struct Basket: Hashable, Sendable {
         guard request.items.count <= Self.maxLines else {
             throw .invalidRequest(field: "items", reason: "at most \(Self.maxLines) lines")
         }
-        var seen = Set<String>()
+        // Field names are built only on the way to an error: this runs for every purchase and quote.
+        func field(_ i: Int, _ name: String) -> String { name.isEmpty ? "items[\(i)]" : "items[\(i)].\(name)" }
+        let items = request.items
+        var seen = Set<String>()  // only for long baskets: comparing with earlier lines is cheaper for short ones
         var lines: [PricedLine] = []
-        for (i, item) in request.items.enumerated() {
-            let f = "items[\(i)]"
-            guard !item.lineId.isEmpty else { throw .invalidRequest(field: "\(f).lineId", reason: "empty") }
-            guard seen.insert(item.lineId).inserted else {
-                throw .invalidRequest(field: "\(f).lineId", reason: "duplicate line id")
-            }
+        lines.reserveCapacity(items.count)
+        for i in items.indices {
+            let item = items[i]
+            guard !item.lineId.isEmpty else { throw .invalidRequest(field: field(i, "lineId"), reason: "empty") }
+            let duplicate = items.count <= 32
+                ? items[..<i].contains { $0.lineId == item.lineId } : !seen.insert(item.lineId).inserted
+            guard !duplicate else { throw .invalidRequest(field: field(i, "lineId"), reason: "duplicate line id") }
             guard item.quantity.thousandths > 0, item.quantity.thousandths <= Self.maxQuantity else {
-                throw .invalidRequest(field: "\(f).quantity", reason: "must be > 0 and at most 1000000")
+                throw .invalidRequest(field: field(i, "quantity"), reason: "must be > 0 and at most 1000000")
             }
             guard item.unitPrice >= 0, item.unitPrice <= Self.maxUnitPrice else {
-                throw .invalidRequest(field: "\(f).unitPrice", reason: "out of range")
+                throw .invalidRequest(field: field(i, "unitPrice"), reason: "out of range")
             }
             let gross = Arithmetic.lineGross(quantity: item.quantity, unitPrice: item.unitPrice)
-            guard gross <= Self.maxAmount else { throw .invalidRequest(field: f, reason: "line amount too large") }
+            guard gross <= Self.maxAmount else { throw .invalidRequest(field: field(i, ""), reason: "line amount too large") }
             guard item.discount >= 0, item.discount <= gross else {
-                throw .invalidRequest(field: "\(f).discount", reason: "must be between 0 and the line gross \(gross)")
+                throw .invalidRequest(field: field(i, "discount"), reason: "must be between 0 and the line gross \(gross)")
             }
             lines.append(PricedLine(item: item, gross: gross))
         }

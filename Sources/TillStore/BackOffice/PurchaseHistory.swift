@@ -31,18 +31,19 @@ enum PurchaseHistory {
         let cmp = descending ? "<" : ">"
         let order = descending ? "DESC" : "ASC"
         let sql = """
-            SELECT p.id, \(column), p.branch_id, p.pos_id, p.transaction_id, p.opened_at, p.total_amount, p.status, p.receipt
+            SELECT p.id, \(column), p.branch_id, p.pos_id, p.transaction_id, p.opened_at, p.total_amount, p.status, p.receipt,
+                   p.record
             FROM purchases p \(memberId == nil ? "" : "JOIN purchase_members pm ON pm.purchase_id = p.id AND pm.member_id = ?1")
             WHERE (?2 IS NULL OR p.status = ?2) AND (?3 IS NULL OR \(column) \(cmp) ?3 OR (\(column) = ?3 AND p.id \(cmp) ?4))
             ORDER BY \(column) \(order), p.id \(order) LIMIT ?5
             """
-        var rows: [(key: Int64, id: Int64, row: PurchaseRow)] = []
+        var rows: [(key: Int64, id: Int64, record: [UInt8], row: PurchaseRow)] = []
         var arguments: [SQLValue] = [.optional(q.state.map(stored)), .optional(after?.0), .optional(after?.1), .integer(q.limit + 1)]
         if let memberId { arguments.insert(.integer(memberId), at: 0) } else { arguments.insert(.null, at: 0) }
         // ?1 is bound even when unused: SQLite numbers parameters up to the highest index.
         try c.statement(sql).forEachRow(arguments) { r in
             let receipt = r.optionalBlob(8).flatMap { try? StoredJSON.decode(Receipt.self, from: $0) }
-            rows.append((r.int64(1), r.int64(0), PurchaseRow(
+            rows.append((r.int64(1), r.int64(0), r.optionalBlob(9) ?? [], PurchaseRow(
                 terminal: TerminalIdentity(branchId: r.text(2), posId: r.text(3)), transactionId: r.text(4),
                 openedAt: Timestamp(millisecondsSinceEpoch: r.int64(5)), total: r.int64(6), currency: receipt?.currency ?? "",
                 state: state(r.text(7)), memberKeys: [])))
@@ -55,7 +56,7 @@ enum PurchaseHistory {
         var purchases: [PurchaseRow] = []
         for entry in rows {
             var row = entry.row
-            row.memberKeys = try memberKeys(c, purchaseId: entry.id)
+            row.memberKeys = try memberKeys(c, record: entry.record)
             purchases.append(row)
         }
         return PurchasePage(purchases: purchases, nextCursor: next, lifetimeSpend: lifetime)
@@ -63,9 +64,10 @@ enum PurchaseHistory {
 
     static func ticket(_ c: Connection, _ t: TicketRef) throws -> PurchaseTicket {
         guard let head = try c.statement("""
-            SELECT id, status, opened_at, receipt, lines FROM purchases WHERE branch_id = ? AND pos_id = ? AND transaction_id = ?
+            SELECT id, status, opened_at, receipt, lines, record FROM purchases WHERE branch_id = ? AND pos_id = ? AND transaction_id = ?
             """).firstRow([.text(t.terminal.branchId), .text(t.terminal.posId), .text(t.transactionId)], {
-            (id: $0.int64(0), status: $0.text(1), openedAt: $0.int64(2), receipt: $0.optionalBlob(3), lines: $0.optionalBlob(4) ?? [])
+            (id: $0.int64(0), status: $0.text(1), openedAt: $0.int64(2), receipt: $0.optionalBlob(3), lines: $0.optionalBlob(4) ?? [],
+             record: $0.optionalBlob(5) ?? [])
         }) else { throw TillError.notFound(field: "transactionId", reason: "no purchase \(t.transactionId) at \(t.terminal.branchId)/\(t.terminal.posId)") }
         var returned: [String: Quantity] = [:]
         try c.statement("SELECT line_id, sum(quantity) FROM returned_quantities WHERE purchase_id = ? GROUP BY line_id")
@@ -73,16 +75,16 @@ enum PurchaseHistory {
         let lines = try TicketLines.decode(head.lines, returned: returned)
         return PurchaseTicket(terminal: t.terminal, transactionId: t.transactionId, state: state(head.status),
                               openedAt: Timestamp(millisecondsSinceEpoch: head.openedAt), lines: lines,
-                              memberKeys: try memberKeys(c, purchaseId: head.id),
+                              memberKeys: try memberKeys(c, record: head.record),
                               receipt: head.receipt.flatMap { try? StoredJSON.decode(Receipt.self, from: $0) })
     }
 
-    static func memberKeys(_ c: Connection, purchaseId: Int64) throws -> [String] {
-        var keys: [String] = []
-        try c.statement("""
-            SELECT m.member_key FROM purchase_members pm JOIN members m ON m.id = pm.member_id WHERE pm.purchase_id = ? ORDER BY pm.position
-            """).forEachRow([.integer(purchaseId)]) { keys.append($0.text(0)) }
-        return keys
+    /// The current member keys of the purchase's members, in the purchase's order (the record keeps their ids; an
+    /// anonymized member shows its anonymized key, not the one it had when it bought).
+    static func memberKeys(_ c: Connection, record: [UInt8]) throws -> [String] {
+        let memberIds = try PurchaseRecord(text: String(decoding: record, as: UTF8.self)).memberIds
+        let select = try c.statement("SELECT member_key FROM members WHERE id = ?")
+        return try memberIds.compactMap { id throws in try select.firstRow([.integer(id)]) { $0.text(0) } }
     }
 
     static func stored(_ s: TransactionState) -> String { s == .partiallyReturned ? "partially_returned" : s.rawValue }

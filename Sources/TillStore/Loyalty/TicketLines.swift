@@ -63,6 +63,11 @@ enum TicketLines {
     }
 
     private static func escape(_ value: String, into out: inout [UInt8]) {
+        // Fast path: codes, names and ids rarely hold a byte to escape; a native string appends as one copy.
+        guard value.utf8.contains(where: { $0 == 0x25 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) else {
+            out.append(contentsOf: value.utf8)
+            return
+        }
         for byte in value.utf8 {
             switch byte {
             case 0x25, 0x09, 0x0A, 0x0D:
@@ -74,7 +79,14 @@ enum TicketLines {
     }
 
     private static func decimal(_ value: Int64, into out: inout [UInt8]) {
-        out.append(contentsOf: String(value).utf8)  // small strings live inline: no allocation
+        if value < 0 { out.append(0x2D) }
+        let start = out.count
+        var magnitude = value.magnitude
+        repeat {
+            out.append(0x30 + UInt8(magnitude % 10))
+            magnitude /= 10
+        } while magnitude > 0
+        out[start...].reverse()
     }
 
     private static func hex(_ nibble: UInt8) -> UInt8 { nibble < 10 ? 0x30 + nibble : 0x41 + nibble - 10 }

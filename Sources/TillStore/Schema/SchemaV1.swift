@@ -204,13 +204,13 @@ enum SchemaV1 {
         UNIQUE (branch_id, pos_id, transaction_id)
     ) STRICT;
 
+    -- A member's purchases (the back office's list). Keyed by member only: a purchase's members are in its record.
     CREATE TABLE purchase_members (
-        purchase_id INTEGER NOT NULL REFERENCES purchases (id),
         member_id INTEGER NOT NULL REFERENCES members (id),
+        purchase_id INTEGER NOT NULL REFERENCES purchases (id),
         position INTEGER NOT NULL,
-        PRIMARY KEY (purchase_id, member_id)
+        PRIMARY KEY (member_id, purchase_id)
     ) STRICT, WITHOUT ROWID;
-    CREATE INDEX purchase_members_member ON purchase_members (member_id, purchase_id);
 
     CREATE TABLE reversals (
         id INTEGER PRIMARY KEY,
