@@ -136,29 +136,35 @@ extension PurchaseRecord {
     }
 }
 
-/// Appends the fields of `PurchaseRecord.text` as bytes, escaping per UTF-8 byte (`%`, tab, LF, CR, `,`).
-struct RecordTextWriter {
-    var out: [UInt8] = []
+/// Appends tab-separated text rows as bytes, escaping per UTF-8 byte (`%`, tab, LF, CR, `,` as `%XX`): the writer
+/// of `PurchaseRecord.text`, and of any other compact row format the store keeps as a blob.
+///
+/// Guarantees: a field never contains a raw tab, newline, carriage return, comma or unescaped `%`, so rows split
+/// on newline and fields on tab give back exactly the fields written (after unescaping).
+public struct RecordTextWriter {
+    public var out: [UInt8] = []
+
+    public init(capacity: Int = 0) { out.reserveCapacity(capacity) }
 
     /// Starts a new row with its tag (tags need no escaping).
-    mutating func row(_ tag: StaticString) {
+    public mutating func row(_ tag: StaticString) {
         out.append(0x0A)
         tag.withUTF8Buffer { out.append(contentsOf: $0) }
     }
 
-    mutating func field(_ s: String, first: Bool = false) {
+    public mutating func field(_ s: String, first: Bool = false) {
         if !first { out.append(0x09) }
         escaped(s)
     }
 
-    mutating func optField(_ s: String?) {
+    public mutating func optField(_ s: String?) {
         out.append(0x09)
         if let s { out.append(0x3D); escaped(s) }
     }
 
-    mutating func empty() { out.append(0x09) }
+    public mutating func empty() { out.append(0x09) }
 
-    mutating func escaped(_ s: String) {
+    public mutating func escaped(_ s: String) {
         var s = s
         s.withUTF8 { bytes in
             for b in bytes {
@@ -174,12 +180,12 @@ struct RecordTextWriter {
         }
     }
 
-    mutating func int(_ v: Int64) {
+    public mutating func int(_ v: Int64) {
         out.append(0x09)
         digits(v)
     }
 
-    mutating func optInt(_ v: Int64) {
+    public mutating func optInt(_ v: Int64) {
         out.append(0x09)
         out.append(0x3D)
         digits(v)

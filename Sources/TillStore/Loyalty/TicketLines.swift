@@ -9,25 +9,20 @@ import TillProtocol
 ///
 /// Guarantees: `decode(encode(items, nets))` gives one `TicketLine` per item, in basket order, with the item's line
 /// id, code, name, department, quantity, gross amount (quantity × unit price, rounded half up to the minor unit),
-/// and net amount; any byte sequence that `encode` did not write is refused with `storageFailure`. Format `T1`: a
-/// header row, then one row per line; tab-separated fields; `%`, tab, newline and carriage return percent-escaped;
+/// and net amount; any byte sequence that `encode` did not write is refused with `storageFailure`. Format `T1`
+/// (written by `RecordTextWriter`): a header row, then one `L` row per line; tab-separated fields, percent-escaped;
 /// an absent department is an empty field and a present one starts with `=`.
 enum TicketLines {
     /// The stored form of `items`; `net(i)` is the net amount of the i-th item after every discount.
     static func encode(_ items: [LineItem], net: (Int) -> MinorUnits) -> [UInt8] {
-        var out: [UInt8] = Array("T1".utf8)
-        out.reserveCapacity(16 + items.count * 64)
+        var w = RecordTextWriter(capacity: 16 + items.count * 64)
+        w.field("T1", first: true)
         for (position, item) in items.enumerated() {
-            out.append(0x0A)
-            escape(item.lineId, into: &out)
-            out.append(0x09); escape(item.code, into: &out)
-            out.append(0x09); escape(item.name, into: &out)
-            out.append(0x09); optional(item.department, into: &out)
-            out.append(0x09); decimal(item.quantity.thousandths, into: &out)
-            out.append(0x09); decimal(gross(item), into: &out)
-            out.append(0x09); decimal(net(position), into: &out)
+            w.row("L")
+            w.field(item.lineId); w.field(item.code); w.field(item.name); w.optField(item.department)
+            w.int(item.quantity.thousandths); w.int(gross(item)); w.int(net(position))
         }
-        return out
+        return w.out
     }
 
     /// Quantity × unit price in minor units, rounded half up (what the line cost before any discount).
@@ -45,51 +40,15 @@ enum TicketLines {
         lines.reserveCapacity(rows.count)
         for row in rows {
             let f = row.split(separator: 0x09, omittingEmptySubsequences: false).map { unescape(Array($0)) }
-            guard f.count == 7, let quantity = Int64(f[4]), let gross = Int64(f[5]), let net = Int64(f[6]) else {
-                throw bad("malformed line")
-            }
+            guard f.count == 8, f[0] == "L", let quantity = Int64(f[5]), let gross = Int64(f[6]), let net = Int64(f[7])
+            else { throw bad("malformed line") }
             lines.append(TicketLine(
-                lineId: f[0], code: f[1], description: f[2],
-                department: f[3].isEmpty ? nil : String(f[3].dropFirst()), quantity: Quantity(thousandths: quantity),
-                gross: gross, discount: gross - net, net: net, returned: returned[f[0]] ?? .zero))
+                lineId: f[1], code: f[2], description: f[3],
+                department: f[4].isEmpty ? nil : String(f[4].dropFirst()), quantity: Quantity(thousandths: quantity),
+                gross: gross, discount: gross - net, net: net, returned: returned[f[1]] ?? .zero))
         }
         return lines
     }
-
-    private static func optional(_ value: String?, into out: inout [UInt8]) {
-        guard let value else { return }
-        out.append(0x3D)  // "="
-        escape(value, into: &out)
-    }
-
-    private static func escape(_ value: String, into out: inout [UInt8]) {
-        // Fast path: codes, names and ids rarely hold a byte to escape; a native string appends as one copy.
-        guard value.utf8.contains(where: { $0 == 0x25 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) else {
-            out.append(contentsOf: value.utf8)
-            return
-        }
-        for byte in value.utf8 {
-            switch byte {
-            case 0x25, 0x09, 0x0A, 0x0D:
-                out.append(0x25)
-                out.append(hex(byte >> 4)); out.append(hex(byte & 0x0F))
-            default: out.append(byte)
-            }
-        }
-    }
-
-    private static func decimal(_ value: Int64, into out: inout [UInt8]) {
-        if value < 0 { out.append(0x2D) }
-        let start = out.count
-        var magnitude = value.magnitude
-        repeat {
-            out.append(0x30 + UInt8(magnitude % 10))
-            magnitude /= 10
-        } while magnitude > 0
-        out[start...].reverse()
-    }
-
-    private static func hex(_ nibble: UInt8) -> UInt8 { nibble < 10 ? 0x30 + nibble : 0x41 + nibble - 10 }
 
     private static func unescape(_ bytes: [UInt8]) -> String {
         guard bytes.contains(0x25) else { return String(decoding: bytes, as: UTF8.self) }
