@@ -116,3 +116,29 @@ import TillCore
         #expect(try store.verify().isSound)
     }
 }
+
+@Suite struct PageSizeTests {
+    /// A store created with a smaller page keeps it, and its online backup (which SQLite refuses between WAL
+    /// databases of different page sizes) is a sound copy with the same page size.
+    @Test func storeCreatedWithAPageSizeKeepsItAndBacksUp() throws {
+        let folder = TemporaryFolder()
+        let store = try Store.temporary(folder) { $0.writer.pageSize = 1_024 }
+        defer { store.shutdown() }
+        let member = try store.member("m1")
+        _ = try store.writeAndWait(WalletCredit(operationKey: "op-1", memberId: member, wallet: .points, delta: 5,
+                                                kind: .adjust, at: 1)).get()
+        #expect(try store.read { try $0.int64("PRAGMA page_size") } == 1_024)
+        try store.backup(to: folder.path("copy.db"))
+        let copy = try Store.temporary(folder, name: "copy.db")
+        defer { copy.shutdown() }
+        #expect(try copy.read { try $0.int64("PRAGMA page_size") } == 1_024)
+        #expect(try copy.verify().problems == [])
+        #expect(try copy.read { try $0.int64("SELECT balance FROM wallets") } == 5)
+
+        // Reopening with another configured size changes nothing: the file decides.
+        store.shutdown()
+        let reopened = try Store.temporary(folder) { $0.writer.pageSize = 4_096 }
+        defer { reopened.shutdown() }
+        #expect(try reopened.read { try $0.int64("PRAGMA page_size") } == 1_024)
+    }
+}

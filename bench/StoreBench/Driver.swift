@@ -55,12 +55,13 @@ struct RunResult {
 
 /// Drives `workload` against a fresh store for `seconds`, keeping 2 × `batchLimit` requests in flight so the writer
 /// always finds a full batch waiting.
-func run<W: Workload>(_ workload: W, batchLimit: Int, seconds: Double, directory: String) throws -> RunResult {
+func run<W: Workload>(_ workload: W, batchLimit: Int, seconds: Double, directory: String, pageSize: Int) throws -> RunResult {
     var workload = workload
     let path = directory + "/bench-\(batchLimit).db"
     for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
     var configuration = StoreConfiguration(path: path)
     configuration.writer.maxBatchSize = batchLimit
+    configuration.writer.pageSize = pageSize
     configuration.writer.queueCapacity = max(4 * batchLimit, 64)
     let store = try Store.open(configuration)
     defer { store.shutdown() }

@@ -1,5 +1,6 @@
 // Durable write throughput of TillStore (WAL, synchronous=FULL, one fsync per batch).
 // Usage: swift run -c release till-bench-store [--seconds S] [--batches 1,16,64,256] [--dir DIRECTORY] [--only floor|purchase]
+//                                      [--page-size BYTES]
 // The directory must be on the disk under test (not tmpfs): the default is .build/bench-store.
 import Foundation
 import TillCore
@@ -9,6 +10,7 @@ import TillProtocol
 var seconds = 3.0
 var batchLimits = [1, 16, 64, 256]
 var only = ""
+var pageSize = 4_096
 var directory = FileManager.default.currentDirectoryPath + "/.build/bench-store"
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 while let argument = arguments.next() {
@@ -17,8 +19,9 @@ while let argument = arguments.next() {
     case "--batches": batchLimits = (arguments.next() ?? "").split(separator: ",").compactMap { Int($0) }
     case "--dir": directory = arguments.next() ?? directory
     case "--only": only = arguments.next() ?? ""
+    case "--page-size": pageSize = Int(arguments.next() ?? "") ?? pageSize
     default:
-        print("usage: till-bench-store [--seconds S] [--batches 1,16,64,256] [--dir DIRECTORY] [--only floor|purchase]")
+        print("usage: till-bench-store [--seconds S] [--batches 1,16,64,256] [--dir DIRECTORY] [--only floor|purchase] [--page-size BYTES]")
         exit(2)
     }
 }
@@ -26,14 +29,14 @@ try FileManager.default.createDirectory(atPath: directory, withIntermediateDirec
 
 @MainActor func table<W: Workload>(_ workload: W) throws {
     print("")
-    print("workload: \(workload.name); \(seconds) s per batch size; files in \(directory)")
+    print("workload: \(workload.name); \(seconds) s per batch size; page size \(pageSize); files in \(directory)")
     print("| batch limit | avg batch | ops | ops/s | writer CPU µs/op | process CPU µs/op | WAL KiB/op |")
     print("|---:|---:|---:|---:|---:|---:|---:|")
     for limit in batchLimits {
-        let result = try run(workload, batchLimit: limit, seconds: seconds, directory: directory)
+        let result = try run(workload, batchLimit: limit, seconds: seconds, directory: directory, pageSize: pageSize)
         print(String(format: "| %d | %.1f | %d | %.0f | %.1f | %.1f | %.1f |", result.batchLimit, result.averageBatch,
                      result.operations, result.opsPerSecond, result.writerCPUMicrosPerOp, result.processCPUMicrosPerOp,
-                     result.walPagesPerOp * 4))
+                     result.walPagesPerOp * Double(pageSize) / 1_024))
     }
 }
 if only == "" || only == "floor" { try table(WalletCreditWorkload()) }

@@ -49,6 +49,9 @@ public final class Connection {
         try executeScript("PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -\(options.cacheKibibytes);")
         switch options.mode {
         case .readWrite:
+            // Before WAL mode: a database in WAL mode can no longer change its page size (and an existing one
+            // ignores this).
+            if let pageSize = options.pageSize { try executeScript("PRAGMA page_size = \(pageSize);") }
             let mode = try pragmaText("PRAGMA journal_mode = WAL")
             guard mode == "wal" else {
                 throw SQLiteError(extendedCode: SQLITE_ERROR, message: "journal_mode is \(mode ?? "?"), not wal", sql: "PRAGMA journal_mode = WAL")

@@ -21,9 +21,13 @@ public struct OpenOptions: Sendable, Hashable {
     /// Page cache of this connection in KiB (`PRAGMA cache_size = -N`). SQLite's default (2 MiB) makes the writer
     /// re-read most pages of a store with 100,000 members from the OS on every purchase.
     public var cacheKibibytes: Int64
+    /// The page size of a database this connection creates (`PRAGMA page_size`, a power of two from 512 to
+    /// 65,536); nil keeps SQLite's default (4,096). An existing database keeps the page size it was created with.
+    public var pageSize: Int?
 
     public init(mode: Mode, busyTimeoutMilliseconds: Int32 = 5_000, journalSizeLimitBytes: Int64 = 64 << 20,
-                cacheKibibytes: Int64? = nil) {
+                cacheKibibytes: Int64? = nil, pageSize: Int? = nil) {
+        self.pageSize = pageSize
         self.cacheKibibytes = cacheKibibytes ?? (mode == .readWrite ? 131_072 : 16_384)
         self.mode = mode
         self.busyTimeoutMilliseconds = busyTimeoutMilliseconds

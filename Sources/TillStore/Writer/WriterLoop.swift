@@ -19,7 +19,8 @@ final class WriterLoop {
         lock = try WriterLock(databasePath: path)
         try Migrator.refuseNewer(path: path, supported: Int64(migrations.count))
         connection = try Connection(path: path, options: OpenOptions(
-            mode: .readWrite, busyTimeoutMilliseconds: configuration.checkpointBusyTimeoutMilliseconds))
+            mode: .readWrite, busyTimeoutMilliseconds: configuration.checkpointBusyTimeoutMilliseconds,
+            pageSize: configuration.pageSize))
         walFrames.install(on: connection)  // before migrating: the migration's frames count too
         try Migrator.migrate(connection, migrations)
         context = WriteContext(connection: connection)
