@@ -27,6 +27,8 @@ import TillCore
 
         #expect(store.stats.batches == batchesBefore + 1)
         #expect(store.stats.maxBatchSize == 11)
+        // The optimistic pass (no savepoints) met request 5, rolled back, and the batch ran again isolated.
+        #expect(store.stats.batchesRerun == 1)
         for index in 0..<10 where index != 5 { #expect((try? results[index]!.get())?.replayed == false) }
         #expect(results[5] == .failure(.insufficientBalance(field: "delta", wallet: .points, requested: 1_000, available: 50)))
         #expect(failed[0] == .failure(.notAllowed(field: nil, reason: "changed my mind")))
@@ -37,6 +39,25 @@ import TillCore
         #expect(balance == 90)
         #expect(entries == 9)
         #expect(settings == 0)
+        #expect(try store.verify().isSound)
+    }
+
+    @Test func batchWithoutRefusalsCommitsInOnePassAndAppliesEachRequestOnce() throws {
+        let folder = TemporaryFolder()
+        let store = try Store.temporary(folder)
+        defer { store.shutdown() }
+        let member = try store.member("m1")
+        store.writer.pause()
+        let completions = Completions<WalletCredit.Outcome>()
+        for index in 0..<20 { completions.submit(credit("op-\(index)", member: member, 3), as: index, to: store) }
+        let batchesBefore = store.stats.batches
+        store.writer.resume()
+        let results = completions.wait()
+        #expect(store.stats.batches == batchesBefore + 1)
+        #expect(store.stats.batchesRerun == 0)
+        #expect(results.values.allSatisfy { (try? $0.get()) != nil })
+        #expect(try store.read { try $0.int64("SELECT balance FROM wallets") } == 60)
+        #expect(try store.read { try $0.int64("SELECT count(*) FROM ledger") } == 20)
         #expect(try store.verify().isSound)
     }
 

@@ -1,11 +1,13 @@
 import TillCore
 
-/// A unit of work for the writer: it runs inside its own SAVEPOINT within a group-commit batch.
+/// A unit of work for the writer, applied within a group-commit batch.
 ///
 /// Guarantees the writer gives: `apply` runs on the writer thread with the only writing connection; if it throws,
-/// everything it wrote is rolled back (`ROLLBACK TO`) and the other requests of the batch are unaffected; its result
-/// is delivered only after the batch's COMMIT has been fsynced. What implementations must do: write only through
-/// `context`, throw `TillError` for domain refusals, and not keep `context` after returning.
+/// everything it wrote is rolled back and the other requests of the batch are unaffected (the batch first runs
+/// without savepoints; when a request is refused, the transaction is rolled back and the batch runs again with a
+/// SAVEPOINT per request); its result is delivered only after the batch's COMMIT has been fsynced. What
+/// implementations must do: write only through `context`, throw `TillError` for domain refusals, not keep
+/// `context` after returning, and keep no effect outside the database (`apply` may run twice for one delivery).
 public protocol WriteRequest: Sendable {
     associatedtype Output: Sendable
     func apply(_ context: WriteContext) throws -> Output
@@ -18,7 +20,8 @@ public struct ClosureWrite<Output: Sendable>: WriteRequest {
     public func apply(_ context: WriteContext) throws -> Output { try body(context) }
 }
 
-/// What a request sees while it runs: the writing connection, inside an open transaction and savepoint.
+/// What a request sees while it runs: the writing connection, inside an open transaction (and, when the batch runs
+/// isolated, a savepoint of its own).
 ///
 /// Guarantees: valid only during `apply`; not Sendable.
 public final class WriteContext {

@@ -8,8 +8,10 @@ import TillCore
 /// Guarantees:
 /// - exactly one connection writes and checkpoints; it lives and dies on the writer thread;
 /// - the queue is bounded: `submit` fails at once with `overloaded` when `queueCapacity` requests wait;
-/// - every waiting request (up to `maxBatchSize`) runs in ONE `BEGIN IMMEDIATE … COMMIT`, each in its own
-///   SAVEPOINT; a request that throws is rolled back alone and answered with its error;
+/// - every waiting request (up to `maxBatchSize`) runs in ONE `BEGIN IMMEDIATE … COMMIT`; a request that throws is
+///   rolled back alone and answered with its error. The batch first runs without savepoints (a savepoint copies
+///   every page its request touches into the statement journal); on the first refusal the transaction is rolled
+///   back and the batch runs again with a SAVEPOINT per request. A batch of one runs in the transaction alone;
 /// - completions run on the writer thread, exactly once per accepted request, and a success is delivered only after
 ///   the COMMIT (fsync, `synchronous=FULL`) succeeded;
 /// - fail-stop: a storage error (commit, I/O, full disk, corruption) fails the whole batch and every later request

@@ -64,6 +64,8 @@ final class WriterLoop {
         do {
             if batch.count == 1 {
                 outcomes.append(try runAlone(batch[0]))
+            } else if try runOptimistically(batch) {
+                outcomes = Array(repeating: nil, count: batch.count)
             } else {
                 for item in batch { outcomes.append(try runIsolated(item)) }
             }
@@ -107,6 +109,27 @@ final class WriterLoop {
             try connection.execute("RELEASE request")
             return Self.domainError(error)
         }
+    }
+
+    /// Runs every request of the batch without savepoints: the common case, where all of them succeed, then costs
+    /// no statement journal (a savepoint copies every page its request touches). Returns true when all succeeded.
+    /// On the first domain error it rolls the whole transaction back, opens a new one and returns false: the caller
+    /// then runs the batch again, each request in its own savepoint, so the outcome is exactly that of the savepoint
+    /// path (requests are re-applied from the start; their results of this pass are overwritten). A storage fault
+    /// throws, as on every path.
+    private func runOptimistically(_ batch: [any QueuedWrite]) throws -> Bool {
+        for item in batch {
+            do {
+                try item.perform(context)
+            } catch {
+                if let sqlite = error as? SQLiteError, sqlite.isStorageFault { throw error }
+                if connection.isInTransaction { try connection.execute("ROLLBACK") }
+                writer.counters.withLock { $0.batchesRerun += 1 }
+                try connection.execute("BEGIN IMMEDIATE")
+                return false
+            }
+        }
+        return true
     }
 
     /// Runs the only request of a batch without a savepoint: the transaction is its isolation. On a domain error
