@@ -167,16 +167,25 @@ public struct RecordTextWriter {
     public mutating func escaped(_ s: String) {
         var s = s
         s.withUTF8 { bytes in
-            for b in bytes {
-                switch b {
-                case 0x25: out.append(contentsOf: [0x25, 0x32, 0x35])  // %25
-                case 0x09: out.append(contentsOf: [0x25, 0x30, 0x39])  // %09
-                case 0x0A: out.append(contentsOf: [0x25, 0x30, 0x41])  // %0A
-                case 0x0D: out.append(contentsOf: [0x25, 0x30, 0x44])  // %0D
-                case 0x2C: out.append(contentsOf: [0x25, 0x32, 0x43])  // %2C
-                default: out.append(b)
+            // Copy the runs between bytes to escape in one piece each (most fields have none).
+            var run = 0
+            for i in bytes.indices {
+                let low: UInt8
+                switch bytes[i] {
+                case 0x25: low = 0x35  // %25
+                case 0x09: low = 0x39  // %09
+                case 0x0A: low = 0x41  // %0A
+                case 0x0D: low = 0x44  // %0D
+                case 0x2C: low = 0x43  // %2C
+                default: continue
                 }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<i]))
+                out.append(0x25)
+                out.append(bytes[i] >> 4 == 2 ? 0x32 : 0x30)
+                out.append(low)
+                run = i + 1
             }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run...]))
         }
     }
 
