@@ -91,6 +91,11 @@ struct AccountReader {
         SELECT public_id, kind, coalesce(gift_template_id, punch_card_template_id), status, valid_from, valid_until, punches,
                used_in, issued_by FROM member_benefits
         """
+    // Whole texts kept in statics: the statement cache finds a static text by its address, while a text built at
+    // each call is hashed whole (and allocated) on every purchase.
+    private static let allBenefits = benefitColumns + " WHERE member_id = ? ORDER BY id"
+    private static let activeBenefits = benefitColumns + " WHERE member_id = ? AND status = 'active' ORDER BY id"
+    private static let namedBenefit = benefitColumns + " WHERE public_id = ? AND member_id = ?"
 
     private func readBenefits(into account: inout MemberAccount, scope: BenefitScope) throws {
         let program = self.program
@@ -106,13 +111,13 @@ struct AccountReader {
         }
         switch scope {
         case .all:
-            try connection.statement(Self.benefitColumns + " WHERE member_id = ? ORDER BY id")
+            try connection.statement(Self.allBenefits)
                 .forEachRow([.integer(account.id)]) { account.benefits.append(row($0)) }
         case .active(let naming):
-            try connection.statement(Self.benefitColumns + " WHERE member_id = ? AND status = 'active' ORDER BY id")
+            try connection.statement(Self.activeBenefits)
                 .forEachRow([.integer(account.id)]) { account.benefits.append(row($0)) }
             for id in naming where !account.benefits.contains(where: { $0.id == id }) {
-                if let b = try connection.statement(Self.benefitColumns + " WHERE public_id = ? AND member_id = ?")
+                if let b = try connection.statement(Self.namedBenefit)
                     .firstRow([.text(id), .integer(account.id)], row) {
                     account.benefits.append(b)
                 }
