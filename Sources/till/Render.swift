@@ -67,8 +67,9 @@ enum Render {
     static func onOff(_ b: Bool) -> String { b ? "yes" : "no" }
 
     static func benefits(_ list: BenefitList) -> Output {
-        Output(human: table(["benefit", "name", "kind", "status", "valid until", "punches"], list.benefits.map { b in
-            [b.benefitId, b.name, b.kind.rawValue, b.status.rawValue, time(b.validUntil),
+        Output(human: table(["benefit", "name", "kind", "status", "assigned", "valid until", "used", "punches"], list.benefits.map { b in
+            [b.benefitId, b.name, b.kind.rawValue, b.status.rawValue, time(b.assignedAt), time(b.validUntil),
+             [time(b.redeemedAt), b.usedIn ?? ""].filter { !$0.isEmpty }.joined(separator: " "),
              b.punchesRequired.map { "\(b.punches ?? 0)/\($0)" } ?? ""]
         }), json: json(list))
     }

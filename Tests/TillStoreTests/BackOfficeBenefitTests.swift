@@ -34,6 +34,9 @@ import TillProtocol
         _ = try f.benefits(.benefitAction(BenefitAction(memberKey: "M00000003", action: .punch, benefitId: card.benefitId, count: 1)))
         let used = try f.benefits(.benefitAction(BenefitAction(memberKey: "M00000003", action: .use, benefitId: card.benefitId)))[0]
         #expect(used.status == .used)
+        // The back office sees when it was assigned and used (an operator's use names no POS operation).
+        #expect(card.assignedAt != nil && used.assignedAt == card.assignedAt)
+        #expect(card.redeemedAt == nil && used.redeemedAt != nil && used.usedIn == nil)
     }
 
     @Test func extendReactivatesExpiredButNotWhenTheTemplateIsWithdrawn() throws {

@@ -53,4 +53,18 @@ import TillProtocol
         #expect(t.receipt?.total == 750)
         #expect(f.error(.purchaseGet(TicketRef(terminal: f.pos, transactionId: "T9")))?.code == "not_found")
     }
+
+    @Test func giftUsedAtThePOSShowsWhenAndWhere() throws {
+        let f = try OfficeFixture()
+        f.clock.advance(ms: 60_000)
+        var request = f.coffee("T1", member: "M00000001", cups: 2)
+        request.redemptions = ["demo-M00000001-TEN_PERCENT"]
+        request.payments = [Payment(means: .cash, amount: 450)]  // 2 × 2.50 less 10 %
+        _ = try f.purchase(request).get()
+        let used = try f.benefits(.benefitList(BenefitListQuery(memberKey: "M00000001", availability: .used)))
+        #expect(used.map(\.benefitId) == ["demo-M00000001-TEN_PERCENT"])
+        #expect(used.first?.usedIn == "B1/P1/T1")
+        #expect(used.first?.redeemedAt?.millisecondsSinceEpoch == f.clock.now.millisecondsSinceEpoch)
+        #expect(used.first?.assignedAt != nil)
+    }
 }

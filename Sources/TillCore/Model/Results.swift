@@ -25,10 +25,19 @@ public struct BenefitSummary: Hashable, Sendable {
     /// Punch cards only.
     public var punches: Int64?
     public var punchesRequired: Int64?
+    /// When the member got it (back-office views; absent at the POS).
+    public var assignedAt: Timestamp?
+    /// When it was used, and the operation (`branch/pos/transaction`) that used it (back-office views).
+    public var redeemedAt: Timestamp?
+    public var usedIn: String?
     public init(
         benefitId: String, name: String, kind: BenefitKind, status: BenefitStatus, validFrom: Timestamp?,
-        validUntil: Timestamp?, punches: Int64? = nil, punchesRequired: Int64? = nil
+        validUntil: Timestamp?, punches: Int64? = nil, punchesRequired: Int64? = nil, assignedAt: Timestamp? = nil,
+        redeemedAt: Timestamp? = nil, usedIn: String? = nil
     ) {
+        self.assignedAt = assignedAt
+        self.redeemedAt = redeemedAt
+        self.usedIn = usedIn
         self.benefitId = benefitId
         self.name = name
         self.kind = kind

@@ -43,12 +43,14 @@ extension BenefitSummary: WireCodable {
         self.init(benefitId: try o.id("benefitId"), name: try o.string("name"), kind: try o.enumeration("kind", BenefitKind.self),
                   status: try o.enumeration("status", BenefitStatus.self), validFrom: try o.optionalTimestamp("validFrom"),
                   validUntil: try o.optionalTimestamp("validUntil"), punches: try o.optionalInt("punches"),
-                  punchesRequired: try o.optionalInt("punchesRequired"))
+                  punchesRequired: try o.optionalInt("punchesRequired"), assignedAt: try o.optionalTimestamp("assignedAt"),
+                  redeemedAt: try o.optionalTimestamp("redeemedAt"), usedIn: try o.optionalString("usedIn"))
     }
     public func encode(to w: inout JSONWriter) {
         w.beginObject(); w.field("benefitId", benefitId); w.field("name", name); w.field("kind", kind); w.field("status", status)
         w.field("validFrom", validFrom); w.field("validUntil", validUntil); w.field("punches", punches)
-        w.field("punchesRequired", punchesRequired); w.endObject()
+        w.field("punchesRequired", punchesRequired); w.field("assignedAt", assignedAt); w.field("redeemedAt", redeemedAt)
+        w.field("usedIn", usedIn); w.endObject()
     }
 }
 

@@ -16,10 +16,11 @@ struct BenefitRow {
     var redeemedAt: Int64?
     var punches: Int64
     var punchesRequired: Int64?
+    var usedIn: String?
 
     static let select = """
         SELECT b.id, b.public_id, b.kind, b.status, coalesce(g.name, p.name), coalesce(g.enabled, p.enabled), b.valid_from, b.valid_until,
-               b.assigned_at, b.redeemed_at, b.punches, p.punches_required
+               b.assigned_at, b.redeemed_at, b.punches, p.punches_required, b.used_in
         FROM member_benefits b LEFT JOIN gift_templates g ON g.id = b.gift_template_id
         LEFT JOIN punch_card_templates p ON p.id = b.punch_card_template_id
         """
@@ -28,14 +29,17 @@ struct BenefitRow {
         id = r.int64(0); publicId = r.text(1); kind = r.text(2) == "gift" ? .gift : .punchCard
         status = BenefitStatus(rawValue: r.text(3)) ?? .deleted; name = r.text(4); templateEnabled = r.int64(5) == 1
         validFrom = r.optionalInt64(6); validUntil = r.optionalInt64(7); assignedAt = r.int64(8); redeemedAt = r.optionalInt64(9)
-        punches = r.int64(10); punchesRequired = r.optionalInt64(11)
+        punches = r.int64(10); punchesRequired = r.optionalInt64(11); usedIn = r.optionalText(12)
         if status == .active, let until = validUntil, until < now { status = .expired }
     }
 
     var summary: BenefitSummary {
         BenefitSummary(benefitId: publicId, name: name, kind: kind, status: status, validFrom: validFrom.map { Timestamp(millisecondsSinceEpoch: $0) },
                        validUntil: validUntil.map { Timestamp(millisecondsSinceEpoch: $0) },
-                       punches: kind == .punchCard ? punches : nil, punchesRequired: punchesRequired)
+                       punches: kind == .punchCard ? punches : nil, punchesRequired: punchesRequired,
+                       assignedAt: Timestamp(millisecondsSinceEpoch: assignedAt),
+                       redeemedAt: redeemedAt.map { Timestamp(millisecondsSinceEpoch: $0) },
+                       usedIn: status == .used ? usedIn : nil)
     }
 
     /// When it was last relevant: redemption for used ones, end of validity for expired ones.
