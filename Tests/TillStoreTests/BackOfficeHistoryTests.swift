@@ -67,4 +67,21 @@ import TillProtocol
         #expect(used.first?.redeemedAt?.millisecondsSinceEpoch == f.clock.now.millisecondsSinceEpoch)
         #expect(used.first?.assignedAt != nil)
     }
+
+    @Test func allPurchasesListInArrivalOrderAndRefuseSortingByTotal() throws {
+        let f = try OfficeFixture()
+        f.clock.advance(ms: 60_000)
+        _ = try f.purchase(f.coffee("T1", member: "M00000001")).get()
+        // An offline POS posts an older purchase later: across members it is listed when it arrived.
+        var late = f.coffee("T0", member: "M00000002")
+        late.openedAt = Timestamp(millisecondsSinceEpoch: f.clock.now.millisecondsSinceEpoch - 3_600_000)
+        _ = try f.purchase(late).get()
+        guard case .purchases(let all) = try f.run(.purchaseList(PurchaseQuery(limit: 1))).get() else { throw Unexpected.response }
+        #expect(all.purchases.map(\.transactionId) == ["T0"])
+        guard case .purchases(let rest) = try f.run(.purchaseList(PurchaseQuery(cursor: all.nextCursor, limit: 5))).get()
+        else { throw Unexpected.response }
+        #expect(rest.purchases.map(\.transactionId) == ["T1"] && rest.nextCursor == nil)
+        let refused = f.error(.purchaseList(PurchaseQuery(sort: .totalDescending)))
+        #expect(refused?.code == "invalid_request" && refused?.field == "sort")
+    }
 }

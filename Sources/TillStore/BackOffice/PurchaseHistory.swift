@@ -15,10 +15,16 @@ enum PurchaseHistory {
             memberId = member.id
             lifetime = try c.int64("SELECT lifetime_spend FROM members WHERE id = ?", [.integer(member.id)])
         }
+        // Across all members, date order is commit order (the rowid): every purchase would otherwise pay for an
+        // index on opened_at. A purchase posted late by an offline POS is listed when it arrived.
+        let byDate = memberId == nil ? "p.id" : "p.opened_at"
         let (column, descending) = switch q.sort {
-        case .newest: ("p.opened_at", true)
-        case .oldest: ("p.opened_at", false)
+        case .newest: (byDate, true)
+        case .oldest: (byDate, false)
         case .totalDescending: ("p.total_amount", true)
+        }
+        guard memberId != nil || q.sort != .totalDescending else {
+            throw TillError.invalidRequest(field: "sort", reason: "totalDescending needs memberKey (it would sort every purchase)")
         }
         var after: (Int64, Int64)?
         if let cursor = q.cursor {
