@@ -1,3 +1,4 @@
+import Synchronization
 import Testing
 import TillCore
 @testable import TillStore
@@ -44,13 +45,19 @@ import TillCore
 
     @Test func constraintErrorInsideRequestIsAnsweredWithoutInternals() throws {
         let folder = TemporaryFolder()
-        let store = try Store.temporary(folder)
+        let events = Mutex<[WriterEvent]>([])
+        let store = try Store.temporary(folder) { c in c.writer.onEvent = { event in events.withLock { $0.append(event) } } }
         defer { store.shutdown() }
         let result = store.writeAndWait(ClosureWrite { context in
             try context.execute("INSERT INTO members (member_key) VALUES ('x')")  // NOT NULL columns missing
         })
         guard case .failure(.notAllowed) = result else { Issue.record("got \(result)"); return }
         #expect(try store.member("ok") > 0)  // the writer goes on
+        // The operator learns about it through the writer's events (the daemon logs them), with SQLite's reason.
+        let seen = events.withLock { $0 }
+        #expect(seen.count == 1)
+        guard case .requestRolledBack(let error)? = seen.first else { Issue.record("events: \(seen)"); return }
+        #expect(error.contains("NOT NULL constraint failed: members.status"))
     }
 
     @Test func fullQueueFailsAtOnceWithOverloaded() throws {

@@ -29,6 +29,17 @@ public final class TillInstance: Sendable {
         storeConfiguration.writer.queueCapacity = configuration.writerQueueLimit
         storeConfiguration.writer.maxBatchSize = configuration.writerBatchLimit
         storeConfiguration.writer.checkpointWalPages = Int32(clamping: max(64, configuration.walCheckpointBytes / 4_096))
+        storeConfiguration.writer.onEvent = { event in
+            switch event {
+            case .writeLockBusy(let size, let error):
+                log.warning("store_write_lock_busy", ["batch_size": String(size), "error": error])
+            case .requestRolledBack(let error):
+                log.warning("store_request_rolled_back", ["error": error])
+            case .storageFailure(let stage, let error):
+                log.error("store_failed_stop", ["stage": stage, "error": error,
+                                                 "effect": "nothing of the batch acknowledged; writes refused until restart"])
+            }
+        }
         let store: Store
         do {
             store = try Store.open(storeConfiguration)

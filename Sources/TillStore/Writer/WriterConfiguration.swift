@@ -10,6 +10,8 @@ public struct WriterConfiguration: Sendable {
     public var checkpointWalPages: Int32 = 4_096
     /// How long a checkpoint waits for readers to leave the WAL before giving up until the next batch.
     public var checkpointBusyTimeoutMilliseconds: Int32 = 20
+    /// Receives the writer's events (on the writer thread); nil writes `WriterEvent.line` to stderr.
+    public var onEvent: (@Sendable (WriterEvent) -> Void)? = nil
     /// The retry delay suggested to clients when the queue is full.
     public var retryAfterMilliseconds: Int64 = 20
     /// Fault injection for tests (internal).

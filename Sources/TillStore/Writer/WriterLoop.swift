@@ -53,7 +53,7 @@ final class WriterLoop {
             try connection.execute("BEGIN IMMEDIATE")
         } catch where error.primaryCode == SQLITE_BUSY || error.primaryCode == SQLITE_LOCKED {
             // Another process (an operator's sqlite3 shell?) holds the write lock: nothing was written, not a fault.
-            Self.log("till-writer: BEGIN IMMEDIATE busy (\(error)); batch of \(batch.count) answered overloaded")
+            report(.writeLockBusy(batchSize: batch.count, error: "\(error)"))
             for item in batch { item.fail(.overloaded(retryAfterMs: writer.configuration.retryAfterMilliseconds)) }
             writer.counters.withLock { $0.failed += batch.count }
             return
@@ -107,7 +107,7 @@ final class WriterLoop {
             guard connection.isInTransaction else { throw error }  // SQLite rolled the whole transaction back
             try connection.execute("ROLLBACK TO request")
             try connection.execute("RELEASE request")
-            return Self.domainError(error)
+            return domainError(error)
         }
     }
 
@@ -142,15 +142,15 @@ final class WriterLoop {
         } catch {
             if let sqlite = error as? SQLiteError, sqlite.isStorageFault { throw error }
             if connection.isInTransaction { try connection.execute("ROLLBACK") }
-            return Self.domainError(error)
+            return domainError(error)
         }
     }
 
     /// A request's error as the client sees it: TillErrors as they are; anything else is a bug of the request
     /// (e.g. a constraint it should have checked): logged, answered without internals.
-    static func domainError(_ error: any Error) -> TillError {
+    private func domainError(_ error: any Error) -> TillError {
         if let till = error as? TillError { return till }
-        log("till-writer: request rolled back: \(error)")
+        report(.requestRolledBack(error: "\(error)"))
         return .notAllowed(field: nil, reason: "the store refused the change")
     }
 
@@ -160,10 +160,7 @@ final class WriterLoop {
         failed = true
         if connection.isInTransaction { try? connection.execute("ROLLBACK") }
         let reason = "write failed at \(stage): \(error)"
-        Self.log("""
-            till-writer: FATAL STORAGE FAILURE — \(reason)
-            till-writer: nothing of this batch was acknowledged; the store refuses all writes until restart.
-            """)
+        report(.storageFailure(stage: stage, error: "\(error)"))
         let queued = writer.enterFailure(reason)
         let failure = Writer.stoppedFailure
         for item in batch { item.fail(failure) }
@@ -190,7 +187,8 @@ final class WriterLoop {
         }
     }
 
-    static func log(_ message: String) {
-        FileHandle.standardError.write(Data((message + "\n").utf8))
+    private func report(_ event: WriterEvent) {
+        if let onEvent = writer.configuration.onEvent { onEvent(event); return }
+        FileHandle.standardError.write(Data((event.line + "\n").utf8))
     }
 }
