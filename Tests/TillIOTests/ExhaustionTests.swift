@@ -6,13 +6,13 @@ import TillIO
 @Suite("Fd exhaustion")
 struct ExhaustionTests {
     /// Runs in a child process (an exit test), because it lowers the process's open-files limit.
-    // Disabled: the fd-limit arithmetic below counts open fds, but RLIMIT_NOFILE bounds fd numbers; with an
-    // inherited fd set that has holes the accepts never hit EMFILE (seen once hanging a parallel run). Filling the
-    // holes first made the child trap intermittently. Re-enable once the child controls its whole fd table.
-    @Test(.disabled("flaky fd-limit arithmetic in the exit-test child; see comment"))
-    func acceptBacksOffOnEMFILEAndRecovers() async {
+    ///
+    /// RLIMIT_NOFILE bounds descriptor *numbers*, and a new descriptor takes the lowest free number: so the child
+    /// first fills every hole below its highest open descriptor, then opens its four client sockets (unconnected, so
+    /// no accept can take a slot first), and only then sets the limit to leave exactly two numbers for accepted
+    /// connections. The third and fourth accepts must hit EMFILE, back off, and succeed once two clients leave.
+    @Test func acceptBacksOffOnEMFILEAndRecovers() async {
         await #expect(processExitsWith: .success) {
-            let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? 64
             let group = try EventLoopGroup(loopCount: 1)
             let recorder = Recorder()
             let listener = try Listener.bind(
@@ -21,30 +21,96 @@ struct ExhaustionTests {
                 group: group,
                 options: ListenerOptions(acceptBackoff: .milliseconds(50))
             ) { _ in EchoHandler(recorder: recorder) }
-            // group (epoll + eventfd) + listener + slack for the directory listing above: room for 6 more fds.
+            let fillers = DescriptorTable.fillHoles()
+            let clients = (0..<4).compactMap { _ in RawClient.make() }
+            guard clients.count == 4 else { exit(2) }
             var limit = rlimit()
             getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
-            limit.rlim_cur = rlim_t(open + 3 + 6)
-            guard setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { exit(2) }
-            // 4 client fds, leaving 2 for accepted ones: the third and fourth accepts hit EMFILE.
-            let clients = try (0..<4).map { _ in try ClientSocket(host: "127.0.0.1", port: listener.port) }
-            guard try clients[0].echo([1]) == [1], try clients[1].echo([2]) == [2] else { exit(3) }
-            // Bounded wait: a listener that never backs off fails the test instead of hanging it.
+            limit.rlim_cur = rlim_t(clients.map(\.fd).max()! + 1 + 2)
+            guard setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { exit(3) }
+
+            for client in clients { guard client.connect(port: listener.port) else { exit(4) } }
+            for _ in 0..<2 { guard recorder.connected.wait(timeout: .now() + 10) == .success else { exit(5) } }
+            guard clients[0].echo([1]) == [1], clients[1].echo([2]) == [2] else { exit(6) }
+            // The other two wait in the backlog: the listener met EMFILE and backs off (bounded wait, no hang).
             var waited = 0
             while group.metrics.snapshot().acceptBackoffs == 0 {
                 usleep(1_000)
                 waited += 1
                 if waited > 10_000 { exit(7) }
             }
+            guard group.metrics.snapshot().acceptedTotal == 2 else { exit(11) }
             clients[0].close()
             clients[1].close()
-            guard recorder.waitClosed(2) else { exit(4) }
+            guard recorder.waitClosed(2) else { exit(8) }
             // After the back-off the listener accepts the two waiting connections.
-            guard try clients[2].echo([3]) == [3], try clients[3].echo([4]) == [4] else { exit(5) }
+            guard clients[2].echo([3]) == [3], clients[3].echo([4]) == [4] else { exit(9) }
             let snapshot = group.metrics.snapshot()
-            guard snapshot.acceptedTotal == 4, snapshot.acceptBackoffs >= 1 else { exit(6) }
+            guard snapshot.acceptedTotal == 4, snapshot.acceptBackoffs >= 1 else { exit(10) }
+            withExtendedLifetime(fillers) {}
             group.shutdown()
             exit(0)
         }
     }
+}
+
+/// The calling process's descriptor numbers.
+enum DescriptorTable {
+    /// Opens `/dev/null` into every free number below the highest open descriptor, so that the next descriptor
+    /// is numbered one above it; returns the fillers (left open).
+    static func fillHoles() -> [Int32] {
+        let open = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []).compactMap { Int32($0) }
+        let highest = open.max() ?? 2
+        var fillers: [Int32] = []
+        while true {
+            let fd = Glibc.open("/dev/null", O_RDONLY)
+            guard fd >= 0 else { break }
+            if fd > highest { Glibc.close(fd); break }
+            fillers.append(fd)
+        }
+        return fillers
+    }
+}
+
+/// A blocking IPv4 TCP client whose descriptor exists before it connects, speaking the test's echo framing.
+struct RawClient {
+    let fd: Int32
+
+    static func make() -> RawClient? {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        return fd >= 0 ? RawClient(fd: fd) : nil
+    }
+
+    func connect(port: Int) -> Bool {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
+        }
+    }
+
+    /// Sends one frame and reads one frame back; nil on any failure.
+    func echo(_ payload: [UInt8]) -> [UInt8]? {
+        let frame = Frame.encode(payload)
+        guard frame.withUnsafeBytes({ send(fd, $0.baseAddress, $0.count, 0) }) == frame.count,
+              let header = read(4) else { return nil }
+        return read(header.reduce(0) { $0 << 8 | Int($1) })
+    }
+
+    private func read(_ count: Int) -> [UInt8]? {
+        var out = [UInt8](repeating: 0, count: count)
+        var filled = 0
+        while filled < count {
+            let n = out.withUnsafeMutableBytes { recv(fd, $0.baseAddress! + filled, count - filled, 0) }
+            guard n > 0 else { return nil }
+            filled += n
+        }
+        return out
+    }
+
+    func close() { Glibc.close(fd) }
 }
