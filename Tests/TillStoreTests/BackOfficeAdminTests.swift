@@ -44,12 +44,23 @@ import TillProtocol
         #expect(f.catalogChanges.count == 1)
         #expect(try f.loyalty.program().settings.pendingDays == 7)
         #expect(try f.loyalty.program().catalog.gift("CAKE") != nil)
+        // Rewards survive the round trip exactly: the capped percentage stays capped, the free item stays one unit.
+        let gifts = try f.loyalty.program().catalog
+        #expect(gifts.gift("TEN_PERCENT")?.reward == .percentOff(percent: 10, cap: 1_000))
+        #expect(gifts.gift("FREE_ESPRESSO")?.reward == .freeItem(codes: ["SKU-0001"], departments: []))
+        #expect(saved.giftTemplates.first { $0.templateId == "FREE_ESPRESSO" }?.freeItem == true)
         // Earn rate 2 per 100 applies at the POS now.
         let receipt = try f.purchase(f.coffee("T1", member: "M00000003")).get()
         #expect(receipt.members[0].pointsEarned + receipt.members[0].pointsPending >= 5)
         var bad = catalog
         bad.punchTemplates[0].rewardTemplateId = "NOPE"
         #expect(f.error(.catalogSet(bad))?.field == "punchTemplates[0].rewardTemplateId")
+        var twoRewards = catalog
+        twoRewards.giftTemplates[0].freeItem = true
+        #expect(f.error(.catalogSet(twoRewards))?.field == "giftTemplates[0]")
+        var capWithoutPercent = catalog
+        capWithoutPercent.giftTemplates[0].maxDiscount = 100
+        #expect(f.error(.catalogSet(capWithoutPercent))?.field == "giftTemplates[0].maxDiscount")
         #expect(f.catalogChanges.count == 1)
     }
 }

@@ -1,30 +1,40 @@
 import TillCore
 
-/// A gift a member can be given and redeem: money off (`amountOff`) or percent off (`percentOff`, whole percent)
-/// on matching lines (all lines when `itemCodes` and `departments` are empty).
+/// A gift a member can be given and redeem, with exactly one reward: money off (`amountOff`), percent off
+/// (`percentOff`, whole percent, at most `maxDiscount` when set), or one unit of the cheapest matching line free
+/// (`freeItem`); on matching lines (all lines when `itemCodes` and `departments` are empty; `freeItem` needs one).
 public struct GiftTemplate: Hashable, Sendable, WireBody {
     public var templateId: String
     public var name: String
     public var amountOff: MinorUnits?
     public var percentOff: Int64?
+    /// With `percentOff`: the most the gift takes off one purchase.
+    public var maxDiscount: MinorUnits?
+    /// One unit of the cheapest matching line free.
+    public var freeItem: Bool
     public var itemCodes: [String]
     public var departments: [String]
     /// Minimum basket subtotal for the gift to apply.
     public var minSubtotal: MinorUnits
     public var validDays: Int64
-    public init(templateId: String, name: String, amountOff: MinorUnits? = nil, percentOff: Int64? = nil, itemCodes: [String] = [],
+    public init(templateId: String, name: String, amountOff: MinorUnits? = nil, percentOff: Int64? = nil,
+                maxDiscount: MinorUnits? = nil, freeItem: Bool = false, itemCodes: [String] = [],
                 departments: [String] = [], minSubtotal: MinorUnits = 0, validDays: Int64) {
         self.templateId = templateId; self.name = name; self.amountOff = amountOff; self.percentOff = percentOff
+        self.maxDiscount = maxDiscount; self.freeItem = freeItem
         self.itemCodes = itemCodes; self.departments = departments; self.minSubtotal = minSubtotal; self.validDays = validDays
     }
     public init(wire o: JSONObjectReader) throws(TillError) {
         self.init(templateId: try o.id("templateId"), name: try o.string("name", maxLength: 256), amountOff: try o.optionalInt("amountOff", WireLimits.money),
-                  percentOff: try o.optionalInt("percentOff", 1...100), itemCodes: try o.strings("itemCodes", maxCount: 1000),
+                  percentOff: try o.optionalInt("percentOff", 1...100), maxDiscount: try o.optionalInt("maxDiscount", WireLimits.money),
+                  freeItem: try o.bool("freeItem", default: false), itemCodes: try o.strings("itemCodes", maxCount: 1000),
                   departments: try o.strings("departments"), minSubtotal: try o.int("minSubtotal", WireLimits.money, default: 0),
                   validDays: try o.int("validDays", 1...3660))
     }
     public func encodeFields(to w: inout JSONWriter) {
         w.field("templateId", templateId); w.field("name", name); w.field("amountOff", amountOff); w.field("percentOff", percentOff)
+        w.field("maxDiscount", maxDiscount)
+        if freeItem { w.field("freeItem", true) }
         w.field("itemCodes", itemCodes); w.field("departments", departments); w.field("minSubtotal", minSubtotal); w.field("validDays", validDays)
     }
 }

@@ -30,9 +30,10 @@ struct CatalogTables {
                                  minSubtotal: g.minSpend, validDays: g.validDays ?? 3660)
             switch g.reward {
             case .amountOff(let amount): t.amountOff = amount
-            case .percentOff(let percent, _): t.percentOff = percent
+            case .percentOff(let percent, let cap): t.percentOff = percent; t.maxDiscount = cap
             case .freeItem(let codes, let departments):
-                t.percentOff = 100; t.itemCodes = codes.sorted(); t.departments = departments.sorted()
+                t.freeItem = true; t.itemCodes = codes.sorted(); t.departments = departments.sorted()
+            // Percent off every line of one code: the same as percent off the lines that code selects.
             case .itemDiscount(let code, let percent): t.percentOff = percent; t.itemCodes = [code]
             }
             return t
@@ -61,10 +62,19 @@ struct CatalogTables {
         var gifts: [GiftRule] = []
         for (i, t) in catalog.giftTemplates.enumerated() {
             let reward: GiftReward
-            switch (t.amountOff, t.percentOff) {
-            case (let amount?, nil): reward = .amountOff(amount)
-            case (nil, let percent?): reward = .percentOff(percent: percent, cap: nil)
-            default: throw TillError.invalidRequest(field: "giftTemplates[\(i)]", reason: "exactly one of amountOff and percentOff")
+            switch (t.amountOff, t.percentOff, t.freeItem) {
+            case (let amount?, nil, false): reward = .amountOff(amount)
+            case (nil, let percent?, false): reward = .percentOff(percent: percent, cap: t.maxDiscount)
+            case (nil, nil, true):
+                guard !t.itemCodes.isEmpty || !t.departments.isEmpty else {
+                    throw TillError.invalidRequest(field: "giftTemplates[\(i)].freeItem", reason: "needs itemCodes or departments")
+                }
+                reward = .freeItem(codes: Set(t.itemCodes), departments: Set(t.departments))
+            default:
+                throw TillError.invalidRequest(field: "giftTemplates[\(i)]", reason: "exactly one of amountOff, percentOff and freeItem")
+            }
+            guard t.maxDiscount == nil || t.percentOff != nil else {
+                throw TillError.invalidRequest(field: "giftTemplates[\(i)].maxDiscount", reason: "only with percentOff")
             }
             gifts.append(GiftRule(id: t.templateId, name: t.name, reward: reward, minSpend: t.minSubtotal, validDays: t.validDays,
                                   codes: Set(t.itemCodes), departments: Set(t.departments)))
