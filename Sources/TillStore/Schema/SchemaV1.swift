@@ -166,10 +166,10 @@ enum SchemaV1 {
         created_at INTEGER NOT NULL
     ) STRICT;
     -- Every index here is paid by every purchase (a B-tree insert and, with many members, a page in the WAL):
-    -- only what a query reads. A member's ledger (data report) by member; pending points by wallet. Verify sums
-    -- the whole table, so it needs no index by wallet.
-    CREATE INDEX ledger_member ON ledger (member_id, created_at);
-    CREATE INDEX ledger_wallet_pending ON ledger (wallet_id, available_at) WHERE available_at IS NOT NULL;
+    -- one index serves both readers, a member's ledger (data report: the member's wallets, then their rows) and
+    -- the pending points of a wallet (available_at after now; NULL sorts first and never matches). Verify sums
+    -- the whole table.
+    CREATE INDEX ledger_wallet ON ledger (wallet_id, available_at);
     CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger BEGIN SELECT RAISE(ABORT, 'ledger is append-only'); END;
     CREATE TRIGGER ledger_no_delete BEFORE DELETE ON ledger BEGIN SELECT RAISE(ABORT, 'ledger is append-only'); END;
 
