@@ -123,12 +123,12 @@ struct WireScanner {
     /// tried first, so members in their usual order cost one comparison each.
     @inline(__always)
     mutating func field(in fields: WireFields, expected: inout Int) -> Int? {
-        if expected < fields.names.count, field(fields, expected) { expected += 1; return expected - 1 }
+        if expected < fields.count, field(fields, expected) { expected += 1; return expected - 1 }
         return searchField(in: fields, expected: &expected)
     }
 
     private mutating func searchField(in fields: WireFields, expected: inout Int) -> Int? {
-        for f in 0..<fields.names.count where f != expected && field(fields, f) {
+        for f in 0..<fields.count where f != expected && field(fields, f) {
             expected = f + 1
             return f
         }
@@ -139,7 +139,7 @@ struct WireScanner {
     /// The bytes `"name"` are a complete, valid, unescaped key, so no scan is needed.
     @inline(__always)
     private mutating func field(_ fields: WireFields, _ f: Int) -> Bool {
-        let name = fields.names.withUnsafeBufferPointer { $0[f] }
+        let name = fields.names[f]
         let n = name.quotedCount
         guard i + n < count else { return false }
         if i + 16 <= count {
@@ -564,23 +564,26 @@ extension WireScanner {
 }
 
 /// The member names of one message type, numbered in their canonical (encoding) order, for `WireScanner.field`.
-/// Built once per type from the cases of an `Int` enum whose case names are the wire names.
-struct WireFields: Sendable {
+/// Built once per type from the cases of an `Int` enum whose case names are the wire names; immutable after init.
+final class WireFields: @unchecked Sendable {
     /// One name, quoted (`"lineId"`), with its first 16 bytes as two little-endian words and masks for comparing
     /// them against the frame in two loads.
-    struct Name: Sendable {
+    struct Name {
         var quotedCount: Int
         var word0: UInt64 = 0, word1: UInt64 = 0, mask0: UInt64 = 0, mask1: UInt64 = 0
     }
-    let names: [Name]
+    fileprivate let names: UnsafeMutablePointer<Name>
+    let count: Int
     /// The quoted names in full, for the rare comparisons the words do not cover (names over 14 bytes, frame end).
-    let quoted: [[UInt8]]
+    fileprivate let quoted: [[UInt8]]
 
     init<Field: RawRepresentable & CaseIterable>(_ type: Field.Type) where Field.RawValue == Int {
         precondition(Field.allCases.enumerated().allSatisfy { $0.element.rawValue == $0.offset }, "fields numbered 0, 1, ...")
         precondition(Field.allCases.count <= 64, "a known-field bitset holds 64 fields")
         quoted = Field.allCases.map { [UInt8(ascii: "\"")] + Array(String(describing: $0).utf8) + [UInt8(ascii: "\"")] }
-        names = quoted.map { quoted in
+        count = quoted.count
+        names = .allocate(capacity: max(count, 1))
+        for (f, quoted) in quoted.enumerated() {
             var name = Name(quotedCount: quoted.count)
             for (k, b) in quoted.prefix(16).enumerated() {
                 if k < 8 {
@@ -589,9 +592,11 @@ struct WireFields: Sendable {
                     name.word1 |= UInt64(b) << (8 * UInt64(k - 8)); name.mask1 |= 0xFF << (8 * UInt64(k - 8))
                 }
             }
-            return name
+            (names + f).initialize(to: name)
         }
     }
+
+    deinit { names.deallocate() }
 }
 
 /// Short ASCII strings assembled in the standard library's small-string representation (on 64-bit platforms: up to

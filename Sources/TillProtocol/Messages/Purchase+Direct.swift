@@ -140,11 +140,12 @@ enum DirectRequestDecoder {
 }
 
 extension LineItem {
-    /// A line item object at depth 3, filled in place (no optionals to unwrap and copy); the member bitset says
-    /// which required fields arrived.
+    /// A line item object at depth 3. Plain locals with defaults, moved into the value at the end (no optionals
+    /// to unwrap and copy); the member bitset says which required fields arrived.
     fileprivate init(direct s: inout WireScanner) throws(WireMiss) {
         typealias D = DirectRequestDecoder
-        self.init(lineId: "", code: "", name: "", quantity: .zero, unitPrice: 0)
+        var lineId = "", code = "", name = "", department: String?, quantity = Quantity.zero, unitPrice: Int64 = 0
+        var discount: Int64 = 0, tags: [String] = []
         var m = WireMembers(), expected = 0
         let fields = D.itemFields
         guard try s.beginObject(depth: 3) else { throw WireMiss() }
@@ -166,5 +167,7 @@ extension LineItem {
             }
         } while try s.nextMember()
         guard m.has(D.requiredItemFields) else { throw WireMiss() }
+        self.init(lineId: lineId, code: code, name: name, department: department, quantity: quantity, unitPrice: unitPrice,
+                  discount: discount, tags: tags)
     }
 }
