@@ -97,6 +97,12 @@ import TillCore
             #expect(Self.agree(Self.purchase(extra: extra)) == nil)
             #expect(refusal(String(decoding: Self.purchase(extra: extra), as: UTF8.self))?.error.field == field, "\(extra)")
         }
+        // At most 128 members per object, known and unknown together, in any order.
+        for (unknown, accepted) in [(122, true), (123, false)] {
+            let keys = (0..<unknown).map { #""u\#($0)":0,"# }.joined()
+            let bytes = Self.frame("{" + keys + String(decoding: Self.purchase().dropFirst(), as: UTF8.self))
+            #expect((Self.agree(bytes) != nil) == accepted && ((try? server.decodeRequest(bytes).get()) != nil) == accepted, "\(unknown)")
+        }
         let inItem = Self.purchase(items: #"{"lineId":"1","code":"A","name":"a","quantity":1,"unitPrice":100,"x":{"q":1,"q":2}}"#)
         #expect(Self.agree(inItem) == nil)
         #expect(refusal(String(decoding: inItem, as: UTF8.self))?.error == .invalidRequest(field: "items[0].x.q", reason: "duplicate key"))

@@ -190,8 +190,31 @@ struct WireScanner {
     // MARK: Values
 
     /// A string value of at most `maxLength` UTF-8 bytes (after unescaping), not empty when `nonEmpty`.
+    @inline(__always)
     mutating func text(maxLength: Int, nonEmpty: Bool = false) throws(WireMiss) -> String {
         skipWhitespace()
+        // The usual value: at most 15 plain ASCII bytes, read as two words and built as a small string in place.
+        if smallStrings && i + 17 <= count && base[i] == UInt8(ascii: "\"") {
+            let raw = UnsafeRawPointer(base + i + 1)
+            let w0 = raw.loadUnaligned(as: UInt64.self)
+            var special = Self.specialBytes(w0)
+            var n = 0
+            if special == 0 {
+                special = Self.specialBytes(raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)) | 0x8000_0000_0000_0000
+                n = 8
+            }
+            n += special.trailingZeroBitCount >> 3
+            if n < 16 && base[i + 1 + n] == UInt8(ascii: "\"") && n <= maxLength && (n > 0 || !nonEmpty) {
+                let w1 = raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+                i += n + 2
+                return SmallASCIIString.make(UInt64(littleEndian: w0), UInt64(littleEndian: w1), count: n)
+            }
+        }
+        return try anyText(maxLength: maxLength, nonEmpty: nonEmpty)
+    }
+
+    /// `text` for every other string: long, escaped, non-ASCII, or at the end of the frame.
+    private mutating func anyText(maxLength: Int, nonEmpty: Bool) throws(WireMiss) -> String {
         let t = try string()
         let n = t.end - t.start
         if !t.escaped {
@@ -526,19 +549,20 @@ struct WireMembers {
     /// Whether every known field in `required` (a bit per field number) was seen.
     func has(_ required: UInt64) -> Bool { seen & required == required }
 
-    /// Records known field number `bit` (0 ..< 64); a second occurrence is a duplicate.
+    /// Records known field number `bit` (0 ..< 64); a second occurrence is a duplicate. (The member count is
+    /// checked with the unknown keys: known fields alone are at most 64.)
     @inline(__always)
     mutating func known(_ bit: Int) throws(WireMiss) {
         let mask: UInt64 = 1 &<< UInt64(bit)
-        count += 1
-        guard seen & mask == 0, count <= WireScanner.maxObjectMembers else { throw WireMiss() }
+        guard seen & mask == 0 else { throw WireMiss() }
+        if count != 0 && count + seen.nonzeroBitCount >= WireScanner.maxObjectMembers { throw WireMiss() }
         seen |= mask
     }
 
     /// Records unknown key `k` (after `:`) and skips its value, validated, at `depth`.
     mutating func skipUnknown(_ k: WireToken, _ s: inout WireScanner, depth: Int) throws(WireMiss) {
         count += 1
-        guard count <= WireScanner.maxObjectMembers else { throw WireMiss() }
+        guard count + seen.nonzeroBitCount <= WireScanner.maxObjectMembers else { throw WireMiss() }
         for old in unknown where s.sameBytes(old, k) { throw WireMiss() }
         unknown.append(k)
         try s.skipValue(depth: depth)
@@ -631,6 +655,12 @@ enum SmallASCIIString {
         let low = bits >= 64 ? w0 : w0 & ((1 &<< bits) &- 1)
         let highBits = bits >= 64 ? bits &- 64 : 0
         let high = (w1 & ((1 &<< highBits) &- 1)) | (UInt64(0xE0 | count) &<< 56)
-        return unsafeBitCast((low, high), to: String.self)
+        // Written over an empty string: both are immortal small strings, so no reference count is involved.
+        var s = ""
+        withUnsafeMutableBytes(of: &s) { raw in
+            raw.storeBytes(of: low, toByteOffset: 0, as: UInt64.self)
+            raw.storeBytes(of: high, toByteOffset: 8, as: UInt64.self)
+        }
+        return s
     }
 }

@@ -46,7 +46,7 @@ enum DirectRequestDecoder {
             case .employee: if !s.null() { employee = try s.text(maxLength: 128) }
             case .members: members = try array(&s, maxCount: WireLimits.maxMembers) { s throws(WireMiss) in try identifier(&s) }
             case .items:
-                if !s.null() { items = try array(&s, maxCount: WireLimits.maxItems, reserve: 16) { s throws(WireMiss) in try item(&s) } }
+                if !s.null() { items = try array(&s, maxCount: WireLimits.maxItems, reserve: 16) { s throws(WireMiss) in try lineItem(&s) } }
             case .orderDiscount: if !s.null() { orderDiscount = try s.int(WireLimits.money) }
             case .tax: if !s.null() { tax = try s.int(WireLimits.money) }
             case .payments: payments = try array(&s, maxCount: WireLimits.maxPayments, reserve: 2) { s throws(WireMiss) in try payment(&s) }
@@ -77,8 +77,6 @@ enum DirectRequestDecoder {
         } while try s.nextElement()
         return out
     }
-
-    private static func item(_ s: inout WireScanner) throws(WireMiss) -> LineItem { try LineItem(direct: &s) }
 
     fileprivate static let requiredItemFields: UInt64 = [ItemField.lineId, .code, .name, .quantity, .unitPrice].reduce(0) {
         $0 | 1 << UInt64($1.rawValue)
@@ -139,10 +137,10 @@ enum DirectRequestDecoder {
     }
 }
 
-extension LineItem {
+extension DirectRequestDecoder {
     /// A line item object at depth 3. Plain locals with defaults, moved into the value at the end (no optionals
     /// to unwrap and copy); the member bitset says which required fields arrived.
-    fileprivate init(direct s: inout WireScanner) throws(WireMiss) {
+    fileprivate static func lineItem(_ s: inout WireScanner) throws(WireMiss) -> LineItem {
         typealias D = DirectRequestDecoder
         var lineId = "", code = "", name = "", department: String?, quantity = Quantity.zero, unitPrice: Int64 = 0
         var discount: Int64 = 0, tags: [String] = []
@@ -167,7 +165,7 @@ extension LineItem {
             }
         } while try s.nextMember()
         guard m.has(D.requiredItemFields) else { throw WireMiss() }
-        self.init(lineId: lineId, code: code, name: name, department: department, quantity: quantity, unitPrice: unitPrice,
-                  discount: discount, tags: tags)
+        return LineItem(lineId: lineId, code: code, name: name, department: department, quantity: quantity, unitPrice: unitPrice,
+                        discount: discount, tags: tags)
     }
 }
