@@ -46,6 +46,15 @@ if ProcessInfo.processInfo.environment["BENCH_ONLY"] == "decode" {  // for profi
     _ = measure("TillProtocol decode purchase", iterations: n) { blackHole(server.decodeRequest(payload)) }
     exit(0)
 }
+if ProcessInfo.processInfo.environment["BENCH_ONLY"] == "encode" {  // for profiling
+    let n = ProcessInfo.processInfo.environment["BENCH_ITERATIONS"].flatMap { Int($0) } ?? 20_000
+    _ = measure("TillProtocol encode receipt", iterations: n) {
+        buffer.removeAll(keepingCapacity: true)
+        server.encodeResponse(response, into: &buffer)
+        blackHole(buffer.count)
+    }
+    exit(0)
+}
 let tillDecode = measure("TillProtocol decode purchase", iterations: 20_000) {
     blackHole(server.decodeRequest(payload))
 }
