@@ -22,7 +22,9 @@ enum DirectRequestDecoder {
     private static let identifierKinds = WireChoices(IdentifierKind.self)
 
     /// The envelope (`id`, `op`) and body of a `purchase` or `quote` frame.
-    static func envelope(_ s: inout WireScanner) throws(WireMiss) -> RequestEnvelope {
+    static func envelope(_ scanner: inout WireScanner) throws(WireMiss) -> RequestEnvelope {
+        var s = scanner  // a local cursor the optimizer keeps in registers
+        defer { scanner = s }
         var id: RequestID?, op: Op?, transactionId: String?, openedAt: Timestamp?, currency: String?
         var orderType = OrderType.inStore, employee: String?, members: [MemberIdentifier] = [], items: [LineItem]?
         var orderDiscount: Int64 = 0, tax: Int64 = 0, payments: [Payment] = [], redemptions: [String] = []
@@ -86,16 +88,17 @@ enum DirectRequestDecoder {
     fileprivate static func strings(_ s: inout WireScanner, maxCount: Int) throws(WireMiss) -> [String] {
         if s.null() { return [] }
         guard try s.beginArray(depth: 4) else { return [] }
-        var out: [String] = []
-        out.reserveCapacity(2)
-        repeat {
+        var out = [try s.text(maxLength: 256)]  // usually the only one: allocated at its size
+        while try s.nextElement() {
             guard out.count < maxCount else { throw WireMiss() }
             out.append(try s.text(maxLength: 256))
-        } while try s.nextElement()
+        }
         return out
     }
 
-    private static func payment(_ s: inout WireScanner) throws(WireMiss) -> Payment {
+    private static func payment(_ scanner: inout WireScanner) throws(WireMiss) -> Payment {
+        var s = scanner  // a local cursor the optimizer keeps in registers
+        defer { scanner = s }
         var means: PaymentMeans?, amount: Int64?, memberKey: String?
         var m = WireMembers(), expected = 0
         let fields = paymentFields
@@ -116,7 +119,9 @@ enum DirectRequestDecoder {
         return Payment(means: means, amount: amount, memberKey: memberKey)
     }
 
-    private static func identifier(_ s: inout WireScanner) throws(WireMiss) -> MemberIdentifier {
+    private static func identifier(_ scanner: inout WireScanner) throws(WireMiss) -> MemberIdentifier {
+        var s = scanner  // a local cursor the optimizer keeps in registers
+        defer { scanner = s }
         var kind: IdentifierKind?, value: String?
         var m = WireMembers(), expected = 0
         let fields = identifierFields
@@ -140,8 +145,10 @@ enum DirectRequestDecoder {
 extension DirectRequestDecoder {
     /// A line item object at depth 3. Plain locals with defaults, moved into the value at the end (no optionals
     /// to unwrap and copy); the member bitset says which required fields arrived.
-    fileprivate static func lineItem(_ s: inout WireScanner) throws(WireMiss) -> LineItem {
+    fileprivate static func lineItem(_ scanner: inout WireScanner) throws(WireMiss) -> LineItem {
         typealias D = DirectRequestDecoder
+        var s = scanner  // a local cursor the optimizer keeps in registers
+        defer { scanner = s }
         var lineId = "", code = "", name = "", department: String?, quantity = Quantity.zero, unitPrice: Int64 = 0
         var discount: Int64 = 0, tags: [String] = []
         var m = WireMembers(), expected = 0
