@@ -48,7 +48,7 @@ enum DirectRequestDecoder {
             case .employee: if !s.null() { employee = try s.text(maxLength: 128) }
             case .members: members = try array(&s, maxCount: WireLimits.maxMembers) { s throws(WireMiss) in try identifier(&s) }
             case .items:
-                if !s.null() { items = try array(&s, maxCount: WireLimits.maxItems, reserve: 16) { s throws(WireMiss) in try lineItem(&s) } }
+                if !s.null() { items = try array(&s, maxCount: WireLimits.maxItems, reserve: 8) { s throws(WireMiss) in try lineItem(&s) } }
             case .orderDiscount: if !s.null() { orderDiscount = try s.int(WireLimits.money) }
             case .tax: if !s.null() { tax = try s.int(WireLimits.money) }
             case .payments: payments = try array(&s, maxCount: WireLimits.maxPayments, reserve: 2) { s throws(WireMiss) in try payment(&s) }
