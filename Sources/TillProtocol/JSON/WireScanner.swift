@@ -166,9 +166,9 @@ struct WireScanner {
         return false
     }
 
-    /// Whether key token `k` is exactly `name`.
+    /// Whether unescaped string token `k` is exactly `name`.
     @inline(__always)
-    func key(_ k: WireToken, is name: StaticString) -> Bool {
+    func token(_ k: WireToken, is name: StaticString) -> Bool {
         let n = name.utf8CodeUnitCount
         return k.end - k.start == n && equalBytes(base + k.start, name.utf8Start, n)
     }

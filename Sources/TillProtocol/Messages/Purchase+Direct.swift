@@ -41,7 +41,7 @@ enum DirectRequestDecoder {
             case .id: id = try s.requestID()
             case .op:
                 let word = try s.word()
-                if s.key(word, is: "purchase") { op = .purchase } else if s.key(word, is: "quote") { op = .quote } else { throw WireMiss() }
+                if s.token(word, is: "purchase") { op = .purchase } else if s.token(word, is: "quote") { op = .quote } else { throw WireMiss() }
             case .transactionId: transactionId = try s.text(maxLength: 128, nonEmpty: true)
             case .openedAt: openedAt = try s.timestamp()
             case .orderType: if !s.null() { orderType = try s.choice(orderTypes) }
