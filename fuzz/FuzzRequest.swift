@@ -3,8 +3,9 @@
 // model and TillProtocol sources as one module (SwiftPM cannot build fuzz targets).
 
 /// Any input: (1) fed to the frame decoder in pieces whose sizes come from the input itself; (2) decoded as a
-/// request payload and, when accepted, re-encoded, re-decoded and compared; (3) decoded as a response payload and,
-/// when accepted, re-encoded and compared. A mismatch traps, which libFuzzer reports as a crash.
+/// request payload (the direct decoder checked against the tape decoder) and, when accepted, re-encoded, re-decoded
+/// and compared; (3) decoded as a response payload and, when accepted, re-encoded and compared. A mismatch traps,
+/// which libFuzzer reports as a crash.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
@@ -34,6 +35,10 @@ private func fuzzFraming(_ bytes: [UInt8]) {
 private func fuzzRequest(_ bytes: [UInt8]) {
     let server = ServerCodec()
     let client = ClientCodec()
+    // The single-pass decoder never accepts what the tape decoder refuses, nor decodes differently.
+    if let direct = server.decodeDirect(bytes) {
+        precondition(server.decodeWithTape(bytes) == .success(direct), "direct decoder accepted what the tape decoder reads otherwise")
+    }
     guard case .success(let env) = server.decodeRequest(bytes) else { return }
     let frame = client.encodeRequest(env)
     guard case .success(let again) = server.decodeRequest(frame[4...]) else { preconditionFailure("re-encoded request refused") }

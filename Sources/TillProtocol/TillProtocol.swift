@@ -15,6 +15,7 @@
 //   ClientCodec().encodeRequest(RequestEnvelope(id: .int(1), request: .purchase(p)), into: &outputBuffer)
 //   let response = try ClientCodec().decodeResponse(payload)   // response.outcome: Result<Response, TillError>
 //
-// Layers: Framing/ (length-prefixed frames), JSON/ (strict parser to a node tape, readers, writer, timestamps),
-// Messages/ (terminal messages, envelopes, errors), Operator/ (back-office messages), Codec/ (the two sides and the
-// exactly-once fingerprint).
+// Layers: Framing/ (length-prefixed frames), JSON/ (strict parser to a node tape, readers, writer, timestamps, and
+// the single-pass WireScanner), Messages/ (terminal messages, envelopes, errors; Purchase+Direct.swift reads
+// purchase/quote frames in one pass and leaves every other frame, and every refusal, to the tape decoder),
+// Operator/ (back-office messages), Codec/ (the two sides and the exactly-once fingerprint).

@@ -27,7 +27,25 @@ public struct ServerCodec: Sendable {
     ///
     /// Failures: `invalid_frame` for bytes that are not a JSON object (syntax, invalid UTF-8); `invalid_request`
     /// naming the field path for everything else (duplicate key, depth, missing or invalid field, unknown op).
+    ///
+    /// The hot requests (`purchase`, `quote`) are read in one pass straight from the bytes; any frame that pass does
+    /// not accept, every error included, is read again by the tape decoder, which decides and names the error.
     public func decodeRequest(_ frame: some Collection<UInt8>) -> Result<RequestEnvelope, RequestDecodingFailure> {
+        if let envelope = decodeDirect(frame) { return .success(envelope) }
+        return decodeWithTape(frame)
+    }
+
+    /// The single-pass decoder alone: nil when it does not accept the frame (errors, ops it does not handle).
+    func decodeDirect(_ frame: some Collection<UInt8>) -> RequestEnvelope? {
+        let envelope = frame.withContiguousStorageIfAvailable { bytes -> RequestEnvelope? in
+            var scanner = WireScanner(bytes, maxDepth: maxDepth)
+            return try? DirectRequestDecoder.envelope(&scanner)
+        }
+        return envelope ?? nil
+    }
+
+    /// The reference decoder: the whole frame parsed to a `JSONDocument` tape, then read by the typed readers.
+    func decodeWithTape(_ frame: some Collection<UInt8>) -> Result<RequestEnvelope, RequestDecodingFailure> {
         let doc: JSONDocument
         do {
             doc = try JSONDocument(parsing: frame, maxDepth: maxDepth)

@@ -6,108 +6,185 @@ import TillCore
 /// `\`, and control characters as `\n`, `\r`, `\t`, `\b`, `\f` or `\u00XX`); integers are written exactly.
 /// The caller is responsible for balanced begin/end calls.
 public struct JSONWriter {
-    /// The bytes written so far (the buffer handed in, appended to).
-    public var bytes: [UInt8]
+    /// The output so far (`used` bytes) followed by spare zeroed bytes that the writes fill through a pointer, so
+    /// each write is one capacity check and one uniqueness check instead of one array append per byte run.
+    private var storage: [UInt8]
+    private var used: Int
     private var needsComma = false
+
+    /// The bytes written so far (the buffer handed in, appended to).
+    public var bytes: [UInt8] {
+        get { used == storage.count ? storage : Array(storage[0..<used]) }
+        set { storage = newValue; used = newValue.count }
+    }
 
     /// A writer appending to `buffer` (pass a buffer taken with `swap` to avoid a copy).
     public init(into buffer: [UInt8] = []) {
-        self.bytes = buffer
+        self.storage = buffer
+        self.used = buffer.count
     }
 
     /// Writes into `buffer` in place: the buffer's storage is moved into the writer for `body` and back.
     public static func writing(into buffer: inout [UInt8], _ body: (inout JSONWriter) -> Void) {
         var w = JSONWriter()
-        swap(&w.bytes, &buffer)
+        swap(&w.storage, &buffer)
+        w.used = w.storage.count
         body(&w)
-        swap(&w.bytes, &buffer)
+        w.trim()
+        swap(&w.storage, &buffer)
     }
 
-    @inline(__always) private mutating func separate() {
-        if needsComma { bytes.append(UInt8(ascii: ",")) }
+    /// Drops the spare bytes (the capacity stays).
+    private mutating func trim() {
+        if storage.count > used { storage.removeLast(storage.count - used) }
     }
 
-    public mutating func beginObject() { separate(); bytes.append(UInt8(ascii: "{")); needsComma = false }
-    public mutating func endObject() { bytes.append(UInt8(ascii: "}")); needsComma = true }
-    public mutating func beginArray() { separate(); bytes.append(UInt8(ascii: "[")); needsComma = false }
-    public mutating func endArray() { bytes.append(UInt8(ascii: "]")); needsComma = true }
+    /// Writes `n` bytes at the end through `fill`, which gets the address to write to.
+    @inline(__always)
+    private mutating func write(_ n: Int, _ fill: (UnsafeMutablePointer<UInt8>) -> Void) {
+        if used + n > storage.count { grow(n) }
+        let at = used
+        storage.withUnsafeMutableBufferPointer { p in fill(p.baseAddress! + at) }
+        used += n
+    }
+
+    private mutating func grow(_ n: Int) {
+        repeat { storage.append(contentsOf: Self.spare) } while used + n > storage.count
+    }
+
+    private static let spare = [UInt8](repeating: 0, count: 512)
+
+    @inline(__always) private mutating func byte(_ b: UInt8) {
+        let comma = needsComma
+        write(comma ? 2 : 1) { p in
+            if comma { p[0] = UInt8(ascii: ","); p[1] = b } else { p[0] = b }
+        }
+    }
+
+    public mutating func beginObject() { byte(UInt8(ascii: "{")); needsComma = false }
+    public mutating func endObject() { needsComma = false; byte(UInt8(ascii: "}")); needsComma = true }
+    public mutating func beginArray() { byte(UInt8(ascii: "[")); needsComma = false }
+    public mutating func endArray() { needsComma = false; byte(UInt8(ascii: "]")); needsComma = true }
 
     /// Writes `"key":`; the next value call writes the value.
     public mutating func key(_ k: StaticString) {
-        separate()
-        bytes.append(UInt8(ascii: "\""))
-        bytes.append(contentsOf: UnsafeBufferPointer(start: k.utf8Start, count: k.utf8CodeUnitCount))
-        bytes.append(UInt8(ascii: "\""))
-        bytes.append(UInt8(ascii: ":"))
+        let n = k.utf8CodeUnitCount, comma = needsComma ? 1 : 0
+        write(n + 3 + comma) { p in
+            if comma == 1 { p[0] = UInt8(ascii: ",") }
+            p[comma] = UInt8(ascii: "\"")
+            copyBytes(p + comma + 1, k.utf8Start, n)
+            p[comma + n + 1] = UInt8(ascii: "\"")
+            p[comma + n + 2] = UInt8(ascii: ":")
+        }
         needsComma = false
     }
 
     public mutating func string(_ s: String) {
-        separate()
-        bytes.append(UInt8(ascii: "\""))
         var s = s
         s.withUTF8 { u in
+            var plain = true
+            for b in u where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") { plain = false; break }
+            let comma = needsComma ? 1 : 0
+            if plain {  // the usual case: one write
+                write(u.count + 2 + comma) { p in
+                    if comma == 1 { p[0] = UInt8(ascii: ",") }
+                    p[comma] = UInt8(ascii: "\"")
+                    if u.count > 0 { copyBytes(p + comma + 1, u.baseAddress!, u.count) }
+                    p[comma + u.count + 1] = UInt8(ascii: "\"")
+                }
+                return
+            }
+            byte(UInt8(ascii: "\""))
+            needsComma = false
             var runStart = 0
             for k in 0..<u.count {
                 let b = u[k]
                 guard b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") else { continue }
-                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: u[runStart..<k]))
+                raw(UnsafeBufferPointer(rebasing: u[runStart..<k]))
                 appendEscape(b)
                 runStart = k + 1
             }
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: u[runStart..<u.count]))
+            raw(UnsafeBufferPointer(rebasing: u[runStart..<u.count]))
+            byte(UInt8(ascii: "\""))
         }
-        bytes.append(UInt8(ascii: "\""))
         needsComma = true
     }
 
+    /// Bytes as they are (no separator).
+    private mutating func raw(_ u: UnsafeBufferPointer<UInt8>) {
+        guard let source = u.baseAddress, u.count > 0 else { return }
+        write(u.count) { p in p.update(from: source, count: u.count) }
+    }
+
     private mutating func appendEscape(_ b: UInt8) {
-        bytes.append(UInt8(ascii: "\\"))
+        let e: UInt8
         switch b {
-        case UInt8(ascii: "\""), UInt8(ascii: "\\"): bytes.append(b)
-        case 0x0A: bytes.append(UInt8(ascii: "n"))
-        case 0x0D: bytes.append(UInt8(ascii: "r"))
-        case 0x09: bytes.append(UInt8(ascii: "t"))
-        case 0x08: bytes.append(UInt8(ascii: "b"))
-        case 0x0C: bytes.append(UInt8(ascii: "f"))
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"): e = b
+        case 0x0A: e = UInt8(ascii: "n")
+        case 0x0D: e = UInt8(ascii: "r")
+        case 0x09: e = UInt8(ascii: "t")
+        case 0x08: e = UInt8(ascii: "b")
+        case 0x0C: e = UInt8(ascii: "f")
         default:
-            let hex: [UInt8] = Array("0123456789abcdef".utf8)
-            bytes.append(contentsOf: [UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(b >> 4)], hex[Int(b & 15)]])
+            let hex: StaticString = "0123456789abcdef"
+            write(6) { p in
+                p[0] = UInt8(ascii: "\\"); p[1] = UInt8(ascii: "u"); p[2] = UInt8(ascii: "0"); p[3] = UInt8(ascii: "0")
+                p[4] = hex.utf8Start[Int(b >> 4)]; p[5] = hex.utf8Start[Int(b & 15)]
+            }
+            return
         }
+        write(2) { p in p[0] = UInt8(ascii: "\\"); p[1] = e }
     }
 
     public mutating func int(_ v: Int64) {
-        separate()
-        if v < 0 { bytes.append(UInt8(ascii: "-")) }
-        var m = v.magnitude
-        if m < 10 {
-            bytes.append(UInt8(ascii: "0") + UInt8(m))
-        } else {
-            var tmp: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes of scratch, enough for 20 digits
-            withUnsafeMutableBytes(of: &tmp) { scratch in
-                var n = scratch.count
-                while m > 0 { n -= 1; scratch[n] = UInt8(ascii: "0") + UInt8(m % 10); m /= 10 }
-                bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[n...]))
+        // Digits right to left into 24 bytes of scratch (20 digits and a sign at most), then one write.
+        var tmp: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        let comma = needsComma ? 1 : 0
+        withUnsafeMutableBytes(of: &tmp) { scratch in
+            var n = scratch.count
+            var m = v.magnitude
+            repeat { n -= 1; scratch[n] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: m % 10); m /= 10 } while m > 0
+            if v < 0 { n -= 1; scratch[n] = UInt8(ascii: "-") }
+            let digits = UnsafeRawBufferPointer(rebasing: scratch[n...])
+            write(digits.count + comma) { p in
+                if comma == 1 { p[0] = UInt8(ascii: ",") }
+                UnsafeMutableRawPointer(p + comma).copyMemory(from: digits.baseAddress!, byteCount: digits.count)
             }
         }
         needsComma = true
     }
 
-    public mutating func bool(_ v: Bool) {
-        separate()
-        bytes.append(contentsOf: v ? [0x74, 0x72, 0x75, 0x65] : [0x66, 0x61, 0x6C, 0x73, 0x65])
+    public mutating func bool(_ v: Bool) { literal(v ? "true" : "false") }
+
+    public mutating func null() { literal("null") }
+
+    private mutating func literal(_ word: StaticString) {
+        let n = word.utf8CodeUnitCount, comma = needsComma ? 1 : 0
+        write(n + comma) { p in
+            if comma == 1 { p[0] = UInt8(ascii: ",") }
+            (p + comma).update(from: word.utf8Start, count: n)
+        }
         needsComma = true
     }
 
-    public mutating func null() { separate(); bytes.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C]); needsComma = true }
-
-    public mutating func quantity(_ q: Quantity) { separate(); bytes.append(contentsOf: q.description.utf8); needsComma = true }
+    public mutating func quantity(_ q: Quantity) {
+        if q.thousandths % 1000 == 0 { int(q.thousandths / 1000); return }  // whole units: the integer form
+        if needsComma { write(1) { p in p[0] = UInt8(ascii: ",") } }
+        var text = q.description  // the canonical wire form
+        text.withUTF8 { raw($0) }
+        needsComma = true
+    }
 
     public mutating func timestamp(_ t: Timestamp) {
-        separate()
-        bytes.append(UInt8(ascii: "\""))
-        TimestampCodec.format(t, into: &bytes)
-        bytes.append(UInt8(ascii: "\""))
+        let comma = needsComma ? 1 : 0
+        var n = 0
+        write(comma + 2 + TimestampCodec.maxLength) { p in
+            if comma == 1 { p[0] = UInt8(ascii: ",") }
+            p[comma] = UInt8(ascii: "\"")
+            n = TimestampCodec.format(t, to: p + comma + 1)
+            p[comma + 1 + n] = UInt8(ascii: "\"")
+        }
+        used -= TimestampCodec.maxLength - n  // the spare tail stays spare
         needsComma = true
     }
 
@@ -146,3 +223,24 @@ public protocol WireDecodable {
 
 /// Both directions; `decode(encode(x)) == x` for every value the protocol can carry.
 public typealias WireCodable = WireEncodable & WireDecodable
+
+/// Copies `n` bytes (short runs: keys, names, ids) without a call to `memcpy`: two overlapping loads and stores
+/// of the widest size that fits, all within both ranges.
+@inline(__always)
+private func copyBytes(_ to: UnsafeMutablePointer<UInt8>, _ from: UnsafePointer<UInt8>, _ n: Int) {
+    let src = UnsafeRawPointer(from), dst = UnsafeMutableRawPointer(to)
+    if n >= 8 {
+        var k = 0
+        while k + 8 < n {
+            dst.storeBytes(of: src.loadUnaligned(fromByteOffset: k, as: UInt64.self), toByteOffset: k, as: UInt64.self)
+            k += 8
+        }
+        dst.storeBytes(of: src.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self), toByteOffset: n - 8, as: UInt64.self)
+    } else if n >= 4 {
+        let head = src.loadUnaligned(as: UInt32.self), tail = src.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)
+        dst.storeBytes(of: head, as: UInt32.self)
+        dst.storeBytes(of: tail, toByteOffset: n - 4, as: UInt32.self)
+    } else {
+        for k in 0..<n { to[k] = from[k] }
+    }
+}

@@ -54,30 +54,44 @@ public enum TimestampCodec {
         return Timestamp(millisecondsSinceEpoch: (local - offset * 60) * 1000 + millis, utcOffsetMinutes: Int32(offset))
     }
 
+    /// The longest canonical form: `YYYY-MM-DDTHH:MM:SS.mmm+HH:MM`.
+    static let maxLength = 29
+
     /// Appends the canonical form of `t` to `out`.
     static func format(_ t: Timestamp, into out: inout [UInt8]) {
+        var scratch: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &scratch) { raw in
+            let p = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            out.append(contentsOf: UnsafeBufferPointer(start: p, count: format(t, to: p)))
+        }
+    }
+
+    /// Writes the canonical form of `t` at `p` (room for `maxLength` bytes); returns the length written.
+    static func format(_ t: Timestamp, to p: UnsafeMutablePointer<UInt8>) -> Int {
         let offset = Int64(t.utcOffsetMinutes)
         let localMillis = t.millisecondsSinceEpoch &+ offset &* 60_000
         let millis = ((localMillis % 1000) + 1000) % 1000
         let seconds = (localMillis - millis) / 1000
         let secOfDay = ((seconds % 86_400) + 86_400) % 86_400
         let (y, m, d) = civilFromDays((seconds - secOfDay) / 86_400)
+        var n = 0
         func put(_ v: Int64, _ width: Int) {
-            var div: Int64 = 1
-            for _ in 1..<width { div *= 10 }
             var x = v.magnitude
-            while div > 0 { out.append(UInt8(ascii: "0") + UInt8(x / UInt64(div) % 10)); x %= UInt64(div); div /= 10 }
+            for k in stride(from: width - 1, through: 0, by: -1) { p[n + k] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: x % 10); x /= 10 }
+            n += width
         }
-        put(y, 4); out.append(UInt8(ascii: "-")); put(m, 2); out.append(UInt8(ascii: "-")); put(d, 2)
-        out.append(UInt8(ascii: "T")); put(secOfDay / 3600, 2); out.append(UInt8(ascii: ":"))
-        put(secOfDay / 60 % 60, 2); out.append(UInt8(ascii: ":")); put(secOfDay % 60, 2)
-        if millis != 0 { out.append(UInt8(ascii: ".")); put(millis, 3) }
+        func char(_ c: Unicode.Scalar) { p[n] = UInt8(ascii: c); n += 1 }
+        put(y, 4); char("-"); put(m, 2); char("-"); put(d, 2)
+        char("T"); put(secOfDay / 3600, 2); char(":")
+        put(secOfDay / 60 % 60, 2); char(":"); put(secOfDay % 60, 2)
+        if millis != 0 { char("."); put(millis, 3) }
         if offset == 0 {
-            out.append(UInt8(ascii: "Z"))
+            char("Z")
         } else {
-            out.append(offset < 0 ? UInt8(ascii: "-") : UInt8(ascii: "+"))
-            put(abs(offset) / 60, 2); out.append(UInt8(ascii: ":")); put(abs(offset) % 60, 2)
+            char(offset < 0 ? "-" : "+")
+            put(abs(offset) / 60, 2); char(":"); put(abs(offset) % 60, 2)
         }
+        return n
     }
 
     /// The canonical string form.

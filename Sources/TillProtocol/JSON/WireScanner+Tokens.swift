@@ -1,0 +1,211 @@
+import TillCore
+
+/// Token scanning and validated skipping for `WireScanner`: the same grammar and UTF-8 rules as `JSONParser`.
+extension WireScanner {
+    // MARK: Skipping
+
+    /// Steps over any value at `depth` (its containers count from there), validating it completely: grammar, UTF-8,
+    /// nesting, member counts and duplicate keys inside it.
+    mutating func skipValue(depth: Int) throws(WireMiss) {
+        skipWhitespace()
+        switch peek() {
+        case UInt8(ascii: "{"):
+            guard try beginObject(depth: depth) else { return }
+            var members = WireMembers()
+            repeat {
+                try members.skipUnknown(try key(), &self, depth: depth + 1)
+            } while try nextMember()
+        case UInt8(ascii: "["):
+            guard try beginArray(depth: depth) else { return }
+            repeat { try skipValue(depth: depth + 1) } while try nextElement()
+        case UInt8(ascii: "\""): _ = try string()
+        case UInt8(ascii: "t"): try literal("true")
+        case UInt8(ascii: "f"): try literal("false")
+        case UInt8(ascii: "n"): try literal("null")
+        default: _ = try number()
+        }
+    }
+
+    private mutating func literal(_ word: StaticString) throws(WireMiss) {
+        let n = word.utf8CodeUnitCount
+        guard i + n <= count, equalBytes(base + i, word.utf8Start, n) else { throw WireMiss() }
+        i += n
+    }
+
+    // MARK: Tokens
+
+    /// A number token with the parser's grammar: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
+    mutating func number() throws(WireMiss) -> WireToken {
+        let start = i
+        if peek() == UInt8(ascii: "-") { i += 1 }
+        guard isDigit(peek()) else { throw WireMiss() }
+        if base[i] == UInt8(ascii: "0") { i += 1 } else { while isDigit(peek()) { i += 1 } }
+        if peek() == UInt8(ascii: ".") {
+            i += 1
+            guard isDigit(peek()) else { throw WireMiss() }
+            while isDigit(peek()) { i += 1 }
+        }
+        if peek() == UInt8(ascii: "e") || peek() == UInt8(ascii: "E") {
+            i += 1
+            if peek() == UInt8(ascii: "+") || peek() == UInt8(ascii: "-") { i += 1 }
+            guard isDigit(peek()) else { throw WireMiss() }
+            while isDigit(peek()) { i += 1 }
+        }
+        return WireToken(start: start, end: i, escaped: false)
+    }
+
+    @inline(__always) func isDigit(_ b: UInt8) -> Bool { b &- UInt8(ascii: "0") < 10 }
+
+    /// A string token at `i` (which must be `"`), fully validated, closing quote consumed.
+    @inline(__always)
+    mutating func string() throws(WireMiss) -> WireToken {
+        guard peek() == UInt8(ascii: "\"") else { throw WireMiss() }
+        let start = i + 1
+        // The usual case: short ASCII without escapes, ending within the first words.
+        var j = start
+        let raw = UnsafeRawPointer(base)
+        while j + 8 <= count {
+            let special = Self.specialBytes(raw.loadUnaligned(fromByteOffset: j, as: UInt64.self))
+            if special != 0 {
+                j += special.trailingZeroBitCount >> 3
+                if base[j] == UInt8(ascii: "\"") {
+                    i = j + 1
+                    return WireToken(start: start, end: j, escaped: false, ascii: true)
+                }
+                break
+            }
+            j += 8
+        }
+        i = j
+        return try stringRest(start: start)
+    }
+
+    /// The high bit of each byte of `w` (little-endian) that is '"', '\\', a control byte or non-ASCII; the lowest
+    /// flagged byte is exact (a borrow only flags bytes above a special one).
+    @inline(__always)
+    static func specialBytes(_ word: UInt64) -> UInt64 {
+        let w = UInt64(littleEndian: word)
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        let quote = w ^ (ones &* 0x22), backslash = w ^ (ones &* 0x5C)
+        return (((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | (w &- ones &* 0x20) | w) & highs
+    }
+
+    /// The rest of a string from `i` (escapes, non-ASCII, the frame's last bytes), content starting at `start`.
+    private mutating func stringRest(start: Int) throws(WireMiss) -> WireToken {
+        var escaped = false
+        let raw = UnsafeRawPointer(base)
+        while true {
+            var found = false
+            while i + 8 <= count {
+                let special = Self.specialBytes(raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                if special != 0 {
+                    i += special.trailingZeroBitCount >> 3
+                    found = true
+                    break
+                }
+                i += 8
+            }
+            if !found {
+                while i < count {  // the last bytes of the frame, one by one
+                    let c = base[i]
+                    if c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") || c < 0x20 || c >= 0x80 { break }
+                    i += 1
+                }
+                guard i < count else { throw WireMiss() }
+            }
+            let b = base[i]
+            if b == UInt8(ascii: "\"") { break }
+            if b == UInt8(ascii: "\\") {
+                escaped = true
+                try escape()
+            } else if b < 0x20 {
+                throw WireMiss()
+            } else {
+                try utf8Sequence()
+            }
+        }
+        let t = WireToken(start: start, end: i, escaped: escaped)
+        i += 1
+        return t
+    }
+
+    private mutating func escape() throws(WireMiss) {
+        guard i + 1 < count else { throw WireMiss() }
+        switch base[i + 1] {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
+            UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+            i += 2
+        case UInt8(ascii: "u"):
+            let unit = try hex4(at: i + 2)
+            i += 6
+            if unit >= 0xDC00 && unit < 0xE000 { throw WireMiss() }
+            if unit >= 0xD800 && unit < 0xDC00 {
+                guard i + 1 < count, base[i] == UInt8(ascii: "\\"), base[i + 1] == UInt8(ascii: "u") else { throw WireMiss() }
+                let low = try hex4(at: i + 2)
+                guard low >= 0xDC00 && low < 0xE000 else { throw WireMiss() }
+                i += 6
+            }
+        default: throw WireMiss()
+        }
+    }
+
+    private func hex4(at k: Int) throws(WireMiss) -> UInt32 {
+        guard k + 4 <= count else { throw WireMiss() }
+        var v: UInt32 = 0
+        for j in k..<k + 4 {
+            let h = hexValue(base[j])
+            guard h != 0xFF else { throw WireMiss() }
+            v = v << 4 | UInt32(h)
+        }
+        return v
+    }
+
+    /// One multi-byte UTF-8 sequence (Unicode table 3-7).
+    private mutating func utf8Sequence() throws(WireMiss) {
+        let b0 = base[i]
+        let length: Int
+        var lo: UInt8 = 0x80, hi: UInt8 = 0xBF
+        switch b0 {
+        case 0xC2...0xDF: length = 2
+        case 0xE0: length = 3; lo = 0xA0
+        case 0xE1...0xEC, 0xEE...0xEF: length = 3
+        case 0xED: length = 3; hi = 0x9F
+        case 0xF0: length = 4; lo = 0x90
+        case 0xF1...0xF3: length = 4
+        case 0xF4: length = 4; hi = 0x8F
+        default: throw WireMiss()
+        }
+        guard i + length <= count else { throw WireMiss() }
+        let b1 = base[i + 1]
+        guard b1 >= lo && b1 <= hi else { throw WireMiss() }
+        for k in 2..<length where base[i + k] & 0xC0 != 0x80 { throw WireMiss() }
+        i += length
+    }
+}
+
+extension WireScanner {
+    /// An unescaped string value that is one of `choices`.
+    mutating func choice<Value>(_ choices: WireChoices<Value>) throws(WireMiss) -> Value {
+        let t = try word()
+        let n = t.end - t.start
+        for entry in choices.entries where entry.name.count == n {
+            if entry.name.withUnsafeBufferPointer({ equalBytes(base + t.start, $0.baseAddress!, n) }) { return entry.value }
+        }
+        throw WireMiss()
+    }
+}
+
+@inline(__always)
+func equalBytes(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+    var k = 0
+    while k + 8 <= n {
+        if UnsafeRawPointer(a).loadUnaligned(fromByteOffset: k, as: UInt64.self)
+            != UnsafeRawPointer(b).loadUnaligned(fromByteOffset: k, as: UInt64.self) { return false }
+        k += 8
+    }
+    while k < n {
+        if a[k] != b[k] { return false }
+        k += 1
+    }
+    return true
+}

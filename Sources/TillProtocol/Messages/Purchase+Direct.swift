@@ -1,0 +1,178 @@
+import TillCore
+
+/// The direct (single-pass) decoder of the hot requests, `purchase` and `quote`: typed fields read straight from the
+/// frame's bytes by a `WireScanner`, in any key order, with the same rules as the `WireDecodable` readers of
+/// `Purchase+Wire.swift` (required fields, `null` as absent, defaults, limits, ranges). It throws `WireMiss` on
+/// anything else, errors included; the caller then decodes the frame with the tape decoder, which names the error.
+enum DirectRequestDecoder {
+    // Wire names, in the order our encoder writes them (the case names are the wire names).
+    private enum EnvelopeField: Int, CaseIterable {
+        case id, op, transactionId, openedAt, orderType, employee, members, items, orderDiscount, tax, payments, redemptions, currency
+    }
+    fileprivate enum ItemField: Int, CaseIterable { case lineId, code, name, department, quantity, unitPrice, discount, tags }
+    private enum PaymentField: Int, CaseIterable { case means, amount, memberKey }
+    private enum IdentifierField: Int, CaseIterable { case kind, value }
+
+    private static let envelopeFields = WireFields(EnvelopeField.self)
+    fileprivate static let itemFields = WireFields(ItemField.self)
+    private static let paymentFields = WireFields(PaymentField.self)
+    private static let identifierFields = WireFields(IdentifierField.self)
+    private static let orderTypes = WireChoices(OrderType.self)
+    private static let paymentMeans = WireChoices(PaymentMeans.self)
+    private static let identifierKinds = WireChoices(IdentifierKind.self)
+
+    /// The envelope (`id`, `op`) and body of a `purchase` or `quote` frame.
+    static func envelope(_ scanner: inout WireScanner) throws(WireMiss) -> RequestEnvelope {
+        var s = scanner  // a local cursor the optimizer keeps in registers
+        defer { scanner = s }
+        var id: RequestID?, op: Op?, transactionId: String?, openedAt: Timestamp?, currency: String?
+        var orderType = OrderType.inStore, employee: String?, members: [MemberIdentifier] = [], items: [LineItem]?
+        var orderDiscount: Int64 = 0, tax: Int64 = 0, payments: [Payment] = [], redemptions: [String] = []
+        var m = WireMembers(), expected = 0
+        let fields = envelopeFields
+        guard try s.beginObject(depth: 1) else { throw WireMiss() }
+        repeat {
+            guard let f = s.field(in: fields, expected: &expected) else {
+                try m.skipUnknown(try s.key(), &s, depth: 2)
+                continue
+            }
+            try m.known(f)
+            switch EnvelopeField(rawValue: f)! {
+            case .id: id = try s.requestID()
+            case .op:
+                let word = try s.word()
+                if s.token(word, is: "purchase") { op = .purchase } else if s.token(word, is: "quote") { op = .quote } else { throw WireMiss() }
+            case .transactionId: transactionId = try s.text(maxLength: 128, nonEmpty: true)
+            case .openedAt: openedAt = try s.timestamp()
+            case .orderType: if !s.null() { orderType = try s.choice(orderTypes) }
+            case .employee: if !s.null() { employee = try s.text(maxLength: 128) }
+            case .members: members = try array(&s, maxCount: WireLimits.maxMembers) { s throws(WireMiss) in try identifier(&s) }
+            case .items:
+                if !s.null() { items = try array(&s, maxCount: WireLimits.maxItems, reserve: 8) { s throws(WireMiss) in try lineItem(&s) } }
+            case .orderDiscount: if !s.null() { orderDiscount = try s.int(WireLimits.money) }
+            case .tax: if !s.null() { tax = try s.int(WireLimits.money) }
+            case .payments: payments = try array(&s, maxCount: WireLimits.maxPayments, reserve: 2) { s throws(WireMiss) in try payment(&s) }
+            case .redemptions:
+                redemptions = try array(&s, maxCount: WireLimits.maxRedemptions) { s throws(WireMiss) in try s.text(maxLength: 128, nonEmpty: true) }
+            case .currency: currency = try s.upperCaseCode(length: 3)
+            }
+        } while try s.nextMember()
+        try s.end()
+        guard let id, let op, let transactionId, let openedAt, let items, let currency else { throw WireMiss() }
+        let purchase = PurchaseRequest(
+            transactionId: transactionId, openedAt: openedAt, orderType: orderType, employee: employee, members: members,
+            items: items, orderDiscount: orderDiscount, tax: tax, payments: payments, redemptions: redemptions, currency: currency)
+        return RequestEnvelope(id: id, request: op == .purchase ? .purchase(purchase) : .quote(purchase))
+    }
+
+    /// An array member of the envelope (depth 2, elements at depth 3); `null` reads as empty.
+    @inline(__always)
+    private static func array<T>(_ s: inout WireScanner, maxCount: Int, reserve: Int = 0,
+                                 _ element: (inout WireScanner) throws(WireMiss) -> T) throws(WireMiss) -> [T] {
+        if s.null() { return [] }
+        guard try s.beginArray(depth: 2) else { return [] }
+        var out: [T] = []
+        out.reserveCapacity(reserve)
+        repeat {
+            guard out.count < maxCount else { throw WireMiss() }
+            out.append(try element(&s))
+        } while try s.nextElement()
+        return out
+    }
+
+    fileprivate static let requiredItemFields: UInt64 = [ItemField.lineId, .code, .name, .quantity, .unitPrice].reduce(0) {
+        $0 | 1 << UInt64($1.rawValue)
+    }
+
+    /// `tags` of a line item: depth 4, strings of at most 256 bytes; `null` reads as empty.
+    fileprivate static func strings(_ s: inout WireScanner, maxCount: Int) throws(WireMiss) -> [String] {
+        if s.null() { return [] }
+        guard try s.beginArray(depth: 4) else { return [] }
+        var out = [try s.text(maxLength: 256)]  // usually the only one: allocated at its size
+        while try s.nextElement() {
+            guard out.count < maxCount else { throw WireMiss() }
+            out.append(try s.text(maxLength: 256))
+        }
+        return out
+    }
+
+    private static func payment(_ scanner: inout WireScanner) throws(WireMiss) -> Payment {
+        var s = scanner  // a local cursor the optimizer keeps in registers
+        defer { scanner = s }
+        var means: PaymentMeans?, amount: Int64?, memberKey: String?
+        var m = WireMembers(), expected = 0
+        let fields = paymentFields
+        guard try s.beginObject(depth: 3) else { throw WireMiss() }
+        repeat {
+            guard let f = s.field(in: fields, expected: &expected) else {
+                try m.skipUnknown(try s.key(), &s, depth: 4)
+                continue
+            }
+            try m.known(f)
+            switch PaymentField(rawValue: f)! {
+            case .means: means = try s.choice(paymentMeans)
+            case .amount: amount = try s.int(1...WireLimits.money.upperBound)
+            case .memberKey: if !s.null() { memberKey = try s.text(maxLength: 128) }
+            }
+        } while try s.nextMember()
+        guard let means, let amount else { throw WireMiss() }
+        return Payment(means: means, amount: amount, memberKey: memberKey)
+    }
+
+    private static func identifier(_ scanner: inout WireScanner) throws(WireMiss) -> MemberIdentifier {
+        var s = scanner  // a local cursor the optimizer keeps in registers
+        defer { scanner = s }
+        var kind: IdentifierKind?, value: String?
+        var m = WireMembers(), expected = 0
+        let fields = identifierFields
+        guard try s.beginObject(depth: 3) else { throw WireMiss() }
+        repeat {
+            guard let f = s.field(in: fields, expected: &expected) else {
+                try m.skipUnknown(try s.key(), &s, depth: 4)
+                continue
+            }
+            try m.known(f)
+            switch IdentifierField(rawValue: f)! {
+            case .kind: kind = try s.choice(identifierKinds)
+            case .value: value = try s.text(maxLength: 256, nonEmpty: true)
+            }
+        } while try s.nextMember()
+        guard let kind, let value else { throw WireMiss() }
+        return MemberIdentifier(kind: kind, value: value)
+    }
+}
+
+extension DirectRequestDecoder {
+    /// A line item object at depth 3. Plain locals with defaults, moved into the value at the end (no optionals
+    /// to unwrap and copy); the member bitset says which required fields arrived.
+    fileprivate static func lineItem(_ scanner: inout WireScanner) throws(WireMiss) -> LineItem {
+        typealias D = DirectRequestDecoder
+        var s = scanner  // a local cursor the optimizer keeps in registers
+        defer { scanner = s }
+        var lineId = "", code = "", name = "", department: String?, quantity = Quantity.zero, unitPrice: Int64 = 0
+        var discount: Int64 = 0, tags: [String] = []
+        var m = WireMembers(), expected = 0
+        let fields = D.itemFields
+        guard try s.beginObject(depth: 3) else { throw WireMiss() }
+        repeat {
+            guard let f = s.field(in: fields, expected: &expected) else {
+                try m.skipUnknown(try s.key(), &s, depth: 4)
+                continue
+            }
+            try m.known(f)
+            switch D.ItemField(rawValue: f)! {
+            case .lineId: lineId = try s.text(maxLength: 128, nonEmpty: true)
+            case .code: code = try s.text(maxLength: 128, nonEmpty: true)
+            case .name: name = try s.text(maxLength: 256)
+            case .department: if !s.null() { department = try s.text(maxLength: 128) }
+            case .quantity: quantity = try s.positiveQuantity()
+            case .unitPrice: unitPrice = try s.int(WireLimits.money)
+            case .discount: if !s.null() { discount = try s.int(WireLimits.money) }
+            case .tags: tags = try D.strings(&s, maxCount: WireLimits.maxTags)
+            }
+        } while try s.nextMember()
+        guard m.has(D.requiredItemFields) else { throw WireMiss() }
+        return LineItem(lineId: lineId, code: code, name: name, department: department, quantity: quantity, unitPrice: unitPrice,
+                        discount: discount, tags: tags)
+    }
+}
