@@ -130,57 +130,77 @@ struct BulkMembers {
             written += pending.count
             pending.removeAll(keepingCapacity: true); keys.removeAll(keepingCapacity: true); claimed.removeAll(keepingCapacity: true)
         }
-        let at = actor.ms
+        let at = actor.ms, operatorId = actor.id
         let firstId = (try c.int64("SELECT max(id) FROM members") ?? 0) + 1
-        var walletId = try c.int64("SELECT max(id) FROM wallets") ?? 0
-        var members: [SQLValue] = [], identifiers: [SQLValue] = [], tags: [SQLValue] = []
-        var wallets: [SQLValue] = [], ledger: [SQLValue] = []
-        members.reserveCapacity(pending.count * 9); identifiers.reserveCapacity(pending.count * 16)
-        let active = SQLValue.text(Members.stored(.active)), source = SQLValue.text("import"), now = SQLValue.integer(at)
-        let kindKey = SQLValue.text(IdentifierKind.memberKey.rawValue)
-        func stored(_ s: String?) -> SQLValue { s.flatMap { $0.isEmpty ? nil : $0 }.map(SQLValue.text) ?? .null }
-        for (offset, p) in pending.enumerated() {
-            let id = SQLValue.integer(Int64(firstId) + Int64(offset))
-            let f = p.row.fields
-            members += [id, .text(p.key), active, now, source, stored(f.firstName), stored(f.lastName), stored(f.birthday), now]
-            identifiers += [id, kindKey, .text(p.key), now]
-            for claim in p.prepared.claims { identifiers += [id, .text(claim.kind.rawValue), .text(claim.value), now] }
-            for tag in p.row.tags where !tag.isEmpty { tags += [id, .text(tag)] }
-            for (wallet, amount) in [(WalletKind.points, p.row.points), (.credit, p.row.credit)] where amount > 0 {
-                walletId += 1
-                wallets += [.integer(walletId), id, .text(wallet.rawValue), .integer(amount)]
-                ledger += [id, .integer(walletId), .integer(amount), .integer(actor.id), now]
-            }
+        let firstWalletId = (try c.int64("SELECT max(id) FROM wallets") ?? 0) + 1
+        func stored(_ s: String?) -> String? { s.flatMap { $0.isEmpty ? nil : $0 } }
+        let pending = self.pending
+        try Self.insert(c, "INSERT INTO members (id, member_key, status, registered_at, registration_source, first_name, last_name, birthday, updated_at)",
+                        tuple: "(?, ?, 'active', ?, 'import', ?, ?, ?, ?)", count: pending.count) { s, p, r in
+            let f = pending[r].row.fields
+            try s.bind(p, firstId + Int64(r)); try s.bind(p + 1, pending[r].key); try s.bind(p + 2, at)
+            try s.bind(p + 3, stored(f.firstName)); try s.bind(p + 4, stored(f.lastName)); try s.bind(p + 5, stored(f.birthday))
+            try s.bind(p + 6, at)
         }
-        try Self.insert(c, """
-            INSERT INTO members (id, member_key, status, registered_at, registration_source, first_name, last_name, birthday, updated_at)
-            """, width: 9, members)
-        try Self.insert(c, "INSERT INTO member_identifiers (member_id, kind, value, created_at)", width: 4, identifiers)
-        try Self.insert(c, "INSERT INTO member_tags (member_id, tag)", " ON CONFLICT DO NOTHING", width: 2, tags)
-        try Self.insert(c, "INSERT INTO wallets (id, member_id, kind, balance)", width: 4, wallets)
-        try Self.insert(c, "INSERT INTO ledger (member_id, wallet_id, delta, kind, operator_id, reason, created_at)", width: 5, ledger,
-                        tuple: "(?, ?, ?, 'adjust', ?, 'import', ?)")
+        // Identifiers: the member key first, then the row's claims (as the row-by-row path: `ORDER BY id` lists them so).
+        var identifiers: [(member: Int, kind: String, value: String)] = []
+        identifiers.reserveCapacity(pending.count * 4)
+        var tags: [(member: Int, tag: String)] = []
+        var wallets: [(member: Int, kind: String, amount: Int64)] = []
+        for (r, p) in pending.enumerated() {
+            identifiers.append((r, IdentifierKind.memberKey.rawValue, p.key))
+            for claim in p.prepared.claims { identifiers.append((r, claim.kind.rawValue, claim.value)) }
+            for tag in p.row.tags where !tag.isEmpty { tags.append((r, tag)) }
+            if p.row.points > 0 { wallets.append((r, WalletKind.points.rawValue, p.row.points)) }
+            if p.row.credit > 0 { wallets.append((r, WalletKind.credit.rawValue, p.row.credit)) }
+        }
+        try Self.insert(c, "INSERT INTO member_identifiers (member_id, kind, value, created_at)", tuple: "(?, ?, ?, ?)",
+                        count: identifiers.count) { s, p, r in
+            let i = identifiers[r]
+            try s.bind(p, firstId + Int64(i.member)); try s.bind(p + 1, i.kind); try s.bind(p + 2, i.value); try s.bind(p + 3, at)
+        }
+        try Self.insert(c, "INSERT INTO member_tags (member_id, tag)", tuple: "(?, ?)", tail: " ON CONFLICT DO NOTHING", count: tags.count) { s, p, r in
+            try s.bind(p, firstId + Int64(tags[r].member)); try s.bind(p + 1, tags[r].tag)
+        }
+        try Self.insert(c, "INSERT INTO wallets (id, member_id, kind, balance)", tuple: "(?, ?, ?, ?)", count: wallets.count) { s, p, r in
+            let w = wallets[r]
+            try s.bind(p, firstWalletId + Int64(r)); try s.bind(p + 1, firstId + Int64(w.member)); try s.bind(p + 2, w.kind); try s.bind(p + 3, w.amount)
+        }
+        try Self.insert(c, "INSERT INTO ledger (member_id, wallet_id, delta, kind, operator_id, reason, created_at)",
+                        tuple: "(?, ?, ?, 'adjust', ?, 'import', ?)", count: wallets.count) { s, p, r in
+            let w = wallets[r]
+            try s.bind(p, firstId + Int64(w.member)); try s.bind(p + 1, firstWalletId + Int64(r)); try s.bind(p + 2, w.amount)
+            try s.bind(p + 3, operatorId); try s.bind(p + 4, at)
+        }
         // Last, after the identifiers (their insert trigger updates `member_search` rows, and finds none to update), one
         // row per statement: a statement that needs a statement journal (a multi-row INSERT does) makes FTS5 flush its
         // pending terms to a new segment when it ends, and small segments cost merges later; single-row INSERTs leave
         // the chunk's terms pending until the request's savepoint is released (one segment per chunk).
         let search = try c.statement("INSERT INTO member_search (rowid, names, identifiers) VALUES (?, ?, ?)")
-        for (offset, p) in pending.enumerated() {
-            try search.execute([.integer(Int64(firstId) + Int64(offset)), .text(p.prepared.names),
-                                .text(p.prepared.identifierText.isEmpty ? p.key : p.key + " " + p.prepared.identifierText)])
+        for (r, p) in pending.enumerated() {
+            try search.bind(1, firstId + Int64(r)); try search.bind(2, p.prepared.names)
+            try search.bind(3, p.prepared.identifierText.isEmpty ? p.key : p.key + " " + p.prepared.identifierText)
+            try search.run()
         }
     }
 
-    /// Runs `head VALUES tuple, tuple, … tail` over `values` (`width` per row): 64 rows per statement, the rest one by one
-    /// (two cached statements per table).
-    static func insert(_ c: Connection, _ head: String, _ tail: String = "", width: Int, _ values: [SQLValue], tuple: String? = nil) throws {
-        let rows = values.count / width
-        let tuple = tuple ?? "(" + Array(repeating: "?", count: width).joined(separator: ", ") + ")"
+    /// Runs `head VALUES tuple, tuple, … tail` for `count` rows: 64 rows per statement, the rest one by one (two cached
+    /// statements per table); `bind(statement, first parameter of the row, row)` binds each row's parameters.
+    static func insert(_ c: Connection, _ head: String, tuple: String, tail: String = "", count: Int,
+                       _ bind: (Statement, Int32, Int) throws -> Void) throws {
+        guard count > 0 else { return }
+        let width = Int32(tuple.utf8.count { $0 == UInt8(ascii: "?") })
+        var statements: [Int: Statement] = [:]
         var row = 0
-        while row < rows {
-            let n = rows - row >= 64 ? 64 : 1
-            let sql = head + " VALUES " + Array(repeating: tuple, count: n).joined(separator: ", ") + tail
-            try c.statement(sql).execute(Array(values[row * width ..< (row + n) * width]))
+        while row < count {
+            let n = count - row >= 64 ? 64 : 1
+            let statement: Statement
+            if let s = statements[n] { statement = s } else {
+                statement = try c.statement(head + " VALUES " + Array(repeating: tuple, count: n).joined(separator: ", ") + tail)
+                statements[n] = statement
+            }
+            for k in 0..<n { try bind(statement, 1 + Int32(k) * width, row + k) }
+            try statement.run()
             row += n
         }
     }
