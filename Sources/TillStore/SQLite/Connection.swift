@@ -53,7 +53,7 @@ public final class Connection {
             guard mode == "wal" else {
                 throw SQLiteError(extendedCode: SQLITE_ERROR, message: "journal_mode is \(mode ?? "?"), not wal", sql: "PRAGMA journal_mode = WAL")
             }
-            try executeScript("PRAGMA synchronous = FULL; PRAGMA temp_store = FILE; PRAGMA journal_size_limit = \(options.journalSizeLimitBytes);")
+            try executeScript("PRAGMA synchronous = FULL; PRAGMA temp_store = MEMORY; PRAGMA journal_size_limit = \(options.journalSizeLimitBytes);")
         case .readOnly:
             try executeScript("PRAGMA query_only = ON;")
         }
