@@ -86,4 +86,70 @@ import TillProtocol
         #expect(try f.profile(.memberGet(MemberRef(memberKey: "K5"))).balance.points == 5)
         #expect(try f.store.verify().isSound)
     }
+
+    /// Identifiers are checked against the store and the rows before them, in file order: a row that updates an existing
+    /// member changes what the rows after it may claim (the chunk's look-ups are redone after it).
+    @Test func identifiersAreCheckedAgainstStoreAndChunkInFileOrder() throws {
+        let f = try OfficeFixture()
+        let rows = #"""
+            {"memberKey":"N1","firstName":"Nia","phone":"+4915112345678"}
+            {"memberKey":"N2","firstName":"Ned","email":"ned@example.com"}
+            {"memberKey":"N3","firstName":"Nor","email":"NED@example.com"}
+            {"memberKey":"M00000002","phone":"0151 99990000"}
+            {"memberKey":"N5","firstName":"Nils","phone":"+4915112345679"}
+            {"memberKey":"N6","firstName":"Noa","phone":"+49 151 99990000"}
+            {"memberKey":"N7","firstName":"Nox","cards":["C0000000003"]}
+            {"memberKey":"q\"uo\\te","firstName":"Quo","email":"quo@example.com"}
+            {"memberKey":"q\"uo\\te","lastName":"Te"}
+            {"memberKey":"N10","firstName":"Nell","phone":"0151 77770000","email":"nell@example.com","points":7}
+            """#
+        let r = try f.imported(MemberImport(rows: rows, firstLine: 1))
+        #expect(r.created == 4 && r.updated == 2)
+        #expect(r.errors.map(\.row) == [1, 3, 6, 7])
+        #expect(r.errors.map(\.field) == ["phone", "email", "phone", "cards"])
+        #expect(try f.members("+4915112345679").map(\.memberKey) == ["N5"])  // Ben's old phone, released by line 4
+        #expect(try f.members("+4915199990000").map(\.memberKey) == ["M00000002"])
+        #expect(try f.profile(.memberGet(MemberRef(memberKey: "q\"uo\\te"))).fields.lastName == "Te")
+        #expect(try f.members("Quo Te").first?.memberKey == "q\"uo\\te")
+        #expect(try f.profile(.memberGet(MemberRef(memberKey: "N10"))).balance.points == 7)
+        #expect(try f.store.verify().isSound)
+    }
+
+    /// Across chunks of a streamed file: line numbers of the whole file, later chunks see earlier ones, and imported
+    /// members are found by exact and contains search (names, phone, email), also after later changes.
+    @Test func streamedChunksKeepLineNumbersAndImportedMembersAreSearchable() throws {
+        let f = try OfficeFixture()
+        let lines = [
+            #"{"memberKey":"R1","firstName":"Rolf","phone":"0170 1000001"}"#,
+            "not json",
+            #"{"memberKey":"R2","firstName":"Rita","phone":"0170 1000001"}"#,
+            #"{"memberKey":"R3","firstName":"Rudi","lastName":"Rabe","email":"rudi@example.com"}"#,
+            #"{"memberKey":"R4","firstName":"Ruth","email":"RUDI@example.com"}"#,
+            #"{"memberKey":"R1","lastName":"Rost"}"#,
+            #"{"memberKey":"R5","firstName":"Rosa","birthday":"1990-2-30"}"#,
+            #"{"memberKey":"R6","firstName":"Ralf","phone":"+49 170 1000001"}"#,
+            #"{"memberKey":"R7","firstName":"Rena","email":"rena@example.com","credit":300}"#,
+        ]
+        let r = try f.office.importer(operatorId: f.operatorId, operatorName: "alice").importFile(lines, format: .ndjson, chunkSize: 3)
+        #expect(r.created == 3 && r.updated == 1)
+        #expect(r.errors.map(\.row) == [2, 3, 5, 7, 8])
+        #expect(try f.members("+491701000001").map(\.memberKey) == ["R1"])  // exact (phone as typed at the POS)
+        #expect(try f.members("1000001").map(\.memberKey) == ["R1"])        // contains
+        #expect(try f.members("Rolf Rost").map(\.memberKey) == ["R1"])      // names updated by a later chunk
+        #expect(try f.members("rudi@example.com").map(\.memberKey) == ["R3"])
+        #expect(try f.members("udi@exa").map(\.memberKey) == ["R3"])
+        #expect(try f.members("Rabe").map(\.memberKey) == ["R3"])
+        #expect(try f.members("R7").map(\.memberKey) == ["R7"])
+        // Identifiers claimed after the import are searchable too (the identifiers trigger updates imported members' rows).
+        _ = try f.profile(.cardAdd(CardChange(memberKey: "R3", card: "C-4242")))
+        #expect(try f.members("C-4242").map(\.memberKey) == ["R3"])
+        #expect(try f.members("4242").map(\.memberKey) == ["R3"])
+        #expect(try f.profile(.memberGet(MemberRef(memberKey: "R7"))).balance.credit == 300)
+        #expect(try f.store.verify().isSound)
+    }
+
+    @Test func jsonTextEscapes() {
+        #expect(JSONText.array([]) == "[]")
+        #expect(JSONText.array(["a\"b", "c\\d", "e\u{1}f", "ü"]) == #"["a\"b","c\\d","e\u0001f","ü"]"#)
+    }
 }

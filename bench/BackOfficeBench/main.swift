@@ -1,7 +1,7 @@
 // Back-office bench: imports N members (default 1,000,000) through the streaming importer, then times member.search
 // of each kind through BackOffice.handle. Release build; results in bench/backoffice.md.
 //
-//   swift run -c release till-bench-backoffice [members] [database-path] [rows-per-write-request]
+//   swift run -c release till-bench-backoffice [members] [database-path] [rows-per-write-request] [requests-in-flight]
 import Dispatch
 import Foundation
 import Synchronization
@@ -10,7 +10,8 @@ import TillProtocol
 import TillStore
 
 let count = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 1_000_000 : 1_000_000
-let chunk = CommandLine.arguments.count > 3 ? Int(CommandLine.arguments[3]) ?? 250 : 250
+let chunk = CommandLine.arguments.count > 3 ? Int(CommandLine.arguments[3]) ?? MemberImporter.defaultChunkSize : MemberImporter.defaultChunkSize
+let inFlight = CommandLine.arguments.count > 4 ? Int(CommandLine.arguments[4]) ?? MemberImporter.defaultInFlight : MemberImporter.defaultInFlight
 let path = CommandLine.arguments.count > 2 ? CommandLine.arguments[2]
     : FileManager.default.temporaryDirectory.appendingPathComponent("till-bench-backoffice-\(getpid()).sqlite").path
 for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
@@ -35,7 +36,7 @@ func row(_ i: Int) -> String {
 let lines = (0..<count).lazy.map(row)
 let started = DispatchTime.now()
 let lastReport = Mutex(0)
-let result = try office.importer(operatorId: operatorId, operatorName: "bench").importFile(lines, format: .ndjson, chunkSize: chunk, inFlight: 8) { accepted, _ in
+let result = try office.importer(operatorId: operatorId, operatorName: "bench").importFile(lines, format: .ndjson, chunkSize: chunk, inFlight: inFlight) { accepted, _ in
     let step = Int(accepted) / 100_000
     if lastReport.withLock({ old in defer { old = max(old, step) }; return step > old }) {
         FileHandle.standardError.write(Data("  \(accepted) imported\n".utf8))

@@ -18,8 +18,10 @@ public struct OpenOptions: Sendable, Hashable {
     /// After a checkpoint resets the WAL, SQLite truncates it to at most this size (`journal_size_limit`).
     public var journalSizeLimitBytes: Int64
 
-    /// Page cache of this connection in KiB (`PRAGMA cache_size = -N`). SQLite's default (2 MiB) makes the writer
-    /// re-read most pages of a store with 100,000 members from the OS on every purchase.
+    /// Page cache of this connection in KiB (`PRAGMA cache_size = -N`; a bound, filled only as pages are read). SQLite's
+    /// default (2 MiB) makes the writer re-read most pages of a store with 100,000 members from the OS on every
+    /// purchase; the writer's 512 MiB hold the indexes a bulk import of 1,000,000 members keeps touching (with 128 MiB
+    /// the import ran ~20 % slower at 500,000 members, re-reading evicted pages).
     public var cacheKibibytes: Int64
     /// The page size of a database this connection creates (`PRAGMA page_size`, a power of two from 512 to
     /// 65,536); nil keeps SQLite's default (4,096). An existing database keeps the page size it was created with.
@@ -28,7 +30,7 @@ public struct OpenOptions: Sendable, Hashable {
     public init(mode: Mode, busyTimeoutMilliseconds: Int32 = 5_000, journalSizeLimitBytes: Int64 = 64 << 20,
                 cacheKibibytes: Int64? = nil, pageSize: Int? = nil) {
         self.pageSize = pageSize
-        self.cacheKibibytes = cacheKibibytes ?? (mode == .readWrite ? 131_072 : 16_384)
+        self.cacheKibibytes = cacheKibibytes ?? (mode == .readWrite ? 524_288 : 16_384)
         self.mode = mode
         self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
         self.journalSizeLimitBytes = journalSizeLimitBytes

@@ -31,7 +31,7 @@ public final class Statement {
 
     deinit { sqlite3_finalize(handle) }
 
-    private func failure(_ code: Int32) -> SQLiteError {
+    fileprivate func failure(_ code: Int32) -> SQLiteError {
         // sqlite3_errmsg is only meaningful for the latest call; the extended code from the call wins.
         let extended = sqlite3_extended_errcode(db)
         return SQLiteError(extendedCode: extended & 0xFF == code & 0xFF ? extended : code,
@@ -161,5 +161,38 @@ public struct Row {
         let count = Int(sqlite3_column_bytes(statement.handle, column))
         guard count > 0, let base else { return [] }
         return Array(UnsafeRawBufferPointer(start: base, count: count))
+    }
+}
+
+/// Positional binding for bulk writers, without an argument array per execution.
+///
+/// Guarantees: `run` steps to completion and resets. The caller binds every parameter before each `run` (the
+/// `bind(_:)` guarantee that no value leaks from one execution into the next holds only if it does).
+extension Statement {
+    func bind(_ index: Int32, _ value: Int64) throws(SQLiteError) {
+        let code = sqlite3_bind_int64(handle, index, value)
+        guard code == SQLITE_OK else { throw failure(code) }
+    }
+
+    /// Binds text, or NULL for nil.
+    func bind(_ index: Int32, _ value: String?) throws(SQLiteError) {
+        guard var s = value else {
+            let code = sqlite3_bind_null(handle, index)
+            guard code == SQLITE_OK else { throw failure(code) }
+            return
+        }
+        let code = s.withUTF8 { utf8 in
+            guard let base = utf8.baseAddress, utf8.count > 0 else { return sqlite3_bind_text(handle, index, "", 0, till_sqlite_transient()) }
+            return UnsafeRawPointer(base).withMemoryRebound(to: CChar.self, capacity: utf8.count) {
+                sqlite3_bind_text(handle, index, $0, Int32(utf8.count), till_sqlite_transient())
+            }
+        }
+        guard code == SQLITE_OK else { throw failure(code) }
+    }
+
+    /// Runs the statement with the parameters bound so far, ignoring rows; leaves it reset.
+    func run() throws(SQLiteError) {
+        defer { sqlite3_reset(handle) }
+        while try step() {}
     }
 }
