@@ -74,7 +74,7 @@ final class JSONDocument {
         if n.escaped { return unescaped(i).elementsEqual(UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount)) }
         let len = Int(n.end - n.start)
         guard len == key.utf8CodeUnitCount else { return false }
-        return memcmpBytes(storage.baseAddress! + Int(n.start), key.utf8Start, len)
+        return JSONBytes.equal(storage.baseAddress! + Int(n.start), key.utf8Start, len)
     }
 
     /// The value node of member `key` of object node `object`, or nil.
@@ -96,7 +96,7 @@ final class JSONDocument {
                 if wrapped && k == start && start != first { return nil }
                 let kn = n[k]
                 if kn.escaped ? stringEquals(k, key)
-                    : Int(kn.end - kn.start) == keyCount && memcmpBytes(storage.baseAddress! + Int(kn.start), keyStart, keyCount) {
+                    : Int(kn.end - kn.start) == keyCount && JSONBytes.equal(storage.baseAddress! + Int(kn.start), keyStart, keyCount) {
                     cursor.pointee = (object, Int(n[k + 1].next))
                     return k + 1
                 }
@@ -192,15 +192,6 @@ func hexValue(_ b: UInt8) -> UInt8 {
     }
 }
 
-@inline(__always)
-func memcmpBytes(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) -> Bool {
-    var k = 0
-    while k < n {
-        if a[k] != b[k] { return false }
-        k += 1
-    }
-    return true
-}
 
 /// Why bytes were refused by the JSON parser.
 enum JSONParseError: Error, Equatable {

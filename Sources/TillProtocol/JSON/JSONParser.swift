@@ -173,7 +173,7 @@ struct JSONParser {
         if !na.escaped && !nb.escaped {
             let len = Int(na.end - na.start)
             guard len == Int(nb.end - nb.start) else { return false }
-            return memcmpBytes(p.baseAddress! + Int(na.start), p.baseAddress! + Int(nb.start), len)
+            return JSONBytes.equal(p.baseAddress! + Int(na.start), p.baseAddress! + Int(nb.start), len)
         }
         return jsonUnescape(UnsafeBufferPointer(rebasing: p[Int(na.start)..<Int(na.end)]))
             == jsonUnescape(UnsafeBufferPointer(rebasing: p[Int(nb.start)..<Int(nb.end)]))
@@ -206,7 +206,7 @@ struct JSONParser {
 
     private mutating func parseLiteral(_ word: StaticString, _ kind: JSONKind) throws(JSONParseError) {
         let n = word.utf8CodeUnitCount
-        guard i + n <= p.count, memcmpBytes(p.baseAddress! + i, word.utf8Start, n) else { throw syntax("invalid literal") }
+        guard i + n <= p.count, JSONBytes.equal(p.baseAddress! + i, word.utf8Start, n) else { throw syntax("invalid literal") }
         nodes.append(JSONNode(kind: kind, escaped: false, start: Int32(i), end: Int32(i + n), next: Int32(nodes.count + 1), count: 0))
         i += n
     }
@@ -297,35 +297,19 @@ struct JSONParser {
 
     private func hex4(at k: Int) throws(JSONParseError) -> UInt32 {
         guard k + 4 <= p.count else { throw .syntax(reason: "truncated \\u escape", offset: k) }
-        var v: UInt32 = 0
-        for j in k..<k + 4 {
-            let h = hexValue(p[j])
-            guard h != 0xFF else { throw .syntax(reason: "invalid hex digit", offset: j) }
-            v = v << 4 | UInt32(h)
+        guard let v = JSONBytes.hex4(p.baseAddress!, at: k) else {
+            throw .syntax(reason: "invalid hex digit", offset: (k..<k + 4).first { hexValue(p[$0]) == 0xFF } ?? k)
         }
         return v
     }
 
-    /// Validates one multi-byte UTF-8 sequence at `i` (Unicode table 3-7) and steps over it.
+    /// Validates one multi-byte UTF-8 sequence at `i` and steps over it.
     private mutating func validateUTF8Sequence() throws(JSONParseError) {
-        let b0 = p[i]
-        let length: Int
-        var lo: UInt8 = 0x80, hi: UInt8 = 0xBF
-        switch b0 {
-        case 0xC2...0xDF: length = 2
-        case 0xE0: length = 3; lo = 0xA0
-        case 0xE1...0xEC, 0xEE...0xEF: length = 3
-        case 0xED: length = 3; hi = 0x9F
-        case 0xF0: length = 4; lo = 0x90
-        case 0xF1...0xF3: length = 4
-        case 0xF4: length = 4; hi = 0x8F
-        default: throw syntax("invalid UTF-8")
+        switch JSONBytes.utf8Sequence(p.baseAddress!, count: p.count, at: i) {
+        case .valid(let length): i += length
+        case .truncated: throw syntax("truncated UTF-8")
+        case .invalid: throw syntax("invalid UTF-8")
         }
-        guard i + length <= p.count else { throw syntax("truncated UTF-8") }
-        let b1 = p[i + 1]
-        guard b1 >= lo && b1 <= hi else { throw syntax("invalid UTF-8") }
-        for k in 2..<length where p[i + k] & 0xC0 != 0x80 { throw syntax("invalid UTF-8") }
-        i += length
     }
 }
 

@@ -28,7 +28,7 @@ extension WireScanner {
 
     private mutating func literal(_ word: StaticString) throws(WireMiss) {
         let n = word.utf8CodeUnitCount
-        guard i + n <= count, equalBytes(base + i, word.utf8Start, n) else { throw WireMiss() }
+        guard i + n <= count, JSONBytes.equal(base + i, word.utf8Start, n) else { throw WireMiss() }
         i += n
     }
 
@@ -150,35 +150,13 @@ extension WireScanner {
     }
 
     private func hex4(at k: Int) throws(WireMiss) -> UInt32 {
-        guard k + 4 <= count else { throw WireMiss() }
-        var v: UInt32 = 0
-        for j in k..<k + 4 {
-            let h = hexValue(base[j])
-            guard h != 0xFF else { throw WireMiss() }
-            v = v << 4 | UInt32(h)
-        }
+        guard k + 4 <= count, let v = JSONBytes.hex4(base, at: k) else { throw WireMiss() }
         return v
     }
 
-    /// One multi-byte UTF-8 sequence (Unicode table 3-7).
+    /// One multi-byte UTF-8 sequence.
     private mutating func utf8Sequence() throws(WireMiss) {
-        let b0 = base[i]
-        let length: Int
-        var lo: UInt8 = 0x80, hi: UInt8 = 0xBF
-        switch b0 {
-        case 0xC2...0xDF: length = 2
-        case 0xE0: length = 3; lo = 0xA0
-        case 0xE1...0xEC, 0xEE...0xEF: length = 3
-        case 0xED: length = 3; hi = 0x9F
-        case 0xF0: length = 4; lo = 0x90
-        case 0xF1...0xF3: length = 4
-        case 0xF4: length = 4; hi = 0x8F
-        default: throw WireMiss()
-        }
-        guard i + length <= count else { throw WireMiss() }
-        let b1 = base[i + 1]
-        guard b1 >= lo && b1 <= hi else { throw WireMiss() }
-        for k in 2..<length where base[i + k] & 0xC0 != 0x80 { throw WireMiss() }
+        guard case .valid(let length) = JSONBytes.utf8Sequence(base, count: count, at: i) else { throw WireMiss() }
         i += length
     }
 }
@@ -189,23 +167,9 @@ extension WireScanner {
         let t = try word()
         let n = t.end - t.start
         for entry in choices.entries where entry.name.count == n {
-            if entry.name.withUnsafeBufferPointer({ equalBytes(base + t.start, $0.baseAddress!, n) }) { return entry.value }
+            if entry.name.withUnsafeBufferPointer({ JSONBytes.equal(base + t.start, $0.baseAddress!, n) }) { return entry.value }
         }
         throw WireMiss()
     }
 }
 
-@inline(__always)
-func equalBytes(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) -> Bool {
-    var k = 0
-    while k + 8 <= n {
-        if UnsafeRawPointer(a).loadUnaligned(fromByteOffset: k, as: UInt64.self)
-            != UnsafeRawPointer(b).loadUnaligned(fromByteOffset: k, as: UInt64.self) { return false }
-        k += 8
-    }
-    while k < n {
-        if a[k] != b[k] { return false }
-        k += 1
-    }
-    return true
-}

@@ -149,10 +149,10 @@ struct WireScanner {
             let w1 = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
             guard (w0 ^ name.word0) & name.mask0 == 0, (w1 ^ name.word1) & name.mask1 == 0 else { return false }
             if n > 16 {
-                guard fields.quoted[f].withUnsafeBufferPointer({ equalBytes(base + i + 16, $0.baseAddress! + 16, n - 16) }) else { return false }
+                guard fields.quoted[f].withUnsafeBufferPointer({ JSONBytes.equal(base + i + 16, $0.baseAddress! + 16, n - 16) }) else { return false }
             }
         } else {
-            guard fields.quoted[f].withUnsafeBufferPointer({ equalBytes(base + i, $0.baseAddress!, n) }) else { return false }
+            guard fields.quoted[f].withUnsafeBufferPointer({ JSONBytes.equal(base + i, $0.baseAddress!, n) }) else { return false }
         }
         if base[i + n] == UInt8(ascii: ":") {
             i += n + 1
@@ -170,12 +170,12 @@ struct WireScanner {
     @inline(__always)
     func token(_ k: WireToken, is name: StaticString) -> Bool {
         let n = name.utf8CodeUnitCount
-        return k.end - k.start == n && equalBytes(base + k.start, name.utf8Start, n)
+        return k.end - k.start == n && JSONBytes.equal(base + k.start, name.utf8Start, n)
     }
 
     /// Whether tokens `a` and `b` hold the same unescaped bytes.
     func sameBytes(_ a: WireToken, _ b: WireToken) -> Bool {
-        a.end - a.start == b.end - b.start && equalBytes(base + a.start, base + b.start, a.end - a.start)
+        a.end - a.start == b.end - b.start && JSONBytes.equal(base + a.start, base + b.start, a.end - a.start)
     }
 
     /// Consumes `null` when it is the next value.
