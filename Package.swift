@@ -35,8 +35,10 @@ let package = Package(
         /// The simulator's model: workload, histograms, verification, reports (pure, tested).
         .target(name: "TillSimulation", dependencies: ["TillCore", "TillProtocol", "TillIO", "TillClient"], path: "simulators/TillSimulation"),
         .executableTarget(name: "till-sim", dependencies: ["TillSimulation", "TillClient", "TillIO"], path: "simulators/till-sim"),
+        /// The crash test's purchases, shared by its child process and TillStoreTests.
+        .target(name: "TillCrashScenario", dependencies: ["TillCore", "TillProtocol"]),
         /// Crash-test child of TillStoreTests: writes until SIGKILLed, reporting acknowledged operations on stdout.
-        .executableTarget(name: "till-store-crashchild", dependencies: ["TillStore", "TillCore", "TillProtocol"]),
+        .executableTarget(name: "till-store-crashchild", dependencies: ["TillStore", "TillCore", "TillProtocol", "TillCrashScenario"]),
         /// Durable write throughput of the store (release mode; results in bench/store.md).
         .executableTarget(name: "till-bench-store", dependencies: ["TillStore", "TillCore", "TillProtocol"], path: "bench/StoreBench"),
         /// Member import and search speed of the back office on 1,000,000 members (release; bench/backoffice.md).
@@ -49,7 +51,7 @@ let package = Package(
         .testTarget(name: "TillCoreTests", dependencies: ["TillCore"]),
         // Tests find protocol/examples through #filePath: the example frames stay where the spec is.
         .testTarget(name: "TillProtocolTests", dependencies: ["TillProtocol"]),
-        .testTarget(name: "TillStoreTests", dependencies: ["TillStore", "TillProtocol"]),
+        .testTarget(name: "TillStoreTests", dependencies: ["TillStore", "TillProtocol", "TillCrashScenario"]),
         .testTarget(name: "TillIOTests", dependencies: ["TillIO"]),
         .testTarget(name: "TillServerTests", dependencies: ["TillServer", "TillClient"]),
         .testTarget(name: "TillSimulationTests", dependencies: ["TillSimulation", "TillCore", "TillProtocol", "TillIO", "TillClient"]),

@@ -8,6 +8,7 @@ import Foundation
 import Glibc
 import Synchronization
 import TillCore
+import TillCrashScenario
 import TillStore
 
 func say(_ line: String) {

@@ -2,26 +2,9 @@ import Foundation
 import Glibc
 import Testing
 import TillCore
+import TillCrashScenario
 import TillProtocol
 @testable import TillStore
-
-/// Same as the child's `CrashPurchases` (Sources/till-store-crashchild/Purchases.swift).
-enum CrashPurchaseModel {
-    static let terminal = TerminalIdentity(branchId: "CRASH", posId: "P1")
-    static let clock: @Sendable () -> Timestamp = { Timestamp(millisecondsSinceEpoch: 1_767_225_600_000) }
-    static let members = ["M00000001", "M00000002", "M00000003"]
-    static func request(round: Int, _ n: Int) -> PurchaseRequest {
-        let coffees = Int64(n % 4 + 1)
-        let total = coffees * 250 + 450
-        let payments = n % 5 == 0 ? [Payment(means: .points, amount: 100), Payment(means: .cash, amount: total - 100)] : []
-        return PurchaseRequest(
-            transactionId: "r\(round)-\(n)", openedAt: Timestamp(millisecondsSinceEpoch: 1_767_225_000_000),
-            members: [MemberIdentifier(kind: .memberKey, value: members[n % 3])],
-            items: [LineItem(lineId: "1", code: "SKU-0001", name: "Espresso", department: "coffee", quantity: Quantity(units: coffees), unitPrice: 250),
-                    LineItem(lineId: "2", code: "SKU-0100", name: "Cake", department: "bakery", quantity: .one, unitPrice: 450)],
-            payments: payments, currency: "EUR")
-    }
-}
 
 @Suite struct LoyaltyCrashTests {
     struct Ack { var n: Int; var total: Int64; var points: Int64 }
@@ -43,26 +26,26 @@ enum CrashPurchaseModel {
 
             let store = try Store.open(StoreConfiguration(path: path))
             defer { store.shutdown() }
-            let loyalty = LoyaltyStore(store: store, clock: CrashPurchaseModel.clock)
+            let loyalty = LoyaltyStore(store: store, clock: CrashPurchases.clock)
             #expect(try store.verify().problems == [])
             for ack in acked {
-                let status = try loyalty.status(transactionId: "r\(round)-\(ack.n)", terminal: CrashPurchaseModel.terminal)
+                let status = try loyalty.status(transactionId: "r\(round)-\(ack.n)", terminal: CrashPurchases.terminal)
                 guard status.state == .final, let receipt = status.receipt else {
                     Issue.record("round \(round): acknowledged purchase \(ack.n) is missing"); continue
                 }
                 #expect(receipt.total == ack.total && receipt.members.first?.pointsEarned == ack.points)
             }
             for n in refused {
-                #expect(try loyalty.status(transactionId: "r\(round)-\(n)", terminal: CrashPurchaseModel.terminal).state == .unknown)
+                #expect(try loyalty.status(transactionId: "r\(round)-\(n)", terminal: CrashPurchases.terminal).state == .unknown)
             }
             let stored = try store.read { try $0.int64("SELECT count(*) FROM purchases WHERE transaction_id LIKE ?", [.text("r\(round)-%")]) }
             #expect(stored.map { $0 >= Int64(acked.count) } == true)
             // Posting acknowledged purchases again replays the stored receipt and writes nothing.
             let ledger = try store.read { try $0.int64("SELECT count(*) FROM ledger") }
             for ack in acked.prefix(20) + acked.suffix(20) {
-                let request = CrashPurchaseModel.request(round: round, ack.n)
-                let stored = try loyalty.status(transactionId: request.transactionId, terminal: CrashPurchaseModel.terminal).receipt
-                let replay = try loyalty.writeAndWait(loyalty.purchaseRequest(request, terminal: CrashPurchaseModel.terminal, fingerprint: fp(.purchase(request))))
+                let request = CrashPurchases.request(round: round, ack.n)
+                let stored = try loyalty.status(transactionId: request.transactionId, terminal: CrashPurchases.terminal).receipt
+                let replay = try loyalty.writeAndWait(loyalty.purchaseRequest(request, terminal: CrashPurchases.terminal, fingerprint: fp(.purchase(request))))
                 #expect(replay.replay && replay == stored)
             }
             #expect(try store.read { try $0.int64("SELECT count(*) FROM ledger") } == ledger)

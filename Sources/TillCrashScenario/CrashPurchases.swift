@@ -1,14 +1,16 @@
 import TillCore
 import TillProtocol
-import TillStore
 
-/// The loyalty mode of the crash child: the n-th purchase of a round (the parent test builds the same one).
-enum CrashPurchases {
-    static let terminal = TerminalIdentity(branchId: "CRASH", posId: "P1")
-    static let clock: @Sendable () -> Timestamp = { Timestamp(millisecondsSinceEpoch: 1_767_225_600_000) }
-    static let members = ["M00000001", "M00000002", "M00000003"]
+/// The purchases of the store's crash test, shared by the child that posts them (`till-store-crashchild`) and the
+/// test that checks them after each SIGKILL (`LoyaltyCrashTests`).
+///
+/// Guarantees: deterministic — the n-th purchase of a round is the same request in both processes.
+public enum CrashPurchases {
+    public static let terminal = TerminalIdentity(branchId: "CRASH", posId: "P1")
+    public static let clock: @Sendable () -> Timestamp = { Timestamp(millisecondsSinceEpoch: 1_767_225_600_000) }
+    public static let members = ["M00000001", "M00000002", "M00000003"]
 
-    static func request(round: Int, _ n: Int) -> PurchaseRequest {
+    public static func request(round: Int, _ n: Int) -> PurchaseRequest {
         let coffees = Int64(n % 4 + 1)
         let total = coffees * 250 + 450
         let payments = n % 5 == 0 ? [Payment(means: .points, amount: 100), Payment(means: .cash, amount: total - 100)] : []
@@ -20,7 +22,7 @@ enum CrashPurchases {
             payments: payments, currency: "EUR")
     }
 
-    static func fingerprint(_ r: PurchaseRequest) -> [UInt8] {
+    public static func fingerprint(_ r: PurchaseRequest) -> [UInt8] {
         Fingerprint.of(.purchase(r))!.bytes
     }
 }
