@@ -89,4 +89,44 @@ import TillCore
         #expect(try store.writeAndWait(RegisterMember(memberKey: "m", registeredAt: 1)).get() == 1)
         #expect(store.stats.storageFailure == nil)
     }
+
+    /// The rollback of a refused request releases the write lock for a moment; if another process takes it, the
+    /// batch is answered `overloaded` (nothing was written), not failed-stop.
+    @Test func lockTakenBeforeTheRerunAnswersOverloaded() throws {
+        let folder = TemporaryFolder()
+        let intruder = IntruderConnection(path: folder.path("till.db"))
+        let store = try Store.temporary(folder) { c in
+            c.writer.retryAfterMilliseconds = 9
+            c.writer.faults.beforeRerun = { intruder.takeWriteLock() }
+        }
+        defer { store.shutdown() }
+        let member = try store.member("m1")
+        store.writer.pause()
+        let credits = Completions<WalletCredit.Outcome>()
+        credits.submit(credit("op-1", member: member, 5), as: 0, to: store)
+        let refused = Completions<Int>()
+        refused.submit(ClosureWrite { _ in throw TillError.notAllowed(field: nil, reason: "no") }, as: 0, to: store)
+        store.writer.resume()
+        #expect(credits.wait()[0] == .failure(.overloaded(retryAfterMs: 9)))
+        #expect(refused.wait()[0] == .failure(.overloaded(retryAfterMs: 9)))
+        #expect(store.stats.storageFailure == nil && store.stats.batchesRerun == 1)
+        try intruder.release()
+        _ = try store.writeAndWait(credit("op-2", member: member, 5)).get()
+        #expect(try store.read { try $0.int64("SELECT balance FROM wallets") } == 5)
+    }
+}
+
+/// Another process's connection, opened and locked from the writer's fault hook.
+final class IntruderConnection: @unchecked Sendable {
+    private let path: String
+    private var connection: Connection?
+
+    init(path: String) { self.path = path }
+
+    func takeWriteLock() {
+        connection = try? Connection(path: path, options: OpenOptions(mode: .readWrite))
+        try? connection?.execute("BEGIN IMMEDIATE")
+    }
+
+    func release() throws { try connection?.execute("ROLLBACK") }
 }

@@ -32,6 +32,9 @@ public struct SQLiteError: Error, Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// True when another connection holds the lock this one waited for (`SQLITE_BUSY` / `SQLITE_LOCKED`).
+    public var isLockBusy: Bool { primaryCode == SQLITE_BUSY || primaryCode == SQLITE_LOCKED }
+
     /// True when a UNIQUE, PRIMARY KEY, CHECK, NOT NULL or FOREIGN KEY constraint refused the change.
     public var isConstraintViolation: Bool { primaryCode == SQLITE_CONSTRAINT }
 

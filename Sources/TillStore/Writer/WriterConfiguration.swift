@@ -24,4 +24,6 @@ public struct WriterConfiguration: Sendable {
 struct WriterFaults: Sendable {
     /// Called just before COMMIT with the batch number (1-based); throwing makes the commit fail.
     var beforeCommit: (@Sendable (Int) throws -> Void)?
+    /// Called after a refused request rolled the optimistic pass back, before the batch's new BEGIN.
+    var beforeRerun: (@Sendable () -> Void)?
 }

@@ -51,11 +51,8 @@ final class WriterLoop {
         outcomes.reserveCapacity(batch.count)
         do {
             try connection.execute("BEGIN IMMEDIATE")
-        } catch where error.primaryCode == SQLITE_BUSY || error.primaryCode == SQLITE_LOCKED {
-            // Another process (an operator's sqlite3 shell?) holds the write lock: nothing was written, not a fault.
-            report(.writeLockBusy(batchSize: batch.count, error: "\(error)"))
-            for item in batch { item.fail(.overloaded(retryAfterMs: writer.configuration.retryAfterMilliseconds)) }
-            writer.counters.withLock { $0.failed += batch.count }
+        } catch where error.isLockBusy {
+            answerOverloaded(batch, error)
             return
         } catch {
             failStop(batch, error: error, stage: "BEGIN of batch \(batchNumber)")
@@ -73,6 +70,10 @@ final class WriterLoop {
                 try writer.configuration.faults.beforeCommit?(batchNumber)
                 try connection.execute("COMMIT")
             }
+        } catch let error as SQLiteError where error.isLockBusy && !connection.isInTransaction {
+            // Only the rerun's BEGIN can get here: the rollback had released the lock and another process took it.
+            answerOverloaded(batch, error)
+            return
         } catch {
             failStop(batch, error: error, stage: "batch \(batchNumber) (\(batch.count) requests)")
             return
@@ -111,6 +112,13 @@ final class WriterLoop {
         }
     }
 
+    /// Another process (an operator's sqlite3 shell?) holds the write lock: nothing was written, not a fault.
+    private func answerOverloaded(_ batch: [any QueuedWrite], _ error: SQLiteError) {
+        report(.writeLockBusy(batchSize: batch.count, error: "\(error)"))
+        for item in batch { item.fail(.overloaded(retryAfterMs: writer.configuration.retryAfterMilliseconds)) }
+        writer.counters.withLock { $0.failed += batch.count }
+    }
+
     /// Runs every request of the batch without savepoints: the common case, where all of them succeed, then costs
     /// no statement journal (a savepoint copies every page its request touches). Returns true when all succeeded.
     /// On the first domain error it rolls the whole transaction back, opens a new one and returns false: the caller
@@ -125,6 +133,7 @@ final class WriterLoop {
                 if let sqlite = error as? SQLiteError, sqlite.isStorageFault { throw error }
                 if connection.isInTransaction { try connection.execute("ROLLBACK") }
                 writer.counters.withLock { $0.batchesRerun += 1 }
+                writer.configuration.faults.beforeRerun?()
                 try connection.execute("BEGIN IMMEDIATE")
                 return false
             }
