@@ -165,28 +165,31 @@ public struct RecordTextWriter {
     public mutating func empty() { out.append(0x09) }
 
     public mutating func escaped(_ s: String) {
-        var s = s
-        s.withUTF8 { bytes in
-            // Copy the runs between bytes to escape in one piece each (most fields have none).
-            var run = 0
-            for i in bytes.indices {
-                let low: UInt8
-                switch bytes[i] {
-                case 0x25: low = 0x35  // %25
-                case 0x09: low = 0x39  // %09
-                case 0x0A: low = 0x41  // %0A
-                case 0x0D: low = 0x44  // %0D
-                case 0x2C: low = 0x43  // %2C
-                default: continue
-                }
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<i]))
-                out.append(0x25)
-                out.append(bytes[i] >> 4 == 2 ? 0x32 : 0x30)
-                out.append(low)
-                run = i + 1
+        // Copy the runs between bytes to escape in one piece each (most fields have none).
+        let utf8 = s.utf8
+        var run = utf8.startIndex
+        var i = run
+        while i != utf8.endIndex {
+            let byte = utf8[i]
+            let low: UInt8
+            switch byte {
+            case 0x25: low = 0x35  // %25
+            case 0x09: low = 0x39  // %09
+            case 0x0A: low = 0x41  // %0A
+            case 0x0D: low = 0x44  // %0D
+            case 0x2C: low = 0x43  // %2C
+            default:
+                utf8.formIndex(after: &i)
+                continue
             }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run...]))
+            out.append(contentsOf: utf8[run..<i])
+            out.append(0x25)
+            out.append(byte >> 4 == 2 ? 0x32 : 0x30)
+            out.append(low)
+            utf8.formIndex(after: &i)
+            run = i
         }
+        out.append(contentsOf: utf8[run...])
     }
 
     public mutating func int(_ v: Int64) {
@@ -201,17 +204,16 @@ public struct RecordTextWriter {
     }
 
     private mutating func digits(_ v: Int64) {
+        // The largest power of ten not above the magnitude, then one digit per power: no scratch buffer.
         if v < 0 { out.append(0x2D) }
-        var m = v.magnitude
-        var buffer: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes ≥ 20 digits
-        withUnsafeMutableBytes(of: &buffer) { raw in
-            var i = raw.count
-            repeat {
-                i -= 1
-                raw[i] = UInt8(truncatingIfNeeded: 0x30 &+ m % 10)
-                m /= 10
-            } while m > 0
-            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[i...]))
-        }
+        let m = v.magnitude
+        var power: UInt64 = 1
+        while power <= m / 10 { power &*= 10 }
+        var rest = m
+        repeat {
+            out.append(0x30 &+ UInt8(truncatingIfNeeded: rest / power))
+            rest %= power
+            power /= 10
+        } while power > 0
     }
 }
