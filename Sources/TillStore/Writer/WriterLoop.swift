@@ -59,10 +59,8 @@ final class WriterLoop {
             return
         }
         do {
-            if batch.count == 1 {
-                outcomes.append(try runAlone(batch[0]))
-            } else if try runOptimistically(batch) {
-                outcomes = Array(repeating: nil, count: batch.count)
+            if let optimistic = try runOptimistically(batch) {
+                outcomes = optimistic
             } else {
                 for item in batch { outcomes.append(try runIsolated(item)) }
             }
@@ -120,39 +118,27 @@ final class WriterLoop {
     }
 
     /// Runs every request of the batch without savepoints: the common case, where all of them succeed, then costs
-    /// no statement journal (a savepoint copies every page its request touches). Returns true when all succeeded.
-    /// On the first domain error it rolls the whole transaction back, opens a new one and returns false: the caller
-    /// then runs the batch again, each request in its own savepoint, so the outcome is exactly that of the savepoint
-    /// path (requests are re-applied from the start; their results of this pass are overwritten). A storage fault
-    /// throws, as on every path.
-    private func runOptimistically(_ batch: [any QueuedWrite]) throws -> Bool {
+    /// no statement journal (a savepoint copies every page its request touches). Returns the outcomes (all nil)
+    /// when every request succeeded. On the first domain error it rolls the whole transaction back: a batch of one
+    /// has its answer then (the transaction was its isolation; nothing is left to commit); a larger batch gets a new
+    /// transaction and nil, and the caller runs it again with a savepoint per request, so the outcome is exactly
+    /// that of the savepoint path (requests are re-applied from the start; results of this pass are overwritten).
+    /// A storage fault throws, as on every path.
+    private func runOptimistically(_ batch: [any QueuedWrite]) throws -> [TillError?]? {
         for item in batch {
             do {
                 try item.perform(context)
             } catch {
                 if let sqlite = error as? SQLiteError, sqlite.isStorageFault { throw error }
                 if connection.isInTransaction { try connection.execute("ROLLBACK") }
+                if batch.count == 1 { return [domainError(error)] }
                 writer.counters.withLock { $0.batchesRerun += 1 }
                 writer.configuration.faults.beforeRerun?()
                 try connection.execute("BEGIN IMMEDIATE")
-                return false
+                return nil
             }
         }
-        return true
-    }
-
-    /// Runs the only request of a batch without a savepoint: the transaction is its isolation. On a domain error
-    /// the transaction is rolled back (nothing to commit) and the error returned; a storage fault throws.
-    /// Saves the statement journal a savepoint keeps (a copy of every page the request touches).
-    private func runAlone(_ item: any QueuedWrite) throws -> TillError? {
-        do {
-            try item.perform(context)
-            return nil
-        } catch {
-            if let sqlite = error as? SQLiteError, sqlite.isStorageFault { throw error }
-            if connection.isInTransaction { try connection.execute("ROLLBACK") }
-            return domainError(error)
-        }
+        return Array(repeating: nil, count: batch.count)
     }
 
     /// A request's error as the client sees it: TillErrors as they are; anything else is a bug of the request
