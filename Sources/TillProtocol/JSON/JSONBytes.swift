@@ -32,13 +32,43 @@ enum JSONBytes {
         return .valid(length: length)
     }
 
-    /// The four hex digits at `at` (the caller checked that they are in bounds); nil when one is not a hex digit.
-    @inline(__always)
-    static func hex4(_ bytes: UnsafePointer<UInt8>, at: Int) -> UInt32? {
+    /// Why bytes are refused, and at which offset (each reader turns it into its own error).
+    struct Refusal: Error, Equatable {
+        let reason: String
+        let offset: Int
+    }
+
+    /// The length of the escape at `i` (a backslash): one of `\" \\ \/ \b \f \n \r \t`, or `\uXXXX`, where a high
+    /// surrogate must be followed by an escaped low one and a low surrogate may not stand alone.
+    static func escapeLength(_ bytes: UnsafePointer<UInt8>, count: Int, at i: Int) throws(Refusal) -> Int {
+        guard i + 1 < count else { throw Refusal(reason: "unterminated escape", offset: i) }
+        switch bytes[i + 1] {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
+            UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+            return 2
+        case UInt8(ascii: "u"):
+            let unit = try hex4(bytes, count: count, at: i + 2)
+            let end = i + 6
+            if unit >= 0xDC00 && unit < 0xE000 { throw Refusal(reason: "lone low surrogate escape", offset: end) }
+            guard unit >= 0xD800 && unit < 0xDC00 else { return 6 }
+            guard end + 1 < count, bytes[end] == UInt8(ascii: "\\"), bytes[end + 1] == UInt8(ascii: "u") else {
+                throw Refusal(reason: "lone high surrogate escape", offset: end)
+            }
+            let low = try hex4(bytes, count: count, at: end + 2)
+            guard low >= 0xDC00 && low < 0xE000 else { throw Refusal(reason: "invalid surrogate pair", offset: end) }
+            return 12
+        default:
+            throw Refusal(reason: "invalid escape", offset: i)
+        }
+    }
+
+    /// The four hex digits of a `\u` escape at `at`.
+    private static func hex4(_ bytes: UnsafePointer<UInt8>, count: Int, at: Int) throws(Refusal) -> UInt32 {
+        guard at + 4 <= count else { throw Refusal(reason: "truncated \\u escape", offset: at) }
         var v: UInt32 = 0
         for j in at..<at + 4 {
             let h = hexValue(bytes[j])
-            guard h != 0xFF else { return nil }
+            guard h != 0xFF else { throw Refusal(reason: "invalid hex digit", offset: j) }
             v = v << 4 | UInt32(h)
         }
         return v

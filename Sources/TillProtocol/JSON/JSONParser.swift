@@ -274,33 +274,11 @@ struct JSONParser {
     }
 
     private mutating func parseEscape() throws(JSONParseError) {
-        guard i + 1 < p.count else { throw syntax("unterminated escape") }
-        switch p[i + 1] {
-        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
-            UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
-            i += 2
-        case UInt8(ascii: "u"):
-            let unit = try hex4(at: i + 2)
-            i += 6
-            if unit >= 0xDC00 && unit < 0xE000 { throw syntax("lone low surrogate escape") }
-            if unit >= 0xD800 && unit < 0xDC00 {
-                guard i + 1 < p.count, p[i] == UInt8(ascii: "\\"), p[i + 1] == UInt8(ascii: "u") else {
-                    throw syntax("lone high surrogate escape")
-                }
-                let low = try hex4(at: i + 2)
-                guard low >= 0xDC00 && low < 0xE000 else { throw syntax("invalid surrogate pair") }
-                i += 6
-            }
-        default: throw syntax("invalid escape")
+        do {
+            i += try JSONBytes.escapeLength(p.baseAddress!, count: p.count, at: i)
+        } catch {
+            throw .syntax(reason: error.reason, offset: error.offset)
         }
-    }
-
-    private func hex4(at k: Int) throws(JSONParseError) -> UInt32 {
-        guard k + 4 <= p.count else { throw .syntax(reason: "truncated \\u escape", offset: k) }
-        guard let v = JSONBytes.hex4(p.baseAddress!, at: k) else {
-            throw .syntax(reason: "invalid hex digit", offset: (k..<k + 4).first { hexValue(p[$0]) == 0xFF } ?? k)
-        }
-        return v
     }
 
     /// Validates one multi-byte UTF-8 sequence at `i` and steps over it.

@@ -130,28 +130,8 @@ extension WireScanner {
     }
 
     private mutating func escape() throws(WireMiss) {
-        guard i + 1 < count else { throw WireMiss() }
-        switch base[i + 1] {
-        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
-            UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
-            i += 2
-        case UInt8(ascii: "u"):
-            let unit = try hex4(at: i + 2)
-            i += 6
-            if unit >= 0xDC00 && unit < 0xE000 { throw WireMiss() }
-            if unit >= 0xD800 && unit < 0xDC00 {
-                guard i + 1 < count, base[i] == UInt8(ascii: "\\"), base[i + 1] == UInt8(ascii: "u") else { throw WireMiss() }
-                let low = try hex4(at: i + 2)
-                guard low >= 0xDC00 && low < 0xE000 else { throw WireMiss() }
-                i += 6
-            }
-        default: throw WireMiss()
-        }
-    }
-
-    private func hex4(at k: Int) throws(WireMiss) -> UInt32 {
-        guard k + 4 <= count, let v = JSONBytes.hex4(base, at: k) else { throw WireMiss() }
-        return v
+        guard let length = try? JSONBytes.escapeLength(base, count: count, at: i) else { throw WireMiss() }
+        i += length
     }
 
     /// One multi-byte UTF-8 sequence.
