@@ -43,17 +43,15 @@ extension PurchaseRecord {
     /// Parses `text`; throws `storageFailure` when it is not a record this version wrote.
     public init(text: String) throws(TillError) {
         func bad(_ why: String) -> TillError { .storageFailure(reason: "purchase record: \(why)") }
-        var rows = text.split(separator: "\n", omittingEmptySubsequences: false).map {
-            $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-        }
+        var rows = RecordTextReader.rows(text)
         guard let head = rows.first, head.count == 9, head[0] == "R1" else { throw bad("unknown header") }
         rows.removeFirst()
         func int(_ s: String) throws(TillError) -> Int64 {
-            guard let v = Int64(Self.unescape(s)) else { throw bad("not an integer") }
+            guard let v = Int64(RecordTextReader.unescape(s)) else { throw bad("not an integer") }
             return v
         }
-        func optional(_ s: String) -> String? { s.isEmpty ? nil : String(Self.unescape(s).dropFirst()) }
-        let u = Self.unescape
+        func optional(_ s: String) -> String? { s.isEmpty ? nil : String(RecordTextReader.unescape(s).dropFirst()) }
+        let u = RecordTextReader.unescape
         var availableAt: Timestamp?
         if let ms = optional(head[5]), let off = optional(head[6]), let m = Int64(ms), let o = Int32(off) {
             availableAt = Timestamp(millisecondsSinceEpoch: m, utcOffsetMinutes: o)
@@ -83,7 +81,7 @@ extension PurchaseRecord {
                 let ids =
                     f[3].isEmpty
                     ? []
-                    : f[3].split(separator: ",", omittingEmptySubsequences: false).map { Self.unescape(String($0)) }
+                    : f[3].split(separator: ",", omittingEmptySubsequences: false).map { RecordTextReader.unescape(String($0)) }
                 punchLines.append(
                     PunchLine(templateId: u(f[1]), lineId: optional(f[2]), lineIds: ids, punches: try int(f[4])))
             case ("C", 8):
@@ -96,24 +94,20 @@ extension PurchaseRecord {
         }
     }
 
-    static func escape(_ s: String) -> String {
-        // Fast path: ids and numbers rarely need escaping, and walking Characters is slow.
-        if !s.utf8.contains(where: { $0 == 0x25 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D || $0 == 0x2C }) { return s }
-        var out = ""
-        for ch in s {
-            switch ch {
-            case "%": out += "%25"
-            case "\t": out += "%09"
-            case "\n": out += "%0A"
-            case "\r": out += "%0D"
-            case ",": out += "%2C"
-            default: out.append(ch)
-            }
+}
+
+/// Reads what `RecordTextWriter` wrote.
+///
+/// Guarantees: `rows` splits on newline and tab exactly as the writer framed them (empty fields kept); `unescape`
+/// inverts the writer's per-field escaping (a list field is split on `,` first, then each element unescaped).
+public enum RecordTextReader {
+    public static func rows(_ text: String) -> [[String]] {
+        text.split(separator: "\n", omittingEmptySubsequences: false).map {
+            $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
         }
-        return out
     }
 
-    static func unescape(_ s: String) -> String {
+    public static func unescape(_ s: String) -> String {
         guard s.contains("%") else { return s }
         var out = ""
         var it = s.makeIterator()

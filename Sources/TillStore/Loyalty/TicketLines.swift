@@ -33,13 +33,13 @@ enum TicketLines {
     /// The lines `encode` wrote; `returned[lineId]` is the quantity returned so far.
     static func decode(_ bytes: [UInt8], returned: [String: Quantity] = [:]) throws(TillError) -> [TicketLine] {
         func bad(_ why: String) -> TillError { .storageFailure(reason: "purchase lines: \(why)") }
-        var rows = bytes.split(separator: 0x0A, omittingEmptySubsequences: false)
-        guard let head = rows.first, Array(head) == Array("T1".utf8) else { throw bad("unknown header") }
+        var rows = RecordTextReader.rows(String(decoding: bytes, as: UTF8.self))
+        guard rows.first == ["T1"] else { throw bad("unknown header") }
         rows.removeFirst()
         var lines: [TicketLine] = []
         lines.reserveCapacity(rows.count)
         for row in rows {
-            let f = row.split(separator: 0x09, omittingEmptySubsequences: false).map { unescape(Array($0)) }
+            let f = row.map(RecordTextReader.unescape)
             guard f.count == 8, f[0] == "L", let quantity = Int64(f[5]), let gross = Int64(f[6]), let net = Int64(f[7])
             else { throw bad("malformed line") }
             lines.append(TicketLine(
@@ -48,30 +48,5 @@ enum TicketLines {
                 gross: gross, discount: gross - net, net: net, returned: returned[f[1]] ?? .zero))
         }
         return lines
-    }
-
-    private static func unescape(_ bytes: [UInt8]) -> String {
-        guard bytes.contains(0x25) else { return String(decoding: bytes, as: UTF8.self) }
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count)
-        var i = 0
-        while i < bytes.count {
-            if bytes[i] == 0x25, i + 2 < bytes.count, let high = nibble(bytes[i + 1]), let low = nibble(bytes[i + 2]) {
-                out.append(high << 4 | low)
-                i += 3
-            } else {
-                out.append(bytes[i])
-                i += 1
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    private static func nibble(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case 0x30...0x39: byte - 0x30
-        case 0x41...0x46: byte - 0x41 + 10
-        default: nil
-        }
     }
 }
