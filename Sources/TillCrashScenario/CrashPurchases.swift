@@ -26,3 +26,13 @@ public enum CrashPurchases {
         Fingerprint.of(.purchase(r))!.bytes
     }
 }
+
+/// The wallet credits of the store's crash test (`CrashTests` and its child's default mode).
+///
+/// Guarantees: deterministic — operation `n` is the same in both processes.
+public enum CrashCredits {
+    /// Operation `n`: the index of the member (of 8) it credits and its delta (a spend every tenth).
+    public static func operation(_ n: Int) -> (member: Int, delta: Int64) {
+        (n % 8, n % 10 == 9 ? -3 : Int64(n % 5 + 1))
+    }
+}

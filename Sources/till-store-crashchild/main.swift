@@ -15,9 +15,18 @@ func say(_ line: String) {
     FileHandle.standardOutput.write(Data((line + "\n").utf8))  // one unbuffered write(2) per line
 }
 
-/// The operation the parent expects for number `n`: member index, delta.
-func operation(_ n: Int) -> (member: Int, delta: Int64) {
-    (n % 8, n % 10 == 9 ? -3 : Int64(n % 5 + 1))
+/// Submits once the writer's queue has room: `overloaded` means try again; any other refusal ends the child.
+func submitWhenQueued(_ submit: () throws(TillError) -> Void) {
+    while true {
+        do {
+            try submit()
+            return
+        } catch {
+            if case .overloaded = error { sched_yield(); continue }
+            FileHandle.standardError.write(Data("submit failed: \(error)\n".utf8))
+            exit(1)
+        }
+    }
 }
 
 let arguments = CommandLine.arguments
@@ -41,20 +50,13 @@ if arguments.count == 5 {
     for n in 0..<maximum {
         inFlight.wait()
         let request = CrashPurchases.request(round: round, n)
-        while true {
-            do {
-                try loyalty.purchase(request, terminal: CrashPurchases.terminal, fingerprint: CrashPurchases.fingerprint(request)) { result in
-                    switch result {
-                    case .success(let receipt): say("ack \(n) \(receipt.total) \(receipt.members.first?.pointsEarned ?? -1)")
-                    case .failure: say("nak \(n)")
-                    }
-                    inFlight.signal()
+        submitWhenQueued { () throws(TillError) in
+            try loyalty.purchase(request, terminal: CrashPurchases.terminal, fingerprint: CrashPurchases.fingerprint(request)) { result in
+                switch result {
+                case .success(let receipt): say("ack \(n) \(receipt.total) \(receipt.members.first?.pointsEarned ?? -1)")
+                case .failure: say("nak \(n)")
                 }
-                break
-            } catch {
-                if case .overloaded = error { sched_yield(); continue }
-                FileHandle.standardError.write(Data("submit failed: \(error)\n".utf8))
-                exit(1)
+                inFlight.signal()
             }
         }
     }
@@ -77,23 +79,16 @@ for index in 0..<8 {
 let inFlight = DispatchSemaphore(value: 128)
 for n in 0..<maximum {
     inFlight.wait()
-    let (member, delta) = operation(n)
+    let (member, delta) = CrashCredits.operation(n)
     let request = WalletCredit(operationKey: "r\(round)-\(n)", memberId: members[member], wallet: .points, delta: delta,
                                kind: delta > 0 ? .earn : .spend, at: 1_700_000_000_000)
-    while true {
-        do {
-            try store.submit(request) { result in
-                switch result {
-                case .success: say("ack \(n)")
-                case .failure: say("nak \(n)")
-                }
-                inFlight.signal()
+    submitWhenQueued { () throws(TillError) in
+        try store.submit(request) { result in
+            switch result {
+            case .success: say("ack \(n)")
+            case .failure: say("nak \(n)")
             }
-            break
-        } catch {
-            if case .overloaded = error { sched_yield(); continue }
-            FileHandle.standardError.write(Data("submit failed: \(error)\n".utf8))
-            exit(1)
+            inFlight.signal()
         }
     }
 }

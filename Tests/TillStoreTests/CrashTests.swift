@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import Testing
 import TillCore
+import TillCrashScenario
 @testable import TillStore
 
 /// A small deterministic generator (SplitMix64) for the kill moments.
@@ -22,9 +23,6 @@ struct SplitMix64 {
         URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
             .appendingPathComponent("till-store-crashchild")
     }
-
-    /// Same as the child's `operation(_:)`.
-    static func operation(_ n: Int) -> (member: Int, delta: Int64) { (n % 8, n % 10 == 9 ? -3 : Int64(n % 5 + 1)) }
 
     @Test func acknowledgedWritesSurviveSIGKILL() throws {
         guard FileManager.default.isExecutableFile(atPath: Self.child.path) else {
@@ -52,7 +50,7 @@ struct SplitMix64 {
                 for n in acked {
                     let found = try lookup.firstRow([.text("r\(round)-\(n)")]) { ($0.int64(0), $0.int64(1)) }
                     guard let found else { Issue.record("round \(round): acknowledged op \(n) is missing"); continue }
-                    #expect(found.0 == Self.operation(n).delta && found.1 == 1)
+                    #expect(found.0 == CrashCredits.operation(n).delta && found.1 == 1)
                 }
                 for n in refused {
                     #expect(try lookup.firstRow([.text("r\(round)-\(n)")]) { _ in true } == nil)
@@ -61,7 +59,7 @@ struct SplitMix64 {
             }
             // Replaying an acknowledged op after the crash changes nothing.
             if let n = acked.first {
-                let (member, delta) = Self.operation(n)
+                let (member, delta) = CrashCredits.operation(n)
                 let memberId = try store.read { try $0.int64("SELECT id FROM members WHERE member_key = ?", [.text("crash-member-\(member)")])! }
                 let replay = try store.writeAndWait(WalletCredit(operationKey: "r\(round)-\(n)", memberId: memberId, wallet: .points,
                                                                  delta: delta, kind: delta > 0 ? .earn : .spend, at: 1_700_000_000_000)).get()
@@ -73,39 +71,47 @@ struct SplitMix64 {
     /// Starts the child, SIGKILLs it once it acknowledged `killAfterAcks` operations, and returns every operation
     /// it acknowledged (or refused) before dying.
     private func runChild(path: String, round: Int, killAfterAcks: Int) throws -> (acked: [Int], refused: [Int]) {
+        var acked: [Int] = []
+        var refused: [Int] = []
+        try Self.runChild([path, String(round), "1000000"], killAfterAcks: killAfterAcks) { parts in
+            guard parts.count == 2, let n = Int(parts[1]) else { return false }
+            if parts[0] == "ack" { acked.append(n); return true }
+            refused.append(n)
+            return false
+        }
+        return (acked, refused)
+    }
+
+    /// Runs the child with `arguments` and hands each line it prints, split on spaces, to `record`, which says
+    /// whether the line acknowledged an operation; SIGKILLs the child once `killAfterAcks` were acknowledged, and
+    /// returns when everything it wrote has been read, having checked that the kill, not the child, ended it.
+    static func runChild(_ arguments: [String], killAfterAcks: Int, record: ([Substring]) -> Bool) throws {
         let process = Process()
-        process.executableURL = Self.child
-        process.arguments = [path, String(round), "1000000"]
+        process.executableURL = child
+        process.arguments = arguments
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()
         try? pipe.fileHandleForWriting.close()
         let reader = pipe.fileHandleForReading
         var pending = Data()
-        var acked: [Int] = []
-        var refused: [Int] = []
-        func consume(_ chunk: Data) {
-            pending.append(chunk)
-            while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
-                let line = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self)
-                pending.removeSubrange(pending.startIndex...newline)
-                let parts = line.split(separator: " ")
-                guard parts.count == 2, let n = Int(parts[1]) else { continue }
-                if parts[0] == "ack" { acked.append(n) } else { refused.append(n) }
-            }
-        }
+        var acks = 0
         var killed = false
         while true {
             let chunk = reader.availableData
             if chunk.isEmpty { break }  // EOF: the child is gone and everything it wrote has been read
-            consume(chunk)
-            if !killed && acked.count >= killAfterAcks {
+            pending.append(chunk)
+            while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                let line = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self)
+                pending.removeSubrange(pending.startIndex...newline)
+                if record(line.split(separator: " ")) { acks += 1 }
+            }
+            if !killed && acks >= killAfterAcks {
                 kill(process.processIdentifier, SIGKILL)
                 killed = true
             }
         }
         process.waitUntilExit()
         #expect(process.terminationReason == .uncaughtSignal, "the child exited on its own: \(process.terminationStatus)")
-        return (acked, refused)
     }
 }

@@ -53,38 +53,16 @@ import TillProtocol
     }
 
     private func runChild(path: String, round: Int, killAfterAcks: Int) throws -> (acked: [Ack], refused: [Int]) {
-        let process = Process()
-        process.executableURL = CrashTests.child
-        process.arguments = [path, String(round), "1000000", "loyalty"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        try? pipe.fileHandleForWriting.close()
-        let reader = pipe.fileHandleForReading
-        var pending = Data()
         var acked: [Ack] = []
         var refused: [Int] = []
-        var killed = false
-        while true {
-            let chunk = reader.availableData
-            if chunk.isEmpty { break }
-            pending.append(chunk)
-            while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
-                let parts = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self).split(separator: " ")
-                pending.removeSubrange(pending.startIndex...newline)
-                if parts.count == 4, parts[0] == "ack", let n = Int(parts[1]), let t = Int64(parts[2]), let p = Int64(parts[3]) {
-                    acked.append(Ack(n: n, total: t, points: p))
-                } else if parts.count == 2, parts[0] == "nak", let n = Int(parts[1]) {
-                    refused.append(n)
-                }
+        try CrashTests.runChild([path, String(round), "1000000", "loyalty"], killAfterAcks: killAfterAcks) { parts in
+            if parts.count == 4, parts[0] == "ack", let n = Int(parts[1]), let t = Int64(parts[2]), let p = Int64(parts[3]) {
+                acked.append(Ack(n: n, total: t, points: p))
+                return true
             }
-            if !killed && acked.count >= killAfterAcks {
-                kill(process.processIdentifier, SIGKILL)
-                killed = true
-            }
+            if parts.count == 2, parts[0] == "nak", let n = Int(parts[1]) { refused.append(n) }
+            return false
         }
-        process.waitUntilExit()
-        #expect(process.terminationReason == .uncaughtSignal, "the child exited on its own: \(process.terminationStatus)")
         return (acked, refused)
     }
 }
