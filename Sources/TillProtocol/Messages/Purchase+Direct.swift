@@ -28,15 +28,7 @@ enum DirectRequestDecoder {
         var id: RequestID?, op: Op?, transactionId: String?, openedAt: Timestamp?, currency: String?
         var orderType = OrderType.inStore, employee: String?, members: [MemberIdentifier] = [], items: [LineItem]?
         var orderDiscount: Int64 = 0, tax: Int64 = 0, payments: [Payment] = [], redemptions: [String] = []
-        var m = WireMembers(), expected = 0
-        let fields = envelopeFields
-        guard try s.beginObject(depth: 1) else { throw WireMiss() }
-        repeat {
-            guard let f = s.field(in: fields, expected: &expected) else {
-                try m.skipUnknown(try s.key(), &s, depth: 2)
-                continue
-            }
-            try m.known(f)
+        try object(&s, envelopeFields, depth: 1) { f, s throws(WireMiss) in
             switch EnvelopeField(rawValue: f)! {
             case .id: id = try s.requestID()
             case .op:
@@ -56,13 +48,31 @@ enum DirectRequestDecoder {
                 redemptions = try array(&s, maxCount: WireLimits.maxRedemptions) { s throws(WireMiss) in try s.text(maxLength: 128, nonEmpty: true) }
             case .currency: currency = try s.upperCaseCode(length: 3)
             }
-        } while try s.nextMember()
+        }
         try s.end()
         guard let id, let op, let transactionId, let openedAt, let items, let currency else { throw WireMiss() }
         let purchase = PurchaseRequest(
             transactionId: transactionId, openedAt: openedAt, orderType: orderType, employee: employee, members: members,
             items: items, orderDiscount: orderDiscount, tax: tax, payments: payments, redemptions: redemptions, currency: currency)
         return RequestEnvelope(id: id, request: op == .purchase ? .purchase(purchase) : .quote(purchase))
+    }
+
+    /// The members of an object at `depth`: each known one, after the duplicate check, to `member`; unknown ones
+    /// skipped with full validation. Returns which known members arrived.
+    @inline(__always) @discardableResult
+    private static func object(_ s: inout WireScanner, _ fields: WireFields, depth: Int,
+                               _ member: (Int, inout WireScanner) throws(WireMiss) -> Void) throws(WireMiss) -> WireMembers {
+        var m = WireMembers(), expected = 0
+        guard try s.beginObject(depth: depth) else { throw WireMiss() }
+        repeat {
+            guard let f = s.field(in: fields, expected: &expected) else {
+                try m.skipUnknown(try s.key(), &s, depth: depth + 1)
+                continue
+            }
+            try m.known(f)
+            try member(f, &s)
+        } while try s.nextMember()
+        return m
     }
 
     /// An array member of the envelope (depth 2, elements at depth 3); `null` reads as empty.
@@ -100,21 +110,13 @@ enum DirectRequestDecoder {
         var s = scanner  // a local cursor the optimizer keeps in registers
         defer { scanner = s }
         var means: PaymentMeans?, amount: Int64?, memberKey: String?
-        var m = WireMembers(), expected = 0
-        let fields = paymentFields
-        guard try s.beginObject(depth: 3) else { throw WireMiss() }
-        repeat {
-            guard let f = s.field(in: fields, expected: &expected) else {
-                try m.skipUnknown(try s.key(), &s, depth: 4)
-                continue
-            }
-            try m.known(f)
+        try object(&s, paymentFields, depth: 3) { f, s throws(WireMiss) in
             switch PaymentField(rawValue: f)! {
             case .means: means = try s.choice(paymentMeans)
             case .amount: amount = try s.int(1...WireLimits.money.upperBound)
             case .memberKey: if !s.null() { memberKey = try s.text(maxLength: 128) }
             }
-        } while try s.nextMember()
+        }
         guard let means, let amount else { throw WireMiss() }
         return Payment(means: means, amount: amount, memberKey: memberKey)
     }
@@ -123,20 +125,12 @@ enum DirectRequestDecoder {
         var s = scanner  // a local cursor the optimizer keeps in registers
         defer { scanner = s }
         var kind: IdentifierKind?, value: String?
-        var m = WireMembers(), expected = 0
-        let fields = identifierFields
-        guard try s.beginObject(depth: 3) else { throw WireMiss() }
-        repeat {
-            guard let f = s.field(in: fields, expected: &expected) else {
-                try m.skipUnknown(try s.key(), &s, depth: 4)
-                continue
-            }
-            try m.known(f)
+        try object(&s, identifierFields, depth: 3) { f, s throws(WireMiss) in
             switch IdentifierField(rawValue: f)! {
             case .kind: kind = try s.choice(identifierKinds)
             case .value: value = try s.text(maxLength: 256, nonEmpty: true)
             }
-        } while try s.nextMember()
+        }
         guard let kind, let value else { throw WireMiss() }
         return MemberIdentifier(kind: kind, value: value)
     }
@@ -151,15 +145,7 @@ extension DirectRequestDecoder {
         defer { scanner = s }
         var lineId = "", code = "", name = "", department: String?, quantity = Quantity.zero, unitPrice: Int64 = 0
         var discount: Int64 = 0, tags: [String] = []
-        var m = WireMembers(), expected = 0
-        let fields = D.itemFields
-        guard try s.beginObject(depth: 3) else { throw WireMiss() }
-        repeat {
-            guard let f = s.field(in: fields, expected: &expected) else {
-                try m.skipUnknown(try s.key(), &s, depth: 4)
-                continue
-            }
-            try m.known(f)
+        let m = try object(&s, D.itemFields, depth: 3) { f, s throws(WireMiss) in
             switch D.ItemField(rawValue: f)! {
             case .lineId: lineId = try s.text(maxLength: 128, nonEmpty: true)
             case .code: code = try s.text(maxLength: 128, nonEmpty: true)
@@ -170,7 +156,7 @@ extension DirectRequestDecoder {
             case .discount: if !s.null() { discount = try s.int(WireLimits.money) }
             case .tags: tags = try D.strings(&s, maxCount: WireLimits.maxTags)
             }
-        } while try s.nextMember()
+        }
         guard m.has(D.requiredItemFields) else { throw WireMiss() }
         return LineItem(lineId: lineId, code: code, name: name, department: department, quantity: quantity, unitPrice: unitPrice,
                         discount: discount, tags: tags)
