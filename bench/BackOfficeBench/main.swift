@@ -2,6 +2,7 @@
 // of each kind through BackOffice.handle. Release build; results in bench/backoffice.md.
 //
 //   swift run -c release till-bench-backoffice [members] [database-path] [rows-per-write-request] [requests-in-flight]
+//   swift run -c release till-bench-backoffice --floor search|rows|all [members] [database-path]   (see Floor.swift)
 import Dispatch
 import Foundation
 import Synchronization
@@ -9,6 +10,19 @@ import TillCore
 import TillProtocol
 import TillStore
 
+let first = ["Anna", "Ben", "Cleo", "David", "Emma", "Felix", "Greta", "Hugo", "Ida", "Jonas", "Klara", "Leon", "Mia", "Noah", "Olga",
+             "Paul", "Quinn", "Rosa", "Sami", "Tara", "Uwe", "Vera", "Wim", "Xenia", "Yusuf", "Zoe"]
+let last = ["Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker", "Schulz", "Hoffmann", "Koch", "Richter",
+            "Klein", "Wolf", "Schröder", "Neumann", "Schwarz", "Braun", "Zimmermann", "Krüger", "Hartmann", "Lange", "Werner", "Krause"]
+if CommandLine.arguments.count > 2, CommandLine.arguments[1] == "--floor" {
+    guard let part = ImportFloor.Part(rawValue: CommandLine.arguments[2]) else { fatalError("--floor search|rows|all") }
+    let args = CommandLine.arguments
+    try ImportFloor.run(part: part, count: args.count > 3 ? Int(args[3]) ?? 1_000_000 : 1_000_000,
+                        path: args.count > 4 ? args[4] : "/tmp/till-bench-floor-\(getpid()).sqlite") { i in
+        (first[i % first.count], last[(i / first.count) % last.count])
+    }
+    exit(0)
+}
 let count = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 1_000_000 : 1_000_000
 let chunk = CommandLine.arguments.count > 3 ? Int(CommandLine.arguments[3]) ?? MemberImporter.defaultChunkSize : MemberImporter.defaultChunkSize
 let inFlight = CommandLine.arguments.count > 4 ? Int(CommandLine.arguments[4]) ?? MemberImporter.defaultInFlight : MemberImporter.defaultInFlight
@@ -17,15 +31,12 @@ let path = CommandLine.arguments.count > 2 ? CommandLine.arguments[2]
 for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
 
 let store = try Store.open(StoreConfiguration(path: path))
+try tuneSearchIndex(store)
 let loyalty = LoyaltyStore(store: store)
 try loyalty.installDemoCatalogIfEmpty()
 let operatorId = try loyalty.provisionOperator(name: "bench", keyDigest: Array("bench".utf8))
 let office = BackOffice(store: store, keys: { _ in ("x", [1]) }, catalogChanged: { loyalty.catalogChanged() }, clock: LoyaltyStore.systemClock)
 
-let first = ["Anna", "Ben", "Cleo", "David", "Emma", "Felix", "Greta", "Hugo", "Ida", "Jonas", "Klara", "Leon", "Mia", "Noah", "Olga",
-             "Paul", "Quinn", "Rosa", "Sami", "Tara", "Uwe", "Vera", "Wim", "Xenia", "Yusuf", "Zoe"]
-let last = ["Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker", "Schulz", "Hoffmann", "Koch", "Richter",
-            "Klein", "Wolf", "Schröder", "Neumann", "Schwarz", "Braun", "Zimmermann", "Krüger", "Hartmann", "Lange", "Werner", "Krause"]
 func row(_ i: Int) -> String {
     let f = first[i % first.count], l = last[(i / first.count) % last.count]
     return "{\"memberKey\":\"K\(10_000_000 + i)\",\"firstName\":\"\(f)\",\"lastName\":\"\(l)\",\"phone\":\"+49151\(String(10_000_000 + i))\","

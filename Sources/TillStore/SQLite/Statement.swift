@@ -169,13 +169,14 @@ public struct Row {
 /// Guarantees: `run` steps to completion and resets. The caller binds every parameter before each `run` (the
 /// `bind(_:)` guarantee that no value leaks from one execution into the next holds only if it does).
 extension Statement {
-    func bind(_ index: Int32, _ value: Int64) throws(SQLiteError) {
+    /// Binds an integer to the 1-based parameter `index`.
+    public func bind(_ index: Int32, _ value: Int64) throws(SQLiteError) {
         let code = sqlite3_bind_int64(handle, index, value)
         guard code == SQLITE_OK else { throw failure(code) }
     }
 
-    /// Binds text, or NULL for nil.
-    func bind(_ index: Int32, _ value: String?) throws(SQLiteError) {
+    /// Binds text, or NULL for nil, to the 1-based parameter `index`.
+    public func bind(_ index: Int32, _ value: String?) throws(SQLiteError) {
         guard var s = value else {
             let code = sqlite3_bind_null(handle, index)
             guard code == SQLITE_OK else { throw failure(code) }
@@ -191,7 +192,7 @@ extension Statement {
     }
 
     /// Runs the statement with the parameters bound so far, ignoring rows; leaves it reset.
-    func run() throws(SQLiteError) {
+    public func run() throws(SQLiteError) {
         defer { sqlite3_reset(handle) }
         while try step() {}
     }
