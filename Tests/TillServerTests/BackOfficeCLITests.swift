@@ -87,6 +87,49 @@ import TillProtocol
         #expect(((exact.json["members"] as? [[String: Any]])?.first?["email"] as? String) == "hanna7@example.com")
     }
 
+    /// A small frame limit makes `till member import` cut the file into dozens of chunks, four in flight: refused rows
+    /// keep their file line numbers (also in CSV chunks, which repeat the header), a line too long for any request is
+    /// refused without stopping the others, and a row updating a member created by an earlier chunk finds it (chunks
+    /// are applied in file order).
+    @Test func importPipelinesChunksInFileOrder() throws {
+        let daemon = try TestDaemon { $0.maxFrameBytes = 4_096 }
+        defer { daemon.stop(); daemon.removeFolder() }
+        let till = TillCLI(daemon)
+        var ndjson = "", badLines: [Int] = []
+        for line in 1...600 {
+            if line % 97 == 0 {
+                ndjson += "{\"memberKey\":\"P\(line)\",\"phone\":\"12\"}\n"; badLines.append(line)
+            } else if line == 590 {
+                // P570 is created ~20 lines (about one chunk) earlier, in a chunk likely still in flight.
+                ndjson += "{\"memberKey\":\"P570\",\"lastName\":\"Updated\"}\n"
+            } else if line == 300 {
+                ndjson += "{\"memberKey\":\"P300\",\"firstName\":\"" + String(repeating: "x", count: 5_000) + "\"}\n"; badLines.append(line)
+            } else {
+                ndjson += "{\"memberKey\":\"P\(line)\",\"firstName\":\"Pipe\",\"lastName\":\"L\(line)\",\"email\":\"pipe\(line)@example.com\",\"points\":\(line)}\n"
+            }
+        }
+        let file = daemon.folder.appendingPathComponent("pipelined.ndjson")
+        try ndjson.write(to: file, atomically: true, encoding: .utf8)
+        let imported = try till("member", "import", file.path, json: true)
+        #expect(imported.status == 0, "\(imported.err)")
+        #expect(imported.err.components(separatedBy: "lines ").count > 20, "expected many chunks: \(imported.err)")
+        #expect(imported.json["created"] as? Int == 600 - badLines.count - 1 && imported.json["updated"] as? Int == 1)
+        let errors = imported.json["errors"] as? [[String: Any]]
+        #expect(errors?.map { $0["row"] as? Int } == badLines)
+        #expect((errors?.first { $0["row"] as? Int == 300 }?["reason"] as? String)?.hasPrefix("line longer than") == true)
+        let updated = try till("member", "show", "P570", json: true)
+        let fields = updated.json["fields"] as? [String: Any]
+        #expect((fields?["lastName"] as? String) == "Updated" && (fields?["firstName"] as? String) == "Pipe", "\(updated.out)")
+        let last = try till("member", "show", "P599", json: true)
+        #expect(((last.json["balance"] as? [String: Any])?["points"] as? Int) == 599, "\(last.out)")
+
+        var csv = "memberKey,firstName,email\n"
+        for row in 1...300 { csv += row == 250 ? "C\(row),Csv,not-an-email\n" : "C\(row),Csv,csv\(row)@example.com\n" }
+        let viaCSV = try till("member", "import", "-", "--format", "csv", json: true, input: csv)
+        #expect(viaCSV.json["created"] as? Int == 299, "\(viaCSV.out) \(viaCSV.err)")
+        #expect((viaCSV.json["errors"] as? [[String: Any]])?.map { $0["row"] as? Int } == [251])  // the header is line 1
+    }
+
     @Test func blockedMemberIsRefusedAtThePOSAndAnonymizedIdentifiersAreReusable() throws {
         let daemon = try TestDaemon()
         defer { daemon.stop(); daemon.removeFolder() }
