@@ -41,13 +41,7 @@ struct Invocation: Sendable {
     func perform(_ request: OperatorRequest) throws(CLIError) -> OperatorResponse {
         let client = try connect()
         defer { client.close() }
-        do {
-            return try client.perform(request)
-        } catch let error as ClientError {
-            throw CLIError.client(error)
-        } catch {
-            throw CLIError.usage("\(error)")
-        }
+        do { return try client.perform(request) } catch { throw .client(error) }
     }
 }
 

@@ -5,10 +5,10 @@ import TillCore
 import TillProtocol
 
 /// Every command, in help order: help and parsing both read this one table.
-nonisolated(unsafe) let commands: [Command] = MemberCommands.all + BenefitCommands.all + HistoryCommands.all + AdminCommands.all
+let commands: [Command] = MemberCommands.all + BenefitCommands.all + HistoryCommands.all + AdminCommands.all
 
 /// Options every command accepts.
-nonisolated(unsafe) let globalOptions: [Parameter] = [
+let globalOptions: [Parameter] = [
     .option("server", "HOST:PORT of tilld (default: config file, else 127.0.0.1:7400)"),
     .option("tls-ca", "CA certificate (PEM) to verify the server with: connects over TLS"),
     .option("config", "config file (default ~/.config/till/cli.json: {\"server\", \"operatorKey\", \"tlsCA\"})"),

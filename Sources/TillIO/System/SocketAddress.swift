@@ -48,7 +48,7 @@ public struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
             let offset = family == AF_INET6 ? 8 : 4
             _ = inet_ntop(family, raw.baseAddress! + offset, &text, socklen_t(text.count))
         }
-        return String(cString: text)
+        return String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     public var description: String { family == AF_INET6 ? "[\(host)]:\(port)" : "\(host):\(port)" }

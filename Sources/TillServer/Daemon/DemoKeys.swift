@@ -25,7 +25,9 @@ public struct DemoKeys: Sendable, Codable, Equatable {
             try loyalty.provisionTerminal(branchId: keys.branchId, posId: keys.posId, keyDigest: terminal.digest)
             _ = try loyalty.provisionOperator(name: keys.operatorName, keyDigest: operatorKey.digest)
             let data = try JSONEncoder().encode(keys)
-            FileManager.default.createFile(atPath: file.path, contents: data, attributes: [.posixPermissions: 0o600])
+            guard FileManager.default.createFile(atPath: file.path, contents: data, attributes: [.posixPermissions: 0o600]) else {
+                throw DaemonError.store("cannot write the demo keys to \(file.path)")
+            }
             return keys
         }
         guard let data = FileManager.default.contents(atPath: file.path) else { return nil }
