@@ -22,6 +22,8 @@ public struct WriterConfiguration: Sendable {
 
 /// Test hooks that make the writer fail at precise points.
 struct WriterFaults: Sendable {
+    /// The VFS the writer's connection opens through (`PowerLossVFS.name` in power-loss tests); nil: the default.
+    var vfsName: String?
     /// Called just before COMMIT with the batch number (1-based); throwing makes the commit fail.
     var beforeCommit: (@Sendable (Int) throws -> Void)?
     /// Called after a refused request rolled the optimistic pass back, before the batch's new BEGIN.

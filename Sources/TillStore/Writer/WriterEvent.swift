@@ -7,7 +7,8 @@ public enum WriterEvent: Sendable, Hashable {
     case writeLockBusy(batchSize: Int, error: String)
     /// A request failed with an error that is not a domain refusal (a bug in the request); it was rolled back alone.
     case requestRolledBack(error: String)
-    /// Fail-stop: nothing of the batch was acknowledged and the store refuses all writes until restart.
+    /// Fail-stop: the failed batch was not acknowledged (a failed checkpoint has no batch: every acknowledged commit is
+    /// in the WAL); the store refuses all writes until restart.
     case storageFailure(stage: String, error: String)
 
     /// One plain line, for a writer with no handler (tests, tools).
@@ -18,7 +19,7 @@ public enum WriterEvent: Sendable, Hashable {
         case .requestRolledBack(let error):
             "till-writer: request rolled back: \(error)"
         case .storageFailure(let stage, let error):
-            "till-writer: FATAL STORAGE FAILURE — write failed at \(stage): \(error); nothing of this batch was "
+            "till-writer: FATAL STORAGE FAILURE — write failed at \(stage): \(error); nothing that was not durable was "
                 + "acknowledged; the store refuses all writes until restart"
         }
     }

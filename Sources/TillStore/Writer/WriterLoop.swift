@@ -18,9 +18,10 @@ final class WriterLoop {
         let configuration = writer.configuration
         lock = try WriterLock(databasePath: path)
         try Migrator.refuseNewer(path: path, supported: Int64(migrations.count))
-        connection = try Connection(path: path, options: OpenOptions(
-            mode: .readWrite, busyTimeoutMilliseconds: configuration.checkpointBusyTimeoutMilliseconds,
-            pageSize: configuration.pageSize))
+        var options = OpenOptions(mode: .readWrite, busyTimeoutMilliseconds: configuration.checkpointBusyTimeoutMilliseconds,
+                                  pageSize: configuration.pageSize)
+        options.vfsName = configuration.faults.vfsName
+        connection = try Connection(path: path, options: options)
         walFrames.install(on: connection)  // before migrating: the migration's frames count too
         try Migrator.migrate(connection, migrations)
         context = WriteContext(connection: connection)
