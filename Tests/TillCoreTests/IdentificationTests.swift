@@ -114,3 +114,48 @@ import Testing
         }
     }
 }
+
+/// The byte paths for ASCII text (`PhoneNumber.scanASCII`, `Identification.asciiEmail`, the trim fast path) answer as
+/// the general Character / Unicode paths do, on seeded random text from the characters that matter to them.
+@Suite struct ASCIIPathTests {
+    static func text(_ rng: inout SplitMix64, from alphabet: [Character], maxLength: Int64) -> String {
+        String((0..<rng.int(0...maxLength)).map { _ in alphabet[Int(rng.int(0...Int64(alphabet.count - 1)))] })
+    }
+
+    @Test(arguments: 0..<20)
+    func phoneScannersAgree(seed: UInt64) {
+        var rng = SplitMix64(seed: seed)
+        let pieces = ["+", "49", "(0)", "(", ")", "0", "1", "234", "00", " ", "-", ".", "/", "x", "\t", "(12)"]
+        for _ in 0..<2_000 {
+            let s = (0..<rng.int(0...7)).map { _ in pieces[Int(rng.int(0...Int64(pieces.count - 1)))] }.joined()
+            let ascii = PhoneNumber.scanASCII(s), general = PhoneNumber.scanCharacters(s)
+            #expect(ascii?.digits == general?.digits && ascii?.international == general?.international, "seed \(seed): \(s.debugDescription)")
+        }
+    }
+
+    @Test(arguments: 0..<20)
+    func emailPathsAgree(seed: UInt64) {
+        var rng = SplitMix64(seed: seed)
+        let alphabet = Array("abcXYZ@@..  9_-+\t\n")
+        for _ in 0..<2_000 {
+            let s = Self.text(&rng, from: alphabet, maxLength: 14)
+            #expect(Identification.asciiEmail(s) == .some(Identification.unicodeEmail(s)), "seed \(seed): \(s.debugDescription)")
+        }
+        #expect(Identification.asciiEmail("anna@exämple.de") == .none)  // not ASCII: the Unicode path answers
+        #expect(Identification.unicodeEmail("Ä@EXÄMPLE.DE") == "ä@exämple.de")
+    }
+
+    @Test(arguments: 0..<10)
+    func trimAgrees(seed: UInt64) {
+        var rng = SplitMix64(seed: seed)
+        let alphabet: [Character] = ["a", "Z", " ", "\t", "\n", "\u{00A0}", "\u{2003}", "é", "\u{7F}", "\u{1F}", "-"]
+        for _ in 0..<2_000 {
+            let s = Self.text(&rng, from: alphabet, maxLength: 8)
+            let scalars = s.unicodeScalars
+            let expected = scalars.firstIndex(where: { !$0.properties.isWhitespace }).map {
+                String(scalars[$0...scalars.lastIndex(where: { !$0.properties.isWhitespace })!])
+            } ?? ""
+            #expect(s.trimmingSpaces() == expected, "seed \(seed): \(s.debugDescription)")
+        }
+    }
+}

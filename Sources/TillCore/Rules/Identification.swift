@@ -11,7 +11,7 @@ public enum Identification {
     ) throws(TillError) -> MemberIdentifier {
         let trimmed = identifier.value.trimmingSpaces()
         guard !trimmed.isEmpty else { throw .invalidRequest(field: field, reason: "empty identifier") }
-        guard trimmed.unicodeScalars.count <= 128 else {
+        guard trimmed.utf8.count <= 128 || trimmed.unicodeScalars.count <= 128 else {
             throw .invalidRequest(field: field, reason: "identifier too long")
         }
         switch identifier.kind {
@@ -21,15 +21,47 @@ public enum Identification {
             }
             return MemberIdentifier(kind: .phone, value: phone)
         case .email:
-            let email = trimmed.lowercased()
-            let parts = email.split(separator: "@", omittingEmptySubsequences: false)
-            guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !parts[1].hasPrefix("."),
-                !parts[1].hasSuffix("."), !email.unicodeScalars.contains(where: { $0.properties.isWhitespace })
-            else { throw .invalidRequest(field: field, reason: "not an email address") }
+            guard let email = asciiEmail(trimmed) ?? unicodeEmail(trimmed) else {
+                throw .invalidRequest(field: field, reason: "not an email address")
+            }
             return MemberIdentifier(kind: .email, value: email)
         case .memberKey, .card, .appCode, .customId:
             return MemberIdentifier(kind: identifier.kind, value: trimmed)
         }
+    }
+
+    /// `text` lower-cased when it is a plausible email address: one `@` with something before it, a dot in the domain
+    /// but not at its ends, no whitespace; nil otherwise.
+    static func unicodeEmail(_ text: String) -> String? {
+        let email = text.lowercased()
+        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !parts[1].hasPrefix("."),
+            !parts[1].hasSuffix("."), !email.unicodeScalars.contains(where: { $0.properties.isWhitespace })
+        else { return nil }
+        return email
+    }
+
+    /// `unicodeEmail` on bytes for ASCII text (same answers: tested on random text); the outer nil means "not ASCII,
+    /// ask `unicodeEmail`", the inner nil "refused".
+    static func asciiEmail(_ text: String) -> String?? {
+        var at = -1, ats = 0, upper = false, index = 0
+        for b in text.utf8 {
+            guard b < 0x80 else { return .none }
+            switch b {
+            case UInt8(ascii: "@"): ats += 1; at = index
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"): upper = true
+            case 0x09...0x0D, 0x20: return .some(nil)
+            default: break
+            }
+            index += 1
+        }
+        guard ats == 1, at > 0 else { return .some(nil) }
+        let domain = text.utf8.dropFirst(at + 1)
+        guard domain.contains(UInt8(ascii: ".")), domain.first != UInt8(ascii: "."), domain.last != UInt8(ascii: ".") else {
+            return .some(nil)
+        }
+        guard upper else { return .some(text) }
+        return .some(String(decoding: text.utf8.map { (0x41...0x5A).contains($0) ? $0 + 32 : $0 }, as: UTF8.self))
     }
 
     /// Checks what the store found for each identifier (`matches[i]` for `members[i]`) and returns the accounts in
