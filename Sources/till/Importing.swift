@@ -8,12 +8,15 @@ import TillProtocol
 /// Guarantees: line numbers in the report are those of the file; a refused row never stops the import; chunks are
 /// sent in file order on one connection, so the server applies them in file order (a row may update a member an
 /// earlier chunk created) while the next ones are already on their way; progress goes to standard error after each
-/// answered chunk; memory stays bounded by `window` chunks whatever the file size. When the server refuses a whole
+/// answered chunk; memory stays bounded by `window` chunks whatever the file size. Chunks are as big as the server's
+/// announced frame limit allows (an operator session's, 320 KiB by default: about 2,000 rows of a typical file). When the server refuses a whole
 /// chunk (overloaded, storage failure), nothing more is sent, the answers in flight are collected, and the command
 /// fails naming the refused lines and what was imported.
 enum Importing {
-    /// Chunks in flight: enough for the server to write one while the next is parsed and the one after is sent.
-    static let window = 4
+    /// Chunks in flight: enough for the server to write one while the next is parsed and sent. Small chunks (a server
+    /// announcing a small frame limit) need more to keep the writer busy; big ones fewer, so that a purchase queued
+    /// behind them waits for at most about two chunks of rows.
+    static func window(frameBytes: Int) -> Int { frameBytes >= 128 * 1024 ? 2 : 4 }
 
     static func run(_ i: Invocation) throws(CLIError) -> Output {
         let path = i.required("FILE")
@@ -44,7 +47,7 @@ enum Importing {
         while refused == nil, let chunk = chunks.next() {
             total.errors += chunk.tooLong
             guard chunk.firstLine != 0 else { continue }
-            while inFlight.count >= window { try collectOne() }
+            while inFlight.count >= window(frameBytes: frame) { try collectOne() }
             guard refused == nil else { break }
             let id = client.send(.operator(.memberImport(MemberImport(rows: chunk.rows, format: format, firstLine: chunk.firstLine, dryRun: dryRun))))
             inFlight[id] = chunk.firstLine...chunk.lastLine
@@ -80,8 +83,8 @@ struct ImportChunks: Sequence, IteratorProtocol {
         var tooLong: [ImportRowError] = []
     }
     struct Limits {
-        /// `member.import` `rows`: at most 60 KiB (PROTOCOL.md).
-        var rowsBytes = 60 * 1024
+        /// `member.import` `rows`: at most 256 KiB (PROTOCOL.md).
+        var rowsBytes = MemberImport.maxRowsBytes
         /// The server's largest frame (announced in `hello`).
         var frameBytes: Int
         /// Room for the frame's envelope around `rows` (id, op, format, firstLine, dryRun): far more than they take.

@@ -55,6 +55,17 @@ import TillCore
         #expect(throws: TillError.self) { try decoder.append([0, 0, 0, 0]) }  // empty frames are refused
     }
 
+    /// A session raises the limit after `hello` for the frames still to come, including one whose prefix is split.
+    @Test func limitRaisedForLaterFrames() throws {
+        var decoder = FrameDecoder(maxFrameSize: 10)
+        try decoder.append([0, 0, 0, 2, 0x7B, 0x7D, 0, 0])  // a frame, then half of the next prefix
+        decoder.limitFrames(to: 100)
+        try decoder.append([0, 50] + [UInt8](repeating: 0x20, count: 50))
+        #expect(decoder.nextFrame() == [0x7B, 0x7D] && decoder.nextFrame()?.count == 50)
+        decoder.limitFrames(to: 10)
+        #expect(throws: TillError.self) { try decoder.append([0, 0, 0, 11]) }
+    }
+
     @Test func encoderWritesBigEndianLength() {
         var out: [UInt8] = [9]
         FrameEncoder.appendFrame([1, 2, 3], to: &out)

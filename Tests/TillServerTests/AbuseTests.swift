@@ -32,6 +32,29 @@ import TillProtocol
         try stillServes(daemon)
     }
 
+    /// Operators may send bigger frames than terminals once authenticated (bulk imports); `hello` announces each limit.
+    @Test func operatorSessionsAllowTheirOwnFrameLimit() throws {
+        let daemon = try TestDaemon { $0.maxFrameBytes = 4_096; $0.maxOperatorFrameBytes = 65_536 }
+        defer { daemon.stop(); daemon.removeFolder() }
+        let operatorClient = try daemon.operatorClient()
+        #expect(operatorClient.session?.maxFrameSize == 65_536)
+        var rows = ""
+        for i in 0..<300 { rows += "{\"memberKey\":\"BIG\(i)\",\"firstName\":\"Big\",\"email\":\"big\(i)@example.com\"}\n" }
+        #expect(rows.utf8.count > 8_192 && rows.utf8.count < 60_000)
+        guard case .imported(let result) = try operatorClient.perform(.memberImport(MemberImport(rows: rows))) else {
+            Issue.record("expected an import result"); return
+        }
+        #expect(result.created == 300 && result.errors.isEmpty)
+
+        let terminal = try daemon.terminal()
+        #expect(terminal.session?.maxFrameSize == 4_096)
+        terminal.sendRaw(Self.frame(#"{"id":1,"op":"ping","pad":""# + String(repeating: " ", count: 5_000) + #""}"#))
+        try terminal.flush()
+        guard case .failure(.invalidFrame) = try terminal.receive().outcome else { Issue.record("expected invalid_frame"); return }
+        #expect(throws: ClientError.closed) { _ = try terminal.receive() }
+        try stillServes(daemon)
+    }
+
     @Test func garbageBytesGetInvalidFrameAndAClose() throws {
         let daemon = try TestDaemon()
         defer { daemon.stop(); daemon.removeFolder() }

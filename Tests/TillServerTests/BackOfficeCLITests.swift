@@ -92,7 +92,7 @@ import TillProtocol
     /// refused without stopping the others, and a row updating a member created by an earlier chunk finds it (chunks
     /// are applied in file order).
     @Test func importPipelinesChunksInFileOrder() throws {
-        let daemon = try TestDaemon { $0.maxFrameBytes = 4_096 }
+        let daemon = try TestDaemon { $0.maxFrameBytes = 4_096; $0.maxOperatorFrameBytes = 4_096 }
         defer { daemon.stop(); daemon.removeFolder() }
         let till = TillCLI(daemon)
         var ndjson = "", badLines: [Int] = []

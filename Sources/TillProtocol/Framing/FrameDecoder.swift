@@ -8,7 +8,7 @@ import TillCore
 /// the connection must be closed). Buffered bytes never exceed `maxFrameSize` + 4 per frame in progress plus the
 /// completed frames not yet taken.
 public struct FrameDecoder {
-    public let maxFrameSize: Int
+    public private(set) var maxFrameSize: Int
     private var header: UInt32 = 0
     private var headerBytes = 0
     private var payload: [UInt8] = []
@@ -21,6 +21,12 @@ public struct FrameDecoder {
     public static let defaultMaxFrameSize = 64 * 1024
 
     public init(maxFrameSize: Int = FrameDecoder.defaultMaxFrameSize) {
+        self.maxFrameSize = maxFrameSize
+    }
+
+    /// Changes the limit for the frames whose length prefix is not complete yet (a frame already accepted keeps its
+    /// length): a server raises it once a session's role allows bigger frames.
+    public mutating func limitFrames(to maxFrameSize: Int) {
         self.maxFrameSize = maxFrameSize
     }
 

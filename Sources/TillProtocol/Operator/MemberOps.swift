@@ -141,6 +141,9 @@ public enum ImportFormat: String, CaseIterable, Hashable, Sendable {
 /// `points`, `credit`, `tags` and `cards` (CSV: `;`-separated lists). Large files are sent as several chunks; `firstLine`
 /// keeps the reported line numbers those of the whole file.
 public struct MemberImport: Hashable, Sendable, WireBody {
+    /// The most UTF-8 bytes `rows` may hold (a 2,000-row chunk of a typical file fits; its frame needs an operator
+    /// session's larger frame limit, announced in `hello`).
+    public static let maxRowsBytes = 256 * 1024
     public var rows: String
     public var format: ImportFormat
     /// The line number, in the whole file, of the first line of `rows` (the header, for CSV).
@@ -151,7 +154,7 @@ public struct MemberImport: Hashable, Sendable, WireBody {
         self.rows = rows; self.format = format; self.firstLine = firstLine; self.dryRun = dryRun
     }
     public init(wire o: JSONObjectReader) throws(TillError) {
-        self.init(rows: try o.string("rows", maxLength: 60 * 1024), format: try o.optionalEnumeration("format", ImportFormat.self) ?? .ndjson,
+        self.init(rows: try o.string("rows", maxLength: MemberImport.maxRowsBytes), format: try o.optionalEnumeration("format", ImportFormat.self) ?? .ndjson,
                   firstLine: try o.int("firstLine", 1...Int64(Int32.max) * 16, default: 1), dryRun: try o.bool("dryRun", default: false))
     }
     public func encodeFields(to w: inout JSONWriter) {

@@ -16,6 +16,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var ioThreads = ProcessInfo.processInfo.activeProcessorCount
     public var readers = 4
     public var maxFrameBytes = 65_536
+    /// Operators' sessions, once authenticated, may send frames up to this (bulk imports); never below `maxFrameBytes`.
+    public var maxOperatorFrameBytes = 327_680
     public var maxInFlightPerConnection = 64
     public var maxConnections = 20_000
     public var idleTimeoutSeconds = 300
@@ -47,6 +49,7 @@ public struct ServerConfiguration: Sendable, Equatable {
             Setting(key: "ioThreads", valueName: "N", defaultValue: String(d.ioThreads), help: "event-loop threads (default: one per core)"),
             Setting(key: "readers", valueName: "N", defaultValue: String(d.readers), help: "read-only store connections for identify, quote and status"),
             Setting(key: "maxFrameBytes", valueName: "BYTES", defaultValue: String(d.maxFrameBytes), help: "largest accepted frame; a bigger one is answered invalid_frame and the connection closed"),
+            Setting(key: "maxOperatorFrameBytes", valueName: "BYTES", defaultValue: String(d.maxOperatorFrameBytes), help: "largest frame of an operator session after hello (member.import chunks); terminals keep --max-frame-bytes"),
             Setting(key: "maxInFlightPerConnection", valueName: "N", defaultValue: String(d.maxInFlightPerConnection), help: "requests in flight on one connection before reading pauses"),
             Setting(key: "maxConnections", valueName: "N", defaultValue: String(d.maxConnections), help: "open connections in total; more are refused"),
             Setting(key: "idleTimeoutSeconds", valueName: "S", defaultValue: String(d.idleTimeoutSeconds), help: "close a connection with no request for this long"),
@@ -89,6 +92,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         case "ioThreads": ioThreads = try int(1)
         case "readers": readers = try int(1)
         case "maxFrameBytes": maxFrameBytes = try int(256)
+        case "maxOperatorFrameBytes": maxOperatorFrameBytes = try int(256)
         case "maxInFlightPerConnection": maxInFlightPerConnection = try int(1)
         case "maxConnections": maxConnections = try int(1)
         case "idleTimeoutSeconds": idleTimeoutSeconds = try int(1)

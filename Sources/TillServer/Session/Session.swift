@@ -153,8 +153,10 @@ final class Session: ConnectionHandler, @unchecked Sendable {
                                  maxFrameSize: Int64(context.configuration.maxFrameBytes), serverTime: ServerContext.now())
             context.log.info("terminal session", ["branch": terminal.branchId, "pos": terminal.posId, "client": hello.client ?? ""])
         case .operator(_, let name):
+            let limit = max(context.configuration.maxFrameBytes, context.configuration.maxOperatorFrameBytes)
+            decoder.limitFrames(to: limit)
             result = HelloResult(version: ProtocolVersion.current, role: .operator, terminal: nil, operatorName: name,
-                                 maxFrameSize: Int64(context.configuration.maxFrameBytes), serverTime: ServerContext.now())
+                                 maxFrameSize: Int64(limit), serverTime: ServerContext.now())
             context.log.info("operator session", ["operator": name])
         }
         answer(ResponseEnvelope(id: envelope.id, op: .hello, result: .hello(result)), started: started)

@@ -31,7 +31,8 @@ enum PowerLossVFS {
     static func cutPower(under prefix: String, atSync n: Int) { state.withLock { $0.syncsLeft[prefix] = n } }
 
     /// Undoes every unsynced change of the tracked files under `prefix` (call after the store is shut down), deletes
-    /// their `-shm` files, stops tracking them, and restores power. Returns how many changes were undone.
+    /// their `-shm` files, stops tracking them, and restores power. Returns how many bytes were put back or cut off
+    /// (0: nothing unsynced was lost).
     @discardableResult
     static func restoreLastSynced(under prefix: String) throws -> Int {
         let (changes, sizes) = state.withLock { s in
@@ -42,7 +43,9 @@ enum PowerLossVFS {
             }
             return (s.changes.filter { $0.path.hasPrefix(prefix) }, s.syncedSize.filter { $0.key.hasPrefix(prefix) })
         }
+        var lost = 0
         for change in changes.reversed() where FileManager.default.fileExists(atPath: change.path) {
+            lost += change.bytes.count
             let handle = try FileHandle(forUpdating: URL(fileURLWithPath: change.path))
             try handle.seek(toOffset: UInt64(change.offset))
             try handle.write(contentsOf: change.bytes)
@@ -50,12 +53,13 @@ enum PowerLossVFS {
         }
         for (path, size) in sizes where FileManager.default.fileExists(atPath: path) {
             let handle = try FileHandle(forUpdating: URL(fileURLWithPath: path))
+            lost += max(0, Int(try handle.seekToEnd()) - Int(size))
             try handle.truncate(atOffset: UInt64(size))
             try handle.close()
             let database = path.hasSuffix("-wal") ? String(path.dropLast(4)) : path
             try? FileManager.default.removeItem(atPath: database + "-shm")
         }
-        return changes.count
+        return lost
     }
 
     // MARK: State
