@@ -43,11 +43,12 @@ public struct LineItem: Hashable, Sendable {
     public var unitPrice: MinorUnits
     /// Discount the POS already applied to the whole line, in minor units, 0 ... line gross.
     public var discount: MinorUnits
-    public var tags: [String]
+    /// Free-form labels from the POS (`cafe`, `retail`) that earning rates can select.
+    public var tags: ItemTags
 
     public init(
         lineId: String, code: String, name: String, department: String? = nil, quantity: Quantity,
-        unitPrice: MinorUnits, discount: MinorUnits = 0, tags: [String] = []
+        unitPrice: MinorUnits, discount: MinorUnits = 0, tags: ItemTags = []
     ) {
         self.lineId = lineId
         self.code = code

@@ -94,16 +94,22 @@ enum DirectRequestDecoder {
         $0 | 1 << UInt64($1.rawValue)
     }
 
-    /// `tags` of a line item: depth 4, strings of at most 256 bytes; `null` reads as empty.
-    fileprivate static func strings(_ s: inout WireScanner, maxCount: Int) throws(WireMiss) -> [String] {
+    /// `tags` of a line item: depth 4, strings of at most 256 bytes; `null` reads as empty. One or two tags (the
+    /// usual case) are kept inline in the `ItemTags`, without an array.
+    fileprivate static func tags(_ s: inout WireScanner, maxCount: Int) throws(WireMiss) -> ItemTags {
         if s.null() { return [] }
         guard try s.beginArray(depth: 4) else { return [] }
-        var out = [try s.text(maxLength: 256)]  // usually the only one: allocated at its size
-        while try s.nextElement() {
+        let first = try s.text(maxLength: 256)
+        guard try s.nextElement() else { return ItemTags(first) }
+        guard maxCount >= 2 else { throw WireMiss() }
+        let second = try s.text(maxLength: 256)
+        guard try s.nextElement() else { return ItemTags(first, second) }
+        var out = [first, second]
+        repeat {
             guard out.count < maxCount else { throw WireMiss() }
             out.append(try s.text(maxLength: 256))
-        }
-        return out
+        } while try s.nextElement()
+        return ItemTags(out)
     }
 
     private static func payment(_ scanner: inout WireScanner) throws(WireMiss) -> Payment {
@@ -144,7 +150,7 @@ extension DirectRequestDecoder {
         var s = scanner  // a local cursor the optimizer keeps in registers
         defer { scanner = s }
         var lineId = "", code = "", name = "", department: String?, quantity = Quantity.zero, unitPrice: Int64 = 0
-        var discount: Int64 = 0, tags: [String] = []
+        var discount: Int64 = 0, tags = ItemTags()
         let m = try object(&s, D.itemFields, depth: 3) { f, s throws(WireMiss) in
             switch D.ItemField(rawValue: f)! {
             case .lineId: lineId = try s.text(maxLength: 128, nonEmpty: true)
@@ -154,7 +160,7 @@ extension DirectRequestDecoder {
             case .quantity: quantity = try s.positiveQuantity()
             case .unitPrice: unitPrice = try s.int(WireLimits.money)
             case .discount: if !s.null() { discount = try s.int(WireLimits.money) }
-            case .tags: tags = try D.strings(&s, maxCount: WireLimits.maxTags)
+            case .tags: tags = try D.tags(&s, maxCount: WireLimits.maxTags)
             }
         }
         guard m.has(D.requiredItemFields) else { throw WireMiss() }
