@@ -48,7 +48,7 @@ public struct LineItem: Hashable, Sendable {
 
     public init(
         lineId: String, code: String, name: String, department: String? = nil, quantity: Quantity,
-        unitPrice: MinorUnits, discount: MinorUnits = 0, tags: ItemTags = []
+        unitPrice: MinorUnits, discount: MinorUnits = 0, tags: ItemTags = ItemTags()
     ) {
         self.lineId = lineId
         self.code = code

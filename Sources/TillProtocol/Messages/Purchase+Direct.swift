@@ -40,7 +40,7 @@ enum DirectRequestDecoder {
             case .employee: if !s.null() { employee = try s.text(maxLength: 128) }
             case .members: members = try array(&s, maxCount: WireLimits.maxMembers) { s throws(WireMiss) in try identifier(&s) }
             case .items:
-                if !s.null() { items = try array(&s, maxCount: WireLimits.maxItems, reserve: 8) { s throws(WireMiss) in try lineItem(&s) } }
+                if !s.null() { items = try lineItems(&s) }
             case .orderDiscount: if !s.null() { orderDiscount = try s.int(WireLimits.money) }
             case .tax: if !s.null() { tax = try s.int(WireLimits.money) }
             case .payments: payments = try array(&s, maxCount: WireLimits.maxPayments, reserve: 2) { s throws(WireMiss) in try payment(&s) }
@@ -143,28 +143,47 @@ enum DirectRequestDecoder {
 }
 
 extension DirectRequestDecoder {
-    /// A line item object at depth 3. Plain locals with defaults, moved into the value at the end (no optionals
-    /// to unwrap and copy); the member bitset says which required fields arrived.
-    fileprivate static func lineItem(_ scanner: inout WireScanner) throws(WireMiss) -> LineItem {
+    /// The `items` array (depth 2, `null` already handled). Each item is decoded in place in the array's storage
+    /// (appended empty, then its fields assigned through `inout`), so no `LineItem` is built elsewhere and copied.
+    private static let blankItem = LineItem(lineId: "", code: "", name: "", quantity: Quantity(thousandths: 0), unitPrice: 0)
+
+    fileprivate static func lineItems(_ s: inout WireScanner) throws(WireMiss) -> [LineItem] {
+        guard try s.beginArray(depth: 2) else { return [] }
+        var out: [LineItem] = []
+        out.reserveCapacity(16)
+        repeat {
+            guard out.count < WireLimits.maxItems else { throw WireMiss() }
+            out.append(blankItem)
+            try lineItem(&s, into: &out[out.count - 1])
+        } while try s.nextElement()
+        return out
+    }
+
+    /// A line item object at depth 3, its fields assigned to `item` (which holds the defaults); the member bitset
+    /// says which required fields arrived.
+    fileprivate static func lineItem(_ scanner: inout WireScanner, into item: inout LineItem) throws(WireMiss) {
         typealias D = DirectRequestDecoder
         var s = scanner  // a local cursor the optimizer keeps in registers
         defer { scanner = s }
-        var lineId = "", code = "", name = "", department: String?, quantity = Quantity.zero, unitPrice: Int64 = 0
-        var discount: Int64 = 0, tags = ItemTags()
-        let m = try object(&s, D.itemFields, depth: 3) { f, s throws(WireMiss) in
-            switch D.ItemField(rawValue: f)! {
-            case .lineId: lineId = try s.text(maxLength: 128, nonEmpty: true)
-            case .code: code = try s.text(maxLength: 128, nonEmpty: true)
-            case .name: name = try s.text(maxLength: 256)
-            case .department: if !s.null() { department = try s.text(maxLength: 128) }
-            case .quantity: quantity = try s.positiveQuantity()
-            case .unitPrice: unitPrice = try s.int(WireLimits.money)
-            case .discount: if !s.null() { discount = try s.int(WireLimits.money) }
-            case .tags: tags = try D.tags(&s, maxCount: WireLimits.maxTags)
+        var m = WireMembers(), expected = 0
+        guard try s.beginObject(depth: 3) else { throw WireMiss() }
+        repeat {
+            guard let f = s.field(in: D.itemFields, expected: &expected) else {
+                try m.skipUnknown(try s.key(), &s, depth: 4)
+                continue
             }
-        }
+            try m.known(f)
+            switch D.ItemField(rawValue: f)! {
+            case .lineId: item.lineId = try s.text(maxLength: 128, nonEmpty: true)
+            case .code: item.code = try s.text(maxLength: 128, nonEmpty: true)
+            case .name: item.name = try s.text(maxLength: 256)
+            case .department: if !s.null() { item.department = try s.text(maxLength: 128) }
+            case .quantity: item.quantity = try s.positiveQuantity()
+            case .unitPrice: item.unitPrice = try s.int(WireLimits.money)
+            case .discount: if !s.null() { item.discount = try s.int(WireLimits.money) }
+            case .tags: item.tags = try D.tags(&s, maxCount: WireLimits.maxTags)
+            }
+        } while try s.nextMember()
         guard m.has(D.requiredItemFields) else { throw WireMiss() }
-        return LineItem(lineId: lineId, code: code, name: name, department: department, quantity: quantity, unitPrice: unitPrice,
-                        discount: discount, tags: tags)
     }
 }
