@@ -45,19 +45,21 @@ public struct LineItem: Hashable, Sendable {
     public var discount: MinorUnits
     /// Free-form labels from the POS (`cafe`, `retail`) that earning rates can select.
     public var tags: ItemTags
+    /// Zero-size, always equal. It only gives the synthesized memberwise initializer a signature of its own, so that
+    /// the public one below can delegate to it: a hand-written initializer that assigns the fields one by one makes
+    /// the compiler (Swift 6.3, -O) build every `LineItem` in a temporary and copy it (retain and release of each
+    /// string), the memberwise one does not.
+    private var memberwise = Memberwise()
+    private struct Memberwise: Hashable, Sendable {}
+}
 
+extension LineItem {
     public init(
         lineId: String, code: String, name: String, department: String? = nil, quantity: Quantity,
         unitPrice: MinorUnits, discount: MinorUnits = 0, tags: ItemTags = ItemTags()
     ) {
-        self.lineId = lineId
-        self.code = code
-        self.name = name
-        self.department = department
-        self.quantity = quantity
-        self.unitPrice = unitPrice
-        self.discount = discount
-        self.tags = tags
+        self.init(lineId: lineId, code: code, name: name, department: department, quantity: quantity, unitPrice: unitPrice,
+                  discount: discount, tags: tags, memberwise: Memberwise())
     }
 }
 

@@ -145,15 +145,13 @@ enum DirectRequestDecoder {
 extension DirectRequestDecoder {
     /// The `items` array (depth 2, `null` already handled). Each item is decoded in place in the array's storage
     /// (appended empty, then its fields assigned through `inout`), so no `LineItem` is built elsewhere and copied.
-    private static let blankItem = LineItem(lineId: "", code: "", name: "", quantity: Quantity(thousandths: 0), unitPrice: 0)
-
     fileprivate static func lineItems(_ s: inout WireScanner) throws(WireMiss) -> [LineItem] {
         guard try s.beginArray(depth: 2) else { return [] }
         var out: [LineItem] = []
         out.reserveCapacity(16)
         repeat {
             guard out.count < WireLimits.maxItems else { throw WireMiss() }
-            out.append(blankItem)
+            out.append(LineItem(lineId: "", code: "", name: "", quantity: Quantity(thousandths: 0), unitPrice: 0))
             try lineItem(&s, into: &out[out.count - 1])
         } while try s.nextElement()
         return out
