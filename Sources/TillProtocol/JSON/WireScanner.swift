@@ -136,10 +136,11 @@ struct WireScanner {
         return nil
     }
 
-    /// Whether the next key is field `f` of `fields`: its quoted name compared a word at a time, then the `:`.
-    /// The bytes `"name"` are a complete, valid, unescaped key, so no scan is needed.
+    /// Whether the next key (at the cursor) is field `f` of `fields`, with the key and its `:` consumed if so: its
+    /// quoted name compared a word at a time, then the `:`. The bytes `"name"` are a complete, valid, unescaped key,
+    /// so no scan is needed.
     @inline(__always)
-    private mutating func field(_ fields: WireFields, _ f: Int) -> Bool {
+    mutating func field(_ fields: WireFields, _ f: Int) -> Bool {
         let name = fields.names[f]
         let n = name.quotedCount
         guard i + n < count else { return false }

@@ -90,8 +90,9 @@ enum DirectRequestDecoder {
         return out
     }
 
-    fileprivate static let requiredItemFields: UInt64 = [ItemField.lineId, .code, .name, .quantity, .unitPrice].reduce(0) {
-        $0 | 1 << UInt64($1.rawValue)
+    fileprivate static var requiredItemFields: UInt64 {  // a constant: no global to initialize
+        1 << UInt64(ItemField.lineId.rawValue) | 1 << UInt64(ItemField.code.rawValue) | 1 << UInt64(ItemField.name.rawValue)
+            | 1 << UInt64(ItemField.quantity.rawValue) | 1 << UInt64(ItemField.unitPrice.rawValue)
     }
 
     /// `tags` of a line item: depth 4, strings of at most 256 bytes; `null` reads as empty. One or two tags (the
@@ -143,30 +144,76 @@ enum DirectRequestDecoder {
 }
 
 extension DirectRequestDecoder {
-    /// The `items` array (depth 2, `null` already handled). Each item is decoded in place in the array's storage
-    /// (appended empty, then its fields assigned through `inout`), so no `LineItem` is built elsewhere and copied.
+    /// The `items` array (depth 2, `null` already handled). Items with their members in our encoder's order take
+    /// `canonicalLineItem`; any other is read again from its start by `lineItem`, decoded in place in the array's
+    /// storage (appended blank, then its fields assigned through `inout`).
     fileprivate static func lineItems(_ s: inout WireScanner) throws(WireMiss) -> [LineItem] {
         guard try s.beginArray(depth: 2) else { return [] }
+        let fields = itemFields  // read once, not per item
         var out: [LineItem] = []
         out.reserveCapacity(16)
         repeat {
             guard out.count < WireLimits.maxItems else { throw WireMiss() }
-            out.append(LineItem(lineId: "", code: "", name: "", quantity: Quantity(thousandths: 0), unitPrice: 0))
-            try lineItem(&s, into: &out[out.count - 1])
+            let start = s.i
+            if try !canonicalLineItem(&s, fields, into: &out) {
+                s.i = start
+                out.append(LineItem(lineId: "", code: "", name: "", quantity: Quantity(thousandths: 0), unitPrice: 0))
+                try lineItem(&s, fields, into: &out[out.count - 1])
+            }
         } while try s.nextElement()
         return out
     }
 
-    /// A line item object at depth 3, its fields assigned to `item` (which holds the defaults); the member bitset
-    /// says which required fields arrived.
-    fileprivate static func lineItem(_ scanner: inout WireScanner, into item: inout LineItem) throws(WireMiss) {
+    /// The usual line item in one straight pass: its members exactly in our encoder's order (`lineId`, `code`,
+    /// `name`, `department`?, `quantity`, `unitPrice`, `discount`?, `tags`?), read with the same rules as `lineItem`,
+    /// and appended to `items`. False, with the cursor anywhere in the item and `items` unchanged, on any other order
+    /// or an unknown member (a duplicate is one of those): the caller then reads the item again with `lineItem`.
+    private static func canonicalLineItem(_ scanner: inout WireScanner, _ fields: WireFields,
+                                          into items: inout [LineItem]) throws(WireMiss) -> Bool {
+        typealias F = ItemField
+        var s = scanner  // a local cursor the optimizer keeps in registers
+        defer { scanner = s }
+        guard try s.beginObject(depth: 3), s.field(fields, F.lineId.rawValue) else { return false }
+        let lineId = try s.text(maxLength: 128, nonEmpty: true)
+        guard try s.nextMember(), s.field(fields, F.code.rawValue) else { return false }
+        let code = try s.text(maxLength: 128, nonEmpty: true)
+        guard try s.nextMember(), s.field(fields, F.name.rawValue) else { return false }
+        let name = try s.text(maxLength: 256)
+        guard try s.nextMember() else { return false }
+        var department: String?
+        if s.field(fields, F.department.rawValue) {
+            if !s.null() { department = try s.text(maxLength: 128) }
+            guard try s.nextMember() else { return false }
+        }
+        guard s.field(fields, F.quantity.rawValue) else { return false }
+        let quantity = try s.positiveQuantity()
+        guard try s.nextMember(), s.field(fields, F.unitPrice.rawValue) else { return false }
+        let unitPrice = try s.int(WireLimits.money)
+        var more = try s.nextMember(), discount: Int64 = 0, tags = ItemTags()
+        if more && s.field(fields, F.discount.rawValue) {
+            if !s.null() { discount = try s.int(WireLimits.money) }
+            more = try s.nextMember()
+        }
+        if more && s.field(fields, F.tags.rawValue) {
+            tags = try Self.tags(&s, maxCount: WireLimits.maxTags)
+            more = try s.nextMember()
+        }
+        guard !more else { return false }
+        items.append(LineItem(lineId: lineId, code: code, name: name, department: department, quantity: quantity,
+                              unitPrice: unitPrice, discount: discount, tags: tags))
+        return true
+    }
+
+    /// A line item object at depth 3 in any member order, its fields assigned to `item` (which holds the defaults);
+    /// the member bitset says which required fields arrived.
+    fileprivate static func lineItem(_ scanner: inout WireScanner, _ fields: WireFields, into item: inout LineItem) throws(WireMiss) {
         typealias D = DirectRequestDecoder
         var s = scanner  // a local cursor the optimizer keeps in registers
         defer { scanner = s }
         var m = WireMembers(), expected = 0
         guard try s.beginObject(depth: 3) else { throw WireMiss() }
         repeat {
-            guard let f = s.field(in: D.itemFields, expected: &expected) else {
+            guard let f = s.field(in: fields, expected: &expected) else {
                 try m.skipUnknown(try s.key(), &s, depth: 4)
                 continue
             }
