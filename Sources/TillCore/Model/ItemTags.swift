@@ -5,41 +5,41 @@
 /// equal, and the same hash as that array (`tags.hashValue == Array(tags).hashValue`), whatever the representation.
 /// Up to two tags (the usual case) are stored inline, with no heap allocation of their own (tags of at most 15
 /// UTF-8 bytes are standard-library small strings, so those need none at all); three or more are kept in one array.
+/// No tags and one tag hold no other reference-counted storage (copying or destroying them costs at most one
+/// release).
 @frozen
 public struct ItemTags: RandomAccessCollection, ExpressibleByArrayLiteral, Hashable, Sendable, CustomStringConvertible {
-    // count 0...2: the tags are the first `inlineCount` of (first, second), unused ones empty, `spill` nil.
-    // count > 2: all tags in `spill`; first and second empty.
-    @usableFromInline var first: String
-    @usableFromInline var second: String
-    @usableFromInline var spill: [String]?
-    @usableFromInline var inlineCount: UInt8
+    // One case per usual size, so that the usual item (one tag) holds one reference-counted word, not three.
+    @usableFromInline
+    enum Storage: Sendable {
+        case none
+        case one(String)
+        case two(String, String)
+        /// Three or more.
+        case many([String])
+    }
+    @usableFromInline var storage: Storage
 
     /// No tags.
     @inlinable
-    public init() {
-        first = ""; second = ""; spill = nil; inlineCount = 0
-    }
+    public init() { storage = .none }
 
     /// One tag.
     @inlinable
-    public init(_ tag: String) {
-        first = tag; second = ""; spill = nil; inlineCount = 1
-    }
+    public init(_ tag: String) { storage = .one(tag) }
 
     /// Two tags, in this order.
     @inlinable
-    public init(_ tag: String, _ other: String) {
-        first = tag; second = other; spill = nil; inlineCount = 2
-    }
+    public init(_ tag: String, _ other: String) { storage = .two(tag, other) }
 
     /// The tags of `tags`, in order.
     @inlinable
     public init(_ tags: [String]) {
         switch tags.count {
-        case 0: self.init()
-        case 1: self.init(tags[0])
-        case 2: self.init(tags[0], tags[1])
-        default: self.init(); spill = tags
+        case 0: storage = .none
+        case 1: storage = .one(tags[0])
+        case 2: storage = .two(tags[0], tags[1])
+        default: storage = .many(tags)
         }
     }
 
@@ -55,15 +55,26 @@ public struct ItemTags: RandomAccessCollection, ExpressibleByArrayLiteral, Hasha
     // MARK: RandomAccessCollection
 
     @inlinable public var startIndex: Int { 0 }
-    @inlinable public var endIndex: Int { spill?.count ?? Int(inlineCount) }
+    @inlinable public var endIndex: Int {
+        switch storage {
+        case .none: 0
+        case .one: 1
+        case .two: 2
+        case .many(let tags): tags.count
+        }
+    }
     @inlinable public var count: Int { endIndex }
     @inlinable public var isEmpty: Bool { endIndex == 0 }
 
     @inlinable
     public subscript(position: Int) -> String {
-        if let spill { return spill[position] }
-        precondition(position >= 0 && position < Int(inlineCount), "ItemTags index out of range")
-        return position == 0 ? first : second
+        switch storage {
+        case .one(let tag) where position == 0: return tag
+        case .two(let tag, _) where position == 0: return tag
+        case .two(_, let other) where position == 1: return other
+        case .many(let tags): return tags[position]
+        default: preconditionFailure("ItemTags index out of range")
+        }
     }
 
     // MARK: Hashable, as the array
