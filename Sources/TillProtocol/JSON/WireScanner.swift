@@ -94,6 +94,16 @@ struct WireScanner {
     /// After a member: true on `,` (another member follows), false on `}` (object closed).
     @inline(__always)
     mutating func nextMember() throws(WireMiss) -> Bool {
+        // Compact frames: the separator right after the value and the next key right after it.
+        if i + 1 < count {
+            let b = base[i]
+            if b == UInt8(ascii: ",") && base[i + 1] > 0x20 { i += 1; return true }
+            if b == UInt8(ascii: "}") { i += 1; return false }
+        }
+        return try nextMemberAfterSpace()
+    }
+
+    private mutating func nextMemberAfterSpace() throws(WireMiss) -> Bool {
         skipWhitespace()
         let b = peek()
         i += 1
@@ -105,6 +115,15 @@ struct WireScanner {
     /// After an element: true on `,`, false on `]`.
     @inline(__always)
     mutating func nextElement() throws(WireMiss) -> Bool {
+        if i + 1 < count {  // compact frames, as in `nextMember`
+            let b = base[i]
+            if b == UInt8(ascii: ",") && base[i + 1] > 0x20 { i += 1; return true }
+            if b == UInt8(ascii: "]") { i += 1; return false }
+        }
+        return try nextElementAfterSpace()
+    }
+
+    private mutating func nextElementAfterSpace() throws(WireMiss) -> Bool {
         skipWhitespace()
         let b = peek()
         i += 1
@@ -194,8 +213,8 @@ struct WireScanner {
     /// A string value of at most `maxLength` UTF-8 bytes (after unescaping), not empty when `nonEmpty`.
     @inline(__always)
     mutating func text(maxLength: Int, nonEmpty: Bool = false) throws(WireMiss) -> String {
-        skipWhitespace()
-        // The usual value: at most 15 plain ASCII bytes, read as two words and built as a small string in place.
+        // The usual value: at most 15 plain ASCII bytes right at the cursor (whitespace before it takes `anyText`),
+        // read as two words and built as a small string in place.
         if smallStrings && i + 17 <= count && base[i] == UInt8(ascii: "\"") {
             let raw = UnsafeRawPointer(base + i + 1)
             let w0 = raw.loadUnaligned(as: UInt64.self)
@@ -217,6 +236,7 @@ struct WireScanner {
 
     /// `text` for every other string: long, escaped, non-ASCII, or at the end of the frame.
     private mutating func anyText(maxLength: Int, nonEmpty: Bool) throws(WireMiss) -> String {
+        skipWhitespace()
         let t = try string()
         let n = t.end - t.start
         if !t.escaped {
