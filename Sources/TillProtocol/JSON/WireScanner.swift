@@ -71,6 +71,7 @@ struct WireScanner {
     }
 
     /// Opens an array at `depth`; false when it is empty (`[]` consumed).
+    @inline(__always)
     mutating func beginArray(depth: Int) throws(WireMiss) -> Bool {
         skipWhitespace()
         guard peek() == UInt8(ascii: "["), depth <= maxDepth else { throw WireMiss() }
