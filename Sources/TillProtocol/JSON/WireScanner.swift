@@ -263,10 +263,18 @@ struct WireScanner {
     /// validation pass; the others through `String(unsafeUninitializedCapacity:)`.
     @inline(__always)
     private func makeString(_ start: Int, _ n: Int, ascii: Bool) -> String {
-        if ascii && n <= 15 && start + 16 <= count && smallStrings {
-            let raw = UnsafeRawPointer(base + start)
-            let w0 = UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))
-            let w1 = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+        if ascii && n <= 15 && smallStrings {
+            if start + 16 <= count {
+                let raw = UnsafeRawPointer(base + start)
+                let w0 = UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))
+                let w1 = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+                return SmallASCIIString.make(w0, w1, count: n)
+            }
+            var w0: UInt64 = 0, w1: UInt64 = 0  // near the frame's end (`"currency":"EUR"}`): byte by byte
+            for k in 0..<n {
+                let b = UInt64(base[start + k])
+                if k < 8 { w0 |= b &<< (8 &* UInt64(k)) } else { w1 |= b &<< (8 &* UInt64(k - 8)) }
+            }
             return SmallASCIIString.make(w0, w1, count: n)
         }
         if n == 0 { return "" }
