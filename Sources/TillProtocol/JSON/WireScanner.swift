@@ -187,6 +187,32 @@ struct WireScanner {
         return false
     }
 
+    /// After a member's value: whether the next member is field `f` of `fields`, with the separator, the key and its
+    /// `:` consumed if so. Compact frames (`,"code":`) take one comparison of two words; otherwise `nextMember` and
+    /// `field`, and on `}` or another key the cursor is left where it was. Throws where `nextMember` throws.
+    @inline(__always)
+    mutating func nextMember(is f: Int, of fields: WireFields) throws(WireMiss) -> Bool {
+        let name = fields.names[f]
+        if name.memberCount != 0 && i + 16 <= count {
+            let raw = UnsafeRawPointer(base + i)
+            let w0 = UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))
+            let w1 = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+            if (w0 ^ name.memberWord0) & name.memberMask0 == 0 && (w1 ^ name.memberWord1) & name.memberMask1 == 0 {
+                i += name.memberCount
+                return true
+            }
+        }
+        return try nextMemberAfterSpace(is: f, of: fields)
+    }
+
+    @inline(never)
+    private mutating func nextMemberAfterSpace(is f: Int, of fields: WireFields) throws(WireMiss) -> Bool {
+        let at = i
+        if try nextMember() && field(fields, f) { return true }
+        i = at
+        return false
+    }
+
     /// Whether unescaped string token `k` is exactly `name`.
     @inline(__always)
     func token(_ k: WireToken, is name: StaticString) -> Bool {

@@ -175,30 +175,20 @@ extension DirectRequestDecoder {
         defer { scanner = s }
         guard try s.beginObject(depth: 3), s.field(fields, F.lineId.rawValue) else { return false }
         let lineId = try s.text(maxLength: 128, nonEmpty: true)
-        guard try s.nextMember(), s.field(fields, F.code.rawValue) else { return false }
+        guard try s.nextMember(is: F.code.rawValue, of: fields) else { return false }
         let code = try s.text(maxLength: 128, nonEmpty: true)
-        guard try s.nextMember(), s.field(fields, F.name.rawValue) else { return false }
+        guard try s.nextMember(is: F.name.rawValue, of: fields) else { return false }
         let name = try s.text(maxLength: 256)
-        guard try s.nextMember() else { return false }
-        var department: String?
-        if s.field(fields, F.department.rawValue) {
-            if !s.null() { department = try s.text(maxLength: 128) }
-            guard try s.nextMember() else { return false }
-        }
-        guard s.field(fields, F.quantity.rawValue) else { return false }
+        let department: String? =
+            if try s.nextMember(is: F.department.rawValue, of: fields), !s.null() { try s.text(maxLength: 128) } else { nil }
+        guard try s.nextMember(is: F.quantity.rawValue, of: fields) else { return false }
         let quantity = try s.positiveQuantity()
-        guard try s.nextMember(), s.field(fields, F.unitPrice.rawValue) else { return false }
+        guard try s.nextMember(is: F.unitPrice.rawValue, of: fields) else { return false }
         let unitPrice = try s.int(WireLimits.money)
-        var more = try s.nextMember(), discount: Int64 = 0, tags = ItemTags()
-        if more && s.field(fields, F.discount.rawValue) {
-            if !s.null() { discount = try s.int(WireLimits.money) }
-            more = try s.nextMember()
-        }
-        if more && s.field(fields, F.tags.rawValue) {
-            tags = try Self.tags(&s, maxCount: WireLimits.maxTags)
-            more = try s.nextMember()
-        }
-        guard !more else { return false }
+        let discount: Int64 =
+            if try s.nextMember(is: F.discount.rawValue, of: fields), !s.null() { try s.int(WireLimits.money) } else { 0 }
+        let tags = if try s.nextMember(is: F.tags.rawValue, of: fields) { try Self.tags(&s, maxCount: WireLimits.maxTags) } else { ItemTags() }
+        guard try !s.nextMember() else { return false }
         items.append(LineItem(lineId: lineId, code: code, name: name, department: department, quantity: quantity,
                               unitPrice: unitPrice, discount: discount, tags: tags))
         return true
