@@ -113,11 +113,25 @@ enum DirectRequestDecoder {
         return ItemTags(out)
     }
 
+    /// A payment object at depth 3: in our encoder's member order (`means`, `amount`, `memberKey`?) in one straight
+    /// pass, else read again from its start by the general member loop (as line items).
     private static func payment(_ scanner: inout WireScanner) throws(WireMiss) -> Payment {
+        typealias F = PaymentField
         var s = scanner  // a local cursor the optimizer keeps in registers
         defer { scanner = s }
+        let fields = paymentFields, start = s.i
+        if try s.beginObject(depth: 3), s.field(fields, F.means.rawValue) {
+            let means = try s.choice(paymentMeans)
+            if try s.nextMember(is: F.amount.rawValue, of: fields) {
+                let amount = try s.int(1...WireLimits.money.upperBound)
+                let memberKey: String? =
+                    if try s.nextMember(is: F.memberKey.rawValue, of: fields), !s.null() { try s.text(maxLength: 128) } else { nil }
+                if try !s.nextMember() { return Payment(means: means, amount: amount, memberKey: memberKey) }
+            }
+        }
+        s.i = start
         var means: PaymentMeans?, amount: Int64?, memberKey: String?
-        try object(&s, paymentFields, depth: 3) { f, s throws(WireMiss) in
+        try object(&s, fields, depth: 3) { f, s throws(WireMiss) in
             switch PaymentField(rawValue: f)! {
             case .means: means = try s.choice(paymentMeans)
             case .amount: amount = try s.int(1...WireLimits.money.upperBound)
@@ -128,11 +142,21 @@ enum DirectRequestDecoder {
         return Payment(means: means, amount: amount, memberKey: memberKey)
     }
 
+    /// A member identifier at depth 3: `kind`, `value` in one straight pass, else as `payment`.
     private static func identifier(_ scanner: inout WireScanner) throws(WireMiss) -> MemberIdentifier {
         var s = scanner  // a local cursor the optimizer keeps in registers
         defer { scanner = s }
+        let fields = identifierFields, start = s.i
+        if try s.beginObject(depth: 3), s.field(fields, IdentifierField.kind.rawValue) {
+            let kind = try s.choice(identifierKinds)
+            if try s.nextMember(is: IdentifierField.value.rawValue, of: fields) {
+                let value = try s.text(maxLength: 256, nonEmpty: true)
+                if try !s.nextMember() { return MemberIdentifier(kind: kind, value: value) }
+            }
+        }
+        s.i = start
         var kind: IdentifierKind?, value: String?
-        try object(&s, identifierFields, depth: 3) { f, s throws(WireMiss) in
+        try object(&s, fields, depth: 3) { f, s throws(WireMiss) in
             switch IdentifierField(rawValue: f)! {
             case .kind: kind = try s.choice(identifierKinds)
             case .value: value = try s.text(maxLength: 256, nonEmpty: true)

@@ -2,9 +2,10 @@ import Testing
 import TillCore
 @testable import TillProtocol
 
-/// The direct decoder reads line items whose members come in our encoder's order in one straight pass, and every
-/// other item by its general member loop from the item's start. Both must give the tape decoder's answer.
-@Suite struct LineItemPathTests {
+/// The direct decoder reads line items, payments and member identifiers whose members come in our encoder's order in
+/// one straight pass, and every other one by its general member loop from the object's start. Both must give the
+/// tape decoder's answer.
+@Suite struct StraightPassTests {
     typealias D = DirectDecoderTests
 
     static func items(_ p: RequestEnvelope?) -> [LineItem]? {
@@ -52,6 +53,40 @@ import TillCore
             let bytes = D.purchase(items: json)
             #expect(D.agree(bytes) == nil, "\(json)")
             #expect(server.decodeRequest(bytes).failure?.error.field == field, "\(json)")
+        }
+    }
+
+    @Test func paymentsAndIdentifiersInAnyLayoutDecodeAlike() throws {
+        let payments: [(String, Payment)] = [
+            (#"{"means":"card","amount":4200}"#, Payment(means: .card, amount: 4200)),
+            (#"{"means":"points","amount":200,"memberKey":"M-7Q2K9"}"#, Payment(means: .points, amount: 200, memberKey: "M-7Q2K9")),
+            (#"{"means":"points","amount":200,"memberKey":null}"#, Payment(means: .points, amount: 200)),
+            (#"{ "means" : "cash" , "amount" : 1 }"#, Payment(means: .cash, amount: 1)),
+            (#"{"amount":200,"means":"credit","memberKey":"M-1"}"#, Payment(means: .credit, amount: 200, memberKey: "M-1")),
+            (#"{"means":"card","memberKey":"M-1","amount":5}"#, Payment(means: .card, amount: 5, memberKey: "M-1")),
+            (#"{"means":"card","amount":5,"x":[1]}"#, Payment(means: .card, amount: 5)),
+        ]
+        let members: [(String, MemberIdentifier)] = [
+            (#"{"kind":"phone","value":"+33612345678"}"#, MemberIdentifier(kind: .phone, value: "+33612345678")),
+            (#"{"value":"a@b.example","kind":"email"}"#, MemberIdentifier(kind: .email, value: "a@b.example")),
+            (#"{"kind":"memberKey","value":"M-7Q2K9","note":"x"}"#, MemberIdentifier(kind: .memberKey, value: "M-7Q2K9")),
+            (#"{"kind" :"phone","value": "1"}"#, MemberIdentifier(kind: .phone, value: "1")),
+        ]
+        let bytes = D.purchase(extra: #","members":["# + members.map(\.0).joined(separator: ",") + #"],"payments":["#
+            + payments.map(\.0).joined(separator: ",") + "]")
+        guard case .purchase(let p)? = D.agree(bytes)?.request else { Issue.record("not decoded directly"); return }
+        #expect(p.payments == payments.map(\.1) && p.members == members.map(\.1))
+        let refusals: [(String, String)] = [
+            (#","payments":[{"means":"card","amount":5,"amount":5}]"#, "payments[0].amount"),
+            (#","payments":[{"means":"card","amount":5,"memberKey":"M","means":"cash"}]"#, "payments[0].means"),
+            (#","payments":[{"means":"card"}]"#, "payments[0].amount"),
+            (#","members":[{"kind":"phone","value":"1","kind":"email"}]"#, "members[0].kind"),
+            (#","members":[{"kind":"phone"}]"#, "members[0].value"),
+        ]
+        for (extra, field) in refusals {
+            let bytes = D.purchase(extra: extra)
+            #expect(D.agree(bytes) == nil, "\(extra)")
+            #expect(server.decodeRequest(bytes).failure?.error.field == field, "\(extra)")
         }
     }
 
