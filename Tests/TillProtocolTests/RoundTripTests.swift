@@ -21,7 +21,7 @@ struct Gen {
         let items = (0..<int(1...12)).map { k in
             LineItem(lineId: "L\(k)", code: string(), name: string(nonEmpty: false), department: optional { $0.string() },
                      quantity: Quantity(thousandths: int(1...999_999)), unitPrice: int(WireLimits.money), discount: int(0...10_000),
-                     tags: (0..<int(0...3)).map { _ in string() })
+                     tags: ItemTags((0..<int(0...3)).map { _ in string() }))
         }
         return PurchaseRequest(
             transactionId: string(), openedAt: timestamp(), orderType: pick(OrderType.allCases), employee: optional { $0.string() },

@@ -43,20 +43,18 @@ public struct LineItem: Hashable, Sendable {
     public var unitPrice: MinorUnits
     /// Discount the POS already applied to the whole line, in minor units, 0 ... line gross.
     public var discount: MinorUnits
-    public var tags: [String]
+    /// Free-form labels from the POS (`cafe`, `retail`) that earning rates can select.
+    public var tags: ItemTags
+    private var memberwise = Memberwise()  // see `Memberwise`
+}
 
+extension LineItem {
     public init(
         lineId: String, code: String, name: String, department: String? = nil, quantity: Quantity,
-        unitPrice: MinorUnits, discount: MinorUnits = 0, tags: [String] = []
+        unitPrice: MinorUnits, discount: MinorUnits = 0, tags: ItemTags = ItemTags()
     ) {
-        self.lineId = lineId
-        self.code = code
-        self.name = name
-        self.department = department
-        self.quantity = quantity
-        self.unitPrice = unitPrice
-        self.discount = discount
-        self.tags = tags
+        self.init(lineId: lineId, code: code, name: name, department: department, quantity: quantity, unitPrice: unitPrice,
+                  discount: discount, tags: tags, memberwise: Memberwise())
     }
 }
 
@@ -81,25 +79,27 @@ public struct PurchaseRequest: Hashable, Sendable {
     public var redemptions: [String]
     /// ISO 4217 code, e.g. `EUR`; must match the shop's configured currency.
     public var currency: String
+    private var memberwise = Memberwise()  // see `Memberwise`
+}
 
+extension PurchaseRequest {
     public init(
         transactionId: String, openedAt: Timestamp, orderType: OrderType = .inStore, employee: String? = nil,
         members: [MemberIdentifier] = [], items: [LineItem], orderDiscount: MinorUnits = 0, tax: MinorUnits = 0,
         payments: [Payment] = [], redemptions: [String] = [], currency: String
     ) {
-        self.transactionId = transactionId
-        self.openedAt = openedAt
-        self.orderType = orderType
-        self.employee = employee
-        self.members = members
-        self.items = items
-        self.orderDiscount = orderDiscount
-        self.tax = tax
-        self.payments = payments
-        self.redemptions = redemptions
-        self.currency = currency
+        self.init(transactionId: transactionId, openedAt: openedAt, orderType: orderType, employee: employee, members: members,
+                  items: items, orderDiscount: orderDiscount, tax: tax, payments: payments, redemptions: redemptions,
+                  currency: currency, memberwise: Memberwise())
     }
 }
+
+/// A zero-size stored property of the large model structs (`LineItem`, `PurchaseRequest`), always equal and adding
+/// nothing to their hash. It only gives their synthesized memberwise initializers a signature of their own, so that
+/// the public initializers can delegate to them: a hand-written initializer that assigns a large struct's fields one
+/// by one makes the compiler (Swift 6.3, -O) build every value in a temporary and copy it (a retain and a release of
+/// each string and array), the memberwise one does not. The decoders build one `LineItem` per line of every request.
+private struct Memberwise: Hashable, Sendable {}
 
 /// Cancels a whole purchase. `voidId` is the void's own idempotency id (unique per branch and POS).
 public struct VoidRequest: Hashable, Sendable {

@@ -204,6 +204,9 @@ public struct JSONWriter {
     public mutating func field(_ k: StaticString, _ v: [String]) {
         key(k); beginArray(); for s in v { string(s) }; endArray()
     }
+    public mutating func field(_ k: StaticString, _ v: ItemTags) {
+        key(k); beginArray(); for s in v { string(s) }; endArray()
+    }
     public mutating func field<T: WireEncodable>(_ k: StaticString, _ v: T) { key(k); v.encode(to: &self) }
     public mutating func field<T: WireEncodable>(_ k: StaticString, _ v: T?) { if let v { key(k); v.encode(to: &self) } }
     public mutating func field<T: WireEncodable>(_ k: StaticString, _ v: [T]) {

@@ -9,7 +9,7 @@ import TillCore
 public enum TimestampCodec {
     static func parse(_ b: UnsafeBufferPointer<UInt8>) -> Timestamp? {
         guard b.count >= 20 else { return nil }
-        func digits(_ at: Int, _ n: Int) -> Int64? {
+        @inline(__always) func digits(_ at: Int, _ n: Int) -> Int64? {
             var v: Int64 = 0
             for k in at..<at + n {
                 let d = b[k] &- UInt8(ascii: "0")

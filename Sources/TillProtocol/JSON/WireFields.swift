@@ -40,10 +40,13 @@ struct WireChoices<Value: RawRepresentable & CaseIterable & Sendable>: Sendable 
 /// Built once per type from the cases of an `Int` enum whose case names are the wire names; immutable after init.
 final class WireFields: @unchecked Sendable {
     /// One name, quoted (`"lineId"`), with its first 16 bytes as two little-endian words and masks for comparing
-    /// them against the frame in two loads.
+    /// them against the frame in two loads; and the same for the compact member start `,"lineId":` (for names of at
+    /// most 12 bytes; `memberCount` 0 for longer ones).
     struct Name {
         var quotedCount: Int
         var word0: UInt64 = 0, word1: UInt64 = 0, mask0: UInt64 = 0, mask1: UInt64 = 0
+        var memberCount = 0
+        var memberWord0: UInt64 = 0, memberWord1: UInt64 = 0, memberMask0: UInt64 = 0, memberMask1: UInt64 = 0
     }
     let names: UnsafeMutablePointer<Name>
     let count: Int
@@ -56,14 +59,24 @@ final class WireFields: @unchecked Sendable {
         quoted = Field.allCases.map { [UInt8(ascii: "\"")] + Array(String(describing: $0).utf8) + [UInt8(ascii: "\"")] }
         count = quoted.count
         names = .allocate(capacity: max(count, 1))
+        func words(_ bytes: [UInt8]) -> (UInt64, UInt64, UInt64, UInt64) {
+            var w0: UInt64 = 0, w1: UInt64 = 0, m0: UInt64 = 0, m1: UInt64 = 0
+            for (k, b) in bytes.prefix(16).enumerated() {
+                if k < 8 {
+                    w0 |= UInt64(b) << (8 * UInt64(k)); m0 |= 0xFF << (8 * UInt64(k))
+                } else {
+                    w1 |= UInt64(b) << (8 * UInt64(k - 8)); m1 |= 0xFF << (8 * UInt64(k - 8))
+                }
+            }
+            return (w0, w1, m0, m1)
+        }
         for (f, quoted) in quoted.enumerated() {
             var name = Name(quotedCount: quoted.count)
-            for (k, b) in quoted.prefix(16).enumerated() {
-                if k < 8 {
-                    name.word0 |= UInt64(b) << (8 * UInt64(k)); name.mask0 |= 0xFF << (8 * UInt64(k))
-                } else {
-                    name.word1 |= UInt64(b) << (8 * UInt64(k - 8)); name.mask1 |= 0xFF << (8 * UInt64(k - 8))
-                }
+            (name.word0, name.word1, name.mask0, name.mask1) = words(quoted)
+            let member = [UInt8(ascii: ",")] + quoted + [UInt8(ascii: ":")]
+            if member.count <= 16 {
+                name.memberCount = member.count
+                (name.memberWord0, name.memberWord1, name.memberMask0, name.memberMask1) = words(member)
             }
             (names + f).initialize(to: name)
         }

@@ -1,6 +1,7 @@
 import TillCore
 
-/// Token scanning and validated skipping for `WireScanner`: the same grammar and UTF-8 rules as `JSONParser`.
+/// Token scanning and validated skipping for `WireScanner` (the same grammar and UTF-8 rules as `JSONParser`), and
+/// the matching of known keys against `WireFields`.
 extension WireScanner {
     // MARK: Skipping
 
@@ -153,3 +154,80 @@ extension WireScanner {
     }
 }
 
+extension WireScanner {
+    // MARK: Keys of known fields
+
+    /// The number in `fields` of the next key (at the cursor, after `{` or `,`) when it is one of them, with the key
+    /// and its `:` consumed; nil leaves the cursor for `key()`. `expected` (the field after the previous one) is
+    /// tried first, so members in their usual order cost one comparison each.
+    @inline(__always)
+    mutating func field(in fields: WireFields, expected: inout Int) -> Int? {
+        if expected < fields.count, field(fields, expected) { expected += 1; return expected - 1 }
+        return searchField(in: fields, expected: &expected)
+    }
+
+    private mutating func searchField(in fields: WireFields, expected: inout Int) -> Int? {
+        for f in 0..<fields.count where f != expected && field(fields, f) {
+            expected = f + 1
+            return f
+        }
+        return nil
+    }
+
+    /// Whether the next key (at the cursor) is field `f` of `fields`, with the key and its `:` consumed if so: its
+    /// quoted name compared a word at a time, then the `:`. The bytes `"name"` are a complete, valid, unescaped key,
+    /// so no scan is needed.
+    @inline(__always)
+    mutating func field(_ fields: WireFields, _ f: Int) -> Bool {
+        let name = fields.names[f]
+        let n = name.quotedCount
+        guard i + n < count else { return false }
+        if i + 16 <= count {
+            let raw = UnsafeRawPointer(base + i)
+            let w0 = UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))
+            let w1 = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+            guard (w0 ^ name.word0) & name.mask0 == 0, (w1 ^ name.word1) & name.mask1 == 0 else { return false }
+            if n > 16 {
+                guard fields.quoted[f].withUnsafeBufferPointer({ JSONBytes.equal(base + i + 16, $0.baseAddress! + 16, n - 16) }) else { return false }
+            }
+        } else {
+            guard fields.quoted[f].withUnsafeBufferPointer({ JSONBytes.equal(base + i, $0.baseAddress!, n) }) else { return false }
+        }
+        if base[i + n] == UInt8(ascii: ":") {
+            i += n + 1
+            return true
+        }
+        let at = i
+        i += n
+        skipWhitespace()
+        if peek() == UInt8(ascii: ":") { i += 1; return true }
+        i = at  // not a key after all: `key()` decides
+        return false
+    }
+
+    /// After a member's value: whether the next member is field `f` of `fields`, with the separator, the key and its
+    /// `:` consumed if so. Compact frames (`,"code":`) take one comparison of two words; otherwise `nextMember` and
+    /// `field`, and on `}` or another key the cursor is left where it was. Throws where `nextMember` throws.
+    @inline(__always)
+    mutating func nextMember(is f: Int, of fields: WireFields) throws(WireMiss) -> Bool {
+        let name = fields.names[f]
+        if name.memberCount != 0 && i + 16 <= count {
+            let raw = UnsafeRawPointer(base + i)
+            let w0 = UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))
+            let w1 = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+            if (w0 ^ name.memberWord0) & name.memberMask0 == 0 && (w1 ^ name.memberWord1) & name.memberMask1 == 0 {
+                i += name.memberCount
+                return true
+            }
+        }
+        return try nextMemberAfterSpace(is: f, of: fields)
+    }
+
+    @inline(never)
+    private mutating func nextMemberAfterSpace(is f: Int, of fields: WireFields) throws(WireMiss) -> Bool {
+        let at = i
+        if try nextMember() && field(fields, f) { return true }
+        i = at
+        return false
+    }
+}

@@ -71,6 +71,7 @@ struct WireScanner {
     }
 
     /// Opens an array at `depth`; false when it is empty (`[]` consumed).
+    @inline(__always)
     mutating func beginArray(depth: Int) throws(WireMiss) -> Bool {
         skipWhitespace()
         guard peek() == UInt8(ascii: "["), depth <= maxDepth else { throw WireMiss() }
@@ -94,6 +95,16 @@ struct WireScanner {
     /// After a member: true on `,` (another member follows), false on `}` (object closed).
     @inline(__always)
     mutating func nextMember() throws(WireMiss) -> Bool {
+        // Compact frames: the separator right after the value and the next key right after it.
+        if i + 1 < count {
+            let b = base[i]
+            if b == UInt8(ascii: ",") && base[i + 1] > 0x20 { i += 1; return true }
+            if b == UInt8(ascii: "}") { i += 1; return false }
+        }
+        return try nextMemberAfterSpace()
+    }
+
+    private mutating func nextMemberAfterSpace() throws(WireMiss) -> Bool {
         skipWhitespace()
         let b = peek()
         i += 1
@@ -105,6 +116,15 @@ struct WireScanner {
     /// After an element: true on `,`, false on `]`.
     @inline(__always)
     mutating func nextElement() throws(WireMiss) -> Bool {
+        if i + 1 < count {  // compact frames, as in `nextMember`
+            let b = base[i]
+            if b == UInt8(ascii: ",") && base[i + 1] > 0x20 { i += 1; return true }
+            if b == UInt8(ascii: "]") { i += 1; return false }
+        }
+        return try nextElementAfterSpace()
+    }
+
+    private mutating func nextElementAfterSpace() throws(WireMiss) -> Bool {
         skipWhitespace()
         let b = peek()
         i += 1
@@ -117,53 +137,6 @@ struct WireScanner {
     mutating func end() throws(WireMiss) {
         skipWhitespace()
         if i != count { throw WireMiss() }
-    }
-
-    /// The number in `fields` of the next key (at the cursor, after `{` or `,`) when it is one of them, with the key
-    /// and its `:` consumed; nil leaves the cursor for `key()`. `expected` (the field after the previous one) is
-    /// tried first, so members in their usual order cost one comparison each.
-    @inline(__always)
-    mutating func field(in fields: WireFields, expected: inout Int) -> Int? {
-        if expected < fields.count, field(fields, expected) { expected += 1; return expected - 1 }
-        return searchField(in: fields, expected: &expected)
-    }
-
-    private mutating func searchField(in fields: WireFields, expected: inout Int) -> Int? {
-        for f in 0..<fields.count where f != expected && field(fields, f) {
-            expected = f + 1
-            return f
-        }
-        return nil
-    }
-
-    /// Whether the next key is field `f` of `fields`: its quoted name compared a word at a time, then the `:`.
-    /// The bytes `"name"` are a complete, valid, unescaped key, so no scan is needed.
-    @inline(__always)
-    private mutating func field(_ fields: WireFields, _ f: Int) -> Bool {
-        let name = fields.names[f]
-        let n = name.quotedCount
-        guard i + n < count else { return false }
-        if i + 16 <= count {
-            let raw = UnsafeRawPointer(base + i)
-            let w0 = UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))
-            let w1 = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
-            guard (w0 ^ name.word0) & name.mask0 == 0, (w1 ^ name.word1) & name.mask1 == 0 else { return false }
-            if n > 16 {
-                guard fields.quoted[f].withUnsafeBufferPointer({ JSONBytes.equal(base + i + 16, $0.baseAddress! + 16, n - 16) }) else { return false }
-            }
-        } else {
-            guard fields.quoted[f].withUnsafeBufferPointer({ JSONBytes.equal(base + i, $0.baseAddress!, n) }) else { return false }
-        }
-        if base[i + n] == UInt8(ascii: ":") {
-            i += n + 1
-            return true
-        }
-        let at = i
-        i += n
-        skipWhitespace()
-        if peek() == UInt8(ascii: ":") { i += 1; return true }
-        i = at  // not a key after all: `key()` decides
-        return false
     }
 
     /// Whether unescaped string token `k` is exactly `name`.
@@ -193,8 +166,8 @@ struct WireScanner {
     /// A string value of at most `maxLength` UTF-8 bytes (after unescaping), not empty when `nonEmpty`.
     @inline(__always)
     mutating func text(maxLength: Int, nonEmpty: Bool = false) throws(WireMiss) -> String {
-        skipWhitespace()
-        // The usual value: at most 15 plain ASCII bytes, read as two words and built as a small string in place.
+        // The usual value: at most 15 plain ASCII bytes right at the cursor (whitespace before it takes `anyText`),
+        // read as two words and built as a small string in place.
         if smallStrings && i + 17 <= count && base[i] == UInt8(ascii: "\"") {
             let raw = UnsafeRawPointer(base + i + 1)
             let w0 = raw.loadUnaligned(as: UInt64.self)
@@ -216,6 +189,7 @@ struct WireScanner {
 
     /// `text` for every other string: long, escaped, non-ASCII, or at the end of the frame.
     private mutating func anyText(maxLength: Int, nonEmpty: Bool) throws(WireMiss) -> String {
+        skipWhitespace()
         let t = try string()
         let n = t.end - t.start
         if !t.escaped {
@@ -241,10 +215,18 @@ struct WireScanner {
     /// validation pass; the others through `String(unsafeUninitializedCapacity:)`.
     @inline(__always)
     private func makeString(_ start: Int, _ n: Int, ascii: Bool) -> String {
-        if ascii && n <= 15 && start + 16 <= count && smallStrings {
-            let raw = UnsafeRawPointer(base + start)
-            let w0 = UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))
-            let w1 = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+        if ascii && n <= 15 && smallStrings {
+            if start + 16 <= count {
+                let raw = UnsafeRawPointer(base + start)
+                let w0 = UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))
+                let w1 = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+                return SmallASCIIString.make(w0, w1, count: n)
+            }
+            var w0: UInt64 = 0, w1: UInt64 = 0  // near the frame's end (`"currency":"EUR"}`): byte by byte
+            for k in 0..<n {
+                let b = UInt64(base[start + k])
+                if k < 8 { w0 |= b &<< (8 &* UInt64(k)) } else { w1 |= b &<< (8 &* UInt64(k - 8)) }
+            }
             return SmallASCIIString.make(w0, w1, count: n)
         }
         if n == 0 { return "" }

@@ -40,7 +40,7 @@ enum DirectRequestDecoder {
             case .employee: if !s.null() { employee = try s.text(maxLength: 128) }
             case .members: members = try array(&s, maxCount: WireLimits.maxMembers) { s throws(WireMiss) in try identifier(&s) }
             case .items:
-                if !s.null() { items = try array(&s, maxCount: WireLimits.maxItems, reserve: 8) { s throws(WireMiss) in try lineItem(&s) } }
+                if !s.null() { items = try lineItems(&s) }
             case .orderDiscount: if !s.null() { orderDiscount = try s.int(WireLimits.money) }
             case .tax: if !s.null() { tax = try s.int(WireLimits.money) }
             case .payments: payments = try array(&s, maxCount: WireLimits.maxPayments, reserve: 2) { s throws(WireMiss) in try payment(&s) }
@@ -90,27 +90,48 @@ enum DirectRequestDecoder {
         return out
     }
 
-    fileprivate static let requiredItemFields: UInt64 = [ItemField.lineId, .code, .name, .quantity, .unitPrice].reduce(0) {
-        $0 | 1 << UInt64($1.rawValue)
+    fileprivate static var requiredItemFields: UInt64 {  // a constant: no global to initialize
+        1 << UInt64(ItemField.lineId.rawValue) | 1 << UInt64(ItemField.code.rawValue) | 1 << UInt64(ItemField.name.rawValue)
+            | 1 << UInt64(ItemField.quantity.rawValue) | 1 << UInt64(ItemField.unitPrice.rawValue)
     }
 
-    /// `tags` of a line item: depth 4, strings of at most 256 bytes; `null` reads as empty.
-    fileprivate static func strings(_ s: inout WireScanner, maxCount: Int) throws(WireMiss) -> [String] {
+    /// `tags` of a line item: depth 4, strings of at most 256 bytes; `null` reads as empty. One or two tags (the
+    /// usual case) are kept inline in the `ItemTags`, without an array.
+    fileprivate static func tags(_ s: inout WireScanner, maxCount: Int) throws(WireMiss) -> ItemTags {
         if s.null() { return [] }
         guard try s.beginArray(depth: 4) else { return [] }
-        var out = [try s.text(maxLength: 256)]  // usually the only one: allocated at its size
-        while try s.nextElement() {
+        let first = try s.text(maxLength: 256)
+        guard try s.nextElement() else { return ItemTags(first) }
+        guard maxCount >= 2 else { throw WireMiss() }
+        let second = try s.text(maxLength: 256)
+        guard try s.nextElement() else { return ItemTags(first, second) }
+        var out = [first, second]
+        repeat {
             guard out.count < maxCount else { throw WireMiss() }
             out.append(try s.text(maxLength: 256))
-        }
-        return out
+        } while try s.nextElement()
+        return ItemTags(out)
     }
 
+    /// A payment object at depth 3: in our encoder's member order (`means`, `amount`, `memberKey`?) in one straight
+    /// pass, else read again from its start by the general member loop (as line items).
     private static func payment(_ scanner: inout WireScanner) throws(WireMiss) -> Payment {
+        typealias F = PaymentField
         var s = scanner  // a local cursor the optimizer keeps in registers
         defer { scanner = s }
+        let fields = paymentFields, start = s.i
+        if try s.beginObject(depth: 3), s.field(fields, F.means.rawValue) {
+            let means = try s.choice(paymentMeans)
+            if try s.nextMember(is: F.amount.rawValue, of: fields) {
+                let amount = try s.int(1...WireLimits.money.upperBound)
+                let memberKey: String? =
+                    if try s.nextMember(is: F.memberKey.rawValue, of: fields), !s.null() { try s.text(maxLength: 128) } else { nil }
+                if try !s.nextMember() { return Payment(means: means, amount: amount, memberKey: memberKey) }
+            }
+        }
+        s.i = start
         var means: PaymentMeans?, amount: Int64?, memberKey: String?
-        try object(&s, paymentFields, depth: 3) { f, s throws(WireMiss) in
+        try object(&s, fields, depth: 3) { f, s throws(WireMiss) in
             switch PaymentField(rawValue: f)! {
             case .means: means = try s.choice(paymentMeans)
             case .amount: amount = try s.int(1...WireLimits.money.upperBound)
@@ -121,11 +142,21 @@ enum DirectRequestDecoder {
         return Payment(means: means, amount: amount, memberKey: memberKey)
     }
 
+    /// A member identifier at depth 3: `kind`, `value` in one straight pass, else as `payment`.
     private static func identifier(_ scanner: inout WireScanner) throws(WireMiss) -> MemberIdentifier {
         var s = scanner  // a local cursor the optimizer keeps in registers
         defer { scanner = s }
+        let fields = identifierFields, start = s.i
+        if try s.beginObject(depth: 3), s.field(fields, IdentifierField.kind.rawValue) {
+            let kind = try s.choice(identifierKinds)
+            if try s.nextMember(is: IdentifierField.value.rawValue, of: fields) {
+                let value = try s.text(maxLength: 256, nonEmpty: true)
+                if try !s.nextMember() { return MemberIdentifier(kind: kind, value: value) }
+            }
+        }
+        s.i = start
         var kind: IdentifierKind?, value: String?
-        try object(&s, identifierFields, depth: 3) { f, s throws(WireMiss) in
+        try object(&s, fields, depth: 3) { f, s throws(WireMiss) in
             switch IdentifierField(rawValue: f)! {
             case .kind: kind = try s.choice(identifierKinds)
             case .value: value = try s.text(maxLength: 256, nonEmpty: true)
@@ -137,28 +168,81 @@ enum DirectRequestDecoder {
 }
 
 extension DirectRequestDecoder {
-    /// A line item object at depth 3. Plain locals with defaults, moved into the value at the end (no optionals
-    /// to unwrap and copy); the member bitset says which required fields arrived.
-    fileprivate static func lineItem(_ scanner: inout WireScanner) throws(WireMiss) -> LineItem {
+    /// The `items` array (depth 2, `null` already handled). Items with their members in our encoder's order take
+    /// `canonicalLineItem`; any other is read again from its start by `lineItem`, decoded in place in the array's
+    /// storage (appended blank, then its fields assigned through `inout`).
+    fileprivate static func lineItems(_ s: inout WireScanner) throws(WireMiss) -> [LineItem] {
+        guard try s.beginArray(depth: 2) else { return [] }
+        let fields = itemFields  // read once, not per item
+        var out: [LineItem] = []
+        out.reserveCapacity(16)
+        repeat {
+            guard out.count < WireLimits.maxItems else { throw WireMiss() }
+            let start = s.i
+            if try !canonicalLineItem(&s, fields, into: &out) {
+                s.i = start
+                out.append(LineItem(lineId: "", code: "", name: "", quantity: Quantity(thousandths: 0), unitPrice: 0))
+                try lineItem(&s, fields, into: &out[out.count - 1])
+            }
+        } while try s.nextElement()
+        return out
+    }
+
+    /// The usual line item in one straight pass: its members exactly in our encoder's order (`lineId`, `code`,
+    /// `name`, `department`?, `quantity`, `unitPrice`, `discount`?, `tags`?), read with the same rules as `lineItem`,
+    /// and appended to `items`. False, with the cursor anywhere in the item and `items` unchanged, on any other order
+    /// or an unknown member (a duplicate is one of those): the caller then reads the item again with `lineItem`.
+    private static func canonicalLineItem(_ scanner: inout WireScanner, _ fields: WireFields,
+                                          into items: inout [LineItem]) throws(WireMiss) -> Bool {
+        typealias F = ItemField
+        var s = scanner  // a local cursor the optimizer keeps in registers
+        defer { scanner = s }
+        guard try s.beginObject(depth: 3), s.field(fields, F.lineId.rawValue) else { return false }
+        let lineId = try s.text(maxLength: 128, nonEmpty: true)
+        guard try s.nextMember(is: F.code.rawValue, of: fields) else { return false }
+        let code = try s.text(maxLength: 128, nonEmpty: true)
+        guard try s.nextMember(is: F.name.rawValue, of: fields) else { return false }
+        let name = try s.text(maxLength: 256)
+        let department: String? =
+            if try s.nextMember(is: F.department.rawValue, of: fields), !s.null() { try s.text(maxLength: 128) } else { nil }
+        guard try s.nextMember(is: F.quantity.rawValue, of: fields) else { return false }
+        let quantity = try s.positiveQuantity()
+        guard try s.nextMember(is: F.unitPrice.rawValue, of: fields) else { return false }
+        let unitPrice = try s.int(WireLimits.money)
+        let discount: Int64 =
+            if try s.nextMember(is: F.discount.rawValue, of: fields), !s.null() { try s.int(WireLimits.money) } else { 0 }
+        let tags = if try s.nextMember(is: F.tags.rawValue, of: fields) { try Self.tags(&s, maxCount: WireLimits.maxTags) } else { ItemTags() }
+        guard try !s.nextMember() else { return false }
+        items.append(LineItem(lineId: lineId, code: code, name: name, department: department, quantity: quantity,
+                              unitPrice: unitPrice, discount: discount, tags: tags))
+        return true
+    }
+
+    /// A line item object at depth 3 in any member order, its fields assigned to `item` (which holds the defaults);
+    /// the member bitset says which required fields arrived.
+    fileprivate static func lineItem(_ scanner: inout WireScanner, _ fields: WireFields, into item: inout LineItem) throws(WireMiss) {
         typealias D = DirectRequestDecoder
         var s = scanner  // a local cursor the optimizer keeps in registers
         defer { scanner = s }
-        var lineId = "", code = "", name = "", department: String?, quantity = Quantity.zero, unitPrice: Int64 = 0
-        var discount: Int64 = 0, tags: [String] = []
-        let m = try object(&s, D.itemFields, depth: 3) { f, s throws(WireMiss) in
-            switch D.ItemField(rawValue: f)! {
-            case .lineId: lineId = try s.text(maxLength: 128, nonEmpty: true)
-            case .code: code = try s.text(maxLength: 128, nonEmpty: true)
-            case .name: name = try s.text(maxLength: 256)
-            case .department: if !s.null() { department = try s.text(maxLength: 128) }
-            case .quantity: quantity = try s.positiveQuantity()
-            case .unitPrice: unitPrice = try s.int(WireLimits.money)
-            case .discount: if !s.null() { discount = try s.int(WireLimits.money) }
-            case .tags: tags = try D.strings(&s, maxCount: WireLimits.maxTags)
+        var m = WireMembers(), expected = 0
+        guard try s.beginObject(depth: 3) else { throw WireMiss() }
+        repeat {
+            guard let f = s.field(in: fields, expected: &expected) else {
+                try m.skipUnknown(try s.key(), &s, depth: 4)
+                continue
             }
-        }
+            try m.known(f)
+            switch D.ItemField(rawValue: f)! {
+            case .lineId: item.lineId = try s.text(maxLength: 128, nonEmpty: true)
+            case .code: item.code = try s.text(maxLength: 128, nonEmpty: true)
+            case .name: item.name = try s.text(maxLength: 256)
+            case .department: if !s.null() { item.department = try s.text(maxLength: 128) }
+            case .quantity: item.quantity = try s.positiveQuantity()
+            case .unitPrice: item.unitPrice = try s.int(WireLimits.money)
+            case .discount: if !s.null() { item.discount = try s.int(WireLimits.money) }
+            case .tags: item.tags = try D.tags(&s, maxCount: WireLimits.maxTags)
+            }
+        } while try s.nextMember()
         guard m.has(D.requiredItemFields) else { throw WireMiss() }
-        return LineItem(lineId: lineId, code: code, name: name, department: department, quantity: quantity, unitPrice: unitPrice,
-                        discount: discount, tags: tags)
     }
 }

@@ -15,7 +15,7 @@ extension LineItem: WireCodable {
             lineId: try o.id("lineId"), code: try o.id("code"), name: try o.string("name", maxLength: 256),
             department: try o.optionalString("department", maxLength: 128), quantity: try o.required("quantity").quantity(),
             unitPrice: try o.int("unitPrice", WireLimits.money), discount: try o.int("discount", WireLimits.money, default: 0),
-            tags: try o.strings("tags", maxCount: WireLimits.maxTags))
+            tags: ItemTags(try o.strings("tags", maxCount: WireLimits.maxTags)))
     }
     public func encode(to w: inout JSONWriter) {
         w.beginObject()
