@@ -40,6 +40,30 @@ import TillProtocol
         #expect(anna.phone == "+4915112345678" && anna.email == "anna@example.com")
     }
 
+    /// Long digit queries (phone numbers) match through their last digits and a substring check: the same members, in
+    /// the same order, as the whole phrase through the trigram index.
+    @Test func digitQueriesMatchAsTheWholePhraseDoes() throws {
+        let f = try OfficeFixture()
+        try crowd(f)
+        var rows = ""
+        for i in 1...20 { rows += "{\"firstName\":\"Digit\",\"lastName\":\"N\(i)\",\"customId\":\"77\(1000 + i)0012\",\"phone\":\"+4916\(5550000 + i)\"}\n" }
+        #expect(try f.imported(MemberImport(rows: rows)).created == 20)
+        for query in ["+491700001012", "491700001", "1700001045", "+4916555000", "7710050012", "4916555001", "999999999", "1700001", "8881010012"] {
+            let phrase = try f.store.read { c in
+                var ids: [String] = []
+                try c.statement("SELECT m.member_key FROM member_search s JOIN members m ON m.id = s.rowid WHERE member_search MATCH ? LIMIT 50")
+                    .forEachRow([.text("\"" + query + "\"")]) { ids.append($0.text(0)) }
+                return ids
+            }
+            let found = try f.members(query).map(\.memberKey)
+            // Exact matches first (a phone normalised as at the POS), then the contains matches in index order.
+            #expect(Set(found) == Set(phrase), "query \(query): \(found) vs \(phrase)")
+            #expect(found.filter { phrase.contains($0) } == phrase.filter { found.contains($0) }, "query \(query): order")
+        }
+        #expect(MemberSearchQuery.digitTail("+4915112345678") == "345678" && MemberSearchQuery.digitTail("12345678") == nil)
+        #expect(MemberSearchQuery.digitTail("+49 151 123456") == nil && MemberSearchQuery.digitTail("4915112345a") == nil)
+    }
+
     @Test func shortQueriesStillMatchNames() throws {
         let f = try OfficeFixture()
         #expect(try f.members("Be").map(\.memberKey) == ["M00000002"])

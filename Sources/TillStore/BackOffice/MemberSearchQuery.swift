@@ -48,7 +48,14 @@ struct MemberSearchQuery {
     /// Members whose names or in-use identifiers contain the text (case-insensitive).
     private func contains(_ c: Connection, max: Int) throws -> [Int64] {
         var found: [Int64] = []
-        if text.unicodeScalars.count >= 3 {
+        if let tail = Self.digitTail(text) {
+            // A long run of digits (a phone number): its first trigrams ("+49", "491", "915") are in nearly every
+            // member's text, and a phrase query reads every trigram's list. The last digits are rare: match them with
+            // the index, then keep the rows that contain the whole text (digits have no case, so `instr` is exact).
+            let sql = "SELECT rowid FROM member_search WHERE member_search MATCH ?1"
+                + " AND (instr(identifiers, ?2) > 0 OR instr(names, ?2) > 0) LIMIT ?3"
+            try c.statement(sql).forEachRow([.text("\"" + tail + "\""), .text(text), .integer(Int64(max))]) { found.append($0.int64(0)) }
+        } else if text.unicodeScalars.count >= 3 {
             let phrase = "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
             try c.statement("SELECT rowid FROM member_search WHERE member_search MATCH ? LIMIT ?")
                 .forEachRow([.text(phrase), .integer(Int64(max))]) { found.append($0.int64(0)) }
@@ -60,6 +67,14 @@ struct MemberSearchQuery {
                 """).forEachRow([.text(pattern), .integer(Int64(max))]) { found.append($0.int64(0)) }
         }
         return found
+    }
+
+    /// The last 6 characters of a query of at least 9 that is only ASCII digits after an optional `+`; nil otherwise.
+    static func digitTail(_ text: String) -> String? {
+        let bytes = Array(text.utf8)
+        let digits = bytes.first == UInt8(ascii: "+") ? bytes.dropFirst() : bytes[...]
+        guard bytes.count >= 9, digits.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) else { return nil }
+        return String(decoding: bytes.suffix(6), as: UTF8.self)
     }
 
     private func row(_ c: Connection, id: Int64) throws -> MemberRow {
