@@ -32,6 +32,7 @@ enum Importing {
         var total = ImportResult(created: 0, updated: 0, errors: [])
         var inFlight: [RequestID: ClosedRange<Int64>] = [:]
         var refused: (lines: ClosedRange<Int64>, error: TillError)?
+        var lastSent: Int64 = 0
         func collectOne() throws(CLIError) {
             let envelope: ResponseEnvelope
             do { envelope = try client.receive() } catch { throw .client(error) }
@@ -51,12 +52,16 @@ enum Importing {
             guard refused == nil else { break }
             let id = client.send(.operator(.memberImport(MemberImport(rows: chunk.rows, format: format, firstLine: chunk.firstLine, dryRun: dryRun))))
             inFlight[id] = chunk.firstLine...chunk.lastLine
+            lastSent = chunk.lastLine
             do { try client.flush() } catch { throw .client(error) }
         }
         while !inFlight.isEmpty { try collectOne() }
         total.errors.sort { $0.row < $1.row }
         if let refused {
-            FileHandle.standardError.write(Data("till: import stopped: lines \(refused.lines.lowerBound)–\(refused.lines.upperBound) were refused as a whole; \(total.created) created and \(total.updated) updated in the chunks answered before\n".utf8))
+            // Chunks sent after the refused one may have been applied (they were in flight): say what went in.
+            let message = "till: import stopped: lines \(refused.lines.lowerBound)–\(refused.lines.upperBound) were refused as a whole; "
+                + "lines up to \(lastSent) were sent, and the other chunks created \(total.created) and updated \(total.updated) members\n"
+            FileHandle.standardError.write(Data(message.utf8))
             throw .client(.refused(refused.error))
         }
         var text = "\(total.created) created, \(total.updated) updated, \(total.errors.count) refused" + (dryRun ? " (dry run: nothing written)" : "")
