@@ -13,11 +13,6 @@ import TillProtocol
 /// chunk (overloaded, storage failure), nothing more is sent, the answers in flight are collected, and the command
 /// fails naming the refused lines and what was imported.
 enum Importing {
-    /// Chunks in flight: enough for the server to write one while the next is parsed and sent. Small chunks (a server
-    /// announcing a small frame limit) need more to keep the writer busy; big ones fewer, so that a purchase queued
-    /// behind them waits for at most about two chunks of rows.
-    static func window(frameBytes: Int) -> Int { frameBytes >= 128 * 1024 ? 2 : 4 }
-
     static func run(_ i: Invocation) throws(CLIError) -> Output {
         let path = i.required("FILE")
         let format: ImportFormat
@@ -26,7 +21,9 @@ enum Importing {
         let client = try i.connect()
         defer { client.close() }
         let frame = Int(client.session?.maxFrameSize ?? 65_536)
-        var chunks = ImportChunks(Lines(handle), format: format, limits: .init(frameBytes: frame))
+        let limits = ImportChunks.Limits(frameBytes: frame)
+        var chunks = ImportChunks(Lines(handle), format: format, limits: limits)
+        let window = MemberImport.chunksInFlight(chunkBytes: min(limits.rowsBytes, frame - limits.envelopeBytes))
         let dryRun = i.has("dry-run")
 
         var total = ImportResult(created: 0, updated: 0, errors: [])
@@ -48,7 +45,7 @@ enum Importing {
         while refused == nil, let chunk = chunks.next() {
             total.errors += chunk.tooLong
             guard chunk.firstLine != 0 else { continue }
-            while inFlight.count >= window(frameBytes: frame) { try collectOne() }
+            while inFlight.count >= window { try collectOne() }
             guard refused == nil else { break }
             let id = client.send(.operator(.memberImport(MemberImport(rows: chunk.rows, format: format, firstLine: chunk.firstLine, dryRun: dryRun))))
             inFlight[id] = chunk.firstLine...chunk.lastLine

@@ -79,13 +79,13 @@ public struct Seeder {
     /// Imports the whole population; returns how many were created.
     public func importMembers(progress: (Int, Int) -> Void = { _, _ in }) throws(SeedError) -> Int {
         // Chunks as big as the session's announced frame allows (the rows' quotes escaped add about an eighth): big
-        // chunks make big write requests, two in flight keep the writer busy.
+        // chunks make big write requests.
         let frame = Int(client.session?.maxFrameSize ?? 65_536)
         let maxBytes = min(MemberImport.maxRowsBytes, (frame - 1_024) * 3 / 4)
         let chunks = SeedRows(population: population).importChunks(maxBytes: maxBytes)
         var created = 0
         var done = 0
-        try pipelined(chunks.map { .operator(.memberImport(MemberImport(rows: $0))) }, window: maxBytes >= 96 * 1024 ? 2 : 4) { (i, outcome) throws(SeedError) in
+        try pipelined(chunks.map { .operator(.memberImport(MemberImport(rows: $0))) }, window: MemberImport.chunksInFlight(chunkBytes: maxBytes)) { (i, outcome) throws(SeedError) in
             guard case .success(.operator(.imported(let result))) = outcome else { throw Self.failure("member.import", outcome) }
             guard result.errors.isEmpty else { throw .importRows(chunk: i, result.errors) }
             created += Int(result.created + result.updated)

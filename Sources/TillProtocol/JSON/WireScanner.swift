@@ -94,42 +94,30 @@ struct WireScanner {
 
     /// After a member: true on `,` (another member follows), false on `}` (object closed).
     @inline(__always)
-    mutating func nextMember() throws(WireMiss) -> Bool {
-        // Compact frames: the separator right after the value and the next key right after it.
-        if i + 1 < count {
-            let b = base[i]
-            if b == UInt8(ascii: ",") && base[i + 1] > 0x20 { i += 1; return true }
-            if b == UInt8(ascii: "}") { i += 1; return false }
-        }
-        return try nextMemberAfterSpace()
-    }
-
-    private mutating func nextMemberAfterSpace() throws(WireMiss) -> Bool {
-        skipWhitespace()
-        let b = peek()
-        i += 1
-        if b == UInt8(ascii: ",") { skipWhitespace(); return true }
-        if b == UInt8(ascii: "}") { return false }
-        throw WireMiss()
-    }
+    mutating func nextMember() throws(WireMiss) -> Bool { try next(closing: UInt8(ascii: "}")) }
 
     /// After an element: true on `,`, false on `]`.
     @inline(__always)
-    mutating func nextElement() throws(WireMiss) -> Bool {
-        if i + 1 < count {  // compact frames, as in `nextMember`
+    mutating func nextElement() throws(WireMiss) -> Bool { try next(closing: UInt8(ascii: "]")) }
+
+    /// After a member or element: true on `,`, false on `closing`.
+    @inline(__always)
+    private mutating func next(closing: UInt8) throws(WireMiss) -> Bool {
+        // Compact frames: the separator right after the value and the next key or value right after it.
+        if i + 1 < count {
             let b = base[i]
             if b == UInt8(ascii: ",") && base[i + 1] > 0x20 { i += 1; return true }
-            if b == UInt8(ascii: "]") { i += 1; return false }
+            if b == closing { i += 1; return false }
         }
-        return try nextElementAfterSpace()
+        return try nextAfterSpace(closing: closing)
     }
 
-    private mutating func nextElementAfterSpace() throws(WireMiss) -> Bool {
+    private mutating func nextAfterSpace(closing: UInt8) throws(WireMiss) -> Bool {
         skipWhitespace()
         let b = peek()
         i += 1
         if b == UInt8(ascii: ",") { skipWhitespace(); return true }
-        if b == UInt8(ascii: "]") { return false }
+        if b == closing { return false }
         throw WireMiss()
     }
 

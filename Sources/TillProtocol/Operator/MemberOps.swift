@@ -144,6 +144,9 @@ public struct MemberImport: Hashable, Sendable, WireBody {
     /// The most UTF-8 bytes `rows` may hold (a 2,000-row chunk of a typical file fits; its frame needs an operator
     /// session's larger frame limit, announced in `hello`).
     public static let maxRowsBytes = 256 * 1024
+    /// How many chunks of `chunkBytes` a client keeps in flight: enough for the server to write one while the next is
+    /// parsed and sent; with big chunks only two, so that a purchase queued behind them waits for about two chunks.
+    public static func chunksInFlight(chunkBytes: Int) -> Int { chunkBytes >= 96 * 1024 ? 2 : 4 }
     public var rows: String
     public var format: ImportFormat
     /// The line number, in the whole file, of the first line of `rows` (the header, for CSV).
