@@ -25,6 +25,8 @@ let package = Package(
         .target(name: "TillStore", dependencies: ["TillCore", "TillProtocol", "CSQLite"]),
         /// Syscalls, sockets, epoll, eventfd and TLS: every Unsafe pointer of the network side lives here.
         .target(name: "TillIO", dependencies: ["CLinux", "COpenSSL"]),
+        /// The ledger's write-ahead journal: segments, records with CRC-32C, group commit, recovery scan. No SQLite.
+        .target(name: "TillJournal", dependencies: ["TillIO"]),
         /// The daemon: reactor loops, sessions, request routing to readers and the writer.
         .target(name: "TillServer", dependencies: ["TillCore", "TillProtocol", "TillStore", "TillIO"]),
         /// A client for terminals and operators, used by the CLI, the simulator and the tests.
@@ -48,6 +50,11 @@ let package = Package(
         /// Codec speed against Foundation JSON: see bench/protocol.md.
         .executableTarget(name: "till-bench-protocol", dependencies: ["TillProtocol"], path: "bench/ProtocolBench"),
 
+        /// Test machinery for the journal (a disk that fails syncs, fills up, or loses power). Never shipped.
+        .target(name: "TillJournalTesting", dependencies: ["TillJournal"], path: "Tests/Support/TillJournalTesting"),
+        /// Journal append, group commit and recovery speed (release; bench/journal.md).
+        .executableTarget(name: "till-bench-journal", dependencies: ["TillJournal", "TillIO"], path: "bench/JournalBench"),
+        .testTarget(name: "TillJournalTests", dependencies: ["TillJournal", "TillJournalTesting", "TillIO"]),
         .testTarget(name: "TillCoreTests", dependencies: ["TillCore"]),
         // Tests find protocol/examples through #filePath: the example frames stay where the spec is.
         .testTarget(name: "TillProtocolTests", dependencies: ["TillProtocol"]),

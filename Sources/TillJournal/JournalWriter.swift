@@ -1,0 +1,184 @@
+import Dispatch
+import Foundation
+import Synchronization
+
+/// Group commit in front of a `Journal`: callers submit records from any thread; one thread writes every record
+/// waiting with one write and one `fdatasync`, then reports each one durable.
+///
+/// Guarantees:
+/// - LSNs are assigned at `submit`, in submission order, with no gaps; records are written in that order;
+/// - `onDurable` runs exactly once per accepted record, on the journal thread, in LSN order, and reports success
+///   only after the `fdatasync` covering the record returned;
+/// - no timer: a record submitted to an idle journal is written at once; under load, groups grow by themselves;
+/// - bounded: `submit` throws `overloaded` when `queueCapacity` records wait;
+/// - fail-stop: after an I/O error the waiting records and every later `submit` fail with `stopped`.
+public final class JournalWriter: Sendable {
+    /// Counters for metrics and benchmarks.
+    public struct Stats: Sendable, Equatable {
+        public var groups = 0
+        public var records = 0
+        public var bytes = 0
+        public var largestGroup = 0
+        public var rejectedOverloaded = 0
+        public var segmentsReleased = 0
+        public var waiting = 0
+        /// The highest LSN known durable.
+        public var durableLSN = LSN.none
+    }
+
+    private struct Waiting {
+        let record: JournalRecord
+        let onDurable: @Sendable (Result<LSN, JournalError>) -> Void
+    }
+
+    private struct State {
+        var waiting: [Waiting] = []
+        var nextLSN: LSN
+        var sleeping = false
+        var stopping = false
+        var failure: JournalError?
+        var releaseThrough = LSN.none
+        var stats = Stats()
+    }
+
+    public let configuration: JournalConfiguration
+    private let state: Mutex<State>
+    private let wake = DispatchSemaphore(value: 0)
+    private let finished = DispatchSemaphore(value: 0)
+
+    /// Starts the journal thread; it owns `journal` from now on.
+    public init(journal: Journal) {
+        configuration = journal.configuration
+        state = Mutex(State(nextLSN: journal.nextLSN, stats: Stats(durableLSN: LSN(journal.nextLSN.rawValue - 1))))
+        nonisolated(unsafe) let owned = journal
+        let thread = Thread { [self] in
+            run(owned)
+            finished.signal()
+        }
+        thread.name = "till-journal"
+        thread.start()
+    }
+
+    /// Queues `record` and returns its LSN; `onDurable` reports later, on the journal thread, when the record is
+    /// on stable storage (or why it never will be). `onDurable` must be quick and must not submit and wait.
+    /// Throws at once, and never calls `onDurable`, when the record is too large, the queue is full, the journal
+    /// stopped, or it is shutting down.
+    @discardableResult
+    public func submit(
+        _ record: JournalRecord, onDurable: @escaping @Sendable (Result<LSN, JournalError>) -> Void
+    ) throws(JournalError) -> LSN {
+        if record.payload.count > configuration.maxRecordBytes {
+            throw .recordTooLarge(bytes: record.payload.count, limit: configuration.maxRecordBytes)
+        }
+        let outcome: Result<(LSN, Bool), JournalError> = state.withLock { state in
+            if let failure = state.failure { return .failure(.stopped(reason: failure.description)) }
+            if state.stopping { return .failure(.shuttingDown) }
+            if state.waiting.count >= configuration.queueCapacity {
+                state.stats.rejectedOverloaded += 1
+                return .failure(.overloaded(waiting: state.waiting.count))
+            }
+            let lsn = state.nextLSN
+            state.nextLSN = lsn.next
+            state.waiting.append(Waiting(record: record, onDurable: onDurable))
+            let mustWake = state.sleeping
+            state.sleeping = false
+            return .success((lsn, mustWake))
+        }
+        let (lsn, mustWake) = try outcome.get()
+        if mustWake { wake.signal() }
+        return lsn
+    }
+
+    /// Lets the journal delete segments whose records are all at or before `lsn` (the store applied them and made
+    /// that durable). Done on the journal thread between groups.
+    public func release(through lsn: LSN) {
+        let mustWake = state.withLock { state in
+            state.releaseThrough = max(state.releaseThrough, lsn)
+            defer { state.sleeping = false }
+            return state.sleeping
+        }
+        if mustWake { wake.signal() }
+    }
+
+    /// A snapshot of the counters.
+    public var stats: Stats {
+        state.withLock { state in
+            var stats = state.stats
+            stats.waiting = state.waiting.count
+            return stats
+        }
+    }
+
+    /// Stops taking records, writes every record already accepted, and returns when the journal thread is done.
+    public func shutdown() {
+        let mustWake = state.withLock { state in
+            state.stopping = true
+            defer { state.sleeping = false }
+            return state.sleeping
+        }
+        if mustWake { wake.signal() }
+        finished.wait()
+        finished.signal()  // idempotent: a second shutdown returns at once
+    }
+
+    private func run(_ journal: Journal) {
+        var released = LSN.none
+        while true {
+            let next: (group: [Waiting], release: LSN)? = state.withLock { state in
+                if state.waiting.isEmpty && state.releaseThrough <= released {
+                    if state.stopping || state.failure != nil { return nil }
+                    state.sleeping = true
+                    return ([], released)
+                }
+                var bytes = 0
+                var count = 0
+                for item in state.waiting {
+                    let size = item.record.footprint
+                    if count > 0 && bytes + size > configuration.maxGroupBytes { break }
+                    bytes += size
+                    count += 1
+                }
+                let group = Array(state.waiting.prefix(count))
+                state.waiting.removeFirst(count)
+                return (group, state.releaseThrough)
+            }
+            guard let next else { return }
+            if next.group.isEmpty && next.release <= released {
+                wake.wait()
+                continue
+            }
+            do throws(JournalError) {
+                if !next.group.isEmpty {
+                    let lsns = try journal.append(next.group.map(\.record))
+                    state.withLock { state in
+                        state.stats.groups += 1
+                        state.stats.records += next.group.count
+                        state.stats.bytes += next.group.reduce(0) { $0 + $1.record.footprint }
+                        state.stats.largestGroup = max(state.stats.largestGroup, next.group.count)
+                        state.stats.durableLSN = lsns.upperBound
+                    }
+                    var lsn = lsns.lowerBound
+                    for item in next.group {
+                        item.onDurable(.success(lsn))
+                        lsn = lsn.next
+                    }
+                }
+                if next.release > released {
+                    let removed = try journal.release(through: next.release)
+                    released = next.release
+                    state.withLock { $0.stats.segmentsReleased += removed }
+                }
+            } catch {
+                let abandoned = state.withLock { state in
+                    state.failure = error
+                    defer { state.waiting.removeAll() }
+                    return state.waiting
+                }
+                let stopped = JournalError.stopped(reason: error.description)
+                for item in next.group { item.onDurable(.failure(stopped)) }
+                for item in abandoned { item.onDurable(.failure(stopped)) }
+                return
+            }
+        }
+    }
+}

@@ -1,0 +1,197 @@
+/// What start-up found in the journal directory: where the log ends and where the next record goes.
+struct RecoveredJournal {
+    struct UsedSegment {
+        var name: String
+        var sequence: UInt64
+        var firstLSN: LSN
+        /// The LSN of its last record (`firstLSN - 1` when it holds none).
+        var lastLSN: LSN
+        /// Where the next record would go (the end of its last valid record).
+        var end: Int
+    }
+
+    var used: [UsedSegment] = []
+    /// Prepared, never-used segments after the last used one, in sequence order.
+    var spares: [(name: String, sequence: UInt64)] = []
+    /// The LSN the next record gets.
+    var nextLSN: LSN
+    /// A torn tail found in the last used segment: bytes in `range` were never acknowledged and must be zeroed
+    /// before anything is appended there (else the torn group's surviving records would be read as new ones).
+    var tornTail: (segment: String, range: Range<Int>)?
+    /// How many records the scan checked and how many it handed to `replay`.
+    var recordsScanned = 0
+    var recordsReplayed = 0
+}
+
+/// Reads every segment, checks every record's checksums and LSN continuity, hands the records after `appliedLSN`
+/// to `replay` in LSN order, and decides where the log ends.
+///
+/// The tail rule: a record that fails its checks in the last used segment ends the log when nothing after it
+/// belongs to a later group commit (a later group is only written after the earlier one's fdatasync, so its
+/// presence proves the bad record had been synced: damage). Anywhere else, a bad record or segment header is
+/// damage, and start-up is refused with the segment and offset.
+struct RecoveryScan {
+    let directory: any JournalDirectory
+    let configuration: JournalConfiguration
+
+    func run(appliedLSN: LSN, replay: (LSN, [UInt8]) throws -> Void) throws -> RecoveredJournal {
+        var names: [(name: String, sequence: UInt64)] = []
+        for name in try directory.names() {
+            if name.hasSuffix(SegmentName.suffix + ".prep") {
+                try directory.remove(name)  // a preparation the crash interrupted
+            } else if let sequence = SegmentName.sequence(of: name) {
+                names.append((name, sequence))
+            }
+        }
+        names.sort { $0.sequence < $1.sequence }
+
+        var result = RecoveredJournal(nextLSN: appliedLSN.next)
+        var expected: LSN? = nil
+        var lastUsedSequence: UInt64? = nil
+        for (index, entry) in names.enumerated() {
+            let file = try directory.open(entry.name)
+            defer { file.close() }
+            let bytes = try file.read(at: 0, count: try file.size())
+            let isLastCandidate = names[(index + 1)...].allSatisfy { later in
+                (try? headerOf(later.name)) == .unused
+            }
+            switch SegmentHeader.read(bytes) {
+            case .unused:
+                if !isLastCandidate {
+                    throw JournalError.damaged(
+                        segment: entry.name, offset: 0, reason: "an unused segment lies before used ones")
+                }
+                if bytes.count != configuration.segmentBytes {
+                    try directory.remove(entry.name)  // prepared for another configuration; prepare anew
+                } else {
+                    result.spares.append((entry.name, entry.sequence))
+                }
+                continue
+            case .invalid(let reason):
+                let start = expected ?? appliedLSN.next
+                let dirty = lastNonZero(bytes, from: 0)
+                guard isLastCandidate, !holdsLaterGroup(bytes, in: SegmentHeader.size..<max(SegmentHeader.size, dirty), after: start) else {
+                    throw JournalError.damaged(segment: entry.name, offset: 0, reason: reason)
+                }
+                // The segment's first group was torn with its header: never acknowledged.
+                result.tornTail = (entry.name, 0..<dirty)
+                result.spares.append((entry.name, entry.sequence))
+                continue
+            case .used(let sequence, let firstLSN):
+                guard sequence == entry.sequence else {
+                    throw JournalError.damaged(
+                        segment: entry.name, offset: 0, reason: "header names segment \(sequence)")
+                }
+                if let last = lastUsedSequence, sequence != last + 1 {
+                    throw JournalError.damaged(
+                        segment: entry.name, offset: 0, reason: "segment \(last + 1) is missing before it")
+                }
+                if let expected, firstLSN != expected {
+                    throw JournalError.missingRecords(expected: expected, found: firstLSN)
+                }
+                if expected == nil, firstLSN > appliedLSN.next {
+                    throw JournalError.missingRecords(expected: appliedLSN.next, found: firstLSN)
+                }
+                lastUsedSequence = sequence
+                let segment = try scanRecords(
+                    bytes, name: entry.name, sequence: sequence, firstLSN: firstLSN, isLast: isLastCandidate,
+                    appliedLSN: appliedLSN, result: &result, replay: replay)
+                expected = segment.lastLSN.next
+                result.used.append(segment)
+            }
+        }
+        if let expected {
+            if expected <= appliedLSN {
+                throw JournalError.missingRecords(expected: appliedLSN.next, found: expected)
+            }
+            result.nextLSN = expected
+        }
+        return result
+    }
+
+    private func headerOf(_ name: String) throws -> SegmentHeader.Reading {
+        let file = try directory.open(name)
+        defer { file.close() }
+        return SegmentHeader.read(try file.read(at: 0, count: SegmentHeader.size))
+    }
+
+    private func scanRecords(
+        _ bytes: [UInt8], name: String, sequence: UInt64, firstLSN: LSN, isLast: Bool, appliedLSN: LSN,
+        result: inout RecoveredJournal, replay: (LSN, [UInt8]) throws -> Void
+    ) throws -> RecoveredJournal.UsedSegment {
+        var offset = SegmentHeader.size
+        var next = firstLSN
+        var failure: String? = nil
+        while offset + RecordLayout.headerSize <= bytes.count {
+            switch RecordLayout.readHeader(bytes, at: offset) {
+            case .end:
+                break
+            case .invalid:
+                failure = "record header checksum mismatch"
+            case .header(let header):
+                if let problem = check(header, bytes: bytes, at: offset, expected: next) {
+                    failure = problem
+                } else {
+                    result.recordsScanned += 1
+                    if header.lsn > appliedLSN {
+                        let start = offset + RecordLayout.headerSize
+                        try replay(header.lsn, Array(bytes[start..<start + header.payloadLength]))
+                        result.recordsReplayed += 1
+                    }
+                    next = next.next
+                    offset += RecordLayout.footprint(payloadLength: header.payloadLength)
+                    continue
+                }
+            }
+            break
+        }
+        let end = min(offset, bytes.count)
+        let dirty = lastNonZero(bytes, from: end)
+        let laterGroup = holdsLaterGroup(bytes, in: end..<max(end, dirty), after: next)
+        if !isLast, laterGroup || dirty > end {
+            throw JournalError.damaged(
+                segment: name, offset: end, reason: failure ?? "data after the end of the segment's records")
+        }
+        if laterGroup {
+            throw JournalError.damaged(
+                segment: name, offset: end,
+                reason: (failure ?? "a zeroed record") + ", and records of a later group commit follow")
+        }
+        if dirty > end { result.tornTail = (name, end..<dirty) }
+        return .init(name: name, sequence: sequence, firstLSN: firstLSN, lastLSN: LSN(next.rawValue - 1), end: end)
+    }
+
+    /// Why the record whose header is valid at `offset` cannot be accepted as LSN `expected`, or nil.
+    private func check(_ header: RecordLayout.Header, bytes: [UInt8], at offset: Int, expected: LSN) -> String? {
+        if header.payloadLength > configuration.maxRecordBytes { return "record length \(header.payloadLength)" }
+        let start = offset + RecordLayout.headerSize
+        if start + header.payloadLength > bytes.count { return "record runs past the segment's end" }
+        if header.lsn != expected { return "record LSN \(header.lsn) where \(expected) was expected" }
+        if header.groupFirst > header.lsn { return "record's group starts after it" }
+        if CRC32C.checksum(bytes, start..<start + header.payloadLength) != header.payloadChecksum {
+            return "record payload checksum mismatch"
+        }
+        return nil
+    }
+
+    /// Whether a valid record of a group commit that started after `lsn` begins in `range` (8-byte aligned).
+    private func holdsLaterGroup(_ bytes: [UInt8], in range: Range<Int>, after lsn: LSN) -> Bool {
+        var position = (range.lowerBound + RecordLayout.alignment - 1) / RecordLayout.alignment * RecordLayout.alignment
+        while position < range.upperBound, position + RecordLayout.headerSize <= bytes.count {
+            defer { position += RecordLayout.alignment }
+            guard case .header(let header) = RecordLayout.readHeader(bytes, at: position) else { continue }
+            guard header.groupFirst > lsn, header.payloadLength <= configuration.maxRecordBytes else { continue }
+            let start = position + RecordLayout.headerSize
+            guard start + header.payloadLength <= bytes.count else { continue }
+            if CRC32C.checksum(bytes, start..<start + header.payloadLength) == header.payloadChecksum { return true }
+        }
+        return false
+    }
+
+    /// The offset just past the last non-zero byte at or after `offset` (`offset` itself when all are zero).
+    private func lastNonZero(_ bytes: [UInt8], from offset: Int) -> Int {
+        var index = bytes.count
+        while index > offset, bytes[index - 1] == 0 { index -= 1 }
+        return max(index, offset)
+    }
+}

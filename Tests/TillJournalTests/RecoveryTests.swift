@@ -1,0 +1,197 @@
+import Foundation
+import Glibc
+import Testing
+import TillIO
+@testable import TillJournal
+import TillJournalTesting
+
+@Suite struct RecordFormatTests {
+    @Test func crc32cMatchesTheStandardCheckValue() {
+        #expect(CRC32C.checksum(Array("123456789".utf8)) == 0xE306_9283)
+        let bytes = (0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        let whole = CRC32C.checksum(bytes)
+        #expect(CRC32C.checksum(bytes, 300..<1000, seed: CRC32C.checksum(bytes, 0..<300)) == whole)
+        var flipped = bytes
+        flipped[500] ^= 1
+        #expect(CRC32C.checksum(flipped) != whole)
+    }
+
+    @Test func recordHeaderRoundTripsAndRejectsAnyFlippedBit() {
+        var buffer: [UInt8] = []
+        let record = JournalRecord(payload: payload(7, length: 13))
+        RecordLayout.append(payload: record.payload, checksum: record.checksum, lsn: LSN(42), groupFirst: LSN(40),
+                            to: &buffer)
+        #expect(buffer.count == 48)  // 32-byte header, 13 bytes, padding to 8
+        #expect(RecordLayout.readHeader(buffer, at: 0)
+            == .header(.init(payloadLength: 13, lsn: LSN(42), groupFirst: LSN(40), payloadChecksum: record.checksum)))
+        for bit in 0..<(RecordLayout.headerSize * 8) {
+            var damaged = buffer
+            damaged[bit / 8] ^= UInt8(1 << (bit % 8))
+            #expect(RecordLayout.readHeader(damaged, at: 0) == .invalid, "bit \(bit)")
+        }
+    }
+}
+
+@Suite struct RecoveryTests {
+    @Test func appendedGroupsReplayInOrderAfterReopenAcrossSegments() throws {
+        let folder = TemporaryFolder()
+        let directory = try DiskJournalDirectory(path: folder.path)
+        var written: [[UInt8]] = []
+        do {
+            let (journal, replayed) = try reopen(directory)
+            #expect(replayed.isEmpty && journal.nextLSN == LSN(1))
+            for group in 0..<40 {
+                let records = (0..<(group % 7 + 1)).map { index in
+                    payload(written.count + index, length: 50 + (group * 37 + index * 101) % 1500)
+                }
+                let lsns = try journal.append(records.map { JournalRecord(payload: $0) })
+                #expect(lsns.lowerBound == LSN(UInt64(written.count + 1)))
+                written += records
+            }
+            #expect(journal.segmentCount > 3)
+        }
+        let (journal, replayed) = try reopen(directory)
+        #expect(replayed.map(\.0) == (1...written.count).map { LSN(UInt64($0)) })
+        #expect(replayed.map(\.1) == written)
+        #expect(journal.nextLSN == LSN(UInt64(written.count + 1)))
+        #expect(journal.recovery.tornBytes == 0)
+
+        // Records the store already applied are verified but not replayed.
+        let (_, later) = try reopen(directory, applied: LSN(100))
+        #expect(later.map(\.0).first == LSN(101) && later.count == written.count - 100)
+    }
+
+    @Test func releasedSegmentsAreDeletedAndTheRestStillReplays() throws {
+        let folder = TemporaryFolder()
+        let directory = try DiskJournalDirectory(path: folder.path)
+        let journal = try reopen(directory).0
+        for index in 0..<200 { _ = try journal.append([JournalRecord(payload: payload(index, length: 700))]) }
+        let before = journal.segmentCount
+        let removed = try journal.release(through: LSN(120))
+        #expect(removed > 0 && journal.segmentCount == before - removed)
+        let (_, replayed) = try reopen(directory, applied: LSN(120))
+        #expect(replayed.map(\.0) == (121...200).map { LSN(UInt64($0)) })
+        // The store claims less than the journal still holds: the released records are missing.
+        #expect(throws: JournalError.self) { try reopen(directory, applied: LSN(10)) }
+    }
+
+    /// A group torn by a crash (its first record damaged, later ones intact) was never acknowledged: recovery ends
+    /// the log before it and zeroes it, so that records appended after recovery are not followed by the torn
+    /// group's survivors on the next start (the "append at the scanned end" pitfall).
+    @Test func tornTailIsCutAndAppendAfterRecoveryIsNotFollowedByItsSurvivors() throws {
+        let folder = TemporaryFolder()
+        let directory = try DiskJournalDirectory(path: folder.path)
+        let segment: String
+        let tornOffset: Int
+        do {
+            let journal = try reopen(directory).0
+            _ = try journal.append((0..<3).map { JournalRecord(payload: payload($0, length: 100)) })
+            _ = try journal.append((3..<6).map { JournalRecord(payload: payload($0, length: 100)) })
+            segment = try directory.names().filter { $0.hasSuffix(".tjl") }.sorted().first!
+            tornOffset = SegmentHeader.size + 3 * RecordLayout.footprint(payloadLength: 100)
+        }
+        try flipByte(in: directory, segment, at: tornOffset + RecordLayout.headerSize + 5)  // record 4's payload
+        do {
+            let (journal, replayed) = try reopen(directory)
+            #expect(replayed.map(\.0) == [LSN(1), LSN(2), LSN(3)])
+            // Up to the last non-zero byte of the torn group (its last record's padding was zero already).
+            let group = 3 * RecordLayout.footprint(payloadLength: 100)
+            #expect((group - RecordLayout.alignment...group).contains(journal.recovery.tornBytes))
+            _ = try journal.append([JournalRecord(payload: payload(99, length: 10))])
+        }
+        let (_, replayed) = try reopen(directory)
+        #expect(replayed.map(\.0) == [LSN(1), LSN(2), LSN(3), LSN(4)])
+        #expect(replayed.last?.1 == payload(99, length: 10))
+    }
+
+    /// A bad record followed by a later group's records had been synced: that is damage, and start-up names it.
+    @Test func corruptedRecordInTheMiddleRefusesToStartNamingSegmentAndOffset() throws {
+        let folder = TemporaryFolder()
+        let directory = try DiskJournalDirectory(path: folder.path)
+        do {
+            let journal = try reopen(directory).0
+            for index in 0..<5 { _ = try journal.append([JournalRecord(payload: payload(index, length: 64))]) }
+        }
+        let segment = try directory.names().filter { $0.hasSuffix(".tjl") }.sorted().first!
+        let offset = SegmentHeader.size + 2 * RecordLayout.footprint(payloadLength: 64)
+        try flipByte(in: directory, segment, at: offset + RecordLayout.headerSize + 1)
+        #expect {
+            try reopen(directory)
+        } throws: { error in
+            guard case .damaged(let name, let at, _) = error as? JournalError else { return false }
+            return name == segment && at == offset
+        }
+    }
+
+    @Test func damageInAnEarlierSegmentAndAMissingSegmentRefuseToStart() throws {
+        let folder = TemporaryFolder()
+        let directory = try DiskJournalDirectory(path: folder.path)
+        do {
+            let journal = try reopen(directory).0
+            for index in 0..<100 { _ = try journal.append([JournalRecord(payload: payload(index, length: 900))]) }
+        }
+        let segments = try directory.names().filter { $0.hasSuffix(".tjl") }.sorted()
+        try directory.remove(segments[1])
+        #expect { try reopen(directory) } throws: { error in
+            guard case .damaged(let name, 0, _) = error as? JournalError else { return false }
+            return name == segments[2]
+        }
+    }
+
+    @Test func aBadRecordInAFullEarlierSegmentIsDamageEvenAtItsEnd() throws {
+        let folder = TemporaryFolder()
+        let directory = try DiskJournalDirectory(path: folder.path)
+        do {
+            let journal = try reopen(directory).0
+            for index in 0..<60 { _ = try journal.append([JournalRecord(payload: payload(index, length: 900))]) }
+        }
+        let segments = try directory.names().filter { $0.hasSuffix(".tjl") }.sorted()
+        let last = SegmentHeader.size + 15 * RecordLayout.footprint(payloadLength: 900)  // 16 records per segment
+        try flipByte(in: directory, segments[0], at: last + 40)
+        #expect { try reopen(directory) } throws: { error in
+            guard case .damaged(let name, let at, _) = error as? JournalError else { return false }
+            return name == segments[0] && at == last
+        }
+    }
+
+    @Test func journalBehindTheStoreRefusesToStart() throws {
+        let folder = TemporaryFolder()
+        let directory = try DiskJournalDirectory(path: folder.path)
+        _ = try reopen(directory).0.append([JournalRecord(payload: payload(1, length: 10))])
+        #expect(throws: JournalError.missingRecords(expected: LSN(6), found: LSN(2))) {
+            try reopen(directory, applied: LSN(5))
+        }
+    }
+
+    @Test func recoversTwoHundredThousandRecords() throws {
+        let folder = TemporaryFolder()
+        let directory = try DiskJournalDirectory(path: folder.path)
+        let configuration = JournalConfiguration(segmentBytes: 4 << 20, maxRecordBytes: 4096, maxGroupBytes: 1 << 20)
+        do {
+            let journal = try reopen(directory, configuration: configuration).0
+            var next = 0
+            while next < 200_000 {
+                let group = (next..<min(next + 2000, 200_000)).map { JournalRecord(payload: payload($0, length: 40)) }
+                _ = try journal.append(group)
+                next += group.count
+            }
+        }
+        var count = 0
+        var ordered = true
+        let journal = try Journal(directory: directory, configuration: configuration, appliedLSN: .none) { lsn, bytes in
+            count += 1
+            ordered = ordered && lsn == LSN(UInt64(count)) && bytes == payload(count - 1, length: 40)
+        }
+        #expect(count == 200_000 && ordered)
+        #expect(journal.nextLSN == LSN(200_001) && journal.recovery.recordsScanned == 200_000)
+    }
+}
+
+/// Flips one bit of the byte at `offset` in a segment file, behind the journal's back.
+func flipByte(in directory: DiskJournalDirectory, _ name: String, at offset: Int) throws {
+    let file = try DataFile(path: "\(directory.path)/\(name)", mode: .readWrite)
+    var byte = try file.read(at: offset, count: 1)
+    byte[0] ^= 0x10
+    try file.write(byte, at: offset)
+    file.close()
+}
