@@ -1,3 +1,4 @@
+import Dispatch
 import Glibc
 import Synchronization
 import TillJournal
@@ -21,11 +22,14 @@ public final class FaultyDisk: JournalDirectory, Sendable {
         var powerOff = false
         var failSyncs: Int32?
         var spaceLeft: Int?
+        var holding = false
         var unsynced: [String: [Undo]] = [:]
     }
 
     public let disk: DiskJournalDirectory
     let state = Mutex(State())
+    let held = DispatchSemaphore(value: 0)
+    let resume = DispatchSemaphore(value: 0)
 
     public init(path: String) throws(JournalError) { disk = try DiskJournalDirectory(path: path) }
 
@@ -45,6 +49,12 @@ public final class FaultyDisk: JournalDirectory, Sendable {
     /// Writes fail with ENOSPC once `bytes` more bytes have been written (the write that crosses the line writes
     /// its first part, as a real full disk does).
     public func fillUp(after bytes: Int) { state.withLock { $0.spaceLeft = bytes } }
+
+    /// The next sync waits until `releaseSync()`; `waitForHeldSync()` returns once it is waiting. Lets a test fill
+    /// the journal's queue behind a sync in progress without sleeping.
+    public func holdNextSync() { state.withLock { $0.holding = true } }
+    public func waitForHeldSync() { held.wait() }
+    public func releaseSync() { resume.signal() }
 
     /// Undoes every write not yet synced, keeping each 512-byte sector of them with probability `keep` (seeded),
     /// and turns the power back on. Returns how many bytes were undone.
@@ -136,6 +146,10 @@ final class FaultyFile: JournalFile {
 
     func synchronize() throws(JournalError) {
         try disk.checkPower(name)
+        if disk.state.withLock({ state in defer { state.holding = false }; return state.holding }) {
+            disk.held.signal()
+            disk.resume.wait()
+        }
         let failure: Int32? = disk.state.withLock { state in
             state.syncs += 1
             if let cut = state.cutAtSync, state.syncs >= cut {
