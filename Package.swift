@@ -52,13 +52,15 @@ let package = Package(
 
         /// Test machinery for the journal (a disk that fails syncs, fills up, or loses power). Never shipped.
         .target(name: "TillJournalTesting", dependencies: ["TillJournal"], path: "Tests/Support/TillJournalTesting"),
+        /// Test machinery for the store: a SQLite VFS that loses unsynced writes at a power cut. Never shipped.
+        .target(name: "TillStoreTesting", dependencies: ["CSQLite"], path: "Tests/Support/TillStoreTesting"),
         /// Journal append, group commit and recovery speed (release; bench/journal.md).
         .executableTarget(name: "till-bench-journal", dependencies: ["TillJournal", "TillIO"], path: "bench/JournalBench"),
         .testTarget(name: "TillJournalTests", dependencies: ["TillJournal", "TillJournalTesting", "TillIO"]),
         .testTarget(name: "TillCoreTests", dependencies: ["TillCore"]),
         // Tests find protocol/examples through #filePath: the example frames stay where the spec is.
         .testTarget(name: "TillProtocolTests", dependencies: ["TillProtocol"]),
-        .testTarget(name: "TillStoreTests", dependencies: ["TillStore", "TillProtocol", "TillCrashScenario"]),
+        .testTarget(name: "TillStoreTests", dependencies: ["TillStore", "TillProtocol", "TillCrashScenario", "TillStoreTesting"]),
         .testTarget(name: "TillIOTests", dependencies: ["TillIO"]),
         .testTarget(name: "TillServerTests", dependencies: ["TillServer", "TillClient"]),
         .testTarget(name: "TillSimulationTests", dependencies: ["TillSimulation", "TillCore", "TillProtocol", "TillIO", "TillClient"]),

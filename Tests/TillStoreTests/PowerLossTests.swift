@@ -3,6 +3,7 @@ import Synchronization
 import Testing
 import TillCore
 import TillCrashScenario
+import TillStoreTesting
 @testable import TillStore
 
 /// Power cuts, not process kills: a SIGKILL leaves the kernel's page cache to finish the writes, so it cannot tell a

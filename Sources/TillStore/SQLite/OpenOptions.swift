@@ -26,7 +26,7 @@ public struct OpenOptions: Sendable, Hashable {
     /// The page size of a database this connection creates (`PRAGMA page_size`, a power of two from 512 to
     /// 65,536); nil keeps SQLite's default (4,096). An existing database keeps the page size it was created with.
     public var pageSize: Int?
-    /// The SQLite VFS to open through (by name); nil: the default. Tests use `PowerLossVFS`.
+    /// The SQLite VFS to open through (by name); nil: the default. Power-loss tests use `PowerLossVFS` (TillStoreTesting).
     var vfsName: String?
 
     public init(mode: Mode, busyTimeoutMilliseconds: Int32 = 5_000, journalSizeLimitBytes: Int64 = 64 << 20,

@@ -13,28 +13,29 @@ import Synchronization
 ///
 /// Guarantees: what is synced is never undone; what is not synced is always undone (the harshest page cache, though
 /// no torn or reordered writes). Other paths pass straight through. Register once with `register()` and open the
-/// writer with `WriterConfiguration.vfsName = PowerLossVFS.name`. Not for production use.
-enum PowerLossVFS {
-    static let name = "till-power-loss"
+/// writer with `WriterConfiguration.faults.vfsName = PowerLossVFS.name`. Lives in a test-support target: the
+/// daemon never links it.
+public enum PowerLossVFS {
+    public static let name = "till-power-loss"
 
     /// Registers the VFS (idempotent); not the default.
-    static func register() { _ = registration }
+    public static func register() { _ = registration }
 
     /// Starts tracking the database and WAL files opened from now on whose path starts with `prefix`.
-    static func arm(_ prefix: String) { state.withLock { _ = $0.armed.insert(prefix) } }
+    public static func arm(_ prefix: String) { state.withLock { _ = $0.armed.insert(prefix) } }
 
     /// From now on, writes, syncs, truncations and deletes under `prefix` fail with an I/O error.
-    static func cutPower(under prefix: String) { state.withLock { _ = $0.dead.insert(prefix) } }
+    public static func cutPower(under prefix: String) { state.withLock { _ = $0.dead.insert(prefix) } }
 
     /// Cuts the power under `prefix` during its `n`-th sync from now (1-based): that sync fails, and so does everything
     /// after it, while what it was to make durable stays unsynced (undone by `restoreLastSynced`).
-    static func cutPower(under prefix: String, atSync n: Int) { state.withLock { $0.syncsLeft[prefix] = n } }
+    public static func cutPower(under prefix: String, atSync n: Int) { state.withLock { $0.syncsLeft[prefix] = n } }
 
     /// Undoes every unsynced change of the tracked files under `prefix` (call after the store is shut down), deletes
     /// their `-shm` files, stops tracking them, and restores power. Returns how many bytes were put back or cut off
     /// (0: nothing unsynced was lost).
     @discardableResult
-    static func restoreLastSynced(under prefix: String) throws -> Int {
+    public static func restoreLastSynced(under prefix: String) throws -> Int {
         let (changes, sizes) = state.withLock { s in
             defer {
                 s.changes.removeAll { $0.path.hasPrefix(prefix) }
