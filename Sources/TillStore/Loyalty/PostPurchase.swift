@@ -62,7 +62,10 @@ public struct PostPurchase: WriteRequest {
             try context.execute(
                 "UPDATE members SET lifetime_spend = lifetime_spend + ?, visit_count = visit_count + 1, updated_at = ? WHERE id = ?",
                 [.integer(position == 0 ? receipt.total : 0), .integer(at), .integer(memberId)])
-            try log.append(member: memberId, group: "purchase", type: "purchase")
+            let amount = MoneyText.format(receipt.total, digits: MoneyText.minorDigits(receipt.currency))
+            try log.append(member: memberId, group: "purchase", type: "purchase", details: ActivityLog.details(
+                "Purchase of \(amount) \(receipt.currency) at \(terminal.branchId)/\(terminal.posId)", member: memberId,
+                ledger: evaluation.changes.ledger, currency: receipt.currency))
         }
         for redeemed in record.redeemed {
             try log.append(member: redeemed.memberId, group: "benefits", type: "benefit_redeemed")
