@@ -185,6 +185,29 @@ import TillProtocol
         #expect(try till("member", "anonymize", "--help").out.contains("delete"))
     }
 
+    /// One rule for punch cards: filled at the POS or punched full by an operator, a card completes alike.
+    @Test func punchCardsCompleteAlikeAtThePOSAndFromTheBackOffice() throws {
+        let daemon = try TestDaemon()
+        defer { daemon.stop(); daemon.removeFolder() }
+        let till = TillCLI(daemon)
+        let terminal = try daemon.terminal()
+        var eight = demoPurchase("p-8", members: [MemberIdentifier(kind: .memberKey, value: "M00000002")], lines: 1)
+        eight.items[0].quantity = Quantity(units: 8)
+        _ = try terminal.purchase(eight)
+        let sent = try till("benefit", "send", "M00000003", "COFFEE_CARD", json: true)
+        let card = try #require((sent.json["benefits"] as? [[String: Any]])?.first?["benefitId"] as? String)
+        #expect(try till("benefit", "punch", "M00000003", card, "--count", "8").status == 0)
+        func shape(_ key: String) throws -> [String] {
+            let list = try till("benefit", "list", key, json: true)
+            return ((list.json["benefits"] as? [[String: Any]]) ?? []).filter { $0["name"] as? String != "Welcome: 5.00 EUR off" }.map {
+                "\($0["name"] as? String ?? "") \($0["status"] as? String ?? "") \($0["punches"] as? Int ?? -1)"
+            }.sorted()
+        }
+        let atThePOS = try shape("M00000002")
+        #expect(atThePOS == ["Coffee card active 0", "Coffee card used 8", "Free espresso active -1"], "\(atThePOS)")
+        #expect(try shape("M00000003") == atThePOS)
+    }
+
     /// A run with refusals exits 4 and names the line and field of each.
     @Test func importSaysWhatItRefused() throws {
         let daemon = try TestDaemon()
