@@ -219,13 +219,15 @@ import TillProtocol
             {"firstName":"Bad","phone":"12"}
             {"firstName":"Ok2","email":"ok2@example.com"}
             {"firstName":"Date","birthday":"1990-13-01"}
+            {"firstName":"Typo","stauts":"pendingVerification"}
             """
         let text = try till("member", "import", "-", "--dry-run", input: rows)
-        #expect(text.status == 4 && text.out.contains("3 refused") && text.out.contains("phone"), "\(text.out)")
+        #expect(text.status == 4 && text.out.contains("4 refused") && text.out.contains("phone"), "\(text.out)")
         let run = try till("member", "import", "-", json: true, input: rows)
         #expect(run.status == 4, "\(run.err)")
         let errors = try #require(run.json["errors"] as? [[String: Any]])
-        #expect(errors.map { $0["row"] as? Int } == [2, 3, 5])
+        #expect(errors.map { $0["row"] as? Int } == [2, 3, 5, 6])
+        #expect(errors.last?["field"] as? String == "stauts")  // a misspelt key is refused, not dropped
         #expect(errors.allSatisfy { !(($0["field"] as? String) ?? "").isEmpty })
         #expect(errors.allSatisfy { !(($0["reason"] as? String) ?? "invalid frame").contains("invalid frame") })
         #expect((errors.first?["reason"] as? String)?.contains("column 1") == true)

@@ -52,7 +52,12 @@ struct ImportParser {
     private func ndjson(_ text: Substring, _ number: Int64) -> ParsedLine {
         do {
             let row = try StoredJSON.read(Array(text.utf8)) { o throws(TillError) -> ImportRow in
-                ImportRow(line: number, memberKey: try o.optionalString("memberKey", maxLength: 128), fields: try MemberFields(wire: o),
+                // A key the importer does not know is refused, not dropped: a misspelt "stauts" must not import an
+                // active member without a word.
+                if let unknown = o.keys.first(where: { !Self.columns.contains($0) }) {
+                    throw .invalidRequest(field: unknown, reason: "unknown key (known: \(Self.columns.joined(separator: ", ")))")
+                }
+                return ImportRow(line: number, memberKey: try o.optionalString("memberKey", maxLength: 128), fields: try MemberFields(wire: o),
                           points: try o.int("points", 0...1_000_000_000_000, default: 0), credit: try o.int("credit", 0...1_000_000_000_000, default: 0),
                           tags: try o.strings("tags", maxCount: 100), cards: try o.strings("cards", maxCount: 20),
                           status: try Self.status(o.optionalString("status", maxLength: 32)), optIn: try o.optionalEnumeration("optIn", OptInStatus.self))
@@ -94,11 +99,15 @@ struct ImportParser {
                 row.optIn = optIn
             case "tags": row.tags = value.split(separator: ";").map { String($0) }
             case "cards": row.cards = value.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
-            default: return .refused(ImportRowError(row: number, field: name, reason: "unknown column"))
+            default: return .refused(ImportRowError(row: number, field: name, reason: "unknown column (known: \(Self.columns.joined(separator: ", ")))"))
             }
         }
         return .row(row)
     }
+
+    /// The keys (NDJSON) and columns (CSV) a row may have.
+    static let columns = ["firstName", "lastName", "phone", "email", "birthday", "customId", "memberKey", "points", "credit", "tags", "cards",
+                          "status", "optIn"]
 
     /// The state an imported member may start in: `active` or `pendingVerification` (blocking and anonymizing are
     /// operator actions with a reason, not imported states).
