@@ -19,6 +19,7 @@ enum HistoryCommands {
                 let source = switch e.source {
                 case .pos: "pos \(e.terminal.map { "\($0.branchId)/\($0.posId)" } ?? "") \(e.transactionId ?? "")"
                 case .operator: "operator \(e.operatorName ?? "") (#\(e.operatorId.map(String.init) ?? "?"))"
+                    + (e.transactionId.map { " \(e.terminal.map { "\($0.branchId)/\($0.posId) " } ?? "")\($0)" } ?? "")
                 case .system: "system"
                 }
                 return [Render.time(e.at), e.group.rawValue, e.kind, source, e.summary]

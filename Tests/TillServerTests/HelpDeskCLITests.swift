@@ -53,6 +53,9 @@ import TillProtocol
         let void = try till.run(["purchase", "void", "p-2", "--id", "v-1", "--reason", "double charge"] + at, json: true)
         #expect(void.status == 0 && void.json["kind"] as? String == "void", "\(void.err)")
         #expect(try till.run(["purchase", "void", "p-2", "--id", "v-1", "--reason", "double charge"] + at, json: true).json["replay"] as? Bool == true)
+        // The same id with another body is a conflict, as at the POS.
+        let conflict = try till.run(["purchase", "void", "p-2", "--id", "v-1", "--reason", "another reason"] + at, json: true)
+        #expect(conflict.status == 4 && conflict.err.contains("transaction_conflict"), "\(conflict.err)")
         let twice = try till.run(["purchase", "void", "p-2", "--id", "v-2"] + at, json: true)
         #expect(twice.status == 4 && twice.err.contains("transaction_voided"), "\(twice.err)")
         #expect(try till.run(["purchase", "void", "p-404"] + at).status == 3)
@@ -112,6 +115,14 @@ import TillProtocol
         let cursor = try #require(paged.json["nextCursor"] as? String)
         let next = try till("wallet", "show", "M00000001", "--limit", "1", "--cursor", cursor, json: true)
         #expect((next.json["entries"] as? [[String: Any]])?.count == 1 && (next.json["entries"] as? [[String: Any]])?.first?["delta"] as? Int != 7)
+
+        // wallet.history pages hold 1 to 50 rows: the wire refuses 51 naming the field.
+        let client = try TillClient(daemon.address, apiKey: daemon.keys.operatorKey)
+        defer { client.close() }
+        _ = try client.perform(.walletHistory(WalletHistoryQuery(memberKey: "M00000001", limit: 50)))
+        #expect(throws: ClientError.refused(.invalidRequest(field: "limit", reason: "must be between 1 and 50"))) {
+            try client.perform(.walletHistory(WalletHistoryQuery(memberKey: "M00000001", limit: 51)))
+        }
 
         // The ticket's text shows what its JSON has: points, punches, gifts.
         let ticket = try till("purchase", "show", "p-1", "--branch", "demo", "--pos", "1")
@@ -203,6 +214,9 @@ import TillProtocol
                 "\($0["name"] as? String ?? "") \($0["status"] as? String ?? "") \($0["punches"] as? Int ?? -1)"
             }.sorted()
         }
+        let completed = try till("activity", "list", "M00000002", "--group", "benefits", json: true)
+        let summary = (completed.json["entries"] as? [[String: Any]])?.first { $0["kind"] as? String == "punch_card_completed" }?["summary"] as? String
+        #expect(summary?.hasPrefix("Coffee card demo/1/p-8#") == true && summary?.contains("completed in demo/1 p-8, reward") == true, "\(summary ?? "")")
         let atThePOS = try shape("M00000002")
         #expect(atThePOS == ["Coffee card active 0", "Coffee card used 8", "Free espresso active -1"], "\(atThePOS)")
         #expect(try shape("M00000003") == atThePOS)
