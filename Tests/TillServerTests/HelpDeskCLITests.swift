@@ -114,7 +114,11 @@ import TillProtocol
         let paged = try till("wallet", "show", "M00000001", "--limit", "1", json: true)
         let cursor = try #require(paged.json["nextCursor"] as? String)
         let next = try till("wallet", "show", "M00000001", "--limit", "1", "--cursor", cursor, json: true)
-        #expect((next.json["entries"] as? [[String: Any]])?.count == 1 && (next.json["entries"] as? [[String: Any]])?.first?["delta"] as? Int != 7)
+        let all = try #require(try till("wallet", "show", "M00000001", "--limit", "50", json: true).json["entries"] as? [[String: Any]])
+        let second = try #require((next.json["entries"] as? [[String: Any]])?.first)
+        #expect(second["delta"] as? Int == all[1]["delta"] as? Int && second["balanceAfter"] as? Int == all[1]["balanceAfter"] as? Int)
+        #expect(all.first { $0["wallet"] as? String == "points" }?["balanceAfter"] as? Int
+                == ((added.json["points"] as? Int) ?? 0) + ((added.json["pendingPoints"] as? Int) ?? 0))
 
         // wallet.history pages hold 1 to 50 rows: the wire refuses 51 naming the field.
         let client = try TillClient(daemon.address, apiKey: daemon.keys.operatorKey)

@@ -18,11 +18,9 @@ struct WalletHistoryReader {
             before = id
         }
         var rows: [(id: Int64, line: LedgerLine)] = []
-        // The running total of a row: its wallet's rows up to it (the ledger_wallet index serves the sum).
         try c.statement("""
             SELECT l.id, l.created_at, w.kind, l.delta, l.kind, l.reason, l.available_at,
-                   p.branch_id, p.pos_id, p.transaction_id, r.branch_id, r.pos_id, r.reversal_id, r.kind, o.name, l.operator_id,
-                   (SELECT sum(x.delta) FROM ledger x WHERE x.wallet_id = l.wallet_id AND x.id <= l.id)
+                   p.branch_id, p.pos_id, p.transaction_id, r.branch_id, r.pos_id, r.reversal_id, r.kind, o.name, l.operator_id
             FROM ledger l JOIN wallets w ON w.id = l.wallet_id
             LEFT JOIN purchases p ON p.id = l.purchase_id
             LEFT JOIN reversals r ON r.id = l.reversal_id
@@ -39,13 +37,26 @@ struct WalletHistoryReader {
             rows.append((r.int64(0), LedgerLine(
                 at: Timestamp(millisecondsSinceEpoch: r.int64(1)), wallet: WalletKind(rawValue: r.text(2)) ?? .points, delta: r.int64(3),
                 kind: r.text(4), reason: reason, source: source, terminal: reversal?.0 ?? purchase?.0,
-                transactionId: reversal?.1 ?? purchase?.1, operatorName: operatorName, balanceAfter: r.optionalInt64(16) ?? 0,
+                transactionId: reversal?.1 ?? purchase?.1, operatorName: operatorName, balanceAfter: 0,
                 pendingUntil: pendingUntil)))
         }
         var next: String?
         if rows.count > Int(q.limit) {
             rows.removeLast()
             next = String(rows.last!.id)
+        }
+        // Running totals: each wallet's sum up to the page's newest row (one sum per wallet and page), then walked down.
+        var running: [WalletKind: Int64] = [:]
+        for wallet in Set(rows.map(\.line.wallet)) {
+            running[wallet] = try c.int64("""
+                SELECT coalesce(sum(l.delta), 0) FROM ledger l JOIN wallets w ON w.id = l.wallet_id
+                WHERE l.member_id = ? AND w.kind = ? AND l.id <= ?
+                """, [.integer(member.id), .text(wallet.rawValue), .integer(rows.first!.id)]) ?? 0
+        }
+        for i in rows.indices {
+            let wallet = rows[i].line.wallet
+            rows[i].line.balanceAfter = running[wallet] ?? 0
+            running[wallet, default: 0] -= rows[i].line.delta
         }
         let currency = try c.text("SELECT json_extract(value, '$.currency') FROM settings WHERE key = 'loyalty'") ?? "EUR"
         return WalletHistory(memberKey: q.memberKey, balance: try Profiles.balance(c, memberId: member.id), currency: currency,
