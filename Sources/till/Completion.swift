@@ -45,15 +45,15 @@ enum Completion {
         return """
             # till completion for bash: source <(till completion bash)
             _till() {
-                local cur=${COMP_WORDS[COMP_CWORD]} key="" words="" i
-                for ((i = 1; i < COMP_CWORD && i <= 2; i++)); do
+                local cur=${COMP_WORDS[COMP_CWORD]} key="" words="" i start=1
+                [[ ${COMP_WORDS[1]} == help ]] && start=2
+                for ((i = start; i < COMP_CWORD && i < start + 2; i++)); do
                     [[ ${COMP_WORDS[i]} == -* ]] && break
                     key="${key:+$key }${COMP_WORDS[i]}"
                 done
                 case "$key" in
                     "") words="\(nouns.joined(separator: " "))" ;;
                     "completion") words="bash zsh" ;;
-                    "help"|"help "*) words="\(nouns.filter { $0 != "help" && $0 != "completion" }.joined(separator: " "))" ;;
             \(body)
                 esac
                 COMPREPLY=($(compgen -W "$words" -- "$cur"))

@@ -262,6 +262,24 @@ import TillProtocol
         let bash = try till("completion", "bash")
         #expect(bash.status == 0 && bash.out.contains("complete -o default -F _till till") && bash.out.contains("\"purchase refund\")"))
         #expect(bash.out.contains("--lines"))
+        // The script completes in a real bash: nouns, verbs (also after `help`), options.
+        let script = daemon.folder.appendingPathComponent("till.bash")
+        try bash.out.write(to: script, atomically: true, encoding: .utf8)
+        func complete(_ words: String, _ index: Int) throws -> String {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/bin/bash")
+            process.arguments = ["-c", "source \(script.path); COMP_WORDS=(\(words)); COMP_CWORD=\(index); _till; echo \"${COMPREPLY[*]}\""]
+            let out = Pipe()
+            process.standardOutput = out
+            try process.run()
+            let data = out.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        #expect(try complete("till pur", 1) == "purchase")
+        #expect(try complete("till purchase re", 2) == "refund")
+        #expect(try complete("till help member sh", 3) == "show")
+        #expect(try complete("till purchase refund T-1 --li", 4) == "--lines")
         #expect(try till("completion", "zsh").out.contains("#compdef till"))
         #expect(try till("completion", "fish").status == 2)
 
