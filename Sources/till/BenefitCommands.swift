@@ -64,7 +64,7 @@ enum BenefitCommands {
                 parameters: [key, benefit, .option("days", "days to add", required: true)]) { i throws(CLIError) in
             try act(i, BenefitAction(memberKey: i.required("MEMBER"), action: .extend, benefitId: i.required("BENEFIT"), days: try i.int("days")))
         },
-        Command(noun: "benefit", verb: "punch", summary: "punch a punch card", parameters: [key, benefit, .option("count", "punches (default 1)")]) { i throws(CLIError) in
+        Command(noun: "benefit", verb: "punch", summary: "punch a punch card (punched full: its reward and a new card, as at the POS)", parameters: [key, benefit, .option("count", "punches (default 1)")]) { i throws(CLIError) in
             try act(i, BenefitAction(memberKey: i.required("MEMBER"), action: .punch, benefitId: i.required("BENEFIT"), count: try i.int("count") ?? 1))
         },
         Command(noun: "benefit", verb: "send", summary: "give a member gifts or punch cards of a catalog template",

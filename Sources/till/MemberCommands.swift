@@ -101,8 +101,7 @@ enum MemberCommands {
             return Output(human: e.ndjson.hasSuffix("\n") ? String(e.ndjson.dropLast()) : e.ndjson, json: Render.json(e))
         },
         Command(noun: "member", verb: "anonymize",
-                summary: "delete a member at their request: erases personal data irreversibly (this is how Till deletes a member); "
-                    + "releases phone, email and cards; purchases and ledger stay, without the person",
+                summary: "delete a member (Till deletes by anonymizing): personal data erased for good, phone/email/cards released",
                 parameters: [key, .flag("yes", "confirm: this cannot be undone"), .option("reason", "kept in the status history")]) { i throws(CLIError) in
             guard i.has("yes") else { throw .usage("anonymizing cannot be undone: add --yes") }
             return try profile(i, .memberAnonymize(MemberRef(memberKey: i.required("MEMBER"), reason: i.value("reason"))))

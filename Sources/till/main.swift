@@ -5,7 +5,13 @@ import TillCore
 import TillProtocol
 
 /// Every command, in help order: help and parsing both read this one table.
-let commands: [Command] = MemberCommands.all + BenefitCommands.all + HistoryCommands.all + HelpDeskCommands.all + AdminCommands.all
+let commands: [Command] = {
+    let all = MemberCommands.all + BenefitCommands.all + HistoryCommands.all + HelpDeskCommands.all + AdminCommands.all
+    // Each noun's verbs together, nouns in order of first appearance.
+    var nouns: [String] = []
+    for c in all where !nouns.contains(c.noun) { nouns.append(c.noun) }
+    return nouns.flatMap { noun in all.filter { $0.noun == noun } }
+}()
 
 /// Options every command accepts.
 let globalOptions: [Parameter] = [
