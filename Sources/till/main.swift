@@ -24,7 +24,8 @@ let globalOptions: [Parameter] = [
 
 let exitCodes = """
     exit codes: 0 ok, 2 usage or invalid input, 3 not found, 4 refused by a rule (not_allowed, insufficient_balance,
-    already_exists, member_blocked, …), 5 connection or authentication, 6 server or storage failure.
+    already_exists, member_blocked, …; an import with refused rows), 5 connection or authentication, 6 server or storage
+    failure. With --json an error is {"error": wire code, "message", "exitCode"} on standard error.
     The operator key comes from TILL_OPERATOR_KEY, else the config file; it is never printed.
     """
 
