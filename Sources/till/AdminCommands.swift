@@ -15,9 +15,17 @@ enum AdminCommands {
         }
     }
 
+    /// What a gift template gives, as the member would say it: `-5.00`, `10% (at most 3.00)`, `1 free item (ESPRESSO)`.
+    static func reward(_ g: GiftTemplate) -> String {
+        let scope = (g.itemCodes + g.departments.map { "department " + $0 }).joined(separator: ", ")
+        if g.freeItem { return "1 free item" + (scope.isEmpty ? "" : " (\(scope))") }
+        let amount = g.amountOff.map { "-" + Render.money($0) } ?? g.percentOff.map { "\($0)%" + (g.maxDiscount.map { " (at most \(Render.money($0)))" } ?? "") } ?? "nothing"
+        return amount + (scope.isEmpty ? "" : " on \(scope)")
+    }
+
     static func catalog(_ c: Catalog) -> Output {
         var text = "gift templates:\n" + Render.table(["id", "name", "reward", "min subtotal", "valid days"], c.giftTemplates.map {
-            [$0.templateId, $0.name, $0.amountOff.map { "-" + Render.money($0) } ?? "\($0.percentOff ?? 0)%", Render.money($0.minSubtotal), "\($0.validDays)"]
+            [$0.templateId, $0.name, reward($0), Render.money($0.minSubtotal), "\($0.validDays)"]
         })
         text += "\n\npunch cards:\n" + Render.table(["id", "name", "punches", "reward"], c.punchTemplates.map {
             [$0.templateId, $0.name, "\($0.punchesRequired)", $0.rewardTemplateId]

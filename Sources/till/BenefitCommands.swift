@@ -12,8 +12,20 @@ enum BenefitCommands {
         return Render.benefits(list)
     }
 
+    /// `--credit` as typed on screens (`2.50`), read exactly in the shop's currency's minor units; a whole number
+    /// without decimals is whole currency units too (`--credit 3` is 3.00).
+    static func credit(_ i: Invocation) throws(CLIError) -> Int64? {
+        guard let text = i.value("credit") else { return nil }
+        // The shop's currency says how many decimals a credit amount has (ask the daemon: wallet.history names it).
+        let digits = Int(try HelpDeskCommands.history(i, memberKey: i.required("MEMBER"), limit: 1).minorDigits)
+        guard let minor = MoneyText.parse(text, digits: digits) else {
+            throw .usage("--credit must be an amount like \(MoneyText.format(250, digits: digits)) (at most \(digits) decimals)")
+        }
+        return minor
+    }
+
     static func adjust(_ i: Invocation, sign: Int64) throws(CLIError) -> Output {
-        let points = try i.int("points"), credit = try i.int("credit")
+        let points = try i.int("points"), credit = try credit(i)
         guard (points == nil) != (credit == nil) else { throw .usage("give exactly one of --points and --credit") }
         let amount = points ?? credit!
         guard amount > 0 else { throw .usage("the amount must be positive") }
@@ -27,7 +39,7 @@ enum BenefitCommands {
     }
 
     static let walletOptions: [Parameter] = [
-        key, .option("points", "points"), .option("credit", "credit in minor units (cents)"),
+        key, .option("points", "points"), .option("credit", "credit as shown, in the shop's currency (2.50)"),
         .option("reason", "why (kept in the ledger and the activity)", required: true),
         .option("id", "adjustment id: resending the same id never applies it twice (default: a new one)"),
     ]
@@ -52,7 +64,7 @@ enum BenefitCommands {
                 parameters: [key, benefit, .option("days", "days to add", required: true)]) { i throws(CLIError) in
             try act(i, BenefitAction(memberKey: i.required("MEMBER"), action: .extend, benefitId: i.required("BENEFIT"), days: try i.int("days")))
         },
-        Command(noun: "benefit", verb: "punch", summary: "punch a punch card", parameters: [key, benefit, .option("count", "punches (default 1)")]) { i throws(CLIError) in
+        Command(noun: "benefit", verb: "punch", summary: "punch a punch card (punched full: its reward and a new card, as at the POS)", parameters: [key, benefit, .option("count", "punches (default 1)")]) { i throws(CLIError) in
             try act(i, BenefitAction(memberKey: i.required("MEMBER"), action: .punch, benefitId: i.required("BENEFIT"), count: try i.int("count") ?? 1))
         },
         Command(noun: "benefit", verb: "send", summary: "give a member gifts or punch cards of a catalog template",

@@ -59,6 +59,8 @@ struct Command: Sendable {
 struct Output: Sendable {
     var human: String
     var json: String
+    /// What the process exits with once the output is printed (4: the command ran but refused some of its input).
+    var exitCode: Int32 = 0
 }
 
 /// Why the CLI stopped, and the exit code that says so.
@@ -89,11 +91,28 @@ enum CLIError: Error {
         }
     }
 
+    /// The wire error code of a refusal (`not_found`, `forbidden`, …); for failures before or outside the wire:
+    /// `usage`, `configuration`, `file`, `connection`, `protocol_violation`.
+    var code: String {
+        switch self {
+        case .usage: "usage"
+        case .config: "configuration"
+        case .file: "file"
+        case .client(.refused(let e)): e.code
+        case .client(.connection), .client(.closed): "connection"
+        case .client(.protocolViolation): "protocol_violation"
+        }
+    }
+
+    /// One line saying what went wrong, with a single prefix: the server's message when it already names its kind
+    /// (`forbidden: …`, `invalid frame: …`), else the wire code before it.
     var message: String {
         switch self {
         case .usage(let m): "usage: \(m)"
         case .config(let m): "configuration: \(m)"
         case .file(let m): m
+        case .client(.refused(let e)):
+            e.message.hasPrefix(e.code.replacingOccurrences(of: "_", with: " ")) || e.code == "unauthenticated" ? e.message : "\(e.code): \(e.message)"
         case .client(let e): e.description
         }
     }

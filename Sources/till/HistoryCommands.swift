@@ -19,6 +19,7 @@ enum HistoryCommands {
                 let source = switch e.source {
                 case .pos: "pos \(e.terminal.map { "\($0.branchId)/\($0.posId)" } ?? "") \(e.transactionId ?? "")"
                 case .operator: "operator \(e.operatorName ?? "") (#\(e.operatorId.map(String.init) ?? "?"))"
+                    + (e.transactionId.map { " \(e.terminal.map { "\($0.branchId)/\($0.posId) " } ?? "")\($0)" } ?? "")
                 case .system: "system"
                 }
                 return [Render.time(e.at), e.group.rawValue, e.kind, source, e.summary]
@@ -42,8 +43,8 @@ enum HistoryCommands {
             if let next = page.nextCursor { text += "\nmore: --cursor \(next)" }
             return Output(human: text, json: Render.json(page))
         },
-        Command(noun: "purchase", verb: "show", summary: "one ticket: lines, discounts, totals, redemptions, payments, members",
-                parameters: [.arg("TRANSACTION", "transaction id"), .option("branch", "branch id", required: true),
+        Command(noun: "purchase", verb: "show", summary: "one ticket: lines, totals, payments, each member's points, punches and gifts, its voids and refunds",
+                parameters: [.arg("TRANSACTION", "transaction id (or the id of one of its voids or refunds)"), .option("branch", "branch id", required: true),
                              .option("pos", "POS id", required: true)]) { i throws(CLIError) in
             guard case .ticket(let t) = try i.perform(.purchaseGet(TicketRef(terminal: TerminalIdentity(branchId: i.required("branch"), posId: i.required("pos")),
                                                                             transactionId: i.required("TRANSACTION")))) else { throw .usage("unexpected answer") }
@@ -60,6 +61,21 @@ enum HistoryCommands {
                     ("redemptions", r.redemptions.isEmpty ? nil : r.redemptions.map { "\($0.name) -\(Render.money($0.amount))" }.joined(separator: ", ")),
                     ("payments", r.payments.map { "\($0.means.rawValue) \(Render.money($0.amount))" }.joined(separator: ", ")),
                 ])
+                // What the purchase did to each member: the same facts as --json, so a balance can be explained from here.
+                text += "\n\nmembers:\n" + Render.table(["member", "points earned", "pending", "points spent", "credit spent", "punches", "gifts issued", "gifts redeemed"],
+                                                       r.members.map { m in
+                    [m.memberKey, "+\(m.pointsEarned)", "\(m.pointsPending)", "-\(m.pointsSpent)", "-" + Render.money(m.creditSpent),
+                     m.punches.map { "\($0.name) +\($0.punches) (\($0.punchesAfter)/\($0.punchesRequired)\($0.completed ? ", full" : ""))" }.joined(separator: "; "),
+                     m.benefitsIssued.map { "\($0.name) \($0.benefitId)" }.joined(separator: "; "),
+                     r.redemptions.filter { $0.memberKey == m.memberKey }.map { "\($0.name) \($0.benefitId)" }.joined(separator: "; ")]
+                }, empty: "no member identified")
+            }
+            if !t.reversals.isEmpty {
+                text += "\n\nvoids and refunds:\n" + Render.table(["id", "kind", "amount", "members"], t.reversals.map { v in
+                    [v.reversalId, v.kind == .void ? "void" : "refund", Render.money(v.amount), v.members.map {
+                        "\($0.memberKey) -\($0.pointsTakenBack) points, +\($0.pointsRefunded) points refunded, +\(Render.money($0.creditRefunded)) credit"
+                    }.joined(separator: "; ")]
+                })
             }
             return Output(human: text, json: Render.json(t))
         },

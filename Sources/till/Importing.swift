@@ -65,7 +65,8 @@ enum Importing {
         if !total.errors.isEmpty {
             text += "\n" + Render.table(["line", "field", "reason"], total.errors.map { ["\($0.row)", $0.field ?? "", $0.reason] })
         }
-        return Output(human: text, json: Render.json(total))
+        // Refusals are a partial failure: scripts must not take "3 refused" for success.
+        return Output(human: text, json: Render.json(total), exitCode: total.errors.isEmpty ? 0 : 4)
     }
 }
 
@@ -127,7 +128,7 @@ struct ImportChunks: Sequence, IteratorProtocol {
             }
             let b = line.utf8.count + 1, e = Self.escapedLength(line) + 2
             guard headerSize.bytes + b <= limits.rowsBytes, headerSize.escaped + e <= frameRoom else {
-                chunk.tooLong.append(ImportRowError(row: n, field: nil, reason: "line longer than a member.import request allows (\(b - 1) bytes)"))
+                chunk.tooLong.append(ImportRowError(row: n, field: "line", reason: "line longer than a member.import request allows (\(b - 1) bytes)"))
                 if chunk.firstLine == 0 && chunk.tooLong.count >= 1_000 { break }
                 continue
             }

@@ -15,6 +15,15 @@ enum MemberCommands {
                      birthday: i.value("birthday"), customId: i.value("custom-id"))
     }
 
+    static func search(_ i: Invocation, _ query: MemberSearch) throws(CLIError) -> Output {
+        guard case .members(let list) = try i.perform(.memberSearch(query)) else { throw .usage("unexpected answer") }
+        var text = Render.table(["member", "status", "name", "phone", "email"], list.members.map {
+            [$0.memberKey, $0.status.rawValue, [$0.firstName, $0.lastName].compactMap { $0 }.joined(separator: " "), $0.phone ?? "", $0.email ?? ""]
+        }, empty: "no member matches")
+        if list.truncated { text += "\nstopped at \(list.members.count): more members match; narrow the search" }
+        return Output(human: text, json: Render.json(list))
+    }
+
     static func profile(_ i: Invocation, _ request: OperatorRequest) throws(CLIError) -> Output {
         guard case .member(let p) = try i.perform(request) else { throw .usage("unexpected answer") }
         return Render.profile(p)
@@ -22,17 +31,23 @@ enum MemberCommands {
 
     static let all: [Command] = [
         Command(noun: "member", verb: "search", summary: "find members by phone, email, name, member key or card (exact and contains, at most 50)",
-                parameters: [.arg("QUERY", "text to look for"), .option("limit", "at most this many rows (1-50, default 50)")]) { i throws(CLIError) in
-            guard case .members(let list) = try i.perform(.memberSearch(MemberSearch(query: i.required("QUERY"), limit: min(try i.int("limit") ?? 50, 50))))
-            else { throw .usage("unexpected answer") }
-            return Output(human: Render.table(["member", "status", "name", "phone", "email"], list.members.map {
-                [$0.memberKey, $0.status.rawValue, [$0.firstName, $0.lastName].compactMap { $0 }.joined(separator: " "), $0.phone ?? "", $0.email ?? ""]
-            }, empty: "no member matches"), json: Render.json(list))
+                parameters: [.arg("QUERY", "text to look for"), .option("tag", "only members with this tag (case-sensitive)"),
+                             .option("limit", "at most this many rows (1-50, default 50)")]) { i throws(CLIError) in
+            try search(i, MemberSearch(query: i.required("QUERY"), limit: min(try i.int("limit") ?? 50, 50), tag: i.value("tag")))
+        },
+        Command(noun: "member", verb: "list", summary: "the members holding a tag (case-sensitive), at most 50",
+                parameters: [.option("tag", "the tag", required: true), .option("limit", "at most this many rows (1-50, default 50)")]) { i throws(CLIError) in
+            try search(i, MemberSearch(query: "", limit: min(try i.int("limit") ?? 50, 50), tag: i.required("tag")))
         },
         Command(noun: "member", verb: "show", summary: "a member's profile: details, status history, wallets, tags, notes, preferences",
-                parameters: [key]) { i throws(CLIError) in try profile(i, .memberGet(MemberRef(memberKey: i.required("MEMBER")))) },
-        Command(noun: "member", verb: "create", summary: "register a member", parameters: fieldOptions) { i throws(CLIError) in
-            try profile(i, .memberCreate(fields(i)))
+                parameters: [.arg("MEMBER", "member key, or the phone, email or card the member gives")]) { i throws(CLIError) in
+            try profile(i, .memberGet(MemberRef(memberKey: i.required("MEMBER"))))
+        },
+        Command(noun: "member", verb: "create", summary: "register a member (--pending: waiting for verification, see member verify)",
+                parameters: fieldOptions + [.flag("pending", "create pending verification (member verify activates it)"),
+                                            .option("opt-in", "marketing opt-in status", choices: OptInStatus.allCases.map(\.rawValue))]) { i throws(CLIError) in
+            try profile(i, .memberCreate(MemberCreate(fields: fields(i), pendingVerification: i.has("pending"),
+                                                      optIn: i.value("opt-in").flatMap(OptInStatus.init))))
         },
         Command(noun: "member", verb: "update", summary: "change a member's details (only the options given; \"\" removes)",
                 parameters: [key] + fieldOptions) { i throws(CLIError) in
@@ -62,10 +77,15 @@ enum MemberCommands {
         },
         Command(noun: "member", verb: "consent", summary: "record a consent given (e.g. offline, at the counter) or withdrawn",
                 parameters: [key, .option("channel", "what the consent is about", required: true, choices: ConsentChannel.allCases.map(\.rawValue)),
-                             .flag("withdrawn", "record a withdrawal instead"), .option("at", "when it was given (RFC 3339; default now)")]) { i throws(CLIError) in
+                             .flag("withdrawn", "record a withdrawal instead"), .option("at", "when it was given (RFC 3339; default now)"),
+                             .option("opt-in", "with --channel marketing: the exact opt-in status (double: confirmed; objection: actively objects)",
+                                     choices: OptInStatus.allCases.map(\.rawValue))]) { i throws(CLIError) in
             let at = try i.value("at").map { (t: String) throws(CLIError) in try Dates.parse(t, endOfDay: false) }
+            let optIn = i.value("opt-in").flatMap(OptInStatus.init)
+            // An opt-in status says itself whether consent is given: none, withdrawn and objection are not.
+            let granted = optIn.map { [.single, .double].contains($0) } ?? !i.has("withdrawn")
             return try profile(i, .memberConsent(ConsentRecord(memberKey: i.required("MEMBER"), channel: ConsentChannel(rawValue: i.required("channel"))!,
-                                                               granted: !i.has("withdrawn"), at: at)))
+                                                               granted: granted, at: at, optIn: optIn)))
         },
         Command(noun: "member", verb: "unsubscribe", summary: "unsubscribe a member from SMS or email",
                 parameters: [key, .option("channel", "sms or email", required: true, choices: MessageChannel.allCases.map(\.rawValue))]) { i throws(CLIError) in
@@ -80,7 +100,8 @@ enum MemberCommands {
             }
             return Output(human: e.ndjson.hasSuffix("\n") ? String(e.ndjson.dropLast()) : e.ndjson, json: Render.json(e))
         },
-        Command(noun: "member", verb: "anonymize", summary: "erase a member's personal data, irreversibly; releases phone, email and cards",
+        Command(noun: "member", verb: "anonymize",
+                summary: "delete a member (Till deletes by anonymizing): personal data erased for good, phone/email/cards released",
                 parameters: [key, .flag("yes", "confirm: this cannot be undone"), .option("reason", "kept in the status history")]) { i throws(CLIError) in
             guard i.has("yes") else { throw .usage("anonymizing cannot be undone: add --yes") }
             return try profile(i, .memberAnonymize(MemberRef(memberKey: i.required("MEMBER"), reason: i.value("reason"))))
@@ -92,6 +113,10 @@ enum MemberCommands {
         },
         Command(noun: "card", verb: "add", summary: "give a member a loyalty card", parameters: [key, .arg("CARD", "card number")]) { i throws(CLIError) in
             try profile(i, .cardAdd(CardChange(memberKey: i.required("MEMBER"), card: i.required("CARD"))))
+        },
+        Command(noun: "card", verb: "remove", summary: "take a card off a member (lost, returned); the number is released for reuse",
+                parameters: [key, .arg("CARD", "the card to remove")]) { i throws(CLIError) in
+            try profile(i, .cardRemove(CardChange(memberKey: i.required("MEMBER"), card: i.required("CARD"))))
         },
         Command(noun: "card", verb: "replace", summary: "replace a member's card (the old one is released)",
                 parameters: [key, .arg("OLD", "the card to replace"), .arg("NEW", "the new card")]) { i throws(CLIError) in

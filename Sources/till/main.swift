@@ -5,7 +5,13 @@ import TillCore
 import TillProtocol
 
 /// Every command, in help order: help and parsing both read this one table.
-let commands: [Command] = MemberCommands.all + BenefitCommands.all + HistoryCommands.all + AdminCommands.all
+let commands: [Command] = {
+    let all = MemberCommands.all + BenefitCommands.all + HistoryCommands.all + HelpDeskCommands.all + AdminCommands.all
+    // Each noun's verbs together, nouns in order of first appearance.
+    var nouns: [String] = []
+    for c in all where !nouns.contains(c.noun) { nouns.append(c.noun) }
+    return nouns.flatMap { noun in all.filter { $0.noun == noun } }
+}()
 
 /// Options every command accepts.
 let globalOptions: [Parameter] = [
@@ -18,7 +24,8 @@ let globalOptions: [Parameter] = [
 
 let exitCodes = """
     exit codes: 0 ok, 2 usage or invalid input, 3 not found, 4 refused by a rule (not_allowed, insufficient_balance,
-    already_exists, member_blocked, …), 5 connection or authentication, 6 server or storage failure.
+    already_exists, member_blocked, …; an import with refused rows), 5 connection or authentication, 6 server or storage
+    failure. With --json an error is {"error": wire code, "message", "exitCode"} on standard error.
     The operator key comes from TILL_OPERATOR_KEY, else the config file; it is never printed.
     """
 
@@ -41,7 +48,9 @@ func helpText(noun: String?, command: Command?) -> String {
         return "  " + name.padding(toLength: 22, withPad: " ", startingAt: 0) + c.summary
     }
     return ([usage("till \(noun ?? "<noun>") <verb> [arguments] [options]"), "", "commands:"] + lines
-            + ["", "global options:"] + globalOptions.map(describe) + ["", "till <noun> <verb> --help shows a command's options.", exitCodes])
+            + ["", "global options:"] + globalOptions.map(describe)
+            + ["", "till help <noun> <verb> (or till <noun> <verb> --help) shows a command's options;",
+               "till completion bash|zsh prints a shell completion script (e.g. source <(till completion bash)).", exitCodes])
         .joined(separator: "\n")
 }
 
@@ -59,7 +68,10 @@ func parse(_ words: [String], for command: Command) throws(CLIError) -> (values:
             var name = String(word.dropFirst(2))
             var inline: String?
             if let eq = name.firstIndex(of: "=") { inline = String(name[name.index(after: eq)...]); name = String(name[..<eq]) }
-            guard let p = parameters.first(where: { !$0.positional && $0.name == name }) else { throw .usage("unknown option --\(name) (see --help)") }
+            guard let p = parameters.first(where: { !$0.positional && $0.name == name }) else {
+                let near = Suggestion.closest(name, among: parameters.filter { !$0.positional }.map(\.name))
+                throw .usage("unknown option --\(name)" + (near.map { "; did you mean --\($0)?" } ?? " (see --help)"))
+            }
             if p.flag { flags.insert(name); continue }
             guard let value = inline ?? (index < words.count ? words[index] : nil) else { throw .usage("--\(name) needs a value") }
             if inline == nil { index += 1 }
@@ -104,19 +116,24 @@ func connection(_ values: [String: String]) throws(CLIError) -> (ServerAddress, 
 func run(_ arguments: [String]) -> Int32 {
     var words = arguments
     let json = words.contains("--json")
+    // `till help [NOUN [VERB]]` is `till NOUN VERB --help`.
+    if words.first == "help" { words = Array(words.dropFirst()) + ["--help"] }
     let wantsHelp = words.contains("--help") || words.contains("-h")
     words.removeAll { $0 == "-h" }
+    if words.first == "completion" { return Completion.run(Array(words.dropFirst())) }
     let leading = words.prefix { !$0.hasPrefix("-") }
     let noun = leading.first
     let verb = leading.dropFirst().first
     let command = commands.first { $0.noun == noun && ($0.verb == verb || $0.verb.isEmpty) }
     guard let command else {
         let known = noun.map { n in commands.contains { $0.noun == n } } ?? false
-        if wantsHelp || noun == nil || (known && verb == nil) {
+        if (wantsHelp && (noun == nil || known)) || noun == nil || (known && verb == nil) {
             print(helpText(noun: known ? noun : nil, command: nil))
             return wantsHelp ? 0 : 2
         }
-        FileHandle.standardError.write(Data((usage("unknown command \(leading.joined(separator: " ")) (see till --help)") + "\n").utf8))
+        let typed = leading.prefix(known ? 2 : 1).joined(separator: " ")
+        let hint = Suggestion.closest(to: Array(leading.prefix(2))).map { "; did you mean: till \($0)?" } ?? " (see till --help)"
+        fail(CLIError.usage("unknown command \(typed)\(hint)"), json: json)
         return 2
     }
     let rest = Array(words.dropFirst(command.verb.isEmpty ? 1 : 2))
@@ -132,14 +149,20 @@ func run(_ arguments: [String]) -> Int32 {
         }
         let output = try command.run(invocation)
         print(json ? output.json : output.human)
-        return 0
+        return output.exitCode
     } catch {
-        if json {
-            FileHandle.standardError.write(Data("{\"error\":\"\(error.exitCode)\",\"message\":\(Render.quoted(error.message))}\n".utf8))
-        } else {
-            FileHandle.standardError.write(Data("till: \(error.message)\n".utf8))
-        }
+        fail(error, json: json)
         return error.exitCode
+    }
+}
+
+/// Writes why the command failed to standard error: `till: …` for people, `{"error": wire code, …}` with --json.
+func fail(_ error: CLIError, json: Bool) {
+    if json {
+        FileHandle.standardError.write(Data(("{\"error\":\(Render.quoted(error.code)),\"message\":\(Render.quoted(error.message)),"
+            + "\"exitCode\":\(error.exitCode)}\n").utf8))
+    } else {
+        FileHandle.standardError.write(Data("till: \(error.message)\n".utf8))
     }
 }
 

@@ -21,22 +21,27 @@ import TillProtocol
         #expect(page.entries.map(\.kind) == ["benefit_sent", "benefit_extend", "benefit_sent"])
     }
 
-    @Test func punchCardCanBeUsedOnlyWhenFull() throws {
+    /// One rule for punch cards: a card the operator punches to full completes as at the POS (used, its reward gift,
+    /// a renewed card taking the surplus); a card that is not full cannot be used.
+    @Test func punchCardFilledByAnOperatorIssuesItsRewardAndANewCard() throws {
         let f = try OfficeFixture()
         let card = try f.benefits(.benefitAction(BenefitAction(memberKey: "M00000003", action: .send, templateId: "COFFEE_CARD", count: 1)))[0]
         #expect(card.kind == .punchCard && card.punches == 0 && card.punchesRequired == 8)
         let e = f.error(.benefitAction(BenefitAction(memberKey: "M00000003", action: .use, benefitId: card.benefitId)))
         #expect(e?.code == "not_allowed" && e?.field == "benefitId")
-        let punched = try f.benefits(.benefitAction(BenefitAction(memberKey: "M00000003", action: .punch, benefitId: card.benefitId, count: 7)))[0]
-        #expect(punched.punches == 7)
-        #expect(f.error(.benefitAction(BenefitAction(memberKey: "M00000003", action: .punch, benefitId: card.benefitId, count: 2)))?.code == "not_allowed")
-        #expect(f.error(.benefitAction(BenefitAction(memberKey: "M00000003", action: .use, benefitId: card.benefitId)))?.code == "not_allowed")
-        _ = try f.benefits(.benefitAction(BenefitAction(memberKey: "M00000003", action: .punch, benefitId: card.benefitId, count: 1)))
-        let used = try f.benefits(.benefitAction(BenefitAction(memberKey: "M00000003", action: .use, benefitId: card.benefitId)))[0]
-        #expect(used.status == .used)
-        // The back office sees when it was assigned and used (an operator's use names no POS operation).
-        #expect(card.assignedAt != nil && used.assignedAt == card.assignedAt)
-        #expect(card.redeemedAt == nil && used.redeemedAt != nil && used.usedIn == nil)
+        let punched = try f.benefits(.benefitAction(BenefitAction(memberKey: "M00000003", action: .punch, benefitId: card.benefitId, count: 7)))
+        #expect(punched.map(\.punches) == [7])
+        let full = try f.benefits(.benefitAction(BenefitAction(memberKey: "M00000003", action: .punch, benefitId: card.benefitId, count: 1)))
+        #expect(full.map(\.name) == ["Coffee card", "Free espresso", "Coffee card"])
+        #expect(full.map(\.status) == [.used, .active, .active] && full.map(\.punches) == [8, nil, 0])
+        // The back office sees when it was assigned and used (an operator's punch names no POS operation).
+        #expect(full[0].assignedAt == card.assignedAt && full[0].redeemedAt != nil && full[0].usedIn == nil)
+        #expect(f.error(.benefitAction(BenefitAction(memberKey: "M00000003", action: .punch, benefitId: card.benefitId, count: 1)))?.code == "not_allowed")
+        // More punches than a card holds carry over to the renewed card, as at the POS.
+        let carried = try f.benefits(.benefitAction(BenefitAction(memberKey: "M00000003", action: .punch, benefitId: full[2].benefitId, count: 10)))
+        #expect(carried.map(\.status) == [.used, .active, .active] && carried.map(\.punches) == [8, nil, 2])
+        let gifts = try f.benefits(.benefitList(BenefitListQuery(memberKey: "M00000003", kind: .gift, availability: .active)))
+        #expect(gifts.count == 2)
     }
 
     @Test func extendReactivatesExpiredButNotWhenTheTemplateIsWithdrawn() throws {

@@ -20,7 +20,7 @@ import TillProtocol
         let r = try f.imported(MemberImport(rows: rows, firstLine: 10))
         #expect(r.created == 2 && r.updated == 1)
         #expect(r.errors.map(\.row) == [11, 12, 14, 15])
-        #expect(r.errors.map(\.field) == ["phone", nil, "email", "birthday"])
+        #expect(r.errors.map(\.field) == ["phone", "line", "email", "birthday"])
         let eva = try f.members("+491601111111")[0]
         let p = try f.profile(.memberGet(MemberRef(memberKey: eva.memberKey)))
         #expect(p.balance.points == 120 && p.tags == ["VIP"] && p.registrationSource == "import")

@@ -8,7 +8,7 @@ import TillProtocol
 @Suite struct BackOfficeMemberTests {
     @Test func createNormalisesIdentifiersAndRecordsOperatorActivity() throws {
         let f = try OfficeFixture()
-        let p = try f.profile(.memberCreate(MemberFields(firstName: "Dora", lastName: "Lind", phone: "0151 2223334", email: " Dora@Example.COM ")))
+        let p = try f.profile(.memberCreate(MemberCreate(fields: MemberFields(firstName: "Dora", lastName: "Lind", phone: "0151 2223334", email: " Dora@Example.COM "))))
         #expect(p.status == .active)
         #expect(p.fields.phone == "+491512223334")
         #expect(p.fields.email == "dora@example.com")
@@ -24,7 +24,7 @@ import TillProtocol
     @Test func identifiersAreUniqueAsTheyAreNormalised() throws {
         let f = try OfficeFixture()
         // Anna holds +4915112345678.
-        let e = f.error(.memberCreate(MemberFields(firstName: "X", phone: "0151 12345678")))
+        let e = f.error(.memberCreate(MemberCreate(fields: MemberFields(firstName: "X", phone: "0151 12345678"))))
         #expect(e?.code == "already_exists")
         #expect(e?.field == "phone")
         #expect(try f.sql("SELECT count(*) FROM members") == 3)
@@ -38,7 +38,7 @@ import TillProtocol
         #expect(p.fields.email == "ben.berg@example.com")
         #expect(p.fields.phone == "+4915112345679")
         // The old email is released: someone else may take it.
-        _ = try f.profile(.memberCreate(MemberFields(email: "ben@example.com")))
+        _ = try f.profile(.memberCreate(MemberCreate(fields: MemberFields(email: "ben@example.com"))))
     }
 
     @Test func tagsAreCaseSensitive() throws {

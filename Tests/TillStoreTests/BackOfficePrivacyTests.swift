@@ -19,7 +19,7 @@ import TillProtocol
         #expect(try f.sql("SELECT count(*) FROM member_identifiers WHERE value LIKE '%anna%' OR value = '+4915112345678'") == 0)
         // Never identified again; the phone, email and card can be registered anew.
         #expect(throws: TillError.self) { try f.loyalty.identify([MemberIdentifier(kind: .memberKey, value: "M00000001")]) }
-        let fresh = try f.profile(.memberCreate(MemberFields(firstName: "Anna", phone: "+4915112345678", email: "anna@example.com")))
+        let fresh = try f.profile(.memberCreate(MemberCreate(fields: MemberFields(firstName: "Anna", phone: "+4915112345678", email: "anna@example.com"))))
         _ = try f.profile(.cardAdd(CardChange(memberKey: fresh.memberKey, card: "C0000000001")))
         #expect(try f.loyalty.identify([MemberIdentifier(kind: .phone, value: "+4915112345678")])[0].memberKey == fresh.memberKey)
         // Irreversible: nothing more can be done to the anonymized member.

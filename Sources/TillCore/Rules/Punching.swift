@@ -39,9 +39,9 @@ enum Punching {
                         templateId: template.id, lineId: nil, lineIds: qualifying.map(\.item.lineId), punches: 1)
                 ]
             }
-            var remaining = lines.reduce(0) { $0 + $1.punches }
+            let remaining = lines.reduce(0) { $0 + $1.punches }
             guard remaining > 0 else { continue }
-            var index = member.benefits.firstIndex {
+            var index: Int? = member.benefits.firstIndex {
                 $0.kind == .punchCard && $0.templateId == template.id && $0.status == .active
                     && ($0.validUntil.map { now <= $0 } ?? true) && ($0.validFrom.map { now >= $0 } ?? true)
             }
@@ -52,66 +52,78 @@ enum Punching {
                 issuedHere = true
             }
             out.punchLines += lines
-            while var i = index {
-                let required = template.punchesRequired
-                let take = max(0, min(remaining, required - member.benefits[i].punches))
-                member.benefits[i].punches += take
-                remaining -= take
-                let full = member.benefits[i].punches >= required
-                var reward: String?
-                if full {
-                    member.benefits[i].status = .used
-                    member.benefits[i].usedIn = op.reference
-                    if let gift = catalog.gift(template.rewardGiftTemplateId) {
-                        let id = op.benefitId(nextId)
-                        nextId += 1
-                        let held = HeldBenefit(
-                            id: id, templateId: gift.id, kind: .gift, validFrom: now,
-                            validUntil: gift.validDays.map { now.adding(days: $0) }, issuedBy: op.reference)
-                        member.benefits.append(held)
-                        out.newBenefits.append(NewBenefit(memberId: member.id, benefit: held))
-                        out.issued.append(
-                            IssuedBenefit(benefitId: id, name: gift.name, kind: .gift, validUntil: held.validUntil))
-                        reward = id
-                    }
+            fill(template, card: index, punches: remaining, issuedHere: issuedHere, member: &member, catalog: catalog, op: op, now: now,
+                 nextId: &nextId, out: &out)
+        }
+        return out
+    }
+
+    /// Adds `punches` to the card at `card` (of `template`) in `member.benefits`: the one rule for a card that fills, at
+    /// the POS and from the back office. A full card becomes `used`, issues its reward gift and (with `renew`) a fresh
+    /// card that takes the surplus; without `renew` the surplus is dropped.
+    static func fill(
+        _ template: PunchCardRule, card: Int?, punches: Int64, issuedHere: Bool, member: inout MemberAccount,
+        catalog: BenefitCatalog, op: OperationRef, now: Timestamp, nextId: inout Int, out: inout Outcome
+    ) {
+        var index = card, remaining = punches, issuedHere = issuedHere
+        while var i = index {
+            let required = template.punchesRequired
+            let take = max(0, min(remaining, required - member.benefits[i].punches))
+            member.benefits[i].punches += take
+            remaining -= take
+            let full = member.benefits[i].punches >= required
+            var reward: String?
+            if full {
+                member.benefits[i].status = .used
+                member.benefits[i].usedIn = op.reference
+                if let gift = catalog.gift(template.rewardGiftTemplateId) {
+                    let id = op.benefitId(nextId)
+                    nextId += 1
+                    let held = HeldBenefit(
+                        id: id, templateId: gift.id, kind: .gift, validFrom: now,
+                        validUntil: gift.validDays.map { now.adding(days: $0) }, issuedBy: op.reference)
+                    member.benefits.append(held)
+                    out.newBenefits.append(NewBenefit(memberId: member.id, benefit: held))
+                    out.issued.append(
+                        IssuedBenefit(benefitId: id, name: gift.name, kind: .gift, validUntil: held.validUntil))
+                    reward = id
                 }
-                let card = member.benefits[i]
-                out.cards.append(
-                    PurchaseRecord.Card(
-                        memberId: member.id, templateId: template.id, benefitId: card.id, punchesAdded: take,
-                        completed: full,
-                        rewardBenefitId: reward, issuedHere: issuedHere))
-                out.results.append(
-                    PunchResult(
-                        benefitId: card.id, name: template.name, punches: take, punchesAfter: card.punches,
-                        punchesRequired: required, completed: full))
-                if issuedHere {
-                    if let n = out.newBenefits.firstIndex(where: { $0.benefit.id == card.id }) {
-                        out.newBenefits[n].benefit = card
-                    }
+            }
+            let card = member.benefits[i]
+            out.cards.append(
+                PurchaseRecord.Card(
+                    memberId: member.id, templateId: template.id, benefitId: card.id, punchesAdded: take,
+                    completed: full,
+                    rewardBenefitId: reward, issuedHere: issuedHere))
+            out.results.append(
+                PunchResult(
+                    benefitId: card.id, name: template.name, punches: take, punchesAfter: card.punches,
+                    punchesRequired: required, completed: full))
+            if issuedHere {
+                if let n = out.newBenefits.firstIndex(where: { $0.benefit.id == card.id }) {
+                    out.newBenefits[n].benefit = card
+                }
+            } else {
+                out.updates.append(
+                    BenefitUpdate(
+                        memberId: member.id, benefitId: card.id, status: card.status, punches: card.punches,
+                        usedIn: card.usedIn))
+            }
+            index = nil
+            if full && template.renew {
+                i = issueCard(template, member: &member, op: op, now: now, nextId: &nextId, out: &out)
+                issuedHere = true
+                if remaining > 0 {
+                    index = i
                 } else {
-                    out.updates.append(
-                        BenefitUpdate(
-                            memberId: member.id, benefitId: card.id, status: card.status, punches: card.punches,
-                            usedIn: card.usedIn))
-                }
-                index = nil
-                if full && template.renew {
-                    i = issueCard(template, member: &member, op: op, now: now, nextId: &nextId, out: &out)
-                    issuedHere = true
-                    if remaining > 0 {
-                        index = i
-                    } else {
-                        out.cards.append(
-                            PurchaseRecord.Card(
-                                memberId: member.id, templateId: template.id, benefitId: member.benefits[i].id,
-                                punchesAdded: 0,
-                                completed: false, rewardBenefitId: nil, issuedHere: true))
-                    }
+                    out.cards.append(
+                        PurchaseRecord.Card(
+                            memberId: member.id, templateId: template.id, benefitId: member.benefits[i].id,
+                            punchesAdded: 0,
+                            completed: false, rewardBenefitId: nil, issuedHere: true))
                 }
             }
         }
-        return out
     }
 
     private static func issueCard(

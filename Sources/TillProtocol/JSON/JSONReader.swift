@@ -109,6 +109,18 @@ public struct JSONObjectReader {
         return v
     }
 
+    /// The object's keys in document order (to refuse keys a reader does not know, where that matters).
+    public var keys: [String] {
+        var out: [String] = []
+        var k = index + 1
+        let end = Int(doc.nodes[index].next)
+        while k < end {
+            out.append(doc.string(k))
+            k = Int(doc.nodes[k + 1].next)
+        }
+        return out
+    }
+
     func childPath(_ key: StaticString) -> String {
         let name = key.withUTF8Buffer { String(decoding: $0, as: UTF8.self) }
         let base = path

@@ -1,14 +1,21 @@
 import TillCore
 
-/// `member.search`: free-text search over name, phone, email, card and member key; at most 50 rows.
+/// `member.search`: free-text search over name, phone, email, card and member key, and/or the members holding a
+/// tag (case-sensitive); at most 50 rows. `query` may be empty (or absent) only with `tag`.
 public struct MemberSearch: Hashable, Sendable, WireBody {
     public var query: String
     public var limit: Int64
-    public init(query: String, limit: Int64 = 20) { self.query = query; self.limit = limit }
+    public var tag: String?
+    public init(query: String, limit: Int64 = 20, tag: String? = nil) { self.query = query; self.limit = limit; self.tag = tag }
     public init(wire o: JSONObjectReader) throws(TillError) {
-        self.init(query: try o.required("query").nonEmptyString(maxLength: 256), limit: try o.int("limit", 1...WireLimits.maxPage, default: 20))
+        let tag = try o.optional("tag").map { v throws(TillError) in try v.nonEmptyString(maxLength: 64) }
+        let query = tag == nil ? try o.required("query").nonEmptyString(maxLength: 256) : try o.optionalString("query", maxLength: 256) ?? ""
+        self.init(query: query, limit: try o.int("limit", 1...WireLimits.maxPage, default: 20), tag: tag)
     }
-    public func encodeFields(to w: inout JSONWriter) { w.field("query", query); w.field("limit", limit) }
+    public func encodeFields(to w: inout JSONWriter) {
+        if !query.isEmpty || tag == nil { w.field("query", query) }
+        w.field("limit", limit); w.field("tag", tag)
+    }
 }
 
 /// A request naming one member (`member.get`, `member.block`, `member.unblock`, `member.verify`, `member.export`,
@@ -44,6 +51,26 @@ public struct MemberFields: Hashable, Sendable, WireBody {
     public func encodeFields(to w: inout JSONWriter) {
         w.field("firstName", firstName); w.field("lastName", lastName); w.field("phone", phone); w.field("email", email)
         w.field("birthday", birthday); w.field("customId", customId)
+    }
+}
+
+/// `member.create`: the member's fields (flat, as in `MemberFields`), and optionally the seed states a member can start
+/// in: pending verification (until `member.verify`), and a marketing opt-in status.
+public struct MemberCreate: Hashable, Sendable, WireBody {
+    public var fields: MemberFields
+    public var pendingVerification: Bool
+    public var optIn: OptInStatus?
+    public init(fields: MemberFields, pendingVerification: Bool = false, optIn: OptInStatus? = nil) {
+        self.fields = fields; self.pendingVerification = pendingVerification; self.optIn = optIn
+    }
+    public init(wire o: JSONObjectReader) throws(TillError) {
+        self.init(fields: try MemberFields(wire: o), pendingVerification: try o.bool("pendingVerification", default: false),
+                  optIn: try o.optionalEnumeration("optIn", OptInStatus.self))
+    }
+    public func encodeFields(to w: inout JSONWriter) {
+        fields.encodeFields(to: &w)
+        if pendingVerification { w.field("pendingVerification", pendingVerification) }
+        w.field("optIn", optIn)
     }
 }
 
@@ -94,15 +121,22 @@ public struct ConsentRecord: Hashable, Sendable, WireBody {
     public var granted: Bool
     /// When the member gave it (defaults to now on the server).
     public var at: Timestamp?
-    public init(memberKey: String, channel: ConsentChannel, granted: Bool, at: Timestamp? = nil) {
-        self.memberKey = memberKey; self.channel = channel; self.granted = granted; self.at = at
+    /// With channel `marketing` only: the exact opt-in status to record (`double` once confirmed, `objection` when the
+    /// member actively objects, …); without it, granted sets `single` and withdrawn `withdrawn`.
+    public var optIn: OptInStatus?
+    public init(memberKey: String, channel: ConsentChannel, granted: Bool, at: Timestamp? = nil, optIn: OptInStatus? = nil) {
+        self.memberKey = memberKey; self.channel = channel; self.granted = granted; self.at = at; self.optIn = optIn
     }
     public init(wire o: JSONObjectReader) throws(TillError) {
         self.init(memberKey: try o.id("memberKey"), channel: try o.enumeration("channel", ConsentChannel.self),
-                  granted: try o.bool("granted"), at: try o.optionalTimestamp("at"))
+                  granted: try o.bool("granted"), at: try o.optionalTimestamp("at"), optIn: try o.optionalEnumeration("optIn", OptInStatus.self))
+        if optIn != nil, channel != .marketing { throw .invalidRequest(field: o.childPath("optIn"), reason: "is only for channel marketing") }
+        if let optIn, granted != [.single, .double].contains(optIn) {
+            throw .invalidRequest(field: o.childPath("optIn"), reason: "\(optIn.rawValue) does not match granted \(granted)")
+        }
     }
     public func encodeFields(to w: inout JSONWriter) {
-        w.field("memberKey", memberKey); w.field("channel", channel); w.field("granted", granted); w.field("at", at)
+        w.field("memberKey", memberKey); w.field("channel", channel); w.field("granted", granted); w.field("at", at); w.field("optIn", optIn)
     }
 }
 
@@ -117,7 +151,7 @@ public struct Unsubscribe: Hashable, Sendable, WireBody {
     public func encodeFields(to w: inout JSONWriter) { w.field("memberKey", memberKey); w.field("channel", channel) }
 }
 
-/// `member.card.add` (`oldCard` nil) and `member.card.replace` (`oldCard` set).
+/// `member.card.add` and `member.card.remove` (`oldCard` nil), `member.card.replace` (`oldCard` set).
 public struct CardChange: Hashable, Sendable, WireBody {
     public var memberKey: String
     public var card: String

@@ -24,9 +24,13 @@ public struct MemberRow: Hashable, Sendable, WireBody {
 /// The answer to `member.search`.
 public struct MemberList: Hashable, Sendable, WireBody {
     public var members: [MemberRow]
-    public init(members: [MemberRow]) { self.members = members }
-    public init(wire o: JSONObjectReader) throws(TillError) { self.init(members: try o.objects("members", maxCount: Int(WireLimits.maxPage))) }
-    public func encodeFields(to w: inout JSONWriter) { w.field("members", members) }
+    /// More members match than were answered (the search stopped at `limit`): narrow the query.
+    public var truncated: Bool
+    public init(members: [MemberRow], truncated: Bool = false) { self.members = members; self.truncated = truncated }
+    public init(wire o: JSONObjectReader) throws(TillError) {
+        self.init(members: try o.objects("members", maxCount: Int(WireLimits.maxPage)), truncated: try o.bool("truncated", default: false))
+    }
+    public func encodeFields(to w: inout JSONWriter) { w.field("members", members); w.field("truncated", truncated) }
 }
 
 /// A note on a member's profile.

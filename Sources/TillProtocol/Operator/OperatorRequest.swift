@@ -4,7 +4,7 @@ import TillCore
 public enum OperatorRequest: Hashable, Sendable {
     case memberSearch(MemberSearch)
     case memberGet(MemberRef)
-    case memberCreate(MemberFields)
+    case memberCreate(MemberCreate)
     case memberUpdate(MemberUpdate)
     case memberBlock(MemberRef)
     case memberUnblock(MemberRef)
@@ -16,6 +16,7 @@ public enum OperatorRequest: Hashable, Sendable {
     case memberUnsubscribe(Unsubscribe)
     case cardAdd(CardChange)
     case cardReplace(CardChange)
+    case cardRemove(CardChange)
     case memberExport(MemberRef)
     case memberAnonymize(MemberRef)
     case memberImport(MemberImport)
@@ -25,6 +26,9 @@ public enum OperatorRequest: Hashable, Sendable {
     case activityList(ActivityQuery)
     case purchaseList(PurchaseQuery)
     case purchaseGet(TicketRef)
+    case purchaseVoid(OperatorVoid)
+    case purchaseReturn(OperatorReturn)
+    case walletHistory(WalletHistoryQuery)
     case catalogGet
     case catalogSet(Catalog)
     case terminalProvision(TerminalProvision)
@@ -54,6 +58,7 @@ public enum OperatorRequest: Hashable, Sendable {
         case .memberUnsubscribe(let b): (.memberUnsubscribe, b)
         case .cardAdd(let b): (.cardAdd, b)
         case .cardReplace(let b): (.cardReplace, b)
+        case .cardRemove(let b): (.cardRemove, b)
         case .memberExport(let b): (.memberExport, b)
         case .memberAnonymize(let b): (.memberAnonymize, b)
         case .memberImport(let b): (.memberImport, b)
@@ -63,6 +68,9 @@ public enum OperatorRequest: Hashable, Sendable {
         case .activityList(let b): (.activityList, b)
         case .purchaseList(let b): (.purchaseList, b)
         case .purchaseGet(let b): (.purchaseGet, b)
+        case .purchaseVoid(let b): (.purchaseVoid, b)
+        case .purchaseReturn(let b): (.purchaseReturn, b)
+        case .walletHistory(let b): (.walletHistory, b)
         case .catalogGet: (.catalogGet, EmptyBody())
         case .catalogSet(let b): (.catalogSet, b)
         case .terminalProvision(let b): (.terminalProvision, b)
@@ -79,7 +87,7 @@ public enum OperatorRequest: Hashable, Sendable {
         switch op {
         case .memberSearch: .memberSearch(try MemberSearch(wire: o))
         case .memberGet: .memberGet(try MemberRef(wire: o))
-        case .memberCreate: .memberCreate(try MemberFields(wire: o))
+        case .memberCreate: .memberCreate(try MemberCreate(wire: o))
         case .memberUpdate: .memberUpdate(try MemberUpdate(wire: o))
         case .memberBlock: .memberBlock(try MemberRef(wire: o))
         case .memberUnblock: .memberUnblock(try MemberRef(wire: o))
@@ -93,6 +101,7 @@ public enum OperatorRequest: Hashable, Sendable {
             .cardAdd(try CardChange(wire: o))
         case .cardReplace:
             .cardReplace(try CardChange(wire: o).requiringOldCard(o))
+        case .cardRemove: .cardRemove(try CardChange(wire: o))
         case .memberExport: .memberExport(try MemberRef(wire: o))
         case .memberAnonymize: .memberAnonymize(try MemberRef(wire: o))
         case .memberImport: .memberImport(try MemberImport(wire: o))
@@ -102,6 +111,9 @@ public enum OperatorRequest: Hashable, Sendable {
         case .activityList: .activityList(try ActivityQuery(wire: o))
         case .purchaseList: .purchaseList(try PurchaseQuery(wire: o))
         case .purchaseGet: .purchaseGet(try TicketRef(wire: o))
+        case .purchaseVoid: .purchaseVoid(try OperatorVoid(wire: o))
+        case .purchaseReturn: .purchaseReturn(try OperatorReturn(wire: o))
+        case .walletHistory: .walletHistory(try WalletHistoryQuery(wire: o))
         case .catalogGet: .catalogGet
         case .catalogSet: .catalogSet(try Catalog(wire: o))
         case .terminalProvision: .terminalProvision(try TerminalProvision(wire: o))
@@ -140,6 +152,8 @@ public enum OperatorResponse: Hashable, Sendable {
     case key(KeyInfo)
     case keys(KeyList)
     case stats(Stats)
+    case reversal(ReversalReceipt)
+    case walletHistory(WalletHistory)
 
     var body: any WireEncodable {
         switch self {
@@ -157,6 +171,8 @@ public enum OperatorResponse: Hashable, Sendable {
         case .key(let b): b
         case .keys(let b): b
         case .stats(let b): b
+        case .reversal(let b): b
+        case .walletHistory(let b): b
         }
     }
 
@@ -164,7 +180,7 @@ public enum OperatorResponse: Hashable, Sendable {
     static func decode(op: Op, _ o: JSONObjectReader) throws(TillError) -> OperatorResponse {
         switch op {
         case .memberGet, .memberCreate, .memberUpdate, .memberBlock, .memberUnblock, .memberVerify, .memberTag, .memberUntag,
-            .memberNote, .memberConsent, .memberUnsubscribe, .cardAdd, .cardReplace, .memberAnonymize:
+            .memberNote, .memberConsent, .memberUnsubscribe, .cardAdd, .cardReplace, .cardRemove, .memberAnonymize:
             .member(try MemberProfile(wire: o))
         case .memberSearch: .members(try MemberList(wire: o))
         case .benefitList, .benefitAction: .benefits(try BenefitList(wire: o))
@@ -179,6 +195,8 @@ public enum OperatorResponse: Hashable, Sendable {
         case .terminalDisable, .operatorDisable: .key(try KeyInfo(wire: o))
         case .terminalList, .operatorList: .keys(try KeyList(wire: o))
         case .stats: .stats(try Stats(wire: o))
+        case .purchaseVoid, .purchaseReturn: .reversal(try ReversalReceipt(wire: o))
+        case .walletHistory: .walletHistory(try WalletHistory(wire: o))
         case .hello, .ping, .identify, .quote, .purchase, .void, .return, .status:
             throw .invalidRequest(field: "op", reason: "not an operator op")
         }

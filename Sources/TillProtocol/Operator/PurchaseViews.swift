@@ -103,23 +103,25 @@ public struct PurchaseTicket: Hashable, Sendable, WireBody {
     public var memberKeys: [String]
     /// Totals, redemptions and payments as answered to the POS (nil when the stored receipt is not readable).
     public var receipt: Receipt?
+    /// The purchase's voids and returns, oldest first, as answered when they were made.
+    public var reversals: [ReversalReceipt]
     public init(terminal: TerminalIdentity, transactionId: String, state: TransactionState, openedAt: Timestamp, lines: [TicketLine],
-                memberKeys: [String], receipt: Receipt?) {
+                memberKeys: [String], receipt: Receipt?, reversals: [ReversalReceipt] = []) {
         self.terminal = terminal; self.transactionId = transactionId; self.state = state; self.openedAt = openedAt; self.lines = lines
-        self.memberKeys = memberKeys; self.receipt = receipt
+        self.memberKeys = memberKeys; self.receipt = receipt; self.reversals = reversals
     }
     public init(wire o: JSONObjectReader) throws(TillError) {
         self.init(terminal: try o.decode("terminal"), transactionId: try o.id("transactionId"), state: try o.enumeration("state", TransactionState.self),
                   openedAt: try o.timestamp("openedAt"), lines: try o.objects("lines"), memberKeys: try o.strings("memberKeys"),
-                  receipt: try o.optionalDecode("receipt"))
+                  receipt: try o.optionalDecode("receipt"), reversals: try o.objects("reversals"))
     }
     public func encodeFields(to w: inout JSONWriter) {
         w.field("terminal", terminal); w.field("transactionId", transactionId); w.field("state", state); w.field("openedAt", openedAt)
-        w.field("lines", lines); w.field("memberKeys", memberKeys); w.field("receipt", receipt)
+        w.field("lines", lines); w.field("memberKeys", memberKeys); w.field("receipt", receipt); w.field("reversals", reversals)
     }
 }
 
-/// `purchase.get`: one ticket by its full identity. The answer is a `TransactionStatus`.
+/// `purchase.get`: one ticket by its full identity (`transactionId` may also be the id of one of its voids or returns).
 public struct TicketRef: Hashable, Sendable, WireBody {
     public var terminal: TerminalIdentity
     public var transactionId: String

@@ -65,6 +65,26 @@ struct StoreBackend: LoyaltyBackend {
             }
             return
         }
+        // A back-office void or return is the terminal's operation on the purchase's terminal (one mechanism: same
+        // rules, ids and fingerprint), recorded with the operator as source.
+        do throws(TillError) {
+            switch request {
+            case .purchaseVoid(let v):
+                let fingerprint = Fingerprint.of(.void(v.request))?.bytes ?? []
+                try loyalty.void(v.request, terminal: v.terminal, fingerprint: fingerprint, operatorId: operatorId) { completion($0.map(OperatorResponse.reversal)) }
+                return
+            case .purchaseReturn(let r):
+                let fingerprint = Fingerprint.of(.return(r.request))?.bytes ?? []
+                try loyalty.returnItems(r.request, terminal: r.terminal, fingerprint: fingerprint, operatorId: operatorId) {
+                    completion($0.map(OperatorResponse.reversal))
+                }
+                return
+            default: break
+            }
+        } catch {
+            completion(.failure(error))
+            return
+        }
         backOffice.handle(request, operatorId: operatorId, operatorName: operatorName, completion: completion)
     }
 }

@@ -36,7 +36,8 @@ public final class BackOffice: Sendable {
         let country = phoneCountry()
         switch request {
         case .memberSearch(let q): read(completion) { .members(try MemberSearchQuery(q, country: country).run($0)) }
-        case .memberGet(let r): read(completion) { .member(try Profiles.load($0, id: try Members.find($0, key: r.memberKey).id)) }
+        case .memberGet(let r):
+            read(completion) { .member(try Profiles.load($0, id: try Members.resolve($0, reference: r.memberKey, country: country).id)) }
         case .memberCreate(let f): write(completion) { .member(try Membership(actor: actor, country: country).create($0, f)) }
         case .memberUpdate(let u): write(completion) { .member(try Membership(actor: actor, country: country).update($0, u)) }
         case .memberBlock(let r): write(completion) { .member(try Membership(actor: actor, country: country).setStatus($0, r, to: .blocked)) }
@@ -49,6 +50,7 @@ public final class BackOffice: Sendable {
         case .memberUnsubscribe(let u): write(completion) { .member(try Preferences(actor: actor).unsubscribe($0, u)) }
         case .cardAdd(let c): write(completion) { .member(try Membership(actor: actor, country: country).addCard($0, c)) }
         case .cardReplace(let c): write(completion) { .member(try Membership(actor: actor, country: country).replaceCard($0, c)) }
+        case .cardRemove(let c): write(completion) { .member(try Membership(actor: actor, country: country).removeCard($0, c)) }
         case .memberExport(let r): read(completion) { .export(try DataReport(at: actor.at).export($0, memberKey: r.memberKey)) }
         case .memberAnonymize(let r): write(completion) { .member(try Anonymization(actor: actor).anonymize($0, r)) }
         case .memberImport(let i):
@@ -75,7 +77,10 @@ public final class BackOffice: Sendable {
             write(completion) { [keys] in .credential(try Keys(actor: actor, generate: keys).provisionOperator($0, p)) }
         case .operatorDisable(let k): write(completion) { .key(try Keys.disable($0, k, role: .operator)) }
         case .operatorList: read(completion) { .keys(try Keys.list($0, role: .operator)) }
-        case .stats: completion(.failure(.invalidRequest(field: "op", reason: "stats is answered by the server")))
+        case .walletHistory(let q): read(completion) { .walletHistory(try WalletHistoryReader(now: actor.at).page($0, q)) }
+        case .stats, .purchaseVoid, .purchaseReturn:
+            // Answered by the server: statistics, and voids and returns through the terminal operations' path.
+            completion(.failure(.invalidRequest(field: "op", reason: "\(request.op.rawValue) is answered by the server")))
         }
     }
 

@@ -6,7 +6,7 @@ import TillProtocol
 /// Guarantees: `use` only on an active benefit, and on a punch card only when it is full; `delete` on an active or
 /// expired one; `extend` only while its template is still offered (enabled in the catalog), pushing the end date out
 /// by `days` from the current end (from now when already expired, which re-activates it); `punch` adds `count` punches
-/// up to the card's size; `send` gives `count` new benefits of an offered template. Blocked members get nothing new
+/// by the purchase's rule (a full card is used, issues its reward and, when renewed, a new card taking the surplus); `send` gives `count` new benefits of an offered template. Blocked members get nothing new
 /// and use nothing (`member_blocked`). Each action records a `benefits` activity.
 struct BenefitActions {
     let actor: Actor
@@ -47,22 +47,61 @@ struct BenefitActions {
             try c.execute("UPDATE member_benefits SET status = 'active', valid_until = ? WHERE id = ?", [.integer(newUntil), .integer(row.id)])
             summary = "Extended \(row.name) by \(a.days ?? 0) days"
         case .punch:
-            guard row.kind == .punchCard, let required = row.punchesRequired else {
-                throw TillError.notAllowed(field: "benefitId", reason: "only punch cards can be punched")
-            }
+            guard row.kind == .punchCard else { throw TillError.notAllowed(field: "benefitId", reason: "only punch cards can be punched") }
             guard row.status == .active else { throw TillError.notAllowed(field: "benefitId", reason: "the punch card is \(row.status.rawValue)") }
-            let count = a.count ?? 1
-            guard row.punches + count <= required else {
-                throw TillError.notAllowed(field: "count", reason: "the card has \(required - row.punches) punches left")
-            }
-            try c.execute("UPDATE member_benefits SET punches = punches + ? WHERE id = ?", [.integer(count), .integer(row.id)])
-            summary = "Punched \(row.name) \(count) times"
+            return try punch(c, memberId: member.id, card: row, count: a.count ?? 1)
         case .send:
             preconditionFailure("handled above")
         }
         try MemberActivity.record(c, memberId: member.id, group: .benefits, kind: "benefit_\(a.action.rawValue)", actor: actor, ActivityDetails(summary: summary))
         let updated = try c.statement(BenefitRow.select + " WHERE b.id = ?").firstRow([.integer(row.id)]) { BenefitRow($0, now: actor.ms) }!
         return BenefitList(benefits: [updated.summary])
+    }
+
+    /// Punches a card by the rule a purchase uses (`LoyaltyRules.punch`): a card punched to full is used, issues its
+    /// reward gift and, when the template renews, a new card that takes the surplus. New benefits get back-office ids
+    /// and the operator as issuer; the answer lists the card and what it issued.
+    private func punch(_ c: Connection, memberId: Int64, card: BenefitRow, count: Int64) throws -> BenefitList {
+        let program = try Program.load(c)
+        guard let account = try AccountReader(connection: c, program: program, now: actor.at).account(memberId, scope: .all) else {
+            throw TillError.notFound(field: "memberKey", reason: "no such member")
+        }
+        // The rule names new benefits after an operation; the back office gives them its own ids before storing them.
+        let op = OperationRef(terminal: TerminalIdentity(branchId: "operator", posId: String(actor.id)), transactionId: "punch-\(actor.ms)")
+        let changes = try LoyaltyRules.punch(benefitId: card.publicId, count: count, member: account, catalog: program.catalog, op: op, now: actor.at)
+        var rows: [Int64] = [card.id]
+        for update in changes.benefitUpdates {
+            // An operator's punch records no operation reference (`used_in` stays empty, as for `use`).
+            try c.execute("""
+                UPDATE member_benefits SET status = ?, punches = ?, redeemed_at = CASE WHEN ? = 'used' THEN coalesce(redeemed_at, ?) ELSE NULL END
+                WHERE public_id = ? AND member_id = ?
+                """, [.text(update.status.rawValue), .integer(update.punches), .text(update.status.rawValue), .integer(actor.ms),
+                      .text(update.benefitId), .integer(memberId)])
+        }
+        var issued: [String] = []
+        for new in changes.benefitsIssued {
+            let b = new.benefit
+            guard let template = program.templateRow(b.kind, b.templateId) else {
+                throw TillError.notAllowed(field: "benefitId", reason: "benefit template \(b.templateId) is not in the catalog")
+            }
+            try c.execute("""
+                INSERT INTO member_benefits (public_id, member_id, kind, gift_template_id, punch_card_template_id, status, valid_from, valid_until,
+                                             assigned_at, punches, issued_by_operator_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, [.text(try BenefitIds.next(c, kind: b.kind)), .integer(memberId), .text(b.kind.rawValue),
+                      b.kind == .gift ? .integer(template) : .null, b.kind == .punchCard ? .integer(template) : .null, .text(b.status.rawValue),
+                      .optional(b.validFrom?.millisecondsSinceEpoch), .optional(b.validUntil?.millisecondsSinceEpoch), .integer(actor.ms),
+                      .integer(b.punches), .integer(actor.id)])
+            rows.append(c.lastInsertRowID)
+            issued.append((b.kind == .gift ? program.catalog.gift(b.templateId)?.name : program.catalog.punchCard(b.templateId)?.name) ?? b.templateId)
+        }
+        let summary = "Punched \(card.name) \(count) times" + (issued.isEmpty ? "" : "; issued " + issued.joined(separator: ", "))
+        try MemberActivity.record(c, memberId: memberId, group: .benefits, kind: "benefit_punch", actor: actor, ActivityDetails(summary: summary))
+        var out: [BenefitSummary] = []
+        for id in rows {
+            out.append(try c.statement(BenefitRow.select + " WHERE b.id = ?").firstRow([.integer(id)]) { BenefitRow($0, now: actor.ms).summary }!)
+        }
+        return BenefitList(benefits: out)
     }
 
     private func send(_ c: Connection, memberId: Int64, _ a: BenefitAction) throws -> BenefitList {

@@ -11,6 +11,10 @@ struct ImportRow: Sendable {
     var credit: Int64 = 0
     var tags: [String] = []
     var cards: [String] = []
+    /// The state a new member starts in (`active` or `pendingVerification`); nil: active.
+    var status: MemberStatus? = nil
+    /// The new member's marketing opt-in; nil: none.
+    var optIn: OptInStatus? = nil
 }
 
 /// What one line of an import file gave.
@@ -24,7 +28,7 @@ enum ParsedLine {
 ///
 /// Guarantees: a bad line gives one `ImportRowError` with its line number and never stops the others; blank lines are
 /// skipped; CSV has a header line naming columns (`firstName,lastName,phone,email,birthday,customId,memberKey,points,
-/// credit,tags,cards`; lists `;`-separated), RFC 4180 quoting within a line (no line breaks inside fields).
+/// credit,tags,cards,status,optIn`; lists `;`-separated), RFC 4180 quoting within a line (no line breaks inside fields).
 struct ImportParser {
     let format: ImportFormat
     private var header: [String]?
@@ -48,9 +52,15 @@ struct ImportParser {
     private func ndjson(_ text: Substring, _ number: Int64) -> ParsedLine {
         do {
             let row = try StoredJSON.read(Array(text.utf8)) { o throws(TillError) -> ImportRow in
-                ImportRow(line: number, memberKey: try o.optionalString("memberKey", maxLength: 128), fields: try MemberFields(wire: o),
+                // A key the importer does not know is refused, not dropped: a misspelt "stauts" must not import an
+                // active member without a word.
+                if let unknown = o.keys.first(where: { !Self.columns.contains($0) }) {
+                    throw .invalidRequest(field: unknown, reason: "unknown key (known: \(Self.columns.joined(separator: ", ")))")
+                }
+                return ImportRow(line: number, memberKey: try o.optionalString("memberKey", maxLength: 128), fields: try MemberFields(wire: o),
                           points: try o.int("points", 0...1_000_000_000_000, default: 0), credit: try o.int("credit", 0...1_000_000_000_000, default: 0),
-                          tags: try o.strings("tags", maxCount: 100), cards: try o.strings("cards", maxCount: 20))
+                          tags: try o.strings("tags", maxCount: 100), cards: try o.strings("cards", maxCount: 20),
+                          status: try Self.status(o.optionalString("status", maxLength: 32)), optIn: try o.optionalEnumeration("optIn", OptInStatus.self))
             }
             return .row(row)
         } catch {
@@ -61,7 +71,7 @@ struct ImportParser {
     private func csv(_ text: Substring, _ number: Int64, _ header: [String]) -> ParsedLine {
         let values = Self.csvFields(text)
         guard values.count == header.count else {
-            return .refused(ImportRowError(row: number, field: nil, reason: "\(values.count) columns, the header has \(header.count)"))
+            return .refused(ImportRowError(row: number, field: "line", reason: "\(values.count) columns, the header has \(header.count)"))
         }
         var row = ImportRow(line: number, fields: MemberFields())
         for (name, raw) in zip(header, values) {
@@ -80,19 +90,49 @@ struct ImportParser {
                     return .refused(ImportRowError(row: number, field: name, reason: "must be a whole number ≥ 0"))
                 }
                 if name == "points" { row.points = n } else { row.credit = n }
+            case "status":
+                do { row.status = try Self.status(value) } catch { return .refused(Self.rowError(error, number)) }
+            case "optIn":
+                guard let optIn = OptInStatus(rawValue: value) else {
+                    return .refused(ImportRowError(row: number, field: name, reason: "must be one of \(OptInStatus.allCases.map(\.rawValue).joined(separator: ", "))"))
+                }
+                row.optIn = optIn
             case "tags": row.tags = value.split(separator: ";").map { String($0) }
             case "cards": row.cards = value.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
-            default: return .refused(ImportRowError(row: number, field: name, reason: "unknown column"))
+            default: return .refused(ImportRowError(row: number, field: name, reason: "unknown column (known: \(Self.columns.joined(separator: ", ")))"))
             }
         }
         return .row(row)
     }
 
+    /// The keys (NDJSON) and columns (CSV) a row may have.
+    static let columns = ["firstName", "lastName", "phone", "email", "birthday", "customId", "memberKey", "points", "credit", "tags", "cards",
+                          "status", "optIn"]
+
+    /// The state an imported member may start in: `active` or `pendingVerification` (blocking and anonymizing are
+    /// operator actions with a reason, not imported states).
+    static func status(_ text: String?) throws(TillError) -> MemberStatus? {
+        guard let text else { return nil }
+        guard let status = MemberStatus(rawValue: text), status == .active || status == .pendingVerification else {
+            throw .invalidRequest(field: "status", reason: "must be active or pendingVerification")
+        }
+        return status
+    }
+
     static func rowError(_ error: TillError, _ number: Int64) -> ImportRowError {
         switch error {
-        case .invalidRequest(let field, let reason): ImportRowError(row: number, field: field == "(root)" ? nil : field, reason: reason)
+        case .invalidRequest(let field, let reason): ImportRowError(row: number, field: field == "(root)" ? "line" : field, reason: reason)
+        case .invalidFrame(let reason):
+            // The line is not JSON at all: no field to name, so the whole line is at fault (columns counted from 1).
+            ImportRowError(row: number, field: "line", reason: "not a JSON object (\(Self.columns(reason)))")
         default: ImportRowError(row: number, field: error.field, reason: error.message)
         }
+    }
+
+    /// A JSON parser reason with its 0-based `byte N` turned into the 1-based `column N+1` an editor shows.
+    static func columns(_ reason: String) -> String {
+        guard let range = reason.range(of: "at byte "), let n = Int(reason[range.upperBound...].prefix { $0.isNumber }) else { return reason }
+        return reason[..<range.lowerBound] + "at column \(n + 1)" + reason[range.upperBound...].drop { $0.isNumber }
     }
 
     /// The fields of one CSV line (RFC 4180 quoting, `""` for a quote inside a quoted field).

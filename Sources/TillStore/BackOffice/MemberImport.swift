@@ -8,7 +8,8 @@ import TillProtocol
 /// Guarantees: a row is written whole or not at all, and a refused row (bad identifier, identifier held by another
 /// member or by an earlier row, bad date) is reported with its line and never affects the others; new members get
 /// registration source `import` and the import time as registration date, opening balances as `adjust` ledger rows;
-/// a row whose `memberKey` exists updates that member (names, birthday, identifiers, tags, cards; no balances);
+/// a row whose `memberKey` exists updates that member (names, birthday, identifiers, tags, cards; no balances, status or
+/// opt-in); a new member starts in the row's `status` (active or pending verification) and `optIn` when given;
 /// `dryRun` checks everything and writes nothing.
 struct ImportChunk: WriteRequest {
     let rows: [ImportRow]
@@ -37,6 +38,8 @@ struct ImportChunk: WriteRequest {
         let existing = try Self.existingKeys(c, rows)
         var earlier = Set<String>()
         let slow = rows.map { row -> Bool in
+            // A seed state (pending verification, an opt-in) is written row by row, like an update.
+            if row.status != nil || row.optIn != nil { if let key = row.memberKey { earlier.insert(key) }; return true }
             guard let key = row.memberKey else { return false }
             return existing.contains(key) || !earlier.insert(key).inserted
         }
@@ -89,6 +92,10 @@ struct ImportChunk: WriteRequest {
         if existing != nil, row.points != 0 || row.credit != 0 {
             throw TillError.invalidRequest(field: row.points != 0 ? "points" : "credit", reason: "balances are imported for new members only")
         }
+        if existing != nil, row.status != nil || row.optIn != nil {
+            throw TillError.invalidRequest(field: row.status != nil ? "status" : "optIn",
+                                           reason: "is imported for new members only (member verify, member consent change an existing one)")
+        }
         // Every identifier normalised, given once and free (or already this member's) before the first write.
         if let error = prepared.claimsError { throw error }
         for claim in prepared.claims {
@@ -102,8 +109,9 @@ struct ImportChunk: WriteRequest {
             return false
         }
         let key = try row.memberKey ?? MemberKeys.next(c)
-        let id = try MemberRows.insert(c, key: key, status: .active, source: "import", fields: f, country: country, at: actor.ms,
+        let id = try MemberRows.insert(c, key: key, status: row.status ?? .active, source: "import", fields: f, country: country, at: actor.ms,
                                        operatorId: actor.id)
+        if let optIn = row.optIn { try c.execute("UPDATE members SET opt_in_status = ? WHERE id = ?", [.text(optIn.rawValue), .integer(id)]) }
         try cardsAndTags(c, id: id, row)
         try MemberRows.indexForSearch(c, id: id)
         for (wallet, amount) in [(WalletKind.points, row.points), (.credit, row.credit)] where amount > 0 {

@@ -6,27 +6,46 @@ import TillProtocol
 ///
 /// Guarantees: at most 50 rows (fewer when `limit` asks); each member at most once; exact matches (member key, card,
 /// phone and email normalised as at the POS, custom id) come before contains matches; contains matching is
-/// case-insensitive and uses the FTS5 trigram index for 3+ characters.
+/// case-insensitive and uses the FTS5 trigram index for 3+ characters; with `tag`, only members holding the tag
+/// (case-sensitive); `truncated` says more matched than were answered.
 struct MemberSearchQuery {
     static let maxResults = 50
+    /// Members of a tag considered when a query narrows them (a tag's first 10,000 members).
+    static let maxTagged = 10_000
     let text: String
+    let tag: String?
     let limit: Int
     let country: String
 
     init(_ q: MemberSearch, country: String) {
         self.text = q.query.trimmingCharacters(in: .whitespaces)
         self.limit = min(Int(q.limit), Self.maxResults)
+        self.tag = q.tag
         self.country = country
     }
 
     func run(_ c: Connection) throws -> MemberList {
+        // One more than asked: when it is found, the answer says the search stopped (`truncated`).
+        let wanted = limit + 1
         var ids: [Int64] = []
-        func add(_ id: Int64) { if ids.count < limit, !ids.contains(id) { ids.append(id) } }
-        for id in try exact(c) { add(id) }
-        if ids.count < limit, !text.isEmpty {
-            for id in try contains(c, max: limit + ids.count) { add(id) }
+        var tagged: Set<Int64>?
+        if let tag {
+            var members = Set<Int64>()
+            // A tag alone lists its members (oldest first); with a query it narrows the query's matches.
+            let cap = text.isEmpty ? wanted : Self.maxTagged
+            try c.statement("SELECT member_id FROM member_tags WHERE tag = ? ORDER BY member_id LIMIT ?")
+                .forEachRow([.text(tag), .integer(Int64(cap))]) { r in members.insert(r.int64(0)); if text.isEmpty { ids.append(r.int64(0)) } }
+            tagged = members
         }
-        return MemberList(members: try ids.map { try row(c, id: $0) })
+        func add(_ id: Int64) { if ids.count < wanted, !ids.contains(id), tagged?.contains(id) ?? true { ids.append(id) } }
+        if !text.isEmpty {
+            for id in try exact(c) { add(id) }
+            if ids.count < wanted {
+                for id in try contains(c, max: tagged == nil ? wanted + ids.count : Self.maxTagged) { add(id) }
+            }
+        }
+        let truncated = ids.count > limit
+        return MemberList(members: try ids.prefix(limit).map { try row(c, id: $0) }, truncated: truncated)
     }
 
     /// Members holding exactly this identifier, in a fixed kind order.

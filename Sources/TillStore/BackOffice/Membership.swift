@@ -11,13 +11,18 @@ struct Membership {
     let actor: Actor
     let country: String
 
-    func create(_ c: Connection, _ f: MemberFields) throws -> MemberProfile {
+    func create(_ c: Connection, _ request: MemberCreate) throws -> MemberProfile {
+        let f = request.fields
         let hasIdentity = [f.phone, f.email, f.customId, f.firstName, f.lastName].contains { !($0 ?? "").isEmpty }
         guard hasIdentity else { throw TillError.invalidRequest(field: "phone", reason: "a member needs a name, phone, email or custom id") }
-        let id = try MemberRows.insert(c, key: MemberKeys.next(c), status: .active, source: "operator", fields: f, country: country,
+        let status: MemberStatus = request.pendingVerification ? .pendingVerification : .active
+        let id = try MemberRows.insert(c, key: MemberKeys.next(c), status: status, source: "operator", fields: f, country: country,
                                        at: actor.ms, operatorId: actor.id)
+        if let optIn = request.optIn {
+            try c.execute("UPDATE members SET opt_in_status = ? WHERE id = ?", [.text(optIn.rawValue), .integer(id)])
+        }
         try MemberActivity.record(c, memberId: id, group: .legalMembership, kind: "registered", actor: actor,
-                               ActivityDetails(summary: "Registered by \(actor.name)"))
+                               ActivityDetails(summary: "Registered by \(actor.name)" + (request.pendingVerification ? ", pending verification" : "")))
         return try Profiles.load(c, id: id)
     }
 
@@ -103,6 +108,16 @@ struct Membership {
         }
         try Identifiers.claim(c, memberId: member.id, kind: .card, value: card, at: actor.ms, field: "card")
         try MemberActivity.record(c, memberId: member.id, group: .legalMembership, kind: "card_added", actor: actor, ActivityDetails(summary: "Card added"))
+        return try Profiles.load(c, id: member.id)
+    }
+
+    func removeCard(_ c: Connection, _ change: CardChange) throws -> MemberProfile {
+        let member = try Members.findLiving(c, key: change.memberKey)
+        let card = try Identifiers.normalise(.card, change.card, country: country, field: "card")
+        guard try Identifiers.release(c, memberId: member.id, kind: .card, value: card, at: actor.ms) > 0 else {
+            throw TillError.notFound(field: "card", reason: "the member holds no such card")
+        }
+        try MemberActivity.record(c, memberId: member.id, group: .legalMembership, kind: "card_removed", actor: actor, ActivityDetails(summary: "Card removed"))
         return try Profiles.load(c, id: member.id)
     }
 

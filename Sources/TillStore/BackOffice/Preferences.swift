@@ -4,7 +4,7 @@ import TillProtocol
 /// Consents recorded by an operator (e.g. given offline at the counter) and unsubscriptions.
 ///
 /// Guarantees: `terms` granted stores when it was given (`at`, default now), withdrawn clears it; `marketing` sets
-/// the opt-in to `single` or `withdrawn`; each records a `legalMembership` or `communication` activity.
+/// the opt-in to `single` or `withdrawn`, or to the status named by `optIn` (`double`, `objection`, …); each records a `legalMembership` or `communication` activity.
 struct Preferences {
     let actor: Actor
 
@@ -20,10 +20,11 @@ struct Preferences {
                           [r.granted ? .integer(at) : .null, .integer(actor.ms), .integer(member.id)])
         case .marketing:
             try c.execute("UPDATE members SET opt_in_status = ?, updated_at = ? WHERE id = ?",
-                          [.text(r.granted ? "single" : "withdrawn"), .integer(actor.ms), .integer(member.id)])
+                          [.text(r.optIn?.rawValue ?? (r.granted ? "single" : "withdrawn")), .integer(actor.ms), .integer(member.id)])
         }
         try MemberActivity.record(c, memberId: member.id, group: .legalMembership, kind: r.granted ? "consent_given" : "consent_withdrawn",
-                               actor: actor, ActivityDetails(summary: "\(r.channel.rawValue) consent \(r.granted ? "given" : "withdrawn") (recorded by operator)"))
+                               actor: actor, ActivityDetails(summary: "\(r.channel.rawValue) consent \(r.granted ? "given" : "withdrawn")"
+                                                           + (r.optIn.map { " (opt-in \($0.rawValue))" } ?? "") + " (recorded by operator)"))
         return try Profiles.load(c, id: member.id)
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import TillCore
 import TillProtocol
 
@@ -11,6 +12,29 @@ enum Members {
             Found(id: $0.int64(0), status: status($0.text(1)))
         }) else { throw TillError.notFound(field: field, reason: "no member \(key)") }
         return found
+    }
+
+    /// The member `reference` names the way members speak: a member key, else the phone, email, card or custom id it
+    /// holds now (normalised as at the POS). `notFound` when nothing matches; `notAllowed` when the text is, say, one
+    /// member's card and another's custom id (the help desk must ask which). Reasons never repeat the text (it may be
+    /// a phone number or an email, which stay out of logs).
+    static func resolve(_ c: Connection, reference: String, country: String, field: String = "memberKey") throws -> Found {
+        if let found = try? find(c, key: reference, field: field) { return found }
+        let text = reference.trimmingCharacters(in: .whitespaces)
+        var candidates: [(IdentifierKind, String)] = [(.card, text), (.customId, text)]
+        if let phone = try? Identification.normalise(MemberIdentifier(kind: .phone, value: text), defaultCountry: country, field: field) {
+            candidates.append((.phone, phone.value))
+        }
+        if text.contains("@") { candidates.append((.email, text.lowercased())) }
+        var ids: [Int64] = []
+        for (kind, value) in candidates {
+            if let id = try Identifiers.holder(c, kind: kind, value: value), !ids.contains(id) { ids.append(id) }
+        }
+        guard ids.count <= 1 else {
+            throw TillError.notAllowed(field: field, reason: "this names \(ids.count) members (a card of one, an id of another): use the member key")
+        }
+        guard let id = ids.first else { throw TillError.notFound(field: field, reason: "no member has this key, phone, email or card") }
+        return try c.statement("SELECT id, status FROM members WHERE id = ?").firstRow([.integer(id)]) { Found(id: $0.int64(0), status: status($0.text(1))) }!
     }
 
     /// Like `find`, but refuses an anonymized member (nothing can be done to one).

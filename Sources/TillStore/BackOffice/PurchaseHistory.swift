@@ -68,21 +68,30 @@ enum PurchaseHistory {
         return PurchasePage(purchases: purchases, nextCursor: next, lifetimeSpend: lifetime)
     }
 
+    /// The ticket of purchase `t.transactionId`, or of the purchase that void or return `t.transactionId` reversed (a
+    /// reversal id leads back to its purchase), with its voids and returns.
     static func ticket(_ c: Connection, _ t: TicketRef) throws -> PurchaseTicket {
         guard let head = try c.statement("""
-            SELECT id, status, opened_at, receipt, lines, record FROM purchases WHERE branch_id = ? AND pos_id = ? AND transaction_id = ?
+            SELECT id, status, opened_at, receipt, lines, record, transaction_id FROM purchases
+            WHERE branch_id = ?1 AND pos_id = ?2 AND (transaction_id = ?3
+                OR id = (SELECT purchase_id FROM reversals WHERE branch_id = ?1 AND pos_id = ?2 AND reversal_id = ?3))
+            ORDER BY transaction_id = ?3 DESC LIMIT 1
             """).firstRow([.text(t.terminal.branchId), .text(t.terminal.posId), .text(t.transactionId)], {
             (id: $0.int64(0), status: $0.text(1), openedAt: $0.int64(2), receipt: $0.optionalBlob(3), lines: $0.optionalBlob(4) ?? [],
-             record: $0.optionalBlob(5) ?? [])
+             record: $0.optionalBlob(5) ?? [], transactionId: $0.text(6))
         }) else { throw TillError.notFound(field: "transactionId", reason: "no purchase \(t.transactionId) at \(t.terminal.branchId)/\(t.terminal.posId)") }
         var returned: [String: Quantity] = [:]
         try c.statement("SELECT line_id, sum(quantity) FROM returned_quantities WHERE purchase_id = ? GROUP BY line_id")
             .forEachRow([.integer(head.id)]) { returned[$0.text(0)] = Quantity(thousandths: $0.int64(1)) }
         let lines = try TicketLines.decode(head.lines, returned: returned)
-        return PurchaseTicket(terminal: t.terminal, transactionId: t.transactionId, state: state(head.status),
+        var reversals: [ReversalReceipt] = []
+        try c.statement("SELECT result FROM reversals WHERE purchase_id = ? ORDER BY id").forEachRow([.integer(head.id)]) { r in
+            if let bytes = r.optionalBlob(0), let receipt = try? StoredJSON.decode(ReversalReceipt.self, from: bytes) { reversals.append(receipt) }
+        }
+        return PurchaseTicket(terminal: t.terminal, transactionId: head.transactionId, state: state(head.status),
                               openedAt: Timestamp(millisecondsSinceEpoch: head.openedAt), lines: lines,
                               memberKeys: try memberKeys(c, record: head.record),
-                              receipt: head.receipt.flatMap { try? StoredJSON.decode(Receipt.self, from: $0) })
+                              receipt: head.receipt.flatMap { try? StoredJSON.decode(Receipt.self, from: $0) }, reversals: reversals)
     }
 
     /// The current member keys of the purchase's members, in the purchase's order (the record keeps their ids; an

@@ -1,4 +1,5 @@
 import TillCore
+import TillProtocol
 
 /// Where a change comes from: the purchase or reversal row the ledger and benefit rows point back to.
 struct Origin {
@@ -7,6 +8,8 @@ struct Origin {
     /// `branch/pos/transaction` of the operation, for the activity log.
     var terminal: TerminalIdentity
     var operationId: String
+    /// The operator who asked for it from the back office (`purchase.void`, `purchase.return`); nil for a terminal.
+    var operatorId: Int64? = nil
 }
 
 /// Applies a `LoyaltyChanges` inside the writer's transaction, in the engine's order (issued benefits, benefit
@@ -68,11 +71,12 @@ struct ChangePosting {
                 touched[i].pending[available.millisecondsSinceEpoch, default: 0] += entry.delta
             }
             try context.execute("""
-                INSERT INTO ledger (member_id, wallet_id, delta, kind, available_at, purchase_id, reversal_id, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO ledger (member_id, wallet_id, delta, kind, available_at, purchase_id, reversal_id, operator_id, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, [.integer(entry.memberId), .integer(touched[i].walletRow), .integer(entry.delta),
                       .text(entry.kind.rawValue), .optional(entry.availableAt?.millisecondsSinceEpoch),
-                      origin.reversalRow == nil ? .integer(origin.purchaseRow) : .null, .optional(origin.reversalRow), at])
+                      origin.reversalRow == nil ? .integer(origin.purchaseRow) : .null, .optional(origin.reversalRow),
+                      .optional(origin.operatorId), at])
         }
         for t in touched {
             let account = accounts.first { $0.id == t.member }
@@ -102,19 +106,34 @@ struct ChangePosting {
 }
 
 
-/// Appends rows to `activity_log` for an operation posted by a terminal.
+/// Appends rows to `activity_log` for an operation posted by a terminal, or asked for by an operator on a terminal's
+/// purchase (a back-office void or return).
 ///
-/// Guarantees: every row carries source `pos` with the terminal's branch, POS and the operation's id.
+/// Guarantees: every row carries the terminal's branch, POS and the operation's id, and source `pos`, or `operator`
+/// with the operator's id when `origin.operatorId` is set.
 struct ActivityLog {
     let context: WriteContext
     let origin: Origin
     let at: Int64
 
+    /// The `details` of a purchase, void or return entry: a summary a help desk can read out, and the points and credit
+    /// the operation moved for `member` (the sum of its ledger rows, so the entry and the ledger agree).
+    static func details(_ summary: String, member: Int64, ledger: [LedgerEntry], currency: String) -> String {
+        let points = ledger.filter { $0.memberId == member && $0.wallet == .points }.reduce(0) { $0 + $1.delta }
+        let credit = ledger.filter { $0.memberId == member && $0.wallet == .credit }.reduce(0) { $0 + $1.delta }
+        var text = summary
+        if points != 0 { text += ", \(points > 0 ? "+" : "")\(points) points" }
+        if credit != 0 { text += ", \(credit > 0 ? "+" : "")\(MoneyText.format(credit, digits: MoneyText.minorDigits(currency))) \(currency) credit" }
+        let details = ActivityDetails(summary: text, pointsDelta: points == 0 ? nil : points, creditDelta: credit == 0 ? nil : credit)
+        return String(decoding: StoredJSON.encode(details), as: UTF8.self)
+    }
+
     func append(member: Int64?, group: String, type: String, details: String? = nil) throws {
         try context.execute("""
-            INSERT INTO activity_log (created_at, member_id, grp, type, source, branch_id, pos_id, transaction_id, details)
-            VALUES (?, ?, ?, ?, 'pos', ?, ?, ?, ?)
-            """, [.integer(at), .optional(member), .text(group), .text(type), .text(origin.terminal.branchId),
-                  .text(origin.terminal.posId), .text(origin.operationId), .optional(details)])
+            INSERT INTO activity_log (created_at, member_id, grp, type, source, branch_id, pos_id, transaction_id, operator_id, details)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, [.integer(at), .optional(member), .text(group), .text(type), .text(origin.operatorId == nil ? "pos" : "operator"),
+                  .text(origin.terminal.branchId), .text(origin.terminal.posId), .text(origin.operationId), .optional(origin.operatorId),
+                  .optional(details)])
     }
 }

@@ -129,22 +129,23 @@ public final class LoyaltyStore: Sendable {
         try store.submit(purchaseRequest(request, terminal: terminal, fingerprint: fingerprint), completion: completion)
     }
 
-    /// Voids a purchase of this terminal exactly once per `voidId`.
+    /// Voids a purchase of this terminal exactly once per `voidId`; `operatorId`: asked for by that operator from the
+    /// back office (recorded as the source), the same operation otherwise.
     public func void(
-        _ request: VoidRequest, terminal: TerminalIdentity, fingerprint: [UInt8],
+        _ request: VoidRequest, terminal: TerminalIdentity, fingerprint: [UInt8], operatorId: Int64? = nil,
         completion: @escaping @Sendable (Result<ReversalReceipt, TillError>) -> Void
     ) throws(TillError) {
         try store.submit(PostReversal(kind: .void(request), terminal: terminal, fingerprint: fingerprint,
-                                      programs: programs, clock: clock), completion: completion)
+                                      programs: programs, clock: clock, operatorId: operatorId), completion: completion)
     }
 
-    /// Returns lines of a purchase of this terminal exactly once per `returnId`.
+    /// Returns lines of a purchase of this terminal exactly once per `returnId` (`operatorId`: as for `void`).
     public func returnItems(
-        _ request: ReturnRequest, terminal: TerminalIdentity, fingerprint: [UInt8],
+        _ request: ReturnRequest, terminal: TerminalIdentity, fingerprint: [UInt8], operatorId: Int64? = nil,
         completion: @escaping @Sendable (Result<ReversalReceipt, TillError>) -> Void
     ) throws(TillError) {
         try store.submit(PostReversal(kind: .return(request), terminal: terminal, fingerprint: fingerprint,
-                                      programs: programs, clock: clock), completion: completion)
+                                      programs: programs, clock: clock, operatorId: operatorId), completion: completion)
     }
 
     // MARK: - Plumbing

@@ -62,14 +62,25 @@ public struct PostPurchase: WriteRequest {
             try context.execute(
                 "UPDATE members SET lifetime_spend = lifetime_spend + ?, visit_count = visit_count + 1, updated_at = ? WHERE id = ?",
                 [.integer(position == 0 ? receipt.total : 0), .integer(at), .integer(memberId)])
-            try log.append(member: memberId, group: "purchase", type: "purchase")
+            let amount = MoneyText.format(receipt.total, digits: MoneyText.minorDigits(receipt.currency))
+            try log.append(member: memberId, group: "purchase", type: "purchase", details: ActivityLog.details(
+                "Purchase of \(amount) \(receipt.currency) at \(terminal.branchId)/\(terminal.posId)", member: memberId,
+                ledger: evaluation.changes.ledger, currency: receipt.currency))
         }
+        let place = "\(terminal.branchId)/\(terminal.posId) \(request.transactionId)"
         for redeemed in record.redeemed {
-            try log.append(member: redeemed.memberId, group: "benefits", type: "benefit_redeemed")
+            let name = receipt.redemptions.first { $0.benefitId == redeemed.benefitId }?.name ?? redeemed.benefitId
+            try log.append(member: redeemed.memberId, group: "benefits", type: "benefit_redeemed",
+                           details: ActivityLog.details("Redeemed \(name) (\(redeemed.benefitId)) in \(place)", member: redeemed.memberId, ledger: [],
+                                                        currency: receipt.currency))
         }
         // Punches themselves are on the purchase row (its receipt); the log records the card filling up.
         for card in record.cards where card.completed {
-            try log.append(member: card.memberId, group: "benefits", type: "punch_card_completed")
+            let name = program.catalog.punchCard(card.templateId)?.name ?? card.templateId
+            try log.append(member: card.memberId, group: "benefits", type: "punch_card_completed",
+                           details: ActivityLog.details("\(name) \(card.benefitId) completed in \(place)"
+                                                        + (card.rewardBenefitId.map { ", reward \($0) issued" } ?? ""),
+                                                        member: card.memberId, ledger: [], currency: receipt.currency))
         }
         return receipt
     }

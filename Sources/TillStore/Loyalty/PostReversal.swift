@@ -7,7 +7,9 @@ import TillProtocol
 /// under the same id is `transactionConflict`; a purchase this branch and POS never posted is
 /// `transactionNotFound`; a voided purchase refuses further voids and returns (`transactionVoided`); returned
 /// quantities are stored per line and checked cumulatively by the rules (`returnExceedsPurchase`); the purchase's
-/// status becomes `voided`, `partially_returned` or `returned`.
+/// status becomes `voided`, `partially_returned` or `returned`. An operator's void or return (`operatorId` set) is the
+/// same operation on the purchase's terminal: same id space, rules and replay; its ledger and activity rows carry the
+/// operator.
 public struct PostReversal: WriteRequest {
     enum Kind: Sendable {
         case void(VoidRequest)
@@ -18,6 +20,8 @@ public struct PostReversal: WriteRequest {
     let fingerprint: [UInt8]
     let programs: ProgramCache
     let clock: @Sendable () -> Timestamp
+    /// The operator asking for it from the back office; nil when the terminal itself sends it.
+    var operatorId: Int64? = nil
 
     private var reversalId: String {
         switch kind {
@@ -84,7 +88,8 @@ public struct PostReversal: WriteRequest {
                 "INSERT INTO returned_quantities (reversal_id, purchase_id, line_id, quantity) VALUES (?, ?, ?, ?)",
                 [.integer(reversalRow), .integer(purchase.row), .text(line.lineId), .integer(line.quantity.thousandths)])
         }
-        let origin = Origin(purchaseRow: purchase.row, reversalRow: reversalRow, terminal: terminal, operationId: reversalId)
+        let origin = Origin(purchaseRow: purchase.row, reversalRow: reversalRow, terminal: terminal, operationId: reversalId,
+                            operatorId: operatorId)
         try ChangePosting(context: context, program: program, now: now)
             .apply(evaluation.changes, accounts: accounts, origin: origin)
 
@@ -108,7 +113,11 @@ public struct PostReversal: WriteRequest {
                     visit_count = CASE WHEN ? AND visit_count > 0 THEN visit_count - 1 ELSE visit_count END, updated_at = ?
                 WHERE id = ?
                 """, [.integer(position == 0 ? evaluation.receipt.amount : 0), .bool(isVoid), .integer(at), .integer(memberId)])
-            try log.append(member: memberId, group: "purchase", type: isVoid ? "purchase_voided" : "purchase_returned")
+            let amount = MoneyText.format(evaluation.receipt.amount, digits: MoneyText.minorDigits(program.settings.currency))
+            let what = isVoid ? "Void \(reversalId) of purchase \(transactionId)" : "Return \(reversalId) of purchase \(transactionId)"
+            try log.append(member: memberId, group: "purchase", type: isVoid ? "purchase_voided" : "purchase_returned", details: ActivityLog.details(
+                "\(what) (\(amount) \(program.settings.currency)) at \(terminal.branchId)/\(terminal.posId)", member: memberId,
+                ledger: evaluation.changes.ledger, currency: program.settings.currency))
         }
         return evaluation.receipt
     }
