@@ -1,0 +1,48 @@
+import Foundation
+import Testing
+import TillCore
+import TillProtocol
+@testable import TillStore
+
+/// Points where PROTOCOL.md and the store used to disagree (issue 13): `identify` names `identifiers[i]` and shows a
+/// blocked member's status; impossible birthdays are refused naming the field.
+@Suite struct SpecAgreementTests {
+    @Test func identifyErrorsNameTheIdentifierAndShowBlockedMembers() throws {
+        let f = try OfficeFixture()
+        let anna = MemberIdentifier(kind: .memberKey, value: "M00000001")
+        #expect(throws: TillError.memberNotFound(field: "identifiers[1]")) {
+            try f.loyalty.identify([anna, MemberIdentifier(kind: .memberKey, value: "NOPE")])
+        }
+        #expect(throws: TillError.invalidRequest(field: "identifiers[1]", reason: "not a phone number")) {
+            try f.loyalty.identify([anna, MemberIdentifier(kind: .phone, value: "abc")])
+        }
+        #expect(throws: TillError.invalidRequest(field: "identifiers[1]", reason: "member already identified on this purchase")) {
+            try f.loyalty.identify([anna, MemberIdentifier(kind: .email, value: "anna@example.com")])
+        }
+        // A blocked member: identify answers with the status (and no usable benefits); a purchase refuses them.
+        _ = try f.profile(.memberBlock(MemberRef(memberKey: "M00000001", reason: "test")))
+        let blocked = try f.loyalty.identify([anna])[0]
+        #expect(blocked.status == .blocked && blocked.benefits.isEmpty)
+        #expect(blocked.balance.points == 1_250)
+        #expect(throws: TillError.memberBlocked(field: "members[0]", memberKey: "M00000001")) {
+            try f.purchase(f.coffee("T1", member: "M00000001")).get()
+        }
+    }
+
+    @Test(arguments: ["1990-02-30", "2023-02-29", "1900-02-29", "2026-04-31", "2026-13-01", "2026-00-10", "1990-1-01", "+990-01-01", "1990-01-+1"])
+    func impossibleBirthdaysAreRefused(birthday: String) throws {
+        let f = try OfficeFixture()
+        let create = f.error(.memberCreate(MemberFields(firstName: "Eve", birthday: birthday)))
+        #expect(create?.code == "invalid_request" && create?.field == "birthday")
+        let update = f.error(.memberUpdate(MemberUpdate(memberKey: "M00000001", fields: MemberFields(birthday: birthday))))
+        #expect(update?.code == "invalid_request" && update?.field == "fields.birthday")
+        let imported = try f.imported(MemberImport(rows: "{\"firstName\":\"Eve\",\"birthday\":\"\(birthday)\"}\n"))
+        #expect(imported.created == 0 && imported.errors.first?.field == "birthday")
+    }
+
+    @Test(arguments: ["2024-02-29", "2000-02-29", "1990-12-31", "1990-04-30"])
+    func realBirthdaysAreKept(birthday: String) throws {
+        let f = try OfficeFixture()
+        #expect(try f.profile(.memberCreate(MemberFields(firstName: "Eve", birthday: birthday))).fields.birthday == birthday)
+    }
+}
