@@ -45,4 +45,16 @@ import TillProtocol
         let f = try OfficeFixture()
         #expect(try f.profile(.memberCreate(MemberFields(firstName: "Eve", birthday: birthday))).fields.birthday == birthday)
     }
+
+    /// Imported rows obey the limits of the operator ops (PROTOCOL.md section 4), in NDJSON and in CSV.
+    @Test func importedValuesObeyTheStringLimits() throws {
+        let f = try OfficeFixture()
+        let name = String(repeating: "n", count: 1024), tag = String(repeating: "t", count: 64)
+        let ok = try f.imported(MemberImport(rows: "{\"firstName\":\"\(name)\",\"tags\":[\"\(tag)\"]}\n"))
+        #expect(ok.created == 1 && ok.errors.isEmpty)
+        let long = try f.imported(MemberImport(rows: "{\"firstName\":\"\(name)x\"}\n{\"lastName\":\"a\",\"tags\":[\"\(tag)x\"]}\n"))
+        #expect(long.created == 0 && long.errors.map(\.field) == ["firstName", "tags"])
+        let csv = try f.imported(MemberImport(rows: "firstName,customId\n\(name)x,c1\nAnna,\(String(repeating: "c", count: 129))\n", format: .csv))
+        #expect(csv.created == 0 && csv.errors.map(\.field) == ["firstName", "customId"])
+    }
 }

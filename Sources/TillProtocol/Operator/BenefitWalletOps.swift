@@ -13,7 +13,7 @@ public struct BenefitListQuery: Hashable, Sendable, WireBody {
     }
     public init(wire o: JSONObjectReader) throws(TillError) {
         self.init(memberKey: try o.id("memberKey"), kind: try o.optionalEnumeration("kind", BenefitKind.self),
-                  availability: try o.optionalEnumeration("availability", BenefitStatus.self), name: try o.optionalString("name", maxLength: 128))
+                  availability: try o.optionalEnumeration("availability", BenefitStatus.self), name: try o.optionalString("name", maxLength: WireLimits.maxTextBytes))
     }
     public func encodeFields(to w: inout JSONWriter) {
         w.field("memberKey", memberKey); w.field("kind", kind); w.field("availability", availability); w.field("name", name)
@@ -84,7 +84,7 @@ public struct WalletAdjust: Hashable, Sendable, WireBody {
         let delta = try o.int("delta", WireLimits.signed)
         if delta == 0 { throw .invalidRequest(field: o.childPath("delta"), reason: "must not be 0") }
         self.init(adjustmentId: try o.id("adjustmentId"), memberKey: try o.id("memberKey"), wallet: try o.enumeration("wallet", WalletKind.self),
-                  delta: delta, reason: try o.required("reason").nonEmptyString(maxLength: 512))
+                  delta: delta, reason: try o.required("reason").nonEmptyString(maxLength: WireLimits.maxTextBytes))
     }
     public func encodeFields(to w: inout JSONWriter) {
         w.field("adjustmentId", adjustmentId); w.field("memberKey", memberKey); w.field("wallet", wallet); w.field("delta", delta)
