@@ -114,7 +114,7 @@ enum ExampleCatalog {
         (.purchase, .benefitNotRedeemable(field: "redemptions[0]", benefitId: "G-000981", cause: .expired)),
         (.purchase, .insufficientBalance(field: "payments[1].amount", wallet: .points, requested: 2000, available: 1180)),
         (.purchase, .paymentOutOfRange(field: "payments[1].amount", minimum: 100, maximum: 1180)),
-        (.purchase, .transactionConflict(transactionId: "T-20260314-000123")),
+        (.purchase, .transactionConflict(field: .transactionId, id: "T-20260314-000123")),
         (.void, .transactionNotFound(transactionId: "T-20260314-000999")),
         (.return, .returnExceedsPurchase(field: "lines[0].quantity", lineId: "3", remaining: Quantity(thousandths: 750))),
         (.return, .transactionVoided(transactionId: "T-20260314-000123")),

@@ -76,6 +76,13 @@ struct Gen {
             let env = ResponseEnvelope(id: .string("e"), op: op, error: e)
             #expect(try client.decodeResponse(payload(server.encodeResponse(env))) == env)
         }
+        // A conflict names the id field that was reused and repeats the id under that name.
+        for (op, field) in [(Op.void, OperationIdField.voidId), (.return, .returnId), (.walletAdjust, .adjustmentId)] {
+            let env = ResponseEnvelope(id: .string("e"), op: op, error: .transactionConflict(field: field, id: "X-1"))
+            let bytes = payload(server.encodeResponse(env))
+            #expect(try client.decodeResponse(bytes) == env)
+            #expect(String(decoding: bytes, as: UTF8.self).contains(#""field":"\#(field.rawValue)","\#(field.rawValue)":"X-1""#))
+        }
     }
 
     @Test func fingerprintIgnoresFormattingButNotContent() throws {

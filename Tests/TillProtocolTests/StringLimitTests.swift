@@ -48,4 +48,19 @@ import TillCore
         #expect(past?.error.code == "invalid_request" && past?.error.field == field, "\(field) at \(limit + 1) bytes: \(String(describing: past?.error))")
         #expect(past?.closesConnection == false)
     }
+
+    /// 500 lines per purchase and per return (PROTOCOL.md section 9), on both decoders.
+    @Test func linesAreAcceptedAtTheLimitAndRefusedPastIt() {
+        func items(_ n: Int, canonical: Bool) -> String {
+            (0..<n).map { canonical ? #"{"lineId":"\#($0)","code":"A","name":"a","quantity":1,"unitPrice":1}"#
+                                    : #"{"code":"A","lineId":"\#($0)","name":"a","quantity":1,"unitPrice":1}"# }.joined(separator: ",")
+        }
+        for canonical in [true, false] {
+            #expect(refusal(Self.purchase(item: items(500, canonical: canonical))) == nil)
+            #expect(refusal(Self.purchase(item: items(501, canonical: canonical)))?.error.field == "items")
+        }
+        let lines = { (n: Int) in (0..<n).map { #"{"lineId":"\#($0)","quantity":1}"# }.joined(separator: ",") }
+        #expect(refusal(#"{"id":1,"op":"return","returnId":"R1","transactionId":"T1","lines":["# + lines(500) + "]}") == nil)
+        #expect(refusal(#"{"id":1,"op":"return","returnId":"R1","transactionId":"T1","lines":["# + lines(501) + "]}")?.error.field == "lines")
+    }
 }

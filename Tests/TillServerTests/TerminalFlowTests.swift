@@ -42,7 +42,7 @@ import TillProtocol
         #expect(after.balance.points + after.balance.pendingPoints == before.balance.points + before.balance.pendingPoints + earned)
 
         // Same id, different body: a conflict, nothing written.
-        #expect(throws: ClientError.refused(.transactionConflict(transactionId: "t-1"))) {
+        #expect(throws: ClientError.refused(.transactionConflict(field: .transactionId, id: "t-1"))) {
             try client.purchase(demoPurchase("t-1", members: [member], lines: 4))
         }
         let status = try client.status(transactionId: "t-1")

@@ -57,4 +57,12 @@ import TillProtocol
         let csv = try f.imported(MemberImport(rows: "firstName,customId\n\(name)x,c1\nAnna,\(String(repeating: "c", count: 129))\n", format: .csv))
         #expect(csv.created == 0 && csv.errors.map(\.field) == ["firstName", "customId"])
     }
+
+    @Test func aReusedAdjustmentIdIsAConflictNamingAdjustmentId() throws {
+        let f = try OfficeFixture()
+        _ = try f.run(.walletAdjust(WalletAdjust(adjustmentId: "A1", memberKey: "M00000001", wallet: .points, delta: 5, reason: "x"))).get()
+        let e = f.error(.walletAdjust(WalletAdjust(adjustmentId: "A1", memberKey: "M00000001", wallet: .points, delta: 6, reason: "x")))
+        #expect(e == .transactionConflict(field: .adjustmentId, id: "A1"))
+        #expect(e?.field == "adjustmentId")
+    }
 }

@@ -25,6 +25,13 @@ public struct PostReversal: WriteRequest {
         case .return(let r): r.returnId
         }
     }
+    /// Voids and returns share one id space per terminal: the field that named the id reused.
+    private var reversalIdField: OperationIdField {
+        switch kind {
+        case .void: .voidId
+        case .return: .returnId
+        }
+    }
     private var transactionId: String {
         switch kind {
         case .void(let v): v.transactionId
@@ -39,7 +46,7 @@ public struct PostReversal: WriteRequest {
         ).firstRow([.text(terminal.branchId), .text(terminal.posId), .text(reversalId)], { r in
             (r.optionalBlob(0) ?? [], r.optionalBlob(1) ?? [])
         }) {
-            guard existing.0 == fingerprint else { throw TillError.transactionConflict(transactionId: reversalId) }
+            guard existing.0 == fingerprint else { throw TillError.transactionConflict(field: reversalIdField, id: reversalId) }
             var receipt = try StoredJSON.decode(ReversalReceipt.self, from: existing.1)
             receipt.replay = true
             return receipt
