@@ -46,7 +46,7 @@ enum Fixtures {
         ])
 
     static let reversalMember = ReversalMember(
-        memberKey: "M-7Q2K9", pointsTakenBack: 42, pointsRefunded: 200, creditRefunded: 0,
+        memberKey: "M-7Q2K9", pointsTakenBack: 42, pointsForgiven: 3, pointsRefunded: 200, creditRefunded: 0,
         punches: [PunchResult(benefitId: "P-000311", name: "10 coffees", punches: -2, punchesAfter: 8, punchesRequired: 10, completed: false)],
         benefitsRestored: ["G-000981"], benefitsRevoked: ["G-001022"], balance: WalletBalance(points: 1338, pendingPoints: 0, credit: 500))
 
