@@ -65,4 +65,16 @@ import TillProtocol
         #expect(e == .transactionConflict(field: .adjustmentId, id: "A1"))
         #expect(e?.field == "adjustmentId")
     }
+
+    /// `benefit.action send`: an unknown template is `not_found`, a withdrawn one `not_allowed` (PROTOCOL.md §7).
+    @Test func sendingAnUnknownOrWithdrawnTemplate() throws {
+        let f = try OfficeFixture()
+        let unknown = f.error(.benefitAction(BenefitAction(memberKey: "M00000003", action: .send, templateId: "NOPE", count: 1)))
+        #expect(unknown?.code == "not_found" && unknown?.field == "templateId")
+        guard case .catalog(var c) = try f.run(.catalogGet).get() else { throw Unexpected.response }
+        c.giftTemplates.removeAll { $0.templateId == "TEN_PERCENT" }
+        _ = try f.run(.catalogSet(c)).get()
+        let withdrawn = f.error(.benefitAction(BenefitAction(memberKey: "M00000003", action: .send, templateId: "TEN_PERCENT", count: 1)))
+        #expect(withdrawn?.code == "not_allowed" && withdrawn?.field == "templateId")
+    }
 }
