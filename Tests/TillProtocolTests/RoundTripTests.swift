@@ -71,6 +71,16 @@ struct Gen {
         #expect(try client.decodeResponse(payload(frame)) == env)
     }
 
+    /// A quote listing a requested benefit nobody on the purchase holds (no `memberKey`) decodes back.
+    @Test func quoteWithANotOwnedBenefitRoundTrips() throws {
+        let quote = Quote(receipt: Fixtures.receipt, benefits: [RedeemableBenefit(benefitId: "G-404", name: "G-404", memberKey: "", redeemable: false,
+                                                                           cause: .notOwned, amount: 0)], budget: [])
+        let env = ResponseEnvelope(id: .int(1), op: .quote, result: .quote(quote))
+        let bytes = payload(server.encodeResponse(env))
+        #expect(!String(decoding: bytes, as: UTF8.self).contains(#""memberKey":"""#))
+        #expect(try client.decodeResponse(bytes) == env)
+    }
+
     @Test func errorsRoundTrip() throws {
         for (op, e) in ExampleCatalog.errors {
             let env = ResponseEnvelope(id: .string("e"), op: op, error: e)

@@ -77,4 +77,20 @@ import TillProtocol
         let withdrawn = f.error(.benefitAction(BenefitAction(memberKey: "M00000003", action: .send, templateId: "TEN_PERCENT", count: 1)))
         #expect(withdrawn?.code == "not_allowed" && withdrawn?.field == "templateId")
     }
+
+    /// `quote.benefits`: every active gift of the identified members plus every benefit the request names; punch
+    /// cards only when named (PROTOCOL.md §6, quote).
+    @Test func quoteListsActiveGiftsAndWhatTheRequestNames() throws {
+        let f = try OfficeFixture()
+        _ = try f.purchase(f.coffee("T1", member: "M00000001", cups: 2)).get()  // enrols Anna on the coffee card
+        let card = try #require(try f.loyalty.identify([MemberIdentifier(kind: .memberKey, value: "M00000001")])[0].benefits.first { $0.kind == .punchCard })
+        let plain = try f.loyalty.quote(f.coffee("Q1", member: "M00000001"), terminal: f.pos)
+        #expect(Set(plain.benefits.map(\.benefitId)) == ["demo-M00000001-WELCOME_5", "demo-M00000001-TEN_PERCENT", "demo-M00000001-FREE_ESPRESSO"])
+        var named = f.coffee("Q2", member: "M00000001")
+        named.redemptions = [card.benefitId, "nobody-holds-this"]
+        let quote = try f.loyalty.quote(named, terminal: f.pos)
+        #expect(quote.benefits.first { $0.benefitId == card.benefitId }?.cause == .punchIncomplete)
+        let stranger = try #require(quote.benefits.first { $0.benefitId == "nobody-holds-this" })
+        #expect(stranger.cause == .notOwned && stranger.memberKey.isEmpty && !stranger.redeemable)
+    }
 }
