@@ -83,7 +83,7 @@ enum ExampleCatalog {
         ]))),
         .walletAdjust: .operator(.balance(WalletBalance(points: 1080, pendingPoints: 42, credit: 500))),
         .activityList: .operator(.activity(ActivityPage(entries: [
-            ActivityEntry(at: F.openedAt, group: .purchase, kind: "purchase", summary: "Purchase of 34.00 EUR at b-012/pos-3", source: .pos, terminal: F.terminal, transactionId: F.purchase.transactionId, pointsDelta: 42),
+            ActivityEntry(at: serverTime, group: .purchase, kind: "purchase", summary: "Purchase of 34.00 EUR at b-012/pos-3", source: .pos, terminal: F.terminal, transactionId: F.purchase.transactionId, openedAt: F.openedAt, pointsDelta: 42),
         ], nextCursor: "c2026-03-14T11:30:05.250Z#981"))),
         .purchaseList: .operator(.purchases(PurchasePage(purchases: [
             PurchaseRow(terminal: F.terminal, transactionId: F.purchase.transactionId, openedAt: F.openedAt, total: 3400, currency: "EUR", state: .final, memberKeys: ["M-7Q2K9"]),

@@ -93,4 +93,22 @@ import TillProtocol
         let stranger = try #require(quote.benefits.first { $0.benefitId == "nobody-holds-this" })
         #expect(stranger.cause == .notOwned && stranger.memberKey.isEmpty && !stranger.redeemable)
     }
+
+    /// Activity entries a purchase wrote carry both times: `at` (when Till recorded it) and `openedAt` (the POS's).
+    @Test func purchaseActivityKeepsServerTimeAndOpenedAt() throws {
+        let f = try OfficeFixture()
+        f.clock.advance(days: 3)
+        var late = f.coffee("OFFLINE-1", member: "M00000003")
+        late.openedAt = Timestamp(millisecondsSinceEpoch: f.clock.now.millisecondsSinceEpoch - 2 * 86_400_000)
+        _ = try f.purchase(late).get()
+        // A void whose id is also a purchase id: its entry is the void's, with no openedAt.
+        _ = try f.purchase(f.coffee("V-1", member: "M00000002")).get()
+        _ = try f.void(VoidRequest(voidId: "V-1", transactionId: "OFFLINE-1")).get()
+        let entries = try f.activity(ActivityQuery(memberKey: "M00000003", group: .purchase)).entries
+        let purchase = try #require(entries.first { $0.kind == "purchase" })
+        #expect(purchase.at == f.clock.now)
+        #expect(purchase.openedAt?.millisecondsSinceEpoch == late.openedAt.millisecondsSinceEpoch)
+        let void = try #require(entries.first { $0.kind == "purchase_voided" })
+        #expect(void.transactionId == "V-1" && void.openedAt == nil)
+    }
 }

@@ -106,6 +106,10 @@ struct ChangePosting {
 ///
 /// Guarantees: every row carries source `pos` with the terminal's branch, POS and the operation's id.
 struct ActivityLog {
+    /// The types of the entries a void or a return writes: their `transaction_id` is the reversal's id; every other
+    /// POS entry carries the purchase's.
+    static let voided = "purchase_voided", returned = "purchase_returned"
+
     let context: WriteContext
     let origin: Origin
     let at: Int64

@@ -115,7 +115,7 @@ public struct PostReversal: WriteRequest {
                     visit_count = CASE WHEN ? AND visit_count > 0 THEN visit_count - 1 ELSE visit_count END, updated_at = ?
                 WHERE id = ?
                 """, [.integer(position == 0 ? evaluation.receipt.amount : 0), .bool(isVoid), .integer(at), .integer(memberId)])
-            try log.append(member: memberId, group: "purchase", type: isVoid ? "purchase_voided" : "purchase_returned")
+            try log.append(member: memberId, group: "purchase", type: isVoid ? ActivityLog.voided : ActivityLog.returned)
         }
         return evaluation.receipt
     }
