@@ -16,6 +16,8 @@ public enum OperatorRequest: Hashable, Sendable {
     case memberUnsubscribe(Unsubscribe)
     case cardAdd(CardChange)
     case cardReplace(CardChange)
+    case appCodeIssue(MemberRef)
+    case appCodeRevoke(AppCodeRef)
     case memberExport(MemberRef)
     case memberAnonymize(MemberRef)
     case memberImport(MemberImport)
@@ -54,6 +56,8 @@ public enum OperatorRequest: Hashable, Sendable {
         case .memberUnsubscribe(let b): (.memberUnsubscribe, b)
         case .cardAdd(let b): (.cardAdd, b)
         case .cardReplace(let b): (.cardReplace, b)
+        case .appCodeIssue(let b): (.appCodeIssue, b)
+        case .appCodeRevoke(let b): (.appCodeRevoke, b)
         case .memberExport(let b): (.memberExport, b)
         case .memberAnonymize(let b): (.memberAnonymize, b)
         case .memberImport(let b): (.memberImport, b)
@@ -93,6 +97,8 @@ public enum OperatorRequest: Hashable, Sendable {
             .cardAdd(try CardChange(wire: o))
         case .cardReplace:
             .cardReplace(try CardChange(wire: o).requiringOldCard(o))
+        case .appCodeIssue: .appCodeIssue(try MemberRef(wire: o))
+        case .appCodeRevoke: .appCodeRevoke(try AppCodeRef(wire: o))
         case .memberExport: .memberExport(try MemberRef(wire: o))
         case .memberAnonymize: .memberAnonymize(try MemberRef(wire: o))
         case .memberImport: .memberImport(try MemberImport(wire: o))
@@ -140,6 +146,7 @@ public enum OperatorResponse: Hashable, Sendable {
     case key(KeyInfo)
     case keys(KeyList)
     case stats(Stats)
+    case appCode(AppCodeInfo)
 
     var body: any WireEncodable {
         switch self {
@@ -157,6 +164,7 @@ public enum OperatorResponse: Hashable, Sendable {
         case .key(let b): b
         case .keys(let b): b
         case .stats(let b): b
+        case .appCode(let b): b
         }
     }
 
@@ -179,6 +187,7 @@ public enum OperatorResponse: Hashable, Sendable {
         case .terminalDisable, .operatorDisable: .key(try KeyInfo(wire: o))
         case .terminalList, .operatorList: .keys(try KeyList(wire: o))
         case .stats: .stats(try Stats(wire: o))
+        case .appCodeIssue, .appCodeRevoke: .appCode(try AppCodeInfo(wire: o))
         case .hello, .ping, .identify, .quote, .purchase, .void, .return, .status:
             throw .invalidRequest(field: "op", reason: "not an operator op")
         }
