@@ -110,4 +110,20 @@ import TillProtocol
         let quote = try f.loyalty.quote(request, terminal: f.pos)
         #expect(quote.benefits.map(\.name) == ["Welcome: 5.00 EUR off"])
     }
+
+    /// The reproduction: `examples/catalog.set.request.json` on the demo store. A 10.00 EUR coffee line earned
+    /// 20 points before and after (a hidden department multiplier); now the example's rules are all there is.
+    @Test func theExampleCatalogReplacesTheDemoEarning() throws {
+        let f = try OfficeFixture()
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("protocol/examples/catalog.set.request.json")
+        guard case .operator(.catalogSet(let example)) = try ServerCodec().decodeRequest(Array(try Data(contentsOf: file))).get().request else {
+            throw Unexpected.response
+        }
+        #expect(try f.loyalty.quote(coffeeLine("q1", member: "M00000003", cents: 1000), terminal: f.pos).receipt.members[0].pointsEarned == 20)
+        guard case .catalog(let saved) = try f.run(.catalogSet(example)).get() else { throw Unexpected.response }
+        #expect(saved == example)
+        #expect(try catalog(f) == example)
+        #expect(try f.loyalty.quote(coffeeLine("q2", member: "M00000003", cents: 1000), terminal: f.pos).receipt.members[0].pointsEarned == 10)
+    }
 }
