@@ -19,20 +19,27 @@ enum AdminCommands {
     static func reward(_ g: GiftTemplate) -> String {
         let scope = (g.itemCodes + g.departments.map { "department " + $0 }).joined(separator: ", ")
         if g.freeItem { return "1 free item" + (scope.isEmpty ? "" : " (\(scope))") }
-        let amount = g.amountOff.map { "-" + Render.money($0) } ?? g.percentOff.map { "\($0)%" + (g.maxDiscount.map { " (at most \(Render.money($0)))" } ?? "") } ?? "nothing"
+        let amount = g.amountOff.map { "-" + Render.money($0) }
+            ?? g.percentOff.map { "\($0)%" + (g.maxDiscount.map { " (at most \(Render.money($0)))" } ?? "") }
+            ?? g.percentOffEachLine.map { "\($0)% off each line" } ?? "nothing"
         return amount + (scope.isEmpty ? "" : " on \(scope)")
     }
 
     static func catalog(_ c: Catalog) -> Output {
         var text = "gift templates:\n" + Render.table(["id", "name", "reward", "min subtotal", "valid days"], c.giftTemplates.map {
-            [$0.templateId, $0.name, reward($0), Render.money($0.minSubtotal), "\($0.validDays)"]
+            [$0.templateId, $0.name, reward($0), Render.money($0.minSubtotal), $0.validDays.map { "\($0)" } ?? "no end"]
         })
-        text += "\n\npunch cards:\n" + Render.table(["id", "name", "punches", "reward"], c.punchTemplates.map {
-            [$0.templateId, $0.name, "\($0.punchesRequired)", $0.rewardTemplateId]
+        text += "\n\npunch cards:\n" + Render.table(["id", "name", "punches", "counting", "reward", "renew", "auto-enrol"], c.punchTemplates.map {
+            [$0.templateId, $0.name, "\($0.punchesRequired)", $0.counting.rawValue, $0.rewardTemplateId, Render.onOff($0.renew), Render.onOff($0.autoEnroll)]
         })
-        text += "\n\nearn rules:\n" + Render.table(["id", "points", "per", "department", "tag"], c.earnRules.map {
-            [$0.ruleId, "\($0.points)", Render.money($0.perAmount), $0.department ?? "", $0.tag ?? ""]
+        text += "\n\nearn rules:\n" + Render.table(["id", "points", "per", "item", "department", "tag"], c.earnRules.map {
+            [$0.ruleId, "\($0.points)", Render.money($0.perAmount), $0.itemCode ?? "", $0.department ?? "", $0.tag ?? ""]
         })
+        text += "\n\nmultipliers:\n" + Render.table(["item", "department", "percent"], c.earnMultipliers.map {
+            [$0.itemCode ?? "", $0.department ?? "", "\($0.percent)%"]
+        })
+        text += "\n\nexcluded: items " + (c.earnExclusions.itemCodes.isEmpty ? "none" : c.earnExclusions.itemCodes.joined(separator: ", "))
+            + "; departments " + (c.earnExclusions.departments.isEmpty ? "none" : c.earnExclusions.departments.joined(separator: ", "))
         let b = c.budget
         text += "\n\n" + Render.fields([("pay with points", Render.onOff(b.pointsEnabled)), ("pay with credit", Render.onOff(b.creditEnabled)),
                                         ("points ratio", "\(b.ratioPoints) points = \(Render.money(b.ratioMoney))"),

@@ -29,6 +29,12 @@ enum MemberCommands {
         return Render.profile(p)
     }
 
+    static func appCode(_ i: Invocation, _ response: OperatorResponse) throws(CLIError) -> Output {
+        guard case .appCode(let a) = response else { throw .usage("unexpected answer") }
+        return Output(human: Render.fields([("code", a.code), ("member", a.memberKey), ("state", a.state.rawValue),
+                                            ("issued", Render.time(a.issuedAt)), ("expires", Render.time(a.expiresAt))]), json: Render.json(a))
+    }
+
     static let all: [Command] = [
         Command(noun: "member", verb: "search", summary: "find members by phone, email, name, member key or card (exact and contains, at most 50)",
                 parameters: [.arg("QUERY", "text to look for"), .option("tag", "only members with this tag (case-sensitive)"),
@@ -110,6 +116,13 @@ enum MemberCommands {
                 parameters: [.arg("FILE", "the file (- for standard input)"), .option("format", "file format (default: from the extension)", choices: ["ndjson", "csv"]),
                              .flag("dry-run", "check every row, write nothing")]) { i throws(CLIError) in
             try Importing.run(i)
+        },
+        Command(noun: "app-code", verb: "issue", summary: "issue a short-lived, single-use code for the member's app (shown once)",
+                parameters: [key]) { i throws(CLIError) in
+            try appCode(i, try i.perform(.appCodeIssue(MemberRef(memberKey: i.required("MEMBER")))))
+        },
+        Command(noun: "app-code", verb: "revoke", summary: "make an app code unusable at once", parameters: [.arg("CODE", "the app code")]) { i throws(CLIError) in
+            try appCode(i, try i.perform(.appCodeRevoke(AppCodeRef(code: i.required("CODE")))))
         },
         Command(noun: "card", verb: "add", summary: "give a member a loyalty card", parameters: [key, .arg("CARD", "card number")]) { i throws(CLIError) in
             try profile(i, .cardAdd(CardChange(memberKey: i.required("MEMBER"), card: i.required("CARD"))))

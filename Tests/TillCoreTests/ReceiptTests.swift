@@ -50,6 +50,10 @@ import Testing
         #expect(field(request("X", items: [line("A", "BRD", qty: 1000, price: 100, discount: 101)])) == "items[0].discount")
         #expect(field(request("X", items: [a], orderDiscount: 101)) == "orderDiscount")
         #expect(field(request("X", items: [])) == "items")
+        // The line limit is the wire's (PROTOCOL.md section 9): 500 lines pass, 501 are refused naming `items`.
+        let lines = (0..<501).map { line("L\($0)", "BRD", qty: 1000, price: 100) }
+        #expect(field(request("X", items: Array(lines.prefix(500)))) == nil)
+        #expect(field(request("X", items: lines)) == "items")
         #expect(field(request("X", items: [a], payments: [Payment(means: .cash, amount: 0)])) == "payments[0].amount")
         var usd = request("X", items: [a])
         usd.currency = "USD"

@@ -83,6 +83,7 @@ import Testing
         let v2 = try LoyaltyRules.void(VoidRequest(voidId: "V", transactionId: "T1"), record: e.record, previouslyReturned: [],
                                        members: w2.accounts(e.record, now: late), catalog: shopCatalog, now: late)
         #expect(v2.receipt.members[0].pointsTakenBack == 7 && v2.pointsForgiven == 10)
+        #expect(v2.receipt.members[0].pointsForgiven == 10)  // on the receipt too (PROTOCOL.md §6, void)
         w2.apply(v2.changes)
         #expect(w2.account(1, now: late).points == 0)
     }

@@ -137,7 +137,7 @@ import TillCore
             (Self.purchase(extra: #","orderDiscount":1000000000001"#), "orderDiscount"),
             (Self.purchase(extra: #","orderType":"drive""#), "orderType"),
             (Self.purchase(extra: #","redemptions":["G1",""]"#), "redemptions[1]"),
-            (Self.purchase(extra: #","employee":"# + "\"" + String(repeating: "e", count: 129) + "\""), "employee"),
+            (Self.purchase(extra: #","employee":"# + "\"" + String(repeating: "e", count: 1025) + "\""), "employee"),
             (Self.frame(String(decoding: Self.purchase(), as: UTF8.self).replacingOccurrences(of: "EUR", with: "EURO")), "currency"),
             (Self.frame(String(decoding: Self.purchase(), as: UTF8.self).replacingOccurrences(of: "10:00:00Z", with: "10:00:00")), "openedAt"),
             (Self.frame(String(decoding: Self.purchase(), as: UTF8.self).replacingOccurrences(of: #""items":["#, with: #""items":null,"x":["#)), "items"),

@@ -46,7 +46,7 @@ enum Fixtures {
         ])
 
     static let reversalMember = ReversalMember(
-        memberKey: "M-7Q2K9", pointsTakenBack: 42, pointsRefunded: 200, creditRefunded: 0,
+        memberKey: "M-7Q2K9", pointsTakenBack: 42, pointsForgiven: 3, pointsRefunded: 200, creditRefunded: 0,
         punches: [PunchResult(benefitId: "P-000311", name: "10 coffees", punches: -2, punchesAfter: 8, punchesRequired: 10, completed: false)],
         benefitsRestored: ["G-000981"], benefitsRevoked: ["G-001022"], balance: WalletBalance(points: 1338, pendingPoints: 0, credit: 500))
 
@@ -75,9 +75,15 @@ enum Fixtures {
     static let keyInfo = KeyInfo(keyId: "k-term-0007", role: .terminal, terminal: terminal, name: "front counter", enabled: true, createdAt: ts("2026-01-10T08:00:00Z"))
     static let operatorKey = KeyInfo(keyId: "k-op-0002", role: .operator, terminal: nil, name: "alice", enabled: true, createdAt: ts("2026-01-10T08:00:00Z"))
     static let catalog = Catalog(
-        giftTemplates: [GiftTemplate(templateId: "free-coffee", name: "Free coffee", amountOff: 250, itemCodes: ["ESP", "CAP"], validDays: 30)],
-        punchTemplates: [PunchTemplate(templateId: "ten-coffees", name: "10 coffees", punchesRequired: 10, itemCodes: ["ESP", "CAP"], rewardTemplateId: "free-coffee")],
-        earnRules: [EarnRule(ruleId: "base", points: 1, perAmount: 100), EarnRule(ruleId: "beans-x2", points: 2, perAmount: 100, tag: "retail")],
+        giftTemplates: [GiftTemplate(templateId: "free-coffee", name: "Free coffee", amountOff: 250, itemCodes: ["CAP", "ESP"], validDays: 30),
+                        GiftTemplate(templateId: "half-price-beans", name: "Beans half price", percentOffEachLine: 50, itemCodes: ["BEANS"],
+                                     minSubtotal: 1000, validDays: nil)],
+        punchTemplates: [PunchTemplate(templateId: "ten-coffees", name: "10 coffees", punchesRequired: 10, itemCodes: ["CAP", "ESP"],
+                                       rewardTemplateId: "free-coffee", counting: .perUnit, renew: true, autoEnroll: true)],
+        earnRules: [EarnRule(ruleId: "base", points: 1, perAmount: 100), EarnRule(ruleId: "beans-x2", points: 2, perAmount: 100, tag: "retail"),
+                    EarnRule(ruleId: "beans-5", points: 5, perAmount: 100, itemCode: "BEANS")],
+        earnMultipliers: [EarnMultiplier(department: "BAKERY", percent: 200)],
+        earnExclusions: EarnExclusions(itemCodes: ["GIFTCARD"], departments: ["TOBACCO"]),
         budget: BudgetSettings(pointsEnabled: true, creditEnabled: true, ratioPoints: 100, ratioMoney: 100, minAmount: 100, maxAmount: 5000),
         pendingDays: 14)
     static let ticket = TransactionStatus(transactionId: purchase.transactionId, state: .partiallyReturned,

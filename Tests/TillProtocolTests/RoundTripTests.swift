@@ -71,10 +71,27 @@ struct Gen {
         #expect(try client.decodeResponse(payload(frame)) == env)
     }
 
+    /// A quote listing a requested benefit nobody on the purchase holds (no `memberKey`) decodes back.
+    @Test func quoteWithANotOwnedBenefitRoundTrips() throws {
+        let quote = Quote(receipt: Fixtures.receipt, benefits: [RedeemableBenefit(benefitId: "G-404", name: "G-404", memberKey: "", redeemable: false,
+                                                                           cause: .notOwned, amount: 0)], budget: [])
+        let env = ResponseEnvelope(id: .int(1), op: .quote, result: .quote(quote))
+        let bytes = payload(server.encodeResponse(env))
+        #expect(!String(decoding: bytes, as: UTF8.self).contains(#""memberKey":"""#))
+        #expect(try client.decodeResponse(bytes) == env)
+    }
+
     @Test func errorsRoundTrip() throws {
         for (op, e) in ExampleCatalog.errors {
             let env = ResponseEnvelope(id: .string("e"), op: op, error: e)
             #expect(try client.decodeResponse(payload(server.encodeResponse(env))) == env)
+        }
+        // A conflict names the id field that was reused and repeats the id under that name.
+        for (op, field) in [(Op.void, OperationIdField.voidId), (.return, .returnId), (.walletAdjust, .adjustmentId)] {
+            let env = ResponseEnvelope(id: .string("e"), op: op, error: .transactionConflict(field: field, id: "X-1"))
+            let bytes = payload(server.encodeResponse(env))
+            #expect(try client.decodeResponse(bytes) == env)
+            #expect(String(decoding: bytes, as: UTF8.self).contains(#""field":"\#(field.rawValue)","\#(field.rawValue)":"X-1""#))
         }
     }
 

@@ -220,4 +220,21 @@ import TillProtocol
         #expect(try till("operator", "disable", bobId).status == 0)
         #expect(try bob("member", "show", "M00000001").status == 5)
     }
+
+    /// `till app-code issue` gives a code a terminal can identify the member with once; `till app-code revoke` ends it.
+    @Test func appCodesAreIssuedAndRevokedFromTheCLI() throws {
+        let daemon = try TestDaemon()
+        defer { daemon.stop(); daemon.removeFolder() }
+        let till = TillCLI(daemon)
+        let terminal = try daemon.terminal()
+        let issued = try till("app-code", "issue", "M00000001", json: true)
+        #expect(issued.status == 0)
+        let code = try #require(issued.json["code"] as? String)
+        #expect(try terminal.identify([MemberIdentifier(kind: .appCode, value: code)])[0].memberKey == "M00000001")
+        #expect(try till("app-code", "revoke", code, json: true).json["state"] as? String == "revoked")
+        #expect(throws: ClientError.refused(.memberNotFound(field: "identifiers[0]"))) {
+            try terminal.identify([MemberIdentifier(kind: .appCode, value: code)])
+        }
+        #expect(try till("app-code", "revoke", "00000000").status == 3)
+    }
 }

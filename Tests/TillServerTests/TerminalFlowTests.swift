@@ -42,7 +42,7 @@ import TillProtocol
         #expect(after.balance.points + after.balance.pendingPoints == before.balance.points + before.balance.pendingPoints + earned)
 
         // Same id, different body: a conflict, nothing written.
-        #expect(throws: ClientError.refused(.transactionConflict(transactionId: "t-1"))) {
+        #expect(throws: ClientError.refused(.transactionConflict(field: .transactionId, id: "t-1"))) {
             try client.purchase(demoPurchase("t-1", members: [member], lines: 4))
         }
         let status = try client.status(transactionId: "t-1")
@@ -179,6 +179,22 @@ import TillProtocol
         defer { daemon.stop(); daemon.removeFolder() }
         let client = try daemon.terminal()
         #expect(throws: ClientError.closed) { _ = try client.receive(timeout: .seconds(10)) }
+    }
+
+    /// A request sent just after shutdown began (nothing in flight) is answered `shutting_down` during the notice
+    /// period, not met by a closed connection (PROTOCOL.md §5).
+    @Test func aRequestJustAfterShutdownIsAnsweredShuttingDown() throws {
+        let daemon = try TestDaemon { $0.shutdownNoticeMilliseconds = 3_000 }
+        defer { daemon.removeFolder() }
+        let client = try daemon.terminal()
+        let stopped = DispatchSemaphore(value: 0)
+        Thread.detachNewThread { daemon.stop(); stopped.signal() }
+        while !daemon.instance.daemon.context.isDraining { sched_yield() }
+        // The POS sends 200 ms after the signal (the delay is the scenario, not synchronisation): without the notice
+        // period the daemon, with nothing in flight, has closed the connection by then.
+        Thread.sleep(forTimeInterval: 0.2)
+        #expect(throws: ClientError.refused(.shuttingDown)) { _ = try client.ping() }
+        stopped.wait()
     }
 
     @Test func drainingDaemonAnswersShuttingDown() throws {

@@ -29,6 +29,7 @@ final class TestDaemon: Sendable {
         configuration.metricsListen = "127.0.0.1:0"
         configuration.ioThreads = 2
         configuration.readers = 2
+        configuration.shutdownNoticeMilliseconds = 0  // tests that stop a daemon do not wait for late requests
         if let tls {
             configuration.tlsCertificate = tls.files.server.certificate
             configuration.tlsKey = tls.files.server.privateKey

@@ -68,7 +68,7 @@ final class FakeTill: Sendable {
             case .purchase(let body), .quote(let body):
                 let isQuote = if case .quote = request { true } else { false }
                 if !isQuote, let stored = s.purchases[tkey + body.transactionId] {
-                    guard stored.body == body else { return (.failure(.transactionConflict(transactionId: body.transactionId)), false) }
+                    guard stored.body == body else { return (.failure(.transactionConflict(field: .transactionId, id: body.transactionId)), false) }
                     var replay = stored.receipt
                     replay.replay = true
                     return (.success(.purchase(replay)), false)

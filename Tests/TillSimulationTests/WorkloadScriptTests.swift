@@ -148,7 +148,7 @@ import TillProtocol
             guard case .success(.purchase(var other)) = answer(p, replay: true) else { continue }
             other.total += 1
             if case .violation = w.completed(p, outcome: .success(.purchase(other)), nowMilliseconds: now) {} else { Issue.record("a differing replay") }
-            if case .violation = w.completed(p, outcome: .failure(.transactionConflict(transactionId: "x")), nowMilliseconds: now) {} else {
+            if case .violation = w.completed(p, outcome: .failure(.transactionConflict(field: .transactionId, id: "x")), nowMilliseconds: now) {} else {
                 Issue.record("a conflict on a retry")
             }
         }

@@ -95,6 +95,17 @@ final class OfficeFixture {
         return box.withLock { $0! }
     }
 
+    /// Voids a purchase of the fixture's POS.
+    func void(_ r: VoidRequest) -> Result<ReversalReceipt, TillError> {
+        let box = Mutex<Result<ReversalReceipt, TillError>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        do {
+            try loyalty.void(r, terminal: pos, fingerprint: Fingerprint.of(.void(r))!.bytes) { result in box.withLock { $0 = result }; done.signal() }
+        } catch { return .failure(error) }
+        done.wait()
+        return box.withLock { $0! }
+    }
+
     func coffee(_ id: String, member: String, cups: Int64 = 1) -> PurchaseRequest {
         PurchaseRequest(transactionId: id, openedAt: clock.now, members: [MemberIdentifier(kind: .memberKey, value: member)],
                         items: [LineItem(lineId: "1", code: "SKU-0001", name: "Espresso", department: "coffee", quantity: Quantity(units: cups), unitPrice: 250)],

@@ -33,7 +33,7 @@ import TillCore
         let f = try LoyaltyFixture()
         _ = try f.purchase(basket("T1")).get()
         let ledger = try f.count("ledger")
-        #expect(throws: TillError.transactionConflict(transactionId: "T1")) { try f.purchase(basket("T1", coffees: 3)).get() }
+        #expect(throws: TillError.transactionConflict(field: .transactionId, id: "T1")) { try f.purchase(basket("T1", coffees: 3)).get() }
         #expect(try f.count("ledger") == ledger)
         // The same id on another POS is another transaction.
         #expect(try f.purchase(basket("T1"), terminal: TerminalIdentity(branchId: "B1", posId: "P2")).get().replay == false)
@@ -96,7 +96,7 @@ import TillCore
         #expect(found.map(\.memberKey) == ["M00000001", "M00000002"])
         #expect(found[0].benefits.count == 3)
         #expect(found[0].balance.points == 1_250 && found[0].balance.credit == 1_000)
-        #expect(throws: TillError.memberNotFound(field: "members[0]")) {
+        #expect(throws: TillError.memberNotFound(field: "identifiers[0]")) {
             try f.loyalty.identify([MemberIdentifier(kind: .card, value: "nope")])
         }
     }

@@ -34,8 +34,23 @@ import TillCore
             try f.returnItems(ReturnRequest(returnId: "R1", transactionId: "T1", lines: [ReturnLine(lineId: "2", quantity: .one)])).get()
         }
         #expect(throws: TillError.transactionNotFound(transactionId: "T404")) { try f.void(VoidRequest(voidId: "V3", transactionId: "T404")).get() }
-        #expect(throws: TillError.transactionConflict(transactionId: "V1")) { try f.void(VoidRequest(voidId: "V1", transactionId: "T0")).get() }
+        #expect(throws: TillError.transactionConflict(field: .voidId, id: "V1")) { try f.void(VoidRequest(voidId: "V1", transactionId: "T0")).get() }
         #expect(try f.store.verify().problems == [])
+    }
+
+    /// Voids and returns share one id space per terminal; a conflict names the field whose id was reused.
+    @Test func voidsAndReturnsShareOneIdSpace() throws {
+        let f = try LoyaltyFixture()
+        _ = try f.purchase(basket("T1", coffees: 3)).get()
+        _ = try f.purchase(basket("T2", coffees: 3)).get()
+        _ = try f.returnItems(ReturnRequest(returnId: "X1", transactionId: "T1", lines: [ReturnLine(lineId: "1", quantity: .one)])).get()
+        #expect(throws: TillError.transactionConflict(field: .voidId, id: "X1")) { try f.void(VoidRequest(voidId: "X1", transactionId: "T2")).get() }
+        _ = try f.void(VoidRequest(voidId: "X2", transactionId: "T2")).get()
+        #expect(throws: TillError.transactionConflict(field: .returnId, id: "X2")) {
+            try f.returnItems(ReturnRequest(returnId: "X2", transactionId: "T1", lines: [ReturnLine(lineId: "1", quantity: .one)])).get()
+        }
+        // A purchase's id space is its own: a purchase may carry a reversal's id.
+        #expect(try f.purchase(basket("X1", coffees: 1)).get().replay == false)
     }
 
     @Test func partialReturnsAccumulateUntilTheyExceed() throws {

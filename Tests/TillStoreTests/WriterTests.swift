@@ -151,7 +151,7 @@ import TillCore
         defer { store.shutdown() }
         let member = try store.member("m")
         _ = try store.writeAndWait(credit("k", member: member, 25)).get()
-        #expect(store.writeAndWait(credit("k", member: member, 26)) == .failure(.transactionConflict(transactionId: "k")))
+        #expect(store.writeAndWait(credit("k", member: member, 26)) == .failure(.transactionConflict(field: .adjustmentId, id: "k")))
     }
 
     @Test func unknownMemberAndZeroDeltaAreRefused() throws {

@@ -109,6 +109,8 @@ public struct ReversalMember: Hashable, Sendable {
     public var memberKey: String
     /// Earned points taken back (>= 0).
     public var pointsTakenBack: Points
+    /// Earned points not taken back because the member had already spent them (>= 0; docs/rules.md §8).
+    public var pointsForgiven: Points
     /// Points that paid for the purchase, refunded to the wallet (>= 0).
     public var pointsRefunded: Points
     public var creditRefunded: MinorUnits
@@ -119,11 +121,13 @@ public struct ReversalMember: Hashable, Sendable {
     public var benefitsRevoked: [String]
     public var balance: WalletBalance
     public init(
-        memberKey: String, pointsTakenBack: Points, pointsRefunded: Points, creditRefunded: MinorUnits,
-        punches: [PunchResult], benefitsRestored: [String], benefitsRevoked: [String], balance: WalletBalance
+        memberKey: String, pointsTakenBack: Points, pointsForgiven: Points = 0, pointsRefunded: Points,
+        creditRefunded: MinorUnits, punches: [PunchResult], benefitsRestored: [String], benefitsRevoked: [String],
+        balance: WalletBalance
     ) {
         self.memberKey = memberKey
         self.pointsTakenBack = pointsTakenBack
+        self.pointsForgiven = pointsForgiven
         self.pointsRefunded = pointsRefunded
         self.creditRefunded = creditRefunded
         self.punches = punches

@@ -25,8 +25,9 @@ public enum TillError: Error, Hashable, Sendable {
     case insufficientBalance(field: String, wallet: WalletKind, requested: Int64, available: Int64)
     /// A budget payment outside the configured minimum / maximum per purchase, or beyond the total.
     case paymentOutOfRange(field: String, minimum: MinorUnits, maximum: MinorUnits)
-    /// The id was already used with a different body.
-    case transactionConflict(transactionId: String)
+    /// The exactly-once id in request field `field` (a purchase's `transactionId`, a `voidId`, `returnId` or
+    /// `adjustmentId`) was already used with a different body.
+    case transactionConflict(field: OperationIdField, id: String)
     /// Void, return or status of a transaction this POS never posted.
     case transactionNotFound(transactionId: String)
     /// Cumulative returns would exceed what was bought on a line.
@@ -81,7 +82,8 @@ public enum TillError: Error, Hashable, Sendable {
             .alreadyExists(let field, _):
             field
         case .notAllowed(let field, _): field
-        case .transactionConflict, .transactionNotFound, .transactionVoided: "transactionId"
+        case .transactionConflict(let field, _): field.rawValue
+        case .transactionNotFound, .transactionVoided: "transactionId"
         case .unsupportedVersion: "versions"
         default: nil
         }
@@ -101,7 +103,9 @@ public enum TillError: Error, Hashable, Sendable {
         case .insufficientBalance(_, let wallet, let requested, let available):
             "\(wallet.rawValue) wallet holds \(available), \(requested) requested"
         case .paymentOutOfRange(_, let minimum, let maximum): "payment must be between \(minimum) and \(maximum)"
-        case .transactionConflict(let id): "transaction \(id) was already posted with a different body"
+        case .transactionConflict(let field, let id):
+            field == .transactionId ? "transaction \(id) was already posted with a different body"
+                : "\(field.rawValue) \(id) was already used with a different body"
         case .transactionNotFound(let id): "transaction \(id) is not known for this branch and POS"
         case .returnExceedsPurchase(_, let lineId, let remaining):
             "line \(lineId) has only \(remaining) left to return"
@@ -114,4 +118,10 @@ public enum TillError: Error, Hashable, Sendable {
         case .shuttingDown: "server is shutting down"
         }
     }
+}
+
+/// The request field that holds an operation's exactly-once id. Voids and returns share one id space per terminal
+/// (a void may not reuse a return's id); purchases and wallet adjustments have their own.
+public enum OperationIdField: String, CaseIterable, Hashable, Sendable {
+    case transactionId, voidId, returnId, adjustmentId
 }

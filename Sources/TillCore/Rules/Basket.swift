@@ -20,7 +20,8 @@ struct PricedLine: Hashable, Sendable {
 struct Basket: Hashable, Sendable {
     static let maxQuantity: Int64 = 1_000_000_000  // one million units, in thousandths
     static let maxUnitPrice: MinorUnits = 1_000_000_000_000
-    static let maxLines = 1_000
+    /// Lines per purchase: the wire's limit (PROTOCOL.md section 9, `WireLimits.maxItems`).
+    static let maxLines = 500
     /// Per line, per payment, and for tax: 10^13 minor units, so that sums over 1000 lines stay far from overflow.
     static let maxAmount: MinorUnits = 10_000_000_000_000
     static let maxPayments = 20

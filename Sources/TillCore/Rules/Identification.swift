@@ -1,7 +1,8 @@
 /// Normalising identifiers and checking the members found for a purchase.
 ///
 /// Guarantees: the store looks members up by the normalised value only, so the same person typed two ways is
-/// found the same; a blocked member is refused (`member_blocked`), an anonymized one is not found, each member counts
+/// found the same; a blocked member is refused on a purchase (`member_blocked`) and shown with its status by `identify`,
+/// an anonymized one is not found, each member counts
 /// at most once per purchase and at most `maxMembersPerPurchase` are identified.
 public enum Identification {
     /// The form the store looks up: phone → E.164, email → trimmed and lower-cased, everything else trimmed.
@@ -69,17 +70,36 @@ public enum Identification {
     public static func resolve(
         _ identifiers: [MemberIdentifier], matches: [MemberMatch], settings: LoyaltySettings, now: Timestamp
     ) throws(TillError) -> (accounts: [MemberAccount], appCodes: [String]) {
+        try resolve(identifiers, matches: matches, settings: settings, now: now, list: .purchase)
+    }
+
+    /// Which request list the identifiers came from: the errors name its elements, and only `identify` shows a
+    /// blocked member (with status `blocked`) instead of refusing it.
+    public enum IdentifierList: Sendable {
+        /// `purchase` / `quote` `members[i]`: a blocked member is `member_blocked`.
+        case purchase
+        /// `identify` `identifiers[i]`: a blocked member is answered, its status says `blocked`.
+        case identify
+
+        public var field: String { self == .identify ? "identifiers" : "members" }
+    }
+
+    /// `resolve` for the request list `list`.
+    public static func resolve(
+        _ identifiers: [MemberIdentifier], matches: [MemberMatch], settings: LoyaltySettings, now: Timestamp,
+        list: IdentifierList
+    ) throws(TillError) -> (accounts: [MemberAccount], appCodes: [String]) {
         guard identifiers.count <= settings.maxMembersPerPurchase else {
             throw .invalidRequest(
-                field: "members", reason: "at most \(settings.maxMembersPerPurchase) members per purchase")
+                field: list.field, reason: "at most \(settings.maxMembersPerPurchase) members per purchase")
         }
         guard matches.count == identifiers.count else {
-            throw .invalidRequest(field: "members", reason: "one lookup result per identifier expected")
+            throw .invalidRequest(field: list.field, reason: "one lookup result per identifier expected")
         }
         var accounts: [MemberAccount] = []
         var codes: [String] = []
         for (i, match) in matches.enumerated() {
-            let field = "members[\(i)]"
+            let field = "\(list.field)[\(i)]"
             guard let account = match.account, account.status != .anonymized else {
                 throw .memberNotFound(field: field)
             }
@@ -89,7 +109,9 @@ public enum Identification {
                 else { throw .memberNotFound(field: field) }
                 codes.append(code.code)
             }
-            if account.status == .blocked { throw .memberBlocked(field: field, memberKey: account.memberKey) }
+            if account.status == .blocked && list == .purchase {
+                throw .memberBlocked(field: field, memberKey: account.memberKey)
+            }
             if accounts.contains(where: { $0.id == account.id }) {
                 throw .invalidRequest(field: field, reason: "member already identified on this purchase")
             }
@@ -99,9 +121,11 @@ public enum Identification {
     }
 
     /// The member as `identify` shows them: balances, and the benefits the member can use now or later (active, not
-    /// past `validUntil`), those expiring soonest first (no end date last, then by id).
+    /// past `validUntil`; none for a blocked member), those expiring soonest first (no end date last, then by id).
     public static func member(_ account: MemberAccount, catalog: BenefitCatalog, now: Timestamp) -> IdentifiedMember {
-        let usable = account.benefits.filter { $0.status == .active && ($0.validUntil.map { now <= $0 } ?? true) }
+        // A blocked member can use nothing: `identify` shows the status and no benefits.
+        let usable = account.status == .blocked ? []
+            : account.benefits.filter { $0.status == .active && ($0.validUntil.map { now <= $0 } ?? true) }
         let sorted = usable.sorted { a, b in
             switch (a.validUntil, b.validUntil) {
             case (let x?, let y?) where x != y: return x < y

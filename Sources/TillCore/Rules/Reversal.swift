@@ -175,6 +175,7 @@ struct Reversing {
         }
         forgiven += left - y
         rows[id]?.pointsTakenBack += owed - (left - y)
+        rows[id]?.pointsForgiven += left - y
     }
 
     /// Removes the punches of the returned units from the cards of one template, latest card first.

@@ -1,14 +1,18 @@
 /// A specific earning rate: `pointsPer` points for every `perMinor` minor units on lines that match. Every filter
 /// that is set must match; nil filters match anything.
 public struct EarnRate: Hashable, Sendable {
+    /// The back office's name for the rate (the catalog's `ruleId`).
+    public var id: String
     public var itemCode: String?
     public var tag: String?
     public var department: String?
     public var pointsPer: Points
     public var perMinor: MinorUnits
     public init(
-        itemCode: String? = nil, tag: String? = nil, department: String? = nil, pointsPer: Points, perMinor: MinorUnits
+        id: String = "", itemCode: String? = nil, tag: String? = nil, department: String? = nil, pointsPer: Points,
+        perMinor: MinorUnits
     ) {
+        self.id = id
         self.itemCode = itemCode
         self.tag = tag
         self.department = department
@@ -32,9 +36,12 @@ public struct EarnRate: Hashable, Sendable {
 /// ratio; `percent` is the item multiplier if the item code has one, else the department multiplier, else 100;
 /// excluded items and departments earn 0 (see `docs/rules.md`, "Earning").
 public struct EarningRule: Hashable, Sendable {
-    /// Base ratio: `pointsPer` points for every `perMinor` minor units paid (e.g. 1 point per 100 cents).
+    /// Base ratio: `pointsPer` points for every `perMinor` minor units paid (e.g. 1 point per 100 cents); 0 points:
+    /// no base rate.
     public var pointsPer: Points
     public var perMinor: MinorUnits
+    /// The back office's name for the base ratio (the catalog's `ruleId`).
+    public var baseRuleId: String
     /// Specific ratios (item, tag or department), replacing the base ratio on the lines they match.
     public var rates: [EarnRate]
     /// Department code → multiplier in percent (200 = double points).
@@ -45,12 +52,13 @@ public struct EarningRule: Hashable, Sendable {
     public var excludedItems: Set<String>
 
     public init(
-        pointsPer: Points = 1, perMinor: MinorUnits = 100, rates: [EarnRate] = [],
+        pointsPer: Points = 1, perMinor: MinorUnits = 100, baseRuleId: String = "base", rates: [EarnRate] = [],
         departmentPercent: [String: Int64] = [:],
         itemPercent: [String: Int64] = [:], excludedDepartments: Set<String> = [], excludedItems: Set<String> = []
     ) {
         self.pointsPer = pointsPer
         self.perMinor = perMinor
+        self.baseRuleId = baseRuleId
         self.rates = rates
         self.departmentPercent = departmentPercent
         self.itemPercent = itemPercent
@@ -257,19 +265,28 @@ public struct PunchCardRule: Hashable, Sendable {
 public struct BenefitCatalog: Hashable, Sendable {
     public var gifts: [GiftRule]
     public var punchCards: [PunchCardRule]
+    /// Names of withdrawn gift templates (no longer offered; members may still hold their gifts), by template id.
+    public var withdrawnGiftNames: [String: String]
+    /// Names of withdrawn punch-card templates, by template id.
+    public var withdrawnPunchCardNames: [String: String]
 
-    public init(gifts: [GiftRule] = [], punchCards: [PunchCardRule] = []) {
+    public init(
+        gifts: [GiftRule] = [], punchCards: [PunchCardRule] = [], withdrawnGiftNames: [String: String] = [:],
+        withdrawnPunchCardNames: [String: String] = [:]
+    ) {
         self.gifts = gifts
         self.punchCards = punchCards
+        self.withdrawnGiftNames = withdrawnGiftNames
+        self.withdrawnPunchCardNames = withdrawnPunchCardNames
     }
 
     public func gift(_ id: String) -> GiftRule? { gifts.first { $0.id == id } }
     public func punchCard(_ id: String) -> PunchCardRule? { punchCards.first { $0.id == id } }
-    /// The name of a benefit's template, or its id when the template is gone.
-    func name(templateId: String, kind: BenefitKind) -> String {
+    /// The name of a benefit's template (also of a withdrawn one), or its id when the template is unknown.
+    public func name(templateId: String, kind: BenefitKind) -> String {
         switch kind {
-        case .gift: gift(templateId)?.name ?? templateId
-        case .punchCard: punchCard(templateId)?.name ?? templateId
+        case .gift: gift(templateId)?.name ?? withdrawnGiftNames[templateId] ?? templateId
+        case .punchCard: punchCard(templateId)?.name ?? withdrawnPunchCardNames[templateId] ?? templateId
         }
     }
 }

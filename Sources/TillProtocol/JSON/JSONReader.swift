@@ -168,8 +168,21 @@ public struct JSONObjectReader {
         }
         return try v.array(maxCount: maxCount).map(element)
     }
+    /// An array of strings of at most `WireLimits.maxTextBytes` (empty when absent).
     public func strings(_ key: StaticString, maxCount: Int = 100) throws(TillError) -> [String] {
-        try array(key, maxCount: maxCount) { v throws(TillError) in try v.string(maxLength: 256) }
+        try array(key, maxCount: maxCount) { v throws(TillError) in try v.string(maxLength: WireLimits.maxTextBytes) }
+    }
+    /// An array of ids (1 to 128 bytes; empty when absent).
+    public func ids(_ key: StaticString, maxCount: Int = 100) throws(TillError) -> [String] {
+        try array(key, maxCount: maxCount) { v throws(TillError) in try v.nonEmptyString(maxLength: WireLimits.maxIdBytes) }
+    }
+    /// An optional id (1 to 128 bytes).
+    public func optionalID(_ key: StaticString) throws(TillError) -> String? {
+        try nullable(key)?.nonEmptyString(maxLength: WireLimits.maxIdBytes)
+    }
+    /// An optional non-empty string of at most `maxLength` bytes.
+    public func optionalNonEmptyString(_ key: StaticString, maxLength: Int = WireLimits.maxTextBytes) throws(TillError) -> String? {
+        try nullable(key)?.nonEmptyString(maxLength: maxLength)
     }
     /// Decodes an array of objects with a type's wire decoder.
     public func objects<T: WireDecodable>(_ key: StaticString, maxCount: Int = 1000, required: Bool = false) throws(TillError) -> [T] {

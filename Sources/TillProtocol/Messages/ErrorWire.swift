@@ -23,7 +23,14 @@ enum ErrorWire {
         case .insufficientBalance(_, let wallet, let requested, let available):
             w.field("wallet", wallet); w.field("requested", requested); w.field("available", available)
         case .paymentOutOfRange(_, let minimum, let maximum): w.field("minimum", minimum); w.field("maximum", maximum)
-        case .transactionConflict(let id), .transactionNotFound(let id), .transactionVoided(let id): w.field("transactionId", id)
+        case .transactionConflict(let field, let id):
+            switch field {  // the id under its field's name
+            case .transactionId: w.field("transactionId", id)
+            case .voidId: w.field("voidId", id)
+            case .returnId: w.field("returnId", id)
+            case .adjustmentId: w.field("adjustmentId", id)
+            }
+        case .transactionNotFound(let id), .transactionVoided(let id): w.field("transactionId", id)
         case .returnExceedsPurchase(_, let lineId, let remaining): w.field("lineId", lineId); w.field("remaining", remaining)
         case .overloaded(let ms): w.field("retryAfterMs", ms)
         case .shuttingDown: break
@@ -50,7 +57,16 @@ enum ErrorWire {
             return .insufficientBalance(field: try field(), wallet: try o.enumeration("wallet", WalletKind.self),
                                         requested: try o.int("requested"), available: try o.int("available"))
         case "payment_out_of_range": return .paymentOutOfRange(field: try field(), minimum: try o.int("minimum"), maximum: try o.int("maximum"))
-        case "transaction_conflict": return .transactionConflict(transactionId: try o.string("transactionId"))
+        case "transaction_conflict":
+            let field = try o.enumeration("field", OperationIdField.self)
+            let id: String
+            switch field {
+            case .transactionId: id = try o.string("transactionId")
+            case .voidId: id = try o.string("voidId")
+            case .returnId: id = try o.string("returnId")
+            case .adjustmentId: id = try o.string("adjustmentId")
+            }
+            return .transactionConflict(field: field, id: id)
         case "transaction_not_found": return .transactionNotFound(transactionId: try o.string("transactionId"))
         case "return_exceeds_purchase":
             return .returnExceedsPurchase(field: try field(), lineId: try o.string("lineId"), remaining: try o.required("remaining").quantity(positive: false))

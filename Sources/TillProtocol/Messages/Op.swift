@@ -10,6 +10,7 @@ public enum Op: String, CaseIterable, Hashable, Sendable {
     case memberTag = "member.tag", memberUntag = "member.untag", memberNote = "member.note", memberConsent = "member.consent"
     case memberUnsubscribe = "member.unsubscribe", cardAdd = "member.card.add", cardReplace = "member.card.replace"
     case cardRemove = "member.card.remove"
+    case appCodeIssue = "member.appCode.issue", appCodeRevoke = "member.appCode.revoke"
     case memberExport = "member.export", memberAnonymize = "member.anonymize", memberImport = "member.import"
     case benefitList = "benefit.list", benefitAction = "benefit.action", walletAdjust = "wallet.adjust"
     case activityList = "activity.list", purchaseList = "purchase.list", purchaseGet = "purchase.get"

@@ -37,7 +37,7 @@ enum DirectRequestDecoder {
             case .transactionId: transactionId = try s.text(maxLength: 128, nonEmpty: true)
             case .openedAt: openedAt = try s.timestamp()
             case .orderType: if !s.null() { orderType = try s.choice(orderTypes) }
-            case .employee: if !s.null() { employee = try s.text(maxLength: 128) }
+            case .employee: if !s.null() { employee = try s.text(maxLength: WireLimits.maxTextBytes) }
             case .members: members = try array(&s, maxCount: WireLimits.maxMembers) { s throws(WireMiss) in try identifier(&s) }
             case .items:
                 if !s.null() { items = try lineItems(&s) }
@@ -95,20 +95,20 @@ enum DirectRequestDecoder {
             | 1 << UInt64(ItemField.quantity.rawValue) | 1 << UInt64(ItemField.unitPrice.rawValue)
     }
 
-    /// `tags` of a line item: depth 4, strings of at most 256 bytes; `null` reads as empty. One or two tags (the
+    /// `tags` of a line item: depth 4, strings of at most 1,024 bytes; `null` reads as empty. One or two tags (the
     /// usual case) are kept inline in the `ItemTags`, without an array.
     fileprivate static func tags(_ s: inout WireScanner, maxCount: Int) throws(WireMiss) -> ItemTags {
         if s.null() { return [] }
         guard try s.beginArray(depth: 4) else { return [] }
-        let first = try s.text(maxLength: 256)
+        let first = try s.text(maxLength: WireLimits.maxTextBytes)
         guard try s.nextElement() else { return ItemTags(first) }
         guard maxCount >= 2 else { throw WireMiss() }
-        let second = try s.text(maxLength: 256)
+        let second = try s.text(maxLength: WireLimits.maxTextBytes)
         guard try s.nextElement() else { return ItemTags(first, second) }
         var out = [first, second]
         repeat {
             guard out.count < maxCount else { throw WireMiss() }
-            out.append(try s.text(maxLength: 256))
+            out.append(try s.text(maxLength: WireLimits.maxTextBytes))
         } while try s.nextElement()
         return ItemTags(out)
     }
@@ -202,9 +202,9 @@ extension DirectRequestDecoder {
         guard try s.nextMember(is: F.code.rawValue, of: fields) else { return false }
         let code = try s.text(maxLength: 128, nonEmpty: true)
         guard try s.nextMember(is: F.name.rawValue, of: fields) else { return false }
-        let name = try s.text(maxLength: 256)
+        let name = try s.text(maxLength: WireLimits.maxTextBytes)
         let department: String? =
-            if try s.nextMember(is: F.department.rawValue, of: fields), !s.null() { try s.text(maxLength: 128) } else { nil }
+            if try s.nextMember(is: F.department.rawValue, of: fields), !s.null() { try s.text(maxLength: WireLimits.maxTextBytes) } else { nil }
         guard try s.nextMember(is: F.quantity.rawValue, of: fields) else { return false }
         let quantity = try s.positiveQuantity()
         guard try s.nextMember(is: F.unitPrice.rawValue, of: fields) else { return false }
@@ -235,8 +235,8 @@ extension DirectRequestDecoder {
             switch D.ItemField(rawValue: f)! {
             case .lineId: item.lineId = try s.text(maxLength: 128, nonEmpty: true)
             case .code: item.code = try s.text(maxLength: 128, nonEmpty: true)
-            case .name: item.name = try s.text(maxLength: 256)
-            case .department: if !s.null() { item.department = try s.text(maxLength: 128) }
+            case .name: item.name = try s.text(maxLength: WireLimits.maxTextBytes)
+            case .department: if !s.null() { item.department = try s.text(maxLength: WireLimits.maxTextBytes) }
             case .quantity: item.quantity = try s.positiveQuantity()
             case .unitPrice: item.unitPrice = try s.int(WireLimits.money)
             case .discount: if !s.null() { item.discount = try s.int(WireLimits.money) }

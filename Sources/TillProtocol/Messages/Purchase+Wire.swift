@@ -12,8 +12,8 @@ extension MemberIdentifier: WireCodable {
 extension LineItem: WireCodable {
     public init(wire o: JSONObjectReader) throws(TillError) {
         self.init(
-            lineId: try o.id("lineId"), code: try o.id("code"), name: try o.string("name", maxLength: 256),
-            department: try o.optionalString("department", maxLength: 128), quantity: try o.required("quantity").quantity(),
+            lineId: try o.id("lineId"), code: try o.id("code"), name: try o.string("name", maxLength: WireLimits.maxTextBytes),
+            department: try o.optionalString("department", maxLength: WireLimits.maxTextBytes), quantity: try o.required("quantity").quantity(),
             unitPrice: try o.int("unitPrice", WireLimits.money), discount: try o.int("discount", WireLimits.money, default: 0),
             tags: ItemTags(try o.strings("tags", maxCount: WireLimits.maxTags)))
     }
@@ -44,7 +44,7 @@ extension PurchaseRequest: WireCodable {
         self.init(
             transactionId: try o.id("transactionId"), openedAt: try o.timestamp("openedAt"),
             orderType: try o.optionalEnumeration("orderType", OrderType.self) ?? .inStore,
-            employee: try o.optionalString("employee", maxLength: 128),
+            employee: try o.optionalString("employee", maxLength: WireLimits.maxTextBytes),
             members: try o.objects("members", maxCount: WireLimits.maxMembers),
             items: try o.objects("items", maxCount: WireLimits.maxItems, required: true),
             orderDiscount: try o.int("orderDiscount", WireLimits.money, default: 0), tax: try o.int("tax", WireLimits.money, default: 0),
@@ -63,7 +63,7 @@ extension PurchaseRequest: WireCodable {
 
 extension VoidRequest: WireCodable {
     public init(wire o: JSONObjectReader) throws(TillError) {
-        self.init(voidId: try o.id("voidId"), transactionId: try o.id("transactionId"), reason: try o.optionalString("reason", maxLength: 256))
+        self.init(voidId: try o.id("voidId"), transactionId: try o.id("transactionId"), reason: try o.optionalString("reason", maxLength: WireLimits.maxTextBytes))
     }
     public func encodeFields(to w: inout JSONWriter) {
         w.field("voidId", voidId); w.field("transactionId", transactionId); w.field("reason", reason)

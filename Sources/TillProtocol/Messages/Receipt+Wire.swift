@@ -50,7 +50,8 @@ extension ReceiptMember: WireCodable {
 
 extension AppliedRedemption: WireCodable {
     public init(wire o: JSONObjectReader) throws(TillError) {
-        self.init(benefitId: try o.id("benefitId"), name: try o.string("name"), memberKey: try o.id("memberKey"),
+        // `memberKey` is absent for a requested benefit no member on the purchase holds (cause `not_owned`).
+        self.init(benefitId: try o.id("benefitId"), name: try o.string("name"), memberKey: try o.optionalID("memberKey") ?? "",
                   amount: try o.int("amount"), lineIds: try o.strings("lineIds", maxCount: WireLimits.maxItems))
     }
     public func encode(to w: inout JSONWriter) {
@@ -91,12 +92,14 @@ extension Receipt: WireCodable {
 
 extension RedeemableBenefit: WireCodable {
     public init(wire o: JSONObjectReader) throws(TillError) {
-        self.init(benefitId: try o.id("benefitId"), name: try o.string("name"), memberKey: try o.id("memberKey"),
+        // `memberKey` is absent for a requested benefit no member on the purchase holds (cause `not_owned`).
+        self.init(benefitId: try o.id("benefitId"), name: try o.string("name"), memberKey: try o.optionalID("memberKey") ?? "",
                   redeemable: try o.bool("redeemable"), cause: try o.optionalEnumeration("cause", NonRedeemableCause.self),
                   amount: try o.int("amount"))
     }
     public func encode(to w: inout JSONWriter) {
-        w.beginObject(); w.field("benefitId", benefitId); w.field("name", name); w.field("memberKey", memberKey)
+        w.beginObject(); w.field("benefitId", benefitId); w.field("name", name)
+        if !memberKey.isEmpty { w.field("memberKey", memberKey) }
         w.field("redeemable", redeemable); w.field("cause", cause); w.field("amount", amount); w.endObject()
     }
 }

@@ -2,13 +2,15 @@ import TillCore
 
 extension ReversalMember: WireCodable {
     public init(wire o: JSONObjectReader) throws(TillError) {
-        self.init(memberKey: try o.id("memberKey"), pointsTakenBack: try o.int("pointsTakenBack"), pointsRefunded: try o.int("pointsRefunded"),
+        // `pointsForgiven` defaults to 0: receipts stored before it existed replay without it.
+        self.init(memberKey: try o.id("memberKey"), pointsTakenBack: try o.int("pointsTakenBack"),
+                  pointsForgiven: try o.int("pointsForgiven", WireLimits.points, default: 0), pointsRefunded: try o.int("pointsRefunded"),
                   creditRefunded: try o.int("creditRefunded"), punches: try o.objects("punches"),
                   benefitsRestored: try o.strings("benefitsRestored"), benefitsRevoked: try o.strings("benefitsRevoked"),
                   balance: try o.decode("balance"))
     }
     public func encode(to w: inout JSONWriter) {
-        w.beginObject(); w.field("memberKey", memberKey); w.field("pointsTakenBack", pointsTakenBack)
+        w.beginObject(); w.field("memberKey", memberKey); w.field("pointsTakenBack", pointsTakenBack); w.field("pointsForgiven", pointsForgiven)
         w.field("pointsRefunded", pointsRefunded); w.field("creditRefunded", creditRefunded); w.field("punches", punches)
         w.field("benefitsRestored", benefitsRestored); w.field("benefitsRevoked", benefitsRevoked); w.field("balance", balance)
         w.endObject()

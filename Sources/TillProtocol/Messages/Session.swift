@@ -16,7 +16,7 @@ public struct Hello: Hashable, Sendable, WireCodable {
         let versions = try o.array("versions", maxCount: 16, required: true) { v throws(TillError) in Int(try v.int(1...1_000_000)) }
         if versions.isEmpty { throw .invalidRequest(field: o.childPath("versions"), reason: "must not be empty") }
         self.init(versions: versions, apiKey: try o.required("apiKey").nonEmptyString(maxLength: 256),
-                  client: try o.optionalString("client", maxLength: 128))
+                  client: try o.optionalString("client", maxLength: WireLimits.maxTextBytes))
     }
     public func encodeFields(to w: inout JSONWriter) {
         w.key("versions"); w.beginArray(); for v in versions { w.int(Int64(v)) }; w.endArray()

@@ -12,6 +12,14 @@ public enum WireLimits {
     public static let maxPayments = 20
     public static let maxRedemptions = 20
     public static let maxTags = 50
+    /// Strings, unless a field states otherwise (PROTOCOL.md section 4).
+    public static let maxTextBytes = 1024
+    /// Ids (`transactionId`, `lineId`, item `code`, `memberKey`, `templateId`, …): 1 to 128 bytes.
+    public static let maxIdBytes = 128
+    /// Template names (they are repeated on receipts): at most 256 bytes.
+    public static let maxNameBytes = 256
+    /// Earning multipliers in percent (0 to 10 times).
+    public static let earnPercent: ClosedRange<Int64> = 0...1000
     /// Rows per page of operator list ops.
     public static let maxPage: Int64 = 50
 }

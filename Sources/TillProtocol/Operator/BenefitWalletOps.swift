@@ -13,7 +13,7 @@ public struct BenefitListQuery: Hashable, Sendable, WireBody {
     }
     public init(wire o: JSONObjectReader) throws(TillError) {
         self.init(memberKey: try o.id("memberKey"), kind: try o.optionalEnumeration("kind", BenefitKind.self),
-                  availability: try o.optionalEnumeration("availability", BenefitStatus.self), name: try o.optionalString("name", maxLength: 128))
+                  availability: try o.optionalEnumeration("availability", BenefitStatus.self), name: try o.optionalString("name", maxLength: WireLimits.maxTextBytes))
     }
     public func encodeFields(to w: inout JSONWriter) {
         w.field("memberKey", memberKey); w.field("kind", kind); w.field("availability", availability); w.field("name", name)
@@ -84,7 +84,7 @@ public struct WalletAdjust: Hashable, Sendable, WireBody {
         let delta = try o.int("delta", WireLimits.signed)
         if delta == 0 { throw .invalidRequest(field: o.childPath("delta"), reason: "must not be 0") }
         self.init(adjustmentId: try o.id("adjustmentId"), memberKey: try o.id("memberKey"), wallet: try o.enumeration("wallet", WalletKind.self),
-                  delta: delta, reason: try o.required("reason").nonEmptyString(maxLength: 512))
+                  delta: delta, reason: try o.required("reason").nonEmptyString(maxLength: WireLimits.maxTextBytes))
     }
     public func encodeFields(to w: inout JSONWriter) {
         w.field("adjustmentId", adjustmentId); w.field("memberKey", memberKey); w.field("wallet", wallet); w.field("delta", delta)
@@ -139,26 +139,31 @@ public struct ActivityEntry: Hashable, Sendable, WireBody {
     /// POS entries: the branch and POS.
     public var terminal: TerminalIdentity?
     public var transactionId: String?
+    /// Entries a purchase wrote: when the POS opened the order (`at` is when Till recorded it; an offline POS posts
+    /// late, so the two can be days apart).
+    public var openedAt: Timestamp?
     /// Operator entries: who did it.
     public var operatorId: Int64?
     public var operatorName: String?
     public var pointsDelta: Int64?
     public var creditDelta: Int64?
     public init(at: Timestamp, group: ActivityGroup, kind: String, summary: String, source: ActivitySource = .system, terminal: TerminalIdentity? = nil,
-                transactionId: String? = nil, operatorId: Int64? = nil, operatorName: String? = nil, pointsDelta: Int64? = nil, creditDelta: Int64? = nil) {
+                transactionId: String? = nil, openedAt: Timestamp? = nil, operatorId: Int64? = nil, operatorName: String? = nil,
+                pointsDelta: Int64? = nil, creditDelta: Int64? = nil) {
         self.at = at; self.group = group; self.kind = kind; self.summary = summary; self.source = source; self.terminal = terminal
-        self.transactionId = transactionId; self.operatorId = operatorId; self.operatorName = operatorName
+        self.transactionId = transactionId; self.openedAt = openedAt; self.operatorId = operatorId; self.operatorName = operatorName
         self.pointsDelta = pointsDelta; self.creditDelta = creditDelta
     }
     public init(wire o: JSONObjectReader) throws(TillError) {
         self.init(at: try o.timestamp("at"), group: try o.enumeration("group", ActivityGroup.self), kind: try o.string("kind"),
                   summary: try o.string("summary"), source: try o.enumeration("source", ActivitySource.self), terminal: try o.optionalDecode("terminal"),
-                  transactionId: try o.optionalString("transactionId"), operatorId: try o.optionalInt("operatorId"),
+                  transactionId: try o.optionalString("transactionId"), openedAt: try o.optionalTimestamp("openedAt"),
+                  operatorId: try o.optionalInt("operatorId"),
                   operatorName: try o.optionalString("operatorName"), pointsDelta: try o.optionalInt("pointsDelta"), creditDelta: try o.optionalInt("creditDelta"))
     }
     public func encodeFields(to w: inout JSONWriter) {
         w.field("at", at); w.field("group", group); w.field("kind", kind); w.field("summary", summary); w.field("source", source)
-        w.field("terminal", terminal); w.field("transactionId", transactionId); w.field("operatorId", operatorId); w.field("operatorName", operatorName)
+        w.field("terminal", terminal); w.field("transactionId", transactionId); w.field("openedAt", openedAt); w.field("operatorId", operatorId); w.field("operatorName", operatorName)
         w.field("pointsDelta", pointsDelta); w.field("creditDelta", creditDelta)
     }
 }

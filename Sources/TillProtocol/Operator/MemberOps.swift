@@ -25,7 +25,7 @@ public struct MemberRef: Hashable, Sendable, WireBody {
     public var reason: String?
     public init(memberKey: String, reason: String? = nil) { self.memberKey = memberKey; self.reason = reason }
     public init(wire o: JSONObjectReader) throws(TillError) {
-        self.init(memberKey: try o.id("memberKey"), reason: try o.optionalString("reason", maxLength: 512))
+        self.init(memberKey: try o.id("memberKey"), reason: try o.optionalString("reason", maxLength: WireLimits.maxTextBytes))
     }
     public func encodeFields(to w: inout JSONWriter) { w.field("memberKey", memberKey); w.field("reason", reason) }
 }
@@ -44,8 +44,8 @@ public struct MemberFields: Hashable, Sendable, WireBody {
         self.birthday = birthday; self.customId = customId
     }
     public init(wire o: JSONObjectReader) throws(TillError) {
-        self.init(firstName: try o.optionalString("firstName", maxLength: 128), lastName: try o.optionalString("lastName", maxLength: 128),
-                  phone: try o.optionalString("phone", maxLength: 32), email: try o.optionalString("email", maxLength: 256),
+        self.init(firstName: try o.optionalString("firstName", maxLength: WireLimits.maxTextBytes), lastName: try o.optionalString("lastName", maxLength: WireLimits.maxTextBytes),
+                  phone: try o.optionalString("phone", maxLength: 256), email: try o.optionalString("email", maxLength: 256),
                   birthday: try o.optionalString("birthday", maxLength: 10), customId: try o.optionalString("customId", maxLength: 128))
     }
     public func encodeFields(to w: inout JSONWriter) {

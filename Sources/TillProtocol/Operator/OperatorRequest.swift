@@ -17,6 +17,8 @@ public enum OperatorRequest: Hashable, Sendable {
     case cardAdd(CardChange)
     case cardReplace(CardChange)
     case cardRemove(CardChange)
+    case appCodeIssue(MemberRef)
+    case appCodeRevoke(AppCodeRef)
     case memberExport(MemberRef)
     case memberAnonymize(MemberRef)
     case memberImport(MemberImport)
@@ -59,6 +61,8 @@ public enum OperatorRequest: Hashable, Sendable {
         case .cardAdd(let b): (.cardAdd, b)
         case .cardReplace(let b): (.cardReplace, b)
         case .cardRemove(let b): (.cardRemove, b)
+        case .appCodeIssue(let b): (.appCodeIssue, b)
+        case .appCodeRevoke(let b): (.appCodeRevoke, b)
         case .memberExport(let b): (.memberExport, b)
         case .memberAnonymize(let b): (.memberAnonymize, b)
         case .memberImport(let b): (.memberImport, b)
@@ -102,6 +106,8 @@ public enum OperatorRequest: Hashable, Sendable {
         case .cardReplace:
             .cardReplace(try CardChange(wire: o).requiringOldCard(o))
         case .cardRemove: .cardRemove(try CardChange(wire: o))
+        case .appCodeIssue: .appCodeIssue(try MemberRef(wire: o))
+        case .appCodeRevoke: .appCodeRevoke(try AppCodeRef(wire: o))
         case .memberExport: .memberExport(try MemberRef(wire: o))
         case .memberAnonymize: .memberAnonymize(try MemberRef(wire: o))
         case .memberImport: .memberImport(try MemberImport(wire: o))
@@ -154,6 +160,7 @@ public enum OperatorResponse: Hashable, Sendable {
     case stats(Stats)
     case reversal(ReversalReceipt)
     case walletHistory(WalletHistory)
+    case appCode(AppCodeInfo)
 
     var body: any WireEncodable {
         switch self {
@@ -173,6 +180,7 @@ public enum OperatorResponse: Hashable, Sendable {
         case .stats(let b): b
         case .reversal(let b): b
         case .walletHistory(let b): b
+        case .appCode(let b): b
         }
     }
 
@@ -197,6 +205,7 @@ public enum OperatorResponse: Hashable, Sendable {
         case .stats: .stats(try Stats(wire: o))
         case .purchaseVoid, .purchaseReturn: .reversal(try ReversalReceipt(wire: o))
         case .walletHistory: .walletHistory(try WalletHistory(wire: o))
+        case .appCodeIssue, .appCodeRevoke: .appCode(try AppCodeInfo(wire: o))
         case .hello, .ping, .identify, .quote, .purchase, .void, .return, .status:
             throw .invalidRequest(field: "op", reason: "not an operator op")
         }

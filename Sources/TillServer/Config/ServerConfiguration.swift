@@ -28,6 +28,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var writerBatchLimit = 256
     public var walCheckpointBytes = 16 * 1_048_576
     public var shutdownGraceSeconds = 10
+    /// On shutdown, how long new requests are still read and answered `shutting_down` (within the grace period),
+    /// even when nothing is in flight: a request sent just after the signal gets an answer, not a closed connection.
+    public var shutdownNoticeMilliseconds = 500
     public var logLevel = LogLevel.info
     public var defaultPhoneCountry = "DE"
     public var demo = true
@@ -60,6 +63,7 @@ public struct ServerConfiguration: Sendable, Equatable {
             Setting(key: "writerBatchLimit", valueName: "N", defaultValue: String(d.writerBatchLimit), help: "most writes committed together in one transaction (group commit)"),
             Setting(key: "walCheckpointBytes", valueName: "BYTES", defaultValue: String(d.walCheckpointBytes), help: "the writer checkpoints (TRUNCATE) when the WAL grows past this"),
             Setting(key: "shutdownGraceSeconds", valueName: "S", defaultValue: String(d.shutdownGraceSeconds), help: "on SIGTERM/SIGINT, time allowed to finish in-flight requests"),
+            Setting(key: "shutdownNoticeMilliseconds", valueName: "MS", defaultValue: String(d.shutdownNoticeMilliseconds), help: "on SIGTERM/SIGINT, new requests are answered shutting_down for at least this long before connections close"),
             Setting(key: "logLevel", valueName: "LEVEL", defaultValue: d.logLevel.rawValue, help: "debug, info, warning or error"),
             Setting(key: "defaultPhoneCountry", valueName: "CC", defaultValue: d.defaultPhoneCountry, help: "ISO country for phone numbers written without +country code"),
             Setting(key: "demo", valueName: "BOOL", defaultValue: "true", help: "on first start, create a demo catalog, a demo terminal and operator and print their keys"),
@@ -103,6 +107,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         case "writerBatchLimit": writerBatchLimit = try int(1)
         case "walCheckpointBytes": walCheckpointBytes = try int(65_536)
         case "shutdownGraceSeconds": shutdownGraceSeconds = try int(0)
+        case "shutdownNoticeMilliseconds": shutdownNoticeMilliseconds = try int(0)
         case "logLevel":
             guard let level = LogLevel(rawValue: value) else {
                 throw .invalidValue(setting: key, value: value, source: source, expected: "debug, info, warning or error")

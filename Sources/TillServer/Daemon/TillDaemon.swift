@@ -5,8 +5,8 @@ import TillIO
 /// The running server: event loops, the terminal/operator listener (TCP or TLS), the metrics endpoint.
 ///
 /// Guarantees: `start` either listens on every configured address or throws having opened nothing that stays open;
-/// `shutdown` stops accepting, answers new requests `shutting_down`, waits for in-flight requests (up to the grace
-/// period), then calls `afterDrain` (which commits and checkpoints the store) before closing connections.
+/// `shutdown` stops accepting, answers new requests `shutting_down` for at least the notice period and until the
+/// in-flight requests are answered (never past the grace period), then calls `afterDrain` (which commits and checkpoints the store) before closing connections.
 public final class TillDaemon: Sendable {
     public let context: ServerContext
     public let registry: MetricsRegistry
@@ -76,9 +76,12 @@ public final class TillDaemon: Sendable {
         guard !stopped else { return }
         listener?.close()
         context.beginDraining()
-        let deadline = ServerContext.monotonicMicroseconds() + Int64(context.configuration.shutdownGraceSeconds) * 1_000_000
+        let began = ServerContext.monotonicMicroseconds()
+        let deadline = began + Int64(context.configuration.shutdownGraceSeconds) * 1_000_000
+        let notice = min(deadline, began + Int64(context.configuration.shutdownNoticeMilliseconds) * 1_000)
         var waiting = timespec(tv_sec: 0, tv_nsec: 2_000_000)
-        while context.requestsInFlight > 0 && ServerContext.monotonicMicroseconds() < deadline {
+        while (context.requestsInFlight > 0 || ServerContext.monotonicMicroseconds() < notice)
+            && ServerContext.monotonicMicroseconds() < deadline {
             nanosleep(&waiting, nil)
         }
         if context.requestsInFlight > 0 {

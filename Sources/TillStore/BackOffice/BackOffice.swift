@@ -51,6 +51,8 @@ public final class BackOffice: Sendable {
         case .cardAdd(let c): write(completion) { .member(try Membership(actor: actor, country: country).addCard($0, c)) }
         case .cardReplace(let c): write(completion) { .member(try Membership(actor: actor, country: country).replaceCard($0, c)) }
         case .cardRemove(let c): write(completion) { .member(try Membership(actor: actor, country: country).removeCard($0, c)) }
+        case .appCodeIssue(let r): write(completion) { .appCode(try AppCodes(actor: actor).issue($0, r)) }
+        case .appCodeRevoke(let r): write(completion) { .appCode(try AppCodes(actor: actor).revoke($0, r)) }
         case .memberExport(let r): read(completion) { .export(try DataReport(at: actor.at).export($0, memberKey: r.memberKey)) }
         case .memberAnonymize(let r): write(completion) { .member(try Anonymization(actor: actor).anonymize($0, r)) }
         case .memberImport(let i):

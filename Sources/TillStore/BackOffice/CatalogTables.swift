@@ -4,11 +4,12 @@ import TillProtocol
 /// `catalog.get` and `catalog.set`: the wire catalog over the program tables the loyalty engine reads
 /// (`gift_templates`, `punch_card_templates`, the `loyalty` settings row; see `ProgramRows`, `CatalogCoding`).
 ///
-/// Guarantees: `set` replaces the catalog whole in one write: templates are upserted by id so benefits already held
-/// keep their template, templates left out are disabled (no longer offered: their benefits cannot be extended or
-/// sent), and settings the wire does not carry (currency, phone country, per-department rates…) are kept. Engine-only
-/// template attributes (punch mode, renewal, auto-enrolment) are kept for templates that already exist. A refused
-/// catalog writes nothing. The base earn rule is the one without department and tag (id `base`).
+/// Guarantees: the wire catalog carries everything the engine reads (rates with their ids, multipliers, exclusions,
+/// every template attribute), so `wire(replace(wire(x))) == wire(x)`: `catalog.get` → `catalog.set` changes nothing.
+/// `set` replaces the catalog whole in one write: earning is exactly what it lists, templates are upserted by id so
+/// benefits already held keep their template, templates left out are withdrawn (no longer offered: their benefits
+/// cannot be extended or sent; held ones keep their name). Only the shop settings the catalog does not describe
+/// (currency, phone country, members per purchase, app-code lifetime) are kept. A refused catalog writes nothing.
 struct CatalogTables {
     let actor: Actor
 
@@ -27,27 +28,34 @@ struct CatalogTables {
     static func wire(_ catalog: BenefitCatalog, _ s: LoyaltySettings) -> Catalog {
         let gifts = catalog.gifts.map { g -> GiftTemplate in
             var t = GiftTemplate(templateId: g.id, name: g.name, itemCodes: g.codes.sorted(), departments: g.departments.sorted(),
-                                 minSubtotal: g.minSpend, validDays: g.validDays ?? 3660)
+                                 minSubtotal: g.minSpend, requiredItemCode: g.requiredItemCode, validDays: g.validDays)
             switch g.reward {
             case .amountOff(let amount): t.amountOff = amount
             case .percentOff(let percent, let cap): t.percentOff = percent; t.maxDiscount = cap
             case .freeItem(let codes, let departments):
                 t.freeItem = true; t.itemCodes = codes.sorted(); t.departments = departments.sorted()
-            // Percent off every line of one code: the same as percent off the lines that code selects.
-            case .itemDiscount(let code, let percent): t.percentOff = percent; t.itemCodes = [code]
+            case .itemDiscount(let code, let percent): t.percentOffEachLine = percent; t.itemCodes = [code]; t.departments = []
             }
             return t
         }
         let cards = catalog.punchCards.map {
             PunchTemplate(templateId: $0.id, name: $0.name, punchesRequired: $0.punchesRequired, itemCodes: $0.codes.sorted(),
-                          departments: $0.departments.sorted(), rewardTemplateId: $0.rewardGiftTemplateId)
+                          departments: $0.departments.sorted(), rewardTemplateId: $0.rewardGiftTemplateId,
+                          counting: $0.mode == .perPurchase ? .perPurchase : .perUnit, renew: $0.renew, autoEnroll: $0.autoEnroll,
+                          validDays: $0.validDays)
         }
-        var rules = [EarnRule(ruleId: "base", points: s.earn.pointsPer, perAmount: s.earn.perMinor)]
-        for (i, r) in s.earn.rates.enumerated() {
-            rules.append(EarnRule(ruleId: "rate-\(i + 1)", points: r.pointsPer, perAmount: r.perMinor, department: r.department, tag: r.tag))
+        let e = s.earn
+        var rules: [EarnRule] = []
+        if e.pointsPer > 0 { rules.append(EarnRule(ruleId: e.baseRuleId, points: e.pointsPer, perAmount: e.perMinor)) }
+        for r in e.rates {
+            rules.append(EarnRule(ruleId: r.id, points: r.pointsPer, perAmount: r.perMinor, itemCode: r.itemCode,
+                                  department: r.department, tag: r.tag))
         }
+        let multipliers = e.itemPercent.sorted { $0.key < $1.key }.map { EarnMultiplier(itemCode: $0.key, percent: $0.value) }
+            + e.departmentPercent.sorted { $0.key < $1.key }.map { EarnMultiplier(department: $0.key, percent: $0.value) }
         let b = s.budget
-        return Catalog(giftTemplates: gifts, punchTemplates: cards, earnRules: rules,
+        return Catalog(giftTemplates: gifts, punchTemplates: cards, earnRules: rules, earnMultipliers: multipliers,
+                       earnExclusions: EarnExclusions(itemCodes: e.excludedItems.sorted(), departments: e.excludedDepartments.sorted()),
                        budget: BudgetSettings(pointsEnabled: b.pointsEnabled, creditEnabled: b.creditEnabled, ratioPoints: b.ratioPoints,
                                               ratioMoney: b.ratioMoney, minAmount: b.minAmount, maxAmount: b.maxAmount),
                        pendingDays: s.pendingDays)
@@ -61,40 +69,19 @@ struct CatalogTables {
         guard cardIds.count == catalog.punchTemplates.count else { throw TillError.invalidRequest(field: "punchTemplates", reason: "duplicate templateId") }
         var gifts: [GiftRule] = []
         for (i, t) in catalog.giftTemplates.enumerated() {
-            let reward: GiftReward
-            switch (t.amountOff, t.percentOff, t.freeItem) {
-            case (let amount?, nil, false): reward = .amountOff(amount)
-            case (nil, let percent?, false): reward = .percentOff(percent: percent, cap: t.maxDiscount)
-            case (nil, nil, true):
-                guard !t.itemCodes.isEmpty || !t.departments.isEmpty else {
-                    throw TillError.invalidRequest(field: "giftTemplates[\(i)].freeItem", reason: "needs itemCodes or departments")
-                }
-                reward = .freeItem(codes: Set(t.itemCodes), departments: Set(t.departments))
-            default:
-                throw TillError.invalidRequest(field: "giftTemplates[\(i)]", reason: "exactly one of amountOff, percentOff and freeItem")
-            }
-            guard t.maxDiscount == nil || t.percentOff != nil else {
-                throw TillError.invalidRequest(field: "giftTemplates[\(i)].maxDiscount", reason: "only with percentOff")
-            }
-            gifts.append(GiftRule(id: t.templateId, name: t.name, reward: reward, minSpend: t.minSubtotal, validDays: t.validDays,
-                                  codes: Set(t.itemCodes), departments: Set(t.departments)))
+            gifts.append(try Self.gift(t, field: "giftTemplates[\(i)]"))
         }
         var cards: [PunchCardRule] = []
         for (i, t) in catalog.punchTemplates.enumerated() {
             guard giftIds.contains(t.rewardTemplateId) else {
                 throw TillError.invalidRequest(field: "punchTemplates[\(i)].rewardTemplateId", reason: "not a gift template of this catalog")
             }
-            let old = current?.catalog.punchCard(t.templateId)
             cards.append(PunchCardRule(id: t.templateId, name: t.name, codes: Set(t.itemCodes), departments: Set(t.departments),
-                                       mode: old?.mode ?? .perUnit, punchesRequired: t.punchesRequired, rewardGiftTemplateId: t.rewardTemplateId,
-                                       renew: old?.renew ?? true, autoEnroll: old?.autoEnroll ?? true, validDays: old?.validDays))
+                                       mode: t.counting == .perPurchase ? .perPurchase : .perUnit, punchesRequired: t.punchesRequired,
+                                       rewardGiftTemplateId: t.rewardTemplateId, renew: t.renew, autoEnroll: t.autoEnroll,
+                                       validDays: t.validDays))
         }
-        let bases = catalog.earnRules.filter { $0.department == nil && $0.tag == nil }
-        guard bases.count <= 1 else { throw TillError.invalidRequest(field: "earnRules", reason: "at most one rule without department and tag") }
-        settings.earn.pointsPer = bases.first?.points ?? 0
-        settings.earn.perMinor = bases.first?.perAmount ?? 100
-        settings.earn.rates = catalog.earnRules.filter { $0.department != nil || $0.tag != nil }
-            .map { EarnRate(tag: $0.tag, department: $0.department, pointsPer: $0.points, perMinor: $0.perAmount) }
+        settings.earn = try Self.earning(catalog)
         let b = catalog.budget
         guard b.minAmount <= b.maxAmount else { throw TillError.invalidRequest(field: "budget.minAmount", reason: "must not exceed maxAmount") }
         settings.budget = BudgetRule(pointsEnabled: b.pointsEnabled, creditEnabled: b.creditEnabled, ratioPoints: b.ratioPoints,
@@ -109,6 +96,67 @@ struct CatalogTables {
         try MemberActivity.record(c, memberId: nil, group: .benefits, kind: "catalog_replaced", actor: actor, ActivityDetails(
             summary: "Catalog: \(gifts.count) gifts, \(cards.count) punch cards, \(catalog.earnRules.count) earn rules"))
         return Self.wire(engine, settings)
+    }
+
+    /// The engine's gift rule for a wire template (exactly one reward).
+    static func gift(_ t: GiftTemplate, field: String) throws(TillError) -> GiftRule {
+        let reward: GiftReward
+        var codes = Set(t.itemCodes), departments = Set(t.departments)
+        switch (t.amountOff, t.percentOff, t.percentOffEachLine, t.freeItem) {
+        case (let amount?, nil, nil, false): reward = .amountOff(amount)
+        case (nil, let percent?, nil, false): reward = .percentOff(percent: percent, cap: t.maxDiscount)
+        case (nil, nil, let percent?, false):
+            guard t.itemCodes.count == 1, t.departments.isEmpty else {
+                throw .invalidRequest(field: "\(field).percentOffEachLine", reason: "needs exactly one item code and no departments")
+            }
+            reward = .itemDiscount(code: t.itemCodes[0], percent: percent)
+            codes = []; departments = []
+        case (nil, nil, nil, true):
+            guard !t.itemCodes.isEmpty || !t.departments.isEmpty else {
+                throw .invalidRequest(field: "\(field).freeItem", reason: "needs itemCodes or departments")
+            }
+            reward = .freeItem(codes: codes, departments: departments)
+            codes = []; departments = []  // the reward names its lines; `GiftRule.codes` select for money off only
+        default:
+            throw .invalidRequest(field: field, reason: "exactly one of amountOff, percentOff, percentOffEachLine and freeItem")
+        }
+        guard t.maxDiscount == nil || t.percentOff != nil else {
+            throw .invalidRequest(field: "\(field).maxDiscount", reason: "only with percentOff")
+        }
+        return GiftRule(id: t.templateId, name: t.name, reward: reward, minSpend: t.minSubtotal, requiredItemCode: t.requiredItemCode,
+                        validDays: t.validDays, codes: codes, departments: departments)
+    }
+
+    /// The earning the catalog lists, and nothing else: the rule without filters is the base rate (none: no base
+    /// points), the others are specific rates in order; multipliers and exclusions as given.
+    static func earning(_ catalog: Catalog) throws(TillError) -> EarningRule {
+        var ruleIds = Set<String>()
+        for (i, r) in catalog.earnRules.enumerated() where !ruleIds.insert(r.ruleId).inserted {
+            throw .invalidRequest(field: "earnRules[\(i)].ruleId", reason: "duplicate ruleId")
+        }
+        let bases = catalog.earnRules.enumerated().filter { $0.element.itemCode == nil && $0.element.department == nil && $0.element.tag == nil }
+        if bases.count > 1 {
+            throw .invalidRequest(field: "earnRules[\(bases[1].offset)]", reason: "at most one rule without itemCode, department and tag")
+        }
+        var earn = EarningRule(pointsPer: 0, perMinor: 100, baseRuleId: "base")
+        if let base = bases.first?.element { earn.pointsPer = base.points; earn.perMinor = base.perAmount; earn.baseRuleId = base.ruleId }
+        earn.rates = catalog.earnRules.filter { $0.itemCode != nil || $0.department != nil || $0.tag != nil }
+            .map { EarnRate(id: $0.ruleId, itemCode: $0.itemCode, tag: $0.tag, department: $0.department, pointsPer: $0.points, perMinor: $0.perAmount) }
+        for (i, m) in catalog.earnMultipliers.enumerated() {
+            let field = "earnMultipliers[\(i)]"
+            if let code = m.itemCode {
+                guard earn.itemPercent.updateValue(m.percent, forKey: code) == nil else {
+                    throw .invalidRequest(field: "\(field).itemCode", reason: "listed twice")
+                }
+            } else if let department = m.department {
+                guard earn.departmentPercent.updateValue(m.percent, forKey: department) == nil else {
+                    throw .invalidRequest(field: "\(field).department", reason: "listed twice")
+                }
+            }
+        }
+        earn.excludedItems = Set(catalog.earnExclusions.itemCodes)
+        earn.excludedDepartments = Set(catalog.earnExclusions.departments)
+        return earn
     }
 
     private static func jsonArray(_ ids: Set<String>) -> String {

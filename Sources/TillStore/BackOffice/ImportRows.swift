@@ -39,14 +39,32 @@ struct ImportParser {
     mutating func parse(_ text: Substring, number: Int64) -> ParsedLine? {
         if text.allSatisfy({ $0 == " " || $0 == "\t" || $0 == "\r" }) { return nil }
         switch format {
-        case .ndjson: return ndjson(text, number)
+        case .ndjson: return Self.withinLimits(ndjson(text, number))
         case .csv:
             guard let header else {
                 header = Self.csvFields(text).map { $0.trimmingCharacters(in: .whitespaces) }
                 return nil
             }
-            return csv(text, number, header)
+            return Self.withinLimits(csv(text, number, header))
         }
+    }
+
+    /// The row when every value is within the limits the operator ops apply (PROTOCOL.md section 4): names 1,024
+    /// bytes, phone and email 256, member key, custom id and cards 128, tags 1 to 64; otherwise the first one over.
+    static func withinLimits(_ line: ParsedLine) -> ParsedLine {
+        guard case .row(let row) = line else { return line }
+        let f = row.fields
+        let values: [(String, String?, Int)] = [
+            ("firstName", f.firstName, WireLimits.maxTextBytes), ("lastName", f.lastName, WireLimits.maxTextBytes),
+            ("phone", f.phone, 256), ("email", f.email, 256), ("customId", f.customId, WireLimits.maxIdBytes),
+            ("memberKey", row.memberKey, WireLimits.maxIdBytes),
+        ] + row.cards.map { ("cards", $0, WireLimits.maxIdBytes) } + row.tags.map { ("tags", $0, 64) }
+        for (field, value, limit) in values {
+            if let value, value.utf8.count > limit {
+                return .refused(ImportRowError(row: row.line, field: field, reason: "longer than \(limit) bytes"))
+            }
+        }
+        return line
     }
 
     private func ndjson(_ text: Substring, _ number: Int64) -> ParsedLine {

@@ -55,13 +55,17 @@ enum MemberActivity {
         }
         var rows: [(at: Int64, id: Int64, entry: ActivityEntry)] = []
         try c.statement("""
-            SELECT a.id, a.created_at, a.grp, a.type, a.source, a.branch_id, a.pos_id, a.transaction_id, a.operator_id, o.name, a.details
+            SELECT a.id, a.created_at, a.grp, a.type, a.source, a.branch_id, a.pos_id, a.transaction_id, a.operator_id, o.name, a.details,
+                   p.opened_at
             FROM activity_log a LEFT JOIN operators o ON o.id = a.operator_id
+            LEFT JOIN purchases p ON a.source = 'pos' AND a.type NOT IN (?7, ?8)
+                AND p.branch_id = a.branch_id AND p.pos_id = a.pos_id AND p.transaction_id = a.transaction_id
             WHERE a.member_id = ?1 AND a.created_at <= ?2 AND (a.created_at < ?3 OR (a.created_at = ?3 AND a.id < ?4))
               AND (?5 IS NULL OR a.grp = ?5)
             ORDER BY a.created_at DESC, a.id DESC LIMIT ?6
             """).forEachRow([.integer(member.id), .integer(q.before?.millisecondsSinceEpoch ?? Int64.max), .integer(cursor.at),
-                             .integer(cursor.id), .optional(q.group.map(stored)), .integer(q.limit + 1)]) { r in
+                             .integer(cursor.id), .optional(q.group.map(stored)), .integer(q.limit + 1),
+                             .text(ActivityLog.voided), .text(ActivityLog.returned)]) { r in
             let details = r.optionalText(10).flatMap { try? StoredJSON.decode(ActivityDetails.self, from: Array($0.utf8)) }
             let branch = r.optionalText(5), pos = r.optionalText(6)
             let summary = details.map(\.summary).flatMap { $0.isEmpty ? nil : $0 } ?? r.text(3)
@@ -69,7 +73,8 @@ enum MemberActivity {
                 at: Timestamp(millisecondsSinceEpoch: r.int64(1)), group: group(r.text(2)), kind: r.text(3), summary: summary,
                 source: ActivitySource(rawValue: r.text(4)) ?? .system,
                 terminal: branch.flatMap { b in pos.map { TerminalIdentity(branchId: b, posId: $0) } },
-                transactionId: r.optionalText(7), operatorId: r.optionalInt64(8), operatorName: r.optionalText(9),
+                transactionId: r.optionalText(7), openedAt: r.optionalInt64(11).map { Timestamp(millisecondsSinceEpoch: $0) },
+                operatorId: r.optionalInt64(8), operatorName: r.optionalText(9),
                 pointsDelta: details?.pointsDelta, creditDelta: details?.creditDelta)))
         }
         var next: String?

@@ -185,12 +185,23 @@ enum MemberRows {
                                ActivityDetails(summary: "Status \(from.rawValue) → \(to.rawValue)" + (reason.map { ": \($0)" } ?? "")))
     }
 
-    /// `YYYY-MM-DD` with a plausible month and day.
+    /// `YYYY-MM-DD`, a real calendar date (leap years counted) from 1900 to 2100.
     static func checkBirthday(_ s: String, field: String) throws(TillError) {
         let parts = s.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-              let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]), (1900...2100).contains(y), (1...12).contains(m), (1...31).contains(d)
-        else { throw .invalidRequest(field: field, reason: "must be a date YYYY-MM-DD") }
+              parts.allSatisfy({ $0.utf8.allSatisfy { (0x30...0x39).contains($0) } }),
+              let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]), (1900...2100).contains(y), (1...12).contains(m),
+              (1...daysIn(month: m, year: y)).contains(d)
+        else { throw .invalidRequest(field: field, reason: "must be a real date YYYY-MM-DD (1900-2100)") }
+    }
+
+    /// Days of a month in the Gregorian calendar.
+    static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
     }
 }
 

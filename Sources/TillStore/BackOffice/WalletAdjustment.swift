@@ -16,7 +16,7 @@ struct WalletAdjustment {
             SELECT l.member_id, w.kind, l.delta FROM operations o JOIN ledger l ON l.id = o.ledger_id JOIN wallets w ON w.id = l.wallet_id
             WHERE o.key = ?
             """).firstRow([.text(key)], { ($0.int64(0), $0.text(1), $0.int64(2)) }) {
-            guard previous == (member.id, a.wallet.rawValue, a.delta) else { throw TillError.transactionConflict(transactionId: a.adjustmentId) }
+            guard previous == (member.id, a.wallet.rawValue, a.delta) else { throw TillError.transactionConflict(field: .adjustmentId, id: a.adjustmentId) }
             return try Profiles.balance(c, memberId: member.id)
         }
         try c.execute("INSERT INTO wallets (member_id, kind) VALUES (?, ?) ON CONFLICT (member_id, kind) DO NOTHING",

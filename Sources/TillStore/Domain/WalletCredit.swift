@@ -71,13 +71,13 @@ public struct WalletCredit: WriteRequest {
         }
         guard let existing else {
             if try connection.int64("SELECT 1 FROM operations WHERE key = ?", [.text(operationKey)]) != nil {
-                throw TillError.transactionConflict(transactionId: operationKey)  // key used by another kind of operation
+                throw TillError.transactionConflict(field: .adjustmentId, id: operationKey)  // key used by another kind of operation
             }
             return nil
         }
         guard existing.member == memberId, existing.wallet == wallet.rawValue, existing.delta == delta,
               existing.kind == kind.rawValue else {
-            throw TillError.transactionConflict(transactionId: operationKey)
+            throw TillError.transactionConflict(field: .adjustmentId, id: operationKey)
         }
         return Outcome(ledgerId: existing.id, balance: existing.balance, replayed: true)
     }

@@ -29,12 +29,14 @@ struct AccountReader {
     let now: Timestamp
 
     /// One match per identifier (nil account when unknown), identifiers normalised with the shop's country.
-    func matches(_ identifiers: [MemberIdentifier], scope: BenefitScope) throws -> [MemberMatch] {
+    func matches(
+        _ identifiers: [MemberIdentifier], scope: BenefitScope, list: Identification.IdentifierList = .purchase
+    ) throws -> [MemberMatch] {
         var result: [MemberMatch] = []
         result.reserveCapacity(identifiers.count)
         for (i, presented) in identifiers.enumerated() {
             let id = try Identification.normalise(
-                presented, defaultCountry: program.settings.defaultPhoneCountry, field: "members[\(i)]")
+                presented, defaultCountry: program.settings.defaultPhoneCountry, field: "\(list.field)[\(i)]")
             if id.kind == .appCode {
                 let code = try connection.statement(
                     "SELECT member_id, issued_at, consumed_at IS NOT NULL FROM app_codes WHERE code = ?"

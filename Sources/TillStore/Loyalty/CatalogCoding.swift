@@ -81,10 +81,10 @@ public enum CatalogCoding {
             w.field("pendingDays", s.pendingDays); w.field("maxMembersPerPurchase", Int64(s.maxMembersPerPurchase))
             w.field("appCodeLifetimeMs", s.appCodeLifetimeMs)
             let e = s.earn
-            w.field("pointsPer", e.pointsPer); w.field("perMinor", e.perMinor)
+            w.field("pointsPer", e.pointsPer); w.field("perMinor", e.perMinor); w.field("baseRuleId", e.baseRuleId)
             w.key("rates"); w.beginArray()
             for r in e.rates {
-                w.beginObject(); w.field("itemCode", r.itemCode); w.field("tag", r.tag); w.field("department", r.department)
+                w.beginObject(); w.field("id", r.id); w.field("itemCode", r.itemCode); w.field("tag", r.tag); w.field("department", r.department)
                 w.field("pointsPer", r.pointsPer); w.field("perMinor", r.perMinor); w.endObject()
             }
             w.endArray()
@@ -101,14 +101,18 @@ public enum CatalogCoding {
     /// Settings stored by `encode(_:)`.
     public static func settings(_ text: String) throws(TillError) -> LoyaltySettings {
         try StoredJSON.read(Array(text.utf8)) { o throws(TillError) in
+            var n = 0
             let rates = try o.array("rates") { v throws(TillError) -> EarnRate in
                 let r = try v.object()
-                return EarnRate(itemCode: try r.optionalString("itemCode"), tag: try r.optionalString("tag"),
+                n += 1
+                // Rates stored before they had ids are named by position, as `catalog.get` showed them then.
+                return EarnRate(id: try r.optionalString("id") ?? "rate-\(n)", itemCode: try r.optionalString("itemCode"), tag: try r.optionalString("tag"),
                                 department: try r.optionalString("department"), pointsPer: try r.int("pointsPer"),
                                 perMinor: try r.int("perMinor"))
             }
             let earn = EarningRule(
-                pointsPer: try o.int("pointsPer"), perMinor: try o.int("perMinor"), rates: rates,
+                pointsPer: try o.int("pointsPer"), perMinor: try o.int("perMinor"),
+                baseRuleId: try o.optionalString("baseRuleId") ?? "base", rates: rates,
                 departmentPercent: try percents(o, "departmentPercent"), itemPercent: try percents(o, "itemPercent"),
                 excludedDepartments: Set(try o.strings("excludedDepartments", maxCount: 1000)),
                 excludedItems: Set(try o.strings("excludedItems", maxCount: 1000)))

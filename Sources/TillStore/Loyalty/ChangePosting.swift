@@ -112,6 +112,10 @@ struct ChangePosting {
 /// Guarantees: every row carries the terminal's branch, POS and the operation's id, and source `pos`, or `operator`
 /// with the operator's id when `origin.operatorId` is set.
 struct ActivityLog {
+    /// The types of the entries a void or a return writes: their `transaction_id` is the reversal's id; every other
+    /// POS entry carries the purchase's.
+    static let voided = "purchase_voided", returned = "purchase_returned"
+
     let context: WriteContext
     let origin: Origin
     let at: Int64

@@ -65,8 +65,9 @@ public final class LoyaltyStore: Sendable {
             let program = try programs.current(connection)
             let now = clock()
             let matches = try AccountReader(connection: connection, program: program, now: now)
-                .matches(identifiers, scope: .active(naming: []))
-            let (accounts, _) = try Identification.resolve(identifiers, matches: matches, settings: program.settings, now: now)
+                .matches(identifiers, scope: .active(naming: []), list: .identify)
+            let (accounts, _) = try Identification.resolve(identifiers, matches: matches, settings: program.settings, now: now,
+                                                           list: .identify)
             return accounts.map { Identification.member($0, catalog: program.catalog, now: now) }
         }
     }

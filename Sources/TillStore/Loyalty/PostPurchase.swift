@@ -22,7 +22,7 @@ public struct PostPurchase: WriteRequest {
         ).firstRow([.text(terminal.branchId), .text(terminal.posId), .text(request.transactionId)], { r in
             (r.optionalBlob(0) ?? [], r.optionalBlob(1) ?? [])
         }) {
-            guard existing.0 == fingerprint else { throw TillError.transactionConflict(transactionId: request.transactionId) }
+            guard existing.0 == fingerprint else { throw TillError.transactionConflict(field: .transactionId, id: request.transactionId) }
             var receipt = try StoredJSON.decode(Receipt.self, from: existing.1)
             receipt.replay = true
             return receipt

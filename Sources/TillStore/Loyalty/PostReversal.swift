@@ -29,6 +29,13 @@ public struct PostReversal: WriteRequest {
         case .return(let r): r.returnId
         }
     }
+    /// Voids and returns share one id space per terminal: the field that named the id reused.
+    private var reversalIdField: OperationIdField {
+        switch kind {
+        case .void: .voidId
+        case .return: .returnId
+        }
+    }
     private var transactionId: String {
         switch kind {
         case .void(let v): v.transactionId
@@ -43,7 +50,7 @@ public struct PostReversal: WriteRequest {
         ).firstRow([.text(terminal.branchId), .text(terminal.posId), .text(reversalId)], { r in
             (r.optionalBlob(0) ?? [], r.optionalBlob(1) ?? [])
         }) {
-            guard existing.0 == fingerprint else { throw TillError.transactionConflict(transactionId: reversalId) }
+            guard existing.0 == fingerprint else { throw TillError.transactionConflict(field: reversalIdField, id: reversalId) }
             var receipt = try StoredJSON.decode(ReversalReceipt.self, from: existing.1)
             receipt.replay = true
             return receipt
@@ -115,7 +122,7 @@ public struct PostReversal: WriteRequest {
                 """, [.integer(position == 0 ? evaluation.receipt.amount : 0), .bool(isVoid), .integer(at), .integer(memberId)])
             let amount = MoneyText.format(evaluation.receipt.amount, digits: MoneyText.minorDigits(program.settings.currency))
             let what = isVoid ? "Void \(reversalId) of purchase \(transactionId)" : "Return \(reversalId) of purchase \(transactionId)"
-            try log.append(member: memberId, group: "purchase", type: isVoid ? "purchase_voided" : "purchase_returned", details: ActivityLog.details(
+            try log.append(member: memberId, group: "purchase", type: isVoid ? ActivityLog.voided : ActivityLog.returned, details: ActivityLog.details(
                 "\(what) (\(amount) \(program.settings.currency)) at \(terminal.branchId)/\(terminal.posId)", member: memberId,
                 ledger: evaluation.changes.ledger, currency: program.settings.currency))
         }

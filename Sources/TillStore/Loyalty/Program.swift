@@ -4,7 +4,8 @@ import TillCore
 /// The loyalty program as the store runs it: catalog, settings and the template row ids behind the catalog's
 /// string ids. Loaded once and shared by the writer and the readers until `ProgramCache.invalidate()`.
 ///
-/// Guarantees: immutable; `giftRowId` / `punchCardRowId` answer exactly the templates of `catalog`.
+/// Guarantees: immutable; `giftRows` / `punchCardRows` answer exactly the templates of `catalog` (the offered ones);
+/// `giftCodes` / `punchCardCodes` also name withdrawn templates, whose names are in `catalog.withdrawn…Names`.
 public struct Program: Sendable {
     public let catalog: BenefitCatalog
     public let settings: LoyaltySettings
@@ -25,9 +26,15 @@ public struct Program: Sendable {
             }
             let settings = try CatalogCoding.settings(text)
             var gifts: [GiftRule] = [], giftRows: [String: Int64] = [:], giftCodes: [Int64: String] = [:]
+            // Withdrawn templates (enabled = 0) are not offered, but the benefits members still hold show their
+            // template's id and name.
+            var withdrawnGifts: [String: String] = [:], withdrawnCards: [String: String] = [:]
             var rawGifts: [(Int64, String, String, Int64?, String)] = []
-            try connection.statement("SELECT id, code, name, valid_days, coalesce(conditions, '{}') FROM gift_templates WHERE enabled = 1 ORDER BY id")
-                .forEachRow { r in rawGifts.append((r.int64(0), r.text(1), r.text(2), r.optionalInt64(3), r.text(4))) }
+            try connection.statement("SELECT id, code, name, valid_days, coalesce(conditions, '{}'), enabled FROM gift_templates ORDER BY id")
+                .forEachRow { r in
+                    guard r.int64(5) != 0 else { giftCodes[r.int64(0)] = r.text(1); withdrawnGifts[r.text(1)] = r.text(2); return }
+                    rawGifts.append((r.int64(0), r.text(1), r.text(2), r.optionalInt64(3), r.text(4)))
+                }
             for (id, code, name, days, conditions) in rawGifts {
                 gifts.append(try CatalogCoding.gift(code: code, name: name, validDays: days, conditions: conditions))
                 giftRows[code] = id
@@ -36,10 +43,11 @@ public struct Program: Sendable {
             var cards: [PunchCardRule] = [], cardRows: [String: Int64] = [:], cardCodes: [Int64: String] = [:]
             var rawCards: [(Int64, String, String, Int64, String, Int64?, String)] = []
             try connection.statement("""
-                SELECT p.id, p.code, p.name, p.punches_required, coalesce(g.code, ''), p.valid_days, coalesce(p.conditions, '{}')
-                FROM punch_card_templates p LEFT JOIN gift_templates g ON g.id = p.reward_gift_template_id
-                WHERE p.enabled = 1 ORDER BY p.id
+                SELECT p.id, p.code, p.name, p.punches_required, coalesce(g.code, ''), p.valid_days, coalesce(p.conditions, '{}'),
+                       p.enabled
+                FROM punch_card_templates p LEFT JOIN gift_templates g ON g.id = p.reward_gift_template_id ORDER BY p.id
                 """).forEachRow { r in
+                guard r.int64(7) != 0 else { cardCodes[r.int64(0)] = r.text(1); withdrawnCards[r.text(1)] = r.text(2); return }
                 rawCards.append((r.int64(0), r.text(1), r.text(2), r.int64(3), r.text(4), r.optionalInt64(5), r.text(6)))
             }
             for (id, code, name, required, reward, days, conditions) in rawCards {
@@ -48,7 +56,9 @@ public struct Program: Sendable {
                 cardRows[code] = id
                 cardCodes[id] = code
             }
-            return Program(catalog: BenefitCatalog(gifts: gifts, punchCards: cards), settings: settings,
+            let catalog = BenefitCatalog(gifts: gifts, punchCards: cards, withdrawnGiftNames: withdrawnGifts,
+                                         withdrawnPunchCardNames: withdrawnCards)
+            return Program(catalog: catalog, settings: settings,
                            giftRows: giftRows, punchCardRows: cardRows, giftCodes: giftCodes, punchCardCodes: cardCodes)
         } catch let error as TillError {
             throw error
