@@ -32,6 +32,8 @@ extension ServerConfiguration {
             "tilld: the Till loyalty POS gateway daemon",
             "",
             "USAGE: tilld [--SETTING VALUE]...",
+            "       tilld keys create-operator NAME [--SETTING VALUE]...   (daemon stopped: the first operator key)",
+            "       tilld restore FILE [--SETTING VALUE]...                (daemon stopped: replace the store by a backup)",
             "",
             "With no arguments tilld serves plain TCP on 127.0.0.1 from ./till-data, creating the store, a demo catalog",
             "and a demo terminal key on first start. Precedence: flags > environment > --config file > defaults.",
@@ -47,6 +49,7 @@ extension ServerConfiguration {
             lines.append(String(repeating: " ", count: 40) + "env \(setting.environmentVariable)")
         }
         lines.append("  --help                                print this help")
+        lines.append("  --version                             print the version")
         return lines.joined(separator: "\n")
     }
 
@@ -57,6 +60,7 @@ extension ServerConfiguration {
         while index < arguments.count {
             let argument = arguments[index]
             if argument == "--help" || argument == "-h" { throw .helpRequested }
+            if argument == "--version" { throw .versionRequested }
             var flag = argument
             var value: String?
             if let equals = argument.firstIndex(of: "=") {
