@@ -15,6 +15,7 @@ let globalOptions: [Parameter] = [
     .flag("json", "print JSON for scripts instead of tables"),
     .flag("help", "show help"),
 ]
+// `till --version` (alone) prints the version; see `run`.
 
 let exitCodes = """
     exit codes: 0 ok, 2 usage or invalid input, 3 not found, 4 refused by a rule (not_allowed, insufficient_balance,
@@ -102,6 +103,10 @@ func connection(_ values: [String: String]) throws(CLIError) -> (ServerAddress, 
 }
 
 func run(_ arguments: [String]) -> Int32 {
+    if arguments == ["--version"] {
+        print(TillRelease.versionLine(program: "till"))
+        return 0
+    }
     var words = arguments
     let json = words.contains("--json")
     let wantsHelp = words.contains("--help") || words.contains("-h")

@@ -91,10 +91,19 @@ import TillProtocol
         #expect(try String(contentsOfFile: file, encoding: .utf8).contains("M00000001"))
     }
 
-    @Test func tilldPrintsItsVersion() throws {
-        let run = try TilldProcess.run(["--version"])
-        #expect(run.status == 0)
-        #expect(run.out == TillRelease.versionLine(program: "tilld") + "\n")
+    @Test(arguments: ["tilld", "till", "till-sim"]) func printsItsVersion(program: String) throws {
+        let binary = TilldProcess.binary.deletingLastPathComponent().appendingPathComponent(program)
+        try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build \(program) first (swift build)")
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = ["--version"]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(text == TillRelease.versionLine(program: program) + "\n")
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import TillProtocol
 import TillSimulation
 
 /// till-sim: the POS simulator. `seed` prepares a daemon, `run` drives virtual terminals against it, `certs` writes
@@ -13,6 +14,7 @@ usage:
                 [--daemon-pid PID] [--verify] [--chaos kill|disconnect] [--kills 3] [--disconnect-ppm 2000]
                 [--tilld PATH --data DIR [--tilld-arg ARG]...] [--run-id ID] [--label TEXT]
   till-sim certs --dir DIR
+  till-sim --version
 """
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -28,6 +30,8 @@ do {
     case "certs": exit(try CertsCommand(rest).execute())
     case "help", "--help", "-h":
         print(usage)
+    case "--version":
+        print(TillRelease.versionLine(program: "till-sim"))
     default:
         FileHandle.standardError.write(Data("unknown command \(command)\n\(usage)\n".utf8))
         exit(2)

@@ -73,7 +73,10 @@ public final class TillInstance: Sendable {
         let ports: (port: Int, metricsPort: Int?)
         do {
             daemon = try TillDaemon(context: context, registry: registry)
-            ports = try daemon.start()
+            ports = try daemon.start(readiness: {
+                if let failure = store.stats.storageFailure { return "the store stopped after a storage failure: \(failure)" }
+                return nil
+            })
         } catch let error as DaemonError {
             store.shutdown()
             throw error
