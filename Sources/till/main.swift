@@ -133,7 +133,7 @@ func run(_ arguments: [String]) -> Int32 {
         }
         let invocation = Invocation(values: parsed.values, flags: parsed.flags) { () throws(CLIError) in
             let (address, key) = try connection(parsed.values)
-            do { return try TillClient(address, apiKey: key, client: "till-cli") } catch let e as ClientError { throw .client(e) } catch { throw .config("\(error)") }
+            do { return try TillClient(address, apiKey: key, client: "till-cli", timeout: command.timeout) } catch let e as ClientError { throw .client(e) } catch { throw .config("\(error)") }
         }
         let output = try command.run(invocation)
         print(json ? output.json : output.human)

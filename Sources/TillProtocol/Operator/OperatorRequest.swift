@@ -34,6 +34,7 @@ public enum OperatorRequest: Hashable, Sendable {
     case operatorDisable(KeyRef)
     case operatorList
     case stats
+    case storeBackup(BackupRequest)
 
     public var op: Op { split.0 }
     var body: any WireBody { split.1 }
@@ -72,6 +73,7 @@ public enum OperatorRequest: Hashable, Sendable {
         case .operatorDisable(let b): (.operatorDisable, b)
         case .operatorList: (.operatorList, EmptyBody())
         case .stats: (.stats, EmptyBody())
+        case .storeBackup(let b): (.storeBackup, b)
         }
     }
 
@@ -111,6 +113,7 @@ public enum OperatorRequest: Hashable, Sendable {
         case .operatorDisable: .operatorDisable(try KeyRef(wire: o))
         case .operatorList: .operatorList
         case .stats: .stats
+        case .storeBackup: .storeBackup(try BackupRequest(wire: o))
         case .hello, .ping, .identify, .quote, .purchase, .void, .return, .status:
             throw .invalidRequest(field: "op", reason: "not an operator op")
         }
@@ -140,6 +143,7 @@ public enum OperatorResponse: Hashable, Sendable {
     case key(KeyInfo)
     case keys(KeyList)
     case stats(Stats)
+    case backup(BackupResult)
 
     var body: any WireEncodable {
         switch self {
@@ -157,6 +161,7 @@ public enum OperatorResponse: Hashable, Sendable {
         case .key(let b): b
         case .keys(let b): b
         case .stats(let b): b
+        case .backup(let b): b
         }
     }
 
@@ -179,6 +184,7 @@ public enum OperatorResponse: Hashable, Sendable {
         case .terminalDisable, .operatorDisable: .key(try KeyInfo(wire: o))
         case .terminalList, .operatorList: .keys(try KeyList(wire: o))
         case .stats: .stats(try Stats(wire: o))
+        case .storeBackup: .backup(try BackupResult(wire: o))
         case .hello, .ping, .identify, .quote, .purchase, .void, .return, .status:
             throw .invalidRequest(field: "op", reason: "not an operator op")
         }

@@ -9,12 +9,12 @@ import TillProtocol
 /// notes, names, reasons and import rows are never logged. Reads are not logged (the activity log in the store
 /// keeps the business history; this is the operational trail).
 enum AuditTrail {
-    /// Whether the op changes the store (and so gets an audit line).
+    /// Whether the op changes the store, or copies all of it (`store.backup`), and so gets an audit line.
     static func isWrite(_ request: OperatorRequest) -> Bool {
         switch request {
         case .memberCreate, .memberUpdate, .memberBlock, .memberUnblock, .memberVerify, .memberTag, .memberUntag, .memberNote,
              .memberConsent, .memberUnsubscribe, .cardAdd, .cardReplace, .memberAnonymize, .memberImport, .benefitAction,
-             .walletAdjust, .catalogSet, .terminalProvision, .terminalDisable, .operatorProvision, .operatorDisable:
+             .walletAdjust, .catalogSet, .terminalProvision, .terminalDisable, .operatorProvision, .operatorDisable, .storeBackup:
             true
         case .memberSearch, .memberGet, .memberExport, .benefitList, .activityList, .purchaseList, .purchaseGet, .catalogGet,
              .terminalList, .operatorList, .stats:
@@ -40,6 +40,7 @@ enum AuditTrail {
         case .walletAdjust(let a): fields += [("wallet", a.wallet.rawValue), ("delta", String(a.delta))]
         case .benefitAction(let a): fields.append(("action", a.action.rawValue))
         case .memberImport(let i) where i.dryRun: fields.append(("dryRun", "true"))
+        case .storeBackup(let b): fields.append(("path", b.path))
         case .terminalDisable(let k), .operatorDisable(let k):
             if case .failure = result { fields.append(("key", k.keyId)) }
         default: break

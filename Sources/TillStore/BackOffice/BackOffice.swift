@@ -75,7 +75,7 @@ public final class BackOffice: Sendable {
             write(completion) { [keys] in .credential(try Keys(actor: actor, generate: keys).provisionOperator($0, p)) }
         case .operatorDisable(let k): write(completion) { .key(try Keys.disable($0, k, role: .operator)) }
         case .operatorList: read(completion) { .keys(try Keys.list($0, role: .operator)) }
-        case .stats: completion(.failure(.invalidRequest(field: "op", reason: "stats is answered by the server")))
+        case .stats, .storeBackup: completion(.failure(.invalidRequest(field: "op", reason: "\(request.op.rawValue) is answered by the server")))
         }
     }
 
