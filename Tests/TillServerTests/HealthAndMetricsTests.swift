@@ -1,9 +1,11 @@
 import Foundation
+import Synchronization
 import Testing
 import TillClient
 import TillCore
 import TillProtocol
 @testable import TillServer
+@testable import TillStore
 
 /// The loopback HTTP endpoint: `/metrics` checked against the exposition format's rules, `/healthz`, `/readyz`.
 @Suite struct HealthAndMetricsTests {
@@ -26,6 +28,26 @@ import TillProtocol
         daemon.instance.daemon.context.beginDraining()
         #expect(try Self.get("/readyz", port: port) == ("503 Service Unavailable", "not ready: shutting down\n"))
         #expect(try Self.get("/healthz", port: port).status == "200 OK")
+    }
+
+    /// After a storage failure the writer stops (fail-stop) and readiness says so, with the reason.
+    @Test func notReadyAfterAStorageFailure() throws {
+        let folder = TilldProcess.temporaryFolder("ready")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var configuration = StoreConfiguration(path: folder.appendingPathComponent("till.sqlite").path)
+        let armed = Atomic<Bool>(false)
+        configuration.writer.faults.beforeCommit = { _ in
+            if armed.load(ordering: .relaxed) { throw SQLiteError(extendedCode: 1034, message: "disk I/O error (injected)") }
+        }
+        let store = try Store.open(configuration)
+        defer { store.shutdown() }
+        let loyalty = LoyaltyStore(store: store)
+        _ = try loyalty.provisionOperator(name: "a", keyDigest: [1])
+        #expect(TillInstance.readiness(of: store) == nil)
+        armed.store(true, ordering: .relaxed)
+        #expect(throws: TillError.self) { _ = try loyalty.provisionOperator(name: "b", keyDigest: [2]) }
+        #expect(TillInstance.readiness(of: store)?.hasPrefix("the store stopped after a storage failure: ") == true)
     }
 
     /// Two scrapes around real traffic (terminal and operator requests, refused ones, writes the writer batches):

@@ -73,10 +73,7 @@ public final class TillInstance: Sendable {
         let ports: (port: Int, metricsPort: Int?)
         do {
             daemon = try TillDaemon(context: context, registry: registry)
-            ports = try daemon.start(readiness: {
-                if let failure = store.stats.storageFailure { return "the store stopped after a storage failure: \(failure)" }
-                return nil
-            })
+            ports = try daemon.start(readiness: { readiness(of: store) })
         } catch let error as DaemonError {
             store.shutdown()
             throw error
@@ -96,6 +93,11 @@ public final class TillInstance: Sendable {
         self.port = port
         self.metricsPort = metricsPort
         self.demoKeys = demoKeys
+    }
+
+    /// nil when the store takes writes; else why not (what `/readyz` answers with 503).
+    static func readiness(of store: Store) -> String? {
+        store.stats.storageFailure.map { "the store stopped after a storage failure: \($0)" }
     }
 
     /// Drains, commits, checkpoints, closes.
