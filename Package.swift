@@ -32,11 +32,11 @@ let package = Package(
         /// A client for terminals and operators, used by the CLI, the simulator and the tests.
         .target(name: "TillClient", dependencies: ["TillCore", "TillProtocol", "TillIO"]),
 
-        .executableTarget(name: "tilld", dependencies: ["TillServer"]),
-        .executableTarget(name: "till", dependencies: ["TillClient"]),
+        .executableTarget(name: "tilld", dependencies: ["TillServer", "TillProtocol"]),
+        .executableTarget(name: "till", dependencies: ["TillClient", "TillIO"]),
         /// The simulator's model: workload, histograms, verification, reports (pure, tested).
         .target(name: "TillSimulation", dependencies: ["TillCore", "TillProtocol", "TillIO", "TillClient"], path: "simulators/TillSimulation"),
-        .executableTarget(name: "till-sim", dependencies: ["TillSimulation", "TillClient", "TillIO"], path: "simulators/till-sim"),
+        .executableTarget(name: "till-sim", dependencies: ["TillSimulation", "TillClient", "TillIO", "TillProtocol"], path: "simulators/till-sim"),
         /// The crash test's purchases, shared by its child process and TillStoreTests.
         .target(name: "TillCrashScenario", dependencies: ["TillCore", "TillProtocol"]),
         /// Crash-test child of TillStoreTests: writes until SIGKILLed, reporting acknowledged operations on stdout.

@@ -2,7 +2,7 @@ import Foundation
 import TillCore
 import TillProtocol
 
-/// `till catalog …`, `till terminal …`, `till operator …`, `till stats`.
+/// `till catalog …`, `till terminal …`, `till operator …`, `till backup`, `till stats`.
 enum AdminCommands {
     static func keys(_ i: Invocation, _ request: OperatorRequest) throws(CLIError) -> Output {
         switch try i.perform(request) {
@@ -80,6 +80,17 @@ enum AdminCommands {
             try keys(i, .operatorDisable(KeyRef(keyId: i.required("KEY"))))
         },
         Command(noun: "operator", verb: "list", summary: "operator keys") { i throws(CLIError) in try keys(i, .operatorList) },
+        Command(noun: "backup", verb: "", summary: "an online copy of the whole store, written by tilld to FILE on its host (0600)",
+                parameters: [.arg("FILE", "a new file on the daemon's host (relative: to this directory); restore with tilld restore")],
+                timeout: .seconds(3_600)) { i throws(CLIError) in
+            let file = i.required("FILE")
+            let path = file.hasPrefix("/") ? file : FileManager.default.currentDirectoryPath + "/" + file
+            guard case .backup(let b) = try i.perform(.storeBackup(BackupRequest(path: path))) else { throw .usage("unexpected answer") }
+            return Output(human: Render.fields([
+                ("backup", b.path), ("size", "\(b.bytes) bytes"), ("schema version", "\(b.schemaVersion)"), ("completed", Render.time(b.completedAt)),
+                ("restore", "stop tilld, then: tilld restore \(b.path) --data-directory DIR"),
+            ]), json: Render.json(b))
+        },
         Command(noun: "stats", verb: "", summary: "members, purchases and outstanding points and credit") { i throws(CLIError) in
             guard case .stats(let s) = try i.perform(.stats) else { throw .usage("unexpected answer") }
             return Output(human: Render.fields([

@@ -51,6 +51,8 @@ struct Command: Sendable {
     var verb: String
     var summary: String
     var parameters: [Parameter] = []
+    /// How long to wait for the answer (a backup of a large store takes minutes).
+    var timeout: Duration = .seconds(10)
     /// Builds the request, runs it and answers what to print.
     var run: @Sendable (Invocation) throws(CLIError) -> Output
 }

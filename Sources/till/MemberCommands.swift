@@ -1,5 +1,6 @@
 import Foundation
 import TillCore
+import TillIO
 import TillProtocol
 
 /// `till member …` and `till card …`.
@@ -101,7 +102,7 @@ enum MemberCommands {
                 parameters: [key, .option("output", "write to this file instead of standard output")]) { i throws(CLIError) in
             guard case .export(let e) = try i.perform(.memberExport(MemberRef(memberKey: i.required("MEMBER")))) else { throw .usage("unexpected answer") }
             if let file = i.value("output") {
-                do { try e.ndjson.write(toFile: file, atomically: true, encoding: .utf8) } catch { throw .file("cannot write \(file): \(error)") }
+                do { try PrivateFile.write(Array(e.ndjson.utf8), to: file) } catch { throw .file("cannot write \(file): \(error)") }  // 0600: personal data
                 return Output(human: "data report of \(e.memberKey) written to \(file)", json: Render.json(DataExport(memberKey: e.memberKey, generatedAt: e.generatedAt, ndjson: "")))
             }
             return Output(human: e.ndjson.hasSuffix("\n") ? String(e.ndjson.dropLast()) : e.ndjson, json: Render.json(e))

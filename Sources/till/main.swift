@@ -21,6 +21,7 @@ let globalOptions: [Parameter] = [
     .flag("json", "print JSON for scripts instead of tables"),
     .flag("help", "show help"),
 ]
+// `till --version` (alone) prints the version; see `run`.
 
 let exitCodes = """
     exit codes: 0 ok, 2 usage or invalid input, 3 not found, 4 refused by a rule (not_allowed, insufficient_balance,
@@ -114,6 +115,10 @@ func connection(_ values: [String: String]) throws(CLIError) -> (ServerAddress, 
 }
 
 func run(_ arguments: [String]) -> Int32 {
+    if arguments == ["--version"] {
+        print(TillRelease.versionLine(program: "till"))
+        return 0
+    }
     var words = arguments
     let json = words.contains("--json")
     // `till help [NOUN [VERB]]` is `till NOUN VERB --help`.
@@ -145,7 +150,7 @@ func run(_ arguments: [String]) -> Int32 {
         }
         let invocation = Invocation(values: parsed.values, flags: parsed.flags) { () throws(CLIError) in
             let (address, key) = try connection(parsed.values)
-            do { return try TillClient(address, apiKey: key, client: "till-cli") } catch let e as ClientError { throw .client(e) } catch { throw .config("\(error)") }
+            do { return try TillClient(address, apiKey: key, client: "till-cli", timeout: command.timeout) } catch let e as ClientError { throw .client(e) } catch { throw .config("\(error)") }
         }
         let output = try command.run(invocation)
         print(json ? output.json : output.human)

@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import Synchronization
 import TillIO
+import TillProtocol
 import TillServer
 
 // tilld: the Till daemon. Configuration from flags, environment and an optional JSON file (`tilld --help`).
@@ -16,14 +17,62 @@ func fail(_ message: String, code: Int32) -> Never {
     exit(code)
 }
 
+/// The administrator's commands, run against a stopped daemon's data directory (the settings as for the daemon).
+enum AdminCommand {
+    case createOperator(name: String)
+    case restore(file: String)
+}
+
+var arguments = Array(CommandLine.arguments.dropFirst())
+var adminCommand: AdminCommand?
+switch (arguments.first, arguments.dropFirst().first) {
+case ("keys", "create-operator"):
+    guard arguments.count >= 3, !arguments[2].hasPrefix("-") else { fail("usage: tilld keys create-operator NAME [--data-directory DIR]", code: 2) }
+    adminCommand = .createOperator(name: arguments[2])
+    arguments.removeFirst(3)
+case ("keys", _):
+    fail("usage: tilld keys create-operator NAME [--data-directory DIR]", code: 2)
+case ("restore", _):
+    guard arguments.count >= 2, !arguments[1].hasPrefix("-") else { fail("usage: tilld restore FILE [--data-directory DIR]", code: 2) }
+    adminCommand = .restore(file: arguments[1])
+    arguments.removeFirst(2)
+default: break
+}
+
 let configuration: ServerConfiguration
 do {
-    configuration = try ServerConfiguration.load(arguments: Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment)
+    configuration = try ServerConfiguration.load(arguments: arguments, environment: ProcessInfo.processInfo.environment)
 } catch .helpRequested {
     print(ServerConfiguration.usage)
     exit(0)
+} catch .versionRequested {
+    print(TillRelease.versionLine(program: "tilld"))
+    exit(0)
 } catch {
     fail("\(error) (see tilld --help)", code: 2)
+}
+
+switch adminCommand {
+case .createOperator(let name):
+    do {
+        let created = try OperatorBootstrap.createOperator(name: name, configuration: configuration, log: Log(level: configuration.logLevel))
+        // The key alone on stdout (for KEY=$(tilld keys create-operator …)); the explanation on stderr.
+        FileHandle.standardError.write(Data("tilld: operator \(created.keyId) (\(created.name)) created; its key is shown this once:\n".utf8))
+        say(created.apiKey)
+        exit(0)
+    } catch {
+        fail("\(error)", code: 1)
+    }
+case .restore(let file):
+    do {
+        let restored = try StoreRestore.restore(from: file, configuration: configuration, log: Log(level: configuration.logLevel))
+        say("tilld: restored \(restored.path) from \(file) (schema version \(restored.schemaVersion), integrity ok)")
+        if let previous = restored.previous { say("tilld: the replaced store was kept as \(previous)") }
+        exit(0)
+    } catch {
+        fail("\(error)", code: 1)
+    }
+case nil: break
 }
 
 ProcessResources.ignoreSIGPIPE()

@@ -54,6 +54,7 @@ enum ExampleCatalog {
         .operatorDisable: .operator(.operatorDisable(KeyRef(keyId: "k-op-0002"))),
         .operatorList: .operator(.operatorList),
         .stats: .operator(.stats),
+        .storeBackup: .operator(.storeBackup(BackupRequest(path: "/var/backups/till/till-2026-03-14.sqlite"))),
     ]
 
     static let responses: [Op: Response] = [
@@ -120,6 +121,7 @@ enum ExampleCatalog {
         .operatorDisable: .operator(.key({ var k = F.operatorKey; k.enabled = false; return k }())),
         .operatorList: .operator(.keys(KeyList(keys: [F.operatorKey]))),
         .stats: .operator(.stats(Stats(members: 18234, activeMembers: 17990, blockedMembers: 12, purchases: 402311, pointsOutstanding: 9_120_455, creditOutstanding: 1_250_000, generatedAt: serverTime))),
+        .storeBackup: .operator(.backup(BackupResult(path: "/var/backups/till/till-2026-03-14.sqlite", bytes: 73_400_320, schemaVersion: 1, completedAt: serverTime))),
     ]
 
     /// One example per error code, with the op it answers.

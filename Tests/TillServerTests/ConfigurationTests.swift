@@ -27,6 +27,28 @@ import Testing
         #expect(configuration.logLevel == .debug)
     }
 
+    /// A malformed file is reported by line and column (not a Foundation error dump); strict JSON as on the wire, so
+    /// a trailing comma or a repeated key is refused rather than silently accepted.
+    @Test(arguments: [
+        ("{\n  \"listen\": \"127.0.0.1:7400\",\n  \"demo\": false,\n}\n", "line 4, column 1: expected a key"),
+        ("{\n  \"listen\": \"127.0.0.1:7400\"\n  \"demo\": false\n}\n", "line 3, column 3: expected ',' or '}'"),
+        ("{\n  \"zürich\": 1,  \"demo\": tru }", "line 2, column 25: invalid literal"),
+        ("{\"demo\": false, \"demo\": true}", "demo: duplicate key"),
+    ])
+    func malformedFileNamesLineAndColumn(text: String, reason: String) throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("till-config-\(getpid())-\(UInt64.random(in: 0...UInt64.max))")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("tilld.json")
+        try Data(text.utf8).write(to: file)
+        #expect(throws: ConfigurationError.unreadableFile(path: file.path, reason: reason)) {
+            try ServerConfiguration.load(arguments: ["--config", file.path], environment: [:])
+        }
+        #expect(throws: ConfigurationError.unreadableFile(path: folder.path + "/absent.json", reason: "no such file")) {
+            try ServerConfiguration.load(arguments: ["--config", folder.path + "/absent.json"], environment: [:])
+        }
+    }
+
     @Test func unknownFlagAndBadValuesNameTheSetting() {
         #expect(throws: ConfigurationError.unknownSetting(name: "--nope", source: "flag")) {
             try ServerConfiguration.load(arguments: ["--nope", "1"], environment: [:])

@@ -23,10 +23,13 @@ final class FakeTill: Sendable {
     let group: EventLoopGroup
     let listener: Listener
     let loseAnswersPerMille: Int
+    /// When set, every request after hello is answered with this error (a run that gets nothing acknowledged).
+    let refuseEverything: TillError?
 
-    init(population: Population, loseAnswersPerMille: Int = 0) throws {
+    init(population: Population, loseAnswersPerMille: Int = 0, refuseEverything: TillError? = nil) throws {
         group = try EventLoopGroup(loopCount: 1)
         self.loseAnswersPerMille = loseAnswersPerMille
+        self.refuseEverything = refuseEverything
         state.withLock { s in
             for n in 0..<population.count {
                 let key = population.memberKey(n)
@@ -165,6 +168,8 @@ final class FakeSession: ConnectionHandler, @unchecked Sendable {
                 terminal = TerminalIdentity(branchId: "B", posId: String(hello.apiKey.dropFirst(4)))
                 outcome = .success(.hello(HelloResult(version: 1, role: .terminal, terminal: terminal, operatorName: nil, maxFrameSize: 65_536,
                                                       serverTime: Timestamp(millisecondsSinceEpoch: 0))))
+            } else if let refusal = till.refuseEverything {
+                outcome = .failure(refusal)
             } else {
                 let (result, lose) = till.handle(envelope.request, terminal: terminal!)
                 if lose {

@@ -41,7 +41,8 @@ public struct TerminalSettings: Sendable {
 /// What every thread of a run shares: whether new requests may start, how many are left, and live counters for the
 /// progress line.
 ///
-/// Guarantees: lock-free (atomics only), safe from any thread; `mayStart` hands out at most the request budget.
+/// Guarantees: safe from any thread, lock-free on the request path (atomics; only connect failures take a lock);
+/// `mayStart` hands out at most the request budget.
 public final class RunControl: Sendable {
     private let draining = Atomic<Bool>(false)
     private let started = Atomic<Bool>(false)
@@ -54,6 +55,18 @@ public final class RunControl: Sendable {
     public let ready = Atomic<Int>(0)
     public let reconnects = Atomic<Int>(0)
     public let resent = Atomic<Int>(0)
+    /// Connections that closed or failed before their hello was answered (refused, TLS, key refused).
+    public let connectFailures = Atomic<Int>(0)
+    private let lastFailure = Mutex<String?>(nil)
+
+    /// Records why a terminal could not connect or say hello (any thread).
+    public func noteConnectFailure(_ reason: String) {
+        connectFailures.add(1, ordering: .relaxed)
+        lastFailure.withLock { $0 = reason }
+    }
+
+    /// The latest reason a terminal could not connect, if any did not.
+    public var lastConnectFailure: String? { lastFailure.withLock { $0 } }
 
     /// `requests`: total requests to start; nil for no limit (a timed run).
     public init(requests: Int?) { budget = Atomic(requests ?? Int.max) }

@@ -53,22 +53,33 @@ public final class RunEngine {
         self.terminals = terminals
     }
 
-    /// Connects every terminal, `wave` at a time; returns how many said hello before `timeout`.
+    /// Connects every terminal, `wave` at a time; returns how many said hello before `timeout`. Gives up early when
+    /// not one terminal got through and every one has failed three times over (no server there, keys refused):
+    /// `control.lastConnectFailure` says why.
     public func connectAll(wave: Int = 256, timeout: Duration = .seconds(60)) -> Int {
         let deadline = ContinuousClock.now + timeout
         var started = 0
-        while started < terminals.count && ContinuousClock.now < deadline {
+        func hopeless() -> Bool {
+            control.ready.load(ordering: .relaxed) == 0 && control.connectFailures.load(ordering: .relaxed) >= 3 * max(started, 1)
+        }
+        while started < terminals.count && ContinuousClock.now < deadline && !(started > 0 && hopeless()) {
             let end = min(terminals.count, started + wave)
             for t in terminals[started..<end] { t.start() }
             started = end
-            while control.ready.load(ordering: .relaxed) < started - wave / 2 && ContinuousClock.now < deadline {
+            while control.ready.load(ordering: .relaxed) < started - wave / 2 && ContinuousClock.now < deadline && !hopeless() {
                 Thread.sleep(forTimeInterval: 0.005)
             }
         }
-        while control.ready.load(ordering: .relaxed) < terminals.count && ContinuousClock.now < deadline {
+        while control.ready.load(ordering: .relaxed) < terminals.count && ContinuousClock.now < deadline && !hopeless() {
             Thread.sleep(forTimeInterval: 0.01)
         }
         return control.ready.load(ordering: .relaxed)
+    }
+
+    /// Gives up before the measured phase (terminals missing): stops every terminal and the loops.
+    public func abandon() {
+        for t in terminals { t.stop() }
+        group.shutdown()
     }
 
     /// Runs the measured phase and the drain. `duration` nil: until the request budget is spent.

@@ -1,4 +1,5 @@
 import Foundation
+import TillIO
 import TillClient
 import TillCore
 import TillProtocol
@@ -18,7 +19,7 @@ public struct TerminalsFile: Codable, Sendable {
     public func write(to path: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(self).write(to: URL(fileURLWithPath: path))
+        try PrivateFile.write(Array(try encoder.encode(self)), to: path)  // 0600: it holds terminal keys
     }
 
     public static func read(from path: String) throws -> TerminalsFile {

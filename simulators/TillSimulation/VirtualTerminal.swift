@@ -32,6 +32,8 @@ public final class VirtualTerminal: ConnectionHandler, @unchecked Sendable {
     var slots: [UInt64] = []
     var backoff = Backoff()
     var stopped = false
+    /// The latest hello was refused (already noted as a connect failure with its code).
+    var helloRefused = false
     var outbox: [UInt8] = []
 
     public init(index: Int, apiKey: String, settings: TerminalSettings, control: RunControl, ledger: LoopLedger, loop: EventLoop) {
@@ -63,6 +65,7 @@ public final class VirtualTerminal: ConnectionHandler, @unchecked Sendable {
         do {
             connection = try loop.connect(to: settings.address, tls: settings.tls, serverName: settings.serverName) { _ in self }
         } catch {
+            control.noteConnectFailure("cannot connect to \(settings.address): \(error)")
             scheduleReconnect()
         }
     }
@@ -108,7 +111,12 @@ public final class VirtualTerminal: ConnectionHandler, @unchecked Sendable {
     }
 
     public func closed(_ connection: Connection, reason: CloseReason) {
-        if ready { control.ready.subtract(1, ordering: .relaxed) }
+        if ready {
+            control.ready.subtract(1, ordering: .relaxed)
+        } else if !helloRefused {
+            control.noteConnectFailure(Self.describe(reason, address: settings.address))
+        }
+        helloRefused = false
         ready = false
         self.connection = nil
         let lost = outstanding.takeAllForResend()
@@ -126,6 +134,8 @@ public final class VirtualTerminal: ConnectionHandler, @unchecked Sendable {
         guard case .success(.hello(let result)) = outcome, let terminal = result.terminal else {
             ledger.note(violation: "terminal \(index): hello refused: \(outcome)")
             control.violations.add(1, ordering: .relaxed)
+            if case .failure(let error) = outcome { control.noteConnectFailure("hello refused: \(error.code): \(error.message)") } else { control.noteConnectFailure("hello refused") }
+            helloRefused = true
             connection?.close()
             return
         }
@@ -251,6 +261,16 @@ public final class VirtualTerminal: ConnectionHandler, @unchecked Sendable {
         guard !outbox.isEmpty else { return }
         connection?.write(outbox)
         outbox.removeAll(keepingCapacity: true)
+    }
+
+    static func describe(_ reason: CloseReason, address: SocketAddress) -> String {
+        switch reason {
+        case .error(let error): "connection to \(address) failed: \(error)"
+        case .handshakeFailed(let error): "TLS handshake with \(address) failed: \(error)"
+        case .handshakeTimeout: "TLS handshake with \(address) timed out"
+        case .peerClosed: "\(address) closed the connection before hello was answered"
+        case .local, .loopShutdown: "closed before hello was answered"
+        }
     }
 
     func scheduleReconnect() {

@@ -13,7 +13,7 @@ struct RunCommand {
             arguments,
             valued: ["server", "tls-ca", "terminals-file", "members", "working-set", "terminals", "duration", "requests", "rate",
                      "pipeline", "threads", "seed", "mix", "report-json", "daemon-pid", "chaos", "kills", "disconnect-ppm", "tilld",
-                     "data", "tilld-arg", "run-id", "label", "connect-wave"],
+                     "data", "tilld-arg", "run-id", "label", "connect-wave", "connect-timeout", "report-html"],
             flags: ["verify"])
     }
 
@@ -84,10 +84,17 @@ struct RunCommand {
         let wave = try options.int("connect-wave", default: 256, range: 1...100_000)!
         let connectClock = ContinuousClock()
         let connectBegan = connectClock.now
-        let ready = engine.connectAll(wave: wave)
+        let connectTimeout = try options.duration("connect-timeout") ?? .seconds(60)
+        let ready = engine.connectAll(wave: wave, timeout: connectTimeout)
         print("run: \(ready)/\(keys.count) terminals connected in \(format(connectClock.now - connectBegan)); mix \(mix); " +
               (rate.map { "open loop \(Int($0))/s" } ?? "closed loop, pipeline \(pipeline)"))
-        if ready < keys.count { print("run: warning: \(keys.count - ready) terminals did not say hello") }
+        if ready < keys.count {
+            // A run with missing terminals measures nothing it claims to: stop here, non-zero, with the reason.
+            engine.abandon()
+            let reason = control.lastConnectFailure ?? "no answer within \(format(connectTimeout))"
+            FileHandle.standardError.write(Data("till-sim run: failed: \(keys.count - ready) of \(keys.count) terminals could not connect and say hello to \(server): \(reason)\n".utf8))
+            return 1
+        }
 
         let givenPid = try options.int("daemon-pid", range: 1...Int(Int32.max)).map { Int32($0) }
         let daemonPid: Int32? = daemon?.pid ?? givenPid
@@ -96,7 +103,12 @@ struct RunCommand {
         var schedule = KillSchedule(kills: chaos == "kill" ? kills : 0, over: duration ?? .seconds(1), seed: seed)
         var killed = 0
         let progress = ProgressLine(control: control, enabled: isatty(1) != 0)
+        var timeline: [ThroughputSample] = []
         let outcome = engine.run(duration: duration) { elapsed in
+            if elapsed.seconds >= Double(timeline.count + 1) {
+                timeline.append(ThroughputSample(seconds: elapsed.seconds, completed: control.completed.load(ordering: .relaxed),
+                                                 purchases: control.purchases.load(ordering: .relaxed)))
+            }
             if let daemon, schedule.due(elapsed: elapsed) {
                 daemon.kill()
                 killed += 1
@@ -121,8 +133,12 @@ struct RunCommand {
         ]
         if let rate { report.settings["rate"] = String(Int(rate)) }
 
+        timeline.append(ThroughputSample(seconds: outcome.report.seconds, completed: control.completed.load(ordering: .relaxed),
+                                         purchases: control.purchases.load(ordering: .relaxed)))
         var problems = outcome.violations
         if outcome.unsettled > 0 { problems.append("\(outcome.unsettled) requests still unanswered after the drain") }
+        let acknowledged = outcome.report.operations.filter { !$0.key.hasSuffix("@sent") }.values.reduce(UInt64(0)) { $0 + $1.ok }
+        if acknowledged == 0 { problems.insert("nothing was acknowledged: not one request was answered ok", at: 0) }
         if verify {
             model.merge(outcome.wallets)
             problems += try RunVerification(verifier: verifier, population: population, keys: keys).check(model, workingSet: builder.workingSet)
@@ -143,6 +159,13 @@ struct RunCommand {
             json["violations"] = Array(problems.prefix(50))
             let data = try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys])
             try data.write(to: URL(fileURLWithPath: path))
+        }
+        if let path = options.value("report-html") {
+            try Data(HTMLReport(report: report, timeline: timeline).render().utf8).write(to: URL(fileURLWithPath: path))
+            print("run: HTML report in \(path)")
+        }
+        if !problems.isEmpty {
+            FileHandle.standardError.write(Data("till-sim run: failed: \(problems.count) problem(s), first: \(problems[0])\n".utf8))
         }
         return problems.isEmpty ? 0 : 1
     }

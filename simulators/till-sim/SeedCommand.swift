@@ -17,7 +17,9 @@ struct SeedCommand {
 
     func execute() throws -> Int32 {
         let server = try HostPort(parsing: try options.required("server"))
-        let operatorKey = try options.required("operator-key")
+        guard let operatorKey = options.value("operator-key") ?? ProcessInfo.processInfo.environment["TILL_OPERATOR_KEY"].flatMap({ $0.isEmpty ? nil : $0 }) else {
+            throw ArgumentError.missingOption("--operator-key (or TILL_OPERATOR_KEY)")
+        }
         let members = try options.int("members", default: 100_000, range: 1...10_000_000)!
         let posPerBranch = try options.int("pos-per-branch", default: 16, range: 1...99)!
         if options.value("branches") != nil && options.value("terminals") != nil {

@@ -29,6 +29,20 @@ public enum StoredJSON {
         try read(bytes) { o throws(TillError) in try T(wire: o) }
     }
 
+    /// The first place `bytes` stop being strict JSON (RFC 8259, as on the wire: no comments, no trailing commas, no
+    /// duplicate keys), with the byte offset when the syntax is at fault; nil when the bytes are one valid value.
+    public static func firstProblem(in bytes: [UInt8]) -> (reason: String, offset: Int?)? {
+        do {
+            _ = try JSONDocument(parsing: bytes, maxDepth: 16, maxObjectMembers: 4096)
+            return nil
+        } catch {
+            switch error {
+            case .syntax(let reason, let offset): return (reason, offset)
+            case .rule(let field, let reason, _): return ("\(field): \(reason)", nil)
+            }
+        }
+    }
+
     /// Parses `bytes` as one JSON object and hands it to `body`.
     public static func read<T>(_ bytes: [UInt8], _ body: (JSONObjectReader) throws(TillError) -> T) throws(TillError) -> T {
         let doc: JSONDocument

@@ -19,6 +19,7 @@ public enum Op: String, CaseIterable, Hashable, Sendable {
     case terminalProvision = "terminal.provision", terminalDisable = "terminal.disable", terminalList = "terminal.list"
     case operatorProvision = "operator.provision", operatorDisable = "operator.disable", operatorList = "operator.list"
     case stats
+    case storeBackup = "store.backup"
 
     /// Looks an op up by its wire name (a hash lookup, not a scan of the cases).
     public static func named(_ name: String) -> Op? { byName[name] }

@@ -40,6 +40,7 @@ public enum OperatorRequest: Hashable, Sendable {
     case operatorDisable(KeyRef)
     case operatorList
     case stats
+    case storeBackup(BackupRequest)
 
     public var op: Op { split.0 }
     var body: any WireBody { split.1 }
@@ -84,6 +85,7 @@ public enum OperatorRequest: Hashable, Sendable {
         case .operatorDisable(let b): (.operatorDisable, b)
         case .operatorList: (.operatorList, EmptyBody())
         case .stats: (.stats, EmptyBody())
+        case .storeBackup(let b): (.storeBackup, b)
         }
     }
 
@@ -129,6 +131,7 @@ public enum OperatorRequest: Hashable, Sendable {
         case .operatorDisable: .operatorDisable(try KeyRef(wire: o))
         case .operatorList: .operatorList
         case .stats: .stats
+        case .storeBackup: .storeBackup(try BackupRequest(wire: o))
         case .hello, .ping, .identify, .quote, .purchase, .void, .return, .status:
             throw .invalidRequest(field: "op", reason: "not an operator op")
         }
@@ -161,6 +164,7 @@ public enum OperatorResponse: Hashable, Sendable {
     case reversal(ReversalReceipt)
     case walletHistory(WalletHistory)
     case appCode(AppCodeInfo)
+    case backup(BackupResult)
 
     var body: any WireEncodable {
         switch self {
@@ -181,6 +185,7 @@ public enum OperatorResponse: Hashable, Sendable {
         case .reversal(let b): b
         case .walletHistory(let b): b
         case .appCode(let b): b
+        case .backup(let b): b
         }
     }
 
@@ -206,6 +211,7 @@ public enum OperatorResponse: Hashable, Sendable {
         case .purchaseVoid, .purchaseReturn: .reversal(try ReversalReceipt(wire: o))
         case .walletHistory: .walletHistory(try WalletHistory(wire: o))
         case .appCodeIssue, .appCodeRevoke: .appCode(try AppCodeInfo(wire: o))
+        case .storeBackup: .backup(try BackupResult(wire: o))
         case .hello, .ping, .identify, .quote, .purchase, .void, .return, .status:
             throw .invalidRequest(field: "op", reason: "not an operator op")
         }

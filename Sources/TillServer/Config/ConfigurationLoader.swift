@@ -1,4 +1,5 @@
 import Foundation
+import TillProtocol
 
 extension ServerConfiguration {
     /// Builds the configuration from defaults, then the JSON file, then the environment, then the flags.
@@ -32,6 +33,8 @@ extension ServerConfiguration {
             "tilld: the Till loyalty POS gateway daemon",
             "",
             "USAGE: tilld [--SETTING VALUE]...",
+            "       tilld keys create-operator NAME [--SETTING VALUE]...   (daemon stopped: the first operator key)",
+            "       tilld restore FILE [--SETTING VALUE]...                (daemon stopped: replace the store by a backup)",
             "",
             "With no arguments tilld serves plain TCP on 127.0.0.1 from ./till-data, creating the store, a demo catalog",
             "and a demo terminal key on first start. Precedence: flags > environment > --config file > defaults.",
@@ -47,6 +50,7 @@ extension ServerConfiguration {
             lines.append(String(repeating: " ", count: 40) + "env \(setting.environmentVariable)")
         }
         lines.append("  --help                                print this help")
+        lines.append("  --version                             print the version")
         return lines.joined(separator: "\n")
     }
 
@@ -57,6 +61,7 @@ extension ServerConfiguration {
         while index < arguments.count {
             let argument = arguments[index]
             if argument == "--help" || argument == "-h" { throw .helpRequested }
+            if argument == "--version" { throw .versionRequested }
             var flag = argument
             var value: String?
             if let equals = argument.firstIndex(of: "=") {
@@ -76,12 +81,18 @@ extension ServerConfiguration {
     }
 
     static func readFile(_ path: String) throws(ConfigurationError) -> [(String, String)] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw .unreadableFile(path: path, reason: FileManager.default.fileExists(atPath: path) ? "not readable" : "no such file")
+        }
+        let bytes = Array(data)
+        if let problem = StoredJSON.firstProblem(in: bytes) {
+            throw .unreadableFile(path: path, reason: (problem.offset.map { Self.position(of: $0, in: bytes) + ": " } ?? "") + problem.reason)
+        }
         let object: Any
         do {
-            let data = try Data(contentsOf: URL(fileURLWithPath: path))
             object = try JSONSerialization.jsonObject(with: data)
         } catch {
-            throw .unreadableFile(path: path, reason: String(describing: error))
+            throw .unreadableFile(path: path, reason: "not JSON")
         }
         guard let dictionary = object as? [String: Any] else {
             throw .unreadableFile(path: path, reason: "the top level must be a JSON object")
@@ -98,5 +109,14 @@ extension ServerConfiguration {
             }
         }
         return pairs
+    }
+
+    /// `line 3, column 14` (both from 1; columns count characters) of a byte offset.
+    static func position(of offset: Int, in bytes: [UInt8]) -> String {
+        let before = bytes.prefix(offset)
+        let line = before.reduce(1) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
+        let lineStart = before.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0
+        let column = String(decoding: bytes[lineStart..<min(offset, bytes.count)], as: UTF8.self).count + 1
+        return "line \(line), column \(column)"
     }
 }

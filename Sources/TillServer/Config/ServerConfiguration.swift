@@ -155,6 +155,8 @@ public enum ConfigurationError: Error, Equatable, CustomStringConvertible {
     case inconsistent(String)
     /// `--help` was asked for: print the usage and exit 0.
     case helpRequested
+    /// `--version` was asked for: print the version and exit 0.
+    case versionRequested
 
     public var description: String {
         switch self {
@@ -164,6 +166,7 @@ public enum ConfigurationError: Error, Equatable, CustomStringConvertible {
         case .unreadableFile(let path, let reason): "cannot read configuration file \(path): \(reason)"
         case .inconsistent(let reason): reason
         case .helpRequested: "help requested"
+        case .versionRequested: "version requested"
         }
     }
 }

@@ -85,6 +85,10 @@ struct StoreBackend: LoyaltyBackend {
             completion(.failure(error))
             return
         }
+        if case .storeBackup(let b) = request {
+            StoreBackup.start(b, store: loyalty.underlying, clock: loyaltyClock) { completion($0.map(OperatorResponse.backup)) }
+            return
+        }
         backOffice.handle(request, operatorId: operatorId, operatorName: operatorName, completion: completion)
     }
 }

@@ -1,6 +1,7 @@
 import Glibc
 import Synchronization
 import TillIO
+import TillProtocol
 
 /// The running server: event loops, the terminal/operator listener (TCP or TLS), the metrics endpoint.
 ///
@@ -19,15 +20,18 @@ public final class TillDaemon: Sendable {
         self.group = try EventLoopGroup(loopCount: context.configuration.ioThreads)
         let io = group.metrics
         registry.gauge("till_connections_open", "Open client connections") { Int64(io.snapshot().openConnections) }
-        registry.gauge("till_connections_accepted_total", "Connections accepted") { Int64(io.snapshot().acceptedTotal) }
-        registry.gauge("till_connections_refused_total", "Connections refused at the connection limit") { Int64(io.snapshot().refusedTotal) }
-        registry.gauge("till_tls_handshakes_total", "TLS handshakes", labels: ["result": "ok"]) { Int64(io.snapshot().tlsHandshakesOK) }
-        registry.gauge("till_tls_handshakes_failed_total", "TLS handshakes that failed") { Int64(io.snapshot().tlsHandshakesFailed) }
+        registry.counter("till_connections_accepted_total", "Connections accepted") { Int64(io.snapshot().acceptedTotal) }
+        registry.counter("till_connections_refused_total", "Connections refused at the connection limit") { Int64(io.snapshot().refusedTotal) }
+        registry.counter("till_tls_handshakes_total", "TLS handshakes, by result", labels: ["result": "ok"]) { Int64(io.snapshot().tlsHandshakesOK) }
+        registry.counter("till_tls_handshakes_total", "TLS handshakes, by result", labels: ["result": "failed"]) { Int64(io.snapshot().tlsHandshakesFailed) }
+        registry.gauge("till_build_info", "Always 1; the labels say which build runs",
+                       labels: ["version": TillRelease.version, "protocol": String(ProtocolVersion.current)]) { 1 }
     }
 
-    /// Binds the listeners. Returns the bound ports (useful with port 0).
+    /// Binds the listeners. Returns the bound ports (useful with port 0). `readiness` answers nil when the store is
+    /// open and writable, else why not (`/readyz` answers 503 with it).
     @discardableResult
-    public func start() throws(DaemonError) -> (port: Int, metricsPort: Int?) {
+    public func start(readiness: @escaping @Sendable () -> String? = { nil }) throws(DaemonError) -> (port: Int, metricsPort: Int?) {
         let configuration = context.configuration
         guard let address = HostPort.split(configuration.listen) else { throw .configuration("bad listen address \(configuration.listen)") }
         let tls = try Self.serverTLS(configuration)
@@ -48,7 +52,9 @@ public final class TillDaemon: Sendable {
             let registry = self.registry
             do {
                 metricsListener = try Listener.bind(host: metricsAddress.host, port: metricsAddress.port, group: group) { _ in
-                    MetricsEndpoint(render: { registry.render() })
+                    MetricsEndpoint(render: { registry.render() }, readiness: {
+                        context.isDraining ? "shutting down" : readiness()
+                    })
                 }
             } catch {
                 listener.close()

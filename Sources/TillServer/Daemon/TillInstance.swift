@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import TillCore
 import TillIO
 import TillStore
@@ -18,12 +19,7 @@ public final class TillInstance: Sendable {
     public let demoKeys: DemoKeys?
 
     public static func start(configuration: ServerConfiguration, log: Log) throws(DaemonError) -> TillInstance {
-        let folder = URL(fileURLWithPath: configuration.dataDirectory)
-        do {
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        } catch {
-            throw .store("cannot create data directory \(configuration.dataDirectory): \(error)")
-        }
+        let folder = try DataDirectory.prepare(configuration.dataDirectory, log: log)
         var storeConfiguration = StoreConfiguration(path: folder.appendingPathComponent("till.sqlite").path)
         storeConfiguration.readers = configuration.readers
         storeConfiguration.writer.queueCapacity = configuration.writerQueueLimit
@@ -77,7 +73,7 @@ public final class TillInstance: Sendable {
         let ports: (port: Int, metricsPort: Int?)
         do {
             daemon = try TillDaemon(context: context, registry: registry)
-            ports = try daemon.start()
+            ports = try daemon.start(readiness: { readiness(of: store) })
         } catch let error as DaemonError {
             store.shutdown()
             throw error
@@ -99,9 +95,37 @@ public final class TillInstance: Sendable {
         self.demoKeys = demoKeys
     }
 
+    /// nil when the store takes writes; else why not (what `/readyz` answers with 503).
+    static func readiness(of store: Store) -> String? {
+        store.stats.storageFailure.map { "the store stopped after a storage failure: \($0)" }
+    }
+
     /// Drains, commits, checkpoints, closes.
     public func stop() {
         let store = loyalty.underlying
         daemon.shutdown(afterDrain: { store.shutdown() })
+    }
+}
+
+/// The data directory: it holds members' personal data and key digests, so only tilld's user may enter it.
+enum DataDirectory {
+    static let mode: mode_t = 0o700
+
+    /// Creates the directory with mode 0700, or narrows an existing one to 0700 (saying so in the log).
+    static func prepare(_ path: String, log: Log) throws(DaemonError) -> URL {
+        let folder = URL(fileURLWithPath: path)
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: Int(mode)])
+        } catch {
+            throw .store("cannot create data directory \(path): \(error)")
+        }
+        var status = stat()
+        guard stat(path, &status) == 0 else { throw .store("cannot read data directory \(path): errno \(errno)") }
+        if status.st_mode & 0o777 != mode {
+            guard chmod(path, mode) == 0 else { throw .store("cannot set mode 0700 on data directory \(path): errno \(errno)") }
+            log.info("data directory mode set", ["path": path, "mode": "0700", "was": String(status.st_mode & 0o777, radix: 8)])
+        }
+        return folder
     }
 }

@@ -32,7 +32,16 @@ public final class Log: Sendable {
     public func warning(_ event: String, _ fields: KeyValuePairs<String, String> = [:]) { emit(.warning, event, fields) }
     public func error(_ event: String, _ fields: KeyValuePairs<String, String> = [:]) { emit(.error, event, fields) }
 
+    /// Fields built at run time (the audit trail's), in order.
+    public func debug(_ event: String, _ fields: [(String, String)]) { emit(.debug, event, fields) }
+    public func info(_ event: String, _ fields: [(String, String)]) { emit(.info, event, fields) }
+
     private func emit(_ at: LogLevel, _ event: String, _ fields: KeyValuePairs<String, String>) {
+        guard at >= level else { return }
+        emit(at, event, fields.map { ($0.key, $0.value) })
+    }
+
+    private func emit(_ at: LogLevel, _ event: String, _ fields: [(String, String)]) {
         guard at >= level else { return }
         var line = "ts=\(Log.timestamp()) level=\(at.rawValue) event=\(Log.quoted(event))"
         for (key, value) in fields {

@@ -49,13 +49,20 @@ public final class Histogram: Sendable {
 
 /// The metric families `tilld` exposes, rendered in the Prometheus text format (version 0.0.4).
 ///
-/// Guarantees: families and label sets are created on first use and never removed; rendering is consistent per
-/// metric (each histogram is read under its own lock).
+/// Guarantees: families and label sets are created on first use and never removed; every family has one `# HELP`
+/// and one `# TYPE` line before its samples, and its samples are contiguous; counters are declared `counter` and
+/// must be named `…_total` (a precondition); histograms render cumulative `_bucket{le=…}` lines ending in `+Inf`,
+/// then `_sum` and `_count`, each histogram read consistently (under its lock, or from one snapshot).
 public final class MetricsRegistry: Sendable {
     private struct Key: Hashable { let name: String; let labels: String }
+    /// A histogram read at scrape time from someone else's counts: bounds, per-bucket (not cumulative) counts with
+    /// one more bucket than bounds (the overflow), the sum, in the unit observed.
+    public typealias HistogramReading = @Sendable () -> (buckets: [UInt64], sum: Int64)
     private let counters = Mutex<[Key: Counter]>([:])
     private let histograms = Mutex<[Key: Histogram]>([:])
-    private let gauges = Mutex<[Key: @Sendable () -> Int64]>([:])
+    private let readHistograms = Mutex<[Key: (bounds: [Int64], read: HistogramReading)]>([:])
+    /// Gauges and counters whose value is read when rendered.
+    private let readings = Mutex<[Key: @Sendable () -> Int64]>([:])
     private let help = Mutex<[String: (type: String, text: String)]>([:])
 
     public init() {}
@@ -71,6 +78,12 @@ public final class MetricsRegistry: Sendable {
         }
     }
 
+    /// A counter kept elsewhere (the writer's, the loops'), read when rendered; it must never decrease.
+    public func counter(_ name: String, _ helpText: String, labels: KeyValuePairs<String, String> = [:], read: @escaping @Sendable () -> Int64) {
+        describe(name, "counter", helpText)
+        readings.withLock { $0[Key(name: name, labels: Self.render(labels))] = read }
+    }
+
     public func histogram(_ name: String, _ helpText: String, labels: KeyValuePairs<String, String> = [:], make: () -> Histogram) -> Histogram {
         describe(name, "histogram", helpText)
         let key = Key(name: name, labels: Self.render(labels))
@@ -82,10 +95,17 @@ public final class MetricsRegistry: Sendable {
         }
     }
 
+    /// A histogram whose counts are kept elsewhere (the writer's batch sizes), read from one snapshot when rendered.
+    public func histogram(_ name: String, _ helpText: String, bounds: [Int64], read: @escaping HistogramReading) {
+        precondition(zip(bounds, bounds.dropFirst()).allSatisfy { $0 < $1 }, "histogram bounds ascend")
+        describe(name, "histogram", helpText)
+        readHistograms.withLock { $0[Key(name: name, labels: "")] = (bounds, read) }
+    }
+
     /// A gauge read when rendered (queue depth, open connections, WAL size).
     public func gauge(_ name: String, _ helpText: String, labels: KeyValuePairs<String, String> = [:], read: @escaping @Sendable () -> Int64) {
         describe(name, "gauge", helpText)
-        gauges.withLock { $0[Key(name: name, labels: Self.render(labels))] = read }
+        readings.withLock { $0[Key(name: name, labels: Self.render(labels))] = read }
     }
 
     public func render() -> String {
@@ -94,21 +114,17 @@ public final class MetricsRegistry: Sendable {
         for (key, counter) in counters.withLock({ $0 }) {
             families[key.name, default: [:]][key.labels] = ["\(key.name)\(key.labels) \(counter.current)"]
         }
-        for (key, read) in gauges.withLock({ $0 }) {
+        for (key, read) in readings.withLock({ $0 }) {
             families[key.name, default: [:]][key.labels] = ["\(key.name)\(key.labels) \(read())"]
         }
         for (key, histogram) in histograms.withLock({ $0 }) {
             let snap = histogram.snapshot
-            var cumulative: UInt64 = 0
-            var lines: [String] = []
-            for (i, bound) in histogram.bounds.enumerated() {
-                cumulative += snap.buckets[i]
-                lines.append("\(key.name)_bucket\(Self.adding(le: Self.number(Double(bound) / histogram.renderDivisor), to: key.labels)) \(cumulative)")
-            }
-            lines.append("\(key.name)_bucket\(Self.adding(le: "+Inf", to: key.labels)) \(snap.count)")
-            lines.append("\(key.name)_sum\(key.labels) \(Self.number(Double(snap.sum) / histogram.renderDivisor))")
-            lines.append("\(key.name)_count\(key.labels) \(snap.count)")
-            families[key.name, default: [:]][key.labels] = lines
+            families[key.name, default: [:]][key.labels] = Self.histogramLines(
+                key, bounds: histogram.bounds, buckets: snap.buckets, sum: snap.sum, divisor: histogram.renderDivisor)
+        }
+        for (key, reading) in readHistograms.withLock({ $0 }) {
+            let snap = reading.read()
+            families[key.name, default: [:]][key.labels] = Self.histogramLines(key, bounds: reading.bounds, buckets: snap.buckets, sum: snap.sum, divisor: 1)
         }
         let descriptions = help.withLock { $0 }
         var out = ""
@@ -124,7 +140,24 @@ public final class MetricsRegistry: Sendable {
         return out
     }
 
+    /// `_bucket` lines (cumulative, `+Inf` last and equal to the count), `_sum`, `_count`.
+    private static func histogramLines(_ key: Key, bounds: [Int64], buckets: [UInt64], sum: Int64, divisor: Double) -> [String] {
+        precondition(buckets.count == bounds.count + 1, "one bucket per bound and one past the last")
+        var cumulative: UInt64 = 0
+        var lines: [String] = []
+        for (i, bound) in bounds.enumerated() {
+            cumulative += buckets[i]
+            lines.append("\(key.name)_bucket\(adding(le: number(Double(bound) / divisor), to: key.labels)) \(cumulative)")
+        }
+        let count = cumulative + buckets[bounds.count]
+        lines.append("\(key.name)_bucket\(adding(le: "+Inf", to: key.labels)) \(count)")
+        lines.append("\(key.name)_sum\(key.labels) \(number(Double(sum) / divisor))")
+        lines.append("\(key.name)_count\(key.labels) \(count)")
+        return lines
+    }
+
     private func describe(_ name: String, _ type: String, _ text: String) {
+        precondition(type != "counter" || name.hasSuffix("_total"), "a counter's name ends in _total: \(name)")
         help.withLock { if $0[name] == nil { $0[name] = (type, text) } }
     }
 

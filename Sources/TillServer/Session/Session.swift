@@ -196,9 +196,11 @@ final class Session: ConnectionHandler, @unchecked Sendable {
             default: disablesKey = false
             }
             let context = self.context
+            let audited = AuditTrail.isWrite(request)
             write(id, op, started) { done in
                 backend.perform(request, operatorId: operatorId, operatorName: name) { result in
                     if disablesKey, case .success = result { context.keysChanged() }
+                    if audited { context.log.operatorWrite(operatorName: name, request: request, result: result) }
                     done(result.map(Response.operator))
                 }
             }
@@ -307,7 +309,11 @@ final class Session: ConnectionHandler, @unchecked Sendable {
         let errorCode: String?
         switch response.outcome {
         case .success: errorCode = nil
-        case .failure(let error): errorCode = error.code
+        case .failure(let error):
+            errorCode = error.code
+            if case .terminal(let terminal) = principal {
+                context.log.terminalRefused(terminal, op: response.op, id: response.id, code: error.code)
+            }
         }
         context.metrics.record(op: response.op, errorCode: errorCode, microseconds: ServerContext.monotonicMicroseconds() - started)
         guard connection.isOpen else { return }

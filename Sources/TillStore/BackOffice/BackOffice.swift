@@ -80,8 +80,8 @@ public final class BackOffice: Sendable {
         case .operatorDisable(let k): write(completion) { .key(try Keys.disable($0, k, role: .operator)) }
         case .operatorList: read(completion) { .keys(try Keys.list($0, role: .operator)) }
         case .walletHistory(let q): read(completion) { .walletHistory(try WalletHistoryReader(now: actor.at).page($0, q)) }
-        case .stats, .purchaseVoid, .purchaseReturn:
-            // Answered by the server: statistics, and voids and returns through the terminal operations' path.
+        case .stats, .storeBackup, .purchaseVoid, .purchaseReturn:
+            // Answered by the server: statistics, backups, and voids and returns through the terminal operations' path.
             completion(.failure(.invalidRequest(field: "op", reason: "\(request.op.rawValue) is answered by the server")))
         }
     }

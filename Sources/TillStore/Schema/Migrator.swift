@@ -25,6 +25,8 @@ public enum StoreOpenError: Error, Hashable, Sendable, CustomStringConvertible {
     case invalidMigrations(String)
     /// Another store (in this or another process) already writes this file.
     case alreadyOpen(path: String, reason: String)
+    /// A store file could not be created or restricted to its owner (`StoreFiles`).
+    case files(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -33,6 +35,7 @@ public enum StoreOpenError: Error, Hashable, Sendable, CustomStringConvertible {
         case .sqlite(let error): "cannot open the store: \(error)"
         case .invalidMigrations(let reason): "invalid migrations: \(reason)"
         case .alreadyOpen(let path, let reason): "the store \(path) is already open for writing: \(reason)"
+        case .files(let path, let reason): "cannot prepare the store file \(path): \(reason)"
         }
     }
 }

@@ -49,8 +49,10 @@ public final class Store: Sendable {
 
     /// Copies a consistent snapshot of the store to `destination` while the store keeps serving (an existing file
     /// there is replaced). Runs on the calling thread with one reader connection, whose read transaction pins the
-    /// snapshot so concurrent commits never restart the copy; the copy is fsynced when this returns.
+    /// snapshot so concurrent commits never restart the copy; the copy is fsynced when this returns. The copy holds
+    /// members' personal data: it is created with mode 0600, like the store.
     public func backup(to destination: String, pagesPerStep: Int32 = 1_024) throws {
+        try StoreFiles.restrict(databasePath: destination)
         try readers.read { source in
             // Pin the snapshot: the read transaction must be open before the first step.
             _ = try source.int64("SELECT count(*) FROM sqlite_schema")

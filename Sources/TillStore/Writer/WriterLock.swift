@@ -10,7 +10,7 @@ final class WriterLock {
 
     init(databasePath: String) throws(StoreOpenError) {
         let lockPath = databasePath + ".writer-lock"
-        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw .alreadyOpen(path: databasePath, reason: "cannot open \(lockPath): errno \(errno)") }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             let code = errno

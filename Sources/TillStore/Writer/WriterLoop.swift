@@ -18,6 +18,7 @@ final class WriterLoop {
         let configuration = writer.configuration
         lock = try WriterLock(databasePath: path)
         try Migrator.refuseNewer(path: path, supported: Int64(migrations.count))
+        try StoreFiles.restrict(databasePath: path)
         var options = OpenOptions(mode: .readWrite, busyTimeoutMilliseconds: configuration.checkpointBusyTimeoutMilliseconds,
                                   pageSize: configuration.pageSize)
         options.vfsName = configuration.faults.vfsName

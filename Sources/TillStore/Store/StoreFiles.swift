@@ -1,0 +1,28 @@
+import Glibc
+
+/// The store's files on disk: the database, its `-wal` and `-shm` files and the writer lock.
+///
+/// Guarantees: after `restrict(databasePath:)` every one of them that exists is readable and writable by the owner
+/// only (0600), and the database exists, so SQLite creates its `-wal` and `-shm` files with the database's mode
+/// (its unix VFS copies the database file's permissions): members' personal data is never world-readable.
+public enum StoreFiles {
+    /// Owner read and write, nothing for group and others.
+    public static let mode: mode_t = 0o600
+
+    /// The database and the files SQLite and the writer keep beside it.
+    public static func paths(databasePath: String) -> [String] {
+        [databasePath, databasePath + "-wal", databasePath + "-shm", databasePath + ".writer-lock"]
+    }
+
+    /// Creates the database file (empty, 0600) when missing, and sets 0600 on it and on the files beside it.
+    public static func restrict(databasePath: String) throws(StoreOpenError) {
+        let fd = open(databasePath, O_RDWR | O_CREAT | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw .files(path: databasePath, reason: "errno \(errno)") }
+        close(fd)
+        for path in paths(databasePath: databasePath) where access(path, F_OK) == 0 {
+            guard chmod(path, mode) == 0 else {
+                throw .files(path: path, reason: "cannot set mode 0600: errno \(errno)")
+            }
+        }
+    }
+}
