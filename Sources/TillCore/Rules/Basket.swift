@@ -18,11 +18,12 @@ struct PricedLine: Hashable, Sendable {
 /// Guarantees: `subtotal - itemDiscounts - orderDiscount - benefitDiscounts == Σ net` and every line's net is in
 /// `0 ... gross`.
 struct Basket: Hashable, Sendable {
-    static let maxQuantity: Int64 = 1_000_000_000  // one million units, in thousandths
-    static let maxUnitPrice: MinorUnits = 1_000_000_000_000
+    static let maxQuantity: Int64 = ValueLimits.maxQuantityThousandths
+    static let maxUnitPrice: MinorUnits = ValueLimits.maxMoney
     static let maxLines = 1_000
-    /// Per line, per payment, and for tax: 10^13 minor units, so that sums over 1000 lines stay far from overflow.
-    static let maxAmount: MinorUnits = 10_000_000_000_000
+    /// Per line, per payment, for tax, the subtotal and the total (`ValueLimits.maxMoney`): sums over 1000 lines
+    /// stay far from overflow, and every amount on the receipt is within the documented money range.
+    static let maxAmount: MinorUnits = ValueLimits.maxMoney
     static let maxPayments = 20
     static let maxRedemptions = 50
 
@@ -67,19 +68,26 @@ struct Basket: Hashable, Sendable {
                 throw .invalidRequest(field: field(i, "unitPrice"), reason: "out of range")
             }
             let gross = Arithmetic.lineGross(quantity: item.quantity, unitPrice: item.unitPrice)
-            guard gross <= Self.maxAmount else { throw .invalidRequest(field: field(i, ""), reason: "line amount too large") }
+            guard gross <= Self.maxAmount else {
+                throw .invalidRequest(field: field(i, ""), reason: "line amount above \(Self.maxAmount)")
+            }
             guard item.discount >= 0, item.discount <= gross else {
                 throw .invalidRequest(field: field(i, "discount"), reason: "must be between 0 and the line gross \(gross)")
             }
             lines.append(PricedLine(item: item, gross: gross))
+        }
+        // At most 1000 lines of at most 10^12 each: the sums below cannot overflow.
+        let subtotal = lines.reduce(0) { $0 + $1.gross }
+        guard subtotal <= Self.maxAmount else {
+            throw .invalidRequest(field: "items", reason: "subtotal \(subtotal) above \(Self.maxAmount)")
         }
         let afterItems = lines.map { $0.gross - $0.item.discount }
         let room = afterItems.reduce(0, +)
         guard request.orderDiscount >= 0, request.orderDiscount <= room else {
             throw .invalidRequest(field: "orderDiscount", reason: "must be between 0 and \(room)")
         }
-        guard request.tax >= 0, request.tax <= Self.maxAmount else {
-            throw .invalidRequest(field: "tax", reason: "out of range")
+        guard request.tax >= 0, request.tax <= Self.maxAmount - (room - request.orderDiscount) else {
+            throw .invalidRequest(field: "tax", reason: "must be between 0 and \(Self.maxAmount - (room - request.orderDiscount)) (the total is at most \(Self.maxAmount))")
         }
         if room > 0 {
             for (i, share) in Arithmetic.allocate(request.orderDiscount, weights: afterItems).enumerated() {

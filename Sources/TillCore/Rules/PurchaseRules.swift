@@ -129,7 +129,10 @@ public enum LoyaltyRules {
         let rule = settings.earn
         if !accounts.isEmpty {
             for (i, line) in basket.lines.enumerated() {
-                let points = rule.points(eligible: line.net - moneyShares[i], item: line.item)
+                guard let points = rule.points(eligible: line.net - moneyShares[i], item: line.item) else {
+                    throw .invalidRequest(
+                        field: "items[\(i)]", reason: "earns more than \(ValueLimits.maxPoints) points")
+                }
                 guard points > 0 else { continue }
                 let each = points / Int64(accounts.count)
                 for m in accounts.indices {
@@ -139,6 +142,15 @@ public enum LoyaltyRules {
                     earned.append(
                         PurchaseRecord.Earned(lineId: line.item.lineId, memberId: accounts[m].id, points: share))
                 }
+            }
+        }
+        // At most 1000 lines of at most 10^12 points each: `earnedBy` cannot overflow; the wallet bound is checked.
+        for m in accounts.indices where earnedBy[m] > 0 {
+            let held = accounts[m].balance.points + accounts[m].balance.pendingPoints
+            guard Arithmetic.add(held, earnedBy[m], atMost: ValueLimits.maxBalance) != nil else {
+                throw .invalidRequest(
+                    field: "members[\(m)]",
+                    reason: "earning \(earnedBy[m]) points would take the wallet above \(ValueLimits.maxBalance)")
             }
         }
         let availableAt: Timestamp? = settings.pendingDays > 0 ? now.adding(days: settings.pendingDays) : nil

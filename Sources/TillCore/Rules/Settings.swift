@@ -76,12 +76,16 @@ public struct EarningRule: Hashable, Sendable {
         return specific.map { ($0.pointsPer, $0.perMinor) } ?? (pointsPer, perMinor)
     }
 
-    /// Points a line earns on `eligible` minor units.
-    public func points(eligible: MinorUnits, item: LineItem) -> Points {
+    /// Points a line earns on `eligible` minor units; nil when that is more than `ValueLimits.maxPoints` (computed
+    /// in 128 bits, checked, so no rate or multiplier can make it trap or wrap).
+    public func points(eligible: MinorUnits, item: LineItem) -> Points? {
         let (per, minor) = ratio(for: item)
         let percent = percent(code: item.code, department: item.department)
         guard eligible > 0, per > 0, minor > 0, percent > 0 else { return 0 }
-        return Arithmetic.floorMulDiv(eligible, per * percent, minor * 100)
+        let (numerator, overflow) = (Int128(eligible) * Int128(per)).multipliedReportingOverflow(by: Int128(percent))
+        guard !overflow else { return nil }
+        let points = numerator / (Int128(minor) * 100)
+        return points <= Int128(ValueLimits.maxPoints) ? Int64(points) : nil
     }
 }
 
@@ -110,10 +114,13 @@ public struct BudgetRule: Hashable, Sendable {
         self.maxAmount = maxAmount
     }
 
-    /// Points needed to pay `amount` minor units: `ceil(amount × ratioPoints / ratioMoney)`.
-    public func pointsFor(amount: MinorUnits) -> Points {
-        let (q, r) = Arithmetic.mulDiv(amount, ratioPoints, ratioMoney)
-        return r > 0 ? q + 1 : q
+    /// Points needed to pay `amount` minor units: `ceil(amount × ratioPoints / ratioMoney)`; nil when that is more
+    /// than `ValueLimits.maxPoints` (no wallet holds that many).
+    public func pointsFor(amount: MinorUnits) -> Points? {
+        guard amount >= 0, ratioPoints >= 0, ratioMoney > 0,
+            let (q, r) = Arithmetic.mulDiv(amount, ratioPoints, ratioMoney, atMost: ValueLimits.maxPoints)
+        else { return nil }
+        return r > 0 ? Arithmetic.add(q, 1, atMost: ValueLimits.maxPoints) : q
     }
 }
 

@@ -44,7 +44,7 @@ extension BenefitSummary: WireCodable {
                   status: try o.enumeration("status", BenefitStatus.self), validFrom: try o.optionalTimestamp("validFrom"),
                   validUntil: try o.optionalTimestamp("validUntil"), punches: try o.optionalInt("punches"),
                   punchesRequired: try o.optionalInt("punchesRequired"), assignedAt: try o.optionalTimestamp("assignedAt"),
-                  redeemedAt: try o.optionalTimestamp("redeemedAt"), usedIn: try o.optionalString("usedIn"))
+                  redeemedAt: try o.optionalTimestamp("redeemedAt"), usedIn: try o.optionalString("usedIn", maxLength: OperationRef.maxReferenceBytes))
     }
     public func encode(to w: inout JSONWriter) {
         w.beginObject(); w.field("benefitId", benefitId); w.field("name", name); w.field("kind", kind); w.field("status", status)
