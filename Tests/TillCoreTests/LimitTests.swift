@@ -81,6 +81,18 @@ import Testing
         #expect(BudgetRule(ratioPoints: 1_000_000, ratioMoney: 1).pointsFor(amount: 1_000_001) == nil)
     }
 
+    /// Benefit ids stay within the wire's 128 bytes (so they read back and a POS can redeem them): long references
+    /// get the hashed short form, deterministically and distinct per reference.
+    @Test func longBenefitIdsAreShortened() {
+        let long = OperationRef(terminal: TerminalIdentity(branchId: String(repeating: "/", count: 128), posId: "P"),
+                                transactionId: String(repeating: "%", count: 128))
+        let other = OperationRef(terminal: long.terminal, transactionId: String(repeating: "%", count: 127))
+        #expect(long.reference.utf8.count == 3 * 128 + 1 + 1 + 1 + 3 * 128)
+        #expect(long.benefitId(12).utf8.count == 36 && long.benefitId(12).hasPrefix("~") && long.benefitId(12).hasSuffix("#12"))
+        #expect(long.benefitId(12) == long.benefitId(12) && long.benefitId(1) != other.benefitId(1))
+        #expect(OperationRef(terminal: till, transactionId: "T1").benefitId(2) == "B1/P1/T1#2")
+    }
+
     /// Seeded random purchases, quotes, returns and voids with every value drawn from the edges (0, 1, the maxima,
     /// one past them, Int64's edge) under extreme earn rates and ratios: each call either answers or throws a
     /// `TillError`; the receipt identity and the wallet bound hold after every applied operation.

@@ -27,9 +27,22 @@ struct Basket: Hashable, Sendable {
     static let maxPayments = 20
     static let maxRedemptions = 50
 
-    var lines: [PricedLine]
+    /// The lines; only `apply` changes them after init (so the indexes below stay true).
+    private(set) var lines: [PricedLine]
     var orderDiscount: MinorUnits
     var tax: MinorUnits
+    /// Line indexes by item code and by department, built once: gifts find their lines with one lookup per code
+    /// instead of hashing every line's code for every redemption.
+    let linesByCode: [String: [Int]]
+    let linesByDepartment: [String: [Int]]
+
+    /// The indexes of the lines whose code is in `codes` or whose department is in `departments`, in line order.
+    func lines(codes: Set<String>, departments: Set<String>) -> [Int] {
+        var out: [Int] = []
+        for code in codes { out += linesByCode[code] ?? [] }
+        for department in departments { out += linesByDepartment[department] ?? [] }
+        return codes.count + departments.count > 1 ? Array(Set(out)).sorted() : out
+    }
 
     var subtotal: MinorUnits { lines.reduce(0) { $0 + $1.gross } }
     var itemDiscounts: MinorUnits { lines.reduce(0) { $0 + $1.item.discount } }
@@ -52,7 +65,7 @@ struct Basket: Hashable, Sendable {
         // Field names are built only on the way to an error: this runs for every purchase and quote.
         func field(_ i: Int, _ name: String) -> String { name.isEmpty ? "items[\(i)]" : "items[\(i)].\(name)" }
         let items = request.items
-        var seen = Set<String>()  // only for long baskets: comparing with earlier lines is cheaper for short ones
+        var seen = Set<String>(minimumCapacity: items.count > 32 ? items.count : 0)  // only for long baskets
         var lines: [PricedLine] = []
         lines.reserveCapacity(items.count)
         for i in items.indices {
@@ -95,6 +108,14 @@ struct Basket: Hashable, Sendable {
             }
         }
         self.lines = lines
+        var byCode: [String: [Int]] = Dictionary(minimumCapacity: items.count)
+        var byDepartment: [String: [Int]] = [:]
+        for (i, item) in items.enumerated() {
+            byCode[item.code, default: []].append(i)
+            if let department = item.department { byDepartment[department, default: []].append(i) }
+        }
+        linesByCode = byCode
+        linesByDepartment = byDepartment
         self.orderDiscount = request.orderDiscount
         self.tax = request.tax
         guard request.redemptions.count <= Self.maxRedemptions else {

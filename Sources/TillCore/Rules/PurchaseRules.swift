@@ -125,6 +125,7 @@ public enum LoyaltyRules {
 
         // Earning: per line on what was paid with money, floored; split equally, remainder to the first member.
         var earned: [PurchaseRecord.Earned] = []
+        earned.reserveCapacity(basket.lines.count * accounts.count)
         var earnedBy = [Points](repeating: 0, count: accounts.count)
         let rule = settings.earn
         if !accounts.isEmpty {

@@ -60,15 +60,17 @@ public struct EarningRule: Hashable, Sendable {
 
     /// The multiplier in percent that applies to a line (0 when excluded).
     public func percent(code: String, department: String?) -> Int64 {
-        if excludedItems.contains(code) { return 0 }
-        if let department, excludedDepartments.contains(department) { return 0 }
-        if let p = itemPercent[code] { return max(0, p) }
-        if let department, let p = departmentPercent[department] { return max(0, p) }
+        // Empty sets and maps are checked first: hashing the code costs more than the rest of a line's earning.
+        if !excludedItems.isEmpty && excludedItems.contains(code) { return 0 }
+        if let department, !excludedDepartments.isEmpty, excludedDepartments.contains(department) { return 0 }
+        if !itemPercent.isEmpty, let p = itemPercent[code] { return max(0, p) }
+        if let department, !departmentPercent.isEmpty, let p = departmentPercent[department] { return max(0, p) }
         return 100
     }
 
     /// The ratio `(pointsPer, perMinor)` for a line.
     public func ratio(for item: LineItem) -> (pointsPer: Points, perMinor: MinorUnits) {
+        if rates.isEmpty { return (pointsPer, perMinor) }
         let specific =
             rates.first { $0.itemCode != nil && $0.matches(item) }
             ?? rates.first { $0.itemCode == nil && $0.tag != nil && $0.matches(item) }
@@ -252,8 +254,8 @@ public struct PunchCardRule: Hashable, Sendable {
 
     /// Whether a line with this code and department counts for the card.
     public func qualifies(code: String, department: String?) -> Bool {
-        if codes.contains(code) { return true }
-        if let department, departments.contains(department) { return true }
+        if !codes.isEmpty && codes.contains(code) { return true }
+        if let department, !departments.isEmpty, departments.contains(department) { return true }
         return false
     }
 }
