@@ -48,7 +48,8 @@ struct Basket: Hashable, Sendable {
     var itemDiscounts: MinorUnits { lines.reduce(0) { $0 + $1.item.discount } }
     var benefitDiscounts: MinorUnits { lines.reduce(0) { $0 + $1.benefit } }
     /// The basket after the POS's discounts, before redemptions: what `minSpend` compares with.
-    var afterPOS: MinorUnits { lines.reduce(0) { $0 + $1.afterPOS } }
+    /// Redemptions do not change it: computed once, in init.
+    let afterPOS: MinorUnits
     var net: MinorUnits { lines.reduce(0) { $0 + $1.net } }
     var total: MinorUnits { net + tax }
 
@@ -116,6 +117,7 @@ struct Basket: Hashable, Sendable {
         }
         linesByCode = byCode
         linesByDepartment = byDepartment
+        afterPOS = lines.reduce(0) { $0 + $1.afterPOS }
         self.orderDiscount = request.orderDiscount
         self.tax = request.tax
         guard request.redemptions.count <= Self.maxRedemptions else {

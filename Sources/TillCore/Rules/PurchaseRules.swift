@@ -129,19 +129,21 @@ public enum LoyaltyRules {
         var earnedBy = [Points](repeating: 0, count: accounts.count)
         let rule = settings.earn
         if !accounts.isEmpty {
-            for (i, line) in basket.lines.enumerated() {
-                guard let points = rule.points(eligible: line.net - moneyShares[i], item: line.item) else {
+            let memberIds = accounts.map(\.id)
+            for i in basket.lines.indices {  // by index: a line is not copied (its strings not retained) per step
+                guard let points = rule.points(eligible: basket.lines[i].net - moneyShares[i], item: basket.lines[i].item)
+                else {
                     throw .invalidRequest(
                         field: "items[\(i)]", reason: "earns more than \(ValueLimits.maxPoints) points")
                 }
                 guard points > 0 else { continue }
-                let each = points / Int64(accounts.count)
-                for m in accounts.indices {
-                    let share = each + (m == 0 ? points % Int64(accounts.count) : 0)
+                let each = points / Int64(memberIds.count)
+                let lineId = basket.lines[i].item.lineId
+                for m in memberIds.indices {
+                    let share = each + (m == 0 ? points % Int64(memberIds.count) : 0)
                     guard share > 0 else { continue }
                     earnedBy[m] += share
-                    earned.append(
-                        PurchaseRecord.Earned(lineId: line.item.lineId, memberId: accounts[m].id, points: share))
+                    earned.append(PurchaseRecord.Earned(lineId: lineId, memberId: memberIds[m], points: share))
                 }
             }
         }

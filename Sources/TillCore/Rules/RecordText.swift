@@ -243,19 +243,21 @@ public struct RecordTextWriter {
     }
 
     private mutating func digits(_ v: Int64) {
-        // Least significant digit first (a division by the constant 10 is a multiplication), then reversed in place.
+        // Count the digits, make room once, fill from the right (a division by the constant 10 is a multiplication).
         if v < 0 { out.append(0x2D) }
-        let start = out.count
         var m = v.magnitude
-        repeat {
-            out.append(0x30 &+ UInt8(truncatingIfNeeded: m % 10))
-            m /= 10
-        } while m > 0
-        var (i, j) = (start, out.count - 1)
-        while i < j {
-            out.swapAt(i, j)
-            i += 1
-            j -= 1
+        var count = 1
+        var power: UInt64 = 10
+        while count < 19 && m >= power {
+            count += 1
+            power &*= 10
         }
+        out.append(contentsOf: repeatElement(0x30, count: count))
+        var k = out.count - 1
+        repeat {
+            out[k] = 0x30 &+ UInt8(truncatingIfNeeded: m % 10)
+            m /= 10
+            k -= 1
+        } while m > 0
     }
 }
