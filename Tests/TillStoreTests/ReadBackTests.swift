@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import TillCore
 import TillProtocol
@@ -28,6 +29,37 @@ import TillProtocol
         #expect(anna.punches.count == 1 && anna.punches[0].rewardsCompleted == ValueLimits.maxRewardsPerPurchase)
         #expect(anna.benefitsIssued.count == Int(ValueLimits.maxRewardsPerPurchase) + 1)
         try Self.expectReadsBack(f, r, receipt)
+    }
+
+    /// A purchase that enrols 150 punch cards at once (150 templates on one item): its receipt, and the void's
+    /// receipt revoking the 150 cards, read back through resend and `status` (the void's `benefitsRevoked` was
+    /// refused on reading past 100 elements before).
+    @Test func manyTemplatesReadBackThroughAVoid() throws {
+        let f = try OfficeFixture()
+        guard case .catalog(var catalog) = try f.run(.catalogGet).get() else { throw Unexpected.response }
+        catalog.punchTemplates = (0..<150).map {
+            PunchTemplate(templateId: "card-\($0)", name: "Card \($0)", punchesRequired: 1_000, itemCodes: ["SKU-0001"], rewardTemplateId: "FREE_ESPRESSO")
+        }
+        _ = try f.run(.catalogSet(catalog)).get()
+        let r = f.coffee("T1", member: "M00000003")
+        let receipt = try f.purchase(r).get()
+        #expect(receipt.members[0].punches.count >= 150 && receipt.members[0].benefitsIssued.count >= 150)
+        try Self.expectReadsBack(f, r, receipt)
+        let void = VoidRequest(voidId: "V1", transactionId: "T1")
+        let box = Mutex<Result<ReversalReceipt, TillError>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        try f.loyalty.void(void, terminal: f.pos, fingerprint: Fingerprint.of(.void(void))!.bytes) { result in
+            box.withLock { $0 = result }
+            done.signal()
+        }
+        done.wait()
+        let reversal = try box.withLock { $0! }.get()
+        #expect(reversal.members[0].benefitsRevoked.count >= 150)
+        let status = try f.loyalty.status(transactionId: "T1", terminal: f.pos)
+        #expect(status.state == .voided && status.reversals.count == 1)
+        var plain = status.reversals[0]
+        plain.replay = false
+        #expect(StoredJSON.encode(plain) == StoredJSON.encode(reversal))
     }
 
     /// Seeded random purchases up to the maxima (500 lines, quantities up to a million, prices up to the money bound,
