@@ -16,9 +16,10 @@ import Testing
         var w = world(punches: 4)
         let e = try w.purchase(request("T1", items: coffees, members: ["ANNA"]))
         let anna = try #require(points(e, "ANNA"))
+        // One entry per card template: 3 punches in all, one card filled, the fresh card holds the surplus.
         #expect(anna.punches == [
-            PunchResult(benefitId: "card1", name: "Coffee card", punches: 1, punchesAfter: 5, punchesRequired: 5, completed: true),
-            PunchResult(benefitId: "B1/P1/T1#2", name: "Coffee card", punches: 2, punchesAfter: 2, punchesRequired: 5, completed: false),
+            PunchResult(benefitId: "B1/P1/T1#2", name: "Coffee card", punches: 3, punchesAfter: 2, punchesRequired: 5, completed: true,
+                        rewardsCompleted: 1),
         ])
         #expect(anna.benefitsIssued == [
             IssuedBenefit(benefitId: "B1/P1/T1#1", name: "Free coffee", kind: .gift, validUntil: at(days: 30)),
@@ -27,6 +28,41 @@ import Testing
         let benefits = w.profiles[1]!.benefits
         #expect(benefits.map(\.status) == [.used, .active, .active])
         #expect(benefits.map(\.punches) == [5, 0, 2])
+    }
+
+    /// Issue 13, defects 2 and 3: 150,000 coffees on a card of 5 made 30,000 cards, 30,000 rewards and one
+    /// receipt entry per card (quadratic time, 5.3 MB answers; over 1,000 entries the stored receipt could not be
+    /// read back). Now: one entry per template, at most `maxRewardsPerPurchase` cards filled, the rest not counted,
+    /// and the record's punch lines scaled to what was counted so a return takes back only counted punches.
+    @Test func hugeQuantityIsSummarisedOnceAndBounded() throws {
+        var w = world(punches: 4)
+        let e = try w.purchase(request("T1", items: [line("L1", "COF", qty: 150_000_000, price: 1), line("L2", "COF", qty: 50_000_000, price: 1)],
+                                       members: ["ANNA"]))
+        let anna = try #require(points(e, "ANNA"))
+        let rewards = ValueLimits.maxRewardsPerPurchase
+        let counted = 1 + (rewards - 1) * 5  // card1 takes 1, then rewards - 1 fresh cards of 5
+        #expect(anna.punches == [
+            PunchResult(benefitId: "B1/P1/T1#\(2 * rewards)", name: "Coffee card", punches: counted, punchesAfter: 0, punchesRequired: 5,
+                        completed: true, rewardsCompleted: rewards)
+        ])
+        #expect(anna.benefitsIssued.count == Int(rewards) + 1 && anna.benefitsIssued.last?.kind == .punchCard)
+        #expect(e.record.cards.count == Int(rewards) + 1 && e.record.cards.filter(\.completed).count == Int(rewards))
+        #expect(e.record.punchLines.map(\.punches) == [counted * 3 / 4, counted / 4])  // 3:1
+        #expect(e.record.punchLines.reduce(0) { $0 + $1.punches } == counted)
+        #expect(w.profiles[1]!.benefits.filter { $0.kind == .gift }.count == Int(rewards))
+        // Returning the second line takes back its counted punches only, newest cards first.
+        let r = try LoyaltyRules.returnItems(
+            ReturnRequest(returnId: "R1", transactionId: "T1", lines: [ReturnLine(lineId: "L2", quantity: Quantity(units: 50_000))]),
+            record: e.record, previouslyReturned: [], members: w.accounts(e.record, now: t0), catalog: shopCatalog, now: t0)
+        #expect(r.receipt.members[0].punches.count == 1)
+        // A void takes back everything: every reward is unused, so every card reopens and card1 is back to 4.
+        let v = try LoyaltyRules.void(VoidRequest(voidId: "V1", transactionId: "T1"), record: e.record, previouslyReturned: [],
+                                      members: w.accounts(e.record, now: t0), catalog: shopCatalog, now: t0)
+        w.apply(v.changes)
+        #expect(v.receipt.members[0].punches.map(\.punches) == [-counted])
+        #expect(v.receipt.members[0].punches.map(\.benefitId) == ["card1"])
+        #expect(w.profiles[1]!.benefits[0].punches == 4 && w.profiles[1]!.benefits[0].status == .active)
+        #expect(w.profiles[1]!.benefits.dropFirst().allSatisfy { $0.status == .deleted })
     }
 
     @Test func enrolsAndPunchesPerUnit() throws {

@@ -23,7 +23,7 @@ enum Fixtures {
 
     static let receiptMember = ReceiptMember(
         memberKey: "M-7Q2K9", pointsEarned: 42, pointsPending: 42, pointsSpent: 200, creditSpent: 0,
-        punches: [PunchResult(benefitId: "P-000311", name: "10 coffees", punches: 2, punchesAfter: 10, punchesRequired: 10, completed: true)],
+        punches: [PunchResult(benefitId: "P-000311", name: "10 coffees", punches: 2, punchesAfter: 10, punchesRequired: 10, completed: true, rewardsCompleted: 1)],
         benefitsIssued: [IssuedBenefit(benefitId: "G-001022", name: "Free coffee", kind: .gift, validUntil: ts("2026-04-13T23:59:59+01:00"))],
         balance: balance)
 

@@ -6,7 +6,7 @@ import TillCrashScenario
 @testable import TillStore
 
 /// A small deterministic generator (SplitMix64) for the kill moments.
-struct SplitMix64 {
+struct SplitMix64: RandomNumberGenerator {
     var state: UInt64
     mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15

@@ -16,7 +16,7 @@ struct PurchaseEnvelopeC: Codable {
 
 struct TerminalC: Codable { var branchId: String; var posId: String }
 struct BalanceC: Codable { var points: Int64; var pendingPoints: Int64; var credit: Int64 }
-struct PunchC: Codable { var benefitId: String; var name: String; var punches: Int64; var punchesAfter: Int64; var punchesRequired: Int64; var completed: Bool }
+struct PunchC: Codable { var benefitId: String; var name: String; var punches: Int64; var punchesAfter: Int64; var punchesRequired: Int64; var completed: Bool; var rewardsCompleted: Int64 }
 struct IssuedC: Codable { var benefitId: String; var name: String; var kind: String; var validUntil: String? }
 struct ReceiptMemberC: Codable {
     var memberKey: String; var pointsEarned: Int64; var pointsPending: Int64; var pointsSpent: Int64; var creditSpent: Int64

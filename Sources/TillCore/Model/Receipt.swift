@@ -13,23 +13,33 @@ public struct WalletBalance: Hashable, Sendable {
     }
 }
 
-/// Punches a purchase put on (or, negative, took off) one punch card.
+/// What one operation did to a member's punch cards of one template, summarised once per template: however many
+/// units were bought and cards filled, one entry (so a receipt's size does not grow with the quantity).
 public struct PunchResult: Hashable, Sendable {
+    /// The card the member holds after the operation (the one punched next; the last one filled when the template
+    /// does not renew).
     public var benefitId: String
     public var name: String
-    /// Punches added by this operation (negative on void and return).
+    /// Punches added by this operation over all cards of the template (negative on void and return).
     public var punches: Int64
+    /// Punches on `benefitId` after the operation.
     public var punchesAfter: Int64
     public var punchesRequired: Int64
-    /// True when this operation filled the card.
+    /// True when this operation filled at least one card.
     public var completed: Bool
-    public init(benefitId: String, name: String, punches: Int64, punchesAfter: Int64, punchesRequired: Int64, completed: Bool) {
+    /// Cards this operation filled (each issued its reward gift, listed in `benefitsIssued`); 0 on reversals.
+    public var rewardsCompleted: Int64
+    public init(
+        benefitId: String, name: String, punches: Int64, punchesAfter: Int64, punchesRequired: Int64, completed: Bool,
+        rewardsCompleted: Int64 = 0
+    ) {
         self.benefitId = benefitId
         self.name = name
         self.punches = punches
         self.punchesAfter = punchesAfter
         self.punchesRequired = punchesRequired
         self.completed = completed
+        self.rewardsCompleted = rewardsCompleted
     }
 }
 

@@ -124,9 +124,21 @@ public struct OperationRef: Hashable, Sendable {
         return out
     }
 
+    /// The longest `reference`: three ids of at most 128 bytes, each character possibly escaped to three bytes.
+    public static let maxReferenceBytes = 3 * 3 * 128 + 2
+
     /// The id of the n-th benefit (from 1) this operation issues: `reference#n`. Deterministic, so a quote and a
-    /// replay give the same ids, and unique because transaction ids are unique per terminal.
-    public func benefitId(_ n: Int) -> String { "\(reference)#\(n)" }
+    /// replay give the same ids, and unique because transaction ids are unique per terminal. Ids are at most 128
+    /// bytes like every id on the wire (so a POS can send them back as redemptions): when `reference#n` would be
+    /// longer, the reference is replaced by `~` and 32 hex digits of its 128-bit FNV-1a hash.
+    public func benefitId(_ n: Int) -> String {
+        let reference = reference
+        let id = "\(reference)#\(n)"
+        guard id.utf8.count > 128 else { return id }
+        let h = Hashing.fnv1a128(reference.utf8)
+        let hex = String(h, radix: 16)
+        return "~" + String(repeating: "0", count: 32 - hex.count) + hex + "#\(n)"
+    }
 
     static func escape(_ s: String) -> String {
         // Fast path: ids rarely hold these characters, and walking Characters is slow (this runs several times per

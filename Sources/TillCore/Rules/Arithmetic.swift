@@ -13,6 +13,23 @@ public enum Arithmetic {
     /// `floor(a × b / c)` for non-negative operands.
     public static func floorMulDiv(_ a: Int64, _ b: Int64, _ c: Int64) -> Int64 { mulDiv(a, b, c).quotient }
 
+    /// `(a × b) / c` and its remainder when the quotient is at most `limit`; nil when it is larger (never traps:
+    /// the quotient is checked before it is narrowed). For `a, b >= 0`, `c > 0`, `limit >= 0`.
+    public static func mulDiv(_ a: Int64, _ b: Int64, _ c: Int64, atMost limit: Int64) -> (quotient: Int64, remainder: Int64)? {
+        precondition(a >= 0 && b >= 0 && c > 0 && limit >= 0, "mulDiv takes non-negative operands and a positive divisor")
+        let product = UInt64(a).multipliedFullWidth(by: UInt64(b))
+        guard product.high < UInt64(c) else { return nil }  // the quotient would not fit 64 bits
+        let (q, r) = UInt64(c).dividingFullWidth(product)
+        guard q <= UInt64(limit) else { return nil }
+        return (Int64(q), Int64(r))
+    }
+
+    /// `a + b` when the sum is at most `limit`; nil when it is larger or overflows. For `a, b >= 0`.
+    public static func add(_ a: Int64, _ b: Int64, atMost limit: Int64) -> Int64? {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow || sum > limit ? nil : sum
+    }
+
     /// Line gross: `quantity (thousandths) × unitPrice / 1000`, rounded half-up.
     public static func lineGross(quantity: Quantity, unitPrice: MinorUnits) -> MinorUnits {
         let (q, r) = mulDiv(quantity.thousandths, unitPrice, 1000)

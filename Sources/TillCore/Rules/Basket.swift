@@ -18,24 +18,39 @@ struct PricedLine: Hashable, Sendable {
 /// Guarantees: `subtotal - itemDiscounts - orderDiscount - benefitDiscounts == Σ net` and every line's net is in
 /// `0 ... gross`.
 struct Basket: Hashable, Sendable {
-    static let maxQuantity: Int64 = 1_000_000_000  // one million units, in thousandths
-    static let maxUnitPrice: MinorUnits = 1_000_000_000_000
+    static let maxQuantity: Int64 = ValueLimits.maxQuantityThousandths
+    static let maxUnitPrice: MinorUnits = ValueLimits.maxMoney
     /// Lines per purchase: the wire's limit (PROTOCOL.md section 9, `WireLimits.maxItems`).
     static let maxLines = 500
-    /// Per line, per payment, and for tax: 10^13 minor units, so that sums over 1000 lines stay far from overflow.
-    static let maxAmount: MinorUnits = 10_000_000_000_000
+    /// Per line, per payment, for tax, the subtotal and the total (`ValueLimits.maxMoney`): sums over 500 lines
+    /// stay far from overflow, and every amount on the receipt is within the documented money range.
+    static let maxAmount: MinorUnits = ValueLimits.maxMoney
     static let maxPayments = 20
     static let maxRedemptions = 50
 
-    var lines: [PricedLine]
+    /// The lines; only `apply` changes them after init (so the indexes below stay true).
+    private(set) var lines: [PricedLine]
     var orderDiscount: MinorUnits
     var tax: MinorUnits
+    /// Line indexes by item code and by department, built once: gifts find their lines with one lookup per code
+    /// instead of hashing every line's code for every redemption.
+    let linesByCode: [String: [Int]]
+    let linesByDepartment: [String: [Int]]
+
+    /// The indexes of the lines whose code is in `codes` or whose department is in `departments`, in line order.
+    func lines(codes: Set<String>, departments: Set<String>) -> [Int] {
+        var out: [Int] = []
+        for code in codes { out += linesByCode[code] ?? [] }
+        for department in departments { out += linesByDepartment[department] ?? [] }
+        return codes.count + departments.count > 1 ? Array(Set(out)).sorted() : out
+    }
 
     var subtotal: MinorUnits { lines.reduce(0) { $0 + $1.gross } }
     var itemDiscounts: MinorUnits { lines.reduce(0) { $0 + $1.item.discount } }
     var benefitDiscounts: MinorUnits { lines.reduce(0) { $0 + $1.benefit } }
     /// The basket after the POS's discounts, before redemptions: what `minSpend` compares with.
-    var afterPOS: MinorUnits { lines.reduce(0) { $0 + $1.afterPOS } }
+    /// Redemptions do not change it: computed once, in init.
+    let afterPOS: MinorUnits
     var net: MinorUnits { lines.reduce(0) { $0 + $1.net } }
     var total: MinorUnits { net + tax }
 
@@ -52,7 +67,7 @@ struct Basket: Hashable, Sendable {
         // Field names are built only on the way to an error: this runs for every purchase and quote.
         func field(_ i: Int, _ name: String) -> String { name.isEmpty ? "items[\(i)]" : "items[\(i)].\(name)" }
         let items = request.items
-        var seen = Set<String>()  // only for long baskets: comparing with earlier lines is cheaper for short ones
+        var seen = Set<String>(minimumCapacity: items.count > 32 ? items.count : 0)  // only for long baskets
         var lines: [PricedLine] = []
         lines.reserveCapacity(items.count)
         for i in items.indices {
@@ -68,19 +83,26 @@ struct Basket: Hashable, Sendable {
                 throw .invalidRequest(field: field(i, "unitPrice"), reason: "out of range")
             }
             let gross = Arithmetic.lineGross(quantity: item.quantity, unitPrice: item.unitPrice)
-            guard gross <= Self.maxAmount else { throw .invalidRequest(field: field(i, ""), reason: "line amount too large") }
+            guard gross <= Self.maxAmount else {
+                throw .invalidRequest(field: field(i, ""), reason: "line amount above \(Self.maxAmount)")
+            }
             guard item.discount >= 0, item.discount <= gross else {
                 throw .invalidRequest(field: field(i, "discount"), reason: "must be between 0 and the line gross \(gross)")
             }
             lines.append(PricedLine(item: item, gross: gross))
+        }
+        // At most 1000 lines of at most 10^12 each: the sums below cannot overflow.
+        let subtotal = lines.reduce(0) { $0 + $1.gross }
+        guard subtotal <= Self.maxAmount else {
+            throw .invalidRequest(field: "items", reason: "subtotal \(subtotal) above \(Self.maxAmount)")
         }
         let afterItems = lines.map { $0.gross - $0.item.discount }
         let room = afterItems.reduce(0, +)
         guard request.orderDiscount >= 0, request.orderDiscount <= room else {
             throw .invalidRequest(field: "orderDiscount", reason: "must be between 0 and \(room)")
         }
-        guard request.tax >= 0, request.tax <= Self.maxAmount else {
-            throw .invalidRequest(field: "tax", reason: "out of range")
+        guard request.tax >= 0, request.tax <= Self.maxAmount - (room - request.orderDiscount) else {
+            throw .invalidRequest(field: "tax", reason: "must be between 0 and \(Self.maxAmount - (room - request.orderDiscount)) (the total is at most \(Self.maxAmount))")
         }
         if room > 0 {
             for (i, share) in Arithmetic.allocate(request.orderDiscount, weights: afterItems).enumerated() {
@@ -88,6 +110,15 @@ struct Basket: Hashable, Sendable {
             }
         }
         self.lines = lines
+        var byCode: [String: [Int]] = Dictionary(minimumCapacity: items.count)
+        var byDepartment: [String: [Int]] = [:]
+        for (i, item) in items.enumerated() {
+            byCode[item.code, default: []].append(i)
+            if let department = item.department { byDepartment[department, default: []].append(i) }
+        }
+        linesByCode = byCode
+        linesByDepartment = byDepartment
+        afterPOS = lines.reduce(0) { $0 + $1.afterPOS }
         self.orderDiscount = request.orderDiscount
         self.tax = request.tax
         guard request.redemptions.count <= Self.maxRedemptions else {

@@ -52,7 +52,10 @@ struct Budget: Hashable, Sendable {
             guard p.amount >= settings.minAmount, p.amount <= maximum else {
                 throw .paymentOutOfRange(field: "\(field).amount", minimum: settings.minAmount, maximum: maximum)
             }
-            let units = wallet == .points ? settings.pointsFor(amount: p.amount) : p.amount
+            guard let units = wallet == .points ? settings.pointsFor(amount: p.amount) : p.amount else {
+                throw .invalidRequest(
+                    field: "\(field).amount", reason: "costs more than \(ValueLimits.maxPoints) points")
+            }
             let available = wallet == .points ? accounts[m].points : accounts[m].credit
             guard units <= available else {
                 throw .insufficientBalance(
@@ -123,9 +126,12 @@ enum QuoteListing {
                 let enabled = wallet == .points ? settings.pointsEnabled : settings.creditEnabled
                 guard enabled else { continue }
                 let balance = wallet == .points ? account.points : account.credit
+                // Beyond the money range the exact figure does not matter: the total caps it.
                 let affordable =
                     wallet == .points
-                    ? Arithmetic.floorMulDiv(balance, settings.ratioMoney, max(1, settings.ratioPoints)) : balance
+                    ? Arithmetic.mulDiv(
+                        max(0, balance), max(0, settings.ratioMoney), max(1, settings.ratioPoints),
+                        atMost: ValueLimits.maxMoney)?.quotient ?? ValueLimits.maxMoney : balance
                 let maximum = min(settings.maxAmount, total, affordable)
                 let allowed = account.status == .active && maximum >= settings.minAmount && maximum > 0
                 out.append(

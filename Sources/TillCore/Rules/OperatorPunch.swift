@@ -5,7 +5,8 @@ extension LoyaltyRules {
     /// surplus. New benefits get ids from `op` (the caller may give them its own before storing them).
     ///
     /// Refused (`notAllowed`, field `benefitId` or `count`): a card whose template is no longer in the catalog, a card
-    /// not active, and more punches than a card that is not renewed has left (they would be dropped).
+    /// not active, more punches than a card that is not renewed has left (they would be dropped), and punches that would
+    /// complete more than `ValueLimits.maxRewardsPerPurchase` cards at once (the purchase's bound).
     public static func punch(
         benefitId: String, count: Int64, member: MemberAccount, catalog: BenefitCatalog, op: OperationRef, now: Timestamp
     ) throws(TillError) -> LoyaltyChanges {
@@ -25,8 +26,13 @@ extension LoyaltyRules {
         var account = member
         var out = Punching.Outcome()
         var nextId = 1
-        Punching.fill(template, card: index, punches: count, issuedHere: false, member: &account, catalog: catalog, op: op, now: now,
-                      nextId: &nextId, out: &out)
+        var rewardsLeft = ValueLimits.maxRewardsPerPurchase
+        let filled = Punching.fill(
+            template, card: index, issued: nil, punches: count, rewardsLeft: &rewardsLeft, member: &account, catalog: catalog,
+            op: op, now: now, nextId: &nextId, out: &out)
+        if filled.capped {
+            throw .notAllowed(field: "count", reason: "at most \(ValueLimits.maxRewardsPerPurchase) cards complete at once")
+        }
         return LoyaltyChanges(benefitsIssued: out.newBenefits, benefitUpdates: out.updates)
     }
 }

@@ -14,11 +14,17 @@ enum Punching {
 
     /// Punches every template the basket qualifies for onto `member`'s cards (mutated), issuing benefit ids from
     /// `nextId` on.
+    ///
+    /// Cost: linear in the lines, plus one step per card filled; never one step per unit bought. At most
+    /// `ValueLimits.maxRewardsPerPurchase` cards fill per purchase (over all templates): punches past the one that
+    /// completes the last of them are not counted, and the record's punch lines are scaled to what was counted (by
+    /// largest remainder). The receipt gets one `PunchResult` per template.
     static func punch(
         _ basket: Basket, member: inout MemberAccount, catalog: BenefitCatalog, op: OperationRef, now: Timestamp,
         nextId: inout Int
     ) -> Outcome {
         var out = Outcome()
+        var rewardsLeft = ValueLimits.maxRewardsPerPurchase
         for template in catalog.punchCards where template.punchesRequired > 0 {
             let qualifying = basket.lines.filter {
                 $0.net > 0 && template.qualifies(code: $0.item.code, department: $0.item.department)
@@ -39,41 +45,83 @@ enum Punching {
                         templateId: template.id, lineId: nil, lineIds: qualifying.map(\.item.lineId), punches: 1)
                 ]
             }
-            let remaining = lines.reduce(0) { $0 + $1.punches }
+            // At most 1000 lines of at most 10^6 whole units: the sum fits easily.
+            var remaining = lines.reduce(0) { $0 + $1.punches }
             guard remaining > 0 else { continue }
-            var index: Int? = member.benefits.firstIndex {
+            var index = member.benefits.firstIndex {
                 $0.kind == .punchCard && $0.templateId == template.id && $0.status == .active
                     && ($0.validUntil.map { now <= $0 } ?? true) && ($0.validFrom.map { now >= $0 } ?? true)
             }
-            var issuedHere = false
+            // The `newBenefits` entry of the card being punched when this purchase issued it (kept up to date).
+            var issued: Int?
             if index == nil {
                 guard template.autoEnroll else { continue }
-                index = issueCard(template, member: &member, op: op, now: now, nextId: &nextId, out: &out)
-                issuedHere = true
+                (index, issued) = issueCard(template, member: &member, op: op, now: now, nextId: &nextId, out: &out)
+            }
+            let required = template.punchesRequired
+            let total = remaining
+            let filled = fill(template, card: index!, issued: issued, punches: remaining, rewardsLeft: &rewardsLeft,
+                              member: &member, catalog: catalog, op: op, now: now, nextId: &nextId, out: &out)
+            remaining = filled.remaining
+            let (completions, capped, last) = (filled.completions, filled.capped, filled.last)
+            let counted = total - remaining
+            if capped && counted < total {
+                // Scale the punch lines to what was counted, so a return takes back only counted punches.
+                let shares = Arithmetic.allocate(counted, weights: lines.map(\.punches))
+                for k in lines.indices { lines[k].punches = shares[k] }
+                lines.removeAll { $0.punches == 0 }
             }
             out.punchLines += lines
-            fill(template, card: index, punches: remaining, issuedHere: issuedHere, member: &member, catalog: catalog, op: op, now: now,
-                 nextId: &nextId, out: &out)
+            let card = member.benefits[last]
+            if card.issuedBy == op.reference && card.status == .active {
+                out.issued.append(
+                    IssuedBenefit(benefitId: card.id, name: template.name, kind: .punchCard, validUntil: card.validUntil))
+            }
+            out.results.append(
+                PunchResult(
+                    benefitId: card.id, name: template.name, punches: counted, punchesAfter: card.punches,
+                    punchesRequired: required, completed: completions > 0, rewardsCompleted: completions))
         }
         return out
     }
 
-    /// Adds `punches` to the card at `card` (of `template`) in `member.benefits`: the one rule for a card that fills, at
-    /// the POS and from the back office. A full card becomes `used`, issues its reward gift and (with `renew`) a fresh
-    /// card that takes the surplus; without `renew` the surplus is dropped.
+    /// What `fill` did: punches it could not count, cards completed, whether the reward cap stopped it, and the card
+    /// the member holds for the template afterwards (index in `member.benefits`).
+    struct Filled {
+        var remaining: Int64
+        var completions: Int64
+        var capped: Bool
+        var last: Int
+    }
+
+    /// Adds `punches` to the card at `card` (of `template`) in `member.benefits`: the one rule for a card that fills,
+    /// at the POS and from the back office. A full card becomes `used`, issues its reward gift and (with `renew`) a
+    /// fresh card that takes the surplus; without `renew` the surplus is dropped. At most `rewardsLeft` cards complete
+    /// (it is decremented); one step per card filled, never one per punch. `issued`: the `newBenefits` entry of the
+    /// card when this operation issued it.
     static func fill(
-        _ template: PunchCardRule, card: Int?, punches: Int64, issuedHere: Bool, member: inout MemberAccount,
-        catalog: BenefitCatalog, op: OperationRef, now: Timestamp, nextId: inout Int, out: inout Outcome
-    ) {
-        var index = card, remaining = punches, issuedHere = issuedHere
-        while var i = index {
-            let required = template.punchesRequired
-            let take = max(0, min(remaining, required - member.benefits[i].punches))
+        _ template: PunchCardRule, card: Int, issued: Int?, punches: Int64, rewardsLeft: inout Int64,
+        member: inout MemberAccount, catalog: BenefitCatalog, op: OperationRef, now: Timestamp, nextId: inout Int,
+        out: inout Outcome
+    ) -> Filled {
+        let required = template.punchesRequired
+        var index: Int? = card
+        var issued = issued
+        var remaining = punches
+        var completions: Int64 = 0
+        var capped = false
+        var last = card
+        while let i = index {
+            // A card may fill only while the purchase has rewards left to give.
+            let room = required - member.benefits[i].punches - (rewardsLeft > 0 ? 0 : 1)
+            let take = max(0, min(remaining, room))
             member.benefits[i].punches += take
             remaining -= take
-            let full = member.benefits[i].punches >= required
+            let full = rewardsLeft > 0 && member.benefits[i].punches >= required
             var reward: String?
             if full {
+                completions += 1
+                rewardsLeft -= 1
                 member.benefits[i].status = .used
                 member.benefits[i].usedIn = op.reference
                 if let gift = catalog.gift(template.rewardGiftTemplateId) {
@@ -93,43 +141,42 @@ enum Punching {
             out.cards.append(
                 PurchaseRecord.Card(
                     memberId: member.id, templateId: template.id, benefitId: card.id, punchesAdded: take,
-                    completed: full,
-                    rewardBenefitId: reward, issuedHere: issuedHere))
-            out.results.append(
-                PunchResult(
-                    benefitId: card.id, name: template.name, punches: take, punchesAfter: card.punches,
-                    punchesRequired: required, completed: full))
-            if issuedHere {
-                if let n = out.newBenefits.firstIndex(where: { $0.benefit.id == card.id }) {
-                    out.newBenefits[n].benefit = card
-                }
+                    completed: full, rewardBenefitId: reward, issuedHere: issued != nil))
+            if let n = issued {
+                out.newBenefits[n].benefit = card
             } else {
                 out.updates.append(
                     BenefitUpdate(
                         memberId: member.id, benefitId: card.id, status: card.status, punches: card.punches,
                         usedIn: card.usedIn))
             }
+            last = i
             index = nil
+            // Punches left over because no reward may complete any more (not because the card does not renew).
+            if remaining > 0 && rewardsLeft <= 0 && (template.renew || !full) { capped = true }
             if full && template.renew {
-                i = issueCard(template, member: &member, op: op, now: now, nextId: &nextId, out: &out)
-                issuedHere = true
-                if remaining > 0 {
-                    index = i
+                let (fresh, n) = issueCard(template, member: &member, op: op, now: now, nextId: &nextId, out: &out)
+                issued = n
+                last = fresh
+                if remaining > 0 && rewardsLeft > 0 {
+                    index = fresh
                 } else {
                     out.cards.append(
                         PurchaseRecord.Card(
-                            memberId: member.id, templateId: template.id, benefitId: member.benefits[i].id,
-                            punchesAdded: 0,
-                            completed: false, rewardBenefitId: nil, issuedHere: true))
+                            memberId: member.id, templateId: template.id, benefitId: member.benefits[fresh].id,
+                            punchesAdded: 0, completed: false, rewardBenefitId: nil, issuedHere: true))
                 }
             }
         }
+        return Filled(remaining: remaining, completions: completions, capped: capped, last: last)
     }
 
+    /// Issues a fresh card: its index in `member.benefits` and in `out.newBenefits`. (Listed in the receipt's
+    /// `benefitsIssued` by the caller, and only when the member still holds it active after the purchase.)
     private static func issueCard(
         _ template: PunchCardRule, member: inout MemberAccount, op: OperationRef, now: Timestamp, nextId: inout Int,
         out: inout Outcome
-    ) -> Int {
+    ) -> (Int, Int) {
         let id = op.benefitId(nextId)
         nextId += 1
         let card = HeldBenefit(
@@ -137,9 +184,7 @@ enum Punching {
             validUntil: template.validDays.map { now.adding(days: $0) }, issuedBy: op.reference)
         member.benefits.append(card)
         out.newBenefits.append(NewBenefit(memberId: member.id, benefit: card))
-        out.issued.append(
-            IssuedBenefit(benefitId: id, name: template.name, kind: .punchCard, validUntil: card.validUntil))
-        return member.benefits.count - 1
+        return (member.benefits.count - 1, out.newBenefits.count - 1)
     }
 
     /// How many punches of `added` (cards in punch order) are taken back from each card when `removed` punches

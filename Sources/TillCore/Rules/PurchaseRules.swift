@@ -125,20 +125,35 @@ public enum LoyaltyRules {
 
         // Earning: per line on what was paid with money, floored; split equally, remainder to the first member.
         var earned: [PurchaseRecord.Earned] = []
+        earned.reserveCapacity(basket.lines.count * accounts.count)
         var earnedBy = [Points](repeating: 0, count: accounts.count)
         let rule = settings.earn
         if !accounts.isEmpty {
-            for (i, line) in basket.lines.enumerated() {
-                let points = rule.points(eligible: line.net - moneyShares[i], item: line.item)
+            let memberIds = accounts.map(\.id)
+            for i in basket.lines.indices {  // by index: a line is not copied (its strings not retained) per step
+                guard let points = rule.points(eligible: basket.lines[i].net - moneyShares[i], item: basket.lines[i].item)
+                else {
+                    throw .invalidRequest(
+                        field: "items[\(i)]", reason: "earns more than \(ValueLimits.maxPoints) points")
+                }
                 guard points > 0 else { continue }
-                let each = points / Int64(accounts.count)
-                for m in accounts.indices {
-                    let share = each + (m == 0 ? points % Int64(accounts.count) : 0)
+                let each = points / Int64(memberIds.count)
+                let lineId = basket.lines[i].item.lineId
+                for m in memberIds.indices {
+                    let share = each + (m == 0 ? points % Int64(memberIds.count) : 0)
                     guard share > 0 else { continue }
                     earnedBy[m] += share
-                    earned.append(
-                        PurchaseRecord.Earned(lineId: line.item.lineId, memberId: accounts[m].id, points: share))
+                    earned.append(PurchaseRecord.Earned(lineId: lineId, memberId: memberIds[m], points: share))
                 }
+            }
+        }
+        // At most 1000 lines of at most 10^12 points each: `earnedBy` cannot overflow; the wallet bound is checked.
+        for m in accounts.indices where earnedBy[m] > 0 {
+            let held = accounts[m].balance.points + accounts[m].balance.pendingPoints
+            guard Arithmetic.add(held, earnedBy[m], atMost: ValueLimits.maxBalance) != nil else {
+                throw .invalidRequest(
+                    field: "members[\(m)]",
+                    reason: "earning \(earnedBy[m]) points would take the wallet above \(ValueLimits.maxBalance)")
             }
         }
         let availableAt: Timestamp? = settings.pendingDays > 0 ? now.adding(days: settings.pendingDays) : nil

@@ -2,7 +2,8 @@
 ///
 /// Guarantees: `PurchaseRecord(text: r.text) == r` for every record; one row per line, tab-separated fields, with
 /// `%`, tab, newline, carriage return and `,` percent-escaped; absent optionals are empty fields and present ones
-/// start with `=`. Version 1 starts with `R1`.
+/// start with `=`. Version 1 starts with `R1`. A line's earned points are one `e` row (line, total) when they are
+/// split over the members the engine's way, else one `E` row per member.
 extension PurchaseRecord {
     public var text: String { String(decoding: textBytes, as: UTF8.self) }
 
@@ -20,7 +21,22 @@ extension PurchaseRecord {
         w.int(total); w.int(tax)
         for (id, key) in zip(memberIds, memberKeys) { w.row("M"); w.int(id); w.field(key) }
         for l in lines { w.row("L"); w.field(l.lineId); w.int(l.quantity.thousandths); w.int(l.net) }
-        for e in earned { w.row("E"); w.field(e.lineId); w.int(e.memberId); w.int(e.points) }
+        // A line's points split the engine's way over every member (equal floors, the remainder to the first, zero
+        // shares left out) are one `e` row with the line's total: a 5-member purchase writes a fifth of the rows.
+        var start = 0
+        while start < earned.count {
+            var end = start + 1
+            while end < earned.count && earned[end].lineId == earned[start].lineId { end += 1 }
+            let run = earned[start..<end]
+            var total: Points = 0
+            for e in run { total = Arithmetic.add(total, max(0, e.points), atMost: .max) ?? -1 }
+            if total > 0, Self.isSplit(run, total: total, over: memberIds) {
+                w.row("e"); w.field(earned[start].lineId); w.int(total)
+            } else {
+                for e in run { w.row("E"); w.field(e.lineId); w.int(e.memberId); w.int(e.points) }
+            }
+            start = end
+        }
         if let b = budget { w.row("B"); w.int(b.memberId); w.field(b.wallet.rawValue); w.int(b.amount); w.int(b.units) }
         for s in paymentShares { w.row("S"); w.field(s.lineId); w.int(s.units) }
         for r in redeemed { w.row("X"); w.int(r.memberId); w.field(r.benefitId); w.int(r.amount) }
@@ -38,6 +54,33 @@ extension PurchaseRecord {
             w.field(c.completed ? "1" : "0"); w.optField(c.rewardBenefitId); w.field(c.issuedHere ? "1" : "0")
         }
         return w.out
+    }
+
+    /// One line's `points` split over `memberIds` as the engine splits them: equal floors, the remainder to the
+    /// first member, zero shares left out.
+    static func split(_ points: Points, lineId: String, over memberIds: [Int64]) -> [Earned] {
+        guard !memberIds.isEmpty else { return [] }
+        let count = Int64(memberIds.count)
+        let each = points / count
+        return memberIds.enumerated().compactMap { m, id in
+            let share = each + (m == 0 ? points % count : 0)
+            return share > 0 ? Earned(lineId: lineId, memberId: id, points: share) : nil
+        }
+    }
+
+    /// Whether `run` (one line's entries) is exactly `split(total, …, over: memberIds)`, without building it.
+    static func isSplit(_ run: ArraySlice<Earned>, total: Points, over memberIds: [Int64]) -> Bool {
+        guard !memberIds.isEmpty else { return false }
+        let count = Int64(memberIds.count)
+        let each = total / count
+        var k = run.startIndex
+        for (m, id) in memberIds.enumerated() {
+            let share = each + (m == 0 ? total % count : 0)
+            guard share > 0 else { continue }
+            guard k < run.endIndex, run[k].memberId == id, run[k].points == share else { return false }
+            k += 1
+        }
+        return k == run.endIndex
     }
 
     /// Parses `text`; throws `storageFailure` when it is not a record this version wrote.
@@ -71,6 +114,10 @@ extension PurchaseRecord {
             case ("L", 4):
                 lines.append(Line(lineId: u(f[1]), quantity: Quantity(thousandths: try int(f[2])), net: try int(f[3])))
             case ("E", 4): earned.append(Earned(lineId: u(f[1]), memberId: try int(f[2]), points: try int(f[3])))
+            case ("e", 3):
+                let total = try int(f[2])
+                guard total > 0, !memberIds.isEmpty else { throw bad("points of a line without members") }
+                earned += Self.split(total, lineId: u(f[1]), over: memberIds)
             case ("B", 5):
                 guard let wallet = WalletKind(rawValue: u(f[2])) else { throw bad("unknown wallet") }
                 budget = BudgetPayment(
@@ -159,31 +206,29 @@ public struct RecordTextWriter {
     public mutating func empty() { out.append(0x09) }
 
     public mutating func escaped(_ s: String) {
-        // Copy the runs between bytes to escape in one piece each (most fields have none).
-        let utf8 = s.utf8
-        var run = utf8.startIndex
-        var i = run
-        while i != utf8.endIndex {
-            let byte = utf8[i]
-            let low: UInt8
-            switch byte {
-            case 0x25: low = 0x35  // %25
-            case 0x09: low = 0x39  // %09
-            case 0x0A: low = 0x41  // %0A
-            case 0x0D: low = 0x44  // %0D
-            case 0x2C: low = 0x43  // %2C
-            default:
-                utf8.formIndex(after: &i)
-                continue
+        var s = s
+        s.withUTF8 { utf8 in
+            // Copy the runs between bytes to escape in one piece each (most fields have none).
+            var run = 0
+            for i in 0..<utf8.count {
+                let byte = utf8[i]
+                let low: UInt8
+                switch byte {
+                case 0x25: low = 0x35  // %25
+                case 0x09: low = 0x39  // %09
+                case 0x0A: low = 0x41  // %0A
+                case 0x0D: low = 0x44  // %0D
+                case 0x2C: low = 0x43  // %2C
+                default: continue
+                }
+                out.append(contentsOf: utf8[run..<i])
+                out.append(0x25)
+                out.append(byte >> 4 == 2 ? 0x32 : 0x30)
+                out.append(low)
+                run = i + 1
             }
-            out.append(contentsOf: utf8[run..<i])
-            out.append(0x25)
-            out.append(byte >> 4 == 2 ? 0x32 : 0x30)
-            out.append(low)
-            utf8.formIndex(after: &i)
-            run = i
+            out.append(contentsOf: utf8[run...])
         }
-        out.append(contentsOf: utf8[run...])
     }
 
     public mutating func int(_ v: Int64) {
@@ -198,16 +243,21 @@ public struct RecordTextWriter {
     }
 
     private mutating func digits(_ v: Int64) {
-        // The largest power of ten not above the magnitude, then one digit per power: no scratch buffer.
+        // Count the digits, make room once, fill from the right (a division by the constant 10 is a multiplication).
         if v < 0 { out.append(0x2D) }
-        let m = v.magnitude
-        var power: UInt64 = 1
-        while power <= m / 10 { power &*= 10 }
-        var rest = m
+        var m = v.magnitude
+        var count = 1
+        var power: UInt64 = 10
+        while count < 19 && m >= power {
+            count += 1
+            power &*= 10
+        }
+        out.append(contentsOf: repeatElement(0x30, count: count))
+        var k = out.count - 1
         repeat {
-            out.append(0x30 &+ UInt8(truncatingIfNeeded: rest / power))
-            rest %= power
-            power /= 10
-        } while power > 0
+            out[k] = 0x30 &+ UInt8(truncatingIfNeeded: m % 10)
+            m /= 10
+            k -= 1
+        } while m > 0
     }
 }

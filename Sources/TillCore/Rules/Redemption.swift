@@ -24,26 +24,31 @@ enum Redemption {
     ) -> Result<[MinorUnits], NonRedeemableCauseBox> {
         guard let template else { return .failure(NonRedeemableCauseBox(.conditionsNotMet)) }
         guard basket.afterPOS >= template.minSpend else { return .failure(NonRedeemableCauseBox(.conditionsNotMet)) }
-        if let code = template.requiredItemCode, !basket.lines.contains(where: { $0.item.code == code }) {
+        if let code = template.requiredItemCode, basket.linesByCode[code] == nil {
             return .failure(NonRedeemableCauseBox(.conditionsNotMet))
         }
-        let nets = basket.lines.map { template.selects($0.item) ? $0.net : 0 }
-        var shares = [MinorUnits](repeating: 0, count: nets.count)
-        let left = nets.reduce(0, +)
+        var shares = [MinorUnits](repeating: 0, count: basket.lines.count)
+        func selectedNets() -> [MinorUnits] {
+            if template.codes.isEmpty && template.departments.isEmpty { return basket.lines.map(\.net) }
+            var nets = [MinorUnits](repeating: 0, count: basket.lines.count)
+            for i in basket.lines(codes: template.codes, departments: template.departments) { nets[i] = basket.lines[i].net }
+            return nets
+        }
         switch template.reward {
         case .amountOff(let amount):
+            let nets = selectedNets()
+            let left = nets.reduce(0, +)
             if left > 0 { shares = Arithmetic.allocate(min(max(0, amount), left), weights: nets) }
         case .percentOff(let percent, let cap):
+            let nets = selectedNets()
+            let left = nets.reduce(0, +)
             var amount = Arithmetic.floorMulDiv(left, min(max(0, percent), 100), 100)
             if let cap { amount = min(amount, max(0, cap)) }
             if left > 0 { shares = Arithmetic.allocate(amount, weights: nets) }
         case .freeItem(let codes, let departments):
             var best: Int?
-            for (i, line) in basket.lines.enumerated() where line.net > 0 {
-                let matches =
-                    codes.contains(line.item.code) || (line.item.department.map(departments.contains) ?? false)
-                guard matches else { continue }
-                if let b = best, basket.lines[b].item.unitPrice <= line.item.unitPrice { continue }
+            for i in basket.lines(codes: codes, departments: departments) where basket.lines[i].net > 0 {
+                if let b = best, basket.lines[b].item.unitPrice <= basket.lines[i].item.unitPrice { continue }
                 best = i
             }
             if let b = best {
@@ -52,8 +57,8 @@ enum Redemption {
                 shares[b] = min(unit, line.net)
             }
         case .itemDiscount(let code, let percent):
-            for (i, line) in basket.lines.enumerated() where line.item.code == code && line.net > 0 {
-                shares[i] = Arithmetic.floorMulDiv(line.net, min(max(0, percent), 100), 100)
+            for i in basket.linesByCode[code] ?? [] where basket.lines[i].net > 0 {
+                shares[i] = Arithmetic.floorMulDiv(basket.lines[i].net, min(max(0, percent), 100), 100)
             }
         }
         guard shares.reduce(0, +) > 0 else { return .failure(NonRedeemableCauseBox(.conditionsNotMet)) }

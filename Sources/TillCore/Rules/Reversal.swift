@@ -19,7 +19,7 @@ extension LoyaltyRules {
         for line in record.lines { after[line.lineId] = line.quantity.thousandths }
         var reversal = Reversing(
             record: record, members: members, catalog: catalog, now: now, before: before, after: after)
-        reversal.run(void: true)
+        try reversal.run(void: true)
         return reversal.result(kind: .void, id: request.voidId)
     }
 
@@ -34,8 +34,10 @@ extension LoyaltyRules {
         let before = try returned(previouslyReturned, record: record, field: "previouslyReturned")
         var after = before
         var seen = Set<String>()
+        var bought: [String: PurchaseRecord.Line] = [:]
+        for line in record.lines { bought[line.lineId] = line }
         for (i, line) in request.lines.enumerated() {
-            guard let bought = record.lines.first(where: { $0.lineId == line.lineId }) else {
+            guard let bought = bought[line.lineId] else {
                 throw .invalidRequest(field: "lines[\(i)].lineId", reason: "no such line on the purchase")
             }
             guard seen.insert(line.lineId).inserted else {
@@ -54,7 +56,7 @@ extension LoyaltyRules {
         }
         var reversal = Reversing(
             record: record, members: members, catalog: catalog, now: now, before: before, after: after)
-        reversal.run(void: false)
+        try reversal.run(void: false)
         return reversal.result(kind: .return, id: request.returnId)
     }
 
@@ -63,9 +65,16 @@ extension LoyaltyRules {
         _ lines: [ReturnLine], record: PurchaseRecord, field: String
     ) throws(TillError) -> [String: Int64] {
         var sum: [String: Int64] = [:]
-        for line in lines { sum[line.lineId, default: 0] += line.quantity.thousandths }
+        var bought: [String: Int64] = [:]
+        for line in record.lines { bought[line.lineId] = line.quantity.thousandths }
+        for line in lines {
+            guard line.quantity.thousandths >= 0,
+                let q = Arithmetic.add(sum[line.lineId, default: 0], line.quantity.thousandths, atMost: .max)
+            else { throw .invalidRequest(field: field, reason: "earlier returns do not fit the purchase") }
+            sum[line.lineId] = q
+        }
         for (id, q) in sum {
-            guard let bought = record.lines.first(where: { $0.lineId == id }), q >= 0, q <= bought.quantity.thousandths
+            guard let quantity = bought[id], q >= 0, q <= quantity
             else {
                 throw .invalidRequest(field: field, reason: "earlier returns do not fit the purchase")
             }
@@ -86,6 +95,8 @@ struct Reversing {
     var rows: [Int64: ReversalMember] = [:]
     var amount: MinorUnits = 0
     var forgiven: Points = 0
+    /// Each line's quantity by id (looked up once per line and value, so a reversal costs linear time).
+    let quantities: [String: Int64]
 
     init(
         record: PurchaseRecord, members: [MemberAccount], catalog: BenefitCatalog, now: Timestamp,
@@ -98,6 +109,9 @@ struct Reversing {
         self.now = now
         self.before = before
         self.after = after
+        var quantities: [String: Int64] = [:]
+        for line in record.lines { quantities[line.lineId] = line.quantity.thousandths }
+        self.quantities = quantities
         for m in members where record.memberIds.contains(m.id) {
             rows[m.id] = ReversalMember(
                 memberKey: m.memberKey, pointsTakenBack: 0, pointsRefunded: 0, creditRefunded: 0, punches: [],
@@ -114,9 +128,7 @@ struct Reversing {
         if full(r) { return whole }
         var sum: Int64 = 0
         for (lineId, value) in perLine {
-            guard let q = record.lines.first(where: { $0.lineId == lineId })?.quantity.thousandths, q > 0 else {
-                continue
-            }
+            guard let q = quantities[lineId], q > 0 else { continue }
             sum += Arithmetic.floorMulDiv(value, r[lineId, default: 0], q)
         }
         return min(sum, whole)
@@ -126,10 +138,19 @@ struct Reversing {
         target(perLine, whole: whole, after) - target(perLine, whole: whole, before)
     }
 
-    mutating func run(void: Bool) {
+    /// Throws `invalidRequest` (field `transactionId`) when a refund would take a wallet above
+    /// `ValueLimits.maxBalance`; nothing is changed then.
+    mutating func run(void: Bool) throws(TillError) {
         amount = delta(record.lines.map { ($0.lineId, $0.net) }, whole: record.total)
         if let budget = record.budget, let m = members.firstIndex(where: { $0.id == budget.memberId }) {
             let units = delta(record.paymentShares.map { ($0.lineId, $0.units) }, whole: budget.units)
+            let held = budget.wallet == .points
+                ? members[m].balance.points + members[m].balance.pendingPoints : members[m].credit
+            guard units <= 0 || Arithmetic.add(held, units, atMost: ValueLimits.maxBalance) != nil else {
+                throw .invalidRequest(
+                    field: "transactionId",
+                    reason: "refunding \(units) would take the \(budget.wallet.rawValue) wallet of \(members[m].memberKey) above \(ValueLimits.maxBalance)")
+            }
             if units > 0 {
                 changes.ledger.append(
                     LedgerEntry(memberId: budget.memberId, wallet: budget.wallet, delta: units, kind: .refund))
@@ -188,9 +209,7 @@ struct Reversing {
             if full(r) { return whole }
             var sum = target(lines.compactMap { l in l.lineId.map { ($0, l.punches) } }, whole: whole, r)
             for l in lines where l.lineId == nil {
-                let done = l.lineIds.allSatisfy { id in
-                    r[id, default: 0] == record.lines.first { $0.lineId == id }?.quantity.thousandths
-                }
+                let done = l.lineIds.allSatisfy { id in r[id, default: 0] == quantities[id] }
                 if done { sum += l.punches }
             }
             return min(sum, whole)
@@ -198,6 +217,10 @@ struct Reversing {
         let was = Punching.spread(removed(before), over: added)
         let now = Punching.spread(removed(after), over: added)
         let template = catalog.punchCard(templateId)
+        // One entry per template on the receipt: the punches taken off all its cards, and the oldest card touched
+        // as it stands after (the one the member goes on punching).
+        var taken: Int64 = 0
+        var touched: HeldBenefit?
         for (c, card) in cards.enumerated().reversed() {
             guard let m = members.firstIndex(where: { $0.id == card.memberId }),
                 let b = members[m].benefits.firstIndex(where: { $0.id == card.benefitId })
@@ -224,13 +247,10 @@ struct Reversing {
                     held.usedIn = nil
                 }
                 guard held.status == .active else { continue }
-                let taken = min(x, held.punches)
-                held.punches -= taken
-                rows[card.memberId]?.punches.append(
-                    PunchResult(
-                        benefitId: held.id, name: template?.name ?? templateId, punches: -taken,
-                        punchesAfter: held.punches,
-                        punchesRequired: template?.punchesRequired ?? 0, completed: false))
+                let off = min(x, held.punches)
+                held.punches -= off
+                taken += off
+                touched = held
             }
             if void && card.issuedHere && held.status == .active && held.punches == 0 {
                 held.status = .deleted
@@ -243,6 +263,13 @@ struct Reversing {
                         memberId: card.memberId, benefitId: held.id, status: held.status, punches: held.punches,
                         usedIn: held.usedIn))
             }
+            if touched?.id == held.id { touched = held }
+        }
+        if let card = touched, let memberId = cards.first?.memberId {
+            rows[memberId]?.punches.append(
+                PunchResult(
+                    benefitId: card.id, name: template?.name ?? templateId, punches: -taken,
+                    punchesAfter: card.punches, punchesRequired: template?.punchesRequired ?? 0, completed: false))
         }
     }
 

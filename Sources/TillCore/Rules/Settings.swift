@@ -68,15 +68,17 @@ public struct EarningRule: Hashable, Sendable {
 
     /// The multiplier in percent that applies to a line (0 when excluded).
     public func percent(code: String, department: String?) -> Int64 {
-        if excludedItems.contains(code) { return 0 }
-        if let department, excludedDepartments.contains(department) { return 0 }
-        if let p = itemPercent[code] { return max(0, p) }
-        if let department, let p = departmentPercent[department] { return max(0, p) }
+        // Empty sets and maps are checked first: hashing the code costs more than the rest of a line's earning.
+        if !excludedItems.isEmpty && excludedItems.contains(code) { return 0 }
+        if let department, !excludedDepartments.isEmpty, excludedDepartments.contains(department) { return 0 }
+        if !itemPercent.isEmpty, let p = itemPercent[code] { return max(0, p) }
+        if let department, !departmentPercent.isEmpty, let p = departmentPercent[department] { return max(0, p) }
         return 100
     }
 
     /// The ratio `(pointsPer, perMinor)` for a line.
     public func ratio(for item: LineItem) -> (pointsPer: Points, perMinor: MinorUnits) {
+        if rates.isEmpty { return (pointsPer, perMinor) }
         let specific =
             rates.first { $0.itemCode != nil && $0.matches(item) }
             ?? rates.first { $0.itemCode == nil && $0.tag != nil && $0.matches(item) }
@@ -84,12 +86,16 @@ public struct EarningRule: Hashable, Sendable {
         return specific.map { ($0.pointsPer, $0.perMinor) } ?? (pointsPer, perMinor)
     }
 
-    /// Points a line earns on `eligible` minor units.
-    public func points(eligible: MinorUnits, item: LineItem) -> Points {
+    /// Points a line earns on `eligible` minor units; nil when that is more than `ValueLimits.maxPoints` (computed
+    /// in 128 bits, checked, so no rate or multiplier can make it trap or wrap).
+    public func points(eligible: MinorUnits, item: LineItem) -> Points? {
         let (per, minor) = ratio(for: item)
         let percent = percent(code: item.code, department: item.department)
         guard eligible > 0, per > 0, minor > 0, percent > 0 else { return 0 }
-        return Arithmetic.floorMulDiv(eligible, per * percent, minor * 100)
+        let (numerator, overflow) = (Int128(eligible) * Int128(per)).multipliedReportingOverflow(by: Int128(percent))
+        guard !overflow else { return nil }
+        let points = numerator / (Int128(minor) * 100)
+        return points <= Int128(ValueLimits.maxPoints) ? Int64(points) : nil
     }
 }
 
@@ -118,10 +124,13 @@ public struct BudgetRule: Hashable, Sendable {
         self.maxAmount = maxAmount
     }
 
-    /// Points needed to pay `amount` minor units: `ceil(amount × ratioPoints / ratioMoney)`.
-    public func pointsFor(amount: MinorUnits) -> Points {
-        let (q, r) = Arithmetic.mulDiv(amount, ratioPoints, ratioMoney)
-        return r > 0 ? q + 1 : q
+    /// Points needed to pay `amount` minor units: `ceil(amount × ratioPoints / ratioMoney)`; nil when that is more
+    /// than `ValueLimits.maxPoints` (no wallet holds that many).
+    public func pointsFor(amount: MinorUnits) -> Points? {
+        guard amount >= 0, ratioPoints >= 0, ratioMoney > 0,
+            let (q, r) = Arithmetic.mulDiv(amount, ratioPoints, ratioMoney, atMost: ValueLimits.maxPoints)
+        else { return nil }
+        return r > 0 ? Arithmetic.add(q, 1, atMost: ValueLimits.maxPoints) : q
     }
 }
 
@@ -253,8 +262,8 @@ public struct PunchCardRule: Hashable, Sendable {
 
     /// Whether a line with this code and department counts for the card.
     public func qualifies(code: String, department: String?) -> Bool {
-        if codes.contains(code) { return true }
-        if let department, departments.contains(department) { return true }
+        if !codes.isEmpty && codes.contains(code) { return true }
+        if let department, !departments.isEmpty, departments.contains(department) { return true }
         return false
     }
 }

@@ -44,12 +44,7 @@ public struct Fingerprint: Hashable, Sendable, CustomStringConvertible {
     }
 
     static func fnv1a128(_ bytes: [UInt8]) -> Fingerprint {
-        let prime: UInt128 = 0x0000_0000_0100_0000_0000_0000_0000_013B
-        var h: UInt128 = 0x6C62_272E_07BB_0142_62B8_2175_6295_C58D
-        for b in bytes {
-            h ^= UInt128(b)
-            h = h &* prime
-        }
+        let h = Hashing.fnv1a128(bytes)
         return Fingerprint(high: UInt64(truncatingIfNeeded: h >> 64), low: UInt64(truncatingIfNeeded: h))
     }
 }

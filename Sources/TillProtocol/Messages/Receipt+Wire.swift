@@ -1,5 +1,10 @@
 import TillCore
 
+/// The most elements a receipt's arrays may hold when read: what Till writes is bounded by its size
+/// (`ValueLimits.maxReceiptBytes`, checked on the write path), and no element takes less than a byte, so whatever
+/// Till wrote reads back (resend, `status`, `purchase.get`).
+let receiptElements = ValueLimits.maxReceiptBytes
+
 extension TerminalIdentity: WireCodable {
     public init(wire o: JSONObjectReader) throws(TillError) { self.init(branchId: try o.id("branchId"), posId: try o.id("posId")) }
     public func encode(to w: inout JSONWriter) { w.beginObject(); w.field("branchId", branchId); w.field("posId", posId); w.endObject() }
@@ -17,11 +22,13 @@ extension WalletBalance: WireCodable {
 extension PunchResult: WireCodable {
     public init(wire o: JSONObjectReader) throws(TillError) {
         self.init(benefitId: try o.id("benefitId"), name: try o.string("name"), punches: try o.int("punches"),
-                  punchesAfter: try o.int("punchesAfter"), punchesRequired: try o.int("punchesRequired"), completed: try o.bool("completed"))
+                  punchesAfter: try o.int("punchesAfter"), punchesRequired: try o.int("punchesRequired"), completed: try o.bool("completed"),
+                  rewardsCompleted: try o.int("rewardsCompleted", 0...Int64.max, default: 0))
     }
     public func encode(to w: inout JSONWriter) {
         w.beginObject(); w.field("benefitId", benefitId); w.field("name", name); w.field("punches", punches)
-        w.field("punchesAfter", punchesAfter); w.field("punchesRequired", punchesRequired); w.field("completed", completed); w.endObject()
+        w.field("punchesAfter", punchesAfter); w.field("punchesRequired", punchesRequired); w.field("completed", completed)
+        w.field("rewardsCompleted", rewardsCompleted); w.endObject()
     }
 }
 
@@ -38,8 +45,8 @@ extension IssuedBenefit: WireCodable {
 extension ReceiptMember: WireCodable {
     public init(wire o: JSONObjectReader) throws(TillError) {
         self.init(memberKey: try o.id("memberKey"), pointsEarned: try o.int("pointsEarned"), pointsPending: try o.int("pointsPending"),
-                  pointsSpent: try o.int("pointsSpent"), creditSpent: try o.int("creditSpent"), punches: try o.objects("punches"),
-                  benefitsIssued: try o.objects("benefitsIssued"), balance: try o.decode("balance"))
+                  pointsSpent: try o.int("pointsSpent"), creditSpent: try o.int("creditSpent"), punches: try o.objects("punches", maxCount: receiptElements),
+                  benefitsIssued: try o.objects("benefitsIssued", maxCount: receiptElements), balance: try o.decode("balance"))
     }
     public func encode(to w: inout JSONWriter) {
         w.beginObject(); w.field("memberKey", memberKey); w.field("pointsEarned", pointsEarned); w.field("pointsPending", pointsPending)
@@ -52,7 +59,7 @@ extension AppliedRedemption: WireCodable {
     public init(wire o: JSONObjectReader) throws(TillError) {
         // `memberKey` is absent for a requested benefit no member on the purchase holds (cause `not_owned`).
         self.init(benefitId: try o.id("benefitId"), name: try o.string("name"), memberKey: try o.optionalID("memberKey") ?? "",
-                  amount: try o.int("amount"), lineIds: try o.strings("lineIds", maxCount: WireLimits.maxItems))
+                  amount: try o.int("amount"), lineIds: try o.strings("lineIds", maxCount: receiptElements))
     }
     public func encode(to w: inout JSONWriter) {
         w.beginObject(); w.field("benefitId", benefitId); w.field("name", name); w.field("memberKey", memberKey)
@@ -76,8 +83,9 @@ extension Receipt: WireCodable {
             terminal: try o.decode("terminal"), transactionId: try o.id("transactionId"), openedAt: try o.timestamp("openedAt"),
             currency: try o.string("currency"), subtotal: try o.int("subtotal"), itemDiscounts: try o.int("itemDiscounts"),
             orderDiscount: try o.int("orderDiscount"), benefitDiscounts: try o.int("benefitDiscounts"), tax: try o.int("tax"),
-            total: try o.int("total"), payments: try o.objects("payments"), members: try o.objects("members"),
-            redemptions: try o.objects("redemptions"), replay: try o.bool("replay", default: false))
+            total: try o.int("total"), payments: try o.objects("payments", maxCount: receiptElements),
+            members: try o.objects("members", maxCount: receiptElements),
+            redemptions: try o.objects("redemptions", maxCount: receiptElements), replay: try o.bool("replay", default: false))
     }
     public func encode(to w: inout JSONWriter) {
         w.beginObject()

@@ -1,12 +1,16 @@
 import TillCore
 
+// A reversal receipt reads back whatever a purchase's reversal can hold: its entries correspond to the purchase
+// receipt's (one punch entry per template, revoked ⊆ issued, restored ⊆ redeemed), which `maxReceiptBytes` bounds;
+// `status` lists every reversal of a purchase.
 extension ReversalMember: WireCodable {
     public init(wire o: JSONObjectReader) throws(TillError) {
         // `pointsForgiven` defaults to 0: receipts stored before it existed replay without it.
         self.init(memberKey: try o.id("memberKey"), pointsTakenBack: try o.int("pointsTakenBack"),
                   pointsForgiven: try o.int("pointsForgiven", WireLimits.points, default: 0), pointsRefunded: try o.int("pointsRefunded"),
-                  creditRefunded: try o.int("creditRefunded"), punches: try o.objects("punches"),
-                  benefitsRestored: try o.strings("benefitsRestored"), benefitsRevoked: try o.strings("benefitsRevoked"),
+                  creditRefunded: try o.int("creditRefunded"), punches: try o.objects("punches", maxCount: receiptElements),
+                  benefitsRestored: try o.strings("benefitsRestored", maxCount: receiptElements),
+                  benefitsRevoked: try o.strings("benefitsRevoked", maxCount: receiptElements),
                   balance: try o.decode("balance"))
     }
     public func encode(to w: inout JSONWriter) {
@@ -21,7 +25,7 @@ extension ReversalMember: WireCodable {
 extension ReversalReceipt: WireCodable {
     public init(wire o: JSONObjectReader) throws(TillError) {
         self.init(kind: try o.enumeration("kind", Kind.self), reversalId: try o.id("reversalId"), transactionId: try o.id("transactionId"),
-                  amount: try o.int("amount"), members: try o.objects("members"), replay: try o.bool("replay", default: false))
+                  amount: try o.int("amount"), members: try o.objects("members", maxCount: receiptElements), replay: try o.bool("replay", default: false))
     }
     public func encode(to w: inout JSONWriter) {
         w.beginObject(); w.field("kind", kind); w.field("reversalId", reversalId); w.field("transactionId", transactionId)
@@ -32,7 +36,7 @@ extension ReversalReceipt: WireCodable {
 extension TransactionStatus: WireCodable {
     public init(wire o: JSONObjectReader) throws(TillError) {
         self.init(transactionId: try o.id("transactionId"), state: try o.enumeration("state", TransactionState.self),
-                  receipt: try o.optionalDecode("receipt"), reversals: try o.objects("reversals"))
+                  receipt: try o.optionalDecode("receipt"), reversals: try o.objects("reversals", maxCount: .max))
     }
     public func encode(to w: inout JSONWriter) {
         w.beginObject(); w.field("transactionId", transactionId); w.field("state", state); w.field("receipt", receipt)
@@ -46,7 +50,7 @@ extension BenefitSummary: WireCodable {
                   status: try o.enumeration("status", BenefitStatus.self), validFrom: try o.optionalTimestamp("validFrom"),
                   validUntil: try o.optionalTimestamp("validUntil"), punches: try o.optionalInt("punches"),
                   punchesRequired: try o.optionalInt("punchesRequired"), assignedAt: try o.optionalTimestamp("assignedAt"),
-                  redeemedAt: try o.optionalTimestamp("redeemedAt"), usedIn: try o.optionalString("usedIn"))
+                  redeemedAt: try o.optionalTimestamp("redeemedAt"), usedIn: try o.optionalString("usedIn", maxLength: OperationRef.maxReferenceBytes))
     }
     public func encode(to w: inout JSONWriter) {
         w.beginObject(); w.field("benefitId", benefitId); w.field("name", name); w.field("kind", kind); w.field("status", status)

@@ -43,7 +43,11 @@ struct BenefitActions {
                 throw TillError.notAllowed(field: "benefitId", reason: "the template of \(row.name) is no longer valid")
             }
             guard let until = row.validUntil else { throw TillError.notAllowed(field: "benefitId", reason: "the benefit does not expire") }
+            // `days` is at most 3660 (decoded) and `until` a stored instant: no overflow; the result stays writable.
             let newUntil = (row.status == .expired ? actor.ms : until) + (a.days ?? 0) * Self.day
+            guard newUntil <= ValueLimits.latestInstantMs else {
+                throw TillError.invalidRequest(field: "days", reason: "the benefit would be valid past 9999-12-31")
+            }
             try c.execute("UPDATE member_benefits SET status = 'active', valid_until = ? WHERE id = ?", [.integer(newUntil), .integer(row.id)])
             summary = "Extended \(row.name) by \(a.days ?? 0) days"
         case .punch:

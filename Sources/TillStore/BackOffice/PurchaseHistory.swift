@@ -48,7 +48,9 @@ enum PurchaseHistory {
         if let memberId { arguments.insert(.integer(memberId), at: 0) } else { arguments.insert(.null, at: 0) }
         // ?1 is bound even when unused: SQLite numbers parameters up to the highest index.
         try c.statement(sql).forEachRow(arguments) { r in
-            let receipt = r.optionalBlob(8).flatMap { try? StoredJSON.decode(Receipt.self, from: $0) }
+            // Every stored receipt reads back (what Till writes it can read): a failure is an error, never a row
+            // with an empty currency.
+            let receipt = try r.optionalBlob(8).map { blob throws(TillError) in try StoredJSON.decode(Receipt.self, from: blob) }
             rows.append((r.int64(1), r.int64(0), r.optionalBlob(9) ?? [], PurchaseRow(
                 terminal: TerminalIdentity(branchId: r.text(2), posId: r.text(3)), transactionId: r.text(4),
                 openedAt: Timestamp(millisecondsSinceEpoch: r.int64(5)), total: r.int64(6), currency: receipt?.currency ?? "",
@@ -91,7 +93,8 @@ enum PurchaseHistory {
         return PurchaseTicket(terminal: t.terminal, transactionId: head.transactionId, state: state(head.status),
                               openedAt: Timestamp(millisecondsSinceEpoch: head.openedAt), lines: lines,
                               memberKeys: try memberKeys(c, record: head.record),
-                              receipt: head.receipt.flatMap { try? StoredJSON.decode(Receipt.self, from: $0) }, reversals: reversals)
+                              receipt: try head.receipt.map { blob throws(TillError) in try StoredJSON.decode(Receipt.self, from: blob) },
+                              reversals: reversals)
     }
 
     /// The current member keys of the purchase's members, in the purchase's order (the record keeps their ids; an

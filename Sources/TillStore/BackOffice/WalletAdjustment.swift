@@ -21,10 +21,14 @@ struct WalletAdjustment {
         }
         try c.execute("INSERT INTO wallets (member_id, kind) VALUES (?, ?) ON CONFLICT (member_id, kind) DO NOTHING",
                       [.integer(member.id), .text(a.wallet.rawValue)])
-        let (walletId, balance) = try c.statement("SELECT id, balance FROM wallets WHERE member_id = ? AND kind = ?")
-            .firstRow([.integer(member.id), .text(a.wallet.rawValue)]) { ($0.int64(0), $0.int64(1)) }!
+        let (walletId, balance, pending) = try c.statement("SELECT id, balance, pending FROM wallets WHERE member_id = ? AND kind = ?")
+            .firstRow([.integer(member.id), .text(a.wallet.rawValue)]) { ($0.int64(0), $0.int64(1), $0.int64(2)) }!
+        // |delta| <= 10^12 (decoded) and the wallet within `maxBalance`: the sums cannot overflow.
         guard balance + a.delta >= 0 else {
             throw TillError.insufficientBalance(field: "delta", wallet: a.wallet, requested: -a.delta, available: balance)
+        }
+        guard balance + pending + a.delta <= ValueLimits.maxBalance else {
+            throw TillError.invalidRequest(field: "delta", reason: "the wallet would hold more than \(ValueLimits.maxBalance)")
         }
         try c.execute("UPDATE wallets SET balance = balance + ? WHERE id = ?", [.integer(a.delta), .integer(walletId)])
         try c.execute("""

@@ -45,10 +45,14 @@ public struct WalletCredit: WriteRequest {
         }
         try context.execute("INSERT INTO wallets (member_id, kind) VALUES (?, ?) ON CONFLICT (member_id, kind) DO NOTHING",
                             [.integer(memberId), .text(wallet.rawValue)])
-        let (walletId, balance) = try connection.statement("SELECT id, balance FROM wallets WHERE member_id = ? AND kind = ?")
-            .firstRow([.integer(memberId), .text(wallet.rawValue)]) { ($0.int64(0), $0.int64(1)) }!
-        guard balance + delta >= 0 else {
-            throw TillError.insufficientBalance(field: "delta", wallet: wallet, requested: -delta, available: balance)
+        let (walletId, balance, pending) = try connection.statement("SELECT id, balance, pending FROM wallets WHERE member_id = ? AND kind = ?")
+            .firstRow([.integer(memberId), .text(wallet.rawValue)]) { ($0.int64(0), $0.int64(1), $0.int64(2)) }!
+        guard let held = Arithmetic.add(balance, pending, atMost: .max), let after = Arithmetic.add(held, max(0, delta), atMost: .max),
+              balance + min(0, delta) >= 0 else {
+            throw TillError.insufficientBalance(field: "delta", wallet: wallet, requested: delta == .min ? .max : -delta, available: balance)
+        }
+        guard after <= ValueLimits.maxBalance else {
+            throw TillError.invalidRequest(field: "delta", reason: "the wallet would hold more than \(ValueLimits.maxBalance)")
         }
         try context.execute("UPDATE wallets SET balance = balance + ? WHERE id = ?", [.integer(delta), .integer(walletId)])
         try context.execute("""

@@ -79,8 +79,10 @@ public final class LoyaltyStore: Sendable {
             let now = clock()
             let matches = try AccountReader(connection: connection, program: program, now: now)
                 .matches(request.members, scope: .active(naming: request.redemptions))
-            return try LoyaltyRules.quote(request, terminal: terminal, matches: matches, catalog: program.catalog,
-                                          settings: program.settings, now: now)
+            let quote = try LoyaltyRules.quote(request, terminal: terminal, matches: matches, catalog: program.catalog,
+                                               settings: program.settings, now: now)
+            _ = try ReceiptBound.encode(quote.receipt)
+            return quote
         }
     }
 

@@ -34,6 +34,7 @@ public struct PostPurchase: WriteRequest {
         let evaluation = try LoyaltyRules.purchase(
             request, terminal: terminal, matches: matches, catalog: program.catalog, settings: program.settings, now: now)
         let receipt = evaluation.receipt
+        let stored = try ReceiptBound.encode(receipt)
         let record = evaluation.record
         let at = now.millisecondsSinceEpoch
 
@@ -47,7 +48,7 @@ public struct PostPurchase: WriteRequest {
                   .integer(receipt.itemDiscounts + receipt.orderDiscount + receipt.benefitDiscounts),
                   .integer(budget?.wallet == .points ? budget!.units : 0),
                   .integer(budget?.wallet == .credit ? budget!.units : 0),
-                  .blob(StoredJSON.encode(receipt)), .blob(record.textBytes), .blob(ticketLines(record))])
+                  .blob(stored), .blob(record.textBytes), .blob(ticketLines(record))])
         let purchaseRow = context.lastInsertRowID
 
         let accounts = matches.compactMap(\.account).filter { record.memberIds.contains($0.id) }
@@ -60,7 +61,11 @@ public struct PostPurchase: WriteRequest {
             try context.execute("INSERT INTO purchase_members (purchase_id, member_id, position) VALUES (?, ?, ?)",
                                 [.integer(purchaseRow), .integer(memberId), .integer(Int64(position))])
             try context.execute(
-                "UPDATE members SET lifetime_spend = lifetime_spend + ?, visit_count = visit_count + 1, updated_at = ? WHERE id = ?",
+                // Saturates instead of overflowing (SQLite would turn an overflowing sum into a float).
+                """
+                UPDATE members SET lifetime_spend = CASE WHEN lifetime_spend > 9223372036854775807 - ?1 THEN 9223372036854775807
+                    ELSE lifetime_spend + ?1 END, visit_count = min(visit_count, 9223372036854775806) + 1, updated_at = ?2 WHERE id = ?3
+                """,
                 [.integer(position == 0 ? receipt.total : 0), .integer(at), .integer(memberId)])
             let amount = MoneyText.format(receipt.total, digits: MoneyText.minorDigits(receipt.currency))
             try log.append(member: memberId, group: "purchase", type: "purchase", details: ActivityLog.details(
