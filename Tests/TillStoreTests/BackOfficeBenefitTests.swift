@@ -44,6 +44,19 @@ import TillProtocol
         #expect(gifts.count == 2)
     }
 
+    /// The purchase's bound holds for an operator's punch too: 20 cards of 8 complete at once (160 punches), 161 is
+    /// refused and writes nothing, in one step per card (never one per punch).
+    @Test func anOperatorPunchCompletesAtMostTwentyCardsAtOnce() throws {
+        let f = try OfficeFixture()
+        let card = try f.benefits(.benefitAction(BenefitAction(memberKey: "M00000003", action: .send, templateId: "COFFEE_CARD", count: 1)))[0]
+        let e = f.error(.benefitAction(BenefitAction(memberKey: "M00000003", action: .punch, benefitId: card.benefitId, count: 161)))
+        #expect(e?.code == "not_allowed" && e?.field == "count")
+        #expect(try f.benefits(.benefitList(BenefitListQuery(memberKey: "M00000003", kind: .gift, availability: .active))).isEmpty)
+        let filled = try f.benefits(.benefitAction(BenefitAction(memberKey: "M00000003", action: .punch, benefitId: card.benefitId, count: 160)))
+        #expect(filled.filter { $0.name == "Free espresso" }.count == 20)
+        #expect(filled.last?.status == .active && filled.last?.punches == 0)
+    }
+
     @Test func extendReactivatesExpiredButNotWhenTheTemplateIsWithdrawn() throws {
         let f = try OfficeFixture()
         let gift = try f.benefits(.benefitAction(BenefitAction(memberKey: "M00000003", action: .send, templateId: "FREE_ESPRESSO", count: 1)))[0]
