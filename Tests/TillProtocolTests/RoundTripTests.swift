@@ -81,6 +81,18 @@ struct Gen {
         #expect(try client.decodeResponse(bytes) == env)
     }
 
+    /// Found by the fuzzer: a receipt's applied redemption without `memberKey` was read as `""`, which Till then wrote
+    /// back as `"memberKey":""` and could not read again. An applied redemption always names its member.
+    @Test func appliedRedemptionWithoutMemberKeyIsRefused() throws {
+        let env = ResponseEnvelope(id: .int(1), op: .quote, result: .quote(Quote(receipt: Fixtures.receipt, benefits: [], budget: [])))
+        let text = String(decoding: payload(server.encodeResponse(env)), as: UTF8.self)
+        #expect(text.contains(#""redemptions":[{"#))
+        let mutated = text.replacingOccurrences(of: #""memberKey":"\#(Fixtures.receipt.redemptions[0].memberKey)","amount""#,
+                                                with: #""membjrKey":"x","amount""#)
+        #expect(mutated != text)
+        #expect(throws: TillError.self) { try client.decodeResponse(Array(mutated.utf8)) }
+    }
+
     @Test func errorsRoundTrip() throws {
         for (op, e) in ExampleCatalog.errors {
             let env = ResponseEnvelope(id: .string("e"), op: op, error: e)

@@ -57,8 +57,8 @@ extension ReceiptMember: WireCodable {
 
 extension AppliedRedemption: WireCodable {
     public init(wire o: JSONObjectReader) throws(TillError) {
-        // `memberKey` is absent for a requested benefit no member on the purchase holds (cause `not_owned`).
-        self.init(benefitId: try o.id("benefitId"), name: try o.string("name"), memberKey: try o.optionalID("memberKey") ?? "",
+        // An applied redemption always belongs to a member on the purchase (unlike a quote's `RedeemableBenefit`).
+        self.init(benefitId: try o.id("benefitId"), name: try o.string("name"), memberKey: try o.id("memberKey"),
                   amount: try o.int("amount"), lineIds: try o.strings("lineIds", maxCount: receiptElements))
     }
     public func encode(to w: inout JSONWriter) {
