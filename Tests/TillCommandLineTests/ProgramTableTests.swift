@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import TillCommandLine
 @testable import TillServer
@@ -93,5 +94,32 @@ import TillCommandLine
         #expect(parsed.explicitValue("server") == "h:9" && parsed.source("server") == .environment("TILL_SERVER"))
         guard case .run(let flag) = try till.program.parse(["stats", "--server", "f:1"], environment: ["TILL_SERVER": "h:9"]) else { return }
         #expect(flag.explicitValue("server") == "f:1")
+    }
+
+    /// The generated scripts complete in a real bash: commands level by level, options, an option's choices.
+    @Test(arguments: [
+        ("tilld", "tilld res", 1, "restore"), ("tilld", "tilld keys cr", 2, "create-operator"),
+        ("tilld", "tilld --log-l", 1, "--log-level"), ("tilld", "tilld restore f.sqlite --data-d", 3, "--data-directory"),
+        ("tilld", "tilld help keys cr", 3, "create-operator"),
+        ("till-sim", "till-sim run --dura", 2, "--duration"), ("till-sim", "till-sim run --chaos k", 3, "kill"),
+        ("till-sim", "till-sim help se", 2, "seed"), ("till-sim", "till-sim completion z", 2, "zsh"),
+        ("till", "till member show M1 --js", 4, "--json"), ("till", "till benefit list M1 --kind p", 5, "punchCard"),
+    ])
+    func completionInBash(name: String, line: String, index: Int, expected: String) throws {
+        let program = try #require(Self.programs.first { $0.name == name })
+        guard case .completion(let script) = try program.parse(["completion", "bash"]) else { Issue.record("no script"); return }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("completion-\(getpid())-\(UInt64.random(in: 0...UInt64.max)).bash")
+        try script.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let function = "_" + name.replacingOccurrences(of: "-", with: "_")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = ["-c", "source \(file.path); COMP_WORDS=(\(line)); COMP_CWORD=\(index); \(function); echo \"${COMPREPLY[*]}\""]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) == expected, "\(line)")
     }
 }
