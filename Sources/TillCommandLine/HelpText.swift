@@ -66,7 +66,7 @@ enum HelpText {
     static func describe(_ p: Parameter) -> [String] {
         let left = p.kind == .option ? "--\(p.name) \(p.valueName)" : p.displayName
         let width = 30
-        var lines = ["  " + pad(left, width) + p.help + (p.required ? " (required)" : "") + (p.repeatable ? " (repeatable)" : "")]
+        var lines = ["  " + pad(left, width) + p.help + (p.required && !p.isPositional ? " (required)" : "") + (p.repeatable ? " (repeatable)" : "")]
         let sources = [p.environmentVariable.map { "env \($0)" }, p.defaultValue.flatMap { $0.isEmpty ? nil : "default: \($0)" }].compactMap { $0 }
         if !sources.isEmpty { lines.append(String(repeating: " ", count: width + 4) + sources.joined(separator: "; ")) }
         return lines

@@ -54,8 +54,8 @@ extension ServerConfiguration {
         do { outcome = try program.parse(arguments, environment: environment) } catch { throw ConfigurationError(error) }
         switch outcome {
         case .run(let parsed) where parsed.path.isEmpty: return try load(parsed, environment: environment)
-        case .run: throw .commandLine(.unexpectedArgument(arguments.first ?? ""))
-        case .help, .completion: throw .helpRequested
+        case .run, .completion: throw .commandLine(.unexpectedArgument(arguments.first ?? ""))
+        case .help: throw .helpRequested
         case .version: throw .versionRequested
         }
     }
