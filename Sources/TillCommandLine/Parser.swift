@@ -43,12 +43,16 @@ extension ProgramSpec {
         }
         let rest = Array(words.dropFirst(path.count))
         if path.isEmpty && rest.first(where: { $0 == "--version" }) != nil && !helpRequested { return .version(version) }
+        // Words left that name no command (`till help memebr`, `tilld restor`) are a typo, also when asking for help.
+        let unresolved = rest.first.map { !$0.hasPrefix("-") } ?? false
         guard let command = command(path) else {
-            if helpRequested { return .help(HelpText.group(self, path), exitCode: 0) }
-            if let word = rest.first, !word.hasPrefix("-") { throw unknownCommand(path, rest) }
-            return .help(HelpText.group(self, path), exitCode: 2)
+            if unresolved { throw unknownCommand(path, rest) }
+            return .help(HelpText.group(self, path), exitCode: helpRequested ? 0 : 2)
         }
-        if helpRequested { return .help(HelpText.command(self, command), exitCode: 0) }
+        if helpRequested {
+            if unresolved && !command.parameters.contains(where: \.isPositional) && hasSubcommands(path) { throw unknownCommand(path, rest) }
+            return .help(HelpText.command(self, command), exitCode: 0)
+        }
         return .run(try ParsedCommand(self, command, rest, environment: environment))
     }
 

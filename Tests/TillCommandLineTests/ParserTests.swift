@@ -63,6 +63,7 @@ import Testing
         #expect(throws: CommandLineError.unknownCommand("memebr show", suggestion: "shop member show")) { try run(["memebr", "show", "M1"]) }
         #expect(throws: CommandLineError.unknownCommand("member shwo", suggestion: "shop member show")) { try run(["member", "shwo", "M1"]) }
         #expect(throws: CommandLineError.unknownCommand("frobnicate", suggestion: nil)) { try run(["frobnicate"]) }
+        #expect(throws: CommandLineError.unknownCommand("memebr", suggestion: "shop member")) { try Self.program.parse(["help", "memebr"]) }
         let bad = try run(["run", "--server", "h:1", "--wait", "soon"])
         #expect(throws: CommandLineError.invalidValue(option: "--wait", value: "soon", expected: "a duration like 30s, 2m or 500ms")) { try bad.duration("wait") }
         #expect(CommandLineError.unknownOption("--limt", suggestion: "--limit").exitCode == 2)

@@ -62,6 +62,7 @@ import TillCommandLine
         ("tilld", ["--lisen", "127.0.0.1:1"], .unknownOption("--lisen", suggestion: "--listen")),
         ("tilld", ["--max-frame-bytes"], .missingValue("--max-frame-bytes")),
         ("tilld", ["restor", "f"], .unknownCommand("restor", suggestion: "tilld restore")),
+        ("tilld", ["help", "restor"], .unknownCommand("restor", suggestion: "tilld restore")),
         ("till-sim", ["run", "--server", "h:1", "--terminals-file", "t", "--duraton", "3s"], .unknownOption("--duraton", suggestion: "--duration")),
         ("till-sim", ["sed"], .unknownCommand("sed", suggestion: "till-sim seed")),
         ("till-sim", ["certs"], .missingOption("--dir")),
