@@ -27,16 +27,19 @@ let package = Package(
         .target(name: "TillIO", dependencies: ["CLinux", "COpenSSL"]),
         /// The ledger's write-ahead journal: segments, records with CRC-32C, group commit, recovery scan. No SQLite.
         .target(name: "TillJournal", dependencies: ["TillIO"]),
+        /// One argument parser for tilld, till and till-sim: a table per program drives parsing, help, completion and
+        /// suggestions. Foundation only.
+        .target(name: "TillCommandLine"),
         /// The daemon: reactor loops, sessions, request routing to readers and the writer.
-        .target(name: "TillServer", dependencies: ["TillCore", "TillProtocol", "TillStore", "TillIO"]),
+        .target(name: "TillServer", dependencies: ["TillCore", "TillProtocol", "TillStore", "TillIO", "TillCommandLine"]),
         /// A client for terminals and operators, used by the CLI, the simulator and the tests.
         .target(name: "TillClient", dependencies: ["TillCore", "TillProtocol", "TillIO"]),
 
         .executableTarget(name: "tilld", dependencies: ["TillServer", "TillProtocol"]),
-        .executableTarget(name: "till", dependencies: ["TillClient", "TillIO"]),
+        .executableTarget(name: "till", dependencies: ["TillClient", "TillIO", "TillCommandLine"]),
         /// The simulator's model: workload, histograms, verification, reports (pure, tested).
-        .target(name: "TillSimulation", dependencies: ["TillCore", "TillProtocol", "TillIO", "TillClient"], path: "simulators/TillSimulation"),
-        .executableTarget(name: "till-sim", dependencies: ["TillSimulation", "TillClient", "TillIO", "TillProtocol"], path: "simulators/till-sim"),
+        .target(name: "TillSimulation", dependencies: ["TillCore", "TillProtocol", "TillIO", "TillClient", "TillCommandLine"], path: "simulators/TillSimulation"),
+        .executableTarget(name: "till-sim", dependencies: ["TillSimulation", "TillClient", "TillIO", "TillProtocol", "TillCommandLine"], path: "simulators/till-sim"),
         /// The crash test's purchases, shared by its child process and TillStoreTests.
         .target(name: "TillCrashScenario", dependencies: ["TillCore", "TillProtocol"]),
         /// Crash-test child of TillStoreTests: writes until SIGKILLed, reporting acknowledged operations on stdout.
@@ -63,7 +66,10 @@ let package = Package(
         .testTarget(name: "TillStoreTests", dependencies: ["TillStore", "TillProtocol", "TillCrashScenario", "TillStoreTesting"]),
         .testTarget(name: "TillIOTests", dependencies: ["TillIO"]),
         .testTarget(name: "TillServerTests", dependencies: ["TillServer", "TillClient"]),
-        .testTarget(name: "TillSimulationTests", dependencies: ["TillSimulation", "TillCore", "TillProtocol", "TillIO", "TillClient"]),
+        // Each program's table parses its own help examples: the tables of tilld and till-sim live in their libraries,
+        // till's in the executable (a testable executable).
+        .testTarget(name: "TillCommandLineTests", dependencies: ["TillCommandLine", "TillServer", "TillSimulation", "till"]),
+        .testTarget(name: "TillSimulationTests", dependencies: ["TillSimulation", "TillCore", "TillProtocol", "TillIO", "TillClient", "TillCommandLine"]),
     ],
     swiftLanguageModes: [.v6]
 )

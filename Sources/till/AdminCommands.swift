@@ -1,4 +1,5 @@
 import Foundation
+import TillCommandLine
 import TillCore
 import TillProtocol
 
@@ -54,7 +55,8 @@ enum AdminCommands {
             return catalog(c)
         },
         Command(noun: "catalog", verb: "set", summary: "replace the catalog with a JSON file (the shape `catalog show --json` prints)",
-                parameters: [.arg("FILE", "the catalog JSON")]) { i throws(CLIError) in
+                parameters: [.argument("FILE", "the catalog JSON")],
+                examples: ["till catalog set catalog.json --server tills.example:7400 --tls-ca ca.pem"]) { i throws(CLIError) in
             let path = i.required("FILE")
             guard let data = FileManager.default.contents(atPath: path) else { throw .file("cannot read \(path)") }
             let c: Catalog
@@ -64,25 +66,27 @@ enum AdminCommands {
         },
         Command(noun: "terminal", verb: "provision", summary: "a new terminal key for a branch and POS (the key is shown once)",
                 parameters: [.option("branch", "branch id", required: true), .option("pos", "POS id", required: true),
-                             .option("label", "a label")]) { i throws(CLIError) in
+                             .option("label", "a label")],
+                examples: ["till terminal provision --branch B1 --pos P7 --label \"front desk\""]) { i throws(CLIError) in
             try keys(i, .terminalProvision(TerminalProvision(terminal: TerminalIdentity(branchId: i.required("branch"), posId: i.required("pos")),
                                                              label: i.value("label"))))
         },
-        Command(noun: "terminal", verb: "disable", summary: "disable a terminal key", parameters: [.arg("KEY", "key id (term-…)")]) { i throws(CLIError) in
+        Command(noun: "terminal", verb: "disable", summary: "disable a terminal key", parameters: [.argument("KEY", "key id (term-…)")]) { i throws(CLIError) in
             try keys(i, .terminalDisable(KeyRef(keyId: i.required("KEY"))))
         },
         Command(noun: "terminal", verb: "list", summary: "terminal keys") { i throws(CLIError) in try keys(i, .terminalList) },
         Command(noun: "operator", verb: "provision", summary: "a new operator key (the key is shown once)",
-                parameters: [.arg("NAME", "the operator's name (shown on notes and activity)")]) { i throws(CLIError) in
+                parameters: [.argument("NAME", "the operator's name (shown on notes and activity)")]) { i throws(CLIError) in
             try keys(i, .operatorProvision(OperatorProvision(name: i.required("NAME"))))
         },
-        Command(noun: "operator", verb: "disable", summary: "disable an operator key", parameters: [.arg("KEY", "key id (op-…)")]) { i throws(CLIError) in
+        Command(noun: "operator", verb: "disable", summary: "disable an operator key", parameters: [.argument("KEY", "key id (op-…)")]) { i throws(CLIError) in
             try keys(i, .operatorDisable(KeyRef(keyId: i.required("KEY"))))
         },
         Command(noun: "operator", verb: "list", summary: "operator keys") { i throws(CLIError) in try keys(i, .operatorList) },
         Command(noun: "backup", verb: "", summary: "an online copy of the whole store, written by tilld to FILE on its host (0600)",
-                parameters: [.arg("FILE", "a new file on the daemon's host (relative: to this directory); restore with tilld restore")],
-                timeout: .seconds(3_600)) { i throws(CLIError) in
+                parameters: [.argument("FILE", "a new file on the daemon's host (relative: to this directory); restore with tilld restore")],
+                timeout: .seconds(3_600),
+                examples: ["till backup /var/backups/till.sqlite"]) { i throws(CLIError) in
             let file = i.required("FILE")
             let path = file.hasPrefix("/") ? file : FileManager.default.currentDirectoryPath + "/" + file
             guard case .backup(let b) = try i.perform(.storeBackup(BackupRequest(path: path))) else { throw .usage("unexpected answer") }
@@ -91,7 +95,8 @@ enum AdminCommands {
                 ("restore", "stop tilld, then: tilld restore \(b.path) --data-directory DIR"),
             ]), json: Render.json(b))
         },
-        Command(noun: "stats", verb: "", summary: "members, purchases and outstanding points and credit") { i throws(CLIError) in
+        Command(noun: "stats", verb: "", summary: "members, purchases and outstanding points and credit",
+                examples: ["till stats --json --config ~/.config/till/cli.json"]) { i throws(CLIError) in
             guard case .stats(let s) = try i.perform(.stats) else { throw .usage("unexpected answer") }
             return Output(human: Render.fields([
                 ("members", "\(s.members) (\(s.activeMembers) active, \(s.blockedMembers) blocked)"), ("purchases", "\(s.purchases)"),

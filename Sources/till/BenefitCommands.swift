@@ -1,11 +1,12 @@
 import Foundation
+import TillCommandLine
 import TillCore
 import TillProtocol
 
 /// `till benefit …` and `till wallet …`.
 enum BenefitCommands {
-    static let key = Parameter.arg("MEMBER", "member key")
-    static let benefit = Parameter.arg("BENEFIT", "benefit id (see benefit list)")
+    static let key = Parameter.argument("MEMBER", "member key")
+    static let benefit = Parameter.argument("BENEFIT", "benefit id (see benefit list)")
 
     static func act(_ i: Invocation, _ action: BenefitAction) throws(CLIError) -> Output {
         guard case .benefits(let list) = try i.perform(.benefitAction(action)) else { throw .usage("unexpected answer") }
@@ -48,7 +49,8 @@ enum BenefitCommands {
         Command(noun: "benefit", verb: "list", summary: "a member's gifts and punch cards: active soonest-expiring first, then used/expired newest first",
                 parameters: [key, .option("kind", "only this kind", choices: ["gift", "punchCard"]),
                              .option("status", "only this availability (default: all)", choices: ["active", "used", "expired"]),
-                             .option("name", "name contains (case-insensitive)")]) { i throws(CLIError) in
+                             .option("name", "name contains (case-insensitive)")],
+                examples: ["till benefit list M00000001 --kind punchCard --status active"]) { i throws(CLIError) in
             guard case .benefits(let list) = try i.perform(.benefitList(BenefitListQuery(
                 memberKey: i.required("MEMBER"), kind: i.value("kind").flatMap(BenefitKind.init), availability: i.value("status").flatMap(BenefitStatus.init),
                 name: i.value("name")))) else { throw .usage("unexpected answer") }
@@ -68,10 +70,11 @@ enum BenefitCommands {
             try act(i, BenefitAction(memberKey: i.required("MEMBER"), action: .punch, benefitId: i.required("BENEFIT"), count: try i.int("count") ?? 1))
         },
         Command(noun: "benefit", verb: "send", summary: "give a member gifts or punch cards of a catalog template",
-                parameters: [key, .arg("TEMPLATE", "template id (see catalog show)"), .option("count", "how many (default 1)")]) { i throws(CLIError) in
+                parameters: [key, .argument("TEMPLATE", "template id (see catalog show)"), .option("count", "how many (default 1)")]) { i throws(CLIError) in
             try act(i, BenefitAction(memberKey: i.required("MEMBER"), action: .send, templateId: i.required("TEMPLATE"), count: try i.int("count") ?? 1))
         },
-        Command(noun: "wallet", verb: "add", summary: "add points or credit", parameters: walletOptions) { i throws(CLIError) in try adjust(i, sign: 1) },
+        Command(noun: "wallet", verb: "add", summary: "add points or credit", parameters: walletOptions,
+                examples: ["till wallet add M00000001 --points 100 --reason \"goodwill\"", "till wallet add M00000001 --credit 2.50 --reason refund --id fix-42"]) { i throws(CLIError) in try adjust(i, sign: 1) },
         Command(noun: "wallet", verb: "deduct", summary: "deduct points or credit (never below zero)", parameters: walletOptions) { i throws(CLIError) in
             try adjust(i, sign: -1)
         },

@@ -1,41 +1,25 @@
 import TillClient
+import TillCommandLine
 import TillCore
 import TillProtocol
 
-/// One option or positional argument of a command.
-struct Parameter: Sendable {
-    /// `--name` for options; the placeholder for positionals.
-    var name: String
-    var help: String
-    var positional = false
-    var required = false
-    /// A flag takes no value.
-    var flag = false
-    /// Allowed values, shown in help and checked by the parser.
-    var choices: [String] = []
-
-    static func arg(_ name: String, _ help: String) -> Parameter { Parameter(name: name, help: help, positional: true, required: true) }
-    static func option(_ name: String, _ help: String, required: Bool = false, choices: [String] = []) -> Parameter {
-        Parameter(name: name, help: help, required: required, choices: choices)
-    }
-    static func flag(_ name: String, _ help: String) -> Parameter { Parameter(name: name, help: help, flag: true) }
-}
-
 /// What a command gets: its parsed parameters, and a way to talk to the server.
 struct Invocation: Sendable {
-    var values: [String: String]
-    var flags: Set<String>
+    let parsed: ParsedCommand
     let connect: @Sendable () throws(CLIError) -> TillClient
 
-    func value(_ name: String) -> String? { values[name] }
+    func value(_ name: String) -> String? { parsed.value(name) }
     /// A parameter the parser already checked to be present.
-    func required(_ name: String) -> String { values[name]! }
+    func required(_ name: String) -> String {
+        guard let v = parsed.value(name) else { preconditionFailure("\(name) is required by the table") }
+        return v
+    }
     func int(_ name: String) throws(CLIError) -> Int64? {
-        guard let text = values[name] else { return nil }
+        guard let text = value(name) else { return nil }
         guard let n = Int64(text) else { throw .usage("--\(name) must be a whole number") }
         return n
     }
-    func has(_ flag: String) -> Bool { flags.contains(flag) }
+    func has(_ flag: String) -> Bool { parsed.has(flag) }
 
     /// Sends one operator request and answers the typed response.
     func perform(_ request: OperatorRequest) throws(CLIError) -> OperatorResponse {
@@ -53,8 +37,15 @@ struct Command: Sendable {
     var parameters: [Parameter] = []
     /// How long to wait for the answer (a backup of a large store takes minutes).
     var timeout: Duration = .seconds(10)
+    /// Whole command lines shown in help (and parsed by the tests against this table).
+    var examples: [String] = []
     /// Builds the request, runs it and answers what to print.
     var run: @Sendable (Invocation) throws(CLIError) -> Output
+}
+
+extension Command {
+    /// The command's row in the program's table: the shared parser reads it.
+    var spec: CommandSpec { CommandSpec(path: [noun, verb].filter { !$0.isEmpty }, summary: summary, parameters: parameters, examples: examples) }
 }
 
 /// What a command prints: a table (or text) for people, JSON for scripts.

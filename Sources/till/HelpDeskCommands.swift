@@ -1,11 +1,12 @@
 import Foundation
+import TillCommandLine
 import TillCore
 import TillProtocol
 
 /// `till purchase void|refund` and `till wallet show`: what a help desk does to explain and correct a balance.
 enum HelpDeskCommands {
     static let purchaseParameters: [Parameter] = [
-        .arg("TRANSACTION", "transaction id of the purchase"), .option("branch", "branch id", required: true), .option("pos", "POS id", required: true),
+        .argument("TRANSACTION", "transaction id of the purchase"), .option("branch", "branch id", required: true), .option("pos", "POS id", required: true),
     ]
 
     static func terminal(_ i: Invocation) -> TerminalIdentity { TerminalIdentity(branchId: i.required("branch"), posId: i.required("pos")) }
@@ -57,7 +58,8 @@ enum HelpDeskCommands {
                 parameters: purchaseParameters + [
                     .option("lines", "LINE:QUANTITY,… to refund (see purchase show); default: everything not yet refunded"),
                     .option("id", "refund (return) id: resending the same id never applies it twice (default: a new one)"),
-                ]) { i throws(CLIError) in
+                ],
+                examples: ["till purchase refund T-1001 --branch B1 --pos P1 --lines L1:2,L3:0.5"]) { i throws(CLIError) in
             let id = i.value("id") ?? "refund-" + UUID().uuidString.lowercased()
             var refunded: [ReturnLine]
             if let text = i.value("lines") {
@@ -75,8 +77,9 @@ enum HelpDeskCommands {
             return reversal(r)
         },
         Command(noun: "wallet", verb: "show", summary: "a member's balance and ledger, newest first: time, change, reason, source, running balance, pending until",
-                parameters: [.arg("MEMBER", "member key"), .option("wallet", "only this wallet", choices: WalletKind.allCases.map(\.rawValue)),
-                             .option("cursor", "next page (printed after a page)"), .option("limit", "rows per page (1-50, default 20)")]) { i throws(CLIError) in
+                parameters: [.argument("MEMBER", "member key"), .option("wallet", "only this wallet", choices: WalletKind.allCases.map(\.rawValue)),
+                             .option("cursor", "next page (printed after a page)"), .option("limit", "rows per page (1-50, default 20)")],
+                examples: ["till wallet show M00000001 --wallet points --limit 10"]) { i throws(CLIError) in
             let h = try history(i, memberKey: i.required("MEMBER"), limit: min(max(try i.int("limit") ?? 20, 1), 50))
             let digits = Int(h.minorDigits)
             func amount(_ wallet: WalletKind, _ v: Int64, sign: Bool) -> String {

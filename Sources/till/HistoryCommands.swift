@@ -1,3 +1,4 @@
+import TillCommandLine
 import TillCore
 import TillProtocol
 
@@ -8,7 +9,7 @@ enum HistoryCommands {
 
     static let all: [Command] = [
         Command(noun: "activity", verb: "list", summary: "a member's activity, newest first, with its source (POS, operator, system)",
-                parameters: [.arg("MEMBER", "member key"), .option("group", "only this group", choices: groups),
+                parameters: [.argument("MEMBER", "member key"), .option("group", "only this group", choices: groups),
                              .option("before", "on or before this date (YYYY-MM-DD or RFC 3339)"), .option("cursor", "next page (printed after a page)"),
                              .option("limit", "entries per page (default 20)")]) { i throws(CLIError) in
             let before = try i.value("before").map { (t: String) throws(CLIError) in try Dates.parse(t, endOfDay: true) }
@@ -44,8 +45,9 @@ enum HistoryCommands {
             return Output(human: text, json: Render.json(page))
         },
         Command(noun: "purchase", verb: "show", summary: "one ticket: lines, totals, payments, each member's points, punches and gifts, its voids and refunds",
-                parameters: [.arg("TRANSACTION", "transaction id (or the id of one of its voids or refunds)"), .option("branch", "branch id", required: true),
-                             .option("pos", "POS id", required: true)]) { i throws(CLIError) in
+                parameters: [.argument("TRANSACTION", "transaction id (or the id of one of its voids or refunds)"), .option("branch", "branch id", required: true),
+                             .option("pos", "POS id", required: true)],
+                examples: ["till purchase show T-1001 --branch B1 --pos P1"]) { i throws(CLIError) in
             guard case .ticket(let t) = try i.perform(.purchaseGet(TicketRef(terminal: TerminalIdentity(branchId: i.required("branch"), posId: i.required("pos")),
                                                                             transactionId: i.required("TRANSACTION")))) else { throw .usage("unexpected answer") }
             var text = Render.fields([("transaction", "\(t.terminal.branchId)/\(t.terminal.posId) \(t.transactionId)"), ("opened", Render.time(t.openedAt)),

@@ -1,4 +1,5 @@
 import Foundation
+import TillCommandLine
 import TillCore
 import TillIO
 import TillProtocol
@@ -9,7 +10,7 @@ enum MemberCommands {
         .option("first-name", "first name"), .option("last-name", "last name"), .option("phone", "phone number (normalised as at the POS)"),
         .option("email", "email address"), .option("birthday", "YYYY-MM-DD"), .option("custom-id", "the shop's own id"),
     ]
-    static let key = Parameter.arg("MEMBER", "member key")
+    static let key = Parameter.argument("MEMBER", "member key")
 
     static func fields(_ i: Invocation) -> MemberFields {
         MemberFields(firstName: i.value("first-name"), lastName: i.value("last-name"), phone: i.value("phone"), email: i.value("email"),
@@ -38,8 +39,9 @@ enum MemberCommands {
 
     static let all: [Command] = [
         Command(noun: "member", verb: "search", summary: "find members by phone, email, name, member key or card (exact and contains, at most 50)",
-                parameters: [.arg("QUERY", "text to look for"), .option("tag", "only members with this tag (case-sensitive)"),
-                             .option("limit", "at most this many rows (1-50, default 50)")]) { i throws(CLIError) in
+                parameters: [.argument("QUERY", "text to look for"), .option("tag", "only members with this tag (case-sensitive)"),
+                             .option("limit", "at most this many rows (1-50, default 50)")],
+                examples: ["till member search anna --limit 5", "till member search +4915112345678 --tag VIP"]) { i throws(CLIError) in
             try search(i, MemberSearch(query: i.required("QUERY"), limit: min(try i.int("limit") ?? 50, 50), tag: i.value("tag")))
         },
         Command(noun: "member", verb: "list", summary: "the members holding a tag (case-sensitive), at most 50",
@@ -47,12 +49,14 @@ enum MemberCommands {
             try search(i, MemberSearch(query: "", limit: min(try i.int("limit") ?? 50, 50), tag: i.required("tag")))
         },
         Command(noun: "member", verb: "show", summary: "a member's profile: details, status history, wallets, tags, notes, preferences",
-                parameters: [.arg("MEMBER", "member key, or the phone, email or card the member gives")]) { i throws(CLIError) in
+                parameters: [.argument("MEMBER", "member key, or the phone, email or card the member gives")],
+                examples: ["till member show M00000001 --json"]) { i throws(CLIError) in
             try profile(i, .memberGet(MemberRef(memberKey: i.required("MEMBER"))))
         },
         Command(noun: "member", verb: "create", summary: "register a member (--pending: waiting for verification, see member verify)",
                 parameters: fieldOptions + [.flag("pending", "create pending verification (member verify activates it)"),
-                                            .option("opt-in", "marketing opt-in status", choices: OptInStatus.allCases.map(\.rawValue))]) { i throws(CLIError) in
+                                            .option("opt-in", "marketing opt-in status", choices: OptInStatus.allCases.map(\.rawValue))],
+                examples: ["till member create --first-name Anna --phone +4915112345678 --opt-in single"]) { i throws(CLIError) in
             try profile(i, .memberCreate(MemberCreate(fields: fields(i), pendingVerification: i.has("pending"),
                                                       optIn: i.value("opt-in").flatMap(OptInStatus.init))))
         },
@@ -72,21 +76,22 @@ enum MemberCommands {
             try profile(i, .memberVerify(MemberRef(memberKey: i.required("MEMBER"))))
         },
         Command(noun: "member", verb: "tag", summary: "add a tag (case-sensitive: VIP and vip are two tags)",
-                parameters: [key, .arg("TAG", "the tag")]) { i throws(CLIError) in
+                parameters: [key, .argument("TAG", "the tag")]) { i throws(CLIError) in
             try profile(i, .memberTag(MemberTag(memberKey: i.required("MEMBER"), tag: i.required("TAG"))))
         },
-        Command(noun: "member", verb: "untag", summary: "remove a tag (case-sensitive)", parameters: [key, .arg("TAG", "the tag")]) { i throws(CLIError) in
+        Command(noun: "member", verb: "untag", summary: "remove a tag (case-sensitive)", parameters: [key, .argument("TAG", "the tag")]) { i throws(CLIError) in
             try profile(i, .memberUntag(MemberTag(memberKey: i.required("MEMBER"), tag: i.required("TAG"))))
         },
         Command(noun: "member", verb: "note", summary: "add a note (kept with your operator name and the time)",
-                parameters: [key, .arg("TEXT", "the note")]) { i throws(CLIError) in
+                parameters: [key, .argument("TEXT", "the note")]) { i throws(CLIError) in
             try profile(i, .memberNote(NoteAdd(memberKey: i.required("MEMBER"), text: i.required("TEXT"))))
         },
         Command(noun: "member", verb: "consent", summary: "record a consent given (e.g. offline, at the counter) or withdrawn",
                 parameters: [key, .option("channel", "what the consent is about", required: true, choices: ConsentChannel.allCases.map(\.rawValue)),
                              .flag("withdrawn", "record a withdrawal instead"), .option("at", "when it was given (RFC 3339; default now)"),
                              .option("opt-in", "with --channel marketing: the exact opt-in status (double: confirmed; objection: actively objects)",
-                                     choices: OptInStatus.allCases.map(\.rawValue))]) { i throws(CLIError) in
+                                     choices: OptInStatus.allCases.map(\.rawValue))],
+                examples: ["till member consent M00000001 --channel marketing --opt-in double --at 2026-01-31"]) { i throws(CLIError) in
             let at = try i.value("at").map { (t: String) throws(CLIError) in try Dates.parse(t, endOfDay: false) }
             let optIn = i.value("opt-in").flatMap(OptInStatus.init)
             // An opt-in status says itself whether consent is given: none, withdrawn and objection are not.
@@ -109,31 +114,33 @@ enum MemberCommands {
         },
         Command(noun: "member", verb: "anonymize",
                 summary: "delete a member (Till deletes by anonymizing): personal data erased for good, phone/email/cards released",
-                parameters: [key, .flag("yes", "confirm: this cannot be undone"), .option("reason", "kept in the status history")]) { i throws(CLIError) in
+                parameters: [key, .flag("yes", "confirm: this cannot be undone"), .option("reason", "kept in the status history")],
+                examples: ["till member anonymize M00000001 --yes --reason \"member asked\""]) { i throws(CLIError) in
             guard i.has("yes") else { throw .usage("anonymizing cannot be undone: add --yes") }
             return try profile(i, .memberAnonymize(MemberRef(memberKey: i.required("MEMBER"), reason: i.value("reason"))))
         },
         Command(noun: "member", verb: "import", summary: "import members from an NDJSON or CSV file, streaming; bad rows are listed by line",
-                parameters: [.arg("FILE", "the file (- for standard input)"), .option("format", "file format (default: from the extension)", choices: ["ndjson", "csv"]),
-                             .flag("dry-run", "check every row, write nothing")]) { i throws(CLIError) in
+                parameters: [.argument("FILE", "the file (- for standard input)"), .option("format", "file format (default: from the extension)", choices: ["ndjson", "csv"]),
+                             .flag("dry-run", "check every row, write nothing")],
+                examples: ["till member import members.csv --dry-run", "till member import - --format ndjson"]) { i throws(CLIError) in
             try Importing.run(i)
         },
         Command(noun: "app-code", verb: "issue", summary: "issue a short-lived, single-use code for the member's app (shown once)",
                 parameters: [key]) { i throws(CLIError) in
             try appCode(i, try i.perform(.appCodeIssue(MemberRef(memberKey: i.required("MEMBER")))))
         },
-        Command(noun: "app-code", verb: "revoke", summary: "make an app code unusable at once", parameters: [.arg("CODE", "the app code")]) { i throws(CLIError) in
+        Command(noun: "app-code", verb: "revoke", summary: "make an app code unusable at once", parameters: [.argument("CODE", "the app code")]) { i throws(CLIError) in
             try appCode(i, try i.perform(.appCodeRevoke(AppCodeRef(code: i.required("CODE")))))
         },
-        Command(noun: "card", verb: "add", summary: "give a member a loyalty card", parameters: [key, .arg("CARD", "card number")]) { i throws(CLIError) in
+        Command(noun: "card", verb: "add", summary: "give a member a loyalty card", parameters: [key, .argument("CARD", "card number")]) { i throws(CLIError) in
             try profile(i, .cardAdd(CardChange(memberKey: i.required("MEMBER"), card: i.required("CARD"))))
         },
         Command(noun: "card", verb: "remove", summary: "take a card off a member (lost, returned); the number is released for reuse",
-                parameters: [key, .arg("CARD", "the card to remove")]) { i throws(CLIError) in
+                parameters: [key, .argument("CARD", "the card to remove")]) { i throws(CLIError) in
             try profile(i, .cardRemove(CardChange(memberKey: i.required("MEMBER"), card: i.required("CARD"))))
         },
         Command(noun: "card", verb: "replace", summary: "replace a member's card (the old one is released)",
-                parameters: [key, .arg("OLD", "the card to replace"), .arg("NEW", "the new card")]) { i throws(CLIError) in
+                parameters: [key, .argument("OLD", "the card to replace"), .argument("NEW", "the new card")]) { i throws(CLIError) in
             try profile(i, .cardReplace(CardChange(memberKey: i.required("MEMBER"), card: i.required("NEW"), oldCard: i.required("OLD"))))
         },
     ]

@@ -78,13 +78,3 @@ enum Render {
         [k.keyId, k.terminal.map { "\($0.branchId)/\($0.posId)" } ?? (k.name ?? ""), k.enabled ? "enabled" : "disabled", time(k.createdAt)]
     }
 }
-
-
-extension Render {
-    /// A JSON string literal.
-    static func quoted(_ s: String) -> String {
-        var w = JSONWriter()
-        w.string(s)
-        return String(decoding: w.bytes, as: UTF8.self)
-    }
-}

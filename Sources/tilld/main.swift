@@ -3,6 +3,7 @@ import Glibc
 import Synchronization
 import TillIO
 import TillProtocol
+import TillCommandLine
 import TillServer
 
 // tilld: the Till daemon. Configuration from flags, environment and an optional JSON file (`tilld --help`).
@@ -23,31 +24,18 @@ enum AdminCommand {
     case restore(file: String)
 }
 
-var arguments = Array(CommandLine.arguments.dropFirst())
+// One table (ServerConfiguration.program) gives the commands, every setting's flag, --help and completion.
+let parsed = ServerConfiguration.program.parseOrExit()
 var adminCommand: AdminCommand?
-switch (arguments.first, arguments.dropFirst().first) {
-case ("keys", "create-operator"):
-    guard arguments.count >= 3, !arguments[2].hasPrefix("-") else { fail("usage: tilld keys create-operator NAME [--data-directory DIR]", code: 2) }
-    adminCommand = .createOperator(name: arguments[2])
-    arguments.removeFirst(3)
-case ("keys", _):
-    fail("usage: tilld keys create-operator NAME [--data-directory DIR]", code: 2)
-case ("restore", _):
-    guard arguments.count >= 2, !arguments[1].hasPrefix("-") else { fail("usage: tilld restore FILE [--data-directory DIR]", code: 2) }
-    adminCommand = .restore(file: arguments[1])
-    arguments.removeFirst(2)
+switch parsed.path {
+case ["keys", "create-operator"]: adminCommand = .createOperator(name: parsed.value("NAME") ?? "")
+case ["restore"]: adminCommand = .restore(file: parsed.value("FILE") ?? "")
 default: break
 }
 
 let configuration: ServerConfiguration
 do {
-    configuration = try ServerConfiguration.load(arguments: arguments, environment: ProcessInfo.processInfo.environment)
-} catch .helpRequested {
-    print(ServerConfiguration.usage)
-    exit(0)
-} catch .versionRequested {
-    print(TillRelease.versionLine(program: "tilld"))
-    exit(0)
+    configuration = try ServerConfiguration.load(parsed, environment: ProcessInfo.processInfo.environment)
 } catch {
     fail("\(error) (see tilld --help)", code: 2)
 }

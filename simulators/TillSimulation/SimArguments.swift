@@ -1,105 +1,75 @@
 import Foundation
+import TillCommandLine
+import TillProtocol
 
-/// Why the command line was refused.
-public enum ArgumentError: Error, Equatable, CustomStringConvertible {
-    case unknownOption(String)
-    case missingValue(String)
-    case invalidValue(option: String, value: String, expected: String)
-    case missingOption(String)
-    case conflicting(String)
+/// `till-sim`'s command line: one table for parsing, `--help`, completion and suggestions.
+public enum SimulatorCommandLine {
+    static let server = Parameter.option("server", "tilld's address", valueName: "HOST:PORT", required: true)
+    static let tlsCA = Parameter.option("tls-ca", "CA certificate (PEM) to verify tilld with: connects over TLS", valueName: "FILE")
 
-    public var description: String {
-        switch self {
-        case .unknownOption(let o): "unknown option \(o)"
-        case .missingValue(let o): "\(o) needs a value"
-        case .invalidValue(let o, let v, let e): "\(o) \(v): expected \(e)"
-        case .missingOption(let o): "\(o) is required"
-        case .conflicting(let what): what
-        }
-    }
-}
-
-/// `--name value`, `--name=value` and bare `--flag` options, checked against the names a command knows.
-///
-/// Guarantees: an unknown option, a missing value or a malformed number is an error naming the option; repeated
-/// options keep every value in order (`all`), `value` returns the last.
-public struct ParsedOptions: Sendable {
-    var values: [String: [String]] = [:]
-    var flags: Set<String> = []
-
-    /// `valued`: options taking a value; `flags`: options without one (names without dashes).
-    public init(_ arguments: [String], valued: Set<String>, flags knownFlags: Set<String>) throws(ArgumentError) {
-        var i = 0
-        while i < arguments.count {
-            let argument = arguments[i]
-            guard argument.hasPrefix("--") else { throw .unknownOption(argument) }
-            var name = String(argument.dropFirst(2))
-            var inline: String?
-            if let eq = name.firstIndex(of: "=") {
-                inline = String(name[name.index(after: eq)...])
-                name = String(name[..<eq])
-            }
-            if knownFlags.contains(name) && inline == nil {
-                flags.insert(name)
-            } else if valued.contains(name) {
-                if let inline {
-                    values[name, default: []].append(inline)
-                } else {
-                    guard i + 1 < arguments.count else { throw .missingValue(argument) }
-                    i += 1
-                    values[name, default: []].append(arguments[i])
-                }
-            } else {
-                throw .unknownOption(argument)
-            }
-            i += 1
-        }
-    }
-
-    public func value(_ name: String) -> String? { values[name]?.last }
-    public func all(_ name: String) -> [String] { values[name] ?? [] }
-    public func flag(_ name: String) -> Bool { flags.contains(name) }
-
-    public func required(_ name: String) throws(ArgumentError) -> String {
-        guard let v = value(name) else { throw .missingOption("--\(name)") }
-        return v
-    }
-
-    public func int(_ name: String, default fallback: Int? = nil, range: ClosedRange<Int> = 0...Int.max) throws(ArgumentError) -> Int? {
-        guard let text = value(name) else { return fallback }
-        let compact = text.replacingOccurrences(of: "_", with: "")
-        guard let v = Int(compact), range.contains(v) else {
-            throw .invalidValue(option: "--\(name)", value: text, expected: "an integer in \(range.lowerBound)...\(range.upperBound)")
-        }
-        return v
-    }
-
-    public func double(_ name: String) throws(ArgumentError) -> Double? {
-        guard let text = value(name) else { return nil }
-        guard let v = Double(text), v > 0 else { throw .invalidValue(option: "--\(name)", value: text, expected: "a positive number") }
-        return v
-    }
-
-    /// `30s`, `2m`, `500ms`, or plain seconds.
-    public func duration(_ name: String) throws(ArgumentError) -> Duration? {
-        guard let text = value(name) else { return nil }
-        guard let d = Self.parseDuration(text) else {
-            throw .invalidValue(option: "--\(name)", value: text, expected: "a duration like 30s, 2m or 500ms")
-        }
-        return d
-    }
-
-    static func parseDuration(_ text: String) -> Duration? {
-        let units: [(String, Int64)] = [("ms", 1), ("s", 1_000), ("m", 60_000), ("h", 3_600_000)]
-        for (suffix, ms) in units where text.hasSuffix(suffix) {
-            let number = text.dropLast(suffix.count)
-            if suffix == "s" && number.hasSuffix("m") { continue }
-            guard let n = Int64(number), n > 0 else { return nil }
-            return .milliseconds(n * ms)
-        }
-        guard let n = Int64(text), n > 0 else { return nil }
-        return .seconds(n)
-    }
+    public static let program = ProgramSpec(
+        name: "till-sim", summary: "till-sim: the POS simulator (seed a daemon, drive virtual terminals against it)",
+        version: TillRelease.versionLine(program: "till-sim"),
+        commands: [
+            CommandSpec(path: ["seed"], summary: "terminal keys and the member population on a fresh daemon", parameters: [
+                server,
+                .option("operator-key", "an operator key (prefer the environment: it stays out of ps)", valueName: "KEY", environment: "TILL_OPERATOR_KEY"),
+                tlsCA,
+                .option("members", "members to import", valueName: "N", default: "100000"),
+                .option("terminals", "terminal keys to provision (or --branches)", valueName: "N", default: "64"),
+                .option("branches", "branches of --pos-per-branch terminals each (instead of --terminals)", valueName: "B"),
+                .option("pos-per-branch", "POS per branch", valueName: "N", default: "16"),
+                .option("gifts", "members given gifts (default: min(members, 2000))", valueName: "N"),
+                .option("terminals-file", "where the terminal keys are written (0600)", valueName: "FILE", default: "terminals.json"),
+                .option("label", "label of the provisioned keys", valueName: "TEXT", default: "till-sim"),
+            ], examples: [
+                "till-sim seed --server 127.0.0.1:7400 --members 100000 --terminals 64",
+                "till-sim seed --server 127.0.0.1:7400 --branches 4 --pos-per-branch 16 --tls-ca ca.pem --terminals-file t.json",
+            ]),
+            CommandSpec(path: ["run"], summary: "virtual terminals against a daemon, with optional verification and chaos", parameters: [
+                server,
+                .option("terminals-file", "the keys written by seed", valueName: "FILE", required: true),
+                tlsCA,
+                .option("members", "member population (default: the terminals file's)", valueName: "N"),
+                .option("working-set", "members the baskets pick from (default: min(members, 2000))", valueName: "N"),
+                .option("terminals", "terminals to drive (default: all in the file)", valueName: "N"),
+                .option("duration", "how long (30s, 2m, 500ms); or --requests", valueName: "DURATION"),
+                .option("requests", "how many requests; or --duration", valueName: "N"),
+                .option("rate", "open loop: requests per second over all terminals (default: closed loop)", valueName: "R"),
+                .option("pipeline", "closed loop: requests in flight per terminal", valueName: "N", default: "1"),
+                .option("threads", "simulator threads", valueName: "N", default: "2"),
+                .option("seed", "random seed", valueName: "N", default: "1"),
+                .option("mix", "scenario mix: standard, purchases, identify, writes or name=weight,…", valueName: "MIX", default: "standard"),
+                .option("report-json", "write the report as JSON", valueName: "FILE"),
+                .option("report-html", "write a self-contained HTML page (latency percentile curves, throughput)", valueName: "FILE"),
+                .option("daemon-pid", "measure this daemon's CPU time", valueName: "PID"),
+                .flag("verify", "check every balance and acknowledged purchase against the model afterwards"),
+                .option("chaos", "kill and restart tilld, or drop connections", choices: ["kill", "disconnect"]),
+                .option("kills", "with --chaos kill: how many", valueName: "N", default: "3"),
+                .option("disconnect-ppm", "with --chaos disconnect: drops per million requests", valueName: "N", default: "2000"),
+                .option("tilld", "start this tilld (needed by --chaos kill)", valueName: "PATH"),
+                .option("data", "the started tilld's data directory", valueName: "DIR"),
+                .option("tilld-arg", "an argument for the started tilld", valueName: "ARG", repeatable: true),
+                .option("run-id", "prefix of transaction ids (default: from the clock)", valueName: "ID"),
+                .option("label", "label in the report", valueName: "TEXT"),
+                .option("connect-wave", "connections opened at once", valueName: "N", default: "256"),
+                .option("connect-timeout", "give up when the terminals are not connected within this", valueName: "DURATION", default: "60s"),
+            ], discussion: """
+                Exits 1 with the reason when a terminal cannot connect or say hello, when nothing was acknowledged, or on
+                any violation.
+                """, examples: [
+                    "till-sim run --server 127.0.0.1:7400 --terminals-file terminals.json --duration 30s",
+                    "till-sim run --server 127.0.0.1:7400 --terminals-file terminals.json --mix identify --rate 200 --threads 1 --duration 60s --report-html r.html",
+                    "till-sim run --server 127.0.0.1:7400 --terminals-file t.json --duration 60s --verify --chaos kill --tilld .build/release/tilld --data /tmp/d --tilld-arg=--demo --tilld-arg=false",
+                ]),
+            CommandSpec(path: ["certs"], summary: "a test CA and a server certificate for 127.0.0.1 / localhost",
+                        parameters: [.option("dir", "where to write them", valueName: "DIR", required: true)],
+                        examples: ["till-sim certs --dir /tmp/till-certs"]),
+        ],
+        footer: """
+            seed: the operator key comes from --operator-key, else TILL_OPERATOR_KEY (keeps it out of ps); terminals.json is
+            written 0600. Exit codes: 0 ok, 1 failed run, 2 usage.
+            """)
 }
 
 /// `HOST:PORT` (IPv6 as `[::1]:7400`).
@@ -112,7 +82,7 @@ public struct HostPort: Sendable, Equatable, CustomStringConvertible {
         self.port = port
     }
 
-    public init(parsing text: String) throws(ArgumentError) {
+    public init(parsing text: String) throws(CommandLineError) {
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port) else {
             throw .invalidValue(option: "--server", value: text, expected: "HOST:PORT")
         }

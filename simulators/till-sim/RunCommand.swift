@@ -1,21 +1,15 @@
 import Foundation
 import TillClient
+import TillCommandLine
 import TillCore
 import TillIO
 import TillSimulation
 
 /// `till-sim run`: virtual terminals against a daemon, with optional verification and chaos.
 struct RunCommand {
-    let options: ParsedOptions
+    let options: ParsedCommand
 
-    init(_ arguments: [String]) throws(ArgumentError) {
-        options = try ParsedOptions(
-            arguments,
-            valued: ["server", "tls-ca", "terminals-file", "members", "working-set", "terminals", "duration", "requests", "rate",
-                     "pipeline", "threads", "seed", "mix", "report-json", "daemon-pid", "chaos", "kills", "disconnect-ppm", "tilld",
-                     "data", "tilld-arg", "run-id", "label", "connect-wave", "connect-timeout", "report-html"],
-            flags: ["verify"])
-    }
+    init(_ options: ParsedCommand) { self.options = options }
 
     func execute() throws -> Int32 {
         let server = try HostPort(parsing: try options.required("server"))
@@ -25,20 +19,17 @@ struct RunCommand {
         let terminalCount = try options.int("terminals", default: file.terminals.count, range: 1...file.terminals.count)!
         let duration = try options.duration("duration")
         let requests = try options.int("requests", range: 1...Int.max)
-        if duration == nil && requests == nil { throw ArgumentError.missingOption("--duration or --requests") }
-        if duration != nil && requests != nil { throw ArgumentError.conflicting("give --duration or --requests, not both") }
+        if duration == nil && requests == nil { throw CommandLineError.missingOption("--duration or --requests") }
+        if duration != nil && requests != nil { throw CommandLineError.conflicting("give --duration or --requests, not both") }
         let rate = try options.double("rate")
-        let pipeline = try options.int("pipeline", default: 1, range: 1...64)!
-        let threads = try options.int("threads", default: 2, range: 1...64)!
-        let seed = UInt64(try options.int("seed", default: 1)!)
-        let mix = try ScenarioMix(parsing: options.value("mix") ?? "standard")
-        let verify = options.flag("verify")
+        let pipeline = try options.int("pipeline", range: 1...64)!
+        let threads = try options.int("threads", range: 1...64)!
+        let seed = UInt64(try options.int("seed", range: 0...Int.max)!)
+        let mix = try ScenarioMix(parsing: try options.required("mix"))
+        let verify = options.has("verify")
         let chaos = options.value("chaos")
-        guard chaos == nil || chaos == "kill" || chaos == "disconnect" else {
-            throw ArgumentError.invalidValue(option: "--chaos", value: chaos!, expected: "kill or disconnect")
-        }
-        let kills = try options.int("kills", default: 3, range: 0...1_000)!
-        let disconnectPPM = chaos == "disconnect" ? try options.int("disconnect-ppm", default: 2_000, range: 1...1_000_000)! : 0
+        let kills = try options.int("kills", range: 0...1_000)!
+        let disconnectPPM = chaos == "disconnect" ? try options.int("disconnect-ppm", range: 1...1_000_000)! : 0
         let runId = options.value("run-id") ?? String(UInt64(Date().timeIntervalSince1970 * 1000) % 100_000_000_000, radix: 36)
         let address = ServerAddress(host: server.host, port: server.port, tlsCA: options.value("tls-ca"))
 
@@ -46,9 +37,9 @@ struct RunCommand {
         var daemon: DaemonProcess?
         if chaos == "kill" || options.value("tilld") != nil {
             guard let tilld = options.value("tilld"), let data = options.value("data") else {
-                throw ArgumentError.missingOption("--tilld and --data (the simulator starts and kills the daemon)")
+                throw CommandLineError.missingOption("--tilld and --data (the simulator starts and kills the daemon)")
             }
-            if chaos == "kill" && duration == nil { throw ArgumentError.missingOption("--duration (kills are spread over it)") }
+            if chaos == "kill" && duration == nil { throw CommandLineError.missingOption("--duration (kills are spread over it)") }
             let child = DaemonProcess(
                 executable: tilld, arguments: ["--data-directory", data, "--listen", server.description] + options.all("tilld-arg"),
                 logPath: data + ".tilld.log", probe: address)
@@ -81,10 +72,10 @@ struct RunCommand {
             builder: builder)
         let control = RunControl(requests: requests)
         let engine = try RunEngine(settings: settings, keys: keys, threads: threads, control: control)
-        let wave = try options.int("connect-wave", default: 256, range: 1...100_000)!
+        let wave = try options.int("connect-wave", range: 1...100_000)!
         let connectClock = ContinuousClock()
         let connectBegan = connectClock.now
-        let connectTimeout = try options.duration("connect-timeout") ?? .seconds(60)
+        let connectTimeout = try options.duration("connect-timeout")!
         let ready = engine.connectAll(wave: wave, timeout: connectTimeout)
         print("run: \(ready)/\(keys.count) terminals connected in \(format(connectClock.now - connectBegan)); mix \(mix); " +
               (rate.map { "open loop \(Int($0))/s" } ?? "closed loop, pipeline \(pipeline)"))

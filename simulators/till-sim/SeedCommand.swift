@@ -1,34 +1,30 @@
 import Foundation
 import TillClient
+import TillCommandLine
 import TillCore
 import TillIO
 import TillSimulation
 
 /// `till-sim seed`: terminal keys and the member population on a fresh daemon.
 struct SeedCommand {
-    let options: ParsedOptions
+    let options: ParsedCommand
 
-    init(_ arguments: [String]) throws(ArgumentError) {
-        options = try ParsedOptions(
-            arguments,
-            valued: ["server", "tls-ca", "operator-key", "members", "terminals", "branches", "pos-per-branch", "gifts", "terminals-file", "label"],
-            flags: [])
-    }
+    init(_ options: ParsedCommand) { self.options = options }
 
     func execute() throws -> Int32 {
         let server = try HostPort(parsing: try options.required("server"))
-        guard let operatorKey = options.value("operator-key") ?? ProcessInfo.processInfo.environment["TILL_OPERATOR_KEY"].flatMap({ $0.isEmpty ? nil : $0 }) else {
-            throw ArgumentError.missingOption("--operator-key (or TILL_OPERATOR_KEY)")
+        guard let operatorKey = options.value("operator-key").flatMap({ $0.isEmpty ? nil : $0 }) else {
+            throw CommandLineError.missingOption("--operator-key (or TILL_OPERATOR_KEY)")
         }
-        let members = try options.int("members", default: 100_000, range: 1...10_000_000)!
-        let posPerBranch = try options.int("pos-per-branch", default: 16, range: 1...99)!
-        if options.value("branches") != nil && options.value("terminals") != nil {
-            throw ArgumentError.conflicting("give --branches (× --pos-per-branch) or --terminals, not both")
+        let members = try options.int("members", range: 1...10_000_000)!
+        let posPerBranch = try options.int("pos-per-branch", range: 1...99)!
+        if options.explicitValue("branches") != nil && options.explicitValue("terminals") != nil {
+            throw CommandLineError.conflicting("give --branches (× --pos-per-branch) or --terminals, not both")
         }
         let terminals = try options.int("branches", range: 1...10_000).map { $0 * posPerBranch }
-            ?? options.int("terminals", default: 64, range: 1...100_000)!
+            ?? options.int("terminals", range: 1...100_000)!
         let gifts = try options.int("gifts", default: min(members, 2_000), range: 0...10_000_000)!
-        let file = options.value("terminals-file") ?? "terminals.json"
+        let file = try options.required("terminals-file")
         let address = ServerAddress(host: server.host, port: server.port, tlsCA: options.value("tls-ca"))
         let client = try TillClient(address, apiKey: operatorKey, client: "till-sim-seed", timeout: .seconds(30))
         defer { client.close() }
@@ -38,7 +34,7 @@ struct SeedCommand {
 
         var began = clock.now
         let identities = Seeder.terminalIdentities(count: terminals, posPerBranch: posPerBranch)
-        let keys = try seeder.provision(identities, label: options.value("label") ?? "till-sim")
+        let keys = try seeder.provision(identities, label: try options.required("label"))
         try TerminalsFile(server: server.description, members: members, terminals: keys).write(to: file)
         print("seed: \(keys.count) terminals provisioned in \(format(clock.now - began)), keys in \(file)")
 
@@ -64,8 +60,8 @@ func format(_ d: Duration) -> String { String(format: "%.2f s", d.seconds) }
 
 /// `till-sim certs`: a CA and a server certificate for 127.0.0.1 / localhost.
 struct CertsCommand {
-    let options: ParsedOptions
-    init(_ arguments: [String]) throws(ArgumentError) { options = try ParsedOptions(arguments, valued: ["dir"], flags: []) }
+    let options: ParsedCommand
+    init(_ options: ParsedCommand) { self.options = options }
 
     func execute() throws -> Int32 {
         let dir = try options.required("dir")

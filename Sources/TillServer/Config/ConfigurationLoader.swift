@@ -1,83 +1,35 @@
 import Foundation
+import TillCommandLine
 import TillProtocol
 
 extension ServerConfiguration {
     /// Builds the configuration from defaults, then the JSON file, then the environment, then the flags.
     ///
     /// - Parameters:
-    ///   - arguments: command-line arguments without the program name (`--listen 0.0.0.0:7400` or `--listen=…`).
-    ///   - environment: usually `ProcessInfo.processInfo.environment`; only `TILL_*` variables are read.
-    public static func load(arguments: [String], environment: [String: String]) throws(ConfigurationError) -> ServerConfiguration {
-        let flags = try parseFlags(arguments)
+    ///   - parsed: `tilld`'s command line read against `program` (serving or an administrator's command): each
+    ///     setting's value with where it came from (flag, its `TILL_*` variable, or the default).
+    ///   - environment: usually `ProcessInfo.processInfo.environment`; `parsed` already holds the `TILL_*` values.
+    public static func load(_ parsed: ParsedCommand, environment: [String: String]) throws(ConfigurationError) -> ServerConfiguration {
         var configuration = ServerConfiguration()
-        if let path = flags.first(where: { $0.key == "config" })?.value ?? environment["TILL_CONFIG"] {
+        if let path = parsed.explicitValue("config") {
             for (key, value) in try readFile(path) {
                 try configuration.apply(key: key, value: value, source: "file \(path)")
             }
         }
         for setting in settings {
-            if let value = environment[setting.environmentVariable] {
-                try configuration.apply(key: setting.key, value: value, source: setting.environmentVariable)
+            let name = String(setting.flag.dropFirst(2))
+            if case .environment(let variable) = parsed.source(name), let value = parsed.explicitValue(name) {
+                try configuration.apply(key: setting.key, value: value, source: variable)
             }
         }
-        for (key, value) in flags {
-            try configuration.apply(key: key, value: value, source: "flag")
+        for setting in settings {
+            let name = String(setting.flag.dropFirst(2))
+            if parsed.source(name) == .commandLine, let value = parsed.explicitValue(name) {
+                try configuration.apply(key: setting.key, value: value, source: "flag")
+            }
         }
         try configuration.validate()
         return configuration
-    }
-
-    /// The `--help` text: one line per setting with its flag, environment variable and default.
-    public static var usage: String {
-        var lines = [
-            "tilld: the Till loyalty POS gateway daemon",
-            "",
-            "USAGE: tilld [--SETTING VALUE]...",
-            "       tilld keys create-operator NAME [--SETTING VALUE]...   (daemon stopped: the first operator key)",
-            "       tilld restore FILE [--SETTING VALUE]...                (daemon stopped: replace the store by a backup)",
-            "",
-            "With no arguments tilld serves plain TCP on 127.0.0.1 from ./till-data, creating the store, a demo catalog",
-            "and a demo terminal key on first start. Precedence: flags > environment > --config file > defaults.",
-            "Signals: SIGTERM/SIGINT drain and stop (a second one exits at once); SIGHUP reloads TLS certificates.",
-            "",
-            "SETTINGS:",
-        ]
-        for setting in settings {
-            let left = "  \(setting.flag) \(setting.valueName)"
-            let padded = left.padding(toLength: max(left.count + 1, 40), withPad: " ", startingAt: 0)
-            let defaultText = setting.defaultValue.isEmpty ? "" : " (default: \(setting.defaultValue))"
-            lines.append(padded + setting.help + defaultText)
-            lines.append(String(repeating: " ", count: 40) + "env \(setting.environmentVariable)")
-        }
-        lines.append("  --help                                print this help")
-        lines.append("  --version                             print the version")
-        return lines.joined(separator: "\n")
-    }
-
-    static func parseFlags(_ arguments: [String]) throws(ConfigurationError) -> [(key: String, value: String)] {
-        let byFlag = Dictionary(uniqueKeysWithValues: settings.map { ($0.flag, $0.key) })
-        var result: [(key: String, value: String)] = []
-        var index = 0
-        while index < arguments.count {
-            let argument = arguments[index]
-            if argument == "--help" || argument == "-h" { throw .helpRequested }
-            if argument == "--version" { throw .versionRequested }
-            var flag = argument
-            var value: String?
-            if let equals = argument.firstIndex(of: "=") {
-                flag = String(argument[..<equals])
-                value = String(argument[argument.index(after: equals)...])
-            }
-            guard let key = byFlag[flag] else { throw .unknownSetting(name: argument, source: "flag") }
-            if value == nil {
-                index += 1
-                guard index < arguments.count else { throw .missingValue(flag: flag) }
-                value = arguments[index]
-            }
-            result.append((key, value!))
-            index += 1
-        }
-        return result
     }
 
     static func readFile(_ path: String) throws(ConfigurationError) -> [(String, String)] {

@@ -1,4 +1,5 @@
 import Foundation
+import TillCommandLine
 
 /// Everything `tilld` can be told, with safe defaults. Sources, lowest precedence first: built-in defaults, the JSON
 /// file given by `--config` (or `TILL_CONFIG`), environment variables, command-line flags.
@@ -153,6 +154,8 @@ public enum ConfigurationError: Error, Equatable, CustomStringConvertible {
     case missingValue(flag: String)
     case unreadableFile(path: String, reason: String)
     case inconsistent(String)
+    /// A command line the parser refused (an unexpected argument, a flag given twice a value, …).
+    case commandLine(CommandLineError)
     /// `--help` was asked for: print the usage and exit 0.
     case helpRequested
     /// `--version` was asked for: print the version and exit 0.
@@ -160,14 +163,26 @@ public enum ConfigurationError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .unknownSetting(let name, let source): "unknown setting \(name) (\(source))"
+        case .unknownSetting(let name, let source):
+            "unknown setting \(name) (\(source))" + (Self.closestSetting(to: name).map { "; did you mean \(name.hasPrefix("--") ? $0.flag : $0.key)?" } ?? "")
         case .invalidValue(let setting, let value, let source, let expected): "\(setting)=\(value) (\(source)): expected \(expected)"
         case .missingValue(let flag): "\(flag) needs a value"
         case .unreadableFile(let path, let reason): "cannot read configuration file \(path): \(reason)"
         case .inconsistent(let reason): reason
+        case .commandLine(let error): error.description
         case .helpRequested: "help requested"
         case .versionRequested: "version requested"
         }
+    }
+}
+
+extension ConfigurationError {
+    /// The setting a mistyped flag (`--lisen`) or file key (`lisen`) most likely meant.
+    static func closestSetting(to name: String) -> Setting? {
+        let settings = ServerConfiguration.settings
+        let candidates = name.hasPrefix("--") ? settings.map(\.flag) : settings.map(\.key)
+        guard let near = Suggestion.closest(name, among: candidates) else { return nil }
+        return settings.first { $0.flag == near || $0.key == near }
     }
 }
 
