@@ -8,24 +8,29 @@ struct StoreBackend: LoyaltyBackend {
     let backOffice: BackOffice
     let loyaltyClock: @Sendable () -> Timestamp = LoyaltyStore.systemClock
 
-    func authenticate(keyDigest: [UInt8]) throws(TillError) -> SessionPrincipal? {
-        switch try loyalty.authenticate(keyDigest: keyDigest) {
-        case .terminal(let terminal): .terminal(terminal)
-        case .operator(let id, let name): .operator(id: id, name: name)
-        case nil: nil
-        }
+    func authenticate(keyDigest: [UInt8], completion: @escaping @Sendable (Result<SessionPrincipal?, TillError>) -> Void) throws(TillError) {
+        try loyalty.read({ [loyalty] connection -> SessionPrincipal? in
+            switch try loyalty.authenticate(keyDigest: keyDigest, in: connection) {
+            case .terminal(let terminal): .terminal(terminal)
+            case .operator(let id, let name): .operator(id: id, name: name)
+            case nil: nil
+            }
+        }, completion: completion)
     }
 
-    func identify(_ identifiers: [MemberIdentifier]) throws(TillError) -> [IdentifiedMember] {
-        try loyalty.identify(identifiers)
+    func identify(_ identifiers: [MemberIdentifier],
+                  completion: @escaping @Sendable (Result<[IdentifiedMember], TillError>) -> Void) throws(TillError) {
+        try loyalty.read({ [loyalty] in try loyalty.identify(identifiers, in: $0) }, completion: completion)
     }
 
-    func quote(_ request: PurchaseRequest, terminal: TerminalIdentity) throws(TillError) -> Quote {
-        try loyalty.quote(request, terminal: terminal)
+    func quote(_ request: PurchaseRequest, terminal: TerminalIdentity,
+               completion: @escaping @Sendable (Result<Quote, TillError>) -> Void) throws(TillError) {
+        try loyalty.read({ [loyalty] in try loyalty.quote(request, terminal: terminal, in: $0) }, completion: completion)
     }
 
-    func status(transactionId: String, terminal: TerminalIdentity) throws(TillError) -> TransactionStatus {
-        try loyalty.status(transactionId: transactionId, terminal: terminal)
+    func status(transactionId: String, terminal: TerminalIdentity,
+                completion: @escaping @Sendable (Result<TransactionStatus, TillError>) -> Void) throws(TillError) {
+        try loyalty.read({ [loyalty] in try loyalty.status(transactionId: transactionId, terminal: terminal, in: $0) }, completion: completion)
     }
 
     func purchase(
@@ -54,12 +59,15 @@ struct StoreBackend: LoyaltyBackend {
         completion: @escaping @Sendable (Result<OperatorResponse, TillError>) -> Void
     ) {
         if case .stats = request {
+            let clock = loyaltyClock
             do {
-                let s = try loyalty.underlying.statistics()
-                completion(.success(.stats(Stats(
-                    members: s.members, activeMembers: s.activeMembers, blockedMembers: s.blockedMembers,
-                    purchases: s.purchases, pointsOutstanding: s.pointsOutstanding, creditOutstanding: s.creditOutstanding,
-                    generatedAt: loyaltyClock()))))
+                try loyalty.read({ connection in
+                    let s = try StoreStatistics.collect(connection)
+                    return OperatorResponse.stats(Stats(
+                        members: s.members, activeMembers: s.activeMembers, blockedMembers: s.blockedMembers,
+                        purchases: s.purchases, pointsOutstanding: s.pointsOutstanding, creditOutstanding: s.creditOutstanding,
+                        generatedAt: clock()))
+                }, completion: completion)
             } catch {
                 completion(.failure(error))
             }

@@ -19,12 +19,23 @@ public final class TillInstance: Sendable {
     public let demoKeys: DemoKeys?
 
     public static func start(configuration: ServerConfiguration, log: Log) throws(DaemonError) -> TillInstance {
+        try start(configuration: configuration, log: log, adjustStore: { _ in })
+    }
+
+    /// `adjustStore` changes the store's configuration after the server's settings were applied (tests hook the
+    /// readers' `onWait` there).
+    static func start(configuration: ServerConfiguration, log: Log,
+                      adjustStore: (inout StoreConfiguration) -> Void) throws(DaemonError) -> TillInstance {
         let folder = try DataDirectory.prepare(configuration.dataDirectory, log: log)
         var storeConfiguration = StoreConfiguration(path: folder.appendingPathComponent("till.sqlite").path)
         storeConfiguration.readers = configuration.readers
+        storeConfiguration.reading.queueCapacity = configuration.readQueueLimit
+        let readWait = Histogram.latencyMicroseconds()
+        storeConfiguration.reading.onWait = { readWait.observe($0) }
         storeConfiguration.writer.queueCapacity = configuration.writerQueueLimit
         storeConfiguration.writer.maxBatchSize = configuration.writerBatchLimit
         storeConfiguration.writer.checkpointWalPages = Int32(clamping: max(64, configuration.walCheckpointBytes / 4_096))
+        adjustStore(&storeConfiguration)
         storeConfiguration.writer.onEvent = { event in
             switch event {
             case .writeLockBusy(let size, let error):
@@ -65,7 +76,7 @@ public final class TillInstance: Sendable {
             throw .store("demo setup failed: \(error)")
         }
         let registry = MetricsRegistry()
-        StoreMetrics.register(store: store, walPath: storeConfiguration.path + "-wal", in: registry)
+        StoreMetrics.register(store: store, walPath: storeConfiguration.path + "-wal", readWait: readWait, in: registry)
         let context = ServerContext(
             backend: StoreBackend(loyalty: loyalty, backOffice: backOffice), configuration: configuration, log: log,
             registry: registry)

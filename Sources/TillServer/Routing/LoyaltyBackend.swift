@@ -9,17 +9,22 @@ public enum SessionPrincipal: Hashable, Sendable {
     case `operator`(id: Int64, name: String)
 }
 
-/// What the server asks of the store. Reads answer on the caller's thread (the event loop) from a WAL snapshot;
-/// writes are queued to the single writer and complete on the writer thread after their commit is durable.
+/// What the server asks of the store. Nothing here blocks the caller (an event loop): reads are queued for a reader
+/// thread and complete there from a WAL snapshot; writes are queued to the single writer and complete on the writer
+/// thread after their commit is durable.
 ///
-/// Guarantees asked of conformers: a write's completion runs exactly once, and only after the commit is fsynced
-/// (or with the error that kept it from being written); `throws` from a write means it was not queued at all
-/// (`overloaded`, `storageFailure`, `shuttingDown`).
+/// Guarantees asked of conformers: a completion runs exactly once, a write's only after the commit is fsynced (or
+/// with the error that kept it from being written); `throws` means the request was not queued at all (`overloaded`,
+/// `storageFailure`, `shuttingDown`) and its completion never runs; writes are queued before the call returns, in
+/// call order.
 public protocol LoyaltyBackend: Sendable {
-    func authenticate(keyDigest: [UInt8]) throws(TillError) -> SessionPrincipal?
-    func identify(_ identifiers: [MemberIdentifier]) throws(TillError) -> [IdentifiedMember]
-    func quote(_ request: PurchaseRequest, terminal: TerminalIdentity) throws(TillError) -> Quote
-    func status(transactionId: String, terminal: TerminalIdentity) throws(TillError) -> TransactionStatus
+    func authenticate(keyDigest: [UInt8], completion: @escaping @Sendable (Result<SessionPrincipal?, TillError>) -> Void) throws(TillError)
+    func identify(_ identifiers: [MemberIdentifier],
+                  completion: @escaping @Sendable (Result<[IdentifiedMember], TillError>) -> Void) throws(TillError)
+    func quote(_ request: PurchaseRequest, terminal: TerminalIdentity,
+               completion: @escaping @Sendable (Result<Quote, TillError>) -> Void) throws(TillError)
+    func status(transactionId: String, terminal: TerminalIdentity,
+                completion: @escaping @Sendable (Result<TransactionStatus, TillError>) -> Void) throws(TillError)
     func purchase(
         _ request: PurchaseRequest, terminal: TerminalIdentity, fingerprint: [UInt8],
         completion: @escaping @Sendable (Result<Receipt, TillError>) -> Void) throws(TillError)
@@ -29,7 +34,7 @@ public protocol LoyaltyBackend: Sendable {
     func returnItems(
         _ request: ReturnRequest, terminal: TerminalIdentity, fingerprint: [UInt8],
         completion: @escaping @Sendable (Result<ReversalReceipt, TillError>) -> Void) throws(TillError)
-    /// An operator op; reads may complete before returning, writes complete on the writer thread.
+    /// An operator op; reads complete on a reader thread, writes on the writer thread (queued before this returns).
     func perform(
         _ request: OperatorRequest, operatorId: Int64, operatorName: String,
         completion: @escaping @Sendable (Result<OperatorResponse, TillError>) -> Void)

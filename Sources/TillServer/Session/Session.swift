@@ -6,11 +6,14 @@ import TillProtocol
 ///
 /// Lifecycle: `hello` must come first (within the handshake timeout); a failed `hello` is answered and the connection
 /// closed. After that, requests of the session's role are accepted up to `maxInFlightPerConnection` at once (reading
-/// pauses beyond it); reads are answered on this loop from a store snapshot, writes complete on the writer thread and
-/// hop back here. Bytes that break the framing are answered `invalid_frame` and the connection is closed.
+/// pauses beyond it). This loop only frames, decodes, encodes and writes: reads (the key check of `hello` and after a
+/// key was disabled, identify, quote, status, operator reads) complete on a reader thread and writes on the writer
+/// thread, and both hop back here. Writes are handed to the writer on this loop in frame order. While the key is
+/// being checked, later frames wait (reading paused). Bytes that break the framing are answered `invalid_frame` and
+/// the connection is closed.
 ///
-/// `@unchecked Sendable`: every mutable member is touched only on `connection.loop`'s thread. Write completions run
-/// on the writer thread and capture the session only to hop back onto that loop with `execute`.
+/// `@unchecked Sendable`: every mutable member is touched only on `connection.loop`'s thread. Completions run on a
+/// reader or the writer thread and capture the session only to hop back onto that loop with `execute`.
 final class Session: ConnectionHandler, @unchecked Sendable {
     let context: ServerContext
     let connection: Connection
@@ -25,6 +28,8 @@ final class Session: ConnectionHandler, @unchecked Sendable {
     private var helloTimer: TimerHandle?
     private var idleTimer: TimerHandle?
     private var frameTimer: TimerHandle?
+    /// A key check (hello, or after a key was disabled) is under way: frames wait in the decoder until it is answered.
+    private var checkingKey = false
     /// Monotonic microseconds of the latest request; the idle timer compares against it instead of being re-armed
     /// on every request.
     private var lastActivity: Int64 = 0
@@ -57,7 +62,12 @@ final class Session: ConnectionHandler, @unchecked Sendable {
             closeAfterFlush()
             return
         }
-        while !closing, let frame = decoder.nextFrame() {
+        handleBufferedFrames()
+    }
+
+    /// Handles the complete frames in the decoder until a key check holds them or none is left.
+    private func handleBufferedFrames() {
+        while !closing && !checkingKey, let frame = decoder.nextFrame() {
             handle(frame)
         }
         updateFrameDeadline()
@@ -92,12 +102,65 @@ final class Session: ConnectionHandler, @unchecked Sendable {
             handleHello(envelope, started: started)
             return
         }
-        guard keyStillValid() else {
-            answer(id: envelope.id, op: envelope.request.op, error: .unauthenticated(reason: "the key was disabled"), started: started)
-            closeAfterFlush()
+        let epoch = context.keyEpoch
+        guard epoch == checkedAtEpoch else {
+            checkKeyAgain(before: envelope, atEpoch: epoch, as: principal, started: started)
             return
         }
         dispatch(envelope, as: principal, started: started)
+    }
+
+    /// Holds further frames while a reader looks up the key's principal; `finish` runs back on this loop before the
+    /// held frames are handled.
+    private func checkKey(_ digest: [UInt8], then finish: @escaping @Sendable (Result<SessionPrincipal?, TillError>) -> Void) {
+        let loop = connection.loop
+        holdFrames()
+        requestStarted()
+        let done: @Sendable (Result<SessionPrincipal?, TillError>) -> Void = { [self] result in
+            loop.execute {
+                self.requestFinished()
+                finish(result)
+                self.releaseFrames()
+                if !self.closing { self.handleBufferedFrames() }
+            }
+        }
+        do {
+            try context.backend.authenticate(keyDigest: digest, completion: done)
+        } catch {
+            requestFinished()
+            finish(.failure(error))
+            releaseFrames()
+        }
+    }
+
+    private func holdFrames() {
+        checkingKey = true
+        frameTimer?.cancel()
+        frameTimer = nil
+        connection.pauseReading()
+    }
+
+    private func releaseFrames() {
+        checkingKey = false
+        if !readingPaused && !closing { connection.resumeReading() }
+    }
+
+    /// After a key was disabled anywhere, checks this session's key again (once per change, not per request) before
+    /// `envelope` and the frames after it.
+    private func checkKeyAgain(before envelope: RequestEnvelope, atEpoch epoch: UInt64, as principal: SessionPrincipal, started: Int64) {
+        checkKey(keyDigest) { [self] result in
+            switch result {
+            case .success(let current) where current == principal:
+                checkedAtEpoch = epoch
+                dispatch(envelope, as: principal, started: started)
+            case .success:
+                answer(id: envelope.id, op: envelope.request.op, error: .unauthenticated(reason: "the key was disabled"), started: started)
+                closeAfterFlush()
+            case .failure(let error):
+                // Not checked (overloaded, storage): this request is refused, the next one checks again.
+                answer(id: envelope.id, op: envelope.request.op, error: error, started: started)
+            }
+        }
     }
 
     private func handleHello(_ envelope: RequestEnvelope, started: Int64) {
@@ -118,16 +181,24 @@ final class Session: ConnectionHandler, @unchecked Sendable {
             closeAfterFlush()
             return
         }
-        let found: SessionPrincipal?
         let digest = SHA256.hash(Array(hello.apiKey.utf8))
         let epoch = context.keyEpoch
-        do {
-            found = try context.backend.authenticate(keyDigest: digest)
-        } catch {
-            answer(id: envelope.id, op: .hello, error: error, started: started)
-            closeAfterFlush()
-            return
+        checkKey(digest) { [self] result in
+            guard !closing else { return }
+            switch result {
+            case .success(let found):
+                authenticated(found, hello: hello, envelope: envelope, digest: digest, epoch: epoch, started: started)
+            case .failure(let error):
+                answer(id: envelope.id, op: .hello, error: error, started: started)
+                closeAfterFlush()
+            }
         }
+    }
+
+    private func authenticated(_ found: SessionPrincipal?, hello: Hello, envelope: RequestEnvelope, digest: [UInt8], epoch: UInt64,
+                               started: Int64) {
+        let address = connection.peerAddress.host
+        let now = started / 1_000
         guard let found else {
             context.throttle.withLock { $0.recordFailure(address: address, nowMilliseconds: now) }
             context.log.warning("authentication failed", ["peer": "\(connection.peerAddress)"])
@@ -172,21 +243,25 @@ final class Session: ConnectionHandler, @unchecked Sendable {
         case (.ping, _):
             answer(ResponseEnvelope(id: id, op: op, result: .pong(Pong(serverTime: ServerContext.now()))), started: started)
         case (.identify(let request), .terminal):
-            read(id, op, started) { () throws(TillError) in .identify(IdentifyResult(members: try backend.identify(request.identifiers))) }
+            submit(id, op, started) { (done) throws(TillError) in
+                try backend.identify(request.identifiers) { done($0.map { .identify(IdentifyResult(members: $0)) }) }
+            }
         case (.quote(let request), .terminal(let terminal)):
-            read(id, op, started) { () throws(TillError) in .quote(try backend.quote(request, terminal: terminal)) }
+            submit(id, op, started) { (done) throws(TillError) in try backend.quote(request, terminal: terminal) { done($0.map(Response.quote)) } }
         case (.status(let request), .terminal(let terminal)):
-            read(id, op, started) { () throws(TillError) in .status(try backend.status(transactionId: request.transactionId, terminal: terminal)) }
+            submit(id, op, started) { (done) throws(TillError) in
+                try backend.status(transactionId: request.transactionId, terminal: terminal) { done($0.map(Response.status)) }
+            }
         case (.purchase(let request), .terminal(let terminal)):
-            write(id, op, started) { (done) throws(TillError) in
+            submit(id, op, started) { (done) throws(TillError) in
                 try backend.purchase(request, terminal: terminal, fingerprint: Self.fingerprint(envelope.request)) { done($0.map(Response.purchase)) }
             }
         case (.void(let request), .terminal(let terminal)):
-            write(id, op, started) { (done) throws(TillError) in
+            submit(id, op, started) { (done) throws(TillError) in
                 try backend.void(request, terminal: terminal, fingerprint: Self.fingerprint(envelope.request)) { done($0.map(Response.void)) }
             }
         case (.return(let request), .terminal(let terminal)):
-            write(id, op, started) { (done) throws(TillError) in
+            submit(id, op, started) { (done) throws(TillError) in
                 try backend.returnItems(request, terminal: terminal, fingerprint: Self.fingerprint(envelope.request)) { done($0.map(Response.return)) }
             }
         case (.operator(let request), .operator(let operatorId, let name)):
@@ -197,7 +272,7 @@ final class Session: ConnectionHandler, @unchecked Sendable {
             }
             let context = self.context
             let audited = AuditTrail.isWrite(request)
-            write(id, op, started) { done in
+            submit(id, op, started) { done in
                 backend.perform(request, operatorId: operatorId, operatorName: name) { result in
                     if disablesKey, case .success = result { context.keysChanged() }
                     if audited { context.log.operatorWrite(operatorName: name, request: request, result: result) }
@@ -211,26 +286,9 @@ final class Session: ConnectionHandler, @unchecked Sendable {
         }
     }
 
-    /// After a key was disabled anywhere, checks this session's key again (once per change, not per request).
-    private func keyStillValid() -> Bool {
-        let epoch = context.keyEpoch
-        guard epoch != checkedAtEpoch else { return true }
-        checkedAtEpoch = epoch
-        guard let current = try? context.backend.authenticate(keyDigest: keyDigest) else { return false }
-        return current == principal
-    }
-
-    /// Runs a read on this loop's thread and answers at once.
-    private func read(_ id: RequestID, _ op: Op, _ started: Int64, _ body: () throws(TillError) -> Response) {
-        do {
-            answer(ResponseEnvelope(id: id, op: op, result: try body()), started: started)
-        } catch {
-            answer(id: id, op: op, error: error, started: started)
-        }
-    }
-
-    /// Starts a write; its completion hops back to this loop. A write that cannot even be queued is answered now.
-    private func write(
+    /// Starts a read or a write; its completion hops back to this loop. One that cannot even be queued (`overloaded`,
+    /// `shutting_down`, `storage_failure`) is answered now.
+    private func submit(
         _ id: RequestID, _ op: Op, _ started: Int64,
         _ start: (@escaping @Sendable (Result<Response, TillError>) -> Void) throws(TillError) -> Void
     ) {
@@ -272,7 +330,7 @@ final class Session: ConnectionHandler, @unchecked Sendable {
         inFlight -= 1
         if readingPaused && inFlight < context.configuration.maxInFlightPerConnection && !closing {
             readingPaused = false
-            connection.resumeReading()
+            if !checkingKey { connection.resumeReading() }
         }
     }
 

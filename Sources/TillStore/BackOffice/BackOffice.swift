@@ -1,9 +1,10 @@
+import Synchronization
 import TillCore
 import TillProtocol
 
 /// The back office: every operator op except `stats`, answered from the store.
 ///
-/// Guarantees: reads run on the caller's thread in one snapshot and complete before `handle` returns; each write is
+/// Guarantees: reads run on a reader thread in one snapshot, never on the caller's thread; each write is
 /// one `WriteRequest` whose completion runs on the writer thread once the commit is durable; a refused write
 /// (validation or rule, always a typed `TillError` naming the field) writes nothing; every change records an activity
 /// entry with source `operator` and the operator's id; wallets keep `balance + pending == sum(ledger)`.
@@ -17,6 +18,7 @@ public final class BackOffice: Sendable {
     let clock: @Sendable () -> Timestamp
     /// Country for phone numbers typed without `+`; nil: the shop's setting (`loyalty` settings row), as at the POS.
     let defaultPhoneCountry: String?
+    private let lastCountry = Mutex<String?>(nil)
 
     public init(store: Store, keys: @escaping @Sendable (KeyRole) throws(TillError) -> (secret: String, digest: [UInt8]),
                 catalogChanged: @escaping @Sendable () -> Void, clock: @escaping @Sendable () -> Timestamp,
@@ -28,35 +30,35 @@ public final class BackOffice: Sendable {
         self.defaultPhoneCountry = defaultPhoneCountry
     }
 
-    /// Answers one operator op. Reads run on the caller's thread through a reader connection and complete before
-    /// returning; writes go through the writer and complete on the writer thread after the commit is durable.
+    /// Answers one operator op without blocking: reads are queued for a reader thread and complete there; writes are
+    /// submitted to the writer before this returns (so one caller's writes are applied in the order it called) and
+    /// complete on the writer thread after the commit is durable.
     public func handle(_ request: OperatorRequest, operatorId: Int64, operatorName: String,
                        completion: @escaping @Sendable (Result<OperatorResponse, TillError>) -> Void) {
         let actor = Actor(id: operatorId, name: operatorName, at: clock())
-        let country = phoneCountry()
         switch request {
-        case .memberSearch(let q): read(completion) { .members(try MemberSearchQuery(q, country: country).run($0)) }
+        case .memberSearch(let q): read(completion) { .members(try MemberSearchQuery(q, country: try self.country($0)).run($0)) }
         case .memberGet(let r):
-            read(completion) { .member(try Profiles.load($0, id: try Members.resolve($0, reference: r.memberKey, country: country).id)) }
-        case .memberCreate(let f): write(completion) { .member(try Membership(actor: actor, country: country).create($0, f)) }
-        case .memberUpdate(let u): write(completion) { .member(try Membership(actor: actor, country: country).update($0, u)) }
-        case .memberBlock(let r): write(completion) { .member(try Membership(actor: actor, country: country).setStatus($0, r, to: .blocked)) }
-        case .memberUnblock(let r): write(completion) { .member(try Membership(actor: actor, country: country).setStatus($0, r, to: .active)) }
-        case .memberVerify(let r): write(completion) { .member(try Membership(actor: actor, country: country).verify($0, r)) }
-        case .memberTag(let t): write(completion) { .member(try Membership(actor: actor, country: country).tag($0, t)) }
-        case .memberUntag(let t): write(completion) { .member(try Membership(actor: actor, country: country).untag($0, t)) }
-        case .memberNote(let n): write(completion) { .member(try Membership(actor: actor, country: country).note($0, n)) }
+            read(completion) { .member(try Profiles.load($0, id: try Members.resolve($0, reference: r.memberKey, country: try self.country($0)).id)) }
+        case .memberCreate(let f): write(completion) { .member(try Membership(actor: actor, country: try self.country($0)).create($0, f)) }
+        case .memberUpdate(let u): write(completion) { .member(try Membership(actor: actor, country: try self.country($0)).update($0, u)) }
+        case .memberBlock(let r): write(completion) { .member(try Membership(actor: actor, country: try self.country($0)).setStatus($0, r, to: .blocked)) }
+        case .memberUnblock(let r): write(completion) { .member(try Membership(actor: actor, country: try self.country($0)).setStatus($0, r, to: .active)) }
+        case .memberVerify(let r): write(completion) { .member(try Membership(actor: actor, country: try self.country($0)).verify($0, r)) }
+        case .memberTag(let t): write(completion) { .member(try Membership(actor: actor, country: try self.country($0)).tag($0, t)) }
+        case .memberUntag(let t): write(completion) { .member(try Membership(actor: actor, country: try self.country($0)).untag($0, t)) }
+        case .memberNote(let n): write(completion) { .member(try Membership(actor: actor, country: try self.country($0)).note($0, n)) }
         case .memberConsent(let c): write(completion) { .member(try Preferences(actor: actor).consent($0, c)) }
         case .memberUnsubscribe(let u): write(completion) { .member(try Preferences(actor: actor).unsubscribe($0, u)) }
-        case .cardAdd(let c): write(completion) { .member(try Membership(actor: actor, country: country).addCard($0, c)) }
-        case .cardReplace(let c): write(completion) { .member(try Membership(actor: actor, country: country).replaceCard($0, c)) }
-        case .cardRemove(let c): write(completion) { .member(try Membership(actor: actor, country: country).removeCard($0, c)) }
+        case .cardAdd(let c): write(completion) { .member(try Membership(actor: actor, country: try self.country($0)).addCard($0, c)) }
+        case .cardReplace(let c): write(completion) { .member(try Membership(actor: actor, country: try self.country($0)).replaceCard($0, c)) }
+        case .cardRemove(let c): write(completion) { .member(try Membership(actor: actor, country: try self.country($0)).removeCard($0, c)) }
         case .appCodeIssue(let r): write(completion) { .appCode(try AppCodes(actor: actor).issue($0, r)) }
         case .appCodeRevoke(let r): write(completion) { .appCode(try AppCodes(actor: actor).revoke($0, r)) }
         case .memberExport(let r): read(completion) { .export(try DataReport(at: actor.at).export($0, memberKey: r.memberKey)) }
         case .memberAnonymize(let r): write(completion) { .member(try Anonymization(actor: actor).anonymize($0, r)) }
         case .memberImport(let i):
-            let importer = MemberImporter(store: store, actor: actor, country: country)
+            let importer = MemberImporter(store: store, actor: actor, country: likelyCountry, resolveCountry: country)
             importer.run(i) { completion($0.map(OperatorResponse.imported)) }
         case .benefitList(let q): read(completion) { .benefits(try BenefitQueries(now: actor.at).list($0, q)) }
         case .benefitAction(let a): write(completion) { .benefits(try BenefitActions(actor: actor).apply($0, a)) }
@@ -86,20 +88,31 @@ public final class BackOffice: Sendable {
         }
     }
 
-    /// The configured default phone country (DE when the program is not configured yet).
-    func phoneCountry() -> String {
+    /// The default phone country inside the caller's transaction: the configured one, else the shop's setting (DE
+    /// when the program is not configured yet).
+    @Sendable func country(_ connection: Connection) throws -> String {
         if let defaultPhoneCountry { return defaultPhoneCountry }
-        let stored = try? store.read { try $0.text("SELECT json_extract(value, '$.defaultPhoneCountry') FROM settings WHERE key = 'loyalty'") }
-        return (stored ?? nil) ?? "DE"
+        let stored = try connection.text("SELECT json_extract(value, '$.defaultPhoneCountry') FROM settings WHERE key = 'loyalty'") ?? "DE"
+        lastCountry.withLock { $0 = stored }
+        return stored
     }
 
-    /// Runs `body` in one read snapshot on this thread.
-    private func read(_ completion: @Sendable (Result<OperatorResponse, TillError>) -> Void,
-                      _ body: (Connection) throws -> OperatorResponse) {
+    /// The phone country last read (a guess for work prepared on an event loop; whoever applies that work checks it
+    /// again with `country(_:)`).
+    var likelyCountry: String { defaultPhoneCountry ?? lastCountry.withLock { $0 } ?? "DE" }
+
+    /// The default phone country from a connection borrowed on this thread (tools and tests).
+    func phoneCountry() -> String {
+        (try? store.read { try country($0) }) ?? likelyCountry
+    }
+
+    /// Queues `body` for a reader thread (never runs on the caller's thread); overloaded when the read queue is full.
+    private func read(_ completion: @escaping @Sendable (Result<OperatorResponse, TillError>) -> Void,
+                      _ body: @escaping @Sendable (Connection) throws -> OperatorResponse) {
         do {
-            completion(.success(try store.read(body)))
+            try store.submitRead(body) { completion($0.mapError(StoreErrors.map)) }
         } catch {
-            completion(.failure(StoreErrors.map(error)))
+            completion(.failure(error))
         }
     }
 
@@ -120,12 +133,4 @@ struct Actor: Sendable {
     var name: String
     var at: Timestamp
     var ms: Int64 { at.millisecondsSinceEpoch }
-}
-
-/// Maps what a read throws to a `TillError` (SQLite errors become one generic `storage_failure`).
-enum StoreErrors {
-    static func map(_ error: any Error) -> TillError {
-        if let e = error as? TillError { return e }
-        return .storageFailure(reason: "storage_failure")
-    }
 }
