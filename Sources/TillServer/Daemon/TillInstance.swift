@@ -77,9 +77,7 @@ public final class TillInstance: Sendable {
         }
         let registry = MetricsRegistry()
         StoreMetrics.register(store: store, walPath: storeConfiguration.path + "-wal", readWait: readWait, in: registry)
-        let context = ServerContext(
-            backend: StoreBackend(loyalty: loyalty, backOffice: backOffice), configuration: configuration, log: log,
-            registry: registry)
+        let context = ServerContext(loyalty: loyalty, backOffice: backOffice, configuration: configuration, log: log, registry: registry)
         let daemon: TillDaemon
         let ports: (port: Int, metricsPort: Int?)
         do {

@@ -55,23 +55,26 @@ final class RequestMetrics: Sendable {
     }
 }
 
-/// What every session shares: the backend, the limits, metrics, the log, the draining flag.
+/// What every session shares: the router, the limits, metrics, the log, the draining flag.
 ///
 /// Guarantees: all members are Sendable; the in-flight count is exact (incremented when a request is accepted,
 /// decremented when its response is handed to the connection or the connection closes).
 public final class ServerContext: Sendable {
-    public let backend: any LoyaltyBackend
+    public let router: Router
     public let configuration: ServerConfiguration
     public let log: Log
     let metrics: RequestMetrics
     let throttle = Mutex(AuthenticationThrottle())
     private let draining = Atomic<Bool>(false)
-    private let keys = KeyEpoch()
+    private let keys: KeyEpoch
     private let inFlight = InFlightCount()
     let serverCodec = ServerCodec()
 
-    public init(backend: any LoyaltyBackend, configuration: ServerConfiguration, log: Log, registry: MetricsRegistry) {
-        self.backend = backend
+    /// `keysDisabled` of the router built from `loyalty` and `backOffice` bumps this context's key epoch.
+    public init(loyalty: LoyaltyStore, backOffice: BackOffice, configuration: ServerConfiguration, log: Log, registry: MetricsRegistry) {
+        let keys = KeyEpoch()
+        self.keys = keys
+        self.router = Router(loyalty: loyalty, backOffice: backOffice, keysDisabled: { keys.value.add(1, ordering: .acquiringAndReleasing) })
         self.configuration = configuration
         self.log = log
         self.metrics = RequestMetrics(registry: registry)

@@ -1,6 +1,8 @@
 import TillCore
 import TillIO
 import TillProtocol
+import enum TillStore.Principal
+import struct TillStore.Router
 
 /// One client connection's protocol state: frames in, requests routed, responses out, limits enforced.
 ///
@@ -18,7 +20,7 @@ final class Session: ConnectionHandler, @unchecked Sendable {
     let context: ServerContext
     let connection: Connection
     private var decoder: FrameDecoder
-    private var principal: SessionPrincipal?
+    private var principal: Principal?
     /// The key's digest and the key epoch it was last checked at.
     private var keyDigest: [UInt8] = []
     private var checkedAtEpoch: UInt64 = 0
@@ -112,11 +114,11 @@ final class Session: ConnectionHandler, @unchecked Sendable {
 
     /// Holds further frames while a reader looks up the key's principal; `finish` runs back on this loop before the
     /// held frames are handled.
-    private func checkKey(_ digest: [UInt8], then finish: @escaping @Sendable (Result<SessionPrincipal?, TillError>) -> Void) {
+    private func checkKey(_ digest: [UInt8], then finish: @escaping @Sendable (Result<Principal?, TillError>) -> Void) {
         let loop = connection.loop
         holdFrames()
         requestStarted()
-        let done: @Sendable (Result<SessionPrincipal?, TillError>) -> Void = { [self] result in
+        let done: @Sendable (Result<Principal?, TillError>) -> Void = { [self] result in
             loop.execute {
                 self.requestFinished()
                 finish(result)
@@ -125,7 +127,7 @@ final class Session: ConnectionHandler, @unchecked Sendable {
             }
         }
         do {
-            try context.backend.authenticate(keyDigest: digest, completion: done)
+            try context.router.authenticate(keyDigest: digest, completion: done)
         } catch {
             requestFinished()
             finish(.failure(error))
@@ -147,7 +149,7 @@ final class Session: ConnectionHandler, @unchecked Sendable {
 
     /// After a key was disabled anywhere, checks this session's key again (once per change, not per request) before
     /// `envelope` and the frames after it.
-    private func checkKeyAgain(before envelope: RequestEnvelope, atEpoch epoch: UInt64, as principal: SessionPrincipal, started: Int64) {
+    private func checkKeyAgain(before envelope: RequestEnvelope, atEpoch epoch: UInt64, as principal: Principal, started: Int64) {
         checkKey(keyDigest) { [self] result in
             switch result {
             case .success(let current) where current == principal:
@@ -195,7 +197,7 @@ final class Session: ConnectionHandler, @unchecked Sendable {
         }
     }
 
-    private func authenticated(_ found: SessionPrincipal?, hello: Hello, envelope: RequestEnvelope, digest: [UInt8], epoch: UInt64,
+    private func authenticated(_ found: Principal?, hello: Hello, envelope: RequestEnvelope, digest: [UInt8], epoch: UInt64,
                                started: Int64) {
         let address = connection.peerAddress.host
         let now = started / 1_000
@@ -233,64 +235,47 @@ final class Session: ConnectionHandler, @unchecked Sendable {
         answer(ResponseEnvelope(id: envelope.id, op: .hello, result: .hello(result)), started: started)
     }
 
-    private func dispatch(_ envelope: RequestEnvelope, as principal: SessionPrincipal, started: Int64) {
+    /// Routes through the router's table: `hello` and `ping` are answered here, everything else by the router (a
+    /// write is queued before this returns, so writes keep their frame order); operator writes get an audit line.
+    private func dispatch(_ envelope: RequestEnvelope, as principal: Principal, started: Int64) {
         let id = envelope.id
-        let op = envelope.request.op
-        let backend = context.backend
-        switch (envelope.request, principal) {
-        case (.hello, _):
+        let request = envelope.request
+        let op = request.op
+        let route = Router.route(request)
+        switch request {
+        case .hello:
             answer(id: id, op: op, error: .invalidRequest(field: "op", reason: "the session already said hello"), started: started)
-        case (.ping, _):
+            return
+        case .ping:
             answer(ResponseEnvelope(id: id, op: op, result: .pong(Pong(serverTime: ServerContext.now()))), started: started)
-        case (.identify(let request), .terminal):
-            submit(id, op, started) { (done) throws(TillError) in
-                try backend.identify(request.identifiers) { done($0.map { .identify(IdentifyResult(members: $0)) }) }
+            return
+        default: break
+        }
+        let router = context.router
+        let log = context.log
+        submit(id, op, started) { done in
+            guard route.kind == .write, route.admits(principal), case .operator(let operatorRequest) = request,
+                  case .operator(_, let name) = principal else {
+                router.perform(request, as: principal, completion: done)
+                return
             }
-        case (.quote(let request), .terminal(let terminal)):
-            submit(id, op, started) { (done) throws(TillError) in try backend.quote(request, terminal: terminal) { done($0.map(Response.quote)) } }
-        case (.status(let request), .terminal(let terminal)):
-            submit(id, op, started) { (done) throws(TillError) in
-                try backend.status(transactionId: request.transactionId, terminal: terminal) { done($0.map(Response.status)) }
+            router.perform(request, as: principal) { result in
+                log.operatorWrite(operatorName: name, request: operatorRequest, result: result.flatMap(Self.operatorAnswer))
+                done(result)
             }
-        case (.purchase(let request), .terminal(let terminal)):
-            submit(id, op, started) { (done) throws(TillError) in
-                try backend.purchase(request, terminal: terminal, fingerprint: Self.fingerprint(envelope.request)) { done($0.map(Response.purchase)) }
-            }
-        case (.void(let request), .terminal(let terminal)):
-            submit(id, op, started) { (done) throws(TillError) in
-                try backend.void(request, terminal: terminal, fingerprint: Self.fingerprint(envelope.request)) { done($0.map(Response.void)) }
-            }
-        case (.return(let request), .terminal(let terminal)):
-            submit(id, op, started) { (done) throws(TillError) in
-                try backend.returnItems(request, terminal: terminal, fingerprint: Self.fingerprint(envelope.request)) { done($0.map(Response.return)) }
-            }
-        case (.operator(let request), .operator(let operatorId, let name)):
-            let disablesKey: Bool
-            switch request {
-            case .terminalDisable, .operatorDisable: disablesKey = true
-            default: disablesKey = false
-            }
-            let context = self.context
-            let audited = AuditTrail.isWrite(request)
-            submit(id, op, started) { done in
-                backend.perform(request, operatorId: operatorId, operatorName: name) { result in
-                    if disablesKey, case .success = result { context.keysChanged() }
-                    if audited { context.log.operatorWrite(operatorName: name, request: request, result: result) }
-                    done(result.map(Response.operator))
-                }
-            }
-        case (.operator, .terminal):
-            answer(id: id, op: op, error: .forbidden(reason: "\(op.rawValue) is an operator op"), started: started)
-        case (_, .operator):
-            answer(id: id, op: op, error: .forbidden(reason: "\(op.rawValue) is a terminal op"), started: started)
         }
     }
 
-    /// Starts a read or a write; its completion hops back to this loop. One that cannot even be queued (`overloaded`,
-    /// `shutting_down`, `storage_failure`) is answered now.
+    private static func operatorAnswer(_ response: Response) -> Result<OperatorResponse, TillError> {
+        guard case .operator(let answer) = response else { preconditionFailure("an operator op answered \(response)") }
+        return .success(answer)
+    }
+
+    /// Starts a request; its completion (on a reader or the writer thread, or at once for a refusal) hops back to this
+    /// loop.
     private func submit(
         _ id: RequestID, _ op: Op, _ started: Int64,
-        _ start: (@escaping @Sendable (Result<Response, TillError>) -> Void) throws(TillError) -> Void
+        _ start: (@escaping @Sendable (Result<Response, TillError>) -> Void) -> Void
     ) {
         requestStarted()
         let loop = connection.loop
@@ -301,11 +286,7 @@ final class Session: ConnectionHandler, @unchecked Sendable {
                 loop.execute { self.finish(id, op, started, result) }
             }
         }
-        do {
-            try start(complete)
-        } catch {
-            finish(id, op, started, .failure(error))
-        }
+        start(complete)
     }
 
     private func finish(_ id: RequestID, _ op: Op, _ started: Int64, _ result: Result<Response, TillError>) {
@@ -337,7 +318,7 @@ final class Session: ConnectionHandler, @unchecked Sendable {
     /// Mutual TLS: a client certificate whose common name is `terminal:BRANCH/POS` admits only that terminal's key,
     /// and `operator:NAME` only that operator; certificates with other names (or none) add no constraint beyond the
     /// CA's signature, which the TLS layer already checked.
-    static func certificateBinding(_ certificate: PeerCertificate?, admits principal: SessionPrincipal) -> TillError? {
+    static func certificateBinding(_ certificate: PeerCertificate?, admits principal: Principal) -> TillError? {
         guard let name = certificate?.subjectCommonName else { return nil }
         if name.hasPrefix("terminal:") {
             let wanted = String(name.dropFirst("terminal:".count))
@@ -351,10 +332,6 @@ final class Session: ConnectionHandler, @unchecked Sendable {
             }
         }
         return nil
-    }
-
-    static func fingerprint(_ request: Request) -> [UInt8] {
-        Fingerprint.of(request)?.bytes ?? []
     }
 
     // MARK: Answers and limits

@@ -2,12 +2,6 @@ import Foundation
 import TillCore
 import TillProtocol
 
-/// Who presented an API key.
-public enum Principal: Hashable, Sendable {
-    case terminal(TerminalIdentity)
-    case `operator`(id: Int64, name: String)
-}
-
 /// The loyalty program on top of the durable store: what terminals read and post.
 ///
 /// Guarantees: reads (`authenticate`, `identify`, `quote`, `status`) run on the caller's thread on one committed
