@@ -24,7 +24,7 @@ let package = Package(
         /// The durable store: SQLite WAL, one writer with group commit, a pool of readers.
         .target(name: "TillStore", dependencies: ["TillCore", "TillProtocol", "CSQLite"]),
         /// Syscalls, sockets, epoll, eventfd and TLS: every Unsafe pointer of the network side lives here.
-        .target(name: "TillIO", dependencies: ["CLinux", "COpenSSL"]),
+        .target(name: "TillIO", dependencies: ["TillCore", "CLinux", "COpenSSL"]),
         /// The ledger's write-ahead journal: segments, records with CRC-32C, group commit, recovery scan. No SQLite.
         .target(name: "TillJournal", dependencies: ["TillIO"]),
         /// The daemon: reactor loops, sessions, request routing to readers and the writer.
@@ -61,7 +61,7 @@ let package = Package(
         // Tests find protocol/examples through #filePath: the example frames stay where the spec is.
         .testTarget(name: "TillProtocolTests", dependencies: ["TillProtocol"]),
         .testTarget(name: "TillStoreTests", dependencies: ["TillStore", "TillProtocol", "TillCrashScenario", "TillStoreTesting"]),
-        .testTarget(name: "TillIOTests", dependencies: ["TillIO"]),
+        .testTarget(name: "TillIOTests", dependencies: ["TillIO", "TillCore"]),
         .testTarget(name: "TillServerTests", dependencies: ["TillServer", "TillClient"]),
         .testTarget(name: "TillSimulationTests", dependencies: ["TillSimulation", "TillCore", "TillProtocol", "TillIO", "TillClient"]),
     ],

@@ -19,6 +19,7 @@ final class TestDaemon: Sendable {
 
     init(
         name: String = #function, folder reuse: URL? = nil, tls: CertificateSet? = nil, mutual: Bool = false,
+        time: any TimeSource = SystemTime(),
         adjust: (inout ServerConfiguration) -> Void = { _ in }, adjustStore: (inout StoreConfiguration) -> Void = { _ in }
     ) throws {
         let folder = reuse ?? FileManager.default.temporaryDirectory
@@ -40,7 +41,7 @@ final class TestDaemon: Sendable {
         self.folder = folder
         let lines = logLines
         instance = try TillInstance.start(configuration: configuration, log: Log(level: .debug, sink: { lines.append($0) }),
-                                          adjustStore: adjustStore)
+                                          time: time, adjustStore: adjustStore)
     }
 
     func stop() { instance.stop() }

@@ -1,4 +1,3 @@
-import Glibc
 import Synchronization
 import TillCore
 import TillIO
@@ -61,6 +60,8 @@ final class RequestMetrics: Sendable {
 /// decremented when its response is handed to the connection or the connection closes).
 public final class ServerContext: Sendable {
     public let router: Router
+    /// The one time source: the loops' timers, every timeout, deadline and latency, and the wall clock of answers.
+    public let time: any TimeSource
     public let configuration: ServerConfiguration
     public let log: Log
     let metrics: RequestMetrics
@@ -71,7 +72,9 @@ public final class ServerContext: Sendable {
     let serverCodec = ServerCodec()
 
     /// `keysDisabled` of the router built from `loyalty` and `backOffice` bumps this context's key epoch.
-    public init(loyalty: LoyaltyStore, backOffice: BackOffice, configuration: ServerConfiguration, log: Log, registry: MetricsRegistry) {
+    public init(loyalty: LoyaltyStore, backOffice: BackOffice, configuration: ServerConfiguration, log: Log, registry: MetricsRegistry,
+                time: any TimeSource = SystemTime()) {
+        self.time = time
         let keys = KeyEpoch()
         self.keys = keys
         self.router = Router(loyalty: loyalty, backOffice: backOffice, keysDisabled: { keys.value.add(1, ordering: .acquiringAndReleasing) })
@@ -96,17 +99,6 @@ public final class ServerContext: Sendable {
     func requestStarted() { inFlight.value.add(1, ordering: .relaxed) }
     func requestFinished() { inFlight.value.subtract(1, ordering: .releasing) }
 
-    /// Milliseconds on the monotonic clock, for throttling and latency.
-    static func monotonicMicroseconds() -> Int64 {
-        var spec = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &spec)
-        return Int64(spec.tv_sec) * 1_000_000 + Int64(spec.tv_nsec) / 1_000
-    }
-}
-
-extension ServerContext {
-    /// Wall-clock now, from the same clock the store stamps its writes with.
-    static func now() -> Timestamp { LoyaltyStore.systemClock() }
 }
 
 /// A shared count of requests in flight (a class so a metrics gauge can hold it).

@@ -32,9 +32,9 @@ final class Session: ConnectionHandler, @unchecked Sendable {
     private var frameTimer: TimerHandle?
     /// A key check (hello, or after a key was disabled) is under way: frames wait in the decoder until it is answered.
     private var checkingKey = false
-    /// Monotonic microseconds of the latest request; the idle timer compares against it instead of being re-armed
-    /// on every request.
-    private var lastActivity: Int64 = 0
+    /// When the latest request came, on the context's clock (the one the loop's timers fire on); the idle timer
+    /// compares against it instead of being re-armed on every request.
+    private var lastActivity = Instant(nanoseconds: 0)
 
     init(connection: Connection, context: ServerContext) {
         self.connection = connection
@@ -51,7 +51,7 @@ final class Session: ConnectionHandler, @unchecked Sendable {
             self.context.log.info("hello timeout", ["peer": "\(connection.peerAddress)"])
             self.connection.close()
         }
-        lastActivity = ServerContext.monotonicMicroseconds()
+        lastActivity = context.time.now()
         armIdleTimer(after: .seconds(context.configuration.idleTimeoutSeconds))
     }
 
@@ -60,7 +60,7 @@ final class Session: ConnectionHandler, @unchecked Sendable {
         do {
             try decoder.append(bytes)
         } catch {
-            answer(id: nil, op: nil, error: error, started: ServerContext.monotonicMicroseconds())
+            answer(error, to: RequestStart(id: nil, op: nil, startedAt: context.time.now()))
             closeAfterFlush()
             return
         }
@@ -85,31 +85,32 @@ final class Session: ConnectionHandler, @unchecked Sendable {
     // MARK: Requests
 
     private func handle(_ frame: [UInt8]) {
-        let started = ServerContext.monotonicMicroseconds()
-        lastActivity = started
+        let now = context.time.now()
+        lastActivity = now
         let envelope: RequestEnvelope
         switch context.serverCodec.decodeRequest(frame) {
         case .failure(let failure):
-            answer(id: failure.id, op: failure.op, error: failure.error, started: started)
+            answer(failure.error, to: RequestStart(id: failure.id, op: failure.op, startedAt: now))
             if failure.closesConnection { closeAfterFlush() }
             return
         case .success(let decoded):
             envelope = decoded
         }
+        let request = RequestStart(id: envelope.id, op: envelope.request.op, startedAt: now)
         if context.isDraining {
-            answer(id: envelope.id, op: envelope.request.op, error: .shuttingDown, started: started)
+            answer(.shuttingDown, to: request)
             return
         }
         guard let principal else {
-            handleHello(envelope, started: started)
+            handleHello(envelope, request: request)
             return
         }
         let epoch = context.keyEpoch
         guard epoch == checkedAtEpoch else {
-            checkKeyAgain(before: envelope, atEpoch: epoch, as: principal, started: started)
+            checkKeyAgain(before: envelope, atEpoch: epoch, as: principal, request: request)
             return
         }
-        dispatch(envelope, as: principal, started: started)
+        dispatch(envelope, as: principal, request: request)
     }
 
     /// Holds further frames while a reader looks up the key's principal; `finish` runs back on this loop before the
@@ -149,37 +150,37 @@ final class Session: ConnectionHandler, @unchecked Sendable {
 
     /// After a key was disabled anywhere, checks this session's key again (once per change, not per request) before
     /// `envelope` and the frames after it.
-    private func checkKeyAgain(before envelope: RequestEnvelope, atEpoch epoch: UInt64, as principal: Principal, started: Int64) {
+    private func checkKeyAgain(before envelope: RequestEnvelope, atEpoch epoch: UInt64, as principal: Principal, request: RequestStart) {
         checkKey(keyDigest) { [self] result in
             switch result {
             case .success(let current) where current == principal:
                 checkedAtEpoch = epoch
-                dispatch(envelope, as: principal, started: started)
+                dispatch(envelope, as: principal, request: request)
             case .success:
-                answer(id: envelope.id, op: envelope.request.op, error: .unauthenticated(reason: "the key was disabled"), started: started)
+                answer(.unauthenticated(reason: "the key was disabled"), to: request)
                 closeAfterFlush()
             case .failure(let error):
                 // Not checked (overloaded, storage): this request is refused, the next one checks again.
-                answer(id: envelope.id, op: envelope.request.op, error: error, started: started)
+                answer(error, to: request)
             }
         }
     }
 
-    private func handleHello(_ envelope: RequestEnvelope, started: Int64) {
+    private func handleHello(_ envelope: RequestEnvelope, request: RequestStart) {
         guard case .hello(let hello) = envelope.request else {
-            answer(id: envelope.id, op: envelope.request.op, error: .unauthenticated(reason: "say hello first"), started: started)
+            answer(.unauthenticated(reason: "say hello first"), to: request)
             closeAfterFlush()
             return
         }
         let address = connection.peerAddress.host
-        let now = started / 1_000
+        let now = Int64(request.startedAt.nanoseconds / 1_000_000)
         guard context.throttle.withLock({ $0.mayAttempt(address: address, nowMilliseconds: now) }) else {
-            answer(id: envelope.id, op: .hello, error: .unauthenticated(reason: "too many failed attempts, try again later"), started: started)
+            answer(.unauthenticated(reason: "too many failed attempts, try again later"), to: request)
             closeAfterFlush()
             return
         }
         guard hello.versions.contains(ProtocolVersion.current) else {
-            answer(id: envelope.id, op: .hello, error: .unsupportedVersion(offered: hello.versions), started: started)
+            answer(.unsupportedVersion(offered: hello.versions), to: request)
             closeAfterFlush()
             return
         }
@@ -189,28 +190,28 @@ final class Session: ConnectionHandler, @unchecked Sendable {
             guard !closing else { return }
             switch result {
             case .success(let found):
-                authenticated(found, hello: hello, envelope: envelope, digest: digest, epoch: epoch, started: started)
+                authenticated(found, hello: hello, envelope: envelope, digest: digest, epoch: epoch, request: request)
             case .failure(let error):
-                answer(id: envelope.id, op: .hello, error: error, started: started)
+                answer(error, to: request)
                 closeAfterFlush()
             }
         }
     }
 
     private func authenticated(_ found: Principal?, hello: Hello, envelope: RequestEnvelope, digest: [UInt8], epoch: UInt64,
-                               started: Int64) {
+                               request: RequestStart) {
         let address = connection.peerAddress.host
-        let now = started / 1_000
+        let now = Int64(request.startedAt.nanoseconds / 1_000_000)
         guard let found else {
             context.throttle.withLock { $0.recordFailure(address: address, nowMilliseconds: now) }
             context.log.warning("authentication failed", ["peer": "\(connection.peerAddress)"])
-            answer(id: envelope.id, op: .hello, error: .unauthenticated(reason: "unknown or disabled key"), started: started)
+            answer(.unauthenticated(reason: "unknown or disabled key"), to: request)
             closeAfterFlush()
             return
         }
         if let bindingError = Self.certificateBinding(connection.peerCertificate, admits: found) {
             context.log.warning("client certificate does not match the key", ["peer": "\(connection.peerAddress)"])
-            answer(id: envelope.id, op: .hello, error: bindingError, started: started)
+            answer(bindingError, to: request)
             closeAfterFlush()
             return
         }
@@ -223,37 +224,35 @@ final class Session: ConnectionHandler, @unchecked Sendable {
         switch found {
         case .terminal(let terminal):
             result = HelloResult(version: ProtocolVersion.current, role: .terminal, terminal: terminal, operatorName: nil,
-                                 maxFrameSize: Int64(context.configuration.maxFrameBytes), serverTime: ServerContext.now())
+                                 maxFrameSize: Int64(context.configuration.maxFrameBytes), serverTime: context.time.wallNow())
             context.log.info("terminal session", ["branch": terminal.branchId, "pos": terminal.posId, "client": hello.client ?? ""])
         case .operator(_, let name):
             let limit = max(context.configuration.maxFrameBytes, context.configuration.maxOperatorFrameBytes)
             decoder.limitFrames(to: limit)
             result = HelloResult(version: ProtocolVersion.current, role: .operator, terminal: nil, operatorName: name,
-                                 maxFrameSize: Int64(limit), serverTime: ServerContext.now())
+                                 maxFrameSize: Int64(limit), serverTime: context.time.wallNow())
             context.log.info("operator session", ["operator": name])
         }
-        answer(ResponseEnvelope(id: envelope.id, op: .hello, result: .hello(result)), started: started)
+        answer(.hello(result), to: request)
     }
 
     /// Routes through the router's table: `hello` and `ping` are answered here, everything else by the router (a
     /// write is queued before this returns, so writes keep their frame order); operator writes get an audit line.
-    private func dispatch(_ envelope: RequestEnvelope, as principal: Principal, started: Int64) {
-        let id = envelope.id
+    private func dispatch(_ envelope: RequestEnvelope, as principal: Principal, request started: RequestStart) {
         let request = envelope.request
-        let op = request.op
         let route = Router.route(request)
         switch request {
         case .hello:
-            answer(id: id, op: op, error: .invalidRequest(field: "op", reason: "the session already said hello"), started: started)
+            answer(.invalidRequest(field: "op", reason: "the session already said hello"), to: started)
             return
         case .ping:
-            answer(ResponseEnvelope(id: id, op: op, result: .pong(Pong(serverTime: ServerContext.now()))), started: started)
+            answer(.pong(Pong(serverTime: context.time.wallNow())), to: started)
             return
         default: break
         }
         let router = context.router
         let log = context.log
-        submit(id, op, started) { done in
+        submit(started) { done in
             guard route.kind == .write, route.admits(principal), case .operator(let operatorRequest) = request,
                   case .operator(_, let name) = principal else {
                 router.perform(request, as: principal, completion: done)
@@ -274,26 +273,26 @@ final class Session: ConnectionHandler, @unchecked Sendable {
     /// Starts a request; its completion (on a reader or the writer thread, or at once for a refusal) hops back to this
     /// loop.
     private func submit(
-        _ id: RequestID, _ op: Op, _ started: Int64,
+        _ request: RequestStart,
         _ start: (@escaping @Sendable (Result<Response, TillError>) -> Void) -> Void
     ) {
         requestStarted()
         let loop = connection.loop
         let complete: @Sendable (Result<Response, TillError>) -> Void = { [self] result in
             if loop.inEventLoop {
-                self.finish(id, op, started, result)
+                self.finish(request, result)
             } else {
-                loop.execute { self.finish(id, op, started, result) }
+                loop.execute { self.finish(request, result) }
             }
         }
         start(complete)
     }
 
-    private func finish(_ id: RequestID, _ op: Op, _ started: Int64, _ result: Result<Response, TillError>) {
+    private func finish(_ request: RequestStart, _ result: Result<Response, TillError>) {
         requestFinished()
         switch result {
-        case .success(let response): answer(ResponseEnvelope(id: id, op: op, result: response), started: started)
-        case .failure(let error): answer(id: id, op: op, error: error, started: started)
+        case .success(let response): answer(response, to: request)
+        case .failure(let error): answer(error, to: request)
         }
     }
 
@@ -336,11 +335,16 @@ final class Session: ConnectionHandler, @unchecked Sendable {
 
     // MARK: Answers and limits
 
-    private func answer(id: RequestID?, op: Op?, error: TillError, started: Int64) {
-        answer(ResponseEnvelope(id: id, op: op, error: error), started: started)
+    private func answer(_ error: TillError, to request: RequestStart) {
+        answer(ResponseEnvelope(id: request.id, op: request.op, error: error), startedAt: request.startedAt)
     }
 
-    private func answer(_ response: ResponseEnvelope, started: Int64) {
+    private func answer(_ result: Response, to request: RequestStart) {
+        guard let id = request.id, let op = request.op else { preconditionFailure("a result for a request that was not read") }
+        answer(ResponseEnvelope(id: id, op: op, result: result), startedAt: request.startedAt)
+    }
+
+    private func answer(_ response: ResponseEnvelope, startedAt: Instant) {
         let errorCode: String?
         switch response.outcome {
         case .success: errorCode = nil
@@ -350,7 +354,7 @@ final class Session: ConnectionHandler, @unchecked Sendable {
                 context.log.terminalRefused(terminal, op: response.op, id: response.id, code: error.code)
             }
         }
-        context.metrics.record(op: response.op, errorCode: errorCode, microseconds: ServerContext.monotonicMicroseconds() - started)
+        context.metrics.record(op: response.op, errorCode: errorCode, microseconds: context.time.now().microseconds(since: startedAt))
         guard connection.isOpen else { return }
         connection.write(context.serverCodec.encodeResponse(response))
         if connection.pendingWriteBytes > context.configuration.maxPendingWriteBytes {
@@ -371,7 +375,7 @@ final class Session: ConnectionHandler, @unchecked Sendable {
         idleTimer = connection.loop.scheduleOnLoop(after: delay) { [weak self] in
             guard let self, !self.closing else { return }
             let timeout = Int64(self.context.configuration.idleTimeoutSeconds) * 1_000_000
-            let idle = ServerContext.monotonicMicroseconds() - self.lastActivity
+            let idle = self.context.time.now().microseconds(since: self.lastActivity)
             if idle >= timeout && self.inFlight == 0 {
                 self.context.log.debug("idle timeout", ["peer": "\(self.connection.peerAddress)"])
                 self.connection.close()
@@ -390,9 +394,18 @@ final class Session: ConnectionHandler, @unchecked Sendable {
             frameTimer = connection.loop.scheduleOnLoop(after: .seconds(context.configuration.frameDeadlineSeconds)) { [weak self] in
                 guard let self, self.decoder.bufferedByteCount > 0 else { return }
                 self.context.log.info("frame deadline passed, disconnecting", ["peer": "\(self.connection.peerAddress)"])
-                self.answer(id: nil, op: nil, error: .invalidFrame(reason: "frame not completed within \(self.context.configuration.frameDeadlineSeconds) s"), started: ServerContext.monotonicMicroseconds())
+                self.answer(.invalidFrame(reason: "frame not completed within \(self.context.configuration.frameDeadlineSeconds) s"),
+                            to: RequestStart(id: nil, op: nil, startedAt: self.context.time.now()))
                 self.closeAfterFlush()
             }
         }
     }
+}
+
+/// One request from its complete frame on: which (`id`, `op`; nil when the frame could not be read that far) and when
+/// it started, on the context's clock. Its answer is recorded against it (latency, error code).
+struct RequestStart: Sendable {
+    let id: RequestID?
+    let op: Op?
+    let startedAt: Instant
 }

@@ -15,11 +15,7 @@ public final class LoyaltyStore: Sendable {
     let programs = ProgramCache()
 
     /// Wall-clock time in milliseconds, UTC.
-    public static let systemClock: @Sendable () -> Timestamp = {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Timestamp(millisecondsSinceEpoch: Int64(ts.tv_sec) * 1_000 + Int64(ts.tv_nsec) / 1_000_000)
-    }
+    public static let systemClock: @Sendable () -> Timestamp = { SystemTime().wallNow() }
 
     public init(store: Store, clock: @escaping @Sendable () -> Timestamp = LoyaltyStore.systemClock) {
         self.store = store

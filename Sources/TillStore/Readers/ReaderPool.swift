@@ -22,7 +22,7 @@ public final class ReaderPool: Sendable {
     /// One queued read: runs on a reader thread with the thread's connection inside a read transaction, or with the
     /// error that kept the connection from opening or the transaction from starting.
     struct Job: Sendable {
-        let enqueuedAt: Int64
+        let enqueuedAt: Instant
         let run: @Sendable (Result<Connection, any Error>) -> Void
     }
 
@@ -68,7 +68,7 @@ public final class ReaderPool: Sendable {
     /// `close()`. `completion` must be quick: hand the result to the caller's event loop and return.
     public func submit<T>(_ body: @escaping @Sendable (Connection) throws -> T,
                           completion: @escaping @Sendable (Result<T, any Error>) -> Void) throws(TillError) {
-        let job = Job(enqueuedAt: ReaderPool.monotonicMicroseconds()) { connection in
+        let job = Job(enqueuedAt: configuration.time.now()) { connection in
             completion(Result { try body(try connection.get()) })
         }
         let refusal: TillError? = queue.withLock { state in
@@ -126,7 +126,7 @@ public final class ReaderPool: Sendable {
                 // Woken by `close()` with nothing left: exit (other wake-ups always come with a job).
                 return
             }
-            configuration.onWait?(ReaderPool.monotonicMicroseconds() - job.enqueuedAt)
+            configuration.onWait?(configuration.time.now().microseconds(since: job.enqueuedAt))
             do {
                 let open = try connection ?? Connection(path: path, options: options)
                 connection = open
@@ -142,12 +142,6 @@ public final class ReaderPool: Sendable {
         defer { if connection.isInTransaction { try? connection.execute("ROLLBACK") } }
         return try body(connection)
     }
-
-    static func monotonicMicroseconds() -> Int64 {
-        var spec = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &spec)
-        return Int64(spec.tv_sec) * 1_000_000 + Int64(spec.tv_nsec) / 1_000
-    }
 }
 
 /// How many reader threads serve reads, how many reads may wait for one, and what a refused read is told.
@@ -160,6 +154,8 @@ public struct ReaderConfiguration: Sendable {
     public var retryAfterMilliseconds: Int64 = 20
     /// How long a reader waits on a lock (rare in WAL mode: only while a connection recovers the WAL index).
     public var busyTimeoutMilliseconds: Int32 = 5_000
+    /// The clock the wait is measured with.
+    public var time: any TimeSource = SystemTime()
     /// Told, on the reader thread, how long each read waited in the queue (microseconds).
     public var onWait: (@Sendable (Int64) -> Void)? = nil
 
