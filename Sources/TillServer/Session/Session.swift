@@ -14,32 +14,32 @@ import struct TillStore.Router
 /// being checked, later frames wait (reading paused). Bytes that break the framing are answered `invalid_frame` and
 /// the connection is closed.
 ///
+/// The connection concerns are stages (`SessionStages.swift`: framing with the slowloris deadline, hello and the key
+/// re-check, idle timeout, backpressure) that hold their state without a socket; the session feeds them and does what
+/// they answer, and hands requests to the router.
+///
 /// `@unchecked Sendable`: every mutable member is touched only on `connection.loop`'s thread. Completions run on a
 /// reader or the writer thread and capture the session only to hop back onto that loop with `execute`.
 final class Session: ConnectionHandler, @unchecked Sendable {
     let context: ServerContext
     let connection: Connection
-    private var decoder: FrameDecoder
-    private var principal: Principal?
-    /// The key's digest and the key epoch it was last checked at.
-    private var keyDigest: [UInt8] = []
-    private var checkedAtEpoch: UInt64 = 0
-    private var inFlight = 0
-    private var readingPaused = false
+    private var framing: FramingStage
+    private var idle: IdleStage
+    private var backpressure: BackpressureStage
+    private var key = HelloStage()
+    private var principal: Principal? { key.principal }
     private var closing = false
     private var helloTimer: TimerHandle?
     private var idleTimer: TimerHandle?
     private var frameTimer: TimerHandle?
-    /// A key check (hello, or after a key was disabled) is under way: frames wait in the decoder until it is answered.
-    private var checkingKey = false
-    /// When the latest request came, on the context's clock (the one the loop's timers fire on); the idle timer
-    /// compares against it instead of being re-armed on every request.
-    private var lastActivity = Instant(nanoseconds: 0)
 
     init(connection: Connection, context: ServerContext) {
         self.connection = connection
         self.context = context
-        self.decoder = FrameDecoder(maxFrameSize: context.configuration.maxFrameBytes)
+        let configuration = context.configuration
+        framing = FramingStage(maxFrameBytes: configuration.maxFrameBytes, frameDeadline: .seconds(configuration.frameDeadlineSeconds))
+        idle = IdleStage(timeout: .seconds(configuration.idleTimeoutSeconds), now: context.time.now())
+        backpressure = BackpressureStage(limit: configuration.maxInFlightPerConnection)
     }
 
     // MARK: Connection events
@@ -51,14 +51,14 @@ final class Session: ConnectionHandler, @unchecked Sendable {
             self.context.log.info("hello timeout", ["peer": "\(connection.peerAddress)"])
             self.connection.close()
         }
-        lastActivity = context.time.now()
-        armIdleTimer(after: .seconds(context.configuration.idleTimeoutSeconds))
+        idle.activity(at: context.time.now())
+        armIdleTimer(after: idle.timeout)
     }
 
     func received(_ bytes: ArraySlice<UInt8>, on connection: Connection) {
         guard !closing else { return }
         do {
-            try decoder.append(bytes)
+            try framing.receive(bytes)
         } catch {
             answer(error, to: RequestStart(id: nil, op: nil, startedAt: context.time.now()))
             closeAfterFlush()
@@ -69,9 +69,10 @@ final class Session: ConnectionHandler, @unchecked Sendable {
 
     /// Handles the complete frames in the decoder until a key check holds them or none is left.
     private func handleBufferedFrames() {
-        while !closing && !checkingKey, let frame = decoder.nextFrame() {
+        while !closing && !backpressure.holding, let frame = framing.nextFrame() {
             handle(frame)
         }
+        guard !backpressure.holding else { return }
         updateFrameDeadline()
     }
 
@@ -86,7 +87,7 @@ final class Session: ConnectionHandler, @unchecked Sendable {
 
     private func handle(_ frame: [UInt8]) {
         let now = context.time.now()
-        lastActivity = now
+        idle.activity(at: now)
         let envelope: RequestEnvelope
         switch context.serverCodec.decodeRequest(frame) {
         case .failure(let failure):
@@ -106,7 +107,7 @@ final class Session: ConnectionHandler, @unchecked Sendable {
             return
         }
         let epoch = context.keyEpoch
-        guard epoch == checkedAtEpoch else {
+        guard !key.needsCheck(epoch: epoch) else {
             checkKeyAgain(before: envelope, atEpoch: epoch, as: principal, request: request)
             return
         }
@@ -137,24 +138,22 @@ final class Session: ConnectionHandler, @unchecked Sendable {
     }
 
     private func holdFrames() {
-        checkingKey = true
+        framing.suspendDeadline()
         frameTimer?.cancel()
         frameTimer = nil
-        connection.pauseReading()
+        if backpressure.hold() { connection.pauseReading() }
     }
 
     private func releaseFrames() {
-        checkingKey = false
-        if !readingPaused && !closing { connection.resumeReading() }
+        if backpressure.release() && !closing { connection.resumeReading() }
     }
 
     /// After a key was disabled anywhere, checks this session's key again (once per change, not per request) before
     /// `envelope` and the frames after it.
     private func checkKeyAgain(before envelope: RequestEnvelope, atEpoch epoch: UInt64, as principal: Principal, request: RequestStart) {
-        checkKey(keyDigest) { [self] result in
+        checkKey(key.keyDigest) { [self] result in
             switch result {
-            case .success(let current) where current == principal:
-                checkedAtEpoch = epoch
+            case .success(let current) where key.rechecked(current, epoch: epoch):
                 dispatch(envelope, as: principal, request: request)
             case .success:
                 answer(.unauthenticated(reason: "the key was disabled"), to: request)
@@ -173,14 +172,8 @@ final class Session: ConnectionHandler, @unchecked Sendable {
             return
         }
         let address = connection.peerAddress.host
-        let now = Int64(request.startedAt.nanoseconds / 1_000_000)
-        guard context.throttle.withLock({ $0.mayAttempt(address: address, nowMilliseconds: now) }) else {
-            answer(.unauthenticated(reason: "too many failed attempts, try again later"), to: request)
-            closeAfterFlush()
-            return
-        }
-        guard hello.versions.contains(ProtocolVersion.current) else {
-            answer(.unsupportedVersion(offered: hello.versions), to: request)
+        if let refusal = context.throttle.withLock({ HelloStage.refusal(of: hello, from: address, at: request.startedAt, throttle: $0) }) {
+            answer(refusal, to: request)
             closeAfterFlush()
             return
         }
@@ -201,7 +194,7 @@ final class Session: ConnectionHandler, @unchecked Sendable {
     private func authenticated(_ found: Principal?, hello: Hello, envelope: RequestEnvelope, digest: [UInt8], epoch: UInt64,
                                request: RequestStart) {
         let address = connection.peerAddress.host
-        let now = Int64(request.startedAt.nanoseconds / 1_000_000)
+        let now = HelloStage.milliseconds(request.startedAt)
         guard let found else {
             context.throttle.withLock { $0.recordFailure(address: address, nowMilliseconds: now) }
             context.log.warning("authentication failed", ["peer": "\(connection.peerAddress)"])
@@ -209,16 +202,14 @@ final class Session: ConnectionHandler, @unchecked Sendable {
             closeAfterFlush()
             return
         }
-        if let bindingError = Self.certificateBinding(connection.peerCertificate, admits: found) {
+        if let bindingError = HelloStage.certificateBinding(connection.peerCertificate, admits: found) {
             context.log.warning("client certificate does not match the key", ["peer": "\(connection.peerAddress)"])
             answer(bindingError, to: request)
             closeAfterFlush()
             return
         }
         context.throttle.withLock { $0.recordSuccess(address: address) }
-        principal = found
-        keyDigest = digest
-        checkedAtEpoch = epoch
+        key.authenticated(found, digest: digest, epoch: epoch)
         helloTimer?.cancel()
         let result: HelloResult
         switch found {
@@ -228,7 +219,7 @@ final class Session: ConnectionHandler, @unchecked Sendable {
             context.log.info("terminal session", ["branch": terminal.branchId, "pos": terminal.posId, "client": hello.client ?? ""])
         case .operator(_, let name):
             let limit = max(context.configuration.maxFrameBytes, context.configuration.maxOperatorFrameBytes)
-            decoder.limitFrames(to: limit)
+            framing.limitFrames(to: limit)
             result = HelloResult(version: ProtocolVersion.current, role: .operator, terminal: nil, operatorName: name,
                                  maxFrameSize: Int64(limit), serverTime: context.time.wallNow())
             context.log.info("operator session", ["operator": name])
@@ -298,39 +289,12 @@ final class Session: ConnectionHandler, @unchecked Sendable {
 
     private func requestStarted() {
         context.requestStarted()
-        inFlight += 1
-        if inFlight >= context.configuration.maxInFlightPerConnection && !readingPaused {
-            readingPaused = true
-            connection.pauseReading()
-        }
+        if backpressure.started() { connection.pauseReading() }
     }
 
     private func requestFinished() {
         context.requestFinished()
-        inFlight -= 1
-        if readingPaused && inFlight < context.configuration.maxInFlightPerConnection && !closing {
-            readingPaused = false
-            if !checkingKey { connection.resumeReading() }
-        }
-    }
-
-    /// Mutual TLS: a client certificate whose common name is `terminal:BRANCH/POS` admits only that terminal's key,
-    /// and `operator:NAME` only that operator; certificates with other names (or none) add no constraint beyond the
-    /// CA's signature, which the TLS layer already checked.
-    static func certificateBinding(_ certificate: PeerCertificate?, admits principal: Principal) -> TillError? {
-        guard let name = certificate?.subjectCommonName else { return nil }
-        if name.hasPrefix("terminal:") {
-            let wanted = String(name.dropFirst("terminal:".count))
-            guard case .terminal(let terminal) = principal, "\(terminal.branchId)/\(terminal.posId)" == wanted else {
-                return .forbidden(reason: "the client certificate is issued to terminal \(wanted)")
-            }
-        } else if name.hasPrefix("operator:") {
-            let wanted = String(name.dropFirst("operator:".count))
-            guard case .operator(_, let operatorName) = principal, operatorName == wanted else {
-                return .forbidden(reason: "the client certificate is issued to operator \(wanted)")
-            }
-        }
-        return nil
+        if backpressure.finished() && !closing { connection.resumeReading() }
     }
 
     // MARK: Answers and limits
@@ -374,25 +338,24 @@ final class Session: ConnectionHandler, @unchecked Sendable {
     private func armIdleTimer(after delay: Duration) {
         idleTimer = connection.loop.scheduleOnLoop(after: delay) { [weak self] in
             guard let self, !self.closing else { return }
-            let timeout = Int64(self.context.configuration.idleTimeoutSeconds) * 1_000_000
-            let idle = self.context.time.now().microseconds(since: self.lastActivity)
-            if idle >= timeout && self.inFlight == 0 {
+            switch self.idle.check(at: self.context.time.now(), inFlight: self.backpressure.inFlight) {
+            case .close:
                 self.context.log.debug("idle timeout", ["peer": "\(self.connection.peerAddress)"])
                 self.connection.close()
-            } else {
-                self.armIdleTimer(after: .microseconds(max(1_000, timeout - idle)))
+            case .checkAgain(let remaining):
+                self.armIdleTimer(after: remaining)
             }
         }
     }
 
     /// A frame that has started must complete within the frame deadline (slowloris guard).
     private func updateFrameDeadline() {
-        if decoder.bufferedByteCount == 0 {
-            frameTimer?.cancel()
-            frameTimer = nil
-        } else if frameTimer == nil {
-            frameTimer = connection.loop.scheduleOnLoop(after: .seconds(context.configuration.frameDeadlineSeconds)) { [weak self] in
-                guard let self, self.decoder.bufferedByteCount > 0 else { return }
+        guard framing.updateDeadline(at: context.time.now()) else { return }
+        frameTimer?.cancel()
+        frameTimer = nil
+        if framing.deadline != nil {
+            frameTimer = connection.loop.scheduleOnLoop(after: framing.frameDeadline) { [weak self] in
+                guard let self, self.framing.expired(at: self.context.time.now()) else { return }
                 self.context.log.info("frame deadline passed, disconnecting", ["peer": "\(self.connection.peerAddress)"])
                 self.answer(.invalidFrame(reason: "frame not completed within \(self.context.configuration.frameDeadlineSeconds) s"),
                             to: RequestStart(id: nil, op: nil, startedAt: self.context.time.now()))
