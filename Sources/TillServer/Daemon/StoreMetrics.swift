@@ -16,6 +16,12 @@ enum StoreMetrics {
         registry.gauge("till_writer_queue_depth", "Writes waiting for the writer") { Int64(store.stats.queueDepth) }
         registry.counter("till_writer_overloaded_total", "Writes refused because the queue was full") { Int64(store.stats.rejectedOverloaded) }
         registry.counter("till_writer_checkpoints_total", "WAL checkpoints run by the writer") { Int64(store.stats.checkpoints) }
+        registry.counter("till_writer_checkpoints_busy_total", "Checkpoints that found readers in the WAL and were put off") {
+            Int64(store.stats.checkpointsBusy)
+        }
+        registry.gauge("till_checkpoint_lag_pages", "WAL pages committed and not yet checkpointed into the database file") {
+            Int64(store.stats.walFrames)
+        }
         registry.gauge("till_writer_failed", "1 once the writer stopped after a storage failure") { store.stats.storageFailure == nil ? 0 : 1 }
         registry.gauge("till_read_queue_depth", "Reads waiting for a reader thread") { Int64(store.readers.queueDepth) }
         registry.counter("till_read_overloaded_total", "Reads refused because the read queue was full") { Int64(store.readers.overloadedCount) }

@@ -25,6 +25,11 @@ public final class TillDaemon: Sendable {
         registry.counter("till_connections_refused_total", "Connections refused at the connection limit") { Int64(io.snapshot().refusedTotal) }
         registry.counter("till_tls_handshakes_total", "TLS handshakes, by result", labels: ["result": "ok"]) { Int64(io.snapshot().tlsHandshakesOK) }
         registry.counter("till_tls_handshakes_total", "TLS handshakes, by result", labels: ["result": "failed"]) { Int64(io.snapshot().tlsHandshakesFailed) }
+        for version in ["TLSv1.2", "TLSv1.3", "other"] {
+            registry.counter("till_tls_sessions_total", "TLS sessions established, by negotiated protocol version", labels: ["version": version]) {
+                Int64(io.snapshot().tlsSessionsByVersion[version] ?? 0)
+            }
+        }
         registry.gauge("till_build_info", "Always 1; the labels say which build runs",
                        labels: ["version": TillRelease.version, "protocol": String(ProtocolVersion.current)]) { 1 }
     }

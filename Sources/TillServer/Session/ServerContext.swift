@@ -11,6 +11,8 @@ final class RequestMetrics: Sendable {
     private let answeredOK: [Op: Counter]
     /// Errors by op and code, created on first use (rare, so a lock is fine).
     private let failures: Mutex<[FailureKey: Counter]>
+    /// Errors by code alone (what an alert watches), created on first use.
+    private let errors: Mutex<[String: Counter]>
     private let registry: MetricsRegistry
 
     private struct FailureKey: Hashable {
@@ -31,6 +33,7 @@ final class RequestMetrics: Sendable {
         self.latency = latency
         self.answeredOK = answeredOK
         self.failures = Mutex([:])
+        self.errors = Mutex([:])
     }
 
     private static let requestsName = "till_requests_total"
@@ -44,6 +47,14 @@ final class RequestMetrics: Sendable {
             return
         }
         let key = FailureKey(op: op, code: errorCode ?? "ok")
+        if let errorCode {
+            errors.withLock { table in
+                if let existing = table[errorCode] { return existing }
+                let created = registry.counter("till_errors_total", "Errors answered, by code", labels: ["code": errorCode])
+                table[errorCode] = created
+                return created
+            }.add()
+        }
         let counter = failures.withLock { table in
             if let existing = table[key] { return existing }
             let created = registry.counter(Self.requestsName, Self.requestsHelp, labels: ["op": op?.rawValue ?? "unknown", "outcome": key.code])
