@@ -21,13 +21,13 @@ let package = Package(
         .target(name: "TillCore"),
         /// Wire protocol v1: framing, strict JSON, typed messages. No I/O.
         .target(name: "TillProtocol", dependencies: ["TillCore"]),
-        /// The durable store: SQLite WAL, one writer with group commit, a pool of readers.
+        /// The durable store: SQLite WAL, one writer with group commit, reader threads, the router (op → handler).
         .target(name: "TillStore", dependencies: ["TillCore", "TillProtocol", "CSQLite"]),
         /// Syscalls, sockets, epoll, eventfd and TLS: every Unsafe pointer of the network side lives here.
         .target(name: "TillIO", dependencies: ["TillCore", "CLinux", "COpenSSL"]),
         /// The ledger's write-ahead journal: segments, records with CRC-32C, group commit, recovery scan. No SQLite.
         .target(name: "TillJournal", dependencies: ["TillIO"]),
-        /// The daemon: reactor loops, sessions, request routing to readers and the writer.
+        /// The daemon: reactor loops, sessions (in stages) handing requests to the router, config, logs, metrics.
         .target(name: "TillServer", dependencies: ["TillCore", "TillProtocol", "TillStore", "TillIO"]),
         /// A client for terminals and operators, used by the CLI, the simulator and the tests.
         .target(name: "TillClient", dependencies: ["TillCore", "TillProtocol", "TillIO"]),
