@@ -21,16 +21,16 @@ let package = Package(
         .target(name: "TillCore"),
         /// Wire protocol v1: framing, strict JSON, typed messages. No I/O.
         .target(name: "TillProtocol", dependencies: ["TillCore"]),
-        /// The durable store: SQLite WAL, one writer with group commit, a pool of readers.
+        /// The durable store: SQLite WAL, one writer with group commit, reader threads, the router (op → handler).
         .target(name: "TillStore", dependencies: ["TillCore", "TillProtocol", "CSQLite"]),
         /// Syscalls, sockets, epoll, eventfd and TLS: every Unsafe pointer of the network side lives here.
-        .target(name: "TillIO", dependencies: ["CLinux", "COpenSSL"]),
+        .target(name: "TillIO", dependencies: ["TillCore", "CLinux", "COpenSSL"]),
         /// The ledger's write-ahead journal: segments, records with CRC-32C, group commit, recovery scan. No SQLite.
         .target(name: "TillJournal", dependencies: ["TillIO"]),
         /// One argument parser for tilld, till and till-sim: a table per program drives parsing, help, completion and
         /// suggestions. Foundation only.
         .target(name: "TillCommandLine"),
-        /// The daemon: reactor loops, sessions, request routing to readers and the writer.
+        /// The daemon: reactor loops, sessions (in stages) handing requests to the router, config, logs, metrics.
         .target(name: "TillServer", dependencies: ["TillCore", "TillProtocol", "TillStore", "TillIO", "TillCommandLine"]),
         /// A client for terminals and operators, used by the CLI, the simulator and the tests.
         .target(name: "TillClient", dependencies: ["TillCore", "TillProtocol", "TillIO"]),
@@ -64,7 +64,7 @@ let package = Package(
         // Tests find protocol/examples through #filePath: the example frames stay where the spec is.
         .testTarget(name: "TillProtocolTests", dependencies: ["TillProtocol"]),
         .testTarget(name: "TillStoreTests", dependencies: ["TillStore", "TillProtocol", "TillCrashScenario", "TillStoreTesting"]),
-        .testTarget(name: "TillIOTests", dependencies: ["TillIO"]),
+        .testTarget(name: "TillIOTests", dependencies: ["TillIO", "TillCore"]),
         .testTarget(name: "TillServerTests", dependencies: ["TillServer", "TillClient"]),
         // Each program's table parses its own help examples: the tables of tilld and till-sim live in their libraries,
         // till's in the executable (a testable executable).

@@ -1,3 +1,4 @@
+import TillCore
 import Dispatch
 import Synchronization
 import TillIO
@@ -113,7 +114,7 @@ struct TestServer {
         tls: TLSContext? = nil,
         options: ListenerOptions = ListenerOptions(),
         loops: Int = 2,
-        clock: any LoopClock = MonotonicClock(),
+        clock: any TimeSource = SystemTime(),
         makeHandler: (@Sendable (Recorder) -> any ConnectionHandler)? = nil
     ) throws {
         ProcessResources.raiseOpenFilesLimit(to: 8192)

@@ -64,9 +64,18 @@ import TillProtocol
         _ = try daemon.operatorClient().perform(.memberSearch(MemberSearch(query: "anna")))
         let second = try Exposition(parsing: try Self.get("/metrics", port: port).body)
 
-        for family in ["till_requests_total", "till_writer_batches_total", "till_connections_accepted_total"] {
+        for family in ["till_requests_total", "till_writer_batches_total", "till_connections_accepted_total", "till_tls_sessions_total",
+                       "till_read_overloaded_total", "till_writer_checkpoints_busy_total"] {
             #expect(first.types[family] == "counter", "\(family)")
         }
+        for family in ["till_checkpoint_lag_pages", "till_read_queue_depth", "till_requests_in_flight"] {
+            #expect(first.types[family] == "gauge", "\(family)")
+        }
+        #expect(first.types["till_read_wait_seconds"] == "histogram")
+        // Six purchases were committed and none checkpointed yet (the bound is thousands of pages).
+        #expect(second.value("till_checkpoint_lag_pages")! > 0)
+        #expect(second.value("till_tls_sessions_total", labels: "version=\"TLSv1.3\"") == 0, "plain TCP")
+        #expect(second.value("till_read_wait_seconds_count")! >= 3, "hellos and the operator's search waited for a reader")
         #expect(first.types["till_request_duration_seconds"] == "histogram")
         #expect(first.types["till_writer_batch_size"] == "histogram")
         #expect(second.value("till_writer_batch_size_count")! >= 6)
@@ -77,6 +86,9 @@ import TillProtocol
             #expect(after >= before, "\(series) went down: \(before) -> \(after)")
         }
         #expect(second.samples.keys.contains { $0.hasPrefix("till_requests_total{") && $0.contains("outcome=\"forbidden\"") })
+        #expect(first.types["till_errors_total"] == nil, "no error answered yet")
+        #expect(second.types["till_errors_total"] == "counter")
+        #expect(second.value("till_errors_total", labels: "code=\"forbidden\"") == 1)
     }
 }
 

@@ -4,6 +4,7 @@ import TillClient
 import TillCore
 import TillIO
 import TillProtocol
+import TillStore
 @testable import TillServer
 
 /// A real Till started in-process on an ephemeral loopback port with a fresh SQLite store in a temporary folder.
@@ -18,7 +19,8 @@ final class TestDaemon: Sendable {
 
     init(
         name: String = #function, folder reuse: URL? = nil, tls: CertificateSet? = nil, mutual: Bool = false,
-        adjust: (inout ServerConfiguration) -> Void = { _ in }
+        time: any TimeSource = SystemTime(),
+        adjust: (inout ServerConfiguration) -> Void = { _ in }, adjustStore: (inout StoreConfiguration) -> Void = { _ in }
     ) throws {
         let folder = reuse ?? FileManager.default.temporaryDirectory
             .appendingPathComponent("till-server-tests-\(getpid())-\(UInt64.random(in: 0...UInt64.max))")
@@ -38,7 +40,8 @@ final class TestDaemon: Sendable {
         adjust(&configuration)
         self.folder = folder
         let lines = logLines
-        instance = try TillInstance.start(configuration: configuration, log: Log(level: .debug, sink: { lines.append($0) }))
+        instance = try TillInstance.start(configuration: configuration, log: Log(level: .debug, sink: { lines.append($0) }),
+                                          time: time, adjustStore: adjustStore)
     }
 
     func stop() { instance.stop() }

@@ -12,6 +12,9 @@ import TillIO
         defer { daemon.stop(); daemon.removeFolder() }
         let client = try TillClient(certificates.clientAddress(port: daemon.instance.port, withClientCertificate: false), apiKey: daemon.keys.terminalKey)
         #expect(client.tlsVersion == "TLSv1.3")
+        let metrics = daemon.instance.daemon.registry.render()
+        #expect(metrics.contains("till_tls_sessions_total{version=\"TLSv1.3\"} 1\n"), "\(metrics)")
+        #expect(metrics.contains("till_tls_sessions_total{version=\"TLSv1.2\"} 0\n"))
         let receipt = try client.purchase(demoPurchase("tls-1", members: [MemberIdentifier(kind: .memberKey, value: "M00000001")]))
         #expect(try client.purchase(demoPurchase("tls-1", members: [MemberIdentifier(kind: .memberKey, value: "M00000001")])).replay)
         #expect(try client.status(transactionId: "tls-1").receipt?.total == receipt.total)

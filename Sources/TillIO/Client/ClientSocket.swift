@@ -1,3 +1,4 @@
+import TillCore
 import Glibc
 
 /// A blocking TCP or TLS client connection for the CLI, tests and simple tools. Every call takes a timeout
@@ -193,6 +194,6 @@ public final class ClientSocket {
         }
     }
 
-    private static func now() -> UInt64 { EventLoop.now() }
-    private static func deadline(after duration: Duration) -> UInt64 { now() + EventLoop.nanoseconds(duration) }
+    private static func now() -> UInt64 { SystemTime().now().nanoseconds }
+    private static func deadline(after duration: Duration) -> UInt64 { now() + Instant.nanoseconds(duration) }
 }

@@ -145,6 +145,7 @@ extension Connection: Selectable {
             peerCertificate = tls.peerCertificate
             tlsVersion = tls.protocolVersion
             loop.metrics.handshakesOK.add(1, ordering: .relaxed)
+            loop.metrics.tlsSessionEstablished(version: tls.protocolVersion)
             handler?.connected(self)
             if state == .active && !pending.isEmpty { flush() }
             if state == .active && tls.hasPendingPlaintext && !readingPaused { readAvailable() }

@@ -2,6 +2,7 @@ import CLinux
 import Foundation
 import Glibc
 import Synchronization
+import TillCore
 
 /// Something registered with a loop's selector: a connection or a listener. Called on the loop thread only.
 protocol Selectable: AnyObject {
@@ -25,7 +26,7 @@ public final class EventLoop: @unchecked Sendable {
     public let index: Int
     let metrics: IOMetrics
     /// The time source of this loop's timers.
-    public let clock: any LoopClock
+    public let clock: any TimeSource
     let selector: Selector
     let readBuffer = ReadBuffer(capacity: 64 * 1024)
 
@@ -41,7 +42,7 @@ public final class EventLoop: @unchecked Sendable {
     private var closing = false
     private var timers = TimerQueue<() -> Void>()
 
-    init(index: Int, metrics: IOMetrics, clock: any LoopClock) throws(IOError) {
+    init(index: Int, metrics: IOMetrics, clock: any TimeSource) throws(IOError) {
         ProcessResources.ignoreSIGPIPE()
         self.index = index
         self.metrics = metrics
@@ -80,7 +81,7 @@ public final class EventLoop: @unchecked Sendable {
     @discardableResult
     public func schedule(after delay: Duration, _ body: @escaping @Sendable () -> Void) -> TimerHandle {
         let id = nextTimerID.add(1, ordering: .relaxed).oldValue
-        let deadline = clock.nanosecondsNow() + Self.nanoseconds(delay)
+        let deadline = clock.now().nanoseconds + Instant.nanoseconds(delay)
         if inEventLoop {
             timers.schedule(id: id, deadline: deadline, body)
         } else {
@@ -94,7 +95,7 @@ public final class EventLoop: @unchecked Sendable {
     public func scheduleOnLoop(after delay: Duration, _ body: @escaping () -> Void) -> TimerHandle {
         preconditionInEventLoop()
         let id = nextTimerID.add(1, ordering: .relaxed).oldValue
-        timers.schedule(id: id, deadline: clock.nanosecondsNow() + Self.nanoseconds(delay), body)
+        timers.schedule(id: id, deadline: clock.now().nanoseconds + Instant.nanoseconds(delay), body)
         return TimerHandle(id: id, loop: self)
     }
 
@@ -147,7 +148,7 @@ public final class EventLoop: @unchecked Sendable {
             } catch {
                 fatalError("epoll_wait: \(error)")  // EBADF / EINVAL here mean the loop itself is broken
             }
-            for action in timers.popDue(now: clock.nanosecondsNow()) { action() }
+            for action in timers.popDue(now: clock.now().nanoseconds) { action() }
             runTasks()
         }
         runTasks()
@@ -173,20 +174,12 @@ public final class EventLoop: @unchecked Sendable {
     private func nextTimeout() -> Int32 {
         if !tasks.withLock({ $0.isEmpty }) { return 0 }
         guard let deadline = timers.nextDeadline() else { return -1 }
-        let now = clock.nanosecondsNow()
+        let now = clock.now().nanoseconds
         if deadline <= now { return 0 }
         let milliseconds = (deadline - now + 999_999) / 1_000_000
         return Int32(min(milliseconds, 60_000))
     }
 
-    /// Real monotonic time, for blocking clients.
-    static func now() -> UInt64 { MonotonicClock().nanosecondsNow() }
-
-    static func nanoseconds(_ duration: Duration) -> UInt64 {
-        let (seconds, attoseconds) = duration.components
-        if seconds < 0 { return 0 }
-        return UInt64(seconds) * 1_000_000_000 + UInt64(attoseconds / 1_000_000_000)
-    }
 }
 
 /// A scheduled timer; `cancel()` is safe from any thread and a no-op once the timer has fired.

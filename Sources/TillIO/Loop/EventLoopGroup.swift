@@ -1,4 +1,5 @@
 import Synchronization
+import TillCore
 
 /// N event loops, one thread each, handed out round-robin by `next()`. Owns the shared `IOMetrics`.
 /// Guarantees: `shutdown()` stops every loop, closes every connection and listener still registered (handlers get
@@ -11,7 +12,7 @@ public final class EventLoopGroup: Sendable {
     private let isShutDown = Atomic<Bool>(false)
 
     /// Starts `loopCount` loops (default: one per core) whose timers follow `clock`.
-    public init(loopCount: Int = ProcessResources.coreCount, clock: any LoopClock = MonotonicClock()) throws(IOError) {
+    public init(loopCount: Int = ProcessResources.coreCount, clock: any TimeSource = SystemTime()) throws(IOError) {
         guard loopCount > 0 else { throw .invalidArgument("loopCount \(loopCount)") }
         let metrics = IOMetrics()
         var loops: [EventLoop] = []

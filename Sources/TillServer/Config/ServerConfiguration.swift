@@ -26,6 +26,7 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var handshakeTimeoutSeconds = 10
     public var maxPendingWriteBytes = 1_048_576
     public var writerQueueLimit = 8_192
+    public var readQueueLimit = 1_024
     public var writerBatchLimit = 256
     public var walCheckpointBytes = 16 * 1_048_576
     public var shutdownGraceSeconds = 10
@@ -51,7 +52,7 @@ public struct ServerConfiguration: Sendable, Equatable {
             Setting(key: "tlsKey", valueName: "PEM", defaultValue: "", help: "server private key"),
             Setting(key: "tlsClientCA", valueName: "PEM", defaultValue: "", help: "CA for client certificates: enables mutual TLS (a client certificate's CN names a terminal)"),
             Setting(key: "ioThreads", valueName: "N", defaultValue: String(d.ioThreads), help: "event-loop threads (default: one per core)"),
-            Setting(key: "readers", valueName: "N", defaultValue: String(d.readers), help: "read-only store connections for identify, quote and status"),
+            Setting(key: "readers", valueName: "N", defaultValue: String(d.readers), help: "reader threads (one read-only store connection each) for identify, quote, status and operator reads"),
             Setting(key: "maxFrameBytes", valueName: "BYTES", defaultValue: String(d.maxFrameBytes), help: "largest accepted frame; a bigger one is answered invalid_frame and the connection closed"),
             Setting(key: "maxOperatorFrameBytes", valueName: "BYTES", defaultValue: String(d.maxOperatorFrameBytes), help: "largest frame of an operator session after hello (member.import chunks); terminals keep --max-frame-bytes"),
             Setting(key: "maxInFlightPerConnection", valueName: "N", defaultValue: String(d.maxInFlightPerConnection), help: "requests in flight on one connection before reading pauses"),
@@ -60,6 +61,7 @@ public struct ServerConfiguration: Sendable, Equatable {
             Setting(key: "frameDeadlineSeconds", valueName: "S", defaultValue: String(d.frameDeadlineSeconds), help: "a started frame must complete within this (slowloris guard)"),
             Setting(key: "handshakeTimeoutSeconds", valueName: "S", defaultValue: String(d.handshakeTimeoutSeconds), help: "TLS handshake and hello must complete within this"),
             Setting(key: "maxPendingWriteBytes", valueName: "BYTES", defaultValue: String(d.maxPendingWriteBytes), help: "bytes waiting for a client that does not read before it is disconnected"),
+            Setting(key: "readQueueLimit", valueName: "N", defaultValue: String(d.readQueueLimit), help: "reads waiting for a reader thread; beyond it requests are answered overloaded"),
             Setting(key: "writerQueueLimit", valueName: "N", defaultValue: String(d.writerQueueLimit), help: "writes waiting for the writer; beyond it requests are answered overloaded"),
             Setting(key: "writerBatchLimit", valueName: "N", defaultValue: String(d.writerBatchLimit), help: "most writes committed together in one transaction (group commit)"),
             Setting(key: "walCheckpointBytes", valueName: "BYTES", defaultValue: String(d.walCheckpointBytes), help: "the writer checkpoints (TRUNCATE) when the WAL grows past this"),
@@ -104,6 +106,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         case "frameDeadlineSeconds": frameDeadlineSeconds = try int(1)
         case "handshakeTimeoutSeconds": handshakeTimeoutSeconds = try int(1)
         case "maxPendingWriteBytes": maxPendingWriteBytes = try int(4096)
+        case "readQueueLimit": readQueueLimit = try int(1)
         case "writerQueueLimit": writerQueueLimit = try int(1)
         case "writerBatchLimit": writerBatchLimit = try int(1)
         case "walCheckpointBytes": walCheckpointBytes = try int(65_536)

@@ -1,9 +1,9 @@
 import Foundation
 import TillStore
 
-/// Exposes the writer's counters, its batch sizes (a histogram) and the WAL size, read at scrape time.
+/// Exposes the writer's counters, its batch sizes (a histogram), the readers' queue and wait, and the WAL size.
 enum StoreMetrics {
-    static func register(store: Store, walPath: String, in registry: MetricsRegistry) {
+    static func register(store: Store, walPath: String, readWait: Histogram, in registry: MetricsRegistry) {
         registry.counter("till_writer_batches_total", "Transactions the writer committed (one fsync each)") { Int64(store.stats.batches) }
         registry.counter("till_writer_requests_total", "Write requests the writer applied") { Int64(store.stats.requests) }
         registry.gauge("till_writer_batch_size_max", "Largest batch so far") { Int64(store.stats.maxBatchSize) }
@@ -16,7 +16,16 @@ enum StoreMetrics {
         registry.gauge("till_writer_queue_depth", "Writes waiting for the writer") { Int64(store.stats.queueDepth) }
         registry.counter("till_writer_overloaded_total", "Writes refused because the queue was full") { Int64(store.stats.rejectedOverloaded) }
         registry.counter("till_writer_checkpoints_total", "WAL checkpoints run by the writer") { Int64(store.stats.checkpoints) }
+        registry.counter("till_writer_checkpoints_busy_total", "Checkpoints that found readers in the WAL and were put off") {
+            Int64(store.stats.checkpointsBusy)
+        }
+        registry.gauge("till_checkpoint_lag_pages", "WAL pages committed and not yet checkpointed into the database file") {
+            Int64(store.stats.walFrames)
+        }
         registry.gauge("till_writer_failed", "1 once the writer stopped after a storage failure") { store.stats.storageFailure == nil ? 0 : 1 }
+        registry.gauge("till_read_queue_depth", "Reads waiting for a reader thread") { Int64(store.readers.queueDepth) }
+        registry.counter("till_read_overloaded_total", "Reads refused because the read queue was full") { Int64(store.readers.overloadedCount) }
+        _ = registry.histogram("till_read_wait_seconds", "Time a read waited in the queue for a reader thread") { readWait }
         registry.gauge("till_wal_bytes", "Size of the write-ahead log file") {
             let attributes = try? FileManager.default.attributesOfItem(atPath: walPath)
             return (attributes?[.size] as? NSNumber)?.int64Value ?? 0

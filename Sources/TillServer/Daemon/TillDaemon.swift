@@ -1,5 +1,6 @@
 import Glibc
 import Synchronization
+import TillCore
 import TillIO
 import TillProtocol
 
@@ -17,13 +18,18 @@ public final class TillDaemon: Sendable {
     public init(context: ServerContext, registry: MetricsRegistry) throws(IOError) {
         self.context = context
         self.registry = registry
-        self.group = try EventLoopGroup(loopCount: context.configuration.ioThreads)
+        self.group = try EventLoopGroup(loopCount: context.configuration.ioThreads, clock: context.time)
         let io = group.metrics
         registry.gauge("till_connections_open", "Open client connections") { Int64(io.snapshot().openConnections) }
         registry.counter("till_connections_accepted_total", "Connections accepted") { Int64(io.snapshot().acceptedTotal) }
         registry.counter("till_connections_refused_total", "Connections refused at the connection limit") { Int64(io.snapshot().refusedTotal) }
         registry.counter("till_tls_handshakes_total", "TLS handshakes, by result", labels: ["result": "ok"]) { Int64(io.snapshot().tlsHandshakesOK) }
         registry.counter("till_tls_handshakes_total", "TLS handshakes, by result", labels: ["result": "failed"]) { Int64(io.snapshot().tlsHandshakesFailed) }
+        for version in ["TLSv1.2", "TLSv1.3", "other"] {
+            registry.counter("till_tls_sessions_total", "TLS sessions established, by negotiated protocol version", labels: ["version": version]) {
+                Int64(io.snapshot().tlsSessionsByVersion[version] ?? 0)
+            }
+        }
         registry.gauge("till_build_info", "Always 1; the labels say which build runs",
                        labels: ["version": TillRelease.version, "protocol": String(ProtocolVersion.current)]) { 1 }
     }
@@ -82,12 +88,14 @@ public final class TillDaemon: Sendable {
         guard !stopped else { return }
         listener?.close()
         context.beginDraining()
-        let began = ServerContext.monotonicMicroseconds()
-        let deadline = began + Int64(context.configuration.shutdownGraceSeconds) * 1_000_000
-        let notice = min(deadline, began + Int64(context.configuration.shutdownNoticeMilliseconds) * 1_000)
+        // This thread sleeps while it waits, so it waits on the system's clock (an injected manual clock never moves
+        // while nobody advances it).
+        let clock = SystemTime()
+        let began = clock.now()
+        let deadline = began.advanced(by: .seconds(context.configuration.shutdownGraceSeconds))
+        let notice = min(deadline, began.advanced(by: .milliseconds(context.configuration.shutdownNoticeMilliseconds)))
         var waiting = timespec(tv_sec: 0, tv_nsec: 2_000_000)
-        while (context.requestsInFlight > 0 || ServerContext.monotonicMicroseconds() < notice)
-            && ServerContext.monotonicMicroseconds() < deadline {
+        while (context.requestsInFlight > 0 || clock.now() < notice) && clock.now() < deadline {
             nanosleep(&waiting, nil)
         }
         if context.requestsInFlight > 0 {

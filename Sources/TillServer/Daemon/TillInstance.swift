@@ -19,12 +19,25 @@ public final class TillInstance: Sendable {
     public let demoKeys: DemoKeys?
 
     public static func start(configuration: ServerConfiguration, log: Log) throws(DaemonError) -> TillInstance {
+        try start(configuration: configuration, log: log, time: SystemTime(), adjustStore: { _ in })
+    }
+
+    /// `time` is the one time source of the daemon (loops' timers, timeouts, latencies, the store's and the answers'
+    /// wall clock); `adjustStore` changes the store's configuration after the server's settings were applied (tests
+    /// hook the readers' `onWait` there).
+    static func start(configuration: ServerConfiguration, log: Log, time: any TimeSource,
+                      adjustStore: (inout StoreConfiguration) -> Void) throws(DaemonError) -> TillInstance {
         let folder = try DataDirectory.prepare(configuration.dataDirectory, log: log)
         var storeConfiguration = StoreConfiguration(path: folder.appendingPathComponent("till.sqlite").path)
         storeConfiguration.readers = configuration.readers
+        storeConfiguration.reading.queueCapacity = configuration.readQueueLimit
+        let readWait = Histogram.latencyMicroseconds()
+        storeConfiguration.reading.onWait = { readWait.observe($0) }
+        storeConfiguration.reading.time = time
         storeConfiguration.writer.queueCapacity = configuration.writerQueueLimit
         storeConfiguration.writer.maxBatchSize = configuration.writerBatchLimit
         storeConfiguration.writer.checkpointWalPages = Int32(clamping: max(64, configuration.walCheckpointBytes / 4_096))
+        adjustStore(&storeConfiguration)
         storeConfiguration.writer.onEvent = { event in
             switch event {
             case .writeLockBusy(let size, let error):
@@ -42,7 +55,8 @@ public final class TillInstance: Sendable {
         } catch {
             throw .store("\(error)")
         }
-        let loyalty = LoyaltyStore(store: store)
+        let wallClock: @Sendable () -> Timestamp = { time.wallNow() }
+        let loyalty = LoyaltyStore(store: store, clock: wallClock)
         let backOffice = BackOffice(
             store: store,
             keys: { role throws(TillError) in
@@ -54,7 +68,7 @@ public final class TillInstance: Sendable {
                 }
             },
             catalogChanged: { loyalty.catalogChanged() },
-            clock: LoyaltyStore.systemClock)
+            clock: wallClock)
         var demoKeys: DemoKeys?
         do {
             if configuration.demo {
@@ -65,10 +79,9 @@ public final class TillInstance: Sendable {
             throw .store("demo setup failed: \(error)")
         }
         let registry = MetricsRegistry()
-        StoreMetrics.register(store: store, walPath: storeConfiguration.path + "-wal", in: registry)
-        let context = ServerContext(
-            backend: StoreBackend(loyalty: loyalty, backOffice: backOffice), configuration: configuration, log: log,
-            registry: registry)
+        StoreMetrics.register(store: store, walPath: storeConfiguration.path + "-wal", readWait: readWait, in: registry)
+        let context = ServerContext(loyalty: loyalty, backOffice: backOffice, configuration: configuration, log: log, registry: registry,
+                                    time: time)
         let daemon: TillDaemon
         let ports: (port: Int, metricsPort: Int?)
         do {

@@ -1,5 +1,6 @@
 import TillCore
 import TillProtocol
+import TillStore
 
 /// The audit trail of the log: one logfmt line per operator write (who, which op, which member or key, and the
 /// outcome), and one per refused terminal request (which terminal, which op, the error code).
@@ -9,18 +10,10 @@ import TillProtocol
 /// notes, names, reasons and import rows are never logged. Reads are not logged (the activity log in the store
 /// keeps the business history; this is the operational trail).
 enum AuditTrail {
-    /// Whether the op changes the store, or copies all of it (`store.backup`), and so gets an audit line.
+    /// Whether the op changes the store, or copies all of it (`store.backup`), and so gets an audit line: the write
+    /// rows of the router's table.
     static func isWrite(_ request: OperatorRequest) -> Bool {
-        switch request {
-        case .memberCreate, .memberUpdate, .memberBlock, .memberUnblock, .memberVerify, .memberTag, .memberUntag, .memberNote,
-             .memberConsent, .memberUnsubscribe, .cardAdd, .cardReplace, .memberAnonymize, .memberImport, .benefitAction,
-             .walletAdjust, .catalogSet, .terminalProvision, .terminalDisable, .operatorProvision, .operatorDisable, .storeBackup,
-             .cardRemove, .appCodeIssue, .appCodeRevoke, .purchaseVoid, .purchaseReturn:
-            true
-        case .memberSearch, .memberGet, .memberExport, .benefitList, .activityList, .purchaseList, .purchaseGet, .catalogGet,
-             .terminalList, .operatorList, .stats, .walletHistory:
-            false
-        }
+        Router.route(.operator(request)).kind == .write
     }
 
     /// The line's fields after `operator` and `op`: the member or key acted on, then the outcome.

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TillCore
 
 /// Log severity, lowest first.
 public enum LogLevel: String, Sendable, Comparable, CaseIterable {
@@ -17,9 +18,12 @@ public final class Log: Sendable {
     public typealias Sink = @Sendable (String) -> Void
     public let level: LogLevel
     private let sink: Sink
+    /// The wall clock of the `ts` field.
+    private let time: any TimeSource
 
-    public init(level: LogLevel, sink: Sink? = nil) {
+    public init(level: LogLevel, sink: Sink? = nil, time: any TimeSource = SystemTime()) {
         self.level = level
+        self.time = time
         self.sink = sink ?? { line in
             line.utf8CString.withUnsafeBufferPointer { buffer in
                 _ = Glibc.write(2, buffer.baseAddress, buffer.count - 1)
@@ -43,7 +47,7 @@ public final class Log: Sendable {
 
     private func emit(_ at: LogLevel, _ event: String, _ fields: [(String, String)]) {
         guard at >= level else { return }
-        var line = "ts=\(Log.timestamp()) level=\(at.rawValue) event=\(Log.quoted(event))"
+        var line = "ts=\(Log.timestamp(time.wallNow())) level=\(at.rawValue) event=\(Log.quoted(event))"
         for (key, value) in fields {
             line += " \(key)=\(Log.quoted(value))"
         }
@@ -66,13 +70,11 @@ public final class Log: Sendable {
         return out + "\""
     }
 
-    static func timestamp() -> String {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        var seconds = spec.tv_sec
+    static func timestamp(_ at: Timestamp) -> String {
+        var seconds = time_t(at.millisecondsSinceEpoch / 1_000)
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        let millis = spec.tv_nsec / 1_000_000
+        let millis = at.millisecondsSinceEpoch % 1_000
         func two(_ v: Int32) -> String { v < 10 ? "0\(v)" : "\(v)" }
         let ms = millis < 10 ? "00\(millis)" : millis < 100 ? "0\(millis)" : "\(millis)"
         return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)).\(ms)Z"

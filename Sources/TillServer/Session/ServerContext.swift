@@ -1,4 +1,3 @@
-import Glibc
 import Synchronization
 import TillCore
 import TillIO
@@ -12,6 +11,8 @@ final class RequestMetrics: Sendable {
     private let answeredOK: [Op: Counter]
     /// Errors by op and code, created on first use (rare, so a lock is fine).
     private let failures: Mutex<[FailureKey: Counter]>
+    /// Errors by code alone (what an alert watches), created on first use.
+    private let errors: Mutex<[String: Counter]>
     private let registry: MetricsRegistry
 
     private struct FailureKey: Hashable {
@@ -32,6 +33,7 @@ final class RequestMetrics: Sendable {
         self.latency = latency
         self.answeredOK = answeredOK
         self.failures = Mutex([:])
+        self.errors = Mutex([:])
     }
 
     private static let requestsName = "till_requests_total"
@@ -45,6 +47,14 @@ final class RequestMetrics: Sendable {
             return
         }
         let key = FailureKey(op: op, code: errorCode ?? "ok")
+        if let errorCode {
+            errors.withLock { table in
+                if let existing = table[errorCode] { return existing }
+                let created = registry.counter("till_errors_total", "Errors answered, by code", labels: ["code": errorCode])
+                table[errorCode] = created
+                return created
+            }.add()
+        }
         let counter = failures.withLock { table in
             if let existing = table[key] { return existing }
             let created = registry.counter(Self.requestsName, Self.requestsHelp, labels: ["op": op?.rawValue ?? "unknown", "outcome": key.code])
@@ -55,23 +65,30 @@ final class RequestMetrics: Sendable {
     }
 }
 
-/// What every session shares: the backend, the limits, metrics, the log, the draining flag.
+/// What every session shares: the router, the limits, metrics, the log, the draining flag.
 ///
 /// Guarantees: all members are Sendable; the in-flight count is exact (incremented when a request is accepted,
 /// decremented when its response is handed to the connection or the connection closes).
 public final class ServerContext: Sendable {
-    public let backend: any LoyaltyBackend
+    public let router: Router
+    /// The one time source: the loops' timers, every timeout, deadline and latency, and the wall clock of answers.
+    public let time: any TimeSource
     public let configuration: ServerConfiguration
     public let log: Log
     let metrics: RequestMetrics
     let throttle = Mutex(AuthenticationThrottle())
     private let draining = Atomic<Bool>(false)
-    private let keys = KeyEpoch()
+    private let keys: KeyEpoch
     private let inFlight = InFlightCount()
     let serverCodec = ServerCodec()
 
-    public init(backend: any LoyaltyBackend, configuration: ServerConfiguration, log: Log, registry: MetricsRegistry) {
-        self.backend = backend
+    /// `keysDisabled` of the router built from `loyalty` and `backOffice` bumps this context's key epoch.
+    public init(loyalty: LoyaltyStore, backOffice: BackOffice, configuration: ServerConfiguration, log: Log, registry: MetricsRegistry,
+                time: any TimeSource = SystemTime()) {
+        self.time = time
+        let keys = KeyEpoch()
+        self.keys = keys
+        self.router = Router(loyalty: loyalty, backOffice: backOffice, keysDisabled: { keys.value.add(1, ordering: .acquiringAndReleasing) })
         self.configuration = configuration
         self.log = log
         self.metrics = RequestMetrics(registry: registry)
@@ -93,17 +110,6 @@ public final class ServerContext: Sendable {
     func requestStarted() { inFlight.value.add(1, ordering: .relaxed) }
     func requestFinished() { inFlight.value.subtract(1, ordering: .releasing) }
 
-    /// Milliseconds on the monotonic clock, for throttling and latency.
-    static func monotonicMicroseconds() -> Int64 {
-        var spec = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &spec)
-        return Int64(spec.tv_sec) * 1_000_000 + Int64(spec.tv_nsec) / 1_000
-    }
-}
-
-extension ServerContext {
-    /// Wall-clock now, from the same clock the store stamps its writes with.
-    static func now() -> Timestamp { LoyaltyStore.systemClock() }
 }
 
 /// A shared count of requests in flight (a class so a metrics gauge can hold it).

@@ -1,38 +1,45 @@
 import TillCore
 import TillIO
 import TillProtocol
+import enum TillStore.Principal
+import struct TillStore.Router
 
 /// One client connection's protocol state: frames in, requests routed, responses out, limits enforced.
 ///
 /// Lifecycle: `hello` must come first (within the handshake timeout); a failed `hello` is answered and the connection
 /// closed. After that, requests of the session's role are accepted up to `maxInFlightPerConnection` at once (reading
-/// pauses beyond it); reads are answered on this loop from a store snapshot, writes complete on the writer thread and
-/// hop back here. Bytes that break the framing are answered `invalid_frame` and the connection is closed.
+/// pauses beyond it). This loop only frames, decodes, encodes and writes: reads (the key check of `hello` and after a
+/// key was disabled, identify, quote, status, operator reads) complete on a reader thread and writes on the writer
+/// thread, and both hop back here. Writes are handed to the writer on this loop in frame order. While the key is
+/// being checked, later frames wait (reading paused). Bytes that break the framing are answered `invalid_frame` and
+/// the connection is closed.
 ///
-/// `@unchecked Sendable`: every mutable member is touched only on `connection.loop`'s thread. Write completions run
-/// on the writer thread and capture the session only to hop back onto that loop with `execute`.
+/// The connection concerns are stages (`SessionStages.swift`: framing with the slowloris deadline, hello and the key
+/// re-check, idle timeout, backpressure) that hold their state without a socket; the session feeds them and does what
+/// they answer, and hands requests to the router.
+///
+/// `@unchecked Sendable`: every mutable member is touched only on `connection.loop`'s thread. Completions run on a
+/// reader or the writer thread and capture the session only to hop back onto that loop with `execute`.
 final class Session: ConnectionHandler, @unchecked Sendable {
     let context: ServerContext
     let connection: Connection
-    private var decoder: FrameDecoder
-    private var principal: SessionPrincipal?
-    /// The key's digest and the key epoch it was last checked at.
-    private var keyDigest: [UInt8] = []
-    private var checkedAtEpoch: UInt64 = 0
-    private var inFlight = 0
-    private var readingPaused = false
+    private var framing: FramingStage
+    private var idle: IdleStage
+    private var backpressure: BackpressureStage
+    private var key = HelloStage()
+    private var principal: Principal? { key.principal }
     private var closing = false
     private var helloTimer: TimerHandle?
     private var idleTimer: TimerHandle?
     private var frameTimer: TimerHandle?
-    /// Monotonic microseconds of the latest request; the idle timer compares against it instead of being re-armed
-    /// on every request.
-    private var lastActivity: Int64 = 0
 
     init(connection: Connection, context: ServerContext) {
         self.connection = connection
         self.context = context
-        self.decoder = FrameDecoder(maxFrameSize: context.configuration.maxFrameBytes)
+        let configuration = context.configuration
+        framing = FramingStage(maxFrameBytes: configuration.maxFrameBytes, frameDeadline: .seconds(configuration.frameDeadlineSeconds))
+        idle = IdleStage(timeout: .seconds(configuration.idleTimeoutSeconds), now: context.time.now())
+        backpressure = BackpressureStage(limit: configuration.maxInFlightPerConnection)
     }
 
     // MARK: Connection events
@@ -44,22 +51,28 @@ final class Session: ConnectionHandler, @unchecked Sendable {
             self.context.log.info("hello timeout", ["peer": "\(connection.peerAddress)"])
             self.connection.close()
         }
-        lastActivity = ServerContext.monotonicMicroseconds()
-        armIdleTimer(after: .seconds(context.configuration.idleTimeoutSeconds))
+        idle.activity(at: context.time.now())
+        armIdleTimer(after: idle.timeout)
     }
 
     func received(_ bytes: ArraySlice<UInt8>, on connection: Connection) {
         guard !closing else { return }
         do {
-            try decoder.append(bytes)
+            try framing.receive(bytes)
         } catch {
-            answer(id: nil, op: nil, error: error, started: ServerContext.monotonicMicroseconds())
+            answer(error, to: RequestStart(id: nil, op: nil, startedAt: context.time.now()))
             closeAfterFlush()
             return
         }
-        while !closing, let frame = decoder.nextFrame() {
+        handleBufferedFrames()
+    }
+
+    /// Handles the complete frames in the decoder until a key check holds them or none is left.
+    private func handleBufferedFrames() {
+        while !closing && !backpressure.holding, let frame = framing.nextFrame() {
             handle(frame)
         }
+        guard !backpressure.holding else { return }
         updateFrameDeadline()
     }
 
@@ -73,239 +86,229 @@ final class Session: ConnectionHandler, @unchecked Sendable {
     // MARK: Requests
 
     private func handle(_ frame: [UInt8]) {
-        let started = ServerContext.monotonicMicroseconds()
-        lastActivity = started
+        let now = context.time.now()
+        idle.activity(at: now)
         let envelope: RequestEnvelope
         switch context.serverCodec.decodeRequest(frame) {
         case .failure(let failure):
-            answer(id: failure.id, op: failure.op, error: failure.error, started: started)
+            answer(failure.error, to: RequestStart(id: failure.id, op: failure.op, startedAt: now))
             if failure.closesConnection { closeAfterFlush() }
             return
         case .success(let decoded):
             envelope = decoded
         }
+        let request = RequestStart(id: envelope.id, op: envelope.request.op, startedAt: now)
         if context.isDraining {
-            answer(id: envelope.id, op: envelope.request.op, error: .shuttingDown, started: started)
+            answer(.shuttingDown, to: request)
             return
         }
         guard let principal else {
-            handleHello(envelope, started: started)
+            handleHello(envelope, request: request)
             return
         }
-        guard keyStillValid() else {
-            answer(id: envelope.id, op: envelope.request.op, error: .unauthenticated(reason: "the key was disabled"), started: started)
-            closeAfterFlush()
+        let epoch = context.keyEpoch
+        guard !key.needsCheck(epoch: epoch) else {
+            checkKeyAgain(before: envelope, atEpoch: epoch, as: principal, request: request)
             return
         }
-        dispatch(envelope, as: principal, started: started)
+        dispatch(envelope, as: principal, request: request)
     }
 
-    private func handleHello(_ envelope: RequestEnvelope, started: Int64) {
+    /// Holds further frames while a reader looks up the key's principal; `finish` runs back on this loop before the
+    /// held frames are handled.
+    private func checkKey(_ digest: [UInt8], then finish: @escaping @Sendable (Result<Principal?, TillError>) -> Void) {
+        let loop = connection.loop
+        holdFrames()
+        requestStarted()
+        let done: @Sendable (Result<Principal?, TillError>) -> Void = { [self] result in
+            loop.execute {
+                self.requestFinished()
+                finish(result)
+                self.releaseFrames()
+                if !self.closing { self.handleBufferedFrames() }
+            }
+        }
+        do {
+            try context.router.authenticate(keyDigest: digest, completion: done)
+        } catch {
+            requestFinished()
+            finish(.failure(error))
+            releaseFrames()
+        }
+    }
+
+    private func holdFrames() {
+        framing.suspendDeadline()
+        frameTimer?.cancel()
+        frameTimer = nil
+        if backpressure.hold() { connection.pauseReading() }
+    }
+
+    private func releaseFrames() {
+        if backpressure.release() && !closing { connection.resumeReading() }
+    }
+
+    /// After a key was disabled anywhere, checks this session's key again (once per change, not per request) before
+    /// `envelope` and the frames after it.
+    private func checkKeyAgain(before envelope: RequestEnvelope, atEpoch epoch: UInt64, as principal: Principal, request: RequestStart) {
+        checkKey(key.keyDigest) { [self] result in
+            switch result {
+            case .success(let current) where key.rechecked(current, epoch: epoch):
+                dispatch(envelope, as: principal, request: request)
+            case .success:
+                answer(.unauthenticated(reason: "the key was disabled"), to: request)
+                closeAfterFlush()
+            case .failure(let error):
+                // Not checked (overloaded, storage): this request is refused, the next one checks again.
+                answer(error, to: request)
+            }
+        }
+    }
+
+    private func handleHello(_ envelope: RequestEnvelope, request: RequestStart) {
         guard case .hello(let hello) = envelope.request else {
-            answer(id: envelope.id, op: envelope.request.op, error: .unauthenticated(reason: "say hello first"), started: started)
+            answer(.unauthenticated(reason: "say hello first"), to: request)
             closeAfterFlush()
             return
         }
         let address = connection.peerAddress.host
-        let now = started / 1_000
-        guard context.throttle.withLock({ $0.mayAttempt(address: address, nowMilliseconds: now) }) else {
-            answer(id: envelope.id, op: .hello, error: .unauthenticated(reason: "too many failed attempts, try again later"), started: started)
+        if let refusal = context.throttle.withLock({ HelloStage.refusal(of: hello, from: address, at: request.startedAt, throttle: $0) }) {
+            answer(refusal, to: request)
             closeAfterFlush()
             return
         }
-        guard hello.versions.contains(ProtocolVersion.current) else {
-            answer(id: envelope.id, op: .hello, error: .unsupportedVersion(offered: hello.versions), started: started)
-            closeAfterFlush()
-            return
-        }
-        let found: SessionPrincipal?
         let digest = SHA256.hash(Array(hello.apiKey.utf8))
         let epoch = context.keyEpoch
-        do {
-            found = try context.backend.authenticate(keyDigest: digest)
-        } catch {
-            answer(id: envelope.id, op: .hello, error: error, started: started)
-            closeAfterFlush()
-            return
+        checkKey(digest) { [self] result in
+            guard !closing else { return }
+            switch result {
+            case .success(let found):
+                authenticated(found, hello: hello, envelope: envelope, digest: digest, epoch: epoch, request: request)
+            case .failure(let error):
+                answer(error, to: request)
+                closeAfterFlush()
+            }
         }
+    }
+
+    private func authenticated(_ found: Principal?, hello: Hello, envelope: RequestEnvelope, digest: [UInt8], epoch: UInt64,
+                               request: RequestStart) {
+        let address = connection.peerAddress.host
+        let now = HelloStage.milliseconds(request.startedAt)
         guard let found else {
             context.throttle.withLock { $0.recordFailure(address: address, nowMilliseconds: now) }
             context.log.warning("authentication failed", ["peer": "\(connection.peerAddress)"])
-            answer(id: envelope.id, op: .hello, error: .unauthenticated(reason: "unknown or disabled key"), started: started)
+            answer(.unauthenticated(reason: "unknown or disabled key"), to: request)
             closeAfterFlush()
             return
         }
-        if let bindingError = Self.certificateBinding(connection.peerCertificate, admits: found) {
+        if let bindingError = HelloStage.certificateBinding(connection.peerCertificate, admits: found) {
             context.log.warning("client certificate does not match the key", ["peer": "\(connection.peerAddress)"])
-            answer(id: envelope.id, op: .hello, error: bindingError, started: started)
+            answer(bindingError, to: request)
             closeAfterFlush()
             return
         }
         context.throttle.withLock { $0.recordSuccess(address: address) }
-        principal = found
-        keyDigest = digest
-        checkedAtEpoch = epoch
+        key.authenticated(found, digest: digest, epoch: epoch)
         helloTimer?.cancel()
         let result: HelloResult
         switch found {
         case .terminal(let terminal):
             result = HelloResult(version: ProtocolVersion.current, role: .terminal, terminal: terminal, operatorName: nil,
-                                 maxFrameSize: Int64(context.configuration.maxFrameBytes), serverTime: ServerContext.now())
+                                 maxFrameSize: Int64(context.configuration.maxFrameBytes), serverTime: context.time.wallNow())
             context.log.info("terminal session", ["branch": terminal.branchId, "pos": terminal.posId, "client": hello.client ?? ""])
         case .operator(_, let name):
             let limit = max(context.configuration.maxFrameBytes, context.configuration.maxOperatorFrameBytes)
-            decoder.limitFrames(to: limit)
+            framing.limitFrames(to: limit)
             result = HelloResult(version: ProtocolVersion.current, role: .operator, terminal: nil, operatorName: name,
-                                 maxFrameSize: Int64(limit), serverTime: ServerContext.now())
+                                 maxFrameSize: Int64(limit), serverTime: context.time.wallNow())
             context.log.info("operator session", ["operator": name])
         }
-        answer(ResponseEnvelope(id: envelope.id, op: .hello, result: .hello(result)), started: started)
+        answer(.hello(result), to: request)
     }
 
-    private func dispatch(_ envelope: RequestEnvelope, as principal: SessionPrincipal, started: Int64) {
-        let id = envelope.id
-        let op = envelope.request.op
-        let backend = context.backend
-        switch (envelope.request, principal) {
-        case (.hello, _):
-            answer(id: id, op: op, error: .invalidRequest(field: "op", reason: "the session already said hello"), started: started)
-        case (.ping, _):
-            answer(ResponseEnvelope(id: id, op: op, result: .pong(Pong(serverTime: ServerContext.now()))), started: started)
-        case (.identify(let request), .terminal):
-            read(id, op, started) { () throws(TillError) in .identify(IdentifyResult(members: try backend.identify(request.identifiers))) }
-        case (.quote(let request), .terminal(let terminal)):
-            read(id, op, started) { () throws(TillError) in .quote(try backend.quote(request, terminal: terminal)) }
-        case (.status(let request), .terminal(let terminal)):
-            read(id, op, started) { () throws(TillError) in .status(try backend.status(transactionId: request.transactionId, terminal: terminal)) }
-        case (.purchase(let request), .terminal(let terminal)):
-            write(id, op, started) { (done) throws(TillError) in
-                try backend.purchase(request, terminal: terminal, fingerprint: Self.fingerprint(envelope.request)) { done($0.map(Response.purchase)) }
+    /// Routes through the router's table: `hello` and `ping` are answered here, everything else by the router (a
+    /// write is queued before this returns, so writes keep their frame order); operator writes get an audit line.
+    private func dispatch(_ envelope: RequestEnvelope, as principal: Principal, request started: RequestStart) {
+        let request = envelope.request
+        let route = Router.route(request)
+        switch request {
+        case .hello:
+            answer(.invalidRequest(field: "op", reason: "the session already said hello"), to: started)
+            return
+        case .ping:
+            answer(.pong(Pong(serverTime: context.time.wallNow())), to: started)
+            return
+        default: break
+        }
+        let router = context.router
+        let log = context.log
+        submit(started) { done in
+            guard route.kind == .write, route.admits(principal), case .operator(let operatorRequest) = request,
+                  case .operator(_, let name) = principal else {
+                router.perform(request, as: principal, completion: done)
+                return
             }
-        case (.void(let request), .terminal(let terminal)):
-            write(id, op, started) { (done) throws(TillError) in
-                try backend.void(request, terminal: terminal, fingerprint: Self.fingerprint(envelope.request)) { done($0.map(Response.void)) }
+            router.perform(request, as: principal) { result in
+                log.operatorWrite(operatorName: name, request: operatorRequest, result: result.flatMap(Self.operatorAnswer))
+                done(result)
             }
-        case (.return(let request), .terminal(let terminal)):
-            write(id, op, started) { (done) throws(TillError) in
-                try backend.returnItems(request, terminal: terminal, fingerprint: Self.fingerprint(envelope.request)) { done($0.map(Response.return)) }
-            }
-        case (.operator(let request), .operator(let operatorId, let name)):
-            let disablesKey: Bool
-            switch request {
-            case .terminalDisable, .operatorDisable: disablesKey = true
-            default: disablesKey = false
-            }
-            let context = self.context
-            let audited = AuditTrail.isWrite(request)
-            write(id, op, started) { done in
-                backend.perform(request, operatorId: operatorId, operatorName: name) { result in
-                    if disablesKey, case .success = result { context.keysChanged() }
-                    if audited { context.log.operatorWrite(operatorName: name, request: request, result: result) }
-                    done(result.map(Response.operator))
-                }
-            }
-        case (.operator, .terminal):
-            answer(id: id, op: op, error: .forbidden(reason: "\(op.rawValue) is an operator op"), started: started)
-        case (_, .operator):
-            answer(id: id, op: op, error: .forbidden(reason: "\(op.rawValue) is a terminal op"), started: started)
         }
     }
 
-    /// After a key was disabled anywhere, checks this session's key again (once per change, not per request).
-    private func keyStillValid() -> Bool {
-        let epoch = context.keyEpoch
-        guard epoch != checkedAtEpoch else { return true }
-        checkedAtEpoch = epoch
-        guard let current = try? context.backend.authenticate(keyDigest: keyDigest) else { return false }
-        return current == principal
+    private static func operatorAnswer(_ response: Response) -> Result<OperatorResponse, TillError> {
+        guard case .operator(let answer) = response else { preconditionFailure("an operator op answered \(response)") }
+        return .success(answer)
     }
 
-    /// Runs a read on this loop's thread and answers at once.
-    private func read(_ id: RequestID, _ op: Op, _ started: Int64, _ body: () throws(TillError) -> Response) {
-        do {
-            answer(ResponseEnvelope(id: id, op: op, result: try body()), started: started)
-        } catch {
-            answer(id: id, op: op, error: error, started: started)
-        }
-    }
-
-    /// Starts a write; its completion hops back to this loop. A write that cannot even be queued is answered now.
-    private func write(
-        _ id: RequestID, _ op: Op, _ started: Int64,
-        _ start: (@escaping @Sendable (Result<Response, TillError>) -> Void) throws(TillError) -> Void
+    /// Starts a request; its completion (on a reader or the writer thread, or at once for a refusal) hops back to this
+    /// loop.
+    private func submit(
+        _ request: RequestStart,
+        _ start: (@escaping @Sendable (Result<Response, TillError>) -> Void) -> Void
     ) {
         requestStarted()
         let loop = connection.loop
         let complete: @Sendable (Result<Response, TillError>) -> Void = { [self] result in
             if loop.inEventLoop {
-                self.finish(id, op, started, result)
+                self.finish(request, result)
             } else {
-                loop.execute { self.finish(id, op, started, result) }
+                loop.execute { self.finish(request, result) }
             }
         }
-        do {
-            try start(complete)
-        } catch {
-            finish(id, op, started, .failure(error))
-        }
+        start(complete)
     }
 
-    private func finish(_ id: RequestID, _ op: Op, _ started: Int64, _ result: Result<Response, TillError>) {
+    private func finish(_ request: RequestStart, _ result: Result<Response, TillError>) {
         requestFinished()
         switch result {
-        case .success(let response): answer(ResponseEnvelope(id: id, op: op, result: response), started: started)
-        case .failure(let error): answer(id: id, op: op, error: error, started: started)
+        case .success(let response): answer(response, to: request)
+        case .failure(let error): answer(error, to: request)
         }
     }
 
     private func requestStarted() {
         context.requestStarted()
-        inFlight += 1
-        if inFlight >= context.configuration.maxInFlightPerConnection && !readingPaused {
-            readingPaused = true
-            connection.pauseReading()
-        }
+        if backpressure.started() { connection.pauseReading() }
     }
 
     private func requestFinished() {
         context.requestFinished()
-        inFlight -= 1
-        if readingPaused && inFlight < context.configuration.maxInFlightPerConnection && !closing {
-            readingPaused = false
-            connection.resumeReading()
-        }
-    }
-
-    /// Mutual TLS: a client certificate whose common name is `terminal:BRANCH/POS` admits only that terminal's key,
-    /// and `operator:NAME` only that operator; certificates with other names (or none) add no constraint beyond the
-    /// CA's signature, which the TLS layer already checked.
-    static func certificateBinding(_ certificate: PeerCertificate?, admits principal: SessionPrincipal) -> TillError? {
-        guard let name = certificate?.subjectCommonName else { return nil }
-        if name.hasPrefix("terminal:") {
-            let wanted = String(name.dropFirst("terminal:".count))
-            guard case .terminal(let terminal) = principal, "\(terminal.branchId)/\(terminal.posId)" == wanted else {
-                return .forbidden(reason: "the client certificate is issued to terminal \(wanted)")
-            }
-        } else if name.hasPrefix("operator:") {
-            let wanted = String(name.dropFirst("operator:".count))
-            guard case .operator(_, let operatorName) = principal, operatorName == wanted else {
-                return .forbidden(reason: "the client certificate is issued to operator \(wanted)")
-            }
-        }
-        return nil
-    }
-
-    static func fingerprint(_ request: Request) -> [UInt8] {
-        Fingerprint.of(request)?.bytes ?? []
+        if backpressure.finished() && !closing { connection.resumeReading() }
     }
 
     // MARK: Answers and limits
 
-    private func answer(id: RequestID?, op: Op?, error: TillError, started: Int64) {
-        answer(ResponseEnvelope(id: id, op: op, error: error), started: started)
+    private func answer(_ error: TillError, to request: RequestStart) {
+        answer(ResponseEnvelope(id: request.id, op: request.op, error: error), startedAt: request.startedAt)
     }
 
-    private func answer(_ response: ResponseEnvelope, started: Int64) {
+    private func answer(_ result: Response, to request: RequestStart) {
+        guard let id = request.id, let op = request.op else { preconditionFailure("a result for a request that was not read") }
+        answer(ResponseEnvelope(id: id, op: op, result: result), startedAt: request.startedAt)
+    }
+
+    private func answer(_ response: ResponseEnvelope, startedAt: Instant) {
         let errorCode: String?
         switch response.outcome {
         case .success: errorCode = nil
@@ -315,7 +318,7 @@ final class Session: ConnectionHandler, @unchecked Sendable {
                 context.log.terminalRefused(terminal, op: response.op, id: response.id, code: error.code)
             }
         }
-        context.metrics.record(op: response.op, errorCode: errorCode, microseconds: ServerContext.monotonicMicroseconds() - started)
+        context.metrics.record(op: response.op, errorCode: errorCode, microseconds: context.time.now().microseconds(since: startedAt))
         guard connection.isOpen else { return }
         connection.write(context.serverCodec.encodeResponse(response))
         if connection.pendingWriteBytes > context.configuration.maxPendingWriteBytes {
@@ -335,29 +338,37 @@ final class Session: ConnectionHandler, @unchecked Sendable {
     private func armIdleTimer(after delay: Duration) {
         idleTimer = connection.loop.scheduleOnLoop(after: delay) { [weak self] in
             guard let self, !self.closing else { return }
-            let timeout = Int64(self.context.configuration.idleTimeoutSeconds) * 1_000_000
-            let idle = ServerContext.monotonicMicroseconds() - self.lastActivity
-            if idle >= timeout && self.inFlight == 0 {
+            switch self.idle.check(at: self.context.time.now(), inFlight: self.backpressure.inFlight) {
+            case .close:
                 self.context.log.debug("idle timeout", ["peer": "\(self.connection.peerAddress)"])
                 self.connection.close()
-            } else {
-                self.armIdleTimer(after: .microseconds(max(1_000, timeout - idle)))
+            case .checkAgain(let remaining):
+                self.armIdleTimer(after: remaining)
             }
         }
     }
 
     /// A frame that has started must complete within the frame deadline (slowloris guard).
     private func updateFrameDeadline() {
-        if decoder.bufferedByteCount == 0 {
-            frameTimer?.cancel()
-            frameTimer = nil
-        } else if frameTimer == nil {
-            frameTimer = connection.loop.scheduleOnLoop(after: .seconds(context.configuration.frameDeadlineSeconds)) { [weak self] in
-                guard let self, self.decoder.bufferedByteCount > 0 else { return }
+        guard framing.updateDeadline(at: context.time.now()) else { return }
+        frameTimer?.cancel()
+        frameTimer = nil
+        if framing.deadline != nil {
+            frameTimer = connection.loop.scheduleOnLoop(after: framing.frameDeadline) { [weak self] in
+                guard let self, self.framing.expired(at: self.context.time.now()) else { return }
                 self.context.log.info("frame deadline passed, disconnecting", ["peer": "\(self.connection.peerAddress)"])
-                self.answer(id: nil, op: nil, error: .invalidFrame(reason: "frame not completed within \(self.context.configuration.frameDeadlineSeconds) s"), started: ServerContext.monotonicMicroseconds())
+                self.answer(.invalidFrame(reason: "frame not completed within \(self.context.configuration.frameDeadlineSeconds) s"),
+                            to: RequestStart(id: nil, op: nil, startedAt: self.context.time.now()))
                 self.closeAfterFlush()
             }
         }
     }
+}
+
+/// One request from its complete frame on: which (`id`, `op`; nil when the frame could not be read that far) and when
+/// it started, on the context's clock. Its answer is recorded against it (latency, error code).
+struct RequestStart: Sendable {
+    let id: RequestID?
+    let op: Op?
+    let startedAt: Instant
 }

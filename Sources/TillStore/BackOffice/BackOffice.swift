@@ -1,24 +1,24 @@
+import Synchronization
 import TillCore
 import TillProtocol
 
-/// The back office: every operator op except `stats`, answered from the store.
+/// The back office: what operator ops need beyond the store (key generation, the clock, the phone country); the ops
+/// themselves are rows of `Router`'s table.
 ///
-/// Guarantees: reads run on the caller's thread in one snapshot and complete before `handle` returns; each write is
+/// Guarantees: reads run on a reader thread in one snapshot, never on the caller's thread; each write is
 /// one `WriteRequest` whose completion runs on the writer thread once the commit is durable; a refused write
 /// (validation or rule, always a typed `TillError` naming the field) writes nothing; every change records an activity
 /// entry with source `operator` and the operator's id; wallets keep `balance + pending == sum(ledger)`.
 public final class BackOffice: Sendable {
-    /// Which kind of key a provisioning op asks the key generator for.
-    public enum KeyRole: Sendable { case terminal, `operator` }
-
     let store: Store
-    let keys: @Sendable (KeyRole) throws(TillError) -> (secret: String, digest: [UInt8])
+    let keys: @Sendable (SessionRole) throws(TillError) -> (secret: String, digest: [UInt8])
     let catalogChanged: @Sendable () -> Void
     let clock: @Sendable () -> Timestamp
     /// Country for phone numbers typed without `+`; nil: the shop's setting (`loyalty` settings row), as at the POS.
     let defaultPhoneCountry: String?
+    private let lastCountry = Mutex<String?>(nil)
 
-    public init(store: Store, keys: @escaping @Sendable (KeyRole) throws(TillError) -> (secret: String, digest: [UInt8]),
+    public init(store: Store, keys: @escaping @Sendable (SessionRole) throws(TillError) -> (secret: String, digest: [UInt8]),
                 catalogChanged: @escaping @Sendable () -> Void, clock: @escaping @Sendable () -> Timestamp,
                 defaultPhoneCountry: String? = nil) {
         self.store = store
@@ -28,89 +28,35 @@ public final class BackOffice: Sendable {
         self.defaultPhoneCountry = defaultPhoneCountry
     }
 
-    /// Answers one operator op. Reads run on the caller's thread through a reader connection and complete before
-    /// returning; writes go through the writer and complete on the writer thread after the commit is durable.
+    /// Answers one operator op through the daemon's `Router` (tools, benchmarks and tests; the daemon calls the router
+    /// itself): reads complete on a reader thread, writes on the writer thread once durable.
     public func handle(_ request: OperatorRequest, operatorId: Int64, operatorName: String,
                        completion: @escaping @Sendable (Result<OperatorResponse, TillError>) -> Void) {
-        let actor = Actor(id: operatorId, name: operatorName, at: clock())
-        let country = phoneCountry()
-        switch request {
-        case .memberSearch(let q): read(completion) { .members(try MemberSearchQuery(q, country: country).run($0)) }
-        case .memberGet(let r):
-            read(completion) { .member(try Profiles.load($0, id: try Members.resolve($0, reference: r.memberKey, country: country).id)) }
-        case .memberCreate(let f): write(completion) { .member(try Membership(actor: actor, country: country).create($0, f)) }
-        case .memberUpdate(let u): write(completion) { .member(try Membership(actor: actor, country: country).update($0, u)) }
-        case .memberBlock(let r): write(completion) { .member(try Membership(actor: actor, country: country).setStatus($0, r, to: .blocked)) }
-        case .memberUnblock(let r): write(completion) { .member(try Membership(actor: actor, country: country).setStatus($0, r, to: .active)) }
-        case .memberVerify(let r): write(completion) { .member(try Membership(actor: actor, country: country).verify($0, r)) }
-        case .memberTag(let t): write(completion) { .member(try Membership(actor: actor, country: country).tag($0, t)) }
-        case .memberUntag(let t): write(completion) { .member(try Membership(actor: actor, country: country).untag($0, t)) }
-        case .memberNote(let n): write(completion) { .member(try Membership(actor: actor, country: country).note($0, n)) }
-        case .memberConsent(let c): write(completion) { .member(try Preferences(actor: actor).consent($0, c)) }
-        case .memberUnsubscribe(let u): write(completion) { .member(try Preferences(actor: actor).unsubscribe($0, u)) }
-        case .cardAdd(let c): write(completion) { .member(try Membership(actor: actor, country: country).addCard($0, c)) }
-        case .cardReplace(let c): write(completion) { .member(try Membership(actor: actor, country: country).replaceCard($0, c)) }
-        case .cardRemove(let c): write(completion) { .member(try Membership(actor: actor, country: country).removeCard($0, c)) }
-        case .appCodeIssue(let r): write(completion) { .appCode(try AppCodes(actor: actor).issue($0, r)) }
-        case .appCodeRevoke(let r): write(completion) { .appCode(try AppCodes(actor: actor).revoke($0, r)) }
-        case .memberExport(let r): read(completion) { .export(try DataReport(at: actor.at).export($0, memberKey: r.memberKey)) }
-        case .memberAnonymize(let r): write(completion) { .member(try Anonymization(actor: actor).anonymize($0, r)) }
-        case .memberImport(let i):
-            let importer = MemberImporter(store: store, actor: actor, country: country)
-            importer.run(i) { completion($0.map(OperatorResponse.imported)) }
-        case .benefitList(let q): read(completion) { .benefits(try BenefitQueries(now: actor.at).list($0, q)) }
-        case .benefitAction(let a): write(completion) { .benefits(try BenefitActions(actor: actor).apply($0, a)) }
-        case .walletAdjust(let a): write(completion) { .balance(try WalletAdjustment(actor: actor).apply($0, a)) }
-        case .activityList(let q): read(completion) { .activity(try MemberActivity.page($0, q)) }
-        case .purchaseList(let q): read(completion) { .purchases(try PurchaseHistory.page($0, q)) }
-        case .purchaseGet(let t): read(completion) { .ticket(try PurchaseHistory.ticket($0, t)) }
-        case .catalogGet: read(completion) { .catalog(try CatalogTables.load($0)) }
-        case .catalogSet(let c):
-            let changed = catalogChanged
-            write({ result in
-                if case .success = result { changed() }
-                completion(result)
-            }) { .catalog(try CatalogTables(actor: actor).replace($0, with: c)) }
-        case .terminalProvision(let p):
-            write(completion) { [keys] in .credential(try Keys(actor: actor, generate: keys).provisionTerminal($0, p)) }
-        case .terminalDisable(let k): write(completion) { .key(try Keys.disable($0, k, role: .terminal)) }
-        case .terminalList: read(completion) { .keys(try Keys.list($0, role: .terminal)) }
-        case .operatorProvision(let p):
-            write(completion) { [keys] in .credential(try Keys(actor: actor, generate: keys).provisionOperator($0, p)) }
-        case .operatorDisable(let k): write(completion) { .key(try Keys.disable($0, k, role: .operator)) }
-        case .operatorList: read(completion) { .keys(try Keys.list($0, role: .operator)) }
-        case .walletHistory(let q): read(completion) { .walletHistory(try WalletHistoryReader(now: actor.at).page($0, q)) }
-        case .stats, .storeBackup, .purchaseVoid, .purchaseReturn:
-            // Answered by the server: statistics, backups, and voids and returns through the terminal operations' path.
-            completion(.failure(.invalidRequest(field: "op", reason: "\(request.op.rawValue) is answered by the server")))
+        let router = Router(loyalty: LoyaltyStore(store: store, clock: clock), backOffice: self)
+        router.perform(.operator(request), as: .operator(id: operatorId, name: operatorName)) { result in
+            completion(result.flatMap { response in
+                guard case .operator(let answer) = response else { preconditionFailure("an operator op answered \(response)") }
+                return .success(answer)
+            })
         }
     }
 
-    /// The configured default phone country (DE when the program is not configured yet).
-    func phoneCountry() -> String {
+    /// The default phone country inside the caller's transaction: the configured one, else the shop's setting (DE
+    /// when the program is not configured yet).
+    @Sendable func country(_ connection: Connection) throws -> String {
         if let defaultPhoneCountry { return defaultPhoneCountry }
-        let stored = try? store.read { try $0.text("SELECT json_extract(value, '$.defaultPhoneCountry') FROM settings WHERE key = 'loyalty'") }
-        return (stored ?? nil) ?? "DE"
+        let stored = try connection.text("SELECT json_extract(value, '$.defaultPhoneCountry') FROM settings WHERE key = 'loyalty'") ?? "DE"
+        lastCountry.withLock { $0 = stored }
+        return stored
     }
 
-    /// Runs `body` in one read snapshot on this thread.
-    private func read(_ completion: @Sendable (Result<OperatorResponse, TillError>) -> Void,
-                      _ body: (Connection) throws -> OperatorResponse) {
-        do {
-            completion(.success(try store.read(body)))
-        } catch {
-            completion(.failure(StoreErrors.map(error)))
-        }
-    }
+    /// The phone country last read (a guess for work prepared on an event loop; whoever applies that work checks it
+    /// again with `country(_:)`).
+    var likelyCountry: String { defaultPhoneCountry ?? lastCountry.withLock { $0 } ?? "DE" }
 
-    /// Submits `body` as one write request.
-    private func write(_ completion: @escaping @Sendable (Result<OperatorResponse, TillError>) -> Void,
-                       _ body: @escaping @Sendable (Connection) throws -> OperatorResponse) {
-        do {
-            try store.submit(ClosureWrite { context in try body(context.connection) }, completion: completion)
-        } catch {
-            completion(.failure(error))
-        }
+    /// The default phone country from a connection borrowed on this thread (tools and tests).
+    func phoneCountry() -> String {
+        (try? store.read { try country($0) }) ?? likelyCountry
     }
 }
 
@@ -120,12 +66,4 @@ struct Actor: Sendable {
     var name: String
     var at: Timestamp
     var ms: Int64 { at.millisecondsSinceEpoch }
-}
-
-/// Maps what a read throws to a `TillError` (SQLite errors become one generic `storage_failure`).
-enum StoreErrors {
-    static func map(_ error: any Error) -> TillError {
-        if let e = error as? TillError { return e }
-        return .storageFailure(reason: "storage_failure")
-    }
 }

@@ -8,7 +8,7 @@ import TillProtocol
 /// authentication; secrets never appear in lists or the activity log.
 struct Keys {
     let actor: Actor
-    let generate: @Sendable (BackOffice.KeyRole) throws(TillError) -> (secret: String, digest: [UInt8])
+    let generate: @Sendable (SessionRole) throws(TillError) -> (secret: String, digest: [UInt8])
 
     func provisionTerminal(_ c: Connection, _ p: TerminalProvision) throws -> Credential {
         let key = try generate(.terminal)

@@ -16,16 +16,22 @@ struct ImportChunk: WriteRequest {
     let actor: Actor
     let country: String
     let dryRun: Bool
+    /// The default phone country as stored when the chunk is applied: rows prepared with another one are prepared again.
+    let resolveCountry: @Sendable (Connection) throws -> String
     /// What each row gives without the store (normalised identifiers, search text), computed on the caller's thread.
     let prepared: [PreparedRow]
 
-    init(rows: [ImportRow], actor: Actor, country: String, dryRun: Bool) {
-        self.rows = rows; self.actor = actor; self.country = country; self.dryRun = dryRun
+    init(rows: [ImportRow], actor: Actor, country: String, dryRun: Bool, resolveCountry: @escaping @Sendable (Connection) throws -> String) {
+        self.rows = rows; self.actor = actor; self.country = country; self.dryRun = dryRun; self.resolveCountry = resolveCountry
         prepared = rows.map { PreparedRow($0, country: country) }
     }
 
     func apply(_ context: WriteContext) throws -> ImportResult {
         let c = context.connection
+        let current = try resolveCountry(c)
+        if current != country {
+            return try ImportChunk(rows: rows, actor: actor, country: current, dryRun: dryRun, resolveCountry: { _ in current }).apply(context)
+        }
         var result = ImportResult(created: 0, updated: 0, errors: [])
         if dryRun { try c.execute("SAVEPOINT import_dry_run") }
         // No savepoint per row (FTS5 flushes its pending index data at every savepoint, which made imports 50× slower):
@@ -167,10 +173,12 @@ public struct MemberImporter: Sendable {
     public static let defaultInFlight = 2
     let store: Store
     let actor: Actor
+    /// The phone country rows are prepared with on the caller's thread (a guess, checked by `resolveCountry` when applied).
     let country: String
+    let resolveCountry: @Sendable (Connection) throws -> String
 
-    init(store: Store, actor: Actor, country: String) {
-        self.store = store; self.actor = actor; self.country = country
+    init(store: Store, actor: Actor, country: String, resolveCountry: @escaping @Sendable (Connection) throws -> String) {
+        self.store = store; self.actor = actor; self.country = country; self.resolveCountry = resolveCountry
     }
 
     /// One `member.import` request: its rows in one write request.
@@ -189,7 +197,7 @@ public struct MemberImporter: Sendable {
         }
         let parseErrors = errors
         do {
-            try store.submit(ImportChunk(rows: rows, actor: actor, country: country, dryRun: request.dryRun)) { result in
+            try store.submit(ImportChunk(rows: rows, actor: actor, country: country, dryRun: request.dryRun, resolveCountry: resolveCountry)) { result in
                 completion(result.map { r in
                     ImportResult(created: r.created, updated: r.updated, errors: (parseErrors + r.errors).sorted { $0.row < $1.row })
                 })
@@ -220,7 +228,7 @@ public struct MemberImporter: Sendable {
             slots.wait()
             group.enter()
             do {
-                try store.submit(ImportChunk(rows: chunk, actor: actor, country: country, dryRun: false)) { result in
+                try store.submit(ImportChunk(rows: chunk, actor: actor, country: country, dryRun: false, resolveCountry: resolveCountry)) { result in
                     switch result {
                     case .success(let r):
                         let (accepted, refused) = total.withLock { t in
@@ -263,6 +271,7 @@ public struct MemberImporter: Sendable {
 extension BackOffice {
     /// The importer acting as operator `operatorId` (for whole files: the bench, tools, the server's bulk path).
     public func importer(operatorId: Int64, operatorName: String) -> MemberImporter {
-        MemberImporter(store: store, actor: Actor(id: operatorId, name: operatorName, at: clock()), country: phoneCountry())
+        MemberImporter(store: store, actor: Actor(id: operatorId, name: operatorName, at: clock()), country: phoneCountry(),
+                       resolveCountry: country)
     }
 }

@@ -2,12 +2,6 @@ import Foundation
 import TillCore
 import TillProtocol
 
-/// Who presented an API key.
-public enum Principal: Hashable, Sendable {
-    case terminal(TerminalIdentity)
-    case `operator`(id: Int64, name: String)
-}
-
 /// The loyalty program on top of the durable store: what terminals read and post.
 ///
 /// Guarantees: reads (`authenticate`, `identify`, `quote`, `status`) run on the caller's thread on one committed
@@ -21,11 +15,7 @@ public final class LoyaltyStore: Sendable {
     let programs = ProgramCache()
 
     /// Wall-clock time in milliseconds, UTC.
-    public static let systemClock: @Sendable () -> Timestamp = {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Timestamp(millisecondsSinceEpoch: Int64(ts.tv_sec) * 1_000 + Int64(ts.tv_nsec) / 1_000_000)
-    }
+    public static let systemClock: @Sendable () -> Timestamp = { SystemTime().wallNow() }
 
     public init(store: Store, clock: @escaping @Sendable () -> Timestamp = LoyaltyStore.systemClock) {
         self.store = store
@@ -48,72 +38,84 @@ public final class LoyaltyStore: Sendable {
 
     /// The terminal or operator whose key has this SHA-256 digest; nil if unknown or disabled.
     public func authenticate(keyDigest: [UInt8]) throws(TillError) -> Principal? {
-        try reading { connection in
-            if let terminal = try connection.statement("SELECT branch_id, pos_id FROM terminals WHERE key_hash = ? AND enabled = 1")
-                .firstRow([.blob(keyDigest)], { TerminalIdentity(branchId: $0.text(0), posId: $0.text(1)) }) {
-                return .terminal(terminal)
-            }
-            return try connection.statement("SELECT id, name FROM operators WHERE key_hash = ? AND enabled = 1")
-                .firstRow([.blob(keyDigest)]) { Principal.operator(id: $0.int64(0), name: $0.text(1)) }
+        try reading { connection in try authenticate(keyDigest: keyDigest, in: connection) }
+    }
+
+    /// `authenticate` inside a read the caller started (on a reader thread).
+    public func authenticate(keyDigest: [UInt8], in connection: Connection) throws -> Principal? {
+        if let terminal = try connection.statement("SELECT branch_id, pos_id FROM terminals WHERE key_hash = ? AND enabled = 1")
+            .firstRow([.blob(keyDigest)], { TerminalIdentity(branchId: $0.text(0), posId: $0.text(1)) }) {
+            return .terminal(terminal)
         }
+        return try connection.statement("SELECT id, name FROM operators WHERE key_hash = ? AND enabled = 1")
+            .firstRow([.blob(keyDigest)]) { Principal.operator(id: $0.int64(0), name: $0.text(1)) }
     }
 
     /// The members behind the identifiers, with their usable benefits, in request order.
     /// Unknown or anonymized → `memberNotFound(members[i])`, blocked → `memberBlocked`.
     public func identify(_ identifiers: [MemberIdentifier]) throws(TillError) -> [IdentifiedMember] {
-        try reading { connection in
-            let program = try programs.current(connection)
-            let now = clock()
-            let matches = try AccountReader(connection: connection, program: program, now: now)
-                .matches(identifiers, scope: .active(naming: []), list: .identify)
-            let (accounts, _) = try Identification.resolve(identifiers, matches: matches, settings: program.settings, now: now,
-                                                           list: .identify)
-            return accounts.map { Identification.member($0, catalog: program.catalog, now: now) }
-        }
+        try reading { connection in try identify(identifiers, in: connection) }
+    }
+
+    /// `identify` inside a read the caller started (on a reader thread).
+    public func identify(_ identifiers: [MemberIdentifier], in connection: Connection) throws -> [IdentifiedMember] {
+        let program = try programs.current(connection)
+        let now = clock()
+        let matches = try AccountReader(connection: connection, program: program, now: now)
+            .matches(identifiers, scope: .active(naming: []), list: .identify)
+        let (accounts, _) = try Identification.resolve(identifiers, matches: matches, settings: program.settings, now: now,
+                                                       list: .identify)
+        return accounts.map { Identification.member($0, catalog: program.catalog, now: now) }
     }
 
     /// What `purchase` would answer now; writes nothing.
     public func quote(_ request: PurchaseRequest, terminal: TerminalIdentity) throws(TillError) -> Quote {
-        try reading { connection in
-            let program = try programs.current(connection)
-            let now = clock()
-            let matches = try AccountReader(connection: connection, program: program, now: now)
-                .matches(request.members, scope: .active(naming: request.redemptions))
-            let quote = try LoyaltyRules.quote(request, terminal: terminal, matches: matches, catalog: program.catalog,
-                                               settings: program.settings, now: now)
-            _ = try ReceiptBound.encode(quote.receipt)
-            return quote
-        }
+        try reading { connection in try quote(request, terminal: terminal, in: connection) }
+    }
+
+    /// `quote` inside a read the caller started (on a reader thread).
+    public func quote(_ request: PurchaseRequest, terminal: TerminalIdentity, in connection: Connection) throws -> Quote {
+        let program = try programs.current(connection)
+        let now = clock()
+        let matches = try AccountReader(connection: connection, program: program, now: now)
+            .matches(request.members, scope: .active(naming: request.redemptions))
+        let quote = try LoyaltyRules.quote(request, terminal: terminal, matches: matches, catalog: program.catalog,
+                                           settings: program.settings, now: now)
+        _ = try ReceiptBound.encode(quote.receipt)
+        return quote
     }
 
     /// Where this terminal's transaction stands, with its stored receipt and reversals (all marked `replay`).
     public func status(transactionId: String, terminal: TerminalIdentity) throws(TillError) -> TransactionStatus {
-        try reading { connection in
-            guard let purchase = try connection.statement(
-                "SELECT id, status, receipt FROM purchases WHERE branch_id = ? AND pos_id = ? AND transaction_id = ?"
-            ).firstRow([.text(terminal.branchId), .text(terminal.posId), .text(transactionId)], { r in
-                (r.int64(0), r.text(1), r.optionalBlob(2) ?? [])
-            }) else {
-                return TransactionStatus(transactionId: transactionId, state: .unknown, receipt: nil, reversals: [])
-            }
-            var receipt = try StoredJSON.decode(Receipt.self, from: purchase.2)
-            receipt.replay = true
-            var blobs: [[UInt8]] = []
-            try connection.statement("SELECT result FROM reversals WHERE purchase_id = ? ORDER BY id")
-                .forEachRow([.integer(purchase.0)]) { blobs.append($0.optionalBlob(0) ?? []) }
-            let reversals = try blobs.map { blob throws(TillError) in
-                var r = try StoredJSON.decode(ReversalReceipt.self, from: blob)
-                r.replay = true
-                return r
-            }
-            let state: TransactionState = switch purchase.1 {
-            case "voided": .voided
-            case "partially_returned": .partiallyReturned
-            case "returned": .returned
-            default: .final
-            }
-            return TransactionStatus(transactionId: transactionId, state: state, receipt: receipt, reversals: reversals)
+        try reading { connection in try status(transactionId: transactionId, terminal: terminal, in: connection) }
+    }
+
+    /// `status` inside a read the caller started (on a reader thread).
+    public func status(transactionId: String, terminal: TerminalIdentity, in connection: Connection) throws -> TransactionStatus {
+        guard let purchase = try connection.statement(
+            "SELECT id, status, receipt FROM purchases WHERE branch_id = ? AND pos_id = ? AND transaction_id = ?"
+        ).firstRow([.text(terminal.branchId), .text(terminal.posId), .text(transactionId)], { r in
+            (r.int64(0), r.text(1), r.optionalBlob(2) ?? [])
+        }) else {
+            return TransactionStatus(transactionId: transactionId, state: .unknown, receipt: nil, reversals: [])
         }
+        var receipt = try StoredJSON.decode(Receipt.self, from: purchase.2)
+        receipt.replay = true
+        var blobs: [[UInt8]] = []
+        try connection.statement("SELECT result FROM reversals WHERE purchase_id = ? ORDER BY id")
+            .forEachRow([.integer(purchase.0)]) { blobs.append($0.optionalBlob(0) ?? []) }
+        let reversals = try blobs.map { blob throws(TillError) in
+            var r = try StoredJSON.decode(ReversalReceipt.self, from: blob)
+            r.replay = true
+            return r
+        }
+        let state: TransactionState = switch purchase.1 {
+        case "voided": .voided
+        case "partially_returned": .partiallyReturned
+        case "returned": .returned
+        default: .final
+        }
+        return TransactionStatus(transactionId: transactionId, state: state, receipt: receipt, reversals: reversals)
     }
 
     // MARK: - Writes
@@ -153,15 +155,21 @@ public final class LoyaltyStore: Sendable {
 
     // MARK: - Plumbing
 
-    /// Runs `body` on a reader; SQLite errors become `storageFailure`.
+    /// Runs `body` on a connection borrowed on the calling thread (tools and tests); errors mapped by `StoreErrors`.
     func reading<T>(_ body: (Connection) throws -> T) throws(TillError) -> T {
         do {
             return try store.read(body)
-        } catch let error as TillError {
-            throw error
         } catch {
-            throw .storageFailure(reason: "read failed: \(error)")
+            throw StoreErrors.map(error)
         }
+    }
+
+    /// Queues `body` for a reader thread and returns at once (the daemon's reads: never on an event loop);
+    /// `completion` runs on the reader thread, errors mapped by `StoreErrors`. Throws `overloaded` when the read
+    /// queue is full, `shuttingDown` once the store closed.
+    public func read<T>(_ body: @escaping @Sendable (Connection) throws -> T,
+                        completion: @escaping @Sendable (Result<T, TillError>) -> Void) throws(TillError) {
+        try store.submitRead(body) { completion($0.mapError(StoreErrors.map)) }
     }
 
     /// Submits `request` and waits for the durable result (setup operations only: never from the writer thread).

@@ -1,11 +1,16 @@
 import Dispatch
+import Foundation
 import Synchronization
+import TillCore
 
-/// A small pool of read-only connections, used directly on the caller's thread.
+/// The store's readers: a fixed set of reader threads, each owning one read-only connection, serving a bounded queue
+/// of reads; plus connections borrowed on the caller's thread for tools, backups and tests.
 ///
-/// Guarantees: each `read` runs its body inside one read transaction, so every query in it sees the same committed
-/// snapshot (WAL: never blocked by the writer, never seeing a half-written batch); at most `capacity` connections
-/// exist, and a caller beyond that waits for one to be returned; readers never checkpoint.
+/// Guarantees: every read runs inside one read transaction, so every query in it sees the same committed snapshot
+/// (WAL: never blocked by the writer, never seeing a half-written batch); a reader thread's connection is opened, used
+/// and closed on that thread only; `submit` never blocks: beyond `queueCapacity` waiting reads it throws
+/// `overloaded` and the read is not run; each accepted read runs exactly once and its completion runs on a reader
+/// thread; readers never checkpoint. After `close()`, queued reads still run, new submissions are `shuttingDown`.
 public final class ReaderPool: Sendable {
     /// `@unchecked Sendable`: a connection moves between threads only through the pool's mutex, and only the
     /// thread that borrowed it uses it until it gives it back.
@@ -14,31 +19,145 @@ public final class ReaderPool: Sendable {
         init(_ connection: Connection) { self.connection = connection }
     }
 
-    private let path: String
-    private let options: OpenOptions
-    private let free = Mutex<[Slot]>([])
-    private let available: DispatchSemaphore
-    /// The number of connections this pool may hold.
-    public let capacity: Int
-
-    public init(path: String, capacity: Int, busyTimeoutMilliseconds: Int32 = 5_000) {
-        precondition(capacity > 0, "a reader pool needs at least one connection")
-        self.path = path
-        self.capacity = capacity
-        self.options = OpenOptions(mode: .readOnly, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
-        self.available = DispatchSemaphore(value: capacity)
+    /// One queued read: runs on a reader thread with the thread's connection inside a read transaction, or with the
+    /// error that kept the connection from opening or the transaction from starting.
+    struct Job: Sendable {
+        let enqueuedAt: Instant
+        let run: @Sendable (Result<Connection, any Error>) -> Void
     }
 
-    /// Runs `body` with a reader connection inside a read transaction (one snapshot) on the calling thread.
-    /// Do not call `read` again from inside `body`: with every connection borrowed, that would wait forever.
+    struct QueueState {
+        var jobs: [Job] = []
+        var head = 0
+        var closed = false
+        var waiting: Int { jobs.count - head }
+    }
+
+    private let path: String
+    private let options: OpenOptions
+    private let configuration: ReaderConfiguration
+    private let queue = Mutex(QueueState())
+    private let wake = DispatchSemaphore(value: 0)
+    private let overloads = Atomic<Int>(0)
+    private let free = Mutex<[Slot]>([])
+    private let available: DispatchSemaphore
+
+    public init(path: String, configuration: ReaderConfiguration) {
+        precondition(configuration.threads > 0, "a reader pool needs at least one thread")
+        precondition(configuration.queueCapacity > 0, "a reader queue holds at least one read")
+        self.path = path
+        self.configuration = configuration
+        self.options = OpenOptions(mode: .readOnly, busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds)
+        self.available = DispatchSemaphore(value: configuration.threads)
+        for n in 1...configuration.threads {
+            let thread = Thread { [self] in serve() }
+            thread.name = "till-reader-\(n)"
+            thread.stackSize = 4 << 20
+            thread.start()
+        }
+    }
+
+    /// Reads waiting for a reader thread (not counting the ones running).
+    public var queueDepth: Int { queue.withLock { $0.waiting } }
+
+    /// Reads refused with `overloaded` since the store opened.
+    public var overloadedCount: Int { overloads.load(ordering: .relaxed) }
+
+    /// Queues `body` for a reader thread and returns at once; `completion` runs on that thread with `body`'s result.
+    /// Throws (and never calls `completion`) `overloaded` when `queueCapacity` reads wait, `shuttingDown` after
+    /// `close()`. `completion` must be quick: hand the result to the caller's event loop and return.
+    public func submit<T>(_ body: @escaping @Sendable (Connection) throws -> T,
+                          completion: @escaping @Sendable (Result<T, any Error>) -> Void) throws(TillError) {
+        let job = Job(enqueuedAt: configuration.time.now()) { connection in
+            completion(Result { try body(try connection.get()) })
+        }
+        let refusal: TillError? = queue.withLock { state in
+            if state.closed { return .shuttingDown }
+            if state.waiting >= configuration.queueCapacity {
+                return .overloaded(retryAfterMs: configuration.retryAfterMilliseconds)
+            }
+            state.jobs.append(job)
+            return nil
+        }
+        if let refusal {
+            if case .overloaded = refusal { overloads.add(1, ordering: .relaxed) }
+            throw refusal
+        }
+        wake.signal()
+    }
+
+    /// Runs `body` on the calling thread with a borrowed read-only connection inside one snapshot (tools, backups,
+    /// verification and tests: never on an event loop, which must `submit`). At most `threads` connections are
+    /// borrowed at once; a caller beyond that waits. Do not call `read` again from inside `body`.
     public func read<T>(_ body: (Connection) throws -> T) throws -> T {
         available.wait()
         defer { available.signal() }
         let slot = try free.withLock { $0.popLast() } ?? Slot(Connection(path: path, options: options))
         defer { free.withLock { $0.append(slot) } }
-        let connection = slot.connection
+        return try Self.inSnapshot(slot.connection, body)
+    }
+
+    /// Stops accepting reads; the reader threads finish the queued ones, close their connections and exit.
+    public func close() {
+        let alreadyClosed = queue.withLock { state in
+            defer { state.closed = true }
+            return state.closed
+        }
+        guard !alreadyClosed else { return }
+        for _ in 0..<configuration.threads { wake.signal() }
+    }
+
+    /// A reader thread: takes the oldest job, runs it on its own connection, until closed and drained.
+    private func serve() {
+        var connection: Connection?
+        while true {
+            wake.wait()
+            let next: Job? = queue.withLock { state in
+                guard state.head < state.jobs.count else { return nil }
+                let job = state.jobs[state.head]
+                state.head += 1
+                if state.head >= 1_024 && state.head * 2 >= state.jobs.count {
+                    state.jobs.removeFirst(state.head)
+                    state.head = 0
+                }
+                return job
+            }
+            guard let job = next else {
+                // Woken by `close()` with nothing left: exit (other wake-ups always come with a job).
+                return
+            }
+            configuration.onWait?(configuration.time.now().microseconds(since: job.enqueuedAt))
+            do {
+                let open = try connection ?? Connection(path: path, options: options)
+                connection = open
+                try Self.inSnapshot(open) { c in job.run(.success(c)) }
+            } catch {
+                job.run(.failure(error))
+            }
+        }
+    }
+
+    private static func inSnapshot<T>(_ connection: Connection, _ body: (Connection) throws -> T) throws -> T {
         try connection.execute("BEGIN DEFERRED")
         defer { if connection.isInTransaction { try? connection.execute("ROLLBACK") } }
         return try body(connection)
     }
+}
+
+/// How many reader threads serve reads, how many reads may wait for one, and what a refused read is told.
+public struct ReaderConfiguration: Sendable {
+    /// Reader threads, each with its own read-only connection (and as many connections for callers of `read`).
+    public var threads: Int = 4
+    /// Reads waiting beyond this make `submit` fail at once with `overloaded`.
+    public var queueCapacity: Int = 1_024
+    /// The retry delay suggested to clients when the queue is full.
+    public var retryAfterMilliseconds: Int64 = 20
+    /// How long a reader waits on a lock (rare in WAL mode: only while a connection recovers the WAL index).
+    public var busyTimeoutMilliseconds: Int32 = 5_000
+    /// The clock the wait is measured with.
+    public var time: any TimeSource = SystemTime()
+    /// Told, on the reader thread, how long each read waited in the queue (microseconds).
+    public var onWait: (@Sendable (Int64) -> Void)? = nil
+
+    public init() {}
 }

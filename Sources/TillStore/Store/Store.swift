@@ -22,8 +22,7 @@ public final class Store: Sendable {
     private init(_ configuration: StoreConfiguration) throws {
         self.configuration = configuration
         self.writer = try Writer(path: configuration.path, configuration: configuration.writer, migrations: Schema.migrations)
-        self.readers = ReaderPool(path: configuration.path, capacity: configuration.readers,
-                                  busyTimeoutMilliseconds: configuration.readerBusyTimeoutMilliseconds)
+        self.readers = ReaderPool(path: configuration.path, configuration: configuration.reading)
     }
 
     /// Enqueues a write; `completion` runs on the writer thread once the result is durable (or failed).
@@ -39,7 +38,15 @@ public final class Store: Sendable {
         try await writer.write(request)
     }
 
-    /// Runs `body` on the calling thread with a read-only connection, inside one snapshot.
+    /// Queues `body` for a reader thread (see `ReaderPool.submit`): never blocks; `overloaded` when the read queue is
+    /// full. `completion` runs on the reader thread.
+    public func submitRead<T>(_ body: @escaping @Sendable (Connection) throws -> T,
+                              completion: @escaping @Sendable (Result<T, any Error>) -> Void) throws(TillError) {
+        try readers.submit(body, completion: completion)
+    }
+
+    /// Runs `body` on the calling thread with a read-only connection, inside one snapshot (tools, setup and tests;
+    /// never on an event loop).
     public func read<T>(_ body: (Connection) throws -> T) throws -> T {
         try readers.read(body)
     }
@@ -69,6 +76,10 @@ public final class Store: Sendable {
         try readers.read { try StoreVerifier.verify($0) }
     }
 
-    /// Drains the queue, commits, checkpoints and closes the writer. Reads keep working on existing snapshots.
-    public func shutdown() { writer.shutdown() }
+    /// Drains the queue, commits, checkpoints and closes the writer, then lets the reader threads finish their queue
+    /// and exit. `read` keeps working on the caller's thread.
+    public func shutdown() {
+        writer.shutdown()
+        readers.close()
+    }
 }

@@ -3,10 +3,18 @@ public struct StoreConfiguration: Sendable {
     /// The SQLite database file (its `-wal` and `-shm` files live next to it).
     public var path: String
     public var writer = WriterConfiguration()
-    /// Read-only connections in the pool (about one per I/O thread).
-    public var readers: Int = 4
+    /// The reader threads and their bounded queue.
+    public var reading = ReaderConfiguration()
+    /// Reader threads (each with its own read-only connection).
+    public var readers: Int {
+        get { reading.threads }
+        set { reading.threads = newValue }
+    }
     /// How long a reader waits on a lock (rare in WAL mode: only while a connection recovers the WAL index).
-    public var readerBusyTimeoutMilliseconds: Int32 = 5_000
+    public var readerBusyTimeoutMilliseconds: Int32 {
+        get { reading.busyTimeoutMilliseconds }
+        set { reading.busyTimeoutMilliseconds = newValue }
+    }
 
     public init(path: String) { self.path = path }
 }

@@ -13,25 +13,28 @@ public struct StoreStatistics: Sendable, Equatable {
     public var creditOutstanding: MinorUnits
 }
 
+extension StoreStatistics {
+    /// Reads the counts inside the caller's read transaction (one snapshot).
+    public static func collect(_ connection: Connection) throws -> StoreStatistics {
+        let members = (try connection.int64("SELECT count(*) FROM members WHERE status <> 'anonymized'") ?? 0)
+        let active = (try connection.int64("SELECT count(*) FROM members WHERE status = 'active'") ?? 0)
+        let blocked = (try connection.int64("SELECT count(*) FROM members WHERE status = 'blocked'") ?? 0)
+        let purchases = (try connection.int64("SELECT count(*) FROM purchases") ?? 0)
+        let points = (try connection.int64("SELECT coalesce(sum(balance + pending), 0) FROM wallets WHERE kind = 'points'") ?? 0)
+        let credit = (try connection.int64("SELECT coalesce(sum(balance + pending), 0) FROM wallets WHERE kind = 'credit'") ?? 0)
+        return StoreStatistics(
+            members: members, activeMembers: active, blockedMembers: blocked, purchases: purchases,
+            pointsOutstanding: points, creditOutstanding: credit)
+    }
+}
+
 extension Store {
-    /// Reads `StoreStatistics` from one snapshot.
+    /// Reads `StoreStatistics` from one snapshot on the calling thread (tools and tests).
     public func statistics() throws(TillError) -> StoreStatistics {
         do {
-            return try read { connection in
-                let members = (try connection.int64("SELECT count(*) FROM members WHERE status <> 'anonymized'") ?? 0)
-                let active = (try connection.int64("SELECT count(*) FROM members WHERE status = 'active'") ?? 0)
-                let blocked = (try connection.int64("SELECT count(*) FROM members WHERE status = 'blocked'") ?? 0)
-                let purchases = (try connection.int64("SELECT count(*) FROM purchases") ?? 0)
-                let points = (try connection.int64("SELECT coalesce(sum(balance + pending), 0) FROM wallets WHERE kind = 'points'") ?? 0)
-                let credit = (try connection.int64("SELECT coalesce(sum(balance + pending), 0) FROM wallets WHERE kind = 'credit'") ?? 0)
-                return StoreStatistics(
-                    members: members, activeMembers: active, blockedMembers: blocked, purchases: purchases,
-                    pointsOutstanding: points, creditOutstanding: credit)
-            }
-        } catch let error as TillError {
-            throw error
+            return try read { try StoreStatistics.collect($0) }
         } catch {
-            throw .storageFailure(reason: "reading statistics: \(error)")
+            throw StoreErrors.map(error)
         }
     }
 }

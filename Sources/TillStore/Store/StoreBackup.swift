@@ -1,7 +1,7 @@
 import Foundation
 import TillCore
 import TillProtocol
-import TillStore
+
 
 /// `store.backup` (`till backup FILE`): the daemon copies a consistent snapshot of the store through SQLite's online
 /// backup API (`Store.backup`) while it keeps serving, on a thread of its own (never on an event loop).
