@@ -5,21 +5,7 @@ import Testing
 /// help, completion and deprecated spellings behave the same in each.
 @Suite struct CommandLineProcessTests {
     static func run(_ program: String, _ arguments: [String]) throws -> TilldProcess.Finished {
-        let binary = TilldProcess.binary.deletingLastPathComponent().appendingPathComponent(program)
-        try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build \(program) first (swift build)")
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        process.environment = [:]
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let output = out.fileHandleForReading.readDataToEndOfFile()
-        let error = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return TilldProcess.Finished(status: process.terminationStatus, out: String(decoding: output, as: UTF8.self),
-                                     err: String(decoding: error, as: UTF8.self))
+        try TilldProcess.run(arguments, program: program)
     }
 
     @Test(arguments: [

@@ -1,4 +1,5 @@
 import Foundation
+import Dispatch
 import Testing
 
 /// The real `tilld` binary (next to the test bundle; `swift build` first) run as a child process on a data folder.
@@ -17,21 +18,43 @@ struct TilldProcess {
         var err: String
     }
 
-    /// Runs `tilld ARGUMENTS` to completion (the administrator's commands, `--version`).
-    static func run(_ arguments: [String]) throws -> Finished {
-        try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build tilld first (swift build)")
+    /// Runs `PROGRAM ARGUMENTS` to completion with an empty environment (`tilld`'s administrator commands,
+    /// `--version`; `till` and `till-sim` are built next to it).
+    static func run(_ arguments: [String], program: String = "tilld") throws -> Finished {
+        let executable = binary.deletingLastPathComponent().appendingPathComponent(program)
+        try #require(FileManager.default.isExecutableFile(atPath: executable.path), "build \(program) first (swift build)")
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = executable
         process.arguments = arguments
         process.environment = [:]
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
         try process.run()
+        // Standard error is drained on another thread: a child that fills one pipe while we wait on the other
+        // would otherwise never finish.
+        let error = ErrorDrain(err)
         let output = out.fileHandleForReading.readDataToEndOfFile()
-        let error = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Finished(status: process.terminationStatus, out: String(decoding: output, as: UTF8.self), err: String(decoding: error, as: UTF8.self))
+        return Finished(status: process.terminationStatus, out: String(decoding: output, as: UTF8.self),
+                        err: String(decoding: error.wait(), as: UTF8.self))
+    }
+
+    /// Reads a pipe to its end on its own thread.
+    final class ErrorDrain: @unchecked Sendable {
+        private var data = Data()
+        private let done = DispatchSemaphore(value: 0)
+        init(_ pipe: Pipe) {
+            let handle = pipe.fileHandleForReading
+            Thread.detachNewThread { [self] in
+                data = handle.readDataToEndOfFile()
+                done.signal()
+            }
+        }
+        func wait() -> Data {
+            done.wait()
+            return data
+        }
     }
 
     let process: Process

@@ -23,22 +23,7 @@ struct MaximaWorkload: Workload {
         try loyalty.installDemoCatalogIfEmpty()
         let ids = try loyalty.registerMembers((0..<Self.memberCount).map { NewMember(memberKey: "K\($0)", points: 1_000_000_000) })
         let template = try store.read { try $0.int64("SELECT id FROM gift_templates WHERE code = 'FREE_ESPRESSO'")! }
-        var start = 0
-        while start < ids.count {
-            let slice = Array(ids[start..<min(start + 10_000, ids.count)])
-            let offset = start
-            _ = try store.blockingWrite(ClosureWrite { context in
-                for (k, id) in slice.enumerated() {
-                    for g in 0..<Self.giftsPerMember {
-                        try context.execute("""
-                            INSERT INTO member_benefits (public_id, member_id, kind, gift_template_id, status, assigned_at, punches)
-                            VALUES (?, ?, 'gift', ?, 'active', 1, 0)
-                            """, [.text("g-\(offset + k)-\(g)"), .integer(id), .integer(template)])
-                    }
-                }
-            })
-            start += slice.count
-        }
+        try giveGifts(store, members: ids, template: template, perMember: Self.giftsPerMember)
         self.loyalty = loyalty
         let size = ClientCodec().encodeRequest(RequestEnvelope(id: .int(1), request: .purchase(purchase(0)))).count
         print("request frame: \(size) bytes")

@@ -25,22 +25,7 @@ struct PurchaseWorkload: Workload {
         let ids = try loyalty.registerMembers(members)
         // Gifts: member m holds g-m-0 … g-m-2 (TEN_PERCENT).
         let template = try store.read { try $0.int64("SELECT id FROM gift_templates WHERE code = 'TEN_PERCENT'")! }
-        var start = 0
-        while start < ids.count {
-            let slice = Array(ids[start..<min(start + 20_000, ids.count)])
-            let offset = start
-            _ = try store.blockingWrite(ClosureWrite { context in
-                for (k, id) in slice.enumerated() {
-                    for g in 0..<Self.giftsPerMember {
-                        try context.execute("""
-                            INSERT INTO member_benefits (public_id, member_id, kind, gift_template_id, status, assigned_at, punches)
-                            VALUES (?, ?, 'gift', ?, 'active', 1, 0)
-                            """, [.text("g-\(offset + k)-\(g)"), .integer(id), .integer(template)])
-                    }
-                }
-            })
-            start += slice.count
-        }
+        try giveGifts(store, members: ids, template: template, perMember: Self.giftsPerMember)
         self.loyalty = loyalty
     }
 
@@ -61,5 +46,26 @@ struct PurchaseWorkload: Workload {
         var fingerprint = [UInt8](repeating: 0, count: 16)
         withUnsafeBytes(of: UInt64(n).bigEndian) { fingerprint.replaceSubrange(8..<16, with: $0) }
         return loyalty!.purchaseRequest(request, terminal: terminal, fingerprint: fingerprint)
+    }
+}
+
+/// Gives member `ids[k]` the active gifts `g-k-0` … `g-k-(perMember-1)` of gift template row `template`, in writes of
+/// 10,000 members.
+func giveGifts(_ store: Store, members ids: [Int64], template: Int64, perMember: Int) throws {
+    var start = 0
+    while start < ids.count {
+        let slice = Array(ids[start..<min(start + 10_000, ids.count)])
+        let offset = start
+        _ = try store.blockingWrite(ClosureWrite { context in
+            for (k, id) in slice.enumerated() {
+                for g in 0..<perMember {
+                    try context.execute("""
+                        INSERT INTO member_benefits (public_id, member_id, kind, gift_template_id, status, assigned_at, punches)
+                        VALUES (?, ?, 'gift', ?, 'active', 1, 0)
+                        """, [.text("g-\(offset + k)-\(g)"), .integer(id), .integer(template)])
+                }
+            }
+        })
+        start += slice.count
     }
 }
