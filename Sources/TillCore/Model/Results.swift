@@ -5,12 +5,16 @@ public struct IdentifiedMember: Hashable, Sendable {
     public var status: MemberStatus
     public var balance: WalletBalance
     public var benefits: [BenefitSummary]
-    public init(memberKey: String, firstName: String?, status: MemberStatus, balance: WalletBalance, benefits: [BenefitSummary]) {
+    /// Benefits left out of `benefits` so that the answer fits the session's frame limit (0: none).
+    public var benefitsOmitted: Int64
+    public init(memberKey: String, firstName: String?, status: MemberStatus, balance: WalletBalance, benefits: [BenefitSummary],
+                benefitsOmitted: Int64 = 0) {
         self.memberKey = memberKey
         self.firstName = firstName
         self.status = status
         self.balance = balance
         self.benefits = benefits
+        self.benefitsOmitted = benefitsOmitted
     }
 }
 
@@ -97,10 +101,13 @@ public struct Quote: Hashable, Sendable {
     public var receipt: Receipt
     public var benefits: [RedeemableBenefit]
     public var budget: [BudgetLimit]
-    public init(receipt: Receipt, benefits: [RedeemableBenefit], budget: [BudgetLimit]) {
+    /// Entries left out of `benefits` so that the answer fits the session's frame limit (0: none).
+    public var benefitsOmitted: Int64
+    public init(receipt: Receipt, benefits: [RedeemableBenefit], budget: [BudgetLimit], benefitsOmitted: Int64 = 0) {
         self.receipt = receipt
         self.benefits = benefits
         self.budget = budget
+        self.benefitsOmitted = benefitsOmitted
     }
 }
 
@@ -170,10 +177,14 @@ public struct TransactionStatus: Hashable, Sendable {
     /// The stored receipt (marked `replay`), nil when unknown.
     public var receipt: Receipt?
     public var reversals: [ReversalReceipt]
-    public init(transactionId: String, state: TransactionState, receipt: Receipt?, reversals: [ReversalReceipt]) {
+    /// The oldest reversals left out of `reversals` so that the answer fits the session's frame limit (0: none).
+    public var reversalsOmitted: Int64
+    public init(transactionId: String, state: TransactionState, receipt: Receipt?, reversals: [ReversalReceipt],
+                reversalsOmitted: Int64 = 0) {
         self.transactionId = transactionId
         self.state = state
         self.receipt = receipt
         self.reversals = reversals
+        self.reversalsOmitted = reversalsOmitted
     }
 }

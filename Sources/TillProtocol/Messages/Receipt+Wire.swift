@@ -125,9 +125,12 @@ extension BudgetLimit: WireCodable {
 
 extension Quote: WireCodable {
     public init(wire o: JSONObjectReader) throws(TillError) {
-        self.init(receipt: try o.decode("receipt"), benefits: try o.objects("benefits"), budget: try o.objects("budget"))
+        self.init(receipt: try o.decode("receipt"), benefits: try o.objects("benefits"), budget: try o.objects("budget"),
+                  benefitsOmitted: try o.int("benefitsOmitted", 0...Int64.max, default: 0))
     }
     public func encode(to w: inout JSONWriter) {
-        w.beginObject(); w.field("receipt", receipt); w.field("benefits", benefits); w.field("budget", budget); w.endObject()
+        w.beginObject(); w.field("receipt", receipt); w.field("benefits", benefits); w.field("budget", budget)
+        if benefitsOmitted > 0 { w.field("benefitsOmitted", benefitsOmitted) }
+        w.endObject()
     }
 }

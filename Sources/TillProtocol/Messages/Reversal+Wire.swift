@@ -36,11 +36,14 @@ extension ReversalReceipt: WireCodable {
 extension TransactionStatus: WireCodable {
     public init(wire o: JSONObjectReader) throws(TillError) {
         self.init(transactionId: try o.id("transactionId"), state: try o.enumeration("state", TransactionState.self),
-                  receipt: try o.optionalDecode("receipt"), reversals: try o.objects("reversals", maxCount: .max))
+                  receipt: try o.optionalDecode("receipt"), reversals: try o.objects("reversals", maxCount: .max),
+                  reversalsOmitted: try o.int("reversalsOmitted", 0...Int64.max, default: 0))
     }
     public func encode(to w: inout JSONWriter) {
         w.beginObject(); w.field("transactionId", transactionId); w.field("state", state); w.field("receipt", receipt)
-        w.field("reversals", reversals); w.endObject()
+        w.field("reversals", reversals)
+        if reversalsOmitted > 0 { w.field("reversalsOmitted", reversalsOmitted) }
+        w.endObject()
     }
 }
 
@@ -63,10 +66,13 @@ extension BenefitSummary: WireCodable {
 extension IdentifiedMember: WireCodable {
     public init(wire o: JSONObjectReader) throws(TillError) {
         self.init(memberKey: try o.id("memberKey"), firstName: try o.optionalString("firstName"),
-                  status: try o.enumeration("status", MemberStatus.self), balance: try o.decode("balance"), benefits: try o.objects("benefits"))
+                  status: try o.enumeration("status", MemberStatus.self), balance: try o.decode("balance"), benefits: try o.objects("benefits"),
+                  benefitsOmitted: try o.int("benefitsOmitted", 0...Int64.max, default: 0))
     }
     public func encode(to w: inout JSONWriter) {
         w.beginObject(); w.field("memberKey", memberKey); w.field("firstName", firstName); w.field("status", status)
-        w.field("balance", balance); w.field("benefits", benefits); w.endObject()
+        w.field("balance", balance); w.field("benefits", benefits)
+        if benefitsOmitted > 0 { w.field("benefitsOmitted", benefitsOmitted) }
+        w.endObject()
     }
 }

@@ -132,25 +132,34 @@ public struct MemberProfile: Hashable, Sendable, WireBody {
     public var visits: Int64
     /// Oldest first.
     public var statusHistory: [StatusChange]
+    /// The oldest notes and status changes left out so that the answer fits the session's frame limit (0: none).
+    public var notesOmitted: Int64
+    public var statusHistoryOmitted: Int64
     public init(memberKey: String, status: MemberStatus, fields: MemberFields, cards: [String] = [], tags: [String] = [], notes: [MemberNote] = [],
                 preferences: MemberPreferences = MemberPreferences(), balance: WalletBalance, createdAt: Timestamp,
-                registrationSource: String = "system", lifetimeSpend: MinorUnits = 0, visits: Int64 = 0, statusHistory: [StatusChange] = []) {
+                registrationSource: String = "system", lifetimeSpend: MinorUnits = 0, visits: Int64 = 0, statusHistory: [StatusChange] = [],
+                notesOmitted: Int64 = 0, statusHistoryOmitted: Int64 = 0) {
         self.memberKey = memberKey; self.status = status; self.fields = fields; self.cards = cards; self.tags = tags; self.notes = notes
         self.preferences = preferences; self.balance = balance; self.createdAt = createdAt; self.registrationSource = registrationSource
         self.lifetimeSpend = lifetimeSpend; self.visits = visits; self.statusHistory = statusHistory
+        self.notesOmitted = notesOmitted; self.statusHistoryOmitted = statusHistoryOmitted
     }
     public init(wire o: JSONObjectReader) throws(TillError) {
         self.init(memberKey: try o.id("memberKey"), status: try o.enumeration("status", MemberStatus.self), fields: try o.decode("fields"),
-                  cards: try o.strings("cards"), tags: try o.strings("tags", maxCount: 1000), notes: try o.objects("notes"),
+                  cards: try o.strings("cards"), tags: try o.strings("tags", maxCount: 1000), notes: try o.objects("notes", maxCount: .max),
                   preferences: try o.decode("preferences"), balance: try o.decode("balance"), createdAt: try o.timestamp("createdAt"),
                   registrationSource: try o.string("registrationSource"), lifetimeSpend: try o.int("lifetimeSpend"),
-                  visits: try o.int("visits"), statusHistory: try o.objects("statusHistory"))
+                  visits: try o.int("visits"), statusHistory: try o.objects("statusHistory", maxCount: .max),
+                  notesOmitted: try o.int("notesOmitted", 0...Int64.max, default: 0),
+                  statusHistoryOmitted: try o.int("statusHistoryOmitted", 0...Int64.max, default: 0))
     }
     public func encodeFields(to w: inout JSONWriter) {
         w.field("memberKey", memberKey); w.field("status", status); w.field("fields", fields); w.field("cards", cards); w.field("tags", tags)
         w.field("notes", notes); w.field("preferences", preferences); w.field("balance", balance); w.field("createdAt", createdAt)
         w.field("registrationSource", registrationSource); w.field("lifetimeSpend", lifetimeSpend); w.field("visits", visits)
         w.field("statusHistory", statusHistory)
+        if notesOmitted > 0 { w.field("notesOmitted", notesOmitted) }
+        if statusHistoryOmitted > 0 { w.field("statusHistoryOmitted", statusHistoryOmitted) }
     }
 }
 

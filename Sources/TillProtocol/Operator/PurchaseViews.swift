@@ -105,19 +105,23 @@ public struct PurchaseTicket: Hashable, Sendable, WireBody {
     public var receipt: Receipt?
     /// The purchase's voids and returns, oldest first, as answered when they were made.
     public var reversals: [ReversalReceipt]
+    /// The oldest reversals left out of `reversals` so that the answer fits the session's frame limit (0: none).
+    public var reversalsOmitted: Int64
     public init(terminal: TerminalIdentity, transactionId: String, state: TransactionState, openedAt: Timestamp, lines: [TicketLine],
-                memberKeys: [String], receipt: Receipt?, reversals: [ReversalReceipt] = []) {
+                memberKeys: [String], receipt: Receipt?, reversals: [ReversalReceipt] = [], reversalsOmitted: Int64 = 0) {
         self.terminal = terminal; self.transactionId = transactionId; self.state = state; self.openedAt = openedAt; self.lines = lines
-        self.memberKeys = memberKeys; self.receipt = receipt; self.reversals = reversals
+        self.memberKeys = memberKeys; self.receipt = receipt; self.reversals = reversals; self.reversalsOmitted = reversalsOmitted
     }
     public init(wire o: JSONObjectReader) throws(TillError) {
         self.init(terminal: try o.decode("terminal"), transactionId: try o.id("transactionId"), state: try o.enumeration("state", TransactionState.self),
                   openedAt: try o.timestamp("openedAt"), lines: try o.objects("lines"), memberKeys: try o.strings("memberKeys"),
-                  receipt: try o.optionalDecode("receipt"), reversals: try o.objects("reversals"))
+                  receipt: try o.optionalDecode("receipt"), reversals: try o.objects("reversals", maxCount: .max),
+                  reversalsOmitted: try o.int("reversalsOmitted", 0...Int64.max, default: 0))
     }
     public func encodeFields(to w: inout JSONWriter) {
         w.field("terminal", terminal); w.field("transactionId", transactionId); w.field("state", state); w.field("openedAt", openedAt)
         w.field("lines", lines); w.field("memberKeys", memberKeys); w.field("receipt", receipt); w.field("reversals", reversals)
+        if reversalsOmitted > 0 { w.field("reversalsOmitted", reversalsOmitted) }
     }
 }
 

@@ -229,9 +229,11 @@ final class Session: ConnectionHandler, @unchecked Sendable {
 
     /// Routes through the router's table: `hello` and `ping` are answered here, everything else by the router (a
     /// write is queued before this returns, so writes keep their frame order); operator writes get an audit line.
-    private func dispatch(_ envelope: RequestEnvelope, as principal: Principal, request started: RequestStart) {
+    private func dispatch(_ envelope: RequestEnvelope, as principal: Principal, request start: RequestStart) {
         let request = envelope.request
         let route = Router.route(request)
+        var started = start
+        started.isWrite = route.kind == .write
         switch request {
         case .hello:
             answer(.invalidRequest(field: "op", reason: "the session already said hello"), to: started)
@@ -300,16 +302,22 @@ final class Session: ConnectionHandler, @unchecked Sendable {
     // MARK: Answers and limits
 
     private func answer(_ error: TillError, to request: RequestStart) {
-        answer(ResponseEnvelope(id: request.id, op: request.op, error: error), startedAt: request.startedAt)
+        answer(ResponseEnvelope(id: request.id, op: request.op, error: error), startedAt: request.startedAt, isWrite: request.isWrite)
     }
 
     private func answer(_ result: Response, to request: RequestStart) {
         guard let id = request.id, let op = request.op else { preconditionFailure("a result for a request that was not read") }
-        answer(ResponseEnvelope(id: id, op: op, result: result), startedAt: request.startedAt)
+        answer(ResponseEnvelope(id: id, op: op, result: result), startedAt: request.startedAt, isWrite: request.isWrite)
     }
 
-    private func answer(_ response: ResponseEnvelope, startedAt: Instant) {
-        let errorCode: String?
+    /// The largest frame this session's peer was told about (`maxFrameSize` in `hello`): every answer fits it.
+    private var answerLimit: Int {
+        guard case .operator = principal else { return context.configuration.maxFrameBytes }
+        return max(context.configuration.maxFrameBytes, context.configuration.maxOperatorFrameBytes)
+    }
+
+    private func answer(_ response: ResponseEnvelope, startedAt: Instant, isWrite: Bool) {
+        var errorCode: String?
         switch response.outcome {
         case .success: errorCode = nil
         case .failure(let error):
@@ -318,9 +326,21 @@ final class Session: ConnectionHandler, @unchecked Sendable {
                 context.log.terminalRefused(terminal, op: response.op, id: response.id, code: error.code)
             }
         }
+        guard connection.isOpen else {
+            context.metrics.record(op: response.op, errorCode: errorCode, microseconds: context.time.now().microseconds(since: startedAt))
+            return
+        }
+        let (frame, bound) = AnswerBound.encode(response, limit: answerLimit, isWrite: isWrite, codec: context.serverCodec)
+        switch bound {
+        case .fits, .trimmed: break
+        case .refused(let bytes):
+            errorCode = "not_allowed"
+            context.log.warning("answer refused for its size", ["op": response.op?.rawValue ?? "", "bytes": "\(bytes)"])
+        case .oversized(let bytes):
+            context.log.warning("answer larger than the frame limit sent whole", ["op": response.op?.rawValue ?? "", "bytes": "\(bytes)"])
+        }
         context.metrics.record(op: response.op, errorCode: errorCode, microseconds: context.time.now().microseconds(since: startedAt))
-        guard connection.isOpen else { return }
-        connection.write(context.serverCodec.encodeResponse(response))
+        connection.write(frame)
         if connection.pendingWriteBytes > context.configuration.maxPendingWriteBytes {
             context.log.warning("client does not read, disconnecting", ["peer": "\(connection.peerAddress)", "pendingBytes": "\(connection.pendingWriteBytes)"])
             closing = true
@@ -371,4 +391,6 @@ struct RequestStart: Sendable {
     let id: RequestID?
     let op: Op?
     let startedAt: Instant
+    /// A write's answer is never refused for its size (it was committed); see `AnswerBound`.
+    var isWrite = false
 }
