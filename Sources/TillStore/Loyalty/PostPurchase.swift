@@ -17,13 +17,9 @@ public struct PostPurchase: WriteRequest {
 
     public func apply(_ context: WriteContext) throws -> Receipt {
         let connection = context.connection
-        if let existing = try connection.statement(
-            "SELECT fingerprint, receipt FROM purchases WHERE branch_id = ? AND pos_id = ? AND transaction_id = ?"
-        ).firstRow([.text(terminal.branchId), .text(terminal.posId), .text(request.transactionId)], { r in
-            (r.optionalBlob(0) ?? [], r.optionalBlob(1) ?? [])
-        }) {
-            guard existing.0 == fingerprint else { throw TillError.transactionConflict(field: .transactionId, id: request.transactionId) }
-            var receipt = try StoredJSON.decode(Receipt.self, from: existing.1)
+        let once = ExactlyOnce(.purchases(terminal), id: request.transactionId, field: .transactionId, fingerprint: fingerprint)
+        if case .replay(let stored) = try once.admit(connection) {
+            var receipt = try StoredJSON.decode(Receipt.self, from: stored.result)
             receipt.replay = true
             return receipt
         }

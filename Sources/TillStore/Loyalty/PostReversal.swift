@@ -45,13 +45,9 @@ public struct PostReversal: WriteRequest {
 
     public func apply(_ context: WriteContext) throws -> ReversalReceipt {
         let connection = context.connection
-        if let existing = try connection.statement(
-            "SELECT fingerprint, result FROM reversals WHERE branch_id = ? AND pos_id = ? AND reversal_id = ?"
-        ).firstRow([.text(terminal.branchId), .text(terminal.posId), .text(reversalId)], { r in
-            (r.optionalBlob(0) ?? [], r.optionalBlob(1) ?? [])
-        }) {
-            guard existing.0 == fingerprint else { throw TillError.transactionConflict(field: reversalIdField, id: reversalId) }
-            var receipt = try StoredJSON.decode(ReversalReceipt.self, from: existing.1)
+        let once = ExactlyOnce(.reversals(terminal), id: reversalId, field: reversalIdField, fingerprint: fingerprint)
+        if case .replay(let stored) = try once.admit(connection) {
+            var receipt = try StoredJSON.decode(ReversalReceipt.self, from: stored.result)
             receipt.replay = true
             return receipt
         }
