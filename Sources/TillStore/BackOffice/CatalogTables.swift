@@ -93,7 +93,7 @@ struct CatalogTables {
                       [.text(Self.jsonArray(giftIds))])
         try c.execute("UPDATE punch_card_templates SET enabled = 0 WHERE enabled = 1 AND code NOT IN (SELECT value FROM json_each(?))",
                       [.text(Self.jsonArray(cardIds))])
-        try MemberActivity.record(c, memberId: nil, group: .benefits, kind: "catalog_replaced", actor: actor, ActivityDetails(
+        try ActivityLog(c, by: actor).append(.catalogReplaced, member: nil, ActivityDetails(
             summary: "Catalog: \(gifts.count) gifts, \(cards.count) punch cards, \(catalog.earnRules.count) earn rules"))
         return Self.wire(engine, settings)
     }

@@ -65,7 +65,7 @@ struct ImportChunk: WriteRequest {
         try bulk.flush(c)
         if bulk.written > 0, !dryRun {
             // One activity entry per chunk (registration date and source are on each member row).
-            try MemberActivity.record(c, memberId: nil, group: .legalMembership, kind: "imported", actor: actor,
+            try ActivityLog(c, by: actor).append(.imported, member: nil,
                                       ActivityDetails(summary: "Imported \(bulk.written) members (lines \(rows.first!.line)–\(rows.last!.line))"))
         }
         if dryRun {
@@ -120,7 +120,7 @@ struct ImportChunk: WriteRequest {
                 INSERT INTO ledger (member_id, wallet_id, delta, kind, operator_id, reason, created_at) VALUES (?, ?, ?, 'adjust', ?, 'import', ?)
                 """, [.integer(id), .integer(c.lastInsertRowID), .integer(amount), .integer(actor.id), .integer(actor.ms)])
         }
-        try MemberActivity.record(c, memberId: id, group: .legalMembership, kind: "imported", actor: actor,
+        try ActivityLog(c, by: actor).append(.imported, member: id,
                                   ActivityDetails(summary: "Imported (line \(row.line))", pointsDelta: row.points > 0 ? row.points : nil,
                                                   creditDelta: row.credit > 0 ? row.credit : nil))
         return true
@@ -138,7 +138,7 @@ struct ImportChunk: WriteRequest {
         }
         try cardsAndTags(c, id: id, row)
         try c.execute("UPDATE members SET updated_at = ? WHERE id = ?", [.integer(actor.ms), .integer(id)])
-        try MemberActivity.record(c, memberId: id, group: .legalMembership, kind: "import_updated", actor: actor,
+        try ActivityLog(c, by: actor).append(.importUpdated, member: id,
                                   ActivityDetails(summary: "Updated by import (line \(row.line))"))
     }
 

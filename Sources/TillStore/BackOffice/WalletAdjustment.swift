@@ -32,7 +32,7 @@ struct WalletAdjustment {
             """, [.integer(member.id), .integer(walletId), .integer(a.delta), .integer(actor.id), .text(a.reason), .integer(actor.ms)])
         try once.recordWalletMove(c, ledgerId: c.lastInsertRowID, kind: "wallet_adjust", at: actor.at)
         let verb = a.delta > 0 ? "Added" : "Deducted"
-        try MemberActivity.record(c, memberId: member.id, group: .benefits, kind: "wallet_adjusted", actor: actor, ActivityDetails(
+        try ActivityLog(c, by: actor).append(.walletAdjusted, member: member.id, ActivityDetails(
             summary: "\(verb) \(a.delta.magnitude) \(a.wallet.rawValue): \(a.reason)",
             pointsDelta: a.wallet == .points ? a.delta : nil, creditDelta: a.wallet == .credit ? a.delta : nil))
         return try Profiles.balance(c, memberId: member.id)

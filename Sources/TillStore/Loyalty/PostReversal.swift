@@ -109,7 +109,7 @@ public struct PostReversal: WriteRequest {
         }
         try context.execute("UPDATE purchases SET status = ? WHERE id = ?", [.text(status), .integer(purchase.row)])
 
-        let log = ActivityLog(context: context, origin: origin, at: at)
+        let log = ActivityLog(connection, origin: origin.activity, at: now)
         for (position, memberId) in record.memberIds.enumerated() {
             try context.execute("""
                 UPDATE members SET lifetime_spend = lifetime_spend - ?,
@@ -118,7 +118,7 @@ public struct PostReversal: WriteRequest {
                 """, [.integer(position == 0 ? evaluation.receipt.amount : 0), .bool(isVoid), .integer(at), .integer(memberId)])
             let amount = MoneyText.format(evaluation.receipt.amount, digits: MoneyText.minorDigits(program.settings.currency))
             let what = isVoid ? "Void \(reversalId) of purchase \(transactionId)" : "Return \(reversalId) of purchase \(transactionId)"
-            try log.append(member: memberId, group: "purchase", type: isVoid ? ActivityLog.voided : ActivityLog.returned, details: ActivityLog.details(
+            try log.append(isVoid ? .purchaseVoided : .purchaseReturned, member: memberId, ActivityLog.details(
                 "\(what) (\(amount) \(program.settings.currency)) at \(terminal.branchId)/\(terminal.posId)", member: memberId,
                 ledger: evaluation.changes.ledger, currency: program.settings.currency))
         }
