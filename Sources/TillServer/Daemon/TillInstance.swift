@@ -53,8 +53,7 @@ public final class TillInstance: Sendable {
                     throw .storageFailure(reason: "no randomness for a new key")
                 }
             },
-            catalogChanged: { loyalty.catalogChanged() },
-            clock: LoyaltyStore.systemClock)
+            catalogChanged: { loyalty.catalogChanged() })
         var demoKeys: DemoKeys?
         do {
             if configuration.demo {

@@ -14,17 +14,14 @@ public final class BackOffice: Sendable {
     let store: Store
     let keys: @Sendable (KeyRole) throws(TillError) -> (secret: String, digest: [UInt8])
     let catalogChanged: @Sendable () -> Void
-    let clock: @Sendable () -> Timestamp
     /// Country for phone numbers typed without `+`; nil: the shop's setting (`loyalty` settings row), as at the POS.
     let defaultPhoneCountry: String?
 
     public init(store: Store, keys: @escaping @Sendable (KeyRole) throws(TillError) -> (secret: String, digest: [UInt8]),
-                catalogChanged: @escaping @Sendable () -> Void, clock: @escaping @Sendable () -> Timestamp,
-                defaultPhoneCountry: String? = nil) {
+                catalogChanged: @escaping @Sendable () -> Void, defaultPhoneCountry: String? = nil) {
         self.store = store
         self.keys = keys
         self.catalogChanged = catalogChanged
-        self.clock = clock
         self.defaultPhoneCountry = defaultPhoneCountry
     }
 
@@ -32,35 +29,40 @@ public final class BackOffice: Sendable {
     /// returning; writes go through the writer and complete on the writer thread after the commit is durable.
     public func handle(_ request: OperatorRequest, operatorId: Int64, operatorName: String,
                        completion: @escaping @Sendable (Result<OperatorResponse, TillError>) -> Void) {
-        let actor = Actor(id: operatorId, name: operatorName, at: clock())
+        // Reads are as of now on the store's clock; a write's actor carries the time of its batch (`$1` below).
+        let actor = Actor(id: operatorId, name: operatorName, at: store.now)
         let country = phoneCountry()
+        func write(_ completion: @escaping @Sendable (Result<OperatorResponse, TillError>) -> Void,
+                   _ body: @escaping @Sendable (Connection, Actor) throws -> OperatorResponse) {
+            self.write(completion, by: actor, body)
+        }
         switch request {
         case .memberSearch(let q): read(completion) { .members(try MemberSearchQuery(q, country: country).run($0)) }
         case .memberGet(let r):
             read(completion) { .member(try Profiles.load($0, id: try Members.resolve($0, reference: r.memberKey, country: country).id)) }
-        case .memberCreate(let f): write(completion) { .member(try Membership(actor: actor, country: country).create($0, f)) }
-        case .memberUpdate(let u): write(completion) { .member(try Membership(actor: actor, country: country).update($0, u)) }
-        case .memberBlock(let r): write(completion) { .member(try Membership(actor: actor, country: country).setStatus($0, r, to: .blocked)) }
-        case .memberUnblock(let r): write(completion) { .member(try Membership(actor: actor, country: country).setStatus($0, r, to: .active)) }
-        case .memberVerify(let r): write(completion) { .member(try Membership(actor: actor, country: country).verify($0, r)) }
-        case .memberTag(let t): write(completion) { .member(try Membership(actor: actor, country: country).tag($0, t)) }
-        case .memberUntag(let t): write(completion) { .member(try Membership(actor: actor, country: country).untag($0, t)) }
-        case .memberNote(let n): write(completion) { .member(try Membership(actor: actor, country: country).note($0, n)) }
-        case .memberConsent(let c): write(completion) { .member(try Preferences(actor: actor).consent($0, c)) }
-        case .memberUnsubscribe(let u): write(completion) { .member(try Preferences(actor: actor).unsubscribe($0, u)) }
-        case .cardAdd(let c): write(completion) { .member(try Membership(actor: actor, country: country).addCard($0, c)) }
-        case .cardReplace(let c): write(completion) { .member(try Membership(actor: actor, country: country).replaceCard($0, c)) }
-        case .cardRemove(let c): write(completion) { .member(try Membership(actor: actor, country: country).removeCard($0, c)) }
-        case .appCodeIssue(let r): write(completion) { .appCode(try AppCodes(actor: actor).issue($0, r)) }
-        case .appCodeRevoke(let r): write(completion) { .appCode(try AppCodes(actor: actor).revoke($0, r)) }
+        case .memberCreate(let f): write(completion) { .member(try Membership(actor: $1, country: country).create($0, f)) }
+        case .memberUpdate(let u): write(completion) { .member(try Membership(actor: $1, country: country).update($0, u)) }
+        case .memberBlock(let r): write(completion) { .member(try Membership(actor: $1, country: country).setStatus($0, r, to: .blocked)) }
+        case .memberUnblock(let r): write(completion) { .member(try Membership(actor: $1, country: country).setStatus($0, r, to: .active)) }
+        case .memberVerify(let r): write(completion) { .member(try Membership(actor: $1, country: country).verify($0, r)) }
+        case .memberTag(let t): write(completion) { .member(try Membership(actor: $1, country: country).tag($0, t)) }
+        case .memberUntag(let t): write(completion) { .member(try Membership(actor: $1, country: country).untag($0, t)) }
+        case .memberNote(let n): write(completion) { .member(try Membership(actor: $1, country: country).note($0, n)) }
+        case .memberConsent(let c): write(completion) { .member(try Preferences(actor: $1).consent($0, c)) }
+        case .memberUnsubscribe(let u): write(completion) { .member(try Preferences(actor: $1).unsubscribe($0, u)) }
+        case .cardAdd(let c): write(completion) { .member(try Membership(actor: $1, country: country).addCard($0, c)) }
+        case .cardReplace(let c): write(completion) { .member(try Membership(actor: $1, country: country).replaceCard($0, c)) }
+        case .cardRemove(let c): write(completion) { .member(try Membership(actor: $1, country: country).removeCard($0, c)) }
+        case .appCodeIssue(let r): write(completion) { .appCode(try AppCodes(actor: $1).issue($0, r)) }
+        case .appCodeRevoke(let r): write(completion) { .appCode(try AppCodes(actor: $1).revoke($0, r)) }
         case .memberExport(let r): read(completion) { .export(try DataReport(at: actor.at).export($0, memberKey: r.memberKey)) }
-        case .memberAnonymize(let r): write(completion) { .member(try Anonymization(actor: actor).anonymize($0, r)) }
+        case .memberAnonymize(let r): write(completion) { .member(try Anonymization(actor: $1).anonymize($0, r)) }
         case .memberImport(let i):
             let importer = MemberImporter(store: store, actor: actor, country: country)
             importer.run(i) { completion($0.map(OperatorResponse.imported)) }
         case .benefitList(let q): read(completion) { .benefits(try BenefitQueries(now: actor.at).list($0, q)) }
-        case .benefitAction(let a): write(completion) { .benefits(try BenefitActions(actor: actor).apply($0, a)) }
-        case .walletAdjust(let a): write(completion) { .balance(try WalletAdjustment(actor: actor).apply($0, a)) }
+        case .benefitAction(let a): write(completion) { .benefits(try BenefitActions(actor: $1).apply($0, a)) }
+        case .walletAdjust(let a): write(completion) { .balance(try WalletAdjustment(actor: $1).apply($0, a)) }
         case .activityList(let q): read(completion) { .activity(try MemberActivity.page($0, q)) }
         case .purchaseList(let q): read(completion) { .purchases(try PurchaseHistory.page($0, q)) }
         case .purchaseGet(let t): read(completion) { .ticket(try PurchaseHistory.ticket($0, t)) }
@@ -70,14 +72,14 @@ public final class BackOffice: Sendable {
             write({ result in
                 if case .success = result { changed() }
                 completion(result)
-            }) { .catalog(try CatalogTables(actor: actor).replace($0, with: c)) }
+            }) { .catalog(try CatalogTables(actor: $1).replace($0, with: c)) }
         case .terminalProvision(let p):
-            write(completion) { [keys] in .credential(try Keys(actor: actor, generate: keys).provisionTerminal($0, p)) }
-        case .terminalDisable(let k): write(completion) { .key(try Keys.disable($0, k, role: .terminal)) }
+            write(completion) { [keys] in .credential(try Keys(actor: $1, generate: keys).provisionTerminal($0, p)) }
+        case .terminalDisable(let k): write(completion) { c, _ in .key(try Keys.disable(c, k, role: .terminal)) }
         case .terminalList: read(completion) { .keys(try Keys.list($0, role: .terminal)) }
         case .operatorProvision(let p):
-            write(completion) { [keys] in .credential(try Keys(actor: actor, generate: keys).provisionOperator($0, p)) }
-        case .operatorDisable(let k): write(completion) { .key(try Keys.disable($0, k, role: .operator)) }
+            write(completion) { [keys] in .credential(try Keys(actor: $1, generate: keys).provisionOperator($0, p)) }
+        case .operatorDisable(let k): write(completion) { c, _ in .key(try Keys.disable(c, k, role: .operator)) }
         case .operatorList: read(completion) { .keys(try Keys.list($0, role: .operator)) }
         case .walletHistory(let q): read(completion) { .walletHistory(try WalletHistoryReader(now: actor.at).page($0, q)) }
         case .stats, .storeBackup, .purchaseVoid, .purchaseReturn:
@@ -103,23 +105,27 @@ public final class BackOffice: Sendable {
         }
     }
 
-    /// Submits `body` as one write request.
-    private func write(_ completion: @escaping @Sendable (Result<OperatorResponse, TillError>) -> Void,
-                       _ body: @escaping @Sendable (Connection) throws -> OperatorResponse) {
+    /// Submits `body` as one write request, acting as `actor` at the time of the writer's batch.
+    private func write(_ completion: @escaping @Sendable (Result<OperatorResponse, TillError>) -> Void, by actor: Actor,
+                       _ body: @escaping @Sendable (Connection, Actor) throws -> OperatorResponse) {
         do {
-            try store.submit(ClosureWrite { context in try body(context.connection) }, completion: completion)
+            try store.submit(ClosureWrite { context in try body(context.connection, actor.stamped(context)) }, completion: completion)
         } catch {
             completion(.failure(error))
         }
     }
 }
 
-/// Who is acting, and when (one clock reading per op).
+/// Who is acting, and when: for a write, the time the writer stamped the batch with (`stamped`); for a read, the
+/// store's clock when the op arrived.
 struct Actor: Sendable {
     var id: Int64
     var name: String
     var at: Timestamp
     var ms: Int64 { at.millisecondsSinceEpoch }
+
+    /// The same operator at the time of the write running in `context`.
+    func stamped(_ context: WriteContext) -> Actor { Actor(id: id, name: name, at: context.now) }
 }
 
 /// Maps what a read throws to a `TillError` (SQLite errors become one generic `storage_failure`).

@@ -13,7 +13,8 @@ import TillProtocol
 /// `dryRun` checks everything and writes nothing.
 struct ImportChunk: WriteRequest {
     let rows: [ImportRow]
-    let actor: Actor
+    /// The operator; its time is the batch's (`WriteContext.now`) while the chunk is applied.
+    private(set) var actor: Actor
     let country: String
     let dryRun: Bool
     /// What each row gives without the store (normalised identifiers, search text), computed on the caller's thread.
@@ -25,6 +26,12 @@ struct ImportChunk: WriteRequest {
     }
 
     func apply(_ context: WriteContext) throws -> ImportResult {
+        var stamped = self
+        stamped.actor = actor.stamped(context)
+        return try stamped.run(context)
+    }
+
+    private func run(_ context: WriteContext) throws -> ImportResult {
         let c = context.connection
         var result = ImportResult(created: 0, updated: 0, errors: [])
         if dryRun { try c.execute("SAVEPOINT import_dry_run") }
@@ -263,6 +270,6 @@ public struct MemberImporter: Sendable {
 extension BackOffice {
     /// The importer acting as operator `operatorId` (for whole files: the bench, tools, the server's bulk path).
     public func importer(operatorId: Int64, operatorName: String) -> MemberImporter {
-        MemberImporter(store: store, actor: Actor(id: operatorId, name: operatorName, at: clock()), country: phoneCountry())
+        MemberImporter(store: store, actor: Actor(id: operatorId, name: operatorName, at: store.now), country: phoneCountry())
     }
 }

@@ -13,7 +13,6 @@ public struct PostPurchase: WriteRequest {
     let terminal: TerminalIdentity
     let fingerprint: [UInt8]
     let programs: ProgramCache
-    let clock: @Sendable () -> Timestamp
 
     public func apply(_ context: WriteContext) throws -> Receipt {
         let connection = context.connection
@@ -24,7 +23,7 @@ public struct PostPurchase: WriteRequest {
             return receipt
         }
         let program = try programs.current(connection)
-        let now = clock()
+        let now = context.now
         let reader = AccountReader(connection: connection, program: program, now: now)
         let matches = try reader.matches(request.members, scope: .active(naming: request.redemptions))
         let evaluation = try LoyaltyRules.purchase(

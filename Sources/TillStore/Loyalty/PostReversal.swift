@@ -19,7 +19,6 @@ public struct PostReversal: WriteRequest {
     let terminal: TerminalIdentity
     let fingerprint: [UInt8]
     let programs: ProgramCache
-    let clock: @Sendable () -> Timestamp
     /// The operator asking for it from the back office; nil when the terminal itself sends it.
     var operatorId: Int64? = nil
 
@@ -66,7 +65,7 @@ public struct PostReversal: WriteRequest {
             previouslyReturned.append(ReturnLine(lineId: r.text(0), quantity: Quantity(thousandths: r.int64(1))))
         }
         let program = try programs.current(connection)
-        let now = clock()
+        let now = context.now
         let reader = AccountReader(connection: connection, program: program, now: now)
         let accounts = try record.memberIds.compactMap { id throws in try reader.account(id, scope: .all) }
         let evaluation: ReversalEvaluation

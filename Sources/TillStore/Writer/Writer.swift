@@ -26,14 +26,18 @@ public final class Writer: Sendable {
     }
 
     let configuration: WriterConfiguration
+    /// The store's clock, read once per batch by the writer thread (`WriteContext.now`).
+    let clock: @Sendable () -> Timestamp
     let queue = Mutex(QueueState())
     let counters = Mutex(WriterStats())
     let wake = DispatchSemaphore(value: 0)
     let finished = DispatchSemaphore(value: 0)
 
     /// Opens the writing connection on a new thread, migrates the schema, and starts serving.
-    init(path: String, configuration: WriterConfiguration, migrations: [Migration]) throws {
+    init(path: String, configuration: WriterConfiguration, migrations: [Migration],
+         clock: @escaping @Sendable () -> Timestamp) throws {
         self.configuration = configuration
+        self.clock = clock
         let started = Mutex<Result<Void, any Error>?>(nil)
         let ready = DispatchSemaphore(value: 0)
         let thread = Thread { [self] in

@@ -48,6 +48,7 @@ final class WriterLoop {
 
     private func runBatch(_ batch: [any QueuedWrite]) {
         batchNumber += 1
+        context.stamp(writer.clock())
         let framesBefore = walFrames.frames
         var outcomes: [TillError?] = []
         outcomes.reserveCapacity(batch.count)
