@@ -10,6 +10,7 @@ import Synchronization
 import TillCore
 import TillCrashScenario
 import TillStore
+import TillStoreTesting
 
 func say(_ line: String) {
     FileHandle.standardOutput.write(Data((line + "\n").utf8))  // one unbuffered write(2) per line

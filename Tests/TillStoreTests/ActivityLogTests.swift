@@ -2,6 +2,7 @@ import TillCore
 import TillProtocol
 import Testing
 @testable import TillStore
+import TillStoreTesting
 
 /// The one activity writer (`ActivityLog`): every kind stores and reads back under its group, with the source and
 /// the columns its origin names.

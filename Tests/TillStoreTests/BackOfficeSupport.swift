@@ -4,6 +4,7 @@ import Synchronization
 import TillCore
 import TillProtocol
 @testable import TillStore
+import TillStoreTesting
 
 /// A clock the back-office tests move by hand.
 final class OfficeClock: Sendable {

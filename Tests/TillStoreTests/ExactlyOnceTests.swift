@@ -1,6 +1,7 @@
 import TillCore
 import Testing
 @testable import TillStore
+import TillStoreTesting
 
 /// The one exactly-once check (`ExactlyOnce`) on its own: the answers every keyed write request builds on.
 @Suite struct ExactlyOnceTests {

@@ -2,6 +2,7 @@ import Synchronization
 import Testing
 import TillCore
 @testable import TillStore
+import TillStoreTesting
 
 /// The time of a write is stamped once per batch by the writer (`WriteContext.now`), from the store's one clock.
 @Suite struct WriteTimeTests {
