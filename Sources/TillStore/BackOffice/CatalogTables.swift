@@ -88,7 +88,7 @@ struct CatalogTables {
                                      ratioMoney: b.ratioMoney, minAmount: b.minAmount, maxAmount: b.maxAmount)
         settings.pendingDays = catalog.pendingDays
         let engine = BenefitCatalog(gifts: gifts, punchCards: cards)
-        try ProgramRows.save(engine, settings: settings, now: actor.ms, in: WriteContext(connection: c))
+        try ProgramRows.save(engine, settings: settings, now: actor.ms, in: WriteContext(connection: c, now: actor.at))
         try c.execute("UPDATE gift_templates SET enabled = 0 WHERE enabled = 1 AND code NOT IN (SELECT value FROM json_each(?))",
                       [.text(Self.jsonArray(giftIds))])
         try c.execute("UPDATE punch_card_templates SET enabled = 0 WHERE enabled = 1 AND code NOT IN (SELECT value FROM json_each(?))",

@@ -33,7 +33,7 @@ public final class WriteContext {
     /// The time every write of this batch is stamped with. Requests read no other clock.
     public internal(set) var now: Timestamp
 
-    init(connection: Connection, now: Timestamp = Timestamp(millisecondsSinceEpoch: 0)) {
+    init(connection: Connection, now: Timestamp) {
         self.connection = connection
         self.now = now
     }

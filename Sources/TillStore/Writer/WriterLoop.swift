@@ -25,7 +25,7 @@ final class WriterLoop {
         connection = try Connection(path: path, options: options)
         walFrames.install(on: connection)  // before migrating: the migration's frames count too
         try Migrator.migrate(connection, migrations)
-        context = WriteContext(connection: connection)
+        context = WriteContext(connection: connection, now: Timestamp(millisecondsSinceEpoch: 0))  // stamped before every batch
         self.writer = writer
     }
 
