@@ -27,8 +27,11 @@ import TillStoreTesting
         #expect(store.now == clock.now)
         store.writer.pause()
         let stamps = Completions<Int64>()
-        stamps.submit(Self.stampRequest(), as: 0, to: store)
-        clock.set(1_767_225_600_500)  // accepted at different times…
+        stamps.submit(ClosureWrite { context in
+            clock.set(clock.now.millisecondsSinceEpoch + 1_000)  // the clock moves while the batch runs
+            return context.now.millisecondsSinceEpoch
+        }, as: 0, to: store)
+        clock.set(1_767_225_600_500)  // requests accepted at different times…
         stamps.submit(Self.stampRequest(refuse: true), as: 1, to: store)  // …and a refusal makes the batch run again
         stamps.submit(Self.stampRequest(), as: 2, to: store)
         clock.set(1_767_225_601_000)
