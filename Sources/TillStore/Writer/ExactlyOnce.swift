@@ -8,7 +8,7 @@ import TillCore
 /// any other fingerprint throws `TillError.transactionConflict` naming `field` and the id; an id that was never used
 /// is `.new`. The fingerprint is compared byte for byte and nothing else decides a replay. Voids and returns share
 /// one space per terminal (`.reversals`), so a `returnId` equal to an earlier `voidId` of the same terminal is a
-/// conflict (or a replay of the void when the bodies are equal).
+/// conflict naming `returnId` (their fingerprints differ: the op is part of them).
 public struct ExactlyOnce: Sendable {
     /// An id space: where ids are unique and what a replay answers from.
     public enum Space: Sendable, Hashable {
