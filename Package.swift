@@ -43,9 +43,9 @@ let package = Package(
         /// The crash test's purchases, shared by its child process and TillStoreTests.
         .target(name: "TillCrashScenario", dependencies: ["TillCore", "TillProtocol"]),
         /// Crash-test child of TillStoreTests: writes until SIGKILLed, reporting acknowledged operations on stdout.
-        .executableTarget(name: "till-store-crashchild", dependencies: ["TillStore", "TillCore", "TillProtocol", "TillCrashScenario"]),
+        .executableTarget(name: "till-store-crashchild", dependencies: ["TillStore", "TillCore", "TillProtocol", "TillCrashScenario", "TillStoreTesting"]),
         /// Durable write throughput of the store (release mode; results in bench/store.md).
-        .executableTarget(name: "till-bench-store", dependencies: ["TillStore", "TillCore", "TillProtocol"], path: "bench/StoreBench"),
+        .executableTarget(name: "till-bench-store", dependencies: ["TillStore", "TillCore", "TillProtocol", "TillStoreTesting"], path: "bench/StoreBench"),
         /// Member import and search speed of the back office on 1,000,000 members (release; bench/backoffice.md).
         .executableTarget(name: "till-bench-backoffice", dependencies: ["TillStore", "TillCore", "TillProtocol"], path: "bench/BackOfficeBench"),
         /// Memory per idle TLS connection: see bench/io.md.
@@ -55,8 +55,10 @@ let package = Package(
 
         /// Test machinery for the journal (a disk that fails syncs, fills up, or loses power). Never shipped.
         .target(name: "TillJournalTesting", dependencies: ["TillJournal"], path: "Tests/Support/TillJournalTesting"),
-        /// Test machinery for the store: a SQLite VFS that loses unsynced writes at a power cut. Never shipped.
-        .target(name: "TillStoreTesting", dependencies: ["CSQLite"], path: "Tests/Support/TillStoreTesting"),
+        /// Test machinery for the store: a SQLite VFS that loses unsynced writes at a power cut, the writer's faults and
+        /// pause/resume gate (`WriterFaults`, through `WriterHooks`), and the minimal write requests of the writer's tests,
+        /// crash child and floor benchmark (`RegisterMember`, `WalletCredit`). Never shipped.
+        .target(name: "TillStoreTesting", dependencies: ["CSQLite", "TillCore", "TillStore"], path: "Tests/Support/TillStoreTesting"),
         /// Journal append, group commit and recovery speed (release; bench/journal.md).
         .executableTarget(name: "till-bench-journal", dependencies: ["TillJournal", "TillIO"], path: "bench/JournalBench"),
         .testTarget(name: "TillJournalTests", dependencies: ["TillJournal", "TillJournalTesting", "TillIO"]),
@@ -65,7 +67,7 @@ let package = Package(
         .testTarget(name: "TillProtocolTests", dependencies: ["TillProtocol"]),
         .testTarget(name: "TillStoreTests", dependencies: ["TillStore", "TillProtocol", "TillCrashScenario", "TillStoreTesting"]),
         .testTarget(name: "TillIOTests", dependencies: ["TillIO", "TillCore"]),
-        .testTarget(name: "TillServerTests", dependencies: ["TillServer", "TillClient"]),
+        .testTarget(name: "TillServerTests", dependencies: ["TillServer", "TillClient", "TillStoreTesting"]),
         // Each program's table parses its own help examples: the tables of tilld and till-sim live in their libraries,
         // till's in the executable (a testable executable).
         .testTarget(name: "TillCommandLineTests", dependencies: ["TillCommandLine", "TillServer", "TillSimulation", "till"]),

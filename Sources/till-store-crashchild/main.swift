@@ -10,6 +10,7 @@ import Synchronization
 import TillCore
 import TillCrashScenario
 import TillStore
+import TillStoreTesting
 
 func say(_ line: String) {
     FileHandle.standardOutput.write(Data((line + "\n").utf8))  // one unbuffered write(2) per line
@@ -35,13 +36,15 @@ guard arguments.count == 4 || arguments.count == 5, let round = Int(arguments[2]
     exit(2)
 }
 let store: Store
-do { store = try Store.open(StoreConfiguration(path: arguments[1])) } catch {
+var configuration = StoreConfiguration(path: arguments[1])
+if arguments.count == 5 { configuration.clock = CrashPurchases.clock }
+do { store = try Store.open(configuration) } catch {
     FileHandle.standardError.write(Data("cannot open: \(error)\n".utf8))
     exit(1)
 }
 
 if arguments.count == 5 {
-    let loyalty = LoyaltyStore(store: store, clock: CrashPurchases.clock)
+    let loyalty = LoyaltyStore(store: store)
     do { _ = try loyalty.installDemoCatalogIfEmpty() } catch {
         FileHandle.standardError.write(Data("cannot install the demo program: \(error)\n".utf8))
         exit(1)

@@ -6,6 +6,7 @@ import TillCore
 import TillProtocol
 @testable import TillServer
 @testable import TillStore
+import TillStoreTesting
 
 /// The loopback HTTP endpoint: `/metrics` checked against the exposition format's rules, `/healthz`, `/readyz`.
 @Suite struct HealthAndMetricsTests {

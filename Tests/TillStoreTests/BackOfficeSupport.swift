@@ -4,6 +4,7 @@ import Synchronization
 import TillCore
 import TillProtocol
 @testable import TillStore
+import TillStoreTesting
 
 /// A clock the back-office tests move by hand.
 final class OfficeClock: Sendable {
@@ -25,9 +26,9 @@ final class OfficeFixture {
     let pos = TerminalIdentity(branchId: "B1", posId: "P1")
 
     init() throws {
-        store = try Store.temporary(folder)
         let clock = self.clock
-        let loyalty = LoyaltyStore(store: store, clock: { clock.now })
+        store = try Store.temporary(folder) { $0.clock = { clock.now } }
+        let loyalty = LoyaltyStore(store: store)
         self.loyalty = loyalty
         try loyalty.installDemoCatalogIfEmpty()
         let serial = OfficeCounter()
@@ -39,8 +40,7 @@ final class OfficeFixture {
                 let secret = (role == .terminal ? "tk_test_" : "ok_test_") + String(n)
                 return (secret, Array(secret.utf8))
             },
-            catalogChanged: { _ = changes.next(); loyalty.catalogChanged() },
-            clock: { clock.now })
+            catalogChanged: { _ = changes.next(); loyalty.catalogChanged() })
         operatorId = try loyalty.provisionOperator(name: "alice", keyDigest: Array("alice-key".utf8))
     }
     deinit { store.shutdown() }

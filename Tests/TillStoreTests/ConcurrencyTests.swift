@@ -4,6 +4,7 @@ import Synchronization
 import Testing
 import TillCore
 @testable import TillStore
+import TillStoreTesting
 
 @Suite struct ReaderTests {
     @Test func readersSeeWholeBatchesOnlyWhileWritesGoOn() throws {

@@ -4,6 +4,7 @@ import Testing
 import TillCore
 import TillCrashScenario
 @testable import TillStore
+import TillStoreTesting
 
 /// A small deterministic generator (SplitMix64) for the kill moments.
 struct SplitMix64: RandomNumberGenerator {

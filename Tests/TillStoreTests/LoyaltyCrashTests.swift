@@ -24,9 +24,11 @@ import TillProtocol
             let (acked, refused) = try runChild(path: path, round: round, killAfterAcks: killAfter)
             #expect(acked.count >= killAfter)
 
-            let store = try Store.open(StoreConfiguration(path: path))
+            var configuration = StoreConfiguration(path: path)
+            configuration.clock = CrashPurchases.clock
+            let store = try Store.open(configuration)
             defer { store.shutdown() }
-            let loyalty = LoyaltyStore(store: store, clock: CrashPurchases.clock)
+            let loyalty = LoyaltyStore(store: store)
             #expect(try store.verify().problems == [])
             for ack in acked {
                 let status = try loyalty.status(transactionId: "r\(round)-\(ack.n)", terminal: CrashPurchases.terminal)

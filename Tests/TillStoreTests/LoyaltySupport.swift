@@ -21,9 +21,12 @@ final class LoyaltyFixture {
     let pos = TerminalIdentity(branchId: "B1", posId: "P1")
 
     init(configure: (inout StoreConfiguration) -> Void = { _ in }) throws {
-        store = try Store.temporary(folder, configure: configure)
         let clock = self.clock
-        loyalty = LoyaltyStore(store: store, clock: { clock.now })
+        store = try Store.temporary(folder) { configuration in
+            configuration.clock = { clock.now }
+            configure(&configuration)
+        }
+        loyalty = LoyaltyStore(store: store)
         _ = try loyalty.installDemoCatalogIfEmpty()
     }
     deinit { store.shutdown() }

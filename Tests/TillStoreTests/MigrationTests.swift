@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import TillStore
+import TillStoreTesting
 
 @Suite struct MigrationTests {
     @Test func freshStoreGetsLatestVersionAndAllTables() throws {

@@ -28,7 +28,7 @@ import TillStoreTesting
             let cutAt = Int(random.next() % 60) + 2
             PowerLossVFS.cutPower(under: prefix, atSync: cutAt)
             let store = try Store.temporary(folder, name: "power.db") {
-                $0.writer.faults.vfsName = PowerLossVFS.name
+                $0.writer.vfsName = PowerLossVFS.name
                 $0.writer.checkpointWalPages = 24  // checkpoints (database-file writes and syncs) during the run
                 $0.writer.onEvent = { event in
                     if case .storageFailure = event { return }  // expected: the power cut

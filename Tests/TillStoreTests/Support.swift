@@ -3,6 +3,7 @@ import Foundation
 import Synchronization
 import TillCore
 @testable import TillStore
+import TillStoreTesting
 
 /// A fresh temporary folder, removed when the value is released.
 final class TemporaryFolder: Sendable {
@@ -44,6 +45,7 @@ extension Store {
     static func temporary(_ folder: TemporaryFolder, name: String = "till.db",
                           configure: (inout StoreConfiguration) -> Void = { _ in }) throws -> Store {
         var configuration = StoreConfiguration(path: folder.path(name))
+        _ = configuration.writer.faults  // installed: tests pause the writer
         configure(&configuration)
         return try Store.open(configuration)
     }

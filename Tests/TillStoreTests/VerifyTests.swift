@@ -1,6 +1,7 @@
 import Testing
 import TillCore
 @testable import TillStore
+import TillStoreTesting
 
 @Suite struct VerifyTests {
     @Test func soundStorePassesAndBrokenInvariantsAreReported() throws {

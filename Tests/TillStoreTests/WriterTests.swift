@@ -2,6 +2,7 @@ import Synchronization
 import Testing
 import TillCore
 @testable import TillStore
+import TillStoreTesting
 
 @Suite struct WriterTests {
     @Test func failingRequestIsRolledBackAloneInsideOneBatch() throws {

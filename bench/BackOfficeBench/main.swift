@@ -35,7 +35,7 @@ try tuneSearchIndex(store)
 let loyalty = LoyaltyStore(store: store)
 try loyalty.installDemoCatalogIfEmpty()
 let operatorId = try loyalty.provisionOperator(name: "bench", keyDigest: Array("bench".utf8))
-let office = BackOffice(store: store, keys: { _ in ("x", [1]) }, catalogChanged: { loyalty.catalogChanged() }, clock: LoyaltyStore.systemClock)
+let office = BackOffice(store: store, keys: { _ in ("x", [1]) }, catalogChanged: { loyalty.catalogChanged() })
 
 func row(_ i: Int) -> String {
     let f = first[i % first.count], l = last[(i / first.count) % last.count]

@@ -1,5 +1,6 @@
 import TillCore
 import TillStore
+import TillStoreTesting
 
 /// One kind of write the benchmark drives (the realistic purchase is in PurchaseWorkload.swift):
 /// implement `prepare` (seed members, templates, rules) and `request(_:)` (the n-th purchase), then list it in

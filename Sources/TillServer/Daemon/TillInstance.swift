@@ -34,6 +34,7 @@ public final class TillInstance: Sendable {
         let readWait = Histogram.latencyMicroseconds()
         storeConfiguration.reading.onWait = { readWait.observe($0) }
         storeConfiguration.reading.time = time
+        storeConfiguration.clock = { time.wallNow() }  // the one wall clock: writes are stamped from it once per batch
         storeConfiguration.writer.queueCapacity = configuration.writerQueueLimit
         storeConfiguration.writer.maxBatchSize = configuration.writerBatchLimit
         storeConfiguration.writer.checkpointWalPages = Int32(clamping: max(64, configuration.walCheckpointBytes / 4_096))
@@ -55,8 +56,7 @@ public final class TillInstance: Sendable {
         } catch {
             throw .store("\(error)")
         }
-        let wallClock: @Sendable () -> Timestamp = { time.wallNow() }
-        let loyalty = LoyaltyStore(store: store, clock: wallClock)
+        let loyalty = LoyaltyStore(store: store)
         let backOffice = BackOffice(
             store: store,
             keys: { role throws(TillError) in
@@ -67,8 +67,7 @@ public final class TillInstance: Sendable {
                     throw .storageFailure(reason: "no randomness for a new key")
                 }
             },
-            catalogChanged: { loyalty.catalogChanged() },
-            clock: wallClock)
+            catalogChanged: { loyalty.catalogChanged() })
         var demoKeys: DemoKeys?
         do {
             if configuration.demo {

@@ -22,7 +22,7 @@ struct AppCodes {
                 INSERT INTO app_codes (code, member_id, issued_at, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT (code) DO NOTHING
                 """, [.text(String(code)), .integer(member.id), .integer(actor.ms), .integer(actor.ms + lifetime)])
             guard c.changes > 0 else { continue }
-            try MemberActivity.record(c, memberId: member.id, group: .app, kind: "app_code_issued", actor: actor,
+            try ActivityLog(c, by: actor).append(.appCodeIssued, member: member.id,
                                       ActivityDetails(summary: "App code issued, valid \(lifetime / 1000) s"))
             return try Self.info(c, code: String(code), now: actor.ms)
         }
@@ -35,7 +35,7 @@ struct AppCodes {
         }
         try c.execute("UPDATE app_codes SET consumed_at = ? WHERE code = ? AND consumed_at IS NULL", [.integer(actor.ms), .text(r.code)])
         if c.changes > 0 {
-            try MemberActivity.record(c, memberId: memberId, group: .app, kind: "app_code_revoked", actor: actor,
+            try ActivityLog(c, by: actor).append(.appCodeRevoked, member: memberId,
                                       ActivityDetails(summary: "App code revoked"))
         }
         return try Self.info(c, code: r.code, now: actor.ms)

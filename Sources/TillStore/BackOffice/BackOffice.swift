@@ -13,18 +13,16 @@ public final class BackOffice: Sendable {
     let store: Store
     let keys: @Sendable (SessionRole) throws(TillError) -> (secret: String, digest: [UInt8])
     let catalogChanged: @Sendable () -> Void
-    let clock: @Sendable () -> Timestamp
     /// Country for phone numbers typed without `+`; nil: the shop's setting (`loyalty` settings row), as at the POS.
     let defaultPhoneCountry: String?
     private let lastCountry = Mutex<String?>(nil)
 
     public init(store: Store, keys: @escaping @Sendable (SessionRole) throws(TillError) -> (secret: String, digest: [UInt8]),
-                catalogChanged: @escaping @Sendable () -> Void, clock: @escaping @Sendable () -> Timestamp,
+                catalogChanged: @escaping @Sendable () -> Void,
                 defaultPhoneCountry: String? = nil) {
         self.store = store
         self.keys = keys
         self.catalogChanged = catalogChanged
-        self.clock = clock
         self.defaultPhoneCountry = defaultPhoneCountry
     }
 
@@ -32,7 +30,7 @@ public final class BackOffice: Sendable {
     /// itself): reads complete on a reader thread, writes on the writer thread once durable.
     public func handle(_ request: OperatorRequest, operatorId: Int64, operatorName: String,
                        completion: @escaping @Sendable (Result<OperatorResponse, TillError>) -> Void) {
-        let router = Router(loyalty: LoyaltyStore(store: store, clock: clock), backOffice: self)
+        let router = Router(loyalty: LoyaltyStore(store: store), backOffice: self)
         router.perform(.operator(request), as: .operator(id: operatorId, name: operatorName)) { result in
             completion(result.flatMap { response in
                 guard case .operator(let answer) = response else { preconditionFailure("an operator op answered \(response)") }
@@ -60,10 +58,14 @@ public final class BackOffice: Sendable {
     }
 }
 
-/// Who is acting, and when (one clock reading per op).
+/// Who is acting, and when: for a write, the time the writer stamped the batch with (`stamped`); for a read, the
+/// store's clock when the op arrived.
 struct Actor: Sendable {
     var id: Int64
     var name: String
     var at: Timestamp
     var ms: Int64 { at.millisecondsSinceEpoch }
+
+    /// The same operator at the time of the write running in `context`.
+    func stamped(_ context: WriteContext) -> Actor { Actor(id: id, name: name, at: context.now) }
 }

@@ -57,7 +57,7 @@ struct BenefitActions {
         case .send:
             preconditionFailure("handled above")
         }
-        try MemberActivity.record(c, memberId: member.id, group: .benefits, kind: "benefit_\(a.action.rawValue)", actor: actor, ActivityDetails(summary: summary))
+        try ActivityLog(c, by: actor).append(.benefit(a.action), member: member.id, ActivityDetails(summary: summary))
         let updated = try c.statement(BenefitRow.select + " WHERE b.id = ?").firstRow([.integer(row.id)]) { BenefitRow($0, now: actor.ms) }!
         return BenefitList(benefits: [updated.summary])
     }
@@ -100,7 +100,7 @@ struct BenefitActions {
             issued.append((b.kind == .gift ? program.catalog.gift(b.templateId)?.name : program.catalog.punchCard(b.templateId)?.name) ?? b.templateId)
         }
         let summary = "Punched \(card.name) \(count) times" + (issued.isEmpty ? "" : "; issued " + issued.joined(separator: ", "))
-        try MemberActivity.record(c, memberId: memberId, group: .benefits, kind: "benefit_punch", actor: actor, ActivityDetails(summary: summary))
+        try ActivityLog(c, by: actor).append(.benefitPunch, member: memberId, ActivityDetails(summary: summary))
         var out: [BenefitSummary] = []
         for id in rows {
             out.append(try c.statement(BenefitRow.select + " WHERE b.id = ?").firstRow([.integer(id)]) { BenefitRow($0, now: actor.ms).summary }!)
@@ -134,7 +134,7 @@ struct BenefitActions {
                       .integer(actor.ms), .optional(template.days.map { actor.ms + $0 * Self.day }), .integer(actor.ms), .integer(actor.id)])
             ids.append(c.lastInsertRowID)
         }
-        try MemberActivity.record(c, memberId: memberId, group: .benefits, kind: "benefit_sent", actor: actor,
+        try ActivityLog(c, by: actor).append(.benefitSent, member: memberId,
                                ActivityDetails(summary: "Sent \(ids.count) × \(template.name)"))
         var out: [BenefitSummary] = []
         for id in ids {

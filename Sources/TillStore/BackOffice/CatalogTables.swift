@@ -88,12 +88,12 @@ struct CatalogTables {
                                      ratioMoney: b.ratioMoney, minAmount: b.minAmount, maxAmount: b.maxAmount)
         settings.pendingDays = catalog.pendingDays
         let engine = BenefitCatalog(gifts: gifts, punchCards: cards)
-        try ProgramRows.save(engine, settings: settings, now: actor.ms, in: WriteContext(connection: c))
+        try ProgramRows.save(engine, settings: settings, now: actor.ms, in: WriteContext(connection: c, now: actor.at))
         try c.execute("UPDATE gift_templates SET enabled = 0 WHERE enabled = 1 AND code NOT IN (SELECT value FROM json_each(?))",
                       [.text(Self.jsonArray(giftIds))])
         try c.execute("UPDATE punch_card_templates SET enabled = 0 WHERE enabled = 1 AND code NOT IN (SELECT value FROM json_each(?))",
                       [.text(Self.jsonArray(cardIds))])
-        try MemberActivity.record(c, memberId: nil, group: .benefits, kind: "catalog_replaced", actor: actor, ActivityDetails(
+        try ActivityLog(c, by: actor).append(.catalogReplaced, member: nil, ActivityDetails(
             summary: "Catalog: \(gifts.count) gifts, \(cards.count) punch cards, \(catalog.earnRules.count) earn rules"))
         return Self.wire(engine, settings)
     }

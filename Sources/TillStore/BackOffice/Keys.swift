@@ -15,7 +15,7 @@ struct Keys {
         try c.execute("INSERT INTO terminals (branch_id, pos_id, key_hash, enabled, created_at) VALUES (?, ?, ?, 1, ?)",
                       [.text(p.terminal.branchId), .text(p.terminal.posId), .blob(key.digest), .integer(actor.ms)])
         let id = c.lastInsertRowID
-        try MemberActivity.record(c, memberId: nil, group: .legalMembership, kind: "terminal_provisioned", actor: actor,
+        try ActivityLog(c, by: actor).append(.terminalProvisioned, member: nil,
                                   ActivityDetails(summary: "Terminal term-\(id) for \(p.terminal.branchId)/\(p.terminal.posId)"))
         return Credential(info: try Self.info(c, id: id, role: .terminal)!, apiKey: key.secret)
     }
@@ -25,7 +25,7 @@ struct Keys {
         try c.execute("INSERT INTO operators (name, key_hash, enabled, created_at) VALUES (?, ?, 1, ?)",
                       [.text(p.name), .blob(key.digest), .integer(actor.ms)])
         let id = c.lastInsertRowID
-        try MemberActivity.record(c, memberId: nil, group: .legalMembership, kind: "operator_provisioned", actor: actor,
+        try ActivityLog(c, by: actor).append(.operatorProvisioned, member: nil,
                                   ActivityDetails(summary: "Operator op-\(id) (\(p.name))"))
         return Credential(info: try Self.info(c, id: id, role: .operator)!, apiKey: key.secret)
     }

@@ -1,46 +1,11 @@
 import TillCore
 import TillProtocol
 
-/// What the `details` column of an activity entry holds (JSON): a human summary and the wallet movement, if any.
-/// The POS path writes the same keys, so every entry reads back alike.
-struct ActivityDetails: Hashable, Sendable, WireBody {
-    var summary: String
-    var pointsDelta: Int64?
-    var creditDelta: Int64?
-    init(summary: String, pointsDelta: Int64? = nil, creditDelta: Int64? = nil) {
-        self.summary = summary; self.pointsDelta = pointsDelta; self.creditDelta = creditDelta
-    }
-    init(wire o: JSONObjectReader) throws(TillError) {
-        self.init(summary: try o.optionalString("summary", maxLength: 4096) ?? "", pointsDelta: try o.optionalInt("pointsDelta"),
-                  creditDelta: try o.optionalInt("creditDelta"))
-    }
-    func encodeFields(to w: inout JSONWriter) { w.field("summary", summary); w.field("pointsDelta", pointsDelta); w.field("creditDelta", creditDelta) }
-}
-
-/// The member activity log: recording operator changes, and reading it newest first.
+/// Reading the member activity log (written by `ActivityLog`) newest first.
 ///
-/// Guarantees: entries recorded here carry source `operator` and the operator's id; pages are newest first with a
-/// stable order (`created_at`, then id) and a cursor that never skips or repeats an entry.
+/// Guarantees: pages are newest first with a stable order (`created_at`, then id) and a cursor that never skips or
+/// repeats an entry.
 enum MemberActivity {
-    /// Appends one entry made by `actor` about member `memberId`.
-    static func record(_ c: Connection, memberId: Int64?, group: ActivityGroup, kind: String, actor: Actor, _ details: ActivityDetails) throws {
-        try c.execute("""
-            INSERT INTO activity_log (created_at, member_id, grp, type, source, operator_id, details)
-            VALUES (?, ?, ?, ?, 'operator', ?, ?)
-            """, [.integer(actor.ms), .optional(memberId), .text(stored(group)), .text(kind), .integer(actor.id),
-                  .text(String(decoding: StoredJSON.encode(details), as: UTF8.self))])
-    }
-
-    static func stored(_ group: ActivityGroup) -> String {
-        switch group {
-        case .legalMembership: "legal_membership"
-        default: group.rawValue
-        }
-    }
-    static func group(_ stored: String) -> ActivityGroup {
-        stored == "legal_membership" ? .legalMembership : ActivityGroup(rawValue: stored) ?? .benefits
-    }
-
     /// One page of `activity.list`: entries on or before `before`, older than the cursor. The cursor is
     /// `<created_at>:<id>` of the last entry shown; the last page has none.
     static func page(_ c: Connection, _ q: ActivityQuery) throws -> ActivityPage {
@@ -64,13 +29,13 @@ enum MemberActivity {
               AND (?5 IS NULL OR a.grp = ?5)
             ORDER BY a.created_at DESC, a.id DESC LIMIT ?6
             """).forEachRow([.integer(member.id), .integer(q.before?.millisecondsSinceEpoch ?? Int64.max), .integer(cursor.at),
-                             .integer(cursor.id), .optional(q.group.map(stored)), .integer(q.limit + 1),
-                             .text(ActivityLog.voided), .text(ActivityLog.returned)]) { r in
+                             .integer(cursor.id), .optional(q.group?.stored), .integer(q.limit + 1),
+                             .text(ActivityKind.purchaseVoided.rawValue), .text(ActivityKind.purchaseReturned.rawValue)]) { r in
             let details = r.optionalText(10).flatMap { try? StoredJSON.decode(ActivityDetails.self, from: Array($0.utf8)) }
             let branch = r.optionalText(5), pos = r.optionalText(6)
             let summary = details.map(\.summary).flatMap { $0.isEmpty ? nil : $0 } ?? r.text(3)
             rows.append((r.int64(1), r.int64(0), ActivityEntry(
-                at: Timestamp(millisecondsSinceEpoch: r.int64(1)), group: group(r.text(2)), kind: r.text(3), summary: summary,
+                at: Timestamp(millisecondsSinceEpoch: r.int64(1)), group: ActivityGroup(stored: r.text(2)), kind: r.text(3), summary: summary,
                 source: ActivitySource(rawValue: r.text(4)) ?? .system,
                 terminal: branch.flatMap { b in pos.map { TerminalIdentity(branchId: b, posId: $0) } },
                 transactionId: r.optionalText(7), openedAt: r.optionalInt64(11).map { Timestamp(millisecondsSinceEpoch: $0) },

@@ -13,7 +13,8 @@ import TillProtocol
 /// `dryRun` checks everything and writes nothing.
 struct ImportChunk: WriteRequest {
     let rows: [ImportRow]
-    let actor: Actor
+    /// The operator; its time is the batch's (`WriteContext.now`) while the chunk is applied.
+    private(set) var actor: Actor
     let country: String
     let dryRun: Bool
     /// The default phone country as stored when the chunk is applied: rows prepared with another one are prepared again.
@@ -27,6 +28,12 @@ struct ImportChunk: WriteRequest {
     }
 
     func apply(_ context: WriteContext) throws -> ImportResult {
+        var stamped = self
+        stamped.actor = actor.stamped(context)
+        return try stamped.run(context)
+    }
+
+    private func run(_ context: WriteContext) throws -> ImportResult {
         let c = context.connection
         let current = try resolveCountry(c)
         if current != country {
@@ -71,7 +78,7 @@ struct ImportChunk: WriteRequest {
         try bulk.flush(c)
         if bulk.written > 0, !dryRun {
             // One activity entry per chunk (registration date and source are on each member row).
-            try MemberActivity.record(c, memberId: nil, group: .legalMembership, kind: "imported", actor: actor,
+            try ActivityLog(c, by: actor).append(.imported, member: nil,
                                       ActivityDetails(summary: "Imported \(bulk.written) members (lines \(rows.first!.line)–\(rows.last!.line))"))
         }
         if dryRun {
@@ -126,7 +133,7 @@ struct ImportChunk: WriteRequest {
                 INSERT INTO ledger (member_id, wallet_id, delta, kind, operator_id, reason, created_at) VALUES (?, ?, ?, 'adjust', ?, 'import', ?)
                 """, [.integer(id), .integer(c.lastInsertRowID), .integer(amount), .integer(actor.id), .integer(actor.ms)])
         }
-        try MemberActivity.record(c, memberId: id, group: .legalMembership, kind: "imported", actor: actor,
+        try ActivityLog(c, by: actor).append(.imported, member: id,
                                   ActivityDetails(summary: "Imported (line \(row.line))", pointsDelta: row.points > 0 ? row.points : nil,
                                                   creditDelta: row.credit > 0 ? row.credit : nil))
         return true
@@ -144,7 +151,7 @@ struct ImportChunk: WriteRequest {
         }
         try cardsAndTags(c, id: id, row)
         try c.execute("UPDATE members SET updated_at = ? WHERE id = ?", [.integer(actor.ms), .integer(id)])
-        try MemberActivity.record(c, memberId: id, group: .legalMembership, kind: "import_updated", actor: actor,
+        try ActivityLog(c, by: actor).append(.importUpdated, member: id,
                                   ActivityDetails(summary: "Updated by import (line \(row.line))"))
     }
 
@@ -271,7 +278,7 @@ public struct MemberImporter: Sendable {
 extension BackOffice {
     /// The importer acting as operator `operatorId` (for whole files: the bench, tools, the server's bulk path).
     public func importer(operatorId: Int64, operatorName: String) -> MemberImporter {
-        MemberImporter(store: store, actor: Actor(id: operatorId, name: operatorName, at: clock()), country: phoneCountry(),
+        MemberImporter(store: store, actor: Actor(id: operatorId, name: operatorName, at: store.now), country: phoneCountry(),
                        resolveCountry: country)
     }
 }

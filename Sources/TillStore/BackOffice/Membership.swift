@@ -21,7 +21,7 @@ struct Membership {
         if let optIn = request.optIn {
             try c.execute("UPDATE members SET opt_in_status = ? WHERE id = ?", [.text(optIn.rawValue), .integer(id)])
         }
-        try MemberActivity.record(c, memberId: id, group: .legalMembership, kind: "registered", actor: actor,
+        try ActivityLog(c, by: actor).append(.registered, member: id,
                                ActivityDetails(summary: "Registered by \(actor.name)" + (request.pendingVerification ? ", pending verification" : "")))
         return try Profiles.load(c, id: id)
     }
@@ -43,7 +43,7 @@ struct Membership {
         }
         guard !changed.isEmpty else { throw TillError.invalidRequest(field: "fields", reason: "nothing to change") }
         try c.execute("UPDATE members SET updated_at = ? WHERE id = ?", [.integer(actor.ms), .integer(member.id)])
-        try MemberActivity.record(c, memberId: member.id, group: .legalMembership, kind: "profile_updated", actor: actor,
+        try ActivityLog(c, by: actor).append(.profileUpdated, member: member.id,
                                ActivityDetails(summary: "Updated " + changed.joined(separator: ", ")))
         return try Profiles.load(c, id: member.id)
     }
@@ -79,7 +79,7 @@ struct Membership {
         let member = try Members.findLiving(c, key: t.memberKey)
         try c.execute("INSERT INTO member_tags (member_id, tag) VALUES (?, ?) ON CONFLICT DO NOTHING", [.integer(member.id), .text(t.tag)])
         if c.changes > 0 {
-            try MemberActivity.record(c, memberId: member.id, group: .legalMembership, kind: "tagged", actor: actor, ActivityDetails(summary: "Tagged \(t.tag)"))
+            try ActivityLog(c, by: actor).append(.tagged, member: member.id, ActivityDetails(summary: "Tagged \(t.tag)"))
         }
         return try Profiles.load(c, id: member.id)
     }
@@ -88,7 +88,7 @@ struct Membership {
         let member = try Members.findLiving(c, key: t.memberKey)
         try c.execute("DELETE FROM member_tags WHERE member_id = ? AND tag = ?", [.integer(member.id), .text(t.tag)])
         guard c.changes > 0 else { throw TillError.notFound(field: "tag", reason: "member has no tag \(t.tag) (tags are case-sensitive)") }
-        try MemberActivity.record(c, memberId: member.id, group: .legalMembership, kind: "untagged", actor: actor, ActivityDetails(summary: "Untagged \(t.tag)"))
+        try ActivityLog(c, by: actor).append(.untagged, member: member.id, ActivityDetails(summary: "Untagged \(t.tag)"))
         return try Profiles.load(c, id: member.id)
     }
 
@@ -96,7 +96,7 @@ struct Membership {
         let member = try Members.findLiving(c, key: n.memberKey)
         try c.execute("INSERT INTO member_notes (member_id, author, created_at, text) VALUES (?, ?, ?, ?)",
                       [.integer(member.id), .text(actor.name), .integer(actor.ms), .text(n.text)])
-        try MemberActivity.record(c, memberId: member.id, group: .legalMembership, kind: "note_added", actor: actor, ActivityDetails(summary: "Note added"))
+        try ActivityLog(c, by: actor).append(.noteAdded, member: member.id, ActivityDetails(summary: "Note added"))
         return try Profiles.load(c, id: member.id)
     }
 
@@ -107,7 +107,7 @@ struct Membership {
             throw TillError.alreadyExists(field: "card", reason: "the member already holds this card")
         }
         try Identifiers.claim(c, memberId: member.id, kind: .card, value: card, at: actor.ms, field: "card")
-        try MemberActivity.record(c, memberId: member.id, group: .legalMembership, kind: "card_added", actor: actor, ActivityDetails(summary: "Card added"))
+        try ActivityLog(c, by: actor).append(.cardAdded, member: member.id, ActivityDetails(summary: "Card added"))
         return try Profiles.load(c, id: member.id)
     }
 
@@ -117,7 +117,7 @@ struct Membership {
         guard try Identifiers.release(c, memberId: member.id, kind: .card, value: card, at: actor.ms) > 0 else {
             throw TillError.notFound(field: "card", reason: "the member holds no such card")
         }
-        try MemberActivity.record(c, memberId: member.id, group: .legalMembership, kind: "card_removed", actor: actor, ActivityDetails(summary: "Card removed"))
+        try ActivityLog(c, by: actor).append(.cardRemoved, member: member.id, ActivityDetails(summary: "Card removed"))
         return try Profiles.load(c, id: member.id)
     }
 
@@ -130,7 +130,7 @@ struct Membership {
         }
         try Identifiers.release(c, memberId: member.id, kind: .card, value: old, at: actor.ms)
         try Identifiers.claim(c, memberId: member.id, kind: .card, value: card, at: actor.ms, field: "card")
-        try MemberActivity.record(c, memberId: member.id, group: .legalMembership, kind: "card_replaced", actor: actor, ActivityDetails(summary: "Card replaced"))
+        try ActivityLog(c, by: actor).append(.cardReplaced, member: member.id, ActivityDetails(summary: "Card replaced"))
         return try Profiles.load(c, id: member.id)
     }
 }
@@ -180,8 +180,8 @@ enum MemberRows {
             INSERT INTO member_status_history (member_id, from_status, to_status, changed_at, source, operator_id, reason)
             VALUES (?, ?, ?, ?, 'operator', ?, ?)
             """, [.integer(id), .text(Members.stored(from)), .text(Members.stored(to)), .integer(actor.ms), .integer(actor.id), .optional(reason)])
-        let kind = switch to { case .blocked: "blocked"; case .anonymized: "anonymized"; default: from == .blocked ? "unblocked" : "verified" }
-        try MemberActivity.record(c, memberId: id, group: .legalMembership, kind: kind, actor: actor,
+        let kind: ActivityKind = switch to { case .blocked: .blocked; case .anonymized: .anonymized; default: from == .blocked ? .unblocked : .verified }
+        try ActivityLog(c, by: actor).append(kind, member: id,
                                ActivityDetails(summary: "Status \(from.rawValue) → \(to.rawValue)" + (reason.map { ": \($0)" } ?? "")))
     }
 

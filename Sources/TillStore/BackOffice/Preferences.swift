@@ -22,8 +22,8 @@ struct Preferences {
             try c.execute("UPDATE members SET opt_in_status = ?, updated_at = ? WHERE id = ?",
                           [.text(r.optIn?.rawValue ?? (r.granted ? "single" : "withdrawn")), .integer(actor.ms), .integer(member.id)])
         }
-        try MemberActivity.record(c, memberId: member.id, group: .legalMembership, kind: r.granted ? "consent_given" : "consent_withdrawn",
-                               actor: actor, ActivityDetails(summary: "\(r.channel.rawValue) consent \(r.granted ? "given" : "withdrawn")"
+        try ActivityLog(c, by: actor).append(r.granted ? .consentGiven : .consentWithdrawn, member: member.id,
+                                               ActivityDetails(summary: "\(r.channel.rawValue) consent \(r.granted ? "given" : "withdrawn")"
                                                            + (r.optIn.map { " (opt-in \($0.rawValue))" } ?? "") + " (recorded by operator)"))
         return try Profiles.load(c, id: member.id)
     }
@@ -31,7 +31,7 @@ struct Preferences {
     func unsubscribe(_ c: Connection, _ u: Unsubscribe) throws -> MemberProfile {
         let member = try Members.findLiving(c, key: u.memberKey)
         try c.execute("UPDATE members SET consent_\(u.channel.rawValue) = 0, updated_at = ? WHERE id = ?", [.integer(actor.ms), .integer(member.id)])
-        try MemberActivity.record(c, memberId: member.id, group: .communication, kind: "unsubscribed", actor: actor,
+        try ActivityLog(c, by: actor).append(.unsubscribed, member: member.id,
                                ActivityDetails(summary: "Unsubscribed from \(u.channel.rawValue)"))
         return try Profiles.load(c, id: member.id)
     }

@@ -11,14 +11,10 @@ struct WalletAdjustment {
 
     func apply(_ c: Connection, _ a: WalletAdjust) throws -> WalletBalance {
         let member = try Members.findLiving(c, key: a.memberKey)
-        let key = "adjust:" + a.adjustmentId
-        if let previous = try c.statement("""
-            SELECT l.member_id, w.kind, l.delta FROM operations o JOIN ledger l ON l.id = o.ledger_id JOIN wallets w ON w.id = l.wallet_id
-            WHERE o.key = ?
-            """).firstRow([.text(key)], { ($0.int64(0), $0.text(1), $0.int64(2)) }) {
-            guard previous == (member.id, a.wallet.rawValue, a.delta) else { throw TillError.transactionConflict(field: .adjustmentId, id: a.adjustmentId) }
-            return try Profiles.balance(c, memberId: member.id)
-        }
+        let once = ExactlyOnce(.walletMoves(prefix: "adjust:"), id: a.adjustmentId, field: .adjustmentId,
+                               fingerprint: ExactlyOnce.walletMove(member: member.id, wallet: a.wallet.rawValue, delta: a.delta,
+                                                                   kind: LedgerEntry.Kind.adjust.rawValue))
+        if case .replay = try once.admit(c) { return try Profiles.balance(c, memberId: member.id) }
         try c.execute("INSERT INTO wallets (member_id, kind) VALUES (?, ?) ON CONFLICT (member_id, kind) DO NOTHING",
                       [.integer(member.id), .text(a.wallet.rawValue)])
         let (walletId, balance, pending) = try c.statement("SELECT id, balance, pending FROM wallets WHERE member_id = ? AND kind = ?")
@@ -34,10 +30,9 @@ struct WalletAdjustment {
         try c.execute("""
             INSERT INTO ledger (member_id, wallet_id, delta, kind, operator_id, reason, created_at) VALUES (?, ?, ?, 'adjust', ?, ?, ?)
             """, [.integer(member.id), .integer(walletId), .integer(a.delta), .integer(actor.id), .text(a.reason), .integer(actor.ms)])
-        try c.execute("INSERT INTO operations (key, kind, ledger_id, created_at) VALUES (?, 'wallet_adjust', ?, ?)",
-                      [.text(key), .integer(c.lastInsertRowID), .integer(actor.ms)])
+        try once.recordWalletMove(c, ledgerId: c.lastInsertRowID, kind: "wallet_adjust", at: actor.at)
         let verb = a.delta > 0 ? "Added" : "Deducted"
-        try MemberActivity.record(c, memberId: member.id, group: .benefits, kind: "wallet_adjusted", actor: actor, ActivityDetails(
+        try ActivityLog(c, by: actor).append(.walletAdjusted, member: member.id, ActivityDetails(
             summary: "\(verb) \(a.delta.magnitude) \(a.wallet.rawValue): \(a.reason)",
             pointsDelta: a.wallet == .points ? a.delta : nil, creditDelta: a.wallet == .credit ? a.delta : nil))
         return try Profiles.balance(c, memberId: member.id)

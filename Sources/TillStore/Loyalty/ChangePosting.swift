@@ -10,6 +10,12 @@ struct Origin {
     var operationId: String
     /// The operator who asked for it from the back office (`purchase.void`, `purchase.return`); nil for a terminal.
     var operatorId: Int64? = nil
+
+    /// Who the activity entries of the operation name.
+    var activity: ActivityOrigin {
+        if let operatorId { return .operatorOnTerminal(operatorId: operatorId, terminal, operationId: operationId) }
+        return .terminal(terminal, operationId: operationId)
+    }
 }
 
 /// Applies a `LoyaltyChanges` inside the writer's transaction, in the engine's order (issued benefits, benefit
@@ -102,42 +108,5 @@ struct ChangePosting {
         if let id = try select.firstRow([.integer(member), .text(wallet.rawValue)], { $0.int64(0) }) { return id }
         try context.execute("INSERT INTO wallets (member_id, kind) VALUES (?, ?)", [.integer(member), .text(wallet.rawValue)])
         return context.lastInsertRowID
-    }
-}
-
-
-/// Appends rows to `activity_log` for an operation posted by a terminal, or asked for by an operator on a terminal's
-/// purchase (a back-office void or return).
-///
-/// Guarantees: every row carries the terminal's branch, POS and the operation's id, and source `pos`, or `operator`
-/// with the operator's id when `origin.operatorId` is set.
-struct ActivityLog {
-    /// The types of the entries a void or a return writes: their `transaction_id` is the reversal's id; every other
-    /// POS entry carries the purchase's.
-    static let voided = "purchase_voided", returned = "purchase_returned"
-
-    let context: WriteContext
-    let origin: Origin
-    let at: Int64
-
-    /// The `details` of a purchase, void or return entry: a summary a help desk can read out, and the points and credit
-    /// the operation moved for `member` (the sum of its ledger rows, so the entry and the ledger agree).
-    static func details(_ summary: String, member: Int64, ledger: [LedgerEntry], currency: String) -> String {
-        let points = ledger.filter { $0.memberId == member && $0.wallet == .points }.reduce(0) { $0 + $1.delta }
-        let credit = ledger.filter { $0.memberId == member && $0.wallet == .credit }.reduce(0) { $0 + $1.delta }
-        var text = summary
-        if points != 0 { text += ", \(points > 0 ? "+" : "")\(points) points" }
-        if credit != 0 { text += ", \(credit > 0 ? "+" : "")\(MoneyText.format(credit, digits: MoneyText.minorDigits(currency))) \(currency) credit" }
-        let details = ActivityDetails(summary: text, pointsDelta: points == 0 ? nil : points, creditDelta: credit == 0 ? nil : credit)
-        return String(decoding: StoredJSON.encode(details), as: UTF8.self)
-    }
-
-    func append(member: Int64?, group: String, type: String, details: String? = nil) throws {
-        try context.execute("""
-            INSERT INTO activity_log (created_at, member_id, grp, type, source, branch_id, pos_id, transaction_id, operator_id, details)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, [.integer(at), .optional(member), .text(group), .text(type), .text(origin.operatorId == nil ? "pos" : "operator"),
-                  .text(origin.terminal.branchId), .text(origin.terminal.posId), .text(origin.operationId), .optional(origin.operatorId),
-                  .optional(details)])
     }
 }

@@ -34,9 +34,9 @@ public struct NewMember: Hashable, Sendable {
 struct RegisterMembers: WriteRequest {
     let members: [NewMember]
     let programs: ProgramCache
-    let at: Int64
 
     func apply(_ context: WriteContext) throws -> [Int64] {
+        let at = context.now.millisecondsSinceEpoch
         let country = (try? programs.current(context.connection).settings.defaultPhoneCountry) ?? "DE"
         var ids: [Int64] = []
         ids.reserveCapacity(members.count)
@@ -85,8 +85,7 @@ extension LoyaltyStore {
         var start = 0
         while start < rows.count {
             let end = min(start + 5_000, rows.count)
-            ids += try writeAndWait(RegisterMembers(members: Array(rows[start..<end]), programs: programs,
-                                                    at: now.millisecondsSinceEpoch))
+            ids += try writeAndWait(RegisterMembers(members: Array(rows[start..<end]), programs: programs))
             start = end
         }
         return ids
@@ -97,8 +96,8 @@ extension LoyaltyStore {
     public func issueBenefit(memberKey: String, templateId: String, kind: BenefitKind = .gift, benefitId: String? = nil,
                              validUntil: Timestamp? = nil) throws(TillError) -> String {
         let programs = self.programs
-        let at = now.millisecondsSinceEpoch
         return try writeAndWait(ClosureWrite { context in
+            let at = context.now.millisecondsSinceEpoch
             let program = try programs.current(context.connection)
             guard let template = program.templateRow(kind, templateId) else {
                 throw TillError.notFound(field: "templateId", reason: "no \(kind.rawValue) template \(templateId)")
@@ -119,15 +118,16 @@ extension LoyaltyStore {
 
     /// Replaces the program's settings and upserts its templates, then drops the cache.
     public func configure(catalog: BenefitCatalog, settings: LoyaltySettings) throws(TillError) {
-        let at = now.millisecondsSinceEpoch
-        _ = try writeAndWait(ClosureWrite { context in try ProgramRows.save(catalog, settings: settings, now: at, in: context) })
+        _ = try writeAndWait(ClosureWrite { context in
+            try ProgramRows.save(catalog, settings: settings, now: context.now.millisecondsSinceEpoch, in: context)
+        })
         catalogChanged()
     }
 
     /// Adds a terminal key (its SHA-256 digest) for a branch and POS.
     public func provisionTerminal(branchId: String, posId: String, keyDigest: [UInt8]) throws(TillError) {
-        let at = now.millisecondsSinceEpoch
         _ = try writeAndWait(ClosureWrite { context in
+            let at = context.now.millisecondsSinceEpoch
             try context.execute("INSERT INTO terminals (branch_id, pos_id, key_hash, enabled, created_at) VALUES (?, ?, ?, 1, ?)",
                                 [.text(branchId), .text(posId), .blob(keyDigest), .integer(at)])
         })
@@ -135,8 +135,8 @@ extension LoyaltyStore {
 
     /// Adds an operator key (its SHA-256 digest); returns the operator's id.
     public func provisionOperator(name: String, keyDigest: [UInt8]) throws(TillError) -> Int64 {
-        let at = now.millisecondsSinceEpoch
         return try writeAndWait(ClosureWrite { context in
+            let at = context.now.millisecondsSinceEpoch
             try context.execute("INSERT INTO operators (name, key_hash, enabled, created_at) VALUES (?, ?, 1, ?)",
                                 [.text(name), .blob(keyDigest), .integer(at)])
             return context.lastInsertRowID

@@ -8,18 +8,15 @@ import TillProtocol
 /// snapshot and write nothing; writes (`purchase`, `void`, `returnItems`) run on the writer thread, exactly once per
 /// operation id and terminal, and their completion runs after the commit is durable (an error means nothing was
 /// written); the catalog and settings are read once and cached until `catalogChanged()`; every balance a read or a
-/// write sees is as of the store's clock (pending points mature without a background job).
+/// write sees is as of the store's clock (pending points mature without a background job): reads at `Store.now`,
+/// writes at the time the writer stamped their batch with (`WriteContext.now`).
 public final class LoyaltyStore: Sendable {
     private let store: Store
-    private let clock: @Sendable () -> Timestamp
     let programs = ProgramCache()
 
-    /// Wall-clock time in milliseconds, UTC.
-    public static let systemClock: @Sendable () -> Timestamp = { SystemTime().wallNow() }
 
-    public init(store: Store, clock: @escaping @Sendable () -> Timestamp = LoyaltyStore.systemClock) {
+    public init(store: Store) {
         self.store = store
-        self.clock = clock
     }
 
     /// The store underneath (backup, verify, stats, shutdown).
@@ -60,7 +57,7 @@ public final class LoyaltyStore: Sendable {
     /// `identify` inside a read the caller started (on a reader thread).
     public func identify(_ identifiers: [MemberIdentifier], in connection: Connection) throws -> [IdentifiedMember] {
         let program = try programs.current(connection)
-        let now = clock()
+        let now = store.now
         let matches = try AccountReader(connection: connection, program: program, now: now)
             .matches(identifiers, scope: .active(naming: []), list: .identify)
         let (accounts, _) = try Identification.resolve(identifiers, matches: matches, settings: program.settings, now: now,
@@ -76,7 +73,7 @@ public final class LoyaltyStore: Sendable {
     /// `quote` inside a read the caller started (on a reader thread).
     public func quote(_ request: PurchaseRequest, terminal: TerminalIdentity, in connection: Connection) throws -> Quote {
         let program = try programs.current(connection)
-        let now = clock()
+        let now = store.now
         let matches = try AccountReader(connection: connection, program: program, now: now)
             .matches(request.members, scope: .active(naming: request.redemptions))
         let quote = try LoyaltyRules.quote(request, terminal: terminal, matches: matches, catalog: program.catalog,
@@ -122,7 +119,7 @@ public final class LoyaltyStore: Sendable {
 
     /// The writer request behind `purchase` (for benchmarks and batch tools that submit to the store directly).
     public func purchaseRequest(_ request: PurchaseRequest, terminal: TerminalIdentity, fingerprint: [UInt8]) -> PostPurchase {
-        PostPurchase(request: request, terminal: terminal, fingerprint: fingerprint, programs: programs, clock: clock)
+        PostPurchase(request: request, terminal: terminal, fingerprint: fingerprint, programs: programs)
     }
 
     /// Posts a purchase exactly once; `completion` runs on the writer thread after the commit is durable.
@@ -141,7 +138,7 @@ public final class LoyaltyStore: Sendable {
         completion: @escaping @Sendable (Result<ReversalReceipt, TillError>) -> Void
     ) throws(TillError) {
         try store.submit(PostReversal(kind: .void(request), terminal: terminal, fingerprint: fingerprint,
-                                      programs: programs, clock: clock, operatorId: operatorId), completion: completion)
+                                      programs: programs, operatorId: operatorId), completion: completion)
     }
 
     /// Returns lines of a purchase of this terminal exactly once per `returnId` (`operatorId`: as for `void`).
@@ -150,7 +147,7 @@ public final class LoyaltyStore: Sendable {
         completion: @escaping @Sendable (Result<ReversalReceipt, TillError>) -> Void
     ) throws(TillError) {
         try store.submit(PostReversal(kind: .return(request), terminal: terminal, fingerprint: fingerprint,
-                                      programs: programs, clock: clock, operatorId: operatorId), completion: completion)
+                                      programs: programs, operatorId: operatorId), completion: completion)
     }
 
     // MARK: - Plumbing
@@ -184,7 +181,7 @@ public final class LoyaltyStore: Sendable {
         return try box.get()
     }
 
-    var now: Timestamp { clock() }
+    var now: Timestamp { store.now }
 }
 
 /// A result handed from the writer thread to a waiting caller.

@@ -13,22 +13,17 @@ public struct PostPurchase: WriteRequest {
     let terminal: TerminalIdentity
     let fingerprint: [UInt8]
     let programs: ProgramCache
-    let clock: @Sendable () -> Timestamp
 
     public func apply(_ context: WriteContext) throws -> Receipt {
         let connection = context.connection
-        if let existing = try connection.statement(
-            "SELECT fingerprint, receipt FROM purchases WHERE branch_id = ? AND pos_id = ? AND transaction_id = ?"
-        ).firstRow([.text(terminal.branchId), .text(terminal.posId), .text(request.transactionId)], { r in
-            (r.optionalBlob(0) ?? [], r.optionalBlob(1) ?? [])
-        }) {
-            guard existing.0 == fingerprint else { throw TillError.transactionConflict(field: .transactionId, id: request.transactionId) }
-            var receipt = try StoredJSON.decode(Receipt.self, from: existing.1)
+        let once = ExactlyOnce(.purchases(terminal), id: request.transactionId, field: .transactionId, fingerprint: fingerprint)
+        if case .replay(let stored) = try once.admit(connection) {
+            var receipt = try StoredJSON.decode(Receipt.self, from: stored.result)
             receipt.replay = true
             return receipt
         }
         let program = try programs.current(connection)
-        let now = clock()
+        let now = context.now
         let reader = AccountReader(connection: connection, program: program, now: now)
         let matches = try reader.matches(request.members, scope: .active(naming: request.redemptions))
         let evaluation = try LoyaltyRules.purchase(
@@ -56,7 +51,7 @@ public struct PostPurchase: WriteRequest {
         try ChangePosting(context: context, program: program, now: now)
             .apply(evaluation.changes, accounts: accounts, origin: origin)
 
-        let log = ActivityLog(context: context, origin: origin, at: at)
+        let log = ActivityLog(connection, origin: origin.activity, at: now)
         for (position, memberId) in record.memberIds.enumerated() {
             try context.execute("INSERT INTO purchase_members (purchase_id, member_id, position) VALUES (?, ?, ?)",
                                 [.integer(purchaseRow), .integer(memberId), .integer(Int64(position))])
@@ -68,22 +63,22 @@ public struct PostPurchase: WriteRequest {
                 """,
                 [.integer(position == 0 ? receipt.total : 0), .integer(at), .integer(memberId)])
             let amount = MoneyText.format(receipt.total, digits: MoneyText.minorDigits(receipt.currency))
-            try log.append(member: memberId, group: "purchase", type: "purchase", details: ActivityLog.details(
+            try log.append(.purchase, member: memberId, ActivityLog.details(
                 "Purchase of \(amount) \(receipt.currency) at \(terminal.branchId)/\(terminal.posId)", member: memberId,
                 ledger: evaluation.changes.ledger, currency: receipt.currency))
         }
         let place = "\(terminal.branchId)/\(terminal.posId) \(request.transactionId)"
         for redeemed in record.redeemed {
             let name = receipt.redemptions.first { $0.benefitId == redeemed.benefitId }?.name ?? redeemed.benefitId
-            try log.append(member: redeemed.memberId, group: "benefits", type: "benefit_redeemed",
-                           details: ActivityLog.details("Redeemed \(name) (\(redeemed.benefitId)) in \(place)", member: redeemed.memberId, ledger: [],
+            try log.append(.benefitRedeemed, member: redeemed.memberId,
+                           ActivityLog.details("Redeemed \(name) (\(redeemed.benefitId)) in \(place)", member: redeemed.memberId, ledger: [],
                                                         currency: receipt.currency))
         }
         // Punches themselves are on the purchase row (its receipt); the log records the card filling up.
         for card in record.cards where card.completed {
             let name = program.catalog.punchCard(card.templateId)?.name ?? card.templateId
-            try log.append(member: card.memberId, group: "benefits", type: "punch_card_completed",
-                           details: ActivityLog.details("\(name) \(card.benefitId) completed in \(place)"
+            try log.append(.punchCardCompleted, member: card.memberId,
+                           ActivityLog.details("\(name) \(card.benefitId) completed in \(place)"
                                                         + (card.rewardBenefitId.map { ", reward \($0) issued" } ?? ""),
                                                         member: card.memberId, ledger: [], currency: receipt.currency))
         }

@@ -19,7 +19,6 @@ public struct PostReversal: WriteRequest {
     let terminal: TerminalIdentity
     let fingerprint: [UInt8]
     let programs: ProgramCache
-    let clock: @Sendable () -> Timestamp
     /// The operator asking for it from the back office; nil when the terminal itself sends it.
     var operatorId: Int64? = nil
 
@@ -45,13 +44,9 @@ public struct PostReversal: WriteRequest {
 
     public func apply(_ context: WriteContext) throws -> ReversalReceipt {
         let connection = context.connection
-        if let existing = try connection.statement(
-            "SELECT fingerprint, result FROM reversals WHERE branch_id = ? AND pos_id = ? AND reversal_id = ?"
-        ).firstRow([.text(terminal.branchId), .text(terminal.posId), .text(reversalId)], { r in
-            (r.optionalBlob(0) ?? [], r.optionalBlob(1) ?? [])
-        }) {
-            guard existing.0 == fingerprint else { throw TillError.transactionConflict(field: reversalIdField, id: reversalId) }
-            var receipt = try StoredJSON.decode(ReversalReceipt.self, from: existing.1)
+        let once = ExactlyOnce(.reversals(terminal), id: reversalId, field: reversalIdField, fingerprint: fingerprint)
+        if case .replay(let stored) = try once.admit(connection) {
+            var receipt = try StoredJSON.decode(ReversalReceipt.self, from: stored.result)
             receipt.replay = true
             return receipt
         }
@@ -70,7 +65,7 @@ public struct PostReversal: WriteRequest {
             previouslyReturned.append(ReturnLine(lineId: r.text(0), quantity: Quantity(thousandths: r.int64(1))))
         }
         let program = try programs.current(connection)
-        let now = clock()
+        let now = context.now
         let reader = AccountReader(connection: connection, program: program, now: now)
         let accounts = try record.memberIds.compactMap { id throws in try reader.account(id, scope: .all) }
         let evaluation: ReversalEvaluation
@@ -113,7 +108,7 @@ public struct PostReversal: WriteRequest {
         }
         try context.execute("UPDATE purchases SET status = ? WHERE id = ?", [.text(status), .integer(purchase.row)])
 
-        let log = ActivityLog(context: context, origin: origin, at: at)
+        let log = ActivityLog(connection, origin: origin.activity, at: now)
         for (position, memberId) in record.memberIds.enumerated() {
             try context.execute("""
                 UPDATE members SET lifetime_spend = lifetime_spend - ?,
@@ -122,7 +117,7 @@ public struct PostReversal: WriteRequest {
                 """, [.integer(position == 0 ? evaluation.receipt.amount : 0), .bool(isVoid), .integer(at), .integer(memberId)])
             let amount = MoneyText.format(evaluation.receipt.amount, digits: MoneyText.minorDigits(program.settings.currency))
             let what = isVoid ? "Void \(reversalId) of purchase \(transactionId)" : "Return \(reversalId) of purchase \(transactionId)"
-            try log.append(member: memberId, group: "purchase", type: isVoid ? ActivityLog.voided : ActivityLog.returned, details: ActivityLog.details(
+            try log.append(isVoid ? .purchaseVoided : .purchaseReturned, member: memberId, ActivityLog.details(
                 "\(what) (\(amount) \(program.settings.currency)) at \(terminal.branchId)/\(terminal.posId)", member: memberId,
                 ledger: evaluation.changes.ledger, currency: program.settings.currency))
         }

@@ -128,7 +128,7 @@ public struct Router: Sendable {
             // Parsed on the caller's thread and queued to the writer before returning (chunks keep their frame order).
             return write(.operator) { router, p, done in
                 let office = router.backOffice
-                MemberImporter(store: office.store, actor: p.actor(at: office.clock()), country: office.likelyCountry,
+                MemberImporter(store: office.store, actor: p.actor(at: office.store.now), country: office.likelyCountry,
                                resolveCountry: office.country).run(i) { done($0.map { .operator(.imported($0)) }) }
             }
         case .benefitList(let q): return look { _, a, c in .benefits(try BenefitQueries(now: a.at).list(c, q)) }
@@ -154,11 +154,11 @@ public struct Router: Sendable {
                 let s = try StoreStatistics.collect(c)
                 return .stats(Stats(members: s.members, activeMembers: s.activeMembers, blockedMembers: s.blockedMembers,
                                     purchases: s.purchases, pointsOutstanding: s.pointsOutstanding,
-                                    creditOutstanding: s.creditOutstanding, generatedAt: o.clock()))
+                                    creditOutstanding: s.creditOutstanding, generatedAt: o.store.now))
             }
         case .storeBackup(let b):
             return write(.operator) { router, _, done in
-                StoreBackup.start(b, store: router.backOffice.store, clock: router.backOffice.clock) { done($0.map { .operator(.backup($0)) }) }
+                StoreBackup.start(b, store: router.backOffice.store, clock: { [store = router.backOffice.store] in store.now }) { done($0.map { .operator(.backup($0)) }) }
             }
         case .purchaseVoid(let v):
             return write(.operator) { (router, p, done) throws(TillError) in
@@ -186,7 +186,7 @@ public struct Router: Sendable {
 
     /// An operator read in one snapshot, as the operator acting now.
     private static func look(_ body: @escaping @Sendable (BackOffice, Actor, Connection) throws -> OperatorResponse) -> Route {
-        read(.operator) { router, p, c in .operator(try body(router.backOffice, p.actor(at: router.backOffice.clock()), c)) }
+        read(.operator) { router, p, c in .operator(try body(router.backOffice, p.actor(at: router.backOffice.store.now), c)) }
     }
 
     /// An operator write in one write request; `after` runs once it is durable (not after a refusal).
@@ -194,8 +194,8 @@ public struct Router: Sendable {
                                _ body: @escaping @Sendable (BackOffice, Actor, Connection) throws -> OperatorResponse) -> Route {
         write(.operator) { (router, p, done) throws(TillError) in
             let office = router.backOffice
-            let actor = p.actor(at: office.clock())
-            try office.store.submit(ClosureWrite { context in try body(office, actor, context.connection) }) { result in
+            let actor = p.actor(at: office.store.now)
+            try office.store.submit(ClosureWrite { context in try body(office, actor.stamped(context), context.connection) }) { result in
                 if case .success = result { after?(router) }
                 done(result.map(Response.operator))
             }

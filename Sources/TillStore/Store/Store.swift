@@ -14,6 +14,13 @@ public final class Store: Sendable {
     /// The read-only connections.
     public let readers: ReaderPool
 
+    /// Wall-clock time in milliseconds, UTC (the default `StoreConfiguration.clock`).
+    public static let systemClock: @Sendable () -> Timestamp = { SystemTime().wallNow() }
+
+    /// Now, on the store's clock (`StoreConfiguration.clock`): what reads evaluate balances, validity and maturity
+    /// against. Writes do not call it: they use `WriteContext.now`, stamped once per batch by the writer.
+    public var now: Timestamp { configuration.clock() }
+
     /// Opens (creating if needed) and migrates the store, starts the writer thread.
     public static func open(_ configuration: StoreConfiguration) throws -> Store {
         try Store(configuration)
@@ -21,7 +28,8 @@ public final class Store: Sendable {
 
     private init(_ configuration: StoreConfiguration) throws {
         self.configuration = configuration
-        self.writer = try Writer(path: configuration.path, configuration: configuration.writer, migrations: Schema.migrations)
+        self.writer = try Writer(path: configuration.path, configuration: configuration.writer, migrations: Schema.migrations,
+                                 clock: configuration.clock)
         self.readers = ReaderPool(path: configuration.path, configuration: configuration.reading)
     }
 

@@ -1,3 +1,5 @@
+import TillCore
+
 /// Everything needed to open a store.
 public struct StoreConfiguration: Sendable {
     /// The SQLite database file (its `-wal` and `-shm` files live next to it).
@@ -15,6 +17,11 @@ public struct StoreConfiguration: Sendable {
         get { reading.busyTimeoutMilliseconds }
         set { reading.busyTimeoutMilliseconds = newValue }
     }
+
+    /// The one clock of the store: the writer reads it once per batch (`WriteContext.now`, the time every write of
+    /// the batch is stamped with) and reads take their "now" from it (`Store.now`). Tests inject a hand-moved clock
+    /// here; nothing else in the store reads a clock.
+    public var clock: @Sendable () -> Timestamp = Store.systemClock
 
     public init(path: String) { self.path = path }
 }

@@ -21,14 +21,27 @@ public struct ClosureWrite<Output: Sendable>: WriteRequest {
 }
 
 /// What a request sees while it runs: the writing connection, inside an open transaction (and, when the batch runs
-/// isolated, a savepoint of its own).
+/// isolated, a savepoint of its own), and the time of the write.
 ///
-/// Guarantees: valid only during `apply`; not Sendable.
+/// Guarantees: valid only during `apply`; not Sendable. `now` is read from the store's clock once per batch, when
+/// the writer starts it (GRDB's `transactionDate`): every request of the batch, and the batch's rerun after a
+/// refusal, sees the same `now`; it never goes back from one batch to the next (a wall clock stepped back repeats the
+/// last batch's time), so the stamps of committed writes follow commit order.
 public final class WriteContext {
     /// The writer's connection. Never BEGIN, COMMIT or ROLLBACK through it: the writer owns the transaction.
     public let connection: Connection
+    /// The time every write of this batch is stamped with. Requests read no other clock.
+    public internal(set) var now: Timestamp
 
-    init(connection: Connection) { self.connection = connection }
+    init(connection: Connection, now: Timestamp) {
+        self.connection = connection
+        self.now = now
+    }
+
+    /// Stamps the next batch: the store's clock, but never before the previous batch.
+    func stamp(_ clock: Timestamp) {
+        if clock > now { now = clock }
+    }
 
     /// Runs one cached statement with `arguments`.
     public func execute(_ sql: String, _ arguments: [SQLValue] = []) throws(SQLiteError) {

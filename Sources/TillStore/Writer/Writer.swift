@@ -20,20 +20,24 @@ public final class Writer: Sendable {
     struct QueueState {
         var pending: [any QueuedWrite] = []
         var sleeping = false
-        var paused = false
         var stopping = false
         var failure: String?
     }
 
-    let configuration: WriterConfiguration
+    /// What the writer was opened with.
+    public let configuration: WriterConfiguration
+    /// The store's clock, read once per batch by the writer thread (`WriteContext.now`).
+    let clock: @Sendable () -> Timestamp
     let queue = Mutex(QueueState())
     let counters = Mutex(WriterStats())
     let wake = DispatchSemaphore(value: 0)
     let finished = DispatchSemaphore(value: 0)
 
     /// Opens the writing connection on a new thread, migrates the schema, and starts serving.
-    init(path: String, configuration: WriterConfiguration, migrations: [Migration]) throws {
+    init(path: String, configuration: WriterConfiguration, migrations: [Migration],
+         clock: @escaping @Sendable () -> Timestamp) throws {
         self.configuration = configuration
+        self.clock = clock
         let started = Mutex<Result<Void, any Error>?>(nil)
         let ready = DispatchSemaphore(value: 0)
         let thread = Thread { [self] in
@@ -79,7 +83,7 @@ public final class Writer: Sendable {
                 return .failure(.overloaded(retryAfterMs: configuration.retryAfterMilliseconds))
             }
             state.pending.append(item)
-            let wasSleeping = state.sleeping && !state.paused
+            let wasSleeping = state.sleeping
             if wasSleeping { state.sleeping = false }
             return .success(wasSleeping)
         }
@@ -115,7 +119,6 @@ public final class Writer: Sendable {
     public func shutdown() {
         let mustWake = queue.withLock { state -> Bool in
             state.stopping = true
-            state.paused = false
             let wasSleeping = state.sleeping
             state.sleeping = false
             return wasSleeping
@@ -125,15 +128,9 @@ public final class Writer: Sendable {
         finished.signal()  // any later caller returns at once
     }
 
-    // MARK: - Test gate
-
-    /// Holds the writer before its next batch so tests can queue requests that will share one batch.
-    func pause() { queue.withLock { $0.paused = true } }
-
-    /// Releases `pause()`.
-    func resume() {
+    /// Makes a sleeping writer look at its queue again (after `WriterHooks.holdsBatches` turned false).
+    public func wakeUp() {
         let mustWake = queue.withLock { state -> Bool in
-            state.paused = false
             let wasSleeping = state.sleeping
             state.sleeping = false
             return wasSleeping
@@ -152,7 +149,7 @@ public final class Writer: Sendable {
     /// Takes the next batch, or tells the loop to sleep (after marking it asleep) or to stop.
     func next() -> Next {
         queue.withLock { state in
-            if !state.pending.isEmpty && !state.paused {
+            if !state.pending.isEmpty && (state.stopping || !(configuration.hooks?.holdsBatches ?? false)) {
                 let count = min(state.pending.count, configuration.maxBatchSize)
                 if count == state.pending.count {
                     defer { state.pending = [] }

@@ -14,18 +14,11 @@ public struct WriterConfiguration: Sendable {
     public var onEvent: (@Sendable (WriterEvent) -> Void)? = nil
     /// The retry delay suggested to clients when the queue is full.
     public var retryAfterMilliseconds: Int64 = 20
-    /// Fault injection for tests (internal).
-    var faults = WriterFaults()
+    /// The SQLite VFS the writer's connection opens through; nil: SQLite's default. (Tests open it through the
+    /// power-loss VFS of `TillStoreTesting`.)
+    public var vfsName: String? = nil
+    /// Seams for test machinery (`WriterHooks`); nil in the daemon.
+    public var hooks: (any WriterHooks)? = nil
 
     public init() {}
-}
-
-/// Test hooks that make the writer fail at precise points.
-struct WriterFaults: Sendable {
-    /// The VFS the writer's connection opens through (`PowerLossVFS.name` in power-loss tests); nil: the default.
-    var vfsName: String?
-    /// Called just before COMMIT with the batch number (1-based); throwing makes the commit fail.
-    var beforeCommit: (@Sendable (Int) throws -> Void)?
-    /// Called after a refused request rolled the optimistic pass back, before the batch's new BEGIN.
-    var beforeRerun: (@Sendable () -> Void)?
 }

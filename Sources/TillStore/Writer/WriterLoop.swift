@@ -21,11 +21,11 @@ final class WriterLoop {
         try StoreFiles.restrict(databasePath: path)
         var options = OpenOptions(mode: .readWrite, busyTimeoutMilliseconds: configuration.checkpointBusyTimeoutMilliseconds,
                                   pageSize: configuration.pageSize)
-        options.vfsName = configuration.faults.vfsName
+        options.vfsName = configuration.vfsName
         connection = try Connection(path: path, options: options)
         walFrames.install(on: connection)  // before migrating: the migration's frames count too
         try Migrator.migrate(connection, migrations)
-        context = WriteContext(connection: connection)
+        context = WriteContext(connection: connection, now: Timestamp(millisecondsSinceEpoch: 0))  // stamped before every batch
         self.writer = writer
     }
 
@@ -48,6 +48,7 @@ final class WriterLoop {
 
     private func runBatch(_ batch: [any QueuedWrite]) {
         batchNumber += 1
+        context.stamp(writer.clock())
         let framesBefore = walFrames.frames
         var outcomes: [TillError?] = []
         outcomes.reserveCapacity(batch.count)
@@ -67,7 +68,7 @@ final class WriterLoop {
                 for item in batch { outcomes.append(try runIsolated(item)) }
             }
             if connection.isInTransaction {
-                try writer.configuration.faults.beforeCommit?(batchNumber)
+                try writer.configuration.hooks?.willCommit(batch: batchNumber)
                 try connection.execute("COMMIT")
             }
         } catch let error as SQLiteError where error.isLockBusy && !connection.isInTransaction {
@@ -135,7 +136,7 @@ final class WriterLoop {
                 if connection.isInTransaction { try connection.execute("ROLLBACK") }
                 if batch.count == 1 { return [domainError(error)] }
                 writer.counters.withLock { $0.batchesRerun += 1 }
-                writer.configuration.faults.beforeRerun?()
+                writer.configuration.hooks?.willRerun()
                 try connection.execute("BEGIN IMMEDIATE")
                 return nil
             }

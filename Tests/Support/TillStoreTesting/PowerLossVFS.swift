@@ -13,7 +13,7 @@ import Synchronization
 ///
 /// Guarantees: what is synced is never undone; what is not synced is always undone (the harshest page cache, though
 /// no torn or reordered writes). Other paths pass straight through. Register once with `register()` and open the
-/// writer with `WriterConfiguration.faults.vfsName = PowerLossVFS.name`. Lives in a test-support target: the
+/// writer with `WriterConfiguration.vfsName = PowerLossVFS.name`. Lives in a test-support target: the
 /// daemon never links it.
 public enum PowerLossVFS {
     public static let name = "till-power-loss"

@@ -1,9 +1,11 @@
 import TillCore
+import TillStore
 
 /// Creates a member with a given key, or finds the existing one (idempotent by `memberKey`).
 ///
 /// Guarantees: at most one member per key; the member starts `active` with no consents; the result is the
-/// member's row id either way. Minimal on purpose: the full registration belongs to the rules engine.
+/// member's row id either way. Minimal on purpose, for the writer's tests, the crash child and the benchmarks: the
+/// daemon registers members through `LoyaltyStore.registerMembers` and the back office.
 public struct RegisterMember: WriteRequest {
     public var memberKey: String
     public var registeredAt: Int64

@@ -1,11 +1,14 @@
 import TillCore
+import TillStore
 
 /// Moves one wallet by `delta` with one ledger entry, exactly once per `operationKey`.
 ///
 /// Guarantees: the wallet update, the ledger row and the operation key commit together or not at all; a second
 /// request with the same key and the same body changes nothing and answers `replayed: true` (with the current
 /// balance); the same key with a different body is refused with `transactionConflict`; a balance never goes below
-/// zero (`insufficientBalance`); an unknown member is refused with `memberNotFound`.
+/// zero (`insufficientBalance`); an unknown member is refused with `memberNotFound`. Test machinery (the writer's
+/// tests, the crash child, the floor benchmark): the daemon's wallet moves are purchases, reversals and
+/// `wallet.adjust`.
 public struct WalletCredit: WriteRequest {
     public var operationKey: String
     public var memberId: Int64
@@ -38,7 +41,13 @@ public struct WalletCredit: WriteRequest {
 
     public func apply(_ context: WriteContext) throws -> Outcome {
         let connection = context.connection
-        if let replay = try replayed(connection) { return replay }
+        let once = ExactlyOnce(.walletMoves(prefix: ""), id: operationKey, field: .adjustmentId,
+                               fingerprint: ExactlyOnce.walletMove(member: memberId, wallet: wallet.rawValue, delta: delta, kind: kind.rawValue))
+        if case .replay(let stored) = try once.admit(connection) {
+            let balance = try connection.int64("SELECT w.balance FROM ledger l JOIN wallets w ON w.id = l.wallet_id WHERE l.id = ?",
+                                               [.integer(stored.row)]) ?? 0
+            return Outcome(ledgerId: stored.row, balance: balance, replayed: true)
+        }
         guard delta != 0 else { throw TillError.invalidRequest(field: "delta", reason: "must not be zero") }
         guard try connection.int64("SELECT 1 FROM members WHERE id = ?", [.integer(memberId)]) != nil else {
             throw TillError.memberNotFound(field: "memberId")
@@ -59,30 +68,7 @@ public struct WalletCredit: WriteRequest {
             INSERT INTO ledger (member_id, wallet_id, delta, kind, reason, created_at) VALUES (?, ?, ?, ?, ?, ?)
             """, [.integer(memberId), .integer(walletId), .integer(delta), .text(kind.rawValue), .optional(reason), .integer(at)])
         let ledgerId = context.lastInsertRowID
-        try context.execute("INSERT INTO operations (key, kind, ledger_id, created_at) VALUES (?, 'wallet_credit', ?, ?)",
-                            [.text(operationKey), .integer(ledgerId), .integer(at)])
+        try once.recordWalletMove(connection, ledgerId: ledgerId, kind: "wallet_credit", at: Timestamp(millisecondsSinceEpoch: at))
         return Outcome(ledgerId: ledgerId, balance: balance + delta, replayed: false)
-    }
-
-    private func replayed(_ connection: Connection) throws -> Outcome? {
-        let existing = try connection.statement("""
-            SELECT l.id, l.member_id, w.kind, l.delta, l.kind, w.balance
-            FROM operations o JOIN ledger l ON l.id = o.ledger_id JOIN wallets w ON w.id = l.wallet_id
-            WHERE o.key = ?
-            """).firstRow([.text(operationKey)]) { row in
-            (id: row.int64(0), member: row.int64(1), wallet: row.text(2), delta: row.int64(3), kind: row.text(4),
-             balance: row.int64(5))
-        }
-        guard let existing else {
-            if try connection.int64("SELECT 1 FROM operations WHERE key = ?", [.text(operationKey)]) != nil {
-                throw TillError.transactionConflict(field: .adjustmentId, id: operationKey)  // key used by another kind of operation
-            }
-            return nil
-        }
-        guard existing.member == memberId, existing.wallet == wallet.rawValue, existing.delta == delta,
-              existing.kind == kind.rawValue else {
-            throw TillError.transactionConflict(field: .adjustmentId, id: operationKey)
-        }
-        return Outcome(ledgerId: existing.id, balance: existing.balance, replayed: true)
     }
 }

@@ -1,0 +1,64 @@
+import Synchronization
+import TillStore
+
+/// Test machinery for the writer, installed through its one seam (`WriterConfiguration.hooks`): a gate that holds
+/// batches back so that requests queued meanwhile share one batch (`Writer.pause()` / `resume()`), and failures
+/// injected just before a COMMIT or before the rerun of a batch. Lives in a test-support target: the daemon never
+/// links it.
+///
+/// Guarantees: with nothing set it changes nothing; `pause()` takes effect for every request submitted after it
+/// returns (the writer reads the gate under its queue lock).
+public final class WriterFaults: WriterHooks {
+    private let held = Atomic<Bool>(false)
+    private let hooks = Mutex<(commit: (@Sendable (Int) throws -> Void)?, rerun: (@Sendable () -> Void)?)>((nil, nil))
+
+    public init() {}
+
+    /// Called just before COMMIT with the batch number (1-based); throwing makes the commit fail.
+    public var beforeCommit: (@Sendable (Int) throws -> Void)? {
+        get { hooks.withLock { $0.commit } }
+        set { hooks.withLock { $0.commit = newValue } }
+    }
+
+    /// Called after a refused request rolled the optimistic pass back, before the batch's new BEGIN.
+    public var beforeRerun: (@Sendable () -> Void)? {
+        get { hooks.withLock { $0.rerun } }
+        set { hooks.withLock { $0.rerun = newValue } }
+    }
+
+    public var holdsBatches: Bool { held.load(ordering: .sequentiallyConsistent) }
+    public func willCommit(batch: Int) throws { try beforeCommit?(batch) }
+    public func willRerun() { beforeRerun?() }
+
+    func hold(_ on: Bool) { held.store(on, ordering: .sequentiallyConsistent) }
+}
+
+extension WriterConfiguration {
+    /// The writer's `WriterFaults`, installed on first use (`configuration.writer.faults.beforeCommit = …`).
+    public var faults: WriterFaults {
+        mutating get {
+            if let installed = hooks as? WriterFaults { return installed }
+            let faults = WriterFaults()
+            hooks = faults
+            return faults
+        }
+    }
+}
+
+extension Writer {
+    private var faults: WriterFaults {
+        guard let faults = configuration.hooks as? WriterFaults else {
+            preconditionFailure("open the store with `configuration.writer.faults` installed to pause its writer")
+        }
+        return faults
+    }
+
+    /// Holds the writer before its next batch so that requests queued until `resume()` share one batch.
+    public func pause() { faults.hold(true) }
+
+    /// Releases `pause()`.
+    public func resume() {
+        faults.hold(false)
+        wakeUp()
+    }
+}
