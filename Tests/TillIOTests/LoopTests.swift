@@ -46,6 +46,13 @@ struct LoopTests {
         #expect(fired.withLock { $0 } == [1, 2])
     }
 
+    @Test func theLoopWaitsExactlyUntilTheNextTimer() {
+        #expect(EventLoop.waitTimeout(deadline: nil, now: 5) == -1)
+        #expect(EventLoop.waitTimeout(deadline: 5, now: 9) == 0)
+        #expect(EventLoop.waitTimeout(deadline: 1_300_000, now: 1_000_000) == 300_000, "300 µs, not rounded up to a millisecond")
+        #expect(EventLoop.waitTimeout(deadline: 600_000_000_000, now: 0) == 60_000_000_000)
+    }
+
     @Test func timerQueueOrdersByDeadlineThenSchedulingOrder() {
         var queue = TimerQueue<String>()
         queue.schedule(id: 1, deadline: 300, "c")

@@ -95,7 +95,8 @@ public final class LoopLedger: @unchecked Sendable {
     public var wallets = ExpectedWallets()
     public var violations: [String] = []
     public var scenarios: [String: UInt64] = [:]
-    public var openLoop: OpenLoopSchedule?
+    /// The open loop's pacer on this loop (nil in a closed loop).
+    public var pacer: OpenLoopPacer?
     /// Terminals of this loop, for handing out open-loop slots round-robin.
     public var terminals: [VirtualTerminal] = []
     var cursor = 0
@@ -106,13 +107,11 @@ public final class LoopLedger: @unchecked Sendable {
         if violations.count < 1_000 { violations.append(violation) }
     }
 
-    /// Hands each due open-loop slot to the next terminal of this loop.
-    func distribute(due: [UInt64]) {
+    /// Hands an open-loop slot due at `start` to the next terminal of this loop.
+    func distribute(due start: UInt64) {
         guard !terminals.isEmpty else { return }
-        for start in due {
-            terminals[cursor].assign(slotStartingAt: start)
-            cursor = (cursor + 1) % terminals.count
-        }
+        terminals[cursor].assign(slotStartingAt: start)
+        cursor = (cursor + 1) % terminals.count
     }
 }
 
