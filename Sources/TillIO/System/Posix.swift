@@ -135,8 +135,8 @@ enum Posix {
     }
 
     /// Waits up to `timeoutNanoseconds` (-1 = forever) with `epoll_pwait2`, so timers fire at their deadline rather
-    /// than on the next millisecond; falls back to `epoll_wait` (timeout rounded up to a millisecond) on kernels
-    /// without it.
+    /// than on the next millisecond; falls back to `epoll_wait` (timeout rounded up to a millisecond) where the call
+    /// is missing or filtered.
     static func epollWait(
         _ epfd: Int32,
         _ events: UnsafeMutableBufferPointer<epoll_event>,
@@ -152,7 +152,9 @@ enum Posix {
                     }
                 )
             } catch {
-                guard error.errno == ENOSYS else { throw error }
+                // ENOSYS before Linux 5.11; EPERM from seccomp profiles that predate the call (older container
+                // runtimes).
+                guard error.errno == ENOSYS || error.errno == EPERM else { throw error }
                 epollPwait2Missing.store(true, ordering: .relaxed)
             }
         }
@@ -164,8 +166,8 @@ enum Posix {
         )
     }
 
-    /// Set once a kernel refused `epoll_pwait2` (before Linux 5.11).
-    private static let epollPwait2Missing = Atomic<Bool>(false)
+    /// Set once the kernel or a seccomp filter refused `epoll_pwait2`.
+    static let epollPwait2Missing = Atomic<Bool>(false)
 
     /// Sets the calling thread's timer slack: how late the kernel may fire its timers to batch wake-ups (50 µs by
     /// default).
