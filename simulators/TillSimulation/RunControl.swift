@@ -115,14 +115,8 @@ public final class LoopLedger: @unchecked Sendable {
     }
 }
 
-/// Monotonic and wall clocks for the simulator.
+/// The wall clock for the simulator's `openedAt` times (latencies use the loops' monotonic `LoopClock`).
 public enum SimClock {
-    public static func nanoseconds() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
-    }
-
     public static func wallMilliseconds() -> Int64 {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)
