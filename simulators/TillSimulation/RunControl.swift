@@ -100,8 +100,31 @@ public final class LoopLedger: @unchecked Sendable {
     /// Terminals of this loop, for handing out open-loop slots round-robin.
     public var terminals: [VirtualTerminal] = []
     var cursor = 0
+    /// Terminals that got answers in this wake-up and may send next: they send after every answer of the wake-up
+    /// was read (reads together, then writes together: one pass through the decoder's code and data, then one
+    /// through the encoder's).
+    private var pumpQueue: [VirtualTerminal] = []
+    private var pumping: [VirtualTerminal] = []
 
     public init() {}
+
+    /// Lets `terminal` send once the loop has handled the current batch of events (loop thread).
+    func pumpAfterThisWakeUp(_ terminal: VirtualTerminal) {
+        guard !terminal.pumpQueued else { return }
+        terminal.pumpQueued = true
+        if pumpQueue.isEmpty { terminal.loop.execute { [self] in pumpQueued() } }
+        pumpQueue.append(terminal)
+    }
+
+    private func pumpQueued() {
+        swap(&pumpQueue, &pumping)
+        for terminal in pumping {
+            terminal.pumpQueued = false
+            terminal.pump()
+            terminal.flush()
+        }
+        pumping.removeAll(keepingCapacity: true)
+    }
 
     func note(violation: String) {
         if violations.count < 1_000 { violations.append(violation) }

@@ -35,6 +35,8 @@ public final class VirtualTerminal: ConnectionHandler, @unchecked Sendable {
     /// The latest hello was refused (already noted as a connect failure with its code).
     var helloRefused = false
     var outbox: [UInt8] = []
+    /// Waiting in the ledger's queue to send after this wake-up's answers are read.
+    var pumpQueued = false
 
     public init(index: Int, apiKey: String, settings: TerminalSettings, control: RunControl, ledger: LoopLedger, loop: EventLoop) {
         self.index = index
@@ -192,7 +194,7 @@ public final class VirtualTerminal: ConnectionHandler, @unchecked Sendable {
         }
         if entry.planned.label == "purchase", code == nil { control.purchases.add(1, ordering: .relaxed) }
         if settings.verify { feedModel(outcome) }
-        pump()
+        ledger.pumpAfterThisWakeUp(self)
     }
 
     func feedModel(_ outcome: Result<Response, TillError>) {
