@@ -46,6 +46,32 @@ struct LoopTests {
         #expect(fired.withLock { $0 } == [1, 2])
     }
 
+    @Test func theLoopWaitsExactlyUntilTheNextTimer() {
+        #expect(EventLoop.waitTimeout(deadline: nil, now: 5) == -1)
+        #expect(EventLoop.waitTimeout(deadline: 5, now: 9) == 0)
+        #expect(EventLoop.waitTimeout(deadline: 1_300_000, now: 1_000_000) == 300_000, "300 µs, not rounded up to a millisecond")
+        #expect(EventLoop.waitTimeout(deadline: 600_000_000_000, now: 0) == 60_000_000_000)
+    }
+
+    /// Where `epoll_pwait2` is missing or filtered the loop waits with `epoll_wait` (millisecond timeouts): timers
+    /// still fire, in order.
+    @Test func timersFireWithTheMillisecondFallback() throws {
+        Posix.epollPwait2Missing.store(true, ordering: .relaxed)
+        defer { Posix.epollPwait2Missing.store(false, ordering: .relaxed) }
+        let group = try EventLoopGroup(loopCount: 1)
+        defer { group.shutdown() }
+        let loop = group.next()
+        let fired = Mutex<[Int]>([])
+        let done = DispatchSemaphore(value: 0)
+        loop.schedule(after: .microseconds(2_500)) {
+            fired.withLock { $0.append(2) }
+            done.signal()
+        }
+        loop.schedule(after: .microseconds(300)) { fired.withLock { $0.append(1) } }
+        #expect(done.wait(timeout: .now() + 10) == .success)
+        #expect(fired.withLock { $0 } == [1, 2])
+    }
+
     @Test func timerQueueOrdersByDeadlineThenSchedulingOrder() {
         var queue = TimerQueue<String>()
         queue.schedule(id: 1, deadline: 300, "c")

@@ -23,6 +23,39 @@ import TillCore
         for (frame, (_, env)) in zip(out, ExampleCatalog.requestFiles) { #expect(try decodeOK(frame) == env) }
     }
 
+    /// `frames(in:)` yields the same frames as `append` + `nextFrame` from any fragmentation; frames lying whole in a
+    /// read are slices of it (not copied), frames split across reads are assembled.
+    @Test(arguments: [1, 2, 3, 4, 5] as [UInt64])
+    func framesInReadsAreSlicedWhenWholeAndAssembledWhenSplit(seed: UInt64) throws {
+        var rng = SeededRandom(seed: seed)
+        let stream = Self.frames.flatMap { $0 }
+        var decoder = FrameDecoder()
+        var out: [[UInt8]] = []
+        var sliced = 0
+        var at = 0
+        while at < stream.count {
+            let n = min(stream.count - at, Int.random(in: 1...(seed == 1 ? 1 : 2_000), using: &rng))
+            let read = stream[at..<at + n]
+            try decoder.frames(in: read) { frame in
+                if read.indices.contains(frame.startIndex) && frame.endIndex <= read.endIndex && frame.startIndex > 0 { sliced += 1 }
+                out.append(Array(frame))
+            }
+            at += n
+        }
+        #expect(out == Self.frames.map { Array($0[4...]) })
+        #expect(decoder.bufferedByteCount == 0)
+        if seed == 1 { #expect(sliced == 0) } else { #expect(sliced > 0) }
+    }
+
+    @Test func framesInReadsRefusesAnOversizedPrefixAfterTheFramesBeforeIt() {
+        var decoder = FrameDecoder(maxFrameSize: 10)
+        var seen: [[UInt8]] = []
+        let read: [UInt8] = [0, 0, 0, 2, 0x7B, 0x7D, 0, 0, 0, 10] + [UInt8](repeating: 0x20, count: 10) + [0, 0, 0, 11, 1]
+        #expect(throws: TillError.self) { try decoder.frames(in: read[...]) { seen.append(Array($0)) } }
+        #expect(seen == [[0x7B, 0x7D], [UInt8](repeating: 0x20, count: 10)])
+        #expect(throws: TillError.self) { try decoder.frames(in: [0, 0, 0, 1, 1][...]) { _ in } }
+    }
+
     @Test func oversizedFrameIsRefusedBeforeBuffering() {
         var decoder = FrameDecoder(maxFrameSize: 1024)
         let header: [UInt8] = [0, 0, 4, 1]  // 1025

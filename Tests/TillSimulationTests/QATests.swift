@@ -40,6 +40,22 @@ import TillIO
         #expect(points.last![1] < points.first![1] - 100)
     }
 
+    /// The simulator states its own CPU per answered request (`@sent` rows are not requests of their own) in the
+    /// table, the JSON and the page.
+    @Test func reportsStateTheSimulatorsOwnCPUPerRequest() throws {
+        var report = Self.sampleReport()  // 40,001 answers in 10 s
+        report.record(op: "purchase@sent", microseconds: 100, errorCode: nil)
+        report.simulatorCPUSeconds = 0.8
+        report.daemonCPUSeconds = 2.0
+        #expect(report.simulatorMicrosecondsPerRequest.map { abs($0 - 0.8e6 / 40_001) < 0.001 } == true)
+        let line = "simulator CPU per request: 20.0 µs (0.80 CPU s, 8 % of one core)"
+        #expect(report.table().contains(line))
+        #expect(report.table().contains("daemon CPU per purchase: 100.0 µs"), "2 s over 20,001 purchases")
+        #expect(HTMLReport(report: report, timeline: []).render().contains("<p class=\"cpu\">\(line)</p>"))
+        let json = report.json()
+        #expect(json["simulatorCPUMicrosecondsPerRequest"] as? Double == 20.0 && json["simulatorCPUSeconds"] as? Double == 0.8)
+    }
+
     @Test func throughputIsPerSecondBetweenSamples() {
         var report = RunReport(label: "x")
         report.record(op: "purchase", microseconds: 500, errorCode: nil)

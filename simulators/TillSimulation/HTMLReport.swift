@@ -46,6 +46,7 @@ public struct HTMLReport {
             <p>\(String(format: "%.1f", report.seconds)) s, \(String(format: "%.0f", report.purchasesPerSecond)) purchases/s\(settingsText)</p>
 
             """
+        html += report.cpuLines.map { "<p class=\"cpu\">\(Self.escape($0))</p>\n" }.joined()
         html += "<h2>Latency by percentile</h2>\n" + percentileChart() + "\n"
         html += "<h2>Throughput over time</h2>\n" + throughputChart() + "\n"
         html += "<h2>Operations</h2>\n" + table() + "\n</body></html>\n"

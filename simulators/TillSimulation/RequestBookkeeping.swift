@@ -46,35 +46,6 @@ public struct OutstandingRequests: Sendable {
     }
 }
 
-/// When requests of an open-loop run are due: `rate` per second, evenly spaced from `startNanos`.
-///
-/// Guarantees: the n-th request (from 0) is due at exactly `startNanos + n × 10⁹ / rate` whatever the timer jitter,
-/// so a stalled simulator or server produces a backlog of overdue requests whose latency counts from their due time.
-public struct OpenLoopSchedule: Sendable {
-    public let rate: Double
-    public let startNanos: UInt64
-    public private(set) var issued: UInt64 = 0
-
-    public init(rate: Double, startNanos: UInt64) {
-        precondition(rate > 0, "rate must be positive")
-        self.rate = rate
-        self.startNanos = startNanos
-    }
-
-    /// Due time of request `n`.
-    public func dueTime(_ n: UInt64) -> UInt64 { startNanos + UInt64((Double(n) * 1e9 / rate).rounded()) }
-
-    /// The due times of every request due at or before `now` and not handed out yet.
-    public mutating func due(now: UInt64) -> [UInt64] {
-        var out: [UInt64] = []
-        while dueTime(issued) <= now {
-            out.append(dueTime(issued))
-            issued += 1
-        }
-        return out
-    }
-}
-
 /// Reconnect back-off after a lost connection: 20 ms doubling to 1 s, with seeded jitter.
 ///
 /// Guarantees: never above `ceiling` + 50% jitter; `reset` after a successful hello.

@@ -95,35 +95,51 @@ public final class LoopLedger: @unchecked Sendable {
     public var wallets = ExpectedWallets()
     public var violations: [String] = []
     public var scenarios: [String: UInt64] = [:]
-    public var openLoop: OpenLoopSchedule?
+    /// The open loop's pacer on this loop (nil in a closed loop).
+    public var pacer: OpenLoopPacer?
     /// Terminals of this loop, for handing out open-loop slots round-robin.
     public var terminals: [VirtualTerminal] = []
     var cursor = 0
+    /// Terminals that got answers in this wake-up and may send next: they send after every answer of the wake-up
+    /// was read (reads together, then writes together: one pass through the decoder's code and data, then one
+    /// through the encoder's).
+    private var pumpQueue: [VirtualTerminal] = []
+    private var pumping: [VirtualTerminal] = []
 
     public init() {}
+
+    /// Lets `terminal` send once the loop has handled the current batch of events (loop thread).
+    func pumpAfterThisWakeUp(_ terminal: VirtualTerminal) {
+        guard !terminal.pumpQueued else { return }
+        terminal.pumpQueued = true
+        if pumpQueue.isEmpty { terminal.loop.execute { [self] in pumpQueued() } }
+        pumpQueue.append(terminal)
+    }
+
+    private func pumpQueued() {
+        swap(&pumpQueue, &pumping)
+        for terminal in pumping {
+            terminal.pumpQueued = false
+            terminal.pump()
+            terminal.flush()
+        }
+        pumping.removeAll(keepingCapacity: true)
+    }
 
     func note(violation: String) {
         if violations.count < 1_000 { violations.append(violation) }
     }
 
-    /// Hands each due open-loop slot to the next terminal of this loop.
-    func distribute(due: [UInt64]) {
+    /// Hands an open-loop slot due at `start` to the next terminal of this loop.
+    func distribute(due start: UInt64) {
         guard !terminals.isEmpty else { return }
-        for start in due {
-            terminals[cursor].assign(slotStartingAt: start)
-            cursor = (cursor + 1) % terminals.count
-        }
+        terminals[cursor].assign(slotStartingAt: start)
+        cursor = (cursor + 1) % terminals.count
     }
 }
 
-/// Monotonic and wall clocks for the simulator.
+/// The wall clock for the simulator's `openedAt` times (latencies use the loops' monotonic clock, a `TimeSource`).
 public enum SimClock {
-    public static func nanoseconds() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
-    }
-
     public static func wallMilliseconds() -> Int64 {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)

@@ -38,10 +38,13 @@ public final class RunEngine {
     let ledgers: [LoopLedger]
     let terminals: [VirtualTerminal]
 
-    public init(settings: TerminalSettings, keys: [TerminalKey], threads: Int, control: RunControl) throws(IOError) {
+    /// `clock`: the loops' time source (tests inject `ManualClock`); open-loop runs ask the kernel for 1 µs timer
+    /// slack so requests leave at their due times.
+    public init(settings: TerminalSettings, keys: [TerminalKey], threads: Int, control: RunControl,
+                clock: any TimeSource = SystemTime()) throws(IOError) {
         self.settings = settings
         self.control = control
-        group = try EventLoopGroup(loopCount: max(1, threads))
+        group = try EventLoopGroup(loopCount: max(1, threads), clock: clock, timerSlack: settings.rate == nil ? nil : .microseconds(1))
         ledgers = group.loops.map { _ in LoopLedger() }
         var terminals: [VirtualTerminal] = []
         for (i, key) in keys.enumerated() {
@@ -87,12 +90,16 @@ public final class RunEngine {
         let clock = ContinuousClock()
         let began = clock.now
         control.start()
-        let startNanos = SimClock.nanoseconds()
+        let startNanos = group.loops[0].clock.now().nanoseconds
         for (i, loop) in group.loops.enumerated() {
             let ledger = ledgers[i]
             if let rate = settings.rate {
-                ledger.openLoop = OpenLoopSchedule(rate: rate / Double(group.loops.count), startNanos: startNanos)
-                loop.execute { Self.openLoopTick(loop: loop, ledger: ledger) }
+                let schedule = OpenLoopSchedule.share(of: rate, loop: i, of: group.loops.count, startNanos: startNanos)
+                loop.execute {
+                    let pacer = OpenLoopPacer(schedule: schedule, loop: loop) { [unowned ledger] due in ledger.distribute(due: due) }
+                    ledger.pacer = pacer
+                    pacer.start()
+                }
             } else {
                 loop.execute { for t in ledger.terminals { t.pump(); t.flush() } }
             }
@@ -133,15 +140,6 @@ public final class RunEngine {
             for (k, v) in ledger.scenarios { scenarios[k, default: 0] += v }
         }
         return RunOutcome(report: report, wallets: wallets, violations: violations, scenarios: scenarios, unsettled: unsettled)
-    }
-
-    /// Every millisecond: hands the loop's due open-loop slots to its terminals.
-    static func openLoopTick(loop: EventLoop, ledger: LoopLedger) {
-        guard var schedule = ledger.openLoop else { return }
-        let due = schedule.due(now: SimClock.nanoseconds())
-        ledger.openLoop = schedule
-        ledger.distribute(due: due)
-        loop.scheduleOnLoop(after: .milliseconds(1)) { openLoopTick(loop: loop, ledger: ledger) }
     }
 }
 

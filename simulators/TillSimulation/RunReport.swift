@@ -59,6 +59,20 @@ public struct RunReport: Sendable {
         return cpu * 1_000_000 / Double(requests)
     }
 
+    /// What each side spent: the daemon's CPU per purchase and the simulator's own CPU per answered request (both
+    /// run on the same machine, so the simulator's share is taken from the daemon it measures).
+    public var cpuLines: [String] {
+        var lines: [String] = []
+        if let cpu = daemonMicrosecondsPerPurchase {
+            lines.append("daemon CPU per purchase: \(String(format: "%.1f", cpu)) µs")
+        }
+        if let cpu = simulatorMicrosecondsPerRequest, let seconds = simulatorCPUSeconds {
+            lines.append("simulator CPU per request: \(String(format: "%.1f", cpu)) µs (\(String(format: "%.2f", seconds)) CPU s, " +
+                         "\(String(format: "%.0f", self.seconds > 0 ? seconds / self.seconds * 100 : 0)) % of one core)")
+        }
+        return lines
+    }
+
     public func table() -> String {
         var lines = ["run \(label): \(String(format: "%.1f", seconds)) s, \(String(format: "%.0f", purchasesPerSecond)) purchases/s"]
         lines.append("op                     count       ok   p50µs   p90µs   p99µs  p99.9µs   maxµs  errors")
@@ -71,12 +85,7 @@ public struct RunReport: Sendable {
                  pad(h.percentile(0.5), 7), pad(h.percentile(0.9), 7), pad(h.percentile(0.99), 7),
                  pad(h.percentile(0.999), 8), pad(h.max, 7), " " + errors].joined(separator: " "))
         }
-        if let cpu = daemonMicrosecondsPerPurchase {
-            lines.append("daemon CPU per purchase: \(String(format: "%.1f", cpu)) µs")
-        }
-        if let cpu = simulatorMicrosecondsPerRequest {
-            lines.append("simulator CPU per request: \(String(format: "%.1f", cpu)) µs")
-        }
+        lines.append(contentsOf: cpuLines)
         if let verified {
             lines.append(verified ? "verification: OK" : "verification: FAILED")
             lines.append(contentsOf: verification.map { "  " + $0 })
@@ -102,6 +111,7 @@ public struct RunReport: Sendable {
         ]
         if let cpu = daemonMicrosecondsPerPurchase { out["daemonCPUMicrosecondsPerPurchase"] = (cpu * 10).rounded() / 10 }
         if let cpu = simulatorMicrosecondsPerRequest { out["simulatorCPUMicrosecondsPerRequest"] = (cpu * 10).rounded() / 10 }
+        if let cpu = simulatorCPUSeconds { out["simulatorCPUSeconds"] = (cpu * 1000).rounded() / 1000 }
         if let verified { out["verified"] = verified; out["verification"] = verification }
         return out
     }

@@ -64,7 +64,9 @@ public struct TerminalWorkload: Sendable {
     var random: SeededRandom
     var sequence = 0
     var followUps: [PlannedRequest] = []
+    /// The last `rememberedPurchases` acknowledged purchases, a ring whose oldest entry is at `oldestPosted`.
     var posted: [Posted] = []
+    var oldestPosted = 0
     static let rememberedPurchases = 16
 
     public init(terminalIndex: Int, runId: String, mix: ScenarioMix, builder: BasketBuilder, seed: UInt64) {
@@ -224,8 +226,13 @@ public struct TerminalWorkload: Sendable {
     }
 
     mutating func remember(_ purchase: Posted) {
-        if posted.count >= Self.rememberedPurchases { posted.removeFirst() }
-        posted.append(purchase)
+        // A ring: the oldest is overwritten in place (no shifting of fifteen receipts per purchase).
+        if posted.count < Self.rememberedPurchases {
+            posted.append(purchase)
+        } else {
+            posted[oldestPosted] = purchase
+            oldestPosted = (oldestPosted + 1) % Self.rememberedPurchases
+        }
     }
 
     mutating func pickPosted(where accept: (Posted) -> Bool) -> Int? {

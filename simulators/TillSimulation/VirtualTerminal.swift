@@ -35,6 +35,8 @@ public final class VirtualTerminal: ConnectionHandler, @unchecked Sendable {
     /// The latest hello was refused (already noted as a connect failure with its code).
     var helloRefused = false
     var outbox: [UInt8] = []
+    /// Waiting in the ledger's queue to send after this wake-up's answers are read.
+    var pumpQueued = false
 
     public init(index: Int, apiKey: String, settings: TerminalSettings, control: RunControl, ledger: LoopLedger, loop: EventLoop) {
         self.index = index
@@ -83,31 +85,36 @@ public final class VirtualTerminal: ConnectionHandler, @unchecked Sendable {
     }
 
     public func received(_ bytes: ArraySlice<UInt8>, on connection: Connection) {
+        var frames = FrameDecoder()
+        swap(&frames, &decoder)  // the handlers below may reconnect; the decoder is not borrowed while they run
+        defer { swap(&frames, &decoder) }
         do {
-            try decoder.append(bytes)
+            try frames.frames(in: bytes) { frame in handle(frame) }
         } catch {
             ledger.note(violation: "terminal \(index): unreadable frame from the server: \(error.message)")
             control.violations.add(1, ordering: .relaxed)
             connection.close()
             return
         }
-        while let frame = decoder.nextFrame() {
-            let envelope: ResponseEnvelope
-            do {
-                envelope = try codec.decodeResponse(frame)
-            } catch {
-                ledger.note(violation: "terminal \(index): undecodable response: \(error.message)")
-                control.violations.add(1, ordering: .relaxed)
-                continue
-            }
-            guard case .int(let id)? = envelope.id else {
-                if case .failure(let error) = envelope.outcome, error == .shuttingDown { continue }
-                ledger.note(violation: "terminal \(index): response without a usable id")
-                continue
-            }
-            if id == helloId { helloAnswered(envelope.outcome) } else { answered(id: id, envelope.outcome) }
-        }
         flush()
+    }
+
+    /// One response frame's payload (a slice of the read buffer, valid during the call).
+    func handle(_ frame: ArraySlice<UInt8>) {
+        let envelope: ResponseEnvelope
+        do {
+            envelope = try codec.decodeResponse(frame)
+        } catch {
+            ledger.note(violation: "terminal \(index): undecodable response: \(error.message)")
+            control.violations.add(1, ordering: .relaxed)
+            return
+        }
+        guard case .int(let id)? = envelope.id else {
+            if case .failure(let error) = envelope.outcome, error == .shuttingDown { return }
+            ledger.note(violation: "terminal \(index): response without a usable id")
+            return
+        }
+        if id == helloId { helloAnswered(envelope.outcome) } else { answered(id: id, envelope.outcome) }
     }
 
     public func closed(_ connection: Connection, reason: CloseReason) {
@@ -148,7 +155,7 @@ public final class VirtualTerminal: ConnectionHandler, @unchecked Sendable {
 
     func answered(id: Int64, _ outcome: Result<Response, TillError>) {
         guard var entry = outstanding.answered(id: id) else { return }
-        let now = SimClock.nanoseconds()
+        let now = loop.clock.now().nanoseconds
         let micros = now > entry.startNanos ? (now - entry.startNanos) / 1_000 : 0
         switch outcome {
         case .failure(.overloaded(let retryAfter)):
@@ -187,7 +194,7 @@ public final class VirtualTerminal: ConnectionHandler, @unchecked Sendable {
         }
         if entry.planned.label == "purchase", code == nil { control.purchases.add(1, ordering: .relaxed) }
         if settings.verify { feedModel(outcome) }
-        pump()
+        ledger.pumpAfterThisWakeUp(self)
     }
 
     func feedModel(_ outcome: Result<Response, TillError>) {
@@ -229,7 +236,7 @@ public final class VirtualTerminal: ConnectionHandler, @unchecked Sendable {
                 if !control.mayStart() { slots.removeAll(); break }
             } else {
                 guard control.mayStart() else { break }
-                start = SimClock.nanoseconds()
+                start = loop.clock.now().nanoseconds
             }
             let planned = workload.next(nowMilliseconds: SimClock.wallMilliseconds())
             ledger.scenarios[planned.scenario.rawValue, default: 0] += 1
@@ -245,7 +252,7 @@ public final class VirtualTerminal: ConnectionHandler, @unchecked Sendable {
     func send(_ entry: OutstandingRequests.Entry, on connection: Connection) {
         var entry = entry
         entry.attempts += 1
-        if entry.firstSentNanos == 0 { entry.firstSentNanos = SimClock.nanoseconds() }
+        if entry.firstSentNanos == 0 { entry.firstSentNanos = loop.clock.now().nanoseconds }
         let id = nextWireId
         nextWireId += 1
         outstanding.sent(id: id, entry)

@@ -52,7 +52,8 @@ struct RunCommand {
         let keys = Array(file.terminals.prefix(terminalCount))
         let limit = ProcessResources.raiseOpenFilesLimit(to: terminalCount + 1_024)
         if limit < terminalCount + 64 { print("run: warning: open-files limit \(limit) is below \(terminalCount) terminals") }
-        let tls = try address.tlsCA.map { ca throws in try TLSContext.client(trustRootsFile: ca) }
+        // Up to 1,000 terminals each keeps its TLS record buffers (~34 KB) rather than reallocating them per record.
+        let tls = try address.tlsCA.map { ca throws in try TLSContext.client(trustRootsFile: ca, releaseIdleBuffers: terminalCount > 1_000) }
         let population = Population(count: members)
         let builder = BasketBuilder(population: population, workingSet: workingSet)
         let verifier = Verifier(address: address)

@@ -49,6 +49,9 @@ extension Connection: Selectable {
                 loop.metrics.bytesIn.add(count, ordering: .relaxed)
                 handler?.received(buffer.bytes[0..<count], on: self)
                 if tls == nil && count < buffer.bytes.count { return }  // short read: the socket is drained
+                // TLS reads ahead: nothing left inside OpenSSL means its last read(2) emptied the socket (if more
+                // arrived since, level-triggered epoll reports it), so skip the read that would find it empty.
+                if let tls, !draining, state == .active, !tls.hasPendingPlaintext { return }
                 continue
             }
             switch step {
@@ -121,6 +124,31 @@ extension Connection: Selectable {
             notifyWhenFlushed = false
             handler?.writable(self)
         }
+    }
+
+    /// Sends from `bytes` (nothing pending before them) until the socket or OpenSSL would block; returns how many
+    /// went out. Closes on failure; leaves the caller to queue the rest.
+    func writeThrough(_ bytes: UnsafeRawBufferPointer) -> Int {
+        var offset = 0
+        while state == .active && offset < bytes.count {
+            let (count, step) = writeOnce(UnsafeRawBufferPointer(rebasing: bytes[offset...]))
+            if count > 0 {
+                offset += count
+                loop.metrics.bytesOut.add(count, ordering: .relaxed)
+                continue
+            }
+            switch step {
+            case .done, .wantWrite:
+                notifyWhenFlushed = true
+            case .wantRead:
+                tlsWriteWantsRead = true
+                notifyWhenFlushed = true
+            case .closed: close(reason: .peerClosed)
+            case .failed(let error): close(reason: .error(error))
+            }
+            return offset
+        }
+        return offset
     }
 
     private func writeOnce(_ bytes: UnsafeRawBufferPointer) -> (Int, TLSSession.Step) {

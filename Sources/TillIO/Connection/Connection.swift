@@ -93,6 +93,15 @@ public final class Connection: @unchecked Sendable, CustomStringConvertible {
 
     private func enqueue(_ bytes: some Collection<UInt8>) {
         guard state != .closed, !closeWhenFlushed else { return }
+        if pending.isEmpty && state == .active && !tlsWriteWantsRead && !interest.contains(.write) {
+            // Nothing queued: hand the caller's bytes to the socket directly and queue (copy) only what it refused.
+            let sent = bytes.withContiguousStorageIfAvailable { writeThrough(UnsafeRawBufferPointer($0)) }
+            if let sent {
+                if sent < bytes.count && state == .active { pending.append(bytes.dropFirst(sent)) }
+                updateInterest()
+                return
+            }
+        }
         pending.append(bytes)
         if state == .active && !tlsWriteWantsRead && !interest.contains(.write) { flush() }
         updateInterest()

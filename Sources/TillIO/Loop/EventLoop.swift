@@ -51,9 +51,11 @@ public final class EventLoop: @unchecked Sendable {
         (clock as? ManualClock)?.attach(self)
     }
 
-    func start() {
+    /// Starts the loop's thread; `timerSlack` (nil: the kernel's 50 µs) bounds how late its timers may fire.
+    func start(timerSlack: Duration? = nil) {
         let thread = Thread { [self] in
             threadID.store(UInt(pthread_self()), ordering: .releasing)
+            if let timerSlack { try? Posix.setTimerSlack(nanoseconds: UInt(max(1, Instant.nanoseconds(timerSlack)))) }
             run()
             finished.signal()
         }
@@ -99,6 +101,16 @@ public final class EventLoop: @unchecked Sendable {
         return TimerHandle(id: id, loop: self)
     }
 
+    /// Runs `body` on the loop when the loop's clock reaches `deadline` (nanoseconds on `clock`'s scale; at once
+    /// when it has passed): a timer per instant, for senders that keep a schedule. Must be called on the loop thread.
+    @discardableResult
+    public func scheduleOnLoop(at deadline: UInt64, _ body: @escaping () -> Void) -> TimerHandle {
+        preconditionInEventLoop()
+        let id = nextTimerID.add(1, ordering: .relaxed).oldValue
+        timers.schedule(id: id, deadline: deadline, body)
+        return TimerHandle(id: id, loop: self)
+    }
+
     func cancelTimer(id: UInt64) {
         if inEventLoop {
             timers.cancel(id: id)
@@ -141,7 +153,7 @@ public final class EventLoop: @unchecked Sendable {
         while !stopped.load(ordering: .acquiring) {
             let timeout = nextTimeout()
             do {
-                _ = try selector.wait(timeoutMilliseconds: timeout) { event in
+                _ = try selector.wait(timeoutNanoseconds: timeout) { event in
                     guard let entry = registrations[event.fd], entry.id == event.registrationID else { return }
                     entry.target.ready(event)
                 }
@@ -171,13 +183,17 @@ public final class EventLoop: @unchecked Sendable {
         }
     }
 
-    private func nextTimeout() -> Int32 {
+    private func nextTimeout() -> Int64 {
         if !tasks.withLock({ $0.isEmpty }) { return 0 }
-        guard let deadline = timers.nextDeadline() else { return -1 }
-        let now = clock.now().nanoseconds
+        return Self.waitTimeout(deadline: timers.nextDeadline(), now: clock.now().nanoseconds)
+    }
+
+    /// How long the selector may wait, in nanoseconds (-1: forever), for the earliest timer `deadline`: exactly until
+    /// it (no rounding to milliseconds: an open-loop sender's timer fires at its send time), at most a minute.
+    static func waitTimeout(deadline: UInt64?, now: UInt64) -> Int64 {
+        guard let deadline else { return -1 }
         if deadline <= now { return 0 }
-        let milliseconds = (deadline - now + 999_999) / 1_000_000
-        return Int32(min(milliseconds, 60_000))
+        return Int64(min(deadline - now, 60_000_000_000))
     }
 
 }

@@ -11,15 +11,17 @@ public final class EventLoopGroup: Sendable {
     private let counter = Atomic<Int>(0)
     private let isShutDown = Atomic<Bool>(false)
 
-    /// Starts `loopCount` loops (default: one per core) whose timers follow `clock`.
-    public init(loopCount: Int = ProcessResources.coreCount, clock: any TimeSource = SystemTime()) throws(IOError) {
+    /// Starts `loopCount` loops (default: one per core) whose timers follow `clock`. `timerSlack` (nil: the kernel
+    /// default of 50 µs) is how late the kernel may wake a loop for a timer: a load generator that sends on a
+    /// schedule asks for about a microsecond.
+    public init(loopCount: Int = ProcessResources.coreCount, clock: any TimeSource = SystemTime(), timerSlack: Duration? = nil) throws(IOError) {
         guard loopCount > 0 else { throw .invalidArgument("loopCount \(loopCount)") }
         let metrics = IOMetrics()
         var loops: [EventLoop] = []
         for index in 0..<loopCount { loops.append(try EventLoop(index: index, metrics: metrics, clock: clock)) }
         self.metrics = metrics
         self.loops = loops
-        for loop in loops { loop.start() }
+        for loop in loops { loop.start(timerSlack: timerSlack) }
     }
 
     /// The next loop, round-robin.

@@ -68,9 +68,9 @@ final class Selector {
         try? Posix.eventFDSignal(wakeFD)
     }
 
-    /// Waits up to `timeoutMilliseconds` (-1 = forever). Returns whether the eventfd fired (it is drained here).
-    func wait(timeoutMilliseconds: Int32, _ body: (ReadyEvent) -> Void) throws(IOError) -> Bool {
-        let count = try Posix.epollWait(epollFD, events, timeoutMilliseconds: timeoutMilliseconds)
+    /// Waits up to `timeoutNanoseconds` (-1 = forever). Returns whether the eventfd fired (it is drained here).
+    func wait(timeoutNanoseconds: Int64, _ body: (ReadyEvent) -> Void) throws(IOError) -> Bool {
+        let count = try Posix.epollWait(epollFD, events, timeoutNanoseconds: timeoutNanoseconds)
         var woken = false
         for index in 0..<count {
             let event = events[index]

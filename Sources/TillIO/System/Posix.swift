@@ -1,5 +1,6 @@
 import CLinux
 import Glibc
+import Synchronization
 
 /// The one place syscalls are made: each wrapper retries EINTR, maps EAGAIN to `.wouldBlock` and throws any other
 /// failure as `IOError.syscall`.
@@ -133,18 +134,45 @@ enum Posix {
         _ = try must("epoll_ctl") { CLinux.epoll_ctl(epfd, op, fd, &event) }
     }
 
+    /// Waits up to `timeoutNanoseconds` (-1 = forever) with `epoll_pwait2`, so timers fire at their deadline rather
+    /// than on the next millisecond; falls back to `epoll_wait` (timeout rounded up to a millisecond) where the call
+    /// is missing or filtered.
     static func epollWait(
         _ epfd: Int32,
         _ events: UnsafeMutableBufferPointer<epoll_event>,
-        timeoutMilliseconds: Int32
+        timeoutNanoseconds: Int64
     )
         throws(IOError) -> Int
     {
-        Int(
+        if !epollPwait2Missing.load(ordering: .relaxed) {
+            do {
+                return Int(
+                    try must("epoll_pwait2") {
+                        CLinux.till_epoll_pwait2(epfd, events.baseAddress, Int32(events.count), timeoutNanoseconds)
+                    }
+                )
+            } catch {
+                // ENOSYS before Linux 5.11; EPERM from seccomp profiles that predate the call (older container
+                // runtimes).
+                guard error.errno == ENOSYS || error.errno == EPERM else { throw error }
+                epollPwait2Missing.store(true, ordering: .relaxed)
+            }
+        }
+        let milliseconds = timeoutNanoseconds < 0 ? -1 : Int32(min((timeoutNanoseconds + 999_999) / 1_000_000, 60_000))
+        return Int(
             try must("epoll_wait") {
-                CLinux.epoll_wait(epfd, events.baseAddress, Int32(events.count), timeoutMilliseconds)
+                CLinux.epoll_wait(epfd, events.baseAddress, Int32(events.count), milliseconds)
             }
         )
+    }
+
+    /// Set once the kernel or a seccomp filter refused `epoll_pwait2`.
+    static let epollPwait2Missing = Atomic<Bool>(false)
+
+    /// Sets the calling thread's timer slack: how late the kernel may fire its timers to batch wake-ups (50 µs by
+    /// default).
+    static func setTimerSlack(nanoseconds: UInt) throws(IOError) {
+        _ = try must("prctl(PR_SET_TIMERSLACK)") { CLinux.till_set_timer_slack(nanoseconds) }
     }
 
     static func eventFD() throws(IOError) -> Int32 {

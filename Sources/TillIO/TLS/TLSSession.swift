@@ -23,6 +23,9 @@ final class TLSSession {
         self.ssl = ssl
         self.context = context
         guard SSL_set_fd(ssl, fd) == 1 else { throw OpenSSLErrors.error("SSL_set_fd") }
+        // Read ahead: one read(2) takes every record the socket holds (without it OpenSSL reads each record's
+        // header and body separately: two syscalls per record plus the one that finds the socket empty).
+        SSL_set_read_ahead(ssl, 1)
         if context.isServer {
             SSL_set_accept_state(ssl)
         } else {
@@ -78,8 +81,9 @@ final class TLSSession {
         return ok
     }
 
-    /// Decrypted bytes buffered inside OpenSSL (readable without the socket becoming readable).
-    var hasPendingPlaintext: Bool { SSL_pending(ssl) > 0 }
+    /// Bytes buffered inside OpenSSL, decrypted or still raw records read ahead from the socket: readable without
+    /// the socket becoming readable again. False after a read means the socket gave all it had.
+    var hasPendingPlaintext: Bool { SSL_has_pending(ssl) == 1 }
 
     /// Sends close_notify once, best effort (non-blocking: never waits for the peer's).
     func shutdown() {

@@ -76,6 +76,25 @@ public struct FrameDecoder {
         expected = 0
     }
 
+    /// Feeds `bytes` and hands every completed frame's payload to `body`, in arrival order (frames appended earlier
+    /// and not taken yet first). A frame lying whole inside `bytes` with nothing buffered before it is handed over
+    /// as a slice of `bytes`, not copied; only a frame split across reads is assembled. Same limits and failure as
+    /// `append`; the frames before a rejected length prefix are delivered first.
+    public mutating func frames(in bytes: ArraySlice<UInt8>, _ body: (ArraySlice<UInt8>) -> Void) throws(TillError) {
+        while let frame = nextFrame() { body(frame[...]) }
+        if let failure { throw failure }
+        var rest = bytes
+        while headerBytes == 0 && rest.count >= 4 {
+            let s = rest.startIndex
+            let length = Int(UInt32(rest[s]) << 24 | UInt32(rest[s + 1]) << 16 | UInt32(rest[s + 2]) << 8 | UInt32(rest[s + 3]))
+            guard length > 0, length <= maxFrameSize, rest.count - 4 >= length else { break }
+            body(rest[(s + 4)..<(s + 4 + length)])
+            rest = rest[(s + 4 + length)...]
+        }
+        try append(rest)
+        while let frame = nextFrame() { body(frame[...]) }
+    }
+
     /// The next complete frame's payload, in arrival order, or nil.
     public mutating func nextFrame() -> [UInt8]? {
         guard readyHead < ready.count else { return nil }
