@@ -29,6 +29,36 @@ struct LoopTests {
         #expect(offLoop.load(ordering: .relaxed) == 0)
     }
 
+    /// An answer owed to the loop (`expectAnswer`) may arrive while the loop polls for it (no eventfd write) or after it
+    /// went to sleep (eventfd): every one must be run, none lost between the two. Answers come back from another
+    /// thread after seeded delays on both sides of the poll window; a lost wake-up shows as a round trip that never ends.
+    @Test func owedAnswersArriveWhetherTheLoopPollsOrSleeps() throws {
+        let group = try EventLoopGroup(loopCount: 1)
+        defer { group.shutdown() }
+        let loop = group.next()
+        let answerer = DispatchQueue(label: "answerer")
+        var random = UInt64(0x5EED)
+        for round in 0..<2_000 {
+            random = random &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let delay = Int((random >> 33) % 400)  // µs: inside and beyond the 200 µs poll
+            let done = DispatchSemaphore(value: 0)
+            loop.execute {
+                loop.expectAnswer()
+                answerer.async {
+                    if delay > 0 { usleep(UInt32(delay)) }
+                    loop.execute {
+                        loop.answerArrived()
+                        done.signal()
+                    }
+                }
+            }
+            guard done.wait(timeout: .now() + 5) == .success else {
+                Issue.record("round \(round): the owed answer (after \(delay) µs) was never run")
+                return
+            }
+        }
+    }
+
     @Test func timersFireInOrderAndCancelledOnesDoNot() throws {
         let group = try EventLoopGroup(loopCount: 1)
         defer { group.shutdown() }

@@ -32,6 +32,11 @@ public final class EventLoop: @unchecked Sendable {
 
     private let tasks = Mutex<[@Sendable () -> Void]>([])
     private let wakePending = Atomic<Bool>(false)
+    /// True while the loop polls its task queue for an owed answer (see `expectAnswer()`): `execute` then needs no
+    /// eventfd wake-up.
+    private let polling = Atomic<Bool>(false)
+    /// Answers other threads owe this loop (reads handed to reader threads). Loop thread only.
+    private var answersOwed = 0
     private let threadID = Atomic<UInt>(0)
     private let stopped = Atomic<Bool>(false)
     private let nextTimerID = Atomic<UInt64>(1)
@@ -74,9 +79,29 @@ public final class EventLoop: @unchecked Sendable {
     /// submission order. Dropped silently after shutdown.
     public func execute(_ task: @escaping @Sendable () -> Void) {
         tasks.withLock { $0.append(task) }
-        if !inEventLoop && !wakePending.exchange(true, ordering: .acquiringAndReleasing) {
+        // A polling loop sees the task without a wake-up: it checks the queue after it stops polling (sequentially
+        // consistent flag, and the queue's mutex orders the check after this append or this load after the check).
+        if !inEventLoop && !polling.load(ordering: .sequentiallyConsistent)
+            && !wakePending.exchange(true, ordering: .acquiringAndReleasing) {
             selector.wakeUp()
         }
+    }
+
+    /// How long the loop polls for an owed answer before it sleeps in epoll: a short read (identify, status) comes back
+    /// within it, which saves the eventfd write and the epoll wake-up (tens of microseconds each on a VM).
+    public static let answerPoll: Duration = .microseconds(200)
+
+    /// Another thread now owes this loop an answer (a read handed to a reader thread); `answerArrived()` when it is
+    /// in. While one is owed and the loop has nothing else to do, it polls for up to `answerPoll` before sleeping.
+    public func expectAnswer() {
+        preconditionInEventLoop()
+        answersOwed += 1
+    }
+
+    public func answerArrived() {
+        preconditionInEventLoop()
+        precondition(answersOwed > 0, "an answer arrived that was not expected")
+        answersOwed -= 1
     }
 
     /// Runs `body` on the loop after `delay`. Safe from any thread.
@@ -151,7 +176,8 @@ public final class EventLoop: @unchecked Sendable {
 
     private func run() {
         while !stopped.load(ordering: .acquiring) {
-            let timeout = nextTimeout()
+            var timeout = nextTimeout()
+            if timeout != 0 && answersOwed > 0 { timeout = pollForTasks(timeout) }
             do {
                 _ = try selector.wait(timeoutNanoseconds: timeout) { event in
                     guard let entry = registrations[event.fd], entry.id == event.registrationID else { return }
@@ -181,6 +207,19 @@ public final class EventLoop: @unchecked Sendable {
             if batch.isEmpty { return }
             for task in batch { task() }
         }
+    }
+
+    /// Polls the task queue for up to `answerPoll` (wall time on the monotonic clock: a manual test clock does not
+    /// move while the loop spins) and returns the wait timeout to use after it.
+    private func pollForTasks(_ timeout: Int64) -> Int64 {
+        polling.store(true, ordering: .sequentiallyConsistent)
+        let start = SystemTime().now()
+        let limit = Instant.nanoseconds(Self.answerPoll)
+        while tasks.withLock({ $0.isEmpty }) && SystemTime().now().nanoseconds &- start.nanoseconds < limit {
+            sched_yield()
+        }
+        polling.store(false, ordering: .sequentiallyConsistent)
+        return nextTimeout()
     }
 
     private func nextTimeout() -> Int64 {

@@ -271,6 +271,7 @@ final class Session: ConnectionHandler, @unchecked Sendable {
     ) {
         requestStarted()
         let loop = connection.loop
+        if !request.isWrite { loop.expectAnswer() }
         let complete: @Sendable (Result<Response, TillError>) -> Void = { [self] result in
             if loop.inEventLoop {
                 self.finish(request, result)
@@ -282,6 +283,7 @@ final class Session: ConnectionHandler, @unchecked Sendable {
     }
 
     private func finish(_ request: RequestStart, _ result: Result<Response, TillError>) {
+        if !request.isWrite { connection.loop.answerArrived() }
         requestFinished()
         switch result {
         case .success(let response): answer(response, to: request)
