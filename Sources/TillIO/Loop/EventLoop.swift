@@ -35,8 +35,10 @@ public final class EventLoop: @unchecked Sendable {
     /// True while the loop polls its task queue for an owed answer (see `expectAnswer()`): `execute` then needs no
     /// eventfd wake-up.
     private let polling = Atomic<Bool>(false)
-    /// Answers other threads owe this loop (reads handed to reader threads). Loop thread only.
+    /// Answers other threads owe this loop (reads handed to reader threads), and until when (system monotonic
+    /// nanoseconds) the loop polls for them. Loop thread only.
     private var answersOwed = 0
+    private var pollUntil: UInt64 = 0
     private let threadID = Atomic<UInt>(0)
     private let stopped = Atomic<Bool>(false)
     private let nextTimerID = Atomic<UInt64>(1)
@@ -92,10 +94,13 @@ public final class EventLoop: @unchecked Sendable {
     public static let answerPoll: Duration = .microseconds(200)
 
     /// Another thread now owes this loop an answer (a read handed to a reader thread); `answerArrived()` when it is
-    /// in. While one is owed and the loop has nothing else to do, it polls for up to `answerPoll` before sleeping.
+    /// in. While one is owed, for up to `answerPoll` after the latest was expected, the loop polls epoll with a zero
+    /// timeout instead of sleeping: sockets and timers are served as usual, and the answer needs no wake-up.
     public func expectAnswer() {
         preconditionInEventLoop()
         answersOwed += 1
+        // Wall time on the system's monotonic clock: a manual test clock does not move while the loop polls.
+        pollUntil = SystemTime().now().nanoseconds &+ Instant.nanoseconds(Self.answerPoll)
     }
 
     public func answerArrived() {
@@ -177,14 +182,27 @@ public final class EventLoop: @unchecked Sendable {
     private func run() {
         while !stopped.load(ordering: .acquiring) {
             var timeout = nextTimeout()
-            if timeout != 0 && answersOwed > 0 { timeout = pollForTasks(timeout) }
+            let polls = timeout != 0 && answersOwed > 0 && SystemTime().now().nanoseconds < pollUntil
+            if polls {
+                polling.store(true, ordering: .sequentiallyConsistent)
+                timeout = 0
+            }
+            var served = false
             do {
                 _ = try selector.wait(timeoutNanoseconds: timeout) { event in
+                    served = true
                     guard let entry = registrations[event.fd], entry.id == event.registrationID else { return }
                     entry.target.ready(event)
                 }
             } catch {
                 fatalError("epoll_wait: \(error)")  // EBADF / EINVAL here mean the loop itself is broken
+            }
+            if polls {
+                // An idle poll gives the core away once, so that a reader thread on this core can finish the answer.
+                if !served { sched_yield() }
+                // Cleared before `runTasks` looks at the queue: a task appended while the flag was set (no wake-up) is
+                // seen there; the loop never sleeps with the flag set (its wait above had a zero timeout).
+                polling.store(false, ordering: .sequentiallyConsistent)
             }
             for action in timers.popDue(now: clock.now().nanoseconds) { action() }
             runTasks()
@@ -207,19 +225,6 @@ public final class EventLoop: @unchecked Sendable {
             if batch.isEmpty { return }
             for task in batch { task() }
         }
-    }
-
-    /// Polls the task queue for up to `answerPoll` (wall time on the monotonic clock: a manual test clock does not
-    /// move while the loop spins) and returns the wait timeout to use after it.
-    private func pollForTasks(_ timeout: Int64) -> Int64 {
-        polling.store(true, ordering: .sequentiallyConsistent)
-        let start = SystemTime().now()
-        let limit = Instant.nanoseconds(Self.answerPoll)
-        while tasks.withLock({ $0.isEmpty }) && SystemTime().now().nanoseconds &- start.nanoseconds < limit {
-            sched_yield()
-        }
-        polling.store(false, ordering: .sequentiallyConsistent)
-        return nextTimeout()
     }
 
     private func nextTimeout() -> Int64 {
