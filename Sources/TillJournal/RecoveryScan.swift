@@ -48,13 +48,13 @@ struct RecoveryScan {
         var result = RecoveredJournal(nextLSN: appliedLSN.next)
         var expected: LSN? = nil
         var lastUsedSequence: UInt64? = nil
+        // Read once: a segment is the last candidate when every segment after it is unused.
+        let unused = try names.map { try headerOf($0.name) == .unused }
         for (index, entry) in names.enumerated() {
             let file = try directory.open(entry.name)
             defer { file.close() }
             let bytes = try file.read(at: 0, count: try file.size())
-            let isLastCandidate = names[(index + 1)...].allSatisfy { later in
-                (try? headerOf(later.name)) == .unused
-            }
+            let isLastCandidate = unused[(index + 1)...].allSatisfy { $0 }
             switch SegmentHeader.read(bytes) {
             case .unused:
                 if !isLastCandidate {

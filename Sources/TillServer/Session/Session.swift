@@ -328,20 +328,21 @@ final class Session: ConnectionHandler, @unchecked Sendable {
                 context.log.terminalRefused(terminal, op: response.op, id: response.id, code: error.code)
             }
         }
-        guard connection.isOpen else {
-            context.metrics.record(op: response.op, errorCode: errorCode, microseconds: context.time.now().microseconds(since: startedAt))
-            return
-        }
-        let (frame, bound) = AnswerBound.encode(response, limit: answerLimit, isWrite: isWrite, codec: context.serverCodec)
-        switch bound {
-        case .fits, .trimmed: break
-        case .refused(let bytes):
-            errorCode = "not_allowed"
-            context.log.warning("answer refused for its size", ["op": response.op?.rawValue ?? "", "bytes": "\(bytes)"])
-        case .oversized(let bytes):
-            context.log.warning("answer larger than the frame limit sent whole", ["op": response.op?.rawValue ?? "", "bytes": "\(bytes)"])
+        var frame: [UInt8]? = nil
+        if connection.isOpen {
+            let (encoded, bound) = AnswerBound.encode(response, limit: answerLimit, isWrite: isWrite, codec: context.serverCodec)
+            frame = encoded
+            switch bound {
+            case .fits, .trimmed: break
+            case .refused(let bytes):
+                errorCode = "not_allowed"
+                context.log.warning("answer refused for its size", ["op": response.op?.rawValue ?? "", "bytes": "\(bytes)"])
+            case .oversized(let bytes):
+                context.log.warning("answer larger than the frame limit sent whole", ["op": response.op?.rawValue ?? "", "bytes": "\(bytes)"])
+            }
         }
         context.metrics.record(op: response.op, errorCode: errorCode, microseconds: context.time.now().microseconds(since: startedAt))
+        guard let frame else { return }
         connection.write(frame)
         if connection.pendingWriteBytes > context.configuration.maxPendingWriteBytes {
             context.log.warning("client does not read, disconnecting", ["peer": "\(connection.peerAddress)", "pendingBytes": "\(connection.pendingWriteBytes)"])
