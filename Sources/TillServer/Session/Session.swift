@@ -248,10 +248,10 @@ final class Session: ConnectionHandler, @unchecked Sendable {
         submit(started) { done in
             guard route.kind == .write, route.admits(principal), case .operator(let operatorRequest) = request,
                   case .operator(_, let name) = principal else {
-                router.perform(request, as: principal, completion: done)
+                router.perform(request, route: route, as: principal, completion: done)
                 return
             }
-            router.perform(request, as: principal) { result in
+            router.perform(request, route: route, as: principal) { result in
                 log.operatorWrite(operatorName: name, request: operatorRequest, result: result.flatMap(Self.operatorAnswer))
                 done(result)
             }

@@ -48,7 +48,11 @@ public struct Router: Sendable {
     /// Runs `request` for `principal`; `completion` runs exactly once, on a reader or the writer thread (or at once for
     /// a refusal).
     public func perform(_ request: Request, as principal: Principal, completion: @escaping Route.Done) {
-        let route = Self.route(request)
+        perform(request, route: Self.route(request), as: principal, completion: completion)
+    }
+
+    /// `perform` with the row the caller already looked up (`route(request)`): the table is read once per request.
+    public func perform(_ request: Request, route: Route, as principal: Principal, completion: @escaping Route.Done) {
         guard route.admits(principal) else {
             let op = request.op.rawValue
             completion(.failure(.forbidden(reason: route.role == .operator ? "\(op) is an operator op" : "\(op) is a terminal op")))
