@@ -71,11 +71,7 @@ public final class Store: Sendable {
         try readers.read { source in
             // Pin the snapshot: the read transaction must be open before the first step.
             _ = try source.int64("SELECT count(*) FROM sqlite_schema")
-            // Same page size as the source: SQLite refuses to back up into a WAL database whose page size differs.
-            let pageSize = try source.int64("PRAGMA page_size").map(Int.init)
-            let target = try Connection(path: destination, options: OpenOptions(mode: .readWrite, pageSize: pageSize))
-            try OnlineBackup.copy(from: source, to: target, pagesPerStep: pagesPerStep)
-            _ = try target.text("PRAGMA wal_checkpoint(TRUNCATE)")
+            try OnlineBackup.copyDatabase(from: source, toFile: destination, pagesPerStep: pagesPerStep)
         }
     }
 

@@ -45,10 +45,7 @@ extension Store {
             previous = aside
         }
         try StoreFiles.restrict(databasePath: databasePath)
-        let pageSize = try source.int64("PRAGMA page_size").map(Int.init)
-        let target = try Connection(path: databasePath, options: OpenOptions(mode: .readWrite, pageSize: pageSize))
-        try OnlineBackup.copy(from: source, to: target, pagesPerStep: 4_096)
-        _ = try target.text("PRAGMA wal_checkpoint(TRUNCATE)")
+        try OnlineBackup.copyDatabase(from: source, toFile: databasePath, pagesPerStep: 4_096)
         try StoreFiles.restrict(databasePath: databasePath)
         return RestoreReport(databasePath: databasePath, schemaVersion: version, previous: previous)
     }
