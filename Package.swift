@@ -22,7 +22,7 @@ let package = Package(
         /// Wire protocol v1: framing, strict JSON, typed messages. No I/O.
         .target(name: "TillProtocol", dependencies: ["TillCore"]),
         /// The durable store: SQLite WAL, one writer with group commit, reader threads, the router (op → handler).
-        .target(name: "TillStore", dependencies: ["TillCore", "TillProtocol", "CSQLite"]),
+        .target(name: "TillStore", dependencies: ["TillCore", "TillProtocol", "TillJournal", "CSQLite"]),
         /// Syscalls, sockets, epoll, eventfd and TLS: every Unsafe pointer of the network side lives here.
         .target(name: "TillIO", dependencies: ["TillCore", "CLinux", "COpenSSL"]),
         /// The ledger's write-ahead journal: segments, records with CRC-32C, group commit, recovery scan. No SQLite.
@@ -65,7 +65,7 @@ let package = Package(
         .testTarget(name: "TillCoreTests", dependencies: ["TillCore"]),
         // Tests find protocol/examples through #filePath: the example frames stay where the spec is.
         .testTarget(name: "TillProtocolTests", dependencies: ["TillProtocol"]),
-        .testTarget(name: "TillStoreTests", dependencies: ["TillStore", "TillProtocol", "TillCrashScenario", "TillStoreTesting"]),
+        .testTarget(name: "TillStoreTests", dependencies: ["TillStore", "TillProtocol", "TillCrashScenario", "TillStoreTesting", "TillJournal", "TillJournalTesting"]),
         .testTarget(name: "TillIOTests", dependencies: ["TillIO", "TillCore"]),
         .testTarget(name: "TillServerTests", dependencies: ["TillServer", "TillClient", "TillStoreTesting"]),
         // Each program's table parses its own help examples: the tables of tilld and till-sim live in their libraries,

@@ -10,6 +10,8 @@ public final class Connection {
     /// The database file.
     public let path: String
     public let options: OpenOptions
+    /// The writing connection's log of the statements that changed data (`EffectLog`); nil on readers.
+    public let effects: EffectLog?
     private var cache: [String: Statement] = [:]
 
     /// Process-wide SQLite configuration, applied once before the first connection opens.
@@ -34,6 +36,7 @@ public final class Connection {
         self.handle = db
         self.path = path
         self.options = options
+        self.effects = options.mode == .readWrite ? EffectLog(limit: options.effectLogLimitBytes) : nil
         sqlite3_extended_result_codes(db, 1)
         sqlite3_busy_timeout(db, options.busyTimeoutMilliseconds)
         try configure()
@@ -60,7 +63,10 @@ public final class Connection {
             // an unlinked temp file (never fsynced). With MEMORY, SQLite 3.40 keeps them as lists of 1 KiB chunks and walks
             // the list from its start at the end of every statement inside a savepoint: quadratic in the request's size
             // (20 % of a bulk import's CPU with 1,000-row requests; see bench/backoffice.md).
-            try executeScript("PRAGMA synchronous = FULL; PRAGMA temp_store = FILE; PRAGMA journal_size_limit = \(options.journalSizeLimitBytes);")
+            // synchronous = NORMAL: a commit writes the WAL without fsync (the journal, written and fsynced before the
+            // COMMIT, is the point of durability); the WAL is fsynced before every checkpoint, so the file is always
+            // a consistent prefix of the commits, and the journal holds the ones after it.
+            try executeScript("PRAGMA synchronous = NORMAL; PRAGMA temp_store = FILE; PRAGMA journal_size_limit = \(options.journalSizeLimitBytes);")
         case .readOnly:
             try executeScript("PRAGMA query_only = ON;")
         }
@@ -82,7 +88,7 @@ public final class Connection {
         if let cached = cache[sql] {
             statement = cached
         } else {
-            statement = try Statement(db: handle, sql: sql, persistent: true)
+            statement = try Statement(db: handle, sql: sql, persistent: true, effects: effects)
             cache[sql] = statement
         }
         if let key {

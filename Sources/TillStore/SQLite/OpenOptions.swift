@@ -1,12 +1,13 @@
 /// How a `Connection` opens its database file.
 ///
-/// Guarantees: a `.readWrite` connection puts the file in WAL mode with `synchronous=FULL`, so a successful COMMIT
-/// has been fsynced; no connection opened with these options ever checkpoints automatically
+/// Guarantees: a `.readWrite` connection puts the file in WAL mode with `synchronous=NORMAL` (a COMMIT is not
+/// fsynced: the store's journal is; the WAL is fsynced before each checkpoint) and records the statements that
+/// change data in its `EffectLog`; no connection opened with these options ever checkpoints automatically
 /// (`wal_autocheckpoint=0`): only the store's writer checkpoints, explicitly.
 public struct OpenOptions: Sendable, Hashable {
     /// Whether the connection may write.
     public enum Mode: Sendable, Hashable {
-        /// The single writing connection: creates the file if needed, sets WAL and FULL synchronous.
+        /// The single writing connection: creates the file if needed, sets WAL and NORMAL synchronous.
         case readWrite
         /// A reader: `SQLITE_OPEN_READONLY`, `query_only`, never checkpoints.
         case readOnly
@@ -28,6 +29,8 @@ public struct OpenOptions: Sendable, Hashable {
     public var pageSize: Int?
     /// The SQLite VFS to open through (by name); nil: the default. Power-loss tests use `PowerLossVFS` (TillStoreTesting).
     var vfsName: String?
+    /// A `.readWrite` connection's effect log overflows past this many bytes (see `EffectLog.limit`).
+    var effectLogLimitBytes = 1 << 20
 
     public init(mode: Mode, busyTimeoutMilliseconds: Int32 = 5_000, journalSizeLimitBytes: Int64 = 64 << 20,
                 cacheKibibytes: Int64? = nil, pageSize: Int? = nil) {

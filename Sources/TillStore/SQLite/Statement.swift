@@ -14,8 +14,16 @@ public final class Statement {
     public let sql: String
     /// `sqlite3_bind_parameter_count`, read once.
     let parameterCount: Int
+    /// The writer connection's effect log (nil on readers); `isReadOnly` statements are never kept in it.
+    private let effects: EffectLog?
+    /// `sqlite3_stmt_readonly`: true for queries and transaction control.
+    private let isReadOnly: Bool
+    /// What is bound now, mirrored for `effects` (kept only when there is a log).
+    private var bound: [SQLValue] = []
+    /// True once this execution was kept in `effects` (a statement stepping through rows is kept once).
+    private var recorded = false
 
-    init(db: OpaquePointer, sql: String, persistent: Bool) throws(SQLiteError) {
+    init(db: OpaquePointer, sql: String, persistent: Bool, effects: EffectLog? = nil) throws(SQLiteError) {
         var stmt: OpaquePointer?
         var tail: UnsafePointer<CChar>?
         let flags = persistent ? UInt32(SQLITE_PREPARE_PERSISTENT) : 0
@@ -27,6 +35,21 @@ public final class Statement {
         self.db = db
         self.sql = sql
         self.parameterCount = Int(sqlite3_bind_parameter_count(stmt))
+        self.isReadOnly = sqlite3_stmt_readonly(stmt) != 0
+        self.effects = isReadOnly ? nil : effects
+    }
+
+    /// Resets the statement for its next execution (bindings stay, as in SQLite).
+    private func reset() {
+        sqlite3_reset(handle)
+        recorded = false
+    }
+
+    /// Mirrors positional binds for the effect log.
+    private func mirror(_ index: Int32, _ value: SQLValue) {
+        guard effects != nil else { return }
+        if bound.count != parameterCount { bound = Array(repeating: .null, count: parameterCount) }
+        bound[Int(index) - 1] = value
     }
 
     deinit { sqlite3_finalize(handle) }
@@ -40,7 +63,7 @@ public final class Statement {
 
     /// Resets the statement and binds `arguments` to parameters 1...n (all other parameters become NULL).
     public func bind(_ arguments: [SQLValue]) throws(SQLiteError) {
-        sqlite3_reset(handle)
+        reset()
         // No sqlite3_clear_bindings: the count check below means every parameter is rebound on every execution.
         guard arguments.count == parameterCount else {
             throw SQLiteError(extendedCode: SQLITE_RANGE,
@@ -73,20 +96,24 @@ public final class Statement {
             }
             guard code == SQLITE_OK else { throw failure(code) }
         }
+        if effects != nil { bound = arguments }
     }
 
     /// Advances the statement: true when a row is available, false when done. The only `sqlite3_step` call site.
     public func step() throws(SQLiteError) -> Bool {
         let code = sqlite3_step(handle)
         switch code {
-        case SQLITE_ROW:
-            return true
-        case SQLITE_DONE:
-            return false
+        case SQLITE_ROW, SQLITE_DONE:
+            if let effects, !recorded {
+                // After the step: a statement that failed changed nothing (statement-level atomicity).
+                effects.record(sql: sql, arguments: bound)
+                recorded = true
+            }
+            return code == SQLITE_ROW
         default:
             // Covers BUSY, LOCKED, CONSTRAINT, IOERR, FULL, CORRUPT, MISUSE, …: the caller decides what they mean.
             let error = failure(code)
-            sqlite3_reset(handle)
+            reset()
             throw error
         }
     }
@@ -94,21 +121,21 @@ public final class Statement {
     /// Binds `arguments` and runs the statement to completion, ignoring rows.
     public func execute(_ arguments: [SQLValue] = []) throws(SQLiteError) {
         try bind(arguments)
-        defer { sqlite3_reset(handle) }
+        defer { reset() }
         while try step() {}
     }
 
     /// Binds `arguments` and calls `body` for every row.
     public func forEachRow(_ arguments: [SQLValue] = [], _ body: (Row) throws -> Void) throws {
         try bind(arguments)
-        defer { sqlite3_reset(handle) }
+        defer { reset() }
         while try step() { try body(Row(statement: self)) }
     }
 
     /// Binds `arguments` and maps the first row, if any.
     public func firstRow<T>(_ arguments: [SQLValue] = [], _ map: (Row) throws -> T) throws -> T? {
         try bind(arguments)
-        defer { sqlite3_reset(handle) }
+        defer { reset() }
         guard try step() else { return nil }
         return try map(Row(statement: self))
     }
@@ -173,6 +200,7 @@ extension Statement {
     public func bind(_ index: Int32, _ value: Int64) throws(SQLiteError) {
         let code = sqlite3_bind_int64(handle, index, value)
         guard code == SQLITE_OK else { throw failure(code) }
+        mirror(index, .integer(value))
     }
 
     /// Binds text, or NULL for nil, to the 1-based parameter `index`.
@@ -180,6 +208,7 @@ extension Statement {
         guard var s = value else {
             let code = sqlite3_bind_null(handle, index)
             guard code == SQLITE_OK else { throw failure(code) }
+            mirror(index, .null)
             return
         }
         let code = s.withUTF8 { utf8 in
@@ -189,11 +218,12 @@ extension Statement {
             }
         }
         guard code == SQLITE_OK else { throw failure(code) }
+        mirror(index, .text(s))
     }
 
     /// Runs the statement with the parameters bound so far, ignoring rows; leaves it reset.
     public func run() throws(SQLiteError) {
-        defer { sqlite3_reset(handle) }
+        defer { reset() }
         while try step() {}
     }
 }

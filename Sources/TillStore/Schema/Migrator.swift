@@ -27,6 +27,9 @@ public enum StoreOpenError: Error, Hashable, Sendable, CustomStringConvertible {
     case alreadyOpen(path: String, reason: String)
     /// A store file could not be created or restricted to its owner (`StoreFiles`).
     case files(path: String, reason: String)
+    /// The journal cannot be read or replayed (damaged record, missing records, a record that does not apply):
+    /// start-up is refused, nothing is skipped.
+    case journal(reason: String)
 
     public var description: String {
         switch self {
@@ -36,6 +39,7 @@ public enum StoreOpenError: Error, Hashable, Sendable, CustomStringConvertible {
         case .invalidMigrations(let reason): "invalid migrations: \(reason)"
         case .alreadyOpen(let path, let reason): "the store \(path) is already open for writing: \(reason)"
         case .files(let path, let reason): "cannot prepare the store file \(path): \(reason)"
+        case .journal(let reason): "cannot recover the store from its journal: \(reason)"
         }
     }
 }

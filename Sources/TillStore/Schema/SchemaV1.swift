@@ -3,6 +3,7 @@ public enum Schema {
     public static let migrations: [Migration] = [
         Migration(version: 1, name: "initial", sql: SchemaV1.members + SchemaV1.benefits + SchemaV1.wallets
             + SchemaV1.purchases + SchemaV1.administration + SchemaV1.search),
+        Migration(version: 2, name: "journal position", sql: SchemaV2.journalPosition),
     ]
     /// The newest schema version this build writes.
     public static var latestVersion: Int64 { Int64(migrations.count) }
@@ -319,5 +320,18 @@ enum SchemaV1 {
         UPDATE member_search SET identifiers = (SELECT coalesce(group_concat(value, ' '), '') FROM member_identifiers
             WHERE member_id = new.member_id AND released_at IS NULL) WHERE rowid = new.member_id;
     END;
+    """
+}
+
+/// Schema v2: where the store stands in its journal.
+enum SchemaV2 {
+    static let journalPosition = """
+    -- The LSN of the last journal record whose effects this database holds, written in the same transaction as those
+    -- effects: start-up replays the journal records after it.
+    CREATE TABLE journal_position (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        applied_lsn INTEGER NOT NULL CHECK (applied_lsn >= 0)
+    ) STRICT;
+    INSERT INTO journal_position (id, applied_lsn) VALUES (1, 0);
     """
 }

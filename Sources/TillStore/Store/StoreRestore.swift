@@ -6,7 +6,7 @@ public struct RestoreReport: Sendable, Equatable {
     public var databasePath: String
     /// The backup's schema version (migrated to the current one when the daemon next opens the store).
     public var schemaVersion: Int64
-    /// Where the replaced database (and its `-wal`/`-shm`) was moved, when there was one.
+    /// Where the replaced database (and its `-wal`/`-shm` files and `.journal` directory) was moved, when there was one.
     public var previous: String?
 }
 
@@ -16,7 +16,8 @@ extension Store {
     /// Guarantees: refused while a daemon (any writer) holds the store's writer lock, and refused when the backup
     /// fails `PRAGMA integrity_check` or was written by a newer Till — in both cases nothing is changed. The store
     /// being replaced is not deleted: its files are renamed to `<database>.before-restore-<time>` (with `-wal` and
-    /// `-shm`), so a restore can itself be undone. The new database is copied page by page through SQLite's backup
+    /// `-shm` and the `.journal` directory, whose records belong to the old database), so a restore can itself be undone;
+    /// the restored database continues the journal from the position the backup holds. The new database is copied page by page through SQLite's backup
     /// API (no stale WAL of the old store can be applied to it), checkpointed, fsynced, and left with mode 0600.
     public static func restore(from backup: String, to databasePath: String, now: Date = Date()) throws -> RestoreReport {
         let lock = try WriterLock(databasePath: databasePath)
@@ -37,7 +38,8 @@ extension Store {
             formatter.timeZone = TimeZone(identifier: "UTC")
             formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
             let aside = databasePath + ".before-restore-" + formatter.string(from: now)
-            for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: databasePath + suffix) {
+            // The journal goes with the database it belongs to: its records must never be replayed onto the backup.
+            for suffix in ["", "-wal", "-shm", ".journal"] where FileManager.default.fileExists(atPath: databasePath + suffix) {
                 guard rename(databasePath + suffix, aside + suffix) == 0 else {
                     throw StoreOpenError.files(path: databasePath + suffix, reason: "cannot move it to \(aside + suffix): errno \(errno)")
                 }

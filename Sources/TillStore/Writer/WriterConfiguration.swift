@@ -1,4 +1,6 @@
-/// How the writer batches, bounds its queue and checkpoints.
+import TillJournal
+
+/// How the writer batches, bounds its queue, journals and checkpoints.
 public struct WriterConfiguration: Sendable {
     /// Requests waiting beyond this make `submit` fail at once with `overloaded`.
     public var queueCapacity: Int = 4_096
@@ -17,6 +19,12 @@ public struct WriterConfiguration: Sendable {
     /// The SQLite VFS the writer's connection opens through; nil: SQLite's default. (Tests open it through the
     /// power-loss VFS of `TillStoreTesting`.)
     public var vfsName: String? = nil
+    /// The journal's segments and limits; `journal.maxRecordBytes` also bounds one batch's effects (a batch
+    /// writing more, such as a bulk import, is made durable by SQLite's own fsync instead).
+    public var journal = JournalConfiguration()
+    /// Where the journal lives; nil: the directory `<database>.journal` next to the database. (Tests put a
+    /// `FaultyDisk` here.)
+    public var journalDirectory: (any JournalDirectory)? = nil
     /// Seams for test machinery (`WriterHooks`); nil in the daemon.
     public var hooks: (any WriterHooks)? = nil
 

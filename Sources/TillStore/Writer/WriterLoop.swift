@@ -1,12 +1,18 @@
 import CSQLite
 import Foundation
 import TillCore
+import TillJournal
 
-/// The writer thread's side: owns the connection, runs batches, checkpoints.
+/// The writer thread's side: owns the connection and the journal, recovers, runs batches, checkpoints.
 ///
-/// Guarantees: created, used and destroyed on the writer thread only (not Sendable).
+/// Guarantees: created, used and destroyed on the writer thread only (not Sendable). A batch's effects are appended
+/// to the journal and fdatasynced before its COMMIT (which SQLite does not fsync), and its requests are answered
+/// after the COMMIT; at start-up the journal records the database does not hold yet are replayed before anything
+/// else; a journal segment is deleted only after a checkpoint made the database file hold all its records.
 final class WriterLoop {
     private let connection: Connection
+    private let effects: EffectLog
+    private let journal: Journal
     private let context: WriteContext
     private let writer: Writer
     private let walFrames = WalFrameCounter()
@@ -22,17 +28,65 @@ final class WriterLoop {
         var options = OpenOptions(mode: .readWrite, busyTimeoutMilliseconds: configuration.checkpointBusyTimeoutMilliseconds,
                                   pageSize: configuration.pageSize)
         options.vfsName = configuration.vfsName
+        options.effectLogLimitBytes = configuration.journal.maxRecordBytes
         connection = try Connection(path: path, options: options)
+        guard let effects = connection.effects else { preconditionFailure("the writing connection keeps an effect log") }
+        self.effects = effects
         walFrames.install(on: connection)  // before migrating: the migration's frames count too
+        // A new store gets its schema first; an existing one replays its journal with the schema the records were
+        // written against, then migrates.
+        if try connection.int64("PRAGMA user_version") ?? 0 == 0 { try Migrator.migrate(connection, migrations) }
+        journal = try WriterLoop.recover(connection, path: path, configuration: configuration)
         try Migrator.migrate(connection, migrations)
         context = WriteContext(connection: connection, now: Timestamp(millisecondsSinceEpoch: 0))  // stamped before every batch
         self.writer = writer
+        writer.counters.withLock {
+            $0.journalReplayed = journal.recovery.recordsReplayed
+            $0.journalTornBytes = journal.recovery.tornBytes
+            $0.appliedLSN = journal.nextLSN.rawValue - 1
+        }
+    }
+
+    /// Opens the journal and applies the records after the database's position, in transactions of up to 1,024
+    /// records (each with the position it reaches). A damaged record, a gap, or a record that does not apply refuses
+    /// the start-up with the reason; a torn tail (never acknowledged) is cut off by `Journal`.
+    private static func recover(_ connection: Connection, path: String,
+                                configuration: WriterConfiguration) throws -> Journal {
+        let directory: any JournalDirectory
+        do {
+            directory = try configuration.journalDirectory ?? DiskJournalDirectory(path: path + ".journal")
+        } catch {
+            throw StoreOpenError.journal(reason: "\(error)")
+        }
+        let applied = try JournalPosition.applied(connection)
+        var inTransaction = 0
+        do {
+            let journal = try Journal(directory: directory, configuration: configuration.journal, appliedLSN: applied) {
+                lsn, payload in
+                if !connection.isInTransaction { try connection.execute("BEGIN IMMEDIATE") }
+                try JournalPosition.replay(payload, lsn: lsn, on: connection)
+                inTransaction += 1
+                if inTransaction == 1_024 {
+                    try connection.execute("COMMIT")
+                    inTransaction = 0
+                }
+            }
+            if connection.isInTransaction { try connection.execute("COMMIT") }
+            return journal
+        } catch let error as JournalError {
+            if connection.isInTransaction { try? connection.execute("ROLLBACK") }
+            throw StoreOpenError.journal(reason: error.description)
+        } catch {
+            if connection.isInTransaction { try? connection.execute("ROLLBACK") }
+            throw error
+        }
     }
 
     deinit { walFrames.uninstall(from: connection) }
 
     func run() {
-        checkpoint(force: false)
+        // Replayed records become part of the database file at once (and their segments can go).
+        checkpoint(force: journal.recovery.recordsReplayed > 0)
         while true {
             switch writer.next() {
             case .batch(let batch): runBatch(batch)
@@ -49,6 +103,7 @@ final class WriterLoop {
     private func runBatch(_ batch: [any QueuedWrite]) {
         batchNumber += 1
         context.stamp(writer.clock())
+        effects.reset()
         let framesBefore = walFrames.frames
         var outcomes: [TillError?] = []
         outcomes.reserveCapacity(batch.count)
@@ -69,7 +124,7 @@ final class WriterLoop {
             }
             if connection.isInTransaction {
                 try writer.configuration.hooks?.willCommit(batch: batchNumber)
-                try connection.execute("COMMIT")
+                try commitDurably()
             }
         } catch let error as SQLiteError where error.isLockBusy && !connection.isInTransaction {
             // Only the rerun's BEGIN can get here: the rollback had released the lock and another process took it.
@@ -79,7 +134,7 @@ final class WriterLoop {
             failStop(batch, error: error, stage: "batch \(batchNumber) (\(batch.count) requests)")
             return
         }
-        // Durable now. Count first (so a completion observes stats that include its batch), then acknowledge.
+        // Durable now (journal fsynced, then committed). Count first (so a completion observes stats that include its batch), then acknowledge.
         let succeeded = outcomes.count { $0 == nil }
         let frames = Int(walFrames.frames)
         // A WAL that SQLite restarted from its beginning (all of it checkpointed) reports fewer frames than before.
@@ -99,9 +154,10 @@ final class WriterLoop {
     /// Runs one request in its own savepoint. Returns its domain error (already rolled back), nil on success;
     /// throws when the batch as a whole cannot go on (storage fault, transaction lost).
     private func runIsolated(_ item: any QueuedWrite) throws -> TillError? {
+        let mark = effects.mark
         try connection.execute("SAVEPOINT request")
         do {
-            try item.perform(context)
+            try perform(item)
             try connection.execute("RELEASE request")
             return nil
         } catch {
@@ -109,7 +165,56 @@ final class WriterLoop {
             guard connection.isInTransaction else { throw error }  // SQLite rolled the whole transaction back
             try connection.execute("ROLLBACK TO request")
             try connection.execute("RELEASE request")
+            effects.rollBack(to: mark)
             return domainError(error)
+        }
+    }
+
+    /// Runs one request with its data-changing statements kept in the effect log (and only its own).
+    private func perform(_ item: any QueuedWrite) throws {
+        effects.isRecording = true
+        defer { effects.isRecording = false }
+        try item.perform(context)
+    }
+
+    /// Makes the open transaction durable, then commits it. Normally: the effects go to the journal as one record
+    /// (with the position it takes, written in the transaction), `fdatasync`, then COMMIT without fsync. A batch
+    /// whose effects passed the record limit (a bulk import) commits and then has SQLite fsync its WAL instead.
+    /// Any error is fail-stop for the caller: nothing of this batch is acknowledged.
+    private func commitDurably() throws {
+        if effects.overflowed {
+            try connection.execute("COMMIT")
+            try syncThroughSQLite()
+            writer.counters.withLock { $0.sqliteSyncedBatches += 1 }
+            return
+        }
+        guard !effects.entries.isEmpty else {
+            try connection.execute("COMMIT")  // the requests changed nothing
+            return
+        }
+        let lsn = journal.nextLSN
+        try JournalPosition.advance(connection, to: lsn)
+        let record = JournalRecord(payload: EffectRecord.encode(effects.entries))
+        _ = try journal.append([record])
+        try connection.execute("COMMIT")
+        writer.counters.withLock {
+            $0.journalRecords += 1
+            $0.journalBytes += record.payload.count
+            $0.appliedLSN = lsn.rawValue
+        }
+    }
+
+    /// Has SQLite fsync the WAL (which holds every commit so far): one small transaction committed with
+    /// `synchronous=FULL`. Checked: it must have appended a frame, or the sync did not happen.
+    private func syncThroughSQLite() throws {
+        let before = walFrames.frames
+        try connection.executeScript("PRAGMA synchronous = FULL")
+        defer { try? connection.executeScript("PRAGMA synchronous = NORMAL") }
+        try connection.execute("BEGIN IMMEDIATE")
+        try connection.execute("UPDATE journal_position SET applied_lsn = applied_lsn WHERE id = 1")
+        try connection.execute("COMMIT")
+        guard walFrames.frames > before else {
+            throw SQLiteError(extendedCode: SQLITE_IOERR, message: "the WAL sync barrier wrote no frame", sql: nil)
         }
     }
 
@@ -130,10 +235,11 @@ final class WriterLoop {
     private func runOptimistically(_ batch: [any QueuedWrite]) throws -> [TillError?]? {
         for item in batch {
             do {
-                try item.perform(context)
+                try perform(item)
             } catch {
                 if let sqlite = error as? SQLiteError, sqlite.isStorageFault { throw error }
                 if connection.isInTransaction { try connection.execute("ROLLBACK") }
+                effects.reset()
                 if batch.count == 1 { return [domainError(error)] }
                 writer.counters.withLock { $0.batchesRerun += 1 }
                 writer.configuration.hooks?.willRerun()
@@ -176,7 +282,13 @@ final class WriterLoop {
             switch outcome {
             case .truncated:
                 walFrames.frames = 0
-                writer.counters.withLock { $0.checkpoints += 1; $0.walFrames = 0 }
+                // The database file now holds every committed batch: their journal segments can go.
+                let released = try journal.release(through: LSN(journal.nextLSN.rawValue - 1))
+                writer.counters.withLock {
+                    $0.checkpoints += 1
+                    $0.walFrames = 0
+                    $0.journalSegmentsReleased += released
+                }
             case .busy:
                 writer.counters.withLock { $0.checkpointsBusy += 1 }
             }

@@ -24,6 +24,18 @@ public struct WriterStats: Sendable, Hashable {
     public var maxWalFrames: Int = 0
     /// WAL frames (pages) appended by committed batches since start: what the commits' fsyncs had to write.
     public var walFramesWritten: Int = 0
+    /// Journal records appended (one per batch that changed something) and their payload bytes.
+    public var journalRecords: Int = 0
+    public var journalBytes: Int = 0
+    /// Batches whose effects passed `journal.maxRecordBytes` and were made durable by SQLite's fsync instead.
+    public var sqliteSyncedBatches: Int = 0
+    /// Journal segments deleted after a checkpoint made the database file hold their records.
+    public var journalSegmentsReleased: Int = 0
+    /// The LSN of the last record the database holds (committed, maybe not yet checkpointed).
+    public var appliedLSN: UInt64 = 0
+    /// At start-up: records replayed onto the database, and bytes of a torn tail cut off.
+    public var journalReplayed: Int = 0
+    public var journalTornBytes: Int = 0
     /// Set once the writer failed and stopped (fail-stop); the reason.
     public var storageFailure: String?
 

@@ -1,0 +1,75 @@
+/// The effects of one batch of writes, as the writer's connection made them: every data-changing statement it
+/// stepped, in order, with the values bound to it. Replayed onto the store in the state the batch started from, they
+/// make exactly the same rows again (same rowids, same triggers, same search index), without running the rules that
+/// decided them: a later catalog change cannot rewrite history.
+///
+/// Guarantees:
+/// - only statements SQLite reports as writing (`sqlite3_stmt_readonly` false) are kept, each once per execution,
+///   after its first successful step (a statement that failed changed nothing and is not kept);
+/// - nothing is kept while `isRecording` is false (the writer's own bookkeeping, replay itself);
+/// - `rollBack(to:)` forgets what a rolled-back savepoint did, `reset()` what a rolled-back transaction did;
+/// - bounded: once the estimated encoded size passes `limit`, the log drops its entries and reports `overflowed`
+///   (the writer then makes that batch durable through SQLite's own fsync instead of the journal).
+///
+/// Owned by the writer's connection; used on the writer thread only.
+public final class EffectLog {
+    /// One executed statement.
+    public struct Entry: Equatable {
+        public let sql: String
+        public let arguments: [SQLValue]
+    }
+
+    /// Where a request started: what `rollBack(to:)` returns to.
+    struct Mark {
+        fileprivate let count: Int
+        fileprivate let bytes: Int
+    }
+
+    /// Upper bound of the encoded size before the log overflows.
+    let limit: Int
+    /// True while statements are being captured.
+    var isRecording = false
+    public private(set) var entries: [Entry] = []
+    /// An upper bound of the size of `EffectRecord.encode(entries)`.
+    private(set) var estimatedBytes = 0
+    /// True once the batch wrote more than `limit` bytes of effects: entries are gone, the batch cannot be journaled.
+    private(set) var overflowed = false
+
+    init(limit: Int) {
+        precondition(limit > 0, "an effect log needs room for at least one statement")
+        self.limit = limit
+    }
+
+    /// Keeps one executed statement (called by `Statement.step`).
+    func record(sql: String, arguments: [SQLValue]) {
+        guard isRecording, !overflowed else { return }
+        var size = 12 + sql.utf8.count
+        for argument in arguments { size += EffectRecord.encodedSizeBound(argument) }
+        estimatedBytes += size
+        if estimatedBytes > limit {
+            overflowed = true
+            entries = []
+            return
+        }
+        entries.append(Entry(sql: sql, arguments: arguments))
+    }
+
+    /// The current position, before a request runs in its own savepoint.
+    var mark: Mark { Mark(count: entries.count, bytes: estimatedBytes) }
+
+    /// Forgets the statements kept since `mark` (their savepoint was rolled back). An overflow stays: the batch is
+    /// then committed through SQLite, which is always correct.
+    func rollBack(to mark: Mark) {
+        guard !overflowed else { return }
+        precondition(mark.count <= entries.count, "rolling back to a mark of another batch")
+        entries.removeSubrange(mark.count...)
+        estimatedBytes = mark.bytes
+    }
+
+    /// Empties the log for the next batch (or after the whole transaction was rolled back).
+    func reset() {
+        entries.removeAll(keepingCapacity: entries.count <= 4_096)
+        estimatedBytes = 0
+        overflowed = false
+    }
+}
