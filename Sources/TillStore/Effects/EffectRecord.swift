@@ -149,9 +149,13 @@ public enum EffectRecord {
         }
 
         mutating func blob() throws(EffectRecordError) -> [UInt8] {
-            let length = try count(limit: bytes.count - offset)
-            defer { offset += length }
-            return Array(bytes[offset..<offset + length])
+            let start = offset
+            let length = try varint()
+            guard length <= UInt64(bytes.count - offset) else {
+                throw .malformed(offset: start, reason: "length \(length) runs past the end")
+            }
+            defer { offset += Int(length) }
+            return Array(bytes[offset..<offset + Int(length)])
         }
 
         mutating func text() throws(EffectRecordError) -> String {

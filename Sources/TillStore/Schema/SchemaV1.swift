@@ -330,7 +330,10 @@ enum SchemaV2 {
     -- effects: start-up replays the journal records after it.
     CREATE TABLE journal_position (
         id INTEGER PRIMARY KEY CHECK (id = 1),
-        applied_lsn INTEGER NOT NULL CHECK (applied_lsn >= 0)
+        applied_lsn INTEGER NOT NULL CHECK (applied_lsn >= 0),
+        -- Batches too large for a journal record are made durable by a small commit that SQLite fsyncs: it counts
+        -- here (a commit that changes nothing would write no page, and SQLite would have nothing to sync).
+        sqlite_synced_batches INTEGER NOT NULL DEFAULT 0
     ) STRICT;
     INSERT INTO journal_position (id, applied_lsn) VALUES (1, 0);
     """

@@ -211,7 +211,7 @@ final class WriterLoop {
         try connection.executeScript("PRAGMA synchronous = FULL")
         defer { try? connection.executeScript("PRAGMA synchronous = NORMAL") }
         try connection.execute("BEGIN IMMEDIATE")
-        try connection.execute("UPDATE journal_position SET applied_lsn = applied_lsn WHERE id = 1")
+        try connection.execute("UPDATE journal_position SET sqlite_synced_batches = sqlite_synced_batches + 1 WHERE id = 1")
         try connection.execute("COMMIT")
         guard walFrames.frames > before else {
             throw SQLiteError(extendedCode: SQLITE_IOERR, message: "the WAL sync barrier wrote no frame", sql: nil)
