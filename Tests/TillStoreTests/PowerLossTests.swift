@@ -3,17 +3,21 @@ import Synchronization
 import Testing
 import TillCore
 import TillCrashScenario
+import TillJournal
+import TillJournalTesting
 import TillStoreTesting
 @testable import TillStore
 
 /// Power cuts, not process kills: a SIGKILL leaves the kernel's page cache to finish the writes, so it cannot tell a
-/// commit that was fsynced from one that was not. Here the writer opens the store through `PowerLossVFS`, which undoes
-/// every write not yet synced when the power goes, at a seeded sync (a WAL commit or a checkpoint's).
+/// write that was fsynced from one that was not. Here the writer opens the database through `PowerLossVFS` and the
+/// journal through `FaultyDisk`, which both undo every write not yet synced when the power goes, at a seeded sync
+/// (a journal record's fdatasync, or a checkpoint's); unsynced journal sectors survive at random (torn tails). SQLite
+/// commits are never synced (`synchronous=NORMAL`): after a cut, the journal must give back every acknowledged write.
 @Suite struct PowerLossTests {
     @Test func acknowledgedWritesSurviveAPowerCut() throws {
         PowerLossVFS.register()
         var random = SplitMix64(state: 0xF0FF_0DE5)
-        var lostInAllRounds = 0
+        var lostInAllRounds = 0, replayedInAllRounds = 0, journalCuts = 0
         for round in 0..<8 {
             let folder = TemporaryFolder()
             let path = folder.path("power.db")
@@ -25,10 +29,18 @@ import TillStoreTesting
                 store.shutdown()
             }
             PowerLossVFS.arm(prefix)
-            let cutAt = Int(random.next() % 60) + 2
-            PowerLossVFS.cutPower(under: prefix, atSync: cutAt)
+            let disk = try FaultyDisk(path: path + ".journal")
+            let cutsJournal = round % 4 != 3  // SQLite syncs only at checkpoints: most cuts land on the journal
+            let cutAt = cutsJournal ? Int(random.next() % 60) + 2 : Int(random.next() % 6) + 1
+            if cutsJournal {
+                disk.cutPower(atSync: cutAt)
+                journalCuts += 1
+            } else {
+                PowerLossVFS.cutPower(under: prefix, atSync: cutAt)
+            }
             let store = try Store.temporary(folder, name: "power.db") {
                 $0.writer.vfsName = PowerLossVFS.name
+                $0.writer.journalDirectory = disk
                 $0.writer.checkpointWalPages = 24  // checkpoints (database-file writes and syncs) during the run
                 $0.writer.onEvent = { event in
                     if case .storageFailure = event { return }  // expected: the power cut
@@ -56,9 +68,11 @@ import TillStoreTesting
             store.shutdown()
             #expect(failed > 0, "round \(round): the power never went (cut at sync \(cutAt))")
             lostInAllRounds += try PowerLossVFS.restoreLastSynced(under: prefix)
+            lostInAllRounds += try disk.restoreAfterPowerCut(seed: random.next())
 
             let after = try Store.open(StoreConfiguration(path: path))
             defer { after.shutdown() }
+            replayedInAllRounds += after.stats.journalReplayed
             #expect(try after.verify().problems == [], "round \(round)")
             try after.read { connection in
                 let lookup = try connection.statement("""
@@ -76,5 +90,8 @@ import TillStoreTesting
         }
         // The cuts really lost unsynced bytes (the failed commit's WAL frames, checkpoint pages): the test can fail.
         #expect(lostInAllRounds > 0)
+        #expect(journalCuts > 0)
+        // SQLite lost acknowledged commits that only the journal held, and recovery gave them back.
+        #expect(replayedInAllRounds > 0)
     }
 }
