@@ -90,7 +90,9 @@ import TillProtocol
         let rebuilt = try TableDump(path: replayPath)
         #expect(rebuilt.tables.keys.sorted() == written.tables.keys.sorted())
         for (table, rows) in written.tables {
-            #expect(rebuilt.tables[table] == rows, "table \(table) differs after a replay of the journal")
+            let replayedRows = rebuilt.tables[table] ?? []
+            let difference = zip(rows, replayedRows).first { $0 != $1 }.map { "written \($0.0), replayed \($0.1)" } ?? "none in common rows"
+            #expect(replayedRows == rows, "table \(table) differs after a replay of the journal: \(rows.count) rows written, \(replayedRows.count) replayed; first difference: \(difference)")
         }
         #expect(written.tables["purchases"]?.count ?? 0 > 50)
     }
