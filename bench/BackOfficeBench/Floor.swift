@@ -19,7 +19,7 @@ enum ImportFloor {
     enum Part: String, CaseIterable { case search, rows, all, minimal }
 
     static func run(part: Part, count: Int, path: String, names: (Int) -> (first: String, last: String)) throws {
-        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        StoreFiles.remove(databasePath: path)
         let store = try Store.open(StoreConfiguration(path: path))
         try tuneSearchIndex(store)
         let perRequest = 2_000

@@ -28,7 +28,7 @@ let chunk = CommandLine.arguments.count > 3 ? Int(CommandLine.arguments[3]) ?? M
 let inFlight = CommandLine.arguments.count > 4 ? Int(CommandLine.arguments[4]) ?? MemberImporter.defaultInFlight : MemberImporter.defaultInFlight
 let path = CommandLine.arguments.count > 2 ? CommandLine.arguments[2]
     : FileManager.default.temporaryDirectory.appendingPathComponent("till-bench-backoffice-\(getpid()).sqlite").path
-for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+StoreFiles.remove(databasePath: path)
 
 let store = try Store.open(StoreConfiguration(path: path))
 try tuneSearchIndex(store)

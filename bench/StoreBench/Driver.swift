@@ -50,6 +50,8 @@ struct RunResult {
     var processCPUMicrosPerOp: Double
     /// WAL pages appended by the run's commits, per operation.
     var walPagesPerOp: Double
+    /// Journal payload bytes appended by the run's batches, per operation (what each batch's fdatasync makes durable).
+    var journalBytesPerOp: Double
     var opsPerSecond: Double { Double(operations) / seconds }
 }
 
@@ -58,7 +60,7 @@ struct RunResult {
 func run<W: Workload>(_ workload: W, batchLimit: Int, seconds: Double, directory: String, pageSize: Int) throws -> RunResult {
     var workload = workload
     let path = directory + "/bench-\(batchLimit).db"
-    for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+    StoreFiles.remove(databasePath: path)
     var configuration = StoreConfiguration(path: path)
     configuration.writer.maxBatchSize = batchLimit
     configuration.writer.pageSize = pageSize
@@ -104,5 +106,6 @@ func run<W: Workload>(_ workload: W, batchLimit: Int, seconds: Double, directory
                      averageBatch: Double(stats.batchSizeSum - statsBefore.batchSizeSum - 1) / Double(max(batches, 1)),
                      writerCPUMicrosPerOp: Double(writerCPU) / 1_000 / ops,
                      processCPUMicrosPerOp: Double(processCPU) / 1_000 / ops,
-                     walPagesPerOp: Double(stats.walFramesWritten - statsBefore.walFramesWritten) / ops)
+                     walPagesPerOp: Double(stats.walFramesWritten - statsBefore.walFramesWritten) / ops,
+                     journalBytesPerOp: Double(stats.journalBytes - statsBefore.journalBytes) / ops)
 }

@@ -30,13 +30,13 @@ try FileManager.default.createDirectory(atPath: directory, withIntermediateDirec
 @MainActor func table<W: Workload>(_ workload: W) throws {
     print("")
     print("workload: \(workload.name); \(seconds) s per batch size; page size \(pageSize); files in \(directory)")
-    print("| batch limit | avg batch | ops | ops/s | writer CPU µs/op | process CPU µs/op | WAL KiB/op |")
-    print("|---:|---:|---:|---:|---:|---:|---:|")
+    print("| batch limit | avg batch | ops | ops/s | writer CPU µs/op | process CPU µs/op | WAL KiB/op (not fsynced) | journal KiB/op (fsynced) |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
     for limit in batchLimits {
         let result = try run(workload, batchLimit: limit, seconds: seconds, directory: directory, pageSize: pageSize)
-        print(String(format: "| %d | %.1f | %d | %.0f | %.1f | %.1f | %.1f |", result.batchLimit, result.averageBatch,
+        print(String(format: "| %d | %.1f | %d | %.0f | %.1f | %.1f | %.1f | %.2f |", result.batchLimit, result.averageBatch,
                      result.operations, result.opsPerSecond, result.writerCPUMicrosPerOp, result.processCPUMicrosPerOp,
-                     result.walPagesPerOp * Double(pageSize) / 1_024))
+                     result.walPagesPerOp * Double(pageSize) / 1_024, result.journalBytesPerOp / 1_024))
     }
 }
 if only == "" || only == "floor" { try table(WalletCreditWorkload()) }
@@ -45,7 +45,7 @@ if only == "maxima" { try table(MaximaWorkload()) }
 if only == "quote" {
     var w = PurchaseWorkload()
     let path = directory + "/bench-quote.db"
-    for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+    StoreFiles.remove(databasePath: path)
     let store = try Store.open(StoreConfiguration(path: path))
     let loyalty = LoyaltyStore(store: store)
     try loyalty.installDemoCatalogIfEmpty()

@@ -30,7 +30,7 @@ enum StoreBackup {
                 let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value ?? 0
                 completion(.success(BackupResult(path: path, bytes: size, schemaVersion: version, completedAt: clock())))
             } catch {
-                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+                StoreFiles.remove(databasePath: path)
                 completion(.failure(.storageFailure(reason: "backup to \(path) failed: \(error)")))
             }
         }

@@ -1,6 +1,9 @@
 import Glibc
 
-/// The store's files on disk: the database, its `-wal` and `-shm` files and the writer lock.
+import Foundation
+
+/// The store's files on disk: the database, its `-wal` and `-shm` files, the writer lock, and the journal directory
+/// `<database>.journal` (segments are created 0600 in a 0700 directory by `DiskJournalDirectory`).
 ///
 /// Guarantees: after `restrict(databasePath:)` every one of them that exists is readable and writable by the owner
 /// only (0600), and the database exists, so SQLite creates its `-wal` and `-shm` files with the database's mode
@@ -12,6 +15,17 @@ public enum StoreFiles {
     /// The database and the files SQLite and the writer keep beside it.
     public static func paths(databasePath: String) -> [String] {
         [databasePath, databasePath + "-wal", databasePath + "-shm", databasePath + ".writer-lock"]
+    }
+
+    /// The journal directory of the database at `databasePath`.
+    public static func journalDirectory(databasePath: String) -> String { databasePath + ".journal" }
+
+    /// Deletes a store: the database, the files beside it and its journal (benchmarks and scratch copies; a store
+    /// with a journal but no database would rebuild itself from the journal).
+    public static func remove(databasePath: String) {
+        for path in paths(databasePath: databasePath) + [journalDirectory(databasePath: databasePath)] {
+            try? FileManager.default.removeItem(atPath: path)
+        }
     }
 
     /// Creates the database file (empty, 0600) when missing, and sets 0600 on it and on the files beside it.

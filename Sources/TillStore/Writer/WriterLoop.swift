@@ -54,7 +54,7 @@ final class WriterLoop {
                                 configuration: WriterConfiguration) throws -> Journal {
         let directory: any JournalDirectory
         do {
-            directory = try configuration.journalDirectory ?? DiskJournalDirectory(path: path + ".journal")
+            directory = try configuration.journalDirectory ?? DiskJournalDirectory(path: StoreFiles.journalDirectory(databasePath: path))
         } catch {
             throw StoreOpenError.journal(reason: "\(error)")
         }
