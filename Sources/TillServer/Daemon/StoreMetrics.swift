@@ -1,10 +1,25 @@
 import Foundation
 import TillStore
 
-/// Exposes the writer's counters, its batch sizes (a histogram), the readers' queue and wait, and the WAL size.
+/// Exposes the writer's counters, its batch sizes (a histogram), the journal, the readers' queue and wait, and the
+/// WAL size.
 enum StoreMetrics {
     static func register(store: Store, walPath: String, readWait: Histogram, in registry: MetricsRegistry) {
-        registry.counter("till_writer_batches_total", "Transactions the writer committed (one fsync each)") { Int64(store.stats.batches) }
+        registry.counter("till_writer_batches_total", "Transactions the writer committed (one journal fdatasync each)") { Int64(store.stats.batches) }
+        registry.counter("till_journal_records_total", "Journal records appended and fdatasynced (one per batch that changed data)") {
+            Int64(store.stats.journalRecords)
+        }
+        registry.counter("till_journal_bytes_total", "Payload bytes of the journal records appended") { Int64(store.stats.journalBytes) }
+        registry.counter("till_journal_sqlite_synced_batches_total", "Batches too large for a journal record, made durable by SQLite's fsync") {
+            Int64(store.stats.sqliteSyncedBatches)
+        }
+        registry.counter("till_journal_segments_released_total", "Journal segments deleted after a checkpoint covered them") {
+            Int64(store.stats.journalSegmentsReleased)
+        }
+        registry.gauge("till_journal_applied_lsn", "LSN of the last journal record the database holds") { Int64(store.stats.appliedLSN) }
+        registry.gauge("till_journal_replayed_at_start", "Journal records replayed onto the database when the daemon started") {
+            Int64(store.stats.journalReplayed)
+        }
         registry.counter("till_writer_requests_total", "Write requests the writer applied") { Int64(store.stats.requests) }
         registry.gauge("till_writer_batch_size_max", "Largest batch so far") { Int64(store.stats.maxBatchSize) }
         // The last bound of WriterStats is Int.max: its bucket is the histogram's +Inf overflow.

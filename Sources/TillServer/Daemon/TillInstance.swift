@@ -56,6 +56,10 @@ public final class TillInstance: Sendable {
         } catch {
             throw .store("\(error)")
         }
+        let opened = store.stats
+        log.info("store_recovered", ["journal_replayed": String(opened.journalReplayed),
+                                     "journal_torn_bytes": String(opened.journalTornBytes),
+                                     "applied_lsn": String(opened.appliedLSN)])
         let loyalty = LoyaltyStore(store: store)
         let backOffice = BackOffice(
             store: store,
