@@ -1,10 +1,11 @@
 import Foundation
 import TillCore
 
-/// Till's durable store: one writer with group commit, a pool of readers, online backup and verification.
+/// Till's durable store: one writer with group commit on a journal, a pool of readers, online backup and verification.
 ///
 /// Guarantees: opening migrates the schema in one transaction, or refuses a store written by a newer version
-/// without modifying it; a write's completion reports success only after its commit is fsynced; reads see
+/// without modifying it; a write's completion reports success only after the journal record holding its effects is fdatasynced
+/// and its transaction committed; opening replays the journal records the database does not hold; reads see
 /// committed snapshots only; after a storage failure no more writes are accepted (fail-stop).
 /// Call `shutdown()` before letting go of it: the writer thread runs until then.
 public final class Store: Sendable {

@@ -5,7 +5,8 @@ import TillCore
 /// Guarantees the writer gives: `apply` runs on the writer thread with the only writing connection; if it throws,
 /// everything it wrote is rolled back and the other requests of the batch are unaffected (the batch first runs
 /// without savepoints; when a request is refused, the transaction is rolled back and the batch runs again with a
-/// SAVEPOINT per request); its result is delivered only after the batch's COMMIT has been fsynced. What
+/// SAVEPOINT per request); its result is delivered only after the batch's effects are fdatasynced in the journal and
+/// its COMMIT succeeded. What
 /// implementations must do: write only through `context`, throw `TillError` for domain refusals, not keep
 /// `context` after returning, and keep no effect outside the database (`apply` may run twice for one delivery).
 public protocol WriteRequest: Sendable {

@@ -13,9 +13,11 @@ import TillCore
 ///   every page its request touches into the statement journal); on the first refusal the transaction is rolled
 ///   back and the batch runs again with a SAVEPOINT per request. A batch of one runs in the transaction alone;
 /// - completions run on the writer thread, exactly once per accepted request, and a success is delivered only after
-///   the COMMIT (fsync, `synchronous=FULL`) succeeded;
-/// - fail-stop: a storage error (commit, I/O, full disk, corruption) fails the whole batch and every later request
-///   with `storageFailure`; nothing is retried and nothing more is written until the process restarts.
+///   the batch's effects were appended to the journal and fdatasynced, and the COMMIT (not fsynced:
+///   `synchronous=NORMAL`) succeeded; start-up replays the journal records the database lost (`WriterLoop`);
+/// - fail-stop: a storage error (journal write or sync, commit, I/O, full disk, corruption) fails the whole batch and
+///   every later request with `storageFailure`; nothing is retried and nothing more is written until the process
+///   restarts.
 public final class Writer: Sendable {
     struct QueueState {
         var pending: [any QueuedWrite] = []
