@@ -12,10 +12,8 @@ import TillStoreTesting
         let store = try Store.temporary(folder) { $0.readers = 3 }
         defer { store.shutdown() }
         _ = try store.writeAndWait(ClosureWrite { context in
-            try context.connection.executeScript("""
-                CREATE TABLE pair (k TEXT PRIMARY KEY, v INTEGER NOT NULL) STRICT;
-                INSERT INTO pair VALUES ('a', 0), ('b', 0);
-                """)
+            try context.execute("CREATE TABLE pair (k TEXT PRIMARY KEY, v INTEGER NOT NULL) STRICT")
+            try context.execute("INSERT INTO pair VALUES ('a', 0), ('b', 0)")
         }).get()
         let writes = 400
         let completions = Completions<Void>()

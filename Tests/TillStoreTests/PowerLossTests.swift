@@ -65,6 +65,9 @@ import TillStoreTesting
                 }
                 next += size
             }
+            // The power is off for the database too (a journal cut leaves SQLite running): without this, closing the
+            // last connection would checkpoint, syncing what a real power cut loses.
+            PowerLossVFS.cutPower(under: prefix)
             store.shutdown()
             #expect(failed > 0, "round \(round): the power never went (cut at sync \(cutAt))")
             lostInAllRounds += try PowerLossVFS.restoreLastSynced(under: prefix)

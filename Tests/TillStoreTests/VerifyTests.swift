@@ -27,11 +27,13 @@ import TillStoreTesting
                                        total_amount, receipt, record, lines)
                 VALUES (1, 'b1', 'p1', 't1', x'00', 1, 1, 'partially_returned', 500, x'', ?, x'')
                 """, [.blob(record.textBytes)])
-            try context.connection.executeScript("""
+            try context.execute("""
                 INSERT INTO reversals (id, branch_id, pos_id, reversal_id, kind, fingerprint, purchase_id, created_at, result)
-                VALUES (1, 'b1', 'p1', 'r1', 'return', x'01', 1, 2, x''), (2, 'b1', 'p1', 'r2', 'return', x'02', 1, 3, x'');
+                VALUES (1, 'b1', 'p1', 'r1', 'return', x'01', 1, 2, x''), (2, 'b1', 'p1', 'r2', 'return', x'02', 1, 3, x'')
+                """)
+            try context.execute("""
                 INSERT INTO returned_quantities (reversal_id, purchase_id, line_id, quantity)
-                VALUES (1, 1, 'L1', 600), (2, 1, 'L1', 600);
+                VALUES (1, 1, 'L1', 600), (2, 1, 'L1', 600)
                 """)
         }).get()
         let problems = try store.verify().problems

@@ -67,13 +67,14 @@ enum ImportFloor {
                               _ texts: [(key: String, first: String, last: String, phone: String, email: String)]) throws {
         let at: Int64 = 1_700_000_000_000
         if part == .minimal {
-            try c.executeScript("""
+            // One prepared statement each: a write request's statements are journaled one by one.
+            try c.execute("""
                 CREATE TABLE IF NOT EXISTS floor_members (id INTEGER PRIMARY KEY, member_key TEXT NOT NULL UNIQUE, phone TEXT UNIQUE,
-                    email TEXT UNIQUE, first_name TEXT, last_name TEXT, points INTEGER NOT NULL) STRICT;
-                CREATE TABLE IF NOT EXISTS floor_ledger (id INTEGER PRIMARY KEY, member_id INTEGER NOT NULL, delta INTEGER NOT NULL) STRICT;
-                CREATE VIRTUAL TABLE IF NOT EXISTS floor_search USING fts5 (names, identifiers, tokenize = 'trigram', columnsize = 0);
-                INSERT INTO floor_search (floor_search, rank) VALUES ('automerge', 0);
+                    email TEXT UNIQUE, first_name TEXT, last_name TEXT, points INTEGER NOT NULL) STRICT
                 """)
+            try c.execute("CREATE TABLE IF NOT EXISTS floor_ledger (id INTEGER PRIMARY KEY, member_id INTEGER NOT NULL, delta INTEGER NOT NULL) STRICT")
+            try c.execute("CREATE VIRTUAL TABLE IF NOT EXISTS floor_search USING fts5 (names, identifiers, tokenize = 'trigram', columnsize = 0)")
+            try c.execute("INSERT INTO floor_search (floor_search, rank) VALUES ('automerge', 0)")
             let member = try c.statement("INSERT INTO floor_members VALUES (?, ?, ?, ?, ?, ?, 5)")
             let ledger = try c.statement("INSERT INTO floor_ledger (member_id, delta) VALUES (?, 5)")
             let search = try c.statement("INSERT INTO floor_search (rowid, names, identifiers) VALUES (?, ?, ?)")

@@ -111,6 +111,8 @@ public final class Connection {
 
     /// Runs a script of several statements without parameters or caching (schema, pragmas).
     public func executeScript(_ sql: String) throws(SQLiteError) {
+        // A request's writes are journaled statement by statement (`EffectLog`); a script would bypass the log.
+        precondition(effects?.isRecording != true, "executeScript inside a write request: its changes would not be journaled")
         var message: UnsafeMutablePointer<CChar>?
         let code = sqlite3_exec(handle, sql, nil, nil, &message)
         guard code == SQLITE_OK else {

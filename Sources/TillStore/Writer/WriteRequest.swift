@@ -7,7 +7,8 @@ import TillCore
 /// without savepoints; when a request is refused, the transaction is rolled back and the batch runs again with a
 /// SAVEPOINT per request); its result is delivered only after the batch's effects are fdatasynced in the journal and
 /// its COMMIT succeeded. What
-/// implementations must do: write only through `context`, throw `TillError` for domain refusals, not keep
+/// implementations must do: write only through `context` with prepared statements (each is journaled;
+/// `executeScript` traps inside a request), throw `TillError` for domain refusals, not keep
 /// `context` after returning, and keep no effect outside the database (`apply` may run twice for one delivery).
 public protocol WriteRequest: Sendable {
     associatedtype Output: Sendable
