@@ -64,7 +64,7 @@ public struct ServerConfiguration: Sendable, Equatable {
             Setting(key: "readQueueLimit", valueName: "N", defaultValue: String(d.readQueueLimit), help: "reads waiting for a reader thread; beyond it requests are answered overloaded"),
             Setting(key: "writerQueueLimit", valueName: "N", defaultValue: String(d.writerQueueLimit), help: "writes waiting for the writer; beyond it requests are answered overloaded"),
             Setting(key: "writerBatchLimit", valueName: "N", defaultValue: String(d.writerBatchLimit), help: "most writes committed together in one transaction (group commit)"),
-            Setting(key: "walCheckpointBytes", valueName: "BYTES", defaultValue: String(d.walCheckpointBytes), help: "the writer checkpoints (TRUNCATE) when the WAL grows past this"),
+            Setting(key: "walCheckpointBytes", valueName: "BYTES", defaultValue: String(d.walCheckpointBytes), help: "the writer checkpoints (RESTART) when the WAL grows past this"),
             Setting(key: "shutdownGraceSeconds", valueName: "S", defaultValue: String(d.shutdownGraceSeconds), help: "on SIGTERM/SIGINT, time allowed to finish in-flight requests"),
             Setting(key: "shutdownNoticeMilliseconds", valueName: "MS", defaultValue: String(d.shutdownNoticeMilliseconds), help: "on SIGTERM/SIGINT, new requests are answered shutting_down for at least this long before connections close"),
             Setting(key: "logLevel", valueName: "LEVEL", defaultValue: d.logLevel.rawValue, help: "debug, info, warning or error"),

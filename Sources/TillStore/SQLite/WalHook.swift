@@ -23,23 +23,36 @@ final class WalFrameCounter {
 
 /// What a `checkpoint` call achieved.
 enum CheckpointOutcome: Equatable {
-    /// The WAL was fully copied back and reset (truncated to zero bytes).
-    case truncated
+    /// The WAL was fully copied back into the database file, which was fsynced; the next commit starts the WAL from
+    /// its beginning.
+    case complete
     /// Readers still use part of the WAL: it could not be reset now; try again after a later batch.
     case busy
 }
 
+/// How a checkpoint leaves the WAL file.
+enum CheckpointMode {
+    /// `wal_checkpoint(RESTART)`: the WAL file keeps its size and the next commit overwrites it from its start.
+    /// Rewriting pages already in the page cache costs the kernel less than truncating and growing the file again
+    /// (no block allocation, no zeroing): the mode used while serving.
+    case restart
+    /// `wal_checkpoint(TRUNCATE)`: the WAL file is cut to zero bytes (after start-up's migrations and replay, which
+    /// may have grown it far beyond the serving bound, and at shutdown).
+    case truncate
+}
+
 extension Connection {
-    /// `wal_checkpoint(TRUNCATE)`: waits up to the busy timeout for readers, copies the WAL back into the database
-    /// file, fsyncs it and truncates the WAL. Only the writer calls this.
-    func checkpointTruncate() throws(SQLiteError) -> CheckpointOutcome {
+    /// Waits up to the busy timeout for readers, fsyncs the WAL, copies it back into the database file and fsyncs
+    /// that, then resets the WAL as `mode` says. Only the writer calls this.
+    func checkpoint(_ mode: CheckpointMode) throws(SQLiteError) -> CheckpointOutcome {
         var logFrames: Int32 = 0
         var checkpointed: Int32 = 0
-        let code = sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_TRUNCATE, &logFrames, &checkpointed)
+        let flag = mode == .restart ? SQLITE_CHECKPOINT_RESTART : SQLITE_CHECKPOINT_TRUNCATE
+        let code = sqlite3_wal_checkpoint_v2(handle, nil, flag, &logFrames, &checkpointed)
         switch code & 0xFF {
-        case SQLITE_OK: return .truncated
+        case SQLITE_OK: return .complete
         case SQLITE_BUSY, SQLITE_LOCKED: return .busy
-        default: throw lastError(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+        default: throw lastError(sql: "PRAGMA wal_checkpoint(\(mode == .restart ? "RESTART" : "TRUNCATE"))")
         }
     }
 }

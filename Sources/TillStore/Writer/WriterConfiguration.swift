@@ -8,7 +8,7 @@ public struct WriterConfiguration: Sendable {
     public var maxBatchSize: Int = 256
     /// The page size of a store the writer creates (see `OpenOptions.pageSize`); nil: SQLite's default, 4,096.
     public var pageSize: Int? = nil
-    /// After a batch, when the WAL holds more pages than this, the writer runs `wal_checkpoint(TRUNCATE)`.
+    /// After a batch, when the WAL holds more pages than this, the writer runs `wal_checkpoint(RESTART)`.
     public var checkpointWalPages: Int32 = 4_096
     /// How long a checkpoint waits for readers to leave the WAL before giving up until the next batch.
     public var checkpointBusyTimeoutMilliseconds: Int32 = 20

@@ -85,14 +85,14 @@ final class WriterLoop {
     deinit { walFrames.uninstall(from: connection) }
 
     func run() {
-        // Replayed records become part of the database file at once (and their segments can go).
-        checkpoint(force: journal.recovery.recordsReplayed > 0)
+        // Migrations and replayed records go into the database file at once (and replayed segments can go).
+        checkpoint(force: true, mode: .truncate)
         while true {
             switch writer.next() {
             case .batch(let batch): runBatch(batch)
             case .sleep: writer.wake.wait()
             case .stop:
-                if !failed { checkpoint(force: true) }
+                if !failed { checkpoint(force: true, mode: .truncate) }
                 return
             }
         }
@@ -275,12 +275,12 @@ final class WriterLoop {
     // MARK: - Checkpoint
 
     /// Resets the WAL when it passed the bound (or always when `force`); a storage error here is fail-stop too.
-    private func checkpoint(force: Bool) {
+    private func checkpoint(force: Bool, mode: CheckpointMode = .restart) {
         guard !failed, force || walFrames.frames > writer.configuration.checkpointWalPages else { return }
         do {
-            let outcome = try connection.checkpointTruncate()
+            let outcome = try connection.checkpoint(mode)
             switch outcome {
-            case .truncated:
+            case .complete:
                 walFrames.frames = 0
                 // The database file now holds every committed batch: their journal segments can go.
                 let released = try journal.release(through: LSN(journal.nextLSN.rawValue - 1))
