@@ -45,7 +45,7 @@ let package = Package(
         /// Crash-test child of TillStoreTests: writes until SIGKILLed, reporting acknowledged operations on stdout.
         .executableTarget(name: "till-store-crashchild", dependencies: ["TillStore", "TillCore", "TillProtocol", "TillCrashScenario", "TillStoreTesting"]),
         /// Durable write throughput of the store (release mode; results in bench/store.md).
-        .executableTarget(name: "till-bench-store", dependencies: ["TillStore", "TillCore", "TillProtocol", "TillStoreTesting"], path: "bench/StoreBench"),
+        .executableTarget(name: "till-bench-store", dependencies: ["TillStore", "TillCore", "TillProtocol", "TillJournal", "TillStoreTesting"], path: "bench/StoreBench"),
         /// Member import and search speed of the back office on 1,000,000 members (release; bench/backoffice.md).
         .executableTarget(name: "till-bench-backoffice", dependencies: ["TillStore", "TillCore", "TillProtocol"], path: "bench/BackOfficeBench"),
         /// Memory per idle TLS connection: see bench/io.md.

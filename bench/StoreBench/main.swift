@@ -1,5 +1,5 @@
 // Durable write throughput of TillStore (WAL, synchronous=FULL, one fsync per batch).
-// Usage: swift run -c release till-bench-store [--seconds S] [--batches 1,16,64,256] [--dir DIRECTORY] [--only floor|purchase|maxima]
+// Usage: swift run -c release till-bench-store [--seconds S] [--batches 1,16,64,256] [--dir DIRECTORY] [--only floor|purchase|maxima|replay]
 //                                      [--page-size BYTES]
 // The directory must be on the disk under test (not tmpfs): the default is .build/bench-store.
 import Foundation
@@ -21,7 +21,7 @@ while let argument = arguments.next() {
     case "--only": only = arguments.next() ?? ""
     case "--page-size": pageSize = Int(arguments.next() ?? "") ?? pageSize
     default:
-        print("usage: till-bench-store [--seconds S] [--batches 1,16,64,256] [--dir DIRECTORY] [--only floor|purchase|maxima] [--page-size BYTES]")
+        print("usage: till-bench-store [--seconds S] [--batches 1,16,64,256] [--dir DIRECTORY] [--only floor|purchase|maxima|replay] [--page-size BYTES]")
         exit(2)
     }
 }
@@ -42,6 +42,10 @@ try FileManager.default.createDirectory(atPath: directory, withIntermediateDirec
 if only == "" || only == "floor" { try table(WalletCreditWorkload()) }
 if only == "" || only == "purchase" { try table(PurchaseWorkload()) }
 if only == "maxima" { try table(MaximaWorkload()) }
+if only == "replay" {
+    // One record per request (batch 1) and one per 16, as `--batches` says (default 1,16).
+    for limit in batchLimits { try replay(PurchaseWorkload(), purchases: Int(seconds * 2_000), batchLimit: limit, directory: directory) }
+}
 if only == "quote" {
     var w = PurchaseWorkload()
     let path = directory + "/bench-quote.db"
