@@ -136,6 +136,20 @@ import TillProtocol
         #expect(!voided.isEmpty && !returned.isEmpty)
     }
 
+    /// A mix that never goes back to a purchase keeps none; one that does keeps the last sixteen to go back to.
+    @Test func purchasesAreRememberedOnlyWhenTheMixRevisitsThem() throws {
+        #expect(!ScenarioMix.presets["purchases"]!.revisitsPurchases && !ScenarioMix.presets["identify"]!.revisitsPurchases)
+        #expect(ScenarioMix.standard.revisitsPurchases && ScenarioMix.presets["writes"]!.revisitsPurchases)
+        for (mix, kept) in [("purchases", 0), ("purchase=1,anonymous=1,dup=1", 0), ("purchase=9,status=1", 16), ("purchase=9,retry=1", 16)] {
+            var w = try workload(mix)
+            for _ in 0..<100 {
+                let p = w.next(nowMilliseconds: now)
+                #expect(w.completed(p, outcome: answer(p, replay: p.firstReceipt != nil), nowMilliseconds: now) != .violation(""))
+            }
+            #expect(w.posted.count == kept, "\(mix)")
+        }
+    }
+
     @Test func aRetryMustBeAnIdenticalReplay() throws {
         var w = try workload("purchase=1,retry=1")
         var sawRetry = false

@@ -94,6 +94,10 @@ public struct ScenarioMix: Sendable, Equatable, CustomStringConvertible {
 
     public func weight(of scenario: Scenario) -> Int { weights.first { $0.0 == scenario }?.1 ?? 0 }
 
+    /// Whether a scenario of the mix goes back to a purchase the terminal had acknowledged (`status`, `void`,
+    /// `return`, `retry`): only then must a terminal remember its recent purchases and their receipts.
+    public var revisitsPurchases: Bool { [.status, .void, .partialReturn, .retry].contains { weight(of: $0) > 0 } }
+
     /// A scenario drawn with probability proportional to its weight.
     public func pick(using random: inout SeededRandom) -> Scenario {
         var ticket = random.int(0...(total - 1))

@@ -64,8 +64,11 @@ public struct TerminalWorkload: Sendable {
     var random: SeededRandom
     var sequence = 0
     var followUps: [PlannedRequest] = []
-    /// The last `rememberedPurchases` acknowledged purchases, a ring whose oldest entry is at `oldestPosted`.
+    /// The last `rememberedPurchases` acknowledged purchases, a ring whose oldest entry is at `oldestPosted`; kept
+    /// only when the mix revisits purchases (a closed loop of plain purchases frees each request and receipt as soon
+    /// as it is judged, instead of holding a thousand of them to free later from cold memory).
     var posted: [Posted] = []
+    let keepsPosted: Bool
     var oldestPosted = 0
     static let rememberedPurchases = 16
 
@@ -74,6 +77,7 @@ public struct TerminalWorkload: Sendable {
         self.runId = runId
         self.mix = mix
         self.builder = builder
+        self.keepsPosted = mix.revisitsPurchases
         var base = SeededRandom(seed: seed ^ (UInt64(terminalIndex) &* 0x9E37_79B9_7F4A_7C15))
         self.random = base.fork()
     }
@@ -157,7 +161,7 @@ public struct TerminalWorkload: Sendable {
                 if normalised != first { return .violation("replay of \(body.transactionId) differs from its first receipt") }
                 return .ok
             }
-            remember(Posted(request: body, receipt: receipt))
+            if keepsPosted { remember(Posted(request: body, receipt: receipt)) }
             return .ok
         case (.identify, .success(.identify(let result))):
             if let n = planned.giftMember {

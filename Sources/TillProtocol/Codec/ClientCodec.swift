@@ -22,7 +22,25 @@ public struct ClientCodec: Sendable {
 
     /// Decodes one response frame payload (without its length prefix). Throws when the server's bytes do not
     /// follow the protocol (the error names the offending field).
+    ///
+    /// The hot answer (a `purchase` receipt) is read in one pass straight from the bytes; any frame that pass does
+    /// not accept, every error included, is read again by the tape decoder, which decides and names the error.
     public func decodeResponse(_ frame: some Collection<UInt8>) throws(TillError) -> ResponseEnvelope {
+        if let envelope = decodeDirect(frame) { return envelope }
+        return try decodeWithTape(frame)
+    }
+
+    /// The single-pass decoder alone: nil when it does not accept the frame (errors, other ops).
+    func decodeDirect(_ frame: some Collection<UInt8>) -> ResponseEnvelope? {
+        let envelope = frame.withContiguousStorageIfAvailable { bytes -> ResponseEnvelope? in
+            var scanner = WireScanner(bytes, maxDepth: maxDepth)
+            return try? DirectResponseDecoder.purchaseAnswer(&scanner)
+        }
+        return envelope ?? nil
+    }
+
+    /// The reference decoder: the whole frame parsed to a `JSONDocument` tape, then read by the typed readers.
+    func decodeWithTape(_ frame: some Collection<UInt8>) throws(TillError) -> ResponseEnvelope {
         let doc: JSONDocument
         do { doc = try JSONDocument(parsing: frame, maxDepth: maxDepth) } catch { throw error.tillError }
         guard doc.nodes[0].kind == .object else { throw .invalidFrame(reason: "a frame must hold one JSON object") }

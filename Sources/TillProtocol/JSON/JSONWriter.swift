@@ -54,6 +54,26 @@ public struct JSONWriter {
 
     private static let spare = [UInt8](repeating: 0, count: 512)
 
+    /// Writes one value of at most `maxCount` bytes through a single reservation (a separator first when one is
+    /// due): `fill` writes it through a `JSONRun` and returns true, or returns false to give up, which leaves the
+    /// output as it was.
+    @inline(__always)
+    mutating func run(maxCount: Int, _ fill: (inout JSONRun) -> Bool) -> Bool {
+        let comma = needsComma ? 1 : 0
+        if used + maxCount + comma > storage.count { grow(maxCount + comma) }
+        let at = used
+        var written = -1
+        storage.withUnsafeMutableBufferPointer { p in
+            var run = JSONRun(p.baseAddress! + at, limit: maxCount + comma)
+            if comma == 1 { run.byte(UInt8(ascii: ",")) }
+            if fill(&run) { written = run.count }
+        }
+        guard written >= 0 else { return false }
+        used += written
+        needsComma = true
+        return true
+    }
+
     @inline(__always) private mutating func byte(_ b: UInt8) {
         let comma = needsComma
         write(comma ? 2 : 1) { p in
@@ -167,12 +187,9 @@ public struct JSONWriter {
         needsComma = true
     }
 
+    /// The canonical wire form (`Quantity.description`), written in place.
     public mutating func quantity(_ q: Quantity) {
-        if q.thousandths % 1000 == 0 { int(q.thousandths / 1000); return }  // whole units: the integer form
-        if needsComma { write(1) { p in p[0] = UInt8(ascii: ",") } }
-        var text = q.description  // the canonical wire form
-        text.withUTF8 { raw($0) }
-        needsComma = true
+        _ = run(maxCount: 24) { r in r.quantity(q); return true }
     }
 
     public mutating func timestamp(_ t: Timestamp) {

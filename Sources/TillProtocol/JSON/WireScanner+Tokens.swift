@@ -27,6 +27,16 @@ extension WireScanner {
         }
     }
 
+    /// A `true` or `false` literal.
+    mutating func bool() throws(WireMiss) -> Bool {
+        skipWhitespace()
+        switch peek() {
+        case UInt8(ascii: "t"): try literal("true"); return true
+        case UInt8(ascii: "f"): try literal("false"); return false
+        default: throw WireMiss()
+        }
+    }
+
     private mutating func literal(_ word: StaticString) throws(WireMiss) {
         let n = word.utf8CodeUnitCount
         guard i + n <= count, JSONBytes.equal(base + i, word.utf8Start, n) else { throw WireMiss() }

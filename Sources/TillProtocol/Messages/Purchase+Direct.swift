@@ -60,7 +60,7 @@ enum DirectRequestDecoder {
     /// The members of an object at `depth`: each known one, after the duplicate check, to `member`; unknown ones
     /// skipped with full validation. Returns which known members arrived.
     @inline(__always) @discardableResult
-    private static func object(_ s: inout WireScanner, _ fields: WireFields, depth: Int,
+    static func object(_ s: inout WireScanner, _ fields: WireFields, depth: Int,
                                _ member: (Int, inout WireScanner) throws(WireMiss) -> Void) throws(WireMiss) -> WireMembers {
         var m = WireMembers(), expected = 0
         guard try s.beginObject(depth: depth) else { throw WireMiss() }
@@ -75,12 +75,13 @@ enum DirectRequestDecoder {
         return m
     }
 
-    /// An array member of the envelope (depth 2, elements at depth 3); `null` reads as empty.
+    /// An array member of an object (the envelope's by default: the array at depth 2, elements at depth 3); `null`
+    /// reads as empty.
     @inline(__always)
-    private static func array<T>(_ s: inout WireScanner, maxCount: Int, reserve: Int = 0,
-                                 _ element: (inout WireScanner) throws(WireMiss) -> T) throws(WireMiss) -> [T] {
+    static func array<T>(_ s: inout WireScanner, depth: Int = 2, maxCount: Int, reserve: Int = 0,
+                         _ element: (inout WireScanner) throws(WireMiss) -> T) throws(WireMiss) -> [T] {
         if s.null() { return [] }
-        guard try s.beginArray(depth: 2) else { return [] }
+        guard try s.beginArray(depth: depth) else { return [] }
         var out: [T] = []
         out.reserveCapacity(reserve)
         repeat {

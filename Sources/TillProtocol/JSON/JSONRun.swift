@@ -1,0 +1,87 @@
+import TillCore
+
+/// A cursor filling one bounded run of compact JSON reserved by `JSONWriter.run`: many values for one capacity and
+/// one uniqueness check of the writer's buffer, instead of one per value (the hot messages' objects, a line item).
+///
+/// Guarantees: never writes past the reserved bound (a precondition on every write); the values come out byte for
+/// byte as the `JSONWriter` methods of the same name write them; `plainString` refuses (returns false, writing
+/// nothing) a string the writer would escape, so the caller can give up the run and take the general path.
+struct JSONRun {
+    private let base: UnsafeMutablePointer<UInt8>
+    private let limit: Int
+    /// Bytes written so far.
+    private(set) var count = 0
+
+    init(_ base: UnsafeMutablePointer<UInt8>, limit: Int) {
+        self.base = base
+        self.limit = limit
+    }
+
+    @inline(__always)
+    private func reserve(_ n: Int) { precondition(count + n <= limit, "a JSON run outgrew its reservation") }
+
+    @inline(__always)
+    mutating func byte(_ b: UInt8) {
+        reserve(1)
+        base[count] = b
+        count += 1
+    }
+
+    /// Bytes as they are: keys with their quotes and colon, punctuation.
+    @inline(__always)
+    mutating func raw(_ s: StaticString) {
+        let n = s.utf8CodeUnitCount
+        reserve(n)
+        (base + count).update(from: s.utf8Start, count: n)
+        count += n
+    }
+
+    /// `s` quoted, when it needs no escape (no `"`, `\` or control byte); false, with nothing written, otherwise.
+    @inline(__always)
+    mutating func plainString(_ s: String) -> Bool {
+        let written = s.utf8.withContiguousStorageIfAvailable { u -> Bool in
+            for b in u where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") { return false }
+            reserve(u.count + 2)
+            base[count] = UInt8(ascii: "\"")
+            if let source = u.baseAddress, u.count > 0 { (base + count + 1).update(from: source, count: u.count) }
+            base[count + 1 + u.count] = UInt8(ascii: "\"")
+            count += u.count + 2
+            return true
+        }
+        return written ?? false
+    }
+
+    /// An integer, as `JSONWriter.int`.
+    mutating func int(_ v: Int64) {
+        if v < 0 { byte(UInt8(ascii: "-")) }
+        digits(v.magnitude, minimumCount: 1)
+    }
+
+    /// A quantity in its canonical wire form (`Quantity.description`): whole units as an integer, else up to three
+    /// decimals without trailing zeros.
+    mutating func quantity(_ q: Quantity) {
+        if q.thousandths < 0 { byte(UInt8(ascii: "-")) }
+        let magnitude = q.thousandths.magnitude
+        digits(magnitude / 1000, minimumCount: 1)
+        var fraction = magnitude % 1000
+        guard fraction != 0 else { return }
+        var places = 3
+        while fraction % 10 == 0 { fraction /= 10; places -= 1 }
+        byte(UInt8(ascii: "."))
+        digits(fraction, minimumCount: places)
+    }
+
+    /// The decimal digits of `m`, left-padded with zeros to `minimumCount`.
+    private mutating func digits(_ m: UInt64, minimumCount: Int) {
+        var n = 1, rest = m / 10
+        while rest > 0 { n += 1; rest /= 10 }
+        n = max(n, minimumCount)
+        reserve(n)
+        var value = m
+        for k in stride(from: count + n - 1, through: count, by: -1) {
+            base[k] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value % 10)
+            value /= 10
+        }
+        count += n
+    }
+}

@@ -1,0 +1,61 @@
+import Testing
+import TillCore
+@testable import TillProtocol
+
+/// The writer's one-reservation runs (`JSONWriter.run`, `JSONRun`) against the value-by-value writes they replace:
+/// the same bytes, the same separators, and nothing written when a run gives up.
+@Suite struct WriterRunTests {
+    /// Line items in arrays, as a purchase carries them: plain ones take one run, ones with a string to escape fall
+    /// back to the general path; either way the bytes are those of `encodeFieldByField`.
+    @Test(arguments: 0..<200 as Range<UInt64>)
+    func lineItemsInOneRunMatchTheFieldByFieldBytes(seed: UInt64) {
+        var g = Gen(rng: SeededRandom(seed: seed))
+        let items = g.purchase().items + [
+            LineItem(lineId: String(seed), code: "SKU-0001", name: "coffee item 12 with a longer name", department: g.bool() ? "coffee" : nil,
+                     quantity: Quantity(thousandths: g.int(1...2_500)), unitPrice: g.int(0...3_000), discount: g.int(0...300),
+                     tags: g.bool() ? ["weighed"] : []),
+        ]
+        var run = JSONWriter(), reference = JSONWriter()
+        run.key("items"); reference.key("items")
+        run.beginArray(); reference.beginArray()
+        var plain = 0
+        for item in items {
+            item.encode(to: &run)
+            item.encodeFieldByField(to: &reference)
+            var probe = JSONWriter()
+            if item.encodePlain(to: &probe) { plain += 1 }
+        }
+        run.endArray(); reference.endArray()
+        run.key("n"); reference.key("n")
+        run.int(1); reference.int(1)
+        #expect(run.bytes == reference.bytes, "\(String(decoding: run.bytes, as: UTF8.self))")
+        #expect(plain >= 1)  // the last item at least took the run
+    }
+
+    @Test func aRunThatGivesUpLeavesTheOutputAsItWas() {
+        var w = JSONWriter()
+        w.beginArray()
+        w.int(7)
+        let before = w.bytes
+        let item = LineItem(lineId: "1", code: "A", name: "say \"hi\"", quantity: .one, unitPrice: 100)
+        #expect(!item.encodePlain(to: &w))
+        #expect(w.bytes == before)
+        item.encode(to: &w)
+        w.endArray()
+        #expect(String(decoding: w.bytes, as: UTF8.self)
+            == #"[7,{"lineId":"1","code":"A","name":"say \"hi\"","quantity":1,"unitPrice":100,"discount":0,"tags":[]}]"#)
+    }
+
+    /// Quantities are written in place in their canonical form, `Quantity.description`, signs and edges included.
+    @Test func quantitiesAreWrittenAsTheirDescription() {
+        var g = Gen(rng: SeededRandom(seed: 3))
+        var values: [Int64] = [1, 5, 10, 50, 100, 999, 1000, 1001, 1010, 1100, 1250, 2500, 123_456, 1_000_000_000, -1, -50, -1000, -1500,
+                               Int64.max, Int64.min + 1, Int64.min]
+        for _ in 0..<500 { values.append(g.int(-10_000_000...10_000_000)) }
+        for t in values {
+            var w = JSONWriter()
+            w.beginArray(); w.int(0); w.quantity(Quantity(thousandths: t)); w.endArray()
+            #expect(String(decoding: w.bytes, as: UTF8.self) == "[0,\(Quantity(thousandths: t).description)]")
+        }
+    }
+}
