@@ -149,4 +149,10 @@ extension Duration {
         let (s, atto) = components
         return Double(s) + Double(atto) / 1e18
     }
+
+    /// Whole milliseconds (for reports).
+    public var milliseconds: Int64 {
+        let (s, atto) = components
+        return s * 1_000 + atto / 1_000_000_000_000_000
+    }
 }
