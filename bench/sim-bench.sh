@@ -1,33 +1,11 @@
 #!/usr/bin/env bash
 # The simulator benchmarks of bench/sim.md: release build, TLS, durable store, simulator and daemon side by side.
 # Usage: bench/sim-bench.sh [OUTDIR]   (reports land in OUTDIR, default /tmp/till-sim-bench)
-set -euo pipefail
-cd "$(dirname "$0")/.."
-export PATH="/opt/swift/usr/bin:$PATH"
 out=${1:-/tmp/till-sim-bench}
-mkdir -p "$out"
-swift build -c release --product tilld 2>&1 | tail -n 1
-swift build -c release --product till-sim 2>&1 | tail -n 1
-bin=$(swift build -c release --show-bin-path)
+mkdir -p "$out" && out=$(cd "$out" && pwd)
 port=${BENCH_PORT:-17590}
-work=$(mktemp -d /tmp/till-sim-bench.XXXXXX)
-tilld_pid=""
-cleanup() {
-  if [ -n "$tilld_pid" ] && kill -0 "$tilld_pid" 2>/dev/null; then kill -TERM "$tilld_pid"; wait "$tilld_pid" || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-"$bin/till-sim" certs --dir "$work/certs" > "$work/certs.txt"
-ca=$(grep '^ca=' "$work/certs.txt" | cut -d= -f2-)
-cert=$(grep '^certificate=' "$work/certs.txt" | cut -d= -f2-)
-key=$(grep '^key=' "$work/certs.txt" | cut -d= -f2-)
-
-"$bin/tilld" --data-directory "$work/data" --listen "127.0.0.1:$port" --metrics-listen "127.0.0.1:$((port + 1))" \
-  --tls-certificate "$cert" --tls-key "$key" --log-level warning > "$out/tilld.log" 2>&1 &
-tilld_pid=$!
-for _ in $(seq 1 200); do grep -q "listening on" "$out/tilld.log" && [ -f "$work/data/demo-keys.json" ] && break; sleep 0.05; done
-operator_key=$(grep -o '"operatorKey":"[^"]*"' "$work/data/demo-keys.json" | cut -d'"' -f4)
+source "$(dirname "$0")/bench-daemon.sh"
+bench_start_tilld "$port" "$out/tilld.log" --metrics-listen "127.0.0.1:$((port + 1))"
 
 server=(--server "127.0.0.1:$port" --tls-ca "$ca")
 "$bin/till-sim" seed "${server[@]}" --operator-key "$operator_key" --members 100000 --terminals 10000 --pos-per-branch 50 \

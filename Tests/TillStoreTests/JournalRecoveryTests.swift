@@ -35,15 +35,8 @@ import TillStoreTesting
     /// SQLite loses every commit it did not sync (all of them: `synchronous=NORMAL`, no checkpoint ran); the journal
     /// holds them, and the reopened store has every acknowledged write again.
     @Test func commitsSQLiteLostAreReplayedFromTheJournal() throws {
-        PowerLossVFS.register()
         let folder = TemporaryFolder()
-        let prefix = folder.url.path + "/"
-        PowerLossVFS.arm(prefix)
-        let store = try Store.temporary(folder, name: "lost.db") {
-            $0.writer.vfsName = PowerLossVFS.name
-            $0.writer.checkpointWalPages = 1_000_000
-            $0.writer.onEvent = { _ in }
-        }
+        let (store, prefix) = try openWithoutCheckpoints(folder, name: "lost.db")
         let member = try store.member("m")
         for n in 0..<40 { _ = try store.writeAndWait(credit("c\(n)", member: member, Int64(n + 1))).get() }
         #expect(store.stats.journalRecords == 41)
@@ -90,15 +83,9 @@ import TillStoreTesting
     /// A batch whose effects pass the record limit (a bulk write) is made durable by SQLite's own fsync; it survives
     /// the loss of every unsynced SQLite write, and the journaled batches after it replay on top of it.
     @Test func aBatchTooLargeForARecordIsSyncedBySQLite() throws {
-        PowerLossVFS.register()
         let folder = TemporaryFolder()
-        let prefix = folder.url.path + "/"
-        PowerLossVFS.arm(prefix)
-        let store = try Store.temporary(folder, name: "bulk.db") {
-            $0.writer.vfsName = PowerLossVFS.name
-            $0.writer.checkpointWalPages = 1_000_000
+        let (store, prefix) = try openWithoutCheckpoints(folder, name: "bulk.db") {
             $0.writer.journal = JournalConfiguration(segmentBytes: 1 << 20, maxRecordBytes: 16 << 10)
-            $0.writer.onEvent = { _ in }
         }
         let member = try store.member("m")
         let note = String(repeating: "n", count: 200)
@@ -150,6 +137,22 @@ import TillStoreTesting
         #expect(try after.read { try $0.int64("SELECT count(*) FROM operations WHERE key = 'later'") } == 0)
         #expect(try after.read { try $0.int64("SELECT balance FROM wallets WHERE member_id = ?", [.integer(member)]) }! >= 5)
     }
+}
+
+/// A store whose database goes through `PowerLossVFS` (armed for the folder: `restoreLastSynced(under: prefix)` undoes
+/// what SQLite did not sync) and that never checkpoints while the test runs, so SQLite syncs nothing.
+private func openWithoutCheckpoints(_ folder: TemporaryFolder, name: String,
+                                    configure: (inout StoreConfiguration) -> Void = { _ in }) throws -> (Store, String) {
+    PowerLossVFS.register()
+    let prefix = folder.url.path + "/"
+    PowerLossVFS.arm(prefix)
+    let store = try Store.temporary(folder, name: name) {
+        $0.writer.vfsName = PowerLossVFS.name
+        $0.writer.checkpointWalPages = 1_000_000
+        $0.writer.onEvent = { _ in }
+        configure(&$0)
+    }
+    return (store, prefix)
 }
 
 extension UInt64 {
