@@ -52,6 +52,9 @@ struct RunResult {
     var walPagesPerOp: Double
     /// Journal payload bytes appended by the run's batches, per operation (what each batch's fdatasync makes durable).
     var journalBytesPerOp: Double
+    /// Mean time of one journal append (write + fdatasync) and of the COMMIT after it, per batch.
+    var syncMicrosPerBatch: Double
+    var commitMicrosPerBatch: Double
     var opsPerSecond: Double { Double(operations) / seconds }
 }
 
@@ -107,5 +110,9 @@ func run<W: Workload>(_ workload: W, batchLimit: Int, seconds: Double, directory
                      writerCPUMicrosPerOp: Double(writerCPU) / 1_000 / ops,
                      processCPUMicrosPerOp: Double(processCPU) / 1_000 / ops,
                      walPagesPerOp: Double(stats.walFramesWritten - statsBefore.walFramesWritten) / ops,
-                     journalBytesPerOp: Double(stats.journalBytes - statsBefore.journalBytes) / ops)
+                     journalBytesPerOp: Double(stats.journalBytes - statsBefore.journalBytes) / ops,
+                     syncMicrosPerBatch: Double(stats.journalSyncMicroseconds - statsBefore.journalSyncMicroseconds)
+                        / Double(max(stats.journalRecords - statsBefore.journalRecords, 1)),
+                     commitMicrosPerBatch: Double(stats.commitMicroseconds - statsBefore.commitMicroseconds)
+                        / Double(max(stats.journalRecords - statsBefore.journalRecords, 1)))
 }

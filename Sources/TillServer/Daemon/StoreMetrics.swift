@@ -10,6 +10,12 @@ enum StoreMetrics {
             Int64(store.stats.journalRecords)
         }
         registry.counter("till_journal_bytes_total", "Payload bytes of the journal records appended") { Int64(store.stats.journalBytes) }
+        registry.counter("till_journal_sync_microseconds_total", "Time the writer spent writing and fdatasyncing journal records") {
+            Int64(store.stats.journalSyncMicroseconds)
+        }
+        registry.counter("till_writer_commit_microseconds_total", "Time the writer spent in COMMITs after the journal sync (WAL writes, no fsync)") {
+            Int64(store.stats.commitMicroseconds)
+        }
         registry.counter("till_journal_sqlite_synced_batches_total", "Batches too large for a journal record, made durable by SQLite's fsync") {
             Int64(store.stats.sqliteSyncedBatches)
         }

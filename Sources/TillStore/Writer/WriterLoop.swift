@@ -18,6 +18,8 @@ final class WriterLoop {
     private let walFrames = WalFrameCounter()
     private let lock: WriterLock
     private var batchNumber = 0
+    /// Times the journal's write + fdatasync and the COMMIT, for the metrics only (no decision reads it).
+    private let syscalls = SystemTime()
     private var failed = false
 
     init(path: String, writer: Writer, migrations: [Migration]) throws {
@@ -195,11 +197,16 @@ final class WriterLoop {
         let lsn = journal.nextLSN
         try JournalPosition.advance(connection, to: lsn)
         let record = JournalRecord(payload: EffectRecord.encode(effects.entries))
+        let before = syscalls.now()
         _ = try journal.append([record])
+        let synced = syscalls.now()
         try connection.execute("COMMIT")
+        let committed = syscalls.now()
         writer.counters.withLock {
             $0.journalRecords += 1
             $0.journalBytes += record.payload.count
+            $0.journalSyncMicroseconds += Int(synced.microseconds(since: before))
+            $0.commitMicroseconds += Int(committed.microseconds(since: synced))
             $0.appliedLSN = lsn.rawValue
         }
     }
