@@ -55,6 +55,10 @@ struct RunResult {
     /// Mean time of one journal append (write + fdatasync) and of the COMMIT after it, per batch.
     var syncMicrosPerBatch: Double
     var commitMicrosPerBatch: Double
+    /// Checkpoints completed during the run, their mean and the longest (the writer waits meanwhile).
+    var checkpoints: Int
+    var checkpointMillisMean: Double
+    var checkpointMillisMax: Double
     var opsPerSecond: Double { Double(operations) / seconds }
 }
 
@@ -114,5 +118,9 @@ func run<W: Workload>(_ workload: W, batchLimit: Int, seconds: Double, directory
                      syncMicrosPerBatch: Double(stats.journalSyncMicroseconds - statsBefore.journalSyncMicroseconds)
                         / Double(max(stats.journalRecords - statsBefore.journalRecords, 1)),
                      commitMicrosPerBatch: Double(stats.commitMicroseconds - statsBefore.commitMicroseconds)
-                        / Double(max(stats.journalRecords - statsBefore.journalRecords, 1)))
+                        / Double(max(stats.journalRecords - statsBefore.journalRecords, 1)),
+                     checkpoints: stats.checkpoints - statsBefore.checkpoints,
+                     checkpointMillisMean: Double(stats.checkpointMicroseconds - statsBefore.checkpointMicroseconds) / 1_000
+                        / Double(max(stats.checkpoints - statsBefore.checkpoints, 1)),
+                     checkpointMillisMax: Double(stats.slowestCheckpointMicroseconds) / 1_000)
 }

@@ -30,14 +30,15 @@ try FileManager.default.createDirectory(atPath: directory, withIntermediateDirec
 @MainActor func table<W: Workload>(_ workload: W) throws {
     print("")
     print("workload: \(workload.name); \(seconds) s per batch size; page size \(pageSize); files in \(directory)")
-    print("| batch limit | avg batch | ops | ops/s | writer CPU µs/op | process CPU µs/op | WAL KiB/op (not fsynced) | journal KiB/op (fsynced) | journal sync µs/batch | COMMIT µs/batch |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| batch limit | avg batch | ops | ops/s | writer CPU µs/op | process CPU µs/op | WAL KiB/op (not fsynced) | journal KiB/op (fsynced) | journal sync µs/batch | COMMIT µs/batch | checkpoints / mean ms / max ms |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for limit in batchLimits {
         let result = try run(workload, batchLimit: limit, seconds: seconds, directory: directory, pageSize: pageSize)
-        print(String(format: "| %d | %.1f | %d | %.0f | %.1f | %.1f | %.1f | %.2f | %.0f | %.0f |", result.batchLimit, result.averageBatch,
+        print(String(format: "| %d | %.1f | %d | %.0f | %.1f | %.1f | %.1f | %.2f | %.0f | %.0f | %d / %.1f / %.1f |", result.batchLimit, result.averageBatch,
                      result.operations, result.opsPerSecond, result.writerCPUMicrosPerOp, result.processCPUMicrosPerOp,
                      result.walPagesPerOp * Double(pageSize) / 1_024, result.journalBytesPerOp / 1_024,
-                     result.syncMicrosPerBatch, result.commitMicrosPerBatch))
+                     result.syncMicrosPerBatch, result.commitMicrosPerBatch, result.checkpoints,
+                     result.checkpointMillisMean, result.checkpointMillisMax))
     }
 }
 if only == "" || only == "floor" { try table(WalletCreditWorkload()) }

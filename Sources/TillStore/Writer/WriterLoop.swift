@@ -285,7 +285,9 @@ final class WriterLoop {
     private func checkpoint(force: Bool, mode: CheckpointMode = .restart) {
         guard !failed, force || walFrames.frames > writer.configuration.checkpointWalPages else { return }
         do {
+            let started = syscalls.now()
             let outcome = try connection.checkpoint(mode)
+            let took = Int(syscalls.now().microseconds(since: started))
             switch outcome {
             case .complete:
                 walFrames.frames = 0
@@ -295,6 +297,8 @@ final class WriterLoop {
                     $0.checkpoints += 1
                     $0.walFrames = 0
                     $0.journalSegmentsReleased += released
+                    $0.checkpointMicroseconds += took
+                    $0.slowestCheckpointMicroseconds = max($0.slowestCheckpointMicroseconds, took)
                 }
             case .busy:
                 writer.counters.withLock { $0.checkpointsBusy += 1 }

@@ -30,6 +30,9 @@ public struct WriterStats: Sendable, Hashable {
     /// Time spent appending records (one write + fdatasync each), and in the COMMITs after them (WAL writes, no sync).
     public var journalSyncMicroseconds: Int = 0
     public var commitMicroseconds: Int = 0
+    /// Time spent in completed checkpoints (on the writer thread: batches wait meanwhile), and the longest one.
+    public var checkpointMicroseconds: Int = 0
+    public var slowestCheckpointMicroseconds: Int = 0
     /// Batches whose effects passed `journal.maxRecordBytes` and were made durable by SQLite's fsync instead.
     public var sqliteSyncedBatches: Int = 0
     /// Journal segments deleted after a checkpoint made the database file hold their records.
