@@ -43,7 +43,7 @@ public struct PostPurchase: WriteRequest {
                   .integer(receipt.itemDiscounts + receipt.orderDiscount + receipt.benefitDiscounts),
                   .integer(budget?.wallet == .points ? budget!.units : 0),
                   .integer(budget?.wallet == .credit ? budget!.units : 0),
-                  .blob(stored), .blob(record.textBytes), .blob(ticketLines(record))])
+                  .blob(stored), .blob(record.textBytes), .blob(TicketLines.encode(request.items, lines: record.lines))])
         let purchaseRow = context.lastInsertRowID
 
         let accounts = matches.compactMap(\.account).filter { record.memberIds.contains($0.id) }
@@ -83,15 +83,5 @@ public struct PostPurchase: WriteRequest {
                                                         member: card.memberId, ledger: [], currency: receipt.currency))
         }
         return receipt
-    }
-
-    /// The ticket lines blob: the request's items with each line's net from the engine's record.
-    private func ticketLines(_ record: PurchaseRecord) -> [UInt8] {
-        let lines = record.lines
-        let items = request.items
-        return TicketLines.encode(items) { position in
-            if position < lines.count && lines[position].lineId == items[position].lineId { return lines[position].net }
-            return lines.first { $0.lineId == items[position].lineId }?.net ?? 0
-        }
     }
 }
