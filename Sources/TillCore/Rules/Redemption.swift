@@ -24,7 +24,7 @@ enum Redemption {
     ) -> Result<[MinorUnits], NonRedeemableCauseBox> {
         guard let template else { return .failure(NonRedeemableCauseBox(.conditionsNotMet)) }
         guard basket.afterPOS >= template.minSpend else { return .failure(NonRedeemableCauseBox(.conditionsNotMet)) }
-        if let code = template.requiredItemCode, basket.linesByCode[code] == nil {
+        if let code = template.requiredItemCode, !basket.has(code: code) {
             return .failure(NonRedeemableCauseBox(.conditionsNotMet))
         }
         var shares = [MinorUnits](repeating: 0, count: basket.lines.count)
@@ -57,7 +57,7 @@ enum Redemption {
                 shares[b] = min(unit, line.net)
             }
         case .itemDiscount(let code, let percent):
-            for i in basket.linesByCode[code] ?? [] where basket.lines[i].net > 0 {
+            for i in basket.lines(code: code) where basket.lines[i].net > 0 {
                 shares[i] = Arithmetic.floorMulDiv(basket.lines[i].net, min(max(0, percent), 100), 100)
             }
         }
