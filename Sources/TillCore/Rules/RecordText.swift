@@ -303,21 +303,20 @@ public struct RecordTextWriter {
     }
 
     private mutating func digits(_ v: Int64) {
-        // Count the digits, make room once, fill from the right (a division by the constant 10 is a multiplication).
+        // Least significant digit first (a division by the constant 10 is a multiplication), then reversed in place:
+        // no counting pass and no fill of placeholders.
         if v < 0 { out.append(0x2D) }
         var m = v.magnitude
-        var count = 1
-        var power: UInt64 = 10
-        while count < 19 && m >= power {
-            count += 1
-            power &*= 10
-        }
-        out.append(contentsOf: repeatElement(0x30, count: count))
-        var k = out.count - 1
+        let start = out.count
         repeat {
-            out[k] = 0x30 &+ UInt8(truncatingIfNeeded: m % 10)
+            out.append(0x30 &+ UInt8(truncatingIfNeeded: m % 10))
             m /= 10
-            k -= 1
         } while m > 0
+        var (i, j) = (start, out.count - 1)
+        while i < j {
+            out.swapAt(i, j)
+            i += 1
+            j -= 1
+        }
     }
 }
