@@ -165,7 +165,7 @@ struct Basket: Hashable, Sendable {
     }
 
     /// Adds a redemption's per-line discounts.
-    mutating func apply(_ shares: [MinorUnits]) {
-        for i in shares.indices where shares[i] != 0 { lines[i].benefit += shares[i] }
+    mutating func apply(_ shares: LineShares) {
+        for (i, amount) in zip(shares.lines, shares.amounts) { lines[i].benefit += amount }
     }
 }
