@@ -60,6 +60,18 @@ public enum Arithmetic {
             left -= q
         }
         guard left > 0 else { return shares }  // nothing to hand out: no ranking of remainders needed
+        // `left` is below the number of weights. The largest remainder first, the earlier index on ties: for a few
+        // units one pass per unit (a unit's line is marked by a -1 remainder), else one sort.
+        if left <= 8 {
+            while left > 0 {
+                var best = 0
+                for i in remainders.indices where remainders[i] > remainders[best] { best = i }
+                shares[best] += 1
+                remainders[best] = -1
+                left -= 1
+            }
+            return shares
+        }
         var order = Array(weights.indices)
         order.sort { remainders[$0] != remainders[$1] ? remainders[$0] > remainders[$1] : $0 < $1 }
         var k = 0

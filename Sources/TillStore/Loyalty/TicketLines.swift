@@ -32,9 +32,10 @@ enum TicketLines {
         return w.out
     }
 
-    /// Quantity × unit price in minor units, rounded half up (what the line cost before any discount).
+    /// Quantity × unit price in minor units, rounded half up (what the line cost before any discount; the rules
+    /// refused a negative quantity or price before anything is stored).
     static func gross(_ item: LineItem) -> MinorUnits {
-        MinorUnits((Int128(item.quantity.thousandths) * Int128(item.unitPrice) + 500) / 1000)
+        Arithmetic.lineGross(quantity: item.quantity, unitPrice: item.unitPrice)
     }
 
     /// The lines `encode` (or the `T1` writer) wrote; `lines` are the purchase record's lines (what `T2` leaves
