@@ -48,3 +48,27 @@ import Testing
         #expect(PurchaseActivity.list(["a", "b"]) == "a, b")
     }
 }
+
+/// The benefits a purchase names are read once each by id (not once per name and member): a used gift still
+/// reads as its owner's and answers `used`, a gift of a member not in the purchase is nobody's here.
+@Suite struct NamedBenefitTests {
+    @Test func namedBenefitsAreFoundOnTheirOwnerOnly() throws {
+        let f = try LoyaltyFixture()
+        _ = try f.purchase(basket("T1", redemptions: ["demo-M00000001-TEN_PERCENT"])).get()
+        var request = basket("Q1", redemptions: ["demo-M00000001-TEN_PERCENT", "demo-M00000002-WELCOME_5",
+                                                 "demo-M00000001-FREE_ESPRESSO"])
+        request.members = [MemberIdentifier(kind: .memberKey, value: "M00000003"), MemberIdentifier(kind: .memberKey, value: "M00000001")]
+        let quote = try f.loyalty.quote(request, terminal: f.pos)
+        func named(_ id: String) -> RedeemableBenefit? { quote.benefits.first { $0.benefitId == id } }
+        #expect(named("demo-M00000001-TEN_PERCENT")?.cause == .used)
+        #expect(named("demo-M00000001-TEN_PERCENT")?.memberKey == "M00000001")
+        #expect(named("demo-M00000002-WELCOME_5")?.cause == .notOwned)
+        #expect(named("demo-M00000001-FREE_ESPRESSO")?.redeemable == true)
+        request.transactionId = "T2"
+        guard case .failure(.benefitNotRedeemable(let field, let id, let cause)) = f.purchase(request) else {
+            Issue.record("a used gift was redeemed")
+            return
+        }
+        #expect(field == "redemptions[0]" && id == "demo-M00000001-TEN_PERCENT" && cause == .used)
+    }
+}
