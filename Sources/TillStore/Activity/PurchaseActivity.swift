@@ -3,8 +3,8 @@ import TillCore
 /// The benefit entries a purchase adds to its members' activity, one per member and template however many gifts
 /// it redeemed or cards it filled: the log's rows per purchase are bounded by the templates, not the quantity.
 ///
-/// Guarantees: `redemptions` has one `benefit_redeemed` entry per (member, gift template) in the order first
-/// redeemed, naming the template and its redeemed benefit ids; `completions` one `punch_card_completed` entry per
+/// Guarantees: `redemptions` has one `benefit_redeemed` entry per (member, gift name) in the order first
+/// redeemed, naming the gift and its redeemed benefit ids; `completions` one `punch_card_completed` entry per
 /// (member, card template) whose cards the purchase filled, naming the cards and the rewards they issued. One
 /// benefit keeps the wording of one entry per benefit (`Redeemed Free espresso (g-1) in b/p T1`, `Coffee card c-1
 /// completed in b/p T1, reward r-1 issued`); more list their ids within `listBudget` bytes, then how many more, so a
