@@ -57,3 +57,23 @@ import Testing
         #expect(w.account(1, now: at(days: 14)).balance == WalletBalance(points: 17, pendingPoints: 0, credit: 0))
     }
 }
+
+/// A line's points in 64 bits where the products fit and in 128 bits where they do not: the same floor either way,
+/// and nil past `ValueLimits.maxPoints`.
+@Suite struct EarningArithmeticTests {
+    @Test func pointsAgreeWithTheFullWidthDefinition() {
+        var rng = SplitMix64(seed: 1313)
+        let item = LineItem(lineId: "1", code: "A", name: "A", department: "D", quantity: .one, unitPrice: 1)
+        for round in 0..<2_000 {
+            let big = round % 3 == 0  // products past 64 bits
+            let eligible = Int64.random(in: 1...(big ? Int64.max / 2 : 1_000_000_000_000), using: &rng)
+            let per = Int64.random(in: 1...(big ? 1_000_000_000 : 1_000_000), using: &rng)
+            let percent = Int64.random(in: 1...(big ? 1_000_000 : 1_000), using: &rng)
+            let minor = Int64.random(in: 1...(round % 5 == 0 ? Int64.max : 1_000_000), using: &rng)
+            let rule = EarningRule(pointsPer: per, perMinor: minor, departmentPercent: ["D": percent])
+            let exact = Int128(eligible) * Int128(per) * Int128(percent) / (Int128(minor) * 100)
+            let expected: Int64? = exact <= Int128(ValueLimits.maxPoints) ? Int64(exact) : nil
+            #expect(rule.points(eligible: eligible, item: item) == expected, "\(eligible) × \(per) × \(percent)% / \(minor)")
+        }
+    }
+}

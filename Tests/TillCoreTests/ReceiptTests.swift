@@ -27,6 +27,25 @@ import Testing
         #expect(Arithmetic.lineGross(quantity: Quantity(thousandths: 1499), unitPrice: 199) == 298)
     }
 
+    /// Few units left (one pass per unit) and many (one sort) rank the remainders alike: as the definition does.
+    @Test func allocationMatchesTheDefinitionForFewAndManyUnitsLeft() {
+        var rng = SplitMix64(seed: 13)
+        for round in 0..<400 {
+            let count = Int.random(in: 1...40, using: &rng)
+            let weights = (0..<count).map { _ in Int64.random(in: 0...(round % 2 == 0 ? 9 : 1_000_000), using: &rng) }
+            let amount = Int64.random(in: 0...5_000, using: &rng)
+            let total = weights.reduce(0, +)
+            guard total > 0 else { continue }
+            var expected = weights.map { amount * $0 / total }
+            let order = weights.indices.sorted {
+                let (a, b) = (amount * weights[$0] % total, amount * weights[$1] % total)
+                return a != b ? a > b : $0 < $1
+            }
+            for k in 0..<Int(amount - expected.reduce(0, +)) { expected[order[k]] += 1 }
+            #expect(Arithmetic.allocate(amount, weights: weights) == expected, "weights \(weights), amount \(amount)")
+        }
+    }
+
     @Test func taxIsAddedAndPaymentsMustAddUp() throws {
         var world = World()
         let ok = try world.purchase(request("T2", items: [line("A", "BRD", qty: 1000, price: 1000)], tax: 190,

@@ -49,18 +49,34 @@ public enum Arithmetic {
             return shares
         }
         var shares = [Int64]()
-        var remainders = [(Int64, Int)]()
+        var remainders = [Int64]()
         shares.reserveCapacity(weights.count)
-        for (i, w) in weights.enumerated() {
+        remainders.reserveCapacity(weights.count)
+        var left = amount
+        for w in weights {
             let (q, r) = mulDiv(amount, w, total)
             shares.append(q)
-            remainders.append((r, i))
+            remainders.append(r)
+            left -= q
         }
-        var left = amount - shares.reduce(0, +)
-        remainders.sort { $0.0 != $1.0 ? $0.0 > $1.0 : $0.1 < $1.1 }
+        guard left > 0 else { return shares }  // nothing to hand out: no ranking of remainders needed
+        // `left` is below the number of weights. The largest remainder first, the earlier index on ties: for a few
+        // units one pass per unit (a unit's line is marked by a -1 remainder), else one sort.
+        if left <= 8 {
+            while left > 0 {
+                var best = 0
+                for i in remainders.indices where remainders[i] > remainders[best] { best = i }
+                shares[best] += 1
+                remainders[best] = -1
+                left -= 1
+            }
+            return shares
+        }
+        var order = Array(weights.indices)
+        order.sort { remainders[$0] != remainders[$1] ? remainders[$0] > remainders[$1] : $0 < $1 }
         var k = 0
         while left > 0 {
-            shares[remainders[k].1] += 1
+            shares[order[k]] += 1
             left -= 1
             k += 1
         }

@@ -32,16 +32,39 @@ struct Basket: Hashable, Sendable {
     private(set) var lines: [PricedLine]
     var orderDiscount: MinorUnits
     var tax: MinorUnits
-    /// Line indexes by item code and by department, built once: gifts find their lines with one lookup per code
-    /// instead of hashing every line's code for every redemption.
-    let linesByCode: [String: [Int]]
-    let linesByDepartment: [String: [Int]]
+    /// Line indexes by item code and by department, built once with one hash per line: per code (department) its
+    /// first line, and per line the next line with the same code (department), -1 after the last. Gifts and punch
+    /// cards find their lines with one lookup per code instead of hashing every line's code for every rule.
+    private let firstByCode: [String: Int]
+    private let firstByDepartment: [String: Int]
+    private let nextByCode: [Int]
+    private let nextByDepartment: [Int]
+
+    /// Whether some line has item code `code`.
+    func has(code: String) -> Bool { firstByCode[code] != nil }
+
+    /// The indexes of the lines with item code `code`, in line order.
+    func lines(code: String) -> [Int] {
+        var out: [Int] = []
+        var i = firstByCode[code] ?? -1
+        while i >= 0 {
+            out.append(i)
+            i = nextByCode[i]
+        }
+        return out
+    }
 
     /// The indexes of the lines whose code is in `codes` or whose department is in `departments`, in line order.
     func lines(codes: Set<String>, departments: Set<String>) -> [Int] {
         var out: [Int] = []
-        for code in codes { out += linesByCode[code] ?? [] }
-        for department in departments { out += linesByDepartment[department] ?? [] }
+        for code in codes { out += lines(code: code) }
+        for department in departments {
+            var i = firstByDepartment[department] ?? -1
+            while i >= 0 {
+                out.append(i)
+                i = nextByDepartment[i]
+            }
+        }
         return codes.count + departments.count > 1 ? Array(Set(out)).sorted() : out
     }
 
@@ -104,20 +127,25 @@ struct Basket: Hashable, Sendable {
         guard request.tax >= 0, request.tax <= Self.maxAmount - (room - request.orderDiscount) else {
             throw .invalidRequest(field: "tax", reason: "must be between 0 and \(Self.maxAmount - (room - request.orderDiscount)) (the total is at most \(Self.maxAmount))")
         }
-        if room > 0 {
+        if room > 0 && request.orderDiscount > 0 {
             for (i, share) in Arithmetic.allocate(request.orderDiscount, weights: afterItems).enumerated() {
                 lines[i].orderShare = share
             }
         }
         self.lines = lines
-        var byCode: [String: [Int]] = Dictionary(minimumCapacity: items.count)
-        var byDepartment: [String: [Int]] = [:]
-        for (i, item) in items.enumerated() {
-            byCode[item.code, default: []].append(i)
-            if let department = item.department { byDepartment[department, default: []].append(i) }
+        // Built from the last line back, so each chain runs in line order.
+        var byCode: [String: Int] = Dictionary(minimumCapacity: items.count)
+        var byDepartment: [String: Int] = [:]
+        var nextCode = [Int](repeating: -1, count: items.count)
+        var nextDepartment = [Int](repeating: -1, count: items.count)
+        for i in items.indices.reversed() {
+            nextCode[i] = byCode.updateValue(i, forKey: items[i].code) ?? -1
+            if let department = items[i].department { nextDepartment[i] = byDepartment.updateValue(i, forKey: department) ?? -1 }
         }
-        linesByCode = byCode
-        linesByDepartment = byDepartment
+        firstByCode = byCode
+        firstByDepartment = byDepartment
+        nextByCode = nextCode
+        nextByDepartment = nextDepartment
         afterPOS = lines.reduce(0) { $0 + $1.afterPOS }
         self.orderDiscount = request.orderDiscount
         self.tax = request.tax
@@ -137,7 +165,7 @@ struct Basket: Hashable, Sendable {
     }
 
     /// Adds a redemption's per-line discounts.
-    mutating func apply(_ shares: [MinorUnits]) {
-        for (i, s) in shares.enumerated() { lines[i].benefit += s }
+    mutating func apply(_ shares: LineShares) {
+        for (i, amount) in zip(shares.lines, shares.amounts) { lines[i].benefit += amount }
     }
 }

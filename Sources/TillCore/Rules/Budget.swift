@@ -99,7 +99,7 @@ enum QuoteListing {
                 var amount: MinorUnits = 0
                 if cause == nil {
                     switch Redemption.discount(catalog.gift(benefit.templateId), basket: basket) {
-                    case .success(let shares): amount = shares.reduce(0, +)
+                    case .success(let shares): amount = shares.total
                     case .failure(let box): cause = box.cause
                     }
                 }

@@ -26,9 +26,9 @@ enum Punching {
         var out = Outcome()
         var rewardsLeft = ValueLimits.maxRewardsPerPurchase
         for template in catalog.punchCards where template.punchesRequired > 0 {
-            let qualifying = basket.lines.filter {
-                $0.net > 0 && template.qualifies(code: $0.item.code, department: $0.item.department)
-            }
+            // The basket's code and department index: no hashing of every line per template.
+            let qualifying = basket.lines(codes: template.codes, departments: template.departments)
+                .map { basket.lines[$0] }.filter { $0.net > 0 }
             guard !qualifying.isEmpty else { continue }
             var lines: [PurchaseRecord.PunchLine]
             switch template.mode {

@@ -63,7 +63,7 @@ public enum LoyaltyRules {
                 throw .benefitNotRedeemable(field: field, benefitId: id, cause: .notOwned)
             }
             let benefit = accounts[m].benefits[b]
-            var outcome: Result<[MinorUnits], NonRedeemableCauseBox>
+            var outcome: Result<LineShares, NonRedeemableCauseBox>
             if let cause = Redemption.cause(benefit, owner: accounts[m], now: now) {
                 outcome = .failure(NonRedeemableCauseBox(cause))
             } else {
@@ -78,7 +78,7 @@ public enum LoyaltyRules {
                 throw .benefitNotRedeemable(field: field, benefitId: id, cause: box.cause)
             case .success(let shares):
                 basket.apply(shares)
-                let amount = shares.reduce(0, +)
+                let amount = shares.total
                 accounts[m].benefits[b].status = .used
                 accounts[m].benefits[b].usedIn = op.reference
                 changes.benefitUpdates.append(
@@ -89,7 +89,7 @@ public enum LoyaltyRules {
                     AppliedRedemption(
                         benefitId: id, name: catalog.name(templateId: benefit.templateId, kind: .gift),
                         memberKey: accounts[m].memberKey, amount: amount,
-                        lineIds: shares.indices.filter { shares[$0] > 0 }.map { basket.lines[$0].item.lineId }))
+                        lineIds: zip(shares.lines, shares.amounts).filter { $0.1 > 0 }.map { basket.lines[$0.0].item.lineId }))
                 redeemed.append(PurchaseRecord.Redeemed(memberId: accounts[m].id, benefitId: id, amount: amount))
             }
         }

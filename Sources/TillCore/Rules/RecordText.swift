@@ -2,16 +2,48 @@
 ///
 /// Guarantees: `PurchaseRecord(text: r.text) == r` for every record; one row per line, tab-separated fields, with
 /// `%`, tab, newline, carriage return and `,` percent-escaped; absent optionals are empty fields and present ones
-/// start with `=`. Version 1 starts with `R1`. A line's earned points are one `e` row (line, total) when they are
-/// split over the members the engine's way, else one `E` row per member.
+/// start with `=`. Two versions are read, and written as follows:
+/// - `R2` (written when `earned` and `paymentShares` follow the lines' order, as the engine makes them): each `L`
+///   row also carries the line's earned points when they are split over the members the engine's way (else an
+///   empty field, followed by one `E` row (member, points) per member's share) and the line's payment share (empty:
+///   none). A line id is written once.
+/// - `R1` (any other record, and every record written before `R2`): `L` rows (line, quantity, net), then a line's
+///   earned points as one `e` row (line, total) when split the engine's way, else one `E` row per member, then one
+///   `S` row per payment share.
 extension PurchaseRecord {
     public var text: String { String(decoding: textBytes, as: UTF8.self) }
 
     /// `text` as UTF-8 bytes, written directly (no intermediate rows or strings): what the store keeps.
     public var textBytes: [UInt8] {
         var w = RecordTextWriter()
-        w.out.reserveCapacity(128 + 24 * lines.count + 24 * earned.count)
-        w.field("R1", first: true); w.field(transactionId); w.field(reference)
+        w.out.reserveCapacity(128 + 36 * lines.count + 16 * earned.count / max(1, memberIds.count))
+        if !writeLinesV2(&w) {
+            w.out.removeAll(keepingCapacity: true)
+            writeHead(&w, version: "R1")
+            writeLinesV1(&w)
+        }
+        if let b = budget { w.row("B"); w.int(b.memberId); w.field(b.wallet.rawValue); w.int(b.amount); w.int(b.units) }
+        for r in redeemed { w.row("X"); w.int(r.memberId); w.field(r.benefitId); w.int(r.amount) }
+        for p in punchLines {
+            w.row("P"); w.field(p.templateId); w.optField(p.lineId)
+            w.out.append(0x09)
+            for (i, id) in p.lineIds.enumerated() {  // the comma list: each element escaped, commas literal
+                if i > 0 { w.out.append(0x2C) }
+                w.escaped(id)
+            }
+            w.int(p.punches)
+        }
+        for c in cards {
+            w.row("C"); w.int(c.memberId); w.field(c.templateId); w.field(c.benefitId); w.int(c.punchesAdded)
+            w.field(c.completed ? "1" : "0"); w.optField(c.rewardBenefitId); w.field(c.issuedHere ? "1" : "0")
+        }
+        return w.out
+    }
+
+    /// The header row and the member rows.
+    private func writeHead(_ w: inout RecordTextWriter, version: StaticString) {
+        version.withUTF8Buffer { w.out.append(contentsOf: $0) }
+        w.field(transactionId); w.field(reference)
         w.int(purchasedAt.millisecondsSinceEpoch); w.int(Int64(purchasedAt.utcOffsetMinutes))
         if let p = pointsAvailableAt {
             w.optInt(p.millisecondsSinceEpoch); w.optInt(Int64(p.utcOffsetMinutes))
@@ -20,6 +52,37 @@ extension PurchaseRecord {
         }
         w.int(total); w.int(tax)
         for (id, key) in zip(memberIds, memberKeys) { w.row("M"); w.int(id); w.field(key) }
+    }
+
+    /// `R2`: the head, then per line one `L` row (line, quantity, net, split points or empty, share or empty) and
+    /// the `E` rows (member, points) of a line whose points are not split the engine's way. False (and `w` holds
+    /// garbage) when `earned` or `paymentShares` do not follow the lines' order: such a record is written as `R1`.
+    private func writeLinesV2(_ w: inout RecordTextWriter) -> Bool {
+        writeHead(&w, version: "R2")
+        var e = 0, s = 0
+        for l in lines {
+            w.row("L"); w.field(l.lineId); w.int(l.quantity.thousandths); w.int(l.net)
+            var end = e
+            while end < earned.count && earned[end].lineId == l.lineId { end += 1 }
+            let run = earned[e..<end]
+            var total: Points = 0
+            for x in run { total = Arithmetic.add(total, max(0, x.points), atMost: .max) ?? -1 }
+            let split = end > e && total > 0 && Self.isSplit(run, total: total, over: memberIds)
+            if split { w.int(total) } else { w.empty() }
+            if s < paymentShares.count && paymentShares[s].lineId == l.lineId {
+                w.int(paymentShares[s].units)
+                s += 1
+            } else {
+                w.empty()
+            }
+            if !split { for x in run { w.row("E"); w.int(x.memberId); w.int(x.points) } }
+            e = end
+        }
+        return e == earned.count && s == paymentShares.count
+    }
+
+    /// `R1`'s line, earned and payment-share rows (the head is written by the caller).
+    private func writeLinesV1(_ w: inout RecordTextWriter) {
         for l in lines { w.row("L"); w.field(l.lineId); w.int(l.quantity.thousandths); w.int(l.net) }
         // A line's points split the engine's way over every member (equal floors, the remainder to the first, zero
         // shares left out) are one `e` row with the line's total: a 5-member purchase writes a fifth of the rows.
@@ -37,23 +100,7 @@ extension PurchaseRecord {
             }
             start = end
         }
-        if let b = budget { w.row("B"); w.int(b.memberId); w.field(b.wallet.rawValue); w.int(b.amount); w.int(b.units) }
         for s in paymentShares { w.row("S"); w.field(s.lineId); w.int(s.units) }
-        for r in redeemed { w.row("X"); w.int(r.memberId); w.field(r.benefitId); w.int(r.amount) }
-        for p in punchLines {
-            w.row("P"); w.field(p.templateId); w.optField(p.lineId)
-            w.out.append(0x09)
-            for (i, id) in p.lineIds.enumerated() {  // the comma list: each element escaped, commas literal
-                if i > 0 { w.out.append(0x2C) }
-                w.escaped(id)
-            }
-            w.int(p.punches)
-        }
-        for c in cards {
-            w.row("C"); w.int(c.memberId); w.field(c.templateId); w.field(c.benefitId); w.int(c.punchesAdded)
-            w.field(c.completed ? "1" : "0"); w.optField(c.rewardBenefitId); w.field(c.issuedHere ? "1" : "0")
-        }
-        return w.out
     }
 
     /// One line's `points` split over `memberIds` as the engine splits them: equal floors, the remainder to the
@@ -87,7 +134,8 @@ extension PurchaseRecord {
     public init(text: String) throws(TillError) {
         func bad(_ why: String) -> TillError { .storageFailure(reason: "purchase record: \(why)") }
         var rows = RecordTextReader.rows(text)
-        guard let head = rows.first, head.count == 9, head[0] == "R1" else { throw bad("unknown header") }
+        guard let head = rows.first, head.count == 9, head[0] == "R1" || head[0] == "R2" else { throw bad("unknown header") }
+        let v2 = head[0] == "R2"
         rows.removeFirst()
         func int(_ s: String) throws(TillError) -> Int64 {
             guard let v = Int64(RecordTextReader.unescape(s)) else { throw bad("not an integer") }
@@ -111,10 +159,22 @@ extension PurchaseRecord {
             case ("M", 3):
                 memberIds.append(try int(f[1]))
                 memberKeys.append(u(f[2]))
-            case ("L", 4):
+            case ("L", 4) where !v2:
                 lines.append(Line(lineId: u(f[1]), quantity: Quantity(thousandths: try int(f[2])), net: try int(f[3])))
-            case ("E", 4): earned.append(Earned(lineId: u(f[1]), memberId: try int(f[2]), points: try int(f[3])))
-            case ("e", 3):
+            case ("L", 6) where v2:
+                let lineId = u(f[1])
+                lines.append(Line(lineId: lineId, quantity: Quantity(thousandths: try int(f[2])), net: try int(f[3])))
+                if !f[4].isEmpty {
+                    let total = try int(f[4])
+                    guard total > 0, !memberIds.isEmpty else { throw bad("points of a line without members") }
+                    earned += Self.split(total, lineId: lineId, over: memberIds)
+                }
+                if !f[5].isEmpty { paymentShares.append(PaymentShare(lineId: lineId, units: try int(f[5]))) }
+            case ("E", 3) where v2:
+                guard let line = lines.last else { throw bad("points before any line") }
+                earned.append(Earned(lineId: line.lineId, memberId: try int(f[1]), points: try int(f[2])))
+            case ("E", 4) where !v2: earned.append(Earned(lineId: u(f[1]), memberId: try int(f[2]), points: try int(f[3])))
+            case ("e", 3) where !v2:
                 let total = try int(f[2])
                 guard total > 0, !memberIds.isEmpty else { throw bad("points of a line without members") }
                 earned += Self.split(total, lineId: u(f[1]), over: memberIds)
@@ -122,7 +182,7 @@ extension PurchaseRecord {
                 guard let wallet = WalletKind(rawValue: u(f[2])) else { throw bad("unknown wallet") }
                 budget = BudgetPayment(
                     memberId: try int(f[1]), wallet: wallet, amount: try int(f[3]), units: try int(f[4]))
-            case ("S", 3): paymentShares.append(PaymentShare(lineId: u(f[1]), units: try int(f[2])))
+            case ("S", 3) where !v2: paymentShares.append(PaymentShare(lineId: u(f[1]), units: try int(f[2])))
             case ("X", 4): redeemed.append(Redeemed(memberId: try int(f[1]), benefitId: u(f[2]), amount: try int(f[3])))
             case ("P", 5):
                 let ids =
@@ -243,21 +303,20 @@ public struct RecordTextWriter {
     }
 
     private mutating func digits(_ v: Int64) {
-        // Count the digits, make room once, fill from the right (a division by the constant 10 is a multiplication).
+        // Least significant digit first (a division by the constant 10 is a multiplication), then reversed in place:
+        // no counting pass and no fill of placeholders.
         if v < 0 { out.append(0x2D) }
         var m = v.magnitude
-        var count = 1
-        var power: UInt64 = 10
-        while count < 19 && m >= power {
-            count += 1
-            power &*= 10
-        }
-        out.append(contentsOf: repeatElement(0x30, count: count))
-        var k = out.count - 1
+        let start = out.count
         repeat {
-            out[k] = 0x30 &+ UInt8(truncatingIfNeeded: m % 10)
+            out.append(0x30 &+ UInt8(truncatingIfNeeded: m % 10))
             m /= 10
-            k -= 1
         } while m > 0
+        var (i, j) = (start, out.count - 1)
+        while i < j {
+            out.swapAt(i, j)
+            i += 1
+            j -= 1
+        }
     }
 }

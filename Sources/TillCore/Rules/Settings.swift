@@ -92,6 +92,14 @@ public struct EarningRule: Hashable, Sendable {
         let (per, minor) = ratio(for: item)
         let percent = percent(code: item.code, department: item.department)
         guard eligible > 0, per > 0, minor > 0, percent > 0 else { return 0 }
+        // In 64 bits when every product fits (the usual line: a 64-bit division, not a 128-bit one), else in 128.
+        let (scaled, o1) = eligible.multipliedReportingOverflow(by: per)
+        let (product, o2) = scaled.multipliedReportingOverflow(by: percent)
+        let (divisor, o3) = minor.multipliedReportingOverflow(by: 100)
+        if !o1 && !o2 && !o3 {
+            let points = product / divisor
+            return points <= ValueLimits.maxPoints ? points : nil
+        }
         let (numerator, overflow) = (Int128(eligible) * Int128(per)).multipliedReportingOverflow(by: Int128(percent))
         guard !overflow else { return nil }
         let points = numerator / (Int128(minor) * 100)

@@ -64,7 +64,8 @@ enum PurchaseHistory {
         var purchases: [PurchaseRow] = []
         for entry in rows {
             var row = entry.row
-            row.memberKeys = try memberKeys(c, record: entry.record)
+            let record = try PurchaseRecord(text: String(decoding: entry.record, as: UTF8.self))
+            row.memberKeys = try memberKeys(c, memberIds: record.memberIds)
             purchases.append(row)
         }
         return PurchasePage(purchases: purchases, nextCursor: next, lifetimeSpend: lifetime)
@@ -85,22 +86,22 @@ enum PurchaseHistory {
         var returned: [String: Quantity] = [:]
         try c.statement("SELECT line_id, sum(quantity) FROM returned_quantities WHERE purchase_id = ? GROUP BY line_id")
             .forEachRow([.integer(head.id)]) { returned[$0.text(0)] = Quantity(thousandths: $0.int64(1)) }
-        let lines = try TicketLines.decode(head.lines, returned: returned)
+        let record = try PurchaseRecord(text: String(decoding: head.record, as: UTF8.self))
+        let lines = try TicketLines.decode(head.lines, lines: record.lines, returned: returned)
         var reversals: [ReversalReceipt] = []
         try c.statement("SELECT result FROM reversals WHERE purchase_id = ? ORDER BY id").forEachRow([.integer(head.id)]) { r in
             if let bytes = r.optionalBlob(0), let receipt = try? StoredJSON.decode(ReversalReceipt.self, from: bytes) { reversals.append(receipt) }
         }
         return PurchaseTicket(terminal: t.terminal, transactionId: head.transactionId, state: state(head.status),
                               openedAt: Timestamp(millisecondsSinceEpoch: head.openedAt), lines: lines,
-                              memberKeys: try memberKeys(c, record: head.record),
+                              memberKeys: try memberKeys(c, memberIds: record.memberIds),
                               receipt: try head.receipt.map { blob throws(TillError) in try StoredJSON.decode(Receipt.self, from: blob) },
                               reversals: reversals)
     }
 
     /// The current member keys of the purchase's members, in the purchase's order (the record keeps their ids; an
     /// anonymized member shows its anonymized key, not the one it had when it bought).
-    static func memberKeys(_ c: Connection, record: [UInt8]) throws -> [String] {
-        let memberIds = try PurchaseRecord(text: String(decoding: record, as: UTF8.self)).memberIds
+    static func memberKeys(_ c: Connection, memberIds: [Int64]) throws -> [String] {
         let select = try c.statement("SELECT member_key FROM members WHERE id = ?")
         return try memberIds.compactMap { id throws in try select.firstRow([.integer(id)]) { $0.text(0) } }
     }

@@ -32,6 +32,9 @@ struct AccountReader {
     func matches(
         _ identifiers: [MemberIdentifier], scope: BenefitScope, list: Identification.IdentifierList = .purchase
     ) throws -> [MemberMatch] {
+        // Each account is read with its active benefits; the named ones are looked up once each afterwards (one
+        // query per name no account holds, not one per name and account).
+        let perAccount: BenefitScope = if case .all = scope { .all } else { .active(naming: []) }
         var result: [MemberMatch] = []
         result.reserveCapacity(identifiers.count)
         for (i, presented) in identifiers.enumerated() {
@@ -45,15 +48,30 @@ struct AccountReader {
                             consumed: r.int64(2) != 0)
                 }
                 guard let code else { result.append(MemberMatch(account: nil)); continue }
-                result.append(MemberMatch(account: try account(code.memberId, scope: scope), appCode: code))
+                result.append(MemberMatch(account: try account(code.memberId, scope: perAccount), appCode: code))
             } else {
                 let memberId = try connection.statement(
                     "SELECT member_id FROM member_identifiers WHERE kind = ? AND value = ? AND released_at IS NULL"
                 ).firstRow([.text(id.kind.rawValue), .text(id.value)]) { $0.int64(0) }
-                result.append(MemberMatch(account: try memberId.map { id throws in try account(id, scope: scope) } ?? nil))
+                result.append(MemberMatch(account: try memberId.map { id throws in try account(id, scope: perAccount) } ?? nil))
             }
         }
+        if case .active(let naming) = scope { try addNamed(naming, to: &result) }
         return result
+    }
+
+    /// Adds to each account the benefits `naming` lists that it holds and were not read with it (not active), in
+    /// `naming` order after its active ones.
+    private func addNamed(_ naming: [String], to matches: inout [MemberMatch]) throws {
+        guard !naming.isEmpty else { return }
+        var held = Set<String>()
+        for m in matches { for b in m.account?.benefits ?? [] { held.insert(b.id) } }
+        for id in naming where held.insert(id).inserted {
+            guard let (owner, benefit) = try connection.statement(Self.benefitByPublicId)
+                .firstRow([.text(id)], { r in (r.int64(9), heldBenefit(r)) })
+            else { continue }
+            for i in matches.indices where matches[i].account?.id == owner { matches[i].account!.benefits.append(benefit) }
+        }
     }
 
     /// The member's account, nil when there is no such member.
@@ -89,41 +107,40 @@ struct AccountReader {
         return account
     }
 
-    private static let benefitColumns = """
+    private static let columns = """
         SELECT public_id, kind, coalesce(gift_template_id, punch_card_template_id), status, valid_from, valid_until, punches,
-               used_in, issued_by FROM member_benefits
+               used_in, issued_by
         """
+    private static let benefitColumns = columns + " FROM member_benefits"
     // Whole texts kept in statics: the statement cache finds a static text by its address, while a text built at
     // each call is hashed whole (and allocated) on every purchase.
     private static let allBenefits = benefitColumns + " WHERE member_id = ? ORDER BY id"
     private static let activeBenefits = benefitColumns + " WHERE member_id = ? AND status = 'active' ORDER BY id"
-    private static let namedBenefit = benefitColumns + " WHERE public_id = ? AND member_id = ?"
+    private static let benefitByPublicId = columns + ", member_id FROM member_benefits WHERE public_id = ?"
+
+    /// One row of `benefitColumns` as the engine sees it.
+    private func heldBenefit(_ r: Row) -> HeldBenefit {
+        let kind = BenefitKind(rawValue: r.text(1)) ?? .gift
+        let template = r.int64(2)
+        let code = (kind == .gift ? program.giftCodes[template] : program.punchCardCodes[template]) ?? "#\(template)"
+        return HeldBenefit(
+            id: r.text(0), templateId: code, kind: kind, status: BenefitStatus(rawValue: r.text(3)) ?? .deleted,
+            validFrom: r.optionalInt64(4).map { Timestamp(millisecondsSinceEpoch: $0) },
+            validUntil: r.optionalInt64(5).map { Timestamp(millisecondsSinceEpoch: $0) }, punches: r.int64(6),
+            usedIn: r.optionalText(7), issuedBy: r.optionalText(8))
+    }
 
     private func readBenefits(into account: inout MemberAccount, scope: BenefitScope) throws {
-        let program = self.program
-        func row(_ r: Row) -> HeldBenefit {
-            let kind = BenefitKind(rawValue: r.text(1)) ?? .gift
-            let template = r.int64(2)
-            let code = (kind == .gift ? program.giftCodes[template] : program.punchCardCodes[template]) ?? "#\(template)"
-            return HeldBenefit(
-                id: r.text(0), templateId: code, kind: kind, status: BenefitStatus(rawValue: r.text(3)) ?? .deleted,
-                validFrom: r.optionalInt64(4).map { Timestamp(millisecondsSinceEpoch: $0) },
-                validUntil: r.optionalInt64(5).map { Timestamp(millisecondsSinceEpoch: $0) }, punches: r.int64(6),
-                usedIn: r.optionalText(7), issuedBy: r.optionalText(8))
-        }
         switch scope {
         case .all:
             try connection.statement(Self.allBenefits)
-                .forEachRow([.integer(account.id)]) { account.benefits.append(row($0)) }
+                .forEachRow([.integer(account.id)]) { account.benefits.append(heldBenefit($0)) }
         case .active(let naming):
             try connection.statement(Self.activeBenefits)
-                .forEachRow([.integer(account.id)]) { account.benefits.append(row($0)) }
-            for id in naming where !account.benefits.contains(where: { $0.id == id }) {
-                if let b = try connection.statement(Self.namedBenefit)
-                    .firstRow([.text(id), .integer(account.id)], row) {
-                    account.benefits.append(b)
-                }
-            }
+                .forEachRow([.integer(account.id)]) { account.benefits.append(heldBenefit($0)) }
+            var match = [MemberMatch(account: account)]
+            try addNamed(naming, to: &match)
+            account = match[0].account!
         }
     }
 }

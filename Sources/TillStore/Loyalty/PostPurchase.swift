@@ -5,7 +5,7 @@ import TillProtocol
 ///
 /// Guarantees: a new id is evaluated against the members' state read inside the write transaction, and the
 /// purchase with its lines, members, receipt, record, ledger rows, benefit rows, wallet columns, consumed app codes,
-/// member counters and activity rows commit together or not at all; the same id with the same fingerprint answers
+/// member counters and activity rows (`PurchaseActivity`) commit together or not at all; the same id with the same fingerprint answers
 /// the stored receipt with `replay = true` and writes nothing; the same id with another fingerprint is refused with
 /// `transactionConflict`.
 public struct PostPurchase: WriteRequest {
@@ -43,7 +43,7 @@ public struct PostPurchase: WriteRequest {
                   .integer(receipt.itemDiscounts + receipt.orderDiscount + receipt.benefitDiscounts),
                   .integer(budget?.wallet == .points ? budget!.units : 0),
                   .integer(budget?.wallet == .credit ? budget!.units : 0),
-                  .blob(stored), .blob(record.textBytes), .blob(ticketLines(record))])
+                  .blob(stored), .blob(record.textBytes), .blob(TicketLines.encode(request.items, lines: record.lines))])
         let purchaseRow = context.lastInsertRowID
 
         let accounts = matches.compactMap(\.account).filter { record.memberIds.contains($0.id) }
@@ -68,30 +68,11 @@ public struct PostPurchase: WriteRequest {
                 ledger: evaluation.changes.ledger, currency: receipt.currency))
         }
         let place = "\(terminal.branchId)/\(terminal.posId) \(request.transactionId)"
-        for redeemed in record.redeemed {
-            let name = receipt.redemptions.first { $0.benefitId == redeemed.benefitId }?.name ?? redeemed.benefitId
-            try log.append(.benefitRedeemed, member: redeemed.memberId,
-                           ActivityLog.details("Redeemed \(name) (\(redeemed.benefitId)) in \(place)", member: redeemed.memberId, ledger: [],
-                                                        currency: receipt.currency))
-        }
-        // Punches themselves are on the purchase row (its receipt); the log records the card filling up.
-        for card in record.cards where card.completed {
-            let name = program.catalog.punchCard(card.templateId)?.name ?? card.templateId
-            try log.append(.punchCardCompleted, member: card.memberId,
-                           ActivityLog.details("\(name) \(card.benefitId) completed in \(place)"
-                                                        + (card.rewardBenefitId.map { ", reward \($0) issued" } ?? ""),
-                                                        member: card.memberId, ledger: [], currency: receipt.currency))
+        let activity = PurchaseActivity(record: record, receipt: receipt, catalog: program.catalog, place: place)
+        for entry in activity.redemptions + activity.completions {
+            try log.append(entry.kind, member: entry.member,
+                           ActivityLog.details(entry.summary, member: entry.member, ledger: [], currency: receipt.currency))
         }
         return receipt
-    }
-
-    /// The ticket lines blob: the request's items with each line's net from the engine's record.
-    private func ticketLines(_ record: PurchaseRecord) -> [UInt8] {
-        let lines = record.lines
-        let items = request.items
-        return TicketLines.encode(items) { position in
-            if position < lines.count && lines[position].lineId == items[position].lineId { return lines[position].net }
-            return lines.first { $0.lineId == items[position].lineId }?.net ?? 0
-        }
     }
 }
