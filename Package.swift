@@ -22,7 +22,7 @@ let package = Package(
         /// Wire protocol v1: framing, strict JSON, typed messages. No I/O.
         .target(name: "TillProtocol", dependencies: ["TillCore"]),
         /// The durable store: SQLite WAL, one writer with group commit, reader threads, the router (op → handler).
-        .target(name: "TillStore", dependencies: ["TillCore", "TillProtocol", "TillJournal", "CSQLite"]),
+        .target(name: "TillStore", dependencies: ["TillCore", "TillProtocol", "TillIO", "TillJournal", "CSQLite"]),
         /// Syscalls, sockets, epoll, eventfd and TLS: every Unsafe pointer of the network side lives here.
         .target(name: "TillIO", dependencies: ["TillCore", "CLinux", "COpenSSL"]),
         /// The ledger's write-ahead journal: segments, records with CRC-32C, group commit, recovery scan. No SQLite.

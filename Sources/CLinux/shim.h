@@ -35,3 +35,8 @@ static inline int till_epoll_pwait2(int epfd, struct epoll_event *events, int ma
 static inline int till_set_timer_slack(unsigned long nanoseconds) {
     return prctl(PR_SET_TIMERSLACK, nanoseconds, 0, 0, 0);
 }
+
+// sync_file_range is declared only under _GNU_SOURCE. SYNC_FILE_RANGE_WRITE (2): start writing the dirty pages of the
+// range out, do not wait for it; offset 0 and count 0: the whole file.
+extern int sync_file_range(int fd, long long offset, long long count, unsigned int flags);
+static inline int till_start_writeback(int fd) { return sync_file_range(fd, 0, 0, 2); }

@@ -1,4 +1,5 @@
 import Glibc
+import CLinux
 
 /// A regular file opened for positioned reads and writes, with the syncs a log needs.
 ///
@@ -87,6 +88,12 @@ public final class DataFile {
     /// A failure must never be retried by the caller: the kernel may have dropped the dirty pages already.
     public func synchronizeData() throws(IOError) {
         _ = try DataFile.retrying("fdatasync") { fdatasync(descriptor) }
+    }
+
+    /// Starts writing the file's dirty pages out and returns without waiting (sync_file_range(2) with
+    /// SYNC_FILE_RANGE_WRITE over the whole file). Makes nothing durable: a later fsync finds less to write.
+    public func startWriteback() throws(IOError) {
+        _ = try DataFile.retrying("sync_file_range") { till_start_writeback(descriptor) }
     }
 
     /// fsync(2): data and all metadata.

@@ -9,7 +9,10 @@ public struct WriterConfiguration: Sendable {
     /// The page size of a store the writer creates (see `OpenOptions.pageSize`); nil: SQLite's default, 4,096.
     public var pageSize: Int? = nil
     /// After a batch, when the WAL holds more pages than this, the writer runs `wal_checkpoint(RESTART)`.
-    public var checkpointWalPages: Int32 = 4_096
+    /// Each checkpoint holds every batch back while it fsyncs the WAL, copies it and fsyncs the database: smaller is
+    /// a shorter stall, more often (store bench, purchases at batch 64: 4,096 pages → 26–31 ms mean, 34–36 ms max,
+    /// 6,712 /s; 1,024 pages → 11 ms mean, 16 ms max, 6,127–6,407 /s).
+    public var checkpointWalPages: Int32 = 1_024
     /// How long a checkpoint waits for readers to leave the WAL before giving up until the next batch.
     public var checkpointBusyTimeoutMilliseconds: Int32 = 20
     /// Receives the writer's events (on the writer thread); nil writes `WriterEvent.line` to stderr.
