@@ -192,19 +192,21 @@ final class WriterLoop {
     /// whose effects passed the record limit (a bulk import) commits and then has SQLite fsync its WAL instead.
     /// Any error is fail-stop for the caller: nothing of this batch is acknowledged.
     private func commitDurably() throws {
-        if effects.overflowed {
+        guard !effects.entries.isEmpty || effects.overflowed else {
+            try connection.execute("COMMIT")  // the requests changed nothing
+            return
+        }
+        // The log's size is an upper-bound estimate; the encoded record is checked too (never a trap in `append`).
+        let payload = effects.overflowed ? [] : EffectRecord.encode(effects.entries)
+        if effects.overflowed || payload.count > journal.configuration.maxRecordBytes {
             try connection.execute("COMMIT")
             try syncThroughSQLite()
             writer.counters.withLock { $0.sqliteSyncedBatches += 1 }
             return
         }
-        guard !effects.entries.isEmpty else {
-            try connection.execute("COMMIT")  // the requests changed nothing
-            return
-        }
         let lsn = journal.nextLSN
         try JournalPosition.advance(connection, to: lsn)
-        let record = JournalRecord(payload: EffectRecord.encode(effects.entries))
+        let record = JournalRecord(payload: payload)
         let before = syscalls.now()
         _ = try journal.append([record])
         let synced = syscalls.now()
