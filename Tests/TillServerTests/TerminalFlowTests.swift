@@ -51,6 +51,25 @@ import TillProtocol
         #expect(try client.status(transactionId: "never-posted").state == .unknown)
     }
 
+    /// PROTOCOL.md, exactly once: a write is visible to every read sent after its answer arrived, on any connection.
+    @Test func aWriteIsVisibleOnEveryConnectionOnceAnswered() throws {
+        let daemon = try TestDaemon()
+        defer { daemon.stop(); daemon.removeFolder() }
+        let writer = try daemon.terminal()
+        let readers = try (0..<3).map { _ in try daemon.terminal() }
+        let member = MemberIdentifier(kind: .phone, value: "+4915112345678")
+        for n in 0..<20 {
+            let receipt = try writer.purchase(demoPurchase("visible-\(n)", members: [member]))
+            let seen = receipt.members[0].balance
+            for reader in readers {
+                let balance = try #require(try reader.identify([member]).first).balance
+                #expect(balance.points == seen.points && balance.pendingPoints == seen.pendingPoints,
+                        "purchase \(n): another connection read \(balance) after the answer said \(seen)")
+                #expect(try reader.status(transactionId: "visible-\(n)").state == .final)  // the same terminal's key
+            }
+        }
+    }
+
     @Test func voidAndReturnsReverseAndAreIdempotent() throws {
         let daemon = try TestDaemon()
         defer { daemon.stop(); daemon.removeFolder() }
