@@ -125,16 +125,11 @@ enum Punching {
                 member.benefits[i].status = .used
                 member.benefits[i].usedIn = op.reference
                 if let gift = catalog.gift(template.rewardGiftTemplateId) {
-                    let id = op.benefitId(nextId)
-                    nextId += 1
-                    let held = HeldBenefit(
-                        id: id, templateId: gift.id, kind: .gift, validFrom: now,
-                        validUntil: gift.validDays.map { now.adding(days: $0) }, issuedBy: op.reference)
-                    member.benefits.append(held)
-                    out.newBenefits.append(NewBenefit(memberId: member.id, benefit: held))
+                    let held = issue(.gift, templateId: gift.id, validDays: gift.validDays, member: &member, op: op,
+                                     now: now, nextId: &nextId, out: &out)
                     out.issued.append(
-                        IssuedBenefit(benefitId: id, name: gift.name, kind: .gift, validUntil: held.validUntil))
-                    reward = id
+                        IssuedBenefit(benefitId: held.id, name: gift.name, kind: .gift, validUntil: held.validUntil))
+                    reward = held.id
                 }
             }
             let card = member.benefits[i]
@@ -177,14 +172,24 @@ enum Punching {
         _ template: PunchCardRule, member: inout MemberAccount, op: OperationRef, now: Timestamp, nextId: inout Int,
         out: inout Outcome
     ) -> (Int, Int) {
-        let id = op.benefitId(nextId)
-        nextId += 1
-        let card = HeldBenefit(
-            id: id, templateId: template.id, kind: .punchCard, validFrom: now,
-            validUntil: template.validDays.map { now.adding(days: $0) }, issuedBy: op.reference)
-        member.benefits.append(card)
-        out.newBenefits.append(NewBenefit(memberId: member.id, benefit: card))
+        _ = issue(.punchCard, templateId: template.id, validDays: template.validDays, member: &member, op: op, now: now,
+                  nextId: &nextId, out: &out)
         return (member.benefits.count - 1, out.newBenefits.count - 1)
+    }
+
+    /// A new benefit held by `member` from `now` (valid `validDays`, or open-ended), issued by this purchase: the next
+    /// id of the operation, added to the member's benefits and to the new rows of the outcome.
+    private static func issue(
+        _ kind: BenefitKind, templateId: String, validDays: Int64?, member: inout MemberAccount, op: OperationRef,
+        now: Timestamp, nextId: inout Int, out: inout Outcome
+    ) -> HeldBenefit {
+        let held = HeldBenefit(
+            id: op.benefitId(nextId), templateId: templateId, kind: kind, validFrom: now,
+            validUntil: validDays.map { now.adding(days: $0) }, issuedBy: op.reference)
+        nextId += 1
+        member.benefits.append(held)
+        out.newBenefits.append(NewBenefit(memberId: member.id, benefit: held))
+        return held
     }
 
     /// How many punches of `added` (cards in punch order) are taken back from each card when `removed` punches
