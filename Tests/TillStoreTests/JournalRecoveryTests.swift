@@ -17,19 +17,36 @@ import TillStoreTesting
             EffectLog.Entry(sql: "UPDATE t SET a = ?", arguments: [.integer(.max)]),
             EffectLog.Entry(sql: "INSERT INTO t VALUES (?, ?, ?, ?)", arguments: [.integer(-1), .text(""), .blob([]), .integer(0)]),
         ]
-        let bytes = EffectRecord.encode(entries)
-        #expect(try EffectRecord.decode(bytes) == entries)
+        // A store that knows no text yet: the record defines both, once each.
+        let empty = StatementDictionary()
+        let (bytes, definitions) = EffectRecord.encode(entries, dictionary: empty)
+        #expect(definitions.map(\.sql) == ["INSERT INTO t VALUES (?, ?, ?, ?)", "UPDATE t SET a = ?"])
+        let decoded = try EffectRecord.decode(bytes, dictionary: StatementDictionary())
+        #expect(decoded.entries == entries && decoded.definitions == definitions)
+        // Once stored, the next record refers to them by number only.
+        let known = StatementDictionary()
+        for definition in definitions { try known.learn(id: definition.id, sql: definition.sql) }
+        let (short, none) = EffectRecord.encode(entries, dictionary: known)
+        #expect(none.isEmpty && short.count < bytes.count - 40)
+        #expect(try EffectRecord.decode(short, dictionary: known).entries == entries)
+        #expect(throws: EffectRecordError.self) { try EffectRecord.decode(short, dictionary: StatementDictionary()) }
+        #expect(throws: EffectRecordError.self) { try EffectRecord.decode(bytes, dictionary: known) }  // defined twice
+        // Format 1 (texts inline, by position) still reads: "UPDATE t SET a = ?" with 7.
+        let inline: [UInt8] = [1, 1, 18] + Array("UPDATE t SET a = ?".utf8) + [1, 0, 1, 1, 14]
+        #expect(try EffectRecord.decode(inline, dictionary: known).entries == [EffectLog.Entry(sql: "UPDATE t SET a = ?", arguments: [.integer(7)])])
         // Every truncation and every single-byte change is refused or decodes: never a trap.
         for length in 0..<bytes.count {
-            #expect(throws: EffectRecordError.self) { try EffectRecord.decode(Array(bytes.prefix(length))) }
+            #expect(throws: EffectRecordError.self) { try EffectRecord.decode(Array(bytes.prefix(length)), dictionary: StatementDictionary()) }
         }
         var random = SeededRandom(seed: 0xEFFEC7)
         for _ in 0..<2_000 {
-            var damaged = bytes
-            damaged[Int(random.next() % UInt64(bytes.count))] = UInt8(truncatingIfNeeded: random.next())
-            _ = try? EffectRecord.decode(damaged)
+            for record in [bytes, short, inline] {
+                var damaged = record
+                damaged[Int(random.next() % UInt64(record.count))] = UInt8(truncatingIfNeeded: random.next())
+                _ = try? EffectRecord.decode(damaged, dictionary: known)
+            }
         }
-        #expect(throws: EffectRecordError.unknownVersion(9)) { try EffectRecord.decode([9]) }
+        #expect(throws: EffectRecordError.unknownVersion(9)) { try EffectRecord.decode([9], dictionary: known) }
     }
 
     /// SQLite loses every commit it did not sync (all of them: `synchronous=NORMAL`, no checkpoint ran); the journal

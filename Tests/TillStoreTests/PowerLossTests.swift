@@ -54,7 +54,11 @@ import TillStoreTesting
                 let completions = Completions<WalletCredit.Outcome>()
                 for n in next..<next + size {
                     let op = CrashCredits.operation(n)
-                    completions.submit(credit("p\(round)-\(n)", member: members[op.member], op.delta), as: n, to: store)
+                    // A reason of 2,000 bytes: every record spans at least four 512-byte sectors, so a cut tears one
+                    // (each sector survives with probability 0.3: a record is torn with probability ≥ 0.75 per cut).
+                    var request = credit("p\(round)-\(n)", member: members[op.member], op.delta)
+                    request.reason = String(repeating: "power cut ", count: 200)
+                    completions.submit(request, as: n, to: store)
                 }
                 for (n, result) in completions.wait().sorted(by: { $0.key < $1.key }) {
                     switch result {

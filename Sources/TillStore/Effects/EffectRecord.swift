@@ -1,43 +1,58 @@
 /// The bytes of one journal record written by the store: the effects of one batch (`EffectLog.Entry` list).
 ///
-/// Layout (all integers LEB128 varints; signed ones zig-zag encoded):
+/// Layout, format 2 (all integers LEB128 varints; signed ones zig-zag encoded):
 /// ```
-/// version (1 byte, 1)
-/// textCount, then textCount × (length, UTF-8 bytes)            the distinct SQL texts, in first-use order
-/// statementCount, then statementCount × (textIndex, argumentCount, arguments)
+/// format (1 byte, 2)
+/// definitionCount, then definitionCount × (id, length, UTF-8 bytes)   SQL texts this record is the first to use
+/// statementCount, then statementCount × (statement id, argumentCount, arguments)
 /// argument: tag (1 byte: 0 NULL, 1 integer, 2 text, 3 blob), then zig-zag integer | length + bytes
 /// ```
-/// Guarantees: `decode(encode(entries)) == entries`; `decode` never traps on any input: damaged or truncated bytes
-/// throw `EffectRecordError` saying where. The SQL travels with the record, so a record written by one version of
-/// Till replays on the next one (replay runs before migrations).
+/// A statement id names a text defined by this record or by an earlier one (`StatementDictionary`, stored in the
+/// database with the record that defined it). Format 1 (written before the dictionary existed) carries every text
+/// inline: `textCount × (length, bytes)` in place of the definitions, statements refer to them by position; it is still
+/// read.
+///
+/// Guarantees: `decode(encode(entries))` gives `entries` back; `decode` never traps on any input: damaged or
+/// truncated bytes, or an id nobody defined, throw `EffectRecordError` saying where. Records replay before
+/// migrations, on the schema they were written against.
 public enum EffectRecord {
-    static let version: UInt8 = 1
+    /// A SQL text and the number records use for it.
+    public struct Definition: Equatable, Sendable {
+        public let id: Int64
+        public let sql: String
+    }
 
-    /// The encoded effects.
-    public static func encode(_ entries: [EffectLog.Entry]) -> [UInt8] {
-        var texts: [String: Int] = [:]
-        var order: [String] = []
-        var indexes: [Int] = []
-        indexes.reserveCapacity(entries.count)
+    static let textsInline: UInt8 = 1
+    static let withDictionary: UInt8 = 2
+
+    /// The encoded effects (format 2), and the texts `dictionary` does not know yet, which the record defines and the
+    /// caller stores with it.
+    static func encode(_ entries: [EffectLog.Entry], dictionary: StatementDictionary) -> (payload: [UInt8], definitions: [Definition]) {
+        var definitions: [Definition] = []
+        var fresh: [String: Int64] = [:]
+        var ids: [Int64] = []
+        ids.reserveCapacity(entries.count)
         for entry in entries {
-            if let index = texts[entry.sql] {
-                indexes.append(index)
+            if let id = dictionary.id(of: entry.sql) ?? fresh[entry.sql] {
+                ids.append(id)
             } else {
-                texts[entry.sql] = order.count
-                indexes.append(order.count)
-                order.append(entry.sql)
+                let id = dictionary.nextId + Int64(definitions.count)
+                fresh[entry.sql] = id
+                definitions.append(Definition(id: id, sql: entry.sql))
+                ids.append(id)
             }
         }
-        var bytes: [UInt8] = [version]
-        bytes.reserveCapacity(256 + entries.count * 64)
-        appendVarint(UInt64(order.count), to: &bytes)
-        for text in order {
-            appendVarint(UInt64(text.utf8.count), to: &bytes)
-            bytes.append(contentsOf: text.utf8)
+        var bytes: [UInt8] = [withDictionary]
+        bytes.reserveCapacity(64 + entries.count * 64)
+        appendVarint(UInt64(definitions.count), to: &bytes)
+        for definition in definitions {
+            appendVarint(UInt64(definition.id), to: &bytes)
+            appendVarint(UInt64(definition.sql.utf8.count), to: &bytes)
+            bytes.append(contentsOf: definition.sql.utf8)
         }
         appendVarint(UInt64(entries.count), to: &bytes)
-        for (entry, index) in zip(entries, indexes) {
-            appendVarint(UInt64(index), to: &bytes)
+        for (entry, id) in zip(entries, ids) {
+            appendVarint(UInt64(id), to: &bytes)
             appendVarint(UInt64(entry.arguments.count), to: &bytes)
             for argument in entry.arguments {
                 switch argument {
@@ -57,7 +72,7 @@ public enum EffectRecord {
                 }
             }
         }
-        return bytes
+        return (bytes, definitions)
     }
 
     /// An upper bound of the bytes `argument` takes in a record.
@@ -70,20 +85,39 @@ public enum EffectRecord {
         }
     }
 
-    /// The effects held by `bytes`.
-    public static func decode(_ bytes: [UInt8]) throws(EffectRecordError) -> [EffectLog.Entry] {
+    /// The effects held by `bytes` with their SQL texts, and the definitions the record makes (not yet learned by
+    /// `dictionary`: the caller stores and learns them once the record applied).
+    static func decode(_ bytes: [UInt8], dictionary: StatementDictionary) throws(EffectRecordError)
+        -> (entries: [EffectLog.Entry], definitions: [Definition]) {
         var reader = Reader(bytes: bytes)
         let format = try reader.byte()
-        guard format == version else { throw .unknownVersion(format) }
+        guard format == textsInline || format == withDictionary else { throw .unknownVersion(format) }
+        var definitions: [Definition] = []
+        var local: [Int64: String] = [:]  // format 1: position → text; format 2: this record's definitions
         let textCount = try reader.count(limit: bytes.count)
-        var texts: [String] = []
-        texts.reserveCapacity(textCount)
-        for _ in 0..<textCount { texts.append(try reader.text()) }
+        for position in 0..<textCount {
+            if format == textsInline {
+                local[Int64(position)] = try reader.text()
+            } else {
+                let at = reader.offset
+                let id = Int64(try reader.count(limit: Int(Int32.max)))
+                let sql = try reader.text()
+                guard id > 0, local[id] == nil, dictionary.text(of: id) == nil else {
+                    throw .malformed(offset: at, reason: "statement \(id) defined again")
+                }
+                local[id] = sql
+                definitions.append(Definition(id: id, sql: sql))
+            }
+        }
         let statementCount = try reader.count(limit: bytes.count)
         var entries: [EffectLog.Entry] = []
         entries.reserveCapacity(statementCount)
         for _ in 0..<statementCount {
-            let index = try reader.count(limit: texts.count - 1)
+            let at = reader.offset
+            let id = Int64(try reader.count(limit: Int(Int32.max)))
+            guard let sql = local[id] ?? (format == withDictionary ? dictionary.text(of: id) : nil) else {
+                throw .malformed(offset: at, reason: "statement \(id) is not defined")
+            }
             let argumentCount = try reader.count(limit: bytes.count)
             var arguments: [SQLValue] = []
             arguments.reserveCapacity(argumentCount)
@@ -98,12 +132,12 @@ public enum EffectRecord {
                 case let tag: throw .malformed(offset: reader.offset - 1, reason: "unknown value tag \(tag)")
                 }
             }
-            entries.append(EffectLog.Entry(sql: texts[index], arguments: arguments))
+            entries.append(EffectLog.Entry(sql: sql, arguments: arguments))
         }
         guard reader.offset == bytes.count else {
             throw .malformed(offset: reader.offset, reason: "\(bytes.count - reader.offset) bytes after the last statement")
         }
-        return entries
+        return (entries, definitions)
     }
 
     private static func appendVarint(_ value: UInt64, to bytes: inout [UInt8]) {

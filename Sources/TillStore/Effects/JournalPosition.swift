@@ -25,21 +25,24 @@ enum JournalPosition {
         }
     }
 
-    /// Applies one journal record's effects (`EffectRecord`) inside the open transaction, without recording them.
-    static func replay(_ payload: [UInt8], lsn: LSN, on connection: Connection) throws {
-        let entries: [EffectLog.Entry]
+    /// Applies one journal record's effects (`EffectRecord`) inside the open transaction, without recording them,
+    /// with the statement texts it defines and the position it reaches.
+    static func replay(_ payload: [UInt8], lsn: LSN, on connection: Connection, dictionary: StatementDictionary) throws {
+        let decoded: (entries: [EffectLog.Entry], definitions: [EffectRecord.Definition])
         do {
-            entries = try EffectRecord.decode(payload)
+            decoded = try EffectRecord.decode(payload, dictionary: dictionary)
         } catch {
             throw StoreOpenError.journal(reason: "record \(lsn): \(error)")
         }
-        for entry in entries {
+        for entry in decoded.entries {
             do {
                 try connection.execute(entry.sql, entry.arguments)
             } catch {
                 throw StoreOpenError.journal(reason: "record \(lsn) does not replay: \(error)")
             }
         }
+        try StatementDictionary.store(decoded.definitions, on: connection)
+        for definition in decoded.definitions { try dictionary.learn(id: definition.id, sql: definition.sql) }
         try advance(connection, to: lsn)
     }
 }

@@ -4,6 +4,7 @@ public enum Schema {
         Migration(version: 1, name: "initial", sql: SchemaV1.members + SchemaV1.benefits + SchemaV1.wallets
             + SchemaV1.purchases + SchemaV1.administration + SchemaV1.search),
         Migration(version: 2, name: "journal position", sql: SchemaV2.journalPosition),
+        Migration(version: 3, name: "journal statements", sql: SchemaV3.journalStatements),
     ]
     /// The newest schema version this build writes.
     public static var latestVersion: Int64 { Int64(migrations.count) }
@@ -336,5 +337,15 @@ enum SchemaV2 {
         sqlite_synced_batches INTEGER NOT NULL DEFAULT 0
     ) STRICT;
     INSERT INTO journal_position (id, applied_lsn) VALUES (1, 0);
+    """
+}
+
+/// Schema v3: the SQL texts journal records refer to by number (`StatementDictionary`).
+enum SchemaV3 {
+    static let journalStatements = """
+    CREATE TABLE journal_statements (
+        id INTEGER PRIMARY KEY CHECK (id > 0),
+        sql TEXT NOT NULL UNIQUE
+    ) STRICT;
     """
 }

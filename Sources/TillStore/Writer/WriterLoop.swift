@@ -14,6 +14,7 @@ final class WriterLoop {
     private let connection: Connection
     private let effects: EffectLog
     private let journal: Journal
+    private let statements: StatementDictionary
     private let context: WriteContext
     private let writer: Writer
     private let walFrames = WalFrameCounter()
@@ -43,7 +44,7 @@ final class WriterLoop {
         // A new store gets its schema first; an existing one replays its journal with the schema the records were
         // written against, then migrates.
         if try connection.int64("PRAGMA user_version") ?? 0 == 0 { try Migrator.migrate(connection, migrations) }
-        journal = try WriterLoop.recover(connection, path: path, configuration: configuration)
+        (journal, statements) = try WriterLoop.recover(connection, path: path, configuration: configuration)
         try Migrator.migrate(connection, migrations)
         context = WriteContext(connection: connection, now: Timestamp(millisecondsSinceEpoch: 0))  // stamped before every batch
         self.writer = writer
@@ -58,7 +59,7 @@ final class WriterLoop {
     /// records (each with the position it reaches). A damaged record, a gap, or a record that does not apply refuses
     /// the start-up with the reason; a torn tail (never acknowledged) is cut off by `Journal`.
     private static func recover(_ connection: Connection, path: String,
-                                configuration: WriterConfiguration) throws -> Journal {
+                                configuration: WriterConfiguration) throws -> (Journal, StatementDictionary) {
         let directory: any JournalDirectory
         do {
             directory = try configuration.journalDirectory ?? DiskJournalDirectory(path: StoreFiles.journalDirectory(databasePath: path))
@@ -66,12 +67,13 @@ final class WriterLoop {
             throw StoreOpenError.journal(reason: "\(error)")
         }
         let applied = try JournalPosition.applied(connection)
+        let dictionary = try StatementDictionary(loading: connection)
         var inTransaction = 0
         do {
             let journal = try Journal(directory: directory, configuration: configuration.journal, appliedLSN: applied) {
                 lsn, payload in
                 if !connection.isInTransaction { try connection.execute("BEGIN IMMEDIATE") }
-                try JournalPosition.replay(payload, lsn: lsn, on: connection)
+                try JournalPosition.replay(payload, lsn: lsn, on: connection, dictionary: dictionary)
                 inTransaction += 1
                 if inTransaction == 1_024 {
                     try connection.execute("COMMIT")
@@ -79,7 +81,7 @@ final class WriterLoop {
                 }
             }
             if connection.isInTransaction { try connection.execute("COMMIT") }
-            return journal
+            return (journal, dictionary)
         } catch let error as JournalError {
             if connection.isInTransaction { try? connection.execute("ROLLBACK") }
             throw StoreOpenError.journal(reason: error.description)
@@ -197,7 +199,7 @@ final class WriterLoop {
             return
         }
         // The log's size is an upper-bound estimate; the encoded record is checked too (never a trap in `append`).
-        let payload = effects.overflowed ? [] : EffectRecord.encode(effects.entries)
+        let (payload, definitions) = effects.overflowed ? ([], []) : EffectRecord.encode(effects.entries, dictionary: statements)
         if effects.overflowed || payload.count > journal.configuration.maxRecordBytes {
             try connection.execute("COMMIT")
             try syncThroughSQLite()
@@ -206,11 +208,13 @@ final class WriterLoop {
         }
         let lsn = journal.nextLSN
         try JournalPosition.advance(connection, to: lsn)
+        try StatementDictionary.store(definitions, on: connection)
         let record = JournalRecord(payload: payload)
         let before = syscalls.now()
         _ = try journal.append([record])
         let synced = syscalls.now()
         try connection.execute("COMMIT")
+        for definition in definitions { try statements.learn(id: definition.id, sql: definition.sql) }
         startWALWriteback()
         let committed = syscalls.now()
         writer.counters.withLock {

@@ -1,0 +1,51 @@
+/// The SQL texts journal records refer to by number (`journal_statements`), so that a record carries each text once
+/// per store, not once per record.
+///
+/// Guarantees: an id names one text forever (a definition that contradicts a known one is refused as damage); a
+/// definition is stored in the same transaction as the first record that uses it (by the writer, or by the replay of
+/// that record), so the table always holds the texts of every record at or before the applied position, and later
+/// records carry their own new texts. Used on the writer thread only.
+final class StatementDictionary {
+    private var ids: [String: Int64] = [:]
+    private var texts: [Int64: String] = [:]
+    private var highest: Int64 = 0
+
+    /// An empty dictionary.
+    init() {}
+
+    /// The texts stored in `connection` (none when the table does not exist yet: a store not yet migrated to v3).
+    init(loading connection: Connection) throws {
+        let exists = try connection.int64("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'journal_statements'")
+        guard exists == 1 else { return }
+        try connection.statement("SELECT id, sql FROM journal_statements").forEachRow { row in
+            try learn(id: row.int64(0), sql: row.text(1))
+        }
+    }
+
+    /// The id of `sql`, if known.
+    func id(of sql: String) -> Int64? { ids[sql] }
+    /// The text of `id`, if known.
+    func text(of id: Int64) -> String? { texts[id] }
+    /// The id the next new text gets.
+    var nextId: Int64 { highest + 1 }
+
+    /// Adds a definition (idempotent for the same text).
+    func learn(id: Int64, sql: String) throws(EffectRecordError) {
+        if let known = texts[id] {
+            guard known == sql else { throw .malformed(offset: 0, reason: "statement \(id) is defined twice, differently") }
+            return
+        }
+        guard id > 0, ids[sql] == nil else { throw .malformed(offset: 0, reason: "statement \(id) repeats a known text") }
+        texts[id] = sql
+        ids[sql] = id
+        highest = max(highest, id)
+    }
+
+    /// Stores definitions in the open transaction (the record that first uses them commits with them).
+    static func store(_ definitions: [EffectRecord.Definition], on connection: Connection) throws(SQLiteError) {
+        for definition in definitions {
+            try connection.execute("INSERT INTO journal_statements (id, sql) VALUES (?1, ?2)",
+                                   [.integer(definition.id), .text(definition.sql)])
+        }
+    }
+}
