@@ -4,8 +4,9 @@ import CSQLite
 ///
 /// Guarantees: the statement is finalized exactly once, when the last reference goes; every `sqlite3_step` result
 /// is interpreted in one place (`step()`); each execution starts from a reset statement with all parameters
-/// rebound, so no value leaks from one execution into the next. Not Sendable: use it only on the thread that owns
-/// its connection.
+/// rebound, so no value leaks from one execution into the next; on the writer's connection, an execution of a
+/// statement that changes data is kept once, with its bound values, in the connection's `EffectLog` (the journal's
+/// record of the batch). Not Sendable: use it only on the thread that owns its connection.
 public final class Statement {
     let handle: OpaquePointer
     /// The connection handle, kept for error messages (`sqlite3_close_v2` keeps it alive while statements exist).
