@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import TillIO
@@ -35,6 +36,7 @@ struct EchoTests {
 
     @Test func tlsEchoNegotiatesTLS13() throws {
         let certs = try TestCertificates.generate()
+        defer { try? FileManager.default.removeItem(atPath: certs.directory) }
         let serverTLS = try TLSContext.server(
             certificateFile: certs.server.certificate,
             privateKeyFile: certs.server.privateKey
@@ -51,6 +53,7 @@ struct EchoTests {
 
     @Test func keyUpdatesDuringReadsAreAnswered() throws {
         let certs = try TestCertificates.generate()
+        defer { try? FileManager.default.removeItem(atPath: certs.directory) }
         let serverTLS = try TLSContext.server(
             certificateFile: certs.server.certificate,
             privateKeyFile: certs.server.privateKey
@@ -70,7 +73,9 @@ struct EchoTests {
 
     @Test func clientRejectsServerItDoesNotTrust() throws {
         let certs = try TestCertificates.generate()
+        defer { try? FileManager.default.removeItem(atPath: certs.directory) }
         let other = try TestCertificates.generate()
+        defer { try? FileManager.default.removeItem(atPath: other.directory) }
         let serverTLS = try TLSContext.server(
             certificateFile: certs.server.certificate,
             privateKeyFile: certs.server.privateKey
@@ -85,6 +90,7 @@ struct EchoTests {
 
     @Test func oneMebibyteThroughTLSBothWays() throws {
         let certs = try TestCertificates.generate()
+        defer { try? FileManager.default.removeItem(atPath: certs.directory) }
         let serverTLS = try TLSContext.server(
             certificateFile: certs.server.certificate,
             privateKeyFile: certs.server.privateKey
@@ -103,6 +109,7 @@ struct EchoTests {
 
     @Test func mutualTLSExposesClientCertificate() throws {
         let certs = try TestCertificates.generate(clientCommonName: "terminal-0042")
+        defer { try? FileManager.default.removeItem(atPath: certs.directory) }
         let serverTLS = try TLSContext.server(
             certificateFile: certs.server.certificate,
             privateKeyFile: certs.server.privateKey,
@@ -125,7 +132,9 @@ struct EchoTests {
 
     @Test func mutualTLSRejectsUntrustedClientCertificate() throws {
         let certs = try TestCertificates.generate()
+        defer { try? FileManager.default.removeItem(atPath: certs.directory) }
         let rogue = try TestCertificates.generate(clientCommonName: "rogue")
+        defer { try? FileManager.default.removeItem(atPath: rogue.directory) }
         let serverTLS = try TLSContext.server(
             certificateFile: certs.server.certificate,
             privateKeyFile: certs.server.privateKey,
@@ -155,6 +164,7 @@ struct EchoTests {
 
     @Test func mutualTLSRejectsClientWithoutCertificate() throws {
         let certs = try TestCertificates.generate()
+        defer { try? FileManager.default.removeItem(atPath: certs.directory) }
         let serverTLS = try TLSContext.server(
             certificateFile: certs.server.certificate,
             privateKeyFile: certs.server.privateKey,

@@ -1,3 +1,4 @@
+import Foundation
 import Dispatch
 import Synchronization
 import Testing
@@ -61,6 +62,7 @@ struct ScaleTests {
     @Test func reactorClientsOverTLS() throws {
         let count = 300
         let certs = try TestCertificates.generate()
+        defer { try? FileManager.default.removeItem(atPath: certs.directory) }
         let server = try TestServer(
             tls: try TLSContext.server(
                 certificateFile: certs.server.certificate,
@@ -143,6 +145,7 @@ struct ReactorTLSTests {
 
     @Test func oneMebibyteBothWaysWrittenBeforeTheHandshake() throws {
         let certs = try TestCertificates.generate()
+        defer { try? FileManager.default.removeItem(atPath: certs.directory) }
         let server = try TestServer(
             tls: try TLSContext.server(
                 certificateFile: certs.server.certificate,

@@ -63,6 +63,7 @@ struct ServerBehaviourTests {
 
     @Test func tlsHandshakeTimesOut() throws {
         let certs = try TestCertificates.generate()
+        defer { try? FileManager.default.removeItem(atPath: certs.directory) }
         let tls = try TLSContext.server(
             certificateFile: certs.server.certificate,
             privateKeyFile: certs.server.privateKey
@@ -78,6 +79,7 @@ struct ServerBehaviourTests {
 
     @Test func certificateReloadAppliesToNewConnectionsOnly() throws {
         let authority = try CertificateAuthority(directory: TestCertificates.temporaryDirectory())
+        defer { try? FileManager.default.removeItem(atPath: authority.directory) }
         let v1 = try authority.issueServerCertificate(commonName: "till-v1", name: "v1")
         let v2 = try authority.issueServerCertificate(commonName: "till-v2", name: "v2")
         let server = try TestServer(

@@ -57,9 +57,11 @@ final class TestDaemon: Sendable {
 }
 
 /// Certificates generated for one test (through OpenSSL's API): a CA, a server certificate for 127.0.0.1, one
-/// client certificate.
-struct CertificateSet: Sendable {
+/// client certificate; their folder is deleted with the last reference.
+final class CertificateSet: Sendable {
     let files: TestCertificates
+
+    deinit { try? FileManager.default.removeItem(atPath: files.directory) }
 
     init(clientCommonName: String = "terminal:demo/1") throws {
         let directory = TestCertificates.temporaryDirectory()
