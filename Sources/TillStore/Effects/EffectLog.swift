@@ -8,7 +8,7 @@
 ///   after its first successful step (a statement that failed changed nothing and is not kept);
 /// - nothing is kept while `isRecording` is false (the writer's own bookkeeping, replay itself);
 /// - `rollBack(to:)` forgets what a rolled-back savepoint did, `reset()` what a rolled-back transaction did;
-/// - bounded: once the estimated encoded size passes `limit`, the log drops its entries and reports `overflowed`
+/// - bounded: once the estimated size of its values passes `limit`, the log drops its entries and reports `overflowed`
 ///   (the writer then makes that batch durable through SQLite's own fsync instead of the journal).
 ///
 /// Owned by the writer's connection; used on the writer thread only.
@@ -30,7 +30,8 @@ public final class EffectLog {
     /// True while statements are being captured.
     var isRecording = false
     public private(set) var entries: [Entry] = []
-    /// An upper bound of the size of `EffectRecord.encode(entries)`.
+    /// The size `EffectRecord.encode(entries)` will have, but for the SQL texts a record defines (a batch uses a few
+    /// dozen distinct statements; the writer checks the encoded size against the limit too).
     private(set) var estimatedBytes = 0
     /// True once the batch wrote more than `limit` bytes of effects: entries are gone, the batch cannot be journaled.
     private(set) var overflowed = false
@@ -43,7 +44,7 @@ public final class EffectLog {
     /// Keeps one executed statement (called by `Statement.step`).
     func record(sql: String, arguments: [SQLValue]) {
         guard isRecording, !overflowed else { return }
-        var size = 12 + sql.utf8.count
+        var size = 20  // the statement's number and its argument count
         for argument in arguments { size += EffectRecord.encodedSizeBound(argument) }
         estimatedBytes += size
         if estimatedBytes > limit {

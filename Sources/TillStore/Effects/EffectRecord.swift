@@ -26,8 +26,9 @@ public enum EffectRecord {
     static let withDictionary: UInt8 = 2
 
     /// The encoded effects (format 2), and the texts `dictionary` does not know yet, which the record defines and the
-    /// caller stores with it.
-    static func encode(_ entries: [EffectLog.Entry], dictionary: StatementDictionary) -> (payload: [UInt8], definitions: [Definition]) {
+    /// caller stores with it. `capacity`: the expected size (`EffectLog.estimatedBytes`), so the bytes grow once.
+    static func encode(_ entries: [EffectLog.Entry], dictionary: StatementDictionary, capacity: Int = 0)
+        -> (payload: [UInt8], definitions: [Definition]) {
         var definitions: [Definition] = []
         var fresh: [String: Int64] = [:]
         var ids: [Int64] = []
@@ -43,7 +44,7 @@ public enum EffectRecord {
             }
         }
         var bytes: [UInt8] = [withDictionary]
-        bytes.reserveCapacity(64 + entries.count * 64)
+        bytes.reserveCapacity(max(capacity, entries.count * 64) + definitions.reduce(64) { $0 + 12 + $1.sql.utf8.count })
         appendVarint(UInt64(definitions.count), to: &bytes)
         for definition in definitions {
             appendVarint(UInt64(definition.id), to: &bytes)

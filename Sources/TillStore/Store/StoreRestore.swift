@@ -39,9 +39,12 @@ extension Store {
             formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
             let aside = databasePath + ".before-restore-" + formatter.string(from: now)
             // The journal goes with the database it belongs to: its records must never be replayed onto the backup.
-            for suffix in ["", "-wal", "-shm", ".journal"] where FileManager.default.fileExists(atPath: databasePath + suffix) {
-                guard rename(databasePath + suffix, aside + suffix) == 0 else {
-                    throw StoreOpenError.files(path: databasePath + suffix, reason: "cannot move it to \(aside + suffix): errno \(errno)")
+            let files = { (database: String) in
+                [database, database + "-wal", database + "-shm", StoreFiles.journalDirectory(databasePath: database)]
+            }
+            for (from, to) in zip(files(databasePath), files(aside)) where FileManager.default.fileExists(atPath: from) {
+                guard rename(from, to) == 0 else {
+                    throw StoreOpenError.files(path: from, reason: "cannot move it to \(to): errno \(errno)")
                 }
             }
             previous = aside

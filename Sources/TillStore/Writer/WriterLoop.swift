@@ -22,14 +22,14 @@ final class WriterLoop {
     private var batchNumber = 0
     /// Times the journal's write + fdatasync and the COMMIT, for the metrics only (no decision reads it).
     private let syscalls = SystemTime()
-    private let databasePath: String
+    private let walPath: String
     /// The WAL file, opened on the first commit (see `startWALWriteback`).
     private var walWriteback: DataFile?
     private var failed = false
 
     init(path: String, writer: Writer, migrations: [Migration]) throws {
         let configuration = writer.configuration
-        databasePath = path
+        walPath = path + "-wal"
         lock = try WriterLock(databasePath: path)
         try Migrator.refuseNewer(path: path, supported: Int64(migrations.count))
         try StoreFiles.restrict(databasePath: path)
@@ -119,6 +119,7 @@ final class WriterLoop {
         let framesBefore = walFrames.frames
         var outcomes: [TillError?] = []
         outcomes.reserveCapacity(batch.count)
+        var durable = DurableCommit.nothingChanged
         do {
             try connection.execute("BEGIN IMMEDIATE")
         } catch where error.isLockBusy {
@@ -136,7 +137,7 @@ final class WriterLoop {
             }
             if connection.isInTransaction {
                 try writer.configuration.hooks?.willCommit(batch: batchNumber)
-                try commitDurably()
+                durable = try commitDurably()
             }
         } catch let error as SQLiteError where error.isLockBusy && !connection.isInTransaction {
             // Only the rerun's BEGIN can get here: the rollback had released the lock and another process took it.
@@ -156,6 +157,7 @@ final class WriterLoop {
             $0.walFramesWritten += appended
             $0.walFrames = frames
             $0.maxWalFrames = max($0.maxWalFrames, frames)
+            durable.record(in: &$0)
         }
         for (item, outcome) in zip(batch, outcomes) {
             if let outcome { item.fail(outcome) } else { item.succeed() }
@@ -193,18 +195,18 @@ final class WriterLoop {
     /// (with the position it takes, written in the transaction), `fdatasync`, then COMMIT without fsync. A batch
     /// whose effects passed the record limit (a bulk import) commits and then has SQLite fsync its WAL instead.
     /// Any error is fail-stop for the caller: nothing of this batch is acknowledged.
-    private func commitDurably() throws {
+    private func commitDurably() throws -> DurableCommit {
         guard !effects.entries.isEmpty || effects.overflowed else {
             try connection.execute("COMMIT")  // the requests changed nothing
-            return
+            return .nothingChanged
         }
-        // The log's size is an upper-bound estimate; the encoded record is checked too (never a trap in `append`).
-        let (payload, definitions) = effects.overflowed ? ([], []) : EffectRecord.encode(effects.entries, dictionary: statements)
+        // The log's size is an estimate; the encoded record is what must fit (never a trap in `append`).
+        let (payload, definitions) = effects.overflowed
+            ? ([], []) : EffectRecord.encode(effects.entries, dictionary: statements, capacity: effects.estimatedBytes)
         if effects.overflowed || payload.count > journal.configuration.maxRecordBytes {
             try connection.execute("COMMIT")
             try syncThroughSQLite()
-            writer.counters.withLock { $0.sqliteSyncedBatches += 1 }
-            return
+            return .syncedBySQLite
         }
         let lsn = journal.nextLSN
         try JournalPosition.advance(connection, to: lsn)
@@ -217,13 +219,8 @@ final class WriterLoop {
         for definition in definitions { try statements.learn(id: definition.id, sql: definition.sql) }
         startWALWriteback()
         let committed = syscalls.now()
-        writer.counters.withLock {
-            $0.journalRecords += 1
-            $0.journalBytes += record.payload.count
-            $0.journalSyncMicroseconds += Int(synced.microseconds(since: before))
-            $0.commitMicroseconds += Int(committed.microseconds(since: synced))
-            $0.appliedLSN = lsn.rawValue
-        }
+        return .journaled(lsn: lsn, bytes: record.payload.count, syncMicroseconds: Int(synced.microseconds(since: before)),
+                          commitMicroseconds: Int(committed.microseconds(since: synced)))
     }
 
     /// Asks the kernel to start writing the WAL's new pages out now, without waiting: SQLite fsyncs the WAL at the
@@ -231,7 +228,7 @@ final class WriterLoop {
     /// only (its own descriptor on the `-wal` file; the page cache is the file's): errors are ignored, the
     /// checkpoint's fsync reports what matters.
     private func startWALWriteback() {
-        if walWriteback == nil { walWriteback = try? DataFile(path: databasePath + "-wal", mode: .readWrite) }
+        if walWriteback == nil { walWriteback = try? DataFile(path: walPath, mode: .readWrite) }
         try? walWriteback?.startWriteback()
     }
 
@@ -335,5 +332,28 @@ final class WriterLoop {
     private func report(_ event: WriterEvent) {
         if let onEvent = writer.configuration.onEvent { onEvent(event); return }
         FileHandle.standardError.write(Data((event.line + "\n").utf8))
+    }
+}
+
+/// How a batch was made durable, for the writer's counters (recorded with the batch's own, under one lock).
+private enum DurableCommit {
+    /// The requests changed nothing: committed, nothing to make durable.
+    case nothingChanged
+    /// Too large for a record: SQLite fsynced its WAL.
+    case syncedBySQLite
+    /// One journal record, then the COMMIT.
+    case journaled(lsn: LSN, bytes: Int, syncMicroseconds: Int, commitMicroseconds: Int)
+
+    func record(in stats: inout WriterStats) {
+        switch self {
+        case .nothingChanged: break
+        case .syncedBySQLite: stats.sqliteSyncedBatches += 1
+        case .journaled(let lsn, let bytes, let sync, let commit):
+            stats.journalRecords += 1
+            stats.journalBytes += bytes
+            stats.journalSyncMicroseconds += sync
+            stats.commitMicroseconds += commit
+            stats.appliedLSN = lsn.rawValue
+        }
     }
 }
