@@ -9,10 +9,17 @@ struct ExhaustionTests {
     ///
     /// RLIMIT_NOFILE bounds descriptor *numbers*, and a new descriptor takes the lowest free number: so the child
     /// first fills every hole below its highest open descriptor, then opens its four client sockets (unconnected, so
-    /// no accept can take a slot first), and only then sets the limit to leave exactly two numbers for accepted
-    /// connections. The third and fourth accepts must hit EMFILE, back off, and succeed once two clients leave.
+    /// no accept can take a slot first), and only then sets the limit to leave two numbers for accepted
+    /// connections. Accepting the four must hit EMFILE and back off; once the first two clients leave, the listener
+    /// accepts the others.
+    ///
+    /// The runtime may open descriptors of its own on another thread at any time (Dispatch creates its timer and
+    /// event descriptors lazily, later on a loaded machine: CI once saw only one connection accepted). So the test
+    /// starts those first and does not depend on how many of the two numbers stay free: closing the first two clients
+    /// frees their own numbers, which is enough for the listener to take the rest.
     @Test func acceptBacksOffOnEMFILEAndRecovers() async {
         await #expect(processExitsWith: .success) {
+            await DescriptorTable.startRuntimeDescriptors()
             let group = try EventLoopGroup(loopCount: 1)
             let recorder = Recorder()
             let listener = try Listener.bind(
@@ -30,20 +37,18 @@ struct ExhaustionTests {
             guard setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { exit(3) }
 
             for client in clients { guard client.connect(port: listener.port) else { exit(4) } }
-            for _ in 0..<2 { guard recorder.connected.wait(timeout: .now() + 10) == .success else { exit(5) } }
-            guard clients[0].echo([1]) == [1], clients[1].echo([2]) == [2] else { exit(6) }
-            // The other two wait in the backlog: the listener met EMFILE and backs off (bounded wait, no hang).
+            // At most two of the four fit: the listener meets EMFILE and backs off (bounded wait, no hang).
             var waited = 0
             while group.metrics.snapshot().acceptBackoffs == 0 {
                 usleep(1_000)
                 waited += 1
-                if waited > 10_000 { exit(7) }
+                if waited > 30_000 { exit(7) }
             }
-            guard group.metrics.snapshot().acceptedTotal == 2 else { exit(11) }
+            guard group.metrics.snapshot().acceptedTotal <= 2 else { exit(11) }
+            // The backlog is first in, first out: whatever was accepted is clients 0 and 1, and they leave.
             clients[0].close()
             clients[1].close()
-            guard recorder.waitClosed(2) else { exit(8) }
-            // After the back-off the listener accepts the two waiting connections.
+            // After the back-off the listener accepts every waiting connection and serves the last two.
             guard clients[2].echo([3]) == [3], clients[3].echo([4]) == [4] else { exit(9) }
             let snapshot = group.metrics.snapshot()
             guard snapshot.acceptedTotal == 4, snapshot.acceptBackoffs >= 1 else { exit(10) }
@@ -56,6 +61,15 @@ struct ExhaustionTests {
 
 /// The calling process's descriptor numbers.
 enum DescriptorTable {
+    /// Makes the runtime open the descriptors it opens lazily (Dispatch's timers and event loop, the concurrency
+    /// runtime's sleep), so that they are not taken from under a lowered limit.
+    static func startRuntimeDescriptors() async {
+        let fired = DispatchSemaphore(value: 0)
+        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(1)) { fired.signal() }
+        try? await Task.sleep(for: .milliseconds(1))
+        fired.wait()
+    }
+
     /// Opens `/dev/null` into every free number below the highest open descriptor, so that the next descriptor
     /// is numbered one above it; returns the fillers (left open).
     static func fillHoles() -> [Int32] {
@@ -76,9 +90,13 @@ enum DescriptorTable {
 struct RawClient {
     let fd: Int32
 
+    /// A socket whose reads give up after 30 s (a test fails instead of hanging).
     static func make() -> RawClient? {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        return fd >= 0 ? RawClient(fd: fd) : nil
+        guard fd >= 0 else { return nil }
+        var timeout = timeval(tv_sec: 30, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        return RawClient(fd: fd)
     }
 
     func connect(port: Int) -> Bool {
