@@ -13,7 +13,7 @@ enum StoreMetrics {
         registry.counter("till_journal_sync_microseconds_total", "Time the writer spent writing and fdatasyncing journal records") {
             Int64(store.stats.journalSyncMicroseconds)
         }
-        registry.counter("till_writer_commit_microseconds_total", "Time the writer spent in COMMITs after the journal sync (WAL writes, no fsync)") {
+        registry.counter("till_writer_commit_microseconds_total", "Time the writer spent in COMMITs after the answers (WAL writes, no fsync)") {
             Int64(store.stats.commitMicroseconds)
         }
         registry.counter("till_journal_sqlite_synced_batches_total", "Batches too large for a journal record, made durable by SQLite's fsync") {
@@ -44,6 +44,12 @@ enum StoreMetrics {
             Int64(store.stats.walFrames)
         }
         registry.gauge("till_writer_failed", "1 once the writer stopped after a storage failure") { store.stats.storageFailure == nil ? 0 : 1 }
+        registry.gauge("till_answered_uncommitted_batches", "Batches answered (journaled) whose COMMIT has not happened yet: the projection lag") {
+            Int64(store.visibility.lag)
+        }
+        registry.counter("till_reads_waited_for_commit_total", "Reads that began after an answer and waited for its COMMIT") {
+            Int64(store.visibility.waits)
+        }
         registry.gauge("till_read_queue_depth", "Reads waiting for a reader thread") { Int64(store.readers.queueDepth) }
         registry.counter("till_read_overloaded_total", "Reads refused because the read queue was full") { Int64(store.readers.overloadedCount) }
         _ = registry.histogram("till_read_wait_seconds", "Time a read waited in the queue for a reader thread") { readWait }

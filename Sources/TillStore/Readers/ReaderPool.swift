@@ -7,7 +7,8 @@ import TillCore
 /// of reads; plus connections borrowed on the caller's thread for tools, backups and tests.
 ///
 /// Guarantees: every read runs inside one read transaction, so every query in it sees the same committed snapshot
-/// (WAL: never blocked by the writer, never seeing a half-written batch); a reader thread's connection is opened, used
+/// (WAL: never blocked by the writer, never seeing a half-written batch), begun after every write acknowledged before
+/// the read was taken up is committed (`Visibility`: it waits for the COMMIT that follows an answer); a reader thread's connection is opened, used
 /// and closed on that thread only; `submit` never blocks: beyond `queueCapacity` waiting reads it throws
 /// `overloaded` and the read is not run; each accepted read runs exactly once and its completion runs on a reader
 /// thread; readers never checkpoint. After `close()`, queued reads still run, new submissions are `shuttingDown`.
@@ -34,6 +35,7 @@ public final class ReaderPool: Sendable {
     }
 
     private let path: String
+    private let visibility: Visibility
     private let options: OpenOptions
     private let configuration: ReaderConfiguration
     private let queue = Mutex(QueueState())
@@ -42,10 +44,11 @@ public final class ReaderPool: Sendable {
     private let free = Mutex<[Slot]>([])
     private let available: DispatchSemaphore
 
-    public init(path: String, configuration: ReaderConfiguration) {
+    public init(path: String, configuration: ReaderConfiguration, visibility: Visibility) {
         precondition(configuration.threads > 0, "a reader pool needs at least one thread")
         precondition(configuration.queueCapacity > 0, "a reader queue holds at least one read")
         self.path = path
+        self.visibility = visibility
         self.configuration = configuration
         self.options = OpenOptions(mode: .readOnly, busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds)
         self.available = DispatchSemaphore(value: configuration.threads)
@@ -92,6 +95,7 @@ public final class ReaderPool: Sendable {
     public func read<T>(_ body: (Connection) throws -> T) throws -> T {
         available.wait()
         defer { available.signal() }
+        try visibility.waitForAcknowledgedWrites(willWait: configuration.onCommitWait)
         let slot = try free.withLock { $0.popLast() } ?? Slot(Connection(path: path, options: options))
         defer { free.withLock { $0.append(slot) } }
         return try Self.inSnapshot(slot.connection, body)
@@ -128,6 +132,7 @@ public final class ReaderPool: Sendable {
             }
             configuration.onWait?(configuration.time.now().microseconds(since: job.enqueuedAt))
             do {
+                try visibility.waitForAcknowledgedWrites(willWait: configuration.onCommitWait)
                 let open = try connection ?? Connection(path: path, options: options)
                 connection = open
                 try Self.inSnapshot(open) { c in job.run(.success(c)) }
@@ -158,6 +163,9 @@ public struct ReaderConfiguration: Sendable {
     public var time: any TimeSource = SystemTime()
     /// Told, on the reader thread, how long each read waited in the queue (microseconds).
     public var onWait: (@Sendable (Int64) -> Void)? = nil
+    /// Told, on the reading thread, just before a read blocks until a write already answered is committed (a test
+    /// holding the COMMIT learns that the read waits).
+    public var onCommitWait: (@Sendable () -> Void)? = nil
 
     public init() {}
 }

@@ -4,9 +4,9 @@ import TillCore
 /// Till's durable store: one writer with group commit on a journal, a pool of readers, online backup and verification.
 ///
 /// Guarantees: opening migrates the schema in one transaction, or refuses a store written by a newer version
-/// without modifying it; a write's completion reports success only after the journal record holding its effects is fdatasynced
-/// and its transaction committed; opening replays the journal records the database does not hold; reads see
-/// committed snapshots only; after a storage failure no more writes are accepted (fail-stop).
+/// without modifying it; a write's completion reports success only after the journal record holding its effects is
+/// fdatasynced (its transaction commits right after, without fsync); opening replays the journal records the database
+/// does not hold; reads see committed snapshots only, and every write answered before a read began (`Visibility`); after a storage failure no more writes are accepted (fail-stop).
 /// Call `shutdown()` before letting go of it: the writer thread runs until then.
 public final class Store: Sendable {
     public let configuration: StoreConfiguration
@@ -14,6 +14,8 @@ public final class Store: Sendable {
     public let writer: Writer
     /// The read-only connections.
     public let readers: ReaderPool
+    /// Which answered writes reads can see (the writer commits right after answering).
+    public let visibility: Visibility
 
     /// Wall-clock time in milliseconds, UTC (the default `StoreConfiguration.clock`).
     public static let systemClock: @Sendable () -> Timestamp = { SystemTime().wallNow() }
@@ -29,9 +31,11 @@ public final class Store: Sendable {
 
     private init(_ configuration: StoreConfiguration) throws {
         self.configuration = configuration
+        let visibility = Visibility()
+        self.visibility = visibility
         self.writer = try Writer(path: configuration.path, configuration: configuration.writer, migrations: Schema.migrations,
-                                 clock: configuration.clock)
-        self.readers = ReaderPool(path: configuration.path, configuration: configuration.reading)
+                                 visibility: visibility, clock: configuration.clock)
+        self.readers = ReaderPool(path: configuration.path, configuration: configuration.reading, visibility: visibility)
     }
 
     /// Enqueues a write; `completion` runs on the writer thread once the result is durable (or failed).

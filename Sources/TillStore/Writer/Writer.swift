@@ -13,8 +13,9 @@ import TillCore
 ///   every page its request touches into the statement journal); on the first refusal the transaction is rolled
 ///   back and the batch runs again with a SAVEPOINT per request. A batch of one runs in the transaction alone;
 /// - completions run on the writer thread, exactly once per accepted request, and a success is delivered only after
-///   the batch's effects were appended to the journal and fdatasynced, and the COMMIT (not fsynced:
-///   `synchronous=NORMAL`) succeeded; start-up replays the journal records the database lost (`WriterLoop`);
+///   the batch's effects were appended to the journal and fdatasynced; the COMMIT (not fsynced:
+///   `synchronous=NORMAL`) follows the answers, and reads begun after an answer wait for it (`Visibility`);
+///   start-up replays the journal records the database lost (`WriterLoop`);
 /// - fail-stop: a storage error (journal write or sync, commit, I/O, full disk, corruption) fails the whole batch and
 ///   every later request with `storageFailure`; nothing is retried and nothing more is written until the process
 ///   restarts.
@@ -30,15 +31,18 @@ public final class Writer: Sendable {
     public let configuration: WriterConfiguration
     /// The store's clock, read once per batch by the writer thread (`WriteContext.now`).
     let clock: @Sendable () -> Timestamp
+    /// Told when a batch is answered and when it is committed.
+    let visibility: Visibility
     let queue = Mutex(QueueState())
     let counters = Mutex(WriterStats())
     let wake = DispatchSemaphore(value: 0)
     let finished = DispatchSemaphore(value: 0)
 
     /// Opens the writing connection on a new thread, migrates the schema, and starts serving.
-    init(path: String, configuration: WriterConfiguration, migrations: [Migration],
+    init(path: String, configuration: WriterConfiguration, migrations: [Migration], visibility: Visibility,
          clock: @escaping @Sendable () -> Timestamp) throws {
         self.configuration = configuration
+        self.visibility = visibility
         self.clock = clock
         let started = Mutex<Result<Void, any Error>?>(nil)
         let ready = DispatchSemaphore(value: 0)
@@ -57,7 +61,9 @@ public final class Writer: Sendable {
                 ready.signal()
                 loop.run()
             }
+            visibility.writerStarted()
             serve()
+            visibility.writerStopped()
             finished.signal()
         }
         thread.name = "till-writer"

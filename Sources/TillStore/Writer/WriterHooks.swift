@@ -8,9 +8,12 @@ public protocol WriterHooks: Sendable {
     /// True: the writer takes no batch (requests queue up, so that the next batch holds all of them); a store that
     /// shuts down takes its batches anyway.
     var holdsBatches: Bool { get }
-    /// Called on the writer thread just before the COMMIT of batch `batch` (1-based); throwing makes the commit fail
-    /// like a failed fsync (fail-stop).
+    /// Called on the writer thread before batch `batch` (1-based) is made durable (journal append and fdatasync);
+    /// throwing makes it fail like a failed fsync (fail-stop, nothing of the batch answered).
     func willCommit(batch: Int) throws
+    /// Called on the writer thread after batch `batch` was answered, just before its COMMIT; throwing makes the COMMIT
+    /// fail (fail-stop: the batch stays acknowledged, in the journal, replayed at the next start).
+    func willMakeVisible(batch: Int) throws
     /// Called on the writer thread after a refused request rolled the optimistic pass back, before the new BEGIN.
     func willRerun()
 }

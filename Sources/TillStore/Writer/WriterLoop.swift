@@ -7,8 +7,8 @@ import TillJournal
 /// The writer thread's side: owns the connection and the journal, recovers, runs batches, checkpoints.
 ///
 /// Guarantees: created, used and destroyed on the writer thread only (not Sendable). A batch's effects are appended
-/// to the journal and fdatasynced before its COMMIT (which SQLite does not fsync), and its requests are answered
-/// after the COMMIT; at start-up the journal records the database does not hold yet are replayed before anything
+/// to the journal and fdatasynced, then its requests are answered, then it is committed (SQLite does not fsync the
+/// COMMIT); reads begun after the answers wait for that COMMIT (`Visibility`); at start-up the journal records the database does not hold yet are replayed before anything
 /// else; a journal segment is deleted only after a checkpoint made the database file hold all its records.
 final class WriterLoop {
     private let connection: Connection
@@ -26,6 +26,10 @@ final class WriterLoop {
     /// The WAL file, opened on the first commit (see `startWALWriteback`).
     private var walWriteback: DataFile?
     private var failed = false
+    /// Time spent in COMMITs after the answers, not yet in the counters (added with the next batch's figures).
+    private var uncountedCommitMicroseconds = 0
+    /// SQL texts the journaled batch defined: learnt once its COMMIT stored them in `journal_statements`.
+    private var pendingDefinitions: [EffectRecord.Definition] = []
 
     init(path: String, writer: Writer, migrations: [Migration]) throws {
         let configuration = writer.configuration
@@ -137,7 +141,7 @@ final class WriterLoop {
             }
             if connection.isInTransaction {
                 try writer.configuration.hooks?.willCommit(batch: batchNumber)
-                durable = try commitDurably()
+                durable = try makeDurable()
             }
         } catch let error as SQLiteError where error.isLockBusy && !connection.isInTransaction {
             // Only the rerun's BEGIN can get here: the rollback had released the lock and another process took it.
@@ -147,8 +151,10 @@ final class WriterLoop {
             failStop(batch, error: error, stage: "batch \(batchNumber) (\(batch.count) requests)")
             return
         }
-        // Durable now (journal fsynced, then committed). Count first (so a completion observes stats that include its batch), then acknowledge.
+        // Durable now (journal fsynced; committed too, unless the COMMIT follows the answers). Count first (so a
+        // completion observes stats that include its batch), then acknowledge.
         let succeeded = outcomes.count { $0 == nil }
+        let commitFollows = durable.commitFollows
         let frames = Int(walFrames.frames)
         // A WAL that SQLite restarted from its beginning (all of it checkpointed) reports fewer frames than before.
         let appended = walFrames.frames >= framesBefore ? frames - Int(framesBefore) : frames
@@ -158,9 +164,28 @@ final class WriterLoop {
             $0.walFrames = frames
             $0.maxWalFrames = max($0.maxWalFrames, frames)
             durable.record(in: &$0)
+            $0.commitMicroseconds += uncountedCommitMicroseconds
         }
+        uncountedCommitMicroseconds = 0
+        if commitFollows { writer.visibility.acknowledge(UInt64(batchNumber)) }
         for (item, outcome) in zip(batch, outcomes) {
             if let outcome { item.fail(outcome) } else { item.succeed() }
+        }
+        if commitFollows {
+            do {
+                try writer.configuration.hooks?.willMakeVisible(batch: batchNumber)
+                let started = syscalls.now()
+                try connection.execute("COMMIT")
+                uncountedCommitMicroseconds = Int(syscalls.now().microseconds(since: started))
+                for definition in pendingDefinitions { try statements.learn(id: definition.id, sql: definition.sql) }
+                pendingDefinitions = []
+            } catch {
+                // Answered already: the batch is in the journal and comes back at the next start.
+                failStop([], error: error, stage: "COMMIT of answered batch \(batchNumber) (journaled: replayed at the next start)")
+                return
+            }
+            writer.visibility.commit(UInt64(batchNumber))
+            startWALWriteback()
         }
         checkpoint(force: false)
     }
@@ -191,11 +216,12 @@ final class WriterLoop {
         try item.perform(context)
     }
 
-    /// Makes the open transaction durable, then commits it. Normally: the effects go to the journal as one record
-    /// (with the position it takes, written in the transaction), `fdatasync`, then COMMIT without fsync. A batch
-    /// whose effects passed the record limit (a bulk import) commits and then has SQLite fsync its WAL instead.
+    /// Makes the open transaction durable. Normally: the effects go to the journal as one record (with the position
+    /// it takes, written in the transaction) and are fdatasynced; the transaction stays open, for the caller to
+    /// commit (without fsync) after the answers. A batch that changed nothing commits; one whose effects passed the
+    /// record limit (a bulk import) commits and then has SQLite fsync its WAL instead.
     /// Any error is fail-stop for the caller: nothing of this batch is acknowledged.
-    private func commitDurably() throws -> DurableCommit {
+    private func makeDurable() throws -> DurableCommit {
         guard !effects.entries.isEmpty || effects.overflowed else {
             try connection.execute("COMMIT")  // the requests changed nothing
             return .nothingChanged
@@ -215,12 +241,8 @@ final class WriterLoop {
         let before = syscalls.now()
         _ = try journal.append([record])
         let synced = syscalls.now()
-        try connection.execute("COMMIT")
-        for definition in definitions { try statements.learn(id: definition.id, sql: definition.sql) }
-        startWALWriteback()
-        let committed = syscalls.now()
-        return .journaled(lsn: lsn, bytes: record.payload.count, syncMicroseconds: Int(synced.microseconds(since: before)),
-                          commitMicroseconds: Int(committed.microseconds(since: synced)))
+        pendingDefinitions = definitions
+        return .journaled(lsn: lsn, bytes: record.payload.count, syncMicroseconds: Int(synced.microseconds(since: before)))
     }
 
     /// Asks the kernel to start writing the WAL's new pages out now, without waiting: SQLite fsyncs the WAL at the
@@ -294,6 +316,7 @@ final class WriterLoop {
         let reason = "write failed at \(stage): \(error)"
         report(.storageFailure(stage: stage, error: "\(error)"))
         let queued = writer.enterFailure(reason)
+        writer.visibility.writerStopped()  // an answered batch that was not committed never will be
         let failure = Writer.stoppedFailure
         for item in batch { item.fail(failure) }
         for item in queued { item.fail(failure) }
@@ -341,18 +364,23 @@ private enum DurableCommit {
     case nothingChanged
     /// Too large for a record: SQLite fsynced its WAL.
     case syncedBySQLite
-    /// One journal record, then the COMMIT.
-    case journaled(lsn: LSN, bytes: Int, syncMicroseconds: Int, commitMicroseconds: Int)
+    /// One journal record, fdatasynced; the COMMIT follows the answers.
+    case journaled(lsn: LSN, bytes: Int, syncMicroseconds: Int)
+
+    /// The transaction is still open: the caller answers, then commits.
+    var commitFollows: Bool {
+        if case .journaled = self { return true }
+        return false
+    }
 
     func record(in stats: inout WriterStats) {
         switch self {
         case .nothingChanged: break
         case .syncedBySQLite: stats.sqliteSyncedBatches += 1
-        case .journaled(let lsn, let bytes, let sync, let commit):
+        case .journaled(let lsn, let bytes, let sync):
             stats.journalRecords += 1
             stats.journalBytes += bytes
             stats.journalSyncMicroseconds += sync
-            stats.commitMicroseconds += commit
             stats.appliedLSN = lsn.rawValue
         }
     }

@@ -3,21 +3,28 @@ import TillStore
 
 /// Test machinery for the writer, installed through its one seam (`WriterConfiguration.hooks`): a gate that holds
 /// batches back so that requests queued meanwhile share one batch (`Writer.pause()` / `resume()`), and failures
-/// injected just before a COMMIT or before the rerun of a batch. Lives in a test-support target: the daemon never
+/// injected before a batch is made durable, between its answers and its COMMIT, or before the rerun of a batch. Lives in a test-support target: the daemon never
 /// links it.
 ///
 /// Guarantees: with nothing set it changes nothing; `pause()` takes effect for every request submitted after it
 /// returns (the writer reads the gate under its queue lock).
 public final class WriterFaults: WriterHooks {
     private let held = Atomic<Bool>(false)
-    private let hooks = Mutex<(commit: (@Sendable (Int) throws -> Void)?, rerun: (@Sendable () -> Void)?)>((nil, nil))
+    private let hooks = Mutex<(commit: (@Sendable (Int) throws -> Void)?, visible: (@Sendable (Int) throws -> Void)?,
+                               rerun: (@Sendable () -> Void)?)>((nil, nil, nil))
 
     public init() {}
 
-    /// Called just before COMMIT with the batch number (1-based); throwing makes the commit fail.
+    /// Called before the batch is made durable, with its number (1-based); throwing makes it fail (fail-stop).
     public var beforeCommit: (@Sendable (Int) throws -> Void)? {
         get { hooks.withLock { $0.commit } }
         set { hooks.withLock { $0.commit = newValue } }
+    }
+
+    /// Called after the batch was answered, just before its COMMIT; throwing makes the COMMIT fail (fail-stop).
+    public var beforeVisible: (@Sendable (Int) throws -> Void)? {
+        get { hooks.withLock { $0.visible } }
+        set { hooks.withLock { $0.visible = newValue } }
     }
 
     /// Called after a refused request rolled the optimistic pass back, before the batch's new BEGIN.
@@ -28,6 +35,7 @@ public final class WriterFaults: WriterHooks {
 
     public var holdsBatches: Bool { held.load(ordering: .sequentiallyConsistent) }
     public func willCommit(batch: Int) throws { try beforeCommit?(batch) }
+    public func willMakeVisible(batch: Int) throws { try beforeVisible?(batch) }
     public func willRerun() { beforeRerun?() }
 
     func hold(_ on: Bool) { held.store(on, ordering: .sequentiallyConsistent) }

@@ -1,0 +1,103 @@
+import Dispatch
+import Glibc
+import Synchronization
+import TillCore
+
+/// Which acknowledged writes a new read can see.
+///
+/// The writer answers a batch as soon as its journal record is fdatasynced (the write is durable then) and commits
+/// it to SQLite right after the answers have left; a read that starts in that window waits here for the COMMIT.
+///
+/// Guarantees: `waitForAcknowledgedWrites()` returns only once every batch acknowledged before the call began is
+/// committed, so a read transaction begun afterwards sees it: an answer a client has received is visible to every
+/// read sent after it, on any connection. Once the writer stopped after a storage error with an acknowledged batch
+/// it never committed, the wait throws `storageFailure` instead of answering from a state that lacks that batch (the
+/// batch is in the journal and replayed at the next start). Batch numbers only grow. The writer thread never waits
+/// here (it would wait for its own COMMIT): checked by a precondition.
+public final class Visibility: Sendable {
+    private struct Waiter {
+        let batch: UInt64
+        let wake: DispatchSemaphore
+    }
+
+    private struct Waiting {
+        var waiters: [Waiter] = []
+        var stopped = false
+        var waits = 0
+    }
+
+    private let acknowledged = Atomic<UInt64>(0)
+    private let committed = Atomic<UInt64>(0)
+    private let waiting = Mutex(Waiting())
+    /// The writer thread (`pthread_t`), recorded when it starts; 0 before.
+    private let writerThread = Atomic<UInt>(0)
+
+    public init() {}
+
+    /// Batches answered but not yet committed (0 when every answer is visible): the projection lag, in batches.
+    public var lag: UInt64 {
+        let committed = committed.load(ordering: .acquiring)
+        let acknowledged = acknowledged.load(ordering: .acquiring)
+        return acknowledged > committed ? acknowledged - committed : 0
+    }
+
+    /// Reads that had to wait for a COMMIT, since the store opened.
+    public var waits: Int { waiting.withLock { $0.waits } }
+
+    /// Waits until every batch acknowledged so far is committed. `willWait` runs just before the calling thread
+    /// blocks (never when it does not). Throws `storageFailure` when the writer stopped before committing one.
+    public func waitForAcknowledgedWrites(willWait: (() -> Void)? = nil) throws(TillError) {
+        let target = acknowledged.load(ordering: .acquiring)
+        guard committed.load(ordering: .acquiring) < target else { return }
+        precondition(writerThread.load(ordering: .relaxed) != UInt(pthread_self()),
+                     "the writer thread waited for its own COMMIT (a completion read the store?)")
+        let wake = DispatchSemaphore(value: 0)
+        let mustWait: Result<Bool, TillError> = waiting.withLock { state in
+            if committed.load(ordering: .acquiring) >= target { return .success(false) }
+            if state.stopped { return .failure(Writer.stoppedFailure) }
+            state.waiters.append(Waiter(batch: target, wake: wake))
+            state.waits += 1
+            return .success(true)
+        }
+        guard try mustWait.get() else { return }
+        willWait?()
+        wake.wait()
+        if committed.load(ordering: .acquiring) < target { throw Writer.stoppedFailure }
+    }
+
+    // MARK: - Writer side
+
+    /// Called on the writer thread when it starts.
+    func writerStarted() {
+        writerThread.store(UInt(pthread_self()), ordering: .relaxed)
+    }
+
+    /// Batch `batch`'s answers are about to leave; its COMMIT follows them.
+    func acknowledge(_ batch: UInt64) {
+        precondition(batch > acknowledged.load(ordering: .relaxed), "batch numbers only grow")
+        acknowledged.store(batch, ordering: .releasing)
+    }
+
+    /// Batch `batch` and every earlier one are committed: wakes the reads waiting for them.
+    func commit(_ batch: UInt64) {
+        committed.store(batch, ordering: .releasing)
+        let ready: [Waiter] = waiting.withLock { state in
+            guard state.waiters.contains(where: { $0.batch <= batch }) else { return [] }
+            let ready = state.waiters.filter { $0.batch <= batch }
+            state.waiters.removeAll { $0.batch <= batch }
+            return ready
+        }
+        for waiter in ready { waiter.wake.signal() }
+    }
+
+    /// The writer stopped (fail-stop or shutdown): nothing more will be committed; every waiting read is woken and
+    /// throws unless its batch was committed.
+    func writerStopped() {
+        let all: [Waiter] = waiting.withLock { state in
+            state.stopped = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in all { waiter.wake.signal() }
+    }
+}
