@@ -6,7 +6,8 @@ import TillCore
 /// Which acknowledged writes a new read can see.
 ///
 /// The writer answers a batch as soon as its journal record is fdatasynced (the write is durable then) and commits
-/// it to SQLite right after the answers have left; a read that starts in that window waits here for the COMMIT.
+/// it to SQLite after the answers have left — right away when no request waits, else with the batches that follow
+/// (up to `WriterConfiguration.maxBatchesPerCommit`, or as soon as a read waits here for the COMMIT).
 ///
 /// Guarantees: `waitForAcknowledgedWrites()` returns only once every batch acknowledged before the call began is
 /// committed, so a read transaction begun afterwards sees it: an answer a client has received is visible to every
@@ -29,6 +30,8 @@ public final class Visibility: Sendable {
     private let acknowledged = Atomic<UInt64>(0)
     private let committed = Atomic<UInt64>(0)
     private let waiting = Mutex(Waiting())
+    /// How many reads wait right now (read by the writer without the lock, after every batch).
+    private let waitingReads = Atomic<Int>(0)
     /// The writer thread (`pthread_t`), recorded when it starts; 0 before.
     private let writerThread = Atomic<UInt>(0)
 
@@ -44,6 +47,9 @@ public final class Visibility: Sendable {
     /// Reads that had to wait for a COMMIT, since the store opened.
     public var waits: Int { waiting.withLock { $0.waits } }
 
+    /// True while a read waits for a COMMIT: the writer then commits after its current batch.
+    var readsWaiting: Bool { waitingReads.load(ordering: .relaxed) > 0 }
+
     /// Waits until every batch acknowledged so far is committed. `willWait` runs just before the calling thread
     /// blocks (never when it does not). Throws `storageFailure` when the writer stopped before committing one.
     public func waitForAcknowledgedWrites(willWait: (() -> Void)? = nil) throws(TillError) {
@@ -57,6 +63,7 @@ public final class Visibility: Sendable {
             if state.stopped { return .failure(Writer.stoppedFailure) }
             state.waiters.append(Waiter(batch: target, wake: wake))
             state.waits += 1
+            waitingReads.add(1, ordering: .relaxed)
             return .success(true)
         }
         guard try mustWait.get() else { return }
@@ -85,6 +92,7 @@ public final class Visibility: Sendable {
             guard state.waiters.contains(where: { $0.batch <= batch }) else { return [] }
             let ready = state.waiters.filter { $0.batch <= batch }
             state.waiters.removeAll { $0.batch <= batch }
+            waitingReads.subtract(ready.count, ordering: .relaxed)
             return ready
         }
         for waiter in ready { waiter.wake.signal() }
@@ -95,6 +103,7 @@ public final class Visibility: Sendable {
     func writerStopped() {
         let all: [Waiter] = waiting.withLock { state in
             state.stopped = true
+            waitingReads.subtract(state.waiters.count, ordering: .relaxed)
             defer { state.waiters = [] }
             return state.waiters
         }

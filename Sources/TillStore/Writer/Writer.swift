@@ -173,6 +173,9 @@ public final class Writer: Sendable {
         }
     }
 
+    /// True when requests wait for the writer (it then carries its answered batches on instead of committing).
+    var hasPendingRequests: Bool { queue.withLock { !$0.pending.isEmpty } }
+
     /// Records the fail-stop and hands back every request still queued (to be failed by the caller).
     func enterFailure(_ reason: String) -> [any QueuedWrite] {
         counters.withLock { $0.storageFailure = reason }

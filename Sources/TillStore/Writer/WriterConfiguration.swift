@@ -6,6 +6,9 @@ public struct WriterConfiguration: Sendable {
     public var queueCapacity: Int = 4_096
     /// At most this many requests share one transaction (one fsync).
     public var maxBatchSize: Int = 256
+    /// Batches answered (journaled) that may share one COMMIT while requests keep coming: the writer commits when
+    /// its queue is empty, when a read waits for an answered batch, or after this many. 1: a COMMIT per batch.
+    public var maxBatchesPerCommit: Int = 16
     /// The page size of a store the writer creates (see `OpenOptions.pageSize`); nil: SQLite's default, 4,096.
     public var pageSize: Int? = nil
     /// After a batch, when the WAL holds more pages than this, the writer runs `wal_checkpoint(RESTART)`.

@@ -26,10 +26,10 @@ final class WriterLoop {
     /// The WAL file, opened on the first commit (see `startWALWriteback`).
     private var walWriteback: DataFile?
     private var failed = false
-    /// Time spent in COMMITs after the answers, not yet in the counters (added with the next batch's figures).
-    private var uncountedCommitMicroseconds = 0
-    /// SQL texts the journaled batch defined: learnt once its COMMIT stored them in `journal_statements`.
-    private var pendingDefinitions: [EffectRecord.Definition] = []
+    /// The LSN of the last record appended (the database holds it once it is committed).
+    private var journaledLSN: UInt64 = 0
+    /// Batches answered and not committed yet: the open transaction holds them (the last one's number and how many).
+    private var answered: (last: Int, count: Int)?
 
     init(path: String, writer: Writer, migrations: [Migration]) throws {
         let configuration = writer.configuration
@@ -57,6 +57,7 @@ final class WriterLoop {
             $0.journalTornBytes = journal.recovery.tornBytes
             $0.appliedLSN = journal.nextLSN.rawValue - 1
         }
+        journaledLSN = journal.nextLSN.rawValue - 1
     }
 
     /// Opens the journal and applies the records after the database's position, in transactions of up to 1,024
@@ -106,8 +107,11 @@ final class WriterLoop {
         while true {
             switch writer.next() {
             case .batch(let batch): runBatch(batch)
-            case .sleep: writer.wake.wait()
+            case .sleep:
+                commitAnswered()  // only a held writer (test hooks) can sleep with answered batches
+                writer.wake.wait()
             case .stop:
+                commitAnswered()
                 if !failed { checkpoint(force: true, mode: .truncate) }
                 return
             }
@@ -125,7 +129,8 @@ final class WriterLoop {
         outcomes.reserveCapacity(batch.count)
         var durable = DurableCommit.nothingChanged
         do {
-            try connection.execute("BEGIN IMMEDIATE")
+            // Batches answered and not committed yet are in the open transaction: this one goes on in it.
+            try connection.execute(answered == nil ? "BEGIN IMMEDIATE" : "SAVEPOINT batch")
         } catch where error.isLockBusy {
             answerOverloaded(batch, error)
             return
@@ -164,30 +169,54 @@ final class WriterLoop {
             $0.walFrames = frames
             $0.maxWalFrames = max($0.maxWalFrames, frames)
             durable.record(in: &$0)
-            $0.commitMicroseconds += uncountedCommitMicroseconds
         }
-        uncountedCommitMicroseconds = 0
-        if commitFollows { writer.visibility.acknowledge(UInt64(batchNumber)) }
+        if commitFollows {
+            writer.visibility.acknowledge(UInt64(batchNumber))
+            answered = (batchNumber, (answered?.count ?? 0) + 1)
+        }
         for (item, outcome) in zip(batch, outcomes) {
             if let outcome { item.fail(outcome) } else { item.succeed() }
         }
-        if commitFollows {
-            do {
-                try writer.configuration.hooks?.willMakeVisible(batch: batchNumber)
-                let started = syscalls.now()
-                try connection.execute("COMMIT")
-                uncountedCommitMicroseconds = Int(syscalls.now().microseconds(since: started))
-                for definition in pendingDefinitions { try statements.learn(id: definition.id, sql: definition.sql) }
-                pendingDefinitions = []
-            } catch {
-                // Answered already: the batch is in the journal and comes back at the next start.
-                failStop([], error: error, stage: "COMMIT of answered batch \(batchNumber) (journaled: replayed at the next start)")
-                return
-            }
-            writer.visibility.commit(UInt64(batchNumber))
-            startWALWriteback()
+        if let answered, answered.count >= writer.configuration.maxBatchesPerCommit || writer.visibility.readsWaiting
+            || !writer.hasPendingRequests {
+            commitAnswered()
         }
-        checkpoint(force: false)
+        if answered == nil { checkpoint(force: false) }
+    }
+
+    /// Commits the open transaction holding the batches answered since the last COMMIT (none: nothing to do), and
+    /// makes them visible. Once the queue is empty, after `maxBatchesPerCommit` batches, or as soon as a read waits.
+    /// A failure is fail-stop: the batches were answered, they are in the journal and come back at the next start.
+    private func commitAnswered() {
+        guard let last = answered?.last, !failed else { return }
+        let started = syscalls.now()
+        do {
+            try writer.configuration.hooks?.willMakeVisible(batch: last)
+            try connection.execute("COMMIT")
+        } catch {
+            failStop([], error: error, stage: "COMMIT of answered batches through \(last) (journaled: replayed at the next start)")
+            return
+        }
+        answeredCommitted(microseconds: Int(syscalls.now().microseconds(since: started)))
+        startWALWriteback()
+    }
+
+    /// The answered batches are committed: readers may see them, the counters say so.
+    private func answeredCommitted(microseconds: Int) {
+        guard let last = answered?.last else { return }
+        answered = nil
+        writer.counters.withLock {  // first: a read that waited for the COMMIT sees it counted
+            $0.commits += 1
+            $0.commitMicroseconds += microseconds
+            $0.appliedLSN = journaledLSN
+        }
+        writer.visibility.commit(UInt64(last))
+    }
+
+    /// Ends the batch's part of the transaction without making anything durable (it changed nothing): commits
+    /// when it is alone in the transaction, else leaves the answered batches before it to `commitAnswered`.
+    private func endUnchangedBatch() throws {
+        if answered == nil { try connection.execute("COMMIT") } else { try connection.execute("RELEASE batch") }
     }
 
     /// Runs one request in its own savepoint. Returns its domain error (already rolled back), nil on success;
@@ -223,14 +252,15 @@ final class WriterLoop {
     /// Any error is fail-stop for the caller: nothing of this batch is acknowledged.
     private func makeDurable() throws -> DurableCommit {
         guard !effects.entries.isEmpty || effects.overflowed else {
-            try connection.execute("COMMIT")  // the requests changed nothing
+            try endUnchangedBatch()  // the requests changed nothing
             return .nothingChanged
         }
         // The log's size is an estimate; the encoded record is what must fit (never a trap in `append`).
         let (payload, definitions) = effects.overflowed
             ? ([], []) : EffectRecord.encode(effects.entries, dictionary: statements, capacity: effects.estimatedBytes)
         if effects.overflowed || payload.count > journal.configuration.maxRecordBytes {
-            try connection.execute("COMMIT")
+            try connection.execute("COMMIT")  // with the answered batches before it, if any
+            answeredCommitted(microseconds: 0)
             try syncThroughSQLite()
             return .syncedBySQLite
         }
@@ -238,10 +268,13 @@ final class WriterLoop {
         try JournalPosition.advance(connection, to: lsn)
         try StatementDictionary.store(definitions, on: connection)
         let record = JournalRecord(payload: payload)
+        if answered != nil { try connection.execute("RELEASE batch") }
         let before = syscalls.now()
         _ = try journal.append([record])
         let synced = syscalls.now()
-        pendingDefinitions = definitions
+        // The texts are in the journal now (and in `journal_statements` with the COMMIT): later records refer to them.
+        for definition in definitions { try statements.learn(id: definition.id, sql: definition.sql) }
+        journaledLSN = lsn.rawValue
         return .journaled(lsn: lsn, bytes: record.payload.count, syncMicroseconds: Int(synced.microseconds(since: before)))
     }
 
@@ -288,12 +321,18 @@ final class WriterLoop {
                 try perform(item)
             } catch {
                 if let sqlite = error as? SQLiteError, sqlite.isStorageFault { throw error }
-                if connection.isInTransaction { try connection.execute("ROLLBACK") }
+                if answered != nil {
+                    // Answered batches share the transaction: only this batch's savepoint may be rolled back.
+                    guard connection.isInTransaction else { throw error }  // SQLite rolled them back: fail-stop
+                    try connection.execute("ROLLBACK TO batch")
+                } else if connection.isInTransaction {
+                    try connection.execute("ROLLBACK")
+                }
                 effects.reset()
                 if batch.count == 1 { return [domainError(error)] }
                 writer.counters.withLock { $0.batchesRerun += 1 }
                 writer.configuration.hooks?.willRerun()
-                try connection.execute("BEGIN IMMEDIATE")
+                if answered == nil { try connection.execute("BEGIN IMMEDIATE") }
                 return nil
             }
         }
@@ -377,11 +416,10 @@ private enum DurableCommit {
         switch self {
         case .nothingChanged: break
         case .syncedBySQLite: stats.sqliteSyncedBatches += 1
-        case .journaled(let lsn, let bytes, let sync):
+        case .journaled(_, let bytes, let sync):
             stats.journalRecords += 1
             stats.journalBytes += bytes
             stats.journalSyncMicroseconds += sync
-            stats.appliedLSN = lsn.rawValue
         }
     }
 }

@@ -27,9 +27,12 @@ public struct WriterStats: Sendable, Hashable {
     /// Journal records appended (one per batch that changed something) and their payload bytes.
     public var journalRecords: Int = 0
     public var journalBytes: Int = 0
-    /// Time spent appending records (one write + fdatasync each), and in the COMMITs after them (WAL writes, no sync).
+    /// Time spent appending records (one write + fdatasync each), and in the COMMITs after the answers (WAL writes,
+    /// no sync).
     public var journalSyncMicroseconds: Int = 0
     public var commitMicroseconds: Int = 0
+    /// COMMITs of answered batches (one may cover several batches: `WriterConfiguration.maxBatchesPerCommit`).
+    public var commits: Int = 0
     /// Time spent in completed checkpoints (on the writer thread: batches wait meanwhile), and the longest one.
     public var checkpointMicroseconds: Int = 0
     public var slowestCheckpointMicroseconds: Int = 0
@@ -37,7 +40,8 @@ public struct WriterStats: Sendable, Hashable {
     public var sqliteSyncedBatches: Int = 0
     /// Journal segments deleted after a checkpoint made the database file hold their records.
     public var journalSegmentsReleased: Int = 0
-    /// The LSN of the last record the database holds (committed, maybe not yet checkpointed).
+    /// The LSN of the last record the database holds (committed, maybe not yet checkpointed; answered records wait
+    /// for their COMMIT: `Visibility.lag`).
     public var appliedLSN: UInt64 = 0
     /// At start-up: records replayed onto the database, and bytes of a torn tail cut off.
     public var journalReplayed: Int = 0
