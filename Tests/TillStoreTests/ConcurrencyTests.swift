@@ -57,7 +57,7 @@ import TillStoreTesting
         let store = try Store.temporary(folder) {
             $0.writer.checkpointWalPages = bound
             $0.writer.checkpointBusyTimeoutMilliseconds = 200
-            $0.writer.maxBatchesPerCommit = 1
+            $0.writer.maxRequestsPerCommit = 1
         }
         defer { store.shutdown() }
         let done = Atomic<Bool>(false)

@@ -17,6 +17,7 @@ import TillStoreTesting
         }
         defer { store.shutdown() }
         let member = try store.member("m")
+        _ = try store.read { _ in }  // committed: the failing batch does not carry it on
         store.writer.pause()
         let completions = Completions<WalletCredit.Outcome>()
         for index in 0..<5 { completions.submit(credit("op-\(index)", member: member, 1), as: index, to: store) }
@@ -45,6 +46,7 @@ import TillStoreTesting
         let store = try Store.temporary(folder)
         defer { store.shutdown() }
         let member = try store.member("m")
+        _ = try store.read { _ in }  // its COMMIT is done: the next batch has a transaction of its own
         _ = try store.writeAndWait(ClosureWrite { context in
             let pages = try context.connection.int64("PRAGMA page_count")!
             _ = try context.connection.int64("PRAGMA max_page_count = \(pages + 2)")
@@ -60,6 +62,9 @@ import TillStoreTesting
         // The probe table does not exist: a plain error, rolled back alone. Now the real disk-full.
         guard case .success = small.wait()[0]! else { Issue.record("small write failed"); return }
         #expect(store.stats.storageFailure == nil)
+        // Committed before the next batch (else the disk-full batch would carry it on and take it down with it:
+        // reads would then be refused until a restart replays it, `VisibilityTests`).
+        _ = try store.read { _ in }
 
         store.writer.pause()
         let second = Completions<WalletCredit.Outcome>()
@@ -102,6 +107,9 @@ import TillStoreTesting
         }
         defer { store.shutdown() }
         let member = try store.member("m1")
+        // Its COMMIT is done: the next batch begins a transaction of its own, which the rollback ends. (A batch
+        // carried on in a transaction with answered batches rolls back to its savepoint and keeps the lock.)
+        _ = try store.read { _ in }
         store.writer.pause()
         let credits = Completions<WalletCredit.Outcome>()
         credits.submit(credit("op-1", member: member, 5), as: 0, to: store)

@@ -54,6 +54,7 @@ struct RunResult {
     var journalBytesPerOp: Double
     /// Mean time of one journal append (write + fdatasync) and of the COMMIT after it, per batch.
     var syncMicrosPerBatch: Double
+    var batchesPerCommit: Double
     var commitMicrosPerBatch: Double
     /// Checkpoints completed during the run, their mean and the longest (the writer waits meanwhile).
     var checkpoints: Int
@@ -64,7 +65,8 @@ struct RunResult {
 
 /// Drives `workload` against a fresh store for `seconds`, keeping 2 × `batchLimit` requests in flight so the writer
 /// always finds a full batch waiting.
-func run<W: Workload>(_ workload: W, batchLimit: Int, seconds: Double, directory: String, pageSize: Int) throws -> RunResult {
+func run<W: Workload>(_ workload: W, batchLimit: Int, seconds: Double, directory: String, pageSize: Int,
+                      requestsPerCommit: Int? = nil) throws -> RunResult {
     var workload = workload
     let path = directory + "/bench-\(batchLimit).db"
     StoreFiles.remove(databasePath: path)
@@ -72,6 +74,7 @@ func run<W: Workload>(_ workload: W, batchLimit: Int, seconds: Double, directory
     configuration.writer.maxBatchSize = batchLimit
     configuration.writer.pageSize = pageSize
     configuration.writer.queueCapacity = max(4 * batchLimit, 64)
+    if let requestsPerCommit { configuration.writer.maxRequestsPerCommit = requestsPerCommit }
     let store = try Store.open(configuration)
     defer { store.shutdown() }
     try workload.prepare(store)
@@ -117,6 +120,7 @@ func run<W: Workload>(_ workload: W, batchLimit: Int, seconds: Double, directory
                      journalBytesPerOp: Double(stats.journalBytes - statsBefore.journalBytes) / ops,
                      syncMicrosPerBatch: Double(stats.journalSyncMicroseconds - statsBefore.journalSyncMicroseconds)
                         / Double(max(stats.journalRecords - statsBefore.journalRecords, 1)),
+                     batchesPerCommit: Double(stats.journalRecords - statsBefore.journalRecords) / Double(max(stats.commits - statsBefore.commits, 1)),
                      commitMicrosPerBatch: Double(stats.commitMicroseconds - statsBefore.commitMicroseconds)
                         / Double(max(stats.journalRecords - statsBefore.journalRecords, 1)),
                      checkpoints: stats.checkpoints - statsBefore.checkpoints,

@@ -11,6 +11,7 @@ var seconds = 3.0
 var batchLimits = [1, 16, 64, 256]
 var only = ""
 var pageSize = 4_096
+var requestsPerCommit: Int? = nil
 var directory = FileManager.default.currentDirectoryPath + "/.build/bench-store"
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 while let argument = arguments.next() {
@@ -20,8 +21,9 @@ while let argument = arguments.next() {
     case "--dir": directory = arguments.next() ?? directory
     case "--only": only = arguments.next() ?? ""
     case "--page-size": pageSize = Int(arguments.next() ?? "") ?? pageSize
+    case "--requests-per-commit": requestsPerCommit = Int(arguments.next() ?? "")
     default:
-        print("usage: till-bench-store [--seconds S] [--batches 1,16,64,256] [--dir DIRECTORY] [--only floor|purchase|maxima|replay] [--page-size BYTES]")
+        print("usage: till-bench-store [--seconds S] [--batches 1,16,64,256] [--dir DIRECTORY] [--only floor|purchase|maxima|replay] [--page-size BYTES] [--requests-per-commit N]")
         exit(2)
     }
 }
@@ -29,15 +31,17 @@ try FileManager.default.createDirectory(atPath: directory, withIntermediateDirec
 
 @MainActor func table<W: Workload>(_ workload: W) throws {
     print("")
-    print("workload: \(workload.name); \(seconds) s per batch size; page size \(pageSize); files in \(directory)")
-    print("| batch limit | avg batch | ops | ops/s | writer CPU µs/op | process CPU µs/op | WAL KiB/op (not fsynced) | journal KiB/op (fsynced) | journal sync µs/batch | COMMIT µs/batch | checkpoints / mean ms / max ms |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    let perCommit = requestsPerCommit.map(String.init) ?? "\(WriterConfiguration().maxRequestsPerCommit) (default)"
+    print("workload: \(workload.name); \(seconds) s per batch size; page size \(pageSize); at most \(perCommit) requests per COMMIT; files in \(directory)")
+    print("| batch limit | avg batch | ops | ops/s | writer CPU µs/op | process CPU µs/op | WAL KiB/op (not fsynced) | journal KiB/op (fsynced) | journal sync µs/batch | batches/COMMIT | COMMIT µs/batch | checkpoints / mean ms / max ms |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for limit in batchLimits {
-        let result = try run(workload, batchLimit: limit, seconds: seconds, directory: directory, pageSize: pageSize)
-        print(String(format: "| %d | %.1f | %d | %.0f | %.1f | %.1f | %.1f | %.2f | %.0f | %.0f | %d / %.1f / %.1f |", result.batchLimit, result.averageBatch,
+        let result = try run(workload, batchLimit: limit, seconds: seconds, directory: directory, pageSize: pageSize,
+                             requestsPerCommit: requestsPerCommit)
+        print(String(format: "| %d | %.1f | %d | %.0f | %.1f | %.1f | %.1f | %.2f | %.0f | %.1f | %.0f | %d / %.1f / %.1f |", result.batchLimit, result.averageBatch,
                      result.operations, result.opsPerSecond, result.writerCPUMicrosPerOp, result.processCPUMicrosPerOp,
                      result.walPagesPerOp * Double(pageSize) / 1_024, result.journalBytesPerOp / 1_024,
-                     result.syncMicrosPerBatch, result.commitMicrosPerBatch, result.checkpoints,
+                     result.syncMicrosPerBatch, result.batchesPerCommit, result.commitMicrosPerBatch, result.checkpoints,
                      result.checkpointMillisMean, result.checkpointMillisMax))
     }
 }

@@ -38,6 +38,7 @@ public final class TillInstance: Sendable {
         storeConfiguration.writer.queueCapacity = configuration.writerQueueLimit
         storeConfiguration.writer.maxBatchSize = configuration.writerBatchLimit
         storeConfiguration.writer.checkpointWalPages = Int32(clamping: max(64, configuration.walCheckpointBytes / 4_096))
+        storeConfiguration.writer.maxRequestsPerCommit = configuration.writerCommitLimit
         adjustStore(&storeConfiguration)
         storeConfiguration.writer.onEvent = { event in
             switch event {

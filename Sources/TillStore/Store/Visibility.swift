@@ -7,7 +7,7 @@ import TillCore
 ///
 /// The writer answers a batch as soon as its journal record is fdatasynced (the write is durable then) and commits
 /// it to SQLite after the answers have left — right away when no request waits, else with the batches that follow
-/// (up to `WriterConfiguration.maxBatchesPerCommit`, or as soon as a read waits here for the COMMIT).
+/// (up to `WriterConfiguration.maxRequestsPerCommit` requests, or as soon as a read waits here for the COMMIT).
 ///
 /// Guarantees: `waitForAcknowledgedWrites()` returns only once every batch acknowledged before the call began is
 /// committed, so a read transaction begun afterwards sees it: an answer a client has received is visible to every

@@ -6,9 +6,12 @@ public struct WriterConfiguration: Sendable {
     public var queueCapacity: Int = 4_096
     /// At most this many requests share one transaction (one fsync).
     public var maxBatchSize: Int = 256
-    /// Batches answered (journaled) that may share one COMMIT while requests keep coming: the writer commits when
-    /// its queue is empty, when a read waits for an answered batch, or after this many. 1: a COMMIT per batch.
-    public var maxBatchesPerCommit: Int = 16
+    /// Requests of answered (journaled) batches that may share one COMMIT while requests keep coming: the writer
+    /// commits when its queue is empty, when a read waits for an answered batch, or once its answered batches hold
+    /// this many requests (a full batch commits at once). 1: a COMMIT per batch. Small batches under load then share
+    /// their COMMIT (its page writes: a page several batches change is written once) and their checkpoints, without
+    /// letting the WAL grow past one full batch's pages between checkpoints.
+    public var maxRequestsPerCommit: Int = 256
     /// The page size of a store the writer creates (see `OpenOptions.pageSize`); nil: SQLite's default, 4,096.
     public var pageSize: Int? = nil
     /// After a batch, when the WAL holds more pages than this, the writer runs `wal_checkpoint(RESTART)`.

@@ -28,8 +28,11 @@ final class WriterLoop {
     private var failed = false
     /// The LSN of the last record appended (the database holds it once it is committed).
     private var journaledLSN: UInt64 = 0
-    /// Batches answered and not committed yet: the open transaction holds them (the last one's number and how many).
-    private var answered: (last: Int, count: Int)?
+    /// The WAL's frames when they were last counted (`framesCommitted`).
+    private var framesCounted = 0
+    /// Batches answered and not committed yet: the open transaction holds them (the last one's number, and how many
+    /// requests they hold).
+    private var answered: (last: Int, requests: Int)?
 
     init(path: String, writer: Writer, migrations: [Migration]) throws {
         let configuration = writer.configuration
@@ -124,7 +127,6 @@ final class WriterLoop {
         batchNumber += 1
         context.stamp(writer.clock())
         effects.reset()
-        let framesBefore = walFrames.frames
         var outcomes: [TillError?] = []
         outcomes.reserveCapacity(batch.count)
         var durable = DurableCommit.nothingChanged
@@ -160,24 +162,20 @@ final class WriterLoop {
         // completion observes stats that include its batch), then acknowledge.
         let succeeded = outcomes.count { $0 == nil }
         let commitFollows = durable.commitFollows
-        let frames = Int(walFrames.frames)
-        // A WAL that SQLite restarted from its beginning (all of it checkpointed) reports fewer frames than before.
-        let appended = walFrames.frames >= framesBefore ? frames - Int(framesBefore) : frames
+        let frames = framesCommitted()
         writer.counters.withLock {
             $0.record(batchSize: batch.count, succeeded: succeeded)
-            $0.walFramesWritten += appended
-            $0.walFrames = frames
-            $0.maxWalFrames = max($0.maxWalFrames, frames)
+            frames.record(in: &$0)
             durable.record(in: &$0)
         }
         if commitFollows {
             writer.visibility.acknowledge(UInt64(batchNumber))
-            answered = (batchNumber, (answered?.count ?? 0) + 1)
+            answered = (batchNumber, (answered?.requests ?? 0) + batch.count)
         }
         for (item, outcome) in zip(batch, outcomes) {
             if let outcome { item.fail(outcome) } else { item.succeed() }
         }
-        if let answered, answered.count >= writer.configuration.maxBatchesPerCommit || writer.visibility.readsWaiting
+        if let answered, answered.requests >= writer.configuration.maxRequestsPerCommit || writer.visibility.readsWaiting
             || !writer.hasPendingRequests {
             commitAnswered()
         }
@@ -185,7 +183,8 @@ final class WriterLoop {
     }
 
     /// Commits the open transaction holding the batches answered since the last COMMIT (none: nothing to do), and
-    /// makes them visible. Once the queue is empty, after `maxBatchesPerCommit` batches, or as soon as a read waits.
+    /// makes them visible. Once the queue is empty, once they hold `maxRequestsPerCommit` requests, or as soon as a
+    /// read waits.
     /// A failure is fail-stop: the batches were answered, they are in the journal and come back at the next start.
     private func commitAnswered() {
         guard let last = answered?.last, !failed else { return }
@@ -205,12 +204,23 @@ final class WriterLoop {
     private func answeredCommitted(microseconds: Int) {
         guard let last = answered?.last else { return }
         answered = nil
+        let frames = framesCommitted()
         writer.counters.withLock {  // first: a read that waited for the COMMIT sees it counted
+            frames.record(in: &$0)
             $0.commits += 1
             $0.commitMicroseconds += microseconds
             $0.appliedLSN = journaledLSN
         }
         writer.visibility.commit(UInt64(last))
+    }
+
+    /// The WAL's size in frames and the frames appended since the last call (SQLite appends them at COMMIT).
+    private func framesCommitted() -> WALFrames {
+        let frames = Int(walFrames.frames)
+        // A WAL that SQLite restarted from its beginning (all of it checkpointed) reports fewer frames than before.
+        let appended = frames >= framesCounted ? frames - framesCounted : frames
+        framesCounted = frames
+        return WALFrames(total: frames, appended: appended)
     }
 
     /// Ends the batch's part of the transaction without making anything durable (it changed nothing): commits
@@ -374,6 +384,7 @@ final class WriterLoop {
             switch outcome {
             case .complete:
                 walFrames.frames = 0
+                framesCounted = 0
                 // The database file now holds every committed batch: their journal segments can go.
                 let released = try journal.release(through: LSN(journal.nextLSN.rawValue - 1))
                 writer.counters.withLock {
@@ -421,5 +432,17 @@ private enum DurableCommit {
             stats.journalBytes += bytes
             stats.journalSyncMicroseconds += sync
         }
+    }
+}
+
+/// WAL frames after a commit, for the writer's counters.
+private struct WALFrames {
+    var total: Int
+    var appended: Int
+
+    func record(in stats: inout WriterStats) {
+        stats.walFramesWritten += appended
+        stats.walFrames = total
+        stats.maxWalFrames = max(stats.maxWalFrames, total)
     }
 }

@@ -31,7 +31,7 @@ public struct WriterStats: Sendable, Hashable {
     /// no sync).
     public var journalSyncMicroseconds: Int = 0
     public var commitMicroseconds: Int = 0
-    /// COMMITs of answered batches (one may cover several batches: `WriterConfiguration.maxBatchesPerCommit`).
+    /// COMMITs of answered batches (one may cover several batches: `WriterConfiguration.maxRequestsPerCommit`).
     public var commits: Int = 0
     /// Time spent in completed checkpoints (on the writer thread: batches wait meanwhile), and the longest one.
     public var checkpointMicroseconds: Int = 0
