@@ -63,42 +63,6 @@ final class WriterLoop {
         journaledLSN = journal.nextLSN.rawValue - 1
     }
 
-    /// Opens the journal and applies the records after the database's position, in transactions of up to 1,024
-    /// records (each with the position it reaches). A damaged record, a gap, or a record that does not apply refuses
-    /// the start-up with the reason; a torn tail (never acknowledged) is cut off by `Journal`.
-    private static func recover(_ connection: Connection, path: String,
-                                configuration: WriterConfiguration) throws -> (Journal, StatementDictionary) {
-        let directory: any JournalDirectory
-        do {
-            directory = try configuration.journalDirectory ?? DiskJournalDirectory(path: StoreFiles.journalDirectory(databasePath: path))
-        } catch {
-            throw StoreOpenError.journal(reason: "\(error)")
-        }
-        let applied = try JournalPosition.applied(connection)
-        let dictionary = try StatementDictionary(loading: connection)
-        var inTransaction = 0
-        do {
-            let journal = try Journal(directory: directory, configuration: configuration.journal, appliedLSN: applied) {
-                lsn, payload in
-                if !connection.isInTransaction { try connection.execute("BEGIN IMMEDIATE") }
-                try JournalPosition.replay(payload, lsn: lsn, on: connection, dictionary: dictionary)
-                inTransaction += 1
-                if inTransaction == 1_024 {
-                    try connection.execute("COMMIT")
-                    inTransaction = 0
-                }
-            }
-            if connection.isInTransaction { try connection.execute("COMMIT") }
-            return (journal, dictionary)
-        } catch let error as JournalError {
-            if connection.isInTransaction { try? connection.execute("ROLLBACK") }
-            throw StoreOpenError.journal(reason: error.description)
-        } catch {
-            if connection.isInTransaction { try? connection.execute("ROLLBACK") }
-            throw error
-        }
-    }
-
     deinit {
         walWriteback?.close()
         walFrames.uninstall(from: connection)
@@ -405,44 +369,5 @@ final class WriterLoop {
     private func report(_ event: WriterEvent) {
         if let onEvent = writer.configuration.onEvent { onEvent(event); return }
         FileHandle.standardError.write(Data((event.line + "\n").utf8))
-    }
-}
-
-/// How a batch was made durable, for the writer's counters (recorded with the batch's own, under one lock).
-private enum DurableCommit {
-    /// The requests changed nothing: committed, nothing to make durable.
-    case nothingChanged
-    /// Too large for a record: SQLite fsynced its WAL.
-    case syncedBySQLite
-    /// One journal record, fdatasynced; the COMMIT follows the answers.
-    case journaled(lsn: LSN, bytes: Int, syncMicroseconds: Int)
-
-    /// The transaction is still open: the caller answers, then commits.
-    var commitFollows: Bool {
-        if case .journaled = self { return true }
-        return false
-    }
-
-    func record(in stats: inout WriterStats) {
-        switch self {
-        case .nothingChanged: break
-        case .syncedBySQLite: stats.sqliteSyncedBatches += 1
-        case .journaled(_, let bytes, let sync):
-            stats.journalRecords += 1
-            stats.journalBytes += bytes
-            stats.journalSyncMicroseconds += sync
-        }
-    }
-}
-
-/// WAL frames after a commit, for the writer's counters.
-private struct WALFrames {
-    var total: Int
-    var appended: Int
-
-    func record(in stats: inout WriterStats) {
-        stats.walFramesWritten += appended
-        stats.walFrames = total
-        stats.maxWalFrames = max(stats.maxWalFrames, total)
     }
 }
