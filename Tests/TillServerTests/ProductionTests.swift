@@ -84,7 +84,7 @@ import TillProtocol
         let daemon = try TestDaemon()
         defer { daemon.stop(); daemon.removeFolder() }
         let file = daemon.folder.appendingPathComponent("export.ndjson").path
-        FileManager.default.createFile(atPath: file, contents: Data("old".utf8), attributes: [.posixPermissions: 0o644])
+        _ = FileManager.default.createFile(atPath: file, contents: Data("old".utf8), attributes: [.posixPermissions: 0o644])
         let run = try TillCLI(daemon)("member", "export", "M00000001", "--output", file)
         #expect(run.status == 0, "\(run.err)")
         #expect(try fileMode(file) == 0o600)

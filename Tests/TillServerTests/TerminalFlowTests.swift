@@ -95,7 +95,7 @@ import TillProtocol
         do {
             _ = try client.returnItems(ReturnRequest(returnId: "r-2", transactionId: "t-ret", lines: [ReturnLine(lineId: "2", quantity: .one)]))
             Issue.record("returning line 2 twice must be refused")
-        } catch let error as ClientError {
+        } catch {
             #expect(error.tillError?.code == "return_exceeds_purchase")
         }
     }
@@ -107,7 +107,7 @@ import TillProtocol
         do {
             _ = try terminal.perform(.terminalList)
             Issue.record("a terminal must not list terminals")
-        } catch let error as ClientError {
+        } catch {
             #expect(error.tillError?.code == "forbidden")
         }
         let operatorClient = try daemon.operatorClient()
@@ -115,7 +115,7 @@ import TillProtocol
         do {
             _ = try operatorClient.purchase(demoPurchase("op-1"))
             Issue.record("an operator must not post purchases")
-        } catch let error as ClientError {
+        } catch {
             #expect(error.tillError?.code == "forbidden")
         }
     }
