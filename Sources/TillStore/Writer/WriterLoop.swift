@@ -114,8 +114,9 @@ final class WriterLoop {
                 try writer.configuration.hooks?.willCommit(batch: batchNumber)
                 durable = try makeDurable()
             }
-        } catch let error as SQLiteError where error.isLockBusy && !connection.isInTransaction {
+        } catch let error as SQLiteError where error.isLockBusy && !connection.isInTransaction && answered == nil {
             // Only the rerun's BEGIN can get here: the rollback had released the lock and another process took it.
+            // (With answered batches in the transaction there is no such BEGIN: losing it is fail-stop, below.)
             answerOverloaded(batch, error)
             return
         } catch {
