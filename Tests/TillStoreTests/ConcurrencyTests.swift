@@ -52,12 +52,11 @@ import TillStoreTesting
     @Test func walStaysBoundedUnderSteadyReaders() throws {
         let folder = TemporaryFolder()
         let bound: Int32 = 40
-        // A COMMIT per batch: the bound below counts one batch's pages past the checkpoint interval (a COMMIT that
-        // carries several answered batches may pass it by each of theirs).
+        // Batches answered while the next request already waits share a COMMIT, but only until the checkpoint is
+        // due: the WAL passes the bound by at most one batch's pages, as with a COMMIT per batch.
         let store = try Store.temporary(folder) {
             $0.writer.checkpointWalPages = bound
             $0.writer.checkpointBusyTimeoutMilliseconds = 200
-            $0.writer.maxRequestsPerCommit = 1
         }
         defer { store.shutdown() }
         let done = Atomic<Bool>(false)
@@ -86,6 +85,39 @@ import TillStoreTesting
         let walBytes = try FileManager.default.attributesOfItem(atPath: folder.path("till.db") + "-wal")[.size] as! Int
         #expect(walBytes <= (Int(bound) + perBatch) * (4_096 + 24) + 32)
         #expect(try store.verify().isSound)
+    }
+}
+
+extension CheckpointTests {
+    /// Three hundred one-request batches queued at once: the writer carries them in one transaction, but commits
+    /// as soon as the WAL with their estimated pages would pass the checkpoint bound, so the WAL stays within one
+    /// batch's pages of it (committing only at `maxRequestsPerCommit` or an empty queue would reach ~1,000 frames).
+    @Test func carriedBatchesCommitWhenTheCheckpointIsDue() throws {
+        let folder = TemporaryFolder()
+        let bound: Int32 = 40
+        let store = try Store.temporary(folder) {
+            $0.writer.checkpointWalPages = bound
+            $0.writer.maxBatchSize = 1
+        }
+        defer { store.shutdown() }
+        let details = "{\"pad\":\"" + String(repeating: "x", count: 3_000) + "\"}"
+        store.writer.pause()
+        let completions = Completions<Void>()
+        for index in 0..<300 {
+            completions.submit(ClosureWrite { context in
+                try context.execute("""
+                    INSERT INTO activity_log (created_at, grp, type, source, details) VALUES (?, 'app', 'test', 'system', ?)
+                    """, [.integer(Int64(index)), .text(details)])
+            }, as: index, to: store)
+        }
+        store.writer.resume()
+        #expect(completions.wait().values.allSatisfy { if case .success = $0 { true } else { false } })
+        _ = try store.read { _ in }
+        let stats = store.stats
+        #expect(stats.commits < 300 / 2, "batches were carried: \(stats.commits) COMMITs for 300 batches")
+        #expect(stats.checkpoints >= 5)
+        #expect(stats.maxWalFrames <= Int(bound) + 8)
+        #expect(try store.read { try $0.int64("SELECT count(*) FROM activity_log WHERE type = 'test'") } == 300)
     }
 }
 

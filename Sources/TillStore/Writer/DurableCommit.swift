@@ -39,3 +39,23 @@ struct WALFrames {
         stats.maxWalFrames = max(stats.maxWalFrames, total)
     }
 }
+
+/// How many WAL pages a request adds at its COMMIT, averaged over the latest commits (the older ones count half
+/// each time 4,096 requests were seen): integer arithmetic, an estimate for scheduling only.
+struct PagesPerRequest {
+    private var frames = 0
+    private var requests = 0
+
+    /// Frames per 1,024 requests; nil before the first observation (nothing to estimate from yet).
+    var framesPer1024Requests: Int? { requests == 0 ? nil : frames * 1_024 / requests }
+
+    mutating func observe(frames appended: Int, requests committed: Int) {
+        guard committed > 0 else { return }
+        frames += appended
+        requests += committed
+        if requests > 4_096 {
+            frames /= 2
+            requests /= 2
+        }
+    }
+}

@@ -30,6 +30,8 @@ final class WriterLoop {
     private var journaledLSN: UInt64 = 0
     /// The WAL's frames when they were last counted (`framesCommitted`).
     private var framesCounted = 0
+    /// WAL pages a committed request added, lately (`checkpointDue`).
+    private var pagesPerRequest = PagesPerRequest()
     /// Batches answered and not committed yet: the open transaction holds them (the last one's number, and how many
     /// requests they hold).
     private var answered: (last: Int, requests: Int)?
@@ -141,7 +143,7 @@ final class WriterLoop {
             if let outcome { item.fail(outcome) } else { item.succeed() }
         }
         if let answered, answered.requests >= writer.configuration.maxRequestsPerCommit || writer.visibility.readsWaiting
-            || !writer.hasPendingRequests {
+            || checkpointDue(carrying: answered.requests) || !writer.hasPendingRequests {
             commitAnswered()
         }
         if answered == nil { checkpoint(force: false) }
@@ -165,11 +167,22 @@ final class WriterLoop {
         startWALWriteback()
     }
 
+    /// True when the WAL, with the pages the answered requests will add at their COMMIT (estimated from the
+    /// latest commits), passes the checkpoint bound: they are committed then, and the checkpoint follows, so a
+    /// carried transaction never makes the WAL (and the checkpoint's stall) larger than one more batch's pages.
+    /// Without an estimate yet (the first COMMIT), it is due.
+    private func checkpointDue(carrying requests: Int) -> Bool {
+        guard let perRequest = pagesPerRequest.framesPer1024Requests else { return true }
+        let estimate = Int(walFrames.frames) + requests * perRequest / 1_024
+        return estimate >= Int(writer.configuration.checkpointWalPages)
+    }
+
     /// The answered batches are committed: readers may see them, the counters say so.
     private func answeredCommitted(microseconds: Int) {
         guard let last = answered?.last else { return }
-        answered = nil
         let frames = framesCommitted()
+        pagesPerRequest.observe(frames: frames.appended, requests: answered?.requests ?? 0)
+        answered = nil
         writer.counters.withLock {  // first: a read that waited for the COMMIT sees it counted
             frames.record(in: &$0)
             $0.commits += 1
