@@ -66,7 +66,8 @@ import TillStoreTesting
         let second = try Exposition(parsing: try Self.get("/metrics", port: port).body)
 
         for family in ["till_requests_total", "till_writer_batches_total", "till_connections_accepted_total", "till_tls_sessions_total",
-                       "till_read_overloaded_total", "till_writer_checkpoints_busy_total", "till_reads_waited_for_commit_total"] {
+                       "till_read_overloaded_total", "till_writer_checkpoints_busy_total", "till_reads_waited_for_commit_total",
+                       "till_writer_commits_total"] {
             #expect(first.types[family] == "counter", "\(family)")
         }
         for family in ["till_checkpoint_lag_pages", "till_read_queue_depth", "till_requests_in_flight", "till_answered_uncommitted_batches"] {

@@ -16,6 +16,9 @@ enum StoreMetrics {
         registry.counter("till_writer_commit_microseconds_total", "Time the writer spent in COMMITs after the answers (WAL writes, no fsync)") {
             Int64(store.stats.commitMicroseconds)
         }
+        registry.counter("till_writer_commits_total", "SQLite COMMITs of answered batches (under load several batches share one)") {
+            Int64(store.stats.commits)
+        }
         registry.counter("till_journal_sqlite_synced_batches_total", "Batches too large for a journal record, made durable by SQLite's fsync") {
             Int64(store.stats.sqliteSyncedBatches)
         }
