@@ -114,7 +114,11 @@ import TillStoreTesting
         let credits = Completions<WalletCredit.Outcome>()
         credits.submit(credit("op-1", member: member, 5), as: 0, to: store)
         let refused = Completions<Int>()
-        refused.submit(ClosureWrite { _ in throw TillError.notAllowed(field: nil, reason: "no") }, as: 0, to: store)
+        refused.submit(ClosureWrite { context in
+            // Refused after a change: the batch is rolled back (releasing the lock) and run again.
+            try context.execute("INSERT INTO activity_log (created_at, grp, type, source, details) VALUES (0, 'app', 'test', 'system', '{}')")
+            throw TillError.notAllowed(field: nil, reason: "no")
+        }, as: 0, to: store)
         store.writer.resume()
         #expect(credits.wait()[0] == .failure(.overloaded(retryAfterMs: 9)))
         #expect(refused.wait()[0] == .failure(.overloaded(retryAfterMs: 9)))

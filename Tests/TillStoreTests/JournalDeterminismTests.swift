@@ -6,6 +6,7 @@ import TillCore
 import TillJournalTesting
 import TillProtocol
 @testable import TillStore
+import TillStoreTesting
 
 /// The journal holds effects, not commands: replaying the whole journal into an empty store rebuilds exactly the
 /// database the daemon wrote (every table row for row, the search index), whatever mix of requests made it.
@@ -55,10 +56,20 @@ import TillProtocol
                     _ = f.run(.memberBlock(MemberRef(memberKey: member, reason: "check")))
                 }
             case 10:
-                // A burst: several purchases in one batch, one of them refused (a conflicting resend), so the batch
-                // runs again with a savepoint per request.
+                // A burst: several purchases in one batch, one of them refused before it changed anything (a
+                // conflicting resend: answered in place), and a write refused after a change, so the batch runs
+                // again with a savepoint per request.
                 f.store.writer.pause()
                 let group = DispatchGroup()
+                group.enter()
+                do {
+                    try f.store.submit(ClosureWrite<Void> { context in
+                        try context.execute("INSERT INTO activity_log (created_at, grp, type, source, details) VALUES (0, 'app', 'test', 'system', '{}')")
+                        throw TillError.notAllowed(field: nil, reason: "refused after a change")
+                    }) { _ in group.leave() }
+                } catch {
+                    group.leave()
+                }
                 for n in 0..<6 {
                     var request = f.coffee("B\(step)-\(n)", member: members[n % members.count], cups: Int64(n + 1))
                     if n == 3, let earlier = purchases.first { request = earlier; request.items[0].quantity = Quantity(units: 40) }

@@ -14,7 +14,12 @@ import TillStoreTesting
 
     static func stampRequest(refuse: Bool = false) -> ClosureWrite<Int64> {
         ClosureWrite { context in
-            if refuse { throw TillError.notAllowed(field: nil, reason: "refused") }
+            if refuse {
+                // Refused after a change: the batch must be rolled back and run again (a refusal before any change
+                // is answered in place).
+                try context.execute("INSERT INTO activity_log (created_at, grp, type, source, details) VALUES (0, 'app', 'test', 'system', '{}')")
+                throw TillError.notAllowed(field: nil, reason: "refused")
+            }
             return context.now.millisecondsSinceEpoch
         }
     }

@@ -58,6 +58,10 @@ public final class EffectLog {
     /// The current position, before a request runs in its own savepoint.
     var mark: Mark { Mark(count: entries.count, bytes: estimatedBytes) }
 
+    /// True when no data-changing statement succeeded since `mark` and the log kept every one: the database is as it
+    /// was at `mark` (a failed statement changes nothing).
+    func keptNothing(since mark: Mark) -> Bool { !overflowed && entries.count == mark.count }
+
     /// Forgets the statements kept since `mark` (their savepoint was rolled back). An overflow stays: the batch is
     /// then committed through SQLite, which is always correct.
     func rollBack(to mark: Mark) {

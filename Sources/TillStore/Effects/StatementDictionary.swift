@@ -41,6 +41,16 @@ final class StatementDictionary {
         highest = max(highest, id)
     }
 
+    /// Forgets definitions whose `journal_statements` rows were rolled back (they are learnt again when the records
+    /// that define them are applied again).
+    func forget(_ forgotten: [Int64]) {
+        for id in forgotten {
+            guard let sql = texts.removeValue(forKey: id) else { continue }
+            ids[sql] = nil
+        }
+        highest = texts.keys.max() ?? 0
+    }
+
     /// Stores definitions in the open transaction (the record that first uses them commits with them).
     static func store(_ definitions: [EffectRecord.Definition], on connection: Connection) throws(SQLiteError) {
         for definition in definitions {

@@ -35,6 +35,8 @@ final class WriterLoop {
     /// Batches answered and not committed yet: the open transaction holds them (the last one's number, and how many
     /// requests they hold).
     private var answered: (last: Int, requests: Int)?
+    /// Their journal records, to apply them again when the transaction holding them must be rolled back.
+    private var answeredRecords: [(lsn: LSN, payload: [UInt8], definitions: [EffectRecord.Definition])] = []
 
     init(path: String, writer: Writer, migrations: [Migration]) throws {
         let configuration = writer.configuration
@@ -97,8 +99,9 @@ final class WriterLoop {
         outcomes.reserveCapacity(batch.count)
         var durable = DurableCommit.nothingChanged
         do {
-            // Batches answered and not committed yet are in the open transaction: this one goes on in it.
-            try connection.execute(answered == nil ? "BEGIN IMMEDIATE" : "SAVEPOINT batch")
+            // Batches answered and not committed yet are in the open transaction: this one goes on in it (no
+            // savepoint: it would copy every page the batch touches; `restoreAnswered` is the way back instead).
+            if answered == nil { try connection.execute("BEGIN IMMEDIATE") }
         } catch where error.isLockBusy {
             answerOverloaded(batch, error)
             return
@@ -118,7 +121,7 @@ final class WriterLoop {
             }
         } catch let error as SQLiteError where error.isLockBusy && !connection.isInTransaction && answered == nil {
             // Only the rerun's BEGIN can get here: the rollback had released the lock and another process took it.
-            // (With answered batches in the transaction there is no such BEGIN: losing it is fail-stop, below.)
+            // (With answered batches to restore, losing the lock to another process is fail-stop, below.)
             answerOverloaded(batch, error)
             return
         } catch {
@@ -183,6 +186,7 @@ final class WriterLoop {
         let frames = framesCommitted()
         pagesPerRequest.observe(frames: frames.appended, requests: answered?.requests ?? 0)
         answered = nil
+        answeredRecords = []
         writer.counters.withLock {  // first: a read that waited for the COMMIT sees it counted
             frames.record(in: &$0)
             $0.commits += 1
@@ -204,7 +208,7 @@ final class WriterLoop {
     /// Ends the batch's part of the transaction without making anything durable (it changed nothing): commits
     /// when it is alone in the transaction, else leaves the answered batches before it to `commitAnswered`.
     private func endUnchangedBatch() throws {
-        if answered == nil { try connection.execute("COMMIT") } else { try connection.execute("RELEASE batch") }
+        if answered == nil { try connection.execute("COMMIT") }
     }
 
     /// Runs one request in its own savepoint. Returns its domain error (already rolled back), nil on success;
@@ -256,13 +260,13 @@ final class WriterLoop {
         try JournalPosition.advance(connection, to: lsn)
         try StatementDictionary.store(definitions, on: connection)
         let record = JournalRecord(payload: payload)
-        if answered != nil { try connection.execute("RELEASE batch") }
         let before = syscalls.now()
         _ = try journal.append([record])
         let synced = syscalls.now()
         // The texts are in the journal now (and in `journal_statements` with the COMMIT): later records refer to them.
         for definition in definitions { try statements.learn(id: definition.id, sql: definition.sql) }
         journaledLSN = lsn.rawValue
+        answeredRecords.append((lsn, payload, definitions))
         return .journaled(lsn: lsn, bytes: record.payload.count, syncMicroseconds: Int(synced.microseconds(since: before)))
     }
 
@@ -297,34 +301,52 @@ final class WriterLoop {
     }
 
     /// Runs every request of the batch without savepoints: the common case, where all of them succeed, then costs
-    /// no statement journal (a savepoint copies every page its request touches). Returns the outcomes (all nil)
-    /// when every request succeeded. On the first domain error it rolls the whole transaction back: a batch of one
-    /// has its answer then (the transaction was its isolation; nothing is left to commit); a larger batch gets a new
-    /// transaction and nil, and the caller runs it again with a savepoint per request, so the outcome is exactly
-    /// that of the savepoint path (requests are re-applied from the start; results of this pass are overwritten).
-    /// A storage fault throws, as on every path.
+    /// no statement journal (a savepoint copies every page its request touches). A request refused before it changed
+    /// anything (no data-changing statement of it succeeded: the effect log is where it was) needs no rollback: it
+    /// is answered with its error and the others go on. On the first refusal after a change the whole transaction
+    /// is rolled back and the answered batches it carried are applied again from their records: a batch of one has
+    /// its answer then; a larger batch gets nil, and the caller runs it again with a savepoint per request, so the
+    /// outcome is exactly that of the savepoint path (requests are re-applied from the start; results of this pass
+    /// are overwritten). A storage fault throws, as on every path.
     private func runOptimistically(_ batch: [any QueuedWrite]) throws -> [TillError?]? {
+        var outcomes: [TillError?] = []
+        outcomes.reserveCapacity(batch.count)
         for item in batch {
+            let mark = effects.mark
             do {
                 try perform(item)
+                outcomes.append(nil)
             } catch {
                 if let sqlite = error as? SQLiteError, sqlite.isStorageFault { throw error }
-                if answered != nil {
-                    // Answered batches share the transaction: only this batch's savepoint may be rolled back.
-                    guard connection.isInTransaction else { throw error }  // SQLite rolled them back: fail-stop
-                    try connection.execute("ROLLBACK TO batch")
-                } else if connection.isInTransaction {
-                    try connection.execute("ROLLBACK")
+                if connection.isInTransaction, effects.keptNothing(since: mark) {
+                    outcomes.append(domainError(error))  // it changed nothing: nothing to undo
+                    continue
                 }
+                if connection.isInTransaction { try connection.execute("ROLLBACK") }
                 effects.reset()
-                if batch.count == 1 { return [domainError(error)] }
-                writer.counters.withLock { $0.batchesRerun += 1 }
-                writer.configuration.hooks?.willRerun()
-                if answered == nil { try connection.execute("BEGIN IMMEDIATE") }
-                return nil
+                if batch.count > 1 {
+                    writer.counters.withLock { $0.batchesRerun += 1 }
+                    writer.configuration.hooks?.willRerun()
+                }
+                if batch.count > 1 || answered != nil {
+                    try connection.execute("BEGIN IMMEDIATE")
+                    try restoreAnswered()
+                }
+                return batch.count == 1 ? [domainError(error)] : nil
             }
         }
-        return Array(repeating: nil, count: batch.count)
+        return outcomes
+    }
+
+    /// Applies the records of the answered batches again, in a transaction that lost them (rolled back): their
+    /// statements, the texts they defined (forgotten first: their rows went with the rollback) and their positions.
+    private func restoreAnswered() throws {
+        guard !answeredRecords.isEmpty else { return }
+        statements.forget(answeredRecords.flatMap { $0.definitions.map(\.id) })
+        for record in answeredRecords {
+            try JournalPosition.replay(record.payload, lsn: record.lsn, on: connection, dictionary: statements)
+        }
+        writer.counters.withLock { $0.answeredBatchesRestored += answeredRecords.count }
     }
 
     /// A request's error as the client sees it: TillErrors as they are; anything else is a bug of the request

@@ -16,8 +16,11 @@ public struct WriterStats: Sendable, Hashable {
     public var batchSizeHistogram: [Int] = Array(repeating: 0, count: WriterStats.bucketBounds.count)
     public var queueDepth: Int = 0
     public var checkpoints: Int = 0
-    /// Batches whose optimistic pass (no savepoints) met a refused request and ran again with a savepoint each.
+    /// Batches whose optimistic pass (no savepoints) met a request refused after it changed something, and ran
+    /// again with a savepoint each.
     public var batchesRerun: Int = 0
+    /// Answered batches applied again from their journal records after a rollback of the transaction carrying them.
+    public var answeredBatchesRestored: Int = 0
     public var checkpointsBusy: Int = 0
     /// WAL size in pages after the latest commit or checkpoint.
     public var walFrames: Int = 0
