@@ -11,25 +11,25 @@ import TillJournal
 /// COMMIT); reads begun after the answers wait for that COMMIT (`Visibility`); at start-up the journal records the database does not hold yet are replayed before anything
 /// else; a journal segment is deleted only after a checkpoint made the database file hold all its records.
 final class WriterLoop {
-    private let connection: Connection
+    let connection: Connection
     private let effects: EffectLog
-    private let journal: Journal
+    let journal: Journal
     private let statements: StatementDictionary
     private let context: WriteContext
-    private let writer: Writer
-    private let walFrames = WalFrameCounter()
+    let writer: Writer
+    let walFrames = WalFrameCounter()
     private let lock: WriterLock
     private var batchNumber = 0
     /// Times the journal's write + fdatasync and the COMMIT, for the metrics only (no decision reads it).
-    private let syscalls = SystemTime()
+    let syscalls = SystemTime()
     private let walPath: String
     /// The WAL file, opened on the first commit (see `startWALWriteback`).
     private var walWriteback: DataFile?
-    private var failed = false
+    var failed = false
     /// The LSN of the last record appended (the database holds it once it is committed).
     private var journaledLSN: UInt64 = 0
     /// The WAL's frames when they were last counted (`framesCommitted`).
-    private var framesCounted = 0
+    var framesCounted = 0
     /// WAL pages a committed request added, lately (`checkpointDue`).
     private var pagesPerRequest = PagesPerRequest()
     /// Batches answered and not committed yet: the open transaction holds them (the last one's number, and how many
@@ -359,7 +359,7 @@ final class WriterLoop {
 
     // MARK: - Fail-stop
 
-    private func failStop(_ batch: [any QueuedWrite], error: any Error, stage: String) {
+    func failStop(_ batch: [any QueuedWrite], error: any Error, stage: String) {
         failed = true
         if connection.isInTransaction { try? connection.execute("ROLLBACK") }
         let reason = "write failed at \(stage): \(error)"
@@ -370,36 +370,6 @@ final class WriterLoop {
         for item in batch { item.fail(failure) }
         for item in queued { item.fail(failure) }
         writer.counters.withLock { $0.failed += batch.count + queued.count }
-    }
-
-    // MARK: - Checkpoint
-
-    /// Resets the WAL when it passed the bound (or always when `force`); a storage error here is fail-stop too.
-    private func checkpoint(force: Bool, mode: CheckpointMode = .restart) {
-        guard !failed, force || walFrames.frames > writer.configuration.checkpointWalPages else { return }
-        do {
-            let started = syscalls.now()
-            let outcome = try connection.checkpoint(mode)
-            let took = Int(syscalls.now().microseconds(since: started))
-            switch outcome {
-            case .complete:
-                walFrames.frames = 0
-                framesCounted = 0
-                // The database file now holds every committed batch: their journal segments can go.
-                let released = try journal.release(through: LSN(journal.nextLSN.rawValue - 1))
-                writer.counters.withLock {
-                    $0.checkpoints += 1
-                    $0.walFrames = 0
-                    $0.journalSegmentsReleased += released
-                    $0.checkpointMicroseconds += took
-                    $0.slowestCheckpointMicroseconds = max($0.slowestCheckpointMicroseconds, took)
-                }
-            case .busy:
-                writer.counters.withLock { $0.checkpointsBusy += 1 }
-            }
-        } catch {
-            failStop([], error: error, stage: "checkpoint")
-        }
     }
 
     private func report(_ event: WriterEvent) {
