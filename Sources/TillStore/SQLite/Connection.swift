@@ -14,13 +14,25 @@ public final class Connection {
     public let effects: EffectLog?
     private var cache: [String: Statement] = [:]
 
-    /// Process-wide SQLite configuration, applied once before the first connection opens.
-    private static let configureLibrary: Void = {
+    /// Applies the process-wide SQLite configuration (once): no memory statistics, and the page cache of
+    /// `page_cache.h`. Opening a connection applies it; code that initializes SQLite otherwise (registering a VFS) calls
+    /// it first, since SQLite takes configuration only before it initializes.
+    public static func configureLibrary() { _ = libraryConfiguration }
+
+    private static let libraryConfiguration: Void = {
         _ = till_sqlite_disable_memstatus()  // no global malloc mutex + statistics (nothing reads sqlite3_memory_used)
+        _ = till_sqlite_install_page_cache()  // no walk of the whole page cache at a COMMIT after a split (page_cache.h)
     }()
 
+    /// Page-cache truncations the calling thread's connections passed on to SQLite's cache and skipped as dropping
+    /// nothing (`page_cache.h`), since the thread started. Called here: the header's counters live in this file's copy.
+    static var pageCacheTruncations: (passed: UInt64, skipped: UInt64) {
+        let counts = till_page_cache_read_counts()
+        return (UInt64(counts.passed), UInt64(counts.skipped))
+    }
+
     public init(path: String, options: OpenOptions) throws(SQLiteError) {
-        Self.configureLibrary
+        Self.configureLibrary()
         var db: OpaquePointer?
         var flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_PRIVATECACHE
         switch options.mode {

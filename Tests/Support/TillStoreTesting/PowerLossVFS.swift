@@ -1,6 +1,7 @@
 import CSQLite
 import Foundation
 import Synchronization
+import TillStore
 
 /// A SQLite VFS over the default (unix) one that can simulate a power cut, for tests of durability.
 ///
@@ -106,6 +107,7 @@ public enum PowerLossVFS {
     nonisolated(unsafe) private static var methods: UnsafeMutablePointer<sqlite3_io_methods>!
 
     private static let registration: Void = {
+        Connection.configureLibrary()  // before sqlite3_vfs_find initializes SQLite
         base = sqlite3_vfs_find(nil)
         methods = UnsafeMutablePointer<sqlite3_io_methods>.allocate(capacity: 1)
         methods.initialize(to: sqlite3_io_methods())
