@@ -3,6 +3,7 @@ import Synchronization
 import Testing
 import TillCore
 @testable import TillStore
+import TillStoreTesting
 
 /// Readers read the database file through a memory map (issue 14: an identify's read spent most of its time in
 /// `pread(2)` and in filling each reader connection's own page cache); the writer never maps it.
