@@ -68,7 +68,7 @@ public final class Connection {
             // a consistent prefix of the commits, and the journal holds the ones after it.
             try executeScript("PRAGMA synchronous = NORMAL; PRAGMA temp_store = FILE; PRAGMA journal_size_limit = \(options.journalSizeLimitBytes);")
         case .readOnly:
-            try executeScript("PRAGMA query_only = ON; PRAGMA mmap_size = \(options.mmapBytes);")
+            try executeScript("PRAGMA query_only = ON;")
         }
     }
 

@@ -27,23 +27,14 @@ public struct OpenOptions: Sendable, Hashable {
     /// The page size of a database this connection creates (`PRAGMA page_size`, a power of two from 512 to
     /// 65,536); nil keeps SQLite's default (4,096). An existing database keeps the page size it was created with.
     public var pageSize: Int?
-    /// How much of the database file this connection reads through a memory map (`PRAGMA mmap_size`; 0: none,
-    /// SQLite caps larger values at its compile-time ceiling). Readers map by default: a page is then a memory access
-    /// in the OS page cache all readers share, instead of a `pread(2)` and a copy into each reader's own cache (issue
-    /// 14: ~30 % of an identify's time on the reader thread at 100,000 members; bench/sim.md). The writer does not
-    /// map. SQLite's documented trade-off: an I/O error on a mapped page raises SIGBUS instead of `SQLITE_IOERR`
-    /// (the process stops; nothing is acknowledged), and the file must not be truncated by another process while
-    /// mapped (Till's writer never truncates the database file; `restore` runs on a stopped daemon).
-    public var mmapBytes: Int64
     /// The SQLite VFS to open through (by name); nil: the default. Power-loss tests use `PowerLossVFS` (TillStoreTesting).
     var vfsName: String?
     /// A `.readWrite` connection's effect log overflows past this many bytes (see `EffectLog.limit`).
     var effectLogLimitBytes = 1 << 20
 
     public init(mode: Mode, busyTimeoutMilliseconds: Int32 = 5_000, journalSizeLimitBytes: Int64 = 64 << 20,
-                cacheKibibytes: Int64? = nil, pageSize: Int? = nil, mmapBytes: Int64? = nil) {
+                cacheKibibytes: Int64? = nil, pageSize: Int? = nil) {
         self.pageSize = pageSize
-        self.mmapBytes = mmapBytes ?? (mode == .readWrite ? 0 : 1 << 40)
         self.cacheKibibytes = cacheKibibytes ?? (mode == .readWrite ? 524_288 : 16_384)
         self.mode = mode
         self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
