@@ -78,6 +78,15 @@ guard case .success(let sortedEnvelope) = server.decodeRequest(sortedKeys), sort
 let tillDecodeSorted = measure("TillProtocol decode, keys sorted", iterations: 20_000) {
     blackHole(server.decodeRequest(sortedKeys))
 }
+// An identify as till-sim sends it (one phone number): the request of the issue-14 latency target.
+let identifyPayload = Array(ClientCodec().encodeRequest(RequestEnvelope(id: .int(4711), request: .identify(IdentifyRequest(
+    identifiers: [MemberIdentifier(kind: .phone, value: "+4915112345678")])))).dropFirst(4))
+guard case .success(let identifyEnvelope) = server.decodeRequest(identifyPayload), case .identify = identifyEnvelope.request else {
+    fatalError("identify decode mismatch")
+}
+let tillDecodeIdentify = measure("TillProtocol decode identify", iterations: 50_000) {
+    blackHole(server.decodeRequest(identifyPayload))
+}
 let tillEncode = measure("TillProtocol encode receipt", iterations: 20_000) {
     buffer.removeAll(keepingCapacity: true)
     server.encodeResponse(response, into: &buffer)
@@ -97,4 +106,5 @@ let foundationEncode = measure("Foundation JSONEncoder receipt", iterations: 2_0
 print(String(format: "decode: %.3f µs (target <= 3), %.1fx faster than Foundation (target >= 10x)", tillDecode, foundationDecode / tillDecode))
 print(String(format: "decode (compact, ~1 KiB): %.3f µs (target <= 3), %.1fx faster than Foundation", tillDecodeCompact, foundationDecodeCompact / tillDecodeCompact))
 print(String(format: "decode (keys sorted, %d B): %.3f µs", sortedKeys.count, tillDecodeSorted))
+print(String(format: "decode identify (%d B): %.3f µs", identifyPayload.count, tillDecodeIdentify))
 print(String(format: "encode: %.3f µs (target <= 2), %.1fx faster than Foundation (target >= 10x)", tillEncode, foundationEncode / tillEncode))

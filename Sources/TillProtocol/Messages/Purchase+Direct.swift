@@ -1,13 +1,16 @@
 import TillCore
 
-/// The direct (single-pass) decoder of the hot requests, `purchase` and `quote`: typed fields read straight from the
-/// frame's bytes by a `WireScanner`, in any key order, with the same rules as the `WireDecodable` readers of
-/// `Purchase+Wire.swift` (required fields, `null` as absent, defaults, limits, ranges). It throws `WireMiss` on
-/// anything else, errors included; the caller then decodes the frame with the tape decoder, which names the error.
+/// The direct (single-pass) decoder of the hot requests, `purchase`, `quote` and `identify`: typed fields read
+/// straight from the frame's bytes by a `WireScanner`, in any key order, with the same rules as the `WireDecodable`
+/// readers of `Purchase+Wire.swift` and `IdentifyRequest` (required fields, `null` as absent, defaults, limits,
+/// ranges). It throws `WireMiss` on anything else, errors included; the caller then decodes the frame with the tape
+/// decoder, which names the error. A member one op does not read is still checked by the rules of the op that reads
+/// it (and a miss sends the frame to the tape), so the direct path is never laxer than the tape.
 enum DirectRequestDecoder {
     // Wire names, in the order our encoder writes them (the case names are the wire names).
     private enum EnvelopeField: Int, CaseIterable {
         case id, op, transactionId, openedAt, orderType, employee, members, items, orderDiscount, tax, payments, redemptions, currency
+        case identifiers
     }
     fileprivate enum ItemField: Int, CaseIterable { case lineId, code, name, department, quantity, unitPrice, discount, tags }
     private enum PaymentField: Int, CaseIterable { case means, amount, memberKey }
@@ -21,19 +24,21 @@ enum DirectRequestDecoder {
     private static let paymentMeans = WireChoices(PaymentMeans.self)
     private static let identifierKinds = WireChoices(IdentifierKind.self)
 
-    /// The envelope (`id`, `op`) and body of a `purchase` or `quote` frame.
+    /// The envelope (`id`, `op`) and body of a `purchase`, `quote` or `identify` frame.
     static func envelope(_ scanner: inout WireScanner) throws(WireMiss) -> RequestEnvelope {
         var s = scanner  // a local cursor the optimizer keeps in registers
         defer { scanner = s }
         var id: RequestID?, op: Op?, transactionId: String?, openedAt: Timestamp?, currency: String?
         var orderType = OrderType.inStore, employee: String?, members: [MemberIdentifier] = [], items: [LineItem]?
         var orderDiscount: Int64 = 0, tax: Int64 = 0, payments: [Payment] = [], redemptions: [String] = []
+        var identifiers: [MemberIdentifier]?
         try object(&s, envelopeFields, depth: 1) { f, s throws(WireMiss) in
             switch EnvelopeField(rawValue: f)! {
             case .id: id = try s.requestID()
             case .op:
                 let word = try s.word()
-                if s.token(word, is: "purchase") { op = .purchase } else if s.token(word, is: "quote") { op = .quote } else { throw WireMiss() }
+                if s.token(word, is: "purchase") { op = .purchase } else if s.token(word, is: "quote") { op = .quote }
+                else if s.token(word, is: "identify") { op = .identify } else { throw WireMiss() }
             case .transactionId: transactionId = try s.text(maxLength: 128, nonEmpty: true)
             case .openedAt: openedAt = try s.timestamp()
             case .orderType: if !s.null() { orderType = try s.choice(orderTypes) }
@@ -47,9 +52,16 @@ enum DirectRequestDecoder {
             case .redemptions:
                 redemptions = try array(&s, maxCount: WireLimits.maxRedemptions) { s throws(WireMiss) in try s.text(maxLength: 128, nonEmpty: true) }
             case .currency: currency = try s.upperCaseCode(length: 3)
+            case .identifiers:
+                // Required and non-empty (`null` included in the tape's refusal): an empty result is a miss.
+                identifiers = try array(&s, maxCount: WireLimits.maxMembers) { s throws(WireMiss) in try identifier(&s) }
             }
         }
         try s.end()
+        if op == .identify {
+            guard let id, let identifiers, !identifiers.isEmpty else { throw WireMiss() }
+            return RequestEnvelope(id: id, request: .identify(IdentifyRequest(identifiers: identifiers)))
+        }
         guard let id, let op, let transactionId, let openedAt, let items, let currency else { throw WireMiss() }
         let purchase = PurchaseRequest(
             transactionId: transactionId, openedAt: openedAt, orderType: orderType, employee: employee, members: members,
