@@ -91,3 +91,19 @@ func refusal(_ s: String) -> RequestDecodingFailure? {
     if case .failure(let f) = server.decodeRequest(Array(s.utf8)) { return f }
     return nil
 }
+
+/// One to three random edits of `frame` (a byte replaced, inserted or removed) drawn from the bytes that matter to
+/// a JSON decoder: structure, digits, escapes, literals' letters, control and invalid UTF-8 bytes.
+func mutated(_ frame: [UInt8], using rng: inout SeededRandom) -> [UInt8] {
+    let alphabet: [UInt8] = Array(#"{}[],:"\ 0129.eE-+nultrfa"#.utf8) + [0x00, 0x1F, 0x7F, 0x80, 0xC3, 0xA9, 0xED, 0xF4, 0xFF]
+    var bytes = frame
+    for _ in 0..<Int.random(in: 1...3, using: &rng) {
+        let at = Int.random(in: 0..<bytes.count, using: &rng)
+        switch Int.random(in: 0..<3, using: &rng) {
+        case 0: bytes[at] = alphabet.randomElement(using: &rng)!
+        case 1: bytes.insert(alphabet.randomElement(using: &rng)!, at: at)
+        default: bytes.remove(at: at)
+        }
+    }
+    return bytes
+}

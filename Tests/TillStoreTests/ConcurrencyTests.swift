@@ -49,6 +49,16 @@ import TillStoreTesting
 }
 
 @Suite struct CheckpointTests {
+    /// One activity row of ~3 KB (a data page and an overflow page).
+    static func paddedActivity(_ index: Int) -> ClosureWrite<Void> {
+        let details = "{\"pad\":\"" + String(repeating: "x", count: 3_000) + "\"}"
+        return ClosureWrite { context in
+            try context.execute("""
+                INSERT INTO activity_log (created_at, grp, type, source, details) VALUES (?, 'app', 'test', 'system', ?)
+                """, [.integer(Int64(index)), .text(details)])
+        }
+    }
+
     @Test func walStaysBoundedUnderSteadyReaders() throws {
         let folder = TemporaryFolder()
         let bound: Int32 = 40
@@ -66,13 +76,8 @@ import TillStoreTesting
                 _ = try? store.read { try $0.int64("SELECT count(*) FROM activity_log") }
             }
         }
-        let details = "{\"pad\":\"" + String(repeating: "x", count: 3_000) + "\"}"
         for index in 0..<300 {
-            _ = try store.writeAndWait(ClosureWrite { context in
-                try context.execute("""
-                    INSERT INTO activity_log (created_at, grp, type, source, details) VALUES (?, 'app', 'test', 'system', ?)
-                    """, [.integer(Int64(index)), .text(details)])
-            }).get()
+            _ = try store.writeAndWait(Self.paddedActivity(index)).get()
         }
         done.store(true, ordering: .relaxed)
         reading.sync {}
@@ -100,16 +105,9 @@ extension CheckpointTests {
             $0.writer.maxBatchSize = 1
         }
         defer { store.shutdown() }
-        let details = "{\"pad\":\"" + String(repeating: "x", count: 3_000) + "\"}"
         store.writer.pause()
         let completions = Completions<Void>()
-        for index in 0..<300 {
-            completions.submit(ClosureWrite { context in
-                try context.execute("""
-                    INSERT INTO activity_log (created_at, grp, type, source, details) VALUES (?, 'app', 'test', 'system', ?)
-                    """, [.integer(Int64(index)), .text(details)])
-            }, as: index, to: store)
-        }
+        for index in 0..<300 { completions.submit(Self.paddedActivity(index), as: index, to: store) }
         store.writer.resume()
         #expect(completions.wait().values.allSatisfy { if case .success = $0 { true } else { false } })
         _ = try store.read { _ in }
