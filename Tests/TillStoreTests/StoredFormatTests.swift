@@ -65,19 +65,27 @@ import TillStoreTesting
         guard case .ticket(let fresh) = try f.run(.purchaseGet(TicketRef(terminal: f.pos, transactionId: "T1"))).get() else { throw Unexpected.response }
         guard case .purchases(let listed) = try f.run(.purchaseList(PurchaseQuery(memberKey: "M00000002"))).get() else { throw Unexpected.response }
 
-        let (record, lines) = try f.store.read { c in
-            try c.statement("SELECT record, lines FROM purchases WHERE transaction_id = 'T1'").firstRow([]) {
-                (String(decoding: $0.optionalBlob(0) ?? [], as: UTF8.self), String(decoding: $0.optionalBlob(1) ?? [], as: UTF8.self))
+        let (record, lines, storedReceipt) = try f.store.read { c in
+            try c.statement("SELECT record, lines, receipt FROM purchases WHERE transaction_id = 'T1'").firstRow([]) {
+                (String(decoding: $0.optionalBlob(0) ?? [], as: UTF8.self), String(decoding: $0.optionalBlob(1) ?? [], as: UTF8.self),
+                 $0.optionalBlob(2) ?? [])
             }!
         }
         #expect(record.hasPrefix("R2\t") && lines.hasPrefix("T2\n"))
+        // The receipt is kept in its binary form, smaller than the JSON it is answered as; receipts stored as JSON
+        // before it (written back below) read the same.
+        let formerReceipt = StoredJSON.encode(receipt)
+        #expect(storedReceipt.first == StoredReceipt.binary && storedReceipt.count * 2 < formerReceipt.count)
         let formerRecord = Self.formerRecord(record), formerLines = Self.formerLines(lines, record: record)
         #expect(formerRecord.contains("\ne\t1\t") && formerRecord.contains("\nS\t2%25\t") && formerLines.contains("\tSKU-0100\tCake\t=bakery\t1000\t450\t"))
         #expect(try PurchaseRecord(text: formerRecord) == PurchaseRecord(text: record))
         _ = try f.store.writeAndWait(ClosureWrite { context in
-            try context.execute("UPDATE purchases SET record = ?, lines = ? WHERE transaction_id = 'T1'",
-                                [.blob(Array(formerRecord.utf8)), .blob(Array(formerLines.utf8))])
+            try context.execute("UPDATE purchases SET record = ?, lines = ?, receipt = ? WHERE transaction_id = 'T1'",
+                                [.blob(Array(formerRecord.utf8)), .blob(Array(formerLines.utf8)), .blob(formerReceipt)])
         }).get()
+        var replayed = receipt
+        replayed.replay = true
+        #expect(try f.purchase(request).get() == replayed)
 
         guard case .ticket(let former) = try f.run(.purchaseGet(TicketRef(terminal: f.pos, transactionId: "T1"))).get() else { throw Unexpected.response }
         #expect(former == fresh)

@@ -50,7 +50,7 @@ enum PurchaseHistory {
         try c.statement(sql).forEachRow(arguments) { r in
             // Every stored receipt reads back (what Till writes it can read): a failure is an error, never a row
             // with an empty currency.
-            let receipt = try r.optionalBlob(8).map { blob throws(TillError) in try StoredJSON.decode(Receipt.self, from: blob) }
+            let receipt = try r.optionalBlob(8).map { blob throws(TillError) in try StoredReceipt.decode(blob) }
             rows.append((r.int64(1), r.int64(0), r.optionalBlob(9) ?? [], PurchaseRow(
                 terminal: TerminalIdentity(branchId: r.text(2), posId: r.text(3)), transactionId: r.text(4),
                 openedAt: Timestamp(millisecondsSinceEpoch: r.int64(5)), total: r.int64(6), currency: receipt?.currency ?? "",
@@ -95,7 +95,7 @@ enum PurchaseHistory {
         return PurchaseTicket(terminal: t.terminal, transactionId: head.transactionId, state: state(head.status),
                               openedAt: Timestamp(millisecondsSinceEpoch: head.openedAt), lines: lines,
                               memberKeys: try memberKeys(c, memberIds: record.memberIds),
-                              receipt: try head.receipt.map { blob throws(TillError) in try StoredJSON.decode(Receipt.self, from: blob) },
+                              receipt: try head.receipt.map { blob throws(TillError) in try StoredReceipt.decode(blob) },
                               reversals: reversals)
     }
 

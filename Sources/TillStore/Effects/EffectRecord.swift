@@ -43,37 +43,35 @@ public enum EffectRecord {
                 ids.append(id)
             }
         }
-        var bytes: [UInt8] = [withDictionary]
-        bytes.reserveCapacity(max(capacity, entries.count * 64) + definitions.reduce(64) { $0 + 12 + $1.sql.utf8.count })
-        appendVarint(UInt64(definitions.count), to: &bytes)
+        var writer = BinaryWriter(
+            capacity: max(capacity, entries.count * 64) + definitions.reduce(64) { $0 + 12 + $1.sql.utf8.count })
+        writer.byte(withDictionary)
+        writer.varint(UInt64(definitions.count))
         for definition in definitions {
-            appendVarint(UInt64(definition.id), to: &bytes)
-            appendVarint(UInt64(definition.sql.utf8.count), to: &bytes)
-            bytes.append(contentsOf: definition.sql.utf8)
+            writer.varint(UInt64(definition.id))
+            writer.text(definition.sql)
         }
-        appendVarint(UInt64(entries.count), to: &bytes)
+        writer.varint(UInt64(entries.count))
         for (entry, id) in zip(entries, ids) {
-            appendVarint(UInt64(id), to: &bytes)
-            appendVarint(UInt64(entry.arguments.count), to: &bytes)
+            writer.varint(UInt64(id))
+            writer.varint(UInt64(entry.arguments.count))
             for argument in entry.arguments {
                 switch argument {
                 case .null:
-                    bytes.append(0)
+                    writer.byte(0)
                 case .integer(let value):
-                    bytes.append(1)
-                    appendVarint(UInt64(bitPattern: (value << 1) ^ (value >> 63)), to: &bytes)
+                    writer.byte(1)
+                    writer.int(value)
                 case .text(let text):
-                    bytes.append(2)
-                    appendVarint(UInt64(text.utf8.count), to: &bytes)
-                    bytes.append(contentsOf: text.utf8)
+                    writer.byte(2)
+                    writer.text(text)
                 case .blob(let blob):
-                    bytes.append(3)
-                    appendVarint(UInt64(blob.count), to: &bytes)
-                    bytes.append(contentsOf: blob)
+                    writer.byte(3)
+                    writer.blob(blob)
                 }
             }
         }
-        return (bytes, definitions)
+        return (writer.bytes, definitions)
     }
 
     /// An upper bound of the bytes `argument` takes in a record.
@@ -90,9 +88,22 @@ public enum EffectRecord {
     /// `dictionary`: the caller stores and learns them once the record applied).
     static func decode(_ bytes: [UInt8], dictionary: StatementDictionary) throws(EffectRecordError)
         -> (entries: [EffectLog.Entry], definitions: [Definition]) {
-        var reader = Reader(bytes: bytes)
+        do {
+            return try read(bytes, dictionary: dictionary)
+        } catch let error as BinaryFormatError {
+            throw .malformed(offset: error.offset, reason: error.reason)
+        } catch let error as EffectRecordError {
+            throw error
+        } catch {
+            preconditionFailure("reading a record throws only its format's errors: \(error)")
+        }
+    }
+
+    private static func read(_ bytes: [UInt8], dictionary: StatementDictionary) throws
+        -> (entries: [EffectLog.Entry], definitions: [Definition]) {
+        var reader = BinaryReader(bytes)
         let format = try reader.byte()
-        guard format == textsInline || format == withDictionary else { throw .unknownVersion(format) }
+        guard format == textsInline || format == withDictionary else { throw EffectRecordError.unknownVersion(format) }
         var definitions: [Definition] = []
         var local: [Int64: String] = [:]  // format 1: position → text; format 2: this record's definitions
         let textCount = try reader.count(limit: bytes.count)
@@ -104,7 +115,7 @@ public enum EffectRecord {
                 let id = Int64(try reader.count(limit: Int(Int32.max)))
                 let sql = try reader.text()
                 guard id > 0, local[id] == nil, dictionary.text(of: id) == nil else {
-                    throw .malformed(offset: at, reason: "statement \(id) defined again")
+                    throw EffectRecordError.malformed(offset: at, reason: "statement \(id) defined again")
                 }
                 local[id] = sql
                 definitions.append(Definition(id: id, sql: sql))
@@ -117,7 +128,7 @@ public enum EffectRecord {
             let at = reader.offset
             let id = Int64(try reader.count(limit: Int(Int32.max)))
             guard let sql = local[id] ?? (format == withDictionary ? dictionary.text(of: id) : nil) else {
-                throw .malformed(offset: at, reason: "statement \(id) is not defined")
+                throw EffectRecordError.malformed(offset: at, reason: "statement \(id) is not defined")
             }
             let argumentCount = try reader.count(limit: bytes.count)
             var arguments: [SQLValue] = []
@@ -125,82 +136,18 @@ public enum EffectRecord {
             for _ in 0..<argumentCount {
                 switch try reader.byte() {
                 case 0: arguments.append(.null)
-                case 1:
-                    let raw = try reader.varint()
-                    arguments.append(.integer(Int64(bitPattern: raw >> 1) ^ -Int64(bitPattern: raw & 1)))
+                case 1: arguments.append(.integer(try reader.int()))
                 case 2: arguments.append(.text(try reader.text()))
                 case 3: arguments.append(.blob(try reader.blob()))
-                case let tag: throw .malformed(offset: reader.offset - 1, reason: "unknown value tag \(tag)")
+                case let tag: throw EffectRecordError.malformed(offset: reader.offset - 1, reason: "unknown value tag \(tag)")
                 }
             }
             entries.append(EffectLog.Entry(sql: sql, arguments: arguments))
         }
         guard reader.offset == bytes.count else {
-            throw .malformed(offset: reader.offset, reason: "\(bytes.count - reader.offset) bytes after the last statement")
+            throw EffectRecordError.malformed(offset: reader.offset, reason: "\(bytes.count - reader.offset) bytes after the last statement")
         }
         return (entries, definitions)
-    }
-
-    private static func appendVarint(_ value: UInt64, to bytes: inout [UInt8]) {
-        var rest = value
-        while rest >= 0x80 {
-            bytes.append(UInt8(truncatingIfNeeded: rest) | 0x80)
-            rest >>= 7
-        }
-        bytes.append(UInt8(rest))
-    }
-
-    private struct Reader {
-        let bytes: [UInt8]
-        var offset = 0
-
-        mutating func byte() throws(EffectRecordError) -> UInt8 {
-            guard offset < bytes.count else { throw .malformed(offset: offset, reason: "truncated") }
-            defer { offset += 1 }
-            return bytes[offset]
-        }
-
-        mutating func varint() throws(EffectRecordError) -> UInt64 {
-            let start = offset
-            var value: UInt64 = 0
-            var shift: UInt64 = 0
-            while true {
-                let next = try byte()
-                guard shift < 64, shift < 63 || next <= 1 else { throw .malformed(offset: start, reason: "varint too long") }
-                value |= UInt64(next & 0x7F) << shift
-                if next < 0x80 { return value }
-                shift += 7
-            }
-        }
-
-        /// A varint that must be at most `limit` (a count or an index into what was read).
-        mutating func count(limit: Int) throws(EffectRecordError) -> Int {
-            let start = offset
-            let value = try varint()
-            guard limit >= 0, value <= UInt64(limit) else {
-                throw .malformed(offset: start, reason: "count \(value) exceeds \(max(limit, 0))")
-            }
-            return Int(value)
-        }
-
-        mutating func blob() throws(EffectRecordError) -> [UInt8] {
-            let start = offset
-            let length = try varint()
-            guard length <= UInt64(bytes.count - offset) else {
-                throw .malformed(offset: start, reason: "length \(length) runs past the end")
-            }
-            defer { offset += Int(length) }
-            return Array(bytes[offset..<offset + Int(length)])
-        }
-
-        mutating func text() throws(EffectRecordError) -> String {
-            let start = offset
-            let raw = try blob()
-            guard let text = String(validating: raw, as: UTF8.self) else {
-                throw .malformed(offset: start, reason: "text that is not UTF-8")
-            }
-            return text
-        }
     }
 }
 

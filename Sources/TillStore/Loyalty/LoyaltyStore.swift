@@ -78,7 +78,7 @@ public final class LoyaltyStore: Sendable {
             .matches(request.members, scope: .active(naming: request.redemptions))
         let quote = try LoyaltyRules.quote(request, terminal: terminal, matches: matches, catalog: program.catalog,
                                            settings: program.settings, now: now)
-        _ = try ReceiptBound.encode(quote.receipt)
+        try ReceiptBound.check(quote.receipt)
         return quote
     }
 
@@ -96,7 +96,7 @@ public final class LoyaltyStore: Sendable {
         }) else {
             return TransactionStatus(transactionId: transactionId, state: .unknown, receipt: nil, reversals: [])
         }
-        var receipt = try StoredJSON.decode(Receipt.self, from: purchase.2)
+        var receipt = try StoredReceipt.decode(purchase.2)
         receipt.replay = true
         var blobs: [[UInt8]] = []
         try connection.statement("SELECT result FROM reversals WHERE purchase_id = ? ORDER BY id")

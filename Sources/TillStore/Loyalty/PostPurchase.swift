@@ -18,7 +18,7 @@ public struct PostPurchase: WriteRequest {
         let connection = context.connection
         let once = ExactlyOnce(.purchases(terminal), id: request.transactionId, field: .transactionId, fingerprint: fingerprint)
         if case .replay(let stored) = try once.admit(connection) {
-            var receipt = try StoredJSON.decode(Receipt.self, from: stored.result)
+            var receipt = try StoredReceipt.decode(stored.result)
             receipt.replay = true
             return receipt
         }
@@ -29,7 +29,8 @@ public struct PostPurchase: WriteRequest {
         let evaluation = try LoyaltyRules.purchase(
             request, terminal: terminal, matches: matches, catalog: program.catalog, settings: program.settings, now: now)
         let receipt = evaluation.receipt
-        let stored = try ReceiptBound.encode(receipt)
+        try ReceiptBound.check(receipt)
+        let stored = StoredReceipt.encode(receipt)
         let record = evaluation.record
         let at = now.millisecondsSinceEpoch
 
