@@ -1,7 +1,7 @@
 import TillCore
 import TillProtocol
 
-/// How a purchase's receipt is kept in `purchases.receipt`: binary (format 1), about half the size of its JSON,
+/// How a purchase's receipt is kept in `purchases.receipt`: binary (format 1), a fifth to a half of its JSON,
 /// which is also the size of the journal record that carries it. Receipts stored before it, as compact JSON, still
 /// read (a JSON object starts with `{`, never with the format byte).
 ///

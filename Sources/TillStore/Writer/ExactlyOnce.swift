@@ -26,7 +26,8 @@ public struct ExactlyOnce: Sendable {
     public struct Stored: Sendable, Hashable {
         /// The row the id belongs to: the purchase, the reversal, or the ledger row of a wallet move.
         public var row: Int64
-        /// The encoded answer stored with it (receipt JSON); empty for wallet moves.
+        /// The encoded answer stored with it (a purchase's `StoredReceipt`, a reversal's receipt JSON); empty for
+        /// wallet moves.
         public var result: [UInt8]
     }
 
