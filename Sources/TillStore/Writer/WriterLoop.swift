@@ -8,8 +8,9 @@ import TillJournal
 ///
 /// Guarantees: created, used and destroyed on the writer thread only (not Sendable). A batch's effects are appended
 /// to the journal and fdatasynced, then its requests are answered, then it is committed (SQLite does not fsync the
-/// COMMIT); reads begun after the answers wait for that COMMIT (`Visibility`); at start-up the journal records the database does not hold yet are replayed before anything
-/// else; a journal segment is deleted only after a checkpoint made the database file hold all its records.
+/// COMMIT; under load with the batches after it); reads begun after the answers wait for that COMMIT (`Visibility`);
+/// at start-up the journal records the database does not hold yet are replayed before anything else; a journal
+/// segment is deleted only after a checkpoint made the database file hold all its records.
 final class WriterLoop {
     let connection: Connection
     private let effects: EffectLog
