@@ -110,7 +110,10 @@ import TillStoreTesting
     /// in a batch of its own or of two, is answered in place: nothing is rolled back, nothing runs again.
     @Test(arguments: [1, 2]) func answeredBatchesShareOneCommitWhileRequestsWait(batchSize: Int) throws {
         let folder = TemporaryFolder()
-        let store = try Store.temporary(folder) { $0.writer.maxBatchSize = batchSize }
+        let store = try Store.temporary(folder) {
+            $0.writer.maxBatchSize = batchSize
+            $0.writer.checkpointWalPages = 100_000  // no COMMIT because a checkpoint is due: only the ones under test
+        }
         defer { store.shutdown() }
         let member = try store.member("m")
         _ = try store.read { _ in }  // waits for the registration's COMMIT (counted before it is visible)
@@ -145,7 +148,10 @@ import TillStoreTesting
     /// journal still replays to the same database.
     @Test(arguments: [1, 3]) func aRefusalAfterAChangeRestoresTheAnsweredBatches(batchSize: Int) throws {
         let folder = TemporaryFolder()
-        let store = try Store.temporary(folder) { $0.writer.maxBatchSize = batchSize }
+        let store = try Store.temporary(folder) {
+            $0.writer.maxBatchSize = batchSize
+            $0.writer.checkpointWalPages = 100_000  // no COMMIT because a checkpoint is due: only the ones under test
+        }
         let member = try store.member("m")
         _ = try store.read { _ in }
         let before = store.stats
@@ -195,6 +201,7 @@ import TillStoreTesting
         let watching = Atomic<Bool>(false)  // only the hook's read reports (the test's own reads may wait too)
         let store = try Store.temporary(folder) { configuration in
             configuration.writer.maxBatchSize = 1
+            configuration.writer.checkpointWalPages = 100_000  // no COMMIT because a checkpoint is due
             configuration.reading.onCommitWait = { if watching.load(ordering: .relaxed) { progress.signal() } }
             configuration.writer.faults.beforeCommit = { batch in
                 guard batch == 4, let store = storeForHook.withLock({ $0 }) else { return }

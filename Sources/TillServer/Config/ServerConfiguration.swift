@@ -28,7 +28,7 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var writerQueueLimit = 8_192
     public var readQueueLimit = 1_024
     public var writerBatchLimit = 256
-    public var walCheckpointBytes = 1_048_576
+    public var walCheckpointBytes = 262_144
     public var writerCommitLimit = 256
     public var shutdownGraceSeconds = 10
     /// On shutdown, how long new requests are still read and answered `shutting_down` (within the grace period),

@@ -14,12 +14,13 @@ public struct WriterConfiguration: Sendable {
     public var maxRequestsPerCommit: Int = 256
     /// The page size of a store the writer creates (see `OpenOptions.pageSize`); nil: SQLite's default, 4,096.
     public var pageSize: Int? = nil
-    /// After a batch, when the WAL holds more pages than this, the writer runs `wal_checkpoint(RESTART)`.
-    /// Each checkpoint holds every batch back while it fsyncs the WAL, copies it and fsyncs the database: smaller is
-    /// a shorter stall, more often. End to end over TLS (bench/journal.md): purchase p99 from send at an open loop of
-    /// 1,000 requests/s 10.5 ms (4,096 pages) → 6.0–6.4 ms (1,024) → 2.9–3.1 ms (256); 64 closed-loop terminals
-    /// 3,940 / 3,535 purchases/s at 1,024 pages, 3,935 / 3,592 at 256, p99 31.7–35.8 → 23.6–24.6 ms.
-    public var checkpointWalPages: Int32 = 256
+    /// After a COMMIT, when the WAL holds more pages than this, the writer runs `wal_checkpoint(RESTART)`.
+    /// Each checkpoint holds the next batch back while it fsyncs the WAL, copies it and fsyncs the database: smaller
+    /// is a shorter stall, more often. End to end over TLS (bench/journal.md): purchase p99 from send at an open loop
+    /// of 1,000 requests/s 10.5 ms (4,096 pages) → 6.0–6.4 ms (1,024) → 2.9–3.6 ms (256) → 1.7–1.9 ms (64); 64
+    /// closed-loop terminals about 7 % fewer purchases/s at 64 pages than at 256 (ABBA, 3,513–3,578 against
+    /// 3,592–4,061).
+    public var checkpointWalPages: Int32 = 64
     /// How long a checkpoint waits for readers to leave the WAL before giving up until the next batch.
     public var checkpointBusyTimeoutMilliseconds: Int32 = 20
     /// Receives the writer's events (on the writer thread); nil writes `WriterEvent.line` to stderr.
