@@ -18,10 +18,12 @@ enum StoredReceipt {
         w.text(receipt.transactionId)
         timestamp(receipt.openedAt, &w)
         w.text(receipt.currency)
-        for amount in [receipt.subtotal, receipt.itemDiscounts, receipt.orderDiscount, receipt.benefitDiscounts,
-                       receipt.tax, receipt.total] {
-            w.int(amount)
-        }
+        w.int(receipt.subtotal)
+        w.int(receipt.itemDiscounts)
+        w.int(receipt.orderDiscount)
+        w.int(receipt.benefitDiscounts)
+        w.int(receipt.tax)
+        w.int(receipt.total)
         w.varint(UInt64(receipt.payments.count))
         for p in receipt.payments {
             w.text(p.means.rawValue)
@@ -32,12 +34,18 @@ enum StoredReceipt {
         w.varint(UInt64(receipt.members.count))
         for m in receipt.members {
             w.text(m.memberKey)
-            for value in [m.pointsEarned, m.pointsPending, m.pointsSpent, m.creditSpent] { w.int(value) }
+            w.int(m.pointsEarned)
+            w.int(m.pointsPending)
+            w.int(m.pointsSpent)
+            w.int(m.creditSpent)
             w.varint(UInt64(m.punches.count))
             for p in m.punches {
                 w.text(p.benefitId)
                 w.text(p.name)
-                for value in [p.punches, p.punchesAfter, p.punchesRequired, p.rewardsCompleted] { w.int(value) }
+                w.int(p.punches)
+                w.int(p.punchesAfter)
+                w.int(p.punchesRequired)
+                w.int(p.rewardsCompleted)
                 w.bool(p.completed)
             }
             w.varint(UInt64(m.benefitsIssued.count))
@@ -47,7 +55,9 @@ enum StoredReceipt {
                 w.text(b.kind.rawValue)
                 optional(b.validUntil, &w) { timestamp($1, &$0) }
             }
-            for value in [m.balance.points, m.balance.pendingPoints, m.balance.credit] { w.int(value) }
+            w.int(m.balance.points)
+            w.int(m.balance.pendingPoints)
+            w.int(m.balance.credit)
         }
         w.varint(UInt64(receipt.redemptions.count))
         for r in receipt.redemptions {

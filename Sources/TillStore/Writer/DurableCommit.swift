@@ -1,5 +1,3 @@
-import TillJournal
-
 /// How a batch was made durable, for the writer's counters (recorded with the batch's own, under one lock).
 enum DurableCommit {
     /// The requests changed nothing: nothing to make durable (committed, or left in the transaction of the answered
@@ -8,7 +6,7 @@ enum DurableCommit {
     /// Too large for a record: committed (with the answered batches before it) and SQLite fsynced its WAL.
     case syncedBySQLite
     /// One journal record, fdatasynced; the COMMIT follows the answers.
-    case journaled(lsn: LSN, bytes: Int, syncMicroseconds: Int)
+    case journaled(bytes: Int, syncMicroseconds: Int)
 
     /// The transaction is still open: the caller answers, then commits.
     var commitFollows: Bool {
@@ -20,7 +18,7 @@ enum DurableCommit {
         switch self {
         case .nothingChanged: break
         case .syncedBySQLite: stats.sqliteSyncedBatches += 1
-        case .journaled(_, let bytes, let sync):
+        case .journaled(let bytes, let sync):
             stats.journalRecords += 1
             stats.journalBytes += bytes
             stats.journalSyncMicroseconds += sync

@@ -252,8 +252,9 @@ final class WriterLoop {
         let (payload, definitions) = effects.overflowed
             ? ([], []) : EffectRecord.encode(effects.entries, dictionary: statements, capacity: effects.estimatedBytes)
         if effects.overflowed || payload.count > journal.configuration.maxRecordBytes {
+            let started = syscalls.now()
             try connection.execute("COMMIT")  // with the answered batches before it, if any
-            answeredCommitted(microseconds: 0)
+            answeredCommitted(microseconds: Int(syscalls.now().microseconds(since: started)))
             try syncThroughSQLite()
             return .syncedBySQLite
         }
@@ -268,7 +269,7 @@ final class WriterLoop {
         for definition in definitions { try statements.learn(id: definition.id, sql: definition.sql) }
         journaledLSN = lsn.rawValue
         answeredRecords.append((lsn, payload, definitions))
-        return .journaled(lsn: lsn, bytes: record.payload.count, syncMicroseconds: Int(synced.microseconds(since: before)))
+        return .journaled(bytes: record.payload.count, syncMicroseconds: Int(synced.microseconds(since: before)))
     }
 
     /// Asks the kernel to start writing the WAL's new pages out now, without waiting: SQLite fsyncs the WAL at the
