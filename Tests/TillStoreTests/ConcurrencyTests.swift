@@ -102,6 +102,7 @@ extension CheckpointTests {
         let bound: Int32 = 40
         let store = try Store.temporary(folder) {
             $0.writer.checkpointWalPages = bound
+            $0.writer.busyCheckpointWalPages = bound
             $0.writer.maxBatchSize = 1
         }
         defer { store.shutdown() }
@@ -115,6 +116,36 @@ extension CheckpointTests {
         #expect(stats.commits < 300 / 2, "batches were carried: \(stats.commits) COMMITs for 300 batches")
         #expect(stats.checkpoints >= 5)
         #expect(stats.maxWalFrames <= Int(bound) + 8)
+        #expect(try store.read { try $0.int64("SELECT count(*) FROM activity_log WHERE type = 'test'") } == 300)
+    }
+
+    /// The same three hundred queued batches with the busy bound above the idle one: while requests wait, the
+    /// checkpoint waits for the busy bound (fewer, larger checkpoints); once the queue is empty, the idle bound
+    /// applies again and the WAL is checkpointed.
+    @Test func aBusyWriterCheckpointsAtTheBusyBoundAndAnIdleOneAtTheIdleBound() throws {
+        let folder = TemporaryFolder()
+        let idle: Int32 = 40, busy: Int32 = 400
+        let store = try Store.temporary(folder) {
+            $0.writer.checkpointWalPages = idle
+            $0.writer.busyCheckpointWalPages = busy
+            $0.writer.maxBatchSize = 1
+        }
+        defer { store.shutdown() }
+        store.writer.pause()
+        let completions = Completions<Void>()
+        for index in 0..<300 { completions.submit(Self.paddedActivity(index), as: index, to: store) }
+        store.writer.resume()
+        #expect(completions.wait().values.allSatisfy { if case .success = $0 { true } else { false } })
+        // A write after them: its answer comes after the last batch's COMMIT and the checkpoint that follows it.
+        _ = try store.writeAndWait(ClosureWrite { _ in }).get()
+        let stats = store.stats
+        // ~1,000 frames in all: with the idle bound alone that is 20 checkpoints or more (the test above); here
+        // the WAL grows past the idle bound while requests wait, up to the busy one.
+        #expect(stats.maxWalFrames > Int(idle) + 8, "the WAL grew past the idle bound while requests waited")
+        #expect(stats.maxWalFrames <= Int(busy) + 8)
+        #expect(stats.checkpoints >= 2 && stats.checkpoints <= 5, "\(stats.checkpoints) checkpoints")
+        // The queue is empty now: the last COMMIT was followed by a checkpoint at the idle bound.
+        #expect(stats.walFrames <= Int(idle), "\(stats.walFrames) frames left in the WAL")
         #expect(try store.read { try $0.int64("SELECT count(*) FROM activity_log WHERE type = 'test'") } == 300)
     }
 }

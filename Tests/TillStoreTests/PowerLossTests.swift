@@ -42,6 +42,7 @@ import TillStoreTesting
                 $0.writer.vfsName = PowerLossVFS.name
                 $0.writer.journalDirectory = disk
                 $0.writer.checkpointWalPages = 24  // checkpoints (database-file writes and syncs) during the run
+                $0.writer.busyCheckpointWalPages = 24
                 $0.writer.onEvent = { event in
                     if case .storageFailure = event { return }  // expected: the power cut
                     Issue.record("unexpected writer event \(event)")

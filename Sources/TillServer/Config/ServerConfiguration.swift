@@ -29,6 +29,7 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var readQueueLimit = 1_024
     public var writerBatchLimit = 256
     public var walCheckpointBytes = 262_144
+    public var walCheckpointBusyBytes = 4_194_304
     public var writerCommitLimit = 256
     public var shutdownGraceSeconds = 10
     /// On shutdown, how long new requests are still read and answered `shutting_down` (within the grace period),
@@ -66,7 +67,8 @@ public struct ServerConfiguration: Sendable, Equatable {
             Setting(key: "writerQueueLimit", valueName: "N", defaultValue: String(d.writerQueueLimit), help: "writes waiting for the writer; beyond it requests are answered overloaded"),
             Setting(key: "writerBatchLimit", valueName: "N", defaultValue: String(d.writerBatchLimit), help: "most writes committed together in one transaction (group commit)"),
             Setting(key: "writerCommitLimit", valueName: "N", defaultValue: String(d.writerCommitLimit), help: "under load, answered batches share one SQLite COMMIT until they hold this many writes (1: a COMMIT per batch)"),
-            Setting(key: "walCheckpointBytes", valueName: "BYTES", defaultValue: String(d.walCheckpointBytes), help: "the writer checkpoints (RESTART) when the WAL grows past this"),
+            Setting(key: "walCheckpointBytes", valueName: "BYTES", defaultValue: String(d.walCheckpointBytes), help: "with no write waiting, the writer checkpoints (RESTART) once the WAL has grown past this"),
+            Setting(key: "walCheckpointBusyBytes", valueName: "BYTES", defaultValue: String(d.walCheckpointBusyBytes), help: "while writes wait, the checkpoint waits until the WAL has grown past this (at least walCheckpointBytes)"),
             Setting(key: "shutdownGraceSeconds", valueName: "S", defaultValue: String(d.shutdownGraceSeconds), help: "on SIGTERM/SIGINT, time allowed to finish in-flight requests"),
             Setting(key: "shutdownNoticeMilliseconds", valueName: "MS", defaultValue: String(d.shutdownNoticeMilliseconds), help: "on SIGTERM/SIGINT, new requests are answered shutting_down for at least this long before connections close"),
             Setting(key: "logLevel", valueName: "LEVEL", defaultValue: d.logLevel.rawValue, help: "debug, info, warning or error"),
@@ -112,6 +114,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         case "writerQueueLimit": writerQueueLimit = try int(1)
         case "writerBatchLimit": writerBatchLimit = try int(1)
         case "walCheckpointBytes": walCheckpointBytes = try int(65_536)
+        case "walCheckpointBusyBytes": walCheckpointBusyBytes = try int(65_536)
         case "writerCommitLimit": writerCommitLimit = try int(1)
         case "shutdownGraceSeconds": shutdownGraceSeconds = try int(0)
         case "shutdownNoticeMilliseconds": shutdownNoticeMilliseconds = try int(0)

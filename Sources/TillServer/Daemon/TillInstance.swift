@@ -37,7 +37,8 @@ public final class TillInstance: Sendable {
         storeConfiguration.clock = { time.wallNow() }  // the one wall clock: writes are stamped from it once per batch
         storeConfiguration.writer.queueCapacity = configuration.writerQueueLimit
         storeConfiguration.writer.maxBatchSize = configuration.writerBatchLimit
-        storeConfiguration.writer.checkpointWalPages = Int32(clamping: max(64, configuration.walCheckpointBytes / 4_096))
+        storeConfiguration.writer.checkpointWalPages = Int32(clamping: max(16, configuration.walCheckpointBytes / 4_096))
+        storeConfiguration.writer.busyCheckpointWalPages = Int32(clamping: max(16, configuration.walCheckpointBusyBytes / 4_096))
         storeConfiguration.writer.maxRequestsPerCommit = configuration.writerCommitLimit
         adjustStore(&storeConfiguration)
         storeConfiguration.writer.onEvent = { event in

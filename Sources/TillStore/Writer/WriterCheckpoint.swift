@@ -1,9 +1,11 @@
 import TillJournal
 
 extension WriterLoop {
-    /// Resets the WAL when it passed the bound (or always when `force`); a storage error here is fail-stop too.
-    func checkpoint(force: Bool, mode: CheckpointMode = .restart) {
-        guard !failed, force || walFrames.frames > writer.configuration.checkpointWalPages else { return }
+    /// Resets the WAL when it passed the bound in force (`WriterConfiguration.checkpointBound`: the larger one when
+    /// `busy`, i.e. requests were already waiting when the last batch was answered), or always when `force`; a
+    /// storage error here is fail-stop too.
+    func checkpoint(force: Bool, busy: Bool = false, mode: CheckpointMode = .restart) {
+        guard !failed, force || walFrames.frames > writer.configuration.checkpointBound(requestsWaiting: busy) else { return }
         do {
             let started = syscalls.now()
             let outcome = try connection.checkpoint(mode)

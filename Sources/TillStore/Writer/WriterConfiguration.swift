@@ -14,13 +14,24 @@ public struct WriterConfiguration: Sendable {
     public var maxRequestsPerCommit: Int = 256
     /// The page size of a store the writer creates (see `OpenOptions.pageSize`); nil: SQLite's default, 4,096.
     public var pageSize: Int? = nil
-    /// After a COMMIT, when the WAL holds more pages than this, the writer runs `wal_checkpoint(RESTART)`.
-    /// Each checkpoint holds the next batch back while it fsyncs the WAL, copies it and fsyncs the database: smaller
-    /// is a shorter stall, more often. End to end over TLS (bench/journal.md): purchase p99 from send at an open loop
-    /// of 1,000 requests/s 10.5 ms (4,096 pages) → 6.0–6.4 ms (1,024) → 2.9–3.6 ms (256) → 1.7–1.9 ms (64); 64
-    /// closed-loop terminals about 7 % fewer purchases/s at 64 pages than at 256 (ABBA, 3,513–3,578 against
-    /// 3,592–4,061).
+    /// After a COMMIT with no request waiting, when the WAL holds more pages than this, the writer runs
+    /// `wal_checkpoint(RESTART)`. Each checkpoint holds the next batch back while it fsyncs the WAL, copies it and
+    /// fsyncs the database: smaller is a shorter stall, more often. End to end over TLS (bench/journal.md): purchase
+    /// p99 from send at an open loop of 1,000 requests/s 10.5 ms (4,096 pages) → 6.0–6.4 ms (1,024) → 2.9–3.6 ms
+    /// (256) → 1.7–1.9 ms (64).
     public var checkpointWalPages: Int32 = 64
+    /// The bound while requests are waiting (the writer never idles): the checkpoint waits until the WAL holds more
+    /// pages than this, or until the queue empties and `checkpointWalPages` applies. A busy writer so pays for fewer,
+    /// larger checkpoints (a page that several commits changed is copied once, two fsyncs per checkpoint), and an
+    /// idle moment is used for the small one. Never below `checkpointWalPages` (the larger of the two applies).
+    /// Realistic purchases, store level (bench/journal.md): writer CPU per purchase at batch 16 ~150 µs with
+    /// checkpoints every 64 pages, ~110 µs every 1,024.
+    public var busyCheckpointWalPages: Int32 = 1_024
+
+    /// The WAL bound in force: `busyCheckpointWalPages` while requests wait, else `checkpointWalPages`.
+    func checkpointBound(requestsWaiting: Bool) -> Int32 {
+        requestsWaiting ? max(checkpointWalPages, busyCheckpointWalPages) : checkpointWalPages
+    }
     /// How long a checkpoint waits for readers to leave the WAL before giving up until the next batch.
     public var checkpointBusyTimeoutMilliseconds: Int32 = 20
     /// Receives the writer's events (on the writer thread); nil writes `WriterEvent.line` to stderr.

@@ -143,14 +143,17 @@ final class WriterLoop {
             writer.visibility.acknowledge(UInt64(batchNumber))
             answered = (batchNumber, (answered?.requests ?? 0) + batch.count)
         }
+        // Requests that were waiting before the answers left make the writer busy (the larger checkpoint bound); one
+        // sent because of an answer (a terminal's next purchase) does not.
+        let busy = writer.hasPendingRequests
         for (item, outcome) in zip(batch, outcomes) {
             if let outcome { item.fail(outcome) } else { item.succeed() }
         }
         if let answered, answered.requests >= writer.configuration.maxRequestsPerCommit || writer.visibility.readsWaiting
-            || checkpointDue(carrying: answered.requests) || !writer.hasPendingRequests {
+            || checkpointDue(carrying: answered.requests, busy: busy) || !writer.hasPendingRequests {
             commitAnswered()
         }
-        if answered == nil { checkpoint(force: false) }
+        if answered == nil { checkpoint(force: false, busy: busy) }
     }
 
     /// Commits the open transaction holding the batches answered since the last COMMIT (none: nothing to do), and
@@ -172,13 +175,13 @@ final class WriterLoop {
     }
 
     /// True when the WAL, with the pages the answered requests will add at their COMMIT (estimated from the
-    /// latest commits), passes the checkpoint bound: they are committed then, and the checkpoint follows, so a
-    /// carried transaction never makes the WAL (and the checkpoint's stall) larger than one more batch's pages.
-    /// Without an estimate yet (the first COMMIT), it is due.
-    private func checkpointDue(carrying requests: Int) -> Bool {
+    /// latest commits), passes the checkpoint bound in force (the larger one when `busy`): they are committed then,
+    /// and the checkpoint follows, so a carried transaction never makes the WAL (and the checkpoint's stall) larger
+    /// than one more batch's pages. Without an estimate yet (the first COMMIT), it is due.
+    private func checkpointDue(carrying requests: Int, busy: Bool) -> Bool {
         guard let perRequest = pagesPerRequest.framesPer1024Requests else { return true }
         let estimate = Int(walFrames.frames) + requests * perRequest / 1_024
-        return estimate >= Int(writer.configuration.checkpointWalPages)
+        return estimate >= Int(writer.configuration.checkpointBound(requestsWaiting: busy))
     }
 
     /// The answered batches are committed: readers may see them, the counters say so.
