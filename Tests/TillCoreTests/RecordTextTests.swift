@@ -62,3 +62,23 @@ import Testing
         #expect(throws: TillError.self) { try PurchaseRecord(text: "R1\t" + Self.head + "L\tL1\t2000\t630\t7\t900") }
     }
 }
+
+extension RecordTextTests {
+    /// Integers are written exactly as Swift's decimal description, at every digit count and both extremes.
+    @Test func integersAreWrittenInDecimal() {
+        var values: [Int64] = [0, 1, 9, 10, 11, 99, 100, -1, -9, -10, .max, .min, .min + 1]
+        var power: Int64 = 1
+        for _ in 0..<18 {
+            power *= 10
+            values += [power - 1, power, power + 1, -power, -(power - 1)]
+        }
+        var random = SplitMix64(seed: 13)
+        for _ in 0..<1_000 { values.append(Int64(bitPattern: random.next()) >> Int64(random.next() % 63)) }
+        for v in values {
+            var w = RecordTextWriter()
+            w.int(v)
+            w.optInt(v)
+            #expect(String(decoding: w.out, as: UTF8.self) == "\t\(v)\t=\(v)", "\(v)")
+        }
+    }
+}

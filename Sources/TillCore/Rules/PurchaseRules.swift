@@ -105,7 +105,10 @@ public enum LoyaltyRules {
         }
         if let budget {
             let owner = budget.memberIndex
-            let weights = basket.lines.map(\.net) + [basket.tax]
+            var weights: [MinorUnits] = []  // by index: a key path would copy each line (and retain its strings)
+            weights.reserveCapacity(basket.lines.count + 1)
+            for i in basket.lines.indices { weights.append(basket.lines[i].net) }
+            weights.append(basket.tax)
             let money = Arithmetic.allocate(budget.amount, weights: weights)
             let units = Arithmetic.allocate(budget.units, weights: money)
             moneyShares = Array(money.dropLast())
