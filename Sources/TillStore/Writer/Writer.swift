@@ -61,7 +61,7 @@ public final class Writer: Sendable {
                 ready.signal()
                 loop.run()
             }
-            visibility.writerStarted()
+            visibility.writerStarted { [weak self] in self?.wakeUp() }
             serve()
             visibility.writerStopped()
             finished.signal()
