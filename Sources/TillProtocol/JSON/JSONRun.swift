@@ -40,15 +40,38 @@ struct JSONRun {
     @inline(__always)
     mutating func plainString(_ s: String) -> Bool {
         let written = s.utf8.withContiguousStorageIfAvailable { u -> Bool in
-            for b in u where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") { return false }
+            guard let source = u.baseAddress, u.count > 0 else {
+                raw("\"\"")
+                return true
+            }
+            guard Self.needsNoEscape(source, u.count) else { return false }
             reserve(u.count + 2)
             base[count] = UInt8(ascii: "\"")
-            if let source = u.baseAddress, u.count > 0 { (base + count + 1).update(from: source, count: u.count) }
+            copyBytes(base + count + 1, source, u.count)
             base[count + 1 + u.count] = UInt8(ascii: "\"")
             count += u.count + 2
             return true
         }
         return written ?? false
+    }
+
+    /// No byte of the `n` (> 0) at `p` needs an escape: eight at a time with the scanner's word test, which also
+    /// flags non-ASCII bytes, so a flagged word is decided byte by byte.
+    @inline(__always)
+    private static func needsNoEscape(_ p: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+        let raw = UnsafeRawPointer(p)
+        var k = 0
+        while k < n {
+            let at = min(k, n - 8)  // the last word overlaps the one before it rather than reading past the end
+            if n >= 8, WireScanner.specialBytes(raw.loadUnaligned(fromByteOffset: at, as: UInt64.self)) == 0 {
+                k = at + 8
+                continue
+            }
+            let end = n >= 8 ? at + 8 : n
+            for j in k..<end where p[j] < 0x20 || p[j] == UInt8(ascii: "\"") || p[j] == UInt8(ascii: "\\") { return false }
+            k = end
+        }
+        return true
     }
 
     /// An integer, as `JSONWriter.int`.
