@@ -47,7 +47,8 @@ public struct BasketBuilder: Sendable {
         let items = catalog.basket(using: &random)
         var request = PurchaseRequest(
             transactionId: id, openedAt: openedAt, orderType: random.chance(85) ? .inStore : .takeaway,
-            employee: random.chance(50) ? Self.employees[random.int(1...40) - 1] : nil, members: members, items: items, currency: currency)
+            employee: random.chance(50) ? Self.employees[random.int(1...40) - 1] : nil, members: members, items: items,
+            currency: currency)
         let net = Self.net(items)
         if random.chance(5) && net > 500 { request.orderDiscount = 100 }
         if random.chance(60) {

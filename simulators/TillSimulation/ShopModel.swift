@@ -46,8 +46,9 @@ public struct ShopCatalog: Sendable {
                 : Quantity(units: Int64(random.chance(80) ? 1 : random.int(2...4)))
             let gross = (quantity.thousandths * article.unitPrice + 500) / 1000
             let discount: MinorUnits = random.chance(10) ? gross / 10 : 0
+            let lineId = line <= Self.lineIds.count ? Self.lineIds[line - 1] : String(line)
             items.append(LineItem(
-                lineId: line <= Self.lineIds.count ? Self.lineIds[line - 1] : String(line), code: article.code, name: article.name, department: article.department,
+                lineId: lineId, code: article.code, name: article.name, department: article.department,
                 quantity: quantity, unitPrice: article.unitPrice, discount: discount, tags: article.weighed ? ["weighed"] : []))
         }
         return items
