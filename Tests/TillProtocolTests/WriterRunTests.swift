@@ -71,6 +71,25 @@ import TillCore
         #expect(checked > 9_000)
     }
 
+    /// Integers written in a run (counted by comparison, two digits at a time) are the writer's `int`, at every
+    /// power of ten and its neighbours, the extremes and random values.
+    @Test func integersInARunAreTheWritersIntegers() {
+        var values: [Int64] = [0, Int64.max, Int64.min, Int64.max - 1, Int64.min + 1]
+        var power: Int64 = 1
+        for _ in 0..<19 {
+            values += [power - 1, power, power + 1, -power, -(power - 1), -(power + 1)]
+            if power <= Int64.max / 10 { power *= 10 }
+        }
+        var g = Gen(rng: SeededRandom(seed: 11))
+        for _ in 0..<2_000 { values.append(g.int(Int64.min...Int64.max)) }
+        for v in values {
+            var run = JSONWriter(), reference = JSONWriter()
+            #expect(run.run(maxCount: 24) { r in r.int(v); return true })
+            reference.int(v)
+            #expect(run.bytes == reference.bytes, "\(v)")
+        }
+    }
+
     /// Quantities are written in place in their canonical form, `Quantity.description`, signs and edges included.
     @Test func quantitiesAreWrittenAsTheirDescription() {
         var g = Gen(rng: SeededRandom(seed: 3))
