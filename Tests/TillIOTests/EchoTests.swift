@@ -51,6 +51,27 @@ struct EchoTests {
         #expect(server.group.metrics.snapshot().tlsHandshakesOK == 1)
     }
 
+    @Test func clientPreferringAES128GCMNegotiatesIt() throws {
+        let certs = try TestCertificates.generate()
+        defer { try? FileManager.default.removeItem(atPath: certs.directory) }
+        let serverTLS = try TLSContext.server(
+            certificateFile: certs.server.certificate,
+            privateKeyFile: certs.server.privateKey
+        )
+        let server = try TestServer(tls: serverTLS)
+        defer { server.stop() }
+        let plain = try ClientSocket(host: "127.0.0.1", port: server.port, tls: try TLSContext.client(trustRootsFile: certs.caCertificate))
+        #expect(plain.tlsCipherSuite == "TLS_AES_256_GCM_SHA384")  // OpenSSL's default order, which the server follows
+        let preferring = try ClientSocket(
+            host: "127.0.0.1",
+            port: server.port,
+            tls: try TLSContext.client(trustRootsFile: certs.caCertificate, preferAES128GCM: true)
+        )
+        #expect(preferring.tlsVersion == "TLSv1.3")
+        #expect(preferring.tlsCipherSuite == "TLS_AES_128_GCM_SHA256")
+        #expect(try preferring.echo(Frame.payload(1234)) == Frame.payload(1234))
+    }
+
     @Test func keyUpdatesDuringReadsAreAnswered() throws {
         let certs = try TestCertificates.generate()
         defer { try? FileManager.default.removeItem(atPath: certs.directory) }

@@ -46,6 +46,50 @@ import TillCore
             == #"[7,{"lineId":"1","code":"A","name":"say \"hi\"","quantity":1,"unitPrice":100,"discount":0,"tags":[]}]"#)
     }
 
+    /// `plainString` checks eight bytes at a time: at every length up to 40 and every position, a byte that needs an
+    /// escape (or a non-ASCII one, which does not) is found or passed exactly as the writer's `string` decides.
+    @Test func plainStringsAreDecidedAtEveryPositionAndLength() {
+        let fillers: [UInt8] = [UInt8(ascii: "a"), 0x20, 0x7F, 0xC3, 0xA9]
+        let specials: [UInt8] = [0x00, 0x01, 0x0A, 0x1F, UInt8(ascii: "\""), UInt8(ascii: "\\"), 0x20, 0x21, 0x5B, 0x5D, 0x80, 0xFF]
+        var checked = 0
+        for length in 0...40 {
+            for position in 0..<max(length, 1) {
+                for special in specials {
+                    var bytes = (0..<length).map { fillers[$0 % fillers.count] }
+                    if length > 0 { bytes[position] = special }
+                    let text = String(decoding: bytes, as: UTF8.self)  // invalid UTF-8 becomes U+FFFD: still a string
+                    let needsEscape = text.utf8.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }
+                    var run = JSONWriter(), reference = JSONWriter()
+                    let took = run.run(maxCount: text.utf8.count + 2) { r in r.plainString(text) }
+                    reference.string(text)
+                    #expect(took == !needsEscape, "length \(length), byte \(special) at \(position)")
+                    if took { #expect(run.bytes == reference.bytes) } else { #expect(run.bytes.isEmpty) }
+                    checked += 1
+                }
+            }
+        }
+        #expect(checked > 9_000)
+    }
+
+    /// Integers written in a run (counted by comparison, two digits at a time) are the writer's `int`, at every
+    /// power of ten and its neighbours, the extremes and random values.
+    @Test func integersInARunAreTheWritersIntegers() {
+        var values: [Int64] = [0, Int64.max, Int64.min, Int64.max - 1, Int64.min + 1]
+        var power: Int64 = 1
+        for _ in 0..<19 {
+            values += [power - 1, power, power + 1, -power, -(power - 1), -(power + 1)]
+            if power <= Int64.max / 10 { power *= 10 }
+        }
+        var g = Gen(rng: SeededRandom(seed: 11))
+        for _ in 0..<2_000 { values.append(g.int(Int64.min...Int64.max)) }
+        for v in values {
+            var run = JSONWriter(), reference = JSONWriter()
+            #expect(run.run(maxCount: 24) { r in r.int(v); return true })
+            reference.int(v)
+            #expect(run.bytes == reference.bytes, "\(v)")
+        }
+    }
+
     /// Quantities are written in place in their canonical form, `Quantity.description`, signs and edges included.
     @Test func quantitiesAreWrittenAsTheirDescription() {
         var g = Gen(rng: SeededRandom(seed: 3))

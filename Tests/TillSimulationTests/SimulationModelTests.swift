@@ -80,6 +80,25 @@ import TillCore
         #expect(population.memberKey(1) == "S00000001" && population.card(1) == "SC0000000001")
         #expect(population.identifier(3, kind: .email).value == "member3@sim.example")
     }
+
+    /// Identifiers built in place are the ones `seed` imported (the interpolated forms they replace), at every width.
+    @Test func populationIdentifiersKeepTheirSeededForm() {
+        let population = Population(count: 10_000_000_000)
+        func padded(_ n: Int, _ width: Int) -> String { String(repeating: "0", count: max(0, width - String(n).count)) + String(n) }
+        var numbers = [0, 1, 9, 10, 99, 100, 12_345, 99_999_999, 100_000_000, 1_234_567_890, 9_999_999_999]
+        var random = SeededRandom(seed: 5)
+        for _ in 0..<2_000 { numbers.append(random.int(0...10_000_000_000)) }
+        for n in numbers {
+            #expect(population.memberKey(n) == "S" + padded(n, 8))
+            #expect(population.phone(n) == "+49160" + padded(n, 8))
+            #expect(population.card(n) == "SC" + padded(n, 10))
+            #expect(population.email(n) == "member\(n)@sim.example")
+            #expect(population.customId(n) == "ext-\(n)")
+            #expect(Population.padded(n, 3) == padded(n, 3))
+        }
+        #expect(BasketBuilder.employees.first == "E1" && BasketBuilder.employees.last == "E40" && BasketBuilder.employees.count == 40)
+        #expect(ShopCatalog.lineIds == (1...30).map { String($0) })
+    }
 }
 
 @Suite struct ExpectedWalletsTests {

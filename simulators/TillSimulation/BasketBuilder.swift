@@ -12,6 +12,8 @@ public struct BasketBuilder: Sendable {
     public let workingSet: Int
     public let currency: String
     public static let identifierKinds: [IdentifierKind] = [.phone, .email, .card, .customId, .memberKey]
+    /// "E1" … "E40", the cashiers' ids, made once.
+    static let employees = (1...40).map { "E\($0)" }
 
     public init(catalog: ShopCatalog = ShopCatalog(), population: Population, workingSet: Int, currency: String = "EUR") {
         self.catalog = catalog
@@ -45,7 +47,8 @@ public struct BasketBuilder: Sendable {
         let items = catalog.basket(using: &random)
         var request = PurchaseRequest(
             transactionId: id, openedAt: openedAt, orderType: random.chance(85) ? .inStore : .takeaway,
-            employee: random.chance(50) ? "E\(random.int(1...40))" : nil, members: members, items: items, currency: currency)
+            employee: random.chance(50) ? Self.employees[random.int(1...40) - 1] : nil, members: members, items: items,
+            currency: currency)
         let net = Self.net(items)
         if random.chance(5) && net > 500 { request.orderDiscount = 100 }
         if random.chance(60) {

@@ -26,13 +26,12 @@ public struct OutstandingRequests: Sendable {
     public var isEmpty: Bool { entries.isEmpty }
 
     /// Records that `entry` went out under wire id `id`.
-    public mutating func sent(id: Int64, _ entry: Entry) {
-        var entry = entry
+    public mutating func sent(id: Int64, _ entry: consuming Entry) {
         if entry.serial == 0 {
             serial += 1
             entry.serial = serial
         }
-        entries[id] = entry
+        entries[id] = consume entry
     }
 
     /// The entry answered by `id`, removed; nil for an id this terminal is not waiting for.

@@ -28,8 +28,12 @@ public struct RunReport: Sendable {
 
     /// In place (no copy of the histogram per call).
     public mutating func record(op: String, microseconds: UInt64, errorCode: String?) {
-        operations[op, default: OperationStats()].latency.record(microseconds: microseconds)
-        if let errorCode { operations[op]!.errors[errorCode, default: 0] += 1 } else { operations[op]!.ok += 1 }
+        Self.count(&operations[op, default: OperationStats()], microseconds: microseconds, errorCode: errorCode)  // one lookup
+    }
+
+    private static func count(_ stats: inout OperationStats, microseconds: UInt64, errorCode: String?) {
+        stats.latency.record(microseconds: microseconds)
+        if let errorCode { stats.errors[errorCode, default: 0] += 1 } else { stats.ok += 1 }
     }
 
     public mutating func merge(_ other: RunReport) {

@@ -18,6 +18,8 @@ public struct Article: Sendable, Hashable {
 public struct ShopCatalog: Sendable {
     public let articles: [Article]
     public static let departments = ["bakery", "dairy", "produce", "drinks", "coffee", "household"]
+    /// "1" … "30": line ids made once, not per line.
+    static let lineIds = (1...30).map { String($0) }
 
     public init(articleCount: Int = 200, seed: UInt64 = 7) {
         var random = SeededRandom(seed: seed)
@@ -44,8 +46,9 @@ public struct ShopCatalog: Sendable {
                 : Quantity(units: Int64(random.chance(80) ? 1 : random.int(2...4)))
             let gross = (quantity.thousandths * article.unitPrice + 500) / 1000
             let discount: MinorUnits = random.chance(10) ? gross / 10 : 0
+            let lineId = line <= Self.lineIds.count ? Self.lineIds[line - 1] : String(line)
             items.append(LineItem(
-                lineId: String(line), code: article.code, name: article.name, department: article.department,
+                lineId: lineId, code: article.code, name: article.name, department: article.department,
                 quantity: quantity, unitPrice: article.unitPrice, discount: discount, tags: article.weighed ? ["weighed"] : []))
         }
         return items
@@ -62,11 +65,11 @@ public struct Population: Sendable {
     public let count: Int
     public init(count: Int) { self.count = count }
 
-    public func memberKey(_ n: Int) -> String { "S" + Self.padded(n, 8) }
-    public func phone(_ n: Int) -> String { "+49160" + Self.padded(n, 8) }
-    public func email(_ n: Int) -> String { "member\(n)@sim.example" }
-    public func card(_ n: Int) -> String { "SC" + Self.padded(n, 10) }
-    public func customId(_ n: Int) -> String { "ext-\(n)" }
+    public func memberKey(_ n: Int) -> String { Self.decimal(n, width: 8, after: "S") }
+    public func phone(_ n: Int) -> String { Self.decimal(n, width: 8, after: "+49160") }
+    public func email(_ n: Int) -> String { Self.decimal(n, after: "member", before: "@sim.example") }
+    public func card(_ n: Int) -> String { Self.decimal(n, width: 10, after: "SC") }
+    public func customId(_ n: Int) -> String { Self.decimal(n, after: "ext-") }
     public func firstName(_ n: Int) -> String { ["Anna", "Ben", "Chloé", "David", "Eva", "Farid", "Greta", "Hugo"][n % 8] }
 
     /// The identifier of `kind` for member `n` (app codes are issued by the server and are not derivable).
@@ -80,8 +83,26 @@ public struct Population: Sendable {
         }
     }
 
-    static func padded(_ n: Int, _ width: Int) -> String {
-        let digits = String(n)
-        return String(repeating: "0", count: max(0, width - digits.count)) + digits
+    static func padded(_ n: Int, _ width: Int) -> String { decimal(n, width: width) }
+
+    /// `prefix`, the digits of `n` (≥ 0) left-padded with zeros to `width`, then `suffix`: one string built in place
+    /// (a purchase presents a member this way every time).
+    static func decimal(_ n: Int, width: Int = 1, after prefix: StaticString = "", before suffix: StaticString = "") -> String {
+        precondition(n >= 0, "member numbers are not negative")
+        var digits = 1, rest = n / 10
+        while rest > 0 { digits += 1; rest /= 10 }
+        let padded = max(digits, width), length = prefix.utf8CodeUnitCount + padded + suffix.utf8CodeUnitCount
+        return String(unsafeUninitializedCapacity: length) { out in
+            var at = 0
+            for k in 0..<prefix.utf8CodeUnitCount { out[at] = prefix.utf8Start[k]; at += 1 }
+            var value = n
+            for k in stride(from: at + padded - 1, through: at, by: -1) {
+                out[k] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value % 10)
+                value /= 10
+            }
+            at += padded
+            for k in 0..<suffix.utf8CodeUnitCount { out[at] = suffix.utf8Start[k]; at += 1 }
+            return at
+        }
     }
 }

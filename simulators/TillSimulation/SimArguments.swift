@@ -37,7 +37,7 @@ public enum SimulatorCommandLine {
                 .option("requests", "how many requests; or --duration", valueName: "N"),
                 .option("rate", "open loop: requests per second over all terminals (default: closed loop)", valueName: "R"),
                 .option("pipeline", "closed loop: requests in flight per terminal", valueName: "N", default: "1"),
-                .option("threads", "simulator threads", valueName: "N", default: "2"),
+                .option("threads", "simulator threads (one loop each)", valueName: "N", default: "1"),
                 .option("seed", "random seed", valueName: "N", default: "1"),
                 .option("mix", "scenario mix: standard, purchases, identify, writes or name=weight,…", valueName: "MIX", default: "standard"),
                 .option("report-json", "write the report as JSON", valueName: "FILE"),

@@ -59,6 +59,8 @@ public struct TerminalWorkload: Sendable {
 
     public let terminalIndex: Int
     public let runId: String
+    /// `<runId>-<terminal>-`, the start of every id this terminal makes.
+    let idPrefix: String
     let mix: ScenarioMix
     let builder: BasketBuilder
     var random: SeededRandom
@@ -75,6 +77,7 @@ public struct TerminalWorkload: Sendable {
     public init(terminalIndex: Int, runId: String, mix: ScenarioMix, builder: BasketBuilder, seed: UInt64) {
         self.terminalIndex = terminalIndex
         self.runId = runId
+        self.idPrefix = "\(runId)-\(terminalIndex)-"
         self.mix = mix
         self.builder = builder
         self.keepsPosted = mix.revisitsPurchases
@@ -200,7 +203,10 @@ public struct TerminalWorkload: Sendable {
 
     mutating func nextId(_ kind: String) -> String {
         sequence += 1
-        return "\(runId)-\(terminalIndex)-\(kind)\(sequence)"
+        var id = idPrefix
+        id += kind
+        id += String(sequence)
+        return id
     }
 
     mutating func purchase(members count: Int, now: Timestamp, scenario: Scenario) -> PlannedRequest {

@@ -241,22 +241,24 @@ public final class VirtualTerminal: ConnectionHandler, @unchecked Sendable {
             let planned = workload.next(nowMilliseconds: SimClock.wallMilliseconds())
             ledger.scenarios[planned.scenario.rawValue, default: 0] += 1
             control.outstanding.add(1, ordering: .relaxed)
+            let duplicate = planned.sendTwice ? planned.duplicate : nil
             send(OutstandingRequests.Entry(planned: planned, startNanos: start, attempts: 0), on: connection)
-            if planned.sendTwice, ready, let connection = self.connection {
+            if let duplicate, ready, let connection = self.connection {
                 control.outstanding.add(1, ordering: .relaxed)
-                send(OutstandingRequests.Entry(planned: planned.duplicate, startNanos: start, attempts: 0), on: connection)
+                send(OutstandingRequests.Entry(planned: duplicate, startNanos: start, attempts: 0), on: connection)
             }
         }
     }
 
-    func send(_ entry: OutstandingRequests.Entry, on connection: Connection) {
-        var entry = entry
+    /// Encodes `entry`'s request into the outbox and files the entry as outstanding (moved, not copied: an entry
+    /// holds the whole request).
+    func send(_ entry: consuming OutstandingRequests.Entry, on connection: Connection) {
         entry.attempts += 1
         if entry.firstSentNanos == 0 { entry.firstSentNanos = loop.clock.now().nanoseconds }
         let id = nextWireId
         nextWireId += 1
-        outstanding.sent(id: id, entry)
-        codec.encodeRequest(RequestEnvelope(id: .int(id), request: entry.planned.request), into: &outbox)
+        codec.encodeRequest(id: .int(id), entry.planned.request, into: &outbox)
+        outstanding.sent(id: id, consume entry)
         if settings.disconnectPerMillion > 0 && random.int(0...999_999) < settings.disconnectPerMillion {
             flush()
             connection.close()  // the request may or may not have reached the server: exactly the case to test

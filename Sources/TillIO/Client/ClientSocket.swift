@@ -16,6 +16,8 @@ public final class ClientSocket {
     public private(set) var peerCertificate: PeerCertificate?
     /// "TLSv1.3" / "TLSv1.2"; nil for plain TCP.
     public private(set) var tlsVersion: String?
+    /// The negotiated cipher suite ("TLS_AES_128_GCM_SHA256"); nil for plain TCP.
+    public private(set) var tlsCipherSuite: String?
 
     /// Connects to `host:port`, then performs the TLS handshake when `tls` is given. `serverName` (default: `host`)
     /// is verified against the server certificate when the context verifies.
@@ -43,6 +45,7 @@ public final class ClientSocket {
         self.timeout = timeout
         peerCertificate = tls?.peerCertificate
         tlsVersion = tls?.protocolVersion
+        tlsCipherSuite = tls?.cipherSuite
     }
 
     /// Connects and handshakes; on failure the fd is closed here (the object is never created).

@@ -8,8 +8,13 @@ public struct ClientCodec: Sendable {
 
     /// Appends one complete request frame (length prefix included) to `buffer`.
     public func encodeRequest(_ request: RequestEnvelope, into buffer: inout [UInt8]) {
+        encodeRequest(id: request.id, request.request, into: &buffer)
+    }
+
+    /// The same frame from its parts, for a caller that keeps the request (no envelope holding a copy of it).
+    public func encodeRequest(id: RequestID, _ request: Request, into buffer: inout [UInt8]) {
         let at = FrameEncoder.beginFrame(&buffer)
-        JSONWriter.writing(into: &buffer) { w in RequestWire.encode(request, to: &w) }
+        JSONWriter.writing(into: &buffer) { w in RequestWire.encode(id: id, request, to: &w) }
         FrameEncoder.patchLength(&buffer, at: at)
     }
 
@@ -61,12 +66,12 @@ public struct ClientCodec: Sendable {
 
 /// The JSON object of a request (no frame prefix): `id`, `op`, then the body's fields.
 enum RequestWire {
-    static func encode(_ r: RequestEnvelope, to w: inout JSONWriter) {
+    static func encode(id: RequestID, _ request: Request, to w: inout JSONWriter) {
         w.beginObject()
         w.key("id")
-        r.id.encode(to: &w)
-        w.field("op", r.request.op)
-        r.request.body.encodeFields(to: &w)
+        id.encode(to: &w)
+        w.field("op", request.op)
+        request.encodeFields(to: &w)
         w.endObject()
     }
 }

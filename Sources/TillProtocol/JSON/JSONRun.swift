@@ -40,15 +40,38 @@ struct JSONRun {
     @inline(__always)
     mutating func plainString(_ s: String) -> Bool {
         let written = s.utf8.withContiguousStorageIfAvailable { u -> Bool in
-            for b in u where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") { return false }
+            guard let source = u.baseAddress, u.count > 0 else {
+                raw("\"\"")
+                return true
+            }
+            guard Self.needsNoEscape(source, u.count) else { return false }
             reserve(u.count + 2)
             base[count] = UInt8(ascii: "\"")
-            if let source = u.baseAddress, u.count > 0 { (base + count + 1).update(from: source, count: u.count) }
+            copyBytes(base + count + 1, source, u.count)
             base[count + 1 + u.count] = UInt8(ascii: "\"")
             count += u.count + 2
             return true
         }
         return written ?? false
+    }
+
+    /// No byte of the `n` (> 0) at `p` needs an escape: eight at a time with the scanner's word test, which also
+    /// flags non-ASCII bytes, so a flagged word is decided byte by byte.
+    @inline(__always)
+    private static func needsNoEscape(_ p: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+        let raw = UnsafeRawPointer(p)
+        var k = 0
+        while k < n {
+            let at = min(k, n - 8)  // the last word overlaps the one before it rather than reading past the end
+            if n >= 8, WireScanner.specialBytes(raw.loadUnaligned(fromByteOffset: at, as: UInt64.self)) == 0 {
+                k = at + 8
+                continue
+            }
+            let end = n >= 8 ? at + 8 : n
+            for j in k..<end where p[j] < 0x20 || p[j] == UInt8(ascii: "\"") || p[j] == UInt8(ascii: "\\") { return false }
+            k = end
+        }
+        return true
     }
 
     /// An integer, as `JSONWriter.int`.
@@ -71,17 +94,41 @@ struct JSONRun {
         digits(fraction, minimumCount: places)
     }
 
-    /// The decimal digits of `m`, left-padded with zeros to `minimumCount`.
+    /// The decimal digits of `m`, left-padded with zeros to `minimumCount`: counted by comparison, written two at a
+    /// time from a table (half the divisions of one digit at a time).
     private mutating func digits(_ m: UInt64, minimumCount: Int) {
-        var n = 1, rest = m / 10
-        while rest > 0 { n += 1; rest /= 10 }
+        var n = 1, limit: UInt64 = 10
+        while n < 20 && m >= limit { n += 1; limit &*= 10 }  // 10^19 is the largest power below 2^64
         n = max(n, minimumCount)
         reserve(n)
-        var value = m
-        for k in stride(from: count + n - 1, through: count, by: -1) {
-            base[k] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value % 10)
-            value /= 10
+        let pairs = Self.digitPairs.utf8Start
+        var value = m, k = count + n
+        while value >= 100 {
+            let r = Int(value % 100)
+            value /= 100
+            k -= 2
+            base[k] = pairs[2 * r]
+            base[k + 1] = pairs[2 * r + 1]
+        }
+        if value >= 10 {
+            k -= 2
+            base[k] = pairs[2 * Int(value)]
+            base[k + 1] = pairs[2 * Int(value) + 1]
+        } else {
+            k -= 1
+            base[k] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value)
+        }
+        while k > count {
+            k -= 1
+            base[k] = UInt8(ascii: "0")
         }
         count += n
     }
+
+    /// "00", "01", … "99" back to back.
+    private static let digitPairs: StaticString = """
+        00010203040506070809101112131415161718192021222324252627282930313233343536373839\
+        40414243444546474849505152535455565758596061626364656667686970717273747576777879\
+        8081828384858687888990919293949596979899
+        """
 }

@@ -247,7 +247,7 @@ public typealias WireCodable = WireEncodable & WireDecodable
 /// Copies `n` bytes (short runs: keys, names, ids) without a call to `memcpy`: two overlapping loads and stores
 /// of the widest size that fits, all within both ranges.
 @inline(__always)
-private func copyBytes(_ to: UnsafeMutablePointer<UInt8>, _ from: UnsafePointer<UInt8>, _ n: Int) {
+func copyBytes(_ to: UnsafeMutablePointer<UInt8>, _ from: UnsafePointer<UInt8>, _ n: Int) {
     let src = UnsafeRawPointer(from), dst = UnsafeMutableRawPointer(to)
     if n >= 8 {
         var k = 0
