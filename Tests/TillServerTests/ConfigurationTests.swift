@@ -49,18 +49,12 @@ import Testing
         }
     }
 
-    @Test func unknownFlagAndBadValuesNameTheSetting() throws {
+    @Test func unknownFlagAndBadValuesNameTheSetting() {
         #expect(throws: ConfigurationError.unknownSetting(name: "--nope", source: "flag")) {
             try ServerConfiguration.load(arguments: ["--nope", "1"], environment: [:])
         }
         #expect(throws: ConfigurationError.invalidValue(setting: "readers", value: "zero", source: "flag", expected: "an integer ≥ 1")) {
             try ServerConfiguration.load(arguments: ["--readers", "zero"], environment: [:])
-        }
-        #expect(try ServerConfiguration.load(arguments: ["--writer-idle-commit-microseconds", "100000"], environment: [:])
-            .writerIdleCommitMicroseconds == 100_000)
-        #expect(throws: ConfigurationError.invalidValue(setting: "writerIdleCommitMicroseconds", value: "100001", source: "flag",
-                                                        expected: "an integer from 0 to 100000")) {
-            try ServerConfiguration.load(arguments: ["--writer-idle-commit-microseconds", "100001"], environment: [:])
         }
         #expect(throws: ConfigurationError.missingValue(flag: "--listen")) {
             try ServerConfiguration.load(arguments: ["--listen"], environment: [:])

@@ -31,7 +31,6 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var walCheckpointBytes = 262_144
     public var walCheckpointBusyBytes = 4_194_304
     public var writerCommitLimit = 256
-    public var writerIdleCommitMicroseconds = 0
     public var shutdownGraceSeconds = 10
     /// On shutdown, how long new requests are still read and answered `shutting_down` (within the grace period),
     /// even when nothing is in flight: a request sent just after the signal gets an answer, not a closed connection.
@@ -68,7 +67,6 @@ public struct ServerConfiguration: Sendable, Equatable {
             Setting(key: "writerQueueLimit", valueName: "N", defaultValue: String(d.writerQueueLimit), help: "writes waiting for the writer; beyond it requests are answered overloaded"),
             Setting(key: "writerBatchLimit", valueName: "N", defaultValue: String(d.writerBatchLimit), help: "most writes committed together in one transaction (group commit)"),
             Setting(key: "writerCommitLimit", valueName: "N", defaultValue: String(d.writerCommitLimit), help: "under load, answered batches share one SQLite COMMIT until they hold this many writes (1: a COMMIT per batch)"),
-            Setting(key: "writerIdleCommitMicroseconds", valueName: "US", defaultValue: String(d.writerIdleCommitMicroseconds), help: "with answered writes not yet committed and none waiting, wait up to this long for the next write before the COMMIT (0: at once; at most 100000); a read that waits for the COMMIT ends the wait"),
             Setting(key: "walCheckpointBytes", valueName: "BYTES", defaultValue: String(d.walCheckpointBytes), help: "with no write waiting, the writer checkpoints (RESTART) once the WAL has grown past this"),
             Setting(key: "walCheckpointBusyBytes", valueName: "BYTES", defaultValue: String(d.walCheckpointBusyBytes), help: "while writes wait, the checkpoint waits until the WAL has grown past this (at least walCheckpointBytes)"),
             Setting(key: "shutdownGraceSeconds", valueName: "S", defaultValue: String(d.shutdownGraceSeconds), help: "on SIGTERM/SIGINT, time allowed to finish in-flight requests"),
@@ -118,10 +116,6 @@ public struct ServerConfiguration: Sendable, Equatable {
         case "walCheckpointBytes": walCheckpointBytes = try int(65_536)
         case "walCheckpointBusyBytes": walCheckpointBusyBytes = try int(65_536)
         case "writerCommitLimit": writerCommitLimit = try int(1)
-        case "writerIdleCommitMicroseconds":
-            let v = try int(0)
-            guard v <= 100_000 else { throw .invalidValue(setting: key, value: value, source: source, expected: "an integer from 0 to 100000") }
-            writerIdleCommitMicroseconds = v
         case "shutdownGraceSeconds": shutdownGraceSeconds = try int(0)
         case "shutdownNoticeMilliseconds": shutdownNoticeMilliseconds = try int(0)
         case "logLevel":

@@ -40,7 +40,6 @@ public final class TillInstance: Sendable {
         storeConfiguration.writer.checkpointWalPages = Int32(clamping: max(16, configuration.walCheckpointBytes / 4_096))
         storeConfiguration.writer.busyCheckpointWalPages = Int32(clamping: max(16, configuration.walCheckpointBusyBytes / 4_096))
         storeConfiguration.writer.maxRequestsPerCommit = configuration.writerCommitLimit
-        storeConfiguration.writer.idleCommitMicroseconds = configuration.writerIdleCommitMicroseconds
         adjustStore(&storeConfiguration)
         storeConfiguration.writer.onEvent = { event in
             switch event {

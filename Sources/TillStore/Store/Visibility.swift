@@ -25,8 +25,6 @@ public final class Visibility: Sendable {
         var waiters: [Waiter] = []
         var stopped = false
         var waits = 0
-        /// Wakes a writer that sleeps with answered batches not yet committed (`WriterConfiguration.idleCommitMicroseconds`).
-        var wakeWriter: (@Sendable () -> Void)?
     }
 
     private let acknowledged = Atomic<UInt64>(0)
@@ -60,17 +58,15 @@ public final class Visibility: Sendable {
         precondition(writerThread.load(ordering: .relaxed) != UInt(pthread_self()),
                      "the writer thread waited for its own COMMIT (a completion read the store?)")
         let wake = DispatchSemaphore(value: 0)
-        let mustWait: Result<(@Sendable () -> Void)?, TillError>? = waiting.withLock { state in
-            if committed.load(ordering: .acquiring) >= target { return nil }
+        let mustWait: Result<Bool, TillError> = waiting.withLock { state in
+            if committed.load(ordering: .acquiring) >= target { return .success(false) }
             if state.stopped { return .failure(Writer.stoppedFailure) }
             state.waiters.append(Waiter(batch: target, wake: wake))
             state.waits += 1
             waitingReads.add(1, ordering: .relaxed)
-            return .success(state.wakeWriter)
+            return .success(true)
         }
-        guard let mustWait else { return }
-        let wakeWriter = try mustWait.get()
-        wakeWriter?()  // after `readsWaiting` turned true: a writer sleeping on answered batches commits them now
+        guard try mustWait.get() else { return }
         willWait?()
         wake.wait()
         if committed.load(ordering: .acquiring) < target { throw Writer.stoppedFailure }
@@ -78,11 +74,9 @@ public final class Visibility: Sendable {
 
     // MARK: - Writer side
 
-    /// Called on the writer thread when it starts; `wake` is called (on the reading thread) whenever a read starts
-    /// waiting for a COMMIT.
-    func writerStarted(wake: @escaping @Sendable () -> Void) {
+    /// Called on the writer thread when it starts.
+    func writerStarted() {
         writerThread.store(UInt(pthread_self()), ordering: .relaxed)
-        waiting.withLock { $0.wakeWriter = wake }
     }
 
     /// Batch `batch`'s answers are about to leave; its COMMIT follows them.
@@ -109,7 +103,6 @@ public final class Visibility: Sendable {
     func writerStopped() {
         let all: [Waiter] = waiting.withLock { state in
             state.stopped = true
-            state.wakeWriter = nil
             waitingReads.subtract(state.waiters.count, ordering: .relaxed)
             defer { state.waiters = [] }
             return state.waiters

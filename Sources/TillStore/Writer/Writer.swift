@@ -61,7 +61,7 @@ public final class Writer: Sendable {
                 ready.signal()
                 loop.run()
             }
-            visibility.writerStarted { [weak self] in self?.wakeUp() }
+            visibility.writerStarted()
             serve()
             visibility.writerStopped()
             finished.signal()

@@ -12,15 +12,6 @@ public struct WriterConfiguration: Sendable {
     /// their COMMIT (its page writes: a page several batches change is written once) and their checkpoints, without
     /// letting the WAL grow past one full batch's pages between checkpoints.
     public var maxRequestsPerCommit: Int = 256
-    /// When the queue is empty after a batch's answers, how long the writer waits for the next request before it
-    /// commits the answered batches (0: at once). A request that comes in time goes on in the same transaction, as
-    /// if it had been waiting: a terminal's next purchase, sent because of its answer, then shares the COMMIT (and
-    /// does not wait behind it). A read that starts waiting for the COMMIT wakes the writer, which commits at once, so
-    /// this delays no read by more than the COMMIT itself.
-    /// At most an hour (tests use that as "until a request or a read comes"; `tilld` allows up to 100 ms).
-    public var idleCommitMicroseconds: Int = 0 {
-        didSet { precondition((0...3_600_000_000).contains(idleCommitMicroseconds), "idleCommitMicroseconds is 0…3.6e9") }
-    }
     /// The page size of a store the writer creates (see `OpenOptions.pageSize`); nil: SQLite's default, 4,096.
     public var pageSize: Int? = nil
     /// After a COMMIT with no request waiting, when the WAL holds more pages than this, the writer runs

@@ -80,12 +80,7 @@ final class WriterLoop {
             switch writer.next() {
             case .batch(let batch): runBatch(batch)
             case .sleep:
-                if answered != nil {
-                    if awaitNextRequest() { continue }  // a request (or a waiting read) came: look at the queue
-                    commitAnswered()
-                    checkpoint(force: false)
-                    continue  // the queue again: the writer sleeps at once when it is still empty
-                }
+                commitAnswered()  // only a held writer (test hooks) can sleep with answered batches
                 writer.wake.wait()
             case .stop:
                 commitAnswered()
@@ -155,24 +150,10 @@ final class WriterLoop {
             if let outcome { item.fail(outcome) } else { item.succeed() }
         }
         if let answered, answered.requests >= writer.configuration.maxRequestsPerCommit || writer.visibility.readsWaiting
-            || checkpointDue(carrying: answered.requests, busy: busy)
-            || (writer.configuration.idleCommitMicroseconds == 0 && !writer.hasPendingRequests) {
+            || checkpointDue(carrying: answered.requests, busy: busy) || !writer.hasPendingRequests {
             commitAnswered()
         }
         if answered == nil { checkpoint(force: false, busy: busy) }
-    }
-
-    /// With answered batches not committed and an empty queue: sleeps up to `idleCommitMicroseconds` for the next
-    /// request. True when woken by one (or by a read that waits for the COMMIT: the caller looks at the queue and
-    /// then commits); false when the COMMIT is due now (no delay configured, a read waits, the time passed, or a
-    /// test hook holds the batches back).
-    private func awaitNextRequest() -> Bool {
-        let delay = writer.configuration.idleCommitMicroseconds
-        guard delay > 0, !writer.visibility.readsWaiting, !(writer.configuration.hooks?.holdsBatches ?? false) else {
-            return false
-        }
-        guard writer.wake.wait(timeout: .now() + .microseconds(delay)) == .success else { return false }
-        return !writer.visibility.readsWaiting || writer.hasPendingRequests
     }
 
     /// Commits the open transaction holding the batches answered since the last COMMIT (none: nothing to do), and
