@@ -66,7 +66,8 @@ struct RunResult {
 /// Drives `workload` against a fresh store for `seconds`, keeping 2 × `batchLimit` requests in flight so the writer
 /// always finds a full batch waiting.
 func run<W: Workload>(_ workload: W, batchLimit: Int, seconds: Double, directory: String, pageSize: Int,
-                      requestsPerCommit: Int? = nil, checkpointPages: Int32? = nil) throws -> RunResult {
+                      requestsPerCommit: Int? = nil, checkpointPages: Int32? = nil,
+                      busyCheckpointPages: Int32? = nil) throws -> RunResult {
     var workload = workload
     let path = directory + "/bench-\(batchLimit).db"
     StoreFiles.remove(databasePath: path)
@@ -76,6 +77,7 @@ func run<W: Workload>(_ workload: W, batchLimit: Int, seconds: Double, directory
     configuration.writer.queueCapacity = max(4 * batchLimit, 64)
     if let requestsPerCommit { configuration.writer.maxRequestsPerCommit = requestsPerCommit }
     if let checkpointPages { configuration.writer.checkpointWalPages = checkpointPages }
+    if let busyCheckpointPages { configuration.writer.busyCheckpointWalPages = busyCheckpointPages }
     let store = try Store.open(configuration)
     defer { store.shutdown() }
     try workload.prepare(store)

@@ -1,6 +1,6 @@
 // Durable write throughput of TillStore (WAL, synchronous=FULL, one fsync per batch).
 // Usage: swift run -c release till-bench-store [--seconds S] [--batches 1,16,64,256] [--dir DIRECTORY] [--only floor|purchase|maxima|replay]
-//                                      [--page-size BYTES] [--requests-per-commit N] [--checkpoint-pages N]
+//                                      [--page-size BYTES] [--requests-per-commit N] [--checkpoint-pages N] [--busy-checkpoint-pages N]
 // The directory must be on the disk under test (not tmpfs): the default is .build/bench-store.
 import Foundation
 import TillCore
@@ -13,6 +13,7 @@ var only = ""
 var pageSize = 4_096
 var requestsPerCommit: Int? = nil
 var checkpointPages: Int32? = nil
+var busyCheckpointPages: Int32? = nil
 var directory = FileManager.default.currentDirectoryPath + "/.build/bench-store"
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 while let argument = arguments.next() {
@@ -24,8 +25,9 @@ while let argument = arguments.next() {
     case "--page-size": pageSize = Int(arguments.next() ?? "") ?? pageSize
     case "--requests-per-commit": requestsPerCommit = Int(arguments.next() ?? "")
     case "--checkpoint-pages": checkpointPages = Int32(arguments.next() ?? "")
+    case "--busy-checkpoint-pages": busyCheckpointPages = Int32(arguments.next() ?? "")
     default:
-        print("usage: till-bench-store [--seconds S] [--batches 1,16,64,256] [--dir DIRECTORY] [--only floor|purchase|maxima|replay] [--page-size BYTES] [--requests-per-commit N] [--checkpoint-pages N]")
+        print("usage: till-bench-store [--seconds S] [--batches 1,16,64,256] [--dir DIRECTORY] [--only floor|purchase|maxima|replay] [--page-size BYTES] [--requests-per-commit N] [--checkpoint-pages N] [--busy-checkpoint-pages N]")
         exit(2)
     }
 }
@@ -34,13 +36,14 @@ try FileManager.default.createDirectory(atPath: directory, withIntermediateDirec
 @MainActor func table<W: Workload>(_ workload: W) throws {
     print("")
     let perCommit = requestsPerCommit.map(String.init) ?? "\(WriterConfiguration().maxRequestsPerCommit) (default)"
-    let checkpoint = checkpointPages.map(String.init) ?? "\(WriterConfiguration().checkpointWalPages) (default)"
+    let checkpoint = (checkpointPages.map(String.init) ?? "\(WriterConfiguration().checkpointWalPages) (default)")
+        + " idle / " + (busyCheckpointPages.map(String.init) ?? "\(WriterConfiguration().busyCheckpointWalPages) (default)") + " busy"
     print("workload: \(workload.name); \(seconds) s per batch size; page size \(pageSize); at most \(perCommit) requests per COMMIT; checkpoint past \(checkpoint) WAL pages; files in \(directory)")
     print("| batch limit | avg batch | ops | ops/s | writer CPU µs/op | process CPU µs/op | WAL KiB/op (not fsynced) | journal KiB/op (fsynced) | journal sync µs/batch | batches/COMMIT | COMMIT µs/batch | checkpoints / mean ms / max ms |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for limit in batchLimits {
         let result = try run(workload, batchLimit: limit, seconds: seconds, directory: directory, pageSize: pageSize,
-                             requestsPerCommit: requestsPerCommit, checkpointPages: checkpointPages)
+                             requestsPerCommit: requestsPerCommit, checkpointPages: checkpointPages, busyCheckpointPages: busyCheckpointPages)
         print(String(format: "| %d | %.1f | %d | %.0f | %.1f | %.1f | %.1f | %.2f | %.0f | %.1f | %.0f | %d / %.1f / %.1f |", result.batchLimit, result.averageBatch,
                      result.operations, result.opsPerSecond, result.writerCPUMicrosPerOp, result.processCPUMicrosPerOp,
                      result.walPagesPerOp * Double(pageSize) / 1_024, result.journalBytesPerOp / 1_024,
