@@ -49,12 +49,18 @@ import Testing
         }
     }
 
-    @Test func unknownFlagAndBadValuesNameTheSetting() {
+    @Test func unknownFlagAndBadValuesNameTheSetting() throws {
         #expect(throws: ConfigurationError.unknownSetting(name: "--nope", source: "flag")) {
             try ServerConfiguration.load(arguments: ["--nope", "1"], environment: [:])
         }
         #expect(throws: ConfigurationError.invalidValue(setting: "readers", value: "zero", source: "flag", expected: "an integer ≥ 1")) {
             try ServerConfiguration.load(arguments: ["--readers", "zero"], environment: [:])
+        }
+        #expect(try ServerConfiguration.load(arguments: ["--wal-checkpoint-busy-bytes", "65536"], environment: [:])
+            .walCheckpointBusyBytes == 65_536)
+        #expect(throws: ConfigurationError.invalidValue(setting: "walCheckpointBusyBytes", value: "65535", source: "flag",
+                                                        expected: "an integer ≥ 65536")) {
+            try ServerConfiguration.load(arguments: ["--wal-checkpoint-busy-bytes", "65535"], environment: [:])
         }
         #expect(throws: ConfigurationError.missingValue(flag: "--listen")) {
             try ServerConfiguration.load(arguments: ["--listen"], environment: [:])
