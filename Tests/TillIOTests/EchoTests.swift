@@ -34,14 +34,15 @@ struct EchoTests {
         #expect(try client.readExactly(7) == Frame.encode([1, 2, 3]))
     }
 
+    /// An echo server with TLS, its certificate from `certs`.
+    static func tlsServer(_ certs: TestCertificates) throws -> TestServer {
+        try TestServer(tls: TLSContext.server(certificateFile: certs.server.certificate, privateKeyFile: certs.server.privateKey))
+    }
+
     @Test func tlsEchoNegotiatesTLS13() throws {
         let certs = try TestCertificates.generate()
         defer { try? FileManager.default.removeItem(atPath: certs.directory) }
-        let serverTLS = try TLSContext.server(
-            certificateFile: certs.server.certificate,
-            privateKeyFile: certs.server.privateKey
-        )
-        let server = try TestServer(tls: serverTLS)
+        let server = try Self.tlsServer(certs)
         defer { server.stop() }
         let clientTLS = try TLSContext.client(trustRootsFile: certs.caCertificate)
         let client = try ClientSocket(host: "127.0.0.1", port: server.port, tls: clientTLS)
@@ -54,11 +55,7 @@ struct EchoTests {
     @Test func clientPreferringAES128GCMNegotiatesIt() throws {
         let certs = try TestCertificates.generate()
         defer { try? FileManager.default.removeItem(atPath: certs.directory) }
-        let serverTLS = try TLSContext.server(
-            certificateFile: certs.server.certificate,
-            privateKeyFile: certs.server.privateKey
-        )
-        let server = try TestServer(tls: serverTLS)
+        let server = try Self.tlsServer(certs)
         defer { server.stop() }
         let plain = try ClientSocket(host: "127.0.0.1", port: server.port, tls: try TLSContext.client(trustRootsFile: certs.caCertificate))
         #expect(plain.tlsCipherSuite == "TLS_AES_256_GCM_SHA384")  // OpenSSL's default order, which the server follows
@@ -75,11 +72,7 @@ struct EchoTests {
     @Test func keyUpdatesDuringReadsAreAnswered() throws {
         let certs = try TestCertificates.generate()
         defer { try? FileManager.default.removeItem(atPath: certs.directory) }
-        let serverTLS = try TLSContext.server(
-            certificateFile: certs.server.certificate,
-            privateKeyFile: certs.server.privateKey
-        )
-        let server = try TestServer(tls: serverTLS)
+        let server = try Self.tlsServer(certs)
         defer { server.stop() }
         let client = try ClientSocket(
             host: "127.0.0.1",
@@ -112,11 +105,7 @@ struct EchoTests {
     @Test func oneMebibyteThroughTLSBothWays() throws {
         let certs = try TestCertificates.generate()
         defer { try? FileManager.default.removeItem(atPath: certs.directory) }
-        let serverTLS = try TLSContext.server(
-            certificateFile: certs.server.certificate,
-            privateKeyFile: certs.server.privateKey
-        )
-        let server = try TestServer(tls: serverTLS)
+        let server = try Self.tlsServer(certs)
         defer { server.stop() }
         let client = try ClientSocket(
             host: "127.0.0.1",

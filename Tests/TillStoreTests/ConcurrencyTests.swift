@@ -94,23 +94,33 @@ import TillStoreTesting
 }
 
 extension CheckpointTests {
+    /// A store whose writer takes one request per batch and checkpoints past `idleBound` / `busyBound` WAL pages.
+    static func oneRequestBatches(_ folder: TemporaryFolder, idleBound: Int32, busyBound: Int32) throws -> Store {
+        try Store.temporary(folder) {
+            $0.writer.checkpointWalPages = idleBound
+            $0.writer.busyCheckpointWalPages = busyBound
+            $0.writer.maxBatchSize = 1
+        }
+    }
+
+    /// Queues `count` padded activity rows while the writer is held, lets it go, and expects every one to succeed.
+    static func queueActivities(_ count: Int, to store: Store) {
+        store.writer.pause()
+        let completions = Completions<Void>()
+        for index in 0..<count { completions.submit(paddedActivity(index), as: index, to: store) }
+        store.writer.resume()
+        #expect(completions.wait().values.allSatisfy { if case .success = $0 { true } else { false } })
+    }
+
     /// Three hundred one-request batches queued at once: the writer carries them in one transaction, but commits
     /// as soon as the WAL with their estimated pages would pass the checkpoint bound, so the WAL stays within one
     /// batch's pages of it (committing only at `maxRequestsPerCommit` or an empty queue would reach ~1,000 frames).
     @Test func carriedBatchesCommitWhenTheCheckpointIsDue() throws {
         let folder = TemporaryFolder()
         let bound: Int32 = 40
-        let store = try Store.temporary(folder) {
-            $0.writer.checkpointWalPages = bound
-            $0.writer.busyCheckpointWalPages = bound
-            $0.writer.maxBatchSize = 1
-        }
+        let store = try Self.oneRequestBatches(folder, idleBound: bound, busyBound: bound)
         defer { store.shutdown() }
-        store.writer.pause()
-        let completions = Completions<Void>()
-        for index in 0..<300 { completions.submit(Self.paddedActivity(index), as: index, to: store) }
-        store.writer.resume()
-        #expect(completions.wait().values.allSatisfy { if case .success = $0 { true } else { false } })
+        Self.queueActivities(300, to: store)
         _ = try store.read { _ in }
         let stats = store.stats
         #expect(stats.commits < 300 / 2, "batches were carried: \(stats.commits) COMMITs for 300 batches")
@@ -125,17 +135,9 @@ extension CheckpointTests {
     @Test func aBusyWriterCheckpointsAtTheBusyBoundAndAnIdleOneAtTheIdleBound() throws {
         let folder = TemporaryFolder()
         let idle: Int32 = 40, busy: Int32 = 400
-        let store = try Store.temporary(folder) {
-            $0.writer.checkpointWalPages = idle
-            $0.writer.busyCheckpointWalPages = busy
-            $0.writer.maxBatchSize = 1
-        }
+        let store = try Self.oneRequestBatches(folder, idleBound: idle, busyBound: busy)
         defer { store.shutdown() }
-        store.writer.pause()
-        let completions = Completions<Void>()
-        for index in 0..<300 { completions.submit(Self.paddedActivity(index), as: index, to: store) }
-        store.writer.resume()
-        #expect(completions.wait().values.allSatisfy { if case .success = $0 { true } else { false } })
+        Self.queueActivities(300, to: store)
         // A write after them: its answer comes after the last batch's COMMIT and the checkpoint that follows it.
         _ = try store.writeAndWait(ClosureWrite { _ in }).get()
         let stats = store.stats
