@@ -180,11 +180,7 @@ import TillCore
 
     @Test(arguments: 0..<40 as Range<UInt64>)
     func mutatedFramesNeverSplitTheDecoders(seed: UInt64) {
-        var rng = SeededRandom(seed: seed)
-        for _ in 0..<150 {
-            let bytes = mutated(Self.reference, using: &rng)
-            Self.agree(bytes)
-        }
+        mutationsAgree(Self.reference, seed: seed) { Self.agree($0) }
     }
 
     @Test func smallStringsMatchTheStandardLibrary() {

@@ -90,10 +90,6 @@ import TillCore
 
     @Test(arguments: 0..<40 as Range<UInt64>)
     func mutatedIdentifyFramesNeverSplitTheDecoders(seed: UInt64) {
-        var rng = SeededRandom(seed: seed)
-        for _ in 0..<150 {
-            let bytes = mutated(Self.reference, using: &rng)
-            Self.agree(bytes)
-        }
+        mutationsAgree(Self.reference, seed: seed) { Self.agree($0) }
     }
 }

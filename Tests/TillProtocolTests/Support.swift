@@ -92,6 +92,13 @@ func refusal(_ s: String) -> RequestDecodingFailure? {
     return nil
 }
 
+/// 150 mutations (`mutated`) of `reference` drawn from `seed`, each handed to `agree` (which records any
+/// disagreement between the direct and the tape decoder).
+func mutationsAgree(_ reference: [UInt8], seed: UInt64, _ agree: ([UInt8]) -> Void) {
+    var rng = SeededRandom(seed: seed)
+    for _ in 0..<150 { agree(mutated(reference, using: &rng)) }
+}
+
 /// One to three random edits of `frame` (a byte replaced, inserted or removed) drawn from the bytes that matter to
 /// a JSON decoder: structure, digits, escapes, literals' letters, control and invalid UTF-8 bytes.
 func mutated(_ frame: [UInt8], using rng: inout SeededRandom) -> [UInt8] {

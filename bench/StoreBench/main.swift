@@ -1,4 +1,4 @@
-// Durable write throughput of TillStore (WAL, synchronous=FULL, one fsync per batch).
+// Durable write throughput of TillStore (one journal fdatasync per batch; SQLite WAL, synchronous=NORMAL, commits after the answers).
 // Usage: swift run -c release till-bench-store [--seconds S] [--batches 1,16,64,256] [--dir DIRECTORY] [--only floor|purchase|maxima|replay]
 //                                      [--page-size BYTES] [--requests-per-commit N] [--checkpoint-pages N] [--busy-checkpoint-pages N]
 // The directory must be on the disk under test (not tmpfs): the default is .build/bench-store.

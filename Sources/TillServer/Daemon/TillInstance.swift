@@ -37,8 +37,11 @@ public final class TillInstance: Sendable {
         storeConfiguration.clock = { time.wallNow() }  // the one wall clock: writes are stamped from it once per batch
         storeConfiguration.writer.queueCapacity = configuration.writerQueueLimit
         storeConfiguration.writer.maxBatchSize = configuration.writerBatchLimit
-        storeConfiguration.writer.checkpointWalPages = Int32(clamping: max(16, configuration.walCheckpointBytes / 4_096))
-        storeConfiguration.writer.busyCheckpointWalPages = Int32(clamping: max(16, configuration.walCheckpointBusyBytes / 4_096))
+        // The settings are bytes; the writer counts WAL frames of the store's 4 KiB pages (at least 16: the settings'
+        // minimum of 65,536 bytes).
+        func walPages(_ bytes: Int) -> Int32 { Int32(clamping: max(16, bytes / 4_096)) }
+        storeConfiguration.writer.checkpointWalPages = walPages(configuration.walCheckpointBytes)
+        storeConfiguration.writer.busyCheckpointWalPages = walPages(configuration.walCheckpointBusyBytes)
         storeConfiguration.writer.maxRequestsPerCommit = configuration.writerCommitLimit
         adjustStore(&storeConfiguration)
         storeConfiguration.writer.onEvent = { event in

@@ -5,7 +5,7 @@ extension WriterLoop {
     /// `busy`, i.e. requests were already waiting when the last batch was answered), or always when `force`; a
     /// storage error here is fail-stop too.
     func checkpoint(force: Bool, busy: Bool = false, mode: CheckpointMode = .restart) {
-        guard !failed, force || walFrames.frames > writer.configuration.checkpointBound(requestsWaiting: busy) else { return }
+        guard !failed, force || walFrames.frames > writer.configuration.checkpointBound(busy: busy) else { return }
         do {
             let started = syscalls.now()
             let outcome = try connection.checkpoint(mode)

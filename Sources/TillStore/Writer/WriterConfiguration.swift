@@ -20,17 +20,17 @@ public struct WriterConfiguration: Sendable {
     /// p99 from send at an open loop of 1,000 requests/s 10.5 ms (4,096 pages) → 6.0–6.4 ms (1,024) → 2.9–3.6 ms
     /// (256) → 1.7–1.9 ms (64).
     public var checkpointWalPages: Int32 = 64
-    /// The bound while requests are waiting (the writer never idles): the checkpoint waits until the WAL holds more
-    /// pages than this, or until the queue empties and `checkpointWalPages` applies. A busy writer so pays for fewer,
+    /// The bound for a busy writer (requests were already waiting when it answered a batch): the checkpoint waits
+    /// until the WAL holds more pages than this, or until the writer is idle again and `checkpointWalPages` applies. A busy writer so pays for fewer,
     /// larger checkpoints (a page that several commits changed is copied once, two fsyncs per checkpoint), and an
     /// idle moment is used for the small one. Never below `checkpointWalPages` (the larger of the two applies).
     /// Realistic purchases, store level (bench/journal.md): writer CPU per purchase at batch 16 ~150 µs with
     /// checkpoints every 64 pages, ~110 µs every 1,024.
     public var busyCheckpointWalPages: Int32 = 1_024
 
-    /// The WAL bound in force: `busyCheckpointWalPages` while requests wait, else `checkpointWalPages`.
-    func checkpointBound(requestsWaiting: Bool) -> Int32 {
-        requestsWaiting ? max(checkpointWalPages, busyCheckpointWalPages) : checkpointWalPages
+    /// The WAL bound in force: `busyCheckpointWalPages` for a busy writer, else `checkpointWalPages`.
+    func checkpointBound(busy: Bool) -> Int32 {
+        busy ? max(checkpointWalPages, busyCheckpointWalPages) : checkpointWalPages
     }
     /// How long a checkpoint waits for readers to leave the WAL before giving up until the next batch.
     public var checkpointBusyTimeoutMilliseconds: Int32 = 20

@@ -181,7 +181,7 @@ final class WriterLoop {
     private func checkpointDue(carrying requests: Int, busy: Bool) -> Bool {
         guard let perRequest = pagesPerRequest.framesPer1024Requests else { return true }
         let estimate = Int(walFrames.frames) + requests * perRequest / 1_024
-        return estimate >= Int(writer.configuration.checkpointBound(requestsWaiting: busy))
+        return estimate >= Int(writer.configuration.checkpointBound(busy: busy))
     }
 
     /// The answered batches are committed: readers may see them, the counters say so.
