@@ -38,7 +38,7 @@ public struct WalletHistoryQuery: Hashable, Sendable, WireBody {
     }
     public init(wire o: JSONObjectReader) throws(TillError) {
         self.init(memberKey: try o.id("memberKey"), wallet: try o.optionalEnumeration("wallet", WalletKind.self),
-                  cursor: try o.optionalString("cursor", maxLength: 64), limit: try o.int("limit", 1...WireLimits.maxPage, default: 20))
+                  cursor: try o.optionalString("cursor", maxLength: 256), limit: try o.int("limit", 1...WireLimits.maxPage, default: 20))
     }
     public func encodeFields(to w: inout JSONWriter) {
         w.field("memberKey", memberKey); w.field("wallet", wallet); w.field("cursor", cursor); w.field("limit", limit)
