@@ -36,6 +36,10 @@ import TillCore
         (#"{"id":1,"op":"member.note","memberKey":"M1","text":"@"}"#, "text", 2000),
         (#"{"id":1,"op":"wallet.adjust","adjustmentId":"A1","memberKey":"M1","wallet":"points","delta":5,"reason":"@"}"#, "reason", 1024),
         (#"{"id":1,"op":"hello","versions":[1],"apiKey":"k","client":"@"}"#, "client", 1024),
+        (#"{"id":1,"op":"terminal.provision","terminal":{"branchId":"B","posId":"P"},"label":"@"}"#, "label", 128),
+        (#"{"id":1,"op":"operator.provision","name":"@"}"#, "name", 128),
+        (#"{"id":1,"op":"store.backup","path":"/@"}"#, "path", 4095),
+        (#"{"id":1,"op":"benefit.list","memberKey":"M1","name":"@"}"#, "name", 1024),
     ]
 
     @Test(arguments: cases.indices)
