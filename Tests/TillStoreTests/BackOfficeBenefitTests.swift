@@ -93,4 +93,31 @@ import TillProtocol
         _ = try f.profile(.memberBlock(MemberRef(memberKey: "M00000003")))
         #expect(f.error(.benefitAction(BenefitAction(memberKey: "M00000003", action: .send, templateId: "WELCOME_5", count: 1)))?.code == "member_blocked")
     }
+
+    /// A punch that does not fill the card leaves its status as it is: the status (indexed by
+    /// `member_benefits_member`) is not set again, so the index page is not rewritten on every coffee; filling the
+    /// card and voiding that purchase still change it. Counted with a trigger on `UPDATE OF status`, which fires
+    /// whenever the column is set, changed or not.
+    @Test func aPunchSetsNoStatusAndFillingOrVoidingDoes() throws {
+        let f = try OfficeFixture()
+        _ = try f.store.writeAndWait(ClosureWrite { c in
+            try c.execute("CREATE TABLE status_writes (benefit TEXT NOT NULL)")
+            try c.execute("""
+                CREATE TRIGGER count_status_writes AFTER UPDATE OF status ON member_benefits
+                BEGIN INSERT INTO status_writes VALUES (new.public_id); END
+                """)
+        }).get()
+        func statusWrites() throws -> Int64 { try f.sql("SELECT count(*) FROM status_writes") ?? -1 }
+        _ = try f.purchase(f.coffee("T1", member: "M00000001")).get()  // enrols Anna: a card with one punch
+        let punched = try f.purchase(f.coffee("T2", member: "M00000001")).get()
+        #expect(punched.members[0].punches.first?.punchesAfter == 2)
+        #expect(try statusWrites() == 0)
+        let filled = try f.purchase(f.coffee("T3", member: "M00000001", cups: 6)).get()  // 2 + 6 = 8: full
+        #expect(filled.members[0].punches.first?.rewardsCompleted == 1)
+        #expect(try statusWrites() == 1)
+        _ = try f.void(VoidRequest(voidId: "V3", transactionId: "T3")).get()
+        #expect(try statusWrites() >= 2)
+        let cards = try f.benefits(.benefitList(BenefitListQuery(memberKey: "M00000001", kind: .punchCard)))
+        #expect(cards.map(\.status) == [.active] && cards.first?.punches == 2)
+    }
 }

@@ -8,6 +8,9 @@ struct PurchaseWorkload: Workload {
     var name: String { "purchase (10 lines, 1 of 100,000 members, earn, 30 % redeem a gift)" }
     static let memberCount = Int(ProcessInfo.processInfo.environment["BENCH_MEMBERS"] ?? "") ?? 100_000
     static let giftsPerMember = 3
+    /// `BENCH_CARDS=1`: every member already holds a coffee card with one punch, so a purchase punches it (an
+    /// established shop) instead of enrolling the member (a new one, the default).
+    static let membersHoldCards = ProcessInfo.processInfo.environment["BENCH_CARDS"] == "1"
     var loyalty: LoyaltyStore?
     let terminal = TerminalIdentity(branchId: "BENCH", posId: "P1")
     let items: [LineItem] = (0..<10).map { (i: Int) -> LineItem in
@@ -26,6 +29,10 @@ struct PurchaseWorkload: Workload {
         // Gifts: member m holds g-m-0 … g-m-2 (TEN_PERCENT).
         let template = try store.read { try $0.int64("SELECT id FROM gift_templates WHERE code = 'TEN_PERCENT'")! }
         try giveGifts(store, members: ids, template: template, perMember: Self.giftsPerMember)
+        if Self.membersHoldCards {
+            let card = try store.read { try $0.int64("SELECT id FROM punch_card_templates WHERE code = 'COFFEE_CARD'")! }
+            try giveCards(store, members: ids, template: card)
+        }
         self.loyalty = loyalty
     }
 
@@ -49,22 +56,36 @@ struct PurchaseWorkload: Workload {
     }
 }
 
-/// Gives member `ids[k]` the active gifts `g-k-0` … `g-k-(perMember-1)` of gift template row `template`, in writes of
-/// 10,000 members.
+/// Gives member `ids[k]` the active gifts `g-k-0` … `g-k-(perMember-1)` of gift template row `template`.
 func giveGifts(_ store: Store, members ids: [Int64], template: Int64, perMember: Int) throws {
+    try forEachMember(store, ids) { context, k, id in
+        for g in 0..<perMember {
+            try context.execute("""
+                INSERT INTO member_benefits (public_id, member_id, kind, gift_template_id, status, assigned_at, punches)
+                VALUES (?, ?, 'gift', ?, 'active', 1, 0)
+                """, [.text("g-\(k)-\(g)"), .integer(id), .integer(template)])
+        }
+    }
+}
+
+/// Gives member `ids[k]` an active card `c-k` of punch-card template row `template` with one punch.
+func giveCards(_ store: Store, members ids: [Int64], template: Int64) throws {
+    try forEachMember(store, ids) { context, k, id in
+        try context.execute("""
+            INSERT INTO member_benefits (public_id, member_id, kind, punch_card_template_id, status, assigned_at, punches)
+            VALUES (?, ?, 'punchCard', ?, 'active', 1, 1)
+            """, [.text("c-\(k)"), .integer(id), .integer(template)])
+    }
+}
+
+/// Runs `body(context, k, ids[k])` for every member, in writes of 10,000 members.
+func forEachMember(_ store: Store, _ ids: [Int64], _ body: @escaping @Sendable (WriteContext, Int, Int64) throws -> Void) throws {
     var start = 0
     while start < ids.count {
         let slice = Array(ids[start..<min(start + 10_000, ids.count)])
         let offset = start
         _ = try store.blockingWrite(ClosureWrite { context in
-            for (k, id) in slice.enumerated() {
-                for g in 0..<perMember {
-                    try context.execute("""
-                        INSERT INTO member_benefits (public_id, member_id, kind, gift_template_id, status, assigned_at, punches)
-                        VALUES (?, ?, 'gift', ?, 'active', 1, 0)
-                        """, [.text("g-\(offset + k)-\(g)"), .integer(id), .integer(template)])
-                }
-            }
+            for (k, id) in slice.enumerated() { try body(context, offset + k, id) }
         })
         start += slice.count
     }

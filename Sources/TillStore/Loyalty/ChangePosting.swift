@@ -47,7 +47,23 @@ struct ChangePosting {
                       .optional(b.validUntil?.millisecondsSinceEpoch), at, .integer(b.punches),
                       .integer(origin.purchaseRow), .optional(b.usedIn), .optional(b.issuedBy)])
         }
+        // `status` is indexed (`member_benefits_member`): setting it, even to the value it has, rewrites the index
+        // entry and adds a page to the COMMIT and the checkpoint. A punch keeps the card's status, so the status is
+        // written only when it changes: from what the account was read with, or what an earlier update of the same
+        // benefit wrote (the last update of an id wins).
+        var statuses: [String: BenefitStatus] = [:]
         for update in changes.benefitUpdates {
+            let before = statuses[update.benefitId]
+                ?? accounts.first { $0.id == update.memberId }?.benefits.first { $0.id == update.benefitId }?.status
+            statuses[update.benefitId] = update.status
+            if before == update.status {
+                try context.execute("""
+                    UPDATE member_benefits SET punches = ?, used_in = ?,
+                        redeemed_at = CASE WHEN status = 'used' THEN coalesce(redeemed_at, ?) ELSE NULL END
+                    WHERE public_id = ? AND member_id = ?
+                    """, [.integer(update.punches), .optional(update.usedIn), at, .text(update.benefitId), .integer(update.memberId)])
+                continue
+            }
             try context.execute("""
                 UPDATE member_benefits SET status = ?, punches = ?, used_in = ?,
                     redeemed_at = CASE WHEN ? = 'used' THEN coalesce(redeemed_at, ?) ELSE NULL END
