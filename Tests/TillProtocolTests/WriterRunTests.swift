@@ -71,6 +71,36 @@ import TillCore
         #expect(checked > 9_000)
     }
 
+    /// A string field (and an enum's) in one run is `key` then `string`, escapes and separators included; a member
+    /// identifier in one run is its field-by-field object.
+    @Test func stringFieldsInOneRunAreTheKeyAndValueWrites() {
+        let texts = ["", "a", "EUR", "member123@sim.example", "say \"hi\"", "back\\slash", "line\nbreak", "\u{01}", "Café", "😀",
+                     String(repeating: "x", count: 300)]
+        for text in texts {
+            for before in [false, true] {
+                var run = JSONWriter(), reference = JSONWriter()
+                run.beginObject(); reference.beginObject()
+                if before { run.field("n", Int64(1)); reference.key("n"); reference.int(1) }
+                run.field("text", text); reference.key("text"); reference.string(text)
+                run.field("maybe", Optional(text)); reference.key("maybe"); reference.string(text)
+                run.field("none", String?.none)
+                run.field("kind", IdentifierKind.email); reference.key("kind"); reference.string("email")
+                run.endObject(); reference.endObject()
+                #expect(run.bytes == reference.bytes, "\(text)")
+                for kind in IdentifierKind.allCases {
+                    var identifier = JSONWriter(), fieldByField = JSONWriter()
+                    identifier.beginArray(); fieldByField.beginArray()
+                    if before { identifier.int(1); fieldByField.int(1) }
+                    MemberIdentifier(kind: kind, value: text).encode(to: &identifier)
+                    fieldByField.beginObject(); fieldByField.key("kind"); fieldByField.string(kind.rawValue)
+                    fieldByField.key("value"); fieldByField.string(text); fieldByField.endObject()
+                    identifier.endArray(); fieldByField.endArray()
+                    #expect(identifier.bytes == fieldByField.bytes, "\(kind) \(text)")
+                }
+            }
+        }
+    }
+
     /// Integers written in a run (counted by comparison, two digits at a time) are the writer's `int`, at every
     /// power of ten and its neighbours, the extremes and random values.
     @Test func integersInARunAreTheWritersIntegers() {

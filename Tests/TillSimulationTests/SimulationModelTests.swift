@@ -99,6 +99,21 @@ import TillCore
         #expect(BasketBuilder.employees.first == "E1" && BasketBuilder.employees.last == "E40" && BasketBuilder.employees.count == 40)
         #expect(ShopCatalog.lineIds == (1...30).map { String($0) })
     }
+
+    /// Transaction, void, return and status ids built in place are `<runId>-<terminal>-<kind><n>`, at every length of
+    /// `n` and for run ids of any length (small and heap strings).
+    @Test func workloadIdsKeepTheirForm() {
+        let builder = BasketBuilder(population: Population(count: 10), workingSet: 10)
+        for runId in ["r", "run-2026-12-05T19:42:10Z-a-long-label", "ü"] {
+            var workload = TerminalWorkload(terminalIndex: 17, runId: runId, mix: .standard, builder: builder, seed: 1)
+            for n in [1, 9, 10, 11, 99, 100, 999, 1_000, 123_456, Int(Int32.max), Int.max - 1] {
+                for kind: Unicode.Scalar in ["T", "U", "V", "R"] {
+                    workload.sequence = n - 1
+                    #expect(workload.nextId(kind) == "\(runId)-17-\(kind)\(n)")
+                }
+            }
+        }
+    }
 }
 
 @Suite struct ExpectedWalletsTests {

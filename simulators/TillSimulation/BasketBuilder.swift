@@ -44,17 +44,21 @@ public struct BasketBuilder: Sendable {
     public func purchase(
         id: String, openedAt: Timestamp, members: [MemberIdentifier], using random: inout SeededRandom
     ) -> PurchaseRequest {
-        let items = catalog.basket(using: &random)
-        var request = PurchaseRequest(
-            transactionId: id, openedAt: openedAt, orderType: random.chance(85) ? .inStore : .takeaway,
-            employee: random.chance(50) ? Self.employees[random.int(1...40) - 1] : nil, members: members, items: items,
-            currency: currency)
-        let net = Self.net(items)
-        if random.chance(5) && net > 500 { request.orderDiscount = 100 }
-        if random.chance(60) {
-            request.payments = [Payment(means: random.chance(70) ? .card : .cash, amount: Self.total(of: request))]
-        }
-        return request
+        draft(id: id, openedAt: openedAt, members: members, using: &random).request
+    }
+
+    /// The same purchase kept as a draft (the same draws, written to the wire without building its line items).
+    public func draft(
+        id: String, openedAt: Timestamp, members: [MemberIdentifier], using random: inout SeededRandom
+    ) -> PurchaseDraft {
+        let lines = catalog.basketLines(using: &random)
+        let orderType: OrderType = random.chance(85) ? .inStore : .takeaway
+        let employee = random.chance(50) ? Self.employees[random.int(1...40) - 1] : nil
+        let net = lines.reduce(0) { $0 + catalog.gross($1) - $1.discount }
+        let orderDiscount: MinorUnits = random.chance(5) && net > 500 ? 100 : 0
+        let payment = random.chance(60) ? Payment(means: random.chance(70) ? .card : .cash, amount: net - orderDiscount) : nil
+        return PurchaseDraft(transactionId: id, openedAt: openedAt, orderType: orderType, employee: employee, members: members,
+                             lines: lines, orderDiscount: orderDiscount, payment: payment, currency: currency, catalog: catalog)
     }
 
     /// Replaces the payments with a budget payment of up to `maximum` minor units from `wallet` (of the first

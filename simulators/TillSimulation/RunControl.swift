@@ -94,7 +94,8 @@ public final class LoopLedger: @unchecked Sendable {
     public var report = RunReport(label: "loop")
     public var wallets = ExpectedWallets()
     public var violations: [String] = []
-    public var scenarios: [String: UInt64] = [:]
+    /// Requests planned per scenario (keyed by the enum: no string hashed per request).
+    public var scenarios: [Scenario: UInt64] = [:]
     /// The open loop's pacer on this loop (nil in a closed loop).
     public var pacer: OpenLoopPacer?
     /// Terminals of this loop, for handing out open-loop slots round-robin.

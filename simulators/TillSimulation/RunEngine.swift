@@ -137,7 +137,7 @@ public final class RunEngine {
             report.merge(ledger.report)
             wallets.merge(ledger.wallets)
             violations.append(contentsOf: ledger.violations)
-            for (k, v) in ledger.scenarios { scenarios[k, default: 0] += v }
+            for (k, v) in ledger.scenarios { scenarios[k.rawValue, default: 0] += v }
         }
         return RunOutcome(report: report, wallets: wallets, violations: violations, scenarios: scenarios, unsettled: unsettled)
     }

@@ -1,4 +1,5 @@
 import TillCore
+import TillProtocol
 
 /// One article the simulated shop sells.
 public struct Article: Sendable, Hashable {
@@ -11,12 +12,22 @@ public struct Article: Sendable, Hashable {
     public let weighed: Bool
 }
 
+/// One line of a drawn basket: which article and what varies per line (the line id is its position).
+public struct BasketLine: Sendable, Hashable {
+    /// Index into `ShopCatalog.articles`.
+    public var article: Int
+    public var quantity: Quantity
+    public var discount: MinorUnits
+}
+
 /// The simulated shop's assortment: deterministic, so `seed` and `run` agree without talking to each other.
 ///
 /// Guarantees: codes are unique; the coffee department qualifies for the demo punch card and `SKU-0001` (espresso)
-/// is the free-item gift's target.
+/// is the free-item gift's target; `templates[i]` is the constant part of article `i`'s line items.
 public struct ShopCatalog: Sendable {
     public let articles: [Article]
+    /// Code, name, department and tags of each article's lines, encoded once (`LineItemTemplate`).
+    public let templates: [LineItemTemplate]
     public static let departments = ["bakery", "dairy", "produce", "drinks", "coffee", "household"]
     /// "1" … "30": line ids made once, not per line.
     static let lineIds = (1...30).map { String($0) }
@@ -32,27 +43,42 @@ public struct ShopCatalog: Sendable {
             articles.append(Article(code: code, name: "\(department) item \(n)", department: department, unitPrice: price, weighed: weighed))
         }
         self.articles = articles
+        self.templates = articles.map { LineItemTemplate(code: $0.code, name: $0.name, department: $0.department, tags: $0.weighed ? ["weighed"] : []) }
     }
 
     /// A basket of 1 to `maxLines` lines (most baskets are small), with occasional POS line discounts.
     public func basket(using random: inout SeededRandom, maxLines: Int = 30) -> [LineItem] {
-        let lines = random.chance(70) ? random.int(1...6) : random.int(1...maxLines)
-        var items: [LineItem] = []
-        items.reserveCapacity(lines)
-        for line in 1...lines {
-            let article = articles[random.int(0...(articles.count - 1))]
-            let quantity = article.weighed
+        basketLines(using: &random, maxLines: maxLines).enumerated().map { lineItem($1, position: $0 + 1) }
+    }
+
+    /// The draws of `basket`, kept as articles and quantities (the line items are made from them only when needed).
+    public func basketLines(using random: inout SeededRandom, maxLines: Int = 30) -> [BasketLine] {
+        let count = random.chance(70) ? random.int(1...6) : random.int(1...maxLines)
+        var lines: [BasketLine] = []
+        lines.reserveCapacity(count)
+        for _ in 1...count {
+            let article = random.int(0...(articles.count - 1))
+            let weighed = articles[article].weighed
+            let quantity = weighed
                 ? Quantity(thousandths: Int64(random.int(50...2_500)))
                 : Quantity(units: Int64(random.chance(80) ? 1 : random.int(2...4)))
-            let gross = (quantity.thousandths * article.unitPrice + 500) / 1000
+            let gross = (quantity.thousandths * articles[article].unitPrice + 500) / 1000
             let discount: MinorUnits = random.chance(10) ? gross / 10 : 0
-            let lineId = line <= Self.lineIds.count ? Self.lineIds[line - 1] : String(line)
-            items.append(LineItem(
-                lineId: lineId, code: article.code, name: article.name, department: article.department,
-                quantity: quantity, unitPrice: article.unitPrice, discount: discount, tags: article.weighed ? ["weighed"] : []))
+            lines.append(BasketLine(article: article, quantity: quantity, discount: discount))
         }
-        return items
+        return lines
     }
+
+    /// The line item of `line` at 1-based `position` (its line id).
+    public func lineItem(_ line: BasketLine, position: Int) -> LineItem {
+        templates[line.article].lineItem(lineId: Self.lineId(position), quantity: line.quantity,
+                                         unitPrice: articles[line.article].unitPrice, discount: line.discount)
+    }
+
+    static func lineId(_ position: Int) -> String { position <= lineIds.count ? lineIds[position - 1] : String(position) }
+
+    /// Line gross, rounded half-up per line (as Till computes it).
+    func gross(_ line: BasketLine) -> MinorUnits { (line.quantity.thousandths * articles[line.article].unitPrice + 500) / 1000 }
 }
 
 /// The simulated member population: member `n` (0-based) has identifiers derived from `n`, so any identifier kind

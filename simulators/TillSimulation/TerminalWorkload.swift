@@ -3,9 +3,15 @@ import TillProtocol
 
 /// One request a virtual terminal is about to send, with what the simulator expects of its answer.
 public struct PlannedRequest: Sendable {
+    /// What goes on the wire: a request, or a purchase kept as the workload drew it.
+    enum Body: Sendable {
+        case request(Request)
+        case draft(PurchaseDraft)
+    }
+
     /// Name in the report: `purchase`, `purchase.retry`, `identify`, `quote`, `status`, `void`, `return`.
     public var label: String
-    public var request: Request
+    var body: Body
     public var scenario: Scenario
     /// For retries: the receipt first acknowledged for this transaction (the replay must equal it).
     public var firstReceipt: Receipt?
@@ -13,6 +19,32 @@ public struct PlannedRequest: Sendable {
     public var giftMember: Int?
     /// Send an identical copy (label `purchase.dup`) right behind this request, without waiting for its answer.
     public var sendTwice = false
+
+    public init(label: String, request: Request, scenario: Scenario, firstReceipt: Receipt? = nil, giftMember: Int? = nil,
+                sendTwice: Bool = false) {
+        self.init(label: label, body: .request(request), scenario: scenario, firstReceipt: firstReceipt, giftMember: giftMember,
+                  sendTwice: sendTwice)
+    }
+
+    init(label: String, body: Body, scenario: Scenario, firstReceipt: Receipt? = nil, giftMember: Int? = nil, sendTwice: Bool = false) {
+        self.label = label
+        self.body = body
+        self.scenario = scenario
+        self.firstReceipt = firstReceipt
+        self.giftMember = giftMember
+        self.sendTwice = sendTwice
+    }
+
+    /// The request (a drafted purchase is built as one here; setting it replaces the draft).
+    public var request: Request {
+        get {
+            switch body {
+            case .request(let request): request
+            case .draft(let draft): .purchase(draft.request)
+            }
+        }
+        set { body = .request(newValue) }
+    }
 
     /// The copy sent right behind a `sendTwice` request.
     public var duplicate: PlannedRequest {
@@ -24,9 +56,18 @@ public struct PlannedRequest: Sendable {
 
     /// Writes must be resent after a lost answer until acknowledged or refused; reads may be dropped.
     public var isWrite: Bool {
-        switch request {
-        case .purchase, .void, .return: true
-        default: false
+        switch body {
+        case .draft: true
+        case .request(.purchase), .request(.void), .request(.return): true
+        case .request: false
+        }
+    }
+
+    /// Appends the request's frame under wire id `id` (a draft straight from its basket: the same bytes).
+    public func encode(id: Int64, with codec: ClientCodec, into buffer: inout [UInt8]) {
+        switch body {
+        case .request(let request): codec.encodeRequest(id: .int(id), request, into: &buffer)
+        case .draft(let draft): codec.encodeRequest(id: .int(id), op: .purchase, into: &buffer) { w in draft.encodeFields(to: &w) }
         }
     }
 }
@@ -153,6 +194,16 @@ public struct TerminalWorkload: Sendable {
 
     /// Learns from an answer and judges it. Call once per planned request, with its final outcome.
     public mutating func completed(_ planned: PlannedRequest, outcome: Result<Response, TillError>, nowMilliseconds: Int64) -> Assessment {
+        if case .draft(let draft) = planned.body, planned.firstReceipt == nil {
+            // A first purchase (or its duplicate): the same judgement as below, without building the request.
+            switch outcome {
+            case .success(.purchase(let receipt)):
+                if keepsPosted && planned.label != "purchase.dup" { remember(Posted(request: draft.request, receipt: receipt)) }
+                return .ok
+            case .success: return .ok
+            case .failure(let error): return Self.assess(error, planned: planned)
+            }
+        }
         switch (planned.request, outcome) {
         case (.purchase, .success(.purchase)) where planned.label == "purchase.dup":
             return .ok  // the model checks it against the original's receipt, whichever arrives first
@@ -201,18 +252,33 @@ public struct TerminalWorkload: Sendable {
 
     // MARK: Building
 
-    mutating func nextId(_ kind: String) -> String {
+    /// `<runId>-<terminal>-<kind><n>` for the next `n`, built in one string in place (a purchase makes one).
+    mutating func nextId(_ kind: Unicode.Scalar) -> String {
+        precondition(kind.isASCII, "id kinds are one ASCII letter")
         sequence += 1
-        var id = idPrefix
-        id += kind
-        id += String(sequence)
-        return id
+        let n = sequence
+        var digits = 1, rest = n / 10
+        while rest > 0 { digits += 1; rest /= 10 }
+        var prefix = idPrefix
+        return prefix.withUTF8 { p in
+            String(unsafeUninitializedCapacity: p.count + 1 + digits) { out in
+                var at = 0
+                for b in p { out[at] = b; at += 1 }
+                out[at] = UInt8(kind.value)
+                var value = n
+                for k in stride(from: at + digits, to: at, by: -1) {
+                    out[k] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value % 10)
+                    value /= 10
+                }
+                return at + 1 + digits
+            }
+        }
     }
 
     mutating func purchase(members count: Int, now: Timestamp, scenario: Scenario) -> PlannedRequest {
         let ids = builder.members(count, using: &random).map { builder.identifier(for: $0, using: &random) }
-        let body = builder.purchase(id: nextId("T"), openedAt: now, members: ids, using: &random)
-        return PlannedRequest(label: "purchase", request: .purchase(body), scenario: scenario)
+        let draft = builder.draft(id: nextId("T"), openedAt: now, members: ids, using: &random)
+        return PlannedRequest(label: "purchase", body: .draft(draft), scenario: scenario)
     }
 
     mutating func paying(_ planned: inout PlannedRequest, from wallet: WalletKind, maximum: MinorUnits) {

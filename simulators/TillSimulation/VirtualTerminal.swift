@@ -239,10 +239,10 @@ public final class VirtualTerminal: ConnectionHandler, @unchecked Sendable {
                 start = loop.clock.now().nanoseconds
             }
             let planned = workload.next(nowMilliseconds: SimClock.wallMilliseconds())
-            ledger.scenarios[planned.scenario.rawValue, default: 0] += 1
+            ledger.scenarios[planned.scenario, default: 0] += 1
             control.outstanding.add(1, ordering: .relaxed)
             let duplicate = planned.sendTwice ? planned.duplicate : nil
-            send(OutstandingRequests.Entry(planned: planned, startNanos: start, attempts: 0), on: connection)
+            send(OutstandingRequests.Entry(planned: consume planned, startNanos: start, attempts: 0), on: connection)
             if let duplicate, ready, let connection = self.connection {
                 control.outstanding.add(1, ordering: .relaxed)
                 send(OutstandingRequests.Entry(planned: duplicate, startNanos: start, attempts: 0), on: connection)
@@ -257,7 +257,7 @@ public final class VirtualTerminal: ConnectionHandler, @unchecked Sendable {
         if entry.firstSentNanos == 0 { entry.firstSentNanos = loop.clock.now().nanoseconds }
         let id = nextWireId
         nextWireId += 1
-        codec.encodeRequest(id: .int(id), entry.planned.request, into: &outbox)
+        entry.planned.encode(id: id, with: codec, into: &outbox)
         outstanding.sent(id: id, consume entry)
         if settings.disconnectPerMillion > 0 && random.int(0...999_999) < settings.disconnectPerMillion {
             flush()

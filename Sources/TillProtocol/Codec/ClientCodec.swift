@@ -18,6 +18,15 @@ public struct ClientCodec: Sendable {
         FrameEncoder.patchLength(&buffer, at: at)
     }
 
+    /// A request frame of `op` whose body fields (those after `id` and `op`) the caller writes, for a client that
+    /// keeps its requests in a form of its own (the simulator's purchase drafts); `fields` must write what the op's
+    /// body type's `encodeFields` writes.
+    public func encodeRequest(id: RequestID, op: Op, into buffer: inout [UInt8], fields: (inout JSONWriter) -> Void) {
+        let at = FrameEncoder.beginFrame(&buffer)
+        JSONWriter.writing(into: &buffer) { w in RequestWire.encode(id: id, op: op, to: &w, fields: fields) }
+        FrameEncoder.patchLength(&buffer, at: at)
+    }
+
     /// A request frame as a new array.
     public func encodeRequest(_ request: RequestEnvelope) -> [UInt8] {
         var out: [UInt8] = []
@@ -67,11 +76,16 @@ public struct ClientCodec: Sendable {
 /// The JSON object of a request (no frame prefix): `id`, `op`, then the body's fields.
 enum RequestWire {
     static func encode(id: RequestID, _ request: Request, to w: inout JSONWriter) {
+        encode(id: id, op: request.op, to: &w) { w in request.encodeFields(to: &w) }
+    }
+
+    @inline(__always)
+    static func encode(id: RequestID, op: Op, to w: inout JSONWriter, fields: (inout JSONWriter) -> Void) {
         w.beginObject()
         w.key("id")
         id.encode(to: &w)
-        w.field("op", request.op)
-        request.encodeFields(to: &w)
+        w.field("op", op)
+        fields(&w)
         w.endObject()
     }
 }

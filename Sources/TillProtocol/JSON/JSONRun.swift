@@ -36,6 +36,27 @@ struct JSONRun {
         count += n
     }
 
+    /// `"k":`, a key of the writer's (no escape needed).
+    @inline(__always)
+    mutating func key(_ k: StaticString) {
+        let n = k.utf8CodeUnitCount
+        reserve(n + 3)
+        base[count] = UInt8(ascii: "\"")
+        copyBytes(base + count + 1, k.utf8Start, n)
+        base[count + n + 1] = UInt8(ascii: "\"")
+        base[count + n + 2] = UInt8(ascii: ":")
+        count += n + 3
+    }
+
+    /// Bytes already in their JSON form (a fragment the writer made earlier).
+    @inline(__always)
+    mutating func bytes(_ b: UnsafeBufferPointer<UInt8>) {
+        guard let source = b.baseAddress, b.count > 0 else { return }
+        reserve(b.count)
+        copyBytes(base + count, source, b.count)
+        count += b.count
+    }
+
     /// `s` quoted, when it needs no escape (no `"`, `\` or control byte); false, with nothing written, otherwise.
     @inline(__always)
     mutating func plainString(_ s: String) -> Bool {

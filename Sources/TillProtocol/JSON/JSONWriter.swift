@@ -206,17 +206,27 @@ public struct JSONWriter {
     }
 
     // Field shorthands: `key` then value; optional fields are omitted when nil.
-    public mutating func field(_ k: StaticString, _ v: String) { key(k); string(v) }
-    public mutating func field(_ k: StaticString, _ v: String?) { if let v { key(k); string(v) } }
+    public mutating func field(_ k: StaticString, _ v: String) { if !plainField(k, v) { key(k); string(v) } }
+    public mutating func field(_ k: StaticString, _ v: String?) { if let v { field(k, v) } }
     public mutating func field(_ k: StaticString, _ v: Int64) { key(k); int(v) }
     public mutating func field(_ k: StaticString, _ v: Int64?) { if let v { key(k); int(v) } }
     public mutating func field(_ k: StaticString, _ v: Bool) { key(k); bool(v) }
     public mutating func field(_ k: StaticString, _ v: Quantity) { key(k); quantity(v) }
     public mutating func field(_ k: StaticString, _ v: Timestamp) { key(k); timestamp(v) }
     public mutating func field(_ k: StaticString, _ v: Timestamp?) { if let v { key(k); timestamp(v) } }
-    public mutating func field<E: RawRepresentable>(_ k: StaticString, _ v: E) where E.RawValue == String { key(k); string(v.rawValue) }
+    public mutating func field<E: RawRepresentable>(_ k: StaticString, _ v: E) where E.RawValue == String { field(k, v.rawValue) }
     public mutating func field<E: RawRepresentable>(_ k: StaticString, _ v: E?) where E.RawValue == String {
-        if let v { key(k); string(v.rawValue) }
+        if let v { field(k, v.rawValue) }
+    }
+
+    /// A string field in one run (the bytes of `key` then `string`) when the value needs no escape; false, with
+    /// nothing written, otherwise.
+    @inline(__always)
+    private mutating func plainField(_ k: StaticString, _ v: String) -> Bool {
+        run(maxCount: k.utf8CodeUnitCount + v.utf8.count + 5) { r in
+            r.key(k)
+            return r.plainString(v)
+        }
     }
     public mutating func field(_ k: StaticString, _ v: [String]) {
         key(k); beginArray(); for s in v { string(s) }; endArray()
