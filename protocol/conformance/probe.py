@@ -546,6 +546,19 @@ check("identify card", r.get("result", {}).get("members", [{}])[0].get("memberKe
 r = t.call({"op": "hello", "versions": [1], "apiKey": TKEY})
 check("second hello answered (typed)", r is not None and ("result" in r or err(r).get("code") in ("invalid_request", "not_allowed", "forbidden")), r)
 
+# ---- operator counts (PROTOCOL.md section 9)
+gift = o.call({"op": "catalog.get"})["result"]["giftTemplates"][0]["templateId"]
+r = o.call({"op": "benefit.action", "memberKey": "M00000003", "action": "send", "templateId": gift, "count": 100})
+check("send count 100 ok", len(r.get("result", {}).get("benefits", [])) == 100, err(r))
+r = o.call({"op": "benefit.action", "memberKey": "M00000003", "action": "send", "templateId": gift, "count": 101})
+check("send count 101 refused", err(r).get("code") == "invalid_request" and err(r).get("field") == "count", r)
+r = o.call({"op": "benefit.action", "memberKey": "M00000003", "action": "extend", "benefitId": "x", "days": 3661})
+check("extend days 3661 refused", err(r).get("code") == "invalid_request" and err(r).get("field") == "days", r)
+r = Conn().call({"op": "hello", "versions": [1] * 16, "apiKey": TKEY})
+check("hello 16 versions ok", "result" in r, r)
+r = Conn().call({"op": "hello", "versions": [1] * 17, "apiKey": TKEY})
+check("hello 17 versions refused", err(r).get("field") == "versions", r)
+
 ok = sum(1 for _, c, _ in results if c)
 print(f"{ok}/{len(results)} passed")
 sys.exit(0 if ok == len(results) else 1)
