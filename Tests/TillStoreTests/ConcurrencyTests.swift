@@ -84,11 +84,14 @@ import TillStoreTesting
         let stats = store.stats
         // One row of ~3 KB: a data page and an overflow page, plus, when a leaf splits, its sibling and parent pages.
         // Unbounded growth would be ~1,200 frames over these 300 batches.
+        // A checkpoint that found a reader in the WAL past its busy timeout (a reader thread descheduled mid-read on
+        // a loaded machine) returns busy and the next batch's pages come on top: one batch more each time.
         let perBatch = 8
+        let allowed = Int(bound) + perBatch * (1 + stats.checkpointsBusy)
         #expect(stats.checkpoints >= 5)
-        #expect(stats.maxWalFrames <= Int(bound) + perBatch)
+        #expect(stats.maxWalFrames <= allowed, "\(stats.checkpointsBusy) busy checkpoints")
         let walBytes = try FileManager.default.attributesOfItem(atPath: folder.path("till.db") + "-wal")[.size] as! Int
-        #expect(walBytes <= (Int(bound) + perBatch) * (4_096 + 24) + 32)
+        #expect(walBytes <= allowed * (4_096 + 24) + 32)
         #expect(try store.verify().isSound)
     }
 }
