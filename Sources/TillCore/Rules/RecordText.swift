@@ -303,20 +303,20 @@ public struct RecordTextWriter {
     }
 
     private mutating func digits(_ v: Int64) {
-        // Least significant digit first (a division by the constant 10 is a multiplication) into a buffer on the stack,
-        // then appended in one piece: one capacity check per number instead of one per digit and a reversal.
+        // Least significant digit first (a division by the constant 10 is a multiplication), then reversed in place:
+        // no counting pass and no fill of placeholders.
+        if v < 0 { out.append(0x2D) }
         var m = v.magnitude
-        var buffer = InlineArray<20, UInt8>(repeating: 0)  // Int64's magnitude has at most 19 digits
-        var first = 20
+        let start = out.count
         repeat {
-            first &-= 1
-            buffer[first] = 0x30 &+ UInt8(truncatingIfNeeded: m % 10)
+            out.append(0x30 &+ UInt8(truncatingIfNeeded: m % 10))
             m /= 10
         } while m > 0
-        let negative = v < 0
-        out.append(addingCapacity: 20 &- first &+ (negative ? 1 : 0)) { span in
-            if negative { span.append(0x2D) }
-            for i in first..<20 { span.append(buffer[i]) }
+        var (i, j) = (start, out.count - 1)
+        while i < j {
+            out.swapAt(i, j)
+            i += 1
+            j -= 1
         }
     }
 }
