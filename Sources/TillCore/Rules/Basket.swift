@@ -93,28 +93,26 @@ struct Basket: Hashable, Sendable {
         var seen = Set<String>(minimumCapacity: items.count > 32 ? items.count : 0)  // only for long baskets
         var lines: [PricedLine] = []
         lines.reserveCapacity(items.count)
-        // By index (`items[i].field`, no `let item = items[i]`): the line is copied once, into its PricedLine, not
-        // also into a local (each copy retains and releases its strings).
         for i in items.indices {
-            guard !items[i].lineId.isEmpty else { throw .invalidRequest(field: field(i, "lineId"), reason: "empty") }
+            let item = items[i]
+            guard !item.lineId.isEmpty else { throw .invalidRequest(field: field(i, "lineId"), reason: "empty") }
             let duplicate = items.count <= 32
-                ? items[..<i].contains { $0.lineId == items[i].lineId } : !seen.insert(items[i].lineId).inserted
+                ? items[..<i].contains { $0.lineId == item.lineId } : !seen.insert(item.lineId).inserted
             guard !duplicate else { throw .invalidRequest(field: field(i, "lineId"), reason: "duplicate line id") }
-            let quantity = items[i].quantity, unitPrice = items[i].unitPrice, discount = items[i].discount
-            guard quantity.thousandths > 0, quantity.thousandths <= Self.maxQuantity else {
+            guard item.quantity.thousandths > 0, item.quantity.thousandths <= Self.maxQuantity else {
                 throw .invalidRequest(field: field(i, "quantity"), reason: "must be > 0 and at most 1000000")
             }
-            guard unitPrice >= 0, unitPrice <= Self.maxUnitPrice else {
+            guard item.unitPrice >= 0, item.unitPrice <= Self.maxUnitPrice else {
                 throw .invalidRequest(field: field(i, "unitPrice"), reason: "out of range")
             }
-            let gross = Arithmetic.lineGross(quantity: quantity, unitPrice: unitPrice)
+            let gross = Arithmetic.lineGross(quantity: item.quantity, unitPrice: item.unitPrice)
             guard gross <= Self.maxAmount else {
                 throw .invalidRequest(field: field(i, ""), reason: "line amount above \(Self.maxAmount)")
             }
-            guard discount >= 0, discount <= gross else {
+            guard item.discount >= 0, item.discount <= gross else {
                 throw .invalidRequest(field: field(i, "discount"), reason: "must be between 0 and the line gross \(gross)")
             }
-            lines.append(PricedLine(item: items[i], gross: gross))
+            lines.append(PricedLine(item: item, gross: gross))
         }
         // At most 1000 lines of at most 10^12 each: the sums below cannot overflow.
         let subtotal = lines.reduce(0) { $0 + $1.gross }

@@ -204,9 +204,8 @@ public enum LoyaltyRules {
             transactionId: request.transactionId, reference: op.reference, purchasedAt: now,
             pointsAvailableAt: availableAt,
             total: total, tax: basket.tax, memberIds: accounts.map(\.id), memberKeys: accounts.map(\.memberKey),
-            lines: basket.lines.indices.map {  // by index: a closure over the lines copies each one (and its strings)
-                PurchaseRecord.Line(lineId: basket.lines[$0].item.lineId, quantity: basket.lines[$0].item.quantity,
-                                    net: basket.lines[$0].net)
+            lines: basket.lines.map {
+                PurchaseRecord.Line(lineId: $0.item.lineId, quantity: $0.item.quantity, net: $0.net)
             },
             earned: earned, budget: budgetRecord,
             paymentShares: basket.lines.indices.compactMap {
