@@ -25,8 +25,9 @@ let package = Package(
         .target(name: "TillStore", dependencies: ["TillCore", "TillProtocol", "TillIO", "TillJournal", "CSQLite"]),
         /// Syscalls, sockets, epoll, eventfd and TLS: every Unsafe pointer of the network side lives here.
         .target(name: "TillIO", dependencies: ["TillCore", "CLinux", "COpenSSL"]),
-        /// The ledger's write-ahead journal: segments, records with CRC-32C, group commit, recovery scan. No SQLite.
-        .target(name: "TillJournal", dependencies: ["TillIO"]),
+        /// The ledger's write-ahead journal: segments, records with CRC-32C (SSE 4.2 through CLinux where the CPU has it),
+        /// group commit, recovery scan. No SQLite.
+        .target(name: "TillJournal", dependencies: ["TillIO", "CLinux"]),
         /// One argument parser for tilld, till and till-sim: a table per program drives parsing, help, completion and
         /// suggestions. Foundation only.
         .target(name: "TillCommandLine"),

@@ -1,8 +1,36 @@
+import CLinux
+
 /// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), the checksum of journal records and segment headers.
-/// Slicing-by-8 in software: eight table look-ups per eight bytes.
+/// With SSE 4.2's `crc32` instruction where the CPU has it (eight bytes per instruction: a 38 KiB record in a few
+/// microseconds instead of ~30), else slicing-by-8 in software (eight table look-ups per eight bytes). Both give the
+/// same checksum for the same bytes (tested on every length and offset up to 64 bytes, and on the standard check
+/// value), so a journal written with one is read with the other.
 public enum CRC32C {
     /// The checksum of `bytes[range]`, continuing from `seed` (the checksum of the bytes before, or 0).
     public static func checksum(_ bytes: [UInt8], _ range: Range<Int>, seed: UInt32 = 0) -> UInt32 {
+        precondition(range.lowerBound >= 0 && range.upperBound <= bytes.count, "range outside the bytes")
+        return hardwareAvailable ? hardware(bytes, range, seed: seed) : software(bytes, range, seed: seed)
+    }
+
+    /// The checksum of all of `bytes`.
+    public static func checksum(_ bytes: [UInt8]) -> UInt32 { checksum(bytes, 0..<bytes.count) }
+
+    /// Whether this CPU has SSE 4.2 (CPUID, asked once).
+    static let hardwareAvailable = till_crc32c_hardware_available() != 0
+
+    /// `checksum` with the `crc32` instruction; only where `hardwareAvailable`.
+    static func hardware(_ bytes: [UInt8], _ range: Range<Int>, seed: UInt32) -> UInt32 {
+        precondition(hardwareAvailable, "no SSE 4.2 on this CPU")
+        precondition(range.lowerBound >= 0 && range.upperBound <= bytes.count, "range outside the bytes")
+        let crc = bytes.withUnsafeBufferPointer { buffer in
+            // An empty array has no base address: the C side reads nothing when the count is 0.
+            till_crc32c_hardware(~seed, buffer.baseAddress.map { $0 + range.lowerBound }, range.count)
+        }
+        return ~crc
+    }
+
+    /// `checksum` in software (slicing-by-8): the fallback, and the reference the hardware path is tested against.
+    static func software(_ bytes: [UInt8], _ range: Range<Int>, seed: UInt32) -> UInt32 {
         precondition(range.lowerBound >= 0 && range.upperBound <= bytes.count, "range outside the bytes")
         let data = bytes.span
         let table = tables.span
@@ -28,9 +56,6 @@ public enum CRC32C {
         }
         return ~crc
     }
-
-    /// The checksum of all of `bytes`.
-    public static func checksum(_ bytes: [UInt8]) -> UInt32 { checksum(bytes, 0..<bytes.count) }
 
     /// Eight 256-entry tables, one after the other: table k maps a byte to its CRC k bytes further on.
     static let tables: [UInt32] = {

@@ -11,6 +11,23 @@ import TillStoreTesting
 /// The store on its journal: a batch is durable once its effect record is fdatasynced, SQLite's commits are not
 /// synced, and start-up replays what the database lost.
 @Suite struct JournalRecoveryTests {
+    /// `id(of:)` finds a text by where its bytes are once it was looked up by text, and never answers from that side
+    /// table for a definition since forgotten (a rolled-back batch), nor for another text.
+    @Test func statementDictionaryFindsTextsByAddressAndForgetsThem() throws {
+        let sql = String(repeating: "INSERT INTO t VALUES (?) -- a statement text too long to be a small string ", count: 2)
+        let dictionary = StatementDictionary()
+        #expect(dictionary.id(of: sql) == nil)
+        try dictionary.learn(id: 1, sql: sql)
+        #expect(dictionary.id(of: sql) == 1)  // by text, then kept by address
+        #expect(dictionary.id(of: sql) == 1)  // by address
+        #expect(dictionary.id(of: String(sql.dropLast())) == nil)  // another text
+        dictionary.forget([1])
+        #expect(dictionary.id(of: sql) == nil)
+        try dictionary.learn(id: 2, sql: sql)
+        #expect(dictionary.id(of: sql) == 2)
+        #expect(dictionary.id(of: String(decoding: Array(sql.utf8), as: UTF8.self)) == 2)  // the same text elsewhere
+    }
+
     @Test func effectRecordsRoundTripAndDamagedBytesNeverTrap() throws {
         let entries = [
             EffectLog.Entry(sql: "INSERT INTO t VALUES (?, ?, ?, ?)", arguments: [.integer(.min), .text("é ☕"), .blob([0, 255]), .null]),

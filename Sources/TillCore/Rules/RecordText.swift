@@ -59,23 +59,24 @@ extension PurchaseRecord {
     /// garbage) when `earned` or `paymentShares` do not follow the lines' order: such a record is written as `R1`.
     private func writeLinesV2(_ w: inout RecordTextWriter) -> Bool {
         writeHead(&w, version: "R2")
+        // By index throughout (no `for l in lines`, no slices of `earned`): a copied line or slice is retained and
+        // released, 500 times per purchase at the maxima.
         var e = 0, s = 0
-        for l in lines {
-            w.row("L"); w.field(l.lineId); w.int(l.quantity.thousandths); w.int(l.net)
+        for i in lines.indices {
+            w.row("L"); w.field(lines[i].lineId); w.int(lines[i].quantity.thousandths); w.int(lines[i].net)
             var end = e
-            while end < earned.count && earned[end].lineId == l.lineId { end += 1 }
-            let run = earned[e..<end]
+            while end < earned.count && earned[end].lineId == lines[i].lineId { end += 1 }
             var total: Points = 0
-            for x in run { total = Arithmetic.add(total, max(0, x.points), atMost: .max) ?? -1 }
-            let split = end > e && total > 0 && Self.isSplit(run, total: total, over: memberIds)
+            for k in e..<end { total = Arithmetic.add(total, max(0, earned[k].points), atMost: .max) ?? -1 }
+            let split = end > e && total > 0 && Self.isSplit(earned, e..<end, total: total, over: memberIds)
             if split { w.int(total) } else { w.empty() }
-            if s < paymentShares.count && paymentShares[s].lineId == l.lineId {
+            if s < paymentShares.count && paymentShares[s].lineId == lines[i].lineId {
                 w.int(paymentShares[s].units)
                 s += 1
             } else {
                 w.empty()
             }
-            if !split { for x in run { w.row("E"); w.int(x.memberId); w.int(x.points) } }
+            if !split { for k in e..<end { w.row("E"); w.int(earned[k].memberId); w.int(earned[k].points) } }
             e = end
         }
         return e == earned.count && s == paymentShares.count
@@ -93,7 +94,7 @@ extension PurchaseRecord {
             let run = earned[start..<end]
             var total: Points = 0
             for e in run { total = Arithmetic.add(total, max(0, e.points), atMost: .max) ?? -1 }
-            if total > 0, Self.isSplit(run, total: total, over: memberIds) {
+            if total > 0, Self.isSplit(earned, start..<end, total: total, over: memberIds) {
                 w.row("e"); w.field(earned[start].lineId); w.int(total)
             } else {
                 for e in run { w.row("E"); w.field(e.lineId); w.int(e.memberId); w.int(e.points) }
@@ -115,19 +116,19 @@ extension PurchaseRecord {
         }
     }
 
-    /// Whether `run` (one line's entries) is exactly `split(total, …, over: memberIds)`, without building it.
-    static func isSplit(_ run: ArraySlice<Earned>, total: Points, over memberIds: [Int64]) -> Bool {
+    /// Whether `earned[run]` (one line's entries) is exactly `split(total, …, over: memberIds)`, without building it.
+    static func isSplit(_ earned: [Earned], _ run: Range<Int>, total: Points, over memberIds: [Int64]) -> Bool {
         guard !memberIds.isEmpty else { return false }
         let count = Int64(memberIds.count)
         let each = total / count
-        var k = run.startIndex
-        for (m, id) in memberIds.enumerated() {
+        var k = run.lowerBound
+        for m in memberIds.indices {
             let share = each + (m == 0 ? total % count : 0)
             guard share > 0 else { continue }
-            guard k < run.endIndex, run[k].memberId == id, run[k].points == share else { return false }
+            guard k < run.upperBound, earned[k].memberId == memberIds[m], earned[k].points == share else { return false }
             k += 1
         }
-        return k == run.endIndex
+        return k == run.upperBound
     }
 
     /// Parses `text`; throws `storageFailure` when it is not a record this version wrote.

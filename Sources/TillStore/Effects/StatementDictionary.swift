@@ -9,6 +9,8 @@ final class StatementDictionary {
     private var ids: [String: Int64] = [:]
     private var texts: [Int64: String] = [:]
     private var highest: Int64 = 0
+    /// `ids` by where the text's bytes are (`id(of:)`); every hit is confirmed by comparing the texts.
+    private var byAddress: [TextAddress: (sql: String, id: Int64)] = [:]
 
     /// An empty dictionary.
     init() {}
@@ -22,8 +24,18 @@ final class StatementDictionary {
         }
     }
 
-    /// The id of `sql`, if known.
-    func id(of sql: String) -> Int64? { ids[sql] }
+    /// The id of `sql`, if known. A batch's entries carry their statements' own `sql` strings, the same few dozen
+    /// every batch: found by address first (hashing a whole SQL text per entry cost more than the rest of encoding).
+    func id(of sql: String) -> Int64? {
+        let key = TextAddress(sql)
+        if let key, let hit = byAddress[key], hit.sql == sql { return hit.id }
+        guard let id = ids[sql] else { return nil }
+        if let key {
+            if byAddress.count >= 4_096 { byAddress.removeAll() }  // texts built per call: keep the side table bounded
+            byAddress[key] = (sql, id)
+        }
+        return id
+    }
     /// The text of `id`, if known.
     func text(of id: Int64) -> String? { texts[id] }
     /// The id the next new text gets.
@@ -44,6 +56,7 @@ final class StatementDictionary {
     /// Forgets definitions whose `journal_statements` rows were rolled back (they are learnt again when the records
     /// that define them are applied again).
     func forget(_ forgotten: [Int64]) {
+        byAddress.removeAll()
         for id in forgotten {
             guard let sql = texts.removeValue(forKey: id) else { continue }
             ids[sql] = nil

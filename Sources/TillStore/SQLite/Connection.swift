@@ -94,7 +94,7 @@ public final class Connection {
         // address: look them up by address and length, and confirm with ==, which is immediate for the same
         // string (so a freed-and-reused address can never return another statement). Hashing the whole SQL text
         // for every execution cost more than some of the statements themselves.
-        let key = sql.utf8.withContiguousStorageIfAvailable { AddressKey(address: UInt(bitPattern: $0.baseAddress), count: $0.count) }
+        let key = TextAddress(sql)
         if let key, let cached = byAddress[key], cached.sql == sql { return cached }
         let statement: Statement
         if let cached = cache[sql] {
@@ -110,11 +110,7 @@ public final class Connection {
         return statement
     }
 
-    private struct AddressKey: Hashable {
-        var address: UInt
-        var count: Int
-    }
-    private var byAddress: [AddressKey: Statement] = [:]
+    private var byAddress: [TextAddress: Statement] = [:]
 
     /// Runs one statement (cached) with `arguments`, ignoring rows.
     public func execute(_ sql: String, _ arguments: [SQLValue] = []) throws(SQLiteError) {
@@ -156,4 +152,20 @@ public final class Connection {
     public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
     /// True while a transaction is open (false after COMMIT, ROLLBACK, or an automatic rollback on error).
     public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
+}
+
+/// Where a string's UTF-8 bytes are, and how many: a key for texts that are almost always the same string (SQL
+/// literals, statics, a cached statement's `sql`), found without hashing the whole text. Two different texts can have
+/// the same key (a freed-and-reused address, a small string's stack copy): a hit is confirmed with `==`, which is
+/// immediate for the same string.
+struct TextAddress: Hashable {
+    var address: UInt
+    var count: Int
+
+    /// Nil for a string without contiguous UTF-8 (a bridged one): looked up by its text instead.
+    init?(_ text: String) {
+        guard let key = text.utf8.withContiguousStorageIfAvailable({ (address: UInt(bitPattern: $0.baseAddress), count: $0.count) })
+        else { return nil }
+        (address, count) = key
+    }
 }
