@@ -106,24 +106,15 @@ pad = 65536 - len(body)
 r = c.call(None, raw=b'{"id":1,"op":"ping"' + b" " * pad + b"}")
 check("frame exactly 65536 accepted", r and "result" in r, r)
 
-c = Conn(TKEY)
-r = c.call(None, raw=b"[1,2]")
-check("array payload invalid_frame", err(r).get("code") == "invalid_frame", r)
-check("array payload closes", c.closed())
-
-c = Conn(TKEY)
-r = c.call(None, raw=b'{"id":1,"op":"ping"} x')
-check("trailing bytes invalid_frame", err(r).get("code") == "invalid_frame", r)
-
-c = Conn(TKEY)
-r = c.call(None, raw=b'{"id":1,"op":"ping","x":"\xc0\xaf"}')
-check("overlong utf8 invalid_frame", err(r).get("code") == "invalid_frame", r)
-c = Conn(TKEY)
-r = c.call(None, raw=b'{"id":1,"op":"ping","x":"\\ud800"}')
-check("lone surrogate escape invalid_frame", err(r).get("code") == "invalid_frame", r)
-c = Conn(TKEY)
-r = c.call(None, raw=b'{"id":1,"op":"ping","x":"a\x01"}')
-check("control char invalid_frame", err(r).get("code") == "invalid_frame", r)
+# A payload that is not one JSON object in valid UTF-8: invalid_frame, and the connection is closed.
+for name, payload in [("array payload", b"[1,2]"), ("trailing bytes", b'{"id":1,"op":"ping"} x'),
+                      ("overlong utf8", b'{"id":1,"op":"ping","x":"\xc0\xaf"}'),
+                      ("lone surrogate escape", b'{"id":1,"op":"ping","x":"\\ud800"}'),
+                      ("control char", b'{"id":1,"op":"ping","x":"a\x01"}')]:
+    c = Conn(TKEY)
+    r = c.call(None, raw=payload)
+    check(f"{name} invalid_frame", err(r).get("code") == "invalid_frame", r)
+    check(f"{name} closes", c.closed())
 
 # ---- session
 c = Conn()
