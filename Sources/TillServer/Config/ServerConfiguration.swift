@@ -28,7 +28,7 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var writerQueueLimit = 8_192
     public var readQueueLimit = 1_024
     public var writerBatchLimit = 256
-    public var walCheckpointBytes = 262_144
+    public var walCheckpointBytes = 131_072
     public var walCheckpointBusyBytes = 4_194_304
     public var writerCommitLimit = 256
     public var shutdownGraceSeconds = 10
