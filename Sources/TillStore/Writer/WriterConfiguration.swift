@@ -18,7 +18,7 @@ public struct WriterConfiguration: Sendable {
     /// `wal_checkpoint(RESTART)`. Each checkpoint holds the next batch back while it fsyncs the WAL, copies it and
     /// fsyncs the database: smaller is a shorter stall, more often. End to end over TLS (bench/journal.md): purchase
     /// p99 from send at an open loop of 1,000 requests/s 10.5 ms (4,096 pages) → 6.0–6.4 ms (1,024) → 2.9–3.6 ms
-    /// (256) → 1.6–2.5 ms (64) → 1.7–2.0 ms (32); at 16 pages the checkpoints' own fsyncs make it worse (2.1–3.1 ms).
+    /// (256) → 1.6–3.7 ms (64) → 1.5–2.0 ms (32); at 16 pages the checkpoints' own fsyncs make it worse (2.1–3.1 ms).
     public var checkpointWalPages: Int32 = 32
     /// The bound for a busy writer (requests were already waiting when it answered a batch): the checkpoint waits
     /// until the WAL holds more pages than this, or until the writer is idle again and `checkpointWalPages` applies. A busy writer so pays for fewer,
