@@ -8,8 +8,7 @@ import CLinux
 public enum CRC32C {
     /// The checksum of `bytes[range]`, continuing from `seed` (the checksum of the bytes before, or 0).
     public static func checksum(_ bytes: [UInt8], _ range: Range<Int>, seed: UInt32 = 0) -> UInt32 {
-        precondition(range.lowerBound >= 0 && range.upperBound <= bytes.count, "range outside the bytes")
-        return hardwareAvailable ? hardware(bytes, range, seed: seed) : software(bytes, range, seed: seed)
+        hardwareAvailable ? hardware(bytes, range, seed: seed) : software(bytes, range, seed: seed)
     }
 
     /// The checksum of all of `bytes`.

@@ -85,8 +85,8 @@ public struct BasketBuilder: Sendable {
         request.payments = []
     }
 
-    /// Line gross: quantity × unit price, rounded half-up per line (as Till computes it).
-    public static func gross(_ item: LineItem) -> MinorUnits { (item.quantity.thousandths * item.unitPrice + 500) / 1000 }
+    /// Line gross: quantity × unit price, rounded half-up per line (Till's own rule, `Arithmetic.lineGross`).
+    public static func gross(_ item: LineItem) -> MinorUnits { Arithmetic.lineGross(quantity: item.quantity, unitPrice: item.unitPrice) }
 
     /// Gross minus the POS's line discounts.
     public static func net(_ items: [LineItem]) -> MinorUnits { items.reduce(0) { $0 + gross($1) - $1.discount } }

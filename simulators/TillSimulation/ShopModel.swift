@@ -62,7 +62,7 @@ public struct ShopCatalog: Sendable {
             let quantity = weighed
                 ? Quantity(thousandths: Int64(random.int(50...2_500)))
                 : Quantity(units: Int64(random.chance(80) ? 1 : random.int(2...4)))
-            let gross = (quantity.thousandths * articles[article].unitPrice + 500) / 1000
+            let gross = Arithmetic.lineGross(quantity: quantity, unitPrice: articles[article].unitPrice)
             let discount: MinorUnits = random.chance(10) ? gross / 10 : 0
             lines.append(BasketLine(article: article, quantity: quantity, discount: discount))
         }
@@ -77,8 +77,8 @@ public struct ShopCatalog: Sendable {
 
     static func lineId(_ position: Int) -> String { position <= lineIds.count ? lineIds[position - 1] : String(position) }
 
-    /// Line gross, rounded half-up per line (as Till computes it).
-    func gross(_ line: BasketLine) -> MinorUnits { (line.quantity.thousandths * articles[line.article].unitPrice + 500) / 1000 }
+    /// Line gross, rounded half-up per line (`Arithmetic.lineGross`, as Till computes it).
+    func gross(_ line: BasketLine) -> MinorUnits { Arithmetic.lineGross(quantity: line.quantity, unitPrice: articles[line.article].unitPrice) }
 }
 
 /// The simulated member population: member `n` (0-based) has identifiers derived from `n`, so any identifier kind

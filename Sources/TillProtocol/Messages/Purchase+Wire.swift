@@ -5,15 +5,7 @@ extension MemberIdentifier: WireCodable {
         self.init(kind: try o.enumeration("kind", IdentifierKind.self), value: try o.required("value").nonEmptyString(maxLength: 256))
     }
     public func encode(to w: inout JSONWriter) {
-        let plain = w.run(maxCount: 24 + kind.rawValue.utf8.count + value.utf8.count) { r in
-            r.raw(#"{"kind":"#)
-            guard r.plainString(kind.rawValue) else { return false }
-            r.raw(#","value":"#)
-            guard r.plainString(value) else { return false }
-            r.byte(UInt8(ascii: "}"))
-            return true
-        }
-        if !plain { w.beginObject(); w.field("kind", kind); w.field("value", value); w.endObject() }
+        w.beginObject(); w.field("kind", kind); w.field("value", value); w.endObject()  // each field in one run when plain
     }
 }
 
