@@ -57,7 +57,7 @@ enum Profiles {
     static func load(_ c: Connection, id: Int64) throws -> MemberProfile {
         guard var profile = try c.statement("""
             SELECT member_key, status, registered_at, registration_source, first_name, last_name, birthday, consent_sms,
-                   consent_email, consent_push, consent_location, terms_accepted_at, opt_in_status, lifetime_spend, visit_count
+                   consent_email, consent_push, consent_location, terms_accepted_at, opt_in_status
             FROM members WHERE id = ?
             """).firstRow([.integer(id)], { r in
             MemberProfile(
@@ -68,8 +68,10 @@ enum Profiles {
                                                optIn: OptInStatus(rawValue: r.text(12)) ?? .none),
                 balance: WalletBalance(points: 0, pendingPoints: 0, credit: 0),
                 createdAt: Timestamp(millisecondsSinceEpoch: r.int64(2)), registrationSource: r.text(3),
-                lifetimeSpend: r.int64(13), visits: r.int64(14))
+                lifetimeSpend: 0, visits: 0)
         }) else { throw TillError.notFound(field: "memberKey", reason: "no member") }
+        let counters = try MemberCounters.load(c, member: id)
+        (profile.lifetimeSpend, profile.visits) = (counters.lifetimeSpend, counters.visits)
         try c.statement("SELECT kind, value FROM member_identifiers WHERE member_id = ? AND released_at IS NULL ORDER BY id")
             .forEachRow([.integer(id)]) { r in
                 switch r.text(0) {

@@ -13,7 +13,7 @@ enum PurchaseHistory {
         if let key = q.memberKey {
             let member = try Members.find(c, key: key)
             memberId = member.id
-            lifetime = try c.int64("SELECT lifetime_spend FROM members WHERE id = ?", [.integer(member.id)])
+            lifetime = try MemberCounters.load(c, member: member.id).lifetimeSpend
         }
         // Across all members, date order is commit order (the rowid): every purchase would otherwise pay for an
         // index on opened_at. A purchase posted late by an offline POS is listed when it arrived.

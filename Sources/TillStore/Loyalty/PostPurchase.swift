@@ -54,15 +54,8 @@ public struct PostPurchase: WriteRequest {
 
         let log = ActivityLog(connection, origin: origin.activity, at: now)
         for (position, memberId) in record.memberIds.enumerated() {
-            try context.execute("INSERT INTO purchase_members (purchase_id, member_id, position) VALUES (?, ?, ?)",
-                                [.integer(purchaseRow), .integer(memberId), .integer(Int64(position))])
-            try context.execute(
-                // Saturates instead of overflowing (SQLite would turn an overflowing sum into a float).
-                """
-                UPDATE members SET lifetime_spend = CASE WHEN lifetime_spend > 9223372036854775807 - ?1 THEN 9223372036854775807
-                    ELSE lifetime_spend + ?1 END, visit_count = min(visit_count, 9223372036854775806) + 1, updated_at = ?2 WHERE id = ?3
-                """,
-                [.integer(position == 0 ? receipt.total : 0), .integer(at), .integer(memberId)])
+            try MemberCounters.add(context, purchase: purchaseRow, member: memberId, position: position,
+                                   spend: position == 0 ? receipt.total : 0)
             let amount = MoneyText.format(receipt.total, digits: MoneyText.minorDigits(receipt.currency))
             try log.append(.purchase, member: memberId, ActivityLog.details(
                 "Purchase of \(amount) \(receipt.currency) at \(terminal.branchId)/\(terminal.posId)", member: memberId,

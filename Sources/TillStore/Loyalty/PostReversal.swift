@@ -110,11 +110,8 @@ public struct PostReversal: WriteRequest {
 
         let log = ActivityLog(connection, origin: origin.activity, at: now)
         for (position, memberId) in record.memberIds.enumerated() {
-            try context.execute("""
-                UPDATE members SET lifetime_spend = lifetime_spend - ?,
-                    visit_count = CASE WHEN ? AND visit_count > 0 THEN visit_count - 1 ELSE visit_count END, updated_at = ?
-                WHERE id = ?
-                """, [.integer(position == 0 ? evaluation.receipt.amount : 0), .bool(isVoid), .integer(at), .integer(memberId)])
+            try MemberCounters.reverse(context, purchase: purchase.row, member: memberId,
+                                       spend: position == 0 ? evaluation.receipt.amount : 0, visit: isVoid)
             let amount = MoneyText.format(evaluation.receipt.amount, digits: MoneyText.minorDigits(program.settings.currency))
             let what = isVoid ? "Void \(reversalId) of purchase \(transactionId)" : "Return \(reversalId) of purchase \(transactionId)"
             try log.append(isVoid ? .purchaseVoided : .purchaseReturned, member: memberId, ActivityLog.details(

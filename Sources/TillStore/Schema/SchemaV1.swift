@@ -5,6 +5,7 @@ public enum Schema {
             + SchemaV1.purchases + SchemaV1.administration + SchemaV1.search),
         Migration(version: 2, name: "journal position", sql: SchemaV2.journalPosition),
         Migration(version: 3, name: "journal statements", sql: SchemaV3.journalStatements),
+        Migration(version: 4, name: "member counters from purchases", sql: SchemaV4.memberCounters),
     ]
     /// The newest schema version this build writes.
     public static var latestVersion: Int64 { Int64(migrations.count) }
@@ -347,5 +348,19 @@ enum SchemaV3 {
         id INTEGER PRIMARY KEY CHECK (id > 0),
         sql TEXT NOT NULL UNIQUE
     ) STRICT;
+    """
+}
+
+/// Schema v4: a purchase adds its member's spend and visit to its `purchase_members` row instead of rewriting the
+/// member's row (`MemberCounters`).
+enum SchemaV4 {
+    static let memberCounters = """
+    -- The spend and visit this purchase gave the member (zero on rows of purchases made before v4: theirs are in the
+    -- member's base), less what voids and returns took back while the purchase was not folded yet.
+    ALTER TABLE purchase_members ADD COLUMN spend INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE purchase_members ADD COLUMN visits INTEGER NOT NULL DEFAULT 0;
+    -- members.lifetime_spend and visit_count hold every purchase with a row id up to this; later ones are summed from
+    -- purchase_members. members.updated_at is the profile's last change: purchases and reversals no longer set it.
+    ALTER TABLE members ADD COLUMN counted_through INTEGER NOT NULL DEFAULT 0;
     """
 }

@@ -1,0 +1,70 @@
+/// A member's lifetime spend and visits, kept so that a purchase writes no page of `members`.
+///
+/// Guarantees: the counters a reader sees are the `members` row's base (`lifetime_spend`, `visit_count`, which hold
+/// every purchase with a row id up to `counted_through`) plus the `spend` and `visits` of the member's
+/// `purchase_members` rows after it — one keyed range, usually a few dozen rows on one page. A purchase writes its
+/// member's spend and visit on its `purchase_members` row only (a row it inserts anyway); every `foldInterval`-th
+/// purchase (by row id, so each member's unfolded rows stay few on average whatever their share of the traffic)
+/// folds the member's rows into the base. A void or return subtracts from the purchase's own row while it is
+/// unfolded and from the base once it is folded, so the sum is the same either way. Sums saturate at `Int64.max`
+/// instead of trapping, and visits never show below zero. The row of a purchase made before schema v4 carries zero
+/// (its spend and visit were already in the base).
+///
+/// Why: at 100,000 members the `members` row is a random page of its own, and rewriting it for every purchase was a
+/// fifth of the WAL frames a purchase commits (bench/journal.md).
+enum MemberCounters {
+    /// A purchase whose row id is a multiple of this folds its members' counters into their base.
+    static let foldInterval: Int64 = 64
+
+    struct Totals: Equatable {
+        var lifetimeSpend: Int64
+        var visits: Int64
+    }
+
+    /// The member's counters as of the connection's snapshot.
+    static func load(_ c: Connection, member: Int64) throws -> Totals {
+        guard let base = try c.statement("SELECT lifetime_spend, visit_count, counted_through FROM members WHERE id = ?")
+            .firstRow([.integer(member)], { r in (Totals(lifetimeSpend: r.int64(0), visits: r.int64(1)), r.int64(2)) })
+        else { return Totals(lifetimeSpend: 0, visits: 0) }
+        var totals = base.0
+        try c.statement("SELECT spend, visits FROM purchase_members WHERE member_id = ? AND purchase_id > ?")
+            .forEachRow([.integer(member), .integer(base.1)]) { r in
+                totals.lifetimeSpend = saturating(totals.lifetimeSpend, r.int64(0))
+                totals.visits = saturating(totals.visits, r.int64(1))
+            }
+        totals.visits = max(0, totals.visits)
+        return totals
+    }
+
+    /// Records `member`'s part of a new purchase on its `purchase_members` row, and folds when the purchase's row id
+    /// says so.
+    static func add(_ context: WriteContext, purchase: Int64, member: Int64, position: Int, spend: Int64) throws {
+        try context.execute("INSERT INTO purchase_members (purchase_id, member_id, position, spend, visits) VALUES (?, ?, ?, ?, 1)",
+                            [.integer(purchase), .integer(member), .integer(Int64(position)), .integer(spend)])
+        guard purchase % foldInterval == 0 else { return }
+        let totals = try load(context.connection, member: member)
+        try context.execute("UPDATE members SET lifetime_spend = ?, visit_count = ?, counted_through = ? WHERE id = ?",
+                            [.integer(totals.lifetimeSpend), .integer(totals.visits), .integer(purchase), .integer(member)])
+    }
+
+    /// Takes `spend` (and, for a void, the visit) of purchase `purchase` back from `member`'s counters.
+    static func reverse(_ context: WriteContext, purchase: Int64, member: Int64, spend: Int64, visit: Bool) throws {
+        let through = try context.connection.int64("SELECT counted_through FROM members WHERE id = ?", [.integer(member)]) ?? 0
+        if purchase > through {
+            // Relative, not set to zero: the row of a purchase made before schema v4 holds zero, its part is in the base.
+            try context.execute("""
+                UPDATE purchase_members SET spend = spend - ?, visits = visits - ? WHERE member_id = ? AND purchase_id = ?
+                """, [.integer(spend), .integer(visit ? 1 : 0), .integer(member), .integer(purchase)])
+        } else {
+            try context.execute("""
+                UPDATE members SET lifetime_spend = lifetime_spend - ?,
+                    visit_count = CASE WHEN ? AND visit_count > 0 THEN visit_count - 1 ELSE visit_count END WHERE id = ?
+                """, [.integer(spend), .bool(visit), .integer(member)])
+        }
+    }
+
+    private static func saturating(_ a: Int64, _ b: Int64) -> Int64 {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? (b > 0 ? .max : .min) : sum
+    }
+}
