@@ -85,7 +85,7 @@ import TillStoreTesting
         let (version, counters) = try store.read { c in
             (try c.int64("PRAGMA user_version"), try MemberCounters.load(c, member: 7))
         }
-        #expect(version == 4)
+        #expect(version == Schema.latestVersion)
         #expect(counters == MemberCounters.Totals(lifetimeSpend: 1_234, visits: 5))
     }
 

@@ -96,7 +96,7 @@ enum ImportFloor {
                 VALUES (?, ?, 'active', ?, 'import', ?, ?, ?)
                 """)
             let identifier = try c.statement("INSERT INTO member_identifiers (member_id, kind, value, created_at) VALUES (?, ?, ?, ?)")
-            let wallet = try c.statement("INSERT INTO wallets (id, member_id, kind, balance) VALUES (?, ?, 'points', 5)")
+            let wallet = try c.statement("INSERT INTO wallets (id, member_id, kind) VALUES (?, ?, 'points')")  // zero base: the row below is the balance
             let ledger = try c.statement("""
                 INSERT INTO ledger (member_id, wallet_id, delta, kind, reason, created_at) VALUES (?, ?, 5, 'adjust', 'import', ?)
                 """)

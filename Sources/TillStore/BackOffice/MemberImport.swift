@@ -128,7 +128,8 @@ struct ImportChunk: WriteRequest {
         try cardsAndTags(c, id: id, row)
         try MemberRows.indexForSearch(c, id: id)
         for (wallet, amount) in [(WalletKind.points, row.points), (.credit, row.credit)] where amount > 0 {
-            try c.execute("INSERT INTO wallets (member_id, kind, balance) VALUES (?, ?, ?)", [.integer(id), .text(wallet.rawValue), .integer(amount)])
+            // A zero base: the opening row after it is the balance (`WalletTotals`).
+            try c.execute("INSERT INTO wallets (member_id, kind) VALUES (?, ?)", [.integer(id), .text(wallet.rawValue)])
             try c.execute("""
                 INSERT INTO ledger (member_id, wallet_id, delta, kind, operator_id, reason, created_at) VALUES (?, ?, ?, 'adjust', ?, 'import', ?)
                 """, [.integer(id), .integer(c.lastInsertRowID), .integer(amount), .integer(actor.id), .integer(actor.ms)])

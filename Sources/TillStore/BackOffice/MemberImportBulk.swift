@@ -162,9 +162,10 @@ struct BulkMembers {
         try Self.insert(c, "INSERT INTO member_tags (member_id, tag)", tuple: "(?, ?)", tail: " ON CONFLICT DO NOTHING", count: tags.count) { s, p, r in
             try s.bind(p, firstId + Int64(tags[r].member)); try s.bind(p + 1, tags[r].tag)
         }
-        try Self.insert(c, "INSERT INTO wallets (id, member_id, kind, balance)", tuple: "(?, ?, ?, ?)", count: wallets.count) { s, p, r in
+        // Zero bases: each wallet's opening row below is its balance (`WalletTotals`).
+        try Self.insert(c, "INSERT INTO wallets (id, member_id, kind)", tuple: "(?, ?, ?)", count: wallets.count) { s, p, r in
             let w = wallets[r]
-            try s.bind(p, firstWalletId + Int64(r)); try s.bind(p + 1, firstId + Int64(w.member)); try s.bind(p + 2, w.kind); try s.bind(p + 3, w.amount)
+            try s.bind(p, firstWalletId + Int64(r)); try s.bind(p + 1, firstId + Int64(w.member)); try s.bind(p + 2, w.kind)
         }
         try Self.insert(c, "INSERT INTO ledger (member_id, wallet_id, delta, kind, operator_id, reason, created_at)",
                         tuple: "(?, ?, ?, 'adjust', ?, 'import', ?)", count: wallets.count) { s, p, r in

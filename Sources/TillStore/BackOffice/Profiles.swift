@@ -110,14 +110,6 @@ enum Profiles {
 
     /// Points (available and pending) and credit.
     static func balance(_ c: Connection, memberId: Int64) throws -> WalletBalance {
-        var balance = WalletBalance(points: 0, pendingPoints: 0, credit: 0)
-        try c.statement("SELECT kind, balance, pending FROM wallets WHERE member_id = ?").forEachRow([.integer(memberId)]) { r in
-            if r.text(0) == "points" {
-                balance.points = r.int64(1); balance.pendingPoints = r.int64(2)
-            } else {
-                balance.credit = r.int64(1)
-            }
-        }
-        return balance
+        try WalletTotals.balance(c, member: memberId)
     }
 }

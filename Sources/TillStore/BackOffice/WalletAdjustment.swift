@@ -17,8 +17,8 @@ struct WalletAdjustment {
         if case .replay = try once.admit(c) { return try Profiles.balance(c, memberId: member.id) }
         try c.execute("INSERT INTO wallets (member_id, kind) VALUES (?, ?) ON CONFLICT (member_id, kind) DO NOTHING",
                       [.integer(member.id), .text(a.wallet.rawValue)])
-        let (walletId, balance, pending) = try c.statement("SELECT id, balance, pending FROM wallets WHERE member_id = ? AND kind = ?")
-            .firstRow([.integer(member.id), .text(a.wallet.rawValue)]) { ($0.int64(0), $0.int64(1), $0.int64(2)) }!
+        let wallet = try WalletTotals.read(c, member: member.id).first { $0.kind == a.wallet }!
+        let (walletId, balance, pending) = (wallet.id, wallet.balance, wallet.pending)
         // |delta| <= 10^12 (decoded) and the wallet within `maxBalance`: the sums cannot overflow.
         guard balance + a.delta >= 0 else {
             throw TillError.insufficientBalance(field: "delta", wallet: a.wallet, requested: -a.delta, available: balance)
@@ -26,11 +26,15 @@ struct WalletAdjustment {
         guard balance + pending + a.delta <= ValueLimits.maxBalance else {
             throw TillError.invalidRequest(field: "delta", reason: "the wallet would hold more than \(ValueLimits.maxBalance)")
         }
-        try c.execute("UPDATE wallets SET balance = balance + ? WHERE id = ?", [.integer(a.delta), .integer(walletId)])
         try c.execute("""
             INSERT INTO ledger (member_id, wallet_id, delta, kind, operator_id, reason, created_at) VALUES (?, ?, ?, 'adjust', ?, ?, ?)
             """, [.integer(member.id), .integer(walletId), .integer(a.delta), .integer(actor.id), .text(a.reason), .integer(actor.ms)])
-        try once.recordWalletMove(c, ledgerId: c.lastInsertRowID, kind: "wallet_adjust", at: actor.at)
+        let row = c.lastInsertRowID
+        if WalletTotals.folds(row: row) {
+            try c.execute("UPDATE wallets SET balance = ?, counted_through = ? WHERE id = ?",
+                          [.integer(balance + a.delta), .integer(row), .integer(walletId)])
+        }
+        try once.recordWalletMove(c, ledgerId: row, kind: "wallet_adjust", at: actor.at)
         let verb = a.delta > 0 ? "Added" : "Deducted"
         try ActivityLog(c, by: actor).append(.walletAdjusted, member: member.id, ActivityDetails(
             summary: "\(verb) \(a.delta.magnitude) \(a.wallet.rawValue): \(a.reason)",

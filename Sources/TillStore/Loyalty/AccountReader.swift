@@ -82,11 +82,10 @@ struct AccountReader {
             })
         else { return nil }
         var pointsWallet: (id: Int64, total: Int64, pending: Int64)?
-        try connection.statement("SELECT id, kind, balance, pending FROM wallets WHERE member_id = ?")
-            .forEachRow([.integer(memberId)]) { r in
-                if r.text(1) == "credit" { account.credit = r.int64(2) }
-                else { pointsWallet = (r.int64(0), r.int64(2) + r.int64(3), r.int64(3)) }
-            }
+        for wallet in try WalletTotals.read(connection, member: memberId) {
+            if wallet.kind == .credit { account.credit = wallet.balance }
+            else { pointsWallet = (wallet.id, wallet.total, wallet.pending) }
+        }
         if let wallet = pointsWallet {
             var pendingSum: Int64 = 0
             if wallet.pending > 0 || program.settings.pendingDays > 0 {

@@ -80,11 +80,15 @@ struct ChangePosting {
 
     private func post(_ ledger: [LedgerEntry], accounts: [MemberAccount], origin: Origin, at: SQLValue) throws {
         // Wallets touched, in first-touch order: (member, wallet) → running total delta and pending deltas.
-        var touched: [(member: Int64, wallet: WalletKind, walletRow: Int64, delta: Int64, pending: [Int64: Int64])] = []
+        // `folds`: the wallet's row is written (`WalletTotals`): one of its new rows is a fold point, or its base
+        // records pending points.
+        var touched: [(member: Int64, wallet: WalletKind, walletRow: Int64, delta: Int64, pending: [Int64: Int64], folds: Bool,
+                       lastRow: Int64)] = []
         for entry in ledger {
             var index = touched.firstIndex { $0.member == entry.memberId && $0.wallet == entry.wallet }
             if index == nil {
-                touched.append((entry.memberId, entry.wallet, try walletRow(entry.memberId, entry.wallet), 0, [:]))
+                let (row, basePending) = try walletRow(entry.memberId, entry.wallet)
+                touched.append((entry.memberId, entry.wallet, row, 0, [:], basePending != 0, 0))
                 index = touched.count - 1
             }
             let i = index!
@@ -99,6 +103,8 @@ struct ChangePosting {
                       .text(entry.kind.rawValue), .optional(entry.availableAt?.millisecondsSinceEpoch),
                       origin.reversalRow == nil ? .integer(origin.purchaseRow) : .null, .optional(origin.reversalRow),
                       .optional(origin.operatorId), at])
+            touched[i].lastRow = context.lastInsertRowID
+            if WalletTotals.folds(row: touched[i].lastRow) { touched[i].folds = true }
         }
         for t in touched {
             let account = accounts.first { $0.id == t.member }
@@ -114,15 +120,18 @@ struct ChangePosting {
                 let total = (account?.points ?? 0) + (account?.pending.reduce(0) { $0 + $1.points } ?? 0) + t.delta
                 balance = total - pending
             }
-            try context.execute("UPDATE wallets SET balance = ?, pending = ? WHERE id = ?",
-                                [.integer(balance), .integer(pending), .integer(t.walletRow)])
+            let pendingInvolved = program.settings.pendingDays > 0 || !t.pending.isEmpty || !(account?.pending.isEmpty ?? true)
+            guard t.folds || pendingInvolved else { continue }
+            try context.execute("UPDATE wallets SET balance = ?, pending = ?, counted_through = ? WHERE id = ?",
+                                [.integer(balance), .integer(pending), .integer(t.lastRow), .integer(t.walletRow)])
         }
     }
 
-    private func walletRow(_ member: Int64, _ wallet: WalletKind) throws -> Int64 {
-        let select = try context.statement("SELECT id FROM wallets WHERE member_id = ? AND kind = ?")
-        if let id = try select.firstRow([.integer(member), .text(wallet.rawValue)], { $0.int64(0) }) { return id }
+    /// The member's wallet of `wallet` (created when missing) and the pending points its base records.
+    private func walletRow(_ member: Int64, _ wallet: WalletKind) throws -> (id: Int64, basePending: Int64) {
+        let select = try context.statement("SELECT id, pending FROM wallets WHERE member_id = ? AND kind = ?")
+        if let found = try select.firstRow([.integer(member), .text(wallet.rawValue)], { ($0.int64(0), $0.int64(1)) }) { return found }
         try context.execute("INSERT INTO wallets (member_id, kind) VALUES (?, ?)", [.integer(member), .text(wallet.rawValue)])
-        return context.lastInsertRowID
+        return (context.lastInsertRowID, 0)
     }
 }

@@ -63,8 +63,8 @@ struct RegisterMembers: WriteRequest {
                                     [.integer(id), .text(kind.rawValue), .text(normal.value), .integer(at)])
             }
             for (wallet, opening) in [(WalletKind.points, m.points), (.credit, m.credit)] {
-                try context.execute("INSERT INTO wallets (member_id, kind, balance) VALUES (?, ?, ?)",
-                                    [.integer(id), .text(wallet.rawValue), .integer(max(opening, 0))])
+                // A zero base: the opening row after it is the balance (`WalletTotals`).
+                try context.execute("INSERT INTO wallets (member_id, kind) VALUES (?, ?)", [.integer(id), .text(wallet.rawValue)])
                 if opening > 0 {
                     try context.execute("""
                         INSERT INTO ledger (member_id, wallet_id, delta, kind, reason, created_at)

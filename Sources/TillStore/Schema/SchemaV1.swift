@@ -6,6 +6,7 @@ public enum Schema {
         Migration(version: 2, name: "journal position", sql: SchemaV2.journalPosition),
         Migration(version: 3, name: "journal statements", sql: SchemaV3.journalStatements),
         Migration(version: 4, name: "member counters from purchases", sql: SchemaV4.memberCounters),
+        Migration(version: 5, name: "wallet balances from the ledger", sql: SchemaV5.walletBalances),
     ]
     /// The newest schema version this build writes.
     public static var latestVersion: Int64 { Int64(migrations.count) }
@@ -362,5 +363,19 @@ enum SchemaV4 {
     -- members.lifetime_spend and visit_count hold every purchase with a row id up to this; later ones are summed from
     -- purchase_members. members.updated_at is the profile's last change: purchases and reversals no longer set it.
     ALTER TABLE members ADD COLUMN counted_through INTEGER NOT NULL DEFAULT 0;
+    """
+}
+
+/// Schema v5: a posting adds ledger rows without rewriting the wallet's row (`WalletTotals`).
+enum SchemaV5 {
+    static let walletBalances = """
+    -- wallets.balance and pending hold every ledger row of the wallet with an id up to this; later ones are summed
+    -- from ledger_wallet_rows (none of them pending: a posting that involves pending points writes the wallet's row).
+    ALTER TABLE wallets ADD COLUMN counted_through INTEGER NOT NULL DEFAULT 0;
+    UPDATE wallets SET counted_through = (SELECT coalesce(max(id), 0) FROM ledger);
+    -- Ordered by id within the wallet, covering the delta (the rows after the fold point) and the maturity (a
+    -- wallet's pending points): it replaces ledger_wallet (wallet, maturity), one index paid by every posting.
+    DROP INDEX ledger_wallet;
+    CREATE INDEX ledger_wallet_rows ON ledger (wallet_id, id, delta, available_at);
     """
 }

@@ -29,12 +29,20 @@ public enum StoreVerifier {
         try connection.statement("PRAGMA foreign_key_check").forEachRow { row in
             problems.append("foreign key: \(row.text(0)) rowid \(row.optionalInt64(1) ?? -1) -> \(row.text(2))")
         }
+        // A wallet's row is a base holding its ledger rows up to `counted_through`; the rows after it are summed by
+        // readers (`WalletTotals`), never pending, and never take the wallet below zero.
         try collect(&problems, connection, """
             SELECT 'wallet ' || w.id || ': balance ' || w.balance || ' + pending ' || w.pending
-                   || ' <> ledger sum ' || coalesce(l.total, 0)
-            FROM wallets w LEFT JOIN (SELECT wallet_id, sum(delta) AS total FROM ledger GROUP BY wallet_id) l
+                   || ' <> ledger sum ' || coalesce(l.folded, 0) || ' through row ' || w.counted_through
+                   || ', or the rows after it (' || coalesce(l.later, 0) || ') leave it below zero or pending'
+            FROM wallets w LEFT JOIN (
+                SELECT l.wallet_id, sum(CASE WHEN l.id <= w2.counted_through THEN l.delta ELSE 0 END) AS folded,
+                       sum(CASE WHEN l.id > w2.counted_through THEN l.delta ELSE 0 END) AS later,
+                       sum(l.id > w2.counted_through AND l.available_at IS NOT NULL) AS later_pending
+                FROM ledger l JOIN wallets w2 ON w2.id = l.wallet_id GROUP BY l.wallet_id) l
                 ON l.wallet_id = w.id
-            WHERE w.balance < 0 OR w.pending < 0 OR w.balance + w.pending <> coalesce(l.total, 0)
+            WHERE w.balance < 0 OR w.pending < 0 OR w.balance + w.pending <> coalesce(l.folded, 0)
+               OR w.balance + coalesce(l.later, 0) < 0 OR coalesce(l.later_pending, 0) > 0
             """)
         try collect(&problems, connection, """
             SELECT 'ledger ' || l.id || ': member ' || l.member_id || ' but wallet of member ' || w.member_id

@@ -44,8 +44,10 @@ public struct WalletCredit: WriteRequest {
         let once = ExactlyOnce(.walletMoves(prefix: ""), id: operationKey, field: .adjustmentId,
                                fingerprint: ExactlyOnce.walletMove(member: memberId, wallet: wallet.rawValue, delta: delta, kind: kind.rawValue))
         if case .replay(let stored) = try once.admit(connection) {
-            let balance = try connection.int64("SELECT w.balance FROM ledger l JOIN wallets w ON w.id = l.wallet_id WHERE l.id = ?",
-                                               [.integer(stored.row)]) ?? 0
+            let balance = try connection.int64("""
+                SELECT w.balance + (SELECT coalesce(sum(delta), 0) FROM ledger WHERE wallet_id = w.id AND id > w.counted_through)
+                FROM ledger l JOIN wallets w ON w.id = l.wallet_id WHERE l.id = ?
+                """, [.integer(stored.row)]) ?? 0
             return Outcome(ledgerId: stored.row, balance: balance, replayed: true)
         }
         guard delta != 0 else { throw TillError.invalidRequest(field: "delta", reason: "must not be zero") }
@@ -54,8 +56,11 @@ public struct WalletCredit: WriteRequest {
         }
         try context.execute("INSERT INTO wallets (member_id, kind) VALUES (?, ?) ON CONFLICT (member_id, kind) DO NOTHING",
                             [.integer(memberId), .text(wallet.rawValue)])
-        let (walletId, balance, pending) = try connection.statement("SELECT id, balance, pending FROM wallets WHERE member_id = ? AND kind = ?")
-            .firstRow([.integer(memberId), .text(wallet.rawValue)]) { ($0.int64(0), $0.int64(1), $0.int64(2)) }!
+        // The wallet's row is a base; its ledger rows after `counted_through` add to it (as the store's own postings).
+        let (walletId, balance, pending) = try connection.statement("""
+            SELECT id, balance + (SELECT coalesce(sum(delta), 0) FROM ledger WHERE wallet_id = w.id AND id > w.counted_through), pending
+            FROM wallets w WHERE member_id = ? AND kind = ?
+            """).firstRow([.integer(memberId), .text(wallet.rawValue)]) { ($0.int64(0), $0.int64(1), $0.int64(2)) }!
         guard let held = Arithmetic.add(balance, pending, atMost: .max), let after = Arithmetic.add(held, max(0, delta), atMost: .max),
               balance + min(0, delta) >= 0 else {
             throw TillError.insufficientBalance(field: "delta", wallet: wallet, requested: delta == .min ? .max : -delta, available: balance)
@@ -63,11 +68,14 @@ public struct WalletCredit: WriteRequest {
         guard after <= ValueLimits.maxBalance else {
             throw TillError.invalidRequest(field: "delta", reason: "the wallet would hold more than \(ValueLimits.maxBalance)")
         }
-        try context.execute("UPDATE wallets SET balance = balance + ? WHERE id = ?", [.integer(delta), .integer(walletId)])
         try context.execute("""
             INSERT INTO ledger (member_id, wallet_id, delta, kind, reason, created_at) VALUES (?, ?, ?, ?, ?, ?)
             """, [.integer(memberId), .integer(walletId), .integer(delta), .text(kind.rawValue), .optional(reason), .integer(at)])
         let ledgerId = context.lastInsertRowID
+        if ledgerId % 64 == 0 {  // folds as the store's postings do
+            try context.execute("UPDATE wallets SET balance = ?, counted_through = ? WHERE id = ?",
+                                [.integer(balance + delta), .integer(ledgerId), .integer(walletId)])
+        }
         try once.recordWalletMove(connection, ledgerId: ledgerId, kind: "wallet_credit", at: Timestamp(millisecondsSinceEpoch: at))
         return Outcome(ledgerId: ledgerId, balance: balance + delta, replayed: false)
     }
