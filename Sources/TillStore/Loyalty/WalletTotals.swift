@@ -26,20 +26,17 @@ enum WalletTotals {
         var total: Int64 { balance + pending }
     }
 
-    /// The member's wallets, in row order.
+    /// The member's wallets (one statement: each wallet's row and the sum of its later ledger rows).
     static func read(_ c: Connection, member: Int64) throws -> [Wallet] {
-        var wallets: [(Wallet, through: Int64)] = []
-        try c.statement("SELECT id, kind, balance, pending, counted_through FROM wallets WHERE member_id = ? ORDER BY id")
-            .forEachRow([.integer(member)]) { r in
-                wallets.append((Wallet(id: r.int64(0), kind: WalletKind(rawValue: r.text(1)) ?? .points,
-                                       balance: r.int64(2), pending: r.int64(3)), r.int64(4)))
-            }
-        let later = try c.statement("SELECT delta FROM ledger WHERE wallet_id = ? AND id > ? ORDER BY wallet_id, id")
-        return try wallets.map { wallet, through in
-            var wallet = wallet
-            try later.forEachRow([.integer(wallet.id), .integer(through)]) { r in wallet.balance += r.int64(0) }
-            return wallet
+        var wallets: [Wallet] = []
+        try c.statement("""
+            SELECT w.id, w.kind, w.balance + (SELECT coalesce(sum(l.delta), 0) FROM ledger l
+                                               WHERE l.wallet_id = w.id AND l.id > w.counted_through), w.pending
+            FROM wallets w WHERE w.member_id = ?
+            """).forEachRow([.integer(member)]) { r in
+            wallets.append(Wallet(id: r.int64(0), kind: WalletKind(rawValue: r.text(1)) ?? .points, balance: r.int64(2), pending: r.int64(3)))
         }
+        return wallets
     }
 
     /// The balance of the member's wallet of `kind` (zero when there is none).
