@@ -19,12 +19,13 @@ struct Origin {
 }
 
 /// Applies a `LoyaltyChanges` inside the writer's transaction, in the engine's order (issued benefits, benefit
-/// updates, ledger, app codes), and brings the touched wallets' `balance` / `pending` columns up to date.
+/// updates, ledger, app codes); a touched wallet's row is written only when it folds (`WalletTotals`).
 ///
-/// Guarantees: `wallets.balance + wallets.pending` moves by exactly the sum of the ledger rows written;
-/// `pending` is the sum of the member's ledger groups whose `available_at` is after `now` (so matured points move
-/// from `pending` to `balance` whenever a wallet is written); neither goes negative when the engine's guarantee
-/// holds (the CHECK constraints would refuse the write otherwise).
+/// Guarantees: every ledger row is written; a wallet's row, when written, holds in `balance + pending` exactly the sum
+/// of its ledger rows through `counted_through` (its last new row), with `pending` the sum of the member's ledger
+/// groups whose `available_at` is after `now` (so matured points move from `pending` to `balance` whenever a wallet
+/// is written), and it is written whenever pending points are involved, so later rows are never pending; neither
+/// column goes negative when the engine's guarantee holds (the CHECK constraints would refuse the write otherwise).
 struct ChangePosting {
     let context: WriteContext
     let program: Program
