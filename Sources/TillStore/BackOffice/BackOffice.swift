@@ -8,7 +8,7 @@ import TillProtocol
 /// Guarantees: reads run on a reader thread in one snapshot, never on the caller's thread; each write is
 /// one `WriteRequest` whose completion runs on the writer thread once the commit is durable; a refused write
 /// (validation or rule, always a typed `TillError` naming the field) writes nothing; every change records an activity
-/// entry with source `operator` and the operator's id; wallets keep `balance + pending == sum(ledger)`.
+/// entry with source `operator` and the operator's id; a wallet is its row plus its later ledger rows (`WalletTotals`).
 public final class BackOffice: Sendable {
     let store: Store
     let keys: @Sendable (SessionRole) throws(TillError) -> (secret: String, digest: [UInt8])

@@ -3,7 +3,7 @@ import TillProtocol
 
 /// `wallet.adjust`: an operator adds to or takes from a member's points or credit, with a reason.
 ///
-/// Guarantees: one `adjust` ledger row and the wallet move together, so `balance + pending == sum(ledger)`; available
+/// Guarantees: one `adjust` ledger row is the move (the wallet's row is written only when it folds: `WalletTotals`); available
 /// balance never goes below zero (`insufficient_balance`, nothing written); `adjustmentId` makes it exactly-once (a
 /// resend with the same body answers the current balance, a different body is `transaction_conflict`).
 struct WalletAdjustment {

@@ -29,8 +29,8 @@ public struct NewMember: Hashable, Sendable {
 /// Registers members in one writer request: member row, normalised identifiers, both wallets, opening balances.
 ///
 /// Guarantees: all rows of the request or none (a clash of an identifier in use refuses the whole request with
-/// `alreadyExists`); identifiers are normalised with the shop's default phone country; wallets satisfy
-/// `balance + pending == Σ ledger`.
+/// `alreadyExists`); identifiers are normalised with the shop's default phone country; a wallet starts with a zero
+/// base and its opening balance as a ledger row after it (`WalletTotals`).
 struct RegisterMembers: WriteRequest {
     let members: [NewMember]
     let programs: ProgramCache

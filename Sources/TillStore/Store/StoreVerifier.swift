@@ -12,8 +12,9 @@ public struct VerificationReport: Sendable, Hashable {
 /// The storage-level invariants of Till's schema.
 ///
 /// - the file passes `integrity_check` and `foreign_key_check`;
-/// - every wallet: `balance >= 0`, `pending >= 0`, `balance + pending == SUM(ledger.delta)`, and its ledger rows
-///   belong to the wallet's member;
+/// - every wallet: `balance >= 0`, `pending >= 0`, `balance + pending == SUM(ledger.delta)` of its rows through
+///   `counted_through`, the rows after it neither pending nor taking the balance below zero (`WalletTotals`), and its
+///   ledger rows belong to the wallet's member;
 /// - `(branch_id, pos_id, transaction_id)` and `(branch_id, pos_id, reversal_id)` are unique; in-use identifiers are
 ///   unique per kind;
 /// - cumulative returned quantities never exceed the purchased quantity of the line.

@@ -3,7 +3,7 @@ import TillStore
 
 /// Moves one wallet by `delta` with one ledger entry, exactly once per `operationKey`.
 ///
-/// Guarantees: the wallet update, the ledger row and the operation key commit together or not at all; a second
+/// Guarantees: the ledger row (the wallet's row when it folds) and the operation key commit together or not at all; a second
 /// request with the same key and the same body changes nothing and answers `replayed: true` (with the current
 /// balance); the same key with a different body is refused with `transactionConflict`; a balance never goes below
 /// zero (`insufficientBalance`); an unknown member is refused with `memberNotFound`. Test machinery (the writer's
