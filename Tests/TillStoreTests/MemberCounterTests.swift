@@ -7,7 +7,7 @@ import TillProtocol
 import TillStoreTesting
 
 /// A member's lifetime spend and visits (`MemberCounters`): a purchase writes its part on its `purchase_members` row,
-/// every `foldInterval`-th purchase folds it into the member's row, and voids and returns take it back either way.
+/// every fold point (`FoldPoint`) folds it into the member's row, and voids and returns take it back either way.
 @Suite struct MemberCounterTests {
     @Test func aPurchaseWritesTheMemberRowOnlyWhenItFolds() throws {
         let f = try OfficeFixture()
@@ -15,7 +15,7 @@ import TillStoreTesting
             try c.execute("CREATE TABLE member_writes (member INTEGER NOT NULL)")
             try c.execute("CREATE TRIGGER count_member_writes AFTER UPDATE ON members BEGIN INSERT INTO member_writes VALUES (new.id); END")
         }).get()
-        let interval = Int(MemberCounters.foldInterval)
+        let interval = Int(FoldPoint.interval)
         for i in 1...(2 * interval + 2) {
             _ = try f.purchase(f.coffee("T\(i)", member: "M00000001", cups: i == 2 * interval + 1 ? 3 : 1)).get()
         }

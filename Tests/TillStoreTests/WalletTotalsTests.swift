@@ -4,7 +4,7 @@ import TillProtocol
 @testable import TillStore
 import TillStoreTesting
 
-/// A wallet's balance (`WalletTotals`): its row is a base folded at every `foldInterval`-th ledger row, the rows
+/// A wallet's balance (`WalletTotals`): its row is a base folded at every fold point (`FoldPoint`), the rows
 /// after it are summed by readers, and a posting that involves pending points writes the row as before.
 @Suite struct WalletTotalsTests {
     @Test func aPostingWritesTheWalletRowOnlyWhenItFolds() throws {
@@ -27,11 +27,11 @@ import TillStoreTesting
                                                          reason: "correction"))).get()
             }
         }
-        let folds = try f.sql("SELECT count(*) FROM ledger WHERE id % \(WalletTotals.foldInterval) = 0") ?? -1
+        let folds = try f.sql("SELECT count(*) FROM ledger WHERE id % \(FoldPoint.interval) = 0") ?? -1
         let writes = try f.sql("SELECT count(*) FROM wallet_writes") ?? -1
         #expect(folds >= 2)
         #expect(writes == folds)  // one row write per fold point, none for the other ~180 ledger rows
-        #expect(try f.sql("SELECT count(*) FROM wallet_writes WHERE through % \(WalletTotals.foldInterval) <> 0") == 0)
+        #expect(try f.sql("SELECT count(*) FROM wallet_writes WHERE through % \(FoldPoint.interval) <> 0") == 0)
 
         let sums = try f.store.read { c in
             (try c.int64("""

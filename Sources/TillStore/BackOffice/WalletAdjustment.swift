@@ -30,7 +30,7 @@ struct WalletAdjustment {
             INSERT INTO ledger (member_id, wallet_id, delta, kind, operator_id, reason, created_at) VALUES (?, ?, ?, 'adjust', ?, ?, ?)
             """, [.integer(member.id), .integer(walletId), .integer(a.delta), .integer(actor.id), .text(a.reason), .integer(actor.ms)])
         let row = c.lastInsertRowID
-        if WalletTotals.folds(row: row) {
+        if FoldPoint.folds(row: row) {
             try c.execute("UPDATE wallets SET balance = ?, counted_through = ? WHERE id = ?",
                           [.integer(balance + a.delta), .integer(row), .integer(walletId)])
         }

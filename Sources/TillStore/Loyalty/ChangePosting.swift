@@ -105,7 +105,7 @@ struct ChangePosting {
                       origin.reversalRow == nil ? .integer(origin.purchaseRow) : .null, .optional(origin.reversalRow),
                       .optional(origin.operatorId), at])
             touched[i].lastRow = context.lastInsertRowID
-            if WalletTotals.folds(row: touched[i].lastRow) { touched[i].folds = true }
+            if FoldPoint.folds(row: touched[i].lastRow) { touched[i].folds = true }
         }
         for t in touched {
             let account = accounts.first { $0.id == t.member }

@@ -3,9 +3,8 @@
 /// Guarantees: the counters a reader sees are the `members` row's base (`lifetime_spend`, `visit_count`, which hold
 /// every purchase with a row id up to `counted_through`) plus the `spend` and `visits` of the member's
 /// `purchase_members` rows after it — one keyed range, usually a few dozen rows on one page. A purchase writes its
-/// member's spend and visit on its `purchase_members` row only (a row it inserts anyway); every `foldInterval`-th
-/// purchase (by row id, so each member's unfolded rows stay few on average whatever their share of the traffic)
-/// folds the member's rows into the base. A void or return subtracts from the purchase's own row while it is
+/// member's spend and visit on its `purchase_members` row only (a row it inserts anyway); a purchase whose
+/// row id is a fold point (`FoldPoint`) folds its members' rows into their base. A void or return subtracts from the purchase's own row while it is
 /// unfolded and from the base once it is folded, so the sum is the same either way. Sums saturate at `Int64.max`
 /// instead of trapping, and visits never show below zero. The row of a purchase made before schema v4 carries zero
 /// (its spend and visit were already in the base).
@@ -13,9 +12,6 @@
 /// Why: at 100,000 members the `members` row is a random page of its own, and rewriting it for every purchase was a
 /// fifth of the WAL frames a purchase commits (bench/journal.md).
 enum MemberCounters {
-    /// A purchase whose row id is a multiple of this folds its members' counters into their base.
-    static let foldInterval: Int64 = 64
-
     struct Totals: Equatable {
         var lifetimeSpend: Int64
         var visits: Int64
@@ -41,7 +37,7 @@ enum MemberCounters {
     static func add(_ context: WriteContext, purchase: Int64, member: Int64, position: Int, spend: Int64) throws {
         try context.execute("INSERT INTO purchase_members (purchase_id, member_id, position, spend, visits) VALUES (?, ?, ?, ?, 1)",
                             [.integer(purchase), .integer(member), .integer(Int64(position)), .integer(spend)])
-        guard purchase % foldInterval == 0 else { return }
+        guard FoldPoint.folds(row: purchase) else { return }
         let totals = try load(context.connection, member: member)
         try context.execute("UPDATE members SET lifetime_spend = ?, visit_count = ?, counted_through = ? WHERE id = ?",
                             [.integer(totals.lifetimeSpend), .integer(totals.visits), .integer(purchase), .integer(member)])

@@ -6,7 +6,7 @@ import TillCore
 /// `counted_through`) plus the deltas of its later ledger rows, read from the `ledger_wallet_rows` index alone (one
 /// keyed range, usually a few dozen entries on one page; none of them pending, see below). A posting adds ledger rows
 /// only; it folds a wallet (writes its row with the balance and pending it computed, as every posting did before
-/// schema v5) when one of the wallet's new rows has an id that is a multiple of `foldInterval`, and always when
+/// schema v5) when one of the wallet's new rows has an id that is a fold point (`FoldPoint`), and always when
 /// pending points are involved (the shop has pending days, or the member has pending points, or the wallet's base
 /// records some): so rows after the fold point never carry pending points, and pending keeps exactly the meaning it
 /// had. A wallet created with an opening balance has a zero base and the opening row after it.
@@ -14,9 +14,6 @@ import TillCore
 /// Why: at 100,000 members the wallet's row is a random page of its own, rewritten for every purchase: more than a
 /// quarter of the WAL frames a purchase commits once the member's row no longer is (bench/journal.md).
 enum WalletTotals {
-    /// A ledger row whose id is a multiple of this folds its wallet.
-    static let foldInterval: Int64 = 64
-
     struct Wallet: Equatable {
         var id: Int64
         var kind: WalletKind
@@ -50,7 +47,4 @@ enum WalletTotals {
         }
         return balance
     }
-
-    /// Whether adding ledger row `row` to a wallet folds it (writes its row), pending points aside.
-    static func folds(row: Int64) -> Bool { row % foldInterval == 0 }
 }

@@ -72,7 +72,7 @@ public struct WalletCredit: WriteRequest {
             INSERT INTO ledger (member_id, wallet_id, delta, kind, reason, created_at) VALUES (?, ?, ?, ?, ?, ?)
             """, [.integer(memberId), .integer(walletId), .integer(delta), .text(kind.rawValue), .optional(reason), .integer(at)])
         let ledgerId = context.lastInsertRowID
-        if ledgerId % 64 == 0 {  // folds as the store's postings do
+        if FoldPoint.folds(row: ledgerId) {  // as the store's postings do
             try context.execute("UPDATE wallets SET balance = ?, counted_through = ? WHERE id = ?",
                                 [.integer(balance + delta), .integer(ledgerId), .integer(walletId)])
         }
