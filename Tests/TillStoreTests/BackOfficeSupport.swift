@@ -113,6 +113,16 @@ final class OfficeFixture {
     }
 
     func sql(_ text: String) throws -> Int64? { try store.read { try $0.int64(text) } }
+
+    /// From now on, every UPDATE of `table` adds the updated row's `column` to `<table>_updates (value)`; returns a
+    /// function that counts them (how the tests see which rows a write touches, and how often).
+    func recordUpdates(of table: String, keeping column: String = "id") throws -> () throws -> Int64 {
+        _ = try store.writeAndWait(ClosureWrite { c in
+            try c.execute("CREATE TABLE \(table)_updates (value INTEGER)")
+            try c.execute("CREATE TRIGGER \(table)_recorded AFTER UPDATE ON \(table) BEGIN INSERT INTO \(table)_updates VALUES (new.\(column)); END")
+        }).get()
+        return { try self.sql("SELECT count(*) FROM \(table)_updates") ?? -1 }
+    }
 }
 
 enum Unexpected: Error { case response }

@@ -11,16 +11,13 @@ import TillStoreTesting
 @Suite struct MemberCounterTests {
     @Test func aPurchaseWritesTheMemberRowOnlyWhenItFolds() throws {
         let f = try OfficeFixture()
-        _ = try f.store.writeAndWait(ClosureWrite { c in
-            try c.execute("CREATE TABLE member_writes (member INTEGER NOT NULL)")
-            try c.execute("CREATE TRIGGER count_member_writes AFTER UPDATE ON members BEGIN INSERT INTO member_writes VALUES (new.id); END")
-        }).get()
+        let memberUpdates = try f.recordUpdates(of: "members")
         let interval = Int(FoldPoint.interval)
         for i in 1...(2 * interval + 2) {
             _ = try f.purchase(f.coffee("T\(i)", member: "M00000001", cups: i == 2 * interval + 1 ? 3 : 1)).get()
         }
         // Purchase rows 1…130: rows 64 and 128 folded, rows 129 and 130 are summed from purchase_members.
-        #expect(try f.sql("SELECT count(*) FROM member_writes") == 2)
+        #expect(try memberUpdates() == 2)
         #expect(try f.sql("SELECT counted_through FROM members WHERE member_key = 'M00000001'") == Int64(2 * interval))
         let purchases = Int64(2 * interval + 2)
         var profile = try f.profile(.memberGet(MemberRef(memberKey: "M00000001")))

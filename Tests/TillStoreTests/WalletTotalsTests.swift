@@ -9,13 +9,7 @@ import TillStoreTesting
 @Suite struct WalletTotalsTests {
     @Test func aPostingWritesTheWalletRowOnlyWhenItFolds() throws {
         let f = try OfficeFixture()
-        _ = try f.store.writeAndWait(ClosureWrite { c in
-            try c.execute("CREATE TABLE wallet_writes (wallet INTEGER NOT NULL, through INTEGER NOT NULL)")
-            try c.execute("""
-                CREATE TRIGGER count_wallet_writes AFTER UPDATE ON wallets
-                BEGIN INSERT INTO wallet_writes VALUES (new.id, new.counted_through); END
-                """)
-        }).get()
+        let walletUpdates = try f.recordUpdates(of: "wallets", keeping: "counted_through")
         let member = "M00000001"
         let credit = try f.profile(.memberGet(MemberRef(memberKey: member))).balance.credit
         for i in 1...150 {
@@ -28,10 +22,10 @@ import TillStoreTesting
             }
         }
         let folds = try f.sql("SELECT count(*) FROM ledger WHERE id % \(FoldPoint.interval) = 0") ?? -1
-        let writes = try f.sql("SELECT count(*) FROM wallet_writes") ?? -1
+        let writes = try walletUpdates()
         #expect(folds >= 2)
         #expect(writes == folds)  // one row write per fold point, none for the other ~180 ledger rows
-        #expect(try f.sql("SELECT count(*) FROM wallet_writes WHERE through % \(FoldPoint.interval) <> 0") == 0)
+        #expect(try f.sql("SELECT count(*) FROM wallets_updates WHERE value % \(FoldPoint.interval) <> 0") == 0)
 
         let sums = try f.store.read { c in
             (try c.int64("""
@@ -60,12 +54,9 @@ import TillStoreTesting
         var settings = DemoProgram.settings
         settings.pendingDays = 14
         try f.loyalty.configure(catalog: DemoProgram.catalog, settings: settings)
-        _ = try f.store.writeAndWait(ClosureWrite { c in
-            try c.execute("CREATE TABLE wallet_writes (wallet INTEGER NOT NULL)")
-            try c.execute("CREATE TRIGGER count_wallet_writes AFTER UPDATE ON wallets BEGIN INSERT INTO wallet_writes VALUES (new.id); END")
-        }).get()
+        let walletUpdates = try f.recordUpdates(of: "wallets")
         for i in 1...3 { _ = try f.purchase(f.coffee("T\(i)", member: "M00000001")).get() }
-        #expect(try f.sql("SELECT count(*) FROM wallet_writes") == 3)
+        #expect(try walletUpdates() == 3)
         let balance = try f.profile(.memberGet(MemberRef(memberKey: "M00000001"))).balance
         #expect(balance.pendingPoints > 0)
         #expect(try f.sql("""
