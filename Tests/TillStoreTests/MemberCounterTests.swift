@@ -68,16 +68,12 @@ import TillStoreTesting
 
     @Test func migrationFourKeepsTheCountersOfAVersion3Store() throws {
         let folder = TemporaryFolder()
-        let path = folder.path("v3.db")
-        do {
-            let connection = try Connection(path: path, options: OpenOptions(mode: .readWrite))
-            try Migrator.migrate(connection, Array(Schema.migrations.prefix(3)))
+        let store = try storeMigrated(from: 3, in: folder) { connection in
             try connection.execute("""
                 INSERT INTO members (id, member_key, status, registered_at, registration_source, lifetime_spend, visit_count, updated_at)
                 VALUES (7, 'M7', 'active', 0, 'pos', 1234, 5, 0)
                 """)
         }
-        let store = try Store.open(StoreConfiguration(path: path))
         defer { store.shutdown() }
         let (version, counters) = try store.read { c in
             (try c.int64("PRAGMA user_version"), try MemberCounters.load(c, member: 7))

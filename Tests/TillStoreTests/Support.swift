@@ -16,6 +16,18 @@ final class TemporaryFolder: Sendable {
     func path(_ name: String) -> String { url.appendingPathComponent(name).path }
 }
 
+/// A store written at schema `version` by `setUp` (on a plain connection), then opened by this build (which migrates
+/// it to the latest version): how a test sees what a migration does to an existing store.
+func storeMigrated(from version: Int, in folder: TemporaryFolder, _ setUp: (Connection) throws -> Void) throws -> Store {
+    let path = folder.path("v\(version).db")
+    do {
+        let connection = try Connection(path: path, options: OpenOptions(mode: .readWrite))
+        try Migrator.migrate(connection, Array(Schema.migrations.prefix(version)))
+        try setUp(connection)
+    }
+    return try Store.open(StoreConfiguration(path: path))
+}
+
 /// Collects completions of submitted writes and waits for all of them.
 final class Completions<Output: Sendable>: Sendable {
     private let results = Mutex<[Int: Result<Output, TillError>]>([:])

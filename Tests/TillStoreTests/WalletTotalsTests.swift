@@ -70,10 +70,7 @@ import TillStoreTesting
     /// A store migrated to v5 keeps each wallet's row as its base, with every earlier ledger row folded into it.
     @Test func migrationFiveFoldsEveryEarlierRow() throws {
         let folder = TemporaryFolder()
-        let path = folder.path("v4.db")
-        do {
-            let connection = try Connection(path: path, options: OpenOptions(mode: .readWrite))
-            try Migrator.migrate(connection, Array(Schema.migrations.prefix(4)))
+        let store = try storeMigrated(from: 4, in: folder) { connection in
             try connection.execute("""
                 INSERT INTO members (id, member_key, status, registered_at, registration_source, updated_at)
                 VALUES (7, 'M7', 'active', 0, 'pos', 0)
@@ -83,7 +80,6 @@ import TillStoreTesting
                 INSERT INTO ledger (member_id, wallet_id, delta, kind, created_at) VALUES (7, 3, 50, 'earn', 0), (7, 3, -20, 'spend', 0)
                 """)
         }
-        let store = try Store.open(StoreConfiguration(path: path))
         defer { store.shutdown() }
         let (through, balance) = try store.read { c in
             (try c.int64("SELECT counted_through FROM wallets WHERE id = 3"), try WalletTotals.balance(c, member: 7))
