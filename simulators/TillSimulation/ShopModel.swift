@@ -55,14 +55,16 @@ public struct ShopCatalog: Sendable {
 
     /// The draws of `basket`, kept as articles and quantities (the line items are made from them only when needed).
     public func basketLines(using random: inout SeededRandom, maxLines: Int = 30) -> [BasketLine] {
-        var net: MinorUnits = 0
-        return basketLines(using: &random, maxLines: maxLines, net: &net)
+        var net: MinorUnits = 0, lines: [BasketLine] = []
+        basketLines(using: &random, maxLines: maxLines, into: &lines, net: &net)
+        return lines
     }
 
-    /// The same draws, adding the basket's net (line gross minus line discount) to `net` on the way.
-    func basketLines(using random: inout SeededRandom, maxLines: Int = 30, net: inout MinorUnits) -> [BasketLine] {
+    /// The same draws, into `lines` (emptied first, its capacity kept), adding the basket's net (line gross minus
+    /// line discount) to `net` on the way.
+    func basketLines(using random: inout SeededRandom, maxLines: Int = 30, into lines: inout [BasketLine], net: inout MinorUnits) {
         let count = random.chance(70) ? random.int(1...6) : random.int(1...maxLines)
-        var lines: [BasketLine] = []
+        lines.removeAll(keepingCapacity: true)
         lines.reserveCapacity(count)
         for _ in 1...count {
             let article = random.int(0...(articles.count - 1))
@@ -75,7 +77,6 @@ public struct ShopCatalog: Sendable {
             net += gross - discount
             lines.append(BasketLine(article: article, quantity: quantity, discount: discount))
         }
-        return lines
     }
 
     /// The line item of `line` at 1-based `position` (its line id).

@@ -133,6 +133,10 @@ public struct TerminalWorkload: Sendable {
     var posted: [Posted] = []
     let keepsPosted: Bool
     var oldestPosted = 0
+    /// The lines and members arrays of the last finished drafted purchase (`recycle`), reused by the next one: a
+    /// closed loop of purchases allocates neither per request.
+    var spareLines: [BasketLine] = []
+    var spareMembers: [MemberIdentifier] = []
     static let rememberedPurchases = 16
 
     public init(terminalIndex: Int, runId: String, mix: ScenarioMix, builder: BasketBuilder, seed: UInt64) {
@@ -309,10 +313,17 @@ public struct TerminalWorkload: Sendable {
     }
 
     mutating func purchase(members count: Int, now: Timestamp, scenario: Scenario) -> PlannedRequest {
-        // One member (the usual purchase) drawn as `members(1)` and its identifier draw it, without the array between.
-        let ids = count == 1 ? [builder.identifier(for: builder.member(using: &random), using: &random)]
-            : builder.members(count, using: &random).map { builder.identifier(for: $0, using: &random) }
-        let draft = builder.draft(id: nextId("T"), openedAt: now, members: ids, using: &random)
+        // One member (the usual purchase) drawn as `members(1)` and its identifier draw it, without the array between;
+        // into the last finished purchase's arrays.
+        var ids: [MemberIdentifier] = []
+        swap(&ids, &spareMembers)
+        ids.removeAll(keepingCapacity: true)
+        if count == 1 {
+            ids.append(builder.identifier(for: builder.member(using: &random), using: &random))
+        } else {
+            for n in builder.members(count, using: &random) { ids.append(builder.identifier(for: n, using: &random)) }
+        }
+        let draft = builder.draft(id: nextId("T"), openedAt: now, members: ids, reusing: &spareLines, using: &random)
         return PlannedRequest(label: "purchase", body: .draft(consume draft), scenario: scenario)
     }
 
@@ -334,6 +345,13 @@ public struct TerminalWorkload: Sendable {
             body.redemptions = [active[random.int(0...(active.count - 1))].benefitId]
         }
         return PlannedRequest(label: "purchase", request: .purchase(body), scenario: .redeemGift)
+    }
+
+    /// Takes back the arrays of a drafted purchase that was finally answered (judged, and not to be resent).
+    mutating func recycle(_ planned: consuming PlannedRequest) {
+        guard case .draft(let draft) = planned.body else { return }
+        spareLines = draft.lines
+        spareMembers = draft.members
     }
 
     mutating func remember(_ purchase: Posted) {

@@ -220,6 +220,7 @@ public final class VirtualTerminal: ConnectionHandler, @unchecked Sendable {
         }
         if entry.planned.label == "purchase", code == nil { control.purchases.add(1, ordering: .relaxed) }
         if settings.verify, case .decoded(let outcome) = answer { feedModel(outcome) }
+        workload.recycle(entry.planned)
         ledger.pumpAfterThisWakeUp(self)
     }
 
