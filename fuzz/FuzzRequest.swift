@@ -5,7 +5,8 @@
 
 /// Any input: (1) fed to the frame decoder in pieces whose sizes come from the input itself; (2) decoded as a
 /// request payload (the direct decoder checked against the tape decoder) and, when accepted, re-encoded, re-decoded
-/// and compared; (3) decoded as a response payload (the direct receipt decoder checked against the tape decoder) and,
+/// and compared; (3) decoded as a response payload (the direct receipt decoder checked against the tape decoder, the
+/// check without a receipt against the direct decoder) and,
 /// when accepted, re-encoded and compared. A mismatch traps,
 /// which libFuzzer reports as a crash.
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -136,9 +137,11 @@ private func fuzzRules(_ request: Request, _ bytes: [UInt8]) {
 private func fuzzResponse(_ bytes: [UInt8]) {
     let server = ServerCodec()
     let client = ClientCodec()
-    if let direct = client.decodeDirect(bytes) {
+    let direct = client.decodeDirect(bytes)
+    if let direct {
         precondition((try? client.decodeWithTape(bytes)) == direct, "direct receipt decoder accepted what the tape decoder reads otherwise")
     }
+    precondition(client.acknowledgedPurchase(bytes[...]) == direct?.id, "the receipt check without a receipt disagrees with the direct decoder")
     guard let env = try? client.decodeResponse(bytes) else { return }
     let frame = server.encodeResponse(env)
     guard let again = try? client.decodeResponse(frame[4...]) else { preconditionFailure("re-encoded response refused") }

@@ -15,10 +15,16 @@ import TillCore
     }
 
     /// Decodes with both decoders; fails the test when the direct decoder accepts something the tape does not
-    /// accept identically, or when `decodeResponse` differs from the tape. Returns the direct result.
+    /// accept identically, when `decodeResponse` differs from the tape, or when the check without a receipt
+    /// (`acknowledgedPurchase`) does not accept exactly what the direct decoder accepts, with its id. Returns the
+    /// direct result.
     @discardableResult
     static func agree(_ bytes: [UInt8], sourceLocation: SourceLocation = #_sourceLocation) -> ResponseEnvelope? {
         let direct = client.decodeDirect(bytes)
+        #expect(client.acknowledgedPurchase(bytes[...]) == direct?.id, "acknowledgedPurchase of \(String(decoding: bytes, as: UTF8.self))",
+                sourceLocation: sourceLocation)
+        #expect(Result { () throws(TillError) in try client.decodeResponse(bytes[...]) } == Result { () throws(TillError) in try client.decodeResponse(bytes) },
+                "the slice overload decodes as the generic one", sourceLocation: sourceLocation)
         let tape = Self.tape(bytes)
         if let direct {
             #expect(tape == .success(direct), "direct accepted \(String(decoding: bytes, as: UTF8.self))", sourceLocation: sourceLocation)

@@ -13,14 +13,17 @@ import TillCore
     func numberedLinesAreTheLineItemsBytes(seed: UInt64) {
         var g = Gen(rng: SeededRandom(seed: seed))
         let text = { (g: inout Gen) in g.bool() ? g.pick(Self.texts) : g.string(nonEmpty: false) }
+        // Half the templates with a list price: their usual lines (1 to 4 whole units at that price, no discount)
+        // come from prepared bytes, the others (5 units, another price, a discount, a fraction) as usual.
         let templates = (0..<4).map { k in
             LineItemTemplate(code: text(&g), name: text(&g), department: g.bool() ? text(&g) : nil,
-                             tags: Self.tagSets[(Int(seed) + k) % Self.tagSets.count])
+                             tags: Self.tagSets[(Int(seed) + k) % Self.tagSets.count], listPrice: g.bool() ? g.int(0...99_999_999) : nil)
         }
         let count = seed % 10 == 0 ? 100 : Int(g.int(0...31))
         let lines = (0..<count).map { _ in
-            (Int(g.int(0...3)), Quantity(thousandths: g.bool() ? g.int(1...2_500) : g.int(1...4) * 1000),
-             g.int(0...99_999_999), g.int(0...300))
+            let template = Int(g.int(0...3))
+            let price = g.bool() ? templates[template].listPrice ?? 5 : g.int(0...99_999_999)
+            return (template, Quantity(thousandths: g.bool() ? g.int(1...2_500) : g.int(1...5) * 1000), price, g.bool() ? 0 : g.int(0...300))
         }
         var fromTemplates = JSONWriter(), reference = JSONWriter()
         for w in [0, 1] {

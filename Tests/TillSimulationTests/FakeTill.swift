@@ -17,6 +17,7 @@ final class FakeTill: Sendable {
         var reversals: [String: ReversalReceipt] = [:]
         var random = SeededRandom(seed: 99)
         var lost = 0
+        var broken: Set<String> = []
     }
 
     let state = Mutex(State())
@@ -25,11 +26,16 @@ final class FakeTill: Sendable {
     let loseAnswersPerMille: Int
     /// When set, every request after hello is answered with this error (a run that gets nothing acknowledged).
     let refuseEverything: TillError?
+    /// When set, the first answer to each purchase carries one more member whose punch card result breaks a rule of
+    /// the protocol (`rewardsCompleted` −1, deep in the receipt's arrays), and the connection is closed after it: a
+    /// client must not take it as an acknowledgement. The resent purchase is answered as a plain replay.
+    let breakReceipts: Bool
 
-    init(population: Population, loseAnswersPerMille: Int = 0, refuseEverything: TillError? = nil) throws {
+    init(population: Population, loseAnswersPerMille: Int = 0, refuseEverything: TillError? = nil, breakReceipts: Bool = false) throws {
         group = try EventLoopGroup(loopCount: 1)
         self.loseAnswersPerMille = loseAnswersPerMille
         self.refuseEverything = refuseEverything
+        self.breakReceipts = breakReceipts
         state.withLock { s in
             for n in 0..<population.count {
                 let key = population.memberKey(n)
@@ -179,6 +185,18 @@ final class FakeSession: ConnectionHandler, @unchecked Sendable {
                     return
                 }
                 outcome = result
+            }
+            if till.breakReceipts, case .success(.purchase(var receipt)) = outcome,
+               till.state.withLock({ $0.broken.insert(receipt.transactionId).inserted }) {
+                let punch = PunchResult(benefitId: "P-1", name: "coffee", punches: 1, punchesAfter: 1, punchesRequired: 10, completed: false,
+                                        rewardsCompleted: -1)
+                receipt.members.append(ReceiptMember(memberKey: "S-BROKEN", pointsEarned: 0, pointsPending: 0, pointsSpent: 0, creditSpent: 0,
+                                                     punches: [punch], benefitsIssued: [],
+                                                     balance: WalletBalance(points: 0, pendingPoints: 0, credit: 0)))
+                ServerCodec().encodeResponse(ResponseEnvelope(id: envelope.id, op: envelope.request.op, result: .purchase(receipt)), into: &out)
+                connection.write(out)
+                connection.close()
+                return
             }
             switch outcome {
             case .success(let r): ServerCodec().encodeResponse(ResponseEnvelope(id: envelope.id, op: envelope.request.op, result: r), into: &out)

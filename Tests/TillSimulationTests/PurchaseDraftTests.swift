@@ -75,6 +75,41 @@ import TillProtocol
         }
     }
 
+    /// A workload that takes back the arrays of each finished purchase (`recycle`, as a terminal does after the final
+    /// answer) plans and writes exactly the requests of one that never does, frames and drawn values alike, whether or
+    /// not the mix keeps purchases (a kept purchase shares its arrays with the spare ones until they are reused), and
+    /// the requests it handed out earlier keep their bytes.
+    @Test(arguments: ["purchases", "standard"]) func recycledArraysChangeNoRequest(mix: String) throws {
+        let mix = try ScenarioMix(parsing: mix)
+        var recycling = TerminalWorkload(terminalIndex: 9, runId: "r", mix: mix, builder: Self.builder, seed: 11)
+        var plain = TerminalWorkload(terminalIndex: 9, runId: "r", mix: mix, builder: Self.builder, seed: 11)
+        var earlier: [(id: Int64, planned: PlannedRequest, frame: [UInt8])] = []
+        let codec = ClientCodec()
+        for n in 0..<600 {
+            let now = 1_764_000_000_000 + Int64(n) * 1_000
+            let a = recycling.next(nowMilliseconds: now), b = plain.next(nowMilliseconds: now)
+            var frameA: [UInt8] = [], frameB: [UInt8] = []
+            a.encode(id: Int64(n), with: codec, into: &frameA)
+            b.encode(id: Int64(n), with: codec, into: &frameB)
+            #expect(frameA == frameB, "request \(n)")
+            if case .draft(let draft) = a.body {
+                let receipt = Receipt(terminal: TerminalIdentity(branchId: "B", posId: "P"), transactionId: draft.transactionId, openedAt: draft.openedAt,
+                                      currency: "EUR", subtotal: 0, itemDiscounts: 0, orderDiscount: 0, benefitDiscounts: 0, tax: 0, total: 0,
+                                      payments: [], members: [], redemptions: [])
+                _ = recycling.completed(a, outcome: .success(.purchase(receipt)), nowMilliseconds: now)
+                _ = plain.completed(b, outcome: .success(.purchase(receipt)), nowMilliseconds: now)
+            }
+            if n % 50 == 0 { earlier.append((Int64(n), a, frameA)) }
+            recycling.recycle(a)
+        }
+        for (id, planned, frame) in earlier {
+            var again: [UInt8] = []
+            planned.encode(id: id, with: codec, into: &again)
+            #expect(again == frame, "request \(id) written again")
+        }
+        #expect(recycling.sequence == plain.sequence)
+    }
+
     /// A drafted purchase is judged as the request it stands for: kept for later scenarios when the mix revisits
     /// purchases, its refusals assessed by code.
     @Test func aDraftedPurchaseIsJudgedAsItsRequest() throws {

@@ -127,6 +127,24 @@ import TillIO
         #expect(run.err.contains("nothing was acknowledged"), "\(run.err)")
     }
 
+    /// A purchases-only run judges acknowledgements without building receipts (`ClientCodec.acknowledgedPurchase`),
+    /// still checking every member of them: a receipt that breaks a rule deep in its arrays is a violation, not an
+    /// acknowledged purchase, and the run fails (the purchase is acknowledged by its replay after the reconnect); the
+    /// same run against good receipts passes.
+    @Test(arguments: [false, true]) func purchasesOnlyRunsCheckEveryReceipt(broken: Bool) throws {
+        let folder = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let till = try FakeTill(population: Population(count: 20), breakReceipts: broken)
+        defer { till.shutdown() }
+        let file = try Self.terminalsFile(in: folder, port: till.port, count: 3, members: 20)
+        let run = try Self.run(["run", "--server", "127.0.0.1:\(till.port)", "--terminals-file", file, "--requests", "150", "--mix", "purchases"])
+        if broken {
+            #expect(run.status == 1 && run.out.contains("undecodable response") && run.out.contains("rewardsCompleted"), "\(run.out)\(run.err)")
+        } else {
+            #expect(run.status == 0 && run.out.contains("violations") == false, "\(run.out)\(run.err)")
+        }
+    }
+
     @Test func runWritesASelfContainedHTMLReport() throws {
         let folder = try Self.folder()
         defer { try? FileManager.default.removeItem(at: folder) }

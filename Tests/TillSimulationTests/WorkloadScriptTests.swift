@@ -14,6 +14,15 @@ import TillProtocol
         #expect(throws: ScenarioMix.ParseError.empty) { try ScenarioMix(parsing: "purchase=0") }
     }
 
+    /// The ledger counts scenarios by `ordinal`: each scenario's own position, so the counts come back under their names.
+    @Test func ordinalsArePositionsInAllCases() {
+        #expect(Scenario.allCases.map(\.ordinal) == Array(Scenario.allCases.indices))
+        let ledger = LoopLedger()
+        ledger.scenarioCounts[Scenario.retry.ordinal] += 2
+        ledger.scenarioCounts[Scenario.purchase.ordinal] += 1
+        #expect(ledger.scenarios == [.retry: 2, .purchase: 1])
+    }
+
     @Test func pickFollowsTheWeights() throws {
         let mix = try ScenarioMix(parsing: "purchase=3,identify=1")
         var random = SeededRandom(seed: 5)

@@ -51,10 +51,20 @@ public struct BasketBuilder: Sendable {
     public func draft(
         id: String, openedAt: Timestamp, members: [MemberIdentifier], using random: inout SeededRandom
     ) -> PurchaseDraft {
-        let lines = catalog.basketLines(using: &random)
+        var lines: [BasketLine] = []
+        return draft(id: id, openedAt: openedAt, members: members, reusing: &lines, using: &random)
+    }
+
+    /// `draft`, its lines drawn into `spare`'s storage (taken: `spare` is left empty), so a caller that hands back the
+    /// lines of finished drafts allocates none.
+    func draft(
+        id: String, openedAt: Timestamp, members: [MemberIdentifier], reusing spare: inout [BasketLine], using random: inout SeededRandom
+    ) -> PurchaseDraft {
+        var net: MinorUnits = 0, lines: [BasketLine] = []
+        swap(&lines, &spare)
+        catalog.basketLines(using: &random, into: &lines, net: &net)
         let orderType: OrderType = random.chance(85) ? .inStore : .takeaway
         let employee = random.chance(50) ? Self.employees[random.int(1...40) - 1] : nil
-        let net = lines.reduce(0) { $0 + catalog.gross($1) - $1.discount }
         let orderDiscount: MinorUnits = random.chance(5) && net > 500 ? 100 : 0
         let payment = random.chance(60) ? Payment(means: random.chance(70) ? .card : .cash, amount: net - orderDiscount) : nil
         return PurchaseDraft(transactionId: id, openedAt: openedAt, orderType: orderType, employee: employee, members: members,

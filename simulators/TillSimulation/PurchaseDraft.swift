@@ -44,10 +44,10 @@ public struct PurchaseDraft: Sendable {
             payments: payment.map { [$0] } ?? [], currency: currency)
     }
 
-    /// The body's fields, in `PurchaseRequest.encodeFields`'s order and form, each line in one run of the writer.
+    /// The body's fields, in `PurchaseRequest.encodeFields`'s order and form: the head and the tail through the same
+    /// writer runs, every line in one run from the catalog's templates.
     public func encodeFields(to w: inout JSONWriter) {
-        w.field("transactionId", transactionId); w.field("openedAt", openedAt); w.field("orderType", orderType)
-        w.field("employee", employee); w.field("members", members)
+        w.purchaseHead(transactionId: transactionId, openedAt: openedAt, orderType: orderType, employee: employee, members: members)
         w.key("items")
         w.beginArray()
         catalog.articles.withUnsafeBufferPointer { articles in
@@ -58,11 +58,7 @@ public struct PurchaseDraft: Sendable {
             }
         }
         w.endArray()
-        w.field("orderDiscount", orderDiscount); w.field("tax", MinorUnits(0))
-        w.key("payments")
-        w.beginArray()
-        payment?.encode(to: &w)
-        w.endArray()
-        w.field("redemptions", [String]()); w.field("currency", currency)
+        w.purchaseTail(orderDiscount: orderDiscount, tax: 0, payments: payment == nil ? 0 : 1, { _ in payment! }, redemptions: [],
+                       currency: currency)
     }
 }

@@ -17,7 +17,11 @@ public struct OutstandingRequests: Sendable {
         var serial: UInt64 = 0
     }
 
-    private var entries: [Int64: Entry] = [:]
+    /// In flight, in the order sent, with their wire ids at the same positions: at most the pipeline depth (1 to 64)
+    /// plus a duplicate, and answers come back mostly in order, so a scan from the front finds an answer's entry at
+    /// once (no hashing per request; entries are moved in and out, never copied).
+    private var ids: [Int64] = []
+    private var entries: [Entry] = []
     private var serial: UInt64 = 0
 
     public init() {}
@@ -25,21 +29,31 @@ public struct OutstandingRequests: Sendable {
     public var count: Int { entries.count }
     public var isEmpty: Bool { entries.isEmpty }
 
-    /// Records that `entry` went out under wire id `id`.
+    /// Records that `entry` went out under wire id `id` (a wire id is used once per terminal and connection).
     public mutating func sent(id: Int64, _ entry: consuming Entry) {
         if entry.serial == 0 {
             serial += 1
             entry.serial = serial
         }
-        entries[id] = consume entry
+        ids.append(id)
+        entries.append(consume entry)
     }
 
     /// The entry answered by `id`, removed; nil for an id this terminal is not waiting for.
-    public mutating func answered(id: Int64) -> Entry? { entries.removeValue(forKey: id) }
+    public mutating func answered(id: Int64) -> Entry? {
+        if ids.count == 1 && ids[0] == id {  // a closed loop at depth 1
+            ids.removeAll(keepingCapacity: true)
+            return entries.popLast()
+        }
+        guard let k = ids.firstIndex(of: id) else { return nil }
+        ids.remove(at: k)
+        return entries.remove(at: k)
+    }
 
     /// Every entry, removed, oldest first: the connection was lost and they must go out again.
     public mutating func takeAllForResend() -> [Entry] {
-        let all = entries.values.sorted { $0.serial < $1.serial }
+        let all = entries.sorted { $0.serial < $1.serial }
+        ids.removeAll()
         entries.removeAll()
         return all
     }

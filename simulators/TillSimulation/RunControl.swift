@@ -90,12 +90,19 @@ public final class RunControl: Sendable {
 
 /// Everything the terminals on one event loop record, touched only on that loop's thread; read after the loop has
 /// gone quiet (the run is drained).
+///
+/// What each answer touches is `@exclusivity(unchecked)` (as in `VirtualTerminal`): one thread, and every access a
+/// value-type mutation that calls nothing back (`pumpQueued` iterates a copy of the queue it swapped out).
 public final class LoopLedger: @unchecked Sendable {
-    public var report = RunReport(label: "loop")
+    @exclusivity(unchecked) public var report = RunReport(label: "loop")
     public var wallets = ExpectedWallets()
     public var violations: [String] = []
-    /// Requests planned per scenario (keyed by the enum: no string hashed per request).
-    public var scenarios: [Scenario: UInt64] = [:]
+    /// Requests planned per scenario, by `Scenario.ordinal` (no hashing per request).
+    @exclusivity(unchecked) var scenarioCounts = [UInt64](repeating: 0, count: Scenario.allCases.count)
+    /// Requests planned per scenario, those planned at least once.
+    public var scenarios: [Scenario: UInt64] {
+        Dictionary(uniqueKeysWithValues: Scenario.allCases.filter { scenarioCounts[$0.ordinal] > 0 }.map { ($0, scenarioCounts[$0.ordinal]) })
+    }
     /// The open loop's pacer on this loop (nil in a closed loop).
     public var pacer: OpenLoopPacer?
     /// Terminals of this loop, for handing out open-loop slots round-robin.
@@ -104,8 +111,8 @@ public final class LoopLedger: @unchecked Sendable {
     /// Terminals that got answers in this wake-up and may send next: they send after every answer of the wake-up
     /// was read (reads together, then writes together: one pass through the decoder's code and data, then one
     /// through the encoder's).
-    private var pumpQueue: [VirtualTerminal] = []
-    private var pumping: [VirtualTerminal] = []
+    @exclusivity(unchecked) private var pumpQueue: [VirtualTerminal] = []
+    @exclusivity(unchecked) private var pumping: [VirtualTerminal] = []
 
     public init() {}
 

@@ -30,6 +30,26 @@ public enum Scenario: String, CaseIterable, Sendable, Hashable {
     /// A new purchase sent twice back to back without waiting (a POS that timed out while the first was still in
     /// flight): both must be answered with the same receipt, applied once.
     case duplicate = "dup"
+
+    /// The position in `allCases`, by a switch (counting a scenario per request without hashing its raw string).
+    var ordinal: Int {
+        switch self {
+        case .purchase: 0
+        case .anonymous: 1
+        case .multiMember: 2
+        case .pointsPayment: 3
+        case .creditPayment: 4
+        case .redeemGift: 5
+        case .identify: 6
+        case .quote: 7
+        case .status: 8
+        case .void: 9
+        case .partialReturn: 10
+        case .retry: 11
+        case .offlineBurst: 12
+        case .duplicate: 13
+        }
+    }
 }
 
 /// Relative weights of the scenarios, parsed from `--mix`.

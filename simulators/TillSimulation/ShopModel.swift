@@ -43,7 +43,9 @@ public struct ShopCatalog: Sendable {
             articles.append(Article(code: code, name: "\(department) item \(n)", department: department, unitPrice: price, weighed: weighed))
         }
         self.articles = articles
-        self.templates = articles.map { LineItemTemplate(code: $0.code, name: $0.name, department: $0.department, tags: $0.weighed ? ["weighed"] : []) }
+        self.templates = articles.map {
+            LineItemTemplate(code: $0.code, name: $0.name, department: $0.department, tags: $0.weighed ? ["weighed"] : [], listPrice: $0.unitPrice)
+        }
     }
 
     /// A basket of 1 to `maxLines` lines (most baskets are small), with occasional POS line discounts.
@@ -53,8 +55,16 @@ public struct ShopCatalog: Sendable {
 
     /// The draws of `basket`, kept as articles and quantities (the line items are made from them only when needed).
     public func basketLines(using random: inout SeededRandom, maxLines: Int = 30) -> [BasketLine] {
+        var net: MinorUnits = 0, lines: [BasketLine] = []
+        basketLines(using: &random, maxLines: maxLines, into: &lines, net: &net)
+        return lines
+    }
+
+    /// The same draws, into `lines` (emptied first, its capacity kept), adding the basket's net (line gross minus
+    /// line discount) to `net` on the way.
+    func basketLines(using random: inout SeededRandom, maxLines: Int = 30, into lines: inout [BasketLine], net: inout MinorUnits) {
         let count = random.chance(70) ? random.int(1...6) : random.int(1...maxLines)
-        var lines: [BasketLine] = []
+        lines.removeAll(keepingCapacity: true)
         lines.reserveCapacity(count)
         for _ in 1...count {
             let article = random.int(0...(articles.count - 1))
@@ -64,9 +74,9 @@ public struct ShopCatalog: Sendable {
                 : Quantity(units: Int64(random.chance(80) ? 1 : random.int(2...4)))
             let gross = Arithmetic.lineGross(quantity: quantity, unitPrice: articles[article].unitPrice)
             let discount: MinorUnits = random.chance(10) ? gross / 10 : 0
+            net += gross - discount
             lines.append(BasketLine(article: article, quantity: quantity, discount: discount))
         }
-        return lines
     }
 
     /// The line item of `line` at 1-based `position` (its line id).

@@ -14,7 +14,13 @@ public struct PlannedRequest: Sendable {
     var body: Body
     public var scenario: Scenario
     /// For retries: the receipt first acknowledged for this transaction (the replay must equal it).
-    public var firstReceipt: Receipt?
+    public var firstReceipt: Receipt? {
+        get { retried?.receipt }
+        set { retried = newValue.map(FirstReceipt.init) }
+    }
+    /// `firstReceipt`, boxed: only retries carry one, and a planned request is moved several times on its way to the
+    /// wire and back (a receipt inline would be copied each time).
+    private var retried: FirstReceipt?
     /// For `identify` of the gift scenario: the member whose gift is to be redeemed next.
     public var giftMember: Int?
     /// Send an identical copy (label `purchase.dup`) right behind this request, without waiting for its answer.
@@ -26,13 +32,21 @@ public struct PlannedRequest: Sendable {
                   sendTwice: sendTwice)
     }
 
-    init(label: String, body: Body, scenario: Scenario, firstReceipt: Receipt? = nil, giftMember: Int? = nil, sendTwice: Bool = false) {
+    init(label: String, body: consuming Body, scenario: Scenario, firstReceipt: Receipt? = nil, giftMember: Int? = nil, sendTwice: Bool = false) {
         self.label = label
         self.body = body
         self.scenario = scenario
-        self.firstReceipt = firstReceipt
+        self.retried = firstReceipt.map(FirstReceipt.init)
         self.giftMember = giftMember
         self.sendTwice = sendTwice
+    }
+
+    /// Whether this is a retry judged against its first receipt.
+    var isRetry: Bool { retried != nil }
+
+    final class FirstReceipt: Sendable {
+        let receipt: Receipt
+        init(_ receipt: Receipt) { self.receipt = receipt }
     }
 
     /// The request (a drafted purchase is built as one here; setting it replaces the draft).
@@ -52,6 +66,12 @@ public struct PlannedRequest: Sendable {
         copy.label = "purchase.dup"
         copy.sendTwice = false
         return copy
+    }
+
+    /// A purchase kept as drawn (not built as a `PurchaseRequest`).
+    var isDraft: Bool {
+        if case .draft = body { return true }
+        return false
     }
 
     /// Writes must be resent after a lost answer until acknowledged or refused; reads may be dropped.
@@ -113,6 +133,10 @@ public struct TerminalWorkload: Sendable {
     var posted: [Posted] = []
     let keepsPosted: Bool
     var oldestPosted = 0
+    /// The lines and members arrays of the last finished drafted purchase (`recycle`), reused by the next one: a
+    /// closed loop of purchases allocates neither per request.
+    var spareLines: [BasketLine] = []
+    var spareMembers: [MemberIdentifier] = []
     static let rememberedPurchases = 16
 
     public init(terminalIndex: Int, runId: String, mix: ScenarioMix, builder: BasketBuilder, seed: UInt64) {
@@ -194,13 +218,16 @@ public struct TerminalWorkload: Sendable {
 
     /// Learns from an answer and judges it. Call once per planned request, with its final outcome.
     public mutating func completed(_ planned: PlannedRequest, outcome: Result<Response, TillError>, nowMilliseconds: Int64) -> Assessment {
-        if case .draft(let draft) = planned.body, planned.firstReceipt == nil {
-            // A first purchase (or its duplicate): the same judgement as below, without building the request.
+        if planned.isDraft, !planned.isRetry {
+            // A first purchase (or its duplicate): the same judgement as below, without building the request (and
+            // without copying the draft or the receipt out unless they are kept).
             switch outcome {
-            case .success(.purchase(let receipt)):
-                if keepsPosted && planned.label != "purchase.dup" { remember(Posted(request: draft.request, receipt: receipt)) }
+            case .success:
+                if keepsPosted, planned.label != "purchase.dup", case .draft(let draft) = planned.body,
+                   case .success(.purchase(let receipt)) = outcome {
+                    remember(Posted(request: draft.request, receipt: receipt))
+                }
                 return .ok
-            case .success: return .ok
             case .failure(let error): return Self.assess(error, planned: planned)
             }
         }
@@ -236,6 +263,16 @@ public struct TerminalWorkload: Sendable {
         case (_, .failure(let error)):
             return Self.assess(error, planned: planned)
         }
+    }
+
+    /// `completed(planned, outcome: .success(.purchase(receipt)))` for a purchase answer whose receipt was checked and
+    /// not kept (`ClientCodec.acknowledgedPurchase`): the same assessment, which depends on the receipt only for a
+    /// retry (compared with its first receipt) or a purchase to remember, and neither happens unless the mix
+    /// revisits purchases. (Mutating, as `completed`, so that it is called in place.)
+    public mutating func acknowledgedPurchase(_ planned: PlannedRequest) -> Assessment {
+        precondition(!keepsPosted, "a receipt this workload keeps must be decoded")
+        precondition(!planned.isRetry, "a retry's receipt must be decoded")
+        return .ok
     }
 
     /// Which refusals the workload itself can cause.
@@ -276,9 +313,18 @@ public struct TerminalWorkload: Sendable {
     }
 
     mutating func purchase(members count: Int, now: Timestamp, scenario: Scenario) -> PlannedRequest {
-        let ids = builder.members(count, using: &random).map { builder.identifier(for: $0, using: &random) }
-        let draft = builder.draft(id: nextId("T"), openedAt: now, members: ids, using: &random)
-        return PlannedRequest(label: "purchase", body: .draft(draft), scenario: scenario)
+        // One member (the usual purchase) drawn as `members(1)` and its identifier draw it, without the array between;
+        // into the last finished purchase's arrays.
+        var ids: [MemberIdentifier] = []
+        swap(&ids, &spareMembers)
+        ids.removeAll(keepingCapacity: true)
+        if count == 1 {
+            ids.append(builder.identifier(for: builder.member(using: &random), using: &random))
+        } else {
+            for n in builder.members(count, using: &random) { ids.append(builder.identifier(for: n, using: &random)) }
+        }
+        let draft = builder.draft(id: nextId("T"), openedAt: now, members: ids, reusing: &spareLines, using: &random)
+        return PlannedRequest(label: "purchase", body: .draft(consume draft), scenario: scenario)
     }
 
     mutating func paying(_ planned: inout PlannedRequest, from wallet: WalletKind, maximum: MinorUnits) {
@@ -299,6 +345,13 @@ public struct TerminalWorkload: Sendable {
             body.redemptions = [active[random.int(0...(active.count - 1))].benefitId]
         }
         return PlannedRequest(label: "purchase", request: .purchase(body), scenario: .redeemGift)
+    }
+
+    /// Takes back the arrays of a drafted purchase that was finally answered (judged, and not to be resent).
+    mutating func recycle(_ planned: consuming PlannedRequest) {
+        guard case .draft(let draft) = planned.body else { return }
+        spareLines = draft.lines
+        spareMembers = draft.members
     }
 
     mutating func remember(_ purchase: Posted) {

@@ -10,6 +10,11 @@ import TillProtocol
 /// finally answered is resent with the same body after a reconnect or an `overloaded` / `shutting_down` answer,
 /// until it is acknowledged or refused, so the run ends with no write in doubt; latency counts from the request's
 /// intended start, including reconnects and resends.
+///
+/// The state touched on every request is marked `@exclusivity(unchecked)` (no run-time access tracking, ~75
+/// instructions an access): it is used on the loop's thread only, and each of its accesses is a value-type operation
+/// that calls out to no handler (planning, judging, bookkeeping, encoding into `outbox`, the decoder swapped out
+/// while frames are handled), so no access can overlap another.
 public final class VirtualTerminal: ConnectionHandler, @unchecked Sendable {
     public let index: Int
     let apiKey: String
@@ -17,26 +22,29 @@ public final class VirtualTerminal: ConnectionHandler, @unchecked Sendable {
     let control: RunControl
     let ledger: LoopLedger
     public let loop: EventLoop
-    var workload: TerminalWorkload
+    /// Answers are judged from their receipts: the model (`--verify`) or the workload's kept purchases use them. When
+    /// not, an acknowledged purchase is checked in full by `ClientCodec.acknowledgedPurchase` and its receipt not built.
+    let needsReceipts: Bool
+    @exclusivity(unchecked) var workload: TerminalWorkload
     var random: SeededRandom
     var identity: TerminalIdentity?
-    var connection: Connection?
-    var decoder = FrameDecoder(maxFrameSize: 4 * 1024 * 1024)
+    @exclusivity(unchecked) var connection: Connection?
+    @exclusivity(unchecked) var decoder = FrameDecoder(maxFrameSize: 4 * 1024 * 1024)
     let codec = ClientCodec()
-    var ready = false
-    var nextWireId: Int64 = 1
+    @exclusivity(unchecked) var ready = false
+    @exclusivity(unchecked) var nextWireId: Int64 = 1
     var helloId: Int64 = 0
-    var outstanding = OutstandingRequests()
+    @exclusivity(unchecked) var outstanding = OutstandingRequests()
     /// Requests waiting to be (re)sent: resends after a reconnect first, then open-loop slots.
-    var resendQueue: [OutstandingRequests.Entry] = []
-    var slots: [UInt64] = []
+    @exclusivity(unchecked) var resendQueue: [OutstandingRequests.Entry] = []
+    @exclusivity(unchecked) var slots: [UInt64] = []
     var backoff = Backoff()
     var stopped = false
     /// The latest hello was refused (already noted as a connect failure with its code).
     var helloRefused = false
-    var outbox: [UInt8] = []
+    @exclusivity(unchecked) var outbox: [UInt8] = []
     /// Waiting in the ledger's queue to send after this wake-up's answers are read.
-    var pumpQueued = false
+    @exclusivity(unchecked) var pumpQueued = false
 
     public init(index: Int, apiKey: String, settings: TerminalSettings, control: RunControl, ledger: LoopLedger, loop: EventLoop) {
         self.index = index
@@ -46,6 +54,7 @@ public final class VirtualTerminal: ConnectionHandler, @unchecked Sendable {
         self.ledger = ledger
         self.loop = loop
         self.workload = TerminalWorkload(terminalIndex: index, runId: settings.runId, mix: settings.mix, builder: settings.builder, seed: settings.seed)
+        self.needsReceipts = settings.verify || settings.mix.revisitsPurchases  // as the workload's `keepsPosted`
         self.random = SeededRandom(seed: settings.seed &+ UInt64(index) &* 7919)
     }
 
@@ -101,6 +110,10 @@ public final class VirtualTerminal: ConnectionHandler, @unchecked Sendable {
 
     /// One response frame's payload (a slice of the read buffer, valid during the call).
     func handle(_ frame: ArraySlice<UInt8>) {
+        if !needsReceipts, case .int(let id)? = codec.acknowledgedPurchase(frame), id != helloId {
+            answered(id: id, .acknowledgedPurchase)
+            return
+        }
         let envelope: ResponseEnvelope
         do {
             envelope = try codec.decodeResponse(frame)
@@ -114,7 +127,7 @@ public final class VirtualTerminal: ConnectionHandler, @unchecked Sendable {
             ledger.note(violation: "terminal \(index): response without a usable id")
             return
         }
-        if id == helloId { helloAnswered(envelope.outcome) } else { answered(id: id, envelope.outcome) }
+        if id == helloId { helloAnswered(envelope.outcome) } else { answered(id: id, .decoded(envelope.outcome)) }
     }
 
     public func closed(_ connection: Connection, reason: CloseReason) {
@@ -153,12 +166,21 @@ public final class VirtualTerminal: ConnectionHandler, @unchecked Sendable {
         pump()
     }
 
-    func answered(id: Int64, _ outcome: Result<Response, TillError>) {
+    /// An answer as the terminal judges it.
+    enum Answer {
+        /// Decoded in full by `ClientCodec.decodeResponse`.
+        case decoded(Result<Response, TillError>)
+        /// A successful purchase answer, its receipt read and checked by `ClientCodec.acknowledgedPurchase` and not
+        /// built (only when `needsReceipts` is false).
+        case acknowledgedPurchase
+    }
+
+    func answered(id: Int64, _ answer: Answer) {
         guard var entry = outstanding.answered(id: id) else { return }
         let now = loop.clock.now().nanoseconds
         let micros = now > entry.startNanos ? (now - entry.startNanos) / 1_000 : 0
-        switch outcome {
-        case .failure(.overloaded(let retryAfter)):
+        switch answer {
+        case .decoded(.failure(.overloaded(let retryAfter))):
             ledger.report.record(op: entry.planned.label, microseconds: micros, errorCode: "overloaded")
             entry.attempts += 1
             loop.scheduleOnLoop(after: .milliseconds(max(1, retryAfter))) { [self] in
@@ -167,7 +189,7 @@ public final class VirtualTerminal: ConnectionHandler, @unchecked Sendable {
                 flush()
             }
             return
-        case .failure(.shuttingDown):
+        case .decoded(.failure(.shuttingDown)):
             resendQueue.append(entry)
             return
         default:
@@ -175,7 +197,11 @@ public final class VirtualTerminal: ConnectionHandler, @unchecked Sendable {
         }
         control.outstanding.subtract(1, ordering: .relaxed)
         control.completed.add(1, ordering: .relaxed)
-        let assessment = workload.completed(entry.planned, outcome: outcome, nowMilliseconds: SimClock.wallMilliseconds())
+        let assessment: Assessment
+        switch answer {
+        case .decoded(let outcome): assessment = workload.completed(entry.planned, outcome: outcome, nowMilliseconds: SimClock.wallMilliseconds())
+        case .acknowledgedPurchase: assessment = workload.acknowledgedPurchase(entry.planned)
+        }
         var code: String?
         switch assessment {
         case .ok: break
@@ -183,7 +209,7 @@ public final class VirtualTerminal: ConnectionHandler, @unchecked Sendable {
             code = c
             control.refusals.add(1, ordering: .relaxed)
         case .violation(let text):
-            code = Self.code(of: outcome) ?? "violation"
+            code = Self.code(of: answer) ?? "violation"
             ledger.note(violation: "terminal \(index): \(text)")
             control.violations.add(1, ordering: .relaxed)
         }
@@ -193,7 +219,8 @@ public final class VirtualTerminal: ConnectionHandler, @unchecked Sendable {
             ledger.report.record(op: entry.planned.label + "@sent", microseconds: served, errorCode: code)
         }
         if entry.planned.label == "purchase", code == nil { control.purchases.add(1, ordering: .relaxed) }
-        if settings.verify { feedModel(outcome) }
+        if settings.verify, case .decoded(let outcome) = answer { feedModel(outcome) }
+        workload.recycle(entry.planned)
         ledger.pumpAfterThisWakeUp(self)
     }
 
@@ -206,8 +233,8 @@ public final class VirtualTerminal: ConnectionHandler, @unchecked Sendable {
         }
     }
 
-    static func code(of outcome: Result<Response, TillError>) -> String? {
-        if case .failure(let error) = outcome { return error.code }
+    static func code(of answer: Answer) -> String? {
+        if case .decoded(.failure(let error)) = answer { return error.code }
         return nil
     }
 
@@ -225,36 +252,38 @@ public final class VirtualTerminal: ConnectionHandler, @unchecked Sendable {
     func pump() {
         guard control.hasStarted else { return }
         while ready, let connection, !resendQueue.isEmpty, outstanding.count < max(settings.pipeline, 1) {
-            send(resendQueue.removeFirst(), on: connection)
+            send(resendQueue.removeFirst(), on: connection, now: loop.clock.now().nanoseconds)
             control.resent.add(1, ordering: .relaxed)
         }
         while ready, let connection, resendQueue.isEmpty, outstanding.count < settings.pipeline {
-            let start: UInt64
+            let start: UInt64, now: UInt64
             if settings.rate != nil {
                 guard !slots.isEmpty else { break }
                 start = slots.removeFirst()
                 if !control.mayStart() { slots.removeAll(); break }
+                now = loop.clock.now().nanoseconds
             } else {
                 guard control.mayStart() else { break }
-                start = loop.clock.now().nanoseconds
+                now = loop.clock.now().nanoseconds
+                start = now  // a closed loop starts a request when it sends it: one reading of the clock for both
             }
             let planned = workload.next(nowMilliseconds: SimClock.wallMilliseconds())
-            ledger.scenarios[planned.scenario, default: 0] += 1
+            ledger.scenarioCounts[planned.scenario.ordinal] += 1
             control.outstanding.add(1, ordering: .relaxed)
             let duplicate = planned.sendTwice ? planned.duplicate : nil
-            send(OutstandingRequests.Entry(planned: consume planned, startNanos: start, attempts: 0), on: connection)
+            send(OutstandingRequests.Entry(planned: consume planned, startNanos: start, attempts: 0), on: connection, now: now)
             if let duplicate, ready, let connection = self.connection {
                 control.outstanding.add(1, ordering: .relaxed)
-                send(OutstandingRequests.Entry(planned: duplicate, startNanos: start, attempts: 0), on: connection)
+                send(OutstandingRequests.Entry(planned: duplicate, startNanos: start, attempts: 0), on: connection, now: now)
             }
         }
     }
 
     /// Encodes `entry`'s request into the outbox and files the entry as outstanding (moved, not copied: an entry
-    /// holds the whole request).
-    func send(_ entry: consuming OutstandingRequests.Entry, on connection: Connection) {
+    /// holds the whole request); `now` is the loop clock's reading taken just before.
+    func send(_ entry: consuming OutstandingRequests.Entry, on connection: Connection, now: UInt64) {
         entry.attempts += 1
-        if entry.firstSentNanos == 0 { entry.firstSentNanos = loop.clock.now().nanoseconds }
+        if entry.firstSentNanos == 0 { entry.firstSentNanos = now }
         let id = nextWireId
         nextWireId += 1
         entry.planned.encode(id: id, with: codec, into: &outbox)

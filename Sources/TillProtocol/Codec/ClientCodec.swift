@@ -44,13 +44,33 @@ public struct ClientCodec: Sendable {
         return try decodeWithTape(frame)
     }
 
+    /// `decodeResponse` for a frame in a slice of a read buffer (the simulator's and the client's case): the same
+    /// decoders, without going through `Collection`'s generic entry points.
+    public func decodeResponse(_ frame: ArraySlice<UInt8>) throws(TillError) -> ResponseEnvelope {
+        if let envelope = frame.withUnsafeBufferPointer({ decodeDirect($0) }) { return envelope }
+        return try decodeWithTape(frame)
+    }
+
+    /// The id of `frame` when it is a successful `purchase` answer that `decodeResponse` accepts — every member of
+    /// the receipt read and checked by the same single-pass rules — without building the receipt; nil for any other
+    /// frame (a refusal, another op, anything the single pass leaves to the tape), which `decodeResponse` then
+    /// decodes. For a client that needs to know that a purchase was acknowledged, not what its receipt says.
+    public func acknowledgedPurchase(_ frame: ArraySlice<UInt8>) -> RequestID? {
+        frame.withUnsafeBufferPointer { bytes in
+            var scanner = WireScanner(bytes, maxDepth: maxDepth)
+            do { return try DirectResponseDecoder.acknowledgedPurchase(&scanner) } catch { return nil }
+        }
+    }
+
     /// The single-pass decoder alone: nil when it does not accept the frame (errors, other ops).
     func decodeDirect(_ frame: some Collection<UInt8>) -> ResponseEnvelope? {
-        let envelope = frame.withContiguousStorageIfAvailable { bytes -> ResponseEnvelope? in
-            var scanner = WireScanner(bytes, maxDepth: maxDepth)
-            return try? DirectResponseDecoder.purchaseAnswer(&scanner)
-        }
+        let envelope = frame.withContiguousStorageIfAvailable { bytes -> ResponseEnvelope? in decodeDirect(bytes) }
         return envelope ?? nil
+    }
+
+    func decodeDirect(_ bytes: UnsafeBufferPointer<UInt8>) -> ResponseEnvelope? {
+        var scanner = WireScanner(bytes, maxDepth: maxDepth)
+        do { return try DirectResponseDecoder.purchaseAnswer(&scanner) } catch { return nil }
     }
 
     /// The reference decoder: the whole frame parsed to a `JSONDocument` tape, then read by the typed readers.

@@ -12,6 +12,9 @@ struct JSONRun {
     /// Bytes written so far.
     private(set) var count = 0
 
+    /// `SmallASCIIString.layoutHolds`, read once per run.
+    private let smallStrings = SmallASCIIString.layoutHolds
+
     init(_ base: UnsafeMutablePointer<UInt8>, limit: Int) {
         self.base = base
         self.limit = limit
@@ -58,8 +61,21 @@ struct JSONRun {
     }
 
     /// `s` quoted, when it needs no escape (no `"`, `\` or control byte); false, with nothing written, otherwise.
+    /// A small ASCII string (ids, codes, kinds: most of them) is tested and copied from its own two words.
     @inline(__always)
     mutating func plainString(_ s: String) -> Bool {
+        if smallStrings, let (w0, w1, n) = SmallASCIIString.words(of: s) {
+            // Flags on the string's bytes only (past `count` the words hold zeros, which the test flags too).
+            let low: UInt64 = n >= 8 ? ~0 : (1 &<< (8 &* UInt64(n))) &- 1
+            let high: UInt64 = n > 8 ? (1 &<< (8 &* UInt64(n &- 8))) &- 1 : 0
+            guard WireScanner.specialBytes(w0) & low == 0, WireScanner.specialBytes(w1) & high == 0 else { return false }
+            reserve(n + 2)
+            base[count] = UInt8(ascii: "\"")
+            withUnsafeBytes(of: (w0.littleEndian, w1.littleEndian)) { copyBytes(base + count + 1, $0.baseAddress!.assumingMemoryBound(to: UInt8.self), n) }
+            base[count + 1 + n] = UInt8(ascii: "\"")
+            count += n + 2
+            return true
+        }
         let written = s.utf8.withContiguousStorageIfAvailable { u -> Bool in
             guard let source = u.baseAddress, u.count > 0 else {
                 raw("\"\"")
@@ -93,6 +109,15 @@ struct JSONRun {
             k = end
         }
         return true
+    }
+
+    /// A timestamp in its canonical form, quoted, as `JSONWriter.timestamp`.
+    mutating func timestamp(_ t: Timestamp) {
+        reserve(2 + TimestampCodec.maxLength)
+        base[count] = UInt8(ascii: "\"")
+        let n = TimestampCodec.format(t, to: base + count + 1)
+        base[count + 1 + n] = UInt8(ascii: "\"")
+        count += n + 2
     }
 
     /// An integer, as `JSONWriter.int`.

@@ -104,11 +104,27 @@ enum SmallASCIIString {
             hasher.combine(built); hasher2.combine(expected)
             guard built == expected, built.utf8.count == n, built.count == n, Array(built.utf8) == Array(sample[0..<n]),
                   hasher.finalize() == hasher2.finalize(), built + "!" == expected + "!",
-                  unsafeBitCast(expected, to: (UInt64, UInt64).self) == unsafeBitCast(built, to: (UInt64, UInt64).self)
+                  unsafeBitCast(expected, to: (UInt64, UInt64).self) == unsafeBitCast(built, to: (UInt64, UInt64).self),
+                  let read = words(of: expected), read.count == n, read.w0 == w0 & (n >= 8 ? ~0 : (1 << (8 * UInt64(n))) &- 1),
+                  read.w1 == (n > 8 ? w1 & ((1 << (8 * UInt64(n - 8))) &- 1) : 0)
             else { return false }
         }
+        // `words(of:)` recognises no other form: large native, literal and bridged-free shared strings, non-ASCII.
+        let large = String(decoding: sample, as: UTF8.self), literal = "0123456789abcdefXYZ", substring = String(large.dropFirst())
+        for other in [large, literal, substring, "é", "😀", "ab\u{00E9}"] where words(of: other) != nil { return false }
         return true
     }()
+
+    /// The bytes of `s` when it is a small ASCII string (at most 15 bytes, held in the string itself): the first
+    /// eight and the rest as little-endian words (zero past `count`). Nil for every other string. Valid only when
+    /// `layoutHolds`.
+    @inline(__always)
+    static func words(of s: String) -> (w0: UInt64, w1: UInt64, count: Int)? {
+        let (w0, raw1) = unsafeBitCast(s, to: (UInt64, UInt64).self)
+        let discriminator = raw1 >> 56
+        guard discriminator & 0xF0 == 0xE0 else { return nil }  // immortal, small, ASCII
+        return (w0, raw1 & 0x00FF_FFFF_FFFF_FFFF, Int(discriminator & 0x0F))
+    }
 
     /// The string of the first `count` (0...15) bytes of the little-endian words `w0`, `w1`.
     @inline(__always)

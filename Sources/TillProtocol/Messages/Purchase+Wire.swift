@@ -87,10 +87,10 @@ extension PurchaseRequest: WireCodable {
     }
     /// The body fields without braces (the request envelope inlines them next to `id` and `op`).
     public func encodeFields(to w: inout JSONWriter) {
-        w.field("transactionId", transactionId); w.field("openedAt", openedAt); w.field("orderType", orderType)
-        w.field("employee", employee); w.field("members", members); w.field("items", items)
-        w.field("orderDiscount", orderDiscount); w.field("tax", tax); w.field("payments", payments)
-        w.field("redemptions", redemptions); w.field("currency", currency)
+        w.purchaseHead(transactionId: transactionId, openedAt: openedAt, orderType: orderType, employee: employee, members: members)
+        w.field("items", items)
+        w.purchaseTail(orderDiscount: orderDiscount, tax: tax, payments: payments.count, { payments[$0] }, redemptions: redemptions,
+                       currency: currency)
     }
 }
 

@@ -43,6 +43,19 @@ enum DirectResponseDecoder {
 
     /// The envelope of a successful `purchase` answer: `id` (not null), `op` `purchase`, `result` a receipt.
     static func purchaseAnswer(_ scanner: inout WireScanner) throws(WireMiss) -> ResponseEnvelope {
+        let (id, receipt) = try purchaseAnswer(&scanner, keep: true)
+        return ResponseEnvelope(id: id, purchase: receipt)
+    }
+
+    /// The id of a successful `purchase` answer, its receipt read and checked by exactly the same rules and not kept:
+    /// the receipt's arrays (payments, members and their punches and benefits, redemptions) are read element by
+    /// element and dropped, so nothing is allocated for them. It misses exactly where `purchaseAnswer` misses.
+    static func acknowledgedPurchase(_ scanner: inout WireScanner) throws(WireMiss) -> RequestID {
+        try purchaseAnswer(&scanner, keep: false).id
+    }
+
+    /// Both of the above: with `keep` false the receipt comes back with its arrays empty.
+    private static func purchaseAnswer(_ scanner: inout WireScanner, keep: Bool) throws(WireMiss) -> (id: RequestID, receipt: Receipt) {
         var s = scanner  // a local cursor the optimizer keeps in registers
         defer { scanner = s }
         var id: RequestID?, isPurchase = false, receipt: Receipt?
@@ -55,17 +68,34 @@ enum DirectResponseDecoder {
                 isPurchase = true
             case .result:
                 guard isPurchase else { throw WireMiss() }  // a result is read as the op says
-                receipt = try self.receipt(&s, depth: 2)
+                receipt = try self.receipt(&s, depth: 2, keep: keep)
             case .error: throw WireMiss()
             }
         }
         try s.end()
         guard let id, isPurchase, let receipt else { throw WireMiss() }
-        return ResponseEnvelope(id: id, op: .purchase, result: .purchase(receipt))
+        return (id, receipt)
     }
 
-    /// A receipt object at `depth`, as `Receipt(wire:)` reads it.
-    private static func receipt(_ s: inout WireScanner, depth: Int) throws(WireMiss) -> Receipt {
+    /// An array member read with `element` as `DirectRequestDecoder.array` reads it; when `keep` is false the elements
+    /// are read, checked and dropped (the same misses, nothing allocated), and the result is empty.
+    @inline(__always)
+    private static func elements<T>(_ s: inout WireScanner, depth: Int, reserve: Int = 0, keep: Bool,
+                                    _ element: (inout WireScanner) throws(WireMiss) -> T) throws(WireMiss) -> [T] {
+        if keep { return try D.array(&s, depth: depth, maxCount: receiptElements, reserve: reserve, element) }
+        if s.null() { return [] }
+        guard try s.beginArray(depth: depth) else { return [] }
+        var count = 0
+        repeat {
+            guard count < receiptElements else { throw WireMiss() }
+            _ = try element(&s)
+            count += 1
+        } while try s.nextElement()
+        return []
+    }
+
+    /// A receipt object at `depth`, as `Receipt(wire:)` reads it (its arrays left empty unless `keep`).
+    private static func receipt(_ s: inout WireScanner, depth: Int, keep: Bool) throws(WireMiss) -> Receipt {
         var terminal: TerminalIdentity?, transactionId: String?, openedAt: Timestamp?, currency: String?
         var subtotal: Int64?, itemDiscounts: Int64?, orderDiscount: Int64?, benefitDiscounts: Int64?, tax: Int64?, total: Int64?
         var payments: [ReceiptPayment] = [], members: [ReceiptMember] = [], redemptions: [AppliedRedemption] = [], replay = false
@@ -83,11 +113,15 @@ enum DirectResponseDecoder {
             case .tax: tax = try s.int(Int64.min...Int64.max)
             case .total: total = try s.int(Int64.min...Int64.max)
             case .payments:
-                payments = try D.array(&s, depth: inner, maxCount: receiptElements, reserve: 2) { s throws(WireMiss) in try payment(&s, depth: elements) }
+                payments = try self.elements(&s, depth: inner, reserve: 2, keep: keep) { s throws(WireMiss) in try payment(&s, depth: elements) }
             case .members:
-                members = try D.array(&s, depth: inner, maxCount: receiptElements, reserve: 1) { s throws(WireMiss) in try member(&s, depth: elements) }
+                members = try self.elements(&s, depth: inner, reserve: 1, keep: keep) { s throws(WireMiss) in
+                    try member(&s, depth: elements, keep: keep)
+                }
             case .redemptions:
-                redemptions = try D.array(&s, depth: inner, maxCount: receiptElements) { s throws(WireMiss) in try redemption(&s, depth: elements) }
+                redemptions = try self.elements(&s, depth: inner, keep: keep) { s throws(WireMiss) in
+                    try redemption(&s, depth: elements, keep: keep)
+                }
             case .replay: if !s.null() { replay = try s.bool() }
             }
         }
@@ -124,7 +158,7 @@ enum DirectResponseDecoder {
         return ReceiptPayment(means: means, amount: amount, points: points, memberKey: memberKey)
     }
 
-    private static func member(_ s: inout WireScanner, depth: Int) throws(WireMiss) -> ReceiptMember {
+    private static func member(_ s: inout WireScanner, depth: Int, keep: Bool) throws(WireMiss) -> ReceiptMember {
         var memberKey: String?, pointsEarned: Int64?, pointsPending: Int64?, pointsSpent: Int64?, creditSpent: Int64?
         var punches: [PunchResult] = [], benefitsIssued: [IssuedBenefit] = [], balance: WalletBalance?
         let inner = depth + 1, elements = depth + 2
@@ -136,9 +170,9 @@ enum DirectResponseDecoder {
             case .pointsSpent: pointsSpent = try s.int(Int64.min...Int64.max)
             case .creditSpent: creditSpent = try s.int(Int64.min...Int64.max)
             case .punches:
-                punches = try D.array(&s, depth: inner, maxCount: receiptElements) { s throws(WireMiss) in try punch(&s, depth: elements) }
+                punches = try self.elements(&s, depth: inner, keep: keep) { s throws(WireMiss) in try punch(&s, depth: elements) }
             case .benefitsIssued:
-                benefitsIssued = try D.array(&s, depth: inner, maxCount: receiptElements) { s throws(WireMiss) in try issued(&s, depth: elements) }
+                benefitsIssued = try self.elements(&s, depth: inner, keep: keep) { s throws(WireMiss) in try issued(&s, depth: elements) }
             case .balance: balance = try self.balance(&s, depth: inner)
             }
         }
@@ -193,7 +227,7 @@ enum DirectResponseDecoder {
         return IssuedBenefit(benefitId: benefitId, name: name, kind: kind, validUntil: validUntil)
     }
 
-    private static func redemption(_ s: inout WireScanner, depth: Int) throws(WireMiss) -> AppliedRedemption {
+    private static func redemption(_ s: inout WireScanner, depth: Int, keep: Bool) throws(WireMiss) -> AppliedRedemption {
         var benefitId: String?, name: String?, memberKey: String?, amount: Int64?, lineIds: [String] = []
         let inner = depth + 1
         try D.object(&s, redemptionFields, depth: depth) { f, s throws(WireMiss) in
@@ -203,7 +237,7 @@ enum DirectResponseDecoder {
             case .memberKey: memberKey = try s.text(maxLength: idBytes, nonEmpty: true)
             case .amount: amount = try s.int(Int64.min...Int64.max)
             case .lineIds:
-                lineIds = try D.array(&s, depth: inner, maxCount: receiptElements) { s throws(WireMiss) in try s.text(maxLength: textBytes) }
+                lineIds = try self.elements(&s, depth: inner, keep: keep) { s throws(WireMiss) in try s.text(maxLength: textBytes) }
             }
         }
         guard let benefitId, let name, let memberKey, let amount else { throw WireMiss() }

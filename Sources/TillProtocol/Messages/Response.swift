@@ -72,6 +72,14 @@ public struct ResponseEnvelope: Hashable, Sendable {
         self.outcome = .success(result)
     }
 
+    /// A `purchase` answer, built in place by the direct decoder (the op and the result's case agree by construction,
+    /// so the public initializer's check, which copied the whole envelope, is not needed).
+    init(id: RequestID, purchase receipt: consuming Receipt) {
+        self.id = id
+        self.op = .purchase
+        self.outcome = .success(.purchase(receipt))
+    }
+
     /// An error, correlated with the request when its id (and op) could be read.
     public init(id: RequestID?, op: Op?, error: TillError) {
         self.id = id
