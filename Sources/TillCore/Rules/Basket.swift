@@ -17,7 +17,7 @@ struct PricedLine: Hashable, Sendable {
 ///
 /// Guarantees: `subtotal - itemDiscounts - orderDiscount - benefitDiscounts == Σ net` and every line's net is in
 /// `0 ... gross`.
-struct Basket: Hashable, Sendable {
+struct Basket: Sendable {
     static let maxQuantity: Int64 = ValueLimits.maxQuantityThousandths
     static let maxUnitPrice: MinorUnits = ValueLimits.maxMoney
     /// Lines per purchase: the wire's limit (PROTOCOL.md section 9, `WireLimits.maxItems`).
@@ -35,8 +35,8 @@ struct Basket: Hashable, Sendable {
     /// Line indexes by item code and by department, built once with one hash per line: per code (department) its
     /// first line, and per line the next line with the same code (department), -1 after the last. Gifts and punch
     /// cards find their lines with one lookup per code instead of hashing every line's code for every rule.
-    private let firstByCode: [String: Int]
-    private let firstByDepartment: [String: Int]
+    private let firstByCode: LineKeys
+    private let firstByDepartment: LineKeys
     private let nextByCode: [Int]
     private let nextByDepartment: [Int]
 
@@ -90,7 +90,7 @@ struct Basket: Hashable, Sendable {
         // Field names are built only on the way to an error: this runs for every purchase and quote.
         func field(_ i: Int, _ name: String) -> String { name.isEmpty ? "items[\(i)]" : "items[\(i)].\(name)" }
         let items = request.items
-        var seen = Set<String>(minimumCapacity: items.count > 32 ? items.count : 0)  // only for long baskets
+        var seen = LineKeys(capacity: items.count > 32 ? items.count : 0)  // only for long baskets
         var lines: [PricedLine] = []
         lines.reserveCapacity(items.count)
         for i in items.indices {
@@ -98,7 +98,7 @@ struct Basket: Hashable, Sendable {
             // line below copies it once more.
             guard !items[i].lineId.isEmpty else { throw .invalidRequest(field: field(i, "lineId"), reason: "empty") }
             let duplicate = items.count <= 32
-                ? items[..<i].contains { $0.lineId == items[i].lineId } : !seen.insert(items[i].lineId).inserted
+                ? items[..<i].contains { $0.lineId == items[i].lineId } : seen.updateValue(i, forKey: items[i].lineId) != nil
             guard !duplicate else { throw .invalidRequest(field: field(i, "lineId"), reason: "duplicate line id") }
             let quantity = items[i].quantity, unitPrice = items[i].unitPrice, discount = items[i].discount
             guard quantity.thousandths > 0, quantity.thousandths <= Self.maxQuantity else {
@@ -136,8 +136,8 @@ struct Basket: Hashable, Sendable {
         }
         self.lines = lines
         // Built from the last line back, so each chain runs in line order.
-        var byCode: [String: Int] = Dictionary(minimumCapacity: items.count)
-        var byDepartment: [String: Int] = [:]
+        var byCode = LineKeys(capacity: items.count)
+        var byDepartment = LineKeys(capacity: 0)
         var nextCode = [Int](repeating: -1, count: items.count)
         var nextDepartment = [Int](repeating: -1, count: items.count)
         for i in items.indices.reversed() {
