@@ -248,31 +248,31 @@ public struct RecordTextWriter {
 
     public init(capacity: Int = 0) { out.reserveCapacity(capacity) }
 
-    /// Starts a new row with its tag (tags need no escaping).
-    public mutating func row(_ tag: StaticString) {
+    /// Starts a new row with its tag, one ASCII letter.
+    public mutating func row(_ tag: Unicode.Scalar) {
         out.append(0x0A)
-        tag.withUTF8Buffer { out.append(contentsOf: $0) }
+        out.append(UInt8(ascii: tag))
     }
 
-    public mutating func field(_ s: String, first: Bool = false) {
-        if !first { out.append(0x09) }
-        escaped(s)
-    }
+    public mutating func field(_ s: String, first: Bool = false) { text(s, after: first ? nil : 0x09) }
 
     public mutating func optField(_ s: String?) {
         out.append(0x09)
-        if let s { out.append(0x3D); escaped(s) }
+        if let s { text(s, after: 0x3D) }
     }
 
     public mutating func empty() { out.append(0x09) }
 
-    public mutating func escaped(_ s: String) {
-        var s = s
-        s.withUTF8 { utf8 in
-            // Copy the runs between bytes to escape in one piece each (most fields have none).
-            var run = 0
-            for i in 0..<utf8.count {
-                let byte = utf8[i]
+    public mutating func escaped(_ s: String) { text(s, after: nil) }
+
+    /// Appends `separator` (when given) and `s` escaped, with one capacity check for the worst case (every byte
+    /// escaped): a field is short, so byte by byte into the reserved room beats copying runs between escapes.
+    private mutating func text(_ s: String, after separator: UInt8?) {
+        let bytes = s.utf8Span.span
+        out.append(addingCapacity: 1 + 3 * bytes.count) { text in
+            if let separator { text.append(separator) }
+            for i in bytes.indices {
+                let byte = bytes[i]
                 let low: UInt8
                 switch byte {
                 case 0x25: low = 0x35  // %25
@@ -280,15 +280,14 @@ public struct RecordTextWriter {
                 case 0x0A: low = 0x41  // %0A
                 case 0x0D: low = 0x44  // %0D
                 case 0x2C: low = 0x43  // %2C
-                default: continue
+                default:
+                    text.append(byte)
+                    continue
                 }
-                out.append(contentsOf: utf8[run..<i])
-                out.append(0x25)
-                out.append(byte >> 4 == 2 ? 0x32 : 0x30)
-                out.append(low)
-                run = i + 1
+                text.append(0x25)
+                text.append(byte >> 4 == 2 ? 0x32 : 0x30)
+                text.append(low)
             }
-            out.append(contentsOf: utf8[run...])
         }
     }
 
