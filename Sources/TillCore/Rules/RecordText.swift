@@ -316,8 +316,8 @@ public struct RecordTextWriter {
             span.append(repeating: 0x2D, count: 32)  // `-`: the sign's byte; the others are overwritten or dropped
             var text = span.mutableSpan
             text[0] = separator
-            // Raw bytes of a `UInt8` span: every bit pattern is a byte, so storing a word's bytes is sound (the
-            // stores are bounds-checked like any span access).
+            // The span's raw bytes (`mutableBytes` is marked `@unsafe` because it reinterprets elements; a `UInt8`
+            // holds every bit pattern, so storing a word's bytes is sound, and the stores are bounds-checked).
             var bytes = text.mutableBytes
             let zeros: UInt64 = 0x3030_3030_3030_3030
             let first = (top | zeros) >> (64 - 8 * topCount)
@@ -335,7 +335,7 @@ public struct RecordTextWriter {
     }
 
     /// The eight decimal digits of `x` (< 10^8, leading zeros included) as the values 0...9 of one word's bytes,
-    /// the most significant digit in the lowest byte: halved per lane (10^4, 10^2, 10) with multiplications.
+    /// the most significant digit in the lowest byte: split per lane (÷ 10^4, ÷ 100, ÷ 10) with multiplications.
     static func eightDigits(_ x: UInt64) -> UInt64 {
         precondition(x < 100_000_000, "eight digits")
         var v = x / 10_000 | (x % 10_000) << 32  // two 32-bit lanes of four digits each
