@@ -72,6 +72,8 @@ extension RecordTextTests {
             power *= 10
             values += [power - 1, power, power + 1, -power, -(power - 1)]
         }
+        // Words of eight digits that are all zeros, or zeros but for one end (the writer stores eight at a time).
+        values += [100_000_001, 2_300_000_000, 1_000_000_000_000_000_007, 1_000_000_010_000_000_000, 12_345_678_900_000_000]
         var random = SplitMix64(seed: 13)
         for _ in 0..<1_000 { values.append(Int64(bitPattern: random.next()) >> Int64(random.next() % 63)) }
         for v in values {

@@ -17,7 +17,7 @@ struct PricedLine: Hashable, Sendable {
 ///
 /// Guarantees: `subtotal - itemDiscounts - orderDiscount - benefitDiscounts == Σ net` and every line's net is in
 /// `0 ... gross`.
-struct Basket: Hashable, Sendable {
+struct Basket: Sendable {
     static let maxQuantity: Int64 = ValueLimits.maxQuantityThousandths
     static let maxUnitPrice: MinorUnits = ValueLimits.maxMoney
     /// Lines per purchase: the wire's limit (PROTOCOL.md section 9, `WireLimits.maxItems`).
@@ -35,8 +35,8 @@ struct Basket: Hashable, Sendable {
     /// Line indexes by item code and by department, built once with one hash per line: per code (department) its
     /// first line, and per line the next line with the same code (department), -1 after the last. Gifts and punch
     /// cards find their lines with one lookup per code instead of hashing every line's code for every rule.
-    private let firstByCode: [String: Int]
-    private let firstByDepartment: [String: Int]
+    private let firstByCode: LineKeys
+    private let firstByDepartment: LineKeys
     private let nextByCode: [Int]
     private let nextByDepartment: [Int]
 
@@ -74,7 +74,7 @@ struct Basket: Hashable, Sendable {
     /// The basket after the POS's discounts, before redemptions: what `minSpend` compares with.
     /// Redemptions do not change it: computed once, in init.
     let afterPOS: MinorUnits
-    var net: MinorUnits { lines.reduce(0) { $0 + $1.net } }
+    var net: MinorUnits { Self.sum(lines) { $0.net } }
     var total: MinorUnits { net + tax }
 
     /// Validates the request's business rules (naming the offending field) and prices it.
@@ -90,29 +90,31 @@ struct Basket: Hashable, Sendable {
         // Field names are built only on the way to an error: this runs for every purchase and quote.
         func field(_ i: Int, _ name: String) -> String { name.isEmpty ? "items[\(i)]" : "items[\(i)].\(name)" }
         let items = request.items
-        var seen = Set<String>(minimumCapacity: items.count > 32 ? items.count : 0)  // only for long baskets
+        var seen = LineKeys(capacity: items.count > 32 ? items.count : 0)  // only for long baskets
         var lines: [PricedLine] = []
         lines.reserveCapacity(items.count)
         for i in items.indices {
-            let item = items[i]
-            guard !item.lineId.isEmpty else { throw .invalidRequest(field: field(i, "lineId"), reason: "empty") }
+            // `items[i]` in place throughout: a copied item would retain (and release) each of its strings, and the
+            // line below copies it once more.
+            guard !items[i].lineId.isEmpty else { throw .invalidRequest(field: field(i, "lineId"), reason: "empty") }
             let duplicate = items.count <= 32
-                ? items[..<i].contains { $0.lineId == item.lineId } : !seen.insert(item.lineId).inserted
+                ? items[..<i].contains { $0.lineId == items[i].lineId } : seen.updateValue(i, forKey: items[i].lineId) != nil
             guard !duplicate else { throw .invalidRequest(field: field(i, "lineId"), reason: "duplicate line id") }
-            guard item.quantity.thousandths > 0, item.quantity.thousandths <= Self.maxQuantity else {
+            let quantity = items[i].quantity, unitPrice = items[i].unitPrice, discount = items[i].discount
+            guard quantity.thousandths > 0, quantity.thousandths <= Self.maxQuantity else {
                 throw .invalidRequest(field: field(i, "quantity"), reason: "must be > 0 and at most 1000000")
             }
-            guard item.unitPrice >= 0, item.unitPrice <= Self.maxUnitPrice else {
+            guard unitPrice >= 0, unitPrice <= Self.maxUnitPrice else {
                 throw .invalidRequest(field: field(i, "unitPrice"), reason: "out of range")
             }
-            let gross = Arithmetic.lineGross(quantity: item.quantity, unitPrice: item.unitPrice)
+            let gross = Arithmetic.lineGross(quantity: quantity, unitPrice: unitPrice)
             guard gross <= Self.maxAmount else {
                 throw .invalidRequest(field: field(i, ""), reason: "line amount above \(Self.maxAmount)")
             }
-            guard item.discount >= 0, item.discount <= gross else {
+            guard discount >= 0, discount <= gross else {
                 throw .invalidRequest(field: field(i, "discount"), reason: "must be between 0 and the line gross \(gross)")
             }
-            lines.append(PricedLine(item: item, gross: gross))
+            lines.append(PricedLine(item: items[i], gross: gross))
         }
         // At most 1000 lines of at most 10^12 each: the sums below cannot overflow.
         let subtotal = lines.reduce(0) { $0 + $1.gross }
@@ -134,8 +136,8 @@ struct Basket: Hashable, Sendable {
         }
         self.lines = lines
         // Built from the last line back, so each chain runs in line order.
-        var byCode: [String: Int] = Dictionary(minimumCapacity: items.count)
-        var byDepartment: [String: Int] = [:]
+        var byCode = LineKeys(capacity: items.count)
+        var byDepartment = LineKeys(capacity: 0)
         var nextCode = [Int](repeating: -1, count: items.count)
         var nextDepartment = [Int](repeating: -1, count: items.count)
         for i in items.indices.reversed() {
@@ -146,7 +148,7 @@ struct Basket: Hashable, Sendable {
         firstByDepartment = byDepartment
         nextByCode = nextCode
         nextByDepartment = nextDepartment
-        afterPOS = lines.reduce(0) { $0 + $1.afterPOS }
+        afterPOS = Self.sum(lines) { $0.afterPOS }
         self.orderDiscount = request.orderDiscount
         self.tax = request.tax
         guard request.redemptions.count <= Self.maxRedemptions else {
@@ -162,6 +164,14 @@ struct Basket: Hashable, Sendable {
         for (i, p) in request.payments.enumerated() where p.amount <= 0 || p.amount > Self.maxAmount {
             throw .invalidRequest(field: "payments[\(i)].amount", reason: "must be > 0 and at most \(Self.maxAmount)")
         }
+    }
+
+    /// Σ `value` over `lines`, by index: `reduce` iterates, and iterating copies each line (retaining and releasing
+    /// its strings) before a computed property like `net` can be read from it — 500 copies per pass at the maxima.
+    private static func sum(_ lines: [PricedLine], _ value: (borrowing PricedLine) -> MinorUnits) -> MinorUnits {
+        var total: MinorUnits = 0
+        for i in lines.indices { total += value(lines[i]) }
+        return total
     }
 
     /// Adds a redemption's per-line discounts.

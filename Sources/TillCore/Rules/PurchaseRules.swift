@@ -133,15 +133,19 @@ public enum LoyaltyRules {
         let rule = settings.earn
         if !accounts.isEmpty {
             let memberIds = accounts.map(\.id)
-            for i in basket.lines.indices {  // by index: a line is not copied (its strings not retained) per step
-                guard let points = rule.points(eligible: basket.lines[i].net - moneyShares[i], item: basket.lines[i].item)
+            // Through a span: its elements are borrowed, so a line is not copied (its strings not retained) to pass
+            // its item; an array's subscript would copy the whole line first.
+            let pricedLines = basket.lines
+            let lines = pricedLines.span
+            for i in lines.indices {
+                guard let points = rule.points(eligible: lines[i].net - moneyShares[i], item: lines[i].item)
                 else {
                     throw .invalidRequest(
                         field: "items[\(i)]", reason: "earns more than \(ValueLimits.maxPoints) points")
                 }
                 guard points > 0 else { continue }
                 let each = points / Int64(memberIds.count)
-                let lineId = basket.lines[i].item.lineId
+                let lineId = lines[i].item.lineId
                 for m in memberIds.indices {
                     let share = each + (m == 0 ? points % Int64(memberIds.count) : 0)
                     guard share > 0 else { continue }
@@ -200,13 +204,18 @@ public enum LoyaltyRules {
             orderDiscount: basket.orderDiscount, benefitDiscounts: basket.benefitDiscounts, tax: basket.tax,
             total: total,
             payments: receiptPayments, members: members, redemptions: applied)
+        var recordLines: [PurchaseRecord.Line] = []  // by index: `map` would copy each line (and retain its strings)
+        recordLines.reserveCapacity(basket.lines.count)
+        for i in basket.lines.indices {
+            recordLines.append(
+                PurchaseRecord.Line(
+                    lineId: basket.lines[i].item.lineId, quantity: basket.lines[i].item.quantity, net: basket.lines[i].net))
+        }
         let record = PurchaseRecord(
             transactionId: request.transactionId, reference: op.reference, purchasedAt: now,
             pointsAvailableAt: availableAt,
             total: total, tax: basket.tax, memberIds: accounts.map(\.id), memberKeys: accounts.map(\.memberKey),
-            lines: basket.lines.map {
-                PurchaseRecord.Line(lineId: $0.item.lineId, quantity: $0.item.quantity, net: $0.net)
-            },
+            lines: recordLines,
             earned: earned, budget: budgetRecord,
             paymentShares: basket.lines.indices.compactMap {
                 unitShares[$0] > 0

@@ -26,7 +26,7 @@ enum TicketLines {
         for i in items.indices {
             w.out.append(0x0A)
             w.field(items[i].code, first: true); w.field(items[i].name); w.optField(items[i].department)
-            let gross = gross(items[i])
+            let gross = Arithmetic.lineGross(quantity: items[i].quantity, unitPrice: items[i].unitPrice)  // no copy of the item
             if gross == lines[i].net { w.empty() } else { w.int(gross) }
         }
         return w.out
