@@ -40,8 +40,11 @@ enum StoreMetrics {
         registry.gauge("till_writer_queue_depth", "Writes waiting for the writer") { Int64(store.stats.queueDepth) }
         registry.counter("till_writer_overloaded_total", "Writes refused because the queue was full") { Int64(store.stats.rejectedOverloaded) }
         registry.counter("till_writer_checkpoints_total", "WAL checkpoints run by the writer") { Int64(store.stats.checkpoints) }
-        registry.counter("till_writer_checkpoint_microseconds_total", "Time the writer spent in checkpoints (page copies and their two fsyncs)") {
-            Int64(store.stats.checkpointMicroseconds)
+        let checkpointBounds = WriterStats.checkpointBoundsMicroseconds.dropLast().map(Int64.init)
+        registry.histogram("till_writer_checkpoint_seconds", "How long each checkpoint held the writer (page copies and their two fsyncs)",
+                           bounds: Array(checkpointBounds), renderDivisor: 1_000_000) {
+            let stats = store.stats
+            return (stats.checkpointHistogram.map { UInt64($0) }, Int64(stats.checkpointMicroseconds))
         }
         registry.gauge("till_writer_checkpoint_slowest_microseconds", "The longest checkpoint since the daemon started: the longest the writer stood still for one") {
             Int64(store.stats.slowestCheckpointMicroseconds)

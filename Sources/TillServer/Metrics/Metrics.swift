@@ -60,7 +60,7 @@ public final class MetricsRegistry: Sendable {
     public typealias HistogramReading = @Sendable () -> (buckets: [UInt64], sum: Int64)
     private let counters = Mutex<[Key: Counter]>([:])
     private let histograms = Mutex<[Key: Histogram]>([:])
-    private let readHistograms = Mutex<[Key: (bounds: [Int64], read: HistogramReading)]>([:])
+    private let readHistograms = Mutex<[Key: (bounds: [Int64], divisor: Double, read: HistogramReading)]>([:])
     /// Gauges and counters whose value is read when rendered.
     private let readings = Mutex<[Key: @Sendable () -> Int64]>([:])
     private let help = Mutex<[String: (type: String, text: String)]>([:])
@@ -96,10 +96,11 @@ public final class MetricsRegistry: Sendable {
     }
 
     /// A histogram whose counts are kept elsewhere (the writer's batch sizes), read from one snapshot when rendered.
-    public func histogram(_ name: String, _ helpText: String, bounds: [Int64], read: @escaping HistogramReading) {
+    /// `renderDivisor` as for `Histogram` (1,000,000 renders microseconds as seconds).
+    public func histogram(_ name: String, _ helpText: String, bounds: [Int64], renderDivisor: Double = 1, read: @escaping HistogramReading) {
         precondition(zip(bounds, bounds.dropFirst()).allSatisfy { $0 < $1 }, "histogram bounds ascend")
         describe(name, "histogram", helpText)
-        readHistograms.withLock { $0[Key(name: name, labels: "")] = (bounds, read) }
+        readHistograms.withLock { $0[Key(name: name, labels: "")] = (bounds, renderDivisor, read) }
     }
 
     /// A gauge read when rendered (queue depth, open connections, WAL size).
@@ -124,7 +125,8 @@ public final class MetricsRegistry: Sendable {
         }
         for (key, reading) in readHistograms.withLock({ $0 }) {
             let snap = reading.read()
-            families[key.name, default: [:]][key.labels] = Self.histogramLines(key, bounds: reading.bounds, buckets: snap.buckets, sum: snap.sum, divisor: 1)
+            families[key.name, default: [:]][key.labels] = Self.histogramLines(key, bounds: reading.bounds, buckets: snap.buckets, sum: snap.sum,
+                                                                               divisor: reading.divisor)
         }
         let descriptions = help.withLock { $0 }
         var out = ""

@@ -17,11 +17,9 @@ extension WriterLoop {
                 // The database file now holds every committed batch: their journal segments can go.
                 let released = try journal.release(through: LSN(journal.nextLSN.rawValue - 1))
                 writer.counters.withLock {
-                    $0.checkpoints += 1
+                    $0.record(checkpointMicroseconds: took)
                     $0.walFrames = 0
                     $0.journalSegmentsReleased += released
-                    $0.checkpointMicroseconds += took
-                    $0.slowestCheckpointMicroseconds = max($0.slowestCheckpointMicroseconds, took)
                 }
             case .busy:
                 writer.counters.withLock { $0.checkpointsBusy += 1 }

@@ -5,6 +5,8 @@
 public struct WriterStats: Sendable, Hashable {
     /// Upper bounds (inclusive) of the batch size buckets: 1, 2…4, 5…16, 17…64, 65…256, more.
     public static let bucketBounds: [Int] = [1, 4, 16, 64, 256, Int.max]
+    /// Upper bounds (inclusive, microseconds) of the checkpoint duration buckets; the last is the overflow.
+    public static let checkpointBoundsMicroseconds: [Int] = [500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, Int.max]
 
     public var batches: Int = 0
     public var requests: Int = 0
@@ -39,6 +41,8 @@ public struct WriterStats: Sendable, Hashable {
     /// Time spent in completed checkpoints (on the writer thread: batches wait meanwhile), and the longest one.
     public var checkpointMicroseconds: Int = 0
     public var slowestCheckpointMicroseconds: Int = 0
+    /// Completed checkpoints by duration: `checkpointHistogram[i]` counts those in `checkpointBoundsMicroseconds[i]`.
+    public var checkpointHistogram: [Int] = Array(repeating: 0, count: WriterStats.checkpointBoundsMicroseconds.count)
     /// Batches whose effects passed `journal.maxRecordBytes` and were made durable by SQLite's fsync instead.
     public var sqliteSyncedBatches: Int = 0
     /// Journal segments deleted after a checkpoint made the database file hold their records.
@@ -63,5 +67,13 @@ public struct WriterStats: Sendable, Hashable {
         maxBatchSize = max(maxBatchSize, batchSize)
         let bucket = WriterStats.bucketBounds.firstIndex { batchSize <= $0 } ?? WriterStats.bucketBounds.count - 1
         batchSizeHistogram[bucket] += 1
+    }
+
+    mutating func record(checkpointMicroseconds took: Int) {
+        checkpoints += 1
+        checkpointMicroseconds += took
+        slowestCheckpointMicroseconds = max(slowestCheckpointMicroseconds, took)
+        let bucket = WriterStats.checkpointBoundsMicroseconds.firstIndex { took <= $0 } ?? WriterStats.checkpointBoundsMicroseconds.count - 1
+        checkpointHistogram[bucket] += 1
     }
 }
