@@ -40,6 +40,9 @@ static inline int till_set_timer_slack(unsigned long nanoseconds) {
 // range out, do not wait for it; offset 0 and count 0: the whole file.
 extern int sync_file_range(int fd, long long offset, long long count, unsigned int flags);
 static inline int till_start_writeback(int fd) { return sync_file_range(fd, 0, 0, 2); }
+// Writes the range's dirty pages out and waits for them (SYNC_FILE_RANGE_WAIT_BEFORE | WRITE | WAIT_AFTER). Makes
+// nothing durable (no metadata, no device cache flush): it bounds how much a writer leaves for the next fsync.
+static inline int till_write_out(int fd, long long offset, long long count) { return sync_file_range(fd, offset, count, 7); }
 
 // CRC-32C (Castagnoli) with the SSE 4.2 `crc32` instruction, for the journal's checksums (TillJournal's CRC32C keeps
 // the software tables as the fallback and the reference). `till_crc32c_hardware_available` asks CPUID once per call:

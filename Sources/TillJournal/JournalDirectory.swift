@@ -33,6 +33,8 @@ public struct DiskJournalDirectory: JournalDirectory {
     public let path: String
     /// Permission bits of new segment files (they hold personal data: owner only).
     public static let filePermissions: UInt32 = 0o600
+    /// Zeros written (and written out) at a time while preparing a segment: what a journal fdatasync may queue behind.
+    static let zeroChunkBytes = 256 << 10
 
     /// Uses `path`, creating it (mode 0700) if it does not exist.
     public init(path: String) throws(JournalError) {
@@ -53,12 +55,15 @@ public struct DiskJournalDirectory: JournalDirectory {
             let file = try DataFile(path: temporary, mode: .createNew(permissions: DiskJournalDirectory.filePermissions))
             defer { file.close() }
             // Written zeros, not a sparse file or fallocate's unwritten extents: writing into them later changes no
-            // metadata, so a record's fdatasync carries only its data (PostgreSQL's wal_init_zero).
-            let chunk = [UInt8](repeating: 0, count: 1 << 20)
+            // metadata, so a record's fdatasync carries only its data (PostgreSQL's wal_init_zero). Each chunk is
+            // written out before the next: 64 MiB of dirty zeros flushed by one fsync held the device for tens of
+            // milliseconds, and every journal fdatasync (the answer path) queued behind it (bench/journal.md).
+            let chunk = [UInt8](repeating: 0, count: DiskJournalDirectory.zeroChunkBytes)
             var offset = 0
             while offset < size {
                 let count = min(chunk.count, size - offset)
                 try file.write(count == chunk.count ? chunk : Array(chunk[0..<count]), at: offset)
+                try file.writeOut(offset: offset, count: count)
                 offset += count
             }
             try file.synchronize()

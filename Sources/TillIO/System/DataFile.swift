@@ -96,6 +96,13 @@ public final class DataFile {
         _ = try DataFile.retrying("sync_file_range") { till_start_writeback(descriptor) }
     }
 
+    /// Writes the dirty pages of `count` bytes at `offset` out and waits for them (sync_file_range(2) with
+    /// WAIT_BEFORE | WRITE | WAIT_AFTER). Makes nothing durable: it keeps a long sequence of writes from piling up
+    /// dirty pages that a later fsync would then push to the device all at once.
+    public func writeOut(offset: Int, count: Int) throws(IOError) {
+        _ = try DataFile.retrying("sync_file_range") { till_write_out(descriptor, Int64(offset), Int64(count)) }
+    }
+
     /// fsync(2): data and all metadata.
     public func synchronize() throws(IOError) {
         _ = try DataFile.retrying("fsync") { fsync(descriptor) }
