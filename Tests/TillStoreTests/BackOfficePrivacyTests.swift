@@ -9,7 +9,7 @@ import TillProtocol
     @Test func anonymizeErasesAndReleasesIdentifiersForNewRegistrations() throws {
         let f = try OfficeFixture()
         _ = try f.profile(.memberNote(NoteAdd(memberKey: "M00000001", text: "Lives at 3 Elm St")))
-        let before = try f.store.read { try Profiles.balance($0, memberId: 1) }
+        let before = try f.store.read { try WalletTotals.balance($0, member: 1) }
         let p = try f.profile(.memberAnonymize(MemberRef(memberKey: "M00000001", reason: "right to be forgotten")))
         #expect(p.status == .anonymized)
         #expect(p.fields == MemberFields())

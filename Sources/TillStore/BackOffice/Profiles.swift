@@ -89,7 +89,7 @@ enum Profiles {
             .forEachRow([.integer(id)]) { r in
                 profile.notes.append(MemberNote(at: Timestamp(millisecondsSinceEpoch: r.int64(0)), author: r.text(1), text: r.text(2)))
             }
-        profile.balance = try balance(c, memberId: id)
+        profile.balance = try WalletTotals.balance(c, member: id)
         try c.statement("""
             SELECT h.changed_at, h.from_status, h.to_status, h.source, o.name, h.reason
             FROM member_status_history h LEFT JOIN operators o ON o.id = h.operator_id
@@ -106,10 +106,5 @@ enum Profiles {
                                                       source: source), at: 0)
         }
         return profile
-    }
-
-    /// Points (available and pending) and credit.
-    static func balance(_ c: Connection, memberId: Int64) throws -> WalletBalance {
-        try WalletTotals.balance(c, member: memberId)
     }
 }

@@ -14,7 +14,7 @@ struct WalletAdjustment {
         let once = ExactlyOnce(.walletMoves(prefix: "adjust:"), id: a.adjustmentId, field: .adjustmentId,
                                fingerprint: ExactlyOnce.walletMove(member: member.id, wallet: a.wallet.rawValue, delta: a.delta,
                                                                    kind: LedgerEntry.Kind.adjust.rawValue))
-        if case .replay = try once.admit(c) { return try Profiles.balance(c, memberId: member.id) }
+        if case .replay = try once.admit(c) { return try WalletTotals.balance(c, member: member.id) }
         try c.execute("INSERT INTO wallets (member_id, kind) VALUES (?, ?) ON CONFLICT (member_id, kind) DO NOTHING",
                       [.integer(member.id), .text(a.wallet.rawValue)])
         let wallet = try WalletTotals.read(c, member: member.id).first { $0.kind == a.wallet }!
@@ -39,6 +39,6 @@ struct WalletAdjustment {
         try ActivityLog(c, by: actor).append(.walletAdjusted, member: member.id, ActivityDetails(
             summary: "\(verb) \(a.delta.magnitude) \(a.wallet.rawValue): \(a.reason)",
             pointsDelta: a.wallet == .points ? a.delta : nil, creditDelta: a.wallet == .credit ? a.delta : nil))
-        return try Profiles.balance(c, memberId: member.id)
+        return try WalletTotals.balance(c, member: member.id)
     }
 }

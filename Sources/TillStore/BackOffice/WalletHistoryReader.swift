@@ -61,7 +61,7 @@ struct WalletHistoryReader {
             running[wallet, default: 0] -= rows[i].line.delta
         }
         let currency = try c.text("SELECT json_extract(value, '$.currency') FROM settings WHERE key = 'loyalty'") ?? "EUR"
-        return WalletHistory(memberKey: q.memberKey, balance: try Profiles.balance(c, memberId: member.id), currency: currency,
+        return WalletHistory(memberKey: q.memberKey, balance: try WalletTotals.balance(c, member: member.id), currency: currency,
                              minorDigits: Int64(MoneyText.minorDigits(currency)), entries: rows.map(\.line), nextCursor: next)
     }
 }

@@ -39,15 +39,20 @@ public struct WalletCredit: WriteRequest {
         public var replayed: Bool
     }
 
+    /// Wallet `w`'s available balance: its row plus its ledger rows after the fold point (the store's `WalletTotals`).
+    private static let derivedBalance = """
+        w.balance + (SELECT coalesce(sum(l2.delta), 0) FROM ledger l2 WHERE l2.wallet_id = w.id AND l2.id > w.counted_through)
+        """
+    // Whole texts built once: the statement cache finds a static text by its address, not by hashing it per call.
+    private static let balanceAfterOperation = "SELECT \(derivedBalance) FROM ledger l JOIN wallets w ON w.id = l.wallet_id WHERE l.id = ?"
+    private static let wallet = "SELECT w.id, \(derivedBalance), w.pending FROM wallets w WHERE w.member_id = ? AND w.kind = ?"
+
     public func apply(_ context: WriteContext) throws -> Outcome {
         let connection = context.connection
         let once = ExactlyOnce(.walletMoves(prefix: ""), id: operationKey, field: .adjustmentId,
                                fingerprint: ExactlyOnce.walletMove(member: memberId, wallet: wallet.rawValue, delta: delta, kind: kind.rawValue))
         if case .replay(let stored) = try once.admit(connection) {
-            let balance = try connection.int64("""
-                SELECT w.balance + (SELECT coalesce(sum(delta), 0) FROM ledger WHERE wallet_id = w.id AND id > w.counted_through)
-                FROM ledger l JOIN wallets w ON w.id = l.wallet_id WHERE l.id = ?
-                """, [.integer(stored.row)]) ?? 0
+            let balance = try connection.int64(Self.balanceAfterOperation, [.integer(stored.row)]) ?? 0
             return Outcome(ledgerId: stored.row, balance: balance, replayed: true)
         }
         guard delta != 0 else { throw TillError.invalidRequest(field: "delta", reason: "must not be zero") }
@@ -57,10 +62,8 @@ public struct WalletCredit: WriteRequest {
         try context.execute("INSERT INTO wallets (member_id, kind) VALUES (?, ?) ON CONFLICT (member_id, kind) DO NOTHING",
                             [.integer(memberId), .text(wallet.rawValue)])
         // The wallet's row is a base; its ledger rows after `counted_through` add to it (as the store's own postings).
-        let (walletId, balance, pending) = try connection.statement("""
-            SELECT id, balance + (SELECT coalesce(sum(delta), 0) FROM ledger WHERE wallet_id = w.id AND id > w.counted_through), pending
-            FROM wallets w WHERE member_id = ? AND kind = ?
-            """).firstRow([.integer(memberId), .text(wallet.rawValue)]) { ($0.int64(0), $0.int64(1), $0.int64(2)) }!
+        let (walletId, balance, pending) = try connection.statement(Self.wallet)
+            .firstRow([.integer(memberId), .text(wallet.rawValue)]) { ($0.int64(0), $0.int64(1), $0.int64(2)) }!
         guard let held = Arithmetic.add(balance, pending, atMost: .max), let after = Arithmetic.add(held, max(0, delta), atMost: .max),
               balance + min(0, delta) >= 0 else {
             throw TillError.insufficientBalance(field: "delta", wallet: wallet, requested: delta == .min ? .max : -delta, available: balance)
