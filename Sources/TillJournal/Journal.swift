@@ -1,3 +1,5 @@
+import Dispatch
+
 /// The append side of the journal: segments, group writes, rotation, release of projected segments.
 ///
 /// Guarantees:
@@ -37,7 +39,10 @@ public final class Journal {
     public private(set) var nextLSN: LSN
 
     private let directory: any JournalDirectory
+    /// The serial queue file work off the append path runs on: spare preparation and the removal of released segments.
+    private let background = DispatchQueue(label: "till-journal-files")
     private let spares: SparePreparer
+    private let remover: SegmentRemover
     private var current: Segment?
     private var closed: [(name: String, lastLSN: LSN)] = []
     private var failure: JournalError?
@@ -70,7 +75,8 @@ public final class Journal {
         let highest = max(found.used.last?.sequence ?? 0, found.spares.last?.sequence ?? 0)
         spares = SparePreparer(
             directory: directory, segmentBytes: configuration.segmentBytes, ready: found.spares,
-            nextSequence: highest + 1)
+            nextSequence: highest + 1, queue: background)
+        remover = SegmentRemover(directory: directory, queue: background)
         nextLSN = found.nextLSN
         recovery = Recovery(
             nextLSN: found.nextLSN, recordsScanned: found.recordsScanned, recordsReplayed: found.recordsReplayed,
@@ -79,8 +85,15 @@ public final class Journal {
     }
 
     deinit {
-        spares.drain()
+        finishFileWork()
         current?.file.close()
+    }
+
+    /// Waits until the background file work handed over so far (a spare's preparation, released segments' removal)
+    /// is done, so that the directory holds only what this journal decided. Start-up of another journal on the same
+    /// directory must not race with it (tests reopen a directory while its first journal is alive).
+    public func finishFileWork() {
+        background.sync {}
     }
 
     /// Segment files in use (the current one and those not yet released).
@@ -143,22 +156,22 @@ public final class Journal {
             lastLSN: LSN(nextLSN.rawValue - 1))
     }
 
-    /// Deletes closed segments whose every record is at or before `lsn` (the store has applied them durably).
-    /// Returns how many were deleted.
+    /// Releases closed segments whose every record is at or before `lsn` (the store has applied them durably):
+    /// they are deleted in the background, oldest first (`SegmentRemover`). Returns how many were released. A
+    /// removal that failed since the last call stops the journal here (fail-stop, like a failed append).
     @discardableResult
     public func release(through lsn: LSN) throws(JournalError) -> Int {
         if let failure { throw .stopped(reason: failure.description) }
-        var removed = 0
-        while let oldest = closed.first, oldest.lastLSN <= lsn {
-            do throws(JournalError) {
-                try directory.remove(oldest.name)
-            } catch {
-                failure = error
-                throw error
-            }
-            closed.removeFirst()
-            removed += 1
+        if let error = remover.failure {
+            failure = error
+            throw error
         }
-        return removed
+        var released = 0
+        while let oldest = closed.first, oldest.lastLSN <= lsn {
+            remover.remove(oldest.name)
+            closed.removeFirst()
+            released += 1
+        }
+        return released
     }
 }

@@ -19,12 +19,14 @@ final class SparePreparer: Sendable {
     private let segmentBytes: Int
     private let state: Mutex<State>
     private let finished = DispatchSemaphore(value: 0)
-    private let queue = DispatchQueue(label: "till-journal-spares")
+    private let queue: DispatchQueue
 
-    /// `ready`: spares found at start-up; `nextSequence`: the sequence the next new segment gets.
+    /// `ready`: spares found at start-up; `nextSequence`: the sequence the next new segment gets; `queue`: the
+    /// journal's serial background queue.
     init(directory: any JournalDirectory, segmentBytes: Int, ready: [(name: String, sequence: UInt64)],
-         nextSequence: UInt64) {
+         nextSequence: UInt64, queue: DispatchQueue) {
         self.directory = directory
+        self.queue = queue
         self.segmentBytes = segmentBytes
         self.state = Mutex(State(ready: ready, nextSequence: nextSequence))
     }
@@ -86,8 +88,4 @@ final class SparePreparer: Sendable {
         }
     }
 
-    /// Waits for a preparation in flight (so that no file is being written when the journal closes).
-    func drain() {
-        queue.sync {}
-    }
 }

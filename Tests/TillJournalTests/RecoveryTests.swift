@@ -108,6 +108,7 @@ import TillJournalTesting
         let before = journal.segmentCount
         let removed = try journal.release(through: LSN(120))
         #expect(removed > 0 && journal.segmentCount == before - removed)
+        journal.finishFileWork()
         let (_, replayed) = try reopen(directory, applied: LSN(120))
         #expect(replayed.map(\.0) == (121...200).map { LSN(UInt64($0)) })
         // The store claims less than the journal still holds: the released records are missing.

@@ -85,6 +85,7 @@ final class WriterLoop {
             case .stop:
                 commitAnswered()
                 if !failed { checkpoint(force: true, mode: .truncate) }
+                journal.finishFileWork()  // shutdown returns with released segments deleted
                 return
             }
         }

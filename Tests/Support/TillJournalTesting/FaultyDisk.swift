@@ -24,6 +24,8 @@ public final class FaultyDisk: JournalDirectory, Sendable {
         var spaceLeft: Int?
         var holding = false
         var unsynced: [String: [Undo]] = [:]
+        var failRemoves: Int32?
+        var removals: [(name: String, thread: pthread_t)] = []
     }
 
     public let disk: DiskJournalDirectory
@@ -103,8 +105,19 @@ public final class FaultyDisk: JournalDirectory, Sendable {
 
     public func remove(_ name: String) throws(JournalError) {
         try checkPower(name)
+        let failure: Int32? = state.withLock { state in
+            state.removals.append((name, pthread_self()))
+            return state.failRemoves
+        }
+        if let failure { throw .io(operation: "unlink", path: name, errno: failure) }
         try disk.remove(name)
     }
+
+    /// Every removal from now fails with `errno` (the file stays).
+    public func failRemoves(errno: Int32) { state.withLock { $0.failRemoves = errno } }
+
+    /// The files removal was asked for, in order, each with the thread that asked (failed ones included).
+    public var removals: [(name: String, thread: pthread_t)] { state.withLock { $0.removals } }
 
     func checkPower(_ name: String) throws(JournalError) {
         if state.withLock({ $0.powerOff }) { throw .io(operation: "power off", path: name, errno: EIO) }
