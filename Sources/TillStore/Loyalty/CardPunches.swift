@@ -44,8 +44,9 @@ enum CardPunches {
         guard updatesOfCard == 1, let held, held.kind == .punchCard, held.status == .active, update.status == .active,
               held.usedIn == update.usedIn, update.punches > held.punches
         else { return nil }
-        guard let row = try c.statement("SELECT id FROM member_benefits WHERE public_id = ? AND member_id = ?")
-            .firstRow([.text(update.benefitId), .integer(update.memberId)], { $0.int64(0) })
+        // The member's own benefit (it was read with the account): the unique index on public_id alone finds the row.
+        guard let row = try c.statement("SELECT id FROM member_benefits WHERE public_id = ?")
+            .firstRow([.text(update.benefitId)], { $0.int64(0) })
         else { return nil }
         return Recorded(card: row, punches: update.punches - held.punches)
     }
