@@ -153,6 +153,31 @@ import TillStoreTesting
         #expect(try f.store.verify().problems == [])
     }
 
+    /// `verify` reports punches recorded on another member's card or on a gift, and a used card with punches after
+    /// its row.
+    @Test func verifyReportsMisplacedAndUnfoldedPunches() throws {
+        let f = try fixture(required: 8)
+        for i in 1...3 { _ = try f.purchase(f.coffee("T\(i)", member: "M00000001")).get() }
+        _ = try f.purchase(f.coffee("U1", member: "M00000002")).get()
+        #expect(try f.store.verify().problems == [])
+        _ = try f.store.writeAndWait(ClosureWrite { c in
+            // Ben's row names Anna's card; Anna's card is used while two punches are still on her rows.
+            try c.execute("""
+                UPDATE purchase_members SET punch_benefit_id = (SELECT punch_benefit_id FROM purchase_members
+                    WHERE punch_benefit_id IS NOT NULL LIMIT 1), punches = 1
+                WHERE member_id = (SELECT id FROM members WHERE member_key = 'M00000002')
+                """)
+            try c.execute("""
+                UPDATE member_benefits SET status = 'used'
+                WHERE kind = 'punchCard' AND member_id = (SELECT id FROM members WHERE member_key = 'M00000001')
+                """)
+        }).get()
+        let problems = try f.store.verify().problems
+        #expect(problems.count == 2)
+        #expect(problems.contains { $0.hasPrefix("purchase row 4 of member") && $0.contains("1 punches on benefit") })
+        #expect(problems.contains { $0.hasSuffix("is used with 2 punches after its row") })
+    }
+
     /// A v5 store's cards hold their exact counts; its purchase rows record no punches.
     @Test func migrationSixKeepsTheCountsOfAVersion5Store() throws {
         let folder = TemporaryFolder()
