@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import TillCore
 import TillProtocol
@@ -151,6 +152,35 @@ import TillStoreTesting
         #expect(try cards(f).map(\.punches) == [19, 19])
         #expect(try f.sql("SELECT count(*) FROM purchase_members WHERE punch_benefit_id IS NOT NULL") == 9)
         #expect(try f.store.verify().problems == [])
+    }
+
+    /// Recorded punches, folds, completions, a void and an operator's punch: replaying the whole journal into an
+    /// empty store makes the same rows (`JournalDeterminismTests` for the general mix).
+    @Test func theJournalReplaysRecordedPunchesAndFolds() throws {
+        let f = try fixture(required: 20)
+        let members = ["M00000001", "M00000002", "M00000003"]
+        for i in 1...140 {
+            _ = try f.purchase(f.coffee("T\(i)", member: members[i % 3], cups: Int64(i % 4 + 1))).get()
+            if i == 70 { _ = try f.void(VoidRequest(voidId: "V60", transactionId: "T60")).get() }
+            if i == 100, let card = try cards(f, members[0]).first {
+                _ = try f.run(.benefitAction(BenefitAction(memberKey: members[0], action: .punch, benefitId: card.benefitId, count: 3))).get()
+            }
+        }
+        #expect(try f.sql("SELECT count(*) FROM member_benefits WHERE punched_through IN (64, 128)") ?? 0 > 0)
+        #expect(try f.sql("SELECT count(*) FROM member_benefits WHERE status = 'used' AND kind = 'punchCard'") ?? 0 > 3)
+        #expect(try f.store.verify().problems == [])
+        f.store.shutdown()
+        let written = try TableDump(path: f.folder.path("till.db"))
+        let replayFolder = TemporaryFolder()
+        let replayPath = replayFolder.path("replay.db")
+        try FileManager.default.copyItem(atPath: f.folder.path("till.db") + ".journal", toPath: replayPath + ".journal")
+        let replayed = try Store.open(StoreConfiguration(path: replayPath))
+        replayed.shutdown()
+        let rebuilt = try TableDump(path: replayPath)
+        for table in ["member_benefits", "purchase_members", "members", "purchases"] {
+            #expect(rebuilt.tables[table] == written.tables[table], "table \(table) differs after a replay")
+        }
+        #expect(rebuilt.tables == written.tables)
     }
 
     /// `verify` reports punches recorded on another member's card or on a gift, and a used card with punches after
