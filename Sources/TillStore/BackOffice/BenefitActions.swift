@@ -7,7 +7,8 @@ import TillProtocol
 /// expired one; `extend` only while its template is still offered (enabled in the catalog), pushing the end date out
 /// by `days` from the current end (from now when already expired, which re-activates it); `punch` adds `count` punches
 /// by the purchase's rule (a full card is used, issues its reward and, when renewed, a new card taking the surplus); `send` gives `count` new benefits of an offered template. Blocked members get nothing new
-/// and use nothing (`member_blocked`). Each action records a `benefits` activity.
+/// and use nothing (`member_blocked`). Each action records a `benefits` activity. A card's row written here gets its
+/// exact count and is folded (`CardPunches`): use and delete leave nothing unfolded on a card that is no longer active.
 struct BenefitActions {
     let actor: Actor
     static let day: Int64 = 86_400_000
@@ -29,11 +30,13 @@ struct BenefitActions {
             if row.kind == .punchCard, row.punches < (row.punchesRequired ?? 0) {
                 throw TillError.notAllowed(field: "benefitId", reason: "the punch card is not full (\(row.punches) of \(row.punchesRequired ?? 0))")
             }
-            try c.execute("UPDATE member_benefits SET status = 'used', redeemed_at = ? WHERE id = ?", [.integer(actor.ms), .integer(row.id)])
+            try c.execute("UPDATE member_benefits SET status = 'used', redeemed_at = ?, punches = ?, \(CardPunches.writtenThrough) WHERE id = ?",
+                          [.integer(actor.ms), .integer(row.punches), .integer(row.id)])
             summary = "Used \(row.name)"
         case .delete:
             guard row.status != .used else { throw TillError.notAllowed(field: "benefitId", reason: "a used benefit cannot be deleted") }
-            try c.execute("UPDATE member_benefits SET status = 'deleted' WHERE id = ?", [.integer(row.id)])
+            try c.execute("UPDATE member_benefits SET status = 'deleted', punches = ?, \(CardPunches.writtenThrough) WHERE id = ?",
+                          [.integer(row.punches), .integer(row.id)])
             summary = "Deleted \(row.name)"
         case .extend:
             guard row.status == .active || row.status == .expired else {
@@ -77,7 +80,8 @@ struct BenefitActions {
         for update in changes.benefitUpdates {
             // An operator's punch records no operation reference (`used_in` stays empty, as for `use`).
             try c.execute("""
-                UPDATE member_benefits SET status = ?, punches = ?, redeemed_at = CASE WHEN ? = 'used' THEN coalesce(redeemed_at, ?) ELSE NULL END
+                UPDATE member_benefits SET status = ?, punches = ?, \(CardPunches.writtenThrough),
+                    redeemed_at = CASE WHEN ? = 'used' THEN coalesce(redeemed_at, ?) ELSE NULL END
                 WHERE public_id = ? AND member_id = ?
                 """, [.text(update.status.rawValue), .integer(update.punches), .text(update.status.rawValue), .integer(actor.ms),
                       .text(update.benefitId), .integer(memberId)])

@@ -20,7 +20,7 @@ struct BenefitRow {
 
     static let select = """
         SELECT b.id, b.public_id, b.kind, b.status, coalesce(g.name, p.name), coalesce(g.enabled, p.enabled), b.valid_from, b.valid_until,
-               b.assigned_at, b.redeemed_at, b.punches, p.punches_required, b.used_in
+               b.assigned_at, b.redeemed_at, \(CardPunches.count), p.punches_required, b.used_in
         FROM member_benefits b LEFT JOIN gift_templates g ON g.id = b.gift_template_id
         LEFT JOIN punch_card_templates p ON p.id = b.punch_card_template_id
         """

@@ -106,16 +106,17 @@ struct AccountReader {
         return account
     }
 
+    /// A card's punches are its row plus the punches recorded on later purchase rows (`CardPunches`).
     private static let columns = """
-        SELECT public_id, kind, coalesce(gift_template_id, punch_card_template_id), status, valid_from, valid_until, punches,
-               used_in, issued_by
+        SELECT b.public_id, b.kind, coalesce(b.gift_template_id, b.punch_card_template_id), b.status, b.valid_from,
+               b.valid_until, \(CardPunches.count), b.used_in, b.issued_by
         """
-    private static let benefitColumns = columns + " FROM member_benefits"
+    private static let benefitColumns = columns + " FROM member_benefits b"
     // Whole texts kept in statics: the statement cache finds a static text by its address, while a text built at
     // each call is hashed whole (and allocated) on every purchase.
-    private static let allBenefits = benefitColumns + " WHERE member_id = ? ORDER BY id"
-    private static let activeBenefits = benefitColumns + " WHERE member_id = ? AND status = 'active' ORDER BY id"
-    private static let benefitByPublicId = columns + ", member_id FROM member_benefits WHERE public_id = ?"
+    private static let allBenefits = benefitColumns + " WHERE b.member_id = ? ORDER BY b.id"
+    private static let activeBenefits = benefitColumns + " WHERE b.member_id = ? AND b.status = 'active' ORDER BY b.id"
+    private static let benefitByPublicId = columns + ", b.member_id FROM member_benefits b WHERE b.public_id = ?"
 
     /// One row of `benefitColumns` as the engine sees it.
     private func heldBenefit(_ r: Row) -> HeldBenefit {

@@ -19,7 +19,8 @@ struct Origin {
 }
 
 /// Applies a `LoyaltyChanges` inside the writer's transaction, in the engine's order (issued benefits, benefit
-/// updates, ledger, app codes); a touched wallet's row is written only when it folds (`WalletTotals`).
+/// updates, ledger, app codes); a touched wallet's row is written only when it folds (`WalletTotals`), and a punch
+/// that keeps a card active is handed back to be recorded on the purchase's member row (`CardPunches`).
 ///
 /// Guarantees: every ledger row is written; a wallet's row, when written, holds in `balance + pending` exactly the sum
 /// of its ledger rows through `counted_through` (its last new row), with `pending` the sum of the member's ledger
@@ -31,8 +32,26 @@ struct ChangePosting {
     let program: Program
     let now: Timestamp
 
-    func apply(_ changes: LoyaltyChanges, accounts: [MemberAccount], origin: Origin) throws {
+    // Whole texts in statics: the statement cache finds them by address.
+    private static let updateKeepingStatus = """
+        UPDATE member_benefits SET punches = ?, \(CardPunches.writtenThrough), used_in = ?,
+            redeemed_at = CASE WHEN status = 'used' THEN coalesce(redeemed_at, ?) ELSE NULL END
+        WHERE public_id = ? AND member_id = ?
+        """
+    private static let updateWithStatus = """
+        UPDATE member_benefits SET status = ?, punches = ?, \(CardPunches.writtenThrough), used_in = ?,
+            redeemed_at = CASE WHEN ? = 'used' THEN coalesce(redeemed_at, ?) ELSE NULL END
+        WHERE public_id = ? AND member_id = ?
+        """
+
+    /// Writes `changes`. `memberRows`: the members whose `purchase_members` row the operation inserts after this (a
+    /// purchase's members; none for a reversal): a punch that keeps one of their cards active is returned, to be
+    /// recorded on that row (`CardPunches`), instead of written to the card's row.
+    @discardableResult
+    func apply(_ changes: LoyaltyChanges, accounts: [MemberAccount], origin: Origin,
+               memberRows: [Int64] = []) throws -> [Int64: CardPunches.Recorded] {
         let at = SQLValue.integer(now.millisecondsSinceEpoch)
+        var recorded: [Int64: CardPunches.Recorded] = [:]
         for issued in changes.benefitsIssued {
             let b = issued.benefit
             guard let template = program.templateRow(b.kind, b.templateId) else {
@@ -51,32 +70,35 @@ struct ChangePosting {
         // `status` is indexed (`member_benefits_member`): setting it, even to the value it has, rewrites the index
         // entry and adds a page to the COMMIT and the checkpoint. A punch keeps the card's status, so the status is
         // written only when it changes: from what the account was read with, or what an earlier update of the same
-        // benefit wrote (the last update of an id wins).
+        // benefit wrote (the last update of an id wins). A card's row, when written, gets its exact count and is
+        // folded (`CardPunches.writtenThrough`).
         var statuses: [String: BenefitStatus] = [:]
         for update in changes.benefitUpdates {
-            let before = statuses[update.benefitId]
-                ?? accounts.first { $0.id == update.memberId }?.benefits.first { $0.id == update.benefitId }?.status
+            let held = accounts.first { $0.id == update.memberId }?.benefits.first { $0.id == update.benefitId }
+            let before = statuses[update.benefitId] ?? held?.status
             statuses[update.benefitId] = update.status
-            if before == update.status {
-                try context.execute("""
-                    UPDATE member_benefits SET punches = ?, used_in = ?,
-                        redeemed_at = CASE WHEN status = 'used' THEN coalesce(redeemed_at, ?) ELSE NULL END
-                    WHERE public_id = ? AND member_id = ?
-                    """, [.integer(update.punches), .optional(update.usedIn), at, .text(update.benefitId), .integer(update.memberId)])
+            if recorded[update.memberId] == nil, memberRows.contains(update.memberId),
+               let punch = try CardPunches.recordable(
+                   update, held: held, updatesOfCard: changes.benefitUpdates.count { $0.benefitId == update.benefitId },
+                   context.connection) {
+                recorded[update.memberId] = punch
                 continue
             }
-            try context.execute("""
-                UPDATE member_benefits SET status = ?, punches = ?, used_in = ?,
-                    redeemed_at = CASE WHEN ? = 'used' THEN coalesce(redeemed_at, ?) ELSE NULL END
-                WHERE public_id = ? AND member_id = ?
-                """, [.text(update.status.rawValue), .integer(update.punches), .optional(update.usedIn),
-                      .text(update.status.rawValue), at, .text(update.benefitId), .integer(update.memberId)])
+            if before == update.status {
+                try context.execute(Self.updateKeepingStatus, [.integer(update.punches), .optional(update.usedIn), at,
+                                                               .text(update.benefitId), .integer(update.memberId)])
+                continue
+            }
+            try context.execute(Self.updateWithStatus, [.text(update.status.rawValue), .integer(update.punches),
+                                                        .optional(update.usedIn), .text(update.status.rawValue), at,
+                                                        .text(update.benefitId), .integer(update.memberId)])
         }
         if !changes.ledger.isEmpty { try post(changes.ledger, accounts: accounts, origin: origin, at: at) }
         for code in changes.appCodesConsumed {
             try context.execute("UPDATE app_codes SET consumed_at = ?, consumed_purchase_id = ? WHERE code = ?",
                                 [at, .integer(origin.purchaseRow), .text(code)])
         }
+        return recorded
     }
 
     private func post(_ ledger: [LedgerEntry], accounts: [MemberAccount], origin: Origin, at: SQLValue) throws {

@@ -4,7 +4,8 @@
 /// every purchase with a row id up to `counted_through`) plus the `spend` and `visits` of the member's
 /// `purchase_members` rows after it — one keyed range, usually a few dozen rows on one page. A purchase writes its
 /// member's spend and visit on its `purchase_members` row only (a row it inserts anyway); a purchase whose
-/// row id is a fold point (`FoldPoint`) folds its members' rows into their base. A void or return subtracts from the purchase's own row while it is
+/// row id is a fold point (`FoldPoint`) folds its members' rows into their base, and the punches recorded on them
+/// into the members' cards (`CardPunches`). A void or return subtracts from the purchase's own row while it is
 /// unfolded and from the base once it is folded, so the sum is the same either way. Sums saturate at `Int64.max`
 /// instead of trapping, and visits never show below zero. The row of a purchase made before schema v4 carries zero
 /// (its spend and visit were already in the base).
@@ -18,10 +19,13 @@ enum MemberCounters {
     }
 
     /// The member's counters as of the connection's snapshot.
-    static func load(_ c: Connection, member: Int64) throws -> Totals {
+    static func load(_ c: Connection, member: Int64) throws -> Totals { try loadWithBase(c, member: member).totals }
+
+    /// The member's counters and the row id its base holds purchases through.
+    private static func loadWithBase(_ c: Connection, member: Int64) throws -> (totals: Totals, countedThrough: Int64) {
         guard let base = try c.statement("SELECT lifetime_spend, visit_count, counted_through FROM members WHERE id = ?")
             .firstRow([.integer(member)], { r in (Totals(lifetimeSpend: r.int64(0), visits: r.int64(1)), r.int64(2)) })
-        else { return Totals(lifetimeSpend: 0, visits: 0) }
+        else { return (Totals(lifetimeSpend: 0, visits: 0), 0) }
         var totals = base.0
         try c.statement("SELECT spend, visits FROM purchase_members WHERE member_id = ? AND purchase_id > ?")
             .forEachRow([.integer(member), .integer(base.1)]) { r in
@@ -29,16 +33,21 @@ enum MemberCounters {
                 totals.visits = saturating(totals.visits, r.int64(1))
             }
         totals.visits = max(0, totals.visits)
-        return totals
+        return (totals, base.1)
     }
 
-    /// Records `member`'s part of a new purchase on its `purchase_members` row, and folds when the purchase's row id
-    /// says so.
-    static func add(_ context: WriteContext, purchase: Int64, member: Int64, position: Int, spend: Int64) throws {
-        try context.execute("INSERT INTO purchase_members (purchase_id, member_id, position, spend, visits) VALUES (?, ?, ?, ?, 1)",
-                            [.integer(purchase), .integer(member), .integer(Int64(position)), .integer(spend)])
+    /// Records `member`'s part of a new purchase on its `purchase_members` row (with the punches `punched` it gave
+    /// a card, `CardPunches`), and folds the counters and the member's cards when the purchase's row id says so.
+    static func add(_ context: WriteContext, purchase: Int64, member: Int64, position: Int, spend: Int64,
+                    punched: CardPunches.Recorded? = nil) throws {
+        try context.execute("""
+            INSERT INTO purchase_members (purchase_id, member_id, position, spend, visits, punch_benefit_id, punches)
+            VALUES (?, ?, ?, ?, 1, ?, ?)
+            """, [.integer(purchase), .integer(member), .integer(Int64(position)), .integer(spend),
+                  .optional(punched?.card), .integer(punched?.punches ?? 0)])
         guard FoldPoint.folds(row: purchase) else { return }
-        let totals = try load(context.connection, member: member)
+        let (totals, countedThrough) = try loadWithBase(context.connection, member: member)
+        try CardPunches.fold(context, member: member, after: countedThrough, through: purchase)
         try context.execute("UPDATE members SET lifetime_spend = ?, visit_count = ?, counted_through = ? WHERE id = ?",
                             [.integer(totals.lifetimeSpend), .integer(totals.visits), .integer(purchase), .integer(member)])
     }

@@ -49,13 +49,13 @@ public struct PostPurchase: WriteRequest {
 
         let accounts = matches.compactMap(\.account).filter { record.memberIds.contains($0.id) }
         let origin = Origin(purchaseRow: purchaseRow, reversalRow: nil, terminal: terminal, operationId: request.transactionId)
-        try ChangePosting(context: context, program: program, now: now)
-            .apply(evaluation.changes, accounts: accounts, origin: origin)
+        let punched = try ChangePosting(context: context, program: program, now: now)
+            .apply(evaluation.changes, accounts: accounts, origin: origin, memberRows: record.memberIds)
 
         let log = ActivityLog(connection, origin: origin.activity, at: now)
         for (position, memberId) in record.memberIds.enumerated() {
             try MemberCounters.add(context, purchase: purchaseRow, member: memberId, position: position,
-                                   spend: position == 0 ? receipt.total : 0)
+                                   spend: position == 0 ? receipt.total : 0, punched: punched[memberId])
             let amount = MoneyText.format(receipt.total, digits: MoneyText.minorDigits(receipt.currency))
             try log.append(.purchase, member: memberId, ActivityLog.details(
                 "Purchase of \(amount) \(receipt.currency) at \(terminal.branchId)/\(terminal.posId)", member: memberId,

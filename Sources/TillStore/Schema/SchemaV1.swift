@@ -7,6 +7,7 @@ public enum Schema {
         Migration(version: 3, name: "journal statements", sql: SchemaV3.journalStatements),
         Migration(version: 4, name: "member counters from purchases", sql: SchemaV4.memberCounters),
         Migration(version: 5, name: "wallet balances from the ledger", sql: SchemaV5.walletBalances),
+        Migration(version: 6, name: "card punches from purchases", sql: SchemaV6.cardPunches),
     ]
     /// The newest schema version this build writes.
     public static var latestVersion: Int64 { Int64(migrations.count) }
@@ -377,5 +378,19 @@ enum SchemaV5 {
     -- wallet's pending points): it replaces ledger_wallet (wallet, maturity), one index paid by every posting.
     DROP INDEX ledger_wallet;
     CREATE INDEX ledger_wallet_rows ON ledger (wallet_id, id, delta, available_at);
+    """
+}
+
+/// Schema v6: a purchase puts its punches on its `purchase_members` row instead of rewriting the card's row
+/// (`CardPunches`). Every card of a v5 store holds its exact count: nothing is left to fold.
+enum SchemaV6 {
+    static let cardPunches = """
+    -- The card this purchase punched for the member and how many punches it added, when the card's row was not
+    -- written (the card stayed active): NULL and 0 otherwise, and on the rows of purchases made before v6.
+    ALTER TABLE purchase_members ADD COLUMN punch_benefit_id INTEGER REFERENCES member_benefits (id);
+    ALTER TABLE purchase_members ADD COLUMN punches INTEGER NOT NULL DEFAULT 0 CHECK (punches >= 0);
+    -- member_benefits.punches holds every punch on purchase rows up to this (or up to the member's counted_through,
+    -- whichever is later); later ones are summed from purchase_members.
+    ALTER TABLE member_benefits ADD COLUMN punched_through INTEGER NOT NULL DEFAULT 0;
     """
 }

@@ -15,6 +15,8 @@ public struct VerificationReport: Sendable, Hashable {
 /// - every wallet: `balance >= 0`, `pending >= 0`, `balance + pending == SUM(ledger.delta)` of its rows through
 ///   `counted_through`, the rows after it neither pending nor taking the balance below zero (`WalletTotals`), and its
 ///   ledger rows belong to the wallet's member;
+/// - punches recorded on a `purchase_members` row are positive and name a punch card of that member; a card that is
+///   not active has no punches after its row (`CardPunches`);
 /// - `(branch_id, pos_id, transaction_id)` and `(branch_id, pos_id, reversal_id)` are unique; in-use identifiers are
 ///   unique per kind;
 /// - cumulative returned quantities never exceed the purchased quantity of the line.
@@ -44,6 +46,20 @@ public enum StoreVerifier {
                 ON l.wallet_id = w.id
             WHERE w.balance < 0 OR w.pending < 0 OR w.balance + w.pending <> coalesce(l.folded, 0)
                OR w.balance + coalesce(l.later, 0) < 0 OR coalesce(l.later_pending, 0) > 0
+            """)
+        // Punches recorded on a purchase's member row belong to a punch card of that member; a card that is no
+        // longer active has every punch in its row (`CardPunches`).
+        try collect(&problems, connection, """
+            SELECT 'purchase row ' || pm.purchase_id || ' of member ' || pm.member_id || ': ' || pm.punches
+                   || ' punches on benefit ' || coalesce(pm.punch_benefit_id, 'none')
+            FROM purchase_members pm LEFT JOIN member_benefits b ON b.id = pm.punch_benefit_id
+            WHERE (pm.punch_benefit_id IS NULL AND pm.punches <> 0)
+               OR (pm.punch_benefit_id IS NOT NULL AND (pm.punches <= 0 OR b.member_id IS NOT pm.member_id OR b.kind IS NOT 'punchCard'))
+            """)
+        try collect(&problems, connection, """
+            SELECT 'benefit ' || b.public_id || ' is ' || b.status || ' with ' || (\(CardPunches.count) - b.punches)
+                   || ' punches after its row'
+            FROM member_benefits b WHERE b.kind = 'punchCard' AND b.status <> 'active' AND \(CardPunches.count) <> b.punches
             """)
         try collect(&problems, connection, """
             SELECT 'ledger ' || l.id || ': member ' || l.member_id || ' but wallet of member ' || w.member_id
