@@ -92,13 +92,8 @@ import TillStoreTesting
         let written = try TableDump(path: f.folder.path("till.db"))
 
         // An empty store on a copy of the journal: start-up replays every record.
-        let replayFolder = TemporaryFolder()
-        let replayPath = replayFolder.path("replay.db")
-        try FileManager.default.copyItem(atPath: f.folder.path("till.db") + ".journal", toPath: replayPath + ".journal")
-        let replayed = try Store.open(StoreConfiguration(path: replayPath))
-        #expect(replayed.stats.journalReplayed > 100)
-        replayed.shutdown()
-        let rebuilt = try TableDump(path: replayPath)
+        let (rebuilt, replayedRecords) = try TableDump.replaying(journalOf: f.folder.path("till.db"))
+        #expect(replayedRecords > 100)
         #expect(rebuilt.tables.keys.sorted() == written.tables.keys.sorted())
         for (table, rows) in written.tables {
             let replayedRows = rebuilt.tables[table] ?? []
@@ -112,6 +107,18 @@ import TillStoreTesting
 /// Every row of every table of a store (and the search index's content), rendered and sorted, for comparisons.
 struct TableDump {
     var tables: [String: [String]] = [:]
+
+    /// The tables of an empty store that replayed a copy of the journal of the (stopped) store at `databasePath`,
+    /// with the number of records its start-up replayed.
+    static func replaying(journalOf databasePath: String) throws -> (TableDump, replayed: Int) {
+        let folder = TemporaryFolder()
+        let path = folder.path("replay.db")
+        try FileManager.default.copyItem(atPath: databasePath + ".journal", toPath: path + ".journal")
+        let store = try Store.open(StoreConfiguration(path: path))
+        let replayed = store.stats.journalReplayed
+        store.shutdown()
+        return (try TableDump(path: path), replayed)
+    }
 
     init(path: String) throws {
         let connection = try Connection(path: path, options: OpenOptions(mode: .readOnly))
