@@ -120,12 +120,12 @@ public final class Journal {
     private func write(_ records: [JournalRecord], bytes: Int) throws(JournalError) -> ClosedRange<LSN> {
         var buffer: [UInt8] = []
         if current == nil || current!.end + bytes > configuration.segmentBytes {
-            // A group never spans two segments: the rest of this one stays zero (the end of its records).
+            // A group never spans two segments: the previous group's end mark ends this one's records.
             try rotate()
-            buffer.reserveCapacity(SegmentHeader.size + bytes)
+            buffer.reserveCapacity(SegmentHeader.size + bytes + RecordLayout.headerSize)
             buffer.append(contentsOf: SegmentHeader.encode(sequence: current!.sequence, firstLSN: nextLSN))
         } else {
-            buffer.reserveCapacity(bytes)
+            buffer.reserveCapacity(bytes + RecordLayout.headerSize)
         }
         let first = nextLSN
         var lsn = first
@@ -136,9 +136,14 @@ public final class Journal {
             lsn = lsn.next
         }
         let at = current!.end
+        let recordsEnd = at + buffer.count
+        // The end mark: a zero record header after the group, in the same write (the next group overwrites it). A
+        // recycled segment holds an earlier life's records after it, which recovery must never read as this one's.
+        let endMark = min(RecordLayout.headerSize, configuration.segmentBytes - recordsEnd)
+        buffer.append(contentsOf: repeatElement(0, count: endMark))
         try current!.file.write(buffer, at: at)
         try current!.file.synchronize()
-        current!.end = at + buffer.count
+        current!.end = recordsEnd
         current!.lastLSN = LSN(lsn.rawValue - 1)
         nextLSN = lsn
         return first...current!.lastLSN
@@ -156,9 +161,11 @@ public final class Journal {
             lastLSN: LSN(nextLSN.rawValue - 1))
     }
 
-    /// Releases closed segments whose every record is at or before `lsn` (the store has applied them durably):
-    /// they are deleted in the background, oldest first (`SegmentRemover`). Returns how many were released. A
-    /// removal that failed since the last call stops the journal here (fail-stop, like a failed append).
+    /// Releases closed segments whose every record is at or before `lsn` (the store has applied them durably): each
+    /// becomes a spare under the next sequence number when fewer than `SparePreparer.spareTarget` spares are ready
+    /// or being prepared (recycled: renamed, never zero-filled again, PostgreSQL's way), else it is deleted, both in
+    /// the background, oldest first. Returns how many were released. A removal that failed since the last call stops
+    /// the journal here (fail-stop, like a failed append); a failed recycling stops it at the next rotation.
     @discardableResult
     public func release(through lsn: LSN) throws(JournalError) -> Int {
         if let failure { throw .stopped(reason: failure.description) }
@@ -168,7 +175,7 @@ public final class Journal {
         }
         var released = 0
         while let oldest = closed.first, oldest.lastLSN <= lsn {
-            remover.remove(oldest.name)
+            if !spares.recycle(oldest.name) { remover.remove(oldest.name) }
             closed.removeFirst()
             released += 1
         }

@@ -4,7 +4,8 @@ import TillIO
 /// the journal and the disk (to fail a sync, fill the disk, or cut the power and undo what was not synced).
 ///
 /// Implementations guarantee that `prepare` returns only when the segment exists under its final name at full
-/// size, zero-filled, with its data and its directory entry synced.
+/// size, zero-filled, with its data and its directory entry synced, and `recycle` only when the file is under its
+/// new name with the directory synced.
 public protocol JournalDirectory: Sendable {
     /// A name for messages (the directory's path).
     var location: String { get }
@@ -16,6 +17,8 @@ public protocol JournalDirectory: Sendable {
     func open(_ name: String) throws(JournalError) -> any JournalFile
     /// Removes a file and syncs the directory.
     func remove(_ name: String) throws(JournalError)
+    /// Renames a released segment to `name` (a spare's) and syncs the directory.
+    func recycle(_ released: String, as name: String) throws(JournalError)
 }
 
 /// One open segment file. Used by one thread at a time.
@@ -87,6 +90,15 @@ public struct DiskJournalDirectory: JournalDirectory {
             try DataFile.synchronizeDirectory(path)
         } catch {
             throw JournalError(error, path: "\(path)/\(name)")
+        }
+    }
+
+    public func recycle(_ released: String, as name: String) throws(JournalError) {
+        do {
+            try DataFile.rename("\(path)/\(released)", to: "\(path)/\(name)")
+            try DataFile.synchronizeDirectory(path)
+        } catch {
+            throw JournalError(error, path: "\(path)/\(released)")
         }
     }
 }

@@ -53,6 +53,7 @@ public final class JournalWriter: Sendable {
         nonisolated(unsafe) let owned = journal
         let thread = Thread { [self] in
             run(owned)
+            owned.finishFileWork()  // shutdown returns with the released segments recycled or deleted
             finished.signal()
         }
         thread.name = "till-journal"

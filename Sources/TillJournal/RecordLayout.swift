@@ -95,6 +95,16 @@ enum SegmentHeader {
         case unused
         case used(sequence: UInt64, firstLSN: LSN)
         case invalid(String)
+
+        /// Whether a segment named `sequence` with this header is a spare: prepared and never used, or recycled (its
+        /// header still names the earlier segment it was) and not used again yet.
+        func isSpare(named sequence: UInt64) -> Bool {
+            switch self {
+            case .unused: return true
+            case .used(let earlier, _): return earlier < sequence
+            case .invalid: return false
+            }
+        }
     }
 
     static func read(_ bytes: [UInt8]) -> Reading {

@@ -26,10 +26,12 @@ struct RecoveredJournal {
 /// Reads every segment, checks every record's checksums and LSN continuity, hands the records after `appliedLSN`
 /// to `replay` in LSN order, and decides where the log ends.
 ///
-/// The tail rule: a record that fails its checks in the last used segment ends the log when nothing after it
-/// belongs to a later group commit (a later group is only written after the earlier one's fdatasync, so its
-/// presence proves the bad record had been synced: damage). Anywhere else, a bad record or segment header is
-/// damage, and start-up is refused with the segment and offset.
+/// The tail rule: every group is written with an end mark (a zero record header) after it, so a segment's records
+/// end at a zero header; what follows it is either zeros or, in a recycled segment, an earlier life's records (LSNs
+/// below the segment's first), never read. A record that fails its checks in the last used segment ends the log
+/// when nothing after it belongs to a later group commit (a later group is only written after the earlier one's
+/// fdatasync, so its presence proves the bad record had been synced: damage). Anywhere else, a bad record or
+/// segment header is damage, and start-up is refused with the segment and offset.
 struct RecoveryScan {
     let directory: any JournalDirectory
     let configuration: JournalConfiguration
@@ -49,14 +51,16 @@ struct RecoveryScan {
         var expected: LSN? = nil
         var lastUsedSequence: UInt64? = nil
         // Read once: a segment is the last candidate when every segment after it is unused.
-        let unused = try names.map { try headerOf($0.name) == .unused }
+        let unused = try names.map { try headerOf($0.name).isSpare(named: $0.sequence) }
         for (index, entry) in names.enumerated() {
             let file = try directory.open(entry.name)
             defer { file.close() }
             let bytes = try file.read(at: 0, count: try file.size())
             let isLastCandidate = unused[(index + 1)...].allSatisfy { $0 }
-            switch SegmentHeader.read(bytes) {
-            case .unused:
+            let reading = SegmentHeader.read(bytes)
+            switch reading {
+            case _ where reading.isSpare(named: entry.sequence):
+                // Never used, or recycled (its header names the earlier segment it was) and not used again yet.
                 if !isLastCandidate {
                     throw JournalError.damaged(
                         segment: entry.name, offset: 0, reason: "an unused segment lies before used ones")
@@ -74,9 +78,11 @@ struct RecoveryScan {
                     throw JournalError.damaged(segment: entry.name, offset: 0, reason: reason)
                 }
                 // The segment's first group was torn with its header: never acknowledged.
-                result.tornTail = (entry.name, 0..<dirty)
+                result.tornTail = (entry.name, 0..<min(dirty, tornGroupReach(from: 0)))
                 result.spares.append((entry.name, entry.sequence))
                 continue
+            case .unused:
+                preconditionFailure("an unused header is a spare")
             case .used(let sequence, let firstLSN):
                 guard sequence == entry.sequence else {
                     throw JournalError.damaged(
@@ -147,17 +153,23 @@ struct RecoveryScan {
         }
         let end = min(offset, bytes.count)
         let dirty = lastNonZero(bytes, from: end)
-        let laterGroup = holdsLaterGroup(bytes, in: end..<max(end, dirty), after: next)
-        if !isLast, laterGroup || dirty > end {
-            throw JournalError.damaged(
-                segment: name, offset: end, reason: failure ?? "data after the end of the segment's records")
-        }
-        if laterGroup {
+        if holdsLaterGroup(bytes, in: end..<max(end, dirty), after: next) {
             throw JournalError.damaged(
                 segment: name, offset: end,
                 reason: (failure ?? "a zeroed record") + ", and records of a later group commit follow")
         }
-        if dirty > end { result.tornTail = (name, end..<dirty) }
+        if !isLast, let failure {
+            // An earlier segment's groups were all synced before the next segment was written to.
+            throw JournalError.damaged(segment: name, offset: end, reason: failure)
+        }
+        // The last segment: a failed check is a torn group; a torn group whose first header was lost (zeros, or the
+        // previous group's end mark) shows as a clean end followed by its surviving records. Either way its bytes,
+        // within the reach of one group, are zeroed before anything is appended (else the survivors would be read
+        // as records written after recovery). An earlier life's records (LSNs below `next`) are left alone.
+        let reach = end..<min(dirty, tornGroupReach(from: end))
+        if isLast, !reach.isEmpty, failure != nil || holdsRecord(bytes, in: reach, from: next) {
+            result.tornTail = (name, reach)
+        }
         return .init(name: name, sequence: sequence, firstLSN: firstLSN, lastLSN: LSN(next.rawValue - 1), end: end)
     }
 
@@ -186,6 +198,22 @@ struct RecoveryScan {
             if CRC32C.checksum(bytes, start..<start + header.payloadLength) == header.payloadChecksum { return true }
         }
         return false
+    }
+
+    /// Whether a record header (valid by its own checksum) with an LSN at or after `lsn` begins in `range`.
+    private func holdsRecord(_ bytes: [UInt8], in range: Range<Int>, from lsn: LSN) -> Bool {
+        var position = (range.lowerBound + RecordLayout.alignment - 1) / RecordLayout.alignment * RecordLayout.alignment
+        while position < range.upperBound, position + RecordLayout.headerSize <= bytes.count {
+            defer { position += RecordLayout.alignment }
+            if case .header(let header) = RecordLayout.readHeader(bytes, at: position), header.lsn >= lsn { return true }
+        }
+        return false
+    }
+
+    /// The end of the bytes a group written at `offset` can occupy: its records, its end mark, and at a segment's
+    /// start the segment header.
+    private func tornGroupReach(from offset: Int) -> Int {
+        (offset == 0 ? SegmentHeader.size : 0) + offset + configuration.maxGroupBytes + RecordLayout.headerSize
     }
 
     /// The offset just past the last non-zero byte at or after `offset` (`offset` itself when all are zero).

@@ -1,18 +1,28 @@
 import Dispatch
 import Synchronization
 
-/// Prepares the next segment (zero-filled, synced) in the background, one at a time in sequence order, so that a
-/// rotation only opens a ready file.
+/// Keeps the next segments ready in the background, so that a rotation only opens a ready file: a released segment
+/// is recycled (renamed to the next sequence number, its old records left in place behind the end marks of the new
+/// ones) while fewer than `spareTarget` spares are ready or on their way; only when none is ready or coming at a
+/// rotation is a new one zero-filled.
 ///
-/// Guarantees: segments are handed out in increasing sequence order with no gaps; at most one preparation runs at a
-/// time; a failed preparation is reported by every later `take`.
+/// Guarantees: segments are handed out in increasing sequence order with no gaps; file work runs one item at a time
+/// on the journal's serial background queue, in the order it was asked for; a failed preparation or recycling is
+/// reported by every later `take`.
 final class SparePreparer: Sendable {
     private struct State {
         var ready: [(name: String, sequence: UInt64)]
-        var preparing = false
+        /// Preparations and recyclings queued or running.
+        var inFlight = 0
         var nextSequence: UInt64
         var failure: JournalError?
         var waits = 0
+
+        mutating func claimSequence() -> UInt64 {
+            inFlight += 1
+            defer { nextSequence += 1 }
+            return nextSequence
+        }
     }
 
     private let directory: any JournalDirectory
@@ -20,6 +30,9 @@ final class SparePreparer: Sendable {
     private let state: Mutex<State>
     private let finished = DispatchSemaphore(value: 0)
     private let queue: DispatchQueue
+    /// Spares kept ready or on their way by recycling released segments: two, so that a rotation finds one while the
+    /// segment it closed is still waiting for the checkpoint that releases it.
+    static let spareTarget = 2
 
     /// `ready`: spares found at start-up; `nextSequence`: the sequence the next new segment gets; `queue`: the
     /// journal's serial background queue.
@@ -62,30 +75,47 @@ final class SparePreparer: Sendable {
     /// Starts preparing the next segment unless one is ready or in flight.
     func replenish() {
         let sequence: UInt64? = state.withLock { state in
-            guard state.ready.isEmpty, !state.preparing, state.failure == nil else { return nil }
-            state.preparing = true
-            defer { state.nextSequence += 1 }
-            return state.nextSequence
+            guard state.ready.isEmpty, state.inFlight == 0, state.failure == nil else { return nil }
+            return state.claimSequence()
         }
         guard let sequence else { return }
+        let name = SegmentName.name(sequence: sequence)
         queue.async { [self] in
-            let name = SegmentName.name(sequence: sequence)
-            let result: Result<Void, JournalError>
-            do throws(JournalError) {
-                try directory.prepare(name, size: segmentBytes)
-                result = .success(())
-            } catch {
-                result = .failure(error)
-            }
-            state.withLock { state in
-                state.preparing = false
-                switch result {
-                case .success: state.ready.append((name, sequence))
-                case .failure(let error): state.failure = error
-                }
-            }
-            finished.signal()
+            finish(name, sequence) { () throws(JournalError) in try directory.prepare(name, size: segmentBytes) }
         }
+    }
+
+    /// Makes the released segment `name` the next spare, unless enough are ready or on their way (then false: the
+    /// caller deletes it).
+    func recycle(_ released: String) -> Bool {
+        let sequence: UInt64? = state.withLock { state in
+            guard state.failure == nil, state.ready.count + state.inFlight < SparePreparer.spareTarget else { return nil }
+            return state.claimSequence()
+        }
+        guard let sequence else { return false }
+        let name = SegmentName.name(sequence: sequence)
+        queue.async { [self] in
+            finish(name, sequence) { () throws(JournalError) in try directory.recycle(released, as: name) }
+        }
+        return true
+    }
+
+    private func finish(_ name: String, _ sequence: UInt64, _ work: () throws(JournalError) -> Void) {
+        let result: Result<Void, JournalError>
+        do throws(JournalError) {
+            try work()
+            result = .success(())
+        } catch {
+            result = .failure(error)
+        }
+        state.withLock { state in
+            state.inFlight -= 1
+            switch result {
+            case .success: state.ready.append((name, sequence))
+            case .failure(let error): state.failure = error
+            }
+        }
+        finished.signal()
     }
 
 }

@@ -26,6 +26,8 @@ public final class FaultyDisk: JournalDirectory, Sendable {
         var unsynced: [String: [Undo]] = [:]
         var failRemoves: Int32?
         var removals: [(name: String, thread: pthread_t)] = []
+        var recycled: [(released: String, name: String)] = []
+        var prepared: [String] = []
     }
 
     public let disk: DiskJournalDirectory
@@ -95,8 +97,12 @@ public final class FaultyDisk: JournalDirectory, Sendable {
 
     public func prepare(_ name: String, size: Int) throws(JournalError) {
         try checkPower(name)
+        state.withLock { $0.prepared.append(name) }
         try disk.prepare(name, size: size)
     }
+
+    /// The segments zero-filled so far, in order.
+    public var prepared: [String] { state.withLock { $0.prepared } }
 
     public func open(_ name: String) throws(JournalError) -> any JournalFile {
         try checkPower(name)
@@ -112,6 +118,15 @@ public final class FaultyDisk: JournalDirectory, Sendable {
         if let failure { throw .io(operation: "unlink", path: name, errno: failure) }
         try disk.remove(name)
     }
+
+    public func recycle(_ released: String, as name: String) throws(JournalError) {
+        try checkPower(released)
+        state.withLock { $0.recycled.append((released, name)) }
+        try disk.recycle(released, as: name)
+    }
+
+    /// The released segments renamed to spares, in order.
+    public var recycled: [(released: String, name: String)] { state.withLock { $0.recycled } }
 
     /// Every removal from now fails with `errno` (the file stays).
     public func failRemoves(errno: Int32) { state.withLock { $0.failRemoves = errno } }
