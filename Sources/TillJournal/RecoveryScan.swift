@@ -152,22 +152,25 @@ struct RecoveryScan {
             break
         }
         let end = min(offset, bytes.count)
+        if !isLast {
+            // An earlier segment's groups were all synced before the next segment was written to: a failed check is
+            // damage. After a clean end come zeros or a recycled segment's earlier life, not read; records lost
+            // there show as the next segment's first LSN not following.
+            if let failure { throw JournalError.damaged(segment: name, offset: end, reason: failure) }
+            return .init(name: name, sequence: sequence, firstLSN: firstLSN, lastLSN: LSN(next.rawValue - 1), end: end)
+        }
         let dirty = lastNonZero(bytes, from: end)
         if holdsLaterGroup(bytes, in: end..<max(end, dirty), after: next) {
             throw JournalError.damaged(
                 segment: name, offset: end,
                 reason: (failure ?? "a zeroed record") + ", and records of a later group commit follow")
         }
-        if !isLast, let failure {
-            // An earlier segment's groups were all synced before the next segment was written to.
-            throw JournalError.damaged(segment: name, offset: end, reason: failure)
-        }
         // The last segment: a failed check is a torn group; a torn group whose first header was lost (zeros, or the
         // previous group's end mark) shows as a clean end followed by its surviving records. Either way its bytes,
         // within the reach of one group, are zeroed before anything is appended (else the survivors would be read
         // as records written after recovery). An earlier life's records (LSNs below `next`) are left alone.
         let reach = end..<min(dirty, tornGroupReach(from: end))
-        if isLast, !reach.isEmpty, failure != nil || holdsRecord(bytes, in: reach, from: next) {
+        if !reach.isEmpty, failure != nil || holdsRecord(bytes, in: reach, from: next) {
             result.tornTail = (name, reach)
         }
         return .init(name: name, sequence: sequence, firstLSN: firstLSN, lastLSN: LSN(next.rawValue - 1), end: end)
