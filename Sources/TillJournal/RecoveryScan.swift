@@ -55,22 +55,23 @@ struct RecoveryScan {
         for (index, entry) in names.enumerated() {
             let file = try directory.open(entry.name)
             defer { file.close() }
-            let bytes = try file.read(at: 0, count: try file.size())
             let isLastCandidate = unused[(index + 1)...].allSatisfy { $0 }
-            let reading = SegmentHeader.read(bytes)
-            switch reading {
-            case _ where reading.isSpare(named: entry.sequence):
-                // Never used, or recycled (its header names the earlier segment it was) and not used again yet.
+            if unused[index] {
+                // Never used, or recycled (its header names the earlier segment it was) and not used again yet: its
+                // header is all there is to read.
                 if !isLastCandidate {
                     throw JournalError.damaged(
                         segment: entry.name, offset: 0, reason: "an unused segment lies before used ones")
                 }
-                if bytes.count != configuration.segmentBytes {
+                if try file.size() != configuration.segmentBytes {
                     try directory.remove(entry.name)  // prepared for another configuration; prepare anew
                 } else {
                     result.spares.append((entry.name, entry.sequence))
                 }
                 continue
+            }
+            let bytes = try file.read(at: 0, count: try file.size())
+            switch SegmentHeader.read(bytes) {
             case .invalid(let reason):
                 let start = expected ?? appliedLSN.next
                 let dirty = lastNonZero(bytes, from: 0)
@@ -82,7 +83,7 @@ struct RecoveryScan {
                 result.spares.append((entry.name, entry.sequence))
                 continue
             case .unused:
-                preconditionFailure("an unused header is a spare")
+                preconditionFailure("an unused header is a spare, read above")
             case .used(let sequence, let firstLSN):
                 guard sequence == entry.sequence else {
                     throw JournalError.damaged(
