@@ -143,6 +143,52 @@ struct ReactorTLSTests {
         }
     }
 
+    final class Mute: ConnectionHandler {
+        func received(_ bytes: ArraySlice<UInt8>, on connection: Connection) {}
+        func closed(_ connection: Connection, reason: CloseReason) {}
+    }
+
+    final class Watcher: ConnectionHandler {
+        let outcomes: Outcomes
+        init(_ outcomes: Outcomes) { self.outcomes = outcomes }
+        func received(_ bytes: ArraySlice<UInt8>, on connection: Connection) {}
+        func closed(_ connection: Connection, reason: CloseReason) {
+            outcomes.reasons.withLock { $0.append(reason) }
+            outcomes.done.signal()
+        }
+    }
+
+    /// The handshake timer's closure holds its connection strongly (a weak capture gives every connection a side
+    /// table, and each of its retains and releases the runtime's slow path); closing cancels the timer, so a connection
+    /// closed before its handshake ends is released at once, not an hour later when the timer would fire.
+    @Test func aClosedConnectionIsNotKeptByItsHandshakeTimer() throws {
+        let certs = try TestCertificates.generate()
+        defer { try? FileManager.default.removeItem(atPath: certs.directory) }
+        let server = try TestServer { _ in Mute() }  // plain TCP: takes the ClientHello and never answers it
+        defer { server.stop() }
+        let clients = try EventLoopGroup(loopCount: 1)
+        defer { clients.shutdown() }
+        let loop = clients.next()
+        let outcomes = Outcomes()
+        weak var released: Connection?
+        do {
+            let connection = try loop.connect(
+                to: .loopback(port: server.port),
+                tls: try TLSContext.client(trustRootsFile: certs.caCertificate),
+                serverName: "localhost",
+                handshakeTimeout: .seconds(3_600)
+            ) { _ in Watcher(outcomes) }
+            released = connection
+            connection.close()
+        }
+        #expect(outcomes.done.wait(timeout: .now() + 10) == .success)
+        #expect(outcomes.reasons.withLock { $0 } == [.local])
+        let idle = DispatchSemaphore(value: 0)
+        loop.execute { idle.signal() }  // the loop has finished the close and dropped what it ran
+        #expect(idle.wait(timeout: .now() + 10) == .success)
+        #expect(released == nil, "the cancelled handshake timer still holds the closed connection")
+    }
+
     @Test func oneMebibyteBothWaysWrittenBeforeTheHandshake() throws {
         let certs = try TestCertificates.generate()
         defer { try? FileManager.default.removeItem(atPath: certs.directory) }

@@ -143,10 +143,14 @@ public final class Connection: @unchecked Sendable, CustomStringConvertible {
         do {
             if let tlsContext {
                 tls = try TLSSession(context: tlsContext, fd: fd, serverName: serverName)
-                handshakeTimer = loop.scheduleOnLoop(after: handshakeTimeout) { [weak self] in
-                    guard let self, self.state == .handshaking || self.state == .connecting else { return }
-                    self.loop.metrics.handshakesFailed.add(1, ordering: .relaxed)
-                    self.close(reason: .handshakeTimeout)
+                // Captured strongly, not weakly: a weak reference would give the connection a side table for its
+                // whole life, and every retain and release of it (several per request) would take the runtime's
+                // slow path. The loop holds this closure only until the handshake ends or the connection closes,
+                // both of which cancel the timer (and so release the closure) on the loop thread.
+                handshakeTimer = loop.scheduleOnLoop(after: handshakeTimeout) { [self] in
+                    guard state == .handshaking || state == .connecting else { return }
+                    loop.metrics.handshakesFailed.add(1, ordering: .relaxed)
+                    close(reason: .handshakeTimeout)
                 }
             }
             interest = desiredInterest()
