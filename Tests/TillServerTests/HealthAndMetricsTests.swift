@@ -53,6 +53,28 @@ import TillStoreTesting
 
     /// Two scrapes around real traffic (terminal and operator requests, refused ones, writes the writer batches):
     /// both follow the text format's rules, and no counter went down between them.
+    /// A session the daemon closed is freed: its timers (hello, idle) hold it strongly while armed and are cancelled
+    /// when its connection closes, so `till_sessions_live` counts only open sessions (five closed ones kept alive by
+    /// an uncancelled idle timer would show as 6).
+    @Test func closedSessionsAreFreed() throws {
+        let daemon = try TestDaemon { $0.ioThreads = 1 }
+        defer { daemon.stop(); daemon.removeFolder() }
+        let port = try #require(daemon.instance.metricsPort)
+        for _ in 0..<5 {
+            let client = try TillClient(daemon.address)
+            client.sendRaw(AbuseTests.frame("this is not json"))
+            try client.flush()
+            guard case .failure(.invalidFrame) = try client.receive().outcome else { Issue.record("expected invalid_frame"); return }
+            #expect(throws: ClientError.closed) { _ = try client.receive() }
+        }
+        // Served by the same (only) loop, after it closed the five.
+        let terminal = try daemon.terminal()
+        _ = try terminal.ping()
+        let metrics = try Exposition(parsing: try Self.get("/metrics", port: port).body)
+        #expect(metrics.types["till_sessions_live"] == "gauge")
+        #expect(metrics.value("till_sessions_live") == 1)
+    }
+
     @Test func metricsFollowTheExpositionFormat() throws {
         let daemon = try TestDaemon(adjust: { $0.walCheckpointBytes = 64 << 20 })  // no checkpoint during the test
         defer { daemon.stop(); daemon.removeFolder() }

@@ -80,6 +80,9 @@ public final class ServerContext: Sendable {
     private let draining = Atomic<Bool>(false)
     private let keys: KeyEpoch
     private let inFlight = InFlightCount()
+    /// Sessions alive in memory (created and not yet deinitialized): equals the open connections unless something
+    /// keeps a closed session, which the metric `till_sessions_live` makes visible.
+    let liveSessions = InFlightCount()
     let serverCodec = ServerCodec()
 
     /// `keysDisabled` of the router built from `loyalty` and `backOffice` bumps this context's key epoch.
@@ -94,6 +97,9 @@ public final class ServerContext: Sendable {
         self.metrics = RequestMetrics(registry: registry)
         registry.gauge("till_requests_in_flight", "Requests accepted and not yet answered") { [inFlight] in
             Int64(inFlight.value.load(ordering: .relaxed))
+        }
+        registry.gauge("till_sessions_live", "Client sessions held in memory (should follow till_connections_open)") { [liveSessions] in
+            Int64(liveSessions.value.load(ordering: .relaxed))
         }
     }
 
@@ -112,7 +118,7 @@ public final class ServerContext: Sendable {
 
 }
 
-/// A shared count of requests in flight (a class so a metrics gauge can hold it).
+/// A shared count (requests in flight, sessions alive; a class so a metrics gauge can hold it).
 final class InFlightCount: Sendable {
     let value = Atomic<Int>(0)
 }

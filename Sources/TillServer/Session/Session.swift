@@ -36,20 +36,26 @@ final class Session: ConnectionHandler, @unchecked Sendable {
     init(connection: Connection, context: ServerContext) {
         self.connection = connection
         self.context = context
+        context.liveSessions.value.add(1, ordering: .relaxed)
         let configuration = context.configuration
         framing = FramingStage(maxFrameBytes: configuration.maxFrameBytes, frameDeadline: .seconds(configuration.frameDeadlineSeconds))
         idle = IdleStage(timeout: .seconds(configuration.idleTimeoutSeconds), now: context.time.now())
         backpressure = BackpressureStage(limit: configuration.maxInFlightPerConnection)
     }
 
+    deinit { context.liveSessions.value.subtract(1, ordering: .relaxed) }
+
     // MARK: Connection events
 
     func connected(_ connection: Connection) {
         let limit = Duration.seconds(context.configuration.handshakeTimeoutSeconds)
-        helloTimer = connection.loop.scheduleOnLoop(after: limit) { [weak self] in
-            guard let self, self.principal == nil else { return }
-            self.context.log.info("hello timeout", ["peer": "\(connection.peerAddress)"])
-            self.connection.close()
+        // The session's timers capture it strongly, not weakly: a weak reference gives an object a side table for its
+        // whole life, after which every retain and release of it (several per request) takes the runtime's slow
+        // path (bench/sim.md, sixth pass). `closed` cancels every timer, which releases its closure.
+        helloTimer = connection.loop.scheduleOnLoop(after: limit) { [self] in
+            guard principal == nil else { return }
+            context.log.info("hello timeout", ["peer": "\(connection.peerAddress)"])
+            connection.close()
         }
         idle.activity(at: context.time.now())
         armIdleTimer(after: idle.timeout)
@@ -359,8 +365,8 @@ final class Session: ConnectionHandler, @unchecked Sendable {
     /// Closes the connection once it has been idle (no request, nothing in flight) for the idle timeout. The timer
     /// fires at most once per timeout period and re-arms itself for the remaining time.
     private func armIdleTimer(after delay: Duration) {
-        idleTimer = connection.loop.scheduleOnLoop(after: delay) { [weak self] in
-            guard let self, !self.closing else { return }
+        idleTimer = connection.loop.scheduleOnLoop(after: delay) { [self] in  // strong: see `connected`
+            guard !self.closing else { return }
             switch self.idle.check(at: self.context.time.now(), inFlight: self.backpressure.inFlight) {
             case .close:
                 self.context.log.debug("idle timeout", ["peer": "\(self.connection.peerAddress)"])
@@ -377,8 +383,8 @@ final class Session: ConnectionHandler, @unchecked Sendable {
         frameTimer?.cancel()
         frameTimer = nil
         if framing.deadline != nil {
-            frameTimer = connection.loop.scheduleOnLoop(after: framing.frameDeadline) { [weak self] in
-                guard let self, self.framing.expired(at: self.context.time.now()) else { return }
+            frameTimer = connection.loop.scheduleOnLoop(after: framing.frameDeadline) { [self] in  // strong: see `connected`
+                guard self.framing.expired(at: self.context.time.now()) else { return }
                 self.context.log.info("frame deadline passed, disconnecting", ["peer": "\(self.connection.peerAddress)"])
                 self.answer(.invalidFrame(reason: "frame not completed within \(self.context.configuration.frameDeadlineSeconds) s"),
                             to: RequestStart(id: nil, op: nil, startedAt: self.context.time.now()))
