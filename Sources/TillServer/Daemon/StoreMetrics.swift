@@ -13,6 +13,14 @@ enum StoreMetrics {
         registry.counter("till_journal_sync_microseconds_total", "Time the writer spent writing and fdatasyncing journal records") {
             Int64(store.stats.journalSyncMicroseconds)
         }
+        registry.histogram("till_journal_sync_seconds", "How long each journal append (one write and one fdatasync) held its batch's answers",
+                           bounds: WriterStats.checkpointBoundsMicroseconds.dropLast().map(Int64.init), renderDivisor: 1_000_000) {
+            let stats = store.stats
+            return (stats.journalSyncHistogram.map { UInt64($0) }, Int64(stats.journalSyncMicroseconds))
+        }
+        registry.gauge("till_journal_sync_slowest_microseconds", "The longest journal append since the daemon started") {
+            Int64(store.stats.slowestJournalSyncMicroseconds)
+        }
         registry.counter("till_writer_commit_microseconds_total", "Time the writer spent in COMMITs after the answers (WAL writes, no fsync)") {
             Int64(store.stats.commitMicroseconds)
         }

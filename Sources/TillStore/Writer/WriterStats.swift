@@ -35,6 +35,10 @@ public struct WriterStats: Sendable, Hashable {
     /// Time spent appending records (one write + fdatasync each), and in the COMMITs after the answers (WAL writes,
     /// no sync).
     public var journalSyncMicroseconds: Int = 0
+    /// Journal appends by duration (`checkpointBoundsMicroseconds` buckets), and the longest: a disk whose fdatasync
+    /// stalls shows here, since every answer of the batch waited for it.
+    public var journalSyncHistogram: [Int] = Array(repeating: 0, count: WriterStats.checkpointBoundsMicroseconds.count)
+    public var slowestJournalSyncMicroseconds: Int = 0
     public var commitMicroseconds: Int = 0
     /// COMMITs of answered batches (one may cover several batches: `WriterConfiguration.maxRequestsPerCommit`).
     public var commits: Int = 0
@@ -73,7 +77,17 @@ public struct WriterStats: Sendable, Hashable {
         checkpoints += 1
         checkpointMicroseconds += took
         slowestCheckpointMicroseconds = max(slowestCheckpointMicroseconds, took)
-        let bucket = WriterStats.checkpointBoundsMicroseconds.firstIndex { took <= $0 } ?? WriterStats.checkpointBoundsMicroseconds.count - 1
-        checkpointHistogram[bucket] += 1
+        checkpointHistogram[WriterStats.durationBucket(took)] += 1
+    }
+
+    mutating func record(journalSyncMicroseconds took: Int) {
+        journalSyncMicroseconds += took
+        slowestJournalSyncMicroseconds = max(slowestJournalSyncMicroseconds, took)
+        journalSyncHistogram[WriterStats.durationBucket(took)] += 1
+    }
+
+    /// The `checkpointBoundsMicroseconds` bucket of a duration.
+    static func durationBucket(_ microseconds: Int) -> Int {
+        checkpointBoundsMicroseconds.firstIndex { microseconds <= $0 } ?? checkpointBoundsMicroseconds.count - 1
     }
 }
