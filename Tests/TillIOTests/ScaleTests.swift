@@ -38,6 +38,17 @@ final class Outcomes: Sendable {
     let reasons = Mutex<[CloseReason]>([])
 }
 
+/// Records how its connection closed in `outcomes` and signals `outcomes.done`.
+final class CloseWatcher: ConnectionHandler {
+    let outcomes: Outcomes
+    init(_ outcomes: Outcomes) { self.outcomes = outcomes }
+    func received(_ bytes: ArraySlice<UInt8>, on connection: Connection) {}
+    func closed(_ connection: Connection, reason: CloseReason) {
+        outcomes.reasons.withLock { $0.append(reason) }
+        outcomes.done.signal()
+    }
+}
+
 @Suite("Scale: many connections, reactor clients")
 struct ScaleTests {
     @Test func fiveHundredConcurrentBlockingClients() throws {
@@ -101,17 +112,8 @@ struct ScaleTests {
         }
         let port = probe.port
         probeGroup.shutdown()  // closes the listening socket before returning
-        final class Watcher: ConnectionHandler {
-            let outcomes: Outcomes
-            init(_ outcomes: Outcomes) { self.outcomes = outcomes }
-            func received(_ bytes: ArraySlice<UInt8>, on connection: Connection) {}
-            func closed(_ connection: Connection, reason: CloseReason) {
-                outcomes.reasons.withLock { $0.append(reason) }
-                outcomes.done.signal()
-            }
-        }
         let outcomes = Outcomes()
-        try group.next().connect(to: .loopback(port: port)) { _ in Watcher(outcomes) }
+        try group.next().connect(to: .loopback(port: port)) { _ in CloseWatcher(outcomes) }
         #expect(outcomes.done.wait(timeout: .now() + 10) == .success)
         #expect(outcomes.reasons.withLock { $0 } == [.error(.syscall(name: "connect", errno: 111))])
     }
@@ -148,16 +150,6 @@ struct ReactorTLSTests {
         func closed(_ connection: Connection, reason: CloseReason) {}
     }
 
-    final class Watcher: ConnectionHandler {
-        let outcomes: Outcomes
-        init(_ outcomes: Outcomes) { self.outcomes = outcomes }
-        func received(_ bytes: ArraySlice<UInt8>, on connection: Connection) {}
-        func closed(_ connection: Connection, reason: CloseReason) {
-            outcomes.reasons.withLock { $0.append(reason) }
-            outcomes.done.signal()
-        }
-    }
-
     /// The handshake timer's closure holds its connection strongly (a weak capture gives every connection a side
     /// table, and each of its retains and releases the runtime's slow path); closing cancels the timer, so a connection
     /// closed before its handshake ends is released at once, not an hour later when the timer would fire.
@@ -177,7 +169,7 @@ struct ReactorTLSTests {
                 tls: try TLSContext.client(trustRootsFile: certs.caCertificate),
                 serverName: "localhost",
                 handshakeTimeout: .seconds(3_600)
-            ) { _ in Watcher(outcomes) }
+            ) { _ in CloseWatcher(outcomes) }
             released = connection
             connection.close()
         }
