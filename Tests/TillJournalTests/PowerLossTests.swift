@@ -72,7 +72,7 @@ import TillJournalTesting
         writer.shutdown()
         let first = releasing ? 400 : 0
         #expect(writer.stats.durableLSN < LSN(UInt64(first + 1200)), "the cut happened while records were still being written")
-        if releasing { #expect(disk.recycled.count > 5, "the writes went to recycled segments") }
+        if releasing { #expect(disk.recycled.count > 2, "segments were recycled while the writers wrote") }
         try disk.restoreAfterPowerCut(seed: seed)
 
         let applied = released.withLock { $0 }
