@@ -72,9 +72,22 @@ public final class Journal {
                 name: last.name, sequence: last.sequence, file: try directory.open(last.name), end: last.end,
                 lastLSN: last.lastLSN)
         }
-        let highest = max(found.used.last?.sequence ?? 0, found.spares.last?.sequence ?? 0)
+        // Spares must follow the last used segment without a gap (a crash can interrupt a zero-fill queued before a
+        // recycling): renumber them downwards, in order, before any is used.
+        var ready: [(name: String, sequence: UInt64)] = []
+        for spare in found.spares {
+            let sequence = ready.last.map { $0.sequence + 1 } ?? found.used.last.map { $0.sequence + 1 } ?? spare.sequence
+            if spare.sequence == sequence {
+                ready.append(spare)
+            } else {
+                let name = SegmentName.name(sequence: sequence)
+                try directory.recycle(spare.name, as: name)
+                ready.append((name, sequence))
+            }
+        }
+        let highest = max(found.used.last?.sequence ?? 0, ready.last?.sequence ?? 0)
         spares = SparePreparer(
-            directory: directory, segmentBytes: configuration.segmentBytes, ready: found.spares,
+            directory: directory, segmentBytes: configuration.segmentBytes, ready: ready,
             nextSequence: highest + 1, queue: background)
         remover = SegmentRemover(directory: directory, queue: background)
         nextLSN = found.nextLSN
@@ -155,7 +168,9 @@ public final class Journal {
             closed.append((old.name, old.lastLSN))
             old.file.close()
         }
+        let previous = current?.sequence
         let spare = try spares.take()
+        if let previous { precondition(spare.sequence == previous + 1, "a gap in the segments' sequence") }
         current = Segment(
             name: spare.name, sequence: spare.sequence, file: try directory.open(spare.name), end: 0,
             lastLSN: LSN(nextLSN.rawValue - 1))

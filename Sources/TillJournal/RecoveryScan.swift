@@ -167,12 +167,15 @@ struct RecoveryScan {
                 reason: (failure ?? "a zeroed record") + ", and records of a later group commit follow")
         }
         // The last segment: a failed check is a torn group; a torn group whose first header was lost (zeros, or the
-        // previous group's end mark) shows as a clean end followed by its surviving records. Either way its bytes,
-        // within the reach of one group, are zeroed before anything is appended (else the survivors would be read
-        // as records written after recovery). An earlier life's records (LSNs below `next`) are left alone.
+        // previous group's end mark) shows as a clean end followed by what survived of it. Its bytes are zeroed
+        // before anything is appended (else survivors would be read as records written after recovery). In a
+        // zero-filled segment everything after the end is the torn group's; in a recycled one (records of an earlier
+        // life follow, LSNs below the segment's first) only a failed check or a surviving record of this life marks
+        // a torn group, whose bytes lie within one group's reach.
+        let recycled = holdsRecord(bytes, in: end..<dirty) { $0 < firstLSN }
         let reach = end..<min(dirty, tornGroupReach(from: end))
-        if !reach.isEmpty, failure != nil || holdsRecord(bytes, in: reach, from: next) {
-            result.tornTail = (name, reach)
+        if !reach.isEmpty, failure != nil || !recycled || holdsRecord(bytes, in: reach, where: { $0 >= next }) {
+            result.tornTail = (name, recycled ? reach : end..<dirty)
         }
         return .init(name: name, sequence: sequence, firstLSN: firstLSN, lastLSN: LSN(next.rawValue - 1), end: end)
     }
@@ -204,12 +207,12 @@ struct RecoveryScan {
         return false
     }
 
-    /// Whether a record header (valid by its own checksum) with an LSN at or after `lsn` begins in `range`.
-    private func holdsRecord(_ bytes: [UInt8], in range: Range<Int>, from lsn: LSN) -> Bool {
+    /// Whether a record header (valid by its own checksum) whose LSN passes `test` begins in `range`.
+    private func holdsRecord(_ bytes: [UInt8], in range: Range<Int>, where test: (LSN) -> Bool) -> Bool {
         var position = (range.lowerBound + RecordLayout.alignment - 1) / RecordLayout.alignment * RecordLayout.alignment
         while position < range.upperBound, position + RecordLayout.headerSize <= bytes.count {
             defer { position += RecordLayout.alignment }
-            if case .header(let header) = RecordLayout.readHeader(bytes, at: position), header.lsn >= lsn { return true }
+            if case .header(let header) = RecordLayout.readHeader(bytes, at: position), test(header.lsn) { return true }
         }
         return false
     }

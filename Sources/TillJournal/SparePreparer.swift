@@ -52,11 +52,12 @@ final class SparePreparer: Sendable {
         var waited = false
         while true {
             let outcome: Result<(name: String, sequence: UInt64), JournalError>? = state.withLock { state in
+                // A failure first: a spare queued after a failed one would leave a gap in the sequence.
+                if let failure = state.failure { return .failure(failure) }
                 if !state.ready.isEmpty {
                     if waited { state.waits += 1 }
                     return .success(state.ready.removeFirst())
                 }
-                if let failure = state.failure { return .failure(failure) }
                 return nil
             }
             switch outcome {
@@ -85,8 +86,8 @@ final class SparePreparer: Sendable {
         }
     }
 
-    /// Makes the released segment `name` the next spare, unless enough are ready or on their way (then false: the
-    /// caller deletes it).
+    /// Makes the segment `released` the next spare, unless enough are ready or on their way (then false: the caller
+    /// deletes it).
     func recycle(_ released: String) -> Bool {
         let sequence: UInt64? = state.withLock { state in
             guard state.failure == nil, state.ready.count + state.inFlight < SparePreparer.spareTarget else { return nil }
@@ -117,5 +118,4 @@ final class SparePreparer: Sendable {
         }
         finished.signal()
     }
-
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 import Testing
 import TillJournal
@@ -81,5 +82,30 @@ import TillJournalTesting
         #expect(journal.recovery.tornBytes == 0)
         #expect(replayed.map(\.0) == (released.rawValue + 1..<journal.nextLSN.rawValue).map { LSN($0) })
         #expect(replayed.allSatisfy { written[$0.0] == $0.1 })
+    }
+
+    /// A crash can leave a spare after a missing one (a zero-fill queued before a recycling, cut short): start-up
+    /// renumbers the spares to follow the last used segment, so the journal never skips a sequence number.
+    @Test func aSpareAfterAGapIsRenumberedAtStartUp() throws {
+        let folder = TemporaryFolder()
+        let directory = try DiskJournalDirectory(path: folder.path)
+        do {
+            let journal = try reopen(directory).0
+            for index in 0..<60 { _ = try journal.append([JournalRecord(payload: payload(index, length: 700))]) }
+            journal.finishFileWork()
+        }
+        let spare = try #require(try segments(directory).last)  // zero-filled after the last rotation
+        let sequence = try #require(UInt64(spare.dropFirst("segment-".count).prefix(16)))
+        let later = "segment-" + String(String(sequence + 2).reversed()).padding(toLength: 16, withPad: "0", startingAt: 0)
+            .reversed() + ".tjl"
+        try FileManager.default.moveItem(atPath: "\(folder.path)/\(spare)", toPath: "\(folder.path)/\(later)")
+        do {
+            let (journal, replayed) = try reopen(directory)
+            #expect(replayed.count == 60)
+            for index in 60..<120 { _ = try journal.append([JournalRecord(payload: payload(index, length: 700))]) }
+            journal.finishFileWork()
+        }
+        let (_, again) = try reopen(directory)
+        #expect(again.map(\.0) == (1...120).map { LSN(UInt64($0)) })
     }
 }
