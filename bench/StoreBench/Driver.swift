@@ -121,13 +121,13 @@ func run<W: Workload>(_ workload: W, batchLimit: Int, seconds: Double, directory
                      processCPUMicrosPerOp: Double(processCPU) / 1_000 / ops,
                      walPagesPerOp: Double(stats.walFramesWritten - statsBefore.walFramesWritten) / ops,
                      journalBytesPerOp: Double(stats.journalBytes - statsBefore.journalBytes) / ops,
-                     syncMicrosPerBatch: Double(stats.journalSyncMicroseconds - statsBefore.journalSyncMicroseconds)
+                     syncMicrosPerBatch: Double(stats.journalSyncs.totalMicroseconds - statsBefore.journalSyncs.totalMicroseconds)
                         / Double(max(stats.journalRecords - statsBefore.journalRecords, 1)),
                      batchesPerCommit: Double(stats.journalRecords - statsBefore.journalRecords) / Double(max(stats.commits - statsBefore.commits, 1)),
                      commitMicrosPerBatch: Double(stats.commitMicroseconds - statsBefore.commitMicroseconds)
                         / Double(max(stats.journalRecords - statsBefore.journalRecords, 1)),
                      checkpoints: stats.checkpoints - statsBefore.checkpoints,
-                     checkpointMillisMean: Double(stats.checkpointMicroseconds - statsBefore.checkpointMicroseconds) / 1_000
+                     checkpointMillisMean: Double(stats.checkpointDurations.totalMicroseconds - statsBefore.checkpointDurations.totalMicroseconds) / 1_000
                         / Double(max(stats.checkpoints - statsBefore.checkpoints, 1)),
-                     checkpointMillisMax: Double(stats.slowestCheckpointMicroseconds) / 1_000)
+                     checkpointMillisMax: Double(stats.checkpointDurations.longestMicroseconds) / 1_000)
 }

@@ -11,16 +11,11 @@ enum StoreMetrics {
         }
         registry.counter("till_journal_bytes_total", "Payload bytes of the journal records appended") { Int64(store.stats.journalBytes) }
         registry.counter("till_journal_sync_microseconds_total", "Time the writer spent writing and fdatasyncing journal records") {
-            Int64(store.stats.journalSyncMicroseconds)
+            Int64(store.stats.journalSyncs.totalMicroseconds)
         }
-        registry.histogram("till_journal_sync_seconds", "How long each journal append (one write and one fdatasync) held its batch's answers",
-                           bounds: WriterStats.checkpointBoundsMicroseconds.dropLast().map(Int64.init), renderDivisor: 1_000_000) {
-            let stats = store.stats
-            return (stats.journalSyncHistogram.map { UInt64($0) }, Int64(stats.journalSyncMicroseconds))
-        }
-        registry.gauge("till_journal_sync_slowest_microseconds", "The longest journal append since the daemon started") {
-            Int64(store.stats.slowestJournalSyncMicroseconds)
-        }
+        durations("till_journal_sync_seconds", "How long each journal append (one write and one fdatasync) held its batch's answers",
+                  longest: ("till_journal_sync_slowest_microseconds", "The longest journal append since the daemon started"),
+                  of: { store.stats.journalSyncs }, in: registry)
         registry.counter("till_writer_commit_microseconds_total", "Time the writer spent in COMMITs after the answers (WAL writes, no fsync)") {
             Int64(store.stats.commitMicroseconds)
         }
@@ -48,15 +43,10 @@ enum StoreMetrics {
         registry.gauge("till_writer_queue_depth", "Writes waiting for the writer") { Int64(store.stats.queueDepth) }
         registry.counter("till_writer_overloaded_total", "Writes refused because the queue was full") { Int64(store.stats.rejectedOverloaded) }
         registry.counter("till_writer_checkpoints_total", "WAL checkpoints run by the writer") { Int64(store.stats.checkpoints) }
-        let checkpointBounds = WriterStats.checkpointBoundsMicroseconds.dropLast().map(Int64.init)
-        registry.histogram("till_writer_checkpoint_seconds", "How long each checkpoint held the writer (page copies and their two fsyncs)",
-                           bounds: Array(checkpointBounds), renderDivisor: 1_000_000) {
-            let stats = store.stats
-            return (stats.checkpointHistogram.map { UInt64($0) }, Int64(stats.checkpointMicroseconds))
-        }
-        registry.gauge("till_writer_checkpoint_slowest_microseconds", "The longest checkpoint since the daemon started: the longest the writer stood still for one") {
-            Int64(store.stats.slowestCheckpointMicroseconds)
-        }
+        durations("till_writer_checkpoint_seconds", "How long each checkpoint held the writer (page copies and their two fsyncs)",
+                  longest: ("till_writer_checkpoint_slowest_microseconds",
+                            "The longest checkpoint since the daemon started: the longest the writer stood still for one"),
+                  of: { store.stats.checkpointDurations }, in: registry)
         registry.counter("till_writer_checkpoints_busy_total", "Checkpoints that found readers in the WAL and were put off") {
             Int64(store.stats.checkpointsBusy)
         }
@@ -77,5 +67,15 @@ enum StoreMetrics {
             let attributes = try? FileManager.default.attributesOfItem(atPath: walPath)
             return (attributes?[.size] as? NSNumber)?.int64Value ?? 0
         }
+    }
+
+    /// A writer step's durations as a histogram in seconds, and the longest as a gauge in microseconds.
+    private static func durations(_ name: String, _ help: String, longest: (name: String, help: String),
+                                  of read: @escaping @Sendable () -> Durations, in registry: MetricsRegistry) {
+        registry.histogram(name, help, bounds: Durations.boundsMicroseconds.dropLast().map(Int64.init), renderDivisor: 1_000_000) {
+            let durations = read()
+            return (durations.buckets.map { UInt64($0) }, Int64(durations.totalMicroseconds))
+        }
+        registry.gauge(longest.name, longest.help) { Int64(read().longestMicroseconds) }
     }
 }

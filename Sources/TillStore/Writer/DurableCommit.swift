@@ -21,7 +21,7 @@ enum DurableCommit {
         case .journaled(let bytes, let sync):
             stats.journalRecords += 1
             stats.journalBytes += bytes
-            stats.record(journalSyncMicroseconds: sync)
+            stats.journalSyncs.record(sync)
         }
     }
 }

@@ -17,7 +17,7 @@ extension WriterLoop {
                 // The database file now holds every committed batch: their journal segments can go.
                 let released = try journal.release(through: LSN(journal.nextLSN.rawValue - 1))
                 writer.counters.withLock {
-                    $0.record(checkpointMicroseconds: took)
+                    $0.checkpointDurations.record(took)
                     $0.walFrames = 0
                     $0.journalSegmentsReleased += released
                 }

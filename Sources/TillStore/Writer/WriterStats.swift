@@ -5,8 +5,6 @@
 public struct WriterStats: Sendable, Hashable {
     /// Upper bounds (inclusive) of the batch size buckets: 1, 2…4, 5…16, 17…64, 65…256, more.
     public static let bucketBounds: [Int] = [1, 4, 16, 64, 256, Int.max]
-    /// Upper bounds (inclusive, microseconds) of the checkpoint duration buckets; the last is the overflow.
-    public static let checkpointBoundsMicroseconds: [Int] = [500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, Int.max]
 
     public var batches: Int = 0
     public var requests: Int = 0
@@ -17,7 +15,10 @@ public struct WriterStats: Sendable, Hashable {
     public var maxBatchSize: Int = 0
     public var batchSizeHistogram: [Int] = Array(repeating: 0, count: WriterStats.bucketBounds.count)
     public var queueDepth: Int = 0
-    public var checkpoints: Int = 0
+    /// Completed checkpoints (on the writer thread: batches wait meanwhile) by duration.
+    public var checkpointDurations = Durations()
+    /// Checkpoints completed.
+    public var checkpoints: Int { checkpointDurations.count }
     /// Batches whose optimistic pass (no savepoints) met a request refused after it changed something, and ran
     /// again with a savepoint each.
     public var batchesRerun: Int = 0
@@ -34,19 +35,12 @@ public struct WriterStats: Sendable, Hashable {
     public var journalBytes: Int = 0
     /// Time spent appending records (one write + fdatasync each), and in the COMMITs after the answers (WAL writes,
     /// no sync).
-    public var journalSyncMicroseconds: Int = 0
-    /// Journal appends by duration (`checkpointBoundsMicroseconds` buckets), and the longest: a disk whose fdatasync
-    /// stalls shows here, since every answer of the batch waited for it.
-    public var journalSyncHistogram: [Int] = Array(repeating: 0, count: WriterStats.checkpointBoundsMicroseconds.count)
-    public var slowestJournalSyncMicroseconds: Int = 0
+    /// Journal appends (one write + fdatasync each) by duration: a disk whose fdatasync stalls shows here, since every
+    /// answer of the batch waited for it.
+    public var journalSyncs = Durations()
     public var commitMicroseconds: Int = 0
     /// COMMITs of answered batches (one may cover several batches: `WriterConfiguration.maxRequestsPerCommit`).
     public var commits: Int = 0
-    /// Time spent in completed checkpoints (on the writer thread: batches wait meanwhile), and the longest one.
-    public var checkpointMicroseconds: Int = 0
-    public var slowestCheckpointMicroseconds: Int = 0
-    /// Completed checkpoints by duration: `checkpointHistogram[i]` counts those in `checkpointBoundsMicroseconds[i]`.
-    public var checkpointHistogram: [Int] = Array(repeating: 0, count: WriterStats.checkpointBoundsMicroseconds.count)
     /// Batches whose effects passed `journal.maxRecordBytes` and were made durable by SQLite's fsync instead.
     public var sqliteSyncedBatches: Int = 0
     /// Journal segments deleted after a checkpoint made the database file hold their records.
@@ -73,21 +67,26 @@ public struct WriterStats: Sendable, Hashable {
         batchSizeHistogram[bucket] += 1
     }
 
-    mutating func record(checkpointMicroseconds took: Int) {
-        checkpoints += 1
-        checkpointMicroseconds += took
-        slowestCheckpointMicroseconds = max(slowestCheckpointMicroseconds, took)
-        checkpointHistogram[WriterStats.durationBucket(took)] += 1
-    }
+}
 
-    mutating func record(journalSyncMicroseconds took: Int) {
-        journalSyncMicroseconds += took
-        slowestJournalSyncMicroseconds = max(slowestJournalSyncMicroseconds, took)
-        journalSyncHistogram[WriterStats.durationBucket(took)] += 1
-    }
+/// Durations of one kind of writer step, in microseconds: how many fell in each bucket, their sum, the longest.
+///
+/// Guarantees: `count` is the sum of `buckets`; `buckets[i]` counts durations up to `boundsMicroseconds[i]` (inclusive)
+/// and above the previous bound; the last bound is the overflow.
+public struct Durations: Sendable, Hashable {
+    public static let boundsMicroseconds: [Int] = [500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, Int.max]
 
-    /// The `checkpointBoundsMicroseconds` bucket of a duration.
-    static func durationBucket(_ microseconds: Int) -> Int {
-        checkpointBoundsMicroseconds.firstIndex { microseconds <= $0 } ?? checkpointBoundsMicroseconds.count - 1
+    public private(set) var buckets: [Int] = Array(repeating: 0, count: Durations.boundsMicroseconds.count)
+    public private(set) var totalMicroseconds = 0
+    public private(set) var longestMicroseconds = 0
+    public private(set) var count = 0
+
+    public init() {}
+
+    mutating func record(_ microseconds: Int) {
+        count += 1
+        totalMicroseconds += microseconds
+        longestMicroseconds = max(longestMicroseconds, microseconds)
+        buckets[Durations.boundsMicroseconds.firstIndex { microseconds <= $0 } ?? buckets.count - 1] += 1
     }
 }
