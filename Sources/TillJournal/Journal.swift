@@ -72,23 +72,9 @@ public final class Journal {
                 name: last.name, sequence: last.sequence, file: try directory.open(last.name), end: last.end,
                 lastLSN: last.lastLSN)
         }
-        // Spares must follow the last used segment without a gap (a crash can interrupt a zero-fill queued before a
-        // recycling): renumber them downwards, in order, before any is used.
-        var ready: [(name: String, sequence: UInt64)] = []
-        for spare in found.spares {
-            let sequence = ready.last.map { $0.sequence + 1 } ?? found.used.last.map { $0.sequence + 1 } ?? spare.sequence
-            if spare.sequence == sequence {
-                ready.append(spare)
-            } else {
-                let name = SegmentName.name(sequence: sequence)
-                try directory.recycle(spare.name, as: name)
-                ready.append((name, sequence))
-            }
-        }
-        let highest = max(found.used.last?.sequence ?? 0, ready.last?.sequence ?? 0)
-        spares = SparePreparer(
-            directory: directory, segmentBytes: configuration.segmentBytes, ready: ready,
-            nextSequence: highest + 1, queue: background)
+        spares = try SparePreparer(
+            directory: directory, segmentBytes: configuration.segmentBytes, found: found.spares,
+            after: found.used.last?.sequence, queue: background)
         remover = SegmentRemover(directory: directory, queue: background)
         nextLSN = found.nextLSN
         recovery = Recovery(

@@ -34,14 +34,28 @@ final class SparePreparer: Sendable {
     /// segment it closed is still waiting for the checkpoint that releases it.
     static let spareTarget = 2
 
-    /// `ready`: spares found at start-up; `nextSequence`: the sequence the next new segment gets; `queue`: the
-    /// journal's serial background queue.
-    init(directory: any JournalDirectory, segmentBytes: Int, ready: [(name: String, sequence: UInt64)],
-         nextSequence: UInt64, queue: DispatchQueue) {
+    /// `found`: the spares recovery found, in sequence order; `lastUsed`: the sequence of the last used segment (nil:
+    /// none); `queue`: the journal's serial background queue. Spares must follow the last used segment without a gap
+    /// (a crash can cut short a zero-fill queued before a recycling): found ones after a gap are renamed downwards, in
+    /// order, before any is used.
+    init(directory: any JournalDirectory, segmentBytes: Int, found: [(name: String, sequence: UInt64)],
+         after lastUsed: UInt64?, queue: DispatchQueue) throws(JournalError) {
+        var ready: [(name: String, sequence: UInt64)] = []
+        for spare in found {
+            let sequence = ready.last.map { $0.sequence + 1 } ?? lastUsed.map { $0 + 1 } ?? spare.sequence
+            if spare.sequence == sequence {
+                ready.append(spare)
+            } else {
+                let name = SegmentName.name(sequence: sequence)
+                try directory.recycle(spare.name, as: name)
+                ready.append((name, sequence))
+            }
+        }
         self.directory = directory
         self.queue = queue
         self.segmentBytes = segmentBytes
-        self.state = Mutex(State(ready: ready, nextSequence: nextSequence))
+        let next = (ready.last?.sequence ?? lastUsed ?? 0) + 1
+        self.state = Mutex(State(ready: ready, nextSequence: next))
     }
 
     /// How many times a rotation had to wait for a preparation.
