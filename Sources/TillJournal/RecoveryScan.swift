@@ -172,9 +172,9 @@ struct RecoveryScan {
         // zero-filled segment everything after the end is the torn group's; in a recycled one (records of an earlier
         // life follow, LSNs below the segment's first) only a failed check or a surviving record of this life marks
         // a torn group, whose bytes lie within one group's reach.
-        let recycled = holdsRecord(bytes, in: end..<dirty) { $0 < firstLSN }
+        let recycled = holdsRecord(bytes, in: end..<dirty) { header, _ in header.lsn < firstLSN }
         let reach = end..<min(dirty, tornGroupReach(from: end))
-        if !reach.isEmpty, failure != nil || !recycled || holdsRecord(bytes, in: reach, where: { $0 >= next }) {
+        if !reach.isEmpty, failure != nil || !recycled || holdsRecord(bytes, in: reach, where: { header, _ in header.lsn >= next }) {
             result.tornTail = (name, recycled ? reach : end..<dirty)
         }
         return .init(name: name, sequence: sequence, firstLSN: firstLSN, lastLSN: LSN(next.rawValue - 1), end: end)
@@ -195,24 +195,23 @@ struct RecoveryScan {
 
     /// Whether a valid record of a group commit that started after `lsn` begins in `range` (8-byte aligned).
     private func holdsLaterGroup(_ bytes: [UInt8], in range: Range<Int>, after lsn: LSN) -> Bool {
-        var position = (range.lowerBound + RecordLayout.alignment - 1) / RecordLayout.alignment * RecordLayout.alignment
-        while position < range.upperBound, position + RecordLayout.headerSize <= bytes.count {
-            defer { position += RecordLayout.alignment }
-            guard case .header(let header) = RecordLayout.readHeader(bytes, at: position) else { continue }
-            guard header.groupFirst > lsn, header.payloadLength <= configuration.maxRecordBytes else { continue }
+        holdsRecord(bytes, in: range) { header, position in
+            guard header.groupFirst > lsn, header.payloadLength <= configuration.maxRecordBytes else { return false }
             let start = position + RecordLayout.headerSize
-            guard start + header.payloadLength <= bytes.count else { continue }
-            if CRC32C.checksum(bytes, start..<start + header.payloadLength) == header.payloadChecksum { return true }
+            guard start + header.payloadLength <= bytes.count else { return false }
+            return CRC32C.checksum(bytes, start..<start + header.payloadLength) == header.payloadChecksum
         }
-        return false
     }
 
-    /// Whether a record header (valid by its own checksum) whose LSN passes `test` begins in `range`.
-    private func holdsRecord(_ bytes: [UInt8], in range: Range<Int>, where test: (LSN) -> Bool) -> Bool {
+    /// Whether a record header valid by its own checksum begins in `range` (8-byte aligned) and passes `test` (given
+    /// the header and its offset).
+    private func holdsRecord(
+        _ bytes: [UInt8], in range: Range<Int>, where test: (RecordLayout.Header, Int) -> Bool
+    ) -> Bool {
         var position = (range.lowerBound + RecordLayout.alignment - 1) / RecordLayout.alignment * RecordLayout.alignment
         while position < range.upperBound, position + RecordLayout.headerSize <= bytes.count {
             defer { position += RecordLayout.alignment }
-            if case .header(let header) = RecordLayout.readHeader(bytes, at: position), test(header.lsn) { return true }
+            if case .header(let header) = RecordLayout.readHeader(bytes, at: position), test(header, position) { return true }
         }
         return false
     }
