@@ -207,10 +207,7 @@ import TillStoreTesting
     @Test func migrationSixKeepsTheCountsOfAVersion5Store() throws {
         let folder = TemporaryFolder()
         let store = try storeMigrated(from: 5, in: folder) { c in
-            try c.execute("""
-                INSERT INTO members (id, member_key, status, registered_at, registration_source, updated_at)
-                VALUES (7, 'M7', 'active', 0, 'pos', 0)
-                """)
+            try insertMember(7, key: "M7", on: c)
             try c.execute("INSERT INTO punch_card_templates (id, code, name, punches_required, created_at) VALUES (1, 'C', 'Card', 8, 0)")
             try c.execute("""
                 INSERT INTO member_benefits (id, public_id, member_id, kind, punch_card_template_id, status, assigned_at, punches)

@@ -28,6 +28,14 @@ func storeMigrated(from version: Int, in folder: TemporaryFolder, _ setUp: (Conn
     return try Store.open(StoreConfiguration(path: path))
 }
 
+/// Inserts an active member `id` with member key `key` directly (a migration test's `setUp`, below the store).
+func insertMember(_ id: Int64, key: String, on connection: Connection) throws {
+    try connection.execute("""
+        INSERT INTO members (id, member_key, status, registered_at, registration_source, updated_at)
+        VALUES (?, ?, 'active', 0, 'pos', 0)
+        """, [.integer(id), .text(key)])
+}
+
 /// Collects completions of submitted writes and waits for all of them.
 final class Completions<Output: Sendable>: Sendable {
     private let results = Mutex<[Int: Result<Output, TillError>]>([:])

@@ -71,10 +71,7 @@ import TillStoreTesting
     @Test func migrationFiveFoldsEveryEarlierRow() throws {
         let folder = TemporaryFolder()
         let store = try storeMigrated(from: 4, in: folder) { connection in
-            try connection.execute("""
-                INSERT INTO members (id, member_key, status, registered_at, registration_source, updated_at)
-                VALUES (7, 'M7', 'active', 0, 'pos', 0)
-                """)
+            try insertMember(7, key: "M7", on: connection)
             try connection.execute("INSERT INTO wallets (id, member_id, kind, balance) VALUES (3, 7, 'points', 30)")
             try connection.execute("""
                 INSERT INTO ledger (member_id, wallet_id, delta, kind, created_at) VALUES (7, 3, 50, 'earn', 0), (7, 3, -20, 'spend', 0)
