@@ -67,6 +67,7 @@ import TillStoreTesting
         let store = try Store.temporary(folder) {
             $0.writer.checkpointWalPages = bound
             $0.writer.checkpointBusyTimeoutMilliseconds = 200
+            $0.writer.checkpointQuietMicroseconds = 0  // the idle bound at once after each batch, as the test counts
         }
         defer { store.shutdown() }
         let done = Atomic<Bool>(false)
@@ -140,9 +141,16 @@ extension CheckpointTests {
         let idle: Int32 = 40, busy: Int32 = 400
         let store = try Self.oneRequestBatches(folder, idleBound: idle, busyBound: busy)
         defer { store.shutdown() }
+        _ = try store.writeAndWait(ClosureWrite { _ in }).get()  // after the opening checkpoint
+        let checkpointed = DispatchSemaphore(value: 0)
+        (store.writer.configuration.hooks as! WriterFaults).afterCheckpoint = { checkpointed.signal() }
         Self.queueActivities(300, to: store)
-        // A write after them: its answer comes after the last batch's COMMIT and the checkpoint that follows it.
-        _ = try store.writeAndWait(ClosureWrite { _ in }).get()
+        // The idle checkpoint follows the last COMMIT once the queue stayed empty for the quiet spell (500 µs).
+        var checkpointsSeen = 0
+        while store.stats.walFrames > Int(idle) && checkpointed.wait(timeout: .now() + 60) == .success {
+            checkpointsSeen += 1
+        }
+        #expect(checkpointsSeen >= 1)
         let stats = store.stats
         // ~1,000 frames in all: with the idle bound alone that is 20 checkpoints or more (the test above); here
         // the WAL grows past the idle bound while requests wait, up to the busy one.
@@ -152,6 +160,52 @@ extension CheckpointTests {
         // The queue is empty now: the last COMMIT was followed by a checkpoint at the idle bound.
         #expect(stats.walFrames <= Int(idle), "\(stats.walFrames) frames left in the WAL")
         #expect(try store.read { try $0.int64("SELECT count(*) FROM activity_log WHERE type = 'test'") } == 300)
+    }
+}
+
+extension CheckpointTests {
+    /// One request after the other, each sent once the previous one was answered (a closed-loop terminal): when a
+    /// batch is answered nothing waits yet, but the next request comes within the quiet spell, so the idle bound
+    /// never applies and the WAL grows to the busy bound (without the spell: a checkpoint after almost every batch).
+    @Test func requestsArrivingInTheQuietSpellDeferTheIdleCheckpoint() throws {
+        let folder = TemporaryFolder()
+        let idle: Int32 = 40, busy: Int32 = 400
+        let store = try Store.temporary(folder) {
+            $0.writer.checkpointWalPages = idle
+            $0.writer.busyCheckpointWalPages = busy
+            $0.writer.checkpointQuietMicroseconds = 60_000_000  // a minute: the next request always comes first
+        }
+        defer { store.shutdown() }  // wakes the writer out of its quiet spell at once
+        for index in 0..<300 {
+            _ = try store.writeAndWait(Self.paddedActivity(index)).get()
+        }
+        let stats = store.stats
+        #expect(stats.maxWalFrames > Int(idle) + 8, "the WAL grew past the idle bound: \(stats.maxWalFrames) frames")
+        #expect(stats.maxWalFrames <= Int(busy) + 8)
+        #expect(stats.checkpoints >= 2 && stats.checkpoints <= 4, "\(stats.checkpoints) checkpoints, at the busy bound")
+    }
+
+    /// A write that leaves the WAL past the idle bound, then nothing: the checkpoint comes once the queue stayed
+    /// empty for the quiet spell.
+    @Test func aQuietSpellGetsTheIdleCheckpoint() throws {
+        let folder = TemporaryFolder()
+        let store = try Store.temporary(folder) {
+            $0.writer.checkpointWalPages = 40
+            $0.writer.busyCheckpointWalPages = 4_000
+            $0.writer.checkpointQuietMicroseconds = 2_000
+        }
+        defer { store.shutdown() }
+        _ = try store.writeAndWait(ClosureWrite { _ in }).get()  // after the opening checkpoint
+        let checkpointed = DispatchSemaphore(value: 0)
+        (store.writer.configuration.hooks as! WriterFaults).afterCheckpoint = { checkpointed.signal() }
+        let before = store.stats.checkpoints
+        _ = try store.writeAndWait(ClosureWrite { context in
+            for index in 0..<60 { _ = try Self.paddedActivity(index).apply(context) }
+        }).get()
+        #expect(checkpointed.wait(timeout: .now() + 60) == .success, "no checkpoint after the quiet spell")
+        let stats = store.stats
+        #expect(stats.checkpoints == before + 1)
+        #expect(stats.maxWalFrames > 40 && stats.walFrames == 0, "\(stats.maxWalFrames) frames, then \(stats.walFrames)")
     }
 }
 

@@ -21,6 +21,10 @@ final class WriterLoop {
     let walFrames = WalFrameCounter()
     private let lock: WriterLock
     private var batchNumber = 0
+    /// The WAL passed the idle bound at the last COMMIT: checkpoint once the queue stays empty for
+    /// `checkpointQuietMicroseconds` (one attempt per COMMIT: a checkpoint that readers kept busy is not retried
+    /// in a loop).
+    private var idleCheckpointDue = false
     /// Times the journal's write + fdatasync and the COMMIT, for the metrics only (no decision reads it).
     let syscalls = SystemTime()
     private let walPath: String
@@ -81,7 +85,15 @@ final class WriterLoop {
             case .batch(let batch): runBatch(batch)
             case .sleep:
                 commitAnswered()  // only a held writer (test hooks) can sleep with answered batches
-                writer.wake.wait()
+                if idleCheckpointDue && !(writer.configuration.hooks?.holdsBatches ?? false) {
+                    idleCheckpointDue = false
+                    // The idle checkpoint waits for a quiet spell; a request in it runs first (`checkpointAfterBatch`).
+                    if !writer.waitForRequest(microseconds: writer.configuration.checkpointQuietMicroseconds) {
+                        checkpoint(force: false, busy: false)
+                    }
+                } else {
+                    writer.wake.wait()
+                }
             case .stop:
                 commitAnswered()
                 if !failed { checkpoint(force: true, mode: .truncate) }
@@ -154,7 +166,16 @@ final class WriterLoop {
             || checkpointDue(carrying: answered.requests, busy: busy) || !writer.hasPendingRequests {
             commitAnswered()
         }
-        if answered == nil { checkpoint(force: false, busy: busy) }
+        if answered == nil { checkpointAfterBatch(busy: busy) }
+    }
+
+    /// After a committed batch: checkpoints now past the bound in force; with a quiet spell configured, the idle
+    /// bound waits for it instead (`run`: a request arriving first runs, and the WAL may grow up to the busy bound).
+    private func checkpointAfterBatch(busy: Bool) {
+        let configuration = writer.configuration
+        let quiet = configuration.checkpointQuietMicroseconds > 0
+        checkpoint(force: false, busy: busy || quiet)
+        idleCheckpointDue = quiet && walFrames.frames > configuration.checkpointBound(busy: false)
     }
 
     /// Commits the open transaction holding the batches answered since the last COMMIT (none: nothing to do), and
