@@ -1,12 +1,19 @@
-# Sourced by the daemon benchmarks (sim-bench.sh, recovery-bench.sh): release builds of tilld and till-sim, a work
-# folder removed on exit (stopping a daemon started with bench_start_tilld), TLS certificates, and a daemon on the
-# embedded default store. Defines: bin, work, ca, cert, key, tilld_pid, operator_key, bench_start_tilld.
+# Sourced by the daemon benchmarks (sim-bench.sh, recovery-bench.sh, thread-cpu.sh, writer-time.sh, open-loop.sh):
+# release builds of tilld and till-sim (the tree's, built here, or those in BENCH_BIN when set: copies taken out of
+# .build/release so that two builds can be compared), a work folder removed on exit (stopping a daemon started with
+# bench_start_tilld), TLS certificates, and a daemon on the embedded default store. Defines: bin, work, ca, cert, key,
+# tilld_pid, operator_key, bench_start_tilld, bench_seed.
 set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
-export PATH="/opt/swift/usr/bin:$PATH"
-swift build -c release --product tilld 2>&1 | tail -n 1
-swift build -c release --product till-sim 2>&1 | tail -n 1
-bin=$(swift build -c release --show-bin-path)
+if [ -n "${BENCH_BIN:-}" ]; then
+  bin=$(cd "$BENCH_BIN" && pwd)
+  cd "$(dirname "${BASH_SOURCE[0]}")/.."
+else
+  cd "$(dirname "${BASH_SOURCE[0]}")/.."
+  export PATH="/opt/swift/usr/bin:$PATH"
+  swift build -c release --product tilld 2>&1 | tail -n 1
+  swift build -c release --product till-sim 2>&1 | tail -n 1
+  bin=$(swift build -c release --show-bin-path)
+fi
 work=$(mktemp -d /tmp/till-bench.XXXXXX)
 tilld_pid=""
 bench_cleanup() {
@@ -29,4 +36,12 @@ bench_start_tilld() {
   tilld_pid=$!
   for _ in $(seq 1 200); do grep -q "listening on" "$log" && [ -f "$work/data/demo-keys.json" ] && break; sleep 0.05; done
   operator_key=$(grep -o '"operatorKey":"[^"]*"' "$work/data/demo-keys.json" | cut -d'"' -f4)
+}
+
+# bench_seed PORT TERMINALS [seed options…]: 100,000 members, TERMINALS terminal keys and 2,000 gifts through the
+# daemon on PORT; the terminals' keys go to $work/terminals.json.
+bench_seed() {
+  local port=$1 terminals=$2; shift 2
+  "$bin/till-sim" seed --server "127.0.0.1:$port" --tls-ca "$ca" --operator-key "$operator_key" --members 100000 \
+    --terminals "$terminals" --gifts 2000 --terminals-file "$work/terminals.json" "$@" | tail -n 1
 }

@@ -3,29 +3,18 @@
 # BINDIR holds release builds of tilld and till-sim. One daemon over TLS (extra flags from TILLD_FLAGS), 100,000
 # members and 2,000 terminals seeded, then RUNS open-loop runs of 12 s at `rate` purchases/s (default 1,000) over
 # 1,000 terminals against it. Per run: purchase latency p50 / p99 / p99.9 / max from the intended start (the stricter
-# figure; `purchase@sent` in the run's table is from send), and the journal appends
-# and checkpoints' counts, how many took ≤ 10 ms, and the slowest so far (from /metrics, cumulative).
-set -euo pipefail
-B=$1; N=$2; RATE=${3:-1000}
-W=$(mktemp -d /tmp/till-open-loop.XXXXXX)
-$B/till-sim certs --dir $W/certs > $W/certs.txt
-ca=$(grep '^ca=' $W/certs.txt | cut -d= -f2-); cert=$(grep '^certificate=' $W/certs.txt | cut -d= -f2-); key=$(grep '^key=' $W/certs.txt | cut -d= -f2-)
+# figure; `purchase@sent` in the run's table is from send), and the journal appends' and checkpoints' counts, how
+# many took ≤ 10 ms, and the slowest so far (from /metrics, cumulative).
+BENCH_BIN=$1; N=$2; RATE=${3:-1000}
+source "$(dirname "$0")/bench-daemon.sh"
 port=18790
-$B/tilld --data-directory $W/data --listen 127.0.0.1:$port --metrics-listen 127.0.0.1:$((port+1)) --tls-certificate $cert \
-  --tls-key $key --log-level warning ${TILLD_FLAGS:-} > $W/tilld.log 2>&1 &
-pid=$!
-for _ in $(seq 1 200); do grep -q "listening on" $W/tilld.log && [ -f $W/data/demo-keys.json ] && break; sleep 0.05; done
-op=$(grep -o '"operatorKey":"[^"]*"' $W/data/demo-keys.json | cut -d'"' -f4)
-server=(--server 127.0.0.1:$port --tls-ca $ca)
-$B/till-sim seed "${server[@]}" --operator-key "$op" --members 100000 --terminals 2000 --pos-per-branch 50 --gifts 2000 \
-  --terminals-file $W/terminals.json | tail -1
+bench_start_tilld $port "$work/tilld.log" --metrics-listen 127.0.0.1:$((port + 1)) ${TILLD_FLAGS:-}
+bench_seed $port 2000 --pos-per-branch 50
 for i in $(seq 1 $N); do
-  f=$W/run-$i.txt
-  $B/till-sim run "${server[@]}" --terminals-file $W/terminals.json --working-set 100000 --daemon-pid $pid \
-    --duration 12s --terminals 1000 --mix purchases --rate $RATE > $f 2>&1 || true
-  met=$(curl -s 127.0.0.1:$((port+1))/metrics | grep -E '^till_journal_sync_slowest|^till_journal_sync_seconds_bucket\{le="0.01"|^till_journal_sync_seconds_count|^till_writer_checkpoint_slowest|^till_writer_checkpoint_seconds_bucket\{le="0.01"|^till_writer_checkpoint_seconds_count' \
+  f=$work/run-$i.txt
+  $bin/till-sim run --server 127.0.0.1:$port --tls-ca $ca --terminals-file $work/terminals.json --working-set 100000 \
+    --daemon-pid $tilld_pid --duration 12s --terminals 1000 --mix purchases --rate $RATE > $f 2>&1 || true
+  met=$(curl -s 127.0.0.1:$((port + 1))/metrics | grep -E '^till_journal_sync_slowest|^till_journal_sync_seconds_bucket\{le="0.01"|^till_journal_sync_seconds_count|^till_writer_checkpoint_slowest|^till_writer_checkpoint_seconds_bucket\{le="0.01"|^till_writer_checkpoint_seconds_count' \
     | sed 's/till_writer_checkpoint_seconds_bucket{le="0.01"}/checkpoints_le_10ms/; s/till_writer_checkpoint_seconds_count/checkpoints/; s/till_writer_checkpoint_slowest_microseconds/checkpoint_slowest_us/; s/till_journal_sync_slowest_microseconds/append_slowest_us/; s/till_journal_sync_seconds_bucket{le="0.01"}/appends_le_10ms/; s/till_journal_sync_seconds_count/appends/' | tr "\n" " ")
   echo "$(date +%H:%M:%S) run $i: $(grep -E '^purchase ' $f | awk '{printf "p50 %s p99 %s p99.9 %s max %s", $4, $6, $7, $8}') | $met| load $(cut -d' ' -f1 /proc/loadavg)"
 done
-kill $pid; wait $pid || true
-rm -rf "$W"
