@@ -158,7 +158,7 @@ import TillCore
     /// is the one written here.
     @Test func everyReceiptStringIsCheckedWithoutBeingBuilt() {
         func plain(_ n: Int) -> String { String(repeating: "k", count: n) }
-        func escaped(_ n: Int) -> String { String(repeating: #"2"#, count: n) }  // six bytes, one after unescaping
+        func escaped(_ n: Int) -> String { String(repeating: #"\u0032"#, count: n) }  // six bytes, one after unescaping
         let strings: [(wire: String, id: Bool)] = [
             (#""branchId":"b-012""#, true), (#""posId":"pos-3""#, true), (#""transactionId":"T-20260314-000123""#, true),
             (#""currency":"EUR""#, false), (#""memberKey":"M-7Q2K9","pointsEarned""#, true),
