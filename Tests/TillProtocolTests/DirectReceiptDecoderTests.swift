@@ -152,6 +152,41 @@ import TillCore
         }
     }
 
+    /// Every string of the receipt at its limit and just past it, plain and escaped (a value's length counts after
+    /// unescaping), empty where it must not be, and with bytes a string may not hold: the check that builds no strings
+    /// (`acknowledgedPurchase`) accepts and refuses exactly as the decoder that builds them (`agree`), and the verdict
+    /// is the one written here.
+    @Test func everyReceiptStringIsCheckedWithoutBeingBuilt() {
+        func plain(_ n: Int) -> String { String(repeating: "k", count: n) }
+        func escaped(_ n: Int) -> String { String(repeating: #"\u0032"#, count: n) }  // six bytes, one after unescaping
+        let strings: [(wire: String, id: Bool)] = [
+            (#""branchId":"b-012""#, true), (#""posId":"pos-3""#, true), (#""transactionId":"T-20260314-000123""#, true),
+            (#""currency":"EUR""#, false), (#""memberKey":"M-7Q2K9","pointsEarned""#, true),
+            (#""benefitId":"P-000311""#, true), (#""name":"10 coffees""#, false), (#""benefitId":"G-001022""#, true),
+            (#""name":"Free coffee""#, false), (#""benefitId":"G-000981""#, true), (#""name":"Free espresso""#, false),
+            (#""memberKey":"M-7Q2K9","amount":250"#, true), (#""memberKey":"M-7Q2K9"}]"#, false), (#""lineIds":["1"]"#, false),
+        ]
+        for (wire, isId) in strings {
+            let value = wire.split(separator: "\"", maxSplits: 4, omittingEmptySubsequences: false)[3]
+            func with(_ replacement: String) -> String { Self.mutated(wire, wire.replacingOccurrences(of: "\"\(value)\"", with: "\"\(replacement)\"")) }
+            let limit = isId ? WireLimits.maxIdBytes : WireLimits.maxTextBytes
+            let cases: [(text: String, accepted: Bool)] = [
+                (with(plain(limit)), true), (with(plain(limit + 1)), false),
+                (with(escaped(limit)), true), (with(escaped(limit + 1)), false),
+                (with(plain(14)), true), (with(plain(15)), true), (with(plain(16)), true),
+                (with(""), !isId), (with("caf\u{E9}"), true), (with("tab\ttab"), false),
+            ]
+            for (text, accepted) in cases {
+                let direct = Self.agree(text)
+                #expect((direct != nil) == accepted, "\(wire): \(text.prefix(160))")
+                #expect((client.acknowledgedPurchase(Array(text.utf8)[...]) != nil) == accepted, "\(wire): \(text.prefix(160))")
+            }
+            // "ÿ" is C3 BF in UTF-8: with its second byte replaced, the string holds invalid UTF-8.
+            let invalidFrame = Array(with("x\u{FF}x").utf8).map { $0 == 0xBF ? 0x41 : $0 }
+            #expect(Self.agree(invalidFrame) == nil && client.acknowledgedPurchase(invalidFrame[...]) == nil, "\(wire): invalid UTF-8")
+        }
+    }
+
     /// Nesting is bounded as the tape bounds it: the codec's `maxDepth` counts the receipt's containers too.
     @Test func depthIsBoundedAsTheTapeBoundsIt() {
         let bytes = Array(Self.reference.utf8)

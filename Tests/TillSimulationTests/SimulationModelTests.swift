@@ -180,4 +180,43 @@ import TillCore
         let json = report.json()
         #expect((json["operations"] as? [String: Any])?["purchase"] != nil)
     }
+
+    /// `record` keeps its recent operations aside: whatever the order of labels (more of them than it keeps aside),
+    /// with reads, writes and merges in between, `operations` holds exactly what a plain dictionary of histograms
+    /// counted.
+    @Test(arguments: 0..<20 as Range<UInt64>)
+    func recordingCountsEveryOperationExactly(seed: UInt64) {
+        var random = SeededRandom(seed: seed)
+        let labels = ["purchase", "purchase@sent", "identify", "quote", "status", "void", "return", "purchase.dup", "purchase.retry"]
+        var report = RunReport(label: "t"), expected: [String: RunReport.OperationStats] = [:]
+        func record(_ op: String, _ micros: UInt64, _ code: String?) {
+            report.record(op: op, microseconds: micros, errorCode: code)
+            expected[op, default: .init()].latency.record(microseconds: micros)
+            if let code { expected[op, default: .init()].errors[code, default: 0] += 1 } else { expected[op, default: .init()].ok += 1 }
+        }
+        func same() -> Bool {
+            let actual = report.operations
+            return actual.keys.sorted() == expected.keys.sorted() && actual.allSatisfy { op, stats in
+                stats.latency == expected[op]!.latency && stats.ok == expected[op]!.ok && stats.errors == expected[op]!.errors
+            }
+        }
+        for step in 0..<3_000 {
+            // Mostly a run of one or two labels, sometimes any of them.
+            let op = random.chance(80) ? labels[random.int(0...1)] : labels[random.int(0...(labels.count - 1))]
+            record(op, UInt64(random.int(1...5_000)), random.chance(5) ? "overloaded" : nil)
+            if step % 500 == 0 { #expect(same(), "step \(step)") }
+            if step == 1_000 {
+                var other = RunReport(label: "o")
+                other.record(op: "identify", microseconds: 7, errorCode: nil)
+                report.merge(other)
+                expected["identify", default: .init()].latency.record(microseconds: 7)
+                expected["identify", default: .init()].ok += 1
+            }
+            if step == 2_000 {
+                report.operations["void"] = nil
+                expected["void"] = nil
+            }
+        }
+        #expect(same())
+    }
 }

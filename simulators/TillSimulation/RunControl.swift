@@ -109,8 +109,9 @@ public final class LoopLedger: @unchecked Sendable {
     public var terminals: [VirtualTerminal] = []
     var cursor = 0
     /// Terminals that got answers in this wake-up and may send next: they send after every answer of the wake-up
-    /// was read (reads together, then writes together: one pass through the decoder's code and data, then one
-    /// through the encoder's).
+    /// was read, every request encoded before the first is written (reads together, then encodes together, then the
+    /// TLS writes together: one pass through the decoder's code, one through the encoder's, one through OpenSSL's
+    /// and the kernel's, instead of the encoder and the write path evicting each other's code per request).
     @exclusivity(unchecked) private var pumpQueue: [VirtualTerminal] = []
     @exclusivity(unchecked) private var pumping: [VirtualTerminal] = []
 
@@ -129,8 +130,10 @@ public final class LoopLedger: @unchecked Sendable {
         for terminal in pumping {
             terminal.pumpQueued = false
             terminal.pump()
-            terminal.flush()
         }
+        // Each terminal's requests wait in its own outbox; nothing between the two loops touches a connection (a
+        // terminal that closes in `send` writes its outbox first).
+        for terminal in pumping { terminal.flush() }
         pumping.removeAll(keepingCapacity: true)
     }
 

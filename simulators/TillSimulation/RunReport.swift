@@ -15,7 +15,23 @@ public struct RunReport: Sendable {
 
     public var label: String
     public var seconds: Double = 0
-    public var operations: [String: OperationStats] = [:]
+    /// Per operation (label). Reading it merges the operations `record` keeps aside (`hot`).
+    public var operations: [String: OperationStats] {
+        get {
+            var all = recorded
+            for entry in hot { all[entry.op] = entry.stats }
+            return all
+        }
+        set {
+            recorded = newValue
+            hot.removeAll()
+        }
+    }
+    private var recorded: [String: OperationStats] = [:]
+    /// The operations recorded most recently (at most `hotCount`), taken out of `recorded`: a run records one or two
+    /// labels over and over, and finding one here is a comparison of two small strings instead of hashing the label.
+    private var hot: [(op: String, stats: OperationStats)] = []
+    private static let hotCount = 4
     /// CPU seconds the daemon spent during the run (from /proc), when it is local.
     public var daemonCPUSeconds: Double?
     /// CPU seconds the simulator itself spent during the run (both sides share the machine).
@@ -28,7 +44,17 @@ public struct RunReport: Sendable {
 
     /// In place (no copy of the histogram per call).
     public mutating func record(op: String, microseconds: UInt64, errorCode: String?) {
-        Self.count(&operations[op, default: OperationStats()], microseconds: microseconds, errorCode: errorCode)  // one lookup
+        var k = 0
+        while k < hot.count && hot[k].op != op { k += 1 }
+        if k == hot.count {
+            if k == Self.hotCount {
+                let oldest = hot.removeFirst()
+                recorded[oldest.op] = oldest.stats
+                k -= 1
+            }
+            hot.append((op, recorded.removeValue(forKey: op) ?? OperationStats()))
+        }
+        Self.count(&hot[k].stats, microseconds: microseconds, errorCode: errorCode)
     }
 
     private static func count(_ stats: inout OperationStats, microseconds: UInt64, errorCode: String?) {

@@ -151,9 +151,11 @@ struct WireScanner {
 
     // MARK: Values
 
-    /// A string value of at most `maxLength` UTF-8 bytes (after unescaping), not empty when `nonEmpty`.
+    /// A string value of at most `maxLength` UTF-8 bytes (after unescaping), not empty when `nonEmpty`. With `keep`
+    /// false the value is checked by exactly the same rules and not built: `""` comes back, nothing is allocated (a
+    /// receipt checked and dropped).
     @inline(__always)
-    mutating func text(maxLength: Int, nonEmpty: Bool = false) throws(WireMiss) -> String {
+    mutating func text(maxLength: Int, nonEmpty: Bool = false, keep: Bool = true) throws(WireMiss) -> String {
         // The usual value: at most 15 plain ASCII bytes right at the cursor (whitespace before it takes `anyText`),
         // read as two words and built as a small string in place.
         if smallStrings && i + 17 <= count && base[i] == UInt8(ascii: "\"") {
@@ -167,26 +169,27 @@ struct WireScanner {
             }
             n += special.trailingZeroBitCount >> 3
             if n < 16 && base[i + 1 + n] == UInt8(ascii: "\"") && n <= maxLength && (n > 0 || !nonEmpty) {
-                let w1 = raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
                 i += n + 2
+                guard keep else { return "" }
+                let w1 = raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
                 return SmallASCIIString.make(UInt64(littleEndian: w0), UInt64(littleEndian: w1), count: n)
             }
         }
-        return try anyText(maxLength: maxLength, nonEmpty: nonEmpty)
+        return try anyText(maxLength: maxLength, nonEmpty: nonEmpty, keep: keep)
     }
 
     /// `text` for every other string: long, escaped, non-ASCII, or at the end of the frame.
-    private mutating func anyText(maxLength: Int, nonEmpty: Bool) throws(WireMiss) -> String {
+    private mutating func anyText(maxLength: Int, nonEmpty: Bool, keep: Bool) throws(WireMiss) -> String {
         skipWhitespace()
         let t = try string()
         let n = t.end - t.start
         if !t.escaped {
             guard n <= maxLength, n > 0 || !nonEmpty else { throw WireMiss() }
-            return makeString(t.start, n, ascii: t.ascii)
+            return keep ? makeString(t.start, n, ascii: t.ascii) : ""
         }
         let bytes = jsonUnescape(UnsafeBufferPointer(start: base + t.start, count: n))
         guard bytes.count <= maxLength, !bytes.isEmpty || !nonEmpty else { throw WireMiss() }
-        return String(decoding: bytes, as: UTF8.self)
+        return keep ? String(decoding: bytes, as: UTF8.self) : ""
     }
 
     /// An unescaped string value of exactly `length` bytes, each in `A`...`Z` (currency codes).

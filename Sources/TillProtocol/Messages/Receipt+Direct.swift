@@ -49,12 +49,13 @@ enum DirectResponseDecoder {
 
     /// The id of a successful `purchase` answer, its receipt read and checked by exactly the same rules and not kept:
     /// the receipt's arrays (payments, members and their punches and benefits, redemptions) are read element by
-    /// element and dropped, so nothing is allocated for them. It misses exactly where `purchaseAnswer` misses.
+    /// element and dropped, and its strings checked by `WireScanner.text`'s rules without being built (`keep` false),
+    /// so nothing is allocated for them. It misses exactly where `purchaseAnswer` misses.
     static func acknowledgedPurchase(_ scanner: inout WireScanner) throws(WireMiss) -> RequestID {
         try purchaseAnswer(&scanner, keep: false).id
     }
 
-    /// Both of the above: with `keep` false the receipt comes back with its arrays empty.
+    /// Both of the above: with `keep` false the receipt comes back with its arrays and strings empty.
     private static func purchaseAnswer(_ scanner: inout WireScanner, keep: Bool) throws(WireMiss) -> (id: RequestID, receipt: Receipt) {
         var s = scanner  // a local cursor the optimizer keeps in registers
         defer { scanner = s }
@@ -102,10 +103,10 @@ enum DirectResponseDecoder {
         let inner = depth + 1, elements = depth + 2
         try D.object(&s, receiptFields, depth: depth) { f, s throws(WireMiss) in
             switch ReceiptField(rawValue: f)! {
-            case .terminal: terminal = try self.terminal(&s, depth: inner)
-            case .transactionId: transactionId = try s.text(maxLength: idBytes, nonEmpty: true)
+            case .terminal: terminal = try self.terminal(&s, depth: inner, keep: keep)
+            case .transactionId: transactionId = try s.text(maxLength: idBytes, nonEmpty: true, keep: keep)
             case .openedAt: openedAt = try s.timestamp()
-            case .currency: currency = try s.text(maxLength: textBytes)
+            case .currency: currency = try s.text(maxLength: textBytes, keep: keep)
             case .subtotal: subtotal = try s.int(Int64.min...Int64.max)
             case .itemDiscounts: itemDiscounts = try s.int(Int64.min...Int64.max)
             case .orderDiscount: orderDiscount = try s.int(Int64.min...Int64.max)
@@ -113,7 +114,7 @@ enum DirectResponseDecoder {
             case .tax: tax = try s.int(Int64.min...Int64.max)
             case .total: total = try s.int(Int64.min...Int64.max)
             case .payments:
-                payments = try self.elements(&s, depth: inner, reserve: 2, keep: keep) { s throws(WireMiss) in try payment(&s, depth: elements) }
+                payments = try self.elements(&s, depth: inner, reserve: 2, keep: keep) { s throws(WireMiss) in try payment(&s, depth: elements, keep: keep) }
             case .members:
                 members = try self.elements(&s, depth: inner, reserve: 1, keep: keep) { s throws(WireMiss) in
                     try member(&s, depth: elements, keep: keep)
@@ -132,26 +133,26 @@ enum DirectResponseDecoder {
                        total: total, payments: payments, members: members, redemptions: redemptions, replay: replay)
     }
 
-    private static func terminal(_ s: inout WireScanner, depth: Int) throws(WireMiss) -> TerminalIdentity {
+    private static func terminal(_ s: inout WireScanner, depth: Int, keep: Bool) throws(WireMiss) -> TerminalIdentity {
         var branchId: String?, posId: String?
         try D.object(&s, terminalFields, depth: depth) { f, s throws(WireMiss) in
             switch TerminalField(rawValue: f)! {
-            case .branchId: branchId = try s.text(maxLength: idBytes, nonEmpty: true)
-            case .posId: posId = try s.text(maxLength: idBytes, nonEmpty: true)
+            case .branchId: branchId = try s.text(maxLength: idBytes, nonEmpty: true, keep: keep)
+            case .posId: posId = try s.text(maxLength: idBytes, nonEmpty: true, keep: keep)
             }
         }
         guard let branchId, let posId else { throw WireMiss() }
         return TerminalIdentity(branchId: branchId, posId: posId)
     }
 
-    private static func payment(_ s: inout WireScanner, depth: Int) throws(WireMiss) -> ReceiptPayment {
+    private static func payment(_ s: inout WireScanner, depth: Int, keep: Bool) throws(WireMiss) -> ReceiptPayment {
         var means: PaymentMeans?, amount: Int64?, points: Int64?, memberKey: String?
         try D.object(&s, paymentFields, depth: depth) { f, s throws(WireMiss) in
             switch PaymentField(rawValue: f)! {
             case .means: means = try s.choice(paymentMeans)
             case .amount: amount = try s.int(Int64.min...Int64.max)
             case .points: if !s.null() { points = try s.int(Int64.min...Int64.max) }
-            case .memberKey: if !s.null() { memberKey = try s.text(maxLength: textBytes) }
+            case .memberKey: if !s.null() { memberKey = try s.text(maxLength: textBytes, keep: keep) }
             }
         }
         guard let means, let amount else { throw WireMiss() }
@@ -164,15 +165,15 @@ enum DirectResponseDecoder {
         let inner = depth + 1, elements = depth + 2
         try D.object(&s, memberFields, depth: depth) { f, s throws(WireMiss) in
             switch MemberField(rawValue: f)! {
-            case .memberKey: memberKey = try s.text(maxLength: idBytes, nonEmpty: true)
+            case .memberKey: memberKey = try s.text(maxLength: idBytes, nonEmpty: true, keep: keep)
             case .pointsEarned: pointsEarned = try s.int(Int64.min...Int64.max)
             case .pointsPending: pointsPending = try s.int(Int64.min...Int64.max)
             case .pointsSpent: pointsSpent = try s.int(Int64.min...Int64.max)
             case .creditSpent: creditSpent = try s.int(Int64.min...Int64.max)
             case .punches:
-                punches = try self.elements(&s, depth: inner, keep: keep) { s throws(WireMiss) in try punch(&s, depth: elements) }
+                punches = try self.elements(&s, depth: inner, keep: keep) { s throws(WireMiss) in try punch(&s, depth: elements, keep: keep) }
             case .benefitsIssued:
-                benefitsIssued = try self.elements(&s, depth: inner, keep: keep) { s throws(WireMiss) in try issued(&s, depth: elements) }
+                benefitsIssued = try self.elements(&s, depth: inner, keep: keep) { s throws(WireMiss) in try issued(&s, depth: elements, keep: keep) }
             case .balance: balance = try self.balance(&s, depth: inner)
             }
         }
@@ -194,13 +195,13 @@ enum DirectResponseDecoder {
         return WalletBalance(points: points, pendingPoints: pendingPoints, credit: credit)
     }
 
-    private static func punch(_ s: inout WireScanner, depth: Int) throws(WireMiss) -> PunchResult {
+    private static func punch(_ s: inout WireScanner, depth: Int, keep: Bool) throws(WireMiss) -> PunchResult {
         var benefitId: String?, name: String?, punches: Int64?, punchesAfter: Int64?, punchesRequired: Int64?, completed: Bool?
         var rewardsCompleted: Int64 = 0
         try D.object(&s, punchFields, depth: depth) { f, s throws(WireMiss) in
             switch PunchField(rawValue: f)! {
-            case .benefitId: benefitId = try s.text(maxLength: idBytes, nonEmpty: true)
-            case .name: name = try s.text(maxLength: textBytes)
+            case .benefitId: benefitId = try s.text(maxLength: idBytes, nonEmpty: true, keep: keep)
+            case .name: name = try s.text(maxLength: textBytes, keep: keep)
             case .punches: punches = try s.int(Int64.min...Int64.max)
             case .punchesAfter: punchesAfter = try s.int(Int64.min...Int64.max)
             case .punchesRequired: punchesRequired = try s.int(Int64.min...Int64.max)
@@ -213,12 +214,12 @@ enum DirectResponseDecoder {
                            completed: completed, rewardsCompleted: rewardsCompleted)
     }
 
-    private static func issued(_ s: inout WireScanner, depth: Int) throws(WireMiss) -> IssuedBenefit {
+    private static func issued(_ s: inout WireScanner, depth: Int, keep: Bool) throws(WireMiss) -> IssuedBenefit {
         var benefitId: String?, name: String?, kind: BenefitKind?, validUntil: Timestamp?
         try D.object(&s, issuedFields, depth: depth) { f, s throws(WireMiss) in
             switch IssuedField(rawValue: f)! {
-            case .benefitId: benefitId = try s.text(maxLength: idBytes, nonEmpty: true)
-            case .name: name = try s.text(maxLength: textBytes)
+            case .benefitId: benefitId = try s.text(maxLength: idBytes, nonEmpty: true, keep: keep)
+            case .name: name = try s.text(maxLength: textBytes, keep: keep)
             case .kind: kind = try s.choice(benefitKinds)
             case .validUntil: if !s.null() { validUntil = try s.timestamp() }
             }
@@ -232,12 +233,12 @@ enum DirectResponseDecoder {
         let inner = depth + 1
         try D.object(&s, redemptionFields, depth: depth) { f, s throws(WireMiss) in
             switch RedemptionField(rawValue: f)! {
-            case .benefitId: benefitId = try s.text(maxLength: idBytes, nonEmpty: true)
-            case .name: name = try s.text(maxLength: textBytes)
-            case .memberKey: memberKey = try s.text(maxLength: idBytes, nonEmpty: true)
+            case .benefitId: benefitId = try s.text(maxLength: idBytes, nonEmpty: true, keep: keep)
+            case .name: name = try s.text(maxLength: textBytes, keep: keep)
+            case .memberKey: memberKey = try s.text(maxLength: idBytes, nonEmpty: true, keep: keep)
             case .amount: amount = try s.int(Int64.min...Int64.max)
             case .lineIds:
-                lineIds = try self.elements(&s, depth: inner, keep: keep) { s throws(WireMiss) in try s.text(maxLength: textBytes) }
+                lineIds = try self.elements(&s, depth: inner, keep: keep) { s throws(WireMiss) in try s.text(maxLength: textBytes, keep: keep) }
             }
         }
         guard let benefitId, let name, let memberKey, let amount else { throw WireMiss() }
