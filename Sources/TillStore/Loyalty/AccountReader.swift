@@ -27,6 +27,8 @@ struct AccountReader {
     let connection: Connection
     let program: Program
     let now: Timestamp
+    /// Where the writer keeps the row ids it reads with the accounts (nil: a reader that posts nothing).
+    var rows: AccountRows? = nil
 
     /// One match per identifier (nil account when unknown), identifiers normalised with the shop's country.
     func matches(
@@ -68,7 +70,7 @@ struct AccountReader {
         for m in matches { for b in m.account?.benefits ?? [] { held.insert(b.id) } }
         for id in naming where held.insert(id).inserted {
             guard let (owner, benefit) = try connection.statement(Self.benefitByPublicId)
-                .firstRow([.text(id)], { r in (r.int64(9), heldBenefit(r)) })
+                .firstRow([.text(id)], { r in (r.int64(Self.ownerColumn), heldBenefit(r)) })
             else { continue }
             for i in matches.indices where matches[i].account?.id == owner { matches[i].account!.benefits.append(benefit) }
         }
@@ -83,6 +85,7 @@ struct AccountReader {
         else { return nil }
         var pointsWallet: (id: Int64, total: Int64, pending: Int64)?
         for wallet in try WalletTotals.read(connection, member: memberId) {
+            rows?.wallets.append((memberId, wallet))
             if wallet.kind == .credit { account.credit = wallet.balance }
             else { pointsWallet = (wallet.id, wallet.total, wallet.pending) }
         }
@@ -109,7 +112,7 @@ struct AccountReader {
     /// A card's punches are its row plus the punches recorded on later purchase rows (`CardPunches`).
     private static let columns = """
         SELECT b.public_id, b.kind, coalesce(b.gift_template_id, b.punch_card_template_id), b.status, b.valid_from,
-               b.valid_until, \(CardPunches.count), b.used_in, b.issued_by
+               b.valid_until, \(CardPunches.count), b.used_in, b.issued_by, b.id
         """
     private static let benefitColumns = columns + " FROM member_benefits b"
     // Whole texts kept in statics: the statement cache finds a static text by its address, while a text built at
@@ -117,14 +120,18 @@ struct AccountReader {
     private static let allBenefits = benefitColumns + " WHERE b.member_id = ? ORDER BY b.id"
     private static let activeBenefits = benefitColumns + " WHERE b.member_id = ? AND b.status = 'active' ORDER BY b.id"
     private static let benefitByPublicId = columns + ", b.member_id FROM member_benefits b WHERE b.public_id = ?"
+    /// The column `benefitByPublicId` reads the benefit's member from.
+    private static let ownerColumn = 10
 
     /// One row of `benefitColumns` as the engine sees it.
     private func heldBenefit(_ r: Row) -> HeldBenefit {
         let kind = BenefitKind(rawValue: r.text(1)) ?? .gift
         let template = r.int64(2)
         let code = (kind == .gift ? program.giftCodes[template] : program.punchCardCodes[template]) ?? "#\(template)"
+        let id = r.text(0)
+        if kind == .punchCard { rows?.cards.append((id, r.int64(9))) }
         return HeldBenefit(
-            id: r.text(0), templateId: code, kind: kind, status: BenefitStatus(rawValue: r.text(3)) ?? .deleted,
+            id: id, templateId: code, kind: kind, status: BenefitStatus(rawValue: r.text(3)) ?? .deleted,
             validFrom: r.optionalInt64(4).map { Timestamp(millisecondsSinceEpoch: $0) },
             validUntil: r.optionalInt64(5).map { Timestamp(millisecondsSinceEpoch: $0) }, punches: r.int64(6),
             usedIn: r.optionalText(7), issuedBy: r.optionalText(8))
@@ -143,4 +150,26 @@ struct AccountReader {
             account = match[0].account!
         }
     }
+}
+
+/// The rows behind the accounts a writer read, kept for the posting that follows in the same transaction, so that
+/// it does not look them up again: each member's wallets as read (row id and the pending points the row records),
+/// and the row ids of the punch cards read.
+///
+/// Guarantees: filled only by `AccountReader`, inside the write transaction the posting runs in; a request writes
+/// no wallet row and no card row between its account read and its posting, so what is kept is what a lookup at
+/// posting time would find. A wallet or card not read (created by the posting, or named by no account) is absent:
+/// the posting looks it up (or creates it) then.
+final class AccountRows {
+    var wallets: [(member: Int64, wallet: WalletTotals.Wallet)] = []
+    var cards: [(benefitId: String, row: Int64)] = []
+
+    /// The wallet of `kind` read for `member`: its row id and the pending points its row records.
+    func wallet(_ member: Int64, _ kind: WalletKind) -> (id: Int64, basePending: Int64)? {
+        guard let w = wallets.first(where: { $0.member == member && $0.wallet.kind == kind }) else { return nil }
+        return (w.wallet.id, w.wallet.pending)
+    }
+
+    /// The row id of the punch card `benefitId`, when it was read.
+    func card(_ benefitId: String) -> Int64? { cards.first { $0.benefitId == benefitId }?.row }
 }

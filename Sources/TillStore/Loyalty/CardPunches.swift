@@ -40,12 +40,14 @@ enum CardPunches {
     /// The card row a purchase may record `update` on instead of writing the card: the card is a punch card the
     /// member held active, stays active with the same operation reference and gains punches, and no other update of
     /// the operation touches it. Nil: the card's row is written.
-    static func recordable(_ update: BenefitUpdate, held: HeldBenefit?, updatesOfCard: Int, _ c: Connection) throws -> Recorded? {
+    /// `row`: the card's row id when the account read kept it (`AccountRows`); else it is looked up.
+    static func recordable(_ update: BenefitUpdate, held: HeldBenefit?, updatesOfCard: Int, row known: Int64?,
+                           _ c: Connection) throws -> Recorded? {
         guard updatesOfCard == 1, let held, held.kind == .punchCard, held.status == .active, update.status == .active,
               held.usedIn == update.usedIn, update.punches > held.punches
         else { return nil }
         // The member's own benefit (it was read with the account): the unique index on public_id alone finds the row.
-        guard let row = try c.statement("SELECT id FROM member_benefits WHERE public_id = ?")
+        guard let row = try known ?? c.statement("SELECT id FROM member_benefits WHERE public_id = ?")
             .firstRow([.text(update.benefitId)], { $0.int64(0) })
         else { return nil }
         return Recorded(card: row, punches: update.punches - held.punches)

@@ -24,7 +24,8 @@ public struct PostPurchase: WriteRequest {
         }
         let program = try programs.current(connection)
         let now = context.now
-        let reader = AccountReader(connection: connection, program: program, now: now)
+        let rows = AccountRows()
+        let reader = AccountReader(connection: connection, program: program, now: now, rows: rows)
         let matches = try reader.matches(request.members, scope: .active(naming: request.redemptions))
         let evaluation = try LoyaltyRules.purchase(
             request, terminal: terminal, matches: matches, catalog: program.catalog, settings: program.settings, now: now)
@@ -49,7 +50,7 @@ public struct PostPurchase: WriteRequest {
 
         let accounts = matches.compactMap(\.account).filter { record.memberIds.contains($0.id) }
         let origin = Origin(purchaseRow: purchaseRow, reversalRow: nil, terminal: terminal, operationId: request.transactionId)
-        let punched = try ChangePosting(context: context, program: program, now: now)
+        let punched = try ChangePosting(context: context, program: program, now: now, rows: rows)
             .apply(evaluation.changes, accounts: accounts, origin: origin, memberRows: record.memberIds)
 
         let log = ActivityLog(connection, origin: origin.activity, at: now)

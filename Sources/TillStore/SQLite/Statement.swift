@@ -55,6 +55,10 @@ public final class Statement {
 
     deinit { sqlite3_finalize(handle) }
 
+    /// How many times the statement was run since it was prepared (SQLite's `SQLITE_STMTSTATUS_RUN`): what a
+    /// request's statements cost is counted by it.
+    public var executions: Int { Int(sqlite3_stmt_status(handle, SQLITE_STMTSTATUS_RUN, 0)) }
+
     fileprivate func failure(_ code: Int32) -> SQLiteError {
         // sqlite3_errmsg is only meaningful for the latest call; the extended code from the call wins.
         let extended = sqlite3_extended_errcode(db)
