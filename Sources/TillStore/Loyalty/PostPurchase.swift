@@ -30,8 +30,8 @@ public struct PostPurchase: WriteRequest {
         let evaluation = try LoyaltyRules.purchase(
             request, terminal: terminal, matches: matches, catalog: program.catalog, settings: program.settings, now: now)
         let receipt = evaluation.receipt
-        try ReceiptBound.check(receipt)
         let stored = StoredReceipt.encode(receipt)
+        try ReceiptBound.check(receipt, stored: stored)
         let record = evaluation.record
         let at = now.millisecondsSinceEpoch
 
