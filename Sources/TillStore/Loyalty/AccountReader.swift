@@ -78,10 +78,12 @@ struct AccountReader {
 
     /// The member's account, nil when there is no such member.
     func account(_ memberId: Int64, scope: BenefitScope) throws -> MemberAccount? {
-        guard var account = try connection.statement("SELECT member_key, first_name, status FROM members WHERE id = ?")
-            .firstRow([.integer(memberId)], { r in
-                MemberAccount(id: memberId, memberKey: r.text(0), firstName: r.optionalText(1), status: StoredStatus.member(r.text(2)))
-            })
+        guard var (account, countedThrough) = try connection.statement(
+            "SELECT member_key, first_name, status, counted_through FROM members WHERE id = ?"
+        ).firstRow([.integer(memberId)], { r in
+            (MemberAccount(id: memberId, memberKey: r.text(0), firstName: r.optionalText(1), status: StoredStatus.member(r.text(2))),
+             r.int64(3))
+        })
         else { return nil }
         var pointsWallet: (id: Int64, total: Int64, pending: Int64)?
         for wallet in try WalletTotals.read(connection, member: memberId) {
@@ -105,21 +107,25 @@ struct AccountReader {
             }
             account.points = wallet.total - pendingSum
         }
-        try readBenefits(into: &account, scope: scope)
+        try readBenefits(into: &account, countedThrough: countedThrough, scope: scope)
         return account
     }
 
     /// A card's punches are its row plus the punches recorded on later purchase rows (`CardPunches`).
-    private static let columns = """
-        SELECT b.public_id, b.kind, coalesce(b.gift_template_id, b.punch_card_template_id), b.status, b.valid_from,
-               b.valid_until, \(CardPunches.count), b.used_in, b.issued_by, b.id
+    private static func columns(count: String) -> String {
         """
-    private static let benefitColumns = columns + " FROM member_benefits b"
+        SELECT b.public_id, b.kind, coalesce(b.gift_template_id, b.punch_card_template_id), b.status, b.valid_from,
+               b.valid_until, \(count), b.used_in, b.issued_by, b.id
+        """
+    }
+    /// A member's benefits: `?1` the member, `?2` its `counted_through` (read with its row).
+    private static let benefitColumns = columns(count: CardPunches.count(countedThrough: "?2")) + " FROM member_benefits b"
     // Whole texts kept in statics: the statement cache finds a static text by its address, while a text built at
     // each call is hashed whole (and allocated) on every purchase.
-    private static let allBenefits = benefitColumns + " WHERE b.member_id = ? ORDER BY b.id"
-    private static let activeBenefits = benefitColumns + " WHERE b.member_id = ? AND b.status = 'active' ORDER BY b.id"
-    private static let benefitByPublicId = columns + ", b.member_id FROM member_benefits b WHERE b.public_id = ?"
+    private static let allBenefits = benefitColumns + " WHERE b.member_id = ?1 ORDER BY b.id"
+    private static let activeBenefits = benefitColumns + " WHERE b.member_id = ?1 AND b.status = 'active' ORDER BY b.id"
+    private static let benefitByPublicId = columns(count: CardPunches.count)
+        + ", b.member_id FROM member_benefits b WHERE b.public_id = ?"
     /// The column `benefitByPublicId` reads the benefit's member from.
     private static let ownerColumn = 10
 
@@ -137,14 +143,14 @@ struct AccountReader {
             usedIn: r.optionalText(7), issuedBy: r.optionalText(8))
     }
 
-    private func readBenefits(into account: inout MemberAccount, scope: BenefitScope) throws {
+    private func readBenefits(into account: inout MemberAccount, countedThrough: Int64, scope: BenefitScope) throws {
         switch scope {
         case .all:
             try connection.statement(Self.allBenefits)
-                .forEachRow([.integer(account.id)]) { account.benefits.append(heldBenefit($0)) }
+                .forEachRow([.integer(account.id), .integer(countedThrough)]) { account.benefits.append(heldBenefit($0)) }
         case .active(let naming):
             try connection.statement(Self.activeBenefits)
-                .forEachRow([.integer(account.id)]) { account.benefits.append(heldBenefit($0)) }
+                .forEachRow([.integer(account.id), .integer(countedThrough)]) { account.benefits.append(heldBenefit($0)) }
             var match = [MemberMatch(account: account)]
             try addNamed(naming, to: &match)
             account = match[0].account!

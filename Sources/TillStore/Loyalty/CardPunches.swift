@@ -19,12 +19,18 @@ import TillCore
 /// (bench/journal.md).
 enum CardPunches {
     /// The count of the card `b` (a `member_benefits` row aliased `b`), as an SQL expression.
-    static let count = """
+    static let count = count(countedThrough: "(SELECT m.counted_through FROM members m WHERE m.id = b.member_id)")
+
+    /// `count`, with the member's `counted_through` given as the SQL expression `countedThrough` (a parameter, when
+    /// the caller read the member's row already: one lookup of `members` less per card).
+    static func count(countedThrough: String) -> String {
+        """
         CASE b.kind WHEN 'punchCard' THEN b.punches + (SELECT coalesce(sum(pm.punches), 0) FROM purchase_members pm
             WHERE pm.member_id = b.member_id
-              AND pm.purchase_id > max(b.punched_through, (SELECT m.counted_through FROM members m WHERE m.id = b.member_id))
+              AND pm.purchase_id > max(b.punched_through, \(countedThrough))
               AND pm.punch_benefit_id = b.id) ELSE b.punches END
         """
+    }
 
     /// The assignment that marks a card's row as holding every punch recorded so far: rows of later purchases only
     /// are summed after it. (Purchase rows are never deleted, so a later purchase always has a larger row id.)
