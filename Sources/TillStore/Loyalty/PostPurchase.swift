@@ -54,14 +54,19 @@ public struct PostPurchase: WriteRequest {
             .apply(evaluation.changes, accounts: accounts, origin: origin, memberRows: record.memberIds)
 
         let log = ActivityLog(connection, origin: origin.activity, at: now)
+        // One summary for every member's entry, built once (none without members).
+        let summary = record.memberIds.isEmpty ? "" : """
+            Purchase of \(MoneyText.format(receipt.total, digits: MoneyText.minorDigits(receipt.currency))) \
+            \(receipt.currency) at \(terminal.branchId)/\(terminal.posId)
+            """
         for (position, memberId) in record.memberIds.enumerated() {
             try MemberCounters.add(context, purchase: purchaseRow, member: memberId, position: position,
                                    spend: position == 0 ? receipt.total : 0, punched: punched[memberId])
-            let amount = MoneyText.format(receipt.total, digits: MoneyText.minorDigits(receipt.currency))
             try log.append(.purchase, member: memberId, ActivityLog.details(
-                "Purchase of \(amount) \(receipt.currency) at \(terminal.branchId)/\(terminal.posId)", member: memberId,
-                ledger: evaluation.changes.ledger, currency: receipt.currency))
+                summary, member: memberId, ledger: evaluation.changes.ledger, currency: receipt.currency))
         }
+        // Entries of redemptions and completed cards (most purchases have neither: nothing to build then).
+        guard !record.redeemed.isEmpty || record.cards.contains(where: \.completed) else { return receipt }
         let place = "\(terminal.branchId)/\(terminal.posId) \(request.transactionId)"
         let activity = PurchaseActivity(record: record, receipt: receipt, catalog: program.catalog, place: place)
         for entry in activity.redemptions + activity.completions {
