@@ -25,6 +25,29 @@ import Testing
         #expect(a === b)
     }
 
+    /// Lookups by a text's address (`TextAddress.slot` in front of the dictionaries) always give the statement of
+    /// that text: texts kept alive share slots (more texts than slots), texts built and freed reuse addresses, and
+    /// an equal text at another address finds the same statement.
+    @Test func everyTextFindsItsOwnStatementThroughTheAddressSlots() throws {
+        let folder = TemporaryFolder()
+        let connection = try Connection(path: folder.path("s.db"), options: OpenOptions(mode: .readWrite))
+        let texts = (0..<(3 * TextAddress.slots)).map { "SELECT \($0) AS value_of_a_long_enough_text" }
+        let dictionary = StatementDictionary()
+        for round in 0..<3 {
+            for (i, text) in texts.enumerated() {
+                let statement = try connection.statement(text)
+                #expect(statement.sql == text)
+                #expect(try statement.firstRow { $0.int64(0) } == Int64(i))
+                if round == 0 { try dictionary.learn(id: Int64(i + 1), sql: text) }
+                #expect(dictionary.id(of: text) == Int64(i + 1))
+                // Built and freed at once: its address is reused by the next text built.
+                let copy = "SELECT \(i) AS value_of_a_long_enough_text"
+                #expect(try connection.statement(copy) === statement)
+                #expect(dictionary.id(of: copy) == Int64(i + 1))
+            }
+        }
+    }
+
     @Test func errorsKeepExtendedCodeMessageAndSQL() throws {
         let folder = TemporaryFolder()
         let connection = try Connection(path: folder.path("s.db"), options: OpenOptions(mode: .readWrite))
