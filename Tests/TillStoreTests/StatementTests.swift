@@ -17,6 +17,15 @@ import Testing
         #expect(rows[1].0 == 42 && rows[1].1 == "" && rows[1].2 == [] && rows[1].3)
     }
 
+    /// `Row.text(_:is:)` is true exactly when the column is TEXT with the literal's bytes.
+    @Test func aTextColumnComparesWithALiteralInPlace() throws {
+        let folder = TemporaryFolder()
+        let connection = try Connection(path: folder.path("s.db"), options: OpenOptions(mode: .readWrite))
+        let answers = try connection.statement("SELECT 'active', 'activ', 'actives', '', NULL, 5, CAST('active' AS BLOB)")
+            .firstRow { r in (0..<7).map { r.text($0, is: "active") } + [r.text(3, is: ""), r.text(4, is: "")] }
+        #expect(answers == [true, false, false, false, false, false, false, true, false])
+    }
+
     @Test func statementsAreCachedPerSQL() throws {
         let folder = TemporaryFolder()
         let connection = try Connection(path: folder.path("s.db"), options: OpenOptions(mode: .readWrite))

@@ -131,13 +131,16 @@ struct AccountReader {
 
     /// One row of `benefitColumns` as the engine sees it.
     private func heldBenefit(_ r: Row) -> HeldBenefit {
-        let kind = BenefitKind(rawValue: r.text(1)) ?? .gift
+        // Kind and status compared in place: the schema allows 'gift' and 'punchCard', and a purchase reads active
+        // benefits only.
+        let kind: BenefitKind = r.text(1, is: "punchCard") ? .punchCard : .gift
+        let status: BenefitStatus = r.text(3, is: "active") ? .active : BenefitStatus(rawValue: r.text(3)) ?? .deleted
         let template = r.int64(2)
         let code = (kind == .gift ? program.giftCodes[template] : program.punchCardCodes[template]) ?? "#\(template)"
         let id = r.text(0)
         if kind == .punchCard { rows?.cards.append((id, r.int64(9))) }
         return HeldBenefit(
-            id: id, templateId: code, kind: kind, status: BenefitStatus(rawValue: r.text(3)) ?? .deleted,
+            id: id, templateId: code, kind: kind, status: status,
             validFrom: r.optionalInt64(4).map { Timestamp(millisecondsSinceEpoch: $0) },
             validUntil: r.optionalInt64(5).map { Timestamp(millisecondsSinceEpoch: $0) }, punches: r.int64(6),
             usedIn: r.optionalText(7), issuedBy: r.optionalText(8))

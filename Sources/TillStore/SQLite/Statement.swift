@@ -178,6 +178,18 @@ public struct Row {
         return String(cString: cString)
     }
 
+    /// Whether a TEXT column holds exactly `literal`, compared in place (no String is made: for the columns a
+    /// request reads only to tell a few known values apart).
+    public func text(_ index: Int, is literal: StaticString) -> Bool {
+        let column = Int32(index)
+        guard sqlite3_column_type(statement.handle, column) == SQLITE_TEXT,
+              let text = sqlite3_column_text(statement.handle, column) else { return false }
+        let count = Int(sqlite3_column_bytes(statement.handle, column))
+        guard count == literal.utf8CodeUnitCount else { return false }
+        for i in 0..<count where text[i] != literal.utf8Start[i] { return false }
+        return true
+    }
+
     /// A TEXT column that the schema declares NOT NULL.
     public func text(_ index: Int) -> String {
         guard let value = optionalText(index) else { preconditionFailure("column \(index) of \(statement.sql) is not text") }
