@@ -74,11 +74,12 @@ struct ChangePosting {
         // written only when it changes: from what the account was read with, or what an earlier update of the same
         // benefit wrote (the last update of an id wins). A card's row, when written, gets its exact count and is
         // folded (`CardPunches.writtenThrough`).
-        var statuses: [String: BenefitStatus] = [:]
+        // The statuses written so far, in update order (a few per operation: searched from the end, not hashed).
+        var statuses: [(benefitId: String, status: BenefitStatus)] = []
         for update in changes.benefitUpdates {
             let held = accounts.first { $0.id == update.memberId }?.benefits.first { $0.id == update.benefitId }
-            let before = statuses[update.benefitId] ?? held?.status
-            statuses[update.benefitId] = update.status
+            let before = statuses.last { $0.benefitId == update.benefitId }?.status ?? held?.status
+            statuses.append((update.benefitId, update.status))
             if recorded[update.memberId] == nil, memberRows.contains(update.memberId),
                let punch = try CardPunches.recordable(
                    update, held: held, updatesOfCard: changes.benefitUpdates.count { $0.benefitId == update.benefitId },
