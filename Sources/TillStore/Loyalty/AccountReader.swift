@@ -52,10 +52,10 @@ struct AccountReader {
                 guard let code else { result.append(MemberMatch(account: nil)); continue }
                 result.append(MemberMatch(account: try account(code.memberId, scope: perAccount), appCode: code))
             } else {
-                let memberId = try connection.statement(
-                    "SELECT member_id FROM member_identifiers WHERE kind = ? AND value = ? AND released_at IS NULL"
-                ).firstRow([.text(id.kind.rawValue), .text(id.value)]) { $0.int64(0) }
-                result.append(MemberMatch(account: try memberId.map { id throws in try account(id, scope: perAccount) } ?? nil))
+                // The identifier and its member's row in one statement.
+                let member = try connection.statement(Self.memberByIdentifier)
+                    .firstRow([.text(id.kind.rawValue), .text(id.value)], Self.memberRow)
+                result.append(MemberMatch(account: try member.map { m throws in try account(m, scope: perAccount) }))
             }
         }
         if case .active(let naming) = scope { try addNamed(naming, to: &result) }
@@ -76,15 +76,31 @@ struct AccountReader {
         }
     }
 
+    /// The columns of a member's row an account starts from (`memberRow`).
+    private static let memberColumns = "SELECT m.id, m.member_key, m.first_name, m.status, m.counted_through"
+    private static let memberById = memberColumns + " FROM members m WHERE m.id = ?"
+    private static let memberByIdentifier = memberColumns + """
+         FROM member_identifiers i JOIN members m ON m.id = i.member_id
+        WHERE i.kind = ? AND i.value = ? AND i.released_at IS NULL
+        """
+
+    /// A row of `memberColumns`: the account without wallets and benefits, and the member's `counted_through`.
+    private static func memberRow(_ r: Row) -> (account: MemberAccount, countedThrough: Int64) {
+        (MemberAccount(id: r.int64(0), memberKey: r.text(1), firstName: r.optionalText(2), status: StoredStatus.member(r.text(3))),
+         r.int64(4))
+    }
+
     /// The member's account, nil when there is no such member.
     func account(_ memberId: Int64, scope: BenefitScope) throws -> MemberAccount? {
-        guard var (account, countedThrough) = try connection.statement(
-            "SELECT member_key, first_name, status, counted_through FROM members WHERE id = ?"
-        ).firstRow([.integer(memberId)], { r in
-            (MemberAccount(id: memberId, memberKey: r.text(0), firstName: r.optionalText(1), status: StoredStatus.member(r.text(2))),
-             r.int64(3))
-        })
+        guard let member = try connection.statement(Self.memberById).firstRow([.integer(memberId)], Self.memberRow)
         else { return nil }
+        return try account(member, scope: scope)
+    }
+
+    /// The account of the member whose row `memberRow` read.
+    private func account(_ member: (account: MemberAccount, countedThrough: Int64), scope: BenefitScope) throws -> MemberAccount {
+        var (account, countedThrough) = member
+        let memberId = account.id
         var pointsWallet: (id: Int64, total: Int64, pending: Int64)?
         for wallet in try WalletTotals.read(connection, member: memberId) {
             rows?.wallets.append((memberId, wallet))
