@@ -17,6 +17,32 @@ import Testing
         #expect(rows[1].0 == 42 && rows[1].1 == "" && rows[1].2 == [] && rows[1].3)
     }
 
+    /// Texts and blobs are bound from the statement's own copy of their bytes: values built for one execution and
+    /// gone before it steps read back whole, executions with more bytes than before (the copy grows) and with fewer
+    /// read back their own values, and empty texts and blobs stay '' and a zero-length blob.
+    @Test func boundTextsAndBlobsAreTheStatementsOwnCopy() throws {
+        let folder = TemporaryFolder()
+        let connection = try Connection(path: folder.path("s.db"), options: OpenOptions(mode: .readWrite))
+        let select = try connection.statement("SELECT ?1, ?2, ?3, length(?2), typeof(?3), ?4")
+        for size in [1, 300, 5, 4_000, 0, 17, 100_000, 2] {
+            let text = String(repeating: "é", count: size / 2) + String(repeating: "x", count: size % 2)
+            let blob = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+            do {
+                let built: [SQLValue] = [.text(String(text.reversed())), .text("k\(size)"), .blob(blob), .text("")]
+                try select.bind(built)
+            }  // the arguments are gone; only the statement's copy is left
+            #expect(try select.step())
+            let row = Row(statement: select)
+            #expect(row.text(0) == String(text.reversed()))
+            #expect(row.text(1) == "k\(size)")
+            #expect(row.optionalBlob(2) == blob)
+            #expect(row.int64(3) == Int64("k\(size)".count))
+            #expect(row.text(4) == "blob")
+            #expect(row.text(5) == "")
+            #expect(try !select.step())
+        }
+    }
+
     /// `Row.text(_:is:)` is true exactly when the column is TEXT with the literal's bytes.
     @Test func aTextColumnComparesWithALiteralInPlace() throws {
         let folder = TemporaryFolder()
