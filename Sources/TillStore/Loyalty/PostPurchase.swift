@@ -66,7 +66,9 @@ public struct PostPurchase: WriteRequest {
         let purchaseRow = context.lastInsertRowID
         claimed = true
 
-        let accounts = matches.compactMap(\.account).filter { record.memberIds.contains($0.id) }
+        var accounts: [MemberAccount] = []  // the purchase's members' accounts, in one pass
+        accounts.reserveCapacity(record.memberIds.count)
+        for match in matches { if let a = match.account, record.memberIds.contains(a.id) { accounts.append(a) } }
         let origin = Origin(purchaseRow: purchaseRow, reversalRow: nil, terminal: terminal, operationId: request.transactionId)
         let punched = try ChangePosting(context: context, program: program, now: now, rows: rows)
             .apply(evaluation.changes, accounts: accounts, origin: origin, memberRows: record.memberIds)
