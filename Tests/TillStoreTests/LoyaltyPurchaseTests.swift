@@ -39,6 +39,37 @@ import TillCore
         #expect(try f.purchase(basket("T1"), terminal: TerminalIdentity(branchId: "B1", posId: "P2")).get().replay == false)
     }
 
+    /// A new purchase claims its id by inserting its row: the id is looked up only when the request fails before
+    /// that (a resend, a conflict), and the stored id then answers whatever else the request would fail for.
+    @Test func theIdIsLookedUpOnlyWhenThePurchaseFailsBeforeItsRow() throws {
+        let f = try LoyaltyFixture()
+        let lookup = "SELECT id, fingerprint, receipt FROM purchases WHERE branch_id = ? AND pos_id = ? AND transaction_id = ?"
+        func lookups() throws -> Int { try f.store.writeAndWait(ClosureWrite { c in try c.statement(lookup).executions }).get() }
+        let before = try lookups()
+        let gift = "demo-M00000001-TEN_PERCENT"
+        let receipt = try f.purchase(basket("T1", redemptions: [gift])).get()
+        _ = try f.purchase(basket("T2")).get()
+        #expect(try lookups() == before)  // new purchases: no lookup
+
+        // Resent after its gift was used (by itself) and its member blocked: the rules would refuse it now.
+        _ = try f.store.writeAndWait(ClosureWrite { c in
+            try c.execute("UPDATE members SET status = 'blocked' WHERE member_key = 'M00000001'")
+        }).get()
+        var resent = try f.purchase(basket("T1", redemptions: [gift])).get()
+        #expect(resent.replay)
+        resent.replay = false
+        #expect(resent == receipt)
+        // Another body under a used id is a conflict, even when it is invalid itself.
+        var invalid = basket("T2", coffees: 3)
+        invalid.currency = "USD"
+        #expect(throws: TillError.transactionConflict(field: .transactionId, id: "T2")) { try f.purchase(invalid).get() }
+        // A new id that fails is refused for what it is.
+        #expect(throws: TillError.memberBlocked(field: "members[0]", memberKey: "M00000001")) { try f.purchase(basket("T3")).get() }
+        #expect(try f.count("purchases") == 2)
+        #expect(try lookups() == before + 3)
+        #expect(try f.store.verify().problems == [])
+    }
+
     @Test func quoteWritesNothingAndMatchesThePurchase() throws {
         let f = try LoyaltyFixture()
         let request = basket("T9", redemptions: ["demo-M00000001-TEN_PERCENT"], payments: [Payment(means: .points, amount: 200), Payment(means: .cash, amount: 655)])

@@ -138,8 +138,8 @@ struct Basket: Sendable {
         // Built from the last line back, so each chain runs in line order.
         var byCode = LineKeys(capacity: items.count)
         var byDepartment = LineKeys(capacity: 0)
-        var nextCode = [Int](repeating: -1, count: items.count)
-        var nextDepartment = [Int](repeating: -1, count: items.count)
+        var nextCode = [Int].filled(-1, count: items.count)
+        var nextDepartment = [Int].filled(-1, count: items.count)
         for i in items.indices.reversed() {
             nextCode[i] = byCode.updateValue(i, forKey: items[i].code) ?? -1
             if let department = items[i].department { nextDepartment[i] = byDepartment.updateValue(i, forKey: department) ?? -1 }

@@ -6,10 +6,11 @@
 /// at most once per purchase and at most `maxMembersPerPurchase` are identified.
 public enum Identification {
     /// The form the store looks up: phone → E.164, email → trimmed and lower-cased, everything else trimmed.
-    /// Throws `invalidRequest(field:…)` for an empty, over-long or implausible value.
+    /// Throws `invalidRequest(field:…)` for an empty, over-long or implausible value (`field` is built only then).
     public static func normalise(
-        _ identifier: MemberIdentifier, defaultCountry: String, field: String
+        _ identifier: MemberIdentifier, defaultCountry: String, field makeField: @autoclosure () -> String
     ) throws(TillError) -> MemberIdentifier {
+        var field: String { makeField() }
         let trimmed = identifier.value.trimmingSpaces()
         guard !trimmed.isEmpty else { throw .invalidRequest(field: field, reason: "empty identifier") }
         guard trimmed.utf8.count <= 128 || trimmed.unicodeScalars.count <= 128 else {
@@ -99,7 +100,7 @@ public enum Identification {
         var accounts: [MemberAccount] = []
         var codes: [String] = []
         for (i, match) in matches.enumerated() {
-            let field = "\(list.field)[\(i)]"
+            var field: String { "\(list.field)[\(i)]" }  // built only for an error: this runs for every purchase
             guard let account = match.account, account.status != .anonymized else {
                 throw .memberNotFound(field: field)
             }

@@ -21,7 +21,7 @@ struct LineKeys {
     init(capacity: Int) {
         var size = 16
         while size < 2 * capacity { size *= 2 }
-        slots = [Int32](repeating: 0, count: size)
+        slots = [Int32].filled(0, count: size)
         keys.reserveCapacity(capacity)
         values.reserveCapacity(capacity)
     }

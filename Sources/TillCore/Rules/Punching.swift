@@ -196,7 +196,7 @@ enum Punching {
     /// in all are taken back, latest card first.
     static func spread(_ removed: Int64, over added: [Int64]) -> [Int64] {
         var left = removed
-        var out = [Int64](repeating: 0, count: added.count)
+        var out = [Int64].filled(0, count: added.count)
         for i in added.indices.reversed() where left > 0 {
             let x = min(left, added[i])
             out[i] = x

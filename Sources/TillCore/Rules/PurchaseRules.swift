@@ -97,8 +97,8 @@ public enum LoyaltyRules {
         // Payments and the budget payment.
         let total = basket.total
         let budget = try Budget.check(request.payments, total: total, accounts: accounts, settings: settings.budget)
-        var moneyShares = [MinorUnits](repeating: 0, count: basket.lines.count)
-        var unitShares = [Int64](repeating: 0, count: basket.lines.count)
+        var moneyShares = [MinorUnits].filled(0, count: basket.lines.count)
+        var unitShares = [Int64].filled(0, count: basket.lines.count)
         var budgetRecord: PurchaseRecord.BudgetPayment?
         var receiptPayments = request.payments.map {
             ReceiptPayment(means: $0.means, amount: $0.amount, points: nil, memberKey: $0.memberKey)
@@ -129,7 +129,7 @@ public enum LoyaltyRules {
         // Earning: per line on what was paid with money, floored; split equally, remainder to the first member.
         var earned: [PurchaseRecord.Earned] = []
         earned.reserveCapacity(basket.lines.count * accounts.count)
-        var earnedBy = [Points](repeating: 0, count: accounts.count)
+        var earnedBy = [Points].filled(0, count: accounts.count)
         let rule = settings.earn
         if !accounts.isEmpty {
             let memberIds = accounts.map(\.id)

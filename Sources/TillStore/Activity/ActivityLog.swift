@@ -117,8 +117,13 @@ struct ActivityLog {
     /// The details of a purchase, void or return entry: a summary a help desk can read out, and the points and credit
     /// the operation moved for `member` (the sum of its ledger rows, so the entry and the ledger agree).
     static func details(_ summary: String, member: Int64, ledger: [LedgerEntry], currency: String) -> ActivityDetails {
-        let points = ledger.filter { $0.memberId == member && $0.wallet == .points }.reduce(0) { $0 + $1.delta }
-        let credit = ledger.filter { $0.memberId == member && $0.wallet == .credit }.reduce(0) { $0 + $1.delta }
+        var points: Int64 = 0, credit: Int64 = 0  // one pass, no filtered copies (this runs for every purchase)
+        for entry in ledger where entry.memberId == member {
+            switch entry.wallet {
+            case .points: points += entry.delta
+            case .credit: credit += entry.delta
+            }
+        }
         var text = summary
         if points != 0 { text += ", \(points > 0 ? "+" : "")\(points) points" }
         if credit != 0 { text += ", \(credit > 0 ? "+" : "")\(MoneyText.format(credit, digits: MoneyText.minorDigits(currency))) \(currency) credit" }

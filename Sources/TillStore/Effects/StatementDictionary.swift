@@ -28,14 +28,21 @@ final class StatementDictionary {
     /// every batch: found by address first (hashing a whole SQL text per entry cost more than the rest of encoding).
     func id(of sql: String) -> Int64? {
         let key = TextAddress(sql)
-        if let key, let hit = byAddress[key], hit.sql == sql { return hit.id }
+        if let key, let hit = recent[key.slot], hit.key == key, hit.sql == sql { return hit.id }
+        if let key, let hit = byAddress[key], hit.sql == sql {
+            recent[key.slot] = (key, sql, hit.id)
+            return hit.id
+        }
         guard let id = ids[sql] else { return nil }
         if let key {
             if byAddress.count >= 4_096 { byAddress.removeAll() }  // texts built per call: keep the side table bounded
             byAddress[key] = (sql, id)
+            recent[key.slot] = (key, sql, id)
         }
         return id
     }
+    /// In front of `byAddress`, as in `Connection.statement`: the text last found for each slot of its address.
+    private var recent = [(key: TextAddress, sql: String, id: Int64)?](repeating: nil, count: TextAddress.slots)
     /// The text of `id`, if known.
     func text(of id: Int64) -> String? { texts[id] }
     /// The id the next new text gets.
@@ -57,6 +64,7 @@ final class StatementDictionary {
     /// that define them are applied again).
     func forget(_ forgotten: [Int64]) {
         byAddress.removeAll()
+        recent = Array(repeating: nil, count: TextAddress.slots)
         for id in forgotten {
             guard let sql = texts.removeValue(forKey: id) else { continue }
             ids[sql] = nil

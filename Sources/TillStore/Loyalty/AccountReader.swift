@@ -27,6 +27,8 @@ struct AccountReader {
     let connection: Connection
     let program: Program
     let now: Timestamp
+    /// Where the writer keeps the row ids it reads with the accounts (nil: a reader that posts nothing).
+    var rows: AccountRows? = nil
 
     /// One match per identifier (nil account when unknown), identifiers normalised with the shop's country.
     func matches(
@@ -50,10 +52,10 @@ struct AccountReader {
                 guard let code else { result.append(MemberMatch(account: nil)); continue }
                 result.append(MemberMatch(account: try account(code.memberId, scope: perAccount), appCode: code))
             } else {
-                let memberId = try connection.statement(
-                    "SELECT member_id FROM member_identifiers WHERE kind = ? AND value = ? AND released_at IS NULL"
-                ).firstRow([.text(id.kind.rawValue), .text(id.value)]) { $0.int64(0) }
-                result.append(MemberMatch(account: try memberId.map { id throws in try account(id, scope: perAccount) } ?? nil))
+                // The identifier and its member's row in one statement.
+                let member = try connection.statement(Self.memberByIdentifier)
+                    .firstRow([.text(id.kind.rawValue), .text(id.value)], Self.memberRow)
+                result.append(MemberMatch(account: try member.map { m throws in try account(m, scope: perAccount) }))
             }
         }
         if case .active(let naming) = scope { try addNamed(naming, to: &result) }
@@ -68,21 +70,40 @@ struct AccountReader {
         for m in matches { for b in m.account?.benefits ?? [] { held.insert(b.id) } }
         for id in naming where held.insert(id).inserted {
             guard let (owner, benefit) = try connection.statement(Self.benefitByPublicId)
-                .firstRow([.text(id)], { r in (r.int64(9), heldBenefit(r)) })
+                .firstRow([.text(id)], { r in (r.int64(Self.ownerColumn), heldBenefit(r)) })
             else { continue }
             for i in matches.indices where matches[i].account?.id == owner { matches[i].account!.benefits.append(benefit) }
         }
     }
 
+    /// The columns of a member's row an account starts from (`memberRow`).
+    private static let memberColumns = "SELECT m.id, m.member_key, m.first_name, m.status, m.counted_through"
+    private static let memberById = memberColumns + " FROM members m WHERE m.id = ?"
+    private static let memberByIdentifier = memberColumns + """
+         FROM member_identifiers i JOIN members m ON m.id = i.member_id
+        WHERE i.kind = ? AND i.value = ? AND i.released_at IS NULL
+        """
+
+    /// A row of `memberColumns`: the account without wallets and benefits, and the member's `counted_through`.
+    private static func memberRow(_ r: Row) -> (account: MemberAccount, countedThrough: Int64) {
+        (MemberAccount(id: r.int64(0), memberKey: r.text(1), firstName: r.optionalText(2), status: StoredStatus.member(r.text(3))),
+         r.int64(4))
+    }
+
     /// The member's account, nil when there is no such member.
     func account(_ memberId: Int64, scope: BenefitScope) throws -> MemberAccount? {
-        guard var account = try connection.statement("SELECT member_key, first_name, status FROM members WHERE id = ?")
-            .firstRow([.integer(memberId)], { r in
-                MemberAccount(id: memberId, memberKey: r.text(0), firstName: r.optionalText(1), status: StoredStatus.member(r.text(2)))
-            })
+        guard let member = try connection.statement(Self.memberById).firstRow([.integer(memberId)], Self.memberRow)
         else { return nil }
+        return try account(member, scope: scope)
+    }
+
+    /// The account of the member whose row `memberRow` read.
+    private func account(_ member: (account: MemberAccount, countedThrough: Int64), scope: BenefitScope) throws -> MemberAccount {
+        var (account, countedThrough) = member
+        let memberId = account.id
         var pointsWallet: (id: Int64, total: Int64, pending: Int64)?
         for wallet in try WalletTotals.read(connection, member: memberId) {
+            rows?.wallets.append((memberId, wallet))
             if wallet.kind == .credit { account.credit = wallet.balance }
             else { pointsWallet = (wallet.id, wallet.total, wallet.pending) }
         }
@@ -102,45 +123,79 @@ struct AccountReader {
             }
             account.points = wallet.total - pendingSum
         }
-        try readBenefits(into: &account, scope: scope)
+        try readBenefits(into: &account, countedThrough: countedThrough, scope: scope)
         return account
     }
 
     /// A card's punches are its row plus the punches recorded on later purchase rows (`CardPunches`).
-    private static let columns = """
-        SELECT b.public_id, b.kind, coalesce(b.gift_template_id, b.punch_card_template_id), b.status, b.valid_from,
-               b.valid_until, \(CardPunches.count), b.used_in, b.issued_by
+    private static func columns(count: String) -> String {
         """
-    private static let benefitColumns = columns + " FROM member_benefits b"
+        SELECT b.public_id, b.kind, coalesce(b.gift_template_id, b.punch_card_template_id), b.status, b.valid_from,
+               b.valid_until, \(count), b.used_in, b.issued_by, b.id
+        """
+    }
+    /// A member's benefits: `?1` the member, `?2` its `counted_through` (read with its row).
+    private static let benefitColumns = columns(count: CardPunches.count(countedThrough: "?2")) + " FROM member_benefits b"
     // Whole texts kept in statics: the statement cache finds a static text by its address, while a text built at
     // each call is hashed whole (and allocated) on every purchase.
-    private static let allBenefits = benefitColumns + " WHERE b.member_id = ? ORDER BY b.id"
-    private static let activeBenefits = benefitColumns + " WHERE b.member_id = ? AND b.status = 'active' ORDER BY b.id"
-    private static let benefitByPublicId = columns + ", b.member_id FROM member_benefits b WHERE b.public_id = ?"
+    private static let allBenefits = benefitColumns + " WHERE b.member_id = ?1 ORDER BY b.id"
+    private static let activeBenefits = benefitColumns + " WHERE b.member_id = ?1 AND b.status = 'active' ORDER BY b.id"
+    private static let benefitByPublicId = columns(count: CardPunches.count)
+        + ", b.member_id FROM member_benefits b WHERE b.public_id = ?"
+    /// The column `benefitByPublicId` reads the benefit's member from.
+    private static let ownerColumn = 10
 
     /// One row of `benefitColumns` as the engine sees it.
     private func heldBenefit(_ r: Row) -> HeldBenefit {
-        let kind = BenefitKind(rawValue: r.text(1)) ?? .gift
+        // Kind and status compared in place: the schema allows 'gift' and 'punchCard', and a purchase reads active
+        // benefits only.
+        let kind: BenefitKind = r.text(1, is: "punchCard") ? .punchCard : .gift
+        let status: BenefitStatus = r.text(3, is: "active") ? .active : BenefitStatus(rawValue: r.text(3)) ?? .deleted
         let template = r.int64(2)
         let code = (kind == .gift ? program.giftCodes[template] : program.punchCardCodes[template]) ?? "#\(template)"
+        let id = r.text(0)
+        if kind == .punchCard { rows?.cards.append((id, r.int64(9))) }
         return HeldBenefit(
-            id: r.text(0), templateId: code, kind: kind, status: BenefitStatus(rawValue: r.text(3)) ?? .deleted,
+            id: id, templateId: code, kind: kind, status: status,
             validFrom: r.optionalInt64(4).map { Timestamp(millisecondsSinceEpoch: $0) },
             validUntil: r.optionalInt64(5).map { Timestamp(millisecondsSinceEpoch: $0) }, punches: r.int64(6),
             usedIn: r.optionalText(7), issuedBy: r.optionalText(8))
     }
 
-    private func readBenefits(into account: inout MemberAccount, scope: BenefitScope) throws {
+    private func readBenefits(into account: inout MemberAccount, countedThrough: Int64, scope: BenefitScope) throws {
+        account.benefits.reserveCapacity(8)  // a member's usual benefits in one allocation, not three growths
         switch scope {
         case .all:
             try connection.statement(Self.allBenefits)
-                .forEachRow([.integer(account.id)]) { account.benefits.append(heldBenefit($0)) }
+                .forEachRow([.integer(account.id), .integer(countedThrough)]) { account.benefits.append(heldBenefit($0)) }
         case .active(let naming):
             try connection.statement(Self.activeBenefits)
-                .forEachRow([.integer(account.id)]) { account.benefits.append(heldBenefit($0)) }
+                .forEachRow([.integer(account.id), .integer(countedThrough)]) { account.benefits.append(heldBenefit($0)) }
             var match = [MemberMatch(account: account)]
             try addNamed(naming, to: &match)
             account = match[0].account!
         }
     }
+}
+
+/// The rows behind the accounts a writer read, kept for the posting that follows in the same transaction, so that
+/// it does not look them up again: each member's wallets as read (row id and the pending points the row records),
+/// and the row ids of the punch cards read.
+///
+/// Guarantees: filled only by `AccountReader`, inside the write transaction the posting runs in; a request writes
+/// no wallet row and no card row between its account read and its posting, so what is kept is what a lookup at
+/// posting time would find. A wallet or card not read (created by the posting, or named by no account) is absent:
+/// the posting looks it up (or creates it) then.
+final class AccountRows {
+    var wallets: [(member: Int64, wallet: WalletTotals.Wallet)] = []
+    var cards: [(benefitId: String, row: Int64)] = []
+
+    /// The wallet of `kind` read for `member`: its row id and the pending points its row records.
+    func wallet(_ member: Int64, _ kind: WalletKind) -> (id: Int64, basePending: Int64)? {
+        guard let w = wallets.first(where: { $0.member == member && $0.wallet.kind == kind }) else { return nil }
+        return (w.wallet.id, w.wallet.pending)
+    }
+
+    /// The row id of the punch card `benefitId`, when it was read.
+    func card(_ benefitId: String) -> Int64? { cards.first { $0.benefitId == benefitId }?.row }
 }

@@ -19,12 +19,18 @@ import TillCore
 /// (bench/journal.md).
 enum CardPunches {
     /// The count of the card `b` (a `member_benefits` row aliased `b`), as an SQL expression.
-    static let count = """
+    static let count = count(countedThrough: "(SELECT m.counted_through FROM members m WHERE m.id = b.member_id)")
+
+    /// `count`, with the member's `counted_through` given as the SQL expression `countedThrough` (a parameter, when
+    /// the caller read the member's row already: one lookup of `members` less per card).
+    static func count(countedThrough: String) -> String {
+        """
         CASE b.kind WHEN 'punchCard' THEN b.punches + (SELECT coalesce(sum(pm.punches), 0) FROM purchase_members pm
             WHERE pm.member_id = b.member_id
-              AND pm.purchase_id > max(b.punched_through, (SELECT m.counted_through FROM members m WHERE m.id = b.member_id))
+              AND pm.purchase_id > max(b.punched_through, \(countedThrough))
               AND pm.punch_benefit_id = b.id) ELSE b.punches END
         """
+    }
 
     /// The assignment that marks a card's row as holding every punch recorded so far: rows of later purchases only
     /// are summed after it. (Purchase rows are never deleted, so a later purchase always has a larger row id.)
@@ -40,12 +46,14 @@ enum CardPunches {
     /// The card row a purchase may record `update` on instead of writing the card: the card is a punch card the
     /// member held active, stays active with the same operation reference and gains punches, and no other update of
     /// the operation touches it. Nil: the card's row is written.
-    static func recordable(_ update: BenefitUpdate, held: HeldBenefit?, updatesOfCard: Int, _ c: Connection) throws -> Recorded? {
+    /// `row`: the card's row id when the account read kept it (`AccountRows`); else it is looked up.
+    static func recordable(_ update: BenefitUpdate, held: HeldBenefit?, updatesOfCard: Int, row known: Int64?,
+                           _ c: Connection) throws -> Recorded? {
         guard updatesOfCard == 1, let held, held.kind == .punchCard, held.status == .active, update.status == .active,
               held.usedIn == update.usedIn, update.punches > held.punches
         else { return nil }
         // The member's own benefit (it was read with the account): the unique index on public_id alone finds the row.
-        guard let row = try c.statement("SELECT id FROM member_benefits WHERE public_id = ?")
+        guard let row = try known ?? c.statement("SELECT id FROM member_benefits WHERE public_id = ?")
             .firstRow([.text(update.benefitId)], { $0.int64(0) })
         else { return nil }
         return Recorded(card: row, punches: update.punches - held.punches)

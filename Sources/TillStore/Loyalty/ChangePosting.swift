@@ -31,6 +31,8 @@ struct ChangePosting {
     let context: WriteContext
     let program: Program
     let now: Timestamp
+    /// The wallet and card rows the accounts were read with (`AccountRows`): not looked up again.
+    var rows: AccountRows? = nil
 
     // Whole texts in statics: the statement cache finds them by address.
     private static let updateKeepingStatus = """
@@ -72,15 +74,16 @@ struct ChangePosting {
         // written only when it changes: from what the account was read with, or what an earlier update of the same
         // benefit wrote (the last update of an id wins). A card's row, when written, gets its exact count and is
         // folded (`CardPunches.writtenThrough`).
-        var statuses: [String: BenefitStatus] = [:]
+        // The statuses written so far, in update order (a few per operation: searched from the end, not hashed).
+        var statuses: [(benefitId: String, status: BenefitStatus)] = []
         for update in changes.benefitUpdates {
             let held = accounts.first { $0.id == update.memberId }?.benefits.first { $0.id == update.benefitId }
-            let before = statuses[update.benefitId] ?? held?.status
-            statuses[update.benefitId] = update.status
+            let before = statuses.last { $0.benefitId == update.benefitId }?.status ?? held?.status
+            statuses.append((update.benefitId, update.status))
             if recorded[update.memberId] == nil, memberRows.contains(update.memberId),
                let punch = try CardPunches.recordable(
                    update, held: held, updatesOfCard: changes.benefitUpdates.count { $0.benefitId == update.benefitId },
-                   context.connection) {
+                   row: rows?.card(update.benefitId), context.connection) {
                 recorded[update.memberId] = punch
                 continue
             }
@@ -152,6 +155,7 @@ struct ChangePosting {
 
     /// The member's wallet of `wallet` (created when missing) and the pending points its base records.
     private func walletRow(_ member: Int64, _ wallet: WalletKind) throws -> (id: Int64, basePending: Int64) {
+        if let read = rows?.wallet(member, wallet) { return read }
         let select = try context.statement("SELECT id, pending FROM wallets WHERE member_id = ? AND kind = ?")
         if let found = try select.firstRow([.integer(member), .text(wallet.rawValue)], { ($0.int64(0), $0.int64(1)) }) { return found }
         try context.execute("INSERT INTO wallets (member_id, kind) VALUES (?, ?)", [.integer(member), .text(wallet.rawValue)])

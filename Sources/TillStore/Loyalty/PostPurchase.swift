@@ -7,7 +7,8 @@ import TillProtocol
 /// purchase with its lines, members, receipt, record, ledger rows, benefit rows, wallet columns, consumed app codes,
 /// member counters and activity rows (`PurchaseActivity`) commit together or not at all; the same id with the same fingerprint answers
 /// the stored receipt with `replay = true` and writes nothing; the same id with another fingerprint is refused with
-/// `transactionConflict`.
+/// `transactionConflict` — whatever else the request would be refused for (the id is looked up when the request
+/// fails before its row is inserted, and its unique index makes a used id fail there).
 public struct PostPurchase: WriteRequest {
     let request: PurchaseRequest
     let terminal: TerminalIdentity
@@ -15,22 +16,39 @@ public struct PostPurchase: WriteRequest {
     let programs: ProgramCache
 
     public func apply(_ context: WriteContext) throws -> Receipt {
-        let connection = context.connection
-        let once = ExactlyOnce(.purchases(terminal), id: request.transactionId, field: .transactionId, fingerprint: fingerprint)
-        if case .replay(let stored) = try once.admit(connection) {
-            var receipt = try StoredReceipt.decode(stored.result)
-            receipt.replay = true
-            return receipt
+        var claimed = false
+        do {
+            return try post(context, claimed: &claimed)
+        } catch {
+            // The id is claimed by inserting the purchase's row, the first write (its unique index decides): a
+            // resend or a conflicting request fails there, or earlier (the gift it redeemed is used now, …), before
+            // anything was written, and what is stored under the id answers as if it had been asked first
+            // (`ExactlyOnce`). Asking only then saves a lookup per new purchase. A failure after the claim is the
+            // request's own.
+            guard !claimed else { throw error }
+            let once = ExactlyOnce(.purchases(terminal), id: request.transactionId, field: .transactionId, fingerprint: fingerprint)
+            if case .replay(let stored) = try once.admit(context.connection) {
+                var receipt = try StoredReceipt.decode(stored.result)
+                receipt.replay = true
+                return receipt
+            }
+            throw error
         }
+    }
+
+    /// Evaluates and writes the purchase as a new one; `claimed` once its row, and so its id, is inserted.
+    private func post(_ context: WriteContext, claimed: inout Bool) throws -> Receipt {
+        let connection = context.connection
         let program = try programs.current(connection)
         let now = context.now
-        let reader = AccountReader(connection: connection, program: program, now: now)
+        let rows = AccountRows()
+        let reader = AccountReader(connection: connection, program: program, now: now, rows: rows)
         let matches = try reader.matches(request.members, scope: .active(naming: request.redemptions))
         let evaluation = try LoyaltyRules.purchase(
             request, terminal: terminal, matches: matches, catalog: program.catalog, settings: program.settings, now: now)
         let receipt = evaluation.receipt
-        try ReceiptBound.check(receipt)
         let stored = StoredReceipt.encode(receipt)
+        try ReceiptBound.check(receipt, stored: stored)
         let record = evaluation.record
         let at = now.millisecondsSinceEpoch
 
@@ -46,21 +64,29 @@ public struct PostPurchase: WriteRequest {
                   .integer(budget?.wallet == .credit ? budget!.units : 0),
                   .blob(stored), .blob(record.textBytes), .blob(TicketLines.encode(request.items, lines: record.lines))])
         let purchaseRow = context.lastInsertRowID
+        claimed = true
 
-        let accounts = matches.compactMap(\.account).filter { record.memberIds.contains($0.id) }
+        var accounts: [MemberAccount] = []  // the purchase's members' accounts, in one pass
+        accounts.reserveCapacity(record.memberIds.count)
+        for match in matches { if let a = match.account, record.memberIds.contains(a.id) { accounts.append(a) } }
         let origin = Origin(purchaseRow: purchaseRow, reversalRow: nil, terminal: terminal, operationId: request.transactionId)
-        let punched = try ChangePosting(context: context, program: program, now: now)
+        let punched = try ChangePosting(context: context, program: program, now: now, rows: rows)
             .apply(evaluation.changes, accounts: accounts, origin: origin, memberRows: record.memberIds)
 
         let log = ActivityLog(connection, origin: origin.activity, at: now)
+        // One summary for every member's entry, built once (none without members).
+        let summary = record.memberIds.isEmpty ? "" : """
+            Purchase of \(MoneyText.format(receipt.total, digits: MoneyText.minorDigits(receipt.currency))) \
+            \(receipt.currency) at \(terminal.branchId)/\(terminal.posId)
+            """
         for (position, memberId) in record.memberIds.enumerated() {
             try MemberCounters.add(context, purchase: purchaseRow, member: memberId, position: position,
                                    spend: position == 0 ? receipt.total : 0, punched: punched[memberId])
-            let amount = MoneyText.format(receipt.total, digits: MoneyText.minorDigits(receipt.currency))
             try log.append(.purchase, member: memberId, ActivityLog.details(
-                "Purchase of \(amount) \(receipt.currency) at \(terminal.branchId)/\(terminal.posId)", member: memberId,
-                ledger: evaluation.changes.ledger, currency: receipt.currency))
+                summary, member: memberId, ledger: evaluation.changes.ledger, currency: receipt.currency))
         }
+        // Entries of redemptions and completed cards (most purchases have neither: nothing to build then).
+        guard !record.redeemed.isEmpty || record.cards.contains(where: \.completed) else { return receipt }
         let place = "\(terminal.branchId)/\(terminal.posId) \(request.transactionId)"
         let activity = PurchaseActivity(record: record, receipt: receipt, catalog: program.catalog, place: place)
         for entry in activity.redemptions + activity.completions {

@@ -66,7 +66,8 @@ public struct PostReversal: WriteRequest {
         }
         let program = try programs.current(connection)
         let now = context.now
-        let reader = AccountReader(connection: connection, program: program, now: now)
+        let rows = AccountRows()
+        let reader = AccountReader(connection: connection, program: program, now: now, rows: rows)
         let accounts = try record.memberIds.compactMap { id throws in try reader.account(id, scope: .all) }
         let evaluation: ReversalEvaluation
         switch kind {
@@ -92,7 +93,7 @@ public struct PostReversal: WriteRequest {
         }
         let origin = Origin(purchaseRow: purchase.row, reversalRow: reversalRow, terminal: terminal, operationId: reversalId,
                             operatorId: operatorId)
-        try ChangePosting(context: context, program: program, now: now)
+        try ChangePosting(context: context, program: program, now: now, rows: rows)
             .apply(evaluation.changes, accounts: accounts, origin: origin)
 
         let status: String

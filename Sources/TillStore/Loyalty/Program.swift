@@ -5,14 +5,26 @@ import TillCore
 /// string ids. Loaded once and shared by the writer and the readers until `ProgramCache.invalidate()`.
 ///
 /// Guarantees: immutable; `giftRows` / `punchCardRows` answer exactly the templates of `catalog` (the offered ones);
-/// `giftCodes` / `punchCardCodes` also name withdrawn templates, whose names are in `catalog.withdrawn…Names`.
-public struct Program: Sendable {
+/// `giftCodes` / `punchCardCodes` also name withdrawn templates, whose names are in `catalog.withdrawn…Names`. A
+/// class: every request and reader that holds it shares one copy (a struct of a dozen collections was copied, and
+/// destroyed, several times per purchase).
+public final class Program: Sendable {
     public let catalog: BenefitCatalog
     public let settings: LoyaltySettings
     let giftRows: [String: Int64]
     let punchCardRows: [String: Int64]
     let giftCodes: [Int64: String]
     let punchCardCodes: [Int64: String]
+
+    init(catalog: BenefitCatalog, settings: LoyaltySettings, giftRows: [String: Int64], punchCardRows: [String: Int64],
+         giftCodes: [Int64: String], punchCardCodes: [Int64: String]) {
+        self.catalog = catalog
+        self.settings = settings
+        self.giftRows = giftRows
+        self.punchCardRows = punchCardRows
+        self.giftCodes = giftCodes
+        self.punchCardCodes = punchCardCodes
+    }
 
     func templateRow(_ kind: BenefitKind, _ code: String) -> Int64? {
         kind == .gift ? giftRows[code] : punchCardRows[code]

@@ -26,6 +26,7 @@ enum WalletTotals {
     /// The member's wallets (one statement: each wallet's row and the sum of its later ledger rows).
     static func read(_ c: Connection, member: Int64) throws -> [Wallet] {
         var wallets: [Wallet] = []
+        wallets.reserveCapacity(2)  // points and credit: one allocation
         try c.statement("""
             SELECT w.id, w.kind, w.balance + (SELECT coalesce(sum(l.delta), 0) FROM ledger l
                                                WHERE l.wallet_id = w.id AND l.id > w.counted_through), w.pending

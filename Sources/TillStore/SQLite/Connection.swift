@@ -56,6 +56,7 @@ public final class Connection {
 
     deinit {
         byAddress.removeAll()
+        recent.removeAll()
         cache.removeAll()  // finalizes the cached statements first
         sqlite3_close_v2(handle)
     }
@@ -95,7 +96,11 @@ public final class Connection {
         // string (so a freed-and-reused address can never return another statement). Hashing the whole SQL text
         // for every execution cost more than some of the statements themselves.
         let key = TextAddress(sql)
-        if let key, let cached = byAddress[key], cached.sql == sql { return cached }
+        if let key, let recent = recent[key.slot], recent.key == key, recent.statement.sql == sql { return recent.statement }
+        if let key, let cached = byAddress[key], cached.sql == sql {
+            recent[key.slot] = (key, cached)
+            return cached
+        }
         let statement: Statement
         if let cached = cache[sql] {
             statement = cached
@@ -106,11 +111,15 @@ public final class Connection {
         if let key {
             if byAddress.count >= 4096 { byAddress.removeAll() }  // built SQL texts: keep the side table bounded
             byAddress[key] = statement
+            recent[key.slot] = (key, statement)
         }
         return statement
     }
 
     private var byAddress: [TextAddress: Statement] = [:]
+    /// In front of `byAddress`: the statement last found for each slot of its text's address (`TextAddress.slot`),
+    /// found without hashing. Two texts of one slot take turns in it and are found in `byAddress` meanwhile.
+    private var recent = [(key: TextAddress, statement: Statement)?](repeating: nil, count: TextAddress.slots)
 
     /// Runs one statement (cached) with `arguments`, ignoring rows.
     public func execute(_ sql: String, _ arguments: [SQLValue] = []) throws(SQLiteError) {
@@ -161,6 +170,11 @@ public final class Connection {
 struct TextAddress: Hashable {
     var address: UInt
     var count: Int
+
+    /// How many slots `slot` chooses from.
+    static let slots = 256
+    /// A slot for the key from its address bits alone (a direct-mapped table in front of a dictionary).
+    var slot: Int { Int(truncatingIfNeeded: (address >> 4) ^ (address >> 12)) & (Self.slots - 1) }
 
     /// Nil for a string without contiguous UTF-8 (a bridged one): looked up by its text instead.
     init?(_ text: String) {

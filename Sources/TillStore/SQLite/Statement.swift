@@ -23,6 +23,12 @@ public final class Statement {
     private var bound: [SQLValue] = []
     /// True once this execution was kept in `effects` (a statement stepping through rows is kept once).
     private var recorded = false
+    /// Where `bind(_:)` copies the bytes of the texts and blobs it binds, which SQLite then reads in place
+    /// (`SQLITE_STATIC`) instead of copying each into a buffer of its own (a malloc and a free per value). Owned by the
+    /// statement, grown (never while a value bound from it can still be read: `bind` rebinds every parameter) and
+    /// freed after the statement is finalized.
+    private var scratch: UnsafeMutableRawPointer?
+    private var scratchCapacity = 0
 
     init(db: OpaquePointer, sql: String, persistent: Bool, effects: EffectLog? = nil) throws(SQLiteError) {
         var stmt: OpaquePointer?
@@ -53,7 +59,14 @@ public final class Statement {
         bound[Int(index) - 1] = value
     }
 
-    deinit { sqlite3_finalize(handle) }
+    deinit {
+        sqlite3_finalize(handle)
+        scratch?.deallocate()
+    }
+
+    /// How many times the statement was run since it was prepared (SQLite's `SQLITE_STMTSTATUS_RUN`): what a
+    /// request's statements cost is counted by it.
+    public var executions: Int { Int(sqlite3_stmt_status(handle, SQLITE_STMTSTATUS_RUN, 0)) }
 
     fileprivate func failure(_ code: Int32) -> SQLiteError {
         // sqlite3_errmsg is only meaningful for the latest call; the extended code from the call wins.
@@ -70,6 +83,23 @@ public final class Statement {
             throw SQLiteError(extendedCode: SQLITE_RANGE,
                               message: "\(arguments.count) arguments for \(parameterCount) parameters", sql: sql)
         }
+        // The texts' and blobs' bytes go into `scratch`, one after the other; it is grown first, once, so no value
+        // bound below points into a buffer freed later in this call (values bound before point into the old one, and
+        // each of them is bound again below before any step can read it).
+        var needed = 0
+        for value in arguments {
+            switch value {
+            case .text(let s): needed += s.utf8.count
+            case .blob(let bytes): needed += bytes.count
+            case .integer, .null: break
+            }
+        }
+        if needed > scratchCapacity {
+            scratch?.deallocate()
+            scratchCapacity = max(needed, 2 * scratchCapacity, 256)
+            scratch = UnsafeMutableRawPointer.allocate(byteCount: scratchCapacity, alignment: 8)
+        }
+        var used = 0
         var index: Int32 = 0
         for value in arguments {
             index += 1
@@ -83,21 +113,31 @@ public final class Statement {
                     guard let base = utf8.baseAddress, utf8.count > 0 else {
                         return sqlite3_bind_text(handle, index, "", 0, till_sqlite_transient())
                     }
-                    return UnsafeRawPointer(base).withMemoryRebound(to: CChar.self, capacity: utf8.count) {
-                        sqlite3_bind_text(handle, index, $0, Int32(utf8.count), till_sqlite_transient())
-                    }
+                    let target = room(utf8.count, at: used)
+                    target.copyMemory(from: base, byteCount: utf8.count)
+                    used += utf8.count
+                    return sqlite3_bind_text(handle, index, target.assumingMemoryBound(to: CChar.self), Int32(utf8.count), nil)
                 }
             case .blob(let bytes):
                 code = bytes.withUnsafeBytes { raw in
                     // A zero-length blob must stay a blob, not NULL: bind zeroblob(0) then.
                     guard let base = raw.baseAddress, raw.count > 0 else { return sqlite3_bind_zeroblob(handle, index, 0) }
-                    return sqlite3_bind_blob(handle, index, base, Int32(raw.count), till_sqlite_transient())
+                    let target = room(raw.count, at: used)
+                    target.copyMemory(from: base, byteCount: raw.count)
+                    used += raw.count
+                    return sqlite3_bind_blob(handle, index, target, Int32(raw.count), nil)
                 }
             case .null: code = sqlite3_bind_null(handle, index)
             }
             guard code == SQLITE_OK else { throw failure(code) }
         }
         if effects != nil { bound = arguments }
+    }
+
+    /// The `count` bytes of `scratch` from `offset`, which `bind(_:)` reserved.
+    private func room(_ count: Int, at offset: Int) -> UnsafeMutableRawPointer {
+        guard let scratch, offset + count <= scratchCapacity else { preconditionFailure("bind(_:) reserved too little scratch") }
+        return scratch + offset
     }
 
     /// Advances the statement: true when a row is available, false when done. The only `sqlite3_step` call site.
@@ -172,6 +212,18 @@ public struct Row {
         guard sqlite3_column_type(statement.handle, Int32(index)) == SQLITE_TEXT,
               let cString = sqlite3_column_text(statement.handle, Int32(index)) else { return nil }
         return String(cString: cString)
+    }
+
+    /// Whether a TEXT column holds exactly `literal`, compared in place (no String is made: for the columns a
+    /// request reads only to tell a few known values apart).
+    public func text(_ index: Int, is literal: StaticString) -> Bool {
+        let column = Int32(index)
+        guard sqlite3_column_type(statement.handle, column) == SQLITE_TEXT,
+              let text = sqlite3_column_text(statement.handle, column) else { return false }
+        let count = Int(sqlite3_column_bytes(statement.handle, column))
+        guard count == literal.utf8CodeUnitCount else { return false }
+        for i in 0..<count where text[i] != literal.utf8Start[i] { return false }
+        return true
     }
 
     /// A TEXT column that the schema declares NOT NULL.

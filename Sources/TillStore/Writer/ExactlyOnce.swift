@@ -1,7 +1,8 @@
 import TillCore
 
 /// The one exactly-once check of the store: before a keyed write request changes anything, it asks whether its id
-/// is new, a replay of what is stored under the id, or a conflict with it.
+/// is new, a replay of what is stored under the id, or a conflict with it. (A purchase asks only when it fails
+/// before its first write, the insert of its row, whose unique index refuses a used id: `PostPurchase`.)
 ///
 /// Guarantees: the answer is read inside the writer's transaction, so it holds until the request commits (one
 /// writer); the same id with the same fingerprint is `.replay` with what was stored under the id; the same id with
