@@ -62,11 +62,11 @@ import Testing
                                                         expected: "an integer ≥ 65536")) {
             try ServerConfiguration.load(arguments: ["--wal-checkpoint-busy-bytes", "65535"], environment: [:])
         }
-        #expect(try ServerConfiguration.load(arguments: ["--wal-checkpoint-quiet-microseconds", "0"], environment: [:])
-            .walCheckpointQuietMicroseconds == 0)
-        #expect(throws: ConfigurationError.invalidValue(setting: "walCheckpointQuietMicroseconds", value: "-1", source: "flag",
-                                                        expected: "an integer ≥ 0")) {
-            try ServerConfiguration.load(arguments: ["--wal-checkpoint-quiet-microseconds", "-1"], environment: [:])
+        #expect(try ServerConfiguration.load(arguments: ["--wal-checkpoint-busy-batch", "1"], environment: [:])
+            .walCheckpointBusyBatch == 1)
+        #expect(throws: ConfigurationError.invalidValue(setting: "walCheckpointBusyBatch", value: "0", source: "flag",
+                                                        expected: "an integer ≥ 1")) {
+            try ServerConfiguration.load(arguments: ["--wal-checkpoint-busy-batch", "0"], environment: [:])
         }
         #expect(throws: ConfigurationError.missingValue(flag: "--listen")) {
             try ServerConfiguration.load(arguments: ["--listen"], environment: [:])

@@ -67,7 +67,6 @@ import TillStoreTesting
         let store = try Store.temporary(folder) {
             $0.writer.checkpointWalPages = bound
             $0.writer.checkpointBusyTimeoutMilliseconds = 200
-            $0.writer.checkpointQuietMicroseconds = 0  // the idle bound at once after each batch, as the test counts
         }
         defer { store.shutdown() }
         let done = Atomic<Bool>(false)
@@ -141,16 +140,9 @@ extension CheckpointTests {
         let idle: Int32 = 40, busy: Int32 = 400
         let store = try Self.oneRequestBatches(folder, idleBound: idle, busyBound: busy)
         defer { store.shutdown() }
-        _ = try store.writeAndWait(ClosureWrite { _ in }).get()  // after the opening checkpoint
-        let checkpointed = DispatchSemaphore(value: 0)
-        (store.writer.configuration.hooks as! WriterFaults).afterCheckpoint = { checkpointed.signal() }
         Self.queueActivities(300, to: store)
-        // The idle checkpoint follows the last COMMIT once the queue stayed empty for the quiet spell (500 µs).
-        var checkpointsSeen = 0
-        while store.stats.walFrames > Int(idle) && checkpointed.wait(timeout: .now() + 60) == .success {
-            checkpointsSeen += 1
-        }
-        #expect(checkpointsSeen >= 1)
+        // A write after them: its answer comes after the last batch's COMMIT and the checkpoint that follows it.
+        _ = try store.writeAndWait(ClosureWrite { _ in }).get()
         let stats = store.stats
         // ~1,000 frames in all: with the idle bound alone that is 20 checkpoints or more (the test above); here
         // the WAL grows past the idle bound while requests wait, up to the busy one.
@@ -164,48 +156,42 @@ extension CheckpointTests {
 }
 
 extension CheckpointTests {
-    /// One request after the other, each sent once the previous one was answered (a closed-loop terminal): when a
-    /// batch is answered nothing waits yet, but the next request comes within the quiet spell, so the idle bound
-    /// never applies and the WAL grows to the busy bound (without the spell: a checkpoint after almost every batch).
-    @Test func requestsArrivingInTheQuietSpellDeferTheIdleCheckpoint() throws {
+    /// Batches of 16 requests, each queued once the one before was answered (closed-loop terminals): nothing waits
+    /// when a batch is answered, but its size makes the writer busy, so the WAL grows to the busy bound instead of
+    /// being checkpointed at the idle one after every batch.
+    @Test func largeBatchesCheckpointAtTheBusyBound() throws {
         let folder = TemporaryFolder()
-        let idle: Int32 = 40, busy: Int32 = 400
+        let idle: Int32 = 20, busy: Int32 = 400
         let store = try Store.temporary(folder) {
             $0.writer.checkpointWalPages = idle
             $0.writer.busyCheckpointWalPages = busy
-            $0.writer.checkpointQuietMicroseconds = 60_000_000  // a minute: the next request always comes first
-        }
-        defer { store.shutdown() }  // wakes the writer out of its quiet spell at once
-        for index in 0..<300 {
-            _ = try store.writeAndWait(Self.paddedActivity(index)).get()
-        }
-        let stats = store.stats
-        #expect(stats.maxWalFrames > Int(idle) + 8, "the WAL grew past the idle bound: \(stats.maxWalFrames) frames")
-        #expect(stats.maxWalFrames <= Int(busy) + 8)
-        #expect(stats.checkpoints >= 2 && stats.checkpoints <= 4, "\(stats.checkpoints) checkpoints, at the busy bound")
-    }
-
-    /// A write that leaves the WAL past the idle bound, then nothing: the checkpoint comes once the queue stayed
-    /// empty for the quiet spell.
-    @Test func aQuietSpellGetsTheIdleCheckpoint() throws {
-        let folder = TemporaryFolder()
-        let store = try Store.temporary(folder) {
-            $0.writer.checkpointWalPages = 40
-            $0.writer.busyCheckpointWalPages = 4_000
-            $0.writer.checkpointQuietMicroseconds = 2_000
+            $0.writer.busyBatchRequests = 16
         }
         defer { store.shutdown() }
-        _ = try store.writeAndWait(ClosureWrite { _ in }).get()  // after the opening checkpoint
-        let checkpointed = DispatchSemaphore(value: 0)
-        (store.writer.configuration.hooks as! WriterFaults).afterCheckpoint = { checkpointed.signal() }
-        let before = store.stats.checkpoints
-        _ = try store.writeAndWait(ClosureWrite { context in
-            for index in 0..<60 { _ = try Self.paddedActivity(index).apply(context) }
-        }).get()
-        #expect(checkpointed.wait(timeout: .now() + 60) == .success, "no checkpoint after the quiet spell")
+        for _ in 0..<30 { Self.queueActivities(16, to: store) }
         let stats = store.stats
-        #expect(stats.checkpoints == before + 1)
-        #expect(stats.maxWalFrames > 40 && stats.walFrames == 0, "\(stats.maxWalFrames) frames, then \(stats.walFrames)")
+        #expect(stats.maxBatchSize == 16)
+        // 16 rows of ~3 KB: ~32 frames a batch, ~1,000 in all.
+        #expect(stats.maxWalFrames > 200, "the WAL grew past the idle bound: \(stats.maxWalFrames) frames")
+        #expect(stats.maxWalFrames <= Int(busy) + 48)
+        #expect(stats.checkpoints >= 2 && stats.checkpoints <= 5, "\(stats.checkpoints) checkpoints, at the busy bound")
+        #expect(try store.read { try $0.int64("SELECT count(*) FROM activity_log WHERE type = 'test'") } == 30 * 16)
+    }
+
+    /// The same batches below the size that counts as busy: the idle bound applies after each.
+    @Test func smallerBatchesCheckpointAtTheIdleBound() throws {
+        let folder = TemporaryFolder()
+        let idle: Int32 = 10  // below one batch's frames
+        let store = try Store.temporary(folder) {
+            $0.writer.checkpointWalPages = idle
+            $0.writer.busyCheckpointWalPages = 400
+            $0.writer.busyBatchRequests = 17
+        }
+        defer { store.shutdown() }
+        for _ in 0..<30 { Self.queueActivities(16, to: store) }
+        let stats = store.stats
+        #expect(stats.maxWalFrames <= Int(idle) + 48, "\(stats.maxWalFrames) frames")
+        #expect(stats.checkpoints >= 25, "\(stats.checkpoints) checkpoints: one after (nearly) every batch")
     }
 }
 

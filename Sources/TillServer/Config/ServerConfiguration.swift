@@ -30,7 +30,7 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var writerBatchLimit = 256
     public var walCheckpointBytes = 131_072
     public var walCheckpointBusyBytes = 4_194_304
-    public var walCheckpointQuietMicroseconds = 500
+    public var walCheckpointBusyBatch = 8
     public var writerCommitLimit = 256
     public var shutdownGraceSeconds = 10
     /// On shutdown, how long new requests are still read and answered `shutting_down` (within the grace period),
@@ -70,7 +70,7 @@ public struct ServerConfiguration: Sendable, Equatable {
             Setting(key: "writerCommitLimit", valueName: "N", defaultValue: String(d.writerCommitLimit), help: "under load, answered batches share one SQLite COMMIT until they hold this many writes (1: a COMMIT per batch)"),
             Setting(key: "walCheckpointBytes", valueName: "BYTES", defaultValue: String(d.walCheckpointBytes), help: "with no write waiting, the writer checkpoints (RESTART) once the WAL has grown past this"),
             Setting(key: "walCheckpointBusyBytes", valueName: "BYTES", defaultValue: String(d.walCheckpointBusyBytes), help: "while writes wait, the checkpoint waits until the WAL has grown past this (at least walCheckpointBytes)"),
-            Setting(key: "walCheckpointQuietMicroseconds", valueName: "US", defaultValue: String(d.walCheckpointQuietMicroseconds), help: "the checkpoint at walCheckpointBytes waits until no write has come for this long; one that comes first counts the writer busy (0: at once)"),
+            Setting(key: "walCheckpointBusyBatch", valueName: "N", defaultValue: String(d.walCheckpointBusyBatch), help: "a batch of at least this many writes counts as busy too: the checkpoint after it waits for walCheckpointBusyBytes"),
             Setting(key: "shutdownGraceSeconds", valueName: "S", defaultValue: String(d.shutdownGraceSeconds), help: "on SIGTERM/SIGINT, time allowed to finish in-flight requests"),
             Setting(key: "shutdownNoticeMilliseconds", valueName: "MS", defaultValue: String(d.shutdownNoticeMilliseconds), help: "on SIGTERM/SIGINT, new requests are answered shutting_down for at least this long before connections close"),
             Setting(key: "logLevel", valueName: "LEVEL", defaultValue: d.logLevel.rawValue, help: "debug, info, warning or error"),
@@ -117,7 +117,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         case "writerBatchLimit": writerBatchLimit = try int(1)
         case "walCheckpointBytes": walCheckpointBytes = try int(65_536)
         case "walCheckpointBusyBytes": walCheckpointBusyBytes = try int(65_536)
-        case "walCheckpointQuietMicroseconds": walCheckpointQuietMicroseconds = try int(0)
+        case "walCheckpointBusyBatch": walCheckpointBusyBatch = try int(1)
         case "writerCommitLimit": writerCommitLimit = try int(1)
         case "shutdownGraceSeconds": shutdownGraceSeconds = try int(0)
         case "shutdownNoticeMilliseconds": shutdownNoticeMilliseconds = try int(0)

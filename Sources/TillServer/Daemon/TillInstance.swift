@@ -42,7 +42,7 @@ public final class TillInstance: Sendable {
         func walPages(_ bytes: Int) -> Int32 { Int32(clamping: max(16, bytes / 4_096)) }
         storeConfiguration.writer.checkpointWalPages = walPages(configuration.walCheckpointBytes)
         storeConfiguration.writer.busyCheckpointWalPages = walPages(configuration.walCheckpointBusyBytes)
-        storeConfiguration.writer.checkpointQuietMicroseconds = configuration.walCheckpointQuietMicroseconds
+        storeConfiguration.writer.busyBatchRequests = configuration.walCheckpointBusyBatch
         storeConfiguration.writer.maxRequestsPerCommit = configuration.writerCommitLimit
         adjustStore(&storeConfiguration)
         storeConfiguration.writer.onEvent = { event in

@@ -173,19 +173,6 @@ public final class Writer: Sendable {
         }
     }
 
-    /// For a writer that `next()` just marked asleep: waits until a request wakes it (true) or `microseconds` pass
-    /// with none (false: it is marked awake again, and no wake-up is left pending for the next wait).
-    func waitForRequest(microseconds: Int) -> Bool {
-        if wake.wait(timeout: .now() + .microseconds(microseconds)) == .success { return true }
-        let signalled = queue.withLock { state -> Bool in
-            guard state.sleeping else { return true }  // a submitter cleared it and signals: take that signal
-            state.sleeping = false
-            return false
-        }
-        if signalled { wake.wait() }
-        return signalled
-    }
-
     /// True when requests wait for the writer (it then carries its answered batches on instead of committing).
     var hasPendingRequests: Bool { queue.withLock { !$0.pending.isEmpty } }
 

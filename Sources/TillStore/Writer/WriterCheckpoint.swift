@@ -21,7 +21,6 @@ extension WriterLoop {
                     $0.walFrames = 0
                     $0.journalSegmentsReleased += released
                 }
-                writer.configuration.hooks?.didCheckpoint()
             case .busy:
                 writer.counters.withLock { $0.checkpointsBusy += 1 }
             }

@@ -28,13 +28,12 @@ public struct WriterConfiguration: Sendable {
     /// checkpoints every 64 pages, ~110 µs every 1,024.
     public var busyCheckpointWalPages: Int32 = 1_024
 
-    /// How long the queue must stay empty before the idle bound (`checkpointWalPages`) applies: an idle checkpoint
-    /// waits for this quiet spell, and a request arriving in it runs first, the writer counting as busy (the WAL may
-    /// then grow up to `busyCheckpointWalPages`). Closed-loop terminals send their next purchase a round trip after
-    /// their answer, so after each batch the queue is empty for a moment only: without the wait the writer
-    /// checkpointed after every batch (~5 ms each, 40 % of its time at 64 terminals, bench/journal.md); a real lull
-    /// (an open loop's gaps) still gets the small checkpoint, a spell later. 0: the idle checkpoint runs at once.
-    public var checkpointQuietMicroseconds: Int = 500
+    /// A batch of at least this many requests makes the writer busy too (the busy bound applies after it), even when
+    /// nothing waits once it is answered. Closed-loop terminals send their next purchase only after their answer, so
+    /// after each of their (large) batches the queue is empty for a moment: with the idle bound the writer then
+    /// checkpointed after every batch (~5 ms each, 40 % of its time at 64 terminals, bench/journal.md). An open loop
+    /// at a moderate rate answers batches of one or two and keeps the small checkpoints in its gaps.
+    public var busyBatchRequests: Int = 8
 
     /// The WAL bound in force: `busyCheckpointWalPages` for a busy writer, else `checkpointWalPages`.
     func checkpointBound(busy: Bool) -> Int32 {

@@ -16,6 +16,4 @@ public protocol WriterHooks: Sendable {
     func willMakeVisible(batch: Int) throws
     /// Called on the writer thread after a refused request rolled the optimistic pass back, before the new BEGIN.
     func willRerun()
-    /// Called on the writer thread after a checkpoint reset the WAL (the database file holds every commit).
-    func didCheckpoint()
 }

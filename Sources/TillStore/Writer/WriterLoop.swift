@@ -21,10 +21,6 @@ final class WriterLoop {
     let walFrames = WalFrameCounter()
     private let lock: WriterLock
     private var batchNumber = 0
-    /// The WAL passed the idle bound at the last COMMIT: checkpoint once the queue stays empty for
-    /// `checkpointQuietMicroseconds` (one attempt per COMMIT: a checkpoint that readers kept busy is not retried
-    /// in a loop).
-    private var idleCheckpointDue = false
     /// Times the journal's write + fdatasync and the COMMIT, for the metrics only (no decision reads it).
     let syscalls = SystemTime()
     private let walPath: String
@@ -85,15 +81,7 @@ final class WriterLoop {
             case .batch(let batch): runBatch(batch)
             case .sleep:
                 commitAnswered()  // only a held writer (test hooks) can sleep with answered batches
-                if idleCheckpointDue && !(writer.configuration.hooks?.holdsBatches ?? false) {
-                    idleCheckpointDue = false
-                    // The idle checkpoint waits for a quiet spell; a request in it runs first (`checkpointAfterBatch`).
-                    if !writer.waitForRequest(microseconds: writer.configuration.checkpointQuietMicroseconds) {
-                        checkpoint(force: false, busy: false)
-                    }
-                } else {
-                    writer.wake.wait()
-                }
+                writer.wake.wait()
             case .stop:
                 commitAnswered()
                 if !failed { checkpoint(force: true, mode: .truncate) }
@@ -157,8 +145,8 @@ final class WriterLoop {
             answered = (batchNumber, (answered?.requests ?? 0) + batch.count)
         }
         // Requests that were waiting before the answers left make the writer busy (the larger checkpoint bound); one
-        // sent because of an answer (a terminal's next purchase) does not.
-        let busy = writer.hasPendingRequests
+        // sent because of an answer (a terminal's next purchase) does not, but a large batch does (closed loops).
+        let busy = writer.hasPendingRequests || batch.count >= writer.configuration.busyBatchRequests
         for (item, outcome) in zip(batch, outcomes) {
             if let outcome { item.fail(outcome) } else { item.succeed() }
         }
@@ -166,16 +154,7 @@ final class WriterLoop {
             || checkpointDue(carrying: answered.requests, busy: busy) || !writer.hasPendingRequests {
             commitAnswered()
         }
-        if answered == nil { checkpointAfterBatch(busy: busy) }
-    }
-
-    /// After a committed batch: checkpoints now past the bound in force; with a quiet spell configured, the idle
-    /// bound waits for it instead (`run`: a request arriving first runs, and the WAL may grow up to the busy bound).
-    private func checkpointAfterBatch(busy: Bool) {
-        let configuration = writer.configuration
-        let quiet = configuration.checkpointQuietMicroseconds > 0
-        checkpoint(force: false, busy: busy || quiet)
-        idleCheckpointDue = quiet && walFrames.frames > configuration.checkpointBound(busy: false)
+        if answered == nil { checkpoint(force: false, busy: busy) }
     }
 
     /// Commits the open transaction holding the batches answered since the last COMMIT (none: nothing to do), and

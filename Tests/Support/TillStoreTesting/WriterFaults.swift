@@ -3,8 +3,7 @@ import TillStore
 
 /// Test machinery for the writer, installed through its one seam (`WriterConfiguration.hooks`): a gate that holds
 /// batches back so that requests queued meanwhile share one batch (`Writer.pause()` / `resume()`), and failures
-/// injected before a batch is made durable, between its answers and its COMMIT, or before the rerun of a batch; and a
-/// call after each checkpoint. Lives in a test-support target: the daemon never
+/// injected before a batch is made durable, between its answers and its COMMIT, or before the rerun of a batch. Lives in a test-support target: the daemon never
 /// links it.
 ///
 /// Guarantees: with nothing set it changes nothing; `pause()` takes effect for every request submitted after it
@@ -12,7 +11,7 @@ import TillStore
 public final class WriterFaults: WriterHooks {
     private let held = Atomic<Bool>(false)
     private let hooks = Mutex<(commit: (@Sendable (Int) throws -> Void)?, visible: (@Sendable (Int) throws -> Void)?,
-                               rerun: (@Sendable () -> Void)?, checkpoint: (@Sendable () -> Void)?)>((nil, nil, nil, nil))
+                               rerun: (@Sendable () -> Void)?)>((nil, nil, nil))
 
     public init() {}
 
@@ -34,17 +33,10 @@ public final class WriterFaults: WriterHooks {
         set { hooks.withLock { $0.rerun = newValue } }
     }
 
-    /// Called after a checkpoint reset the WAL.
-    public var afterCheckpoint: (@Sendable () -> Void)? {
-        get { hooks.withLock { $0.checkpoint } }
-        set { hooks.withLock { $0.checkpoint = newValue } }
-    }
-
     public var holdsBatches: Bool { held.load(ordering: .sequentiallyConsistent) }
     public func willCommit(batch: Int) throws { try beforeCommit?(batch) }
     public func willMakeVisible(batch: Int) throws { try beforeVisible?(batch) }
     public func willRerun() { beforeRerun?() }
-    public func didCheckpoint() { afterCheckpoint?() }
 
     func hold(_ on: Bool) { held.store(on, ordering: .sequentiallyConsistent) }
 }
