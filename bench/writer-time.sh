@@ -3,14 +3,14 @@
 # BINDIR holds release builds of tilld and till-sim. One daemon over TLS (extra flags from TILLD_FLAGS), 100,000
 # members seeded, a closed loop of 64 terminals (purchases) for 15 s; prints where the writer's wall time per purchase
 # went, from /metrics read before and after the run: checkpoints (count and seconds), COMMITs, journal appends
-# (write + fdatasync), batches.
+# (write + fdatasync), batches, COMMITs, WAL pages written.
 BENCH_BIN=$1; T=${2:-64}
 source "$(dirname "$0")/bench-daemon.sh"
 port=18798
 bench_start_tilld $port "$work/tilld.log" --metrics-listen 127.0.0.1:$((port + 1)) ${TILLD_FLAGS:-}
 bench_seed $port 200
 m() {
-  curl -s 127.0.0.1:$((port + 1))/metrics | grep -E "^(till_journal_sync_microseconds_total|till_writer_commit_microseconds_total|till_writer_checkpoint_seconds_sum|till_writer_checkpoint_seconds_count|till_writer_batches_total) "
+  curl -s 127.0.0.1:$((port + 1))/metrics | grep -E "^(till_journal_sync_microseconds_total|till_writer_commit_microseconds_total|till_writer_checkpoint_seconds_sum|till_writer_checkpoint_seconds_count|till_writer_batches_total|till_writer_commits_total|till_writer_wal_pages_written_total) "
 }
 m > $work/m0
 $bin/till-sim run --server 127.0.0.1:$port --tls-ca $ca --terminals-file $work/terminals.json --working-set 100000 \

@@ -89,7 +89,7 @@ import TillStoreTesting
 
         for family in ["till_requests_total", "till_writer_batches_total", "till_connections_accepted_total", "till_tls_sessions_total",
                        "till_read_overloaded_total", "till_writer_checkpoints_busy_total", "till_reads_waited_for_commit_total",
-                       "till_writer_commits_total"] {
+                       "till_writer_commits_total", "till_writer_wal_pages_written_total"] {
             #expect(first.types[family] == "counter", "\(family)")
         }
         for family in ["till_checkpoint_lag_pages", "till_read_queue_depth", "till_requests_in_flight", "till_answered_uncommitted_batches",
@@ -99,6 +99,9 @@ import TillStoreTesting
         #expect(first.types["till_read_wait_seconds"] == "histogram")
         // Six purchases were committed and none checkpointed yet (the bound is 16,384 pages here).
         #expect(second.value("till_checkpoint_lag_pages")! > 0)
+        // Every page in the WAL was appended by a COMMIT counted here.
+        #expect(second.value("till_writer_wal_pages_written_total")! > first.value("till_writer_wal_pages_written_total")!)
+        #expect(second.value("till_writer_wal_pages_written_total")! >= second.value("till_checkpoint_lag_pages")!)
         #expect(second.value("till_tls_sessions_total", labels: "version=\"TLSv1.3\"") == 0, "plain TCP")
         #expect(second.value("till_read_wait_seconds_count")! >= 3, "hellos and the operator's search waited for a reader")
         #expect(first.types["till_request_duration_seconds"] == "histogram")

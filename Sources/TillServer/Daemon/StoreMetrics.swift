@@ -22,6 +22,9 @@ enum StoreMetrics {
         registry.counter("till_writer_commits_total", "SQLite COMMITs of answered batches (under load several batches share one)") {
             Int64(store.stats.commits)
         }
+        registry.counter("till_writer_wal_pages_written_total", "Pages the COMMITs appended to SQLite's WAL (each one copied into the database file at the next checkpoint)") {
+            Int64(store.stats.walFramesWritten)
+        }
         registry.counter("till_journal_sqlite_synced_batches_total", "Batches too large for a journal record, made durable by SQLite's fsync") {
             Int64(store.stats.sqliteSyncedBatches)
         }
