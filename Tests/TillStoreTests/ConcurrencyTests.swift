@@ -166,6 +166,7 @@ extension CheckpointTests {
             $0.writer.checkpointWalPages = idle
             $0.writer.busyCheckpointWalPages = busy
             $0.writer.busyBatchRequests = 16
+            $0.writer.carriedCommitWaitMicroseconds = 0  // each batch commits (holding the writer ends a wait anyway)
         }
         defer { store.shutdown() }
         for _ in 0..<30 { Self.queueActivities(16, to: store) }
@@ -192,6 +193,51 @@ extension CheckpointTests {
         let stats = store.stats
         #expect(stats.maxWalFrames <= Int(idle) + 48, "\(stats.maxWalFrames) frames")
         #expect(stats.checkpoints >= 25, "\(stats.checkpoints) checkpoints: one after (nearly) every batch")
+    }
+}
+
+extension CheckpointTests {
+    /// Large batches, each queued once the one before was answered (a closed loop): their COMMIT waits for the next
+    /// batch over the empty queue, so they share COMMITs up to `maxRequestsPerCommit`; a read that starts waiting for
+    /// the rest wakes the writer, which commits at once (here the wait would otherwise last 30 s).
+    @Test func largeBatchesShareACommitUntilAReadWaits() throws {
+        let folder = TemporaryFolder()
+        let store = try Store.temporary(folder) {
+            $0.writer.checkpointWalPages = 100_000  // no COMMIT because a checkpoint is due
+            $0.writer.busyCheckpointWalPages = 100_000
+            $0.writer.busyBatchRequests = 4
+            $0.writer.maxRequestsPerCommit = 64
+            $0.writer.carriedCommitWaitMicroseconds = 30_000_000  // 30 s: the read below gives up after 10
+        }
+        defer { store.shutdown() }
+        Self.queueActivities(8, to: store)  // the first COMMIT is due at once: it gives the pages-per-request estimate
+        _ = try store.read { _ in }  // after that COMMIT (it follows the answers)
+        let before = store.stats.commits
+        for _ in 0..<10 { Self.queueActivities(8, to: store) }
+        #expect(store.stats.commits == before + 1, "80 requests in batches of 8: one COMMIT at 64")
+        let read = DispatchSemaphore(value: 0)
+        let count = Mutex<Int64?>(nil)
+        DispatchQueue.global().async {
+            count.withLock { $0 = try? store.read { try $0.int64("SELECT count(*) FROM activity_log WHERE type = 'test'") } }
+            read.signal()
+        }
+        #expect(read.wait(timeout: .now() + 10) == .success, "the read waited for the carried COMMIT's time")
+        #expect(count.withLock { $0 } == 88)
+        #expect(store.stats.commits == before + 2)
+    }
+
+    /// A large batch and then nothing: its COMMIT comes once the wait for a next batch is over.
+    @Test func aCarriedCommitHappensWhenNoBatchFollows() throws {
+        let folder = TemporaryFolder()
+        let committed = DispatchSemaphore(value: 0)
+        let store = try Store.temporary(folder) {
+            $0.writer.busyBatchRequests = 4
+            $0.writer.carriedCommitWaitMicroseconds = 1_000
+            $0.writer.faults.beforeVisible = { _ in committed.signal() }
+        }
+        defer { store.shutdown() }
+        Self.queueActivities(8, to: store)
+        #expect(committed.wait(timeout: .now() + 30) == .success, "no COMMIT after the wait")
     }
 }
 

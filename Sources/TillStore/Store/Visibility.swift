@@ -47,6 +47,13 @@ public final class Visibility: Sendable {
     /// Reads that had to wait for a COMMIT, since the store opened.
     public var waits: Int { waiting.withLock { $0.waits } }
 
+    /// Run (on the reading thread) each time a read starts waiting for a COMMIT: wakes a writer that holds answered
+    /// batches over an empty queue (`WriterConfiguration.carriedCommitWaitMicroseconds`), so that it commits at once.
+    private let readWaits = Mutex<(@Sendable () -> Void)?>(nil)
+
+    /// Sets what runs each time a read starts waiting for a COMMIT (the writer's wake-up).
+    func whenReadWaits(_ wake: @escaping @Sendable () -> Void) { readWaits.withLock { $0 = wake } }
+
     /// True while a read waits for a COMMIT: the writer then commits after its current batch.
     var readsWaiting: Bool { waitingReads.load(ordering: .relaxed) > 0 }
 
@@ -67,6 +74,7 @@ public final class Visibility: Sendable {
             return .success(true)
         }
         guard try mustWait.get() else { return }
+        readWaits.withLock { $0 }?()  // after `waitingReads` counts this read: the woken writer sees it
         willWait?()
         wake.wait()
         if committed.load(ordering: .acquiring) < target { throw Writer.stoppedFailure }

@@ -44,6 +44,7 @@ public final class Writer: Sendable {
         self.configuration = configuration
         self.visibility = visibility
         self.clock = clock
+        visibility.whenReadWaits { [weak self] in self?.wakeUp() }
         let started = Mutex<Result<Void, any Error>?>(nil)
         let ready = DispatchSemaphore(value: 0)
         let thread = Thread { [self] in
@@ -171,6 +172,20 @@ public final class Writer: Sendable {
             state.sleeping = true
             return .sleep
         }
+    }
+
+    /// For a writer that `next()` just marked asleep: waits until it is woken (true: a request, a read waiting for a
+    /// COMMIT, the shutdown) or `microseconds` pass (false). Either way it is marked awake again and no wake-up is
+    /// left pending: the caller goes back to `next()`.
+    func waitForWakeUp(microseconds: Int) -> Bool {
+        if wake.wait(timeout: .now() + .microseconds(microseconds)) == .success { return true }
+        let signalled = queue.withLock { state -> Bool in
+            guard state.sleeping else { return true }  // a waker cleared it and signals: take that signal
+            state.sleeping = false
+            return false
+        }
+        if signalled { wake.wait() }
+        return signalled
     }
 
     /// True when requests wait for the writer (it then carries its answered batches on instead of committing).

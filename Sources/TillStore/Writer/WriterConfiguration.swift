@@ -35,6 +35,13 @@ public struct WriterConfiguration: Sendable {
     /// at a moderate rate answers batches of one or two and keeps the small checkpoints in its gaps.
     public var busyBatchRequests: Int = 8
 
+    /// After a batch of `busyBatchRequests` or more with nothing waiting, its COMMIT waits up to this long for the
+    /// next batch to share it (a read that starts waiting for it, or the shutdown, has it done at once; the answers
+    /// have left already: the journal made them durable). Closed-loop terminals send their next batch a round trip
+    /// after their answers: without the wait each batch committed alone, and every COMMIT wrote the pages all of
+    /// them touch (the purchases' key index has one insertion point per terminal) again. 0: commit at once.
+    public var carriedCommitWaitMicroseconds: Int = 2_000
+
     /// The WAL bound in force: `busyCheckpointWalPages` for a busy writer, else `checkpointWalPages`.
     func checkpointBound(busy: Bool) -> Int32 {
         busy ? max(checkpointWalPages, busyCheckpointWalPages) : checkpointWalPages

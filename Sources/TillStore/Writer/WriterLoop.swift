@@ -21,6 +21,10 @@ final class WriterLoop {
     let walFrames = WalFrameCounter()
     private let lock: WriterLock
     private var batchNumber = 0
+    /// The open transaction holds a large batch's answers that may wait for the next batch (`carriedCommitWaitMicroseconds`).
+    private var carriedOverEmptyQueue = false
+    /// The last batch found the writer busy (the checkpoint bound for its carried COMMIT).
+    private var lastBatchWasBusy = false
     /// Times the journal's write + fdatasync and the COMMIT, for the metrics only (no decision reads it).
     let syscalls = SystemTime()
     private let walPath: String
@@ -80,7 +84,17 @@ final class WriterLoop {
             switch writer.next() {
             case .batch(let batch): runBatch(batch)
             case .sleep:
-                commitAnswered()  // only a held writer (test hooks) can sleep with answered batches
+                if carriedOverEmptyQueue && answered != nil && !writer.visibility.readsWaiting {
+                    // A large batch's COMMIT waits for the next batch; the time up, it is done below.
+                    if !writer.waitForWakeUp(microseconds: writer.configuration.carriedCommitWaitMicroseconds) {
+                        carriedOverEmptyQueue = false
+                    }
+                    continue  // a batch, a read waiting, the shutdown or the time: look again
+                }
+                if answered != nil {  // the wait ended without a batch, or a read waits (or a held writer: test hooks)
+                    commitAnswered()
+                    checkpoint(force: false, busy: lastBatchWasBusy)  // the bound the batch would have used
+                }
                 writer.wake.wait()
             case .stop:
                 commitAnswered()
@@ -146,14 +160,19 @@ final class WriterLoop {
         }
         // Requests that were waiting before the answers left make the writer busy (the larger checkpoint bound); one
         // sent because of an answer (a terminal's next purchase) does not, but a large batch does (closed loops).
-        let busy = writer.hasPendingRequests || batch.count >= writer.configuration.busyBatchRequests
+        let large = batch.count >= writer.configuration.busyBatchRequests
+        let busy = writer.hasPendingRequests || large
         for (item, outcome) in zip(batch, outcomes) {
             if let outcome { item.fail(outcome) } else { item.succeed() }
         }
+        // A large batch's COMMIT may wait for the next batch over an empty queue (`run`).
+        let carry = large && writer.configuration.carriedCommitWaitMicroseconds > 0
         if let answered, answered.requests >= writer.configuration.maxRequestsPerCommit || writer.visibility.readsWaiting
-            || checkpointDue(carrying: answered.requests, busy: busy) || !writer.hasPendingRequests {
+            || checkpointDue(carrying: answered.requests, busy: busy) || (!writer.hasPendingRequests && !carry) {
             commitAnswered()
         }
+        carriedOverEmptyQueue = answered != nil && carry
+        lastBatchWasBusy = busy
         if answered == nil { checkpoint(force: false, busy: busy) }
     }
 
