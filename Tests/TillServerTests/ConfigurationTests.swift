@@ -68,6 +68,12 @@ import Testing
                                                         expected: "an integer ≥ 1")) {
             try ServerConfiguration.load(arguments: ["--wal-checkpoint-busy-batch", "0"], environment: [:])
         }
+        #expect(try ServerConfiguration.load(arguments: ["--writer-commit-wait-microseconds", "0"], environment: [:])
+            .writerCommitWaitMicroseconds == 0)
+        #expect(throws: ConfigurationError.invalidValue(setting: "writerCommitWaitMicroseconds", value: "-1", source: "flag",
+                                                        expected: "an integer ≥ 0")) {
+            try ServerConfiguration.load(arguments: ["--writer-commit-wait-microseconds", "-1"], environment: [:])
+        }
         #expect(throws: ConfigurationError.missingValue(flag: "--listen")) {
             try ServerConfiguration.load(arguments: ["--listen"], environment: [:])
         }

@@ -32,6 +32,7 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var walCheckpointBusyBytes = 4_194_304
     public var walCheckpointBusyBatch = 8
     public var writerCommitLimit = 256
+    public var writerCommitWaitMicroseconds = 2_000
     public var shutdownGraceSeconds = 10
     /// On shutdown, how long new requests are still read and answered `shutting_down` (within the grace period),
     /// even when nothing is in flight: a request sent just after the signal gets an answer, not a closed connection.
@@ -68,6 +69,7 @@ public struct ServerConfiguration: Sendable, Equatable {
             Setting(key: "writerQueueLimit", valueName: "N", defaultValue: String(d.writerQueueLimit), help: "writes waiting for the writer; beyond it requests are answered overloaded"),
             Setting(key: "writerBatchLimit", valueName: "N", defaultValue: String(d.writerBatchLimit), help: "most writes committed together in one transaction (group commit)"),
             Setting(key: "writerCommitLimit", valueName: "N", defaultValue: String(d.writerCommitLimit), help: "under load, answered batches share one SQLite COMMIT until they hold this many writes (1: a COMMIT per batch)"),
+            Setting(key: "writerCommitWaitMicroseconds", valueName: "US", defaultValue: String(d.writerCommitWaitMicroseconds), help: "after a batch of walCheckpointBusyBatch writes or more, its COMMIT waits this long for the next batch to share it (a waiting read has it done at once; 0: at once)"),
             Setting(key: "walCheckpointBytes", valueName: "BYTES", defaultValue: String(d.walCheckpointBytes), help: "with no write waiting, the writer checkpoints (RESTART) once the WAL has grown past this"),
             Setting(key: "walCheckpointBusyBytes", valueName: "BYTES", defaultValue: String(d.walCheckpointBusyBytes), help: "while writes wait, the checkpoint waits until the WAL has grown past this (at least walCheckpointBytes)"),
             Setting(key: "walCheckpointBusyBatch", valueName: "N", defaultValue: String(d.walCheckpointBusyBatch), help: "a batch of at least this many writes counts as busy too: the checkpoint after it waits for walCheckpointBusyBytes"),
@@ -118,6 +120,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         case "walCheckpointBytes": walCheckpointBytes = try int(65_536)
         case "walCheckpointBusyBytes": walCheckpointBusyBytes = try int(65_536)
         case "walCheckpointBusyBatch": walCheckpointBusyBatch = try int(1)
+        case "writerCommitWaitMicroseconds": writerCommitWaitMicroseconds = try int(0)
         case "writerCommitLimit": writerCommitLimit = try int(1)
         case "shutdownGraceSeconds": shutdownGraceSeconds = try int(0)
         case "shutdownNoticeMilliseconds": shutdownNoticeMilliseconds = try int(0)

@@ -43,6 +43,7 @@ public final class TillInstance: Sendable {
         storeConfiguration.writer.checkpointWalPages = walPages(configuration.walCheckpointBytes)
         storeConfiguration.writer.busyCheckpointWalPages = walPages(configuration.walCheckpointBusyBytes)
         storeConfiguration.writer.busyBatchRequests = configuration.walCheckpointBusyBatch
+        storeConfiguration.writer.carriedCommitWaitMicroseconds = configuration.writerCommitWaitMicroseconds
         storeConfiguration.writer.maxRequestsPerCommit = configuration.writerCommitLimit
         adjustStore(&storeConfiguration)
         storeConfiguration.writer.onEvent = { event in

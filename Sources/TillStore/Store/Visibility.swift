@@ -7,7 +7,9 @@ import TillCore
 ///
 /// The writer answers a batch as soon as its journal record is fdatasynced (the write is durable then) and commits
 /// it to SQLite after the answers have left — right away when no request waits, else with the batches that follow
-/// (up to `WriterConfiguration.maxRequestsPerCommit` requests, or as soon as a read waits here for the COMMIT).
+/// (up to `WriterConfiguration.maxRequestsPerCommit` requests, or as soon as a read waits here for the COMMIT); a
+/// large batch's COMMIT may wait a moment for the next batch over an empty queue, and a read that starts waiting
+/// here then wakes the writer (`whenReadWaits`).
 ///
 /// Guarantees: `waitForAcknowledgedWrites()` returns only once every batch acknowledged before the call began is
 /// committed, so a read transaction begun afterwards sees it: an answer a client has received is visible to every
