@@ -26,27 +26,4 @@ while kill -0 "$BENCH" 2>/dev/null; do
 done
 wait "$BENCH"
 grep "^| $BATCH " "$DIR/out.txt"
-python3 - "$DIR/wal.$((n - 2))" "$DIR/wal.$((n - 1))" "$DIR/store/bench-$BATCH.db" <<'PY'
-import collections, sqlite3, struct, sys
-
-def frames(path):
-    with open(path, 'rb') as f:
-        header = f.read(32)
-        page_size, salts = struct.unpack('>I', header[8:12])[0], header[16:24]
-        out = []
-        while len(frame := f.read(24)) == 24 and frame[8:16] == salts:
-            out.append((struct.unpack('>I', frame[:4])[0], struct.unpack('>I', frame[4:8])[0]))
-            f.seek(page_size, 1)
-        return out
-
-earlier, later, database = sys.argv[1:]
-a, b = frames(earlier), frames(later)
-assert b[:len(a)] == a, "the WAL restarted between the copies"
-run = b[len(a):]
-owner = {page: name for name, page in sqlite3.connect(f'file:{database}?mode=ro', uri=True)
-         .execute('SELECT name, pageno FROM dbstat')}
-counts = collections.Counter(owner.get(page, '(new page)') for page, _ in run)
-print(f'{len(run)} frames in {sum(1 for _, commit in run if commit)} COMMITs between the two copies')
-for name, count in counts.most_common(16):
-    print(f'| {name} | {count} | {100 * count / len(run):.1f} % |')
-PY
+python3 "$(dirname "$0")/wal-frames.py" "$DIR/wal.$((n - 2))" "$DIR/wal.$((n - 1))" "$DIR/store/bench-$BATCH.db"

@@ -56,23 +56,20 @@ import Testing
         #expect(throws: ConfigurationError.invalidValue(setting: "readers", value: "zero", source: "flag", expected: "an integer ≥ 1")) {
             try ServerConfiguration.load(arguments: ["--readers", "zero"], environment: [:])
         }
-        #expect(try ServerConfiguration.load(arguments: ["--wal-checkpoint-busy-bytes", "65536"], environment: [:])
-            .walCheckpointBusyBytes == 65_536)
-        #expect(throws: ConfigurationError.invalidValue(setting: "walCheckpointBusyBytes", value: "65535", source: "flag",
-                                                        expected: "an integer ≥ 65536")) {
-            try ServerConfiguration.load(arguments: ["--wal-checkpoint-busy-bytes", "65535"], environment: [:])
-        }
-        #expect(try ServerConfiguration.load(arguments: ["--wal-checkpoint-busy-batch", "1"], environment: [:])
-            .walCheckpointBusyBatch == 1)
-        #expect(throws: ConfigurationError.invalidValue(setting: "walCheckpointBusyBatch", value: "0", source: "flag",
-                                                        expected: "an integer ≥ 1")) {
-            try ServerConfiguration.load(arguments: ["--wal-checkpoint-busy-batch", "0"], environment: [:])
-        }
-        #expect(try ServerConfiguration.load(arguments: ["--writer-commit-wait-microseconds", "0"], environment: [:])
-            .writerCommitWaitMicroseconds == 0)
-        #expect(throws: ConfigurationError.invalidValue(setting: "writerCommitWaitMicroseconds", value: "-1", source: "flag",
-                                                        expected: "an integer ≥ 0")) {
-            try ServerConfiguration.load(arguments: ["--writer-commit-wait-microseconds", "-1"], environment: [:])
+        // Integer settings at their minimum and just below it.
+        let minima: [(flag: String, key: String, minimum: Int, read: @Sendable (ServerConfiguration) -> Int)] = [
+            ("--wal-checkpoint-busy-bytes", "walCheckpointBusyBytes", 65_536, { $0.walCheckpointBusyBytes }),
+            ("--wal-checkpoint-busy-batch", "walCheckpointBusyBatch", 1, { $0.walCheckpointBusyBatch }),
+            ("--writer-commit-wait-microseconds", "writerCommitWaitMicroseconds", 0, { $0.writerCommitWaitMicroseconds }),
+        ]
+        for setting in minima {
+            #expect(setting.read(try ServerConfiguration.load(arguments: [setting.flag, String(setting.minimum)], environment: [:]))
+                == setting.minimum)
+            let below = String(setting.minimum - 1)
+            #expect(throws: ConfigurationError.invalidValue(setting: setting.key, value: below, source: "flag",
+                                                            expected: "an integer ≥ \(setting.minimum)")) {
+                try ServerConfiguration.load(arguments: [setting.flag, below], environment: [:])
+            }
         }
         #expect(throws: ConfigurationError.missingValue(flag: "--listen")) {
             try ServerConfiguration.load(arguments: ["--listen"], environment: [:])
