@@ -1,19 +1,20 @@
 #!/usr/bin/env bash
-# usage: bash bench/thread-cpu.sh BINDIR [terminals] [mix]
+# usage: TILLD_FLAGS="…" bash bench/thread-cpu.sh BINDIR [terminals] [mix]
 # BINDIR holds release builds of tilld and till-sim (copy them out of .build/release so that two builds can be
-# compared). One daemon over TLS, 100,000 members seeded, a closed loop of 64 terminals (purchases) for 15 s; prints
-# each daemon thread's CPU (utime + stime from /proc) divided by the purchases answered.
+# compared). One daemon over TLS (extra flags from TILLD_FLAGS), 100,000 members seeded, a closed loop of 64 terminals
+# (purchases, or `mix`) for 15 s; prints the run's purchase, identify and status latencies and each daemon thread's
+# CPU (utime + stime from /proc) divided by the purchases answered.
 BENCH_BIN=$1; T=${2:-64}; MIX=${3:-purchases}
 source "$(dirname "$0")/bench-daemon.sh"
 port=18796
-bench_start_tilld $port "$work/tilld.log"
+bench_start_tilld $port "$work/tilld.log" ${TILLD_FLAGS:-}
 bench_seed $port 200
 snap() { for t in /proc/$tilld_pid/task/*; do echo "$(basename $t) $(cut -d' ' -f2 $t/stat) $(awk '{print $14+$15}' $t/stat)"; done; }
 snap > $work/before.txt
 $bin/till-sim run --server 127.0.0.1:$port --tls-ca $ca --terminals-file $work/terminals.json --working-set 100000 \
   --daemon-pid $tilld_pid --duration 15s --terminals $T --mix $MIX > $work/run.txt 2>&1
 snap > $work/after.txt
-grep -E "^run |^purchase |CPU" $work/run.txt
+grep -E "^run |^purchase |^identify |^status |CPU" $work/run.txt
 n=$(grep -E '^purchase ' $work/run.txt | awk '{print $2}')
 hz=$(getconf CLK_TCK)
 join <(sort $work/before.txt) <(sort $work/after.txt) | awk -v n=$n -v hz=$hz '{d=$5-$3; if (d>0) printf "%s %s %.1f us/purchase\n", $1, $2, d/hz*1e6/n}' | sort -k3 -rn
