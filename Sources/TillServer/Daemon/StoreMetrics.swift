@@ -46,12 +46,21 @@ enum StoreMetrics {
         registry.gauge("till_writer_queue_depth", "Writes waiting for the writer") { Int64(store.stats.queueDepth) }
         registry.counter("till_writer_overloaded_total", "Writes refused because the queue was full") { Int64(store.stats.rejectedOverloaded) }
         registry.counter("till_writer_checkpoints_total", "WAL checkpoints run by the writer") { Int64(store.stats.checkpoints) }
-        durations("till_writer_checkpoint_seconds", "How long each checkpoint held the writer (page copies and their two fsyncs)",
+        durations("till_writer_checkpoint_seconds", "How long each checkpoint held the writer (the WAL's fsync, the page copies, and the database file's fsync unless it runs in the background)",
                   longest: ("till_writer_checkpoint_slowest_microseconds",
                             "The longest checkpoint since the daemon started: the longest the writer stood still for one"),
                   of: { store.stats.checkpointDurations }, in: registry)
         registry.counter("till_writer_checkpoints_busy_total", "Checkpoints that found readers in the WAL and were put off") {
             Int64(store.stats.checkpointsBusy)
+        }
+        registry.counter("till_writer_database_syncs_in_background_total", "Checkpoints whose fsync of the database file ran in the background") {
+            Int64(store.stats.databaseSyncsInBackground)
+        }
+        registry.counter("till_writer_waits_for_database_sync_total", "WAL writes that waited for a checkpoint's background fsync of the database file") {
+            Int64(store.stats.writesWaitedForDatabaseSync)
+        }
+        registry.counter("till_writer_database_sync_wait_microseconds_total", "Time WAL writes waited for a checkpoint's background fsync of the database file") {
+            Int64(store.stats.databaseSyncWaitMicroseconds)
         }
         registry.gauge("till_checkpoint_lag_pages", "WAL pages committed and not yet checkpointed into the database file") {
             Int64(store.stats.walFrames)

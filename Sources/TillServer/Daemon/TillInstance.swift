@@ -44,6 +44,7 @@ public final class TillInstance: Sendable {
         storeConfiguration.writer.busyCheckpointWalPages = walPages(configuration.walCheckpointBusyBytes)
         storeConfiguration.writer.busyBatchRequests = configuration.walCheckpointBusyBatch
         storeConfiguration.writer.carriedCommitWaitMicroseconds = configuration.writerCommitWaitMicroseconds
+        storeConfiguration.writer.databaseSyncInBackground = configuration.walCheckpointSyncInBackground
         storeConfiguration.writer.maxRequestsPerCommit = configuration.writerCommitLimit
         adjustStore(&storeConfiguration)
         storeConfiguration.writer.onEvent = { event in

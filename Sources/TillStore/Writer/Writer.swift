@@ -35,6 +35,8 @@ public final class Writer: Sendable {
     let visibility: Visibility
     let queue = Mutex(QueueState())
     let counters = Mutex(WriterStats())
+    /// The writing connection's background checkpoint sync, once the writer thread opened it (for `stats`).
+    let databaseSync = Mutex<BackgroundDatabaseSync?>(nil)
     let wake = DispatchSemaphore(value: 0)
     let finished = DispatchSemaphore(value: 0)
 
@@ -120,6 +122,9 @@ public final class Writer: Sendable {
     public var stats: WriterStats {
         var snapshot = counters.withLock { $0 }
         snapshot.queueDepth = queue.withLock { $0.pending.count }
+        if let counts = databaseSync.withLock({ $0 })?.counts {
+            (snapshot.databaseSyncsInBackground, snapshot.writesWaitedForDatabaseSync, snapshot.databaseSyncWaitMicroseconds) = counts
+        }
         return snapshot
     }
 

@@ -7,15 +7,24 @@ extension WriterLoop {
     func checkpoint(force: Bool, busy: Bool = false, mode: CheckpointMode = .restart) {
         guard !failed, force || walFrames.frames > writer.configuration.checkpointBound(busy: busy) else { return }
         do {
+            let committed = journal.nextLSN.rawValue - 1
+            // A serving checkpoint leaves its fsync of the database file to the background; the WAL is not written
+            // again before that sync is done (`BackgroundDatabaseSync`). Start-up's and shutdown's sync in place.
+            let deferred = mode == .restart ? databaseSync : nil
+            deferred?.deferNextSync()
             let started = syscalls.now()
             let outcome = try connection.checkpoint(mode)
             let took = Int(syscalls.now().microseconds(since: started))
+            deferred?.cancelDeferral()
             switch outcome {
             case .complete:
                 walFrames.frames = 0
                 framesCounted = 0
-                // The database file now holds every committed batch: their journal segments can go.
-                let released = try journal.release(through: LSN(journal.nextLSN.rawValue - 1))
+                // The database file holds every committed batch: their journal segments can go once it is synced —
+                // now, or (deferred) up to what the last background sync covered.
+                deferred?.checkpointCompleted(through: committed)
+                let synced = deferred.map { $0.syncedThrough } ?? committed
+                let released = try journal.release(through: LSN(synced))
                 writer.counters.withLock {
                     $0.checkpointDurations.record(took)
                     $0.walFrames = 0

@@ -42,6 +42,12 @@ public struct WriterConfiguration: Sendable {
     /// them touch (the purchases' key index has one insertion point per terminal) again. 0: commit at once.
     public var carriedCommitWaitMicroseconds: Int = 2_000
 
+    /// A serving checkpoint's fsync of the database file runs in the background (`BackgroundDatabaseSync`): the
+    /// writer goes on with the next batches, and the next write of the WAL waits for that sync (SQLite restarts the
+    /// WAL by writing it, and until then the WAL holds the pages the checkpoint copied). That fsync was ~75 % of a
+    /// checkpoint's time (bench/journal.md). false: the checkpoint fsyncs in place, on the writer's thread.
+    public var databaseSyncInBackground = true
+
     /// The WAL bound in force: `busyCheckpointWalPages` for a busy writer, else `checkpointWalPages`.
     func checkpointBound(busy: Bool) -> Int32 {
         busy ? max(checkpointWalPages, busyCheckpointWalPages) : checkpointWalPages

@@ -16,4 +16,11 @@ public protocol WriterHooks: Sendable {
     func willMakeVisible(batch: Int) throws
     /// Called on the writer thread after a refused request rolled the optimistic pass back, before the new BEGIN.
     func willRerun()
+    /// Called on the background sync's thread before a checkpoint's deferred fsync of the database file
+    /// (`BackgroundDatabaseSync`); a test holds it there to show what waits for it.
+    func willSyncDatabaseInBackground()
+}
+
+extension WriterHooks {
+    public func willSyncDatabaseInBackground() {}
 }

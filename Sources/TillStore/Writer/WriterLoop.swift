@@ -10,9 +10,11 @@ import TillJournal
 /// to the journal and fdatasynced, then its requests are answered, then it is committed (SQLite does not fsync the
 /// COMMIT; under load with the batches after it); reads begun after the answers wait for that COMMIT (`Visibility`);
 /// at start-up the journal records the database does not hold yet are replayed before anything else; a journal
-/// segment is deleted only after a checkpoint made the database file hold all its records.
+/// segment is deleted only after a checkpoint made the database file hold all its records and that file was synced.
 final class WriterLoop {
     let connection: Connection
+    /// The database file's checkpoint sync in the background (`WriterConfiguration.databaseSyncInBackground`).
+    let databaseSync: BackgroundDatabaseSync?
     private let effects: EffectLog
     let journal: Journal
     private let statements: StatementDictionary
@@ -51,9 +53,15 @@ final class WriterLoop {
         try StoreFiles.restrict(databasePath: path)
         var options = OpenOptions(mode: .readWrite, busyTimeoutMilliseconds: configuration.checkpointBusyTimeoutMilliseconds,
                                   pageSize: configuration.pageSize)
-        options.vfsName = configuration.vfsName
+        options.vfsName = configuration.databaseSyncInBackground
+            ? BackgroundSyncVFS.register(over: configuration.vfsName) : configuration.vfsName
         options.effectLogLimitBytes = configuration.journal.maxRecordBytes
         connection = try Connection(path: path, options: options)
+        databaseSync = connection.backgroundDatabaseSync()
+        writer.databaseSync.withLock { [databaseSync] in $0 = databaseSync }
+        if let databaseSync, let hooks = configuration.hooks {
+            databaseSync.beforeSync.withLock { $0 = { hooks.willSyncDatabaseInBackground() } }
+        }
         guard let effects = connection.effects else { preconditionFailure("the writing connection keeps an effect log") }
         self.effects = effects
         walFrames.install(on: connection)  // before migrating: the migration's frames count too

@@ -25,6 +25,11 @@ public struct WriterStats: Sendable, Hashable {
     /// Answered batches applied again from their journal records after a rollback of the transaction carrying them.
     public var answeredBatchesRestored: Int = 0
     public var checkpointsBusy: Int = 0
+    /// Checkpoints whose fsync of the database file ran in the background (`BackgroundDatabaseSync`); writes of the
+    /// WAL that found such a sync still running and waited for it, and how long they waited in all.
+    public var databaseSyncsInBackground: Int = 0
+    public var writesWaitedForDatabaseSync: Int = 0
+    public var databaseSyncWaitMicroseconds: Int = 0
     /// WAL size in pages after the latest commit or checkpoint.
     public var walFrames: Int = 0
     public var maxWalFrames: Int = 0
