@@ -59,7 +59,7 @@ let package = Package(
         /// Test machinery for the store: a SQLite VFS that loses unsynced writes at a power cut, the writer's faults and
         /// pause/resume gate (`WriterFaults`, through `WriterHooks`), and the minimal write requests of the writer's tests,
         /// crash child and floor benchmark (`RegisterMember`, `WalletCredit`). Never shipped.
-        .target(name: "TillStoreTesting", dependencies: ["CSQLite", "TillCore", "TillStore"], path: "Tests/Support/TillStoreTesting"),
+        .target(name: "TillStoreTesting", dependencies: ["CSQLite", "TillCore", "TillStore", "TillJournalTesting"], path: "Tests/Support/TillStoreTesting"),
         /// Journal append, group commit and recovery speed (release; bench/journal.md).
         .executableTarget(name: "till-bench-journal", dependencies: ["TillJournal", "TillIO"], path: "bench/JournalBench"),
         .testTarget(name: "TillJournalTests", dependencies: ["TillJournal", "TillJournalTesting", "TillIO"]),

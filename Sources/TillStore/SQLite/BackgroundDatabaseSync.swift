@@ -43,8 +43,10 @@ public final class BackgroundDatabaseSync: Sendable {
     private let running = DispatchGroup()
     private let queue = DispatchQueue(label: "till-database-sync")
     private let clock = SystemTime()
-    /// Called on the sync's thread before each deferred sync (tests hold it there); nil in the daemon.
+    /// Called on the sync's thread before each deferred sync (tests hold it there), and on the writing thread when a
+    /// write starts waiting for one; nil in the daemon (`WriterHooks`).
     let beforeSync = Mutex<(@Sendable () -> Void)?>(nil)
+    let writeWaits = Mutex<(@Sendable () -> Void)?>(nil)
 
     init() {}
 
@@ -118,6 +120,7 @@ public final class BackgroundDatabaseSync: Sendable {
     func waitForRunningSync(counted: Bool = false) -> Int32 {
         let busy = state.withLock { s in s.running }
         if busy {
+            if counted, let hook = writeWaits.withLock({ $0 }) { hook() }
             let started = clock.now()
             running.wait()
             let waited = Int(clock.now().microseconds(since: started))

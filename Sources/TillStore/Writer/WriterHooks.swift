@@ -19,8 +19,11 @@ public protocol WriterHooks: Sendable {
     /// Called on the background sync's thread before a checkpoint's deferred fsync of the database file
     /// (`BackgroundDatabaseSync`); a test holds it there to show what waits for it.
     func willSyncDatabaseInBackground()
+    /// Called on the writer thread when a write of the WAL or the database file starts waiting for that sync.
+    func writeWaitsForDatabaseSync()
 }
 
 extension WriterHooks {
     public func willSyncDatabaseInBackground() {}
+    public func writeWaitsForDatabaseSync() {}
 }

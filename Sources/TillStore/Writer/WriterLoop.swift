@@ -61,6 +61,7 @@ final class WriterLoop {
         writer.databaseSync.withLock { [databaseSync] in $0 = databaseSync }
         if let databaseSync, let hooks = configuration.hooks {
             databaseSync.beforeSync.withLock { $0 = { hooks.willSyncDatabaseInBackground() } }
+            databaseSync.writeWaits.withLock { $0 = { hooks.writeWaitsForDatabaseSync() } }
         }
         guard let effects = connection.effects else { preconditionFailure("the writing connection keeps an effect log") }
         self.effects = effects

@@ -1,6 +1,7 @@
 import CSQLite
 import Foundation
 import Synchronization
+import TillJournalTesting
 import TillStore
 
 /// A SQLite VFS over the default (unix) one that can simulate a power cut, for tests of durability.
@@ -35,8 +36,11 @@ public enum PowerLossVFS {
     /// Undoes every unsynced change of the tracked files under `prefix` (call after the store is shut down), deletes
     /// their `-shm` files, stops tracking them, and restores power. Returns how many bytes were put back or cut off
     /// (0: nothing unsynced was lost).
+    ///
+    /// `keepingDatabaseWrites`: with a seed, each unsynced write of a database file (not a WAL) survives with
+    /// probability 1/2 instead (the kernel had written it back when the power went), as whole writes.
     @discardableResult
-    public static func restoreLastSynced(under prefix: String) throws -> Int {
+    public static func restoreLastSynced(under prefix: String, keepingDatabaseWrites seed: UInt64? = nil) throws -> Int {
         let (changes, sizes) = state.withLock { s in
             defer {
                 s.changes.removeAll { $0.path.hasPrefix(prefix) }
@@ -46,7 +50,9 @@ public enum PowerLossVFS {
             return (s.changes.filter { $0.path.hasPrefix(prefix) }, s.syncedSize.filter { $0.key.hasPrefix(prefix) })
         }
         var lost = 0
+        var survival = seed.map { SeededRandom(seed: $0) }
         for change in changes.reversed() where FileManager.default.fileExists(atPath: change.path) {
+            if !change.path.hasSuffix("-wal"), survival?.next().isMultiple(of: 2) == false { continue }
             lost += change.bytes.count
             let handle = try FileHandle(forUpdating: URL(fileURLWithPath: change.path))
             try handle.seek(toOffset: UInt64(change.offset))
@@ -62,6 +68,23 @@ public enum PowerLossVFS {
             try? FileManager.default.removeItem(atPath: database + "-shm")
         }
         return lost
+    }
+
+    /// What reached a tracked file, as `observe(_:)` reports it: a write (before it is done), or a sync that succeeded.
+    public enum FileEvent: Sendable, Equatable {
+        case write(wal: Bool)
+        case synced(wal: Bool)
+    }
+
+    /// Calls `body` with every write reaching a tracked file under `prefix` and every successful sync of one, on the
+    /// thread doing it, in the order they happen; nil stops.
+    public static func observe(under prefix: String, _ body: (@Sendable (FileEvent) -> Void)?) {
+        state.withLock { $0.observers[prefix] = body }
+    }
+
+    private static func report(_ event: FileEvent, path: String) {
+        let observers = state.withLock { s in s.observers.filter { path.hasPrefix($0.key) }.map(\.value) }
+        for observer in observers { observer(event) }
     }
 
     // MARK: State
@@ -83,6 +106,7 @@ public enum PowerLossVFS {
         var changes: [Change] = []
         /// Size of each tracked path at its last sync (or when first opened).
         var syncedSize: [String: Int64] = [:]
+        var observers: [String: @Sendable (FileEvent) -> Void] = [:]
     }
     private static let state = Mutex(State())
 
@@ -148,6 +172,7 @@ public enum PowerLossVFS {
             let inner = PowerLossVFS.inner(file!)
             if let path = PowerLossVFS.trackedPath(file!) {
                 if PowerLossVFS.isDead(path) { return SQLITE_IOERR | (3 << 8) }
+                PowerLossVFS.report(.write(wal: path.hasSuffix("-wal")), path: path)
                 PowerLossVFS.keep(inner, path: path, from: offset, count: Int64(amount))
             }
             return inner.pointee.pMethods!.pointee.xWrite!(inner, buffer, amount, offset)
@@ -172,6 +197,7 @@ public enum PowerLossVFS {
                 s.changes.removeAll { $0.path == path }
                 s.syncedSize[path] = size
             }
+            PowerLossVFS.report(.synced(wal: path.hasSuffix("-wal")), path: path)
             return code
         }
         methods.pointee.xFileSize = { file, size in PowerLossVFS.forward(file!) { $1.xFileSize!($0, size) } }

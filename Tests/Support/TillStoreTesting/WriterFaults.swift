@@ -3,8 +3,8 @@ import TillStore
 
 /// Test machinery for the writer, installed through its one seam (`WriterConfiguration.hooks`): a gate that holds
 /// batches back so that requests queued meanwhile share one batch (`Writer.pause()` / `resume()`), and failures
-/// injected before a batch is made durable, between its answers and its COMMIT, or before the rerun of a batch. Lives in a test-support target: the daemon never
-/// links it.
+/// injected before a batch is made durable, between its answers and its COMMIT, or before the rerun of a batch; a hold
+/// on a checkpoint's background fsync of the database file. Lives in a test-support target: the daemon never links it.
 ///
 /// Guarantees: with nothing set it changes nothing; `pause()` takes effect for every request submitted after it
 /// returns (the writer reads the gate under its queue lock).
@@ -12,6 +12,7 @@ public final class WriterFaults: WriterHooks {
     private let held = Atomic<Bool>(false)
     private let hooks = Mutex<(commit: (@Sendable (Int) throws -> Void)?, visible: (@Sendable (Int) throws -> Void)?,
                                rerun: (@Sendable () -> Void)?)>((nil, nil, nil))
+    private let syncHooks = Mutex<(sync: (@Sendable () -> Void)?, waits: (@Sendable () -> Void)?)>((nil, nil))
 
     public init() {}
 
@@ -33,7 +34,21 @@ public final class WriterFaults: WriterHooks {
         set { hooks.withLock { $0.rerun = newValue } }
     }
 
+    /// Called on the background sync's thread before a checkpoint's deferred fsync of the database file.
+    public var beforeDatabaseSync: (@Sendable () -> Void)? {
+        get { syncHooks.withLock { $0.sync } }
+        set { syncHooks.withLock { $0.sync = newValue } }
+    }
+
+    /// Called on the writer thread when a write of the WAL or the database file starts waiting for that fsync.
+    public var whenWriteWaitsForDatabaseSync: (@Sendable () -> Void)? {
+        get { syncHooks.withLock { $0.waits } }
+        set { syncHooks.withLock { $0.waits = newValue } }
+    }
+
     public var holdsBatches: Bool { held.load(ordering: .sequentiallyConsistent) }
+    public func willSyncDatabaseInBackground() { beforeDatabaseSync?() }
+    public func writeWaitsForDatabaseSync() { whenWriteWaitsForDatabaseSync?() }
     public func willCommit(batch: Int) throws { try beforeCommit?(batch) }
     public func willMakeVisible(batch: Int) throws { try beforeVisible?(batch) }
     public func willRerun() { beforeRerun?() }
