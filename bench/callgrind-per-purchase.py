@@ -1,6 +1,6 @@
-import sys, re
 # usage: python3 bench/callgrind-per-purchase.py CALLGRIND_DUMP   (the timed part, e.g. cg.out.2 of --dump-before=getrusage)
 # Totals of a callgrind dump part and the calls of PostPurchase.apply in it (the writer's purchases).
+import sys, re
 path = sys.argv[1]
 names = {}
 total = None

@@ -78,7 +78,8 @@ extension ActivityGroup {
     init(stored: String) { self = stored == "legal_membership" ? .legalMembership : ActivityGroup(rawValue: stored) ?? .benefits }
 }
 
-/// The one writer of `activity_log`: every entry the store records goes through `append`.
+/// The one writer of `activity_log`: every entry the store records goes through `append`, except a purchase's own
+/// entry for each of its members, which is read from its `purchase_members` row since schema v7 (`MemberActivity`).
 ///
 /// Guarantees: an entry's group is its kind's; its source, terminal, operation id and operator come from `origin`
 /// alone (a `pos` entry always names its terminal and operation, an `operator` entry always its operator); every
