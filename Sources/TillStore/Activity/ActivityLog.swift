@@ -78,7 +78,8 @@ extension ActivityGroup {
     init(stored: String) { self = stored == "legal_membership" ? .legalMembership : ActivityGroup(rawValue: stored) ?? .benefits }
 }
 
-/// The one writer of `activity_log`: every entry the store records goes through `append`.
+/// The one writer of `activity_log`: every entry the store records goes through `append`, except a purchase's own
+/// entry for each of its members, which is read from its `purchase_members` row since schema v7 (`MemberActivity`).
 ///
 /// Guarantees: an entry's group is its kind's; its source, terminal, operation id and operator come from `origin`
 /// alone (a `pos` entry always names its terminal and operation, an `operator` entry always its operator); every
@@ -117,6 +118,21 @@ struct ActivityLog {
     /// The details of a purchase, void or return entry: a summary a help desk can read out, and the points and credit
     /// the operation moved for `member` (the sum of its ledger rows, so the entry and the ledger agree).
     static func details(_ summary: String, member: Int64, ledger: [LedgerEntry], currency: String) -> ActivityDetails {
+        let moved = moved(member: member, ledger: ledger)
+        return details(summary, points: moved.points, credit: moved.credit, currency: currency)
+    }
+
+    /// The details of an entry that moved `points` and `credit`: the summary followed by what moved
+    /// (`, +42 points`, `, -3.00 EUR credit`); a wallet that did not move is not named, and its delta is nil.
+    static func details(_ summary: String, points: Int64, credit: Int64, currency: String) -> ActivityDetails {
+        var text = summary
+        if points != 0 { text += ", \(points > 0 ? "+" : "")\(points) points" }
+        if credit != 0 { text += ", \(credit > 0 ? "+" : "")\(MoneyText.format(credit, digits: MoneyText.minorDigits(currency))) \(currency) credit" }
+        return ActivityDetails(summary: text, pointsDelta: points == 0 ? nil : points, creditDelta: credit == 0 ? nil : credit)
+    }
+
+    /// The points and credit `ledger` moves for `member`: the sum of its entries per wallet.
+    static func moved(member: Int64, ledger: [LedgerEntry]) -> (points: Int64, credit: Int64) {
         var points: Int64 = 0, credit: Int64 = 0  // one pass, no filtered copies (this runs for every purchase)
         for entry in ledger where entry.memberId == member {
             switch entry.wallet {
@@ -124,10 +140,12 @@ struct ActivityLog {
             case .credit: credit += entry.delta
             }
         }
-        var text = summary
-        if points != 0 { text += ", \(points > 0 ? "+" : "")\(points) points" }
-        if credit != 0 { text += ", \(credit > 0 ? "+" : "")\(MoneyText.format(credit, digits: MoneyText.minorDigits(currency))) \(currency) credit" }
-        return ActivityDetails(summary: text, pointsDelta: points == 0 ? nil : points, creditDelta: credit == 0 ? nil : credit)
+        return (points, credit)
+    }
+
+    /// The summary of a purchase's entry before what it moved: `Purchase of 34.00 EUR at b-012/pos-3`.
+    static func purchaseSummary(total: Int64, currency: String, terminal: TerminalIdentity) -> String {
+        "Purchase of \(MoneyText.format(total, digits: MoneyText.minorDigits(currency))) \(currency) at \(terminal.branchId)/\(terminal.posId)"
     }
 }
 

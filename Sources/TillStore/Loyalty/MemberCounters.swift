@@ -37,14 +37,17 @@ enum MemberCounters {
     }
 
     /// Records `member`'s part of a new purchase on its `purchase_members` row (with the punches `punched` it gave
-    /// a card, `CardPunches`), and folds the counters and the member's cards when the purchase's row id says so.
+    /// a card, `CardPunches`, and the points and credit it `moved`, which make its activity entry: `MemberActivity`),
+    /// and folds the counters and the member's cards when the purchase's row id says so.
     static func add(_ context: WriteContext, purchase: Int64, member: Int64, position: Int, spend: Int64,
-                    punched: CardPunches.Recorded? = nil) throws {
+                    punched: CardPunches.Recorded?, moved: (points: Int64, credit: Int64)) throws {
+        // entry_after: the activity log's last row now, so the entry lists where the log would have put it.
         try context.execute("""
-            INSERT INTO purchase_members (purchase_id, member_id, position, spend, visits, punch_benefit_id, punches)
-            VALUES (?, ?, ?, ?, 1, ?, ?)
+            INSERT INTO purchase_members (purchase_id, member_id, position, spend, visits, punch_benefit_id, punches,
+                points_delta, credit_delta, entry_after)
+            VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, (SELECT coalesce(max(id), 0) FROM activity_log))
             """, [.integer(purchase), .integer(member), .integer(Int64(position)), .integer(spend),
-                  .optional(punched?.card), .integer(punched?.punches ?? 0)])
+                  .optional(punched?.card), .integer(punched?.punches ?? 0), .integer(moved.points), .integer(moved.credit)])
         guard FoldPoint.folds(row: purchase) else { return }
         let (totals, countedThrough) = try loadWithBase(context.connection, member: member)
         try CardPunches.fold(context, member: member, after: countedThrough, through: purchase)

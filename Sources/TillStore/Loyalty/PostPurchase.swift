@@ -5,7 +5,8 @@ import TillProtocol
 ///
 /// Guarantees: a new id is evaluated against the members' state read inside the write transaction, and the
 /// purchase with its lines, members, receipt, record, ledger rows, benefit rows, wallet columns, consumed app codes,
-/// member counters and activity rows (`PurchaseActivity`) commit together or not at all; the same id with the same fingerprint answers
+/// member counters with each member's activity entry (`MemberActivity`) and the activity rows of its redemptions and
+/// completed cards (`PurchaseActivity`) commit together or not at all; the same id with the same fingerprint answers
 /// the stored receipt with `replay = true` and writes nothing; the same id with another fingerprint is refused with
 /// `transactionConflict` — whatever else the request would be refused for (the id is looked up when the request
 /// fails before its row is inserted, and its unique index makes a used id fail there).
@@ -73,20 +74,15 @@ public struct PostPurchase: WriteRequest {
         let punched = try ChangePosting(context: context, program: program, now: now, rows: rows)
             .apply(evaluation.changes, accounts: accounts, origin: origin, memberRows: record.memberIds)
 
-        let log = ActivityLog(connection, origin: origin.activity, at: now)
-        // One summary for every member's entry, built once (none without members).
-        let summary = record.memberIds.isEmpty ? "" : """
-            Purchase of \(MoneyText.format(receipt.total, digits: MoneyText.minorDigits(receipt.currency))) \
-            \(receipt.currency) at \(terminal.branchId)/\(terminal.posId)
-            """
+        // Each member's activity entry is their purchase_members row (`MemberActivity`): no activity_log row.
         for (position, memberId) in record.memberIds.enumerated() {
             try MemberCounters.add(context, purchase: purchaseRow, member: memberId, position: position,
-                                   spend: position == 0 ? receipt.total : 0, punched: punched[memberId])
-            try log.append(.purchase, member: memberId, ActivityLog.details(
-                summary, member: memberId, ledger: evaluation.changes.ledger, currency: receipt.currency))
+                                   spend: position == 0 ? receipt.total : 0, punched: punched[memberId],
+                                   moved: ActivityLog.moved(member: memberId, ledger: evaluation.changes.ledger))
         }
         // Entries of redemptions and completed cards (most purchases have neither: nothing to build then).
         guard !record.redeemed.isEmpty || record.cards.contains(where: \.completed) else { return receipt }
+        let log = ActivityLog(connection, origin: origin.activity, at: now)
         let place = "\(terminal.branchId)/\(terminal.posId) \(request.transactionId)"
         let activity = PurchaseActivity(record: record, receipt: receipt, catalog: program.catalog, place: place)
         for entry in activity.redemptions + activity.completions {

@@ -8,6 +8,7 @@ public enum Schema {
         Migration(version: 4, name: "member counters from purchases", sql: SchemaV4.memberCounters),
         Migration(version: 5, name: "wallet balances from the ledger", sql: SchemaV5.walletBalances),
         Migration(version: 6, name: "card punches from purchases", sql: SchemaV6.cardPunches),
+        Migration(version: 7, name: "purchase entries from purchases", sql: SchemaV7.purchaseEntries),
     ]
     /// The newest schema version this build writes.
     public static var latestVersion: Int64 { Int64(migrations.count) }
@@ -210,6 +211,7 @@ enum SchemaV1 {
     ) STRICT;
 
     -- A member's purchases (the back office's list). Keyed by member only: a purchase's members are in its record.
+    -- Since v7 also the purchase's entry in the member's activity (SchemaV7, `MemberActivity`).
     CREATE TABLE purchase_members (
         member_id INTEGER NOT NULL REFERENCES members (id),
         purchase_id INTEGER NOT NULL REFERENCES purchases (id),
@@ -280,6 +282,8 @@ enum SchemaV1 {
         created_at INTEGER NOT NULL
     ) STRICT;
 
+    -- Every entry of `activity.list` but a plain purchase's: since v7 that one is read from the purchase's
+    -- purchase_members row (SchemaV7); the rows of type 'purchase' here are those of purchases made before v7.
     CREATE TABLE activity_log (
         id INTEGER PRIMARY KEY,
         created_at INTEGER NOT NULL,
@@ -324,73 +328,5 @@ enum SchemaV1 {
         UPDATE member_search SET identifiers = (SELECT coalesce(group_concat(value, ' '), '') FROM member_identifiers
             WHERE member_id = new.member_id AND released_at IS NULL) WHERE rowid = new.member_id;
     END;
-    """
-}
-
-/// Schema v2: where the store stands in its journal.
-enum SchemaV2 {
-    static let journalPosition = """
-    -- The LSN of the last journal record whose effects this database holds, written in the same transaction as those
-    -- effects: start-up replays the journal records after it.
-    CREATE TABLE journal_position (
-        id INTEGER PRIMARY KEY CHECK (id = 1),
-        applied_lsn INTEGER NOT NULL CHECK (applied_lsn >= 0),
-        -- Batches too large for a journal record are made durable by a small commit that SQLite fsyncs: it counts
-        -- here (a commit that changes nothing would write no page, and SQLite would have nothing to sync).
-        sqlite_synced_batches INTEGER NOT NULL DEFAULT 0
-    ) STRICT;
-    INSERT INTO journal_position (id, applied_lsn) VALUES (1, 0);
-    """
-}
-
-/// Schema v3: the SQL texts journal records refer to by number (`StatementDictionary`).
-enum SchemaV3 {
-    static let journalStatements = """
-    CREATE TABLE journal_statements (
-        id INTEGER PRIMARY KEY CHECK (id > 0),
-        sql TEXT NOT NULL UNIQUE
-    ) STRICT;
-    """
-}
-
-/// Schema v4: a purchase adds its member's spend and visit to its `purchase_members` row instead of rewriting the
-/// member's row (`MemberCounters`).
-enum SchemaV4 {
-    static let memberCounters = """
-    -- The spend and visit this purchase gave the member (zero on rows of purchases made before v4: theirs are in the
-    -- member's base), less what voids and returns took back while the purchase was not folded yet.
-    ALTER TABLE purchase_members ADD COLUMN spend INTEGER NOT NULL DEFAULT 0;
-    ALTER TABLE purchase_members ADD COLUMN visits INTEGER NOT NULL DEFAULT 0;
-    -- members.lifetime_spend and visit_count hold every purchase with a row id up to this; later ones are summed from
-    -- purchase_members. members.updated_at is the profile's last change: purchases and reversals no longer set it.
-    ALTER TABLE members ADD COLUMN counted_through INTEGER NOT NULL DEFAULT 0;
-    """
-}
-
-/// Schema v5: a posting adds ledger rows without rewriting the wallet's row (`WalletTotals`).
-enum SchemaV5 {
-    static let walletBalances = """
-    -- wallets.balance and pending hold every ledger row of the wallet with an id up to this; later ones are summed
-    -- from ledger_wallet_rows (none of them pending: a posting that involves pending points writes the wallet's row).
-    ALTER TABLE wallets ADD COLUMN counted_through INTEGER NOT NULL DEFAULT 0;
-    UPDATE wallets SET counted_through = (SELECT coalesce(max(id), 0) FROM ledger);
-    -- Ordered by id within the wallet, covering the delta (the rows after the fold point) and the maturity (a
-    -- wallet's pending points): it replaces ledger_wallet (wallet, maturity), one index paid by every posting.
-    DROP INDEX ledger_wallet;
-    CREATE INDEX ledger_wallet_rows ON ledger (wallet_id, id, delta, available_at);
-    """
-}
-
-/// Schema v6: a purchase puts its punches on its `purchase_members` row instead of rewriting the card's row
-/// (`CardPunches`). Every card of a v5 store holds its exact count: nothing is left to fold.
-enum SchemaV6 {
-    static let cardPunches = """
-    -- The card this purchase punched for the member and how many punches it added, when the card's row was not
-    -- written (the card stayed active): NULL and 0 otherwise, and on the rows of purchases made before v6.
-    ALTER TABLE purchase_members ADD COLUMN punch_benefit_id INTEGER REFERENCES member_benefits (id);
-    ALTER TABLE purchase_members ADD COLUMN punches INTEGER NOT NULL DEFAULT 0 CHECK (punches >= 0);
-    -- member_benefits.punches holds every punch on purchase rows up to this (or up to the member's counted_through,
-    -- whichever is later); later ones are summed from purchase_members.
-    ALTER TABLE member_benefits ADD COLUMN punched_through INTEGER NOT NULL DEFAULT 0;
     """
 }

@@ -17,6 +17,8 @@ public struct VerificationReport: Sendable, Hashable {
 ///   ledger rows belong to the wallet's member;
 /// - punches recorded on a `purchase_members` row are positive and name a punch card of that member; a card that is
 ///   not active has no punches after its row (`CardPunches`);
+/// - the points and credit on a `purchase_members` row that is its purchase's activity entry (schema v7) are the sums
+///   of that member's ledger rows of the purchase, per wallet (`MemberActivity`);
 /// - `(branch_id, pos_id, transaction_id)` and `(branch_id, pos_id, reversal_id)` are unique; in-use identifiers are
 ///   unique per kind;
 /// - cumulative returned quantities never exceed the purchased quantity of the line.
@@ -60,6 +62,19 @@ public enum StoreVerifier {
             SELECT 'benefit ' || b.public_id || ' is ' || b.status || ' with ' || (\(CardPunches.count) - b.punches)
                    || ' punches after its row'
             FROM member_benefits b WHERE b.kind = 'punchCard' AND b.status <> 'active' AND \(CardPunches.count) <> b.punches
+            """)
+        // A purchase's activity entry (its member row since v7) says what the purchase's ledger rows moved for the
+        // member; voids and returns never change it.
+        try collect(&problems, connection, """
+            SELECT 'purchase row ' || pm.purchase_id || ' of member ' || pm.member_id || ': entry moves '
+                   || pm.points_delta || ' points and ' || pm.credit_delta || ' credit, its ledger rows '
+                   || coalesce(l.points, 0) || ' and ' || coalesce(l.credit, 0)
+            FROM purchase_members pm LEFT JOIN (
+                SELECT l.purchase_id, l.member_id, sum(CASE WHEN w.kind = 'points' THEN l.delta ELSE 0 END) AS points,
+                       sum(CASE WHEN w.kind = 'credit' THEN l.delta ELSE 0 END) AS credit
+                FROM ledger l JOIN wallets w ON w.id = l.wallet_id WHERE l.purchase_id IS NOT NULL
+                GROUP BY l.purchase_id, l.member_id) l ON l.purchase_id = pm.purchase_id AND l.member_id = pm.member_id
+            WHERE pm.entry_after IS NOT NULL AND (pm.points_delta <> coalesce(l.points, 0) OR pm.credit_delta <> coalesce(l.credit, 0))
             """)
         try collect(&problems, connection, """
             SELECT 'ledger ' || l.id || ': member ' || l.member_id || ' but wallet of member ' || w.member_id
