@@ -49,6 +49,20 @@ import Testing
         }
     }
 
+    /// The checkpoint's database fsync runs in the background unless switched off; a value that is not a boolean is
+    /// refused naming the setting.
+    @Test func theBackgroundDatabaseSyncCanBeSwitchedOff() throws {
+        #expect(try ServerConfiguration.load(arguments: [], environment: [:]).walCheckpointSyncInBackground)
+        let off = try ServerConfiguration.load(arguments: ["--wal-checkpoint-sync-in-background", "false"], environment: [:])
+        #expect(off.walCheckpointSyncInBackground == false)
+        let fromEnvironment = try ServerConfiguration.load(arguments: [], environment: ["TILL_WAL_CHECKPOINT_SYNC_IN_BACKGROUND": "off"])
+        #expect(fromEnvironment.walCheckpointSyncInBackground == false)
+        #expect(throws: ConfigurationError.invalidValue(setting: "walCheckpointSyncInBackground", value: "maybe", source: "flag",
+                                                        expected: "true or false")) {
+            try ServerConfiguration.load(arguments: ["--wal-checkpoint-sync-in-background", "maybe"], environment: [:])
+        }
+    }
+
     @Test func unknownFlagAndBadValuesNameTheSetting() throws {
         #expect(throws: ConfigurationError.unknownSetting(name: "--nope", source: "flag")) {
             try ServerConfiguration.load(arguments: ["--nope", "1"], environment: [:])
