@@ -107,21 +107,21 @@ public struct MemberMatch: Hashable, Sendable {
 ///
 /// Guarantees: `reference` is unambiguous: `/` and `%` inside components are percent-escaped.
 public struct OperationRef: Hashable, Sendable {
-    public var terminal: TerminalIdentity
-    public var transactionId: String
+    public let terminal: TerminalIdentity
+    public let transactionId: String
+    /// `branch/pos/transaction`, components escaped: built once (a purchase reads it for its record, each benefit it
+    /// uses or issues, and each card it punches).
+    public let reference: String
+
     public init(terminal: TerminalIdentity, transactionId: String) {
         self.terminal = terminal
         self.transactionId = transactionId
-    }
-
-    /// `branch/pos/transaction`, components escaped.
-    public var reference: String {
         var out = Self.escape(terminal.branchId)
         out += "/"
         out += Self.escape(terminal.posId)
         out += "/"
         out += Self.escape(transactionId)
-        return out
+        reference = out
     }
 
     /// The longest `reference`: three ids of at most 128 bytes, each character possibly escaped to three bytes.
