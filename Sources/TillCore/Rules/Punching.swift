@@ -46,9 +46,15 @@ enum Punching {
             // At most 1000 lines of at most 10^6 whole units: the sum fits easily.
             var remaining = lines.reduce(0) { $0 + $1.punches }
             guard remaining > 0 else { continue }
-            var index = member.benefits.firstIndex {
-                $0.kind == .punchCard && $0.templateId == template.id && $0.status == .active
-                    && ($0.validUntil.map { now <= $0 } ?? true) && ($0.validFrom.map { now >= $0 } ?? true)
+            var index: Int?
+            do {  // the member's benefits read in place: a copied benefit retains its strings
+                let held = member.benefits.span
+                for b in held.indices where held[b].kind == .punchCard && held[b].templateId == template.id
+                    && held[b].status == .active && (held[b].validUntil.map { now <= $0 } ?? true)
+                    && (held[b].validFrom.map { now >= $0 } ?? true) {
+                    index = b
+                    break
+                }
             }
             // The `newBenefits` entry of the card being punched when this purchase issued it (kept up to date).
             var issued: Int?
