@@ -56,6 +56,26 @@ import Testing
         #expect(w.account(1, now: at(days: 13)).balance == WalletBalance(points: 0, pendingPoints: 17, credit: 0))
         #expect(w.account(1, now: at(days: 14)).balance == WalletBalance(points: 17, pendingPoints: 0, credit: 0))
     }
+
+    /// A line's multiplier is the map's value for its code (else its department) with `String` equality, whether the
+    /// map is small (its keys compared) or large (looked up): canonically equal keys in other bytes match.
+    @Test(arguments: [1, 4, 5, 12])
+    func multipliersMatchByStringEquality(keys count: Int) {
+        var random = SplitMix64(seed: 0xE4_0000 + UInt64(count))
+        let names = ["COF", "K", "\u{212A}", "\u{E9}", "e\u{301}", "SKU-1", "SKU-2", "dept", "%,", "", "A", "B", "C", "D"]
+        for _ in 0..<100 {
+            var items: [String: Int64] = [:], departments: [String: Int64] = [:]
+            while items.count < count { items[names.randomElement(using: &random)!] = Int64(random.next() % 300) }
+            while departments.count < count { departments[names.randomElement(using: &random)!] = Int64(random.next() % 300) }
+            let rule = EarningRule(pointsPer: 1, perMinor: 100, departmentPercent: departments, itemPercent: items)
+            for code in names {
+                for department in names.map(Optional.some) + [nil] {
+                    let expected = items[code].map { max(0, $0) } ?? department.flatMap { departments[$0] }.map { max(0, $0) } ?? 100
+                    #expect(rule.percent(code: code, department: department) == expected, "\(code) \(department ?? "-")")
+                }
+            }
+        }
+    }
 }
 
 /// A line's points in 64 bits where the products fit and in 128 bits where they do not: the same floor either way,

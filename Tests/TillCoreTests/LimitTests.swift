@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import TillCore
 
@@ -91,6 +92,23 @@ import Testing
         #expect(long.benefitId(12).utf8.count == 36 && long.benefitId(12).hasPrefix("~") && long.benefitId(12).hasSuffix("#12"))
         #expect(long.benefitId(12) == long.benefitId(12) && long.benefitId(1) != other.benefitId(1))
         #expect(OperationRef(terminal: till, transactionId: "T1").benefitId(2) == "B1/P1/T1#2")
+    }
+
+    /// A reference is its three components escaped (`%`, `/`, `#`) and joined with `/`, whatever their length (a
+    /// small string or not) and characters.
+    @Test func referencesJoinTheEscapedComponents() {
+        var random = SplitMix64(seed: 0x2EF)
+        let pieces = ["", "B1", "P/1", "%", "#", "é", "\u{1F600}", "T-0001", String(repeating: "x", count: 40)]
+        for _ in 0..<300 {
+            let (b, p, t) = (pieces.randomElement(using: &random)! + pieces.randomElement(using: &random)!,
+                             pieces.randomElement(using: &random)!, pieces.randomElement(using: &random)!)
+            let escaped = [b, p, t].map {
+                $0.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: "/", with: "%2F")
+                    .replacingOccurrences(of: "#", with: "%23")
+            }
+            let op = OperationRef(terminal: TerminalIdentity(branchId: b, posId: p), transactionId: t)
+            #expect(op.reference == escaped.joined(separator: "/"), "\(b) \(p) \(t)")
+        }
     }
 
     /// Seeded random purchases, quotes, returns and voids with every value drawn from the edges (0, 1, the maxima,

@@ -54,4 +54,30 @@ import Testing
         #expect(basket.lines(code: "C1") == [1, 6, 11, 16, 21, 26, 31, 36])
         #expect(basket.has(code: "\u{212A}") && !basket.has(code: "C9"))
     }
+
+    /// A short basket (its lines scanned) and a long one (indexed) find the same lines as filtering every line with
+    /// `String ==`: random codes and departments, some canonically equal to others in other bytes, some lines with
+    /// no department, rules of zero to six keys (a few compared, more looked up).
+    @Test(arguments: [1, 10, Basket.scannedUpTo, Basket.scannedUpTo + 1, 60])
+    func shortAndLongBasketsFindTheSameLines(lines count: Int) throws {
+        var random = SplitMix64(seed: 0xBA5C + UInt64(count))
+        let codes = ["C1", "C2", "K", "\u{212A}", "SKU-10", "%,", "\u{E9}", "e\u{301}"]
+        let departments: [String?] = [nil, "coffee", "grocery", "K", "\u{212A}", "\u{E9}", "e\u{301}"]
+        let items = (0..<count).map { i in
+            line("L\(i)", codes.randomElement(using: &random)!, qty: 1000, price: 100,
+                 dept: departments.randomElement(using: &random)!)
+        }
+        let basket = try Basket(request("T", items: items), currency: "EUR")
+        for _ in 0..<200 {
+            let ruleCodes = Set((0..<Int(random.next() % 4)).map { _ in codes.randomElement(using: &random)! })
+            let ruleDepartments = Set((0..<Int(random.next() % 7)).compactMap { _ in departments.randomElement(using: &random)! })
+            let expected = items.indices.filter { i in
+                ruleCodes.contains { $0 == items[i].code } || ruleDepartments.contains { $0 == items[i].department }
+            }
+            #expect(basket.lines(codes: ruleCodes, departments: ruleDepartments) == expected, "\(ruleCodes) \(ruleDepartments)")
+            let code = codes.randomElement(using: &random)!
+            #expect(basket.lines(code: code) == items.indices.filter { items[$0].code == code }, "\(code)")
+            #expect(basket.has(code: code) == items.contains { $0.code == code }, "\(code)")
+        }
+    }
 }

@@ -71,4 +71,19 @@ import Testing
         }
         #expect(field == "redemptions[0]" && id == "demo-M00000001-TEN_PERCENT" && cause == .used)
     }
+
+    /// More than four names are matched through a set of the ids read (a few are compared): the same answers.
+    @Test func manyNamedBenefitsAreFoundOnTheirOwnerOnly() throws {
+        let f = try LoyaltyFixture()
+        _ = try f.purchase(basket("T1", redemptions: ["demo-M00000001-TEN_PERCENT"])).get()
+        let request = basket("Q1", redemptions: ["nobody-1", "demo-M00000001-TEN_PERCENT", "demo-M00000002-WELCOME_5",
+                                                 "nobody-2", "demo-M00000001-FREE_ESPRESSO", "nobody-3"])
+        let quote = try f.loyalty.quote(request, terminal: f.pos)
+        func named(_ id: String) -> RedeemableBenefit? { quote.benefits.first { $0.benefitId == id } }
+        #expect(named("demo-M00000001-TEN_PERCENT")?.cause == .used)
+        #expect(named("demo-M00000001-TEN_PERCENT")?.memberKey == "M00000001")
+        #expect(named("demo-M00000002-WELCOME_5")?.cause == .notOwned)
+        #expect(named("nobody-2")?.cause == .notOwned)
+        #expect(named("demo-M00000001-FREE_ESPRESSO")?.redeemable == true)
+    }
 }

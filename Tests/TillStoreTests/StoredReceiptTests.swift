@@ -107,3 +107,25 @@ import TillProtocol
         }
     }
 }
+
+/// `BinaryWriter.text`: a length and the text's UTF-8 bytes, for small and heap strings, ASCII or not, whole or cut
+/// from a larger one; `BinaryReader.text` reads each back.
+@Suite struct BinaryTextTests {
+    @Test func textsComeBackEqual() throws {
+        let long = String(repeating: "añ€😀", count: 100)
+        let texts = ["", "a", "fifteen-bytes!!", "sixteen-bytes!!!", "é", "\u{1F600}", long,
+                     String(long.dropFirst(3).prefix(17)), "tab\tand%\n"]
+        var w = BinaryWriter()
+        for t in texts { w.text(t) }
+        var expected: [UInt8] = []
+        for t in texts {
+            var length = BinaryWriter()
+            length.varint(UInt64(t.utf8.count))
+            expected += length.bytes + Array(t.utf8)
+        }
+        #expect(w.bytes == expected)
+        var r = BinaryReader(w.bytes)
+        for t in texts { #expect(try r.text() == t) }
+        #expect(r.atEnd)
+    }
+}

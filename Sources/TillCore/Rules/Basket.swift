@@ -32,24 +32,32 @@ struct Basket: Sendable {
     private(set) var lines: [PricedLine]
     var orderDiscount: MinorUnits
     var tax: MinorUnits
-    /// Line indexes by item code and by department, built once with one hash per line: per code (department) its
-    /// first line, and per line the next line with the same code (department), -1 after the last. Gifts and punch
-    /// cards find their lines with one lookup per code instead of hashing every line's code for every rule.
-    private let firstByCode: LineKeys
-    private let firstByDepartment: LineKeys
-    private let nextByCode: [Int]
-    private let nextByDepartment: [Int]
+    /// The code and department index of a long basket (more than `scannedUpTo` lines); nil for a short one, whose
+    /// lines are scanned: comparing ten lines' codes costs less than building (and freeing) the index's arrays.
+    private let index: LineIndex?
+    /// The longest basket whose lines are found by scanning them (and whose line ids are checked pairwise).
+    static let scannedUpTo = 32
 
     /// Whether some line has item code `code`.
-    func has(code: String) -> Bool { firstByCode[code] != nil }
+    func has(code: String) -> Bool {
+        if let index { return index.firstByCode[code] != nil }
+        let lines = self.lines.span  // borrowed: no line is copied to read its code
+        for i in lines.indices where lines[i].item.code == code { return true }
+        return false
+    }
 
     /// The indexes of the lines with item code `code`, in line order.
     func lines(code: String) -> [Int] {
         var out: [Int] = []
-        var i = firstByCode[code] ?? -1
+        guard let index else {
+            let lines = self.lines.span
+            for i in lines.indices where lines[i].item.code == code { out.append(i) }
+            return out
+        }
+        var i = index.firstByCode[code] ?? -1
         while i >= 0 {
             out.append(i)
-            i = nextByCode[i]
+            i = index.nextByCode[i]
         }
         return out
     }
@@ -57,15 +65,31 @@ struct Basket: Sendable {
     /// The indexes of the lines whose code is in `codes` or whose department is in `departments`, in line order.
     func lines(codes: Set<String>, departments: Set<String>) -> [Int] {
         var out: [Int] = []
+        guard let index else {
+            // Each line's code and department compared with the (few) keys: `String ==`, as the sets' own lookup.
+            let lines = self.lines.span
+            for i in lines.indices where Self.holds(codes, lines[i].item.code) || Self.holds(departments, lines[i].item.department) {
+                out.append(i)
+            }
+            return out
+        }
         for code in codes { out += lines(code: code) }
         for department in departments {
-            var i = firstByDepartment[department] ?? -1
+            var i = index.firstByDepartment[department] ?? -1
             while i >= 0 {
                 out.append(i)
-                i = nextByDepartment[i]
+                i = index.nextByDepartment[i]
             }
         }
         return codes.count + departments.count > 1 ? Array(Set(out)).sorted() : out
+    }
+
+    /// Whether `keys` holds `key`: a rule's few keys compared with it (cheaper than hashing `key`), many looked up.
+    private static func holds(_ keys: Set<String>, _ key: String?) -> Bool {
+        guard let key, !keys.isEmpty else { return false }
+        guard keys.count <= 4 else { return keys.contains(key) }
+        for k in keys where k == key { return true }
+        return false
     }
 
     var subtotal: MinorUnits { lines.reduce(0) { $0 + $1.gross } }
@@ -90,15 +114,15 @@ struct Basket: Sendable {
         // Field names are built only on the way to an error: this runs for every purchase and quote.
         func field(_ i: Int, _ name: String) -> String { name.isEmpty ? "items[\(i)]" : "items[\(i)].\(name)" }
         let items = request.items
-        var seen = LineKeys(capacity: items.count > 32 ? items.count : 0)  // only for long baskets
+        var seen: LineKeys? = items.count > Self.scannedUpTo ? LineKeys(capacity: items.count) : nil  // long baskets only
         var lines: [PricedLine] = []
         lines.reserveCapacity(items.count)
         for i in items.indices {
             // `items[i]` in place throughout: a copied item would retain (and release) each of its strings, and the
             // line below copies it once more.
             guard !items[i].lineId.isEmpty else { throw .invalidRequest(field: field(i, "lineId"), reason: "empty") }
-            let duplicate = items.count <= 32
-                ? items[..<i].contains { $0.lineId == items[i].lineId } : seen.updateValue(i, forKey: items[i].lineId) != nil
+            let duplicate = seen == nil
+                ? items[..<i].contains { $0.lineId == items[i].lineId } : seen!.updateValue(i, forKey: items[i].lineId) != nil
             guard !duplicate else { throw .invalidRequest(field: field(i, "lineId"), reason: "duplicate line id") }
             let quantity = items[i].quantity, unitPrice = items[i].unitPrice, discount = items[i].discount
             guard quantity.thousandths > 0, quantity.thousandths <= Self.maxQuantity else {
@@ -135,19 +159,7 @@ struct Basket: Sendable {
             }
         }
         self.lines = lines
-        // Built from the last line back, so each chain runs in line order.
-        var byCode = LineKeys(capacity: items.count)
-        var byDepartment = LineKeys(capacity: 0)
-        var nextCode = [Int].filled(-1, count: items.count)
-        var nextDepartment = [Int].filled(-1, count: items.count)
-        for i in items.indices.reversed() {
-            nextCode[i] = byCode.updateValue(i, forKey: items[i].code) ?? -1
-            if let department = items[i].department { nextDepartment[i] = byDepartment.updateValue(i, forKey: department) ?? -1 }
-        }
-        firstByCode = byCode
-        firstByDepartment = byDepartment
-        nextByCode = nextCode
-        nextByDepartment = nextDepartment
+        index = items.count > Self.scannedUpTo ? LineIndex(items) : nil
         afterPOS = Self.sum(lines) { $0.afterPOS }
         self.orderDiscount = request.orderDiscount
         self.tax = request.tax
@@ -177,5 +189,31 @@ struct Basket: Sendable {
     /// Adds a redemption's per-line discounts.
     mutating func apply(_ shares: LineShares) {
         for (i, amount) in zip(shares.lines, shares.amounts) { lines[i].benefit += amount }
+    }
+}
+
+/// A long basket's lines by item code and by department, built once with one hash per line: per code (department)
+/// its first line, and per line the next line with the same code (department), -1 after the last. Gifts and punch
+/// cards find their lines with one lookup per code instead of comparing every line's code for every rule.
+private struct LineIndex: Sendable {
+    let firstByCode: LineKeys
+    let firstByDepartment: LineKeys
+    let nextByCode: [Int]
+    let nextByDepartment: [Int]
+
+    init(_ items: [LineItem]) {
+        // Built from the last line back, so each chain runs in line order.
+        var byCode = LineKeys(capacity: items.count)
+        var byDepartment = LineKeys(capacity: 0)
+        var nextCode = [Int].filled(-1, count: items.count)
+        var nextDepartment = [Int].filled(-1, count: items.count)
+        for i in items.indices.reversed() {
+            nextCode[i] = byCode.updateValue(i, forKey: items[i].code) ?? -1
+            if let department = items[i].department { nextDepartment[i] = byDepartment.updateValue(i, forKey: department) ?? -1 }
+        }
+        firstByCode = byCode
+        firstByDepartment = byDepartment
+        nextByCode = nextCode
+        nextByDepartment = nextDepartment
     }
 }

@@ -26,31 +26,35 @@ enum Punching {
         var out = Outcome()
         var rewardsLeft = ValueLimits.maxRewardsPerPurchase
         for template in catalog.punchCards where template.punchesRequired > 0 {
-            // The basket's code and department index: no hashing of every line per template.
-            let qualifying = basket.lines(codes: template.codes, departments: template.departments)
-                .map { basket.lines[$0] }.filter { $0.net > 0 }
-            guard !qualifying.isEmpty else { continue }
-            var lines: [PurchaseRecord.PunchLine]
-            switch template.mode {
-            case .perUnit:
-                lines = qualifying.compactMap {
-                    let units = $0.item.quantity.wholeUnits
-                    return units > 0
-                        ? PurchaseRecord.PunchLine(templateId: template.id, lineId: $0.item.lineId, punches: units)
-                        : nil
+            // The qualifying lines (the template's, still to pay) read in place: a copied line retains its strings.
+            let basketLines = basket.lines.span
+            var lines: [PurchaseRecord.PunchLine] = []
+            var lineIds: [String] = []  // per purchase: the qualifying lines
+            for i in basket.lines(codes: template.codes, departments: template.departments) where basketLines[i].net > 0 {
+                switch template.mode {
+                case .perUnit:
+                    let units = basketLines[i].item.quantity.wholeUnits
+                    if units > 0 {
+                        lines.append(PurchaseRecord.PunchLine(templateId: template.id, lineId: basketLines[i].item.lineId, punches: units))
+                    }
+                case .perPurchase: lineIds.append(basketLines[i].item.lineId)
                 }
-            case .perPurchase:
-                lines = [
-                    PurchaseRecord.PunchLine(
-                        templateId: template.id, lineId: nil, lineIds: qualifying.map(\.item.lineId), punches: 1)
-                ]
+            }
+            if !lineIds.isEmpty {
+                lines = [PurchaseRecord.PunchLine(templateId: template.id, lineId: nil, lineIds: lineIds, punches: 1)]
             }
             // At most 1000 lines of at most 10^6 whole units: the sum fits easily.
             var remaining = lines.reduce(0) { $0 + $1.punches }
             guard remaining > 0 else { continue }
-            var index = member.benefits.firstIndex {
-                $0.kind == .punchCard && $0.templateId == template.id && $0.status == .active
-                    && ($0.validUntil.map { now <= $0 } ?? true) && ($0.validFrom.map { now >= $0 } ?? true)
+            var index: Int?
+            do {  // the member's benefits read in place: a copied benefit retains its strings
+                let held = member.benefits.span
+                for b in held.indices where held[b].kind == .punchCard && held[b].templateId == template.id
+                    && held[b].status == .active && (held[b].validUntil.map { now <= $0 } ?? true)
+                    && (held[b].validFrom.map { now >= $0 } ?? true) {
+                    index = b
+                    break
+                }
             }
             // The `newBenefits` entry of the card being punched when this purchase issued it (kept up to date).
             var issued: Int?

@@ -97,8 +97,9 @@ public enum LoyaltyRules {
         // Payments and the budget payment.
         let total = basket.total
         let budget = try Budget.check(request.payments, total: total, accounts: accounts, settings: settings.budget)
-        var moneyShares = [MinorUnits].filled(0, count: basket.lines.count)
-        var unitShares = [Int64].filled(0, count: basket.lines.count)
+        // Per line, what the budget payment paid (money, wallet units); empty without one: zero on every line.
+        var moneyShares: [MinorUnits] = []
+        var unitShares: [Int64] = []
         var budgetRecord: PurchaseRecord.BudgetPayment?
         var receiptPayments = request.payments.map {
             ReceiptPayment(means: $0.means, amount: $0.amount, points: nil, memberKey: $0.memberKey)
@@ -138,7 +139,8 @@ public enum LoyaltyRules {
             let pricedLines = basket.lines
             let lines = pricedLines.span
             for i in lines.indices {
-                guard let points = rule.points(eligible: lines[i].net - moneyShares[i], item: lines[i].item)
+                let paid = moneyShares.isEmpty ? 0 : moneyShares[i]
+                guard let points = rule.points(eligible: lines[i].net - paid, item: lines[i].item)
                 else {
                     throw .invalidRequest(
                         field: "items[\(i)]", reason: "earns more than \(ValueLimits.maxPoints) points")
@@ -217,7 +219,7 @@ public enum LoyaltyRules {
             total: total, tax: basket.tax, memberIds: accounts.map(\.id), memberKeys: accounts.map(\.memberKey),
             lines: recordLines,
             earned: earned, budget: budgetRecord,
-            paymentShares: basket.lines.indices.compactMap {
+            paymentShares: unitShares.indices.compactMap {
                 unitShares[$0] > 0
                     ? PurchaseRecord.PaymentShare(lineId: basket.lines[$0].item.lineId, units: unitShares[$0]) : nil
             },

@@ -71,9 +71,19 @@ public struct EarningRule: Hashable, Sendable {
         // Empty sets and maps are checked first: hashing the code costs more than the rest of a line's earning.
         if !excludedItems.isEmpty && excludedItems.contains(code) { return 0 }
         if let department, !excludedDepartments.isEmpty, excludedDepartments.contains(department) { return 0 }
-        if !itemPercent.isEmpty, let p = itemPercent[code] { return max(0, p) }
-        if let department, !departmentPercent.isEmpty, let p = departmentPercent[department] { return max(0, p) }
+        if let p = Self.value(itemPercent, code) { return max(0, p) }
+        if let department, let p = Self.value(departmentPercent, department) { return max(0, p) }
         return 100
+    }
+
+    /// `map[key]`; a map of a few keys is searched by comparing them with `key` (`String ==`, as the lookup), which
+    /// costs less than hashing `key`.
+    static func value(_ map: [String: Int64], _ key: String) -> Int64? {
+        guard map.count > 4 else {
+            for (k, v) in map where k == key { return v }
+            return nil
+        }
+        return map[key]
     }
 
     /// The ratio `(pointsPer, perMinor)` for a line.

@@ -34,7 +34,11 @@ struct BinaryWriter {
 
     mutating func text(_ value: String) {
         varint(UInt64(value.utf8.count))
-        bytes.append(contentsOf: value.utf8)
+        // From the string's contiguous UTF-8 in one copy (a native or small string always has it); appending the
+        // UTF-8 view goes through its generic iteration.
+        if value.utf8.withContiguousStorageIfAvailable({ bytes.append(contentsOf: $0) }) == nil {
+            bytes.append(contentsOf: value.utf8)
+        }
     }
 }
 

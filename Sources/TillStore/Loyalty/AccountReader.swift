@@ -66,9 +66,19 @@ struct AccountReader {
     /// `naming` order after its active ones.
     private func addNamed(_ naming: [String], to matches: inout [MemberMatch]) throws {
         guard !naming.isEmpty else { return }
-        var held = Set<String>()
-        for m in matches { for b in m.account?.benefits ?? [] { held.insert(b.id) } }
-        for id in naming where held.insert(id).inserted {
+        // The ids held, and each name once: a purchase names one or two, compared with the benefits read (hashing
+        // every benefit's id into a set cost more); many names are looked up in a set.
+        var held: Set<String>?
+        if naming.count > 4 {
+            held = []
+            for m in matches { for b in m.account?.benefits ?? [] { held!.insert(b.id) } }
+        }
+        func isNew(_ n: Int) -> Bool {
+            if held != nil { return held!.insert(naming[n]).inserted }
+            return !naming[..<n].contains(naming[n])
+                && !matches.contains { $0.account?.benefits.contains { $0.id == naming[n] } ?? false }
+        }
+        for (n, id) in naming.enumerated() where isNew(n) {
             guard let (owner, benefit) = try connection.statement(Self.benefitByPublicId)
                 .firstRow([.text(id)], { r in (r.int64(Self.ownerColumn), heldBenefit(r)) })
             else { continue }
@@ -86,7 +96,9 @@ struct AccountReader {
 
     /// A row of `memberColumns`: the account without wallets and benefits, and the member's `counted_through`.
     private static func memberRow(_ r: Row) -> (account: MemberAccount, countedThrough: Int64) {
-        (MemberAccount(id: r.int64(0), memberKey: r.text(1), firstName: r.optionalText(2), status: StoredStatus.member(r.text(3))),
+        // An active member's status compared in the row (no String made); any other read as stored.
+        (MemberAccount(id: r.int64(0), memberKey: r.text(1), firstName: r.optionalText(2),
+                       status: r.text(3, is: "active") ? .active : StoredStatus.member(r.text(3))),
          r.int64(4))
     }
 

@@ -32,7 +32,8 @@ enum WalletTotals {
                                                WHERE l.wallet_id = w.id AND l.id > w.counted_through), w.pending
             FROM wallets w WHERE w.member_id = ?
             """).forEachRow([.integer(member)]) { r in
-            wallets.append(Wallet(id: r.int64(0), kind: WalletKind(rawValue: r.text(1)) ?? .points, balance: r.int64(2), pending: r.int64(3)))
+            // The kind compared in the row (the schema allows 'points' and 'credit'): no String made per wallet.
+            wallets.append(Wallet(id: r.int64(0), kind: r.text(1, is: "credit") ? .credit : .points, balance: r.int64(2), pending: r.int64(3)))
         }
         return wallets
     }
