@@ -25,11 +25,7 @@ import TillStoreTesting
             if event == .write(wal: true), holding.load(ordering: .sequentiallyConsistent) { release.signal() }
         }
         defer { PowerLossVFS.observe(under: prefix, nil) }
-        let store = try Store.temporary(folder) {
-            $0.writer.vfsName = PowerLossVFS.name
-            $0.writer.checkpointWalPages = 12
-            $0.writer.busyCheckpointWalPages = 12
-            $0.writer.maxRequestsPerCommit = 1
+        let store = try Self.checkpointingOften(folder) {
             $0.writer.faults.beforeDatabaseSync = {
                 guard !finished.load(ordering: .sequentiallyConsistent) else { return }
                 holding.store(true, ordering: .sequentiallyConsistent)
@@ -83,11 +79,7 @@ import TillStoreTesting
             if event == .synced(wal: true), holding.load(ordering: .sequentiallyConsistent) { trigger.signal() }
         }
         defer { PowerLossVFS.observe(under: prefix, nil) }
-        let store = try Store.temporary(folder) {
-            $0.writer.vfsName = PowerLossVFS.name
-            $0.writer.checkpointWalPages = 12
-            $0.writer.busyCheckpointWalPages = 12
-            $0.writer.maxRequestsPerCommit = 1
+        let store = try Self.checkpointingOften(folder) {
             $0.writer.onEvent = { event in
                 if case .storageFailure = event { return }  // expected: the power cut
                 Issue.record("unexpected writer event \(event)")
@@ -121,6 +113,18 @@ import TillStoreTesting
         #expect(integrity == "ok")
         #expect(rows == Int64(acknowledged))
         #expect(try after.verify().isSound)
+    }
+
+    /// A store whose writer opens its database through `PowerLossVFS`, commits every batch and checkpoints every 12
+    /// WAL pages (a padded activity row is two), so that background fsyncs come every few writes.
+    static func checkpointingOften(_ folder: TemporaryFolder, configure: (inout StoreConfiguration) -> Void) throws -> Store {
+        try Store.temporary(folder) {
+            $0.writer.vfsName = PowerLossVFS.name
+            $0.writer.checkpointWalPages = 12
+            $0.writer.busyCheckpointWalPages = 12
+            $0.writer.maxRequestsPerCommit = 1
+            configure(&$0)
+        }
     }
 
     /// With the fsync in place (`databaseSyncInBackground = false`) nothing is deferred and nothing waits.
