@@ -15,7 +15,7 @@ import TillCore
 /// - a sync of the database file is deferred only when the writer asked for it (`deferNextSync()`, around
 ///   its checkpoint); any other sync of it waits for a deferred one to finish, then syncs in place;
 /// - nothing writes or truncates the WAL or the database file while a deferred sync runs: the write waits for it
-///   (`writesWaited`). After a power cut at any moment SQLite so finds the pages a checkpoint copied either in a synced
+///   (`counts.writesWaited`); a sync of the WAL waits for it too (`BackgroundSyncVFS`). After a power cut at any moment SQLite so finds the pages a checkpoint copied either in a synced
 ///   database file or in the WAL, which was synced before the copy and not touched since;
 /// - a deferred sync that fails makes every later write, truncation and sync of either file fail with its code (the
 ///   writer then fail-stops); nothing retries an fsync;
