@@ -41,33 +41,31 @@ enum BackgroundSyncVFS {
 
     // MARK: The file object: [methods pointer, retained BackgroundDatabaseSync or nil][the file of the VFS below]
 
-    private static let headerBytes = 16
+    private static let headerBytes = WrappedFile.headerBytes
 
     nonisolated(unsafe) private static let methods: UnsafeMutablePointer<sqlite3_io_methods> = {
         let m = UnsafeMutablePointer<sqlite3_io_methods>.allocate(capacity: 1)
-        m.initialize(to: sqlite3_io_methods())
-        m.pointee.iVersion = 2
+        m.initialize(to: WrappedFile.forwardingMethods())
         m.pointee.xClose = { file in
             let sync = BackgroundSyncVFS.sync(of: file!), isWAL = BackgroundSyncVFS.isWAL(file!)
             sync?.waitForRunningSync()
-            let code = BackgroundSyncVFS.forward(file!) { $1.xClose!($0) }
+            let code = WrappedFile.forward(file!) { $1.xClose!($0) }
             if let sync {
                 if !isWAL { BackgroundSyncVFS.databases.withLock { d in for (path, s) in d where s === sync { d[path] = nil } } }
                 Unmanaged.passUnretained(sync).release()
             }
             return code
         }
-        m.pointee.xRead = { file, buffer, amount, offset in BackgroundSyncVFS.forward(file!) { $1.xRead!($0, buffer, amount, offset) } }
         m.pointee.xWrite = { file, buffer, amount, offset in
             if let code = BackgroundSyncVFS.sync(of: file!)?.beforeWrite(), code != SQLITE_OK { return code }
-            return BackgroundSyncVFS.forward(file!) { $1.xWrite!($0, buffer, amount, offset) }
+            return WrappedFile.forward(file!) { $1.xWrite!($0, buffer, amount, offset) }
         }
         m.pointee.xTruncate = { file, size in
             if let code = BackgroundSyncVFS.sync(of: file!)?.beforeWrite(), code != SQLITE_OK { return code }
-            return BackgroundSyncVFS.forward(file!) { $1.xTruncate!($0, size) }
+            return WrappedFile.forward(file!) { $1.xTruncate!($0, size) }
         }
         m.pointee.xSync = { file, flags in
-            let inner = SQLiteFile(pointer: BackgroundSyncVFS.inner(file!))
+            let inner = SQLiteFile(pointer: WrappedFile.inner(file!))
             guard let sync = BackgroundSyncVFS.sync(of: file!) else { return inner.sync(flags: flags) }
             if BackgroundSyncVFS.isWAL(file!) {
                 let code = sync.waitForRunningSync()
@@ -75,23 +73,13 @@ enum BackgroundSyncVFS {
             }
             return sync.sync(inner, flags: flags)
         }
-        m.pointee.xFileSize = { file, size in BackgroundSyncVFS.forward(file!) { $1.xFileSize!($0, size) } }
-        m.pointee.xLock = { file, level in BackgroundSyncVFS.forward(file!) { $1.xLock!($0, level) } }
-        m.pointee.xUnlock = { file, level in BackgroundSyncVFS.forward(file!) { $1.xUnlock!($0, level) } }
-        m.pointee.xCheckReservedLock = { file, out in BackgroundSyncVFS.forward(file!) { $1.xCheckReservedLock!($0, out) } }
         m.pointee.xFileControl = { file, op, argument in
             if op == BackgroundSyncVFS.findSyncOperation, let sync = BackgroundSyncVFS.sync(of: file!), let argument {
                 argument.storeBytes(of: Unmanaged.passUnretained(sync).toOpaque(), as: UnsafeMutableRawPointer.self)
                 return SQLITE_OK
             }
-            return BackgroundSyncVFS.forward(file!) { $1.xFileControl!($0, op, argument) }
+            return WrappedFile.forward(file!) { $1.xFileControl!($0, op, argument) }
         }
-        m.pointee.xSectorSize = { file in BackgroundSyncVFS.forward(file!) { $1.xSectorSize!($0) } }
-        m.pointee.xDeviceCharacteristics = { file in BackgroundSyncVFS.forward(file!) { $1.xDeviceCharacteristics!($0) } }
-        m.pointee.xShmMap = { file, page, pageSize, extend, address in BackgroundSyncVFS.forward(file!) { $1.xShmMap!($0, page, pageSize, extend, address) } }
-        m.pointee.xShmLock = { file, offset, count, flags in BackgroundSyncVFS.forward(file!) { $1.xShmLock!($0, offset, count, flags) } }
-        m.pointee.xShmBarrier = { file in BackgroundSyncVFS.forward(file!) { $1.xShmBarrier!($0) } }
-        m.pointee.xShmUnmap = { file, deleteFlag in BackgroundSyncVFS.forward(file!) { $1.xShmUnmap!($0, deleteFlag) } }
         return m
     }()
 
@@ -103,7 +91,7 @@ enum BackgroundSyncVFS {
                              _ file: UnsafeMutablePointer<sqlite3_file>, _ flags: Int32,
                              _ outFlags: UnsafeMutablePointer<Int32>?) -> Int32 {
         let below = below(vfs)
-        let inner = inner(file)
+        let inner = WrappedFile.inner(file)
         setHeader(file, sync: nil, isWAL: false)
         let code = below.pointee.xOpen!(below, name, inner, flags, outFlags)
         guard code == SQLITE_OK, inner.pointee.pMethods != nil else { file.pointee.pMethods = nil; return code }
@@ -125,31 +113,21 @@ enum BackgroundSyncVFS {
         vfs.pointee.pAppData!.assumingMemoryBound(to: sqlite3_vfs.self)
     }
 
-    private static func forward<T>(_ file: UnsafeMutablePointer<sqlite3_file>,
-                                   _ body: (UnsafeMutablePointer<sqlite3_file>, sqlite3_io_methods) -> T) -> T {
-        let inner = inner(file)
-        return body(inner, inner.pointee.pMethods!.pointee)
-    }
-
-    private static func inner(_ file: UnsafeMutablePointer<sqlite3_file>) -> UnsafeMutablePointer<sqlite3_file> {
-        UnsafeMutableRawPointer(file).advanced(by: headerBytes).assumingMemoryBound(to: sqlite3_file.self)
-    }
-
     /// The header's second word: the retained sync's address, its lowest bit set for a WAL (objects are aligned).
     private static func setHeader(_ file: UnsafeMutablePointer<sqlite3_file>, sync: BackgroundDatabaseSync?, isWAL: Bool) {
         var word = 0
         if let sync { word = Int(bitPattern: Unmanaged.passRetained(sync).toOpaque()) | (isWAL ? 1 : 0) }
-        UnsafeMutableRawPointer(file).advanced(by: 8).storeBytes(of: word, as: Int.self)
+        WrappedFile.setWord(word, of: file)
     }
 
     private static func sync(of file: UnsafeMutablePointer<sqlite3_file>) -> BackgroundDatabaseSync? {
-        let word = UnsafeMutableRawPointer(file).advanced(by: 8).load(as: Int.self) & ~1
+        let word = WrappedFile.word(of: file) & ~1
         guard let raw = UnsafeMutableRawPointer(bitPattern: word) else { return nil }
         return Unmanaged<BackgroundDatabaseSync>.fromOpaque(raw).takeUnretainedValue()
     }
 
     private static func isWAL(_ file: UnsafeMutablePointer<sqlite3_file>) -> Bool {
-        UnsafeMutableRawPointer(file).advanced(by: 8).load(as: Int.self) & 1 == 1
+        WrappedFile.word(of: file) & 1 == 1
     }
 }
 

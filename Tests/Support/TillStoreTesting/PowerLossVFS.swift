@@ -126,7 +126,7 @@ public enum PowerLossVFS {
 
     // MARK: The C side: a file object is [our header: methods pointer, tracked id][the unix VFS's file object]
 
-    private static let headerBytes = 16
+    private static let headerBytes = WrappedFile.headerBytes
     nonisolated(unsafe) private static var base: UnsafeMutablePointer<sqlite3_vfs>!
     nonisolated(unsafe) private static var methods: UnsafeMutablePointer<sqlite3_io_methods>!
 
@@ -134,14 +134,14 @@ public enum PowerLossVFS {
         Connection.configureLibrary()  // before sqlite3_vfs_find initializes SQLite
         base = sqlite3_vfs_find(nil)
         methods = UnsafeMutablePointer<sqlite3_io_methods>.allocate(capacity: 1)
-        methods.initialize(to: sqlite3_io_methods())
+        methods.initialize(to: WrappedFile.forwardingMethods())  // version 2: no xFetch, every change goes through xWrite
         let vfs = UnsafeMutablePointer<sqlite3_vfs>.allocate(capacity: 1)
         vfs.initialize(to: base.pointee)
         vfs.pointee.zName = UnsafePointer(strdup(name))
         vfs.pointee.szOsFile = base.pointee.szOsFile + Int32(headerBytes)
         vfs.pointee.pNext = nil
         vfs.pointee.xOpen = { _, name, file, flags, outFlags in
-            let inner = PowerLossVFS.inner(file!)
+            let inner = WrappedFile.inner(file!)
             let code = PowerLossVFS.base.pointee.xOpen!(PowerLossVFS.base, name, inner, flags, outFlags)
             guard code == SQLITE_OK, inner.pointee.pMethods != nil else { file!.pointee.pMethods = nil; return code }
             file!.pointee.pMethods = UnsafePointer(PowerLossVFS.methods)
@@ -165,11 +165,8 @@ public enum PowerLossVFS {
             if let name, PowerLossVFS.isDead(String(cString: name)) { return SQLITE_IOERR | (10 << 8) }
             return PowerLossVFS.base.pointee.xDelete!(PowerLossVFS.base, name, syncDirectory)
         }
-        methods.pointee.iVersion = 2  // no xFetch: SQLite then never maps the file, every change goes through xWrite
-        methods.pointee.xClose = { file in PowerLossVFS.forward(file!) { $1.xClose!($0) } }
-        methods.pointee.xRead = { file, buffer, amount, offset in PowerLossVFS.forward(file!) { $1.xRead!($0, buffer, amount, offset) } }
         methods.pointee.xWrite = { file, buffer, amount, offset in
-            let inner = PowerLossVFS.inner(file!)
+            let inner = WrappedFile.inner(file!)
             if let path = PowerLossVFS.trackedPath(file!) {
                 if PowerLossVFS.isDead(path) { return SQLITE_IOERR | (3 << 8) }
                 PowerLossVFS.report(.write(wal: path.hasSuffix("-wal")), path: path)
@@ -178,7 +175,7 @@ public enum PowerLossVFS {
             return inner.pointee.pMethods!.pointee.xWrite!(inner, buffer, amount, offset)
         }
         methods.pointee.xTruncate = { file, size in
-            let inner = PowerLossVFS.inner(file!)
+            let inner = WrappedFile.inner(file!)
             if let path = PowerLossVFS.trackedPath(file!) {
                 if PowerLossVFS.isDead(path) { return SQLITE_IOERR | (6 << 8) }
                 PowerLossVFS.keep(inner, path: path, from: size, count: Int64.max / 2)
@@ -186,7 +183,7 @@ public enum PowerLossVFS {
             return inner.pointee.pMethods!.pointee.xTruncate!(inner, size)
         }
         methods.pointee.xSync = { file, flags in
-            let inner = PowerLossVFS.inner(file!)
+            let inner = WrappedFile.inner(file!)
             guard let path = PowerLossVFS.trackedPath(file!) else { return inner.pointee.pMethods!.pointee.xSync!(inner, flags) }
             if PowerLossVFS.isDead(path) || PowerLossVFS.spendSync(path) { return SQLITE_IOERR | (4 << 8) }
             let code = inner.pointee.pMethods!.pointee.xSync!(inner, flags)
@@ -200,37 +197,15 @@ public enum PowerLossVFS {
             PowerLossVFS.report(.synced(wal: path.hasSuffix("-wal")), path: path)
             return code
         }
-        methods.pointee.xFileSize = { file, size in PowerLossVFS.forward(file!) { $1.xFileSize!($0, size) } }
-        methods.pointee.xLock = { file, level in PowerLossVFS.forward(file!) { $1.xLock!($0, level) } }
-        methods.pointee.xUnlock = { file, level in PowerLossVFS.forward(file!) { $1.xUnlock!($0, level) } }
-        methods.pointee.xCheckReservedLock = { file, out in PowerLossVFS.forward(file!) { $1.xCheckReservedLock!($0, out) } }
-        methods.pointee.xFileControl = { file, op, argument in PowerLossVFS.forward(file!) { $1.xFileControl!($0, op, argument) } }
-        methods.pointee.xSectorSize = { file in PowerLossVFS.forward(file!) { $1.xSectorSize!($0) } }
-        methods.pointee.xDeviceCharacteristics = { file in PowerLossVFS.forward(file!) { $1.xDeviceCharacteristics!($0) } }
-        methods.pointee.xShmMap = { file, page, pageSize, extend, address in PowerLossVFS.forward(file!) { $1.xShmMap!($0, page, pageSize, extend, address) } }
-        methods.pointee.xShmLock = { file, offset, count, flags in PowerLossVFS.forward(file!) { $1.xShmLock!($0, offset, count, flags) } }
-        methods.pointee.xShmBarrier = { file in PowerLossVFS.forward(file!) { $1.xShmBarrier!($0) } }
-        methods.pointee.xShmUnmap = { file, deleteFlag in PowerLossVFS.forward(file!) { $1.xShmUnmap!($0, deleteFlag) } }
         sqlite3_vfs_register(vfs, 0)
     }()
 
-    /// Calls `body` with the unix VFS's file object inside `file` and its methods.
-    private static func forward<T>(_ file: UnsafeMutablePointer<sqlite3_file>,
-                                   _ body: (UnsafeMutablePointer<sqlite3_file>, sqlite3_io_methods) -> T) -> T {
-        let inner = inner(file)
-        return body(inner, inner.pointee.pMethods!.pointee)
-    }
-
-    private static func inner(_ file: UnsafeMutablePointer<sqlite3_file>) -> UnsafeMutablePointer<sqlite3_file> {
-        UnsafeMutableRawPointer(file).advanced(by: headerBytes).assumingMemoryBound(to: sqlite3_file.self)
-    }
-
     private static func setTrackedId(_ file: UnsafeMutablePointer<sqlite3_file>, _ id: Int32) {
-        UnsafeMutableRawPointer(file).advanced(by: 8).storeBytes(of: id, as: Int32.self)
+        WrappedFile.setWord(Int(id), of: file)
     }
 
     private static func trackedPath(_ file: UnsafeMutablePointer<sqlite3_file>) -> String? {
-        let id = UnsafeMutableRawPointer(file).advanced(by: 8).load(as: Int32.self)
+        let id = Int32(WrappedFile.word(of: file))
         guard id != 0 else { return nil }
         return state.withLock { $0.paths[id] }
     }
