@@ -118,14 +118,16 @@ public final class BackgroundDatabaseSync: Sendable {
     /// Waits until no deferred sync runs; `SQLITE_OK`, or the code of a deferred sync that failed.
     @discardableResult
     func waitForRunningSync(counted: Bool = false) -> Int32 {
-        let busy = state.withLock { s in s.running }
-        if busy {
-            if counted, let hook = writeWaits.withLock({ $0 }) { hook() }
-            let started = clock.now()
-            running.wait()
-            let waited = Int(clock.now().microseconds(since: started))
-            if counted { state.withLock { $0.writesWaited += 1; $0.waitedMicroseconds += waited } }
+        // One lock per call when no sync runs (every WAL frame write of a COMMIT comes here).
+        let (busy, failure) = state.withLock { s in (s.running, s.failure) }
+        guard busy else { return failure ?? SQLITE_OK }
+        if counted, let hook = writeWaits.withLock({ $0 }) { hook() }
+        let started = clock.now()
+        running.wait()
+        let waited = Int(clock.now().microseconds(since: started))
+        return state.withLock { s in
+            if counted { s.writesWaited += 1; s.waitedMicroseconds += waited }
+            return s.failure ?? SQLITE_OK
         }
-        return state.withLock { $0.failure } ?? SQLITE_OK
     }
 }
