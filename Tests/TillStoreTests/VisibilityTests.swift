@@ -202,8 +202,6 @@ import TillStoreTesting
         let store = try Store.temporary(folder) { configuration in
             configuration.writer.maxBatchSize = 1
             configuration.writer.checkpointWalPages = 100_000  // no COMMIT because a checkpoint is due
-            // Each batch answered before the next runs: batches 2–3 are acknowledged when batch 4's hook reads.
-            configuration.writer.journalRecordsInFlight = 0
             configuration.reading.onCommitWait = { if watching.load(ordering: .relaxed) { progress.signal() } }
             configuration.writer.faults.beforeCommit = { batch in
                 guard batch == 4, let store = storeForHook.withLock({ $0 }) else { return }

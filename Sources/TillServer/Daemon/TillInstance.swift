@@ -45,7 +45,6 @@ public final class TillInstance: Sendable {
         storeConfiguration.writer.busyBatchRequests = configuration.walCheckpointBusyBatch
         storeConfiguration.writer.carriedCommitWaitMicroseconds = configuration.writerCommitWaitMicroseconds
         storeConfiguration.writer.databaseSyncInBackground = configuration.walCheckpointSyncInBackground
-        storeConfiguration.writer.journalRecordsInFlight = configuration.journalRecordsInFlight
         storeConfiguration.writer.maxRequestsPerCommit = configuration.writerCommitLimit
         adjustStore(&storeConfiguration)
         storeConfiguration.writer.onEvent = { event in

@@ -16,8 +16,7 @@ import TillCore
 /// read sent after it, on any connection. Once the writer stopped after a storage error with an acknowledged batch
 /// it never committed, the wait throws `storageFailure` instead of answering from a state that lacks that batch (the
 /// batch is in the journal and replayed at the next start). Batch numbers only grow. The writer thread never waits
-/// here (it would wait for its own COMMIT), nor does the journal thread that delivers answers (the COMMIT waits for
-/// it): checked by a precondition.
+/// here (it would wait for its own COMMIT): checked by a precondition.
 public final class Visibility: Sendable {
     private struct Waiter {
         let batch: UInt64
@@ -37,8 +36,6 @@ public final class Visibility: Sendable {
     private let waitingReads = Atomic<Int>(0)
     /// The writer thread (`pthread_t`), recorded when it starts; 0 before.
     private let writerThread = Atomic<UInt>(0)
-    /// The journal thread, which delivers the answers of records in flight; 0 before its first.
-    private let journalThread = Atomic<UInt>(0)
 
     public init() {}
 
@@ -67,9 +64,8 @@ public final class Visibility: Sendable {
     public func waitForAcknowledgedWrites(willWait: (() -> Void)? = nil) throws(TillError) {
         let target = acknowledged.load(ordering: .acquiring)
         guard committed.load(ordering: .acquiring) < target else { return }
-        let me = UInt(pthread_self())
-        precondition(writerThread.load(ordering: .relaxed) != me && journalThread.load(ordering: .relaxed) != me,
-                     "the writer or journal thread waited for a COMMIT that waits for it (a completion read the store?)")
+        precondition(writerThread.load(ordering: .relaxed) != UInt(pthread_self()),
+                     "the writer thread waited for its own COMMIT (a completion read the store?)")
         let wake = DispatchSemaphore(value: 0)
         let mustWait: Result<Bool, TillError> = waiting.withLock { state in
             if committed.load(ordering: .acquiring) >= target { return .success(false) }
@@ -87,11 +83,6 @@ public final class Visibility: Sendable {
     }
 
     // MARK: - Writer side
-
-    /// Called on the journal thread before it delivers answers (`DurableAnswers`): a COMMIT waits for it too.
-    func journalThreadAnswers() {
-        journalThread.store(UInt(pthread_self()), ordering: .relaxed)
-    }
 
     /// Called on the writer thread when it starts.
     func writerStarted() {

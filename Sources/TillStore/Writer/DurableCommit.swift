@@ -5,8 +5,8 @@ enum DurableCommit {
     case nothingChanged
     /// Too large for a record: committed (with the answered batches before it) and SQLite fsynced its WAL.
     case syncedBySQLite
-    /// One journal record, handed to the journal thread with the batch's answers; the COMMIT follows its fdatasync.
-    case journaled(bytes: Int)
+    /// One journal record, fdatasynced; the COMMIT follows the answers.
+    case journaled(bytes: Int, syncMicroseconds: Int)
 
     /// The transaction is still open: the caller answers, then commits.
     var commitFollows: Bool {
@@ -18,9 +18,10 @@ enum DurableCommit {
         switch self {
         case .nothingChanged: break
         case .syncedBySQLite: stats.sqliteSyncedBatches += 1
-        case .journaled(let bytes):
+        case .journaled(let bytes, let sync):
             stats.journalRecords += 1
             stats.journalBytes += bytes
+            stats.journalSyncs.record(sync)
         }
     }
 }

@@ -66,10 +66,8 @@ protocol QueuedWrite: AnyObject, Sendable {
     func fail(_ error: TillError)
 }
 
-/// `@unchecked Sendable`: `output` is written only on the writer thread, after the object was handed over through
-/// the queue's mutex, and read by `succeed()` there or on the journal thread after the batch was handed over through
-/// `DurableAnswers`' mutex (each orders the accesses; a batch handed over is never run again); `request` and
-/// `completion` are immutable and Sendable.
+/// `@unchecked Sendable`: `output` is written and read only on the writer thread, after the object was handed over
+/// through the queue's mutex (which orders the accesses); `request` and `completion` are immutable and Sendable.
 final class PendingWrite<Request: WriteRequest>: QueuedWrite, @unchecked Sendable {
     let request: Request
     let completion: @Sendable (Result<Request.Output, TillError>) -> Void

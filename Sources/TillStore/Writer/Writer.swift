@@ -12,11 +12,9 @@ import TillCore
 ///   rolled back alone and answered with its error. The batch first runs without savepoints (a savepoint copies
 ///   every page its request touches into the statement journal); on the first refusal the transaction is rolled
 ///   back and the batch runs again with a SAVEPOINT per request. A batch of one runs in the transaction alone;
-/// - completions run exactly once per accepted request, and every answer (a success, a refusal, a replay) is
-///   delivered only after the batch's effects — and every record submitted before them — were appended to the
-///   journal and fdatasynced (`DurableAnswers`): on the journal thread, while the writer decides the next batches,
-///   or on the writer thread when nothing was in flight; the COMMIT (not fsynced: `synchronous=NORMAL`) follows the
-///   fdatasync, and reads begun after an answer wait for it (`Visibility`);
+/// - completions run on the writer thread, exactly once per accepted request, and a success is delivered only after
+///   the batch's effects were appended to the journal and fdatasynced; the COMMIT (not fsynced:
+///   `synchronous=NORMAL`) follows the answers, and reads begun after an answer wait for it (`Visibility`);
 ///   start-up replays the journal records the database lost (`WriterLoop`);
 /// - fail-stop: a storage error (journal write or sync, commit, I/O, full disk, corruption) fails the whole batch and
 ///   every later request with `storageFailure`; nothing is retried and nothing more is written until the process
@@ -81,7 +79,7 @@ public final class Writer: Sendable {
     /// What clients are told after the fail-stop (the detailed reason is in `stats.storageFailure` and stderr).
     static let stoppedFailure = TillError.storageFailure(reason: "the store stopped writing after a storage error")
 
-    /// Enqueues `request`; `completion` runs later on the writer or the journal thread with the durable result.
+    /// Enqueues `request`; `completion` runs later on the writer thread with the durable result.
     /// Throws at once (and never calls `completion`) when the queue is full, the store failed, or it is stopping.
     /// `completion` must be quick and must never wait for another write (it would wait for itself): hand the
     /// result to the caller's event loop and return.

@@ -7,7 +7,7 @@ extension WriterLoop {
     func checkpoint(force: Bool, busy: Bool = false, mode: CheckpointMode = .restart) {
         guard !failed, force || walFrames.frames > writer.configuration.checkpointBound(busy: busy) else { return }
         do {
-            let committed = committedLSN
+            let committed = journal.nextLSN.rawValue - 1
             // A serving checkpoint leaves its fsync of the database file to the background; the WAL is not written
             // again before that sync is done (`BackgroundDatabaseSync`). Start-up's and shutdown's sync in place.
             let deferred = mode == .restart ? databaseSync : nil
@@ -24,12 +24,11 @@ extension WriterLoop {
                 // now, or (deferred) up to what the last background sync covered.
                 deferred?.checkpointCompleted(through: committed)
                 let synced = deferred.map { $0.syncedThrough } ?? committed
-                journal.release(through: LSN(synced))  // on the journal thread, between groups
-                let released = journal.stats.segmentsReleased
+                let released = try journal.release(through: LSN(synced))
                 writer.counters.withLock {
                     $0.checkpointDurations.record(took)
                     $0.walFrames = 0
-                    $0.journalSegmentsReleased = released
+                    $0.journalSegmentsReleased += released
                 }
             case .busy:
                 writer.counters.withLock { $0.checkpointsBusy += 1 }

@@ -48,12 +48,6 @@ public struct WriterConfiguration: Sendable {
     /// checkpoint's time (bench/journal.md). false: the checkpoint fsyncs in place, on the writer's thread.
     public var databaseSyncInBackground = true
 
-    /// Journal records that may wait for their fdatasync while the writer runs the next batches (their answers
-    /// wait, the writer does not): the journal thread writes every record waiting with one write and one
-    /// `fdatasync`, so a batch decided during a sync is synced with the next group. 0: the writer waits for each
-    /// record's fdatasync before the next batch (the journal's sync on the writer's path; bench/journal.md).
-    public var journalRecordsInFlight = 4
-
     /// The WAL bound in force: `busyCheckpointWalPages` for a busy writer, else `checkpointWalPages`.
     func checkpointBound(busy: Bool) -> Int32 {
         busy ? max(checkpointWalPages, busyCheckpointWalPages) : checkpointWalPages

@@ -6,11 +6,9 @@ import TillJournal
 
 /// The writer thread's side: owns the connection and the journal, recovers, runs batches, checkpoints.
 ///
-/// Guarantees: created, used and destroyed on the writer thread only (not Sendable). A batch's effects are handed to
-/// the journal thread as one record; its requests are answered once that record is fdatasynced (`DurableAnswers`),
-/// while the writer runs the next batches (at most `journalRecordsInFlight` records ahead); it is committed only
-/// after that (SQLite does not fsync the COMMIT; under load with the batches after it); reads begun after the answers
-/// wait for that COMMIT (`Visibility`);
+/// Guarantees: created, used and destroyed on the writer thread only (not Sendable). A batch's effects are appended
+/// to the journal and fdatasynced, then its requests are answered, then it is committed (SQLite does not fsync the
+/// COMMIT; under load with the batches after it); reads begun after the answers wait for that COMMIT (`Visibility`);
 /// at start-up the journal records the database does not hold yet are replayed before anything else; a journal
 /// segment is deleted only after a checkpoint made the database file hold all its records and that file was synced.
 final class WriterLoop {
@@ -18,10 +16,7 @@ final class WriterLoop {
     /// The database file's checkpoint sync in the background (`WriterConfiguration.databaseSyncInBackground`).
     let databaseSync: BackgroundDatabaseSync?
     private let effects: EffectLog
-    /// The journal thread, which owns the journal from start-up on.
-    let journal: JournalWriter
-    /// Records in flight and the answers waiting for them.
-    private let answers: DurableAnswers
+    let journal: Journal
     private let statements: StatementDictionary
     private let context: WriteContext
     let writer: Writer
@@ -38,8 +33,8 @@ final class WriterLoop {
     /// The WAL file, opened on the first commit (see `startWALWriteback`).
     private var walWriteback: DataFile?
     var failed = false
-    /// The LSN of the last record committed to the database (the records after it are in the open transaction).
-    var committedLSN: UInt64 = 0
+    /// The LSN of the last record appended (the database holds it once it is committed).
+    private var journaledLSN: UInt64 = 0
     /// The WAL's frames when they were last counted (`framesCommitted`).
     var framesCounted = 0
     /// WAL pages a committed request added, lately (`checkpointDue`).
@@ -74,24 +69,19 @@ final class WriterLoop {
         // A new store gets its schema first; an existing one replays its journal with the schema the records were
         // written against, then migrates.
         if try connection.int64("PRAGMA user_version") ?? 0 == 0 { try Migrator.migrate(connection, migrations) }
-        let opened: Journal
-        (opened, statements) = try WriterLoop.recover(connection, path: path, configuration: configuration)
+        (journal, statements) = try WriterLoop.recover(connection, path: path, configuration: configuration)
         try Migrator.migrate(connection, migrations)
         context = WriteContext(connection: connection, now: Timestamp(millisecondsSinceEpoch: 0))  // stamped before every batch
         self.writer = writer
-        let last = LSN(opened.nextLSN.rawValue - 1)
         writer.counters.withLock {
-            $0.journalReplayed = opened.recovery.recordsReplayed
-            $0.journalTornBytes = opened.recovery.tornBytes
-            $0.appliedLSN = last.rawValue
+            $0.journalReplayed = journal.recovery.recordsReplayed
+            $0.journalTornBytes = journal.recovery.tornBytes
+            $0.appliedLSN = journal.nextLSN.rawValue - 1
         }
-        committedLSN = last.rawValue
-        answers = DurableAnswers(writer: writer, last: last)
-        journal = JournalWriter(journal: opened)
+        journaledLSN = journal.nextLSN.rawValue - 1
     }
 
     deinit {
-        journal.shutdown()
         walWriteback?.close()
         walFrames.uninstall(from: connection)
     }
@@ -100,18 +90,9 @@ final class WriterLoop {
         // Migrations and replayed records go into the database file at once (and replayed segments can go).
         checkpoint(force: true, mode: .truncate)
         while true {
-            if !failed, let failure = answers.failure {  // the journal thread failed a record: nothing more is written
-                failStop([], error: failure, stage: "journal append (answers in flight failed)")
-            }
             switch writer.next() {
             case .batch(let batch): runBatch(batch)
             case .sleep:
-                if !failed && answers.inFlight > 0 {
-                    // Records are being synced and nothing else waits: their answers leave from the journal thread,
-                    // which wakes this one afterwards (to commit them), as does a new request (to run it meanwhile).
-                    writer.wake.wait()
-                    continue
-                }
                 if carriedOverEmptyQueue && answered != nil && !writer.visibility.readsWaiting {
                     // A large batch's COMMIT waits for the next batch; the time up, it is done below.
                     if !writer.waitForWakeUp(microseconds: writer.configuration.carriedCommitWaitMicroseconds) {
@@ -127,7 +108,7 @@ final class WriterLoop {
             case .stop:
                 commitAnswered()
                 if !failed { checkpoint(force: true, mode: .truncate) }
-                journal.shutdown()  // returns with released segments recycled or deleted
+                journal.finishFileWork()  // shutdown returns with released segments deleted
                 return
             }
         }
@@ -142,7 +123,6 @@ final class WriterLoop {
         var outcomes: [TillError?] = []
         outcomes.reserveCapacity(batch.count)
         var durable = DurableCommit.nothingChanged
-        var requestsWaited = false
         do {
             // Batches answered and not committed yet are in the open transaction: this one goes on in it (no
             // savepoint: it would copy every page the batch touches; `restoreAnswered` is the way back instead).
@@ -160,12 +140,9 @@ final class WriterLoop {
             } else {
                 for item in batch { outcomes.append(try runIsolated(item)) }
             }
-            // Requests waiting before this batch's answers can leave make the writer busy (the larger checkpoint
-            // bound); one sent because of an answer (a terminal's next purchase) does not, but a large batch does.
-            requestsWaited = writer.hasPendingRequests
             if connection.isInTransaction {
                 try writer.configuration.hooks?.willCommit(batch: batchNumber)
-                durable = try makeDurable(BatchAnswers(items: batch, outcomes: outcomes, acknowledges: UInt64(batchNumber)))
+                durable = try makeDurable()
             }
         } catch let error as SQLiteError where error.isLockBusy && !connection.isInTransaction && answered == nil {
             // Only the rerun's BEGIN can get here: the rollback had released the lock and another process took it.
@@ -176,25 +153,31 @@ final class WriterLoop {
             failStop(batch, error: error, stage: "batch \(batchNumber) (\(batch.count) requests)")
             return
         }
-        // Journaled (its answers leave from the journal thread once the record is synced; the COMMIT follows), or
-        // committed (the answers leave now, or after the records in flight before it).
+        // Durable now (journal fsynced; committed too, unless the COMMIT follows the answers). Count first (so a
+        // completion observes stats that include its batch), then acknowledge.
+        let succeeded = outcomes.count { $0 == nil }
+        let commitFollows = durable.commitFollows
         let frames = framesCommitted()
         writer.counters.withLock {
+            $0.record(batchSize: batch.count, succeeded: succeeded)
             frames.record(in: &$0)
             durable.record(in: &$0)
         }
-        if durable.commitFollows {
+        if commitFollows {
+            writer.visibility.acknowledge(UInt64(batchNumber))
             answered = (batchNumber, (answered?.requests ?? 0) + batch.count)
-        } else {
-            answers.deliver(BatchAnswers(items: batch, outcomes: outcomes, acknowledges: nil))
         }
+        // Requests that were waiting before the answers left make the writer busy (the larger checkpoint bound); one
+        // sent because of an answer (a terminal's next purchase) does not, but a large batch does (closed loops).
         let large = batch.count >= writer.configuration.busyBatchRequests
-        let busy = requestsWaited || large
-        // A large batch's COMMIT may wait for the next batch over an empty queue (`run`); so do answers in flight.
+        let busy = writer.hasPendingRequests || large
+        for (item, outcome) in zip(batch, outcomes) {
+            if let outcome { item.fail(outcome) } else { item.succeed() }
+        }
+        // A large batch's COMMIT may wait for the next batch over an empty queue (`run`).
         let carry = large && writer.configuration.carriedCommitWaitMicroseconds > 0
         if let answered, answered.requests >= writer.configuration.maxRequestsPerCommit || writer.visibility.readsWaiting
-            || checkpointDue(carrying: answered.requests, busy: busy)
-            || (!writer.hasPendingRequests && !carry && answers.inFlight == 0) {
+            || checkpointDue(carrying: answered.requests, busy: busy) || (!writer.hasPendingRequests && !carry) {
             commitAnswered()
         }
         carriedOverEmptyQueue = answered != nil && carry
@@ -205,16 +188,9 @@ final class WriterLoop {
     /// Commits the open transaction holding the batches answered since the last COMMIT (none: nothing to do), and
     /// makes them visible. Once the queue is empty, once they hold `maxRequestsPerCommit` requests, or as soon as a
     /// read waits.
-    /// Waits first for their records' fdatasync (the database never holds a write the journal could still lose).
     /// A failure is fail-stop: the batches were answered, they are in the journal and come back at the next start.
     private func commitAnswered() {
         guard let last = answered?.last, !failed else { return }
-        do {
-            try waitForJournal()
-        } catch {
-            failStop([], error: error, stage: "journal append of batches through \(last) (not answered)")
-            return
-        }
         let started = syscalls.now()
         do {
             try writer.configuration.hooks?.willMakeVisible(batch: last)
@@ -248,9 +224,8 @@ final class WriterLoop {
             frames.record(in: &$0)
             $0.commits += 1
             $0.commitMicroseconds += microseconds
-            $0.appliedLSN = answers.submitted.rawValue
+            $0.appliedLSN = journaledLSN
         }
-        committedLSN = answers.submitted.rawValue
         writer.visibility.commit(UInt64(last))
     }
 
@@ -295,14 +270,12 @@ final class WriterLoop {
         try item.perform(context)
     }
 
-    /// Makes the open transaction durable. Normally: the effects go to the journal thread as one record (with the
-    /// position it takes, written in the transaction), with `answers` to deliver once it is fdatasynced; the
-    /// transaction stays open, for a later COMMIT (without fsync) after that. The writer goes on with the next batch
-    /// meanwhile, unless `journalRecordsInFlight` records are already in flight (it waits then). A batch that changed
-    /// nothing commits (when alone in the transaction); one whose effects passed the record limit (a bulk import)
-    /// commits after the records in flight and has SQLite fsync its WAL instead. Either way the caller answers those.
+    /// Makes the open transaction durable. Normally: the effects go to the journal as one record (with the position
+    /// it takes, written in the transaction) and are fdatasynced; the transaction stays open, for the caller to
+    /// commit (without fsync) after the answers. A batch that changed nothing commits; one whose effects passed the
+    /// record limit (a bulk import) commits and then has SQLite fsync its WAL instead.
     /// Any error is fail-stop for the caller: nothing of this batch is acknowledged.
-    private func makeDurable(_ batchAnswers: BatchAnswers) throws -> DurableCommit {
+    private func makeDurable() throws -> DurableCommit {
         guard !effects.entries.isEmpty || effects.overflowed else {
             try endUnchangedBatch()  // the requests changed nothing
             return .nothingChanged
@@ -311,38 +284,24 @@ final class WriterLoop {
         let (payload, definitions) = effects.overflowed
             ? ([], []) : EffectRecord.encode(effects.entries, dictionary: statements, capacity: effects.estimatedBytes)
         if effects.overflowed || payload.count > journal.configuration.maxRecordBytes {
-            try waitForJournal()
             let started = syscalls.now()
             try connection.execute("COMMIT")  // with the answered batches before it, if any
             answeredCommitted(microseconds: Int(syscalls.now().microseconds(since: started)))
             try syncThroughSQLite()
             return .syncedBySQLite
         }
-        let lsn = answers.submitted.next
+        let lsn = journal.nextLSN
         try JournalPosition.advance(connection, to: lsn)
         try StatementDictionary.store(definitions, on: connection)
-        // Later records refer to the texts this one defines (they follow it in the journal; `journal_statements`
-        // gets them with the COMMIT). Learned before the hand-over: from there on nothing of this batch may throw.
-        for definition in definitions { try statements.learn(id: definition.id, sql: definition.sql) }
         let record = JournalRecord(payload: payload)
-        _ = try answers.submit(record, to: journal, answers: batchAnswers)
+        let before = syscalls.now()
+        _ = try journal.append([record])
+        let synced = syscalls.now()
+        // The texts are in the journal now (and in `journal_statements` with the COMMIT): later records refer to them.
+        for definition in definitions { try statements.learn(id: definition.id, sql: definition.sql) }
+        journaledLSN = lsn.rawValue
         answeredRecords.append((lsn, payload, definitions))
-        let limit = writer.configuration.journalRecordsInFlight
-        if answers.inFlight > limit {
-            try waitForJournal(through: LSN(lsn.rawValue - UInt64(limit)))
-        }
-        return .journaled(bytes: record.payload.count)
-    }
-
-    /// Blocks until the records through `lsn` (by default every one submitted) are fdatasynced and their answers
-    /// left, counting the time the writer waited. Throws the journal's failure.
-    private func waitForJournal(through lsn: LSN? = nil) throws {
-        let target = lsn ?? answers.submitted
-        guard answers.inFlight > 0 else { return }
-        let started = syscalls.now()
-        try answers.waitUntilDurable(through: target)
-        let waited = Int(syscalls.now().microseconds(since: started))
-        writer.counters.withLock { $0.journalWaitMicroseconds += waited }
+        return .journaled(bytes: record.payload.count, syncMicroseconds: Int(synced.microseconds(since: before)))
     }
 
     /// Asks the kernel to start writing the WAL's new pages out now, without waiting: SQLite fsyncs the WAL at the

@@ -38,14 +38,11 @@ public struct WriterStats: Sendable, Hashable {
     /// Journal records appended (one per batch that changed something) and their payload bytes.
     public var journalRecords: Int = 0
     public var journalBytes: Int = 0
-    /// Records by the time from their hand-over to the journal thread until their fdatasync returned (a group's
-    /// write + fdatasync, and the group before it): a disk whose fdatasync stalls shows here, since every answer of
-    /// the batch waited for it.
+    /// Time spent appending records (one write + fdatasync each), and in the COMMITs after the answers (WAL writes,
+    /// no sync).
+    /// Journal appends (one write + fdatasync each) by duration: a disk whose fdatasync stalls shows here, since every
+    /// answer of the batch waited for it.
     public var journalSyncs = Durations()
-    /// Time the writer thread itself waited for records in flight: before a COMMIT, or with `journalRecordsInFlight`
-    /// records already in flight.
-    public var journalWaitMicroseconds: Int = 0
-    /// Time spent in the COMMITs after the answers (WAL writes, no sync).
     public var commitMicroseconds: Int = 0
     /// COMMITs of answered batches (one may cover several batches: `WriterConfiguration.maxRequestsPerCommit`).
     public var commits: Int = 0
