@@ -3,13 +3,15 @@ import Glibc
 import Synchronization
 
 /// The writer's SQLite VFS: the default one (or a named one, for tests) with the database file's checkpoint sync
-/// moved off the writer's thread (`BackgroundDatabaseSync`). Every method forwards to the VFS below; only syncs,
-/// writes, truncations and closes of a main database file and its WAL consult the database's `BackgroundDatabaseSync`.
+/// moved off the writer's thread (`BackgroundDatabaseSync`) and the WAL's writes gathered into one per commit
+/// (`WALWriteBuffer`). Every method forwards to the VFS below; only syncs, writes, truncations and closes of a main
+/// database file and its WAL consult the database's `BackgroundDatabaseSync`, and every call on a WAL goes through
+/// its `WALWriteBuffer` (which flushes before anything but a write).
 ///
 /// Guarantees: registered once per VFS below (`register(over:)` returns the name to open with); a database file opened
 /// through it gets its own `BackgroundDatabaseSync`, which its WAL shares and which lives until both are closed; a
-/// file is closed only after a deferred sync of it finished. Files SQLite maps into memory go through `xWrite`
-/// anyway (the methods are version 2: no `xFetch`).
+/// file is closed only after a deferred sync of it finished and, for a WAL, after its gathered writes were written.
+/// Files SQLite maps into memory go through `xWrite` anyway (the methods are version 2: no `xFetch`).
 enum BackgroundSyncVFS {
     /// Registers the VFS over `base` (nil: SQLite's default) if not yet done; the name to open the writer with.
     static func register(over base: String?) -> String {
@@ -39,7 +41,8 @@ enum BackgroundSyncVFS {
     /// Database files open through the VFS (by the path SQLite gives), so that their WAL finds their sync.
     private static let databases = Mutex<[String: BackgroundDatabaseSync]>([:])
 
-    // MARK: The file object: [methods pointer, retained BackgroundDatabaseSync or nil][the file of the VFS below]
+    // MARK: The file object: [methods pointer, word][the file of the VFS below]; the word is a main database file's
+    // retained BackgroundDatabaseSync, a WAL's retained WALWriteBuffer with the lowest bit set, or 0.
 
     private static let headerBytes = WrappedFile.headerBytes
 
@@ -47,37 +50,55 @@ enum BackgroundSyncVFS {
         let m = UnsafeMutablePointer<sqlite3_io_methods>.allocate(capacity: 1)
         m.initialize(to: WrappedFile.forwardingMethods())
         m.pointee.xClose = { file in
-            let sync = BackgroundSyncVFS.sync(of: file!), isWAL = BackgroundSyncVFS.isWAL(file!)
+            let wal = BackgroundSyncVFS.walBuffer(of: file!)
+            let flushed = wal?.flush(to: WrappedFile.inner(file!)) ?? SQLITE_OK
+            let sync = wal?.sync ?? BackgroundSyncVFS.databaseSync(of: file!)
             sync?.waitForRunningSync()
             let code = WrappedFile.forward(file!) { $1.xClose!($0) }
-            if let sync {
-                if !isWAL { BackgroundSyncVFS.databases.withLock { d in for (path, s) in d where s === sync { d[path] = nil } } }
+            if let wal {
+                Unmanaged.passUnretained(wal).release()
+            } else if let sync {
+                BackgroundSyncVFS.databases.withLock { d in for (path, s) in d where s === sync { d[path] = nil } }
                 Unmanaged.passUnretained(sync).release()
             }
-            return code
+            return flushed != SQLITE_OK ? flushed : code
         }
         m.pointee.xWrite = { file, buffer, amount, offset in
-            if let code = BackgroundSyncVFS.sync(of: file!)?.beforeWrite(), code != SQLITE_OK { return code }
+            if let wal = BackgroundSyncVFS.walBuffer(of: file!) {
+                return wal.write(buffer!, amount: amount, at: offset, to: WrappedFile.inner(file!))
+            }
+            if let code = BackgroundSyncVFS.databaseSync(of: file!)?.beforeWrite(), code != SQLITE_OK { return code }
             return WrappedFile.forward(file!) { $1.xWrite!($0, buffer, amount, offset) }
         }
+        m.pointee.xRead = { file, buffer, amount, offset in
+            if let code = BackgroundSyncVFS.flushWAL(file!), code != SQLITE_OK { return code }
+            return WrappedFile.forward(file!) { $1.xRead!($0, buffer, amount, offset) }
+        }
+        m.pointee.xFileSize = { file, size in
+            if let code = BackgroundSyncVFS.flushWAL(file!), code != SQLITE_OK { return code }
+            return WrappedFile.forward(file!) { $1.xFileSize!($0, size) }
+        }
         m.pointee.xTruncate = { file, size in
+            if let code = BackgroundSyncVFS.flushWAL(file!), code != SQLITE_OK { return code }
             if let code = BackgroundSyncVFS.sync(of: file!)?.beforeWrite(), code != SQLITE_OK { return code }
             return WrappedFile.forward(file!) { $1.xTruncate!($0, size) }
         }
         m.pointee.xSync = { file, flags in
+            if let code = BackgroundSyncVFS.flushWAL(file!), code != SQLITE_OK { return code }
             let inner = SQLiteFile(pointer: WrappedFile.inner(file!))
-            guard let sync = BackgroundSyncVFS.sync(of: file!) else { return inner.sync(flags: flags) }
-            if BackgroundSyncVFS.isWAL(file!) {
-                let code = sync.waitForRunningSync()
+            if let wal = BackgroundSyncVFS.walBuffer(of: file!) {
+                let code = wal.sync?.waitForRunningSync() ?? SQLITE_OK
                 return code != SQLITE_OK ? code : inner.sync(flags: flags)
             }
+            guard let sync = BackgroundSyncVFS.databaseSync(of: file!) else { return inner.sync(flags: flags) }
             return sync.sync(inner, flags: flags)
         }
         m.pointee.xFileControl = { file, op, argument in
-            if op == BackgroundSyncVFS.findSyncOperation, let sync = BackgroundSyncVFS.sync(of: file!), let argument {
+            if op == BackgroundSyncVFS.findSyncOperation, let sync = BackgroundSyncVFS.databaseSync(of: file!), let argument {
                 argument.storeBytes(of: Unmanaged.passUnretained(sync).toOpaque(), as: UnsafeMutableRawPointer.self)
                 return SQLITE_OK
             }
+            if let code = BackgroundSyncVFS.flushWAL(file!), code != SQLITE_OK { return code }
             return WrappedFile.forward(file!) { $1.xFileControl!($0, op, argument) }
         }
         return m
@@ -92,7 +113,7 @@ enum BackgroundSyncVFS {
                              _ outFlags: UnsafeMutablePointer<Int32>?) -> Int32 {
         let below = below(vfs)
         let inner = WrappedFile.inner(file)
-        setHeader(file, sync: nil, isWAL: false)
+        WrappedFile.setWord(0, of: file)
         let code = below.pointee.xOpen!(below, name, inner, flags, outFlags)
         guard code == SQLITE_OK, inner.pointee.pMethods != nil else { file.pointee.pMethods = nil; return code }
         file.pointee.pMethods = UnsafePointer(methods)
@@ -101,10 +122,11 @@ enum BackgroundSyncVFS {
         if flags & SQLITE_OPEN_MAIN_DB != 0 {
             let sync = BackgroundDatabaseSync()
             databases.withLock { $0[path] = sync }
-            setHeader(file, sync: sync, isWAL: false)
-        } else if flags & SQLITE_OPEN_WAL != 0, path.hasSuffix("-wal"),
-                  let sync = databases.withLock({ $0[String(path.dropLast(4))] }) {
-            setHeader(file, sync: sync, isWAL: true)
+            WrappedFile.setWord(Int(bitPattern: Unmanaged.passRetained(sync).toOpaque()), of: file)
+        } else if flags & SQLITE_OPEN_WAL != 0 {
+            let sync = path.hasSuffix("-wal") ? databases.withLock({ $0[String(path.dropLast(4))] }) : nil
+            let wal = WALWriteBuffer(sync: sync)
+            WrappedFile.setWord(Int(bitPattern: Unmanaged.passRetained(wal).toOpaque()) | 1, of: file)
         }
         return code
     }
@@ -113,21 +135,28 @@ enum BackgroundSyncVFS {
         vfs.pointee.pAppData!.assumingMemoryBound(to: sqlite3_vfs.self)
     }
 
-    /// The header's second word: the retained sync's address, its lowest bit set for a WAL (objects are aligned).
-    private static func setHeader(_ file: UnsafeMutablePointer<sqlite3_file>, sync: BackgroundDatabaseSync?, isWAL: Bool) {
-        var word = 0
-        if let sync { word = Int(bitPattern: Unmanaged.passRetained(sync).toOpaque()) | (isWAL ? 1 : 0) }
-        WrappedFile.setWord(word, of: file)
-    }
-
-    private static func sync(of file: UnsafeMutablePointer<sqlite3_file>) -> BackgroundDatabaseSync? {
-        let word = WrappedFile.word(of: file) & ~1
-        guard let raw = UnsafeMutableRawPointer(bitPattern: word) else { return nil }
+    /// A main database file's sync (nil for any other file).
+    private static func databaseSync(of file: UnsafeMutablePointer<sqlite3_file>) -> BackgroundDatabaseSync? {
+        let word = WrappedFile.word(of: file)
+        guard word & 1 == 0, let raw = UnsafeMutableRawPointer(bitPattern: word) else { return nil }
         return Unmanaged<BackgroundDatabaseSync>.fromOpaque(raw).takeUnretainedValue()
     }
 
-    private static func isWAL(_ file: UnsafeMutablePointer<sqlite3_file>) -> Bool {
-        WrappedFile.word(of: file) & 1 == 1
+    /// A WAL's write buffer (nil for any other file). Objects are aligned: the lowest bit tells a WAL's word.
+    private static func walBuffer(of file: UnsafeMutablePointer<sqlite3_file>) -> WALWriteBuffer? {
+        let word = WrappedFile.word(of: file)
+        guard word & 1 == 1, let raw = UnsafeMutableRawPointer(bitPattern: word & ~1) else { return nil }
+        return Unmanaged<WALWriteBuffer>.fromOpaque(raw).takeUnretainedValue()
+    }
+
+    /// The database's sync, for a main database file or its WAL.
+    private static func sync(of file: UnsafeMutablePointer<sqlite3_file>) -> BackgroundDatabaseSync? {
+        walBuffer(of: file)?.sync ?? databaseSync(of: file)
+    }
+
+    /// Writes a WAL's gathered writes (nil: not a WAL).
+    private static func flushWAL(_ file: UnsafeMutablePointer<sqlite3_file>) -> Int32? {
+        walBuffer(of: file)?.flush(to: WrappedFile.inner(file))
     }
 }
 
