@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
-# usage: [FLAGS_A="…"] [FLAGS_B="…"] bash bench/ab.sh BINDIR_A BINDIR_B [rounds=4] [terminals=64]
+# usage: [FLAGS_A="…"] [FLAGS_B="…"] [SIM_FLAGS_A="…"] [SIM_FLAGS_B="…"] bash bench/ab.sh BINDIR_A BINDIR_B [rounds=4] [terminals=64]
 # Compares two daemon builds (or one build with two flag sets: give the same BINDIR twice) on a machine whose speed
 # drifts: ROUNDS rounds of bench/writer-time.sh, each round running both, in the order A B, then B A, and so on, so that
 # a drift over the rounds hits both alike. Prints every run, then per figure the means and the mean of the paired
-# differences (B − A) with its standard error: a difference within two standard errors is not one.
+# differences (B − A) with its standard error: a difference within two standard errors is not one. FLAGS_* go to
+# tilld, SIM_FLAGS_* to `till-sim run` (e.g. `--threads 2`).
 # Each BINDIR holds release builds of tilld and till-sim.
 set -euo pipefail
 A=$1; B=$2; ROUNDS=${3:-4}; T=${4:-64}
 here=$(cd "$(dirname "$0")" && pwd)
 out=$(mktemp /tmp/till-ab.XXXXXX)
 trap 'rm -f "$out"' EXIT
-run() {  # run LABEL BINDIR FLAGS
+run() {  # run LABEL BINDIR FLAGS SIM_FLAGS
   local text
-  text=$(TILLD_FLAGS="$3" bash "$here/writer-time.sh" "$2" "$T" 2>&1)
+  text=$(TILLD_FLAGS="$3" SIM_FLAGS="$4" bash "$here/writer-time.sh" "$2" "$T" 2>&1)
   local rate cpu commit ckpt
   rate=$(echo "$text" | sed -n 's/^run closed loop: [0-9.]* s, \([0-9]*\) purchases\/s.*/\1/p')
   cpu=$(echo "$text" | sed -n 's/^daemon CPU per purchase: \([0-9.]*\) µs.*/\1/p')
@@ -22,8 +23,8 @@ run() {  # run LABEL BINDIR FLAGS
   echo "$(date +%H:%M:%S) $1: ${rate} purchases/s, daemon CPU ${cpu} µs, COMMIT ${commit} µs, checkpoint ${ckpt} µs per purchase (load $(cut -d' ' -f1 /proc/loadavg))"
 }
 for round in $(seq 1 "$ROUNDS"); do
-  if [ $((round % 2)) -eq 1 ]; then run A "$A" "${FLAGS_A:-}"; run B "$B" "${FLAGS_B:-}"
-  else run B "$B" "${FLAGS_B:-}"; run A "$A" "${FLAGS_A:-}"; fi
+  if [ $((round % 2)) -eq 1 ]; then run A "$A" "${FLAGS_A:-}" "${SIM_FLAGS_A:-}"; run B "$B" "${FLAGS_B:-}" "${SIM_FLAGS_B:-}"
+  else run B "$B" "${FLAGS_B:-}" "${SIM_FLAGS_B:-}"; run A "$A" "${FLAGS_A:-}" "${SIM_FLAGS_A:-}"; fi
 done
 python3 - "$out" <<'EOF'
 import math, sys

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# usage: TILLD_FLAGS="…" bash bench/writer-time.sh BINDIR [terminals]
+# usage: TILLD_FLAGS="…" SIM_FLAGS="…" bash bench/writer-time.sh BINDIR [terminals]
 # BINDIR holds release builds of tilld and till-sim. One daemon over TLS (extra flags from TILLD_FLAGS), 100,000
 # members seeded, a closed loop of 64 terminals (purchases) for 15 s; prints where the writer's wall time per purchase
 # went, from /metrics read before and after the run: checkpoints (count and seconds), COMMITs, journal appends
@@ -14,7 +14,7 @@ m() {
 }
 m > $work/m0
 $bin/till-sim run --server 127.0.0.1:$port --tls-ca $ca --terminals-file $work/terminals.json --working-set 100000 \
-  --daemon-pid $tilld_pid --duration 15s --terminals $T --mix purchases > $work/run.txt 2>&1
+  --daemon-pid $tilld_pid --duration 15s --terminals $T --mix purchases ${SIM_FLAGS:-} > $work/run.txt 2>&1
 m > $work/m1
 grep -E "^run closed|^purchase |CPU" $work/run.txt
 n=$(grep -E '^purchase ' $work/run.txt | awk '{print $2}')
