@@ -68,7 +68,7 @@ struct Basket: Sendable {
         guard let index else {
             // Each line's code and department compared with the (few) keys: `String ==`, as the sets' own lookup.
             let lines = self.lines.span
-            for i in lines.indices where Self.holds(codes, lines[i].item.code) || Self.holds(departments, lines[i].item.department) {
+            for i in lines.indices where FewKeys.contains(codes, lines[i].item.code) || FewKeys.contains(departments, lines[i].item.department) {
                 out.append(i)
             }
             return out
@@ -82,14 +82,6 @@ struct Basket: Sendable {
             }
         }
         return codes.count + departments.count > 1 ? Array(Set(out)).sorted() : out
-    }
-
-    /// Whether `keys` holds `key`: a rule's few keys compared with it (cheaper than hashing `key`), many looked up.
-    private static func holds(_ keys: Set<String>, _ key: String?) -> Bool {
-        guard let key, !keys.isEmpty else { return false }
-        guard keys.count <= 4 else { return keys.contains(key) }
-        for k in keys where k == key { return true }
-        return false
     }
 
     var subtotal: MinorUnits { lines.reduce(0) { $0 + $1.gross } }

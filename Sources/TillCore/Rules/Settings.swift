@@ -68,22 +68,13 @@ public struct EarningRule: Hashable, Sendable {
 
     /// The multiplier in percent that applies to a line (0 when excluded).
     public func percent(code: String, department: String?) -> Int64 {
-        // Empty sets and maps are checked first: hashing the code costs more than the rest of a line's earning.
-        if !excludedItems.isEmpty && excludedItems.contains(code) { return 0 }
-        if let department, !excludedDepartments.isEmpty, excludedDepartments.contains(department) { return 0 }
-        if let p = Self.value(itemPercent, code) { return max(0, p) }
-        if let department, let p = Self.value(departmentPercent, department) { return max(0, p) }
+        // Few keys compared, none hashed for an empty set or map: hashing the code costs more than the rest of a
+        // line's earning.
+        if FewKeys.contains(excludedItems, code) { return 0 }
+        if FewKeys.contains(excludedDepartments, department) { return 0 }
+        if let p = FewKeys.value(itemPercent, code) { return max(0, p) }
+        if let department, let p = FewKeys.value(departmentPercent, department) { return max(0, p) }
         return 100
-    }
-
-    /// `map[key]`; a map of a few keys is searched by comparing them with `key` (`String ==`, as the lookup), which
-    /// costs less than hashing `key`.
-    static func value(_ map: [String: Int64], _ key: String) -> Int64? {
-        guard map.count > 4 else {
-            for (k, v) in map where k == key { return v }
-            return nil
-        }
-        return map[key]
     }
 
     /// The ratio `(pointsPer, perMinor)` for a line.

@@ -69,7 +69,7 @@ struct AccountReader {
         // The ids held, and each name once: a purchase names one or two, compared with the benefits read (hashing
         // every benefit's id into a set cost more); many names are looked up in a set.
         var held: Set<String>?
-        if naming.count > 4 {
+        if naming.count > FewKeys.comparedUpTo {
             held = []
             for m in matches { for b in m.account?.benefits ?? [] { held!.insert(b.id) } }
         }
