@@ -14,8 +14,9 @@ import Glibc
 ///   for a frame that is not in the file. A failed flush is that `xWrite`'s error, and the commit fails;
 /// - every other call on the file (read, size, truncation, sync, file control, close) flushes first, so SQLite
 ///   never reads or syncs the file without its gathered frames;
-/// - at most `capacity` bytes are gathered (a longer run is written in several flushes); each flush first waits for the
-///   database's background fsync, like every write of the WAL (`BackgroundDatabaseSync.beforeWrite`).
+/// - at most `capacity` bytes are gathered (a longer run is written in several flushes; one write, a header or a
+///   page, never exceeds it: checked); each flush first waits for the database's background fsync, like every write
+///   of the WAL (`BackgroundDatabaseSync.beforeWrite`).
 ///
 /// Used only on the writer's thread (SQLite calls the WAL's methods under its connection's mutex).
 final class WALWriteBuffer {
@@ -46,13 +47,11 @@ final class WALWriteBuffer {
     func write(_ data: UnsafeRawPointer, amount: Int32, at offset: Int64,
                to file: UnsafeMutablePointer<sqlite3_file>) -> Int32 {
         let length = Int(amount)
+        // SQLite writes the WAL's 32-byte header, frame headers of 24 bytes and pages of at most 64 KiB.
+        precondition(length <= WALWriteBuffer.capacity, "a WAL write of \(length) bytes, more than the buffer holds")
         if count > 0, offset != start + Int64(count) || count + length > WALWriteBuffer.capacity {
             let code = flush(to: file)
             if code != SQLITE_OK { return code }
-        }
-        if length > WALWriteBuffer.capacity {  // never with SQLite's page sizes; written through, after the gathered
-            if let code = sync?.beforeWrite(), code != SQLITE_OK { return code }
-            return file.pointee.pMethods!.pointee.xWrite!(file, data, amount, offset)
         }
         if count == 0 { start = offset }
         (bytes + count).copyMemory(from: data, byteCount: length)
