@@ -14,13 +14,14 @@ trap 'rm -f "$out"' EXIT
 run() {  # run LABEL BINDIR FLAGS SIM_FLAGS
   local text
   text=$(TILLD_FLAGS="$3" SIM_FLAGS="$4" bash "$here/writer-time.sh" "$2" "$T" 2>&1)
-  local rate cpu commit ckpt
+  local rate cpu commit ckpt jsync
   rate=$(echo "$text" | sed -n 's/^run closed loop: [0-9.]* s, \([0-9]*\) purchases\/s.*/\1/p')
   cpu=$(echo "$text" | sed -n 's/^daemon CPU per purchase: \([0-9.]*\) µs.*/\1/p')
   commit=$(echo "$text" | sed -n 's/^till_writer_commit_microseconds_total: .*, \([0-9.]*\) per purchase/\1/p')
   ckpt=$(echo "$text" | sed -n 's/^till_writer_checkpoint_seconds_sum (µs): .*, \([0-9.]*\) per purchase/\1/p')
-  echo "$1 $rate $cpu $commit $ckpt" >> "$out"
-  echo "$(date +%H:%M:%S) $1: ${rate} purchases/s, daemon CPU ${cpu} µs, COMMIT ${commit} µs, checkpoint ${ckpt} µs per purchase (load $(cut -d' ' -f1 /proc/loadavg))"
+  jsync=$(echo "$text" | sed -n 's/^till_journal_sync_microseconds_total: .*, \([0-9.]*\) per purchase/\1/p')
+  echo "$1 $rate $cpu $commit $ckpt $jsync" >> "$out"
+  echo "$(date +%H:%M:%S) $1: ${rate} purchases/s, daemon CPU ${cpu} µs, COMMIT ${commit} µs, checkpoint ${ckpt} µs, journal sync ${jsync} µs per purchase (load $(cut -d' ' -f1 /proc/loadavg))"
 }
 for round in $(seq 1 "$ROUNDS"); do
   if [ $((round % 2)) -eq 1 ]; then run A "$A" "${FLAGS_A:-}" "${SIM_FLAGS_A:-}"; run B "$B" "${FLAGS_B:-}" "${SIM_FLAGS_B:-}"
@@ -31,7 +32,8 @@ import math, sys
 rows = [line.split() for line in open(sys.argv[1])]
 a = [list(map(float, r[1:])) for r in rows if r[0] == "A"]
 b = [list(map(float, r[1:])) for r in rows if r[0] == "B"]
-names = ["purchases/s", "daemon CPU µs per purchase", "COMMIT µs per purchase", "checkpoint µs per purchase"]
+names = ["purchases/s", "daemon CPU µs per purchase", "COMMIT µs per purchase", "checkpoint µs per purchase",
+         "journal sync µs per purchase"]
 print(f"{'figure':<28} {'mean A':>10} {'mean B':>10} {'B − A':>10} {'± s.e.':>8} {'change':>8}")
 for i, name in enumerate(names):
     xs, ys = [r[i] for r in a], [r[i] for r in b]

@@ -8,29 +8,25 @@ import TillStoreTesting
 /// A checkpoint's fsync of the database file runs in the background (`BackgroundDatabaseSync`): these tests hold that
 /// fsync and look at what reaches the files meanwhile, through `PowerLossVFS` under the writer's VFS.
 @Suite struct BackgroundSyncTests {
-    /// Each background fsync is held until the next write of the WAL either starts waiting for it (the writer's gate)
-    /// or reaches the file (no gate). The files must never see a WAL write between a write of the database file and
-    /// its next sync: SQLite restarts the WAL by writing it, and the WAL holds the only synced copy of what a
-    /// checkpoint copied until the database file is synced.
-    @Test func theWALIsNotWrittenWhileTheDatabaseFileIsUnsynced() throws {
+    /// Each background fsync is held until a write has to wait for it (the next checkpoint's sync of the WAL or copy,
+    /// or a restart of the WAL) or 10 s pass. Commits go on meanwhile and append to the WAL. The files must never see
+    /// a WAL write below the end the WAL had when the database file was first written after its last sync, until that
+    /// file is synced again: SQLite restarts the WAL by writing it from its start, and the WAL holds the only synced
+    /// copy of what a checkpoint copied until the database file is synced.
+    @Test func theCopiedFramesAreNotOverwrittenWhileTheDatabaseFileIsUnsynced() throws {
         PowerLossVFS.register()
         let folder = TemporaryFolder()
         let prefix = folder.url.path + "/"
         PowerLossVFS.arm(prefix)
         let events = Mutex<[PowerLossVFS.FileEvent]>([])
-        let holding = Atomic<Bool>(false), finished = Atomic<Bool>(false), timedOut = Atomic<Int>(0)
+        let finished = Atomic<Bool>(false), timedOut = Atomic<Int>(0)
         let release = DispatchSemaphore(value: 0)
-        PowerLossVFS.observe(under: prefix) { event in
-            events.withLock { $0.append(event) }
-            if event == .write(wal: true), holding.load(ordering: .sequentiallyConsistent) { release.signal() }
-        }
+        PowerLossVFS.observe(under: prefix) { event in events.withLock { $0.append(event) } }
         defer { PowerLossVFS.observe(under: prefix, nil) }
         let store = try Self.checkpointingOften(folder) {
             $0.writer.faults.beforeDatabaseSync = {
                 guard !finished.load(ordering: .sequentiallyConsistent) else { return }
-                holding.store(true, ordering: .sequentiallyConsistent)
                 if release.wait(timeout: .now() + 10) == .timedOut { timedOut.add(1, ordering: .relaxed) }
-                holding.store(false, ordering: .sequentiallyConsistent)
             }
             $0.writer.faults.whenWriteWaitsForDatabaseSync = { release.signal() }
         }
@@ -41,21 +37,24 @@ import TillStoreTesting
         finished.store(true, ordering: .sequentiallyConsistent)
         release.signal()
         store.shutdown()
-        #expect(held == 0, "a held sync saw no WAL write coming for 10 s")
+        #expect(held == 0, "a held sync saw no write waiting for it for 10 s")
         #expect(stats.databaseSyncsInBackground >= 5, "\(stats.databaseSyncsInBackground) background syncs")
         #expect(stats.writesWaitedForDatabaseSync >= 3, "\(stats.writesWaitedForDatabaseSync) writes waited")
-        var databaseUnsynced = false, walWritesChecked = 0
+        var walEnd: Int64 = 0, copiedEnd: Int64?, appended = 0, overwrites = 0
         for event in events.withLock({ $0 }) {
             switch event {
-            case .write(wal: false): databaseUnsynced = true
-            case .synced(wal: false): databaseUnsynced = false
-            case .write(wal: true):
-                #expect(!databaseUnsynced, "the WAL was written while the database file had unsynced checkpoint writes")
-                walWritesChecked += 1
+            case .write(wal: false, _, _): copiedEnd = copiedEnd ?? walEnd
+            case .synced(wal: false): copiedEnd = nil
+            case .write(wal: true, let offset, let count):
+                if let copiedEnd { if offset < copiedEnd { overwrites += 1 } else { appended += 1 } }
+                if offset == 0 { walEnd = 0 }
+                walEnd = max(walEnd, offset + count)
             case .synced(wal: true): break
             }
         }
-        #expect(walWritesChecked > 100)
+        #expect(overwrites == 0, "the WAL was overwritten while the database file had unsynced checkpoint writes")
+        #expect(appended >= 10, "only \(appended) commits appended to the WAL while the database file was unsynced")
+        #expect(stats.databaseWritebackSlices == 0, "syncs that writes waited for wrote \(stats.databaseWritebackSlices) slices")
         let reopened = try Store.temporary(folder)
         defer { reopened.shutdown() }
         #expect(try reopened.read { try $0.int64("SELECT count(*) FROM activity_log WHERE type = 'test'") } == 80)
@@ -125,6 +124,28 @@ import TillStoreTesting
             $0.writer.maxRequestsPerCommit = 1
             configure(&$0)
         }
+    }
+
+    /// Nothing waits for the background fsyncs here: each writes its checkpoint's pages out in slices first
+    /// (`WritebackSlices`), and the WAL stays within twice the checkpoint bound although commits append to it while
+    /// a sync runs.
+    @Test func unwaitedSyncsWriteThePagesOutInSlices() throws {
+        let folder = TemporaryFolder()
+        let store = try Store.temporary(folder) {
+            $0.writer.checkpointWalPages = 40
+            $0.writer.busyCheckpointWalPages = 40
+            $0.writer.maxRequestsPerCommit = 1
+        }
+        for index in 0..<200 { _ = try store.writeAndWait(CheckpointTests.paddedActivity(index)).get() }
+        _ = try store.read { _ in }  // the last COMMIT
+        let stats = store.stats
+        let walBytes = try FileManager.default.attributesOfItem(atPath: folder.path("till.db") + "-wal")[.size] as! Int
+        store.shutdown()  // truncates the WAL
+        #expect(stats.databaseSyncsInBackground >= 5)
+        // A checkpoint of 40 frames writes ~20 to 40 pages: two or more slices of 16, unless a write hurried it.
+        #expect(stats.databaseWritebackSlices >= stats.databaseSyncsInBackground - stats.writesWaitedForDatabaseSync)
+        #expect(stats.databaseWritebackSlices > 0)
+        #expect(walBytes <= (2 * 40 + 8) * (4_096 + 24) + 32, "the WAL grew to \(walBytes) bytes")
     }
 
     /// With the fsync in place (`databaseSyncInBackground = false`) nothing is deferred and nothing waits.

@@ -16,7 +16,7 @@ import TillStoreTesting
         let walWrites = WALWriteCount()
         PowerLossVFS.arm(prefix)
         PowerLossVFS.observe(under: prefix) { event in
-            if event == .write(wal: true) { walWrites.count.add(1, ordering: .relaxed) }
+            if event.isWrite(wal: true) { walWrites.count.add(1, ordering: .relaxed) }
         }
         defer { PowerLossVFS.observe(under: prefix, nil) }
         let store = try Store.temporary(folder) { $0.writer.vfsName = PowerLossVFS.name }

@@ -56,6 +56,9 @@ enum StoreMetrics {
         registry.counter("till_writer_database_syncs_in_background_total", "Checkpoints whose fsync of the database file ran in the background") {
             Int64(store.stats.databaseSyncsInBackground)
         }
+        registry.counter("till_writer_database_writeback_slices_total", "Slices of checkpoints' pages written out one at a time before their background fsync") {
+            Int64(store.stats.databaseWritebackSlices)
+        }
         registry.counter("till_writer_waits_for_database_sync_total", "WAL writes that waited for a checkpoint's background fsync of the database file") {
             Int64(store.stats.writesWaitedForDatabaseSync)
         }

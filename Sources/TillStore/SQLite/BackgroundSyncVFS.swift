@@ -67,7 +67,10 @@ enum BackgroundSyncVFS {
             if let wal = BackgroundSyncVFS.walBuffer(of: file!) {
                 return wal.write(buffer!, amount: amount, at: offset, to: WrappedFile.inner(file!))
             }
-            if let code = BackgroundSyncVFS.databaseSync(of: file!)?.beforeWrite(), code != SQLITE_OK { return code }
+            if let code = BackgroundSyncVFS.databaseSync(of: file!)?.beforeDatabaseWrite(offset: offset, count: amount),
+               code != SQLITE_OK {
+                return code
+            }
             return WrappedFile.forward(file!) { $1.xWrite!($0, buffer, amount, offset) }
         }
         m.pointee.xRead = { file, buffer, amount, offset in
@@ -87,11 +90,19 @@ enum BackgroundSyncVFS {
             if let code = BackgroundSyncVFS.flushWAL(file!), code != SQLITE_OK { return code }
             let inner = SQLiteFile(pointer: WrappedFile.inner(file!))
             if let wal = BackgroundSyncVFS.walBuffer(of: file!) {
-                let code = wal.sync?.waitForRunningSync() ?? SQLITE_OK
+                let code = wal.sync?.waitForRunningSync(counted: true) ?? SQLITE_OK
                 return code != SQLITE_OK ? code : inner.sync(flags: flags)
             }
             guard let sync = BackgroundSyncVFS.databaseSync(of: file!) else { return inner.sync(flags: flags) }
             return sync.sync(inner, flags: flags)
+        }
+        m.pointee.xShmLock = { file, offset, count, flags in
+            if offset == BackgroundSyncVFS.walRestartLock.offset, count == BackgroundSyncVFS.walRestartLock.count,
+               flags == SQLITE_SHM_LOCK | SQLITE_SHM_EXCLUSIVE,
+               BackgroundSyncVFS.databaseSync(of: file!)?.refusesWALRestart == true {
+                return SQLITE_BUSY
+            }
+            return WrappedFile.forward(file!) { $1.xShmLock!($0, offset, count, flags) }
         }
         m.pointee.xFileControl = { file, op, argument in
             if op == BackgroundSyncVFS.findSyncOperation, let sync = BackgroundSyncVFS.databaseSync(of: file!), let argument {
@@ -103,6 +114,12 @@ enum BackgroundSyncVFS {
         }
         return m
     }()
+
+    /// The wal-index locks SQLite takes exclusively, all at once, to restart the WAL (and, in a RESTART checkpoint,
+    /// to wait for readers): the read marks 1 to 4, slots 4 to 7 of the `SQLITE_SHM_NLOCK` (8) locks (3 + i for mark
+    /// i, after the write, checkpoint and recovery locks), as the WAL file format documents them. Refused, SQLite
+    /// leaves the WAL as it is and appends (wal.c, `walRestartLog`): what any reader holding a mark causes.
+    static let walRestartLock = (offset: Int32(4), count: SQLITE_SHM_NLOCK - 4)
 
     /// The file-control operation `Connection.backgroundDatabaseSync()` asks the main database file with (outside
     /// SQLite's own range of operation codes).
@@ -120,7 +137,7 @@ enum BackgroundSyncVFS {
         guard let name else { return code }
         let path = String(cString: name)
         if flags & SQLITE_OPEN_MAIN_DB != 0 {
-            let sync = BackgroundDatabaseSync()
+            let sync = BackgroundDatabaseSync(path: path)
             databases.withLock { $0[path] = sync }
             WrappedFile.setWord(Int(bitPattern: Unmanaged.passRetained(sync).toOpaque()), of: file)
         } else if flags & SQLITE_OPEN_WAL != 0 {

@@ -70,7 +70,7 @@ final class WALWriteBuffer {
     /// Writes the gathered bytes to `file` (nothing to do when none are).
     func flush(to file: UnsafeMutablePointer<sqlite3_file>) -> Int32 {
         guard count > 0 else { return SQLITE_OK }
-        if let code = sync?.beforeWrite(), code != SQLITE_OK { return code }
+        if let code = sync?.beforeWALWrite(offset: start, count: count), code != SQLITE_OK { return code }
         let code = file.pointee.pMethods!.pointee.xWrite!(file, bytes, Int32(count), start)
         count = 0  // written or failed: SQLite gets the error and the writer fail-stops, nothing is written twice
         return code

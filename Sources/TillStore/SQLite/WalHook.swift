@@ -1,23 +1,47 @@
 import CSQLite
 
-/// Counts the frames in the WAL as SQLite reports them after each commit (`sqlite3_wal_hook`).
+/// Counts the frames committed to the WAL since the last complete checkpoint, from the WAL's size SQLite reports after
+/// each commit (`sqlite3_wal_hook`).
 ///
-/// Guarantees: `frames` is the WAL size in pages after the latest commit on the hooked connection. Installing it
+/// Guarantees: `frames` is the number of frames appended since `checkpointed()` (or since the hook was installed):
+/// after a complete checkpoint SQLite usually restarts the WAL from its start, but it appends after the copied frames
+/// when the restart is refused (a reader holds a mark, or `BackgroundDatabaseSync` protects them), and then its size
+/// still counts them; `restarts` (the number of restarts so far, when known) tells the two apart. Installing it
 /// replaces SQLite's automatic checkpointing on that connection (which Till disables anyway). Owned by the
 /// connection's thread; the connection must not outlive the counter while the hook is installed.
 final class WalFrameCounter {
-    var frames: Int32 = 0
+    private(set) var frames: Int32 = 0
+    /// The WAL's size in frames as SQLite last reported it, and as it was at the last complete checkpoint.
+    private var reported: Int32 = 0
+    private var copied: Int32 = 0
+    private var restartsAtCheckpoint = 0
+    /// The WAL's restarts so far (nil: not known; a size below the copied one then tells a restart).
+    var restarts: (() -> Int)?
 
     func install(on connection: Connection) {
         sqlite3_wal_hook(connection.handle, { context, _, _, frames in
             guard let context else { return SQLITE_OK }
-            Unmanaged<WalFrameCounter>.fromOpaque(context).takeUnretainedValue().frames = frames
+            Unmanaged<WalFrameCounter>.fromOpaque(context).takeUnretainedValue().committed(walFrames: frames)
             return SQLITE_OK
         }, Unmanaged.passUnretained(self).toOpaque())
     }
 
     func uninstall(from connection: Connection) {
         sqlite3_wal_hook(connection.handle, nil, nil)
+    }
+
+    /// A complete checkpoint copied every frame: count from here.
+    func checkpointed() {
+        copied = reported
+        restartsAtCheckpoint = restarts?() ?? 0
+        frames = 0
+    }
+
+    private func committed(walFrames: Int32) {
+        reported = walFrames
+        let restarted = restarts.map { $0() != restartsAtCheckpoint } ?? (walFrames < copied)
+        if restarted { copied = 0 }
+        frames = walFrames - copied
     }
 }
 

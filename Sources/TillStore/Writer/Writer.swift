@@ -122,8 +122,9 @@ public final class Writer: Sendable {
     public var stats: WriterStats {
         var snapshot = counters.withLock { $0 }
         snapshot.queueDepth = queue.withLock { $0.pending.count }
-        if let counts = databaseSync.withLock({ $0 })?.counts {
-            (snapshot.databaseSyncsInBackground, snapshot.writesWaitedForDatabaseSync, snapshot.databaseSyncWaitMicroseconds) = counts
+        if let sync = databaseSync.withLock({ $0 }) {
+            (snapshot.databaseSyncsInBackground, snapshot.writesWaitedForDatabaseSync, snapshot.databaseSyncWaitMicroseconds) = sync.counts
+            snapshot.databaseWritebackSlices = sync.slicesWrittenOut
         }
         return snapshot
     }

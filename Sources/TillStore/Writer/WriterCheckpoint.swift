@@ -11,14 +11,16 @@ extension WriterLoop {
             // A serving checkpoint leaves its fsync of the database file to the background; the WAL is not written
             // again before that sync is done (`BackgroundDatabaseSync`). Start-up's and shutdown's sync in place.
             let deferred = mode == .restart ? databaseSync : nil
-            deferred?.deferNextSync()
+            // While its fsync runs, the next commits append to the WAL (up to twice the bound) instead of waiting.
+            let bound = Int64(writer.configuration.checkpointBound(busy: busy))
+            deferred?.deferNextSync(appendingUpTo: 32 + 2 * bound * (Int64(pageSize) + 24))
             let started = syscalls.now()
             let outcome = try connection.checkpoint(mode)
             let took = Int(syscalls.now().microseconds(since: started))
             deferred?.cancelDeferral()
             switch outcome {
             case .complete:
-                walFrames.frames = 0
+                walFrames.checkpointed()
                 framesCounted = 0
                 // The database file holds every committed batch: their journal segments can go once it is synced —
                 // now, or (deferred) up to what the last background sync covered.

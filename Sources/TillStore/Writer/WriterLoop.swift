@@ -30,6 +30,8 @@ final class WriterLoop {
     /// Times the journal's write + fdatasync and the COMMIT, for the metrics only (no decision reads it).
     let syscalls = SystemTime()
     private let walPath: String
+    /// The database's page size in bytes (a WAL frame is a page and 24 bytes of header).
+    private(set) var pageSize = 4_096
     /// The WAL file, opened on the first commit (see `startWALWriteback`).
     private var walWriteback: DataFile?
     var failed = false
@@ -65,12 +67,14 @@ final class WriterLoop {
         }
         guard let effects = connection.effects else { preconditionFailure("the writing connection keeps an effect log") }
         self.effects = effects
+        walFrames.restarts = databaseSync.map { sync in { sync.walRestarts } }
         walFrames.install(on: connection)  // before migrating: the migration's frames count too
         // A new store gets its schema first; an existing one replays its journal with the schema the records were
         // written against, then migrates.
         if try connection.int64("PRAGMA user_version") ?? 0 == 0 { try Migrator.migrate(connection, migrations) }
         (journal, statements) = try WriterLoop.recover(connection, path: path, configuration: configuration)
         try Migrator.migrate(connection, migrations)
+        pageSize = Int(try connection.int64("PRAGMA page_size") ?? 4_096)
         context = WriteContext(connection: connection, now: Timestamp(millisecondsSinceEpoch: 0))  // stamped before every batch
         self.writer = writer
         writer.counters.withLock {

@@ -30,6 +30,8 @@ public struct WriterStats: Sendable, Hashable {
     public var databaseSyncsInBackground: Int = 0
     public var writesWaitedForDatabaseSync: Int = 0
     public var databaseSyncWaitMicroseconds: Int = 0
+    /// Slices of checkpoints' pages written out before their background fsyncs (`WritebackSlices`).
+    public var databaseWritebackSlices: Int = 0
     /// WAL size in pages after the latest commit or checkpoint.
     public var walFrames: Int = 0
     public var maxWalFrames: Int = 0

@@ -70,10 +70,17 @@ public enum PowerLossVFS {
         return lost
     }
 
-    /// What reached a tracked file, as `observe(_:)` reports it: a write (before it is done), or a sync that succeeded.
+    /// What reached a tracked file, as `observe(_:)` reports it: a write of `count` bytes at `offset` (before it is
+    /// done), or a sync that succeeded.
     public enum FileEvent: Sendable, Equatable {
-        case write(wal: Bool)
+        case write(wal: Bool, offset: Int64, count: Int64)
         case synced(wal: Bool)
+
+        /// A write of the WAL (`wal`: true) or of the database file.
+        public func isWrite(wal: Bool) -> Bool {
+            if case .write(wal, _, _) = self { return true }
+            return false
+        }
     }
 
     /// Calls `body` with every write reaching a tracked file under `prefix` and every successful sync of one, on the
@@ -169,7 +176,7 @@ public enum PowerLossVFS {
             let inner = WrappedFile.inner(file!)
             if let path = PowerLossVFS.trackedPath(file!) {
                 if PowerLossVFS.isDead(path) { return SQLITE_IOERR | (3 << 8) }
-                PowerLossVFS.report(.write(wal: path.hasSuffix("-wal")), path: path)
+                PowerLossVFS.report(.write(wal: path.hasSuffix("-wal"), offset: offset, count: Int64(amount)), path: path)
                 PowerLossVFS.keep(inner, path: path, from: offset, count: Int64(amount))
             }
             return inner.pointee.pMethods!.pointee.xWrite!(inner, buffer, amount, offset)
