@@ -6,7 +6,8 @@ import CSQLite
 /// Guarantees: `frames` is the number of frames appended since `checkpointed()` (or since the hook was installed):
 /// after a complete checkpoint SQLite usually restarts the WAL from its start, but it appends after the copied frames
 /// when the restart is refused (a reader holds a mark, or `BackgroundDatabaseSync` protects them), and then its size
-/// still counts them; `restarts` (the number of restarts so far, when known) tells the two apart. Installing it
+/// still counts them; `restarts` (the number of restarts so far, when known) tells the two apart, and so does a size
+/// below the copied frames. Installing it
 /// replaces SQLite's automatic checkpointing on that connection (which Till disables anyway). Owned by the
 /// connection's thread; the connection must not outlive the counter while the hook is installed.
 final class WalFrameCounter {
@@ -39,7 +40,8 @@ final class WalFrameCounter {
 
     private func committed(walFrames: Int32) {
         reported = walFrames
-        let restarted = restarts.map { $0() != restartsAtCheckpoint } ?? (walFrames < copied)
+        // A size below the copied frames is a restart too (another process's, which the count does not see).
+        let restarted = walFrames < copied || restarts.map { $0() != restartsAtCheckpoint } == true
         if restarted { copied = 0 }
         frames = walFrames - copied
     }
