@@ -63,6 +63,20 @@ import Testing
         }
     }
 
+    /// The checkpoint's pages are written out 16 at a time unless set otherwise; 0 switches the slices off, a negative
+    /// count is refused naming the setting.
+    @Test func theWritebackSlicesCanBeSizedOrSwitchedOff() throws {
+        #expect(try ServerConfiguration.load(arguments: [], environment: [:]).walCheckpointWritebackSlicePages == 16)
+        let off = try ServerConfiguration.load(arguments: ["--wal-checkpoint-writeback-slice-pages", "0"], environment: [:])
+        #expect(off.walCheckpointWritebackSlicePages == 0)
+        let fromEnvironment = try ServerConfiguration.load(
+            arguments: [], environment: ["TILL_WAL_CHECKPOINT_WRITEBACK_SLICE_PAGES": "64"])
+        #expect(fromEnvironment.walCheckpointWritebackSlicePages == 64)
+        #expect(throws: ConfigurationError.self) {
+            try ServerConfiguration.load(arguments: ["--wal-checkpoint-writeback-slice-pages", "-1"], environment: [:])
+        }
+    }
+
     @Test func unknownFlagAndBadValuesNameTheSetting() throws {
         #expect(throws: ConfigurationError.unknownSetting(name: "--nope", source: "flag")) {
             try ServerConfiguration.load(arguments: ["--nope", "1"], environment: [:])

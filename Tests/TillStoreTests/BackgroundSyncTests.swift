@@ -131,11 +131,7 @@ import TillStoreTesting
     /// a sync runs.
     @Test func unwaitedSyncsWriteThePagesOutInSlices() throws {
         let folder = TemporaryFolder()
-        let store = try Store.temporary(folder) {
-            $0.writer.checkpointWalPages = 40
-            $0.writer.busyCheckpointWalPages = 40
-            $0.writer.maxRequestsPerCommit = 1
-        }
+        let store = try Self.checkpointingEvery40Pages(folder)
         for index in 0..<200 { _ = try store.writeAndWait(CheckpointTests.paddedActivity(index)).get() }
         _ = try store.read { _ in }  // the last COMMIT
         let stats = store.stats
@@ -146,6 +142,27 @@ import TillStoreTesting
         #expect(stats.databaseWritebackSlices >= stats.databaseSyncsInBackground - stats.writesWaitedForDatabaseSync)
         #expect(stats.databaseWritebackSlices > 0)
         #expect(walBytes <= (2 * 40 + 8) * (4_096 + 24) + 32, "the WAL grew to \(walBytes) bytes")
+    }
+
+    /// `databaseWritebackSlicePages = 0`: the background fsyncs write no slices.
+    @Test func noSlicesWhenSwitchedOff() throws {
+        let folder = TemporaryFolder()
+        let store = try Self.checkpointingEvery40Pages(folder) { $0.writer.databaseWritebackSlicePages = 0 }
+        defer { store.shutdown() }
+        for index in 0..<100 { _ = try store.writeAndWait(CheckpointTests.paddedActivity(index)).get() }
+        let stats = store.stats
+        #expect(stats.databaseSyncsInBackground >= 3)
+        #expect(stats.databaseWritebackSlices == 0)
+    }
+
+    static func checkpointingEvery40Pages(_ folder: TemporaryFolder,
+                                          configure: (inout StoreConfiguration) -> Void = { _ in }) throws -> Store {
+        try Store.temporary(folder) {
+            $0.writer.checkpointWalPages = 40
+            $0.writer.busyCheckpointWalPages = 40
+            $0.writer.maxRequestsPerCommit = 1
+            configure(&$0)
+        }
     }
 
     /// With the fsync in place (`databaseSyncInBackground = false`) nothing is deferred and nothing waits.

@@ -45,6 +45,7 @@ public final class TillInstance: Sendable {
         storeConfiguration.writer.busyBatchRequests = configuration.walCheckpointBusyBatch
         storeConfiguration.writer.carriedCommitWaitMicroseconds = configuration.writerCommitWaitMicroseconds
         storeConfiguration.writer.databaseSyncInBackground = configuration.walCheckpointSyncInBackground
+        storeConfiguration.writer.databaseWritebackSlicePages = configuration.walCheckpointWritebackSlicePages
         storeConfiguration.writer.maxRequestsPerCommit = configuration.writerCommitLimit
         adjustStore(&storeConfiguration)
         storeConfiguration.writer.onEvent = { event in

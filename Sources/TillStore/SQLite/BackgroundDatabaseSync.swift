@@ -60,6 +60,7 @@ public final class BackgroundDatabaseSync: Sendable {
         var appendLimit: Int64 = 0
         /// A write waits for the running sync: it skips its remaining slices and syncs at once.
         var hurry = false
+        var writesPerSlice = 16
     }
     private let state = Mutex(State())
     /// Entered while a deferred sync runs.
@@ -73,14 +74,20 @@ public final class BackgroundDatabaseSync: Sendable {
     /// The database file through a descriptor of its own, for `sync_file_range` (nil: it could not be opened; the
     /// fsync then writes everything at once).
     private let writeback: WritebackFile?
-    /// How many of a checkpoint's page writes one slice holds: 16 pages of 4 KiB. Measured with `bench/fsync-slices.c`
-    /// (1,000 scattered pages every 40 ms, a journal of 1 KiB `fdatasync`s beside it): slices of 1–2 MiB of the file
-    /// (7–13 such pages) took the journal syncs' p90 from 2.3–3.6 ms to 0.5–1.7 ms.
-    let writesPerSlice: Int
+    /// How many of a checkpoint's page writes one slice holds (0: no slices); the writer sets it at open
+    /// (`WriterConfiguration.databaseWritebackSlicePages`, 16). Measured with `bench/fsync-slices.c` (1,000
+    /// scattered pages every 40 ms, a journal of 1 KiB `fdatasync`s beside it): slices of 1–2 MiB of the file (7–13
+    /// such pages) took the journal syncs' p90 from 2.3–3.6 ms to 0.5–0.7 ms.
+    var writesPerSlice: Int {
+        get { state.withLock { $0.writesPerSlice } }
+        set {
+            precondition(newValue >= 0, "a negative slice")
+            state.withLock { $0.writesPerSlice = newValue }
+        }
+    }
 
     /// `path`: the database file's, to open the descriptor for writing out slices.
-    init(path: String?, writesPerSlice: Int = 16) {
-        self.writesPerSlice = writesPerSlice
+    init(path: String?) {
         writeback = path.flatMap { try? WritebackFile(DataFile(path: $0, mode: .readWrite)) }
     }
 
@@ -202,9 +209,10 @@ public final class BackgroundDatabaseSync: Sendable {
     /// Writes the recorded pages out slice by slice, each waited for; the number of slices written. Stops at the
     /// first error (the fsync after it reports what matters).
     private func writeOut(_ written: WritebackSlices) -> Int {
-        guard let writeback else { return 0 }
+        let perSlice = writesPerSlice
+        guard let writeback, perSlice > 0 else { return 0 }
         var count = 0
-        for slice in written.ranges(writesPerSlice: writesPerSlice) {
+        for slice in written.ranges(writesPerSlice: perSlice) {
             // Someone waits for this sync: the fsync writes the rest at once, as without slices.
             guard !state.withLock({ $0.hurry }) else { break }
             guard (try? writeback.file.writeOut(offset: Int(slice.offset), count: Int(slice.count))) != nil else { break }

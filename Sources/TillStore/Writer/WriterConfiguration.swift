@@ -47,6 +47,9 @@ public struct WriterConfiguration: Sendable {
     /// WAL by writing it, and until then the WAL holds the pages the checkpoint copied). That fsync was ~75 % of a
     /// checkpoint's time (bench/journal.md). false: the checkpoint fsyncs in place, on the writer's thread.
     public var databaseSyncInBackground = true
+    /// How many of a checkpoint's page writes the background fsync writes out at a time before it syncs
+    /// (`WritebackSlices`); 0: none, the fsync writes them all at once.
+    public var databaseWritebackSlicePages = 16
 
     /// The WAL bound in force: `busyCheckpointWalPages` for a busy writer, else `checkpointWalPages`.
     func checkpointBound(busy: Bool) -> Int32 {

@@ -61,6 +61,7 @@ final class WriterLoop {
         connection = try Connection(path: path, options: options)
         databaseSync = connection.backgroundDatabaseSync()
         writer.databaseSync.withLock { [databaseSync] in $0 = databaseSync }
+        databaseSync?.writesPerSlice = configuration.databaseWritebackSlicePages
         if let databaseSync, let hooks = configuration.hooks {
             databaseSync.beforeSync.withLock { $0 = { hooks.willSyncDatabaseInBackground() } }
             databaseSync.writeWaits.withLock { $0 = { hooks.writeWaitsForDatabaseSync() } }
