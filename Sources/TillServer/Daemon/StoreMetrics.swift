@@ -59,7 +59,7 @@ enum StoreMetrics {
         registry.counter("till_writer_database_writeback_slices_total", "Slices of checkpoints' pages written out one at a time before their background fsync") {
             Int64(store.stats.databaseWritebackSlices)
         }
-        registry.counter("till_writer_waits_for_database_sync_total", "WAL writes that waited for a checkpoint's background fsync of the database file") {
+        registry.counter("till_writer_waits_for_database_sync_total", "Writes (and WAL syncs) that waited for a checkpoint's background fsync of the database file") {
             Int64(store.stats.writesWaitedForDatabaseSync)
         }
         registry.counter("till_writer_database_sync_wait_microseconds_total", "Time WAL writes waited for a checkpoint's background fsync of the database file") {

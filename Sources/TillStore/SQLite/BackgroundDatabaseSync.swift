@@ -15,8 +15,8 @@ import TillIO
 /// (twice its checkpoint bound), past which the restart goes ahead and waits.
 ///
 /// Guarantees:
-/// - a sync of the database file is deferred only when the writer asked for it (`deferNextSync()`, around
-///   its checkpoint); any other sync of it waits for a deferred one to finish, then syncs in place;
+/// - a sync of the database file is deferred only when the writer asked for it (`deferNextSync(appendingUpTo:)`,
+///   right before its serving checkpoint); any other sync of it waits for a deferred one to finish, then syncs in place;
 /// - while a deferred sync runs, nothing overwrites what the WAL held when it started, writes the database file,
 ///   truncates either file or syncs the WAL: each waits for it (`counts.writesWaited`); WAL frames appended after
 ///   that end go on at once. After a power cut at any moment SQLite so finds the pages a checkpoint copied either in a
@@ -48,7 +48,8 @@ public final class BackgroundDatabaseSync: Sendable {
         /// The database file's writes since the writer deferred the next sync (its checkpoint's copies).
         var written = WritebackSlices()
         var slicesWrittenOut = 0
-        /// Between `deferNextSync()` and `cancelDeferral()`: the writer's checkpoint runs.
+        /// Between `deferNextSync(appendingUpTo:)` or `checkpointStarts()` and `checkpointEnded()`: the writer's
+        /// checkpoint runs.
         var checkpointing = false
         /// The end of what the WAL holds since SQLite last restarted it (a write at its start), and that end when the
         /// running sync started: the frames the checkpoint copied lie below it.
@@ -92,10 +93,9 @@ public final class BackgroundDatabaseSync: Sendable {
     }
 
     /// The next sync of the database file (the checkpoint's, after its copy) runs in the background. Only the writer
-    /// calls this, right before its checkpoint, and `cancelDeferral()` right after (a checkpoint with nothing to copy
-    /// syncs nothing).
-    /// `appendingUpTo`: the WAL's size in bytes up to which, while this sync runs, the next commits append to the WAL
-    /// instead of restarting it (and waiting).
+    /// calls this, right before its serving checkpoint, and `checkpointEnded()` right after (a checkpoint with nothing
+    /// to copy syncs nothing). `appendingUpTo`: the WAL's size in bytes up to which, while this sync runs, the next
+    /// commits append to the WAL instead of restarting it (and waiting).
     func deferNextSync(appendingUpTo limit: Int64) {
         state.withLock { s in
             s.deferNext = true
@@ -104,7 +104,13 @@ public final class BackgroundDatabaseSync: Sendable {
         }
     }
 
-    func cancelDeferral() {
+    /// A checkpoint that syncs in place (start-up's and shutdown's) starts: its wait for readers is not refused.
+    func checkpointStarts() {
+        state.withLock { $0.checkpointing = true }
+    }
+
+    /// The writer's checkpoint is over; a deferral it did not use (nothing to copy) is cancelled.
+    func checkpointEnded() {
         state.withLock { s in
             s.deferNext = false
             s.checkpointing = false

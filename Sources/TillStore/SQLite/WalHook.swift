@@ -7,9 +7,9 @@ import CSQLite
 /// after a complete checkpoint SQLite usually restarts the WAL from its start, but it appends after the copied frames
 /// when the restart is refused (a reader holds a mark, or `BackgroundDatabaseSync` protects them), and then its size
 /// still counts them; `restarts` (the number of restarts so far, when known) tells the two apart, and so does a size
-/// below the copied frames. Installing it
-/// replaces SQLite's automatic checkpointing on that connection (which Till disables anyway). Owned by the
-/// connection's thread; the connection must not outlive the counter while the hook is installed.
+/// below the copied frames. Installing it replaces SQLite's automatic checkpointing on that connection (which Till
+/// disables anyway). Owned by the connection's thread; the connection must not outlive the counter while the hook is
+/// installed.
 final class WalFrameCounter {
     private(set) var frames: Int32 = 0
     /// The WAL's size in frames as SQLite last reported it, and as it was at the last complete checkpoint.

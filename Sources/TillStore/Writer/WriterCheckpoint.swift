@@ -14,10 +14,11 @@ extension WriterLoop {
             // While its fsync runs, the next commits append to the WAL (up to twice the bound) instead of waiting.
             let bound = Int64(writer.configuration.checkpointBound(busy: busy))
             deferred?.deferNextSync(appendingUpTo: 32 + 2 * bound * (Int64(pageSize) + 24))
+            if deferred == nil { databaseSync?.checkpointStarts() }
             let started = syscalls.now()
             let outcome = try connection.checkpoint(mode)
             let took = Int(syscalls.now().microseconds(since: started))
-            deferred?.cancelDeferral()
+            databaseSync?.checkpointEnded()
             switch outcome {
             case .complete:
                 walFrames.checkpointed()
