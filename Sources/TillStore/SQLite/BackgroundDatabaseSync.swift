@@ -51,14 +51,8 @@ public final class BackgroundDatabaseSync: Sendable {
         /// Between `deferNextSync(appendingUpTo:)` or `checkpointStarts()` and `checkpointEnded()`: the writer's
         /// checkpoint runs.
         var checkpointing = false
-        /// The end of what the WAL holds since SQLite last restarted it (a write at its start), and that end when the
-        /// running sync started: the frames the checkpoint copied lie below it.
-        var walEnd: Int64 = 0
-        var protectedWALEnd: Int64 = 0
-        var walRestarts = 0
-        /// How far the WAL may grow by appending while a sync runs (`deferNextSync(appendingUpTo:)`); past it the
-        /// restart goes ahead and waits for the sync.
-        var appendLimit: Int64 = 0
+        /// Which WAL writes wait for the running sync, and whether SQLite may restart the WAL.
+        var wal = WALProtection()
         /// A write waits for the running sync: it skips its remaining slices and syncs at once.
         var hurry = false
         var writesPerSlice = 16
@@ -100,7 +94,7 @@ public final class BackgroundDatabaseSync: Sendable {
         state.withLock { s in
             s.deferNext = true
             s.checkpointing = true
-            s.appendLimit = limit
+            s.wal.appendLimit = limit
         }
     }
 
@@ -124,11 +118,11 @@ public final class BackgroundDatabaseSync: Sendable {
     /// during the writer's own checkpoint, whose RESTART mode takes the same lock to wait for readers.
     /// The WAL is bounded: past `appendingUpTo` bytes the restart goes ahead, and its first write waits for the sync.
     var refusesWALRestart: Bool {
-        state.withLock { $0.running && !$0.checkpointing && $0.walEnd < $0.appendLimit }
+        state.withLock { !$0.checkpointing && $0.wal.refusesRestart }
     }
 
     /// How many times SQLite wrote the WAL from its start (a restart), for counting the frames since a checkpoint.
-    var walRestarts: Int { state.withLock { $0.walRestarts } }
+    var walRestarts: Int { state.withLock { $0.wal.restarts } }
 
     /// The checkpoint just run was complete: the database file holds every record through `lsn` once the last
     /// deferred sync (this checkpoint's, or the one before when this one copied nothing) has succeeded.
@@ -160,7 +154,7 @@ public final class BackgroundDatabaseSync: Sendable {
             s.running = true
             s.hurry = false
             s.deferred += 1
-            s.protectedWALEnd = s.walEnd
+            s.wal.syncStarted()
             return (s.deferred, s.written.take())
         }
         guard let (number, written) = deferred else {
@@ -175,6 +169,7 @@ public final class BackgroundDatabaseSync: Sendable {
             let code = file.sync(flags: flags)
             state.withLock { s in
                 s.running = false
+                s.wal.syncEnded()
                 s.slicesWrittenOut += slices
                 guard code == SQLITE_OK else { s.failure = code; return }
                 s.succeeded = number
@@ -196,12 +191,8 @@ public final class BackgroundDatabaseSync: Sendable {
     /// frames appended after it go on at once. The failure code of a deferred sync that failed, as `beforeWrite()`.
     func beforeWALWrite(offset: Int64, count: Int) -> Int32 {
         var overwrites = false
-        let code = waitForRunningSync(counted: true) { s in
-            if offset == 0 { s.walEnd = 0; s.walRestarts += 1 }
-            s.walEnd = max(s.walEnd, offset + Int64(count))
-            overwrites = s.running && offset < s.protectedWALEnd
-        } waitsWhen: { overwrites }
-        return code
+        return waitForRunningSync(counted: true) { s in overwrites = s.wal.write(offset: offset, count: count) }
+            waitsWhen: { overwrites }
     }
 
     /// Before a write of `count` bytes at `offset` to the database file: recorded for the slices when the writer
