@@ -45,3 +45,13 @@ bench_seed() {
   "$bin/till-sim" seed --server "127.0.0.1:$port" --tls-ca "$ca" --operator-key "$operator_key" --members 100000 \
     --terminals "$terminals" --gifts 2000 --terminals-file "$work/terminals.json" "$@" | tail -n 1
 }
+
+# bench_closed_loop_started PORT SECONDS TERMINALS [till-sim run options…]: a closed loop of purchases against the
+# daemon on PORT, started in the background over the seeded terminals (output in $work/run.txt; sets sim_pid).
+bench_closed_loop_started() {
+  local port=$1 seconds=$2 terminals=$3; shift 3
+  "$bin/till-sim" run --server "127.0.0.1:$port" --tls-ca "$ca" --terminals-file "$work/terminals.json" \
+    --working-set 100000 --daemon-pid "$tilld_pid" --duration "${seconds}s" --terminals "$terminals" --mix purchases \
+    "$@" > "$work/run.txt" 2>&1 &
+  sim_pid=$!
+}

@@ -12,14 +12,12 @@ source "$(dirname "$0")/bench-daemon.sh"
 port=18798
 bench_start_tilld $port "$work/tilld.log" --metrics-listen 127.0.0.1:$((port + 1)) ${TILLD_FLAGS:-}
 bench_seed $port 200
-$bin/till-sim run --server 127.0.0.1:$port --tls-ca $ca --terminals-file $work/terminals.json --working-set 100000 \
-  --daemon-pid $tilld_pid --duration 12s --terminals $T --mix purchases ${SIM_FLAGS:-} > $work/run.txt 2>&1 &
-sp=$!
+bench_closed_loop_started $port 12 $T ${SIM_FLAGS:-}
 sleep 4
 a=$(curl -s 127.0.0.1:$((port + 1))/metrics | grep '^till_writer_requests_total' | awk '{s+=$2} END {print s}')
 timeout -s INT 5 perf trace -e fdatasync,fsync,sync_file_range,ftruncate -p $tilld_pid -o $work/trace.txt >/dev/null 2>&1 || true
 b=$(curl -s 127.0.0.1:$((port + 1))/metrics | grep '^till_writer_requests_total' | awk '{s+=$2} END {print s}')
-wait $sp
+wait $sim_pid
 echo "requests in trace window: $((b-a))"
 grep -E "^purchase " $work/run.txt
 python3 - "$work/trace.txt" <<'EOF'
