@@ -117,10 +117,18 @@ import TillStoreTesting
     /// A store whose writer opens its database through `PowerLossVFS`, commits every batch and checkpoints every 12
     /// WAL pages (a padded activity row is two), so that background fsyncs come every few writes.
     static func checkpointingOften(_ folder: TemporaryFolder, configure: (inout StoreConfiguration) -> Void) throws -> Store {
-        try Store.temporary(folder) {
+        try checkpointing(every: 12, folder) {
             $0.writer.vfsName = PowerLossVFS.name
-            $0.writer.checkpointWalPages = 12
-            $0.writer.busyCheckpointWalPages = 12
+            configure(&$0)
+        }
+    }
+
+    /// A store whose writer commits every batch and checkpoints every `pages` WAL pages.
+    static func checkpointing(every pages: Int32, _ folder: TemporaryFolder,
+                              configure: (inout StoreConfiguration) -> Void = { _ in }) throws -> Store {
+        try Store.temporary(folder) {
+            $0.writer.checkpointWalPages = pages
+            $0.writer.busyCheckpointWalPages = pages
             $0.writer.maxRequestsPerCommit = 1
             configure(&$0)
         }
@@ -131,7 +139,7 @@ import TillStoreTesting
     /// a sync runs.
     @Test func unwaitedSyncsWriteThePagesOutInSlices() throws {
         let folder = TemporaryFolder()
-        let store = try Self.checkpointingEvery40Pages(folder)
+        let store = try Self.checkpointing(every: 40, folder)
         for index in 0..<200 { _ = try store.writeAndWait(CheckpointTests.paddedActivity(index)).get() }
         _ = try store.read { _ in }  // the last COMMIT
         let stats = store.stats
@@ -147,22 +155,12 @@ import TillStoreTesting
     /// `databaseWritebackSlicePages = 0`: the background fsyncs write no slices.
     @Test func noSlicesWhenSwitchedOff() throws {
         let folder = TemporaryFolder()
-        let store = try Self.checkpointingEvery40Pages(folder) { $0.writer.databaseWritebackSlicePages = 0 }
+        let store = try Self.checkpointing(every: 40, folder) { $0.writer.databaseWritebackSlicePages = 0 }
         defer { store.shutdown() }
         for index in 0..<100 { _ = try store.writeAndWait(CheckpointTests.paddedActivity(index)).get() }
         let stats = store.stats
         #expect(stats.databaseSyncsInBackground >= 3)
         #expect(stats.databaseWritebackSlices == 0)
-    }
-
-    static func checkpointingEvery40Pages(_ folder: TemporaryFolder,
-                                          configure: (inout StoreConfiguration) -> Void = { _ in }) throws -> Store {
-        try Store.temporary(folder) {
-            $0.writer.checkpointWalPages = 40
-            $0.writer.busyCheckpointWalPages = 40
-            $0.writer.maxRequestsPerCommit = 1
-            configure(&$0)
-        }
     }
 
     /// With the fsync in place (`databaseSyncInBackground = false`) nothing is deferred and nothing waits.

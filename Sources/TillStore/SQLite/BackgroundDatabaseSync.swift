@@ -15,8 +15,8 @@ import TillIO
 /// (twice its checkpoint bound), past which the restart goes ahead and waits.
 ///
 /// Guarantees:
-/// - a sync of the database file is deferred only when the writer asked for it (`deferNextSync(appendingUpTo:)`,
-///   right before its serving checkpoint); any other sync of it waits for a deferred one to finish, then syncs in place;
+/// - a sync of the database file is deferred only when the writer asked for it
+///   (`checkpointStarts(deferringSyncAppendingUpTo:)`, right before its serving checkpoint); any other sync of it waits for a deferred one to finish, then syncs in place;
 /// - while a deferred sync runs, nothing overwrites what the WAL held when it started, writes the database file,
 ///   truncates either file or syncs the WAL: each waits for it (`counts.writesWaited`); WAL frames appended after
 ///   that end go on at once. After a power cut at any moment SQLite so finds the pages a checkpoint copied either in a
@@ -48,8 +48,8 @@ public final class BackgroundDatabaseSync: Sendable {
         /// The database file's writes since the writer deferred the next sync (its checkpoint's copies).
         var written = WritebackSlices()
         var slicesWrittenOut = 0
-        /// Between `deferNextSync(appendingUpTo:)` or `checkpointStarts()` and `checkpointEnded()`: the writer's
-        /// checkpoint runs.
+        /// Between `checkpointStarts(deferringSyncAppendingUpTo:)` and `checkpointEnded()`: the writer's checkpoint
+        /// runs.
         var checkpointing = false
         /// Which WAL writes wait for the running sync, and whether SQLite may restart the WAL.
         var wal = WALProtection()
@@ -86,21 +86,18 @@ public final class BackgroundDatabaseSync: Sendable {
         writeback = path.flatMap { try? WritebackFile(DataFile(path: $0, mode: .readWrite)) }
     }
 
-    /// The next sync of the database file (the checkpoint's, after its copy) runs in the background. Only the writer
-    /// calls this, right before its serving checkpoint, and `checkpointEnded()` right after (a checkpoint with nothing
-    /// to copy syncs nothing). `appendingUpTo`: the WAL's size in bytes up to which, while this sync runs, the next
-    /// commits append to the WAL instead of restarting it (and waiting).
-    func deferNextSync(appendingUpTo limit: Int64) {
+    /// The writer's checkpoint starts (its wait for readers is then never refused), and `checkpointEnded()` follows
+    /// it. With `deferringSyncAppendingUpTo` (a serving checkpoint; nil for start-up's and shutdown's, which sync in
+    /// place) its sync of the database file, after the copy, runs in the background, and while it runs the next
+    /// commits append to the WAL instead of restarting it (and waiting) up to that size in bytes. A checkpoint with
+    /// nothing to copy syncs nothing.
+    func checkpointStarts(deferringSyncAppendingUpTo limit: Int64?) {
         state.withLock { s in
-            s.deferNext = true
             s.checkpointing = true
+            guard let limit else { return }
+            s.deferNext = true
             s.wal.appendLimit = limit
         }
-    }
-
-    /// A checkpoint that syncs in place (start-up's and shutdown's) starts: its wait for readers is not refused.
-    func checkpointStarts() {
-        state.withLock { $0.checkpointing = true }
     }
 
     /// The writer's checkpoint is over; a deferral it did not use (nothing to copy) is cancelled.
@@ -116,7 +113,8 @@ public final class BackgroundDatabaseSync: Sendable {
     /// the only synced copy of what it is syncing. Asked for the lock SQLite takes to restart the WAL
     /// (`BackgroundSyncVFS`); refused, SQLite appends the next commit's frames after the copied ones instead. Not
     /// during the writer's own checkpoint, whose RESTART mode takes the same lock to wait for readers.
-    /// The WAL is bounded: past `appendingUpTo` bytes the restart goes ahead, and its first write waits for the sync.
+    /// The WAL is bounded: past `deferringSyncAppendingUpTo` bytes the restart goes ahead, and its first write waits
+    /// for the sync.
     var refusesWALRestart: Bool {
         state.withLock { !$0.checkpointing && $0.wal.refusesRestart }
     }
@@ -190,9 +188,7 @@ public final class BackgroundDatabaseSync: Sendable {
     /// overwrite what the WAL held when that sync started (a restart: SQLite writes the WAL from its start again);
     /// frames appended after it go on at once. The failure code of a deferred sync that failed, as `beforeWrite()`.
     func beforeWALWrite(offset: Int64, count: Int) -> Int32 {
-        var overwrites = false
-        return waitForRunningSync(counted: true) { s in overwrites = s.wal.write(offset: offset, count: count) }
-            waitsWhen: { overwrites }
+        waitForRunningSync(counted: true) { s in s.wal.write(offset: offset, count: count) }
     }
 
     /// Before a write of `count` bytes at `offset` to the database file: recorded for the slices when the writer
@@ -200,7 +196,8 @@ public final class BackgroundDatabaseSync: Sendable {
     func beforeDatabaseWrite(offset: Int64, count: Int32) -> Int32 {
         waitForRunningSync(counted: true) { s in
             if s.deferNext { s.written.record(offset: offset, count: Int64(count)) }
-        } waitsWhen: { true }
+            return true
+        }
     }
 
     /// Writes the recorded pages out slice by slice, each waited for; the number of slices written. Stops at the
@@ -221,19 +218,19 @@ public final class BackgroundDatabaseSync: Sendable {
     /// Waits until no deferred sync runs; `SQLITE_OK`, or the code of a deferred sync that failed.
     @discardableResult
     func waitForRunningSync(counted: Bool = false) -> Int32 {
-        waitForRunningSync(counted: counted) { _ in } waitsWhen: { true }
+        waitForRunningSync(counted: counted) { _ in true }
     }
 
-    /// `waitForRunningSync(counted:)`, doing `also` under the same lock first; a running sync is waited for only when
-    /// `waitsWhen` (asked after `also`) says so.
-    private func waitForRunningSync(counted: Bool, also: (inout State) -> Void, waitsWhen: () -> Bool) -> Int32 {
+    /// `waitForRunningSync(counted:)` for a call that `waits` first notes in the state and that waits for a running
+    /// sync only when `waits` says so (under the same lock). A waiting call makes the sync skip its remaining slices.
+    private func waitForRunningSync(counted: Bool, waits: (inout State) -> Bool) -> Int32 {
         // One lock per call when no sync runs (every WAL flush and every database page write comes here).
-        let (busy, failure) = state.withLock { s in
-            also(&s)
-            return (s.running, s.failure)
+        let (waiting, failure) = state.withLock { s in
+            let waiting = waits(&s) && s.running
+            if waiting { s.hurry = true }
+            return (waiting, s.failure)
         }
-        guard busy, waitsWhen() else { return failure ?? SQLITE_OK }
-        state.withLock { $0.hurry = true }
+        guard waiting else { return failure ?? SQLITE_OK }
         if counted, let hook = writeWaits.withLock({ $0 }) { hook() }
         let started = clock.now()
         running.wait()

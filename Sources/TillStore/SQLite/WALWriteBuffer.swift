@@ -23,8 +23,9 @@ final class WALWriteBuffer {
     /// 124 KiB: SQLite's unix VFS writes at most 128 KiB − 1 bytes per call (`seekAndWriteFd` masks the length to 17
     /// bits) and reports a longer write as a full disk.
     static let capacity = 31 * 4_096
-    private static let frameHeaderBytes: Int32 = 24
-    private static let walHeaderBytes: Int64 = 32
+    /// The WAL file format's header sizes: the file's, then each frame's (before its page).
+    static let walHeaderBytes: Int64 = 32
+    static let frameHeaderBytes: Int32 = 24
 
     private let bytes = UnsafeMutableRawPointer.allocate(byteCount: WALWriteBuffer.capacity, alignment: 4_096)
     /// The file offset of the gathered bytes, and how many there are.

@@ -8,13 +8,14 @@ extension WriterLoop {
         guard !failed, force || walFrames.frames > writer.configuration.checkpointBound(busy: busy) else { return }
         do {
             let committed = journal.nextLSN.rawValue - 1
-            // A serving checkpoint leaves its fsync of the database file to the background; the WAL is not written
-            // again before that sync is done (`BackgroundDatabaseSync`). Start-up's and shutdown's sync in place.
+            // A serving checkpoint leaves its fsync of the database file to the background, and the next commits
+            // append to the WAL meanwhile, up to twice the bound, instead of overwriting what it copied
+            // (`BackgroundDatabaseSync`). Start-up's and shutdown's sync in place.
             let deferred = mode == .restart ? databaseSync : nil
-            // While its fsync runs, the next commits append to the WAL (up to twice the bound) instead of waiting.
-            let bound = Int64(writer.configuration.checkpointBound(busy: busy))
-            deferred?.deferNextSync(appendingUpTo: 32 + 2 * bound * (Int64(pageSize) + 24))
-            if deferred == nil { databaseSync?.checkpointStarts() }
+            let frames = 2 * Int64(writer.configuration.checkpointBound(busy: busy))
+            let frameBytes = Int64(pageSize) + Int64(WALWriteBuffer.frameHeaderBytes)
+            databaseSync?.checkpointStarts(
+                deferringSyncAppendingUpTo: deferred == nil ? nil : WALWriteBuffer.walHeaderBytes + frames * frameBytes)
             let started = syscalls.now()
             let outcome = try connection.checkpoint(mode)
             let took = Int(syscalls.now().microseconds(since: started))

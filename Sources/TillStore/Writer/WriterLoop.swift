@@ -31,7 +31,7 @@ final class WriterLoop {
     let syscalls = SystemTime()
     private let walPath: String
     /// The database's page size in bytes (a WAL frame is a page and 24 bytes of header).
-    private(set) var pageSize = 4_096
+    let pageSize: Int
     /// The WAL file, opened on the first commit (see `startWALWriteback`).
     private var walWriteback: DataFile?
     var failed = false
@@ -234,10 +234,12 @@ final class WriterLoop {
         writer.visibility.commit(UInt64(last))
     }
 
-    /// The WAL's size in frames and the frames appended since the last call (SQLite appends them at COMMIT).
+    /// The frames committed since the last checkpoint and those appended since the last call (SQLite appends them
+    /// at COMMIT).
     private func framesCommitted() -> WALFrames {
         let frames = Int(walFrames.frames)
-        // A WAL that SQLite restarted from its beginning (all of it checkpointed) reports fewer frames than before.
+        // The count restarts at 0 only at a checkpoint, which resets `framesCounted` too; fewer frames than counted
+        // would be another process's restart after the count (`WalFrameCounter`): all of them are new.
         let appended = frames >= framesCounted ? frames - framesCounted : frames
         framesCounted = frames
         return WALFrames(total: frames, appended: appended)

@@ -32,7 +32,7 @@ public struct WriterStats: Sendable, Hashable {
     public var databaseSyncWaitMicroseconds: Int = 0
     /// Slices of checkpoints' pages written out before their background fsyncs (`WritebackSlices`).
     public var databaseWritebackSlices: Int = 0
-    /// WAL size in pages after the latest commit or checkpoint.
+    /// Pages committed to the WAL since the last complete checkpoint (the checkpoint lag), after the latest commit.
     public var walFrames: Int = 0
     public var maxWalFrames: Int = 0
     /// WAL frames (pages) appended by committed batches since start: what the commits' fsyncs had to write.
