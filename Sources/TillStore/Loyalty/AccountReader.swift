@@ -29,6 +29,9 @@ struct AccountReader {
     let now: Timestamp
     /// Where the writer keeps the row ids it reads with the accounts (nil: a reader that posts nothing).
     var rows: AccountRows? = nil
+    /// The writer's accounts in memory (`HotAccounts`): a purchase's accounts are taken from there when kept, and
+    /// kept there when read (nil: every account is read). Only with `rows`.
+    var hot: HotAccounts? = nil
 
     /// One match per identifier (nil account when unknown), identifiers normalised with the shop's country.
     func matches(
@@ -37,6 +40,7 @@ struct AccountReader {
         // Each account is read with its active benefits; the named ones are looked up once each afterwards (one
         // query per name no account holds, not one per name and account).
         let perAccount: BenefitScope = if case .all = scope { .all } else { .active(naming: []) }
+        let hot: HotAccounts? = if case .all = scope { nil } else { self.hot }  // entries hold active benefits only
         var result: [MemberMatch] = []
         result.reserveCapacity(identifiers.count)
         for (i, presented) in identifiers.enumerated() {
@@ -50,17 +54,68 @@ struct AccountReader {
                             consumed: r.int64(2) != 0)
                 }
                 guard let code else { result.append(MemberMatch(account: nil)); continue }
-                result.append(MemberMatch(account: try account(code.memberId, scope: perAccount), appCode: code))
+                if let hot, let kept = try kept(code.memberId, in: hot) {
+                    result.append(MemberMatch(account: kept, appCode: code))
+                    continue
+                }
+                let read = try account(code.memberId, scope: perAccount)
+                if let hot, let read { hot.keep(entry(of: read), identifier: nil) }
+                result.append(MemberMatch(account: read, appCode: code))
             } else {
+                if let hot, let member = hot.member(id), let kept = try kept(member, in: hot) {
+                    result.append(MemberMatch(account: kept))
+                    continue
+                }
                 // The identifier and its member's row in one statement.
                 let member = try connection.statement(Self.memberByIdentifier)
                     .firstRow([.text(id.kind.rawValue), .text(id.value)], Self.memberRow)
-                result.append(MemberMatch(account: try member.map { m throws in try account(m, scope: perAccount) }))
+                let read = try member.map { m throws in try account(m, scope: perAccount) }
+                if let hot, let read { hot.keep(entry(of: read), identifier: id) }
+                result.append(MemberMatch(account: read))
             }
         }
         if case .active(let naming) = scope { try addNamed(naming, to: &result) }
         return result
     }
+
+    /// `member`'s account from `hot` as a read now gives it, with its rows added to `rows` (nil: not kept).
+    private func kept(_ member: Int64, in hot: HotAccounts) throws -> MemberAccount? {
+        guard let entry = hot.entry(member), let rows else { return nil }
+        let account = entry.account(at: now)
+        #if DEBUG
+        try checkAgainstRead(entry, account)
+        #endif
+        for wallet in entry.wallets { rows.wallets.append((member, wallet)) }
+        for card in entry.cards { rows.cards.append((card.benefitId, card.row)) }
+        return account
+    }
+
+    /// The entry of `account`, just read (its rows are the last ones `rows` got).
+    private func entry(of account: MemberAccount) -> HotAccounts.Entry {
+        let rows = rows!
+        return HotAccounts.Entry(read: account, wallets: HotAccounts.Entry.wallets(of: account.id, in: rows),
+                                 cards: HotAccounts.Entry.cards(of: account, in: rows))
+    }
+
+    #if DEBUG
+    /// Debug builds: a kept account must be exactly what a read gives (`HotAccounts`' guarantee).
+    private func checkAgainstRead(_ entry: HotAccounts.Entry, _ account: MemberAccount) throws {
+        let fresh = AccountRows()
+        let reader = AccountReader(connection: connection, program: program, now: now, rows: fresh)
+        let read = try reader.account(entry.account.id, scope: .active(naming: []))
+        let wallets = HotAccounts.Entry.wallets(of: entry.account.id, in: fresh).sorted { $0.id < $1.id }
+        let cards = HotAccounts.Entry.cards(of: account, in: fresh)
+        // The message names the member's row and the numbers only (no name or identifier: tests' logs are logs).
+        func summary(_ a: MemberAccount?) -> String {
+            guard let a else { return "none" }
+            return "points \(a.points), pending \(a.pending.map { "\($0.points)@\($0.availableAt.millisecondsSinceEpoch)" }), "
+                + "credit \(a.credit), status \(a.status), benefits \(a.benefits.map { "\($0.id) \($0.status) \($0.punches)" })"
+        }
+        precondition(read == account && wallets == entry.wallets.sorted { $0.id < $1.id } && cards == entry.cards,
+                     "hot account of member row \(entry.account.id) differs from the store: kept \(summary(account)), "
+                     + "\(entry.wallets), \(entry.cards); read \(summary(read)), \(wallets), \(cards)")
+    }
+    #endif
 
     /// Adds to each account the benefits `naming` lists that it holds and were not read with it (not active), in
     /// `naming` order after its active ones.
@@ -194,13 +249,27 @@ struct AccountReader {
 /// it does not look them up again: each member's wallets as read (row id and the pending points the row records),
 /// and the row ids of the punch cards read.
 ///
-/// Guarantees: filled only by `AccountReader`, inside the write transaction the posting runs in; a request writes
-/// no wallet row and no card row between its account read and its posting, so what is kept is what a lookup at
-/// posting time would find. A wallet or card not read (created by the posting, or named by no account) is absent:
-/// the posting looks it up (or creates it) then.
+/// Guarantees: filled by `AccountReader` (or from `HotAccounts`), inside the write transaction the posting runs in;
+/// a request writes no wallet row and no card row between its account read and its posting, so what is kept is what
+/// a lookup at posting time would find. The posting keeps it so (`ChangePosting`): a wallet it posts to, folds or
+/// creates and a punch card it issues are as a read after it would find them, which is what `HotAccounts` keeps.
+/// A wallet or card not read (named by no account) is absent: the posting looks it up (or creates it) then.
 final class AccountRows {
     var wallets: [(member: Int64, wallet: WalletTotals.Wallet)] = []
     var cards: [(benefitId: String, row: Int64)] = []
+
+    /// The posting added `delta` to the wallet `id` in ledger rows after its base (its row not written).
+    func posted(_ delta: Int64, toWallet id: Int64) {
+        if let i = wallets.firstIndex(where: { $0.wallet.id == id }) { wallets[i].wallet.balance += delta }
+    }
+
+    /// The posting wrote the wallet's row (`id`, of `member`'s `kind`) with this balance and pending: a read finds
+    /// no ledger row after it.
+    func folded(member: Int64, kind: WalletKind, id: Int64, balance: Int64, pending: Int64) {
+        let wallet = WalletTotals.Wallet(id: id, kind: kind, balance: balance, pending: pending)
+        if let i = wallets.firstIndex(where: { $0.wallet.id == id }) { wallets[i].wallet = wallet }
+        else { wallets.append((member, wallet)) }
+    }
 
     /// The wallet of `kind` read for `member`: its row id and the pending points its row records.
     func wallet(_ member: Int64, _ kind: WalletKind) -> (id: Int64, basePending: Int64)? {

@@ -68,6 +68,7 @@ struct ChangePosting {
                       .text(b.status.rawValue), .optional(b.validFrom?.millisecondsSinceEpoch),
                       .optional(b.validUntil?.millisecondsSinceEpoch), at, .integer(b.punches),
                       .integer(origin.purchaseRow), .optional(b.usedIn), .optional(b.issuedBy)])
+            if b.kind == .punchCard { rows?.cards.append((b.id, context.lastInsertRowID)) }
         }
         // `status` is indexed (`member_benefits_member`): setting it, even to the value it has, rewrites the index
         // entry and adds a page to the COMMIT and the checkpoint. A punch keeps the card's status, so the status is
@@ -147,9 +148,13 @@ struct ChangePosting {
                 balance = total - pending
             }
             let pendingInvolved = program.settings.pendingDays > 0 || !t.pending.isEmpty || !(account?.pending.isEmpty ?? true)
-            guard t.folds || pendingInvolved else { continue }
+            guard t.folds || pendingInvolved else {
+                rows?.posted(t.delta, toWallet: t.walletRow)
+                continue
+            }
             try context.execute("UPDATE wallets SET balance = ?, pending = ?, counted_through = ? WHERE id = ?",
                                 [.integer(balance), .integer(pending), .integer(t.lastRow), .integer(t.walletRow)])
+            rows?.folded(member: t.member, kind: t.wallet, id: t.walletRow, balance: balance, pending: pending)
         }
     }
 
@@ -159,6 +164,8 @@ struct ChangePosting {
         let select = try context.statement("SELECT id, pending FROM wallets WHERE member_id = ? AND kind = ?")
         if let found = try select.firstRow([.integer(member), .text(wallet.rawValue)], { ($0.int64(0), $0.int64(1)) }) { return found }
         try context.execute("INSERT INTO wallets (member_id, kind) VALUES (?, ?)", [.integer(member), .text(wallet.rawValue)])
-        return (context.lastInsertRowID, 0)
+        let id = context.lastInsertRowID
+        rows?.folded(member: member, kind: wallet, id: id, balance: 0, pending: 0)  // a new wallet: an empty base
+        return (id, 0)
     }
 }

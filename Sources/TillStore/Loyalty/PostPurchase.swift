@@ -16,6 +16,9 @@ public struct PostPurchase: WriteRequest {
     let fingerprint: [UInt8]
     let programs: ProgramCache
 
+    /// It updates its members' entries in the writer's `HotAccounts`.
+    public static var keepsHotAccounts: Bool { true }
+
     public func apply(_ context: WriteContext) throws -> Receipt {
         var claimed = false
         do {
@@ -43,7 +46,8 @@ public struct PostPurchase: WriteRequest {
         let program = try programs.current(connection)
         let now = context.now
         let rows = AccountRows()
-        let reader = AccountReader(connection: connection, program: program, now: now, rows: rows)
+        var reader = AccountReader(connection: connection, program: program, now: now, rows: rows)
+        reader.hot = context.hot
         let matches = try reader.matches(request.members, scope: .active(naming: request.redemptions))
         let evaluation = try LoyaltyRules.purchase(
             request, terminal: terminal, matches: matches, catalog: program.catalog, settings: program.settings, now: now)
@@ -80,6 +84,7 @@ public struct PostPurchase: WriteRequest {
                                    spend: position == 0 ? receipt.total : 0, punched: punched[memberId],
                                    moved: ActivityLog.moved(member: memberId, ledger: evaluation.changes.ledger))
         }
+        if let hot = context.hot { stage(evaluation.changes, accounts: accounts, rows: rows, now: now, in: hot) }
         // Entries of redemptions and completed cards (most purchases have neither: nothing to build then).
         guard !record.redeemed.isEmpty || record.cards.contains(where: \.completed) else { return receipt }
         let log = ActivityLog(connection, origin: origin.activity, at: now)
@@ -90,5 +95,14 @@ public struct PostPurchase: WriteRequest {
                            ActivityLog.details(entry.summary, member: entry.member, ledger: [], currency: receipt.currency))
         }
         return receipt
+    }
+
+    /// The purchase's members' entries in `hot` as the purchase leaves them (kept if it succeeds).
+    private func stage(_ changes: LoyaltyChanges, accounts: [MemberAccount], rows: AccountRows, now: Timestamp,
+                       in hot: HotAccounts) {
+        for account in accounts {
+            guard var entry = hot.current(account.id) else { continue }
+            if entry.apply(changes, now: now, rows: rows) { hot.stage(entry) } else { hot.forget(account.id) }
+        }
     }
 }

@@ -19,6 +19,9 @@ public struct PostReversal: WriteRequest {
     let terminal: TerminalIdentity
     let fingerprint: [UInt8]
     let programs: ProgramCache
+
+    /// It forgets its members' entries in the writer's `HotAccounts` before it changes their accounts.
+    public static var keepsHotAccounts: Bool { true }
     /// The operator asking for it from the back office; nil when the terminal itself sends it.
     var operatorId: Int64? = nil
 
@@ -68,6 +71,7 @@ public struct PostReversal: WriteRequest {
         let now = context.now
         let rows = AccountRows()
         let reader = AccountReader(connection: connection, program: program, now: now, rows: rows)
+        context.hot?.forget(record.memberIds)  // their accounts change: the next purchase reads them again
         let accounts = try record.memberIds.compactMap { id throws in try reader.account(id, scope: .all) }
         let evaluation: ReversalEvaluation
         switch kind {

@@ -13,6 +13,13 @@ import TillCore
 public protocol WriteRequest: Sendable {
     associatedtype Output: Sendable
     func apply(_ context: WriteContext) throws -> Output
+    /// True for a request that keeps the writer's `HotAccounts` as the store holds them (a purchase updates the
+    /// entries of its members, a reversal forgets its members); the writer empties them before any other request.
+    static var keepsHotAccounts: Bool { get }
+}
+
+extension WriteRequest {
+    public static var keepsHotAccounts: Bool { false }
 }
 
 /// A request made from a closure, for tests and small operator actions.
@@ -34,6 +41,9 @@ public final class WriteContext {
     public let connection: Connection
     /// The time every write of this batch is stamped with. Requests read no other clock.
     public internal(set) var now: Timestamp
+    /// The writer's accounts in memory (nil: none kept, `WriterConfiguration.hotAccounts` 0). Only requests whose
+    /// `keepsHotAccounts` is true see them: the writer empties them before any other.
+    var hot: HotAccounts?
 
     init(connection: Connection, now: Timestamp) {
         self.connection = connection
@@ -61,6 +71,7 @@ public final class WriteContext {
 
 /// A queued request with its completion, type-erased so one queue holds every kind of request.
 protocol QueuedWrite: AnyObject, Sendable {
+    var keepsHotAccounts: Bool { get }
     func perform(_ context: WriteContext) throws
     func succeed()
     func fail(_ error: TillError)
@@ -77,6 +88,8 @@ final class PendingWrite<Request: WriteRequest>: QueuedWrite, @unchecked Sendabl
         self.request = request
         self.completion = completion
     }
+
+    var keepsHotAccounts: Bool { Request.keepsHotAccounts }
 
     func perform(_ context: WriteContext) throws { output = try request.apply(context) }
 

@@ -51,6 +51,11 @@ public struct WriterConfiguration: Sendable {
     /// (`WritebackSlices`); 0: none, the fsync writes them all at once.
     public var databaseWritebackSlicePages = 16
 
+    /// How many members' accounts the writer keeps in memory as purchases leave them (`HotAccounts`), so that a
+    /// member's next purchase reads nothing of its account from SQLite; 0: none, every purchase reads its accounts.
+    /// Each holds the member's active benefits and wallets (a few hundred bytes).
+    public var hotAccounts = 65_536
+
     /// The WAL bound in force: `busyCheckpointWalPages` for a busy writer, else `checkpointWalPages`.
     func checkpointBound(busy: Bool) -> Int32 {
         busy ? max(checkpointWalPages, busyCheckpointWalPages) : checkpointWalPages

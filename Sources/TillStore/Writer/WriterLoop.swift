@@ -77,6 +77,7 @@ final class WriterLoop {
         try Migrator.migrate(connection, migrations)
         pageSize = Int(try connection.int64("PRAGMA page_size") ?? 4_096)
         context = WriteContext(connection: connection, now: Timestamp(millisecondsSinceEpoch: 0))  // stamped before every batch
+        if configuration.hotAccounts > 0 { context.hot = HotAccounts(capacity: configuration.hotAccounts) }
         self.writer = writer
         writer.counters.withLock {
             $0.journalReplayed = journal.recovery.recordsReplayed
@@ -270,11 +271,20 @@ final class WriterLoop {
         }
     }
 
-    /// Runs one request with its data-changing statements kept in the effect log (and only its own).
+    /// Runs one request with its data-changing statements kept in the effect log (and only its own), and the
+    /// accounts in memory kept as the store holds them (`HotAccounts`): emptied before a request that does not keep
+    /// them, its staged entries kept only when it succeeds.
     private func perform(_ item: any QueuedWrite) throws {
+        if !item.keepsHotAccounts { context.hot?.removeAll() }
         effects.isRecording = true
         defer { effects.isRecording = false }
-        try item.perform(context)
+        do {
+            try item.perform(context)
+            context.hot?.commitStaged()
+        } catch {
+            context.hot?.discardStaged()
+            throw error
+        }
     }
 
     /// Makes the open transaction durable. Normally: the effects go to the journal as one record (with the position
@@ -364,6 +374,7 @@ final class WriterLoop {
                     continue
                 }
                 if connection.isInTransaction { try connection.execute("ROLLBACK") }
+                context.hot?.removeAll()  // they held what the transaction rolled back
                 effects.reset()
                 if batch.count > 1 {
                     writer.counters.withLock { $0.batchesRerun += 1 }
@@ -403,6 +414,7 @@ final class WriterLoop {
     func failStop(_ batch: [any QueuedWrite], error: any Error, stage: String) {
         failed = true
         if connection.isInTransaction { try? connection.execute("ROLLBACK") }
+        context.hot?.removeAll()
         let reason = "write failed at \(stage): \(error)"
         report(.storageFailure(stage: stage, error: "\(error)"))
         let queued = writer.enterFailure(reason)

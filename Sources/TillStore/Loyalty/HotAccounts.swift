@@ -1,0 +1,179 @@
+import TillCore
+
+/// The accounts the writer read for purchases, kept in memory as the purchases left them, so that a member's next
+/// purchase reads none of them from SQLite (the first half of issue 12's ledger: the hot state of the members the
+/// writer has touched).
+///
+/// Guarantees:
+/// - Owned by the writer thread (used through its `WriteContext`, never shared). An entry always equals what
+///   `AccountReader` would read for its member at that point of the writer's transaction: in debug builds every use
+///   of an entry is checked against such a read (a precondition), and every test that purchases twice for a member
+///   runs the check.
+/// - An entry is kept only by a purchase (the one request that keeps it current, `PostPurchase`); a reversal forgets
+///   its members; any other write request (an operator's change of a member, a wallet adjustment, a catalog change,
+///   an import) empties it before it runs, and so does any rollback of the writer's transaction (the writer calls
+///   `removeAll`). What a purchase changes is staged and kept only once the purchase succeeded (`commitStaged`);
+///   a purchase refused or rolled back to its savepoint leaves the entries as they were (`discardStaged`).
+/// - Bounded: at most `capacity` entries (an arbitrary one is dropped to make room) and `2 × capacity`
+///   identifiers; unknown identifiers (no member) and app codes are not kept.
+final class HotAccounts {
+    /// A member's account and the rows behind it (`AccountRows`), as the store holds them now.
+    struct Entry: Equatable {
+        /// The account as `AccountReader` reads it for a purchase (its active benefits, in row order), except that
+        /// `points` is the points wallet's total, pending points included, and `pending` lists every group that was
+        /// pending when the entry was read or posted to: `account(at:)` gives what a read at a later time gives.
+        var account: MemberAccount
+        var wallets: [WalletTotals.Wallet]
+        var cards: [Card]
+
+        struct Card: Equatable {
+            var benefitId: String
+            var row: Int64
+        }
+
+        /// The account as a read at `now` gives it: the groups still pending at `now`, the rest spendable.
+        func account(at now: Timestamp) -> MemberAccount {
+            var a = account
+            guard !a.pending.isEmpty else { return a }
+            a.pending.removeAll { $0.availableAt <= now }
+            a.points -= a.pending.reduce(0) { $0 + $1.points }
+            return a
+        }
+
+        /// The entry of an account read at `now` (its `points` exclude its `pending`).
+        init(read: MemberAccount, wallets: [WalletTotals.Wallet], cards: [Card]) {
+            account = read
+            account.points += read.pending.reduce(0) { $0 + $1.points }
+            self.wallets = wallets
+            self.cards = cards
+        }
+
+        /// Applies what a purchase changed for this member (`changes`, posted at `now`), with the wallet and card
+        /// rows as the posting left them (`rows`). False when the entry cannot follow (an update of a benefit it
+        /// does not hold): it must then be dropped.
+        mutating func apply(_ changes: LoyaltyChanges, now: Timestamp, rows: AccountRows) -> Bool {
+            let id = account.id
+            for issued in changes.benefitsIssued where issued.memberId == id && issued.benefit.status == .active {
+                account.benefits.append(Self.stored(issued.benefit))
+            }
+            for update in changes.benefitUpdates where update.memberId == id {
+                guard let i = account.benefits.firstIndex(where: { $0.id == update.benefitId }) else { return false }
+                if update.status != .active {
+                    account.benefits.remove(at: i)
+                    continue
+                }
+                account.benefits[i].punches = update.punches
+                account.benefits[i].usedIn = update.usedIn
+            }
+            for entry in changes.ledger where entry.memberId == id {
+                switch entry.wallet {
+                case .credit: account.credit += entry.delta
+                case .points:
+                    account.points += entry.delta
+                    guard let available = entry.availableAt, available > now else { continue }
+                    let at = Timestamp(millisecondsSinceEpoch: available.millisecondsSinceEpoch)
+                    if let g = account.pending.firstIndex(where: { $0.availableAt == at }) {
+                        account.pending[g].points += entry.delta
+                        if account.pending[g].points == 0 { account.pending.remove(at: g) }
+                    } else {
+                        let g = account.pending.firstIndex { $0.availableAt > at } ?? account.pending.count
+                        account.pending.insert(PendingPoints(availableAt: at, points: entry.delta), at: g)
+                    }
+                }
+            }
+            wallets = Self.wallets(of: id, in: rows)
+            cards = Self.cards(of: account, in: rows)
+            return true
+        }
+
+        /// `member`'s wallets in `rows`, each once.
+        static func wallets(of member: Int64, in rows: AccountRows) -> [WalletTotals.Wallet] {
+            var found: [WalletTotals.Wallet] = []
+            for w in rows.wallets where w.member == member && !found.contains(where: { $0.id == w.wallet.id }) {
+                found.append(w.wallet)
+            }
+            return found
+        }
+
+        /// The rows of `account`'s punch cards in `rows`, each once, in `rows`' order.
+        static func cards(of account: MemberAccount, in rows: AccountRows) -> [Card] {
+            var found: [Card] = []
+            for c in rows.cards where account.benefits.contains(where: { $0.id == c.benefitId })
+                && !found.contains(where: { $0.benefitId == c.benefitId }) {
+                found.append(Card(benefitId: c.benefitId, row: c.row))
+            }
+            return found
+        }
+
+        /// A benefit as a read gives it back: its times without the zone they were written in.
+        private static func stored(_ b: HeldBenefit) -> HeldBenefit {
+            var b = b
+            b.validFrom = b.validFrom.map { Timestamp(millisecondsSinceEpoch: $0.millisecondsSinceEpoch) }
+            b.validUntil = b.validUntil.map { Timestamp(millisecondsSinceEpoch: $0.millisecondsSinceEpoch) }
+            return b
+        }
+    }
+
+    let capacity: Int
+    private var entries: [Int64: Entry] = [:]
+    private var members: [MemberIdentifier: Int64] = [:]
+    private var staged: [Entry] = []
+    /// Accounts found here and read from SQLite (by purchases), since start.
+    private(set) var hits = 0
+    private(set) var misses = 0
+
+    init(capacity: Int) {
+        precondition(capacity > 0, "a hot account set holds at least one account")
+        self.capacity = capacity
+    }
+
+    var count: Int { entries.count }
+
+    /// The member a normalised identifier named when it was last read (nil: not kept).
+    func member(_ identifier: MemberIdentifier) -> Int64? { members[identifier] }
+
+    /// The entry of `member`, counted as a hit (nil: not kept, counted as a miss).
+    func entry(_ member: Int64) -> Entry? {
+        if let e = entries[member] { hits += 1; return e }
+        misses += 1
+        return nil
+    }
+
+    /// The entry of `member`, not counted (the purchase that used it, staging its changes).
+    func current(_ member: Int64) -> Entry? { entries[member] }
+
+    /// Keeps an entry read from SQLite (and the identifier that named its member).
+    func keep(_ entry: Entry, identifier: MemberIdentifier?) {
+        if entries[entry.account.id] == nil, entries.count >= capacity { entries.remove(at: entries.startIndex) }
+        entries[entry.account.id] = entry
+        if let identifier {
+            if members.count >= 2 * capacity { members.remove(at: members.startIndex) }
+            members[identifier] = entry.account.id
+        }
+    }
+
+    /// An entry as the running purchase leaves it: kept once the purchase succeeded (`commitStaged`).
+    func stage(_ entry: Entry) { staged.append(entry) }
+
+    /// Drops `member`'s entry now (a purchase whose changes it cannot follow).
+    func forget(_ member: Int64) { entries[member] = nil }
+
+    /// Drops the entries of `members` (a reversal changes them).
+    func forget(_ members: [Int64]) { for m in members { entries[m] = nil } }
+
+    /// The request that staged entries succeeded: they replace the entries they were made from.
+    func commitStaged() {
+        for e in staged where entries[e.account.id] != nil || entries.count < capacity { entries[e.account.id] = e }
+        staged.removeAll(keepingCapacity: true)
+    }
+
+    /// The request that staged entries was refused or rolled back.
+    func discardStaged() { staged.removeAll(keepingCapacity: true) }
+
+    /// Forgets everything (a write that may change any member, or a rollback of the transaction).
+    func removeAll() {
+        entries.removeAll()
+        members.removeAll()
+        staged.removeAll()
+    }
+}
