@@ -77,6 +77,16 @@ import Testing
         }
     }
 
+    /// The writer keeps 65,536 accounts in memory unless set otherwise; 0 keeps none, a negative count is refused.
+    @Test func theHotAccountsCanBeSizedOrSwitchedOff() throws {
+        #expect(try ServerConfiguration.load(arguments: [], environment: [:]).hotAccounts == 65_536)
+        #expect(try ServerConfiguration.load(arguments: ["--hot-accounts", "0"], environment: [:]).hotAccounts == 0)
+        #expect(try ServerConfiguration.load(arguments: [], environment: ["TILL_HOT_ACCOUNTS": "10"]).hotAccounts == 10)
+        #expect(throws: ConfigurationError.invalidValue(setting: "hotAccounts", value: "-1", source: "flag", expected: "an integer ≥ 0")) {
+            try ServerConfiguration.load(arguments: ["--hot-accounts", "-1"], environment: [:])
+        }
+    }
+
     @Test func unknownFlagAndBadValuesNameTheSetting() throws {
         #expect(throws: ConfigurationError.unknownSetting(name: "--nope", source: "flag")) {
             try ServerConfiguration.load(arguments: ["--nope", "1"], environment: [:])

@@ -25,9 +25,12 @@ final class OfficeFixture {
     let catalogChanges = OfficeCounter()
     let pos = TerminalIdentity(branchId: "B1", posId: "P1")
 
-    init() throws {
+    init(configure: (inout StoreConfiguration) -> Void = { _ in }) throws {
         let clock = self.clock
-        store = try Store.temporary(folder) { $0.clock = { clock.now } }
+        store = try Store.temporary(folder) {
+            $0.clock = { clock.now }
+            configure(&$0)
+        }
         let loyalty = LoyaltyStore(store: store)
         self.loyalty = loyalty
         try loyalty.installDemoCatalogIfEmpty()

@@ -65,6 +65,15 @@ enum StoreMetrics {
         registry.counter("till_writer_database_sync_wait_microseconds_total", "Time WAL writes waited for a checkpoint's background fsync of the database file") {
             Int64(store.stats.databaseSyncWaitMicroseconds)
         }
+        registry.counter("till_writer_hot_account_hits_total", "Purchases' member accounts the writer found in memory (no SQLite read)") {
+            Int64(store.stats.hotAccountHits)
+        }
+        registry.counter("till_writer_hot_account_misses_total", "Purchases' member accounts the writer read from SQLite (then kept in memory)") {
+            Int64(store.stats.hotAccountMisses)
+        }
+        registry.gauge("till_writer_hot_accounts", "Member accounts the writer keeps in memory as purchases left them") {
+            Int64(store.stats.hotAccounts)
+        }
         registry.gauge("till_checkpoint_lag_pages", "WAL pages committed and not yet checkpointed into the database file") {
             Int64(store.stats.walFrames)
         }

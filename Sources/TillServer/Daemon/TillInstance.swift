@@ -46,6 +46,7 @@ public final class TillInstance: Sendable {
         storeConfiguration.writer.carriedCommitWaitMicroseconds = configuration.writerCommitWaitMicroseconds
         storeConfiguration.writer.databaseSyncInBackground = configuration.walCheckpointSyncInBackground
         storeConfiguration.writer.databaseWritebackSlicePages = configuration.walCheckpointWritebackSlicePages
+        storeConfiguration.writer.hotAccounts = configuration.hotAccounts
         storeConfiguration.writer.maxRequestsPerCommit = configuration.writerCommitLimit
         adjustStore(&storeConfiguration)
         storeConfiguration.writer.onEvent = { event in

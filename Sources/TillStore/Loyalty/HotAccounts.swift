@@ -132,18 +132,19 @@ final class HotAccounts {
     /// The member a normalised identifier named when it was last read (nil: not kept).
     func member(_ identifier: MemberIdentifier) -> Int64? { members[identifier] }
 
-    /// The entry of `member`, counted as a hit (nil: not kept, counted as a miss).
+    /// The entry of `member`, counted as a hit (nil: not kept).
     func entry(_ member: Int64) -> Entry? {
-        if let e = entries[member] { hits += 1; return e }
-        misses += 1
-        return nil
+        guard let e = entries[member] else { return nil }
+        hits += 1
+        return e
     }
 
     /// The entry of `member`, not counted (the purchase that used it, staging its changes).
     func current(_ member: Int64) -> Entry? { entries[member] }
 
-    /// Keeps an entry read from SQLite (and the identifier that named its member).
+    /// Keeps an entry read from SQLite (and the identifier that named its member), counted as a miss.
     func keep(_ entry: Entry, identifier: MemberIdentifier?) {
+        misses += 1
         if entries[entry.account.id] == nil, entries.count >= capacity { entries.remove(at: entries.startIndex) }
         entries[entry.account.id] = entry
         if let identifier {

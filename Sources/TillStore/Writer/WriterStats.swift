@@ -32,6 +32,11 @@ public struct WriterStats: Sendable, Hashable {
     public var databaseSyncWaitMicroseconds: Int = 0
     /// Slices of checkpoints' pages written out before their background fsyncs (`WritebackSlices`).
     public var databaseWritebackSlices: Int = 0
+    /// Purchases' member accounts found in the writer's memory (`HotAccounts`) and read from SQLite instead, since
+    /// start; the accounts kept there after the latest batch.
+    public var hotAccountHits: Int = 0
+    public var hotAccountMisses: Int = 0
+    public var hotAccounts: Int = 0
     /// Pages committed to the WAL since the last complete checkpoint (the checkpoint lag), after the latest commit.
     public var walFrames: Int = 0
     public var maxWalFrames: Int = 0

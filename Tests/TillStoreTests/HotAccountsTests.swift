@@ -1,0 +1,218 @@
+import Dispatch
+import Foundation
+import Synchronization
+import Testing
+import TillCore
+import TillJournalTesting
+import TillProtocol
+@testable import TillStore
+import TillStoreTesting
+
+/// The writer's accounts in memory (`HotAccounts`) decide exactly as reads from SQLite do: the same seeded mix of
+/// requests against a store that keeps them and one that keeps none gives the same answers and the same database,
+/// while most purchases find their accounts in memory. (Debug builds also check every use of a kept account against
+/// a read: `AccountReader.checkAgainstRead`.)
+@Suite struct HotAccountsTests {
+    @Test(arguments: [UInt64(0x407A_0001), 0x407A_0002, 0x407A_0003])
+    func keptAccountsDecideAsReadsDo(seed: UInt64) throws {
+        let hot = try OfficeFixture()
+        let cold = try OfficeFixture { $0.writer.hotAccounts = 0 }
+        var random = SeededRandom(seed: seed)
+        let members = ["M00000001", "M00000002", "M00000003"]
+        var purchases: [PurchaseRequest] = []
+        var pendingDays: Int64 = 0
+
+        /// Runs `step` on both stores and requires the same answer.
+        func both<T>(_ what: String, _ step: (OfficeFixture) -> Result<T, TillError>) -> Result<T, TillError> {
+            let kept = step(hot), read = step(cold)
+            #expect("\(kept)" == "\(read)", "step \(what): kept accounts answered \(kept), read accounts \(read)")
+            return kept
+        }
+
+        for step in 0..<220 {
+            let pause = Int64(random.next() % 60_000)
+            for f in [hot, cold] { f.clock.advance(ms: pause) }
+            let member = members[Int(random.next() % UInt64(members.count))]
+            switch random.next() % 16 {
+            case 0, 1, 2, 3, 4, 5:
+                var request = hot.coffee("T\(step)", member: member, cups: Int64(random.next() % 9) + 1)
+                switch random.next() % 6 {
+                case 0:
+                    let gift = ["WELCOME_5", "TEN_PERCENT", "FREE_ESPRESSO"][Int(random.next() % 3)]
+                    request.redemptions = ["demo-\(member)-\(gift)"]
+                case 1:
+                    let total = request.payments[0].amount
+                    request.payments = [Payment(means: .points, amount: 100), Payment(means: .cash, amount: total - 100)]
+                case 2:
+                    let total = request.payments[0].amount
+                    request.payments = [Payment(means: .credit, amount: 50), Payment(means: .cash, amount: total - 50)]
+                case 3:
+                    let other = members[(members.firstIndex(of: member)! + 1) % members.count]
+                    request.members.append(MemberIdentifier(kind: .memberKey, value: other))
+                default: break
+                }
+                if case .success = both("purchase \(step)", { $0.purchase(request) }) { purchases.append(request) }
+            case 6:
+                if let earlier = purchases.randomElement(using: &random) { _ = both("resend \(step)", { $0.purchase(earlier) }) }
+            case 7:
+                if let earlier = purchases.randomElement(using: &random) {
+                    _ = both("void \(step)") { $0.void(VoidRequest(voidId: "V\(step)", transactionId: earlier.transactionId)) }
+                }
+            case 8:
+                if let earlier = purchases.randomElement(using: &random) {
+                    let r = ReturnRequest(returnId: "R\(step)", transactionId: earlier.transactionId,
+                                          lines: [ReturnLine(lineId: "1", quantity: .one)])
+                    _ = both("return \(step)") { $0.returned(r) }
+                }
+            case 9:
+                let adjust = WalletAdjust(adjustmentId: "A\(step)", memberKey: member,
+                                          wallet: random.next() % 2 == 0 ? .points : .credit,
+                                          delta: Int64(random.next() % 400) + 50, reason: "goodwill")
+                _ = both("adjustment \(step)") { $0.run(.walletAdjust(adjust)) }
+            case 10:
+                pendingDays = pendingDays == 0 ? Int64(random.next() % 3) + 1 : 0
+                let days = pendingDays
+                _ = both("catalog \(step)") { (f: OfficeFixture) -> Result<OperatorResponse, TillError> in
+                    guard case .success(.catalog(var catalog)) = f.run(.catalogGet) else {
+                        return .failure(.notFound(field: "catalog", reason: "no catalog"))
+                    }
+                    catalog.pendingDays = days
+                    return f.run(.catalogSet(catalog))
+                }
+            case 11:
+                let days = Int64(random.next() % 3) + 1
+                for f in [hot, cold] { f.clock.advance(days: days) }  // pending points mature, gifts may expire
+            case 12:
+                _ = both("block \(step)") { $0.run(.memberBlock(MemberRef(memberKey: member, reason: "check"))) }
+                _ = both("unblock \(step)") { $0.run(.memberUnblock(MemberRef(memberKey: member, reason: "checked"))) }
+            default:
+                // A burst in one batch with a write refused after it changed something: the transaction is rolled
+                // back and the batch runs again with a savepoint per request.
+                let burst = (0..<5).map { n in hot.coffee("B\(step)-\(n)", member: members[n % members.count], cups: Int64(n + 1)) }
+                let answers = [hot, cold].map { f in f.burst(burst) }
+                #expect(answers[0] == answers[1], "burst \(step): kept \(answers[0]), read \(answers[1])")
+                for (request, answer) in zip(burst, answers[0]) where answer.hasPrefix("success") { purchases.append(request) }
+            }
+        }
+        #expect(hot.store.stats.hotAccountHits > 60, "most purchases found their accounts in memory")
+        #expect(cold.store.stats.hotAccountHits == 0 && cold.store.stats.hotAccountMisses == 0)
+        #expect(hot.store.stats.batchesRerun > 0)
+        hot.store.shutdown()
+        cold.store.shutdown()
+        let kept = try TableDump(path: hot.folder.path("till.db"))
+        let read = try TableDump(path: cold.folder.path("till.db"))
+        for (table, rows) in read.tables {
+            #expect(kept.tables[table] == rows, "table \(table) differs between the store that kept accounts and the one that read them")
+        }
+    }
+
+    @Test func otherWritesAndRollbacksEmptyThem() throws {
+        let f = try OfficeFixture()
+        _ = try f.purchase(f.coffee("T1", member: "M00000001")).get()
+        _ = try f.purchase(f.coffee("T2", member: "M00000001")).get()
+        #expect(f.store.stats.hotAccountMisses == 1 && f.store.stats.hotAccountHits == 1 && f.store.stats.hotAccounts == 1)
+        // An operator's write (it may change any member) empties them: the next purchase reads its account.
+        _ = try f.run(.memberUpdate(MemberUpdate(memberKey: "M00000002", fields: MemberFields(lastName: "Other")))).get()
+        _ = try f.purchase(f.coffee("T3", member: "M00000001")).get()
+        #expect(f.store.stats.hotAccountMisses == 2 && f.store.stats.hotAccountHits == 1)
+        // A purchase refused after it changed something rolls its changes back, and the entry stays as it was.
+        let refused = f.purchase(PurchaseRequest(
+            transactionId: "T4", openedAt: f.clock.now, members: [MemberIdentifier(kind: .memberKey, value: "M00000001")],
+            items: [LineItem(lineId: "1", code: "SKU-0001", name: "Espresso", department: "coffee", quantity: .one, unitPrice: 250)],
+            payments: [Payment(means: .points, amount: 1_000_000_000), Payment(means: .cash, amount: 0)], currency: "EUR"))
+        #expect(throws: TillError.self) { try refused.get() }
+        let before = try f.sql("SELECT count(*) FROM purchases")
+        _ = try f.purchase(f.coffee("T5", member: "M00000001")).get()
+        #expect(try f.sql("SELECT count(*) FROM purchases") == before! + 1)
+        #expect(f.store.stats.hotAccountHits >= 2)
+    }
+
+    @Test func atMostCapacityAccountsAreKept() throws {
+        let f = try OfficeFixture { $0.writer.hotAccounts = 2 }
+        for (n, member) in ["M00000001", "M00000002", "M00000003", "M00000001", "M00000002"].enumerated() {
+            _ = try f.purchase(f.coffee("T\(n)", member: member)).get()
+            #expect(f.store.stats.hotAccounts <= 2)
+        }
+        #expect(f.store.stats.hotAccounts == 2)
+    }
+
+    @Test func stagedEntriesAreKeptOnlyWhenCommitted() {
+        let hot = HotAccounts(capacity: 4)
+        let entry = HotAccounts.Entry(read: MemberAccount(id: 7, memberKey: "K7", points: 10), wallets: [], cards: [])
+        hot.keep(entry, identifier: MemberIdentifier(kind: .memberKey, value: "K7"))
+        var changed = entry
+        changed.account.points = 20
+        hot.stage(changed)
+        hot.discardStaged()
+        #expect(hot.current(7)?.account.points == 10)
+        hot.stage(changed)
+        hot.commitStaged()
+        #expect(hot.current(7)?.account.points == 20)
+        #expect(hot.member(MemberIdentifier(kind: .memberKey, value: "K7")) == 7)
+        hot.removeAll()
+        #expect(hot.current(7) == nil && hot.member(MemberIdentifier(kind: .memberKey, value: "K7")) == nil)
+    }
+
+    @Test func pendingPointsMatureOnTimeInAKeptAccount() {
+        let day = Timestamp(millisecondsSinceEpoch: 86_400_000)
+        let read = MemberAccount(id: 1, memberKey: "K1", points: 100,
+                                 pending: [PendingPoints(availableAt: Timestamp(millisecondsSinceEpoch: 2 * 86_400_000), points: 30)])
+        let entry = HotAccounts.Entry(read: read, wallets: [], cards: [])
+        #expect(entry.account(at: day) == read)
+        let later = entry.account(at: Timestamp(millisecondsSinceEpoch: 2 * 86_400_000))
+        #expect(later.points == 130 && later.pending.isEmpty)
+    }
+}
+
+extension OfficeFixture {
+    /// Returns items of a purchase of the fixture's POS.
+    func returned(_ r: ReturnRequest) -> Result<ReversalReceipt, TillError> {
+        let box = Mutex<Result<ReversalReceipt, TillError>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        do {
+            try loyalty.returnItems(r, terminal: pos, fingerprint: Fingerprint.of(.return(r))!.bytes) { result in
+                box.withLock { $0 = result }
+                done.signal()
+            }
+        } catch { return .failure(error) }
+        done.wait()
+        return box.withLock { $0! }
+    }
+
+    /// `requests` in one batch, with a write that changes something and is then refused after the first three
+    /// (one that leaves the accounts in memory alone, as a purchase does); their answers, rendered.
+    func burst(_ requests: [PurchaseRequest]) -> [String] {
+        let answers = Mutex<[Int: String]>([:])
+        let group = DispatchGroup()
+        store.writer.pause()
+        for (n, request) in requests.enumerated() {
+            if n == 3 {
+                group.enter()
+                do { try store.submit(RefusedAfterAChange()) { _ in group.leave() } } catch { group.leave() }
+            }
+            group.enter()
+            do {
+                try loyalty.purchase(request, terminal: pos, fingerprint: Fingerprint.of(.purchase(request))!.bytes) { result in
+                    answers.withLock { $0[n] = "\(result)" }
+                    group.leave()
+                }
+            } catch {
+                answers.withLock { $0[n] = "\(error)" }
+                group.leave()
+            }
+        }
+        store.writer.resume()
+        group.wait()
+        return answers.withLock { a in (0..<requests.count).map { a[$0] ?? "none" } }
+    }
+}
+
+/// A request that keeps the accounts in memory (as a purchase does), changes a row and is then refused: the writer
+/// rolls the whole transaction back, and with it what the purchases before it kept in memory.
+struct RefusedAfterAChange: WriteRequest {
+    static var keepsHotAccounts: Bool { true }
+    func apply(_ context: WriteContext) throws {
+        try context.execute("INSERT INTO activity_log (created_at, grp, type, source, details) VALUES (0, 'app', 'test', 'system', '{}')")
+        throw TillError.notAllowed(field: nil, reason: "refused after a change")
+    }
+}
