@@ -59,7 +59,7 @@ struct AccountReader {
                     continue
                 }
                 let read = try account(code.memberId, scope: perAccount)
-                if let hot, let read { hot.keep(entry(of: read), identifier: nil) }
+                if let hot, let read, hot.admits(read.id) { hot.keep(entry(of: read), identifier: nil) }
                 result.append(MemberMatch(account: read, appCode: code))
             } else {
                 if let hot, let member = hot.member(id), let kept = try kept(member, in: hot) {
@@ -70,7 +70,7 @@ struct AccountReader {
                 let member = try connection.statement(Self.memberByIdentifier)
                     .firstRow([.text(id.kind.rawValue), .text(id.value)], Self.memberRow)
                 let read = try member.map { m throws in try account(m, scope: perAccount) }
-                if let hot, let read { hot.keep(entry(of: read), identifier: id) }
+                if let hot, let read, hot.admits(read.id) { hot.keep(entry(of: read), identifier: id) }
                 result.append(MemberMatch(account: read))
             }
         }

@@ -16,6 +16,9 @@ import TillCore
 ///   a purchase refused or rolled back to its savepoint leaves the entries as they were (`discardStaged`).
 /// - Bounded: at most `capacity` entries (an arbitrary one is dropped to make room) and `2 × capacity`
 ///   identifiers; unknown identifiers (no member) and app codes are not kept.
+/// - A member's account is kept from its second read on (`admits`): keeping costs ~13,000 instructions per purchase
+///   (the entry built, stored twice, updated) against ~52,000 that a hit saves, so a member seen once (a shop with
+///   many occasional customers, or a benchmark that walks 100,000 members in turn) pays only a bit in a filter.
 final class HotAccounts {
     /// A member's account and the rows behind it (`AccountRows`), as the store holds them now.
     struct Entry: Equatable {
@@ -118,13 +121,39 @@ final class HotAccounts {
     private var entries: [Int64: Entry] = [:]
     private var members: [MemberIdentifier: Int64] = [:]
     private var staged: [Entry] = []
-    /// Accounts found here and read from SQLite (by purchases), since start.
+    /// Accounts found here and read from SQLite (by purchases, `admits`), since start.
     private(set) var hits = 0
     private(set) var misses = 0
+
+    /// Members read once since the filter was last cleared, as bits of a hash of their id (`admits`).
+    private var seen: [UInt64]
+    private var seenCount = 0
+    private let seenShift: UInt64
 
     init(capacity: Int) {
         precondition(capacity > 0, "a hot account set holds at least one account")
         self.capacity = capacity
+        // 16 bits per account kept, at least 2^16: cleared once an eighth of them are set (false "seen" ≤ 1 in 8).
+        var bits = 1 << 16
+        while bits < 16 * capacity && bits < 1 << 30 { bits <<= 1 }
+        seen = Array(repeating: 0, count: bits / 64)
+        seenShift = UInt64(64 - bits.trailingZeroBitCount)
+    }
+
+    /// Counts a read of `member`'s account from SQLite (a miss) and tells whether to keep it: true from the second
+    /// read since the filter was last cleared (or when the filter mistakes it for one read before).
+    func admits(_ member: Int64) -> Bool {
+        misses += 1
+        let bit = Int((UInt64(bitPattern: member) &* 0x9E37_79B9_7F4A_7C15) >> seenShift)
+        let (word, mask) = (bit >> 6, UInt64(1) << UInt64(bit & 63))
+        if seen[word] & mask != 0 { return true }
+        if seenCount >= seen.count * 64 / 8 {
+            for i in seen.indices { seen[i] = 0 }
+            seenCount = 0
+        }
+        seen[word] |= mask
+        seenCount += 1
+        return false
     }
 
     var count: Int { entries.count }
@@ -142,9 +171,8 @@ final class HotAccounts {
     /// The entry of `member`, not counted (the purchase that used it, staging its changes).
     func current(_ member: Int64) -> Entry? { entries[member] }
 
-    /// Keeps an entry read from SQLite (and the identifier that named its member), counted as a miss.
+    /// Keeps an entry read from SQLite (and the identifier that named its member); `admits` said so.
     func keep(_ entry: Entry, identifier: MemberIdentifier?) {
-        misses += 1
         if entries[entry.account.id] == nil, entries.count >= capacity { entries.remove(at: entries.startIndex) }
         entries[entry.account.id] = entry
         if let identifier {
