@@ -80,7 +80,8 @@ struct AccountReader {
 
     /// `member`'s account from `hot` as a read now gives it, with its rows added to `rows` (nil: not kept).
     private func kept(_ member: Int64, in hot: HotAccounts) throws -> MemberAccount? {
-        guard let entry = hot.entry(member), let rows else { return nil }
+        guard let rows else { preconditionFailure("accounts in memory are used by a writer, which keeps their rows") }
+        guard let entry = hot.entry(member) else { return nil }
         let account = entry.account(at: now)
         #if DEBUG
         try checkAgainstRead(entry, account)
