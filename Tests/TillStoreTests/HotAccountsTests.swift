@@ -11,7 +11,7 @@ import TillStoreTesting
 /// The writer's accounts in memory (`HotAccounts`) decide exactly as reads from SQLite do: the same seeded mix of
 /// requests against a store that keeps them and one that keeps none gives the same answers and the same database,
 /// while most purchases find their accounts in memory. (Debug builds also check every use of a kept account against
-/// a read: `AccountReader.checkAgainstRead`.)
+/// a read: `AccountReader.difference`; the daemon compares one in 1,024.)
 @Suite struct HotAccountsTests {
     @Test(arguments: [UInt64(0x407A_0001), 0x407A_0002, 0x407A_0003])
     func keptAccountsDecideAsReadsDo(seed: UInt64) throws {
@@ -229,5 +229,45 @@ struct RefusedAfterAChange: WriteRequest {
     func apply(_ context: WriteContext) throws {
         try context.execute("INSERT INTO activity_log (created_at, grp, type, source, details) VALUES (0, 'app', 'test', 'system', '{}')")
         throw TillError.notAllowed(field: nil, reason: "refused after a change")
+    }
+}
+
+/// Test machinery: spoils the kept account of member row `member` (a million points it does not have) and makes the
+/// writer compare every hit without trapping, as the daemon compares one in 1,024.
+struct SpoilKeptAccount: WriteRequest {
+    let member: Int64
+    static var keepsHotAccounts: Bool { true }
+    func apply(_ context: WriteContext) throws {
+        guard let hot = context.hot, var entry = hot.current(member) else {
+            throw TillError.notAllowed(field: nil, reason: "member \(member) is not kept")
+        }
+        hot.trapsOnMismatch = false
+        hot.checkEvery = 1
+        entry.account.points += 1_000_000
+        hot.stage(entry)
+    }
+}
+
+extension HotAccountsTests {
+    /// A kept account that differs from the store (a bug) is found by the sampled comparison before it decides
+    /// anything: the purchase is decided on the read, the entry is dropped and the mismatch counted.
+    @Test func aSpoiltKeptAccountDecidesNothing() throws {
+        let f = try OfficeFixture()
+        _ = try f.purchase(f.coffee("T1", member: "M00000001")).get()
+        _ = try f.purchase(f.coffee("T2", member: "M00000001")).get()
+        let member = try #require(try f.sql("SELECT id FROM members WHERE member_key = 'M00000001'"))
+        _ = try f.store.writeAndWait(SpoilKeptAccount(member: member)).get()
+        var overspend = f.coffee("T3", member: "M00000001", cups: 9)
+        overspend.payments = [Payment(means: .points, amount: 2_250)]
+        let points = try #require(try f.sql("""
+            SELECT w.balance + (SELECT coalesce(sum(l.delta), 0) FROM ledger l WHERE l.wallet_id = w.id AND l.id > w.counted_through)
+            FROM wallets w WHERE w.member_id = \(member) AND w.kind = 'points'
+            """))
+        #expect(points < 2_250, "the member cannot pay 2,250 in points (one point per cent) without the spoilt ones")
+        #expect(throws: TillError.self) { try f.purchase(overspend).get() }
+        #expect(f.store.stats.hotAccountMismatches == 1)
+        let after = try f.purchase(f.coffee("T4", member: "M00000001")).get()
+        #expect(after.members.first?.balance.points == points + (after.members.first?.pointsEarned ?? 0))
+        #expect(f.store.stats.hotAccountMismatches == 1)
     }
 }

@@ -71,6 +71,9 @@ enum StoreMetrics {
         registry.counter("till_writer_hot_account_misses_total", "Purchases' member accounts the writer read from SQLite (then kept in memory)") {
             Int64(store.stats.hotAccountMisses)
         }
+        registry.counter("till_writer_hot_account_mismatches_total", "Accounts kept in memory found different from SQLite when sampled (a bug: dropped before they decided anything)") {
+            Int64(store.stats.hotAccountMismatches)
+        }
         registry.gauge("till_writer_hot_accounts", "Member accounts the writer keeps in memory as purchases left them") {
             Int64(store.stats.hotAccounts)
         }

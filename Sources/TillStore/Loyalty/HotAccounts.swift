@@ -124,6 +124,36 @@ final class HotAccounts {
     /// Accounts found here and read from SQLite (by purchases, `admits`), since start.
     private(set) var hits = 0
     private(set) var misses = 0
+    /// Entries found different from a read of the same account (`AccountReader`): dropped, the read used instead.
+    private(set) var mismatches = 0
+    /// Every how many hits an entry is compared with a read of its account: every one in debug builds (every test
+    /// run), one in 1,024 in the daemon (≈ 50 instructions per purchase), so that a divergence in production is
+    /// seen (`till_writer_hot_account_mismatches_total`) and never decides a purchase.
+    var checkEvery: Int = {
+        #if DEBUG
+        1
+        #else
+        1_024
+        #endif
+    }()
+    /// A mismatch traps (debug builds: every test that meets one fails) instead of only being counted.
+    var trapsOnMismatch: Bool = {
+        #if DEBUG
+        true
+        #else
+        false
+        #endif
+    }()
+
+    /// Whether the hit just counted is to be compared with a read (`checkEvery`).
+    var checksThisHit: Bool { hits % checkEvery == 0 }
+
+    /// An entry differed from a read of its account: it is dropped (the read is used and may be kept again).
+    func mismatched(_ member: Int64, _ difference: @autoclosure () -> String) {
+        precondition(!trapsOnMismatch, difference())
+        mismatches += 1
+        entries[member] = nil
+    }
 
     /// Members read once since the filter was last cleared, as bits of a hash of their id (`admits`).
     private var seen: [UInt64]

@@ -164,12 +164,12 @@ final class WriterLoop {
         let succeeded = outcomes.count { $0 == nil }
         let commitFollows = durable.commitFollows
         let frames = framesCommitted()
-        let hot = context.hot.map { ($0.hits, $0.misses, $0.count) }
+        let hot = context.hot.map { ($0.hits, $0.misses, $0.count, $0.mismatches) }
         writer.counters.withLock {
             $0.record(batchSize: batch.count, succeeded: succeeded)
             frames.record(in: &$0)
             durable.record(in: &$0)
-            if let hot { ($0.hotAccountHits, $0.hotAccountMisses, $0.hotAccounts) = hot }
+            if let hot { ($0.hotAccountHits, $0.hotAccountMisses, $0.hotAccounts, $0.hotAccountMismatches) = hot }
         }
         if commitFollows {
             writer.visibility.acknowledge(UInt64(batchNumber))

@@ -37,6 +37,9 @@ public struct WriterStats: Sendable, Hashable {
     public var hotAccountHits: Int = 0
     public var hotAccountMisses: Int = 0
     public var hotAccounts: Int = 0
+    /// Kept accounts found different from a read of them (one hit in 1,024 is compared): each is a bug, dropped
+    /// before it decided anything.
+    public var hotAccountMismatches: Int = 0
     /// Pages committed to the WAL since the last complete checkpoint (the checkpoint lag), after the latest commit.
     public var walFrames: Int = 0
     public var maxWalFrames: Int = 0
