@@ -249,6 +249,25 @@ struct SpoilKeptAccount: WriteRequest {
 }
 
 extension HotAccountsTests {
+    /// Another connection's commit (an operator's sqlite3 shell) may change any member: the writer sees it in
+    /// `PRAGMA data_version` at its next BEGIN and reads the accounts again. (Without that, debug builds trap at the
+    /// next use of the kept account.)
+    @Test func aCommitFromElsewhereEmptiesThem() throws {
+        let f = try OfficeFixture()
+        _ = try f.purchase(f.coffee("T1", member: "M00000001")).get()
+        _ = try f.purchase(f.coffee("T2", member: "M00000001")).get()
+        #expect(f.store.stats.hotAccounts == 1)
+        let member = try #require(try f.sql("SELECT id FROM members WHERE member_key = 'M00000001'"))
+        let shell = try Connection(path: f.folder.path("till.db"),
+                                   options: OpenOptions(mode: .readWrite, busyTimeoutMilliseconds: 5_000))
+        try shell.execute("UPDATE wallets SET balance = balance + 5000 WHERE member_id = ? AND kind = 'points'", [.integer(member)])
+        var spend = f.coffee("T3", member: "M00000001", cups: 9)
+        spend.payments = [Payment(means: .points, amount: 2_250)]  // more than the member had before the shell's 5,000
+        let receipt = try f.purchase(spend).get()
+        #expect(receipt.members.first?.pointsSpent == 2_250)
+        #expect(f.store.stats.hotAccountMismatches == 0)
+    }
+
     /// A kept account that differs from the store (a bug) is found by the sampled comparison before it decides
     /// anything: the purchase is decided on the read, the entry is dropped and the mismatch counted.
     @Test func aSpoiltKeptAccountDecidesNothing() throws {

@@ -46,6 +46,8 @@ final class WriterLoop {
     private var answered: (last: Int, requests: Int)?
     /// Their journal records, to apply them again when the transaction holding them must be rolled back.
     private var answeredRecords: [(lsn: LSN, payload: [UInt8], definitions: [EffectRecord.Definition])] = []
+    /// SQLite's `data_version` when the writer last began a transaction (`forgetAccountsChangedElsewhere`).
+    private var dataVersion: Int64 = 0
 
     init(path: String, writer: Writer, migrations: [Migration]) throws {
         let configuration = writer.configuration
@@ -141,6 +143,7 @@ final class WriterLoop {
             return
         }
         do {
+            try forgetAccountsChangedElsewhere()
             if let optimistic = try runOptimistically(batch) {
                 outcomes = optimistic
             } else {
@@ -270,6 +273,19 @@ final class WriterLoop {
             try connection.execute("RELEASE request")
             effects.rollBack(to: mark)
             return domainError(error)
+        }
+    }
+
+    /// Empties the accounts in memory when another connection committed since the writer last looked (`PRAGMA
+    /// data_version`: an operator's `sqlite3` shell, say, while the writer did not hold the lock): such a commit may
+    /// have changed any member. Called at the start of every batch, with the write lock held (BEGIN IMMEDIATE, or the
+    /// carried transaction): nothing else commits until the writer's next COMMIT.
+    private func forgetAccountsChangedElsewhere() throws {
+        guard let hot = context.hot else { return }
+        let version = try connection.int64("PRAGMA data_version") ?? 0
+        if version != dataVersion {
+            hot.removeAll()
+            dataVersion = version
         }
     }
 
