@@ -5,14 +5,15 @@ import TillCore
 /// writer has touched).
 ///
 /// Guarantees:
-/// - Owned by the writer thread (used through its `WriteContext`, never shared). An entry always equals what
-///   `AccountReader` would read for its member at that point of the writer's transaction: in debug builds every use
-///   of an entry is checked against such a read (a precondition), and every test that purchases twice for a member
-///   runs the check.
+/// - Owned by the writer thread (used through its `WriteContext`; not Sendable, so the compiler keeps it there). An
+///   entry always equals what `AccountReader` would read for its member at that point of the writer's transaction:
+///   uses are compared with such a read (`checkEvery`: every one in debug builds, where a difference traps, so every
+///   test that purchases twice for a member runs the check; one in 1,024 in the daemon, where a difference drops the
+///   entry, is counted in `mismatches`, and the purchase is decided on the read).
 /// - An entry is kept only by a purchase (the one request that keeps it current, `PostPurchase`); a reversal forgets
 ///   its members; any other write request (an operator's change of a member, a wallet adjustment, a catalog change,
-///   an import) empties it before it runs, and so does any rollback of the writer's transaction (the writer calls
-///   `removeAll`). What a purchase changes is staged and kept only once the purchase succeeded (`commitStaged`);
+///   an import) empties it before it runs, and so do any rollback of the writer's transaction and another
+///   connection's commit (`PRAGMA data_version` at the start of a batch) (the writer calls `removeAll`). What a purchase changes is staged and kept only once the purchase succeeded (`commitStaged`);
 ///   a purchase refused or rolled back to its savepoint leaves the entries as they were (`discardStaged`).
 /// - Bounded: at most `capacity` entries (an arbitrary one is dropped to make room) and `2 × capacity`
 ///   identifiers; unknown identifiers (no member) and app codes are not kept.
