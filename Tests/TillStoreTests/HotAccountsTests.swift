@@ -249,6 +249,34 @@ struct SpoilKeptAccount: WriteRequest {
 }
 
 extension HotAccountsTests {
+    /// A purchase that fails after it staged its members' entries (its redemption's activity row is refused: a test
+    /// trigger) inside its own savepoint leaves the entries as they were: the batch runs again with a savepoint per
+    /// request (a refusal after a change in it), the failing purchase rolls back to its savepoint, and the member's
+    /// next purchase finds the gift still active. (Kept instead of discarded, the staged entry says the gift is used:
+    /// debug builds trap at that next purchase.)
+    @Test func aPurchaseFailingAfterItStagedLeavesTheEntries() throws {
+        let f = try OfficeFixture()
+        _ = try f.store.writeAndWait(ClosureWrite { c in
+            try c.execute("""
+                CREATE TRIGGER refuse_redemption_entries BEFORE INSERT ON activity_log WHEN new.type = 'benefit_redeemed'
+                BEGIN SELECT RAISE(ABORT, 'refused by the test'); END
+                """)
+        }).get()
+        _ = try f.purchase(f.coffee("T1", member: "M00000001")).get()
+        _ = try f.purchase(f.coffee("T2", member: "M00000001")).get()
+        #expect(f.store.stats.hotAccounts == 1)
+        var redeeming = f.coffee("T3", member: "M00000001", cups: 2)
+        redeeming.redemptions = ["demo-M00000001-FREE_ESPRESSO"]
+        redeeming.payments = [Payment(means: .cash, amount: 250)]  // one of the two espressos is free
+        let answers = f.burst([f.coffee("T4", member: "M00000002"), redeeming, f.coffee("T5", member: "M00000003"),
+                               f.coffee("T6", member: "M00000002")])
+        #expect(answers[1].contains("the store refused the change"), "the redemption's activity row was refused: \(answers[1])")
+        #expect(f.store.stats.batchesRerun > 0)
+        let next = try f.purchase(f.coffee("T7", member: "M00000001")).get()
+        #expect(next.transactionId == "T7")
+        #expect(try f.sql("SELECT count(*) FROM member_benefits WHERE public_id = 'demo-M00000001-FREE_ESPRESSO' AND status = 'active'") == 1)
+    }
+
     /// Another connection's commit (an operator's sqlite3 shell) may change any member: the writer sees it in
     /// `PRAGMA data_version` at its next BEGIN and reads the accounts again. (Without that, debug builds trap at the
     /// next use of the kept account.)
