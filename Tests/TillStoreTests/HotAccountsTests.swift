@@ -62,7 +62,7 @@ import TillStoreTesting
                 if let earlier = purchases.randomElement(using: &random) {
                     let r = ReturnRequest(returnId: "R\(step)", transactionId: earlier.transactionId,
                                           lines: [ReturnLine(lineId: "1", quantity: .one)])
-                    _ = both("return \(step)") { $0.returned(r) }
+                    _ = both("return \(step)") { $0.returnItems(r) }
                 }
             case 9:
                 let adjust = WalletAdjust(adjustmentId: "A\(step)", memberKey: member,
@@ -180,20 +180,6 @@ import TillStoreTesting
 }
 
 extension OfficeFixture {
-    /// Returns items of a purchase of the fixture's POS.
-    func returned(_ r: ReturnRequest) -> Result<ReversalReceipt, TillError> {
-        let box = Mutex<Result<ReversalReceipt, TillError>?>(nil)
-        let done = DispatchSemaphore(value: 0)
-        do {
-            try loyalty.returnItems(r, terminal: pos, fingerprint: Fingerprint.of(.return(r))!.bytes) { result in
-                box.withLock { $0 = result }
-                done.signal()
-            }
-        } catch { return .failure(error) }
-        done.wait()
-        return box.withLock { $0! }
-    }
-
     /// `requests` in one batch, with a write that changes something and is then refused after the first three
     /// (one that leaves the accounts in memory alone, as a purchase does); their answers, rendered.
     func burst(_ requests: [PurchaseRequest]) -> [String] {

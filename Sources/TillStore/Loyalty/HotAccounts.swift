@@ -13,8 +13,9 @@ import TillCore
 /// - An entry is kept only by a purchase (the one request that keeps it current, `PostPurchase`); a reversal forgets
 ///   its members; any other write request (an operator's change of a member, a wallet adjustment, a catalog change,
 ///   an import) empties it before it runs, and so do any rollback of the writer's transaction and another
-///   connection's commit (`PRAGMA data_version` at the start of a batch) (the writer calls `removeAll`). What a purchase changes is staged and kept only once the purchase succeeded (`commitStaged`);
-///   a purchase refused or rolled back to its savepoint leaves the entries as they were (`discardStaged`).
+///   connection's commit (`PRAGMA data_version`, read when the writer begins a transaction): the writer calls
+///   `removeAll`. What a purchase changes is staged and kept only once the purchase succeeded (`commitStaged`); a
+///   purchase refused or rolled back to its savepoint leaves the entries as they were (`discardStaged`).
 /// - Bounded: at most `capacity` entries (an arbitrary one is dropped to make room) and `2 × capacity`
 ///   identifiers; unknown identifiers (no member) and app codes are not kept.
 /// - A member's account is kept from its second read on (`admits`): keeping costs ~13,000 instructions per purchase
@@ -215,11 +216,8 @@ final class HotAccounts {
     /// An entry as the running purchase leaves it: kept once the purchase succeeded (`commitStaged`).
     func stage(_ entry: Entry) { staged.append(entry) }
 
-    /// Drops `member`'s entry now (a purchase whose changes it cannot follow).
+    /// Drops `member`'s entry now (a reversal changes its account; a purchase's changes it cannot follow).
     func forget(_ member: Int64) { entries[member] = nil }
-
-    /// Drops the entries of `members` (a reversal changes them).
-    func forget(_ members: [Int64]) { for m in members { entries[m] = nil } }
 
     /// The request that staged entries succeeded: they replace the entries they were made from.
     func commitStaged() {

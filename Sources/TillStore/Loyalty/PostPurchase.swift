@@ -84,7 +84,7 @@ public struct PostPurchase: WriteRequest {
                                    spend: position == 0 ? receipt.total : 0, punched: punched[memberId],
                                    moved: ActivityLog.moved(member: memberId, ledger: evaluation.changes.ledger))
         }
-        if let hot = context.hot { stage(evaluation.changes, accounts: accounts, rows: rows, now: now, in: hot) }
+        if let hot = context.hot { stage(evaluation.changes, members: record.memberIds, rows: rows, now: now, in: hot) }
         // Entries of redemptions and completed cards (most purchases have neither: nothing to build then).
         guard !record.redeemed.isEmpty || record.cards.contains(where: \.completed) else { return receipt }
         let log = ActivityLog(connection, origin: origin.activity, at: now)
@@ -98,11 +98,11 @@ public struct PostPurchase: WriteRequest {
     }
 
     /// The purchase's members' entries in `hot` as the purchase leaves them (kept if it succeeds).
-    private func stage(_ changes: LoyaltyChanges, accounts: [MemberAccount], rows: AccountRows, now: Timestamp,
+    private func stage(_ changes: LoyaltyChanges, members: [Int64], rows: AccountRows, now: Timestamp,
                        in hot: HotAccounts) {
-        for account in accounts {
-            guard var entry = hot.current(account.id) else { continue }
-            if entry.apply(changes, now: now, rows: rows) { hot.stage(entry) } else { hot.forget(account.id) }
+        for member in members {
+            guard var entry = hot.current(member) else { continue }
+            if entry.apply(changes, now: now, rows: rows) { hot.stage(entry) } else { hot.forget(member) }
         }
     }
 }

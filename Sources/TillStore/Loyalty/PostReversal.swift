@@ -71,7 +71,7 @@ public struct PostReversal: WriteRequest {
         let now = context.now
         let rows = AccountRows()
         let reader = AccountReader(connection: connection, program: program, now: now, rows: rows)
-        context.hot?.forget(record.memberIds)  // their accounts change: the next purchase reads them again
+        for member in record.memberIds { context.hot?.forget(member) }  // they change: the next purchase reads them
         let accounts = try record.memberIds.compactMap { id throws in try reader.account(id, scope: .all) }
         let evaluation: ReversalEvaluation
         switch kind {

@@ -131,10 +131,11 @@ final class WriterLoop {
         var outcomes: [TillError?] = []
         outcomes.reserveCapacity(batch.count)
         var durable = DurableCommit.nothingChanged
+        let begins = answered == nil  // else the transaction of answered batches goes on: the lock was held throughout
         do {
             // Batches answered and not committed yet are in the open transaction: this one goes on in it (no
             // savepoint: it would copy every page the batch touches; `restoreAnswered` is the way back instead).
-            if answered == nil { try connection.execute("BEGIN IMMEDIATE") }
+            if begins { try connection.execute("BEGIN IMMEDIATE") }
         } catch where error.isLockBusy {
             answerOverloaded(batch, error)
             return
@@ -143,7 +144,7 @@ final class WriterLoop {
             return
         }
         do {
-            try forgetAccountsChangedElsewhere()
+            if begins { try forgetAccountsChangedElsewhere() }
             if let optimistic = try runOptimistically(batch) {
                 outcomes = optimistic
             } else {
@@ -278,8 +279,8 @@ final class WriterLoop {
 
     /// Empties the accounts in memory when another connection committed since the writer last looked (`PRAGMA
     /// data_version`: an operator's `sqlite3` shell, say, while the writer did not hold the lock): such a commit may
-    /// have changed any member. Called at the start of every batch, with the write lock held (BEGIN IMMEDIATE, or the
-    /// carried transaction): nothing else commits until the writer's next COMMIT.
+    /// have changed any member. Called right after the writer's BEGIN IMMEDIATE: with the lock held, nothing else
+    /// commits until the writer's COMMIT, so a batch carried on in the same transaction needs no look.
     private func forgetAccountsChangedElsewhere() throws {
         guard let hot = context.hot else { return }
         let version = try connection.int64("PRAGMA data_version") ?? 0
