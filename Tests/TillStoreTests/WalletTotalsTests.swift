@@ -85,4 +85,72 @@ import TillStoreTesting
         #expect(balance == WalletBalance(points: 30, pendingPoints: 0, credit: 0))
         #expect(try store.verify().problems == [])
     }
+
+    /// A store migrated to v8 keeps each wallet's row as its base, with every earlier ledger row folded into it —
+    /// the rows of its purchases included, which a v7 store summed from the wallet's index and whose member rows may
+    /// carry no moves (made before v7) — and sums the purchases after it from their member rows.
+    @Test func migrationEightFoldsEveryEarlierRowAndSumsLaterPurchasesFromTheirMemberRows() throws {
+        let folder = TemporaryFolder()
+        let store = try storeMigrated(from: 7, in: folder) { c in
+            try insertMember(7, key: "M7", on: c)
+            try c.execute("INSERT INTO member_identifiers (member_id, kind, value, created_at) VALUES (7, 'memberKey', 'M7', 0)")
+            try c.execute("INSERT INTO wallets (id, member_id, kind, balance, counted_through) VALUES (3, 7, 'points', 30, 2)")
+            try c.execute("INSERT INTO wallets (id, member_id, kind, balance, counted_through) VALUES (4, 7, 'credit', 500, 2)")
+            for (id, transaction) in [(5, "T-old"), (6, "T-v7")] {
+                try c.execute("""
+                    INSERT INTO purchases (id, branch_id, pos_id, transaction_id, fingerprint, opened_at, committed_at, status,
+                        total_amount, receipt, record, lines) VALUES (?, 'B', 'P', ?, x'00', 1000, 5000, 'final', 1250, x'', x'', x'')
+                    """, [.integer(Int64(id)), .text(transaction)])
+            }
+            // Rows 1 and 2 are in the bases; after them: purchase 5 (made before v7: no moves on its member row), an
+            // adjustment, purchase 6 (made at v7: its moves on its member row).
+            try c.execute("""
+                INSERT INTO ledger (id, member_id, wallet_id, delta, kind, purchase_id, reason, created_at) VALUES
+                    (1, 7, 3, 30, 'earn', NULL, NULL, 0), (2, 7, 4, 500, 'adjust', NULL, 'x', 0),
+                    (3, 7, 3, 12, 'earn', 5, NULL, 0), (4, 7, 4, -100, 'spend', 5, NULL, 0),
+                    (5, 7, 3, 5, 'adjust', NULL, 'x', 0), (6, 7, 3, 8, 'earn', 6, NULL, 0)
+                """)
+            try c.execute("""
+                INSERT INTO purchase_members (member_id, purchase_id, position, spend, visits, points_delta, credit_delta, entry_after)
+                VALUES (7, 5, 0, 1250, 1, 0, 0, NULL), (7, 6, 0, 1250, 1, 8, 0, 0)
+                """)
+        }
+        defer { store.shutdown() }
+        let marks = try store.read { c in
+            var rows: [[Int64]] = []
+            try c.statement("SELECT counted_through, purchases_through, balance FROM wallets ORDER BY id")
+                .forEachRow { rows.append([$0.int64(0), $0.int64(1), $0.int64(2)]) }
+            return rows
+        }
+        #expect(marks == [[6, 6, 55], [6, 6, 400]])
+        #expect(try store.read { try WalletTotals.balance($0, member: 7) } == WalletBalance(points: 55, pendingPoints: 0, credit: 400))
+        let problems = try store.verify().problems
+        #expect(problems.filter { $0.hasPrefix("wallet") || $0.hasPrefix("ledger") } == [], "\(problems)")
+    }
+
+    /// The readers of a wallet and of a member's ledger find their rows through indexes (a purchase's rows through
+    /// its member's rows and `ledger_purchase`, anything else's through `ledger_wallet_rows`, pending points through
+    /// `ledger_pending`): none of them scans the ledger.
+    @Test func walletReadsSearchTheLedgerWithoutScanningIt() throws {
+        let f = try OfficeFixture()
+        let queries: [(String, [SQLValue])] = [
+            ("SELECT w.id, w.kind, \(WalletTotals.availableBalance), w.pending FROM wallets w WHERE w.member_id = ?", [.integer(1)]),
+            ("""
+             SELECT l.id, w.kind FROM ledger l JOIN wallets w ON w.id = l.wallet_id WHERE l.id IN (\(WalletTotals.memberRows))
+             AND l.id < ?2 ORDER BY l.id DESC LIMIT 10
+             """, [.integer(1), .integer(100)]),
+            ("SELECT available_at, sum(delta) FROM ledger WHERE wallet_id = ? AND available_at > ? GROUP BY available_at ORDER BY available_at",
+             [.integer(1), .integer(0)]),
+        ]
+        for (query, arguments) in queries {
+            let plan = try f.store.read { c in
+                var lines: [String] = []
+                try c.statement("EXPLAIN QUERY PLAN " + query).forEachRow(arguments) { lines.append($0.text(3)) }
+                return lines
+            }
+            let scans = plan.filter { $0.hasPrefix("SCAN") && !$0.contains("SUBQUERY") && !$0.contains("LIST SUBQUERY") }
+            #expect(scans.isEmpty, "\(query): \(plan)")
+            #expect(plan.contains { $0.contains("ledger_") || $0.contains("USING INTEGER PRIMARY KEY") }, "\(query): \(plan)")
+        }
+    }
 }

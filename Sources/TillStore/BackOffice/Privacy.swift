@@ -34,7 +34,7 @@ struct DataReport {
         for b in benefits { line("benefit") { $0.field("data", b) } }
         try c.statement("""
             SELECT w.kind, l.delta, l.kind, l.available_at, l.reason, l.created_at FROM wallets w JOIN ledger l ON l.wallet_id = w.id
-            WHERE w.member_id = ? ORDER BY l.id
+            WHERE l.id IN (\(WalletTotals.memberRows)) ORDER BY l.id
             """).forEachRow([.integer(member.id)]) { r in
             line("ledger") { w in
                 w.field("wallet", r.text(0)); w.field("delta", r.int64(1)); w.field("kind", r.text(2))

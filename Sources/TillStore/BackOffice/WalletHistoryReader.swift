@@ -18,8 +18,8 @@ struct WalletHistoryReader {
             before = id
         }
         var rows: [(id: Int64, line: LedgerLine)] = []
-        // By the member's wallets (`wallets.member_id`, then `ledger_wallet_rows`), not `ledger.member_id`, which has
-        // no index: a member's rows are a few ranges, not a scan of the ledger back from the cursor.
+        // The member's rows (`WalletTotals.memberRows`: by its wallets and by its purchases), not by `ledger.member_id`,
+        // which has no index: a member's rows are a few ranges, not a scan of the ledger back from the cursor.
         try c.statement("""
             SELECT l.id, l.created_at, w.kind, l.delta, l.kind, l.reason, l.available_at,
                    p.branch_id, p.pos_id, p.transaction_id, r.branch_id, r.pos_id, r.reversal_id, r.kind, o.name, l.operator_id
@@ -27,7 +27,7 @@ struct WalletHistoryReader {
             LEFT JOIN purchases p ON p.id = l.purchase_id
             LEFT JOIN reversals r ON r.id = l.reversal_id
             LEFT JOIN operators o ON o.id = l.operator_id
-            WHERE w.member_id = ?1 AND l.id < ?2 AND (?3 IS NULL OR w.kind = ?3)
+            WHERE l.id IN (\(WalletTotals.memberRows)) AND l.id < ?2 AND (?3 IS NULL OR w.kind = ?3)
             ORDER BY l.id DESC LIMIT ?4
             """).forEachRow([.integer(member.id), .integer(before), .optional(q.wallet?.rawValue), .integer(q.limit + 1)]) { r in
             let purchase = r.optionalText(9).map { (TerminalIdentity(branchId: r.text(7), posId: r.text(8)), $0) }
@@ -52,7 +52,7 @@ struct WalletHistoryReader {
         for wallet in Set(rows.map(\.line.wallet)) {
             running[wallet] = try c.int64("""
                 SELECT coalesce(sum(l.delta), 0) FROM ledger l JOIN wallets w ON w.id = l.wallet_id
-                WHERE w.member_id = ? AND w.kind = ? AND l.id <= ?
+                WHERE l.id IN (\(WalletTotals.memberRows)) AND w.kind = ?2 AND l.id <= ?3
                 """, [.integer(member.id), .text(wallet.rawValue), .integer(rows.first!.id)]) ?? 0
         }
         for i in rows.indices {

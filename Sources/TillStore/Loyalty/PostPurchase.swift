@@ -78,7 +78,11 @@ public struct PostPurchase: WriteRequest {
         let punched = try ChangePosting(context: context, program: program, now: now, rows: rows)
             .apply(evaluation.changes, accounts: accounts, origin: origin, memberRows: record.memberIds)
 
-        // Each member's activity entry is their purchase_members row (`MemberActivity`): no activity_log row.
+        // Each member's activity entry is their purchase_members row (`MemberActivity`): no activity_log row. The
+        // points and credit it moved are also how its wallets sum the purchase (`WalletTotals`): the engine posts to
+        // the purchase's members only.
+        precondition(evaluation.changes.ledger.allSatisfy { record.memberIds.contains($0.memberId) },
+                     "a purchase posted to a member it does not name")
         for (position, memberId) in record.memberIds.enumerated() {
             try MemberCounters.add(context, purchase: purchaseRow, member: memberId, position: position,
                                    spend: position == 0 ? receipt.total : 0, punched: punched[memberId],

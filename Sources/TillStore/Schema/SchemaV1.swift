@@ -9,6 +9,7 @@ public enum Schema {
         Migration(version: 5, name: "wallet balances from the ledger", sql: SchemaV5.walletBalances),
         Migration(version: 6, name: "card punches from purchases", sql: SchemaV6.cardPunches),
         Migration(version: 7, name: "purchase entries from purchases", sql: SchemaV7.purchaseEntries),
+        Migration(version: 8, name: "wallet moves of purchases from purchases", sql: SchemaV8.purchaseMoves),
     ]
     /// The newest schema version this build writes.
     public static var latestVersion: Int64 { Int64(migrations.count) }

@@ -20,12 +20,8 @@ extension StoreStatistics {
         let active = (try connection.int64("SELECT count(*) FROM members WHERE status = 'active'") ?? 0)
         let blocked = (try connection.int64("SELECT count(*) FROM members WHERE status = 'blocked'") ?? 0)
         let purchases = (try connection.int64("SELECT count(*) FROM purchases") ?? 0)
-        // Each wallet's base plus its ledger rows after the fold point (`WalletTotals`).
-        let outstanding = """
-            SELECT coalesce(sum(w.balance + w.pending
-                + (SELECT coalesce(sum(l.delta), 0) FROM ledger l WHERE l.wallet_id = w.id AND l.id > w.counted_through)), 0)
-            FROM wallets w WHERE w.kind = ?
-            """
+        // Each wallet's base plus what came after it (`WalletTotals`).
+        let outstanding = "SELECT coalesce(sum(\(WalletTotals.availableBalance) + w.pending), 0) FROM wallets w WHERE w.kind = ?"
         let points = (try connection.int64(outstanding, [.text("points")]) ?? 0)
         let credit = (try connection.int64(outstanding, [.text("credit")]) ?? 0)
         return StoreStatistics(

@@ -13,12 +13,15 @@ public struct VerificationReport: Sendable, Hashable {
 ///
 /// - the file passes `integrity_check` and `foreign_key_check`;
 /// - every wallet: `balance >= 0`, `pending >= 0`, `balance + pending == SUM(ledger.delta)` of its rows through
-///   `counted_through`, the rows after it neither pending nor taking the balance below zero (`WalletTotals`), and its
+///   `counted_through`, which hold a purchase's rows exactly when the purchase is at or before `purchases_through`;
+///   the rows after it neither pending nor taking the balance below zero, and the balance readers derive (the
+///   later purchases' moves from `purchase_members`, `WalletTotals`) equal to the base plus the later rows; its
 ///   ledger rows belong to the wallet's member;
 /// - punches recorded on a `purchase_members` row are positive and name a punch card of that member; a card that is
 ///   not active has no punches after its row (`CardPunches`);
 /// - the points and credit on a `purchase_members` row that is its purchase's activity entry (schema v7) are the sums
-///   of that member's ledger rows of the purchase, per wallet (`MemberActivity`);
+///   of that member's ledger rows of the purchase, per wallet (`MemberActivity`), and every ledger row of a purchase
+///   has its member's row of the purchase;
 /// - `(branch_id, pos_id, transaction_id)` and `(branch_id, pos_id, reversal_id)` are unique; in-use identifiers are
 ///   unique per kind;
 /// - cumulative returned quantities never exceed the purchased quantity of the line.
@@ -34,20 +37,26 @@ public enum StoreVerifier {
         try connection.statement("PRAGMA foreign_key_check").forEachRow { row in
             problems.append("foreign key: \(row.text(0)) rowid \(row.optionalInt64(1) ?? -1) -> \(row.text(2))")
         }
-        // A wallet's row is a base holding its ledger rows up to `counted_through`; the rows after it are summed by
-        // readers (`WalletTotals`), never pending, and never take the wallet below zero.
+        // A wallet's row is a base holding its ledger rows up to `counted_through` (a purchase's exactly when the
+        // purchase is at or before `purchases_through`); what came after it is summed by readers (`WalletTotals`),
+        // never pending, never takes the wallet below zero, and is what the ledger holds after the base.
         try collect(&problems, connection, """
             SELECT 'wallet ' || w.id || ': balance ' || w.balance || ' + pending ' || w.pending
                    || ' <> ledger sum ' || coalesce(l.folded, 0) || ' through row ' || w.counted_through
-                   || ', or the rows after it (' || coalesce(l.later, 0) || ') leave it below zero or pending'
+                   || ', or the rows after it (' || coalesce(l.later, 0) || ') leave it below zero or pending, or '
+                   || coalesce(l.misplaced, 0) || ' purchase rows on the wrong side of purchase ' || w.purchases_through
+                   || ', or readers derive ' || \(WalletTotals.availableBalance)
             FROM wallets w LEFT JOIN (
                 SELECT l.wallet_id, sum(CASE WHEN l.id <= w2.counted_through THEN l.delta ELSE 0 END) AS folded,
                        sum(CASE WHEN l.id > w2.counted_through THEN l.delta ELSE 0 END) AS later,
-                       sum(l.id > w2.counted_through AND l.available_at IS NOT NULL) AS later_pending
+                       sum(l.id > w2.counted_through AND l.available_at IS NOT NULL) AS later_pending,
+                       sum(l.purchase_id IS NOT NULL AND (l.id <= w2.counted_through) <> (l.purchase_id <= w2.purchases_through))
+                           AS misplaced
                 FROM ledger l JOIN wallets w2 ON w2.id = l.wallet_id GROUP BY l.wallet_id) l
                 ON l.wallet_id = w.id
             WHERE w.balance < 0 OR w.pending < 0 OR w.balance + w.pending <> coalesce(l.folded, 0)
-               OR w.balance + coalesce(l.later, 0) < 0 OR coalesce(l.later_pending, 0) > 0
+               OR w.balance + coalesce(l.later, 0) < 0 OR coalesce(l.later_pending, 0) > 0 OR coalesce(l.misplaced, 0) > 0
+               OR \(WalletTotals.availableBalance) <> w.balance + coalesce(l.later, 0)
             """)
         // Punches recorded on a purchase's member row belong to a punch card of that member; a card that is no
         // longer active has every punch in its row (`CardPunches`).
@@ -75,6 +84,14 @@ public enum StoreVerifier {
                 FROM ledger l JOIN wallets w ON w.id = l.wallet_id WHERE l.purchase_id IS NOT NULL
                 GROUP BY l.purchase_id, l.member_id) l ON l.purchase_id = pm.purchase_id AND l.member_id = pm.member_id
             WHERE pm.entry_after IS NOT NULL AND (pm.points_delta <> coalesce(l.points, 0) OR pm.credit_delta <> coalesce(l.credit, 0))
+            """)
+        // A purchase's ledger rows are found, and summed into their wallets, through their member's row of the
+        // purchase (`WalletTotals`): every one has it.
+        try collect(&problems, connection, """
+            SELECT 'ledger ' || l.id || ' of purchase row ' || l.purchase_id || ': member ' || l.member_id
+                   || ' has no row of that purchase'
+            FROM ledger l WHERE l.purchase_id IS NOT NULL AND NOT EXISTS (
+                SELECT 1 FROM purchase_members pm WHERE pm.member_id = l.member_id AND pm.purchase_id = l.purchase_id)
             """)
         try collect(&problems, connection, """
             SELECT 'ledger ' || l.id || ': member ' || l.member_id || ' but wallet of member ' || w.member_id
