@@ -22,10 +22,14 @@ import TillStoreTesting
             }
         }
         let folds = try f.sql("SELECT count(*) FROM ledger WHERE id % \(FoldPoint.interval) = 0") ?? -1
+        let memberFolds = try f.sql("SELECT count(*) FROM purchases WHERE id % \(FoldPoint.interval) = 0") ?? -1
         let writes = try walletUpdates()
-        #expect(folds >= 2)
-        #expect(writes == folds)  // one row write per fold point, none for the other ~180 ledger rows
-        #expect(try f.sql("SELECT count(*) FROM wallets_updates WHERE value % \(FoldPoint.interval) <> 0") == 0)
+        #expect(folds >= 2 && memberFolds >= 2)
+        // One row write per fold point of the ledger, and one per wallet (points and credit) at each of the member's
+        // fold points (`WalletTotals.foldUnmoved`); none for the other ~180 ledger rows and ~145 purchases.
+        #expect(writes == folds + 2 * memberFolds)
+        #expect(try f.sql("SELECT count(*) FROM wallets_updates WHERE value % \(FoldPoint.interval) <> 0") ?? -1
+                <= writes - folds)
 
         let sums = try f.store.read { c in
             (try c.int64("""
@@ -47,6 +51,29 @@ import TillStoreTesting
         _ = try f.run(.walletAdjust(WalletAdjust(adjustmentId: "Y", memberKey: member, wallet: .credit, delta: -balance.credit,
                                                  reason: "all of it"))).get()
         #expect(try f.profile(.memberGet(MemberRef(memberKey: member))).balance.credit == 0)
+    }
+
+    /// A wallet the member's purchases do not move (credit, when they pay otherwise) is folded at the member's fold
+    /// point with the counters, so it never sums more of the member's purchase rows than they do.
+    @Test func aWalletThePurchasesDoNotMoveFoldsAtTheMembersFoldPoint() throws {
+        let f = try OfficeFixture()
+        let member = "M00000001"
+        let credit = try f.profile(.memberGet(MemberRef(memberKey: member))).balance.credit
+        _ = try f.run(.walletAdjust(WalletAdjust(adjustmentId: "A", memberKey: member, wallet: .credit, delta: 100,
+                                                 reason: "goodwill"))).get()
+        for i in 1...(2 * Int(FoldPoint.interval)) { _ = try f.purchase(f.coffee("T\(i)", member: member)).get() }
+        let (through, latest, moved) = try f.store.read { c in
+            (try c.int64("""
+                SELECT w.purchases_through FROM wallets w JOIN members m ON m.id = w.member_id
+                WHERE m.member_key = ? AND w.kind = 'credit'
+                """, [.text(member)]) ?? -1,
+             try c.int64("SELECT max(id) FROM purchases") ?? -1,
+             try c.int64("SELECT count(*) FROM purchase_members WHERE credit_delta <> 0") ?? -1)
+        }
+        #expect(moved == 0)  // none of the purchases moved credit
+        #expect(through > 0 && latest - through < FoldPoint.interval)
+        #expect(try f.profile(.memberGet(MemberRef(memberKey: member))).balance.credit == credit + 100)
+        #expect(try f.store.verify().problems == [])
     }
 
     @Test func pendingPointsWriteTheWalletRowAtEveryPosting() throws {

@@ -11,7 +11,9 @@ import TillCore
 /// - the moves of later purchases, read from the member's `purchase_members` rows after `purchases_through` (the
 ///   points and credit each purchase moved for the member, `SchemaV7`; the member's clustered rows, the page
 ///   `MemberCounters` and `CardPunches` read too).
-/// A posting adds ledger rows only; it folds a wallet (`fold`: writes its row with the balance and pending it
+/// The member's fold point (`MemberCounters`) folds every wallet of the member without pending points (`foldUnmoved`),
+/// so the member rows a wallet sums stay as few as those its counters sum. A posting adds ledger rows only; it folds a
+/// wallet (`fold`: writes its row with the balance and pending it
 /// computed, and moves both marks to the store's latest ledger row of the wallet and latest purchase) when one of
 /// the wallet's new rows has an id that is a fold point (`FoldPoint`), and always when pending points are involved
 /// (the shop has pending days, or the member has pending points, or the wallet's base records some): so what comes
@@ -49,6 +51,23 @@ public enum WalletTotals {
         UPDATE wallets SET balance = ?1, pending = ?2, counted_through = ?3,
             purchases_through = (SELECT coalesce(max(id), 0) FROM purchases) WHERE id = ?4
         """
+
+    /// Writes a wallet's base holding everything so far: `?1` balance (pending must be zero: see `foldUnmoved`), `?2` the
+    /// wallet.
+    static let foldToLatest = """
+        UPDATE wallets SET balance = ?1, counted_through = (SELECT coalesce(max(id), 0) FROM ledger),
+            purchases_through = (SELECT coalesce(max(id), 0) FROM purchases) WHERE id = ?2
+        """
+
+    /// Folds every wallet of `member` that has no pending points: called at the member's fold point (`MemberCounters`),
+    /// so that the member rows a wallet sums are never more than the member's counters sum, even for a wallet its
+    /// purchases do not move (credit, mostly), which no posting folds. A wallet with pending points is folded by every
+    /// posting that involves them.
+    static func foldUnmoved(_ context: WriteContext, member: Int64) throws {
+        for wallet in try read(context.connection, member: member) where wallet.pending == 0 {
+            try context.execute(foldToLatest, [.integer(wallet.balance), .integer(wallet.id)])
+        }
+    }
 
     private static let readMember = "SELECT w.id, w.kind, \(availableBalance), w.pending FROM wallets w WHERE w.member_id = ?"
 
