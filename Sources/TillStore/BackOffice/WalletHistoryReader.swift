@@ -10,6 +10,29 @@ import TillProtocol
 struct WalletHistoryReader {
     let now: Timestamp
 
+    /// A page of member `?1`'s ledger rows before row `?2`, of wallet kind `?3` (NULL: both), at most `?4` rows,
+    /// newest first; `?5` bounds the purchases whose rows can come before `?2` (`page`).
+    static let rows = """
+        SELECT l.id, l.created_at, w.kind, l.delta, l.kind, l.reason, l.available_at,
+               p.branch_id, p.pos_id, p.transaction_id, r.branch_id, r.pos_id, r.reversal_id, r.kind, o.name, l.operator_id
+        FROM ledger l JOIN wallets w ON w.id = l.wallet_id
+        LEFT JOIN purchases p ON p.id = l.purchase_id
+        LEFT JOIN reversals r ON r.id = l.reversal_id
+        LEFT JOIN operators o ON o.id = l.operator_id
+        WHERE l.id IN (
+            SELECT id FROM (
+                SELECT l.id FROM wallets w JOIN ledger l ON l.wallet_id = w.id AND l.purchase_id IS NULL
+                WHERE w.member_id = ?1 AND l.id < ?2 AND (?3 IS NULL OR w.kind = ?3) ORDER BY l.id DESC LIMIT ?4)
+            UNION ALL
+            SELECT id FROM (
+                SELECT l.id FROM purchase_members pm
+                JOIN ledger l ON l.purchase_id = pm.purchase_id AND l.member_id = pm.member_id
+                JOIN wallets w ON w.id = l.wallet_id
+                WHERE pm.member_id = ?1 AND pm.purchase_id <= ?5 AND l.id < ?2 AND (?3 IS NULL OR w.kind = ?3)
+                ORDER BY pm.purchase_id DESC, l.id DESC LIMIT ?4))
+        ORDER BY l.id DESC LIMIT ?4
+        """
+
     func page(_ c: Connection, _ q: WalletHistoryQuery) throws -> WalletHistory {
         let member = try Members.find(c, key: q.memberKey)
         var before = Int64.max
@@ -18,18 +41,15 @@ struct WalletHistoryReader {
             before = id
         }
         var rows: [(id: Int64, line: LedgerLine)] = []
-        // The member's rows (`WalletTotals.memberRows`: by its wallets and by its purchases), not by `ledger.member_id`,
-        // which has no index: a member's rows are a few ranges, not a scan of the ledger back from the cursor.
-        try c.statement("""
-            SELECT l.id, l.created_at, w.kind, l.delta, l.kind, l.reason, l.available_at,
-                   p.branch_id, p.pos_id, p.transaction_id, r.branch_id, r.pos_id, r.reversal_id, r.kind, o.name, l.operator_id
-            FROM ledger l JOIN wallets w ON w.id = l.wallet_id
-            LEFT JOIN purchases p ON p.id = l.purchase_id
-            LEFT JOIN reversals r ON r.id = l.reversal_id
-            LEFT JOIN operators o ON o.id = l.operator_id
-            WHERE l.id IN (\(WalletTotals.memberRows)) AND l.id < ?2 AND (?3 IS NULL OR w.kind = ?3)
-            ORDER BY l.id DESC LIMIT ?4
-            """).forEachRow([.integer(member.id), .integer(before), .optional(q.wallet?.rawValue), .integer(q.limit + 1)]) { r in
+        // The page's rows are the newest `limit + 1` of two ranges, each read newest first and no further than it
+        // needs: the member's rows of anything but a purchase (its wallets, then `ledger_wallet_rows`) and its
+        // purchases' rows (its `purchase_members` rows, newest purchase first, then `ledger_purchase`). Purchase ids
+        // and ledger ids grow together, so when the cursor's row is a purchase's, no row before it belongs to a later
+        // purchase: the purchases' range starts there (after any other row, it skips the rows already listed).
+        let lastPurchase = before == .max ? Int64.max
+            : try c.int64("SELECT purchase_id FROM ledger WHERE id = ?", [.integer(before)]) ?? .max
+        try c.statement(Self.rows).forEachRow([.integer(member.id), .integer(before), .optional(q.wallet?.rawValue), .integer(q.limit + 1),
+                             .integer(lastPurchase)]) { r in
             let purchase = r.optionalText(9).map { (TerminalIdentity(branchId: r.text(7), posId: r.text(8)), $0) }
             let reversal = r.optionalText(12).map { (TerminalIdentity(branchId: r.text(10), posId: r.text(11)), $0, r.text(13)) }
             let operatorName = r.optionalText(14)
