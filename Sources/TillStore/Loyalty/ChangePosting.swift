@@ -107,8 +107,9 @@ struct ChangePosting {
 
     private func post(_ ledger: [LedgerEntry], accounts: [MemberAccount], origin: Origin, at: SQLValue) throws {
         // Wallets touched, in first-touch order: (member, wallet) → running total delta and pending deltas.
-        // `folds`: the wallet's row is written (`WalletTotals`): one of its new rows is a fold point, or its base
-        // records pending points.
+        // `folds`: the wallet's row is written (`WalletTotals`): one of its new rows that readers sum from the index (a
+        // reversal's: a purchase's are summed from its member rows, which the member's fold point bounds) is a fold
+        // point, or its base records pending points.
         var touched: [(member: Int64, wallet: WalletKind, walletRow: Int64, delta: Int64, pending: [Int64: Int64], folds: Bool,
                        lastRow: Int64)] = []
         for entry in ledger {
@@ -131,7 +132,7 @@ struct ChangePosting {
                       origin.reversalRow == nil ? .integer(origin.purchaseRow) : .null, .optional(origin.reversalRow),
                       .optional(origin.operatorId), at])
             touched[i].lastRow = context.lastInsertRowID
-            if FoldPoint.folds(row: touched[i].lastRow) { touched[i].folds = true }
+            if origin.reversalRow != nil, FoldPoint.folds(row: touched[i].lastRow) { touched[i].folds = true }
         }
         for t in touched {
             let account = accounts.first { $0.id == t.member }

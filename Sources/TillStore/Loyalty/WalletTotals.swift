@@ -13,11 +13,12 @@ import TillCore
 ///   `MemberCounters` and `CardPunches` read too).
 /// The member's fold point (`MemberCounters`) folds every wallet of the member without pending points (`foldUnmoved`),
 /// so the member rows a wallet sums stay as few as those its counters sum. A posting adds ledger rows only; it folds a
-/// wallet (`fold`: writes its row with the balance and pending it
-/// computed, and moves both marks to the store's latest ledger row of the wallet and latest purchase) when one of
-/// the wallet's new rows has an id that is a fold point (`FoldPoint`), and always when pending points are involved
-/// (the shop has pending days, or the member has pending points, or the wallet's base records some): so what comes
-/// after the base never carries pending points, and pending keeps exactly the meaning it had. A wallet created with
+/// wallet (`fold`: writes its row with the balance and pending it computed, and moves both marks to the wallet's
+/// latest ledger row and the store's latest purchase) when one of the wallet's new rows that readers sum from the
+/// index (a void's or a return's) has an id that is a fold point (`FoldPoint`) — a purchase's rows are bounded by the
+/// member's fold point instead — and always when pending points are involved (the shop has pending days, or the member
+/// has pending points, or the wallet's base records some): so what comes after the base never carries pending points,
+/// and pending keeps exactly the meaning it had. A wallet created with
 /// an opening balance has a zero base and the opening row after it; a wallet created by a purchase's posting has
 /// `purchases_through` 0, which sums no earlier purchase of its member: a member has no wallet of a kind until a
 /// move of that kind creates it, and wallets are never deleted, so every earlier member row moved zero of it.
