@@ -48,8 +48,9 @@ struct WalletHistoryReader {
         // purchase: the purchases' range starts there (after any other row, it skips the rows already listed).
         let lastPurchase = before == .max ? Int64.max
             : try c.int64("SELECT purchase_id FROM ledger WHERE id = ?", [.integer(before)]) ?? .max
-        try c.statement(Self.rows).forEachRow([.integer(member.id), .integer(before), .optional(q.wallet?.rawValue), .integer(q.limit + 1),
-                             .integer(lastPurchase)]) { r in
+        let arguments: [SQLValue] = [.integer(member.id), .integer(before), .optional(q.wallet?.rawValue),
+                                     .integer(q.limit + 1), .integer(lastPurchase)]
+        try c.statement(Self.rows).forEachRow(arguments) { r in
             let purchase = r.optionalText(9).map { (TerminalIdentity(branchId: r.text(7), posId: r.text(8)), $0) }
             let reversal = r.optionalText(12).map { (TerminalIdentity(branchId: r.text(10), posId: r.text(11)), $0, r.text(13)) }
             let operatorName = r.optionalText(14)

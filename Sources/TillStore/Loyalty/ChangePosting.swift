@@ -23,10 +23,11 @@ struct Origin {
 /// that keeps a card active is handed back to be recorded on the purchase's member row (`CardPunches`).
 ///
 /// Guarantees: every ledger row is written; a wallet's row, when written (`WalletTotals.fold`), holds in `balance +
-/// pending` exactly the sum of its ledger rows through `counted_through` (its last new row), with `pending` the sum of the member's ledger
-/// groups whose `available_at` is after `now` (so matured points move from `pending` to `balance` whenever a wallet
-/// is written), and it is written whenever pending points are involved, so later rows are never pending; neither
-/// column goes negative when the engine's guarantee holds (the CHECK constraints would refuse the write otherwise).
+/// pending` exactly the sum of its ledger rows through `counted_through` (its last new row), with `pending` the sum of
+/// the member's ledger groups whose `available_at` is after `now` (so matured points move from `pending` to `balance`
+/// whenever a wallet is written), and it is written whenever pending points are involved, so later rows are never
+/// pending; neither column goes negative when the engine's guarantee holds (the CHECK constraints would refuse the
+/// write otherwise).
 struct ChangePosting {
     let context: WriteContext
     let program: Program
@@ -153,7 +154,8 @@ struct ChangePosting {
                 rows?.posted(t.delta, toWallet: t.walletRow)
                 continue
             }
-            try context.execute(WalletTotals.fold, [.integer(balance), .integer(pending), .integer(t.lastRow), .integer(t.walletRow)])
+            try context.execute(WalletTotals.fold,
+                                [.integer(balance), .integer(pending), .integer(t.lastRow), .integer(t.walletRow)])
             rows?.folded(member: t.member, kind: t.wallet, id: t.walletRow, balance: balance, pending: pending)
         }
     }

@@ -38,8 +38,8 @@ enum MemberCounters {
 
     /// Records `member`'s part of a new purchase on its `purchase_members` row (with the punches `punched` it gave
     /// a card, `CardPunches`, and the points and credit it `moved`, which make its activity entry: `MemberActivity`),
-    /// and folds the counters, the member's cards and its wallets without pending points when the purchase's row id says
-/// so.
+    /// and folds the counters, the member's cards and its wallets without pending points when the purchase's row id
+    /// says so.
     static func add(_ context: WriteContext, purchase: Int64, member: Int64, position: Int, spend: Int64,
                     punched: CardPunches.Recorded?, moved: (points: Int64, credit: Int64)) throws {
         // entry_after: the activity log's last row now, so the entry lists where the log would have put it.

@@ -18,10 +18,10 @@ import TillCore
 /// index (a void's or a return's) has an id that is a fold point (`FoldPoint`) — a purchase's rows are bounded by the
 /// member's fold point instead — and always when pending points are involved (the shop has pending days, or the member
 /// has pending points, or the wallet's base records some): so what comes after the base never carries pending points,
-/// and pending keeps exactly the meaning it had. A wallet created with
-/// an opening balance has a zero base and the opening row after it; a wallet created by a purchase's posting has
-/// `purchases_through` 0, which sums no earlier purchase of its member: a member has no wallet of a kind until a
-/// move of that kind creates it, and wallets are never deleted, so every earlier member row moved zero of it.
+/// and pending keeps exactly the meaning it had. A wallet created with an opening balance has a zero base and the
+/// opening row after it; a wallet created by a purchase's posting has `purchases_through` 0, which sums no earlier
+/// purchase of its member: a member has no wallet of a kind until a move of that kind creates it, and wallets are
+/// never deleted, so every earlier member row moved zero of it.
 ///
 /// Why: at 100,000 members the wallet's row was a random page of its own, rewritten for every purchase (schema v5
 /// took it out), and then the wallet's index entry of each ledger row was: 47 % of the WAL frames a purchase
@@ -53,8 +53,8 @@ public enum WalletTotals {
             purchases_through = (SELECT coalesce(max(id), 0) FROM purchases) WHERE id = ?4
         """
 
-    /// Writes a wallet's base holding everything so far: `?1` balance (pending must be zero: see `foldUnmoved`), `?2` the
-    /// wallet.
+    /// Writes a wallet's base holding everything so far: `?1` balance (pending must be zero: see `foldUnmoved`),
+    /// `?2` the wallet.
     static let foldToLatest = """
         UPDATE wallets SET balance = ?1, counted_through = (SELECT coalesce(max(id), 0) FROM ledger),
             purchases_through = (SELECT coalesce(max(id), 0) FROM purchases) WHERE id = ?2
@@ -70,7 +70,8 @@ public enum WalletTotals {
         }
     }
 
-    private static let readMember = "SELECT w.id, w.kind, \(availableBalance), w.pending FROM wallets w WHERE w.member_id = ?"
+    private static let readMember =
+        "SELECT w.id, w.kind, \(availableBalance), w.pending FROM wallets w WHERE w.member_id = ?"
 
     /// The member's wallets (one statement: each wallet's base and what came after it).
     static func read(_ c: Connection, member: Int64) throws -> [Wallet] {
