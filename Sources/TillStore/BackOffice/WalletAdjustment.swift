@@ -31,8 +31,7 @@ struct WalletAdjustment {
             """, [.integer(member.id), .integer(walletId), .integer(a.delta), .integer(actor.id), .text(a.reason), .integer(actor.ms)])
         let row = c.lastInsertRowID
         if FoldPoint.folds(row: row) {
-            try c.execute(WalletTotals.fold,
-                          [.integer(balance + a.delta), .integer(pending), .integer(row), .integer(walletId)])
+            try c.execute(WalletTotals.fold, [.integer(balance + a.delta), .integer(pending), .integer(walletId)])
         }
         try once.recordWalletMove(c, ledgerId: row, kind: "wallet_adjust", at: actor.at)
         let verb = a.delta > 0 ? "Added" : "Deducted"

@@ -23,11 +23,11 @@ struct Origin {
 /// that keeps a card active is handed back to be recorded on the purchase's member row (`CardPunches`).
 ///
 /// Guarantees: every ledger row is written; a wallet's row, when written (`WalletTotals.fold`), holds in `balance +
-/// pending` exactly the sum of its ledger rows through `counted_through` (its last new row), with `pending` the sum of
-/// the member's ledger groups whose `available_at` is after `now` (so matured points move from `pending` to `balance`
-/// whenever a wallet is written), and it is written whenever pending points are involved, so later rows are never
-/// pending; neither column goes negative when the engine's guarantee holds (the CHECK constraints would refuse the
-/// write otherwise).
+/// pending` exactly the sum of its ledger rows through `counted_through` (the store's latest row), with `pending` the
+/// sum of the member's ledger groups whose `available_at` is after `now` (so matured points move from `pending` to
+/// `balance` whenever a wallet is written), and it is written whenever pending points are involved, so later rows are
+/// never pending; neither column goes negative when the engine's guarantee holds (the CHECK constraints would refuse
+/// the write otherwise).
 struct ChangePosting {
     let context: WriteContext
     let program: Program
@@ -111,13 +111,13 @@ struct ChangePosting {
         // `folds`: the wallet's row is written (`WalletTotals`): one of its new rows that readers sum from the index (a
         // reversal's: a purchase's are summed from its member rows, which the member's fold point bounds) is a fold
         // point, or its base records pending points.
-        var touched: [(member: Int64, wallet: WalletKind, walletRow: Int64, delta: Int64, pending: [Int64: Int64], folds: Bool,
-                       lastRow: Int64)] = []
+        var touched: [(member: Int64, wallet: WalletKind, walletRow: Int64, delta: Int64, pending: [Int64: Int64],
+                       folds: Bool)] = []
         for entry in ledger {
             var index = touched.firstIndex { $0.member == entry.memberId && $0.wallet == entry.wallet }
             if index == nil {
                 let (row, basePending) = try walletRow(entry.memberId, entry.wallet)
-                touched.append((entry.memberId, entry.wallet, row, 0, [:], basePending != 0, 0))
+                touched.append((entry.memberId, entry.wallet, row, 0, [:], basePending != 0))
                 index = touched.count - 1
             }
             let i = index!
@@ -132,8 +132,7 @@ struct ChangePosting {
                       .text(entry.kind.rawValue), .optional(entry.availableAt?.millisecondsSinceEpoch),
                       origin.reversalRow == nil ? .integer(origin.purchaseRow) : .null, .optional(origin.reversalRow),
                       .optional(origin.operatorId), at])
-            touched[i].lastRow = context.lastInsertRowID
-            if origin.reversalRow != nil, FoldPoint.folds(row: touched[i].lastRow) { touched[i].folds = true }
+            if origin.reversalRow != nil, FoldPoint.folds(row: context.lastInsertRowID) { touched[i].folds = true }
         }
         for t in touched {
             let account = accounts.first { $0.id == t.member }
@@ -154,8 +153,7 @@ struct ChangePosting {
                 rows?.posted(t.delta, toWallet: t.walletRow)
                 continue
             }
-            try context.execute(WalletTotals.fold,
-                                [.integer(balance), .integer(pending), .integer(t.lastRow), .integer(t.walletRow)])
+            try context.execute(WalletTotals.fold, [.integer(balance), .integer(pending), .integer(t.walletRow)])
             rows?.folded(member: t.member, kind: t.wallet, id: t.walletRow, balance: balance, pending: pending)
         }
     }

@@ -13,8 +13,8 @@ import TillCore
 ///   `MemberCounters` and `CardPunches` read too).
 /// The member's fold point (`MemberCounters`) folds every wallet of the member without pending points (`foldUnmoved`),
 /// so the member rows a wallet sums stay as few as those its counters sum. A posting adds ledger rows only; it folds a
-/// wallet (`fold`: writes its row with the balance and pending it computed, and moves both marks to the wallet's
-/// latest ledger row and the store's latest purchase) when one of the wallet's new rows that readers sum from the
+/// wallet (`fold`: writes its row with the balance and pending it computed, and moves both marks to the store's
+/// latest ledger row and purchase) when one of the wallet's new rows that readers sum from the
 /// index (a void's or a return's) has an id that is a fold point (`FoldPoint`) — a purchase's rows are bounded by the
 /// member's fold point instead — and always when pending points are involved (the shop has pending days, or the member
 /// has pending points, or the wallet's base records some): so what comes after the base never carries pending points,
@@ -45,19 +45,12 @@ public enum WalletTotals {
                       FROM purchase_members pm WHERE pm.member_id = w.member_id AND pm.purchase_id > w.purchases_through))
         """
 
-    /// Writes a wallet's base: `?1` balance, `?2` pending, `?3` the wallet's latest ledger row (which this base holds,
-    /// with every row before it), `?4` the wallet. The purchases it holds are every purchase so far (the caller's
-    /// balance includes them all: a purchase's posting runs after its own row is inserted).
+    /// Writes a wallet's base holding everything so far: `?1` balance, `?2` pending, `?3` the wallet. Both marks move
+    /// to the store's latest ledger row and purchase: the caller's balance includes every row and purchase so far (a
+    /// posting folds after all its ledger rows are inserted, a purchase's after its own row).
     public static let fold = """
-        UPDATE wallets SET balance = ?1, pending = ?2, counted_through = ?3,
-            purchases_through = (SELECT coalesce(max(id), 0) FROM purchases) WHERE id = ?4
-        """
-
-    /// Writes a wallet's base holding everything so far: `?1` balance (pending must be zero: see `foldUnmoved`),
-    /// `?2` the wallet.
-    static let foldToLatest = """
-        UPDATE wallets SET balance = ?1, counted_through = (SELECT coalesce(max(id), 0) FROM ledger),
-            purchases_through = (SELECT coalesce(max(id), 0) FROM purchases) WHERE id = ?2
+        UPDATE wallets SET balance = ?1, pending = ?2, counted_through = (SELECT coalesce(max(id), 0) FROM ledger),
+            purchases_through = (SELECT coalesce(max(id), 0) FROM purchases) WHERE id = ?3
         """
 
     /// Folds every wallet of `member` that has no pending points: called at the member's fold point (`MemberCounters`),
@@ -66,7 +59,7 @@ public enum WalletTotals {
     /// posting that involves them.
     static func foldUnmoved(_ context: WriteContext, member: Int64) throws {
         for wallet in try read(context.connection, member: member) where wallet.pending == 0 {
-            try context.execute(foldToLatest, [.integer(wallet.balance), .integer(wallet.id)])
+            try context.execute(fold, [.integer(wallet.balance), .integer(0), .integer(wallet.id)])
         }
     }
 

@@ -39,11 +39,12 @@ public struct WalletCredit: WriteRequest {
         public var replayed: Bool
     }
 
-    /// Wallet `w`'s available balance: its row plus its ledger rows after the fold point (the store's `WalletTotals`).
-    private static let derivedBalance = WalletTotals.availableBalance
-    // Whole texts built once: the statement cache finds a static text by its address, not by hashing it per call.
-    private static let balanceAfterOperation = "SELECT \(derivedBalance) FROM ledger l JOIN wallets w ON w.id = l.wallet_id WHERE l.id = ?"
-    private static let wallet = "SELECT w.id, \(derivedBalance), w.pending FROM wallets w WHERE w.member_id = ? AND w.kind = ?"
+    // Wallet `w`'s available balance as the store derives it (`WalletTotals.availableBalance`). Whole texts built once:
+    // the statement cache finds a static text by its address, not by hashing it per call.
+    private static let balanceAfterOperation =
+        "SELECT \(WalletTotals.availableBalance) FROM ledger l JOIN wallets w ON w.id = l.wallet_id WHERE l.id = ?"
+    private static let wallet =
+        "SELECT w.id, \(WalletTotals.availableBalance), w.pending FROM wallets w WHERE w.member_id = ? AND w.kind = ?"
 
     public func apply(_ context: WriteContext) throws -> Outcome {
         let connection = context.connection
@@ -74,7 +75,7 @@ public struct WalletCredit: WriteRequest {
             """, [.integer(memberId), .integer(walletId), .integer(delta), .text(kind.rawValue), .optional(reason), .integer(at)])
         let ledgerId = context.lastInsertRowID
         if FoldPoint.folds(row: ledgerId) {  // as the store's postings do
-            try context.execute(WalletTotals.fold, [.integer(balance + delta), .integer(pending), .integer(ledgerId), .integer(walletId)])
+            try context.execute(WalletTotals.fold, [.integer(balance + delta), .integer(pending), .integer(walletId)])
         }
         try once.recordWalletMove(connection, ledgerId: ledgerId, kind: "wallet_credit", at: Timestamp(millisecondsSinceEpoch: at))
         return Outcome(ledgerId: ledgerId, balance: balance + delta, replayed: false)
