@@ -10,7 +10,7 @@ port=18798
 bench_start_tilld $port "$work/tilld.log" --metrics-listen 127.0.0.1:$((port + 1)) ${TILLD_FLAGS:-}
 bench_seed $port 200
 m() {
-  curl -s 127.0.0.1:$((port + 1))/metrics | grep -E "^(till_journal_sync_microseconds_total|till_writer_commit_microseconds_total|till_writer_checkpoint_seconds_sum|till_writer_checkpoint_seconds_count|till_writer_batches_total|till_writer_commits_total|till_writer_wal_pages_written_total|till_writer_database_syncs_in_background_total|till_writer_waits_for_database_sync_total|till_writer_database_sync_wait_microseconds_total|till_writer_database_writeback_slices_total|till_journal_records_total|till_writer_hot_account_hits_total|till_writer_hot_account_misses_total|till_writer_prefetched_accounts_used_total|till_writer_prefetched_accounts_stale_total) "
+  curl -s 127.0.0.1:$((port + 1))/metrics | grep -E "^(till_journal_sync_microseconds_total|till_writer_commit_microseconds_total|till_writer_checkpoint_seconds_sum|till_writer_checkpoint_seconds_count|till_writer_batches_total|till_writer_commits_total|till_writer_wal_pages_written_total|till_writer_database_syncs_in_background_total|till_writer_waits_for_database_sync_total|till_writer_database_sync_wait_microseconds_total|till_writer_database_writeback_slices_total|till_journal_records_total|till_writer_hot_account_hits_total|till_writer_hot_account_misses_total) "
 }
 m > $work/m0
 $bin/till-sim run --server 127.0.0.1:$port --tls-ca $ca --terminals-file $work/terminals.json --working-set 100000 \

@@ -32,9 +32,8 @@ import TillStoreTesting
         let done = DispatchSemaphore(value: 0)
         let (store, programs) = (f.store, f.loyalty.programs)
         let offered = store.readers.offer { connection in
-            let (program, generation) = programs.cached!
-            slot.fill(PrefetchedAccounts.read(identifiers, snapshot: store.visibility.committedBatch, program: program,
-                                              generation: generation, now: store.now, on: connection))
+            slot.fill(try? PrefetchedAccounts.read(identifiers, committed: { store.visibility.committedBatch },
+                                                   programs: programs, now: store.now, on: connection))
             done.signal()
         }
         precondition(offered, "the read queue is empty in these tests")

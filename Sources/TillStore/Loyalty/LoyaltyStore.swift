@@ -12,16 +12,11 @@ import TillProtocol
 /// writes at the time the writer stamped their batch with (`WriteContext.now`).
 public final class LoyaltyStore: Sendable {
     private let store: Store
-    let programs: ProgramCache
-    /// Reads queued purchases' accounts ahead of the writer (`WriterConfiguration.prefetchAccounts`).
-    private let prefetcher: AccountPrefetcher
+    let programs = ProgramCache()
+
 
     public init(store: Store) {
         self.store = store
-        let programs = ProgramCache()
-        self.programs = programs
-        prefetcher = AccountPrefetcher(readers: store.readers, visibility: store.visibility, programs: programs,
-                                       clock: store.configuration.clock)
     }
 
     /// The store underneath (backup, verify, stats, shutdown).
@@ -144,7 +139,13 @@ public final class LoyaltyStore: Sendable {
         let slot = PrefetchSlot()
         post.prefetch = slot
         try store.submit(post, completion: completion)
-        prefetcher.readAhead(request.members, into: slot)
+        let (store, programs) = (store, programs)
+        store.readers.offer { connection in
+            guard !slot.isTaken else { return }
+            slot.fill(try? PrefetchedAccounts.read(
+                request.members, committed: { store.visibility.committedBatch }, programs: programs, now: store.now,
+                on: connection))
+        }
     }
 
     /// Voids a purchase of this terminal exactly once per `voidId`; `operatorId`: asked for by that operator from the

@@ -18,11 +18,14 @@ struct PrefetchedAccounts: Sendable {
     let members: [MemberIdentifier: Int64]
     let entries: [Int64: HotAccounts.Entry]
 
-    /// Reads the accounts `identifiers` name on `connection`, inside a read snapshot begun after `snapshot` was
-    /// loaded from `Visibility.committedBatch`, with the program `programs` had cached then (`generation`). nil when
-    /// there is nothing to carry: an identifier the writer will refuse, no member found.
-    static func read(_ identifiers: [MemberIdentifier], snapshot: UInt64, program: Program, generation: UInt64,
-                     now: Timestamp, on connection: Connection) -> PrefetchedAccounts? {
+    /// Reads the accounts `identifiers` name on `connection`, which must not have begun its snapshot yet (a reader
+    /// job's connection before its first statement). nil when there is nothing to carry: an identifier the writer
+    /// will refuse, no program cached (a reader must not load one from a snapshot that may miss a catalog change), no
+    /// member found.
+    static func read(_ identifiers: [MemberIdentifier], committed: () -> UInt64, programs: ProgramCache,
+                     now: Timestamp, on connection: Connection) throws -> PrefetchedAccounts? {
+        guard let (program, generation) = programs.cached else { return nil }
+        let snapshot = committed()  // before the snapshot's first read
         let rows = AccountRows()
         let reader = AccountReader(connection: connection, program: program, now: now, rows: rows)
         guard let matches = try? reader.matches(identifiers, scope: .active(naming: [])) else { return nil }
