@@ -36,7 +36,6 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var walCheckpointSyncInBackground = true
     public var walCheckpointWritebackSlicePages = 16
     public var hotAccounts = 65_536
-    public var prefetchAccounts = true
     public var shutdownGraceSeconds = 10
     /// On shutdown, how long new requests are still read and answered `shutting_down` (within the grace period),
     /// even when nothing is in flight: a request sent just after the signal gets an answer, not a closed connection.
@@ -80,7 +79,6 @@ public struct ServerConfiguration: Sendable, Equatable {
             Setting(key: "walCheckpointSyncInBackground", valueName: "BOOL", defaultValue: "true", help: "a checkpoint's fsync of the database file runs in the background while commits append to the WAL (up to twice the checkpoint bound; false: the writer waits)"),
             Setting(key: "walCheckpointWritebackSlicePages", valueName: "N", defaultValue: String(d.walCheckpointWritebackSlicePages), help: "that background fsync first writes the checkpoint's pages out N at a time, so that the journal's fsyncs never queue behind all of them (0: all at once)"),
             Setting(key: "hotAccounts", valueName: "N", defaultValue: String(d.hotAccounts), help: "member accounts the writer keeps in memory as purchases left them, so that a member's next purchase reads none of its account from SQLite (0: none)"),
-            Setting(key: "prefetchAccounts", valueName: "BOOL", defaultValue: "true", help: "while a purchase waits for the writer, a reader thread reads its members' accounts, which the writer uses unless a later batch may have changed them (false: the writer reads them)"),
             Setting(key: "shutdownGraceSeconds", valueName: "S", defaultValue: String(d.shutdownGraceSeconds), help: "on SIGTERM/SIGINT, time allowed to finish in-flight requests"),
             Setting(key: "shutdownNoticeMilliseconds", valueName: "MS", defaultValue: String(d.shutdownNoticeMilliseconds), help: "on SIGTERM/SIGINT, new requests are answered shutting_down for at least this long before connections close"),
             Setting(key: "logLevel", valueName: "LEVEL", defaultValue: d.logLevel.rawValue, help: "debug, info, warning or error"),
@@ -133,7 +131,6 @@ public struct ServerConfiguration: Sendable, Equatable {
         case "walCheckpointSyncInBackground": walCheckpointSyncInBackground = try bool()
         case "walCheckpointWritebackSlicePages": walCheckpointWritebackSlicePages = try int(0)
         case "hotAccounts": hotAccounts = try int(0)
-        case "prefetchAccounts": prefetchAccounts = try bool()
         case "shutdownGraceSeconds": shutdownGraceSeconds = try int(0)
         case "shutdownNoticeMilliseconds": shutdownNoticeMilliseconds = try int(0)
         case "logLevel":

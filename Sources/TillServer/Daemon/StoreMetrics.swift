@@ -74,12 +74,6 @@ enum StoreMetrics {
         registry.counter("till_writer_hot_account_mismatches_total", "Accounts kept in memory found different from SQLite when sampled (a bug: dropped before they decided anything)") {
             Int64(store.stats.hotAccountMismatches)
         }
-        registry.counter("till_writer_prefetched_accounts_used_total", "Purchases' member accounts read by a reader while the purchase was queued and used by the writer in place of its own read") {
-            Int64(store.stats.prefetchedAccountsUsed)
-        }
-        registry.counter("till_writer_prefetched_accounts_stale_total", "Accounts read ahead that the writer read again (a batch after the reader's snapshot may have changed them)") {
-            Int64(store.stats.prefetchedAccountsStale)
-        }
         registry.gauge("till_writer_hot_accounts", "Member accounts the writer keeps in memory as purchases left them") {
             Int64(store.stats.hotAccounts)
         }

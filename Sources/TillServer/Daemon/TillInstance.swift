@@ -47,7 +47,6 @@ public final class TillInstance: Sendable {
         storeConfiguration.writer.databaseSyncInBackground = configuration.walCheckpointSyncInBackground
         storeConfiguration.writer.databaseWritebackSlicePages = configuration.walCheckpointWritebackSlicePages
         storeConfiguration.writer.hotAccounts = configuration.hotAccounts
-        storeConfiguration.writer.prefetchAccounts = configuration.prefetchAccounts
         storeConfiguration.writer.maxRequestsPerCommit = configuration.writerCommitLimit
         adjustStore(&storeConfiguration)
         storeConfiguration.writer.onEvent = { event in

@@ -32,9 +32,6 @@ struct AccountReader {
     /// The writer's accounts in memory (`HotAccounts`): a purchase's accounts are taken from there when kept, and
     /// kept there when read (nil: every account is read). Only with `rows`.
     var hot: HotAccounts? = nil
-    /// Accounts a reader read ahead for this purchase (`PrefetchedAccounts`), used like kept ones when still current
-    /// (`HotAccounts.isCurrent`). Only with `hot`.
-    var prefetched: PrefetchedAccounts? = nil
 
     /// One match per identifier (nil account when unknown), identifiers normalised with the shop's country.
     func matches(
@@ -57,7 +54,7 @@ struct AccountReader {
                             consumed: r.int64(2) != 0)
                 }
                 guard let code else { result.append(MemberMatch(account: nil)); continue }
-                if let hot, let kept = try kept(code.memberId, in: hot, identifier: nil) {
+                if let hot, let kept = try kept(code.memberId, in: hot) {
                     result.append(MemberMatch(account: kept, appCode: code))
                     continue
                 }
@@ -65,8 +62,7 @@ struct AccountReader {
                 if let hot, let read, hot.admits(read.id) { hot.keep(entry(of: read), identifier: nil) }
                 result.append(MemberMatch(account: read, appCode: code))
             } else {
-                if let hot, let member = hot.member(id) ?? prefetched?.members[id],
-                   let kept = try kept(member, in: hot, identifier: id) {
+                if let hot, let member = hot.member(id), let kept = try kept(member, in: hot) {
                     result.append(MemberMatch(account: kept))
                     continue
                 }
@@ -82,26 +78,13 @@ struct AccountReader {
         return result
     }
 
-    /// `member`'s account from `hot`, or else from `prefetched` when still current, as a read now gives it, with its
-    /// rows added to `rows` (nil: neither has it, or it was found different from a read of it: the caller reads it).
-    /// A prefetched account is kept in `hot` as a read one would be (`admits`), under `identifier`.
-    private func kept(_ member: Int64, in hot: HotAccounts, identifier: MemberIdentifier?) throws -> MemberAccount? {
+    /// `member`'s account from `hot` as a read now gives it, with its rows added to `rows` (nil: not kept, or found
+    /// different from a read of it: the caller reads it).
+    private func kept(_ member: Int64, in hot: HotAccounts) throws -> MemberAccount? {
         guard let rows else { preconditionFailure("accounts in memory are used by a writer, which keeps their rows") }
-        let entry: HotAccounts.Entry
-        let checks: Bool
-        if let found = hot.entry(member) {
-            (entry, checks) = (found, hot.checksThisHit)
-        } else if let prefetched, let found = prefetched.entries[member] {
-            let current = hot.isCurrent(member, snapshot: prefetched.snapshot)
-            hot.countPrefetch(used: current)
-            guard current else { return nil }
-            (entry, checks) = (found, hot.checksThisPrefetch)
-            if hot.remembers(member) { hot.keep(found, identifier: identifier) }
-        } else {
-            return nil
-        }
+        guard let entry = hot.entry(member) else { return nil }
         let account = entry.account(at: now)
-        if checks, let difference = try difference(entry, account) {
+        if hot.checksThisHit, let difference = try difference(entry, account) {
             hot.mismatched(member, difference)
             return nil
         }

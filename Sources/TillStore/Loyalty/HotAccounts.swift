@@ -21,11 +21,6 @@ import TillCore
 /// - A member's account is kept from its second read on (`admits`): keeping costs ~13,000 instructions per purchase
 ///   (the entry built, stored twice, updated) against ~52,000 that a hit saves, so a member seen once (a shop with
 ///   many occasional customers, or a benchmark that walks 100,000 members in turn) pays only a bit in a filter.
-/// - An account read by a reader thread before the purchase reached the writer (`PrefetchedAccounts`) stands in for
-///   the writer's read only when no batch after the reader's snapshot may have changed it (`isCurrent`): every
-///   member a purchase or reversal may change is marked with the batch (`changing`), and everything that empties the
-///   set raises a floor that older snapshots fall under. Marks are bounded like the entries: past `4 × capacity` they
-///   are dropped and the floor rises to the current batch.
 final class HotAccounts {
     /// A member's account and the rows behind it (`AccountRows`), as the store holds them now.
     struct Entry: Equatable {
@@ -181,12 +176,6 @@ final class HotAccounts {
     /// read since the filter was last cleared (or when the filter mistakes it for one read before).
     func admits(_ member: Int64) -> Bool {
         misses += 1
-        return remembers(member)
-    }
-
-    /// True when `member` was read before since the filter was last cleared (or the filter mistakes it for one);
-    /// remembers it otherwise. `admits` without counting a miss (a read a reader made, `PrefetchedAccounts`).
-    func remembers(_ member: Int64) -> Bool {
         let bit = Int((UInt64(bitPattern: member) &* 0x9E37_79B9_7F4A_7C15) >> seenShift)
         let (word, mask) = (bit >> 6, UInt64(1) << UInt64(bit & 63))
         if seen[word] & mask != 0 { return true }
@@ -228,10 +217,7 @@ final class HotAccounts {
     func stage(_ entry: Entry) { staged.append(entry) }
 
     /// Drops `member`'s entry now (a reversal changes its account; a purchase's changes it cannot follow).
-    func forget(_ member: Int64) {
-        entries[member] = nil
-        changing(member)
-    }
+    func forget(_ member: Int64) { entries[member] = nil }
 
     /// The request that staged entries succeeded: they replace the entries they were made from.
     func commitStaged() {
@@ -242,50 +228,10 @@ final class HotAccounts {
     /// The request that staged entries was refused or rolled back.
     func discardStaged() { staged.removeAll(keepingCapacity: true) }
 
-    /// Forgets everything (a write that may change any member, or a rollback of the transaction): no account read
-    /// before this batch's COMMIT stands in for a read any more either.
+    /// Forgets everything (a write that may change any member, or a rollback of the transaction).
     func removeAll() {
         entries.removeAll()
         members.removeAll()
         staged.removeAll()
-        changedIn.removeAll()
-        floor = max(floor, batch)
     }
-
-    // MARK: - Accounts read before the writer (`PrefetchedAccounts`)
-
-    /// The writer's batch running now (`Visibility`'s batch numbers), set by the writer before each batch.
-    var batch: UInt64 = 0 {
-        willSet { precondition(newValue >= batch, "batch numbers only grow") }
-    }
-    /// Snapshots of batches before this one may hold any account in a state the writer has changed since.
-    private(set) var floor: UInt64 = 1
-    /// The last batch that may have changed each member (only batches at or above `floor` are kept).
-    private var changedIn: [Int64: UInt64] = [:]
-    /// Accounts read before the writer that stood in for its read, and those refused as possibly changed since.
-    private(set) var prefetchUses = 0
-    private(set) var prefetchesStale = 0
-
-    /// `member`'s account may change in the running batch (a purchase or reversal names it, whatever its outcome).
-    func changing(_ member: Int64) {
-        if changedIn.count >= 4 * capacity, changedIn[member] == nil {
-            changedIn.removeAll()
-            floor = max(floor, batch)
-        }
-        changedIn[member] = batch
-    }
-
-    /// True when a read of `member`'s account in a snapshot holding every batch through `snapshot` (and maybe more)
-    /// gives what a read by the writer gives now: no batch after `snapshot` may have changed it.
-    func isCurrent(_ member: Int64, snapshot: UInt64) -> Bool {
-        snapshot >= floor && (changedIn[member] ?? 0) <= snapshot
-    }
-
-    /// Counts an account read before the writer, used (`true`) or refused as possibly changed.
-    func countPrefetch(used: Bool) {
-        if used { prefetchUses += 1 } else { prefetchesStale += 1 }
-    }
-
-    /// Whether the prefetched account just used is to be compared with a read (`checkEvery`, as for hits).
-    var checksThisPrefetch: Bool { prefetchUses % checkEvery == 0 }
 }

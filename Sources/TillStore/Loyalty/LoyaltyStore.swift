@@ -124,28 +124,11 @@ public final class LoyaltyStore: Sendable {
 
     /// Posts a purchase exactly once; `completion` runs on the writer thread after the commit is durable.
     /// Throws at once (`overloaded`, `storageFailure`, `shuttingDown`) when it could not even be queued.
-    /// While it waits in the writer's queue, a reader thread reads its members' accounts for the writer
-    /// (`PrefetchedAccounts`, `WriterConfiguration.prefetchAccounts`), when the read queue has room.
     public func purchase(
         _ request: PurchaseRequest, terminal: TerminalIdentity, fingerprint: [UInt8],
         completion: @escaping @Sendable (Result<Receipt, TillError>) -> Void
     ) throws(TillError) {
-        var post = purchaseRequest(request, terminal: terminal, fingerprint: fingerprint)
-        let writer = store.configuration.writer
-        guard writer.prefetchAccounts, writer.hotAccounts > 0, !request.members.isEmpty else {
-            try store.submit(post, completion: completion)
-            return
-        }
-        let slot = PrefetchSlot()
-        post.prefetch = slot
-        try store.submit(post, completion: completion)
-        let (store, programs) = (store, programs)
-        store.readers.offer { connection in
-            guard !slot.isTaken else { return }
-            slot.fill(try? PrefetchedAccounts.read(
-                request.members, committed: { store.visibility.committedBatch }, programs: programs, now: store.now,
-                on: connection))
-        }
+        try store.submit(purchaseRequest(request, terminal: terminal, fingerprint: fingerprint), completion: completion)
     }
 
     /// Voids a purchase of this terminal exactly once per `voidId`; `operatorId`: asked for by that operator from the

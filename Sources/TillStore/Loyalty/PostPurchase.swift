@@ -15,8 +15,6 @@ public struct PostPurchase: WriteRequest {
     let terminal: TerminalIdentity
     let fingerprint: [UInt8]
     let programs: ProgramCache
-    /// Where a reader leaves the purchase's accounts, read while it waits in the queue (nil: none offered).
-    var prefetch: PrefetchSlot? = nil
 
     /// It updates its members' entries in the writer's `HotAccounts`.
     public static var keepsHotAccounts: Bool { true }
@@ -50,14 +48,7 @@ public struct PostPurchase: WriteRequest {
         let rows = AccountRows()
         var reader = AccountReader(connection: connection, program: program, now: now, rows: rows)
         reader.hot = context.hot
-        if let accounts = prefetch?.take(), let hot = context.hot {
-            // Read with another program, or a clock that went back since: read again.
-            if accounts.programGeneration == programs.generation && accounts.readAt <= now { reader.prefetched = accounts }
-            else { for _ in accounts.entries { hot.countPrefetch(used: false) } }
-        }
         let matches = try reader.matches(request.members, scope: .active(naming: request.redemptions))
-        // From here on the members' accounts may change in this batch: no read ahead of it stands in for a read now.
-        if let hot = context.hot { for match in matches { if let id = match.account?.id { hot.changing(id) } } }
         let evaluation = try LoyaltyRules.purchase(
             request, terminal: terminal, matches: matches, catalog: program.catalog, settings: program.settings, now: now)
         let receipt = evaluation.receipt

@@ -100,16 +100,6 @@ final class ProgramCache: Sendable {
     }
 
     func invalidate() { state.withLock { s in s.generation &+= 1; s.program = nil } }
-
-    /// The program cached now and its generation, without loading one (nil: none cached). For reads that do not
-    /// wait for acknowledged writes (`PrefetchedAccounts`): such a read must never install a program, which its
-    /// snapshot may hold from before a catalog change.
-    var cached: (program: Program, generation: UInt64)? {
-        state.withLock { s in s.program.map { ($0, s.generation) } }
-    }
-
-    /// Bumped by every `invalidate()`.
-    var generation: UInt64 { state.withLock { $0.generation } }
 }
 
 /// Writes the program's configuration rows (used by the demo install, tests and the back office).

@@ -24,9 +24,6 @@ public final class ReaderPool: Sendable {
     /// error that kept the connection from opening or the transaction from starting.
     struct Job: Sendable {
         let enqueuedAt: Instant
-        /// Offered work (`offer`): it validates its snapshot itself, so it does not wait for answered batches'
-        /// COMMIT (nor makes the writer commit early), and its queue wait is not a read's (`onWait`).
-        var isOffered = false
         let run: @Sendable (Result<Connection, any Error>) -> Void
     }
 
@@ -92,24 +89,6 @@ public final class ReaderPool: Sendable {
         wake.signal()
     }
 
-    /// Queues `body`, work that helps but is not needed (the writer's accounts read ahead: `PrefetchedAccounts`), for
-    /// a reader thread, unless half the queue is taken already: it never makes a needed read `overloaded`. Its
-    /// snapshot may miss answered writes (it does not wait for their COMMIT): `body` must check what it read against
-    /// the batch numbers. Returns false, and `body` never runs, when it was not queued; `body` must handle its errors.
-    @discardableResult
-    public func offer(_ body: @escaping @Sendable (Connection) -> Void) -> Bool {
-        let job = Job(enqueuedAt: configuration.time.now(), isOffered: true) { connection in
-            if case .success(let c) = connection { body(c) }
-        }
-        let queued = queue.withLock { state in
-            guard !state.closed, state.waiting < configuration.queueCapacity / 2 else { return false }
-            state.jobs.append(job)
-            return true
-        }
-        if queued { wake.signal() }
-        return queued
-    }
-
     /// Runs `body` on the calling thread with a borrowed read-only connection inside one snapshot (tools, backups,
     /// verification and tests: never on an event loop, which must `submit`). At most `threads` connections are
     /// borrowed at once; a caller beyond that waits. Do not call `read` again from inside `body`.
@@ -151,11 +130,9 @@ public final class ReaderPool: Sendable {
                 // Woken by `close()` with nothing left: exit (other wake-ups always come with a job).
                 return
             }
-            if !job.isOffered { configuration.onWait?(configuration.time.now().microseconds(since: job.enqueuedAt)) }
+            configuration.onWait?(configuration.time.now().microseconds(since: job.enqueuedAt))
             do {
-                if !job.isOffered {
-                    try visibility.waitForAcknowledgedWrites(willWait: configuration.onCommitWait)
-                }
+                try visibility.waitForAcknowledgedWrites(willWait: configuration.onCommitWait)
                 let open = try connection ?? Connection(path: path, options: options)
                 connection = open
                 try Self.inSnapshot(open) { c in job.run(.success(c)) }

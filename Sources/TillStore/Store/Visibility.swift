@@ -46,10 +46,6 @@ public final class Visibility: Sendable {
         return acknowledged > committed ? acknowledged - committed : 0
     }
 
-    /// The last batch committed: a read snapshot begun after loading this holds every batch through it (and may
-    /// hold later ones).
-    var committedBatch: UInt64 { committed.load(ordering: .acquiring) }
-
     /// Reads that had to wait for a COMMIT, since the store opened.
     public var waits: Int { waiting.withLock { $0.waits } }
 

@@ -55,10 +55,6 @@ public struct WriterConfiguration: Sendable {
     /// member's next purchase reads nothing of its account from SQLite; 0: none, every purchase reads its accounts.
     /// Each holds the member's active benefits and wallets (a few hundred bytes).
     public var hotAccounts = 65_536
-    /// A purchase's members' accounts are read by a reader thread while the purchase waits in the queue
-    /// (`PrefetchedAccounts`), and the writer uses them instead of reading when no batch since may have changed them:
-    /// the read leaves the writer's thread whenever the queue is not empty. Needs `hotAccounts` > 0.
-    public var prefetchAccounts = true
 
     /// The WAL bound in force: `busyCheckpointWalPages` for a busy writer, else `checkpointWalPages`.
     func checkpointBound(busy: Bool) -> Int32 {

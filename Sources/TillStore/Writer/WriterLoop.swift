@@ -126,7 +126,6 @@ final class WriterLoop {
 
     private func runBatch(_ batch: [any QueuedWrite]) {
         batchNumber += 1
-        context.hot?.batch = UInt64(batchNumber)
         context.stamp(writer.clock())
         effects.reset()
         var outcomes: [TillError?] = []
@@ -169,15 +168,12 @@ final class WriterLoop {
         let succeeded = outcomes.count { $0 == nil }
         let commitFollows = durable.commitFollows
         let frames = framesCommitted()
-        let hot = context.hot.map { ($0.hits, $0.misses, $0.count, $0.mismatches, $0.prefetchUses, $0.prefetchesStale) }
+        let hot = context.hot.map { ($0.hits, $0.misses, $0.count, $0.mismatches) }
         writer.counters.withLock {
             $0.record(batchSize: batch.count, succeeded: succeeded)
             frames.record(in: &$0)
             durable.record(in: &$0)
-            if let hot {
-                ($0.hotAccountHits, $0.hotAccountMisses, $0.hotAccounts, $0.hotAccountMismatches,
-                 $0.prefetchedAccountsUsed, $0.prefetchedAccountsStale) = hot
-            }
+            if let hot { ($0.hotAccountHits, $0.hotAccountMisses, $0.hotAccounts, $0.hotAccountMismatches) = hot }
         }
         if commitFollows {
             writer.visibility.acknowledge(UInt64(batchNumber))

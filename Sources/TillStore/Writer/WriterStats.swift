@@ -40,10 +40,6 @@ public struct WriterStats: Sendable, Hashable {
     /// Kept accounts found different from a read of them (one hit in 1,024 is compared): each is a bug, dropped
     /// before it decided anything.
     public var hotAccountMismatches: Int = 0
-    /// Purchases' member accounts a reader read while the purchase was queued (`PrefetchedAccounts`) that the writer
-    /// used in place of its own read, and those it read again because a later batch may have changed them.
-    public var prefetchedAccountsUsed: Int = 0
-    public var prefetchedAccountsStale: Int = 0
     /// Pages committed to the WAL since the last complete checkpoint (the checkpoint lag), after the latest commit.
     public var walFrames: Int = 0
     public var maxWalFrames: Int = 0
