@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import Testing
 @testable import TillServer
+import TillStore
 
 @Suite struct ConfigurationTests {
     @Test func defaultsServeLoopbackFromLocalDataFolder() throws {
@@ -85,6 +86,22 @@ import Testing
         #expect(throws: ConfigurationError.invalidValue(setting: "hotAccounts", value: "-1", source: "flag", expected: "an integer ≥ 0")) {
             try ServerConfiguration.load(arguments: ["--hot-accounts", "-1"], environment: [:])
         }
+    }
+
+    /// The daemon sets every writer bound from its own settings: their defaults are the store's (`WriterConfiguration`),
+    /// so that a default changed on one side (the busy checkpoint bound went 4 → 16 MiB) cannot leave the other behind.
+    @Test func theWriterSettingsDefaultToTheStoresDefaults() throws {
+        let daemon = try ServerConfiguration.load(arguments: [], environment: [:])
+        let store = WriterConfiguration()
+        #expect(daemon.walCheckpointBytes == Int(store.checkpointWalPages) * 4_096)
+        #expect(daemon.walCheckpointBusyBytes == Int(store.busyCheckpointWalPages) * 4_096)
+        #expect(daemon.walCheckpointBusyBatch == store.busyBatchRequests)
+        #expect(daemon.writerBatchLimit == store.maxBatchSize)
+        #expect(daemon.writerCommitLimit == store.maxRequestsPerCommit)
+        #expect(daemon.writerCommitWaitMicroseconds == store.carriedCommitWaitMicroseconds)
+        #expect(daemon.walCheckpointSyncInBackground == store.databaseSyncInBackground)
+        #expect(daemon.walCheckpointWritebackSlicePages == store.databaseWritebackSlicePages)
+        #expect(daemon.hotAccounts == store.hotAccounts)
     }
 
     @Test func unknownFlagAndBadValuesNameTheSetting() throws {
