@@ -2,6 +2,9 @@
 // recovery scan. Usage: swift run -c release till-bench-journal [--seconds S] [--bytes N] [--clients 1,16,64,256]
 //                                                             [--dir DIRECTORY]
 // The directory must be on the disk under test (not tmpfs): the default is .build/bench-journal.
+// Or: till-bench-journal --recover JOURNAL_DIRECTORY --applied-lsn N [--runs R]: times opening a copy of an existing
+// journal directory (a daemon's `till.sqlite.journal`, e.g. after a kill -9) as start-up does, with the database's
+// applied LSN (its `store_recovered` log line), R times, each on a fresh copy (the files stay in the page cache).
 import Dispatch
 import Foundation
 import Synchronization
@@ -12,6 +15,9 @@ var seconds = 3.0
 var recordBytes = 1_024
 var clientCounts = [1, 16, 64, 256]
 var directory = FileManager.default.currentDirectoryPath + "/.build/bench-journal"
+var recoverDirectory: String?
+var appliedLSN: UInt64 = 0
+var runs = 5
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 while let argument = arguments.next() {
     switch argument {
@@ -19,13 +25,15 @@ while let argument = arguments.next() {
     case "--bytes": recordBytes = Int(arguments.next() ?? "") ?? recordBytes
     case "--clients": clientCounts = (arguments.next() ?? "").split(separator: ",").compactMap { Int($0) }
     case "--dir": directory = arguments.next() ?? directory
+    case "--recover": recoverDirectory = arguments.next()
+    case "--applied-lsn": appliedLSN = UInt64(arguments.next() ?? "") ?? appliedLSN
+    case "--runs": runs = Int(arguments.next() ?? "") ?? runs
     default:
         print("usage: till-bench-journal [--seconds S] [--bytes N] [--clients 1,16,64,256] [--dir DIRECTORY]")
+        print("       till-bench-journal --recover JOURNAL_DIRECTORY --applied-lsn N [--runs R]")
         exit(2)
     }
 }
-try? FileManager.default.removeItem(atPath: directory)
-try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
 
 func now() -> Double { Date().timeIntervalSince1970 }
 func processCPU() -> Double {
@@ -34,6 +42,29 @@ func processCPU() -> Double {
     return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
         + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
 }
+
+if let source = recoverDirectory {
+    let copy = source + ".bench-copy"
+    print("| run | open (scan + replay) ms | process CPU ms | records scanned | records replayed | segments |")
+    print("|---:|---:|---:|---:|---:|---:|")
+    for run in 1...runs {
+        try? FileManager.default.removeItem(atPath: copy)
+        try FileManager.default.copyItem(atPath: source, toPath: copy)
+        sync()  // the copy's writeback done before the clock starts
+        let start = now()
+        let cpuStart = processCPU()
+        let journal = try Journal(directory: try DiskJournalDirectory(path: copy), appliedLSN: LSN(appliedLSN)) { _, _ in }
+        let elapsed = now() - start
+        let cpu = processCPU() - cpuStart
+        journal.finishFileWork()
+        print(String(format: "| %d | %.1f | %.1f | %d | %d | %d |", run, elapsed * 1e3, cpu * 1e3, journal.recovery.recordsScanned,
+                     journal.recovery.recordsReplayed, journal.recovery.segments))
+    }
+    try? FileManager.default.removeItem(atPath: copy)
+    exit(0)
+}
+try? FileManager.default.removeItem(atPath: directory)
+try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
 let footprint = (32 + recordBytes + 7) / 8 * 8
 
 // 1. The floor: one pwrite of one record's bytes and one fdatasync, into a zero-filled file, one at a time.
