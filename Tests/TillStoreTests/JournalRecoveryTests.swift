@@ -81,11 +81,28 @@ import TillStoreTesting
         let after = try Store.open(StoreConfiguration(path: folder.path("lost.db")))
         defer { after.shutdown() }
         #expect(after.stats.journalReplayed >= 41)
+        // Start-up says how long it read the journal and replayed it (the log's journal_scan_us, journal_replay_us).
+        #expect(after.stats.journalScanMicroseconds > 0 && after.stats.journalReplayMicroseconds > 0)
         #expect(try after.verify().problems == [])
         #expect(try after.read { try $0.int64("SELECT balance + (SELECT coalesce(sum(delta), 0) FROM ledger l WHERE l.wallet_id = w.id AND l.id > w.counted_through) FROM wallets w WHERE member_id = ?", [.integer(member)]) } == 820)
         #expect(try after.read { try $0.int64("SELECT applied_lsn FROM journal_position") } == after.stats.appliedLSN.asInt64)
         // A replayed write is answered as one: the same key is not applied twice.
         #expect(try after.writeAndWait(credit("c0", member: member, 1)).get().replayed)
+    }
+
+    /// A store stopped cleanly holds every record: the next start reads the journal and replays nothing, and says so.
+    @Test func aCleanStartReadsTheJournalAndReplaysNothing() throws {
+        let folder = TemporaryFolder()
+        do {
+            let store = try Store.temporary(folder, name: "clean.db")
+            let member = try store.member("m")
+            _ = try store.writeAndWait(credit("c0", member: member, 5)).get()
+            store.shutdown()
+        }
+        let after = try Store.open(StoreConfiguration(path: folder.path("clean.db")))
+        defer { after.shutdown() }
+        #expect(after.stats.journalReplayed == 0 && after.stats.journalReplayMicroseconds == 0)
+        #expect(after.stats.journalScanMicroseconds > 0)
     }
 
     /// Damage that is not a torn tail is never skipped: the start is refused, naming the segment and the offset.

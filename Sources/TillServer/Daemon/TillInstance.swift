@@ -69,6 +69,8 @@ public final class TillInstance: Sendable {
         let opened = store.stats
         log.info("store_recovered", ["journal_replayed": String(opened.journalReplayed),
                                      "journal_torn_bytes": String(opened.journalTornBytes),
+                                     "journal_scan_us": String(opened.journalScanMicroseconds),
+                                     "journal_replay_us": String(opened.journalReplayMicroseconds),
                                      "applied_lsn": String(opened.appliedLSN)])
         let loyalty = LoyaltyStore(store: store)
         let backOffice = BackOffice(

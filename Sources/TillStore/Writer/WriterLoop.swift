@@ -75,7 +75,8 @@ final class WriterLoop {
         // A new store gets its schema first; an existing one replays its journal with the schema the records were
         // written against, then migrates.
         if try connection.int64("PRAGMA user_version") ?? 0 == 0 { try Migrator.migrate(connection, migrations) }
-        (journal, statements) = try WriterLoop.recover(connection, path: path, configuration: configuration)
+        let recoveryTimes: RecoveryTimes
+        (journal, statements, recoveryTimes) = try WriterLoop.recover(connection, path: path, configuration: configuration)
         try Migrator.migrate(connection, migrations)
         pageSize = Int(try connection.int64("PRAGMA page_size") ?? 4_096)
         context = WriteContext(connection: connection, now: Timestamp(millisecondsSinceEpoch: 0))  // stamped before every batch
@@ -84,6 +85,8 @@ final class WriterLoop {
         writer.counters.withLock {
             $0.journalReplayed = journal.recovery.recordsReplayed
             $0.journalTornBytes = journal.recovery.tornBytes
+            $0.journalScanMicroseconds = recoveryTimes.scanMicroseconds
+            $0.journalReplayMicroseconds = recoveryTimes.replayMicroseconds
             $0.appliedLSN = journal.nextLSN.rawValue - 1
         }
         journaledLSN = journal.nextLSN.rawValue - 1
