@@ -10,12 +10,10 @@ source "$(dirname "$0")/bench-daemon.sh"
 port=18795
 bench_start_tilld $port "$work/tilld.log"
 bench_seed $port 200
-"$bin/till-sim" run --server 127.0.0.1:$port --tls-ca "$ca" --terminals-file "$work/terminals.json" --working-set 100000 \
-  --duration "$(( ${LOAD_SECONDS:-8} + 4 ))s" --terminals 64 --mix purchases > "$work/run.txt" 2>&1 &
-sim=$!
+bench_closed_loop_started $port "$(( ${LOAD_SECONDS:-8} + 4 ))" 64
 sleep "${LOAD_SECONDS:-8}"
 kill -9 "$tilld_pid"; wait "$tilld_pid" 2>/dev/null || true; tilld_pid=""
-wait "$sim" || true
+wait "$sim_pid" || true
 mv "$work/data" "$work/crashed"
 for run in $(seq 1 "${RUNS:-3}"); do
   for dir in "$bin" "$@"; do

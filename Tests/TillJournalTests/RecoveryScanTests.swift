@@ -69,8 +69,8 @@ import TillJournalTesting
                 _ = try journal.append((0..<3).map { JournalRecord(payload: payload(1_000 + 3 * group + $0, length: length)) })
             }
         }
-        let name = try segmentNames(directory).first!
-        let earlierBytes = try contents(earlierDirectory, try segmentNames(earlierDirectory).first!)
+        let name = try segments(directory).first!
+        let earlierBytes = try contents(earlierDirectory, try segments(earlierDirectory).first!)
         let thisLife = try contents(directory, name)
         let thisLifeEnd = SegmentHeader.size + 9 * footprint + RecordLayout.headerSize  // the records and the end mark
         // The recycled segment: this life written over the earlier one, whose records lie at the same offsets.
@@ -89,10 +89,6 @@ import TillJournalTesting
             guard case .damaged(let segment, let offset, let reason) = error as? JournalError else { return false }
             return segment == name && offset == damaged && reason.contains("later group commit")
         }
-    }
-
-    private func segmentNames(_ directory: DiskJournalDirectory) throws -> [String] {
-        try directory.names().filter { $0.hasSuffix(".tjl") }.sorted()
     }
 
     private func contents(_ directory: DiskJournalDirectory, _ name: String) throws -> [UInt8] {

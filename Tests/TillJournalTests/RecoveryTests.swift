@@ -127,7 +127,7 @@ import TillJournalTesting
             let journal = try reopen(directory).0
             _ = try journal.append((0..<3).map { JournalRecord(payload: payload($0, length: 100)) })
             _ = try journal.append((3..<6).map { JournalRecord(payload: payload($0, length: 100)) })
-            segment = try directory.names().filter { $0.hasSuffix(".tjl") }.sorted().first!
+            segment = try segments(directory).first!
             tornOffset = SegmentHeader.size + 3 * RecordLayout.footprint(payloadLength: 100)
         }
         try flipByte(in: directory, segment, at: tornOffset + RecordLayout.headerSize + 5)  // record 4's payload
@@ -152,7 +152,7 @@ import TillJournalTesting
             let journal = try reopen(directory).0
             for index in 0..<5 { _ = try journal.append([JournalRecord(payload: payload(index, length: 64))]) }
         }
-        let segment = try directory.names().filter { $0.hasSuffix(".tjl") }.sorted().first!
+        let segment = try segments(directory).first!
         let offset = SegmentHeader.size + 2 * RecordLayout.footprint(payloadLength: 64)
         try flipByte(in: directory, segment, at: offset + RecordLayout.headerSize + 1)
         #expect {
@@ -170,11 +170,11 @@ import TillJournalTesting
             let journal = try reopen(directory).0
             for index in 0..<100 { _ = try journal.append([JournalRecord(payload: payload(index, length: 900))]) }
         }
-        let segments = try directory.names().filter { $0.hasSuffix(".tjl") }.sorted()
-        try directory.remove(segments[1])
+        let names = try segments(directory)
+        try directory.remove(names[1])
         #expect { try reopen(directory) } throws: { error in
             guard case .damaged(let name, 0, _) = error as? JournalError else { return false }
-            return name == segments[2]
+            return name == names[2]
         }
     }
 
@@ -185,12 +185,12 @@ import TillJournalTesting
             let journal = try reopen(directory).0
             for index in 0..<60 { _ = try journal.append([JournalRecord(payload: payload(index, length: 900))]) }
         }
-        let segments = try directory.names().filter { $0.hasSuffix(".tjl") }.sorted()
+        let names = try segments(directory)
         let last = SegmentHeader.size + 15 * RecordLayout.footprint(payloadLength: 900)  // 16 records per segment
-        try flipByte(in: directory, segments[0], at: last + 40)
+        try flipByte(in: directory, names[0], at: last + 40)
         #expect { try reopen(directory) } throws: { error in
             guard case .damaged(let name, let at, _) = error as? JournalError else { return false }
-            return name == segments[0] && at == last
+            return name == names[0] && at == last
         }
     }
 

@@ -15,10 +15,6 @@ import TillJournalTesting
         return journal
     }
 
-    private func segments(_ directory: any JournalDirectory) throws -> [String] {
-        try directory.names().filter { $0.hasSuffix(".tjl") }.sorted()
-    }
-
     @Test func releasedSegmentsAreRecycledOrDeletedOffTheCallersThreadOldestFirst() throws {
         let folder = TemporaryFolder()
         let disk = try FaultyDisk(path: folder.path)

@@ -25,6 +25,11 @@ func payload(_ tag: Int, length: Int) -> [UInt8] {
     return Array(bytes.prefix(max(length, 1)))
 }
 
+/// The segment files in `directory`, in sequence order.
+func segments(_ directory: any JournalDirectory) throws -> [String] {
+    try directory.names().filter { $0.hasSuffix(".tjl") }.sorted()
+}
+
 /// Opens the journal in `directory` and returns it with every record it replayed.
 func reopen(
     _ directory: any JournalDirectory, configuration: JournalConfiguration = smallSegments, applied: LSN = .none

@@ -2,8 +2,9 @@ import TillCore
 import TillJournal
 
 extension WriterLoop {
-    /// How long start-up spent on the journal: reading and verifying it (`scan`), and applying the records the
-    /// database lacked (`replay`: their statements, their transactions' COMMITs), in microseconds.
+    /// How long start-up spent on the journal, in microseconds: applying the records the database lacked (`replay`:
+    /// their statements, their transactions' COMMITs), and everything else opening it did (`scan`: reading and
+    /// verifying every segment, cutting a torn tail).
     struct RecoveryTimes {
         var scanMicroseconds = 0
         var replayMicroseconds = 0

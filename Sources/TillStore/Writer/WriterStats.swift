@@ -66,8 +66,8 @@ public struct WriterStats: Sendable, Hashable {
     /// At start-up: records replayed onto the database, and bytes of a torn tail cut off.
     public var journalReplayed: Int = 0
     public var journalTornBytes: Int = 0
-    /// At start-up: microseconds spent reading and verifying the journal, and applying the records replayed (their
-    /// statements and COMMITs: what a projector would do for them).
+    /// At start-up: microseconds spent opening the journal (reading and verifying it, cutting a torn tail) apart from
+    /// the replay, and applying the records replayed (their statements and COMMITs: what a projector would do for them).
     public var journalScanMicroseconds: Int = 0
     public var journalReplayMicroseconds: Int = 0
     /// Set once the writer failed and stopped (fail-stop); the reason.
