@@ -15,10 +15,10 @@ final class WriterLoop {
     let connection: Connection
     /// The database file's checkpoint sync in the background (`WriterConfiguration.databaseSyncInBackground`).
     let databaseSync: BackgroundDatabaseSync?
-    private let effects: EffectLog
+    let effects: EffectLog
     let journal: Journal
-    private let statements: StatementDictionary
-    private let context: WriteContext
+    let statements: StatementDictionary
+    let context: WriteContext
     let writer: Writer
     let walFrames = WalFrameCounter()
     private let lock: WriterLock
@@ -43,11 +43,11 @@ final class WriterLoop {
     private var pagesPerRequest = PagesPerRequest()
     /// Batches answered and not committed yet: the open transaction holds them (the last one's number, and how many
     /// requests they hold).
-    private var answered: (last: Int, requests: Int)?
+    private(set) var answered: (last: Int, requests: Int)?
     /// Their journal records, to apply them again when the transaction holding them must be rolled back.
-    private var answeredRecords: [(lsn: LSN, payload: [UInt8], definitions: [EffectRecord.Definition])] = []
+    private(set) var answeredRecords: [(lsn: LSN, payload: [UInt8], definitions: [EffectRecord.Definition])] = []
     /// SQLite's `data_version` when the writer last began a transaction (`forgetAccountsChangedElsewhere`).
-    private var dataVersion: Int64 = 0
+    var dataVersion: Int64 = 0
 
     init(path: String, writer: Writer, migrations: [Migration]) throws {
         let configuration = writer.configuration
@@ -261,54 +261,6 @@ final class WriterLoop {
         if answered == nil { try connection.execute("COMMIT") }
     }
 
-    /// Runs one request in its own savepoint. Returns its domain error (already rolled back), nil on success;
-    /// throws when the batch as a whole cannot go on (storage fault, transaction lost).
-    private func runIsolated(_ item: any QueuedWrite) throws -> TillError? {
-        let mark = effects.mark
-        try connection.execute("SAVEPOINT request")
-        do {
-            try perform(item)
-            try connection.execute("RELEASE request")
-            return nil
-        } catch {
-            if let sqlite = error as? SQLiteError, sqlite.isStorageFault { throw error }
-            guard connection.isInTransaction else { throw error }  // SQLite rolled the whole transaction back
-            try connection.execute("ROLLBACK TO request")
-            try connection.execute("RELEASE request")
-            effects.rollBack(to: mark)
-            return domainError(error)
-        }
-    }
-
-    /// Empties the accounts in memory when another connection committed since the writer last looked (`PRAGMA
-    /// data_version`: an operator's `sqlite3` shell, say, while the writer did not hold the lock): such a commit may
-    /// have changed any member. Called right after the writer's BEGIN IMMEDIATE: with the lock held, nothing else
-    /// commits until the writer's COMMIT, so a batch carried on in the same transaction needs no look.
-    private func forgetAccountsChangedElsewhere() throws {
-        guard let hot = context.hot else { return }
-        let version = try connection.int64("PRAGMA data_version") ?? 0
-        if version != dataVersion {
-            hot.removeAll()
-            dataVersion = version
-        }
-    }
-
-    /// Runs one request with its data-changing statements kept in the effect log (and only its own), and the
-    /// accounts in memory kept as the store holds them (`HotAccounts`): emptied before a request that does not keep
-    /// them, its staged entries kept only when it succeeds.
-    private func perform(_ item: any QueuedWrite) throws {
-        if !item.keepsHotAccounts { context.hot?.removeAll() }
-        effects.isRecording = true
-        defer { effects.isRecording = false }
-        do {
-            try item.perform(context)
-            context.hot?.commitStaged()
-        } catch {
-            context.hot?.discardStaged()
-            throw error
-        }
-    }
-
     /// Makes the open transaction durable. Normally: the effects go to the journal as one record (with the position
     /// it takes, written in the transaction) and are fdatasynced; the transaction stays open, for the caller to
     /// commit (without fsync) after the answers. A batch that changed nothing commits; one whose effects passed the
@@ -373,64 +325,6 @@ final class WriterLoop {
         writer.counters.withLock { $0.failed += batch.count }
     }
 
-    /// Runs every request of the batch without savepoints: the common case, where all of them succeed, then costs
-    /// no statement journal (a savepoint copies every page its request touches). A request refused before it changed
-    /// anything (no data-changing statement of it succeeded: the effect log is where it was) needs no rollback: it
-    /// is answered with its error and the others go on. On the first refusal after a change the whole transaction
-    /// is rolled back and the answered batches it carried are applied again from their records: a batch of one has
-    /// its answer then; a larger batch gets nil, and the caller runs it again with a savepoint per request, so the
-    /// outcome is exactly that of the savepoint path (requests are re-applied from the start; results of this pass
-    /// are overwritten). A storage fault throws, as on every path.
-    private func runOptimistically(_ batch: [any QueuedWrite]) throws -> [TillError?]? {
-        var outcomes: [TillError?] = []
-        outcomes.reserveCapacity(batch.count)
-        for item in batch {
-            let mark = effects.mark
-            do {
-                try perform(item)
-                outcomes.append(nil)
-            } catch {
-                if let sqlite = error as? SQLiteError, sqlite.isStorageFault { throw error }
-                if connection.isInTransaction, effects.keptNothing(since: mark) {
-                    outcomes.append(domainError(error))  // it changed nothing: nothing to undo
-                    continue
-                }
-                if connection.isInTransaction { try connection.execute("ROLLBACK") }
-                context.hot?.removeAll()  // they held what the transaction rolled back
-                effects.reset()
-                if batch.count > 1 {
-                    writer.counters.withLock { $0.batchesRerun += 1 }
-                    writer.configuration.hooks?.willRerun()
-                }
-                if batch.count > 1 || answered != nil {
-                    try connection.execute("BEGIN IMMEDIATE")
-                    try restoreAnswered()
-                }
-                return batch.count == 1 ? [domainError(error)] : nil
-            }
-        }
-        return outcomes
-    }
-
-    /// Applies the records of the answered batches again, in a transaction that lost them (rolled back): their
-    /// statements, the texts they defined (forgotten first: their rows went with the rollback) and their positions.
-    private func restoreAnswered() throws {
-        guard !answeredRecords.isEmpty else { return }
-        statements.forget(answeredRecords.flatMap { $0.definitions.map(\.id) })
-        for record in answeredRecords {
-            try JournalPosition.replay(record.payload, lsn: record.lsn, on: connection, dictionary: statements)
-        }
-        writer.counters.withLock { $0.answeredBatchesRestored += answeredRecords.count }
-    }
-
-    /// A request's error as the client sees it: TillErrors as they are; anything else is a bug of the request
-    /// (e.g. a constraint it should have checked): logged, answered without internals.
-    private func domainError(_ error: any Error) -> TillError {
-        if let till = error as? TillError { return till }
-        report(.requestRolledBack(error: "\(error)"))
-        return .notAllowed(field: nil, reason: "the store refused the change")
-    }
-
     // MARK: - Fail-stop
 
     func failStop(_ batch: [any QueuedWrite], error: any Error, stage: String) {
@@ -447,7 +341,7 @@ final class WriterLoop {
         writer.counters.withLock { $0.failed += batch.count + queued.count }
     }
 
-    private func report(_ event: WriterEvent) {
+    func report(_ event: WriterEvent) {
         if let onEvent = writer.configuration.onEvent { onEvent(event); return }
         FileHandle.standardError.write(Data((event.line + "\n").utf8))
     }
