@@ -2,7 +2,8 @@
 # release builds of tilld and till-sim (the tree's, built here, or those in BENCH_BIN when set: copies taken out of
 # .build/release so that two builds can be compared), a work folder removed on exit (stopping a daemon started with
 # bench_start_tilld), TLS certificates, and a daemon on the embedded default store. Defines: bin, work, ca, cert, key,
-# tilld_pid, operator_key, bench_start_tilld, bench_seed.
+# tilld_pid, operator_key, bench_start_tilld, bench_seed, bench_closed_loop_started, bench_writer_thread,
+# bench_thread_ticks.
 set -euo pipefail
 if [ -n "${BENCH_BIN:-}" ]; then
   bin=$(cd "$BENCH_BIN" && pwd)
@@ -55,3 +56,12 @@ bench_closed_loop_started() {
     "$@" > "$work/run.txt" 2>&1 &
   sim_pid=$!
 }
+
+# bench_writer_thread: the id of the daemon's writer thread, the one that has used most CPU so far (call it once the
+# load runs; the threads are unnamed).
+bench_writer_thread() {
+  for t in /proc/$tilld_pid/task/*; do echo "$(awk '{print $14+$15}' "$t/stat") $(basename "$t")"; done | sort -rn | head -n 1 | cut -d' ' -f2
+}
+
+# bench_thread_ticks TID: the daemon thread's CPU so far (utime + stime), in clock ticks.
+bench_thread_ticks() { awk '{print $14+$15}' "/proc/$tilld_pid/task/$1/stat"; }

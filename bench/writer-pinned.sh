@@ -9,17 +9,16 @@ source "$(dirname "$0")/bench-daemon.sh"
 port=18806
 bench_start_tilld $port "$work/tilld.log"
 bench_seed $port 200 > /dev/null
-snap() { for t in /proc/$tilld_pid/task/*; do echo "$(basename $t) $(awk '{print $14+$15}' $t/stat)"; done; }
 bench_closed_loop_started $port 15 64
 sleep 2
-writer=$(for t in /proc/$tilld_pid/task/*; do echo "$(awk '{print $14+$15}' $t/stat) $(basename $t)"; done | sort -rn | head -1 | cut -d' ' -f2)
+writer=$(bench_writer_thread)
 if [ "${PIN:-0}" = 1 ]; then
   for t in /proc/$tilld_pid/task/*; do taskset -p -c 0 $(basename $t) > /dev/null; done
   taskset -p -c 1 $writer > /dev/null
   for t in /proc/$sim_pid/task/*; do taskset -p -c 0 $(basename $t) > /dev/null; done
 fi
-w0=$(awk '{print $14+$15}' /proc/$tilld_pid/task/$writer/stat)
+w0=$(bench_thread_ticks "$writer")
 wait $sim_pid
-w1=$(awk '{print $14+$15}' /proc/$tilld_pid/task/$writer/stat)
+w1=$(bench_thread_ticks "$writer")
 n=$(grep -E '^purchase ' $work/run.txt | awk '{print $2}')
 echo "PIN=${PIN:-0} $(grep -E '^run closed' $work/run.txt) | $(grep 'daemon CPU' $work/run.txt) | $(grep 'simulator CPU' $work/run.txt | cut -d'(' -f1) | writer $(awk -v d=$((w1-w0)) -v n=$n -v hz=$(getconf CLK_TCK) 'BEGIN{printf "%.1f", d/hz*1e6/(n*13/15)}') us/purchase"

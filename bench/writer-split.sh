@@ -11,14 +11,13 @@ source "$(dirname "$0")/bench-daemon.sh"
 port=18802
 bench_start_tilld $port "$work/tilld.log" ${TILLD_FLAGS:-}
 bench_seed $port 200
-ticks() { awk '{print $14+$15}' "/proc/$tilld_pid/task/$1/stat"; }
 bench_closed_loop_started $port 15 "$T"
 sleep 3
-writer=$(for t in /proc/$tilld_pid/task/*; do echo "$(awk '{print $14+$15}' $t/stat) $(basename $t)"; done | sort -rn | head -1 | cut -d' ' -f2)
-before=$(ticks "$writer")
+writer=$(bench_writer_thread)
+before=$(bench_thread_ticks "$writer")
 perf record -F 999 --call-graph dwarf,16384 -t "$writer" -o "$work/perf.data" -- sleep "$S" > /dev/null 2>&1
 wait "$sim_pid"
-after=$(ticks "$writer")
+after=$(bench_thread_ticks "$writer")
 grep -E "^run closed|^purchase |CPU" $work/run.txt
 n=$(grep -E '^purchase ' $work/run.txt | awk '{print $2}')
 # the writer's CPU from 3 s into the run to its end, over the purchases of those 12 s (≈ 12/15 of the run's)
