@@ -21,4 +21,4 @@ w0=$(bench_thread_ticks "$writer")
 wait $sim_pid
 w1=$(bench_thread_ticks "$writer")
 n=$(grep -E '^purchase ' $work/run.txt | awk '{print $2}')
-echo "PIN=${PIN:-0} $(grep -E '^run closed' $work/run.txt) | $(grep 'daemon CPU' $work/run.txt) | $(grep 'simulator CPU' $work/run.txt | cut -d'(' -f1) | writer $(awk -v d=$((w1-w0)) -v n=$n -v hz=$(getconf CLK_TCK) 'BEGIN{printf "%.1f", d/hz*1e6/(n*13/15)}') us/purchase"
+echo "PIN=${PIN:-0} $(grep -E '^run closed' $work/run.txt) | $(grep 'daemon CPU' $work/run.txt) | $(grep 'simulator CPU' $work/run.txt | cut -d'(' -f1) | writer $(bench_us_per_purchase $((w1 - w0)) "$n" 13/15) µs/purchase"

@@ -21,7 +21,7 @@ after=$(bench_thread_ticks "$writer")
 grep -E "^run closed|^purchase |CPU" $work/run.txt
 n=$(grep -E '^purchase ' $work/run.txt | awk '{print $2}')
 # the writer's CPU from 3 s into the run to its end, over the purchases of those 12 s (≈ 12/15 of the run's)
-echo "writer thread: $(awk -v d=$((after - before)) -v hz=$(getconf CLK_TCK) -v n="$n" 'BEGIN {printf "%.1f", d / hz * 1e6 / (n * 12 / 15)}') µs of CPU per purchase"
+echo "writer thread: $(bench_us_per_purchase $((after - before)) "$n" 12/15) µs of CPU per purchase"
 perf script -i "$work/perf.data" -F comm,tid,ip,sym > "$work/chains.txt" 2> "$work/perf-script.err" || { tail -n 5 "$work/perf-script.err"; exit 1; }
 python3 bench/writer-split.py "$work/chains.txt"
 echo "load $(cut -d' ' -f1-3 /proc/loadavg)"
