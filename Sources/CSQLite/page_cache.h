@@ -1,4 +1,5 @@
 #include <sqlite3.h>
+#include "changed_pages.h"
 
 // SQLite's default page cache (pcache1) around one change: a truncation that cannot drop any page is not passed on.
 //
@@ -116,8 +117,28 @@ static inline void till_page_cache_rekey(sqlite3_pcache *p, sqlite3_pcache_page 
     }
 }
 
+/// Drops one page if cached (never a pinned one: only at a reset, where SQLite would drop it anyway).
+static inline void till_page_cache_drop(till_page_cache *cache, unsigned key) {
+    sqlite3_pcache_page *page = till_page_cache_inner.xFetch(cache->inner, key, 0);
+    if (page != 0) till_page_cache_inner.xUnpin(cache->inner, page, 1);
+}
+
 static inline void till_page_cache_truncate(sqlite3_pcache *p, unsigned limit) {
     till_page_cache *cache = (till_page_cache *)p;
+    till_reader_armed *armed = till_reader_armed_state();
+    if (armed->reader != 0 && (limit == 1 || limit == 2)) {
+        // An armed reader's reset: only the pages changed since its last snapshot (changed_pages.h). Dropping a
+        // subset of what SQLite asked leaves this cache's bounds larger than needed, which errs the safe way.
+        static _Thread_local uint32_t changed[TILL_CHANGED_PAGES_EXACT_LIMIT];
+        int count = till_reader_cache_changed(armed->reader, p, changed);
+        if (count >= 0) {
+            if (limit == 1) till_page_cache_drop(cache, 1);
+            for (int i = 0; i < count; i++) {
+                if (changed[i] >= limit) till_page_cache_drop(cache, changed[i]);
+            }
+            return;
+        }
+    }
     int needed = cache->overflowed || cache->bound >= limit;
     for (int i = 0; !needed && i < cache->count; i++) needed = cache->above[i] >= limit;
     if (!needed) {

@@ -36,6 +36,9 @@ public final class ReaderPool: Sendable {
 
     private let path: String
     private let visibility: Visibility
+    /// The writer's log of changed pages: reader connections keep their page cache across commits (nil: they empty it
+    /// at every commit, as SQLite does).
+    private let changedPages: ChangedPages?
     private let options: OpenOptions
     private let configuration: ReaderConfiguration
     private let queue = Mutex(QueueState())
@@ -44,11 +47,12 @@ public final class ReaderPool: Sendable {
     private let free = Mutex<[Slot]>([])
     private let available: DispatchSemaphore
 
-    public init(path: String, configuration: ReaderConfiguration, visibility: Visibility) {
+    init(path: String, configuration: ReaderConfiguration, visibility: Visibility, changedPages: ChangedPages?) {
         precondition(configuration.threads > 0, "a reader pool needs at least one thread")
         precondition(configuration.queueCapacity > 0, "a reader queue holds at least one read")
         self.path = path
         self.visibility = visibility
+        self.changedPages = changedPages
         self.configuration = configuration
         self.options = OpenOptions(mode: .readOnly, busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds)
         self.available = DispatchSemaphore(value: configuration.threads)
@@ -96,7 +100,7 @@ public final class ReaderPool: Sendable {
         available.wait()
         defer { available.signal() }
         try visibility.waitForAcknowledgedWrites(willWait: configuration.onCommitWait)
-        let slot = try free.withLock { $0.popLast() } ?? Slot(Connection(path: path, options: options))
+        let slot = try free.withLock { $0.popLast() } ?? Slot(openConnection())
         defer { free.withLock { $0.append(slot) } }
         return try Self.inSnapshot(slot.connection, body)
     }
@@ -133,7 +137,7 @@ public final class ReaderPool: Sendable {
             configuration.onWait?(configuration.time.now().microseconds(since: job.enqueuedAt))
             do {
                 try visibility.waitForAcknowledgedWrites(willWait: configuration.onCommitWait)
-                let open = try connection ?? Connection(path: path, options: options)
+                let open = try connection ?? openConnection()
                 connection = open
                 try Self.inSnapshot(open) { c in job.run(.success(c)) }
             } catch {
@@ -142,8 +146,18 @@ public final class ReaderPool: Sendable {
         }
     }
 
+    private func openConnection() throws -> Connection {
+        let connection = try Connection(path: path, options: options)
+        connection.readerPageCache = changedPages?.reader()
+        return connection
+    }
+
+    /// Readers' page-cache resets so far: narrowed to the pages the writer changed, emptying the cache, and the pages
+    /// the narrowed ones dropped (all emptying when the writer keeps no `ChangedPages`).
+    public var pageCacheResets: (kept: Int, emptied: Int, droppedPages: Int)? { changedPages?.resets }
+
     private static func inSnapshot<T>(_ connection: Connection, _ body: (Connection) throws -> T) throws -> T {
-        try connection.execute("BEGIN DEFERRED")
+        try connection.beginSnapshot()
         defer { if connection.isInTransaction { try? connection.execute("ROLLBACK") } }
         return try body(connection)
     }

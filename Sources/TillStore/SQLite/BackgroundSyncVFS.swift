@@ -4,7 +4,8 @@ import Synchronization
 
 /// The writer's SQLite VFS: the default one (or a named one, for tests) with the database file's checkpoint sync
 /// moved off the writer's thread (`BackgroundDatabaseSync`) and the WAL's writes gathered into one per commit
-/// (`WALWriteBuffer`). Every method forwards to the VFS below; only syncs, writes, truncations and closes of a main
+/// (`WALWriteBuffer`), and the wal-index's first region and the WAL's pages told to the readers' `ChangedPages`. Every
+/// method forwards to the VFS below; only syncs, writes, truncations and closes of a main
 /// database file and its WAL consult the database's `BackgroundDatabaseSync`, and every call on a WAL goes through
 /// its `WALWriteBuffer` (which flushes before anything but a write).
 ///
@@ -103,6 +104,18 @@ enum BackgroundSyncVFS {
                 return SQLITE_BUSY
             }
             return WrappedFile.forward(file!) { $1.xShmLock!($0, offset, count, flags) }
+        }
+        m.pointee.xShmMap = { file, region, regionBytes, extend, address in
+            let code = WrappedFile.forward(file!) { $1.xShmMap!($0, region, regionBytes, extend, address) }
+            if code == SQLITE_OK, region == 0, let mapped = address?.pointee,
+               let sync = BackgroundSyncVFS.databaseSync(of: file!) {
+                sync.changedPages.walIndexMapped(UnsafeRawPointer(mapped))
+            }
+            return code
+        }
+        m.pointee.xShmUnmap = { file, deleteFlag in
+            BackgroundSyncVFS.databaseSync(of: file!)?.changedPages.walIndexMapped(nil)
+            return WrappedFile.forward(file!) { $1.xShmUnmap!($0, deleteFlag) }
         }
         m.pointee.xFileControl = { file, op, argument in
             if op == BackgroundSyncVFS.findSyncOperation, let sync = BackgroundSyncVFS.databaseSync(of: file!), let argument {

@@ -13,6 +13,8 @@ public final class Connection {
     /// The writing connection's log of the statements that changed data (`EffectLog`); nil on readers.
     public let effects: EffectLog?
     private var cache: [String: Statement] = [:]
+    /// A reader's place in the writer's `ChangedPages`: its page cache then survives commits (`beginSnapshot`).
+    var readerPageCache: ReaderPageCache?
 
     /// Applies the process-wide SQLite configuration (once): no memory statistics, and the page cache of
     /// `page_cache.h`. Opening a connection applies it; code that initializes SQLite otherwise (registering a VFS) calls
@@ -83,6 +85,19 @@ public final class Connection {
         case .readOnly:
             try executeScript("PRAGMA query_only = ON;")
         }
+    }
+
+    /// Begins a read transaction and, on a reader with a `readerPageCache`, starts its snapshot at once with that
+    /// cache armed, so that SQLite's reset of the page cache at the start drops only the pages the writer changed
+    /// since this connection's last snapshot (`changed_pages.h`). Armed only around that one statement: no other
+    /// cache is reset on this thread meanwhile. Called here: the armed state is a static of this file's copy of the
+    /// header, the one the page cache installed above reads.
+    func beginSnapshot() throws(SQLiteError) {
+        try execute("BEGIN DEFERRED")
+        guard let reader = readerPageCache else { return }
+        till_reader_cache_arm(reader.state)
+        defer { till_reader_cache_disarm() }
+        try execute("PRAGMA schema_version")
     }
 
     func lastError(sql: String? = nil) -> SQLiteError {

@@ -15,7 +15,8 @@ import Glibc
 /// - every other call on the file (read, size, truncation, sync, file control, close) flushes first, so SQLite
 ///   never reads or syncs the file without its gathered frames;
 /// - at most `capacity` bytes are gathered (a longer run is written in several flushes; one write, a header or a
-///   page, never exceeds it: checked); each flush first waits for the database's background fsync, like every write
+///   page, never exceeds it: checked); each flush logs the gathered frames' pages in the database's `ChangedPages`
+///   (before the commit can be visible to readers), then waits for the database's background fsync, like every write
 ///   of the WAL (`BackgroundDatabaseSync.beforeWrite`).
 ///
 /// Used only on the writer's thread (SQLite calls the WAL's methods under its connection's mutex).
@@ -33,6 +34,9 @@ final class WALWriteBuffer {
     private var count = 0
     /// The last write was a commit frame's header: the write of its page ends the commit.
     private var commitFrameFollows = false
+    /// The pages of the frames gathered, for the readers' `ChangedPages` (logged at the flush, before the commit is
+    /// visible).
+    private var pages: [UInt32] = []
     let sync: BackgroundDatabaseSync?
 
     init(sync: BackgroundDatabaseSync?) {
@@ -64,6 +68,7 @@ final class WALWriteBuffer {
         if amount == WALWriteBuffer.frameHeaderBytes && offset >= WALWriteBuffer.walHeaderBytes {
             // Frame header: page number (4 bytes), then the database size in pages after a commit, 0 for other frames.
             commitFrameFollows = data.loadUnaligned(fromByteOffset: 4, as: UInt32.self) != 0
+            pages.append(UInt32(bigEndian: data.loadUnaligned(as: UInt32.self)))
         }
         return SQLITE_OK
     }
@@ -71,6 +76,10 @@ final class WALWriteBuffer {
     /// Writes the gathered bytes to `file` (nothing to do when none are).
     func flush(to file: UnsafeMutablePointer<sqlite3_file>) -> Int32 {
         guard count > 0 else { return SQLITE_OK }
+        if !pages.isEmpty, let changed = sync?.changedPages {
+            changed.append(pages)
+            pages.removeAll(keepingCapacity: true)
+        }
         if let code = sync?.beforeWALWrite(offset: start, count: count), code != SQLITE_OK { return code }
         let code = file.pointee.pMethods!.pointee.xWrite!(file, bytes, Int32(count), start)
         count = 0  // written or failed: SQLite gets the error and the writer fail-stops, nothing is written twice

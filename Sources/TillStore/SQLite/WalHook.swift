@@ -1,7 +1,7 @@
 import CSQLite
 
 /// Counts the frames committed to the WAL since the last complete checkpoint, from the WAL's size SQLite reports after
-/// each commit (`sqlite3_wal_hook`).
+/// each commit (`sqlite3_wal_hook`); the same hook publishes each commit to the readers' `ChangedPages`.
 ///
 /// Guarantees: `frames` is the number of frames appended since `checkpointed()` (or since the hook was installed):
 /// after a complete checkpoint SQLite usually restarts the WAL from its start, but it appends after the copied frames
@@ -18,6 +18,8 @@ final class WalFrameCounter {
     private var restartsAtCheckpoint = 0
     /// The WAL's restarts so far (nil: not known; a size below the copied one then tells a restart).
     var restarts: (() -> Int)?
+    /// Told of every commit, once it is visible, for the readers' page caches (`ChangedPages.committed`).
+    var changedPages: ChangedPages?
 
     func install(on connection: Connection) {
         sqlite3_wal_hook(connection.handle, { context, _, _, frames in
@@ -39,6 +41,7 @@ final class WalFrameCounter {
     }
 
     private func committed(walFrames: Int32) {
+        changedPages?.committed()
         reported = walFrames
         // A size below the copied frames is a restart too (another process's, which the count does not see).
         let restarted = walFrames < copied || restarts.map { $0() != restartsAtCheckpoint } == true

@@ -35,7 +35,8 @@ public final class Store: Sendable {
         self.visibility = visibility
         self.writer = try Writer(path: configuration.path, configuration: configuration.writer, migrations: Schema.migrations,
                                  visibility: visibility, clock: configuration.clock)
-        self.readers = ReaderPool(path: configuration.path, configuration: configuration.reading, visibility: visibility)
+        self.readers = ReaderPool(path: configuration.path, configuration: configuration.reading, visibility: visibility,
+                                  changedPages: writer.databaseSync.withLock { $0 }?.changedPages)
     }
 
     /// Enqueues a write; `completion` runs on the writer thread once the result is durable (or failed).

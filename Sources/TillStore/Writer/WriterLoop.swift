@@ -71,6 +71,7 @@ final class WriterLoop {
         guard let effects = connection.effects else { preconditionFailure("the writing connection keeps an effect log") }
         self.effects = effects
         walFrames.restarts = databaseSync.map { sync in { sync.walRestarts } }
+        walFrames.changedPages = databaseSync?.changedPages
         walFrames.install(on: connection)  // before migrating: the migration's frames count too
         // A new store gets its schema first; an existing one replays its journal with the schema the records were
         // written against, then migrates.
