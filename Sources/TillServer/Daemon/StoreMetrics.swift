@@ -87,6 +87,15 @@ enum StoreMetrics {
         registry.counter("till_reads_waited_for_commit_total", "Reads that began after an answer and waited for its COMMIT") {
             Int64(store.visibility.waits)
         }
+        registry.counter("till_reader_cache_kept_resets_total", "Readers' snapshot starts that dropped only the pages the writer changed since their last one") {
+            Int64(store.readers.pageCacheResets?.kept ?? 0)
+        }
+        registry.counter("till_reader_cache_emptied_resets_total", "Readers' snapshot starts that emptied their page cache (first use, another connection's commit, too many changes)") {
+            Int64(store.readers.pageCacheResets?.emptied ?? 0)
+        }
+        registry.counter("till_reader_cache_dropped_pages_total", "Pages the narrowed snapshot starts dropped from readers' page caches") {
+            Int64(store.readers.pageCacheResets?.droppedPages ?? 0)
+        }
         registry.gauge("till_read_queue_depth", "Reads waiting for a reader thread") { Int64(store.readers.queueDepth) }
         registry.counter("till_read_overloaded_total", "Reads refused because the read queue was full") { Int64(store.readers.overloadedCount) }
         _ = registry.histogram("till_read_wait_seconds", "Time a read waited in the queue for a reader thread") { readWait }

@@ -67,8 +67,8 @@ public final class BackgroundDatabaseSync: Sendable {
     /// The pages the writer's commits change, for readers that keep their page cache (`ChangedPages`): the WAL's
     /// `WALWriteBuffer` logs them, the writer publishes each commit, readers of the database read them.
     let changedPages = ChangedPages()
-    let beforeSync = Mutex<(@Sendable () -> Void)?>(nil)
-    let writeWaits = Mutex<(@Sendable () -> Void)?>(nil)
+    let beforeSync = InstalledClosure<@Sendable () -> Void>()
+    let writeWaits = InstalledClosure<@Sendable () -> Void>()
     /// The database file through a descriptor of its own, for `sync_file_range` (nil: it could not be opened; the
     /// fsync then writes everything at once).
     private let writeback: WritebackFile?
@@ -163,7 +163,7 @@ public final class BackgroundDatabaseSync: Sendable {
             return code != SQLITE_OK ? code : file.sync(flags: flags)
         }
         running.enter()
-        let hook = beforeSync.withLock { $0 }
+        let hook = beforeSync.closure
         queue.async { [self] in
             hook?()
             let slices = writeOut(written)
@@ -234,7 +234,7 @@ public final class BackgroundDatabaseSync: Sendable {
             return (waiting, s.failure)
         }
         guard waiting else { return failure ?? SQLITE_OK }
-        if counted, let hook = writeWaits.withLock({ $0 }) { hook() }
+        if counted, let hook = writeWaits.closure { hook() }
         let started = clock.now()
         running.wait()
         let waited = Int(clock.now().microseconds(since: started))

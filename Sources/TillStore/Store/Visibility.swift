@@ -51,10 +51,10 @@ public final class Visibility: Sendable {
 
     /// Run (on the reading thread) each time a read starts waiting for a COMMIT: wakes a writer that holds answered
     /// batches over an empty queue (`WriterConfiguration.carriedCommitWaitMicroseconds`), so that it commits at once.
-    private let readWaits = Mutex<(@Sendable () -> Void)?>(nil)
+    private let readWaits = InstalledClosure<@Sendable () -> Void>()
 
     /// Sets what runs each time a read starts waiting for a COMMIT (the writer's wake-up).
-    func whenReadWaits(_ wake: @escaping @Sendable () -> Void) { readWaits.withLock { $0 = wake } }
+    func whenReadWaits(_ wake: @escaping @Sendable () -> Void) { readWaits.closure = wake }
 
     /// True while a read waits for a COMMIT: the writer then commits after its current batch.
     var readsWaiting: Bool { waitingReads.load(ordering: .relaxed) > 0 }
@@ -76,7 +76,7 @@ public final class Visibility: Sendable {
             return .success(true)
         }
         guard try mustWait.get() else { return }
-        readWaits.withLock { $0 }?()  // after `waitingReads` counts this read: the woken writer sees it
+        readWaits.closure?()  // after `waitingReads` counts this read: the woken writer sees it
         willWait?()
         wake.wait()
         if committed.load(ordering: .acquiring) < target { throw Writer.stoppedFailure }

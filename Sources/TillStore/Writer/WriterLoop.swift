@@ -65,8 +65,8 @@ final class WriterLoop {
         writer.databaseSync.withLock { [databaseSync] in $0 = databaseSync }
         databaseSync?.writesPerSlice = configuration.databaseWritebackSlicePages
         if let databaseSync, let hooks = configuration.hooks {
-            databaseSync.beforeSync.withLock { $0 = { hooks.willSyncDatabaseInBackground() } }
-            databaseSync.writeWaits.withLock { $0 = { hooks.writeWaitsForDatabaseSync() } }
+            databaseSync.beforeSync.closure = { hooks.willSyncDatabaseInBackground() }
+            databaseSync.writeWaits.closure = { hooks.writeWaitsForDatabaseSync() }
         }
         guard let effects = connection.effects else { preconditionFailure("the writing connection keeps an effect log") }
         self.effects = effects

@@ -10,40 +10,42 @@ import TillStore
 /// returns (the writer reads the gate under its queue lock).
 public final class WriterFaults: WriterHooks {
     private let held = Atomic<Bool>(false)
-    private let hooks = Mutex<(commit: (@Sendable (Int) throws -> Void)?, visible: (@Sendable (Int) throws -> Void)?,
-                               rerun: (@Sendable () -> Void)?)>((nil, nil, nil))
-    private let syncHooks = Mutex<(sync: (@Sendable () -> Void)?, waits: (@Sendable () -> Void)?)>((nil, nil))
+    private let commit = InstalledClosure<@Sendable (Int) throws -> Void>()
+    private let visible = InstalledClosure<@Sendable (Int) throws -> Void>()
+    private let rerun = InstalledClosure<@Sendable () -> Void>()
+    private let sync = InstalledClosure<@Sendable () -> Void>()
+    private let waits = InstalledClosure<@Sendable () -> Void>()
 
     public init() {}
 
     /// Called before the batch is made durable, with its number (1-based); throwing makes it fail (fail-stop).
     public var beforeCommit: (@Sendable (Int) throws -> Void)? {
-        get { hooks.withLock { $0.commit } }
-        set { hooks.withLock { $0.commit = newValue } }
+        get { commit.closure }
+        set { commit.closure = newValue }
     }
 
     /// Called after the batch was answered, just before its COMMIT; throwing makes the COMMIT fail (fail-stop).
     public var beforeVisible: (@Sendable (Int) throws -> Void)? {
-        get { hooks.withLock { $0.visible } }
-        set { hooks.withLock { $0.visible = newValue } }
+        get { visible.closure }
+        set { visible.closure = newValue }
     }
 
     /// Called after a refused request rolled the optimistic pass back, before the batch's new BEGIN.
     public var beforeRerun: (@Sendable () -> Void)? {
-        get { hooks.withLock { $0.rerun } }
-        set { hooks.withLock { $0.rerun = newValue } }
+        get { rerun.closure }
+        set { rerun.closure = newValue }
     }
 
     /// Called on the background sync's thread before a checkpoint's deferred fsync of the database file.
     public var beforeDatabaseSync: (@Sendable () -> Void)? {
-        get { syncHooks.withLock { $0.sync } }
-        set { syncHooks.withLock { $0.sync = newValue } }
+        get { sync.closure }
+        set { sync.closure = newValue }
     }
 
     /// Called on the writer thread when a write of the WAL or the database file starts waiting for that fsync.
     public var whenWriteWaitsForDatabaseSync: (@Sendable () -> Void)? {
-        get { syncHooks.withLock { $0.waits } }
-        set { syncHooks.withLock { $0.waits = newValue } }
+        get { waits.closure }
+        set { waits.closure = newValue }
     }
 
     public var holdsBatches: Bool { held.load(ordering: .sequentiallyConsistent) }
