@@ -16,8 +16,8 @@ import TillCore
 ///   connection's commit (`PRAGMA data_version`, read when the writer begins a transaction): the writer calls
 ///   `removeAll`. What a purchase changes is staged and kept only once the purchase succeeded (`commitStaged`); a
 ///   purchase refused or rolled back to its savepoint leaves the entries as they were (`discardStaged`).
-/// - Bounded: at most `capacity` entries (an arbitrary one is dropped to make room) and `2 × capacity`
-///   identifiers; unknown identifiers (no member) and app codes are not kept.
+/// - Bounded: at most `capacity` entries and `2 × capacity` identifiers, the oldest dropped to make room
+///   (`OldestFirst`); unknown identifiers (no member) and app codes are not kept.
 /// - A member's account is kept from its second read on (`admits`): keeping costs ~13,000 instructions per purchase
 ///   (the entry built, stored twice, updated) against ~52,000 that a hit saves, so a member seen once (a shop with
 ///   many occasional customers, or a benchmark that walks 100,000 members in turn) pays only a bit in a filter.
@@ -120,8 +120,8 @@ final class HotAccounts {
     }
 
     let capacity: Int
-    private var entries: [Int64: Entry] = [:]
-    private var members: [MemberIdentifier: Int64] = [:]
+    private var entries: OldestFirst<Int64, Entry>
+    private var members: OldestFirst<MemberIdentifier, Int64>
     private var staged: [Entry] = []
     /// Accounts found here and read from SQLite (by purchases, `admits`), since start.
     private(set) var hits = 0
@@ -154,7 +154,7 @@ final class HotAccounts {
     func mismatched(_ member: Int64, _ difference: @autoclosure () -> String) {
         precondition(!trapsOnMismatch, difference())
         mismatches += 1
-        entries[member] = nil
+        entries.remove(member)
     }
 
     /// Members read once since the filter was last cleared, as bits of a hash of their id (`admits`).
@@ -165,6 +165,8 @@ final class HotAccounts {
     init(capacity: Int) {
         precondition(capacity > 0, "a hot account set holds at least one account")
         self.capacity = capacity
+        entries = OldestFirst(limit: capacity)
+        members = OldestFirst(limit: 2 * capacity)
         // 16 bits per account kept, at least 2^16: cleared once an eighth of them are set (false "seen" ≤ 1 in 8).
         var bits = 1 << 16
         while bits < 16 * capacity && bits < 1 << 30 { bits <<= 1 }
@@ -205,23 +207,19 @@ final class HotAccounts {
 
     /// Keeps an entry read from SQLite (and the identifier that named its member); `admits` said so.
     func keep(_ entry: Entry, identifier: MemberIdentifier?) {
-        if entries[entry.account.id] == nil, entries.count >= capacity { entries.remove(at: entries.startIndex) }
-        entries[entry.account.id] = entry
-        if let identifier {
-            if members.count >= 2 * capacity { members.remove(at: members.startIndex) }
-            members[identifier] = entry.account.id
-        }
+        entries.set(entry, for: entry.account.id)
+        if let identifier { members.set(entry.account.id, for: identifier) }
     }
 
     /// An entry as the running purchase leaves it: kept once the purchase succeeded (`commitStaged`).
     func stage(_ entry: Entry) { staged.append(entry) }
 
     /// Drops `member`'s entry now (a reversal changes its account; a purchase's changes it cannot follow).
-    func forget(_ member: Int64) { entries[member] = nil }
+    func forget(_ member: Int64) { entries.remove(member) }
 
     /// The request that staged entries succeeded: they replace the entries they were made from.
     func commitStaged() {
-        for e in staged where entries[e.account.id] != nil || entries.count < capacity { entries[e.account.id] = e }
+        for e in staged where entries[e.account.id] != nil || entries.count < capacity { entries.set(e, for: e.account.id) }
         staged.removeAll(keepingCapacity: true)
     }
 
