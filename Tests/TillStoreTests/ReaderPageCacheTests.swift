@@ -152,4 +152,16 @@ import TillStoreTesting
         #expect(try store.read { try Self.mismatches($0, last) } == 0)
         #expect(try #require(store.readers.pageCacheResets).kept > kept)
     }
+
+    @Test func switchedOffReadersEmptyTheirCacheAsSQLiteDoes() throws {
+        let folder = TemporaryFolder()
+        let store = try Store.temporary(folder) { $0.reading.keepsPageCache = false }
+        defer { store.shutdown() }
+        _ = try store.writeAndWait(ClosureWrite { try $0.execute("CREATE TABLE cached (k INTEGER PRIMARY KEY, v BLOB NOT NULL) STRICT") }).get()
+        for version in 1...3 {
+            _ = try store.writeAndWait(ClosureWrite { try $0.execute("INSERT INTO cached (k, v) VALUES (?, ?)", [.integer(Int64(version)), .blob([1])]) }).get()
+            #expect(try store.read { try $0.int64("SELECT count(*) FROM cached") } == Int64(version))
+        }
+        #expect(store.readers.pageCacheResets == nil)
+    }
 }

@@ -27,6 +27,7 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var maxPendingWriteBytes = 1_048_576
     public var writerQueueLimit = 8_192
     public var readQueueLimit = 1_024
+    public var readerPageCache = true
     public var writerBatchLimit = 256
     public var walCheckpointBytes = 131_072
     public var walCheckpointBusyBytes = 16_777_216
@@ -69,6 +70,7 @@ public struct ServerConfiguration: Sendable, Equatable {
             Setting(key: "handshakeTimeoutSeconds", valueName: "S", defaultValue: String(d.handshakeTimeoutSeconds), help: "TLS handshake and hello must complete within this"),
             Setting(key: "maxPendingWriteBytes", valueName: "BYTES", defaultValue: String(d.maxPendingWriteBytes), help: "bytes waiting for a client that does not read before it is disconnected"),
             Setting(key: "readQueueLimit", valueName: "N", defaultValue: String(d.readQueueLimit), help: "reads waiting for a reader thread; beyond it requests are answered overloaded"),
+            Setting(key: "readerPageCache", valueName: "BOOL", defaultValue: "true", help: "reader threads keep their page cache across commits, dropping only the pages the writer changed since their last read (false: SQLite empties it after every commit)"),
             Setting(key: "writerQueueLimit", valueName: "N", defaultValue: String(d.writerQueueLimit), help: "writes waiting for the writer; beyond it requests are answered overloaded"),
             Setting(key: "writerBatchLimit", valueName: "N", defaultValue: String(d.writerBatchLimit), help: "most writes committed together in one transaction (group commit)"),
             Setting(key: "writerCommitLimit", valueName: "N", defaultValue: String(d.writerCommitLimit), help: "under load, answered batches share one SQLite COMMIT until they hold this many writes (1: a COMMIT per batch)"),
@@ -121,6 +123,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         case "handshakeTimeoutSeconds": handshakeTimeoutSeconds = try int(1)
         case "maxPendingWriteBytes": maxPendingWriteBytes = try int(4096)
         case "readQueueLimit": readQueueLimit = try int(1)
+        case "readerPageCache": readerPageCache = try bool()
         case "writerQueueLimit": writerQueueLimit = try int(1)
         case "writerBatchLimit": writerBatchLimit = try int(1)
         case "walCheckpointBytes": walCheckpointBytes = try int(65_536)

@@ -31,6 +31,7 @@ public final class TillInstance: Sendable {
         var storeConfiguration = StoreConfiguration(path: folder.appendingPathComponent("till.sqlite").path)
         storeConfiguration.readers = configuration.readers
         storeConfiguration.reading.queueCapacity = configuration.readQueueLimit
+        storeConfiguration.reading.keepsPageCache = configuration.readerPageCache
         let readWait = Histogram.latencyMicroseconds()
         storeConfiguration.reading.onWait = { readWait.observe($0) }
         storeConfiguration.reading.time = time

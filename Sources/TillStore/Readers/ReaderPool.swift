@@ -52,7 +52,7 @@ public final class ReaderPool: Sendable {
         precondition(configuration.queueCapacity > 0, "a reader queue holds at least one read")
         self.path = path
         self.visibility = visibility
-        self.changedPages = changedPages
+        self.changedPages = configuration.keepsPageCache ? changedPages : nil
         self.configuration = configuration
         self.options = OpenOptions(mode: .readOnly, busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds)
         self.available = DispatchSemaphore(value: configuration.threads)
@@ -173,6 +173,9 @@ public struct ReaderConfiguration: Sendable {
     public var retryAfterMilliseconds: Int64 = 20
     /// How long a reader waits on a lock (rare in WAL mode: only while a connection recovers the WAL index).
     public var busyTimeoutMilliseconds: Int32 = 5_000
+    /// Reader connections keep their page cache across the writer's commits (`ChangedPages`); false: SQLite empties
+    /// it whenever the database changed since a connection's last read.
+    public var keepsPageCache = true
     /// The clock the wait is measured with.
     public var time: any TimeSource = SystemTime()
     /// Told, on the reader thread, how long each read waited in the queue (microseconds).
