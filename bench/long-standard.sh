@@ -26,7 +26,7 @@ for ((i = 20; i <= S; i += 20)); do
   rss=$(awk '$1 == "VmRSS:" {print $2}' "/proc/$tilld_pid/status")
   awk -v t="$i" -v rss="$rss" -v hz="$(getconf CLK_TCK)" -v a="${last[*]}" -v b="${now[*]}" 'BEGIN {
     split(a, x, " "); split(b, y, " "); w = y[1] - x[1]; if (w < 1) w = 1
-    printf "t=%ss writes/s=%.0f reads_waited/s=%.0f journal_sync_mean_us=%.0f checkpoint_ms/s=%.0f writer_us/write=%.1f daemon_us/write=%.1f\n",
+    printf "t=%ss writes/s=%.0f reads_waited/s=%.0f journal_sync_mean_us=%.0f checkpoint_ms/s=%.0f writer_us/write=%.1f daemon_us/write=%.1f rss_mib=%.0f\n",
       t, w / 20, (y[2] - x[2]) / 20, (y[4] > x[4] ? (y[3] - x[3]) / (y[4] - x[4]) * 1e6 : 0), (y[5] - x[5]) / 20 * 1e3,
       (y[6] - x[6]) / hz * 1e6 / w, (y[7] - x[7]) / hz * 1e6 / w, rss / 1024 }'
   last=("${now[@]}")
