@@ -157,8 +157,8 @@ public final class ReaderPool: Sendable {
     public var pageCacheResets: (kept: Int, emptied: Int, droppedPages: Int)? { changedPages?.resets }
 
     private static func inSnapshot<T>(_ connection: Connection, _ body: (Connection) throws -> T) throws -> T {
+        defer { if connection.isInTransaction { try? connection.execute("ROLLBACK") } }  // also when the start failed
         try connection.beginSnapshot()
-        defer { if connection.isInTransaction { try? connection.execute("ROLLBACK") } }
         return try body(connection)
     }
 }

@@ -46,6 +46,7 @@ final class ChangedPages: @unchecked Sendable {
 /// One reader connection's place in the writer's `ChangedPages`: the snapshot position and generation of its last
 /// reset. Used by the connection's thread only (`Connection.beginSnapshot()` arms it).
 final class ReaderPageCache {
+    /// Kept alive as long as this state, which points into it.
     let changedPages: ChangedPages
     let state: UnsafeMutablePointer<till_reader_cache>
 
