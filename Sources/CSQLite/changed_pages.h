@@ -101,7 +101,10 @@ static inline void till_changed_pages_append(till_changed_pages *log, const uint
 static inline void till_changed_pages_committed(till_changed_pages *log) {
     pthread_mutex_lock(&log->lock);
     uint32_t live = 0;
-    if (log->shm != 0 && till_changed_pages_live_change(log->shm, &live)) {
+    // A commit that reaches the hook wrote at least its commit frame: none logged means the WAL's writes bypass the
+    // log (a WAL opened without this database's log), and the log proves nothing until the next commit.
+    int logged = log->head != log->published_head;
+    if (logged && log->shm != 0 && till_changed_pages_live_change(log->shm, &live)) {
         if (!log->published || live != log->published_change + 1) log->generation++;
         log->published = 1;
         log->published_change = live;
