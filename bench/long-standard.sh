@@ -8,10 +8,10 @@
 BENCH_BIN=$1; S=${2:-300}; T=${3:-64}; MIX=${4:-standard}
 source "$(dirname "$0")/bench-daemon.sh"
 port=18805
-bench_start_tilld $port "$work/tilld.log"
+bench_start_tilld $port "$work/tilld.log" --metrics-listen 127.0.0.1:$((port + 1))
 bench_seed $port 200
 bench_closed_loop_started $port "$S" "$T" --mix "$MIX"
-metrics() { curl -s 127.0.0.1:7401/metrics > "$work/metrics.txt"; }
+metrics() { curl -s 127.0.0.1:$((port + 1))/metrics > "$work/metrics.txt"; }
 metric() { awk -v m="$1" '$1 == m {print $2}' "$work/metrics.txt"; }
 ticks() { awk '{print $14+$15}' "/proc/$tilld_pid/task/$1/stat"; }
 all_ticks() { awk '{print $14+$15}' "/proc/$tilld_pid/stat"; }

@@ -120,12 +120,11 @@ typedef struct till_changed_pages_counts {
     unsigned long long kept_resets;
     unsigned long long emptied_resets;
     unsigned long long dropped_pages;
-    unsigned long long generation;
 } till_changed_pages_counts;
 
 static inline till_changed_pages_counts till_changed_pages_read_counts(till_changed_pages *log) {
     pthread_mutex_lock(&log->lock);
-    till_changed_pages_counts counts = {log->kept_resets, log->emptied_resets, log->dropped_pages, log->generation};
+    till_changed_pages_counts counts = {log->kept_resets, log->emptied_resets, log->dropped_pages};
     pthread_mutex_unlock(&log->lock);
     return counts;
 }

@@ -119,7 +119,6 @@ final class HotAccounts {
         }
     }
 
-    let capacity: Int
     private var entries: OldestFirst<Int64, Entry>
     private var members: OldestFirst<MemberIdentifier, Int64>
     private var staged: [Entry] = []
@@ -164,7 +163,6 @@ final class HotAccounts {
 
     init(capacity: Int) {
         precondition(capacity > 0, "a hot account set holds at least one account")
-        self.capacity = capacity
         entries = OldestFirst(limit: capacity)
         members = OldestFirst(limit: 2 * capacity)
         // 16 bits per account kept, at least 2^16: cleared once an eighth of them are set (false "seen" ≤ 1 in 8).
@@ -219,7 +217,7 @@ final class HotAccounts {
 
     /// The request that staged entries succeeded: they replace the entries they were made from.
     func commitStaged() {
-        for e in staged where entries[e.account.id] != nil || entries.count < capacity { entries.set(e, for: e.account.id) }
+        for e in staged where entries[e.account.id] != nil || entries.count < entries.limit { entries.set(e, for: e.account.id) }
         staged.removeAll(keepingCapacity: true)
     }
 

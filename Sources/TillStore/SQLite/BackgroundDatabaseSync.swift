@@ -62,11 +62,11 @@ public final class BackgroundDatabaseSync: Sendable {
     private let running = DispatchGroup()
     private let queue = DispatchQueue(label: "till-database-sync")
     private let clock = SystemTime()
-    /// Called on the sync's thread before each deferred sync (tests hold it there), and on the writing thread when a
-    /// write starts waiting for one; nil in the daemon (`WriterHooks`).
     /// The pages the writer's commits change, for readers that keep their page cache (`ChangedPages`): the WAL's
     /// `WALWriteBuffer` logs them, the writer publishes each commit, readers of the database read them.
     let changedPages = ChangedPages()
+    /// Called on the sync's thread before each deferred sync (tests hold it there), and on the writing thread when a
+    /// write starts waiting for one; nil in the daemon (`WriterHooks`).
     let beforeSync = InstalledClosure<@Sendable () -> Void>()
     let writeWaits = InstalledClosure<@Sendable () -> Void>()
     /// The database file through a descriptor of its own, for `sync_file_range` (nil: it could not be opened; the

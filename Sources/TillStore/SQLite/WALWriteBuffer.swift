@@ -38,9 +38,12 @@ final class WALWriteBuffer {
     /// visible).
     private var pages: [UInt32] = []
     let sync: BackgroundDatabaseSync?
+    /// The database's log of changed pages (nil: no database sync, nothing to log).
+    private let changedPages: ChangedPages?
 
     init(sync: BackgroundDatabaseSync?) {
         self.sync = sync
+        self.changedPages = sync?.changedPages
     }
 
     deinit {
@@ -68,7 +71,7 @@ final class WALWriteBuffer {
         if amount == WALWriteBuffer.frameHeaderBytes && offset >= WALWriteBuffer.walHeaderBytes {
             // Frame header: page number (4 bytes), then the database size in pages after a commit, 0 for other frames.
             commitFrameFollows = data.loadUnaligned(fromByteOffset: 4, as: UInt32.self) != 0
-            pages.append(UInt32(bigEndian: data.loadUnaligned(as: UInt32.self)))
+            if changedPages != nil { pages.append(UInt32(bigEndian: data.loadUnaligned(as: UInt32.self))) }
         }
         return SQLITE_OK
     }
@@ -76,8 +79,8 @@ final class WALWriteBuffer {
     /// Writes the gathered bytes to `file` (nothing to do when none are).
     func flush(to file: UnsafeMutablePointer<sqlite3_file>) -> Int32 {
         guard count > 0 else { return SQLITE_OK }
-        if !pages.isEmpty, let changed = sync?.changedPages {
-            changed.append(pages)
+        if !pages.isEmpty, let changedPages {
+            changedPages.append(pages)
             pages.removeAll(keepingCapacity: true)
         }
         if let code = sync?.beforeWALWrite(offset: start, count: count), code != SQLITE_OK { return code }
