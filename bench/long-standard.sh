@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# usage: bash bench/long-standard.sh BINDIR [seconds] [terminals] [mix]
+# usage: [TILLD_FLAGS="…"] bash bench/long-standard.sh BINDIR [seconds] [terminals] [mix]
 # BINDIR holds release builds of tilld and till-sim. One daemon over TLS, 100,000 members seeded, a closed loop of
 # 64 terminals on the standard mix (purchases, identifies, statuses; or `mix`) for `seconds` (300): for every 20 s
 # window prints the daemon's write requests and reads that waited for a COMMIT per second, the journal appends' mean
@@ -8,7 +8,7 @@
 BENCH_BIN=$1; S=${2:-300}; T=${3:-64}; MIX=${4:-standard}
 source "$(dirname "$0")/bench-daemon.sh"
 port=18805
-bench_start_tilld $port "$work/tilld.log" --metrics-listen 127.0.0.1:$((port + 1))
+bench_start_tilld $port "$work/tilld.log" --metrics-listen 127.0.0.1:$((port + 1)) ${TILLD_FLAGS:-}
 bench_seed $port 200
 bench_closed_loop_started $port "$S" "$T" --mix "$MIX"
 metrics() { curl -s 127.0.0.1:$((port + 1))/metrics > "$work/metrics.txt"; }
