@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# usage: TILLD_FLAGS="…" bash bench/open-loop-writer.sh BINDIR [rate] [runs]
+# usage: TILLD_FLAGS="…" bash bench/open-loop-writer.sh BINDIR [rate] [runs] [mix]
 # BINDIR holds release builds of tilld and till-sim. Per run, a fresh daemon over TLS (extra flags from TILLD_FLAGS),
 # 100,000 members and 2,000 terminals seeded, one open-loop run of 12 s at `rate` purchases/s (default 1,000) over
-# 1,000 terminals (as bench/open-loop.sh). Prints the purchase latencies (p50 / p90 / p99 / p99.9 / max, µs, from the
+# 1,000 terminals (as bench/open-loop.sh; `mix`: purchases, or e.g. standard). Prints the purchase latencies (p50 / p90 / p99 / p99.9 / max, µs, from the
 # intended start), what the run changed in the writer's and journal's counters (/metrics: COMMITs, checkpoints and
 # their time, WAL pages, journal syncs and their histogram) and the CPU of the daemon's three busiest threads (the
 # writer first) per purchase. Written to see what the writer does per purchase when batches are small, which the
 # closed-loop scripts do not show.
-BENCH_BIN=$1; RATE=${2:-1000}; RUNS=${3:-1}
+BENCH_BIN=$1; RATE=${2:-1000}; RUNS=${3:-1}; MIX=${4:-purchases}
 for i in $(seq 1 "$RUNS"); do
   (
     source "$(dirname "$0")/bench-daemon.sh"
@@ -18,11 +18,12 @@ for i in $(seq 1 "$RUNS"); do
     threads() { for t in /proc/$tilld_pid/task/*; do echo "$(basename "$t") $(awk '{print $14+$15}' "$t/stat")"; done | sort; }
     counters | sort > "$work/m0"; threads > "$work/t0"
     "$bin/till-sim" run --server 127.0.0.1:$port --tls-ca "$ca" --terminals-file "$work/terminals.json" \
-      --working-set 100000 --daemon-pid "$tilld_pid" --duration 12s --terminals 1000 --mix purchases --rate "$RATE" \
+      --working-set 100000 --daemon-pid "$tilld_pid" --duration 12s --terminals 1000 --mix "$MIX" --rate "$RATE" \
       > "$work/run.txt" 2>&1 || true
     counters | sort > "$work/m1"; threads > "$work/t1"
     n=$(grep -E '^purchase ' "$work/run.txt" | awk '{print $2}')
-    echo "$(date +%H:%M:%S) run $i at $RATE/s: $(grep -E '^purchase ' "$work/run.txt" | awk '{printf "p50 %s p90 %s p99 %s p99.9 %s max %s µs", $4, $5, $6, $7, $8}') (load $(cut -d' ' -f1 /proc/loadavg))"
+    echo "$(date +%H:%M:%S) run $i at $RATE/s ($MIX): $(grep -E '^purchase ' "$work/run.txt" | awk '{printf "purchase p50 %s p90 %s p99 %s p99.9 %s max %s µs", $4, $5, $6, $7, $8}') (load $(cut -d' ' -f1 /proc/loadavg))"
+    grep -E '^(identify|status) ' "$work/run.txt" | awk '{printf "  %s p50 %s p90 %s p99 %s p99.9 %s max %s µs\n", $1, $4, $5, $6, $7, $8}' || true
     join "$work/m0" "$work/m1" | awk '{ d = $3 - $2; if (d != 0) printf "  %s +%s\n", $1, d }'
     join "$work/t0" "$work/t1" | awk -v n="$n" -v hz="$(getconf CLK_TCK)" '{ d = $3 - $2; if (d > 0) printf "%d %.1f\n", d, d / hz * 1e6 / n }' \
       | sort -rn | head -n 3 | awk '{ printf "  thread %d: %s µs per purchase\n", NR, $2 }'
