@@ -29,7 +29,7 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var readQueueLimit = 1_024
     public var readerPageCache = true
     public var writerBatchLimit = 256
-    public var walCheckpointBytes = 131_072
+    public var walCheckpointBytes = 1_048_576
     public var walCheckpointBusyBytes = 16_777_216
     public var walCheckpointBusyBatch = 8
     public var writerCommitLimit = 256
