@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # usage: TILLD_FLAGS="…" bash bench/open-loop-writer.sh BINDIR [rate] [runs] [mix]
 # BINDIR holds release builds of tilld and till-sim. Per run, a fresh daemon over TLS (extra flags from TILLD_FLAGS),
-# 100,000 members and 2,000 terminals seeded, one open-loop run of 12 s at `rate` purchases/s (default 1,000) over
-# 1,000 terminals (as bench/open-loop.sh; `mix`: purchases, or e.g. standard). Prints the purchase latencies (p50 / p90 / p99 / p99.9 / max, µs, from the
-# intended start), what the run changed in the writer's and journal's counters (/metrics: COMMITs, checkpoints and
-# their time, WAL pages, journal syncs and their histogram) and the CPU of the daemon's three busiest threads (the
-# writer first) per purchase. Written to see what the writer does per purchase when batches are small, which the
-# closed-loop scripts do not show.
+# 100,000 members and 2,000 terminals seeded, one open-loop run of 12 s at `rate` requests/s (default 1,000) over
+# 1,000 terminals, as bench/open-loop.sh (`mix`: purchases, the default, or e.g. standard). Prints the latencies
+# (p50 / p90 / p99 / p99.9 / max, µs, from the intended start) of purchases, identifies and statuses, what the run
+# changed in the writer's and journal's counters (/metrics: COMMITs, checkpoints and their time, WAL pages, journal
+# syncs and their histogram) and the CPU of the daemon's three busiest threads (the writer first) per purchase.
+# Written to see what the writer does per purchase when batches are small, which the closed-loop scripts do not show.
 BENCH_BIN=$1; RATE=${2:-1000}; RUNS=${3:-1}; MIX=${4:-purchases}
 for i in $(seq 1 "$RUNS"); do
   (
