@@ -3,7 +3,7 @@
 # .build/release so that two builds can be compared), a work folder removed on exit (stopping a daemon started with
 # bench_start_tilld), TLS certificates, and a daemon on the embedded default store. Defines: bin, work, ca, cert, key,
 # tilld_pid, operator_key, bench_start_tilld, bench_seed, bench_closed_loop_started, bench_writer_thread,
-# bench_thread_ticks, bench_us_per_purchase.
+# bench_thread_ticks, bench_us_per_purchase, bench_threads_snapshot, bench_threads_us_per_purchase.
 set -euo pipefail
 if [ -n "${BENCH_BIN:-}" ]; then
   bin=$(cd "$BENCH_BIN" && pwd)
@@ -71,4 +71,15 @@ bench_thread_ticks() { awk '{print $14+$15}' "/proc/$tilld_pid/task/$1/stat"; }
 bench_us_per_purchase() {
   awk -v d="$1" -v n="$2" -v share="$3" -v hz="$(getconf CLK_TCK)" \
     'BEGIN { split(share, f, "/"); printf "%.1f", d / hz * 1e6 / (n * f[1] / f[2]) }'
+}
+
+# bench_threads_snapshot: every daemon thread's id, name and CPU so far (utime + stime, clock ticks), sorted by id.
+bench_threads_snapshot() {
+  for t in /proc/$tilld_pid/task/*; do echo "$(basename "$t") $(cut -d' ' -f2 "$t/stat") $(awk '{print $14+$15}' "$t/stat")"; done | sort
+}
+
+# bench_threads_us_per_purchase BEFORE AFTER PURCHASES: the CPU each thread used between two bench_threads_snapshot
+# files, in µs per purchase, busiest first (threads that used none left out).
+bench_threads_us_per_purchase() {
+  join "$1" "$2" | awk -v n="$3" -v hz="$(getconf CLK_TCK)"     '{ d = $5 - $3; if (d > 0) printf "%s %s %.1f us/purchase\n", $1, $2, d / hz * 1e6 / n }' | sort -k3 -rn
 }

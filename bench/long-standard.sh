@@ -4,7 +4,8 @@
 # 64 terminals on the standard mix (purchases, identifies, statuses; or `mix`) for `seconds` (300): for every 20 s
 # window prints the daemon's write requests and reads that waited for a COMMIT per second, the journal appends' mean
 # write + fdatasync time, the checkpoints' time per second (from /metrics), the writer thread's and the whole daemon's
-# CPU per write and its resident memory, or that the daemon is gone (the first window's figures count from the daemon's start). Written to show a daemon that slows down or dies over time, which a 15 s run does not.
+# CPU per write and its resident memory, or that the daemon is gone (the first window's figures count from the
+# daemon's start). Written to show a daemon that slows down or dies over time, which a 15 s run does not.
 BENCH_BIN=$1; S=${2:-300}; T=${3:-64}; MIX=${4:-standard}
 source "$(dirname "$0")/bench-daemon.sh"
 port=18805
@@ -13,7 +14,6 @@ bench_seed $port 200
 bench_closed_loop_started $port "$S" "$T" --mix "$MIX"
 metrics() { curl -s 127.0.0.1:$((port + 1))/metrics > "$work/metrics.txt"; }
 metric() { awk -v m="$1" '$1 == m {print $2}' "$work/metrics.txt"; }
-ticks() { awk '{print $14+$15}' "/proc/$tilld_pid/task/$1/stat"; }
 all_ticks() { awk '{print $14+$15}' "/proc/$tilld_pid/stat"; }
 writer=""; last=(0 0 0 0 0 0 0)
 for ((i = 20; i <= S; i += 20)); do
@@ -22,7 +22,7 @@ for ((i = 20; i <= S; i += 20)); do
   [ -n "$writer" ] || writer=$(bench_writer_thread)
   metrics
   now=($(metric till_writer_requests_total) $(metric till_reads_waited_for_commit_total) $(metric till_journal_sync_seconds_sum) \
-       $(metric till_journal_sync_seconds_count) $(metric till_writer_checkpoint_seconds_sum) $(ticks "$writer") $(all_ticks))
+       $(metric till_journal_sync_seconds_count) $(metric till_writer_checkpoint_seconds_sum) $(bench_thread_ticks "$writer") $(all_ticks))
   rss=$(awk '$1 == "VmRSS:" {print $2}' "/proc/$tilld_pid/status")
   awk -v t="$i" -v rss="$rss" -v hz="$(getconf CLK_TCK)" -v a="${last[*]}" -v b="${now[*]}" 'BEGIN {
     split(a, x, " "); split(b, y, " "); w = y[1] - x[1]; if (w < 1) w = 1

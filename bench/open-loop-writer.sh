@@ -15,17 +15,15 @@ for i in $(seq 1 "$RUNS"); do
     bench_start_tilld $port "$work/tilld.log" --metrics-listen 127.0.0.1:$((port + 1)) ${TILLD_FLAGS:-}
     bench_seed $port 2000 --pos-per-branch 50 > /dev/null
     counters() { curl -s 127.0.0.1:$((port + 1))/metrics | grep -E '^till_(writer|journal)_' | grep -v 'checkpoint_seconds_bucket'; }
-    threads() { for t in /proc/$tilld_pid/task/*; do echo "$(basename "$t") $(awk '{print $14+$15}' "$t/stat")"; done | sort; }
-    counters | sort > "$work/m0"; threads > "$work/t0"
+    counters | sort > "$work/m0"; bench_threads_snapshot > "$work/t0"
     "$bin/till-sim" run --server 127.0.0.1:$port --tls-ca "$ca" --terminals-file "$work/terminals.json" \
       --working-set 100000 --daemon-pid "$tilld_pid" --duration 12s --terminals 1000 --mix "$MIX" --rate "$RATE" \
       > "$work/run.txt" 2>&1 || true
-    counters | sort > "$work/m1"; threads > "$work/t1"
+    counters | sort > "$work/m1"; bench_threads_snapshot > "$work/t1"
     n=$(grep -E '^purchase ' "$work/run.txt" | awk '{print $2}')
     echo "$(date +%H:%M:%S) run $i at $RATE/s ($MIX): $(grep -E '^purchase ' "$work/run.txt" | awk '{printf "purchase p50 %s p90 %s p99 %s p99.9 %s max %s µs", $4, $5, $6, $7, $8}') (load $(cut -d' ' -f1 /proc/loadavg))"
     grep -E '^(identify|status) ' "$work/run.txt" | awk '{printf "  %s p50 %s p90 %s p99 %s p99.9 %s max %s µs\n", $1, $4, $5, $6, $7, $8}' || true
     join "$work/m0" "$work/m1" | awk '{ d = $3 - $2; if (d != 0) printf "  %s +%s\n", $1, d }'
-    join "$work/t0" "$work/t1" | awk -v n="$n" -v hz="$(getconf CLK_TCK)" '{ d = $3 - $2; if (d > 0) printf "%d %.1f\n", d, d / hz * 1e6 / n }' \
-      | sort -rn | head -n 3 | awk '{ printf "  thread %d: %s µs per purchase\n", NR, $2 }'
+    bench_threads_us_per_purchase "$work/t0" "$work/t1" "$n" | head -n 3 | sed 's/^/  thread /'
   )
 done

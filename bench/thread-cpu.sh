@@ -9,13 +9,11 @@ source "$(dirname "$0")/bench-daemon.sh"
 port=18796
 bench_start_tilld $port "$work/tilld.log" ${TILLD_FLAGS:-}
 bench_seed $port 200
-snap() { for t in /proc/$tilld_pid/task/*; do echo "$(basename $t) $(cut -d' ' -f2 $t/stat) $(awk '{print $14+$15}' $t/stat)"; done; }
-snap > $work/before.txt
+bench_threads_snapshot > $work/before.txt
 $bin/till-sim run --server 127.0.0.1:$port --tls-ca $ca --terminals-file $work/terminals.json --working-set 100000 \
   --daemon-pid $tilld_pid --duration 15s --terminals $T --mix $MIX > $work/run.txt 2>&1
-snap > $work/after.txt
+bench_threads_snapshot > $work/after.txt
 grep -E "^run |^purchase |^identify |^status |CPU" $work/run.txt
 n=$(grep -E '^purchase ' $work/run.txt | awk '{print $2}')
-hz=$(getconf CLK_TCK)
-join <(sort $work/before.txt) <(sort $work/after.txt) | awk -v n=$n -v hz=$hz '{d=$5-$3; if (d>0) printf "%s %s %.1f us/purchase\n", $1, $2, d/hz*1e6/n}' | sort -k3 -rn
+bench_threads_us_per_purchase $work/before.txt $work/after.txt "$n"
 echo "load $(cut -d' ' -f1-3 /proc/loadavg)"

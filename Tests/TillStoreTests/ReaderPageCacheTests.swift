@@ -90,8 +90,8 @@ import TillStoreTesting
             #expect(try Self.readOnReaderThread(store) { try Self.mismatches($0, expected) } == 0, "reader thread, step \(step)")
         }
         let after = try #require(store.readers.pageCacheResets)
-        // The writer checkpointed and restarted the WAL many times meanwhile (the 128 KiB bound above); most resets were still
-        // narrowed to the pages that changed, and far fewer pages were dropped than a full reset would have.
+        // The writer checkpointed and restarted the WAL many times meanwhile (the 128 KiB bound above); most resets
+        // were still narrowed to the pages that changed, and far fewer pages were dropped than a full reset would have.
         #expect(store.stats.checkpoints > 5)
         #expect(after.kept - before.kept > 150)
         #expect(after.droppedPages - before.droppedPages < (after.kept - before.kept) * 60)
