@@ -28,7 +28,7 @@ import TillStoreTesting
         let writes = try walletUpdates()
         #expect(folds >= 1 && memberFolds >= 2)
         // One row write per such fold point, and one per wallet (points and credit) at each of the member's fold points
-        // (`WalletTotals.foldUnmoved`); none for the other ~180 ledger rows and ~145 purchases.
+        // (`MemberCounters.add`); none for the other ~180 ledger rows and ~145 purchases.
         #expect(writes == folds + 2 * memberFolds)
         #expect(try f.sql("SELECT count(*) FROM wallets_updates WHERE value % \(FoldPoint.interval) <> 0") ?? -1
                 <= writes - folds)

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The effects of one batch of writes, as the writer's connection made them: every data-changing statement it
 /// stepped, in order, with the values bound to it. Replayed onto the store in the state the batch started from, they
 /// make exactly the same rows again (same rowids, same triggers, same search index), without running the rules that
@@ -27,8 +29,13 @@ public final class EffectLog {
 
     /// Upper bound of the encoded size before the log overflows.
     let limit: Int
-    /// True while statements are being captured.
-    var isRecording = false
+    /// True while statements are being captured (a request runs: `beginRequest`).
+    private(set) var isRecording = false
+    /// True while a request runs that promised to make every read before its first write
+    /// (`WriteRequest.decidesBeforeWriting`).
+    private(set) var decidesBeforeWriting = false
+    /// True once a data-changing statement of the running request succeeded.
+    private var requestWrote = false
     public private(set) var entries: [Entry] = []
     /// The size `EffectRecord.encode(entries)` will have, but for the SQL texts a record defines (a batch uses a few
     /// dozen distinct statements; the writer checks the encoded size against the limit too).
@@ -43,7 +50,9 @@ public final class EffectLog {
 
     /// Keeps one executed statement (called by `Statement.step`).
     func record(sql: String, arguments: [SQLValue]) {
-        guard isRecording, !overflowed else { return }
+        guard isRecording else { return }
+        requestWrote = true
+        guard !overflowed else { return }
         var size = 20  // the statement's number and its argument count
         for argument in arguments { size += EffectRecord.encodedSizeBound(argument) }
         estimatedBytes += size
@@ -53,6 +62,29 @@ public final class EffectLog {
             return
         }
         entries.append(Entry(sql: sql, arguments: arguments))
+    }
+
+    /// Starts capturing one request's statements.
+    func beginRequest(decidesBeforeWriting: Bool) {
+        isRecording = true
+        self.decidesBeforeWriting = decidesBeforeWriting
+        requestWrote = false
+    }
+
+    /// Stops capturing (the request returned or threw).
+    func endRequest() {
+        isRecording = false
+        decidesBeforeWriting = false
+    }
+
+    /// Whether the running request may step the read-only statement `sql` now: false when it promised to decide
+    /// before writing and one of its writes succeeded already. Called by `Statement.step` inside an `assert`, so
+    /// only debug builds check (a read after a write is correct on the writing connection; it is what a ledger
+    /// deciding on its own read connection could not do).
+    func mayRead(_ sql: String) -> Bool {
+        guard decidesBeforeWriting, requestWrote else { return true }
+        FileHandle.standardError.write(Data("a request that decides before writing read after its first write: \(sql)\n".utf8))
+        return false
     }
 
     /// The current position, before a request runs in its own savepoint.

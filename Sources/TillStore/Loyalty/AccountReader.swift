@@ -89,6 +89,7 @@ struct AccountReader {
             return nil
         }
         for wallet in entry.wallets { rows.wallets.append((member, wallet)) }
+        rows.readAllWallets(of: member)
         for card in entry.cards { rows.cards.append((card.benefitId, card.row)) }
         return account
     }
@@ -96,7 +97,7 @@ struct AccountReader {
     /// The entry of `account`, just read (its rows are the last ones `rows` got).
     private func entry(of account: MemberAccount) -> HotAccounts.Entry {
         let rows = rows!
-        return HotAccounts.Entry(read: account, wallets: HotAccounts.Entry.wallets(of: account.id, in: rows),
+        return HotAccounts.Entry(read: account, wallets: rows.wallets(of: account.id),
                                  cards: HotAccounts.Entry.cards(of: account, in: rows))
     }
 
@@ -106,7 +107,7 @@ struct AccountReader {
         let fresh = AccountRows()
         let reader = AccountReader(connection: connection, program: program, now: now, rows: fresh)
         let read = try reader.account(entry.account.id, scope: .active(naming: []))
-        let wallets = HotAccounts.Entry.wallets(of: entry.account.id, in: fresh).sorted { $0.id < $1.id }
+        let wallets = fresh.wallets(of: entry.account.id).sorted { $0.id < $1.id }
         let cards = HotAccounts.Entry.cards(of: account, in: fresh)
         if read == account && wallets == entry.wallets.sorted(by: { $0.id < $1.id }) && cards == entry.cards { return nil }
         func summary(_ a: MemberAccount?) -> String {
@@ -175,6 +176,7 @@ struct AccountReader {
             if wallet.kind == .credit { account.credit = wallet.balance }
             else { pointsWallet = (wallet.id, wallet.total, wallet.pending) }
         }
+        rows?.readAllWallets(of: memberId)
         if let wallet = pointsWallet {
             var pendingSum: Int64 = 0
             if wallet.pending > 0 || program.settings.pendingDays > 0 {
@@ -258,6 +260,16 @@ struct AccountReader {
 final class AccountRows {
     var wallets: [(member: Int64, wallet: WalletTotals.Wallet)] = []
     var cards: [(benefitId: String, row: Int64)] = []
+    /// The members whose every wallet is in `wallets`: a kind missing there is a wallet the member does not have.
+    private var membersWithAllWallets: [Int64] = []
+
+    /// Every wallet of `member` is in `wallets` now.
+    func readAllWallets(of member: Int64) {
+        if !membersWithAllWallets.contains(member) { membersWithAllWallets.append(member) }
+    }
+
+    /// True when every wallet of `member` is in `wallets`.
+    func hasAllWallets(of member: Int64) -> Bool { membersWithAllWallets.contains(member) }
 
     /// The posting added `delta` to the wallet `id` in ledger rows after its base (its row not written).
     func posted(_ delta: Int64, toWallet id: Int64) {
@@ -270,6 +282,14 @@ final class AccountRows {
         let wallet = WalletTotals.Wallet(id: id, kind: kind, balance: balance, pending: pending)
         if let i = wallets.firstIndex(where: { $0.wallet.id == id }) { wallets[i].wallet = wallet }
         else { wallets.append((member, wallet)) }
+    }
+
+    /// `member`'s wallets as a read now would find them (what the reads and the posting since left here), each once
+    /// (an account read twice, named by two identifiers, added its wallets twice: the first is the one kept current).
+    func wallets(of member: Int64) -> [WalletTotals.Wallet] {
+        var found: [WalletTotals.Wallet] = []
+        for w in wallets where w.member == member && !found.contains(where: { $0.id == w.wallet.id }) { found.append(w.wallet) }
+        return found
     }
 
     /// The wallet of `kind` read for `member`: its row id and the pending points its row records.

@@ -59,22 +59,40 @@ enum CardPunches {
         return Recorded(card: row, punches: update.punches - held.punches)
     }
 
-    /// Folds into their rows the punches recorded for `member`'s cards on its rows after `countedThrough` (the
-    /// member's previous fold), through purchase row `purchase`. Runs before the member's `counted_through` moves.
-    static func fold(_ context: WriteContext, member: Int64, after countedThrough: Int64, through purchase: Int64) throws {
-        var recorded: [(card: Int64, purchase: Int64, punches: Int64)] = []
-        try context.statement("""
+    /// A punch recorded on a member's `purchase_members` row.
+    struct Row: Equatable {
+        var card: Int64
+        var purchase: Int64
+        var punches: Int64
+    }
+
+    /// The punches recorded on `member`'s rows after `countedThrough` (the member's previous fold), in row order.
+    static func recorded(_ c: Connection, member: Int64, after countedThrough: Int64) throws -> [Row] {
+        var recorded: [Row] = []
+        try c.statement("""
             SELECT punch_benefit_id, purchase_id, punches FROM purchase_members
             WHERE member_id = ? AND purchase_id > ? AND punch_benefit_id IS NOT NULL
             """).forEachRow([.integer(member), .integer(countedThrough)]) { r in
-            recorded.append((r.int64(0), r.int64(1), r.int64(2)))
+            recorded.append(Row(card: r.int64(0), purchase: r.int64(1), punches: r.int64(2)))
         }
+        return recorded
+    }
+
+    /// The card's row: its base count and the purchase row it holds the punches through (nil: no such card).
+    static func base(_ c: Connection, card: Int64) throws -> (punches: Int64, through: Int64)? {
+        try c.statement("SELECT punches, punched_through FROM member_benefits WHERE id = ?")
+            .firstRow([.integer(card)], { ($0.int64(0), $0.int64(1)) })
+    }
+
+    /// Folds the punches `recorded` on a member's rows since its previous fold into their cards' rows, through
+    /// purchase row `purchase`: each card of `bases` (its base count and `punched_through`, as read before the
+    /// purchase wrote) gets the punches recorded after its base. Runs before the member's `counted_through` moves.
+    static func fold(_ context: WriteContext, recorded: [Row], bases: [(card: Int64, base: Int64, through: Int64)],
+                     through purchase: Int64) throws {
         var cards: [Int64] = []
         for r in recorded where !cards.contains(r.card) { cards.append(r.card) }
         for card in cards {
-            guard let (base, through) = try context.statement("SELECT punches, punched_through FROM member_benefits WHERE id = ?")
-                .firstRow([.integer(card)], { ($0.int64(0), $0.int64(1)) })
-            else { continue }
+            guard let (_, base, through) = bases.first(where: { $0.card == card }) else { continue }
             let later = recorded.filter { $0.card == card && $0.purchase > through }.reduce(0) { $0 + $1.punches }
             guard later > 0 else { continue }
             try context.execute("UPDATE member_benefits SET punches = ?, punched_through = ? WHERE id = ?",

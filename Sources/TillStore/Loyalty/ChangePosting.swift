@@ -60,16 +60,17 @@ struct ChangePosting {
             guard let template = program.templateRow(b.kind, b.templateId) else {
                 throw TillError.notAllowed(field: nil, reason: "benefit template \(b.templateId) is not in the catalog")
             }
+            let row = try context.takeRowId(.memberBenefits)
             try context.execute("""
-                INSERT INTO member_benefits (public_id, member_id, kind, gift_template_id, punch_card_template_id, status,
-                    valid_from, valid_until, assigned_at, punches, issued_by_purchase_id, used_in, issued_by)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, [.text(b.id), .integer(issued.memberId), .text(b.kind.rawValue),
+                INSERT INTO member_benefits (id, public_id, member_id, kind, gift_template_id, punch_card_template_id,
+                    status, valid_from, valid_until, assigned_at, punches, issued_by_purchase_id, used_in, issued_by)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, [.integer(row), .text(b.id), .integer(issued.memberId), .text(b.kind.rawValue),
                       b.kind == .gift ? .integer(template) : .null, b.kind == .punchCard ? .integer(template) : .null,
                       .text(b.status.rawValue), .optional(b.validFrom?.millisecondsSinceEpoch),
                       .optional(b.validUntil?.millisecondsSinceEpoch), at, .integer(b.punches),
                       .integer(origin.purchaseRow), .optional(b.usedIn), .optional(b.issuedBy)])
-            if b.kind == .punchCard { rows?.cards.append((b.id, context.lastInsertRowID)) }
+            if b.kind == .punchCard { rows?.cards.append((b.id, row)) }
         }
         // `status` is indexed (`member_benefits_member`): setting it, even to the value it has, rewrites the index
         // entry and adds a page to the COMMIT and the checkpoint. A punch keeps the card's status, so the status is
@@ -158,13 +159,17 @@ struct ChangePosting {
         }
     }
 
-    /// The member's wallet of `wallet` (created when missing) and the pending points its base records.
+    /// The member's wallet of `wallet` (created when missing) and the pending points its base records: looked up
+    /// only when the account read did not read all of the member's wallets (`AccountRows`).
     private func walletRow(_ member: Int64, _ wallet: WalletKind) throws -> (id: Int64, basePending: Int64) {
         if let read = rows?.wallet(member, wallet) { return read }
-        let select = try context.statement("SELECT id, pending FROM wallets WHERE member_id = ? AND kind = ?")
-        if let found = try select.firstRow([.integer(member), .text(wallet.rawValue)], { ($0.int64(0), $0.int64(1)) }) { return found }
-        try context.execute("INSERT INTO wallets (member_id, kind) VALUES (?, ?)", [.integer(member), .text(wallet.rawValue)])
-        let id = context.lastInsertRowID
+        if !(rows?.hasAllWallets(of: member) ?? false) {
+            let select = try context.statement("SELECT id, pending FROM wallets WHERE member_id = ? AND kind = ?")
+            if let found = try select.firstRow([.integer(member), .text(wallet.rawValue)], { ($0.int64(0), $0.int64(1)) }) { return found }
+        }
+        let id = try context.takeRowId(.wallets)
+        try context.execute("INSERT INTO wallets (id, member_id, kind) VALUES (?, ?, ?)",
+                            [.integer(id), .integer(member), .text(wallet.rawValue)])
         rows?.folded(member: member, kind: wallet, id: id, balance: 0, pending: 0)  // a new wallet: an empty base
         return (id, 0)
     }

@@ -86,18 +86,9 @@ final class HotAccounts {
                     }
                 }
             }
-            wallets = Self.wallets(of: id, in: rows)
+            wallets = rows.wallets(of: id)
             cards = Self.cards(of: account, in: rows)
             return true
-        }
-
-        /// `member`'s wallets in `rows`, each once.
-        static func wallets(of member: Int64, in rows: AccountRows) -> [WalletTotals.Wallet] {
-            var found: [WalletTotals.Wallet] = []
-            for w in rows.wallets where w.member == member && !found.contains(where: { $0.id == w.wallet.id }) {
-                found.append(w.wallet)
-            }
-            return found
         }
 
         /// The rows of `account`'s punch cards in `rows`, each once, in `rows`' order.

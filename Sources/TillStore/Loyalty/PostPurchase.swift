@@ -18,6 +18,9 @@ public struct PostPurchase: WriteRequest {
 
     /// It updates its members' entries in the writer's `HotAccounts`.
     public static var keepsHotAccounts: Bool { true }
+    /// Its reads (the accounts, the catalog, at a fold point the members' fold bases) come before its first write,
+    /// and its row ids from `RowIds`.
+    public static var decidesBeforeWriting: Bool { true }
 
     public func apply(_ context: WriteContext) throws -> Receipt {
         var claimed = false
@@ -30,6 +33,7 @@ public struct PostPurchase: WriteRequest {
             // (`ExactlyOnce`). Asking only then saves a lookup per new purchase. A failure after the claim is the
             // request's own.
             guard !claimed else { throw error }
+            context.rowIds.forget()  // its row was not inserted: the id it took is free again (even for a replay)
             let once = ExactlyOnce(.purchases(terminal), id: request.transactionId, field: .transactionId, fingerprint: fingerprint)
             if case .replay(let stored) = try once.admit(context.connection) {
                 var receipt = try StoredReceipt.decode(stored.result)
@@ -57,18 +61,28 @@ public struct PostPurchase: WriteRequest {
         let record = evaluation.record
         let at = now.millisecondsSinceEpoch
 
+        // Everything the writes depend on is read before the first: the row id decides whether this purchase is its
+        // members' fold point (`FoldPoint`), which reads their fold bases (with the cards the purchase may punch).
+        let purchaseRow = try context.takeRowId(.purchases)
+        var folds: [MemberCounters.FoldBase] = []
+        if FoldPoint.folds(row: purchaseRow) {
+            for memberId in record.memberIds {
+                let cards = evaluation.changes.benefitUpdates.compactMap { $0.memberId == memberId ? rows.card($0.benefitId) : nil }
+                folds.append(try MemberCounters.FoldBase.read(connection, member: memberId, cards: cards))
+            }
+        }
+
         let budget = record.budget
         try context.execute("""
-            INSERT INTO purchases (branch_id, pos_id, transaction_id, fingerprint, opened_at, committed_at, status,
+            INSERT INTO purchases (id, branch_id, pos_id, transaction_id, fingerprint, opened_at, committed_at, status,
                 total_amount, total_discount, paid_points, paid_credit, receipt, record, lines)
-            VALUES (?, ?, ?, ?, ?, ?, 'final', ?, ?, ?, ?, ?, ?, ?)
-            """, [.text(terminal.branchId), .text(terminal.posId), .text(request.transactionId), .blob(fingerprint),
+            VALUES (?, ?, ?, ?, ?, ?, ?, 'final', ?, ?, ?, ?, ?, ?, ?)
+            """, [.integer(purchaseRow), .text(terminal.branchId), .text(terminal.posId), .text(request.transactionId), .blob(fingerprint),
                   .integer(request.openedAt.millisecondsSinceEpoch), .integer(at), .integer(receipt.total),
                   .integer(receipt.itemDiscounts + receipt.orderDiscount + receipt.benefitDiscounts),
                   .integer(budget?.wallet == .points ? budget!.units : 0),
                   .integer(budget?.wallet == .credit ? budget!.units : 0),
                   .blob(stored), .blob(record.textBytes), .blob(TicketLines.encode(request.items, lines: record.lines))])
-        let purchaseRow = context.lastInsertRowID
         claimed = true
 
         var accounts: [MemberAccount] = []  // the purchase's members' accounts, in one pass
@@ -83,10 +97,16 @@ public struct PostPurchase: WriteRequest {
         // the purchase's members only.
         precondition(evaluation.changes.ledger.allSatisfy { record.memberIds.contains($0.memberId) },
                      "a purchase posted to a member it does not name")
+        // The cards whose rows the posting wrote (with their exact count): every card updated but the ones whose
+        // punches went on a member row.
+        let written = folds.isEmpty ? [] : evaluation.changes.benefitUpdates.compactMap { update in
+            rows.card(update.benefitId).flatMap { row in punched.values.contains { $0.card == row } ? nil : row }
+        }
         for (position, memberId) in record.memberIds.enumerated() {
             try MemberCounters.add(context, purchase: purchaseRow, member: memberId, position: position,
                                    spend: position == 0 ? receipt.total : 0, punched: punched[memberId],
-                                   moved: ActivityLog.moved(member: memberId, ledger: evaluation.changes.ledger))
+                                   moved: ActivityLog.moved(member: memberId, ledger: evaluation.changes.ledger),
+                                   fold: folds.isEmpty ? nil : folds[position], written: written, rows: rows)
         }
         if let hot = context.hot { stage(evaluation.changes, members: record.memberIds, rows: rows, now: now, in: hot) }
         // Entries of redemptions and completed cards (most purchases have neither: nothing to build then).

@@ -11,7 +11,7 @@ import TillCore
 /// - the moves of later purchases, read from the member's `purchase_members` rows after `purchases_through` (the
 ///   points and credit each purchase moved for the member, `SchemaV7`; the member's clustered rows, the page
 ///   `MemberCounters` and `CardPunches` read too).
-/// The member's fold point (`MemberCounters`) folds every wallet of the member without pending points (`foldUnmoved`),
+/// The member's fold point (`MemberCounters.add`) folds every wallet of the member without pending points,
 /// so the member rows a wallet sums stay as few as those its counters sum. A posting adds ledger rows only; it folds a
 /// wallet (`fold`: writes its row with the balance and pending it computed, and moves both marks to the store's
 /// latest ledger row and purchase) when one of the wallet's new rows that readers sum from the
@@ -52,16 +52,6 @@ public enum WalletTotals {
         UPDATE wallets SET balance = ?1, pending = ?2, counted_through = (SELECT coalesce(max(id), 0) FROM ledger),
             purchases_through = (SELECT coalesce(max(id), 0) FROM purchases) WHERE id = ?3
         """
-
-    /// Folds every wallet of `member` that has no pending points: called at the member's fold point (`MemberCounters`),
-    /// so that the member rows a wallet sums are never more than the member's counters sum, even for a wallet its
-    /// purchases do not move (credit, mostly), which no posting folds. A wallet with pending points is folded by every
-    /// posting that involves them.
-    static func foldUnmoved(_ context: WriteContext, member: Int64) throws {
-        for wallet in try read(context.connection, member: member) where wallet.pending == 0 {
-            try context.execute(fold, [.integer(wallet.balance), .integer(0), .integer(wallet.id)])
-        }
-    }
 
     private static let readMember =
         "SELECT w.id, w.kind, \(availableBalance), w.pending FROM wallets w WHERE w.member_id = ?"

@@ -17,6 +17,9 @@ public final class Statement {
     let parameterCount: Int
     /// The writer connection's effect log (nil on readers); `isReadOnly` statements are never kept in it.
     private let effects: EffectLog?
+    /// The same log for a read-only statement of the writer's connection, which asks it whether a read is allowed
+    /// now (`EffectLog.mayRead`, debug builds).
+    private let reads: EffectLog?
     /// `sqlite3_stmt_readonly`: true for queries and transaction control.
     private let isReadOnly: Bool
     /// What is bound now, mirrored for `effects` (kept only when there is a log).
@@ -44,6 +47,7 @@ public final class Statement {
         self.parameterCount = Int(sqlite3_bind_parameter_count(stmt))
         self.isReadOnly = sqlite3_stmt_readonly(stmt) != 0
         self.effects = isReadOnly ? nil : effects
+        self.reads = isReadOnly ? effects : nil
     }
 
     /// Resets the statement for its next execution (bindings stay, as in SQLite).
@@ -142,6 +146,7 @@ public final class Statement {
 
     /// Advances the statement: true when a row is available, false when done. The only `sqlite3_step` call site.
     public func step() throws(SQLiteError) -> Bool {
+        assert(reads?.mayRead(sql) ?? true, "a request that decides before writing read after its first write")
         let code = sqlite3_step(handle)
         switch code {
         case SQLITE_ROW, SQLITE_DONE:

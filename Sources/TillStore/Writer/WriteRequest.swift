@@ -16,10 +16,16 @@ public protocol WriteRequest: Sendable {
     /// True for a request that keeps the writer's `HotAccounts` as the store holds them (a purchase updates the
     /// entries of its members, a reversal forgets its members); the writer empties them before any other request.
     static var keepsHotAccounts: Bool { get }
+    /// True for a request that makes every read it decides on before its first write (and takes the ids of the rows
+    /// it inserts from `WriteContext.rowIds`, not from SQLite after inserting): what a ledger deciding on a read
+    /// connection of its own, with the writes applied later by another thread, needs (issue 12). Checked in debug
+    /// builds: a read stepped after the request's first write traps (`EffectLog.decidesBeforeWriting`).
+    static var decidesBeforeWriting: Bool { get }
 }
 
 extension WriteRequest {
     public static var keepsHotAccounts: Bool { false }
+    public static var decidesBeforeWriting: Bool { false }
 }
 
 /// A request made from a closure, for tests and small operator actions.
@@ -44,11 +50,23 @@ public final class WriteContext {
     /// The writer's accounts in memory (nil: none kept, `WriterConfiguration.hotAccounts` 0). Only requests whose
     /// `keepsHotAccounts` is true see them: the writer empties them before any other.
     var hot: HotAccounts?
+    /// The ids of the rows requests insert into `purchases`, `member_benefits` and `wallets`.
+    let rowIds = RowIds()
 
     init(connection: Connection, now: Timestamp) {
         self.connection = connection
         self.now = now
     }
+
+    /// Forgets what the writer keeps between requests about the store (the accounts in memory, the next row ids):
+    /// called wherever the store may have changed in a way the kept state does not follow.
+    func forgetKept() {
+        hot?.removeAll()
+        rowIds.forget()
+    }
+
+    /// A fresh id for a row of `table` (`RowIds`).
+    func takeRowId(_ table: RowIds.Table) throws -> Int64 { try rowIds.take(table, connection) }
 
     /// Stamps the next batch: the store's clock, but never before the previous batch.
     func stamp(_ clock: Timestamp) {
@@ -63,8 +81,11 @@ public final class WriteContext {
     /// The cached statement for `sql`.
     public func statement(_ sql: String) throws(SQLiteError) -> Statement { try connection.statement(sql) }
 
-    /// The rowid of the latest INSERT.
-    public var lastInsertRowID: Int64 { connection.lastInsertRowID }
+    /// The rowid of the latest INSERT. A request that decides before writing takes its ids from `rowIds` instead.
+    public var lastInsertRowID: Int64 {
+        assert(!(connection.effects?.decidesBeforeWriting ?? false), "a request that decides before writing read a row id SQLite chose")
+        return connection.lastInsertRowID
+    }
     /// Rows changed by the latest statement.
     public var changes: Int64 { connection.changes }
 }
@@ -72,6 +93,7 @@ public final class WriteContext {
 /// A queued request with its completion, type-erased so one queue holds every kind of request.
 protocol QueuedWrite: AnyObject, Sendable {
     var keepsHotAccounts: Bool { get }
+    var decidesBeforeWriting: Bool { get }
     func perform(_ context: WriteContext) throws
     func succeed()
     func fail(_ error: TillError)
@@ -90,6 +112,7 @@ final class PendingWrite<Request: WriteRequest>: QueuedWrite, @unchecked Sendabl
     }
 
     var keepsHotAccounts: Bool { Request.keepsHotAccounts }
+    var decidesBeforeWriting: Bool { Request.decidesBeforeWriting }
 
     func perform(_ context: WriteContext) throws { output = try request.apply(context) }
 

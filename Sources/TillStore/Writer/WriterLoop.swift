@@ -331,7 +331,7 @@ final class WriterLoop {
     func failStop(_ batch: [any QueuedWrite], error: any Error, stage: String) {
         failed = true
         if connection.isInTransaction { try? connection.execute("ROLLBACK") }
-        context.hot?.removeAll()
+        context.forgetKept()
         let reason = "write failed at \(stage): \(error)"
         report(.storageFailure(stage: stage, error: "\(error)"))
         let queued = writer.enterFailure(reason)

@@ -28,26 +28,31 @@ extension WriterLoop {
     /// have changed any member. Called right after the writer's BEGIN IMMEDIATE: with the lock held, nothing else
     /// commits until the writer's COMMIT, so a batch carried on in the same transaction needs no look.
     func forgetAccountsChangedElsewhere() throws {
-        guard let hot = context.hot else { return }
         let version = try connection.int64("PRAGMA data_version") ?? 0
         if version != dataVersion {
-            hot.removeAll()
+            context.forgetKept()
             dataVersion = version
         }
     }
 
     /// Runs one request with its data-changing statements kept in the effect log (and only its own), and the
     /// accounts in memory kept as the store holds them (`HotAccounts`): emptied before a request that does not keep
-    /// them, its staged entries kept only when it succeeds.
+    /// them, its staged entries kept only when it succeeds. The next row ids (`RowIds`) are forgotten after a request
+    /// that does not keep the accounts (it may have inserted rows with ids SQLite chose) and after a refused one.
     private func perform(_ item: any QueuedWrite) throws {
-        if !item.keepsHotAccounts { context.hot?.removeAll() }
-        effects.isRecording = true
-        defer { effects.isRecording = false }
+        let keeps = item.keepsHotAccounts
+        if !keeps { context.hot?.removeAll() }
+        effects.beginRequest(decidesBeforeWriting: item.decidesBeforeWriting)
+        defer {
+            effects.endRequest()
+            if !keeps { context.rowIds.forget() }
+        }
         do {
             try item.perform(context)
             context.hot?.commitStaged()
         } catch {
             context.hot?.discardStaged()
+            context.rowIds.forget()
             throw error
         }
     }
@@ -75,7 +80,7 @@ extension WriterLoop {
                     continue
                 }
                 if connection.isInTransaction { try connection.execute("ROLLBACK") }
-                context.hot?.removeAll()  // they held what the transaction rolled back
+                context.forgetKept()  // they held what the transaction rolled back
                 effects.reset()
                 if batch.count > 1 {
                     writer.counters.withLock { $0.batchesRerun += 1 }

@@ -1,0 +1,42 @@
+/// The row ids the writer gives the rows a purchase or a reversal inserts into the tables whose ids those requests
+/// need before they write (`purchases`, `member_benefits`, `wallets`): the purchase's own id decides whether it is a
+/// member's fold point (`FoldPoint`) before its first write, and the ids of a new punch card and of a new wallet are
+/// kept with the accounts (`AccountRows`). The insert binds the id it was given, so the journal's record carries it
+/// and a replay gives every row the id the request decided.
+///
+/// Guarantees: `take(_:)` returns one more than the largest id of the table as the writer's transaction sees it and
+/// every id taken since; the three largest ids are read together on the first `take` after `forget()` — a purchase's
+/// first take comes before its first write, so the read is one it makes before writing (`WriteRequest.decidesBeforeWriting`).
+/// Valid only while every insert into those tables since the read took its id here: the writer forgets the ids
+/// wherever it empties its accounts in memory (before and after any request that does not keep them, after a
+/// rollback, when another connection committed) and after any refused request (whose ids were rolled back or never
+/// used), so ids stay dense. An insert with an id already used fails its unique key: a wrong id refuses a request, it
+/// never overwrites a row. Writer thread only.
+final class RowIds {
+    enum Table: Int, CaseIterable {
+        case purchases, memberBenefits, wallets
+    }
+
+    /// The largest id of each table (by `Table.rawValue`), nil until read.
+    private var largest: [Int64]?
+    /// Reads after `forget()` (for tests: each is one statement).
+    private(set) var loads = 0
+
+    /// A fresh id for a row of `table`.
+    func take(_ table: Table, _ connection: Connection) throws -> Int64 {
+        if largest == nil {
+            largest = try connection.statement(Self.largestIds).firstRow { r in Table.allCases.map { r.int64($0.rawValue) } }
+            loads += 1
+        }
+        largest![table.rawValue] += 1
+        return largest![table.rawValue]
+    }
+
+    /// Drops what was read: the next `take` reads the tables again.
+    func forget() { largest = nil }
+
+    private static let largestIds = """
+        SELECT (SELECT coalesce(max(id), 0) FROM purchases), (SELECT coalesce(max(id), 0) FROM member_benefits),
+               (SELECT coalesce(max(id), 0) FROM wallets)
+        """
+}
