@@ -49,10 +49,11 @@ import TillStoreTesting
         #expect(try store.writeAndWait(ReadsBeforeItsWrite(member: member)).get() == 1)
     }
 
-    /// Purchases take the ids of their purchase, card and wallet rows from `RowIds`; operator writes between them
-    /// insert rows with ids SQLite chooses, and a refused or resent purchase may have taken an id it never used. Every id stays
-    /// dense and no purchase collides with an operator's row (with the ids kept across the operator writes, the
-    /// purchase after the gift fails on the card's unique id; kept across the refusal or the resend, the purchases leave a gap).
+    /// Purchases and reversals take the ids of the rows they insert from `RowIds`; operator writes between them insert
+    /// rows with ids SQLite chooses, and a refused or resent purchase may have taken an id it never used. Every id
+    /// stays dense and no purchase collides with an operator's row (with the ids kept across the operator writes, the
+    /// purchase after the gift fails on the card's unique id; kept across the refusal or the resend, the purchases
+    /// leave a gap).
     @Test func rowIdsStayDenseAcrossOperatorWritesAndRefusals() throws {
         let f = try OfficeFixture()
         _ = try f.purchase(f.coffee("T1", member: "M00000001")).get()  // issues Anna's card
@@ -68,10 +69,21 @@ import TillStoreTesting
         #expect(throws: TillError.self) { try f.purchase(f.coffee("T1", member: "M00000001", cups: 2)).get() }
         #expect(try f.purchase(f.coffee("T1", member: "M00000001")).get().replay)
         _ = try f.purchase(f.coffee("T4", member: "M00000003")).get()  // Cleo's card and points wallet
-        for i in 5...70 { _ = try f.purchase(f.coffee("T\(i)", member: "M0000000\(i % 3 + 1)")).get() }
-        for table in ["purchases", "member_benefits", "wallets"] {
+        for i in 5...70 {
+            _ = try f.purchase(f.coffee("T\(i)", member: "M0000000\(i % 3 + 1)", cups: 2)).get()
+            // Reversals take the ids of their row and ledger rows too; a resent one takes none.
+            if i % 10 == 0 { _ = try f.void(VoidRequest(voidId: "V\(i)", transactionId: "T\(i - 1)")).get() }
+            if i % 10 == 5 {
+                let back = ReturnRequest(returnId: "R\(i)", transactionId: "T\(i - 1)",
+                                         lines: [ReturnLine(lineId: "1", quantity: .one)])
+                _ = try f.returnItems(back).get()
+                #expect(try f.returnItems(back).get().replay)
+            }
+        }
+        for table in ["purchases", "member_benefits", "wallets", "ledger", "reversals"] {
             #expect(try f.sql("SELECT max(id) = count(*) FROM \(table)") == 1, "\(table) has gaps or collisions")
         }
+        #expect(try f.sql("SELECT count(*) FROM reversals") == 14)
         #expect(try f.sql("SELECT count(*) FROM purchases") == 69)
         #expect(try f.store.verify().problems == [])
     }

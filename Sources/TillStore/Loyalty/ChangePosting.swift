@@ -126,14 +126,16 @@ struct ChangePosting {
             if let available = entry.availableAt, available > now {
                 touched[i].pending[available.millisecondsSinceEpoch, default: 0] += entry.delta
             }
+            let row = try context.takeRowId(.ledger)
             try context.execute("""
-                INSERT INTO ledger (member_id, wallet_id, delta, kind, available_at, purchase_id, reversal_id, operator_id, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, [.integer(entry.memberId), .integer(touched[i].walletRow), .integer(entry.delta),
+                INSERT INTO ledger (id, member_id, wallet_id, delta, kind, available_at, purchase_id, reversal_id, operator_id,
+                    created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, [.integer(row), .integer(entry.memberId), .integer(touched[i].walletRow), .integer(entry.delta),
                       .text(entry.kind.rawValue), .optional(entry.availableAt?.millisecondsSinceEpoch),
                       origin.reversalRow == nil ? .integer(origin.purchaseRow) : .null, .optional(origin.reversalRow),
                       .optional(origin.operatorId), at])
-            if origin.reversalRow != nil, FoldPoint.folds(row: context.lastInsertRowID) { touched[i].folds = true }
+            if origin.reversalRow != nil, FoldPoint.folds(row: row) { touched[i].folds = true }
         }
         for t in touched {
             let account = accounts.first { $0.id == t.member }

@@ -70,7 +70,8 @@ enum MemberCounters {
     static func add(_ context: WriteContext, purchase: Int64, member: Int64, position: Int, spend: Int64,
                     punched: CardPunches.Recorded?, moved: (points: Int64, credit: Int64),
                     fold: FoldBase?, written: [Int64], rows: AccountRows) throws {
-        precondition((fold != nil) == FoldPoint.folds(row: purchase), "a member's fold base read for a purchase that does not fold, or missing")
+        precondition((fold != nil) == FoldPoint.folds(row: purchase),
+                     "a member's fold base read for a purchase that does not fold, or missing")
         // entry_after: the activity log's last row now, so the entry lists where the log would have put it.
         try context.execute("""
             INSERT INTO purchase_members (purchase_id, member_id, position, spend, visits, punch_benefit_id, punches,
@@ -86,7 +87,8 @@ enum MemberCounters {
         totals.visits = max(0, saturating(totals.visits, 1))
         var recorded = fold.recorded
         if let punched { recorded.append(CardPunches.Row(card: punched.card, purchase: purchase, punches: punched.punches)) }
-        try CardPunches.fold(context, recorded: recorded, bases: fold.cards.filter { !written.contains($0.card) }, through: purchase)
+        try CardPunches.fold(context, recorded: recorded, bases: fold.cards.filter { !written.contains($0.card) },
+                             through: purchase)
         try context.execute("UPDATE members SET lifetime_spend = ?, visit_count = ?, counted_through = ? WHERE id = ?",
                             [.integer(totals.lifetimeSpend), .integer(totals.visits), .integer(purchase), .integer(member)])
         // The wallets sum these rows too: every wallet without pending points is folded, even one the purchase did
@@ -97,9 +99,15 @@ enum MemberCounters {
         }
     }
 
-    /// Takes `spend` (and, for a void, the visit) of purchase `purchase` back from `member`'s counters.
-    static func reverse(_ context: WriteContext, purchase: Int64, member: Int64, spend: Int64, visit: Bool) throws {
-        let through = try context.connection.int64("SELECT counted_through FROM members WHERE id = ?", [.integer(member)]) ?? 0
+    /// The purchase row `member`'s counters are folded through (0: none, or no such member).
+    static func countedThrough(_ c: Connection, member: Int64) throws -> Int64 {
+        try c.int64("SELECT counted_through FROM members WHERE id = ?", [.integer(member)]) ?? 0
+    }
+
+    /// Takes `spend` (and, for a void, the visit) of purchase `purchase` back from `member`'s counters, folded through
+    /// purchase row `through` (`countedThrough`, read before the reversal's first write).
+    static func reverse(_ context: WriteContext, purchase: Int64, member: Int64, through: Int64, spend: Int64,
+                        visit: Bool) throws {
         if purchase > through {
             // Relative, not set to zero: the row of a purchase made before schema v4 holds zero, its part is in the base.
             try context.execute("""

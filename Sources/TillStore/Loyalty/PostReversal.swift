@@ -22,6 +22,9 @@ public struct PostReversal: WriteRequest {
 
     /// It forgets its members' entries in the writer's `HotAccounts` before it changes their accounts.
     public static var keepsHotAccounts: Bool { true }
+    /// Its reads (the stored answer, the purchase, the returned lines, the accounts, the members' fold marks) come
+    /// before its first write, and its row ids from `RowIds`.
+    public static var decidesBeforeWriting: Bool { true }
     /// The operator asking for it from the back office; nil when the terminal itself sends it.
     var operatorId: Int64? = nil
 
@@ -84,12 +87,14 @@ public struct PostReversal: WriteRequest {
         }
         let at = now.millisecondsSinceEpoch
         let isVoid: Bool = if case .void = kind { true } else { false }
+        let countedThrough = try record.memberIds.map { try MemberCounters.countedThrough(connection, member: $0) }
+        let reversalRow = try context.takeRowId(.reversals)
         try context.execute("""
-            INSERT INTO reversals (branch_id, pos_id, reversal_id, kind, fingerprint, purchase_id, created_at, result)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """, [.text(terminal.branchId), .text(terminal.posId), .text(reversalId), .text(isVoid ? "void" : "return"),
-                  .blob(fingerprint), .integer(purchase.row), .integer(at), .blob(StoredJSON.encode(evaluation.receipt))])
-        let reversalRow = context.lastInsertRowID
+            INSERT INTO reversals (id, branch_id, pos_id, reversal_id, kind, fingerprint, purchase_id, created_at, result)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, [.integer(reversalRow), .text(terminal.branchId), .text(terminal.posId), .text(reversalId),
+                  .text(isVoid ? "void" : "return"), .blob(fingerprint), .integer(purchase.row), .integer(at),
+                  .blob(StoredJSON.encode(evaluation.receipt))])
         for line in evaluation.returnedLines where line.quantity.thousandths > 0 {
             try context.execute(
                 "INSERT INTO returned_quantities (reversal_id, purchase_id, line_id, quantity) VALUES (?, ?, ?, ?)",
@@ -115,7 +120,7 @@ public struct PostReversal: WriteRequest {
 
         let log = ActivityLog(connection, origin: origin.activity, at: now)
         for (position, memberId) in record.memberIds.enumerated() {
-            try MemberCounters.reverse(context, purchase: purchase.row, member: memberId,
+            try MemberCounters.reverse(context, purchase: purchase.row, member: memberId, through: countedThrough[position],
                                        spend: position == 0 ? evaluation.receipt.amount : 0, visit: isVoid)
             let amount = MoneyText.format(evaluation.receipt.amount, digits: MoneyText.minorDigits(program.settings.currency))
             let what = isVoid ? "Void \(reversalId) of purchase \(transactionId)" : "Return \(reversalId) of purchase \(transactionId)"

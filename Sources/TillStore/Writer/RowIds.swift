@@ -1,20 +1,21 @@
-/// The row ids the writer gives the rows a purchase or a reversal inserts into the tables whose ids those requests
-/// need before they write (`purchases`, `member_benefits`, `wallets`): the purchase's own id decides whether it is a
-/// member's fold point (`FoldPoint`) before its first write, and the ids of a new punch card and of a new wallet are
-/// kept with the accounts (`AccountRows`). The insert binds the id it was given, so the journal's record carries it
-/// and a replay gives every row the id the request decided.
+/// The row ids the writer gives the rows a purchase or a reversal inserts into the tables whose ids those requests need
+/// before they write (`purchases`, `member_benefits`, `wallets`, `ledger`, `reversals`): the purchase's own id decides
+/// whether it is a member's fold point (`FoldPoint`) before its first write, a reversal's ledger rows whether they fold
+/// their wallets, the ids of a new punch card and of a new wallet are kept with the accounts (`AccountRows`), and a
+/// reversal's row is what its returned lines and ledger rows point at. The insert binds the id it was given, so the
+/// journal's record carries it and a replay gives every row the id the request decided.
 ///
 /// Guarantees: `take(_:)` returns one more than the largest id of the table as the writer's transaction sees it and
-/// every id taken since; the three largest ids are read together on the first `take` after `forget()` — a purchase's
-/// first take comes before its first write, so the read is one it makes before writing (`WriteRequest.decidesBeforeWriting`).
-/// Valid only while every insert into those tables since the read took its id here: the writer forgets the ids
-/// wherever it empties its accounts in memory (before and after any request that does not keep them, after a
-/// rollback, when another connection committed) and after any refused request (whose ids were rolled back or never
-/// used), so ids stay dense. An insert with an id already used fails its unique key: a wrong id refuses a request, it
-/// never overwrites a row. Writer thread only.
+/// every id taken since; the largest ids are read together on the first `take` after `forget()` — a purchase's first
+/// take comes before its first write, so the read is one it makes before writing (`WriteRequest.decidesBeforeWriting`).
+/// Valid only while every insert into those tables since the read took its id here: the writer forgets the ids after
+/// any request that does not keep its accounts in memory (it may have inserted rows with ids SQLite chose), after a
+/// rollback, when another connection committed, after a refused request and after a purchase that turned out to be a
+/// resend (ids taken and not used), so ids stay dense. An insert with an id already used fails its unique key: a wrong
+/// id refuses a request, it never overwrites a row. Writer thread only.
 final class RowIds {
     enum Table: Int, CaseIterable {
-        case purchases, memberBenefits, wallets
+        case purchases, memberBenefits, wallets, ledger, reversals
     }
 
     /// The largest id of each table (by `Table.rawValue`), nil until read.
@@ -37,6 +38,7 @@ final class RowIds {
 
     private static let largestIds = """
         SELECT (SELECT coalesce(max(id), 0) FROM purchases), (SELECT coalesce(max(id), 0) FROM member_benefits),
-               (SELECT coalesce(max(id), 0) FROM wallets)
+               (SELECT coalesce(max(id), 0) FROM wallets), (SELECT coalesce(max(id), 0) FROM ledger),
+               (SELECT coalesce(max(id), 0) FROM reversals)
         """
 }

@@ -50,7 +50,7 @@ public final class WriteContext {
     /// The writer's accounts in memory (nil: none kept, `WriterConfiguration.hotAccounts` 0). Only requests whose
     /// `keepsHotAccounts` is true see them: the writer empties them before any other.
     var hot: HotAccounts?
-    /// The ids of the rows requests insert into `purchases`, `member_benefits` and `wallets`.
+    /// The ids of the rows purchases and reversals insert into the tables `RowIds` names.
     let rowIds = RowIds()
 
     init(connection: Connection, now: Timestamp) {
