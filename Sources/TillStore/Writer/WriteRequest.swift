@@ -19,7 +19,8 @@ public protocol WriteRequest: Sendable {
     /// True for a request that makes every read it decides on before its first write (and takes the ids of the rows
     /// it inserts from `WriteContext.rowIds`, not from SQLite after inserting): what a ledger deciding on a read
     /// connection of its own, with the writes applied later by another thread, needs (issue 12). Checked in debug
-    /// builds: a read stepped after the request's first write traps (`EffectLog.decidesBeforeWriting`).
+    /// builds: a read stepped after the request's first write traps (`EffectLog.mayRead`), and so does asking for
+    /// `lastInsertRowID` or `changes`.
     static var decidesBeforeWriting: Bool { get }
 }
 
@@ -83,11 +84,16 @@ public final class WriteContext {
 
     /// The rowid of the latest INSERT. A request that decides before writing takes its ids from `rowIds` instead.
     public var lastInsertRowID: Int64 {
-        assert(!(connection.effects?.decidesBeforeWriting ?? false), "a request that decides before writing read a row id SQLite chose")
+        assert(!(connection.effects?.decidesBeforeWriting ?? false),
+               "a request that decides before writing read a row id SQLite chose")
         return connection.lastInsertRowID
     }
-    /// Rows changed by the latest statement.
-    public var changes: Int64 { connection.changes }
+    /// Rows changed by the latest statement. A request that decides before writing does not depend on it.
+    public var changes: Int64 {
+        assert(!(connection.effects?.decidesBeforeWriting ?? false),
+               "a request that decides before writing read a change count")
+        return connection.changes
+    }
 }
 
 /// A queued request with its completion, type-erased so one queue holds every kind of request.
