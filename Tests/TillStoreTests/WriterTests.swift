@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 import Testing
 import TillCore
@@ -109,6 +110,54 @@ import TillStoreTesting
         defer { store.shutdown() }
         let id = try await store.write(RegisterMember(memberKey: "async", registeredAt: 1))
         #expect(id == 1)
+    }
+
+    /// Where a `Token` says it was freed.
+    final class Freed: Sendable {
+        let signal = DispatchSemaphore(value: 0)
+        let thread = Mutex<pthread_t?>(nil)
+    }
+
+    /// Something a request holds, which says on which thread it was freed.
+    final class Token: Sendable {
+        let freed: Freed
+        init(_ freed: Freed) { self.freed = freed }
+        deinit {
+            freed.thread.withLock { $0 = pthread_self() }
+            freed.signal.signal()
+        }
+    }
+
+    /// A request that holds a `Token` and writes nothing.
+    struct HoldsToken: WriteRequest {
+        let token: Token
+        init(_ freed: Freed) { token = Token(freed) }
+        func apply(_ context: WriteContext) throws -> Int { 1 }
+    }
+
+    /// Answered requests are freed off the writer thread (their deinit is its time), and an idle writer keeps none:
+    /// with the last batch kept until the next, the token below would never be freed; freed by the writer, it would
+    /// name its thread. (The writer waits behind a gate until this thread no longer holds the request.)
+    @Test func answeredRequestsAreFreedOffTheWriterOnceItIsIdle() throws {
+        let folder = TemporaryFolder()
+        let store = try Store.temporary(folder)
+        defer { store.shutdown() }
+        let gate = DispatchSemaphore(value: 0)
+        let writerThread = Mutex<pthread_t?>(nil)
+        try store.submit(ClosureWrite { _ in
+            writerThread.withLock { $0 = pthread_self() }
+            gate.wait()
+            return 0
+        }) { _ in }
+        let freed = Freed()
+        let answered = DispatchSemaphore(value: 0)
+        do { try store.submit(HoldsToken(freed)) { _ in answered.signal() } }
+        gate.signal()
+        #expect(answered.wait(timeout: .now() + .seconds(30)) == .success)
+        #expect(freed.signal.wait(timeout: .now() + .seconds(30)) == .success, "an idle writer still holds an answered request")
+        let writer = try #require(writerThread.withLock { $0 })
+        let freer = try #require(freed.thread.withLock { $0 })
+        #expect(pthread_equal(writer, freer) == 0, "the writer thread freed an answered request")
     }
 
     @Test func shutdownDrainsQueuedWritesThenRefuses() throws {

@@ -122,6 +122,7 @@ final class WriterLoop {
                     commitAnswered()
                     checkpoint(force: false, busy: lastBatchWasBusy)  // the bound the batch would have used
                 }
+                retire([])  // an idle writer keeps no answered request (nor the session its answer went to)
                 writer.wake.wait()
             case .stop:
                 commitAnswered()
@@ -209,7 +210,8 @@ final class WriterLoop {
     }
 
     /// Hands the previous answered batch to `retirement`, which frees its requests, and keeps `batch` until the next
-    /// one: by then the caller no longer holds it, so the last reference, and the deinit, is the retirement's.
+    /// one or until the writer sleeps (`retire([])`): by then the caller no longer holds it, so the last reference, and
+    /// the deinit, is the retirement's.
     private func retire(_ batch: [any QueuedWrite]) {
         let previous = lastAnswered
         lastAnswered = batch
