@@ -89,7 +89,7 @@ struct AccountReader {
             return nil
         }
         for wallet in entry.wallets { rows.wallets.append((member, wallet)) }
-        rows.readAllWallets(of: member)
+        rows.addedAllWallets(of: member)
         for card in entry.cards { rows.cards.append((card.benefitId, card.row)) }
         return account
     }
@@ -176,7 +176,7 @@ struct AccountReader {
             if wallet.kind == .credit { account.credit = wallet.balance }
             else { pointsWallet = (wallet.id, wallet.total, wallet.pending) }
         }
-        rows?.readAllWallets(of: memberId)
+        rows?.addedAllWallets(of: memberId)
         if let wallet = pointsWallet {
             var pendingSum: Int64 = 0
             if wallet.pending > 0 || program.settings.pendingDays > 0 {
@@ -264,7 +264,7 @@ final class AccountRows {
     private var membersWithAllWallets: [Int64] = []
 
     /// Every wallet of `member` is in `wallets` now.
-    func readAllWallets(of member: Int64) {
+    func addedAllWallets(of member: Int64) {
         if !membersWithAllWallets.contains(member) { membersWithAllWallets.append(member) }
     }
 

@@ -23,10 +23,11 @@ extension WriterLoop {
         }
     }
 
-    /// Empties the accounts in memory when another connection committed since the writer last looked (`PRAGMA
-    /// data_version`: an operator's `sqlite3` shell, say, while the writer did not hold the lock): such a commit may
-    /// have changed any member. Called right after the writer's BEGIN IMMEDIATE: with the lock held, nothing else
-    /// commits until the writer's COMMIT, so a batch carried on in the same transaction needs no look.
+    /// Empties the accounts in memory and forgets the next row ids (`WriteContext.forgetKept`) when another connection
+    /// committed since the writer last looked (`PRAGMA data_version`: an operator's `sqlite3` shell, say, while the
+    /// writer did not hold the lock): such a commit may have changed any member and inserted any row. Called right
+    /// after the writer's BEGIN IMMEDIATE: with the lock held, nothing else commits until the writer's COMMIT, so a
+    /// batch carried on in the same transaction needs no look.
     func forgetAccountsChangedElsewhere() throws {
         let version = try connection.int64("PRAGMA data_version") ?? 0
         if version != dataVersion {
