@@ -1,5 +1,6 @@
 import CSQLite
 import Foundation
+import Synchronization
 import TillCore
 import TillIO
 import TillJournal
@@ -54,6 +55,8 @@ final class WriterLoop {
     /// per request, on the thread that limits throughput; freed here, the daemon answered 4–8 % more purchases/s with
     /// no more CPU (bench/journal.md, "Answered requests freed off the writer").
     private static let retirement = DispatchQueue(label: "till-writer-retirement")
+    /// The batches handed to `retirement` and not freed yet (of every store of the process).
+    private static let retired = Mutex<[[any QueuedWrite]]>([])
 
     init(path: String, writer: Writer, migrations: [Migration]) throws {
         let configuration = writer.configuration
@@ -210,13 +213,26 @@ final class WriterLoop {
     }
 
     /// Hands the previous answered batch to `retirement`, which frees its requests, and keeps `batch` until the next
-    /// one or until the writer sleeps (`retire([])`): by then the caller no longer holds it, so the last reference, and
-    /// the deinit, is the retirement's.
+    /// one or until the writer sleeps (`retire([])`): by then the caller no longer holds it. The batch is swapped into
+    /// `retired` under its lock, so from then on the list holds its only reference, and the retirement's release, the
+    /// deinit, is the last whenever it runs (an array merely captured by the dispatched block would stay referenced by
+    /// the writer until `async` returned, and the block may run and finish before that).
     private func retire(_ batch: [any QueuedWrite]) {
-        let previous = lastAnswered
-        lastAnswered = batch
+        var previous = batch
+        swap(&previous, &lastAnswered)
         guard !previous.isEmpty else { return }
-        Self.retirement.async { withExtendedLifetime(previous) {} }
+        Self.retired.withLock { retired in
+            retired.append([])
+            swap(&retired[retired.count - 1], &previous)
+        }
+        Self.retirement.async {
+            let done = Self.retired.withLock { retired in
+                var taken: [[any QueuedWrite]] = []
+                swap(&taken, &retired)
+                return taken
+            }
+            withExtendedLifetime(done) {}
+        }
     }
 
     /// Commits the open transaction holding the batches answered since the last COMMIT (none: nothing to do), and
