@@ -49,11 +49,12 @@ final class WriterLoop {
     private(set) var answeredRecords: [(lsn: LSN, payload: [UInt8], definitions: [EffectRecord.Definition])] = []
     /// SQLite's `data_version` when the writer last began a transaction (`forgetAccountsChangedElsewhere`).
     var dataVersion: Int64 = 0
-    /// The requests of the batch answered last, released on `retirement` when the next batch is answered.
+    /// The requests of the batch answered last, handed to `retirement` when the next batch is answered or the writer
+    /// sleeps (`retire`).
     private var lastAnswered: [any QueuedWrite] = []
     /// Where answered requests are freed: their deinit (a purchase's lines, names and codes) cost the writer ~1.7 µs
     /// per request, on the thread that limits throughput; freed here, the daemon answered 4–8 % more purchases/s with
-    /// no more CPU (bench/journal.md, "Answered requests freed off the writer").
+    /// less CPU in all (bench/journal.md, "Answered requests freed off the writer").
     private static let retirement = DispatchQueue(label: "till-writer-retirement")
     /// The batches handed to `retirement` and not freed yet (of every store of the process).
     private static let retired = Mutex<[[any QueuedWrite]]>([])
