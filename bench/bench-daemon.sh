@@ -81,5 +81,6 @@ bench_threads_snapshot() {
 # bench_threads_us_per_purchase BEFORE AFTER PURCHASES: the CPU each thread used between two bench_threads_snapshot
 # files, in µs per purchase, busiest first (threads that used none left out).
 bench_threads_us_per_purchase() {
-  join "$1" "$2" | awk -v n="$3" -v hz="$(getconf CLK_TCK)"     '{ d = $5 - $3; if (d > 0) printf "%s %s %.1f us/purchase\n", $1, $2, d / hz * 1e6 / n }' | sort -k3 -rn
+  join "$1" "$2" | awk -v n="$3" -v hz="$(getconf CLK_TCK)" \
+    '{ d = $5 - $3; if (d > 0) printf "%s %s %.1f us/purchase\n", $1, $2, d / hz * 1e6 / n }' | sort -k3 -rn
 }

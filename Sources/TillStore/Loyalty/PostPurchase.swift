@@ -33,7 +33,6 @@ public struct PostPurchase: WriteRequest {
             // (`ExactlyOnce`). Asking only then saves a lookup per new purchase. A failure after the claim is the
             // request's own.
             guard !claimed else { throw error }
-            context.rowIds.forget()  // its row was not inserted: the id it took is free again (even for a replay)
             let once = ExactlyOnce(.purchases(terminal), id: request.transactionId, field: .transactionId, fingerprint: fingerprint)
             if case .replay(let stored) = try once.admit(context.connection) {
                 var receipt = try StoredReceipt.decode(stored.result)

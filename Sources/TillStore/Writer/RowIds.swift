@@ -8,11 +8,11 @@
 /// Guarantees: `take(_:)` returns one more than the largest id of the table as the writer's transaction sees it and
 /// every id taken since; the largest ids are read together on the first `take` after `forget()` — a purchase's first
 /// take comes before its first write, so the read is one it makes before writing (`WriteRequest.decidesBeforeWriting`).
-/// Valid only while every insert into those tables since the read took its id here: the writer forgets the ids after
-/// any request that does not keep its accounts in memory (it may have inserted rows with ids SQLite chose), after a
-/// rollback, when another connection committed, after a refused request and after a purchase that turned out to be a
-/// resend (ids taken and not used), so ids stay dense. An insert with an id already used fails its unique key: a wrong
-/// id refuses a request, it never overwrites a row. Writer thread only.
+/// Valid only while every insert into those tables since the read took its id here: the writer keeps the ids only
+/// after a request that keeps its accounts in memory, succeeded and changed something, and forgets them after any
+/// other (it may have inserted rows with ids SQLite chose, or taken ids it did not insert: a refusal, a resend answered
+/// from the store), after a rollback and when another connection committed, so ids stay dense. An insert with an id
+/// already used fails its unique key: a wrong id refuses a request, it never overwrites a row. Writer thread only.
 final class RowIds {
     enum Table: Int, CaseIterable {
         case purchases, memberBenefits, wallets, ledger, reversals
@@ -20,14 +20,11 @@ final class RowIds {
 
     /// The largest id of each table (by `Table.rawValue`), nil until read.
     private var largest: [Int64]?
-    /// Reads after `forget()` (for tests: each is one statement).
-    private(set) var loads = 0
 
     /// A fresh id for a row of `table`.
     func take(_ table: Table, _ connection: Connection) throws -> Int64 {
         if largest == nil {
             largest = try connection.statement(Self.largestIds).firstRow { r in Table.allCases.map { r.int64($0.rawValue) } }
-            loads += 1
         }
         largest![table.rawValue] += 1
         return largest![table.rawValue]

@@ -38,22 +38,26 @@ extension WriterLoop {
 
     /// Runs one request with its data-changing statements kept in the effect log (and only its own), and the
     /// accounts in memory kept as the store holds them (`HotAccounts`): emptied before a request that does not keep
-    /// them, its staged entries kept only when it succeeds. The next row ids (`RowIds`) are forgotten after a request
-    /// that does not keep the accounts (it may have inserted rows with ids SQLite chose) and after a refused one.
+    /// them, its staged entries kept only when it succeeds. The next row ids (`RowIds`) are kept only after a request
+    /// that keeps the accounts, succeeded and changed something; after any other they are forgotten: it may have
+    /// inserted rows with ids SQLite chose (another kind of request), or taken ids it did not insert (a refusal, or a
+    /// resend answered from the store).
     private func perform(_ item: any QueuedWrite) throws {
         let keeps = item.keepsHotAccounts
         if !keeps { context.hot?.removeAll() }
+        let mark = effects.mark
+        var idsStayValid = false
         effects.beginRequest(decidesBeforeWriting: item.decidesBeforeWriting)
         defer {
             effects.endRequest()
-            if !keeps { context.rowIds.forget() }
+            if !idsStayValid { context.rowIds.forget() }
         }
         do {
             try item.perform(context)
             context.hot?.commitStaged()
+            idsStayValid = keeps && !effects.keptNothing(since: mark)
         } catch {
             context.hot?.discardStaged()
-            context.rowIds.forget()
             throw error
         }
     }
