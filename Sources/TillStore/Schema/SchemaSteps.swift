@@ -112,3 +112,13 @@ enum SchemaV8 {
     CREATE INDEX ledger_pending ON ledger (wallet_id, available_at, delta) WHERE available_at IS NOT NULL;
     """
 }
+
+/// Schema v9: a purchase reads its member's wallets with their bases from an index alone, instead of an index entry
+/// and then a random table row per wallet (bench/journal.md, "A member's wallets from a covering index").
+enum SchemaV9 {
+    static let walletBases = """
+    -- A member's wallets with their bases (`WalletTotals.read`): written when a wallet is created or folded (one
+    -- purchase of its member in 64), read by every purchase of a member not held in memory.
+    CREATE INDEX wallets_bases ON wallets (member_id, kind, id, balance, pending, counted_through, purchases_through);
+    """
+}

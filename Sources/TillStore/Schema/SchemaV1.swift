@@ -10,6 +10,7 @@ public enum Schema {
         Migration(version: 6, name: "card punches from purchases", sql: SchemaV6.cardPunches),
         Migration(version: 7, name: "purchase entries from purchases", sql: SchemaV7.purchaseEntries),
         Migration(version: 8, name: "wallet moves of purchases from purchases", sql: SchemaV8.purchaseMoves),
+        Migration(version: 9, name: "wallet bases from a covering index", sql: SchemaV9.walletBases),
     ]
     /// The newest schema version this build writes.
     public static var latestVersion: Int64 { Int64(migrations.count) }
