@@ -32,7 +32,7 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var walCheckpointBytes = 1_048_576
     public var walCheckpointBusyBytes = 16_777_216
     public var walCheckpointBusyBatch = 8
-    public var writerCommitLimit = 256
+    public var writerCommitLimit = 1_024
     public var writerCommitWaitMicroseconds = 2_000
     public var walCheckpointSyncInBackground = true
     public var walCheckpointWritebackSlicePages = 16

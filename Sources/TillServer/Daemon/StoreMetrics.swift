@@ -65,6 +65,12 @@ enum StoreMetrics {
         registry.counter("till_writer_database_sync_wait_microseconds_total", "Time WAL writes waited for a checkpoint's background fsync of the database file") {
             Int64(store.stats.databaseSyncWaitMicroseconds)
         }
+        registry.counter("till_writer_batches_rerun_total", "Batches run again with a savepoint per request after one of their requests was refused after a change (the transaction was rolled back)") {
+            Int64(store.stats.batchesRerun)
+        }
+        registry.counter("till_writer_answered_batches_restored_total", "Answered batches applied again from their journal records after such a rollback of the transaction carrying them") {
+            Int64(store.stats.answeredBatchesRestored)
+        }
         registry.counter("till_writer_hot_account_hits_total", "Purchases' member accounts the writer found in memory (no SQLite read)") {
             Int64(store.stats.hotAccountHits)
         }
