@@ -228,6 +228,27 @@ extension CheckpointTests {
         #expect(store.stats.commits == before + 2)
     }
 
+    /// The same closed loop with the request limit out of reach: the journal records kept for a rollback are bounded
+    /// by their bytes (`maxAnsweredRecordBytes`), so a run of large records is committed every few batches.
+    @Test func answeredRecordsAreCommittedOnceTheirBytesPassTheBound() throws {
+        let folder = TemporaryFolder()
+        let store = try Store.temporary(folder) {
+            $0.writer.checkpointWalPages = 100_000
+            $0.writer.busyCheckpointWalPages = 100_000
+            $0.writer.busyBatchRequests = 4
+            $0.writer.maxRequestsPerCommit = 100_000
+            $0.writer.maxAnsweredRecordBytes = 60_000  // a batch of 8 padded rows is a ~24 KB record: 3 per COMMIT
+            $0.writer.carriedCommitWaitMicroseconds = 30_000_000
+        }
+        defer { store.shutdown() }
+        Self.queueActivities(8, to: store)
+        _ = try store.read { _ in }
+        let before = store.stats.commits
+        for _ in 0..<10 { Self.queueActivities(8, to: store) }
+        #expect(store.stats.commits == before + 3, "ten ~24 KB records: a COMMIT after the 3rd, 6th and 9th")
+        #expect(try store.read { try $0.int64("SELECT count(*) FROM activity_log WHERE type = 'test'") } == 88)
+    }
+
     /// A large batch and then nothing: its COMMIT comes once the wait for a next batch is over.
     @Test func aCarriedCommitHappensWhenNoBatchFollows() throws {
         let folder = TemporaryFolder()

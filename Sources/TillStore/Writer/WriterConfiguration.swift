@@ -15,6 +15,11 @@ public struct WriterConfiguration: Sendable {
     /// purchases/s and −10 µs of daemon CPU per purchase, p50 and p90 lower, p99 ~3 ms higher (a COMMIT holds more
     /// pages); 4,096 gained little more with a p99 higher still (bench/journal.md).
     public var maxRequestsPerCommit: Int = 1_024
+    /// The answered batches' journal records the writer keeps in memory until their COMMIT (to apply them again if
+    /// the transaction must be rolled back) are bounded by this many bytes too: past it, they are committed. A
+    /// purchase's record is ~0.9 KiB, so under purchases `maxRequestsPerCommit` applies first; this keeps a run of
+    /// large records (an import's chunks, up to `journal.maxRecordBytes` each) from holding a gigabyte.
+    public var maxAnsweredRecordBytes: Int = 16 << 20
     /// The page size of a store the writer creates (see `OpenOptions.pageSize`); nil: SQLite's default, 4,096.
     public var pageSize: Int? = nil
     /// After a COMMIT with no request waiting, when the WAL holds more pages than this, the writer runs

@@ -47,6 +47,8 @@ final class WriterLoop {
     private(set) var answered: (last: Int, requests: Int)?
     /// Their journal records, to apply them again when the transaction holding them must be rolled back.
     private(set) var answeredRecords: [(lsn: LSN, payload: [UInt8], definitions: [EffectRecord.Definition])] = []
+    /// The bytes of their payloads (bounded by `maxAnsweredRecordBytes`).
+    private var answeredRecordBytes = 0
     /// SQLite's `data_version` when the writer last began a transaction (`forgetAccountsChangedElsewhere`).
     var dataVersion: Int64 = 0
     /// The requests of the batch answered last, handed to `retirement` when the next batch is answered or the writer
@@ -204,7 +206,8 @@ final class WriterLoop {
         retire(batch)
         // A large batch's COMMIT may wait for the next batch over an empty queue (`run`).
         let carry = large && writer.configuration.carriedCommitWaitMicroseconds > 0
-        if let answered, answered.requests >= writer.configuration.maxRequestsPerCommit || writer.visibility.readsWaiting
+        if let answered, answered.requests >= writer.configuration.maxRequestsPerCommit
+            || answeredRecordBytes >= writer.configuration.maxAnsweredRecordBytes || writer.visibility.readsWaiting
             || checkpointDue(carrying: answered.requests, busy: busy) || (!writer.hasPendingRequests && !carry) {
             commitAnswered()
         }
@@ -237,8 +240,8 @@ final class WriterLoop {
     }
 
     /// Commits the open transaction holding the batches answered since the last COMMIT (none: nothing to do), and
-    /// makes them visible. Once the queue is empty, once they hold `maxRequestsPerCommit` requests, or as soon as a
-    /// read waits.
+    /// makes them visible. Once the queue is empty, once they hold `maxRequestsPerCommit` requests (or their records
+    /// `maxAnsweredRecordBytes`), or as soon as a read waits.
     /// A failure is fail-stop: the batches were answered, they are in the journal and come back at the next start.
     private func commitAnswered() {
         guard let last = answered?.last, !failed else { return }
@@ -271,6 +274,7 @@ final class WriterLoop {
         pagesPerRequest.observe(frames: frames.appended, requests: answered?.requests ?? 0)
         answered = nil
         answeredRecords = []
+        answeredRecordBytes = 0
         writer.counters.withLock {  // first: a read that waited for the COMMIT sees it counted
             frames.record(in: &$0)
             $0.commits += 1
@@ -328,6 +332,7 @@ final class WriterLoop {
         for definition in definitions { try statements.learn(id: definition.id, sql: definition.sql) }
         journaledLSN = lsn.rawValue
         answeredRecords.append((lsn, payload, definitions))
+        answeredRecordBytes += payload.count
         return .journaled(bytes: record.payload.count, syncMicroseconds: Int(synced.microseconds(since: before)))
     }
 
