@@ -78,25 +78,31 @@ enum CardPunches {
         return recorded
     }
 
-    /// The card's row: its base count and the purchase row it holds the punches through (nil: no such card).
-    static func base(_ c: Connection, card: Int64) throws -> (punches: Int64, through: Int64)? {
+    /// A card's row as a fold starts from: its base count and the purchase row it holds the punches through.
+    struct Base: Equatable {
+        var card: Int64
+        var punches: Int64
+        var through: Int64
+    }
+
+    /// The card's base (nil: no such card).
+    static func base(_ c: Connection, card: Int64) throws -> Base? {
         try c.statement("SELECT punches, punched_through FROM member_benefits WHERE id = ?")
-            .firstRow([.integer(card)], { ($0.int64(0), $0.int64(1)) })
+            .firstRow([.integer(card)], { Base(card: card, punches: $0.int64(0), through: $0.int64(1)) })
     }
 
     /// Folds the punches `recorded` on a member's rows since its previous fold into their cards' rows, through
     /// purchase row `purchase`: each card of `bases` (its base count and `punched_through`, as read before the
     /// purchase wrote) gets the punches recorded after its base. Runs before the member's `counted_through` moves.
-    static func fold(_ context: WriteContext, recorded: [Row], bases: [(card: Int64, base: Int64, through: Int64)],
-                     through purchase: Int64) throws {
+    static func fold(_ context: WriteContext, recorded: [Row], bases: [Base], through purchase: Int64) throws {
         var cards: [Int64] = []
         for r in recorded where !cards.contains(r.card) { cards.append(r.card) }
         for card in cards {
-            guard let (_, base, through) = bases.first(where: { $0.card == card }) else { continue }
-            let later = recorded.filter { $0.card == card && $0.purchase > through }.reduce(0) { $0 + $1.punches }
+            guard let base = bases.first(where: { $0.card == card }) else { continue }
+            let later = recorded.filter { $0.card == card && $0.purchase > base.through }.reduce(0) { $0 + $1.punches }
             guard later > 0 else { continue }
             try context.execute("UPDATE member_benefits SET punches = ?, punched_through = ? WHERE id = ?",
-                                [.integer(base + later), .integer(purchase), .integer(card)])
+                                [.integer(base.punches + later), .integer(purchase), .integer(card)])
         }
     }
 }

@@ -48,15 +48,15 @@ enum MemberCounters {
         /// The base plus the member's rows after it, saturated row by row (visits not yet clamped at zero).
         fileprivate var totals: Totals
         fileprivate var recorded: [CardPunches.Row]
-        fileprivate var cards: [(card: Int64, base: Int64, through: Int64)]
+        fileprivate var cards: [CardPunches.Base]
 
         /// Reads `member`'s fold base; `cards`: the rows of the cards the purchase may record punches on.
         static func read(_ c: Connection, member: Int64, cards: [Int64]) throws -> FoldBase {
             let (totals, countedThrough) = try summed(c, member: member) ?? (Totals(lifetimeSpend: 0, visits: 0), 0)
             let recorded = try CardPunches.recorded(c, member: member, after: countedThrough)
-            var bases: [(card: Int64, base: Int64, through: Int64)] = []
+            var bases: [CardPunches.Base] = []
             for card in recorded.map(\.card) + cards where !bases.contains(where: { $0.card == card }) {
-                if let (punches, through) = try CardPunches.base(c, card: card) { bases.append((card, punches, through)) }
+                if let base = try CardPunches.base(c, card: card) { bases.append(base) }
             }
             return FoldBase(totals: totals, recorded: recorded, cards: bases)
         }
