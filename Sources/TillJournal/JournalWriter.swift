@@ -9,6 +9,8 @@ import Synchronization
 /// - LSNs are assigned at `submit`, in submission order, with no gaps; records are written in that order;
 /// - `onDurable` runs exactly once per accepted record, on the journal thread, in LSN order, and reports success
 ///   only after the `fdatasync` covering the record returned;
+/// - `whenDurable(through:)` runs its body exactly once, after every `onDurable` through that LSN has run (at once
+///   when they have), or with the failure that means they never will succeed; `waitUntilDurable` blocks until then;
 /// - no timer: a record submitted to an idle journal is written at once; under load, groups grow by themselves;
 /// - bounded: `submit` throws `overloaded` when `queueCapacity` records wait;
 /// - fail-stop: after an I/O error the waiting records and every later `submit` fail with `stopped`.
@@ -31,8 +33,15 @@ public final class JournalWriter: Sendable {
         let onDurable: @Sendable (Result<LSN, JournalError>) -> Void
     }
 
+    private struct Callback {
+        let through: LSN
+        let body: @Sendable (Result<Void, JournalError>) -> Void
+    }
+
     private struct State {
         var waiting: [Waiting] = []
+        /// Bodies of `whenDurable` waiting for their LSN, in registration order.
+        var callbacks: [Callback] = []
         var nextLSN: LSN
         var sleeping = false
         var stopping = false
@@ -90,6 +99,34 @@ public final class JournalWriter: Sendable {
         return lsn
     }
 
+    /// Runs `body` once every record through `lsn` is durable and its `onDurable` has run: at once on the calling
+    /// thread when that is already so, else on the journal thread right after the group that makes it so. After a
+    /// failure (now or later) `body` gets `stopped`. `lsn` must have been submitted already; `body` must be quick.
+    public func whenDurable(through lsn: LSN, _ body: @escaping @Sendable (Result<Void, JournalError>) -> Void) {
+        let now: Result<Void, JournalError>? = state.withLock { state in
+            if state.stats.durableLSN >= lsn { return .success(()) }
+            if let failure = state.failure { return .failure(.stopped(reason: failure.description)) }
+            precondition(lsn < state.nextLSN, "waiting for an LSN that was never submitted")
+            state.callbacks.append(Callback(through: lsn, body: body))
+            return nil
+        }
+        if let now { body(now) }
+    }
+
+    /// Blocks the calling thread until every record through `lsn` is durable and its `onDurable` has run; throws
+    /// `stopped` when the journal failed first. Never call it on the journal thread (from `onDurable`).
+    public func waitUntilDurable(through lsn: LSN) throws(JournalError) {
+        if state.withLock({ $0.stats.durableLSN >= lsn }) { return }
+        let done = DispatchSemaphore(value: 0)
+        let outcome = Mutex<Result<Void, JournalError>>(.success(()))
+        whenDurable(through: lsn) { result in
+            outcome.withLock { $0 = result }
+            done.signal()
+        }
+        done.wait()
+        try outcome.withLock { $0 }.get()
+    }
+
     /// Lets the journal delete segments whose records are all at or before `lsn` (the store applied them and made
     /// that durable). Done on the journal thread between groups.
     public func release(through lsn: LSN) {
@@ -100,6 +137,9 @@ public final class JournalWriter: Sendable {
         }
         if mustWake { wake.signal() }
     }
+
+    /// The highest LSN known durable, every `onDurable` through it run.
+    public var durableLSN: LSN { state.withLock { $0.stats.durableLSN } }
 
     /// A snapshot of the counters.
     public var stats: Stats {
@@ -151,18 +191,24 @@ public final class JournalWriter: Sendable {
             do throws(JournalError) {
                 if !next.group.isEmpty {
                     let lsns = try journal.append(next.group.map(\.record))
-                    state.withLock { state in
-                        state.stats.groups += 1
-                        state.stats.records += next.group.count
-                        state.stats.bytes += next.group.reduce(0) { $0 + $1.record.footprint }
-                        state.stats.largestGroup = max(state.stats.largestGroup, next.group.count)
-                        state.stats.durableLSN = lsns.upperBound
-                    }
                     var lsn = lsns.lowerBound
                     for item in next.group {
                         item.onDurable(.success(lsn))
                         lsn = lsn.next
                     }
+                    // Published after the group's `onDurable`s ran: `whenDurable` promises they have.
+                    let due: [Callback] = state.withLock { state in
+                        state.stats.groups += 1
+                        state.stats.records += next.group.count
+                        state.stats.bytes += next.group.reduce(0) { $0 + $1.record.footprint }
+                        state.stats.largestGroup = max(state.stats.largestGroup, next.group.count)
+                        state.stats.durableLSN = lsns.upperBound
+                        guard !state.callbacks.isEmpty else { return [] }
+                        let due = state.callbacks.filter { $0.through <= lsns.upperBound }
+                        state.callbacks.removeAll { $0.through <= lsns.upperBound }
+                        return due
+                    }
+                    for callback in due { callback.body(.success(())) }
                 }
                 if next.release > released {
                     let removed = try journal.release(through: next.release)
@@ -170,14 +216,18 @@ public final class JournalWriter: Sendable {
                     state.withLock { $0.stats.segmentsReleased += removed }
                 }
             } catch {
-                let abandoned = state.withLock { state in
+                let (abandoned, callbacks) = state.withLock { state in
                     state.failure = error
-                    defer { state.waiting.removeAll() }
-                    return state.waiting
+                    defer {
+                        state.waiting.removeAll()
+                        state.callbacks.removeAll()
+                    }
+                    return (state.waiting, state.callbacks)
                 }
                 let stopped = JournalError.stopped(reason: error.description)
                 for item in next.group { item.onDurable(.failure(stopped)) }
                 for item in abandoned { item.onDurable(.failure(stopped)) }
+                for callback in callbacks { callback.body(.failure(stopped)) }
                 return
             }
         }

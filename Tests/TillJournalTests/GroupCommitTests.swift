@@ -97,4 +97,47 @@ import TillJournalTesting
         #expect(replayed.prefix(kept).map(\.1)
             == (0..<10).map { payload($0, length: 100) } + (0..<acknowledged.count).map { payload(100 + $0, length: 100) })
     }
+
+    /// `whenDurable` runs at once for what is durable, and for a record in its fdatasync only after that returned and
+    /// the record's own `onDurable` ran; `waitUntilDurable` returns then too. After a failed sync, a body waiting
+    /// for the record gets `stopped`, and so does a later one; what was durable before stays durable.
+    @Test func whenDurableFollowsTheSyncThatCoversTheRecord() throws {
+        let folder = TemporaryFolder()
+        let disk = try FaultyDisk(path: folder.path)
+        let writer = JournalWriter(journal: try reopen(disk).0)
+        let first = try writer.submit(JournalRecord(payload: payload(0, length: 50))) { _ in }
+        try writer.waitUntilDurable(through: first)
+        let events = Mutex<[String]>([])
+        writer.whenDurable(through: first) { result in events.withLock { $0.append("first \((try? result.get()) != nil)") } }
+        #expect(events.withLock { $0 } == ["first true"], "a durable record's body runs at once")
+
+        disk.holdNextSync()
+        let second = try writer.submit(JournalRecord(payload: payload(1, length: 50))) { _ in
+            events.withLock { $0.append("onDurable") }
+        }
+        disk.waitForHeldSync()  // the second record is written, its fdatasync held
+        let ran = DispatchSemaphore(value: 0)
+        writer.whenDurable(through: second) { result in
+            events.withLock { $0.append("second \((try? result.get()) != nil)") }
+            ran.signal()
+        }
+        #expect(ran.wait(timeout: .now() + .milliseconds(50)) == .timedOut, "a body ran before the fdatasync returned")
+        #expect(writer.durableLSN == first)
+        disk.releaseSync()
+        try writer.waitUntilDurable(through: second)
+        ran.wait()
+        #expect(events.withLock { $0 } == ["first true", "onDurable", "second true"])
+        #expect(writer.durableLSN == second)
+
+        disk.failSyncs(errno: EIO)
+        let third = try writer.submit(JournalRecord(payload: payload(2, length: 50))) { _ in }
+        let failed = DispatchSemaphore(value: 0)
+        writer.whenDurable(through: third) { result in
+            if case .failure(.stopped) = result { failed.signal() }
+        }
+        failed.wait()
+        #expect(throws: JournalError.self) { try writer.waitUntilDurable(through: third) }
+        try writer.waitUntilDurable(through: second)  // durable before the failure: still so
+        writer.shutdown()
+    }
 }

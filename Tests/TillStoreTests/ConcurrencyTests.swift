@@ -143,8 +143,10 @@ extension CheckpointTests {
         let store = try Self.oneRequestBatches(folder, idleBound: idle, busyBound: busy)
         defer { store.shutdown() }
         Self.queueActivities(300, to: store)
-        // A write after them: its answer comes after the last batch's COMMIT and the checkpoint that follows it.
-        _ = try store.writeAndWait(ClosureWrite { _ in }).get()
+        // Once the queue stays empty (the last batches' COMMIT may wait `carriedCommitWaitMicroseconds` for more), the
+        // writer commits and checkpoints at the idle bound: looked for until it did (or 30 s passed).
+        let deadline = DispatchTime.now() + .seconds(30)
+        while store.stats.walFrames > Int(idle) && DispatchTime.now() < deadline { usleep(1_000) }
         let stats = store.stats
         // ~1,000 frames in all: with the idle bound alone that is 20 checkpoints or more (the test above); here
         // the WAL grows past the idle bound while requests wait, up to the busy one.

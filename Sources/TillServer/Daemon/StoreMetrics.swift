@@ -5,15 +5,15 @@ import TillStore
 /// WAL size.
 enum StoreMetrics {
     static func register(store: Store, walPath: String, readWait: Histogram, in registry: MetricsRegistry) {
-        registry.counter("till_writer_batches_total", "Transactions the writer committed (one journal fdatasync each)") { Int64(store.stats.batches) }
-        registry.counter("till_journal_records_total", "Journal records appended and fdatasynced (one per batch that changed data)") {
+        registry.counter("till_writer_batches_total", "Batches the writer decided (one journal record each when they changed data)") { Int64(store.stats.batches) }
+        registry.counter("till_journal_records_total", "Journal records appended and fdatasynced (one per batch that changed data; the journal thread syncs all those waiting at once)") {
             Int64(store.stats.journalRecords)
         }
         registry.counter("till_journal_bytes_total", "Payload bytes of the journal records appended") { Int64(store.stats.journalBytes) }
-        registry.counter("till_journal_sync_microseconds_total", "Time the writer spent writing and fdatasyncing journal records") {
+        registry.counter("till_journal_sync_microseconds_total", "Time journal records waited from their hand-over to the journal thread until their fdatasync returned, summed") {
             Int64(store.stats.journalSyncs.totalMicroseconds)
         }
-        durations("till_journal_sync_seconds", "How long each journal append (one write and one fdatasync) held its batch's answers",
+        durations("till_journal_sync_seconds", "How long each journal record took from its hand-over to the journal thread until its fdatasync returned (its batch's answers wait for it)",
                   longest: ("till_journal_sync_slowest_microseconds", "The longest journal append since the daemon started"),
                   of: { store.stats.journalSyncs }, in: registry)
         registry.counter("till_writer_commit_microseconds_total", "Time the writer spent in COMMITs after the answers (WAL writes, no fsync)") {

@@ -19,7 +19,7 @@ import struct TillStore.Router
 /// they answer, and hands requests to the router.
 ///
 /// `@unchecked Sendable`: every mutable member is touched only on `connection.loop`'s thread. Completions run on a
-/// reader or the writer thread and capture the session only to hop back onto that loop with `execute`.
+/// reader, the writer or the journal thread and capture the session only to hop back onto that loop with `execute`.
 final class Session: ConnectionHandler, @unchecked Sendable {
     let context: ServerContext
     let connection: Connection
@@ -269,7 +269,7 @@ final class Session: ConnectionHandler, @unchecked Sendable {
         return .success(answer)
     }
 
-    /// Starts a request; its completion (on a reader or the writer thread, or at once for a refusal) hops back to this
+    /// Starts a request; its completion (on a reader, the writer or the journal thread, or at once for a refusal) hops back to this
     /// loop.
     private func submit(
         _ request: RequestStart,

@@ -39,7 +39,7 @@ public final class Store: Sendable {
                                   changedPages: writer.databaseSync.withLock { $0 }?.changedPages)
     }
 
-    /// Enqueues a write; `completion` runs on the writer thread once the result is durable (or failed).
+    /// Enqueues a write; `completion` runs on the writer or the journal thread once the result is durable (or failed).
     /// Throws at once with `overloaded`, `storageFailure` or `shuttingDown`, and then never calls `completion`.
     public func submit<Request: WriteRequest>(
         _ request: Request, completion: @escaping @Sendable (Result<Request.Output, TillError>) -> Void

@@ -15,8 +15,8 @@ import TillCore
 /// committed, so a read transaction begun afterwards sees it: an answer a client has received is visible to every
 /// read sent after it, on any connection. Once the writer stopped after a storage error with an acknowledged batch
 /// it never committed, the wait throws `storageFailure` instead of answering from a state that lacks that batch (the
-/// batch is in the journal and replayed at the next start). Batch numbers only grow. The writer thread never waits
-/// here (it would wait for its own COMMIT): checked by a precondition.
+/// batch is in the journal and replayed at the next start). Batch numbers only grow. The writer thread and the
+/// journal thread that answers for it never wait here (the COMMIT waits for them): checked by a precondition.
 public final class Visibility: Sendable {
     private struct Waiter {
         let batch: UInt64
@@ -36,6 +36,8 @@ public final class Visibility: Sendable {
     private let waitingReads = Atomic<Int>(0)
     /// The writer thread (`pthread_t`), recorded when it starts; 0 before.
     private let writerThread = Atomic<UInt>(0)
+    /// The journal thread, recorded when it first answers a batch (`answering`); 0 before.
+    private let answeringThread = Atomic<UInt>(0)
 
     public init() {}
 
@@ -64,8 +66,9 @@ public final class Visibility: Sendable {
     public func waitForAcknowledgedWrites(willWait: (() -> Void)? = nil) throws(TillError) {
         let target = acknowledged.load(ordering: .acquiring)
         guard committed.load(ordering: .acquiring) < target else { return }
-        precondition(writerThread.load(ordering: .relaxed) != UInt(pthread_self()),
-                     "the writer thread waited for its own COMMIT (a completion read the store?)")
+        let this = UInt(pthread_self())
+        precondition(writerThread.load(ordering: .relaxed) != this && answeringThread.load(ordering: .relaxed) != this,
+                     "the writer or journal thread waited for a COMMIT that waits for it (a completion read the store?)")
         let wake = DispatchSemaphore(value: 0)
         let mustWait: Result<Bool, TillError> = waiting.withLock { state in
             if committed.load(ordering: .acquiring) >= target { return .success(false) }
@@ -87,6 +90,12 @@ public final class Visibility: Sendable {
     /// Called on the writer thread when it starts.
     func writerStarted() {
         writerThread.store(UInt(pthread_self()), ordering: .relaxed)
+    }
+
+    /// Called on the thread about to deliver answers the writer handed over (the journal's), before each batch.
+    func answering() {
+        let this = UInt(pthread_self())
+        if this != writerThread.load(ordering: .relaxed) { answeringThread.store(this, ordering: .relaxed) }
     }
 
     /// Batch `batch`'s answers are about to leave; its COMMIT follows them.

@@ -1,3 +1,4 @@
+import TillCore
 /// How a batch was made durable, for the writer's counters (recorded with the batch's own, under one lock).
 enum DurableCommit {
     /// The requests changed nothing: nothing to make durable (committed, or left in the transaction of the answered
@@ -5,8 +6,9 @@ enum DurableCommit {
     case nothingChanged
     /// Too large for a record: committed (with the answered batches before it) and SQLite fsynced its WAL.
     case syncedBySQLite
-    /// One journal record, fdatasynced; the COMMIT follows the answers.
-    case journaled(bytes: Int, syncMicroseconds: Int)
+    /// One journal record, handed to the journal thread; the answers follow its fdatasync, the COMMIT the answers
+    /// (its sync's time is counted by the journal thread).
+    case journaled(bytes: Int)
 
     /// The transaction is still open: the caller answers, then commits.
     var commitFollows: Bool {
@@ -18,10 +20,9 @@ enum DurableCommit {
         switch self {
         case .nothingChanged: break
         case .syncedBySQLite: stats.sqliteSyncedBatches += 1
-        case .journaled(let bytes, let sync):
+        case .journaled(let bytes):
             stats.journalRecords += 1
             stats.journalBytes += bytes
-            stats.journalSyncs.record(sync)
         }
     }
 }
@@ -54,6 +55,26 @@ struct PagesPerRequest {
         if requests > 4_096 {
             frames /= 2
             requests /= 2
+        }
+    }
+}
+
+/// A batch's requests and their outcomes (nil: succeeded), handed to whichever thread answers them once the batch is
+/// durable (`WriterLoop.answer`).
+struct Answers: Sendable {
+    let requests: [any QueuedWrite]
+    let outcomes: [TillError?]
+
+    init(requests: [any QueuedWrite], outcomes: [TillError?]) {
+        precondition(requests.count == outcomes.count, "one outcome per request")
+        self.requests = requests
+        self.outcomes = outcomes
+    }
+
+    /// Completes every request with its outcome, in batch order.
+    func deliver() {
+        for (request, outcome) in zip(requests, outcomes) {
+            if let outcome { request.fail(outcome) } else { request.succeed() }
         }
     }
 }

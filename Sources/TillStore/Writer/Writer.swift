@@ -12,8 +12,9 @@ import TillCore
 ///   rolled back alone and answered with its error. The batch first runs without savepoints (a savepoint copies
 ///   every page its request touches into the statement journal); on the first refusal the transaction is rolled
 ///   back and the batch runs again with a SAVEPOINT per request. A batch of one runs in the transaction alone;
-/// - completions run on the writer thread, exactly once per accepted request, and a success is delivered only after
-///   the batch's effects were appended to the journal and fdatasynced; the COMMIT (not fsynced:
+/// - completions run on the writer thread or the journal's, exactly once per accepted request, and a success is
+///   delivered only after the batch's effects (and every earlier batch's) were appended to the journal and
+///   fdatasynced; the writer decides the next batches meanwhile; the COMMIT (not fsynced:
 ///   `synchronous=NORMAL`) follows the answers, and reads begun after an answer wait for it (`Visibility`);
 ///   start-up replays the journal records the database lost (`WriterLoop`);
 /// - fail-stop: a storage error (journal write or sync, commit, I/O, full disk, corruption) fails the whole batch and
@@ -25,6 +26,8 @@ public final class Writer: Sendable {
         var sleeping = false
         var stopping = false
         var failure: String?
+        /// The journal thread failed a write or sync (the writer thread rolls back and stops when it sees it).
+        var journalFailure: String?
     }
 
     /// What the writer was opened with.
@@ -196,6 +199,21 @@ public final class Writer: Sendable {
 
     /// True when requests wait for the writer (it then carries its answered batches on instead of committing).
     var hasPendingRequests: Bool { queue.withLock { !$0.pending.isEmpty } }
+
+    /// The journal's failure, once its thread reported one (`journalFailed`).
+    var journalFailure: String? { queue.withLock { $0.journalFailure } }
+
+    /// On the journal thread: a write or sync of the journal failed, so `requests` (a batch waiting for it) and
+    /// every queued request fail with the fail-stop error, later submissions are refused, and the writer thread is
+    /// woken to roll back and stop (`WriterLoop.run`).
+    func journalFailed(_ requests: [any QueuedWrite], reason: String) {
+        let queued = enterFailure("journal: \(reason)")
+        queue.withLock { $0.journalFailure = $0.journalFailure ?? reason }
+        for request in requests { request.fail(Writer.stoppedFailure) }
+        for request in queued { request.fail(Writer.stoppedFailure) }
+        counters.withLock { $0.failed += requests.count + queued.count }
+        wakeUp()
+    }
 
     /// Records the fail-stop and hands back every request still queued (to be failed by the caller).
     func enterFailure(_ reason: String) -> [any QueuedWrite] {

@@ -7,7 +7,8 @@ extension WriterLoop {
     func checkpoint(force: Bool, busy: Bool = false, mode: CheckpointMode = .restart) {
         guard !failed, force || walFrames.frames > writer.configuration.checkpointBound(busy: busy) else { return }
         do {
-            let committed = journal.nextLSN.rawValue - 1
+            precondition(answered == nil, "a checkpoint with answered batches not committed")
+            let committed = journaledLSN  // every record is committed
             // A serving checkpoint leaves its fsync of the database file to the background, and the next commits
             // append to the WAL meanwhile, up to twice the bound, instead of overwriting what it copied
             // (`BackgroundDatabaseSync`). Start-up's and shutdown's sync in place.
@@ -28,11 +29,12 @@ extension WriterLoop {
                 // now, or (deferred) up to what the last background sync covered.
                 deferred?.checkpointCompleted(through: committed)
                 let synced = deferred.map { $0.syncedThrough } ?? committed
-                let released = try journal.release(through: LSN(synced))
+                journal.release(through: LSN(synced))  // on the journal thread, between groups
+                let released = journal.stats.segmentsReleased
                 writer.counters.withLock {
                     $0.checkpointDurations.record(took)
                     $0.walFrames = 0
-                    $0.journalSegmentsReleased += released
+                    $0.journalSegmentsReleased = released
                 }
             case .busy:
                 writer.counters.withLock { $0.checkpointsBusy += 1 }

@@ -8,14 +8,17 @@ public protocol WriterHooks: Sendable {
     /// True: the writer takes no batch (requests queue up, so that the next batch holds all of them); a store that
     /// shuts down takes its batches anyway.
     var holdsBatches: Bool { get }
-    /// Called on the writer thread before batch `batch` (1-based) is made durable (journal append and fdatasync);
-    /// throwing makes it fail like a failed fsync (fail-stop, nothing of the batch answered).
+    /// Called on the writer thread before batch `batch` (1-based) is made durable (its record handed to the journal
+    /// thread); throwing makes it fail like a failed fsync (fail-stop, nothing of the batch answered).
     func willCommit(batch: Int) throws
     /// Called on the writer thread after batch `batch` was answered, just before its COMMIT; throwing makes the COMMIT
     /// fail (fail-stop: the batch stays acknowledged, in the journal, replayed at the next start).
     func willMakeVisible(batch: Int) throws
     /// Called on the writer thread after a refused request rolled the optimistic pass back, before the new BEGIN.
     func willRerun()
+    /// Called on the writer thread when a COMMIT must wait for the journal thread to make the records before it
+    /// durable (they are still being synced), right before it waits.
+    func willWaitForJournal()
     /// Called on the background sync's thread before a checkpoint's deferred fsync of the database file
     /// (`BackgroundDatabaseSync`); a test holds it there to show what waits for it.
     func willSyncDatabaseInBackground()
@@ -24,6 +27,7 @@ public protocol WriterHooks: Sendable {
 }
 
 extension WriterHooks {
+    public func willWaitForJournal() {}
     public func willSyncDatabaseInBackground() {}
     public func writeWaitsForDatabaseSync() {}
 }

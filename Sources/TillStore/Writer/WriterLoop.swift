@@ -7,9 +7,12 @@ import TillJournal
 
 /// The writer thread's side: owns the connection and the journal, recovers, runs batches, checkpoints.
 ///
-/// Guarantees: created, used and destroyed on the writer thread only (not Sendable). A batch's effects are appended
-/// to the journal and fdatasynced, then its requests are answered, then it is committed (SQLite does not fsync the
-/// COMMIT; under load with the batches after it); reads begun after the answers wait for that COMMIT (`Visibility`);
+/// Guarantees: created, used and destroyed on the writer thread only (not Sendable). A batch's effects go to the
+/// journal thread as one record (`JournalWriter`: group commit, one write and one fdatasync for every record waiting)
+/// and the writer goes on with the next batch meanwhile; the batch's requests are answered once that fdatasync
+/// returned (and every earlier record's), then it is committed (SQLite does not fsync the COMMIT; under load with the
+/// batches after it), never before its record is durable; reads begun after the answers wait for that COMMIT
+/// (`Visibility`);
 /// at start-up the journal records the database does not hold yet are replayed before anything else; a journal
 /// segment is deleted only after a checkpoint made the database file hold all its records and that file was synced.
 final class WriterLoop {
@@ -17,7 +20,8 @@ final class WriterLoop {
     /// The database file's checkpoint sync in the background (`WriterConfiguration.databaseSyncInBackground`).
     let databaseSync: BackgroundDatabaseSync?
     let effects: EffectLog
-    let journal: Journal
+    /// The journal's thread: it writes and fdatasyncs the records the writer hands it, and answers their batches.
+    let journal: JournalWriter
     let statements: StatementDictionary
     let context: WriteContext
     let writer: Writer
@@ -36,8 +40,9 @@ final class WriterLoop {
     /// The WAL file, opened on the first commit (see `startWALWriteback`).
     private var walWriteback: DataFile?
     var failed = false
-    /// The LSN of the last record appended (the database holds it once it is committed).
-    private var journaledLSN: UInt64 = 0
+    /// The LSN of the last record handed to the journal (durable once `journal` says so; the database holds it once
+    /// it is committed).
+    private(set) var journaledLSN: UInt64 = 0
     /// The WAL's frames when they were last counted (`framesCommitted`).
     var framesCounted = 0
     /// WAL pages a committed request added, lately (`checkpointDue`).
@@ -89,20 +94,22 @@ final class WriterLoop {
         // written against, then migrates.
         if try connection.int64("PRAGMA user_version") ?? 0 == 0 { try Migrator.migrate(connection, migrations) }
         let recoveryTimes: RecoveryTimes
-        (journal, statements, recoveryTimes) = try WriterLoop.recover(connection, path: path, configuration: configuration)
+        let recovered: Journal
+        (recovered, statements, recoveryTimes) = try WriterLoop.recover(connection, path: path, configuration: configuration)
         try Migrator.migrate(connection, migrations)
         pageSize = Int(try connection.int64("PRAGMA page_size") ?? 4_096)
         context = WriteContext(connection: connection, now: Timestamp(millisecondsSinceEpoch: 0))  // stamped before every batch
         if configuration.hotAccounts > 0 { context.hot = HotAccounts(capacity: configuration.hotAccounts) }
         self.writer = writer
         writer.counters.withLock {
-            $0.journalReplayed = journal.recovery.recordsReplayed
-            $0.journalTornBytes = journal.recovery.tornBytes
+            $0.journalReplayed = recovered.recovery.recordsReplayed
+            $0.journalTornBytes = recovered.recovery.tornBytes
             $0.journalScanMicroseconds = recoveryTimes.scanMicroseconds
             $0.journalReplayMicroseconds = recoveryTimes.replayMicroseconds
-            $0.appliedLSN = journal.nextLSN.rawValue - 1
+            $0.appliedLSN = recovered.nextLSN.rawValue - 1
         }
-        journaledLSN = journal.nextLSN.rawValue - 1
+        journaledLSN = recovered.nextLSN.rawValue - 1
+        journal = JournalWriter(journal: recovered)  // last: nothing after it throws, its thread runs until `stop`
     }
 
     deinit {
@@ -114,13 +121,23 @@ final class WriterLoop {
         // Migrations and replayed records go into the database file at once (and replayed segments can go).
         checkpoint(force: true, mode: .truncate)
         while true {
+            if !failed, let reason = writer.journalFailure {  // the journal thread failed a sync: stop here too
+                failStop([], error: JournalError.stopped(reason: reason), stage: "journal")
+            }
             switch writer.next() {
             case .batch(let batch): runBatch(batch)
             case .sleep:
+                if !failed && answered != nil && !writer.visibility.readsWaiting && !journaledIsDurable {
+                    // The last records are still being synced: their answers wake the writer (`answer`), and so does
+                    // a request, which is decided meanwhile; the COMMIT waits for them.
+                    writer.wake.wait()
+                    continue
+                }
                 if carriedOverEmptyQueue && answered != nil && !writer.visibility.readsWaiting {
                     // A large batch's COMMIT waits for the next batch; the time up, it is done below.
                     if !writer.waitForWakeUp(microseconds: writer.configuration.carriedCommitWaitMicroseconds) {
                         carriedOverEmptyQueue = false
+                        lastBatchWasBusy = false  // no request for that long: idle, the idle bound applies
                     }
                     continue  // a batch, a read waiting, the shutdown or the time: look again
                 }
@@ -133,16 +150,21 @@ final class WriterLoop {
             case .stop:
                 commitAnswered()
                 if !failed { checkpoint(force: true, mode: .truncate) }
-                journal.finishFileWork()  // shutdown returns with released segments deleted
+                journal.shutdown()  // writes what it holds; returns with released segments deleted
                 return
             }
         }
     }
 
+    /// Every record handed to the journal is durable (and its batch answered).
+    private var journaledIsDurable: Bool { journal.durableLSN.rawValue >= journaledLSN }
+
     // MARK: - Batches
 
     private func runBatch(_ batch: [any QueuedWrite]) {
         batchNumber += 1
+        // A batch taken while an earlier record is still being synced: requests keep coming (the writer is busy).
+        let overlapped = !journaledIsDurable
         context.stamp(writer.clock())
         effects.reset()
         var outcomes: [TillError?] = []
@@ -199,17 +221,16 @@ final class WriterLoop {
         // Requests that were waiting before the answers left make the writer busy (the larger checkpoint bound); one
         // sent because of an answer (a terminal's next purchase) does not, but a large batch does (closed loops).
         let large = batch.count >= writer.configuration.busyBatchRequests
-        let busy = writer.hasPendingRequests || large
-        for (item, outcome) in zip(batch, outcomes) {
-            if let outcome { item.fail(outcome) } else { item.succeed() }
-        }
+        let busy = writer.hasPendingRequests || large || overlapped
+        answer(batch, outcomes, synced: durable)
         retire(batch)
         // A large batch's COMMIT may wait for the next batch over an empty queue (`run`).
-        let carry = large && writer.configuration.carriedCommitWaitMicroseconds > 0
+        let carry = (large || overlapped) && writer.configuration.carriedCommitWaitMicroseconds > 0
         if let answered, answered.requests >= writer.configuration.maxRequestsPerCommit
             || answeredRecordBytes >= writer.configuration.maxAnsweredRecordBytes || writer.visibility.readsWaiting
-            || checkpointDue(carrying: answered.requests, busy: busy) || (!writer.hasPendingRequests && !carry) {
-            commitAnswered()
+            || checkpointDue(carrying: answered.requests, busy: busy)
+            || (!writer.hasPendingRequests && !carry && journaledIsDurable) {
+            commitAnswered()  // (an idle writer whose records are still being synced commits when they are: `run`)
         }
         carriedOverEmptyQueue = answered != nil && carry
         lastBatchWasBusy = busy
@@ -247,6 +268,9 @@ final class WriterLoop {
         guard let last = answered?.last, !failed else { return }
         let started = syscalls.now()
         do {
+            // Never visible before durable: the journal thread may still be syncing the last records.
+            if !journaledIsDurable { writer.configuration.hooks?.willWaitForJournal() }
+            try journal.waitUntilDurable(through: LSN(journaledLSN))
             try writer.configuration.hooks?.willMakeVisible(batch: last)
             try connection.execute("COMMIT")
         } catch {
@@ -301,10 +325,11 @@ final class WriterLoop {
         if answered == nil { try connection.execute("COMMIT") }
     }
 
-    /// Makes the open transaction durable. Normally: the effects go to the journal as one record (with the position
-    /// it takes, written in the transaction) and are fdatasynced; the transaction stays open, for the caller to
-    /// commit (without fsync) after the answers. A batch that changed nothing commits; one whose effects passed the
-    /// record limit (a bulk import) commits and then has SQLite fsync its WAL instead.
+    /// Makes the open transaction durable. Normally: the effects go to the journal thread as one record (with the
+    /// position it takes, written in the transaction), which writes and fdatasyncs it while the writer goes on; the
+    /// transaction stays open, for the caller to answer once the record is durable (`answer`) and commit after. A
+    /// batch that changed nothing commits; one whose effects passed the record limit (a bulk import) waits for the
+    /// records before it, commits and then has SQLite fsync its WAL instead.
     /// Any error is fail-stop for the caller: nothing of this batch is acknowledged.
     private func makeDurable() throws -> DurableCommit {
         guard !effects.entries.isEmpty || effects.overflowed else {
@@ -315,25 +340,54 @@ final class WriterLoop {
         let (payload, definitions) = effects.overflowed
             ? ([], []) : EffectRecord.encode(effects.entries, dictionary: statements, capacity: effects.estimatedBytes)
         if effects.overflowed || payload.count > journal.configuration.maxRecordBytes {
+            try journal.waitUntilDurable(through: LSN(journaledLSN))  // the COMMIT makes the batches before visible
             let started = syscalls.now()
             try connection.execute("COMMIT")  // with the answered batches before it, if any
             answeredCommitted(microseconds: Int(syscalls.now().microseconds(since: started)))
             try syncThroughSQLite()
             return .syncedBySQLite
         }
-        let lsn = journal.nextLSN
+        let lsn = LSN(journaledLSN + 1)
         try JournalPosition.advance(connection, to: lsn)
         try StatementDictionary.store(definitions, on: connection)
         let record = JournalRecord(payload: payload)
-        let before = syscalls.now()
-        _ = try journal.append([record])
-        let synced = syscalls.now()
-        // The texts are in the journal now (and in `journal_statements` with the COMMIT): later records refer to them.
+        let submitted = syscalls.now()
+        let assigned = try journal.submit(record) { [syscalls, writer] result in
+            // On the journal thread, before the batch is answered: its sync is counted when the answers leave.
+            guard case .success = result else { return }
+            let took = Int(syscalls.now().microseconds(since: submitted))
+            writer.counters.withLock { $0.journalSyncs.record(took) }
+        }
+        precondition(assigned == lsn, "the writer is the journal's only submitter: its LSNs follow its own count")
+        // The texts are in the journal's order now (and in `journal_statements` with the COMMIT): later records
+        // refer to them.
         for definition in definitions { try statements.learn(id: definition.id, sql: definition.sql) }
         journaledLSN = lsn.rawValue
         answeredRecords.append((lsn, payload, definitions))
         answeredRecordBytes += payload.count
-        return .journaled(bytes: record.payload.count, syncMicroseconds: Int(synced.microseconds(since: before)))
+        return .journaled(bytes: record.payload.count)
+    }
+
+    /// Answers the batch's requests once every record handed to the journal so far is durable — its own, and the
+    /// earlier ones whose effects it may have read: at once when they are, else on the journal thread after the
+    /// fdatasync that covers them. A batch SQLite synced is answered at once (every record before it was waited
+    /// for). If the journal fails first, the requests fail with the store's fail-stop error.
+    private func answer(_ batch: [any QueuedWrite], _ outcomes: [TillError?], synced: DurableCommit) {
+        let answers = Answers(requests: batch, outcomes: outcomes)
+        if case .syncedBySQLite = synced {
+            answers.deliver()
+            return
+        }
+        journal.whenDurable(through: LSN(journaledLSN)) { [writer] result in
+            switch result {
+            case .success:
+                writer.visibility.answering()
+                answers.deliver()
+                writer.wakeUp()  // an idle writer commits them now (`run`)
+            case .failure(let error):
+                writer.journalFailed(answers.requests, reason: "\(error)")
+            }
+        }
     }
 
     /// Asks the kernel to start writing the WAL's new pages out now, without waiting: SQLite fsyncs the WAL at the

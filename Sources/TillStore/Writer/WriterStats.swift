@@ -50,7 +50,8 @@ public struct WriterStats: Sendable, Hashable {
     public var journalBytes: Int = 0
     /// Time spent appending records (one write + fdatasync each), and in the COMMITs after the answers (WAL writes,
     /// no sync).
-    /// Journal appends (one write + fdatasync each) by duration: a disk whose fdatasync stalls shows here, since every
+    /// Journal records by the time from their hand-over to the journal thread until the fdatasync covering them
+    /// returned (a write and a sync, after the group before it): a disk whose fdatasync stalls shows here, since every
     /// answer of the batch waited for it.
     public var journalSyncs = Durations()
     public var commitMicroseconds: Int = 0

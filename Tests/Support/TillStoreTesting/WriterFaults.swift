@@ -13,6 +13,7 @@ public final class WriterFaults: WriterHooks {
     private let commit = InstalledClosure<@Sendable (Int) throws -> Void>()
     private let visible = InstalledClosure<@Sendable (Int) throws -> Void>()
     private let rerun = InstalledClosure<@Sendable () -> Void>()
+    private let journalWait = InstalledClosure<@Sendable () -> Void>()
     private let sync = InstalledClosure<@Sendable () -> Void>()
     private let waits = InstalledClosure<@Sendable () -> Void>()
 
@@ -36,6 +37,12 @@ public final class WriterFaults: WriterHooks {
         set { rerun.closure = newValue }
     }
 
+    /// Called on the writer thread right before a COMMIT waits for the journal to make the records before it durable.
+    public var beforeJournalWait: (@Sendable () -> Void)? {
+        get { journalWait.closure }
+        set { journalWait.closure = newValue }
+    }
+
     /// Called on the background sync's thread before a checkpoint's deferred fsync of the database file.
     public var beforeDatabaseSync: (@Sendable () -> Void)? {
         get { sync.closure }
@@ -54,6 +61,7 @@ public final class WriterFaults: WriterHooks {
     public func willCommit(batch: Int) throws { try beforeCommit?(batch) }
     public func willMakeVisible(batch: Int) throws { try beforeVisible?(batch) }
     public func willRerun() { beforeRerun?() }
+    public func willWaitForJournal() { beforeJournalWait?() }
 
     func hold(_ on: Bool) { held.store(on, ordering: .sequentiallyConsistent) }
 }
