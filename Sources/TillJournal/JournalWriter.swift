@@ -12,6 +12,8 @@ import Synchronization
 /// - `whenDurable(through:)` runs its body exactly once, after every `onDurable` through that LSN has run (at once
 ///   when they have), or with the failure that means they never will succeed; `waitUntilDurable` blocks until then;
 /// - no timer: a record submitted to an idle journal is written at once; under load, groups grow by themselves;
+/// - `writeNowIfIdle` writes and syncs a record on the caller's thread when the journal thread has nothing to do
+///   (no hand-over, no wake-up): the same write, sync and LSN order as a group of one;
 /// - bounded: `submit` throws `overloaded` when `queueCapacity` records wait;
 /// - fail-stop: after an I/O error the waiting records and every later `submit` fail with `stopped`.
 public final class JournalWriter: Sendable {
@@ -44,6 +46,10 @@ public final class JournalWriter: Sendable {
         var callbacks: [Callback] = []
         var nextLSN: LSN
         var sleeping = false
+        /// A caller writes through `writeNowIfIdle`: the journal thread leaves the journal alone meanwhile.
+        var callerWrites = false
+        /// What the journal thread last released (`release(through:)`).
+        var released = LSN.none
         var stopping = false
         var failure: JournalError?
         var releaseThrough = LSN.none
@@ -52,6 +58,9 @@ public final class JournalWriter: Sendable {
 
     public let configuration: JournalConfiguration
     private let state: Mutex<State>
+    /// Used by the journal thread, or by a caller of `writeNowIfIdle` while `callerWrites` keeps the thread off it
+    /// (the mutex orders the hand-overs).
+    nonisolated(unsafe) private let journal: Journal
     private let wake = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)
 
@@ -59,10 +68,10 @@ public final class JournalWriter: Sendable {
     public init(journal: Journal) {
         configuration = journal.configuration
         state = Mutex(State(nextLSN: journal.nextLSN, stats: Stats(durableLSN: LSN(journal.nextLSN.rawValue - 1))))
-        nonisolated(unsafe) let owned = journal
+        self.journal = journal
         let thread = Thread { [self] in
-            run(owned)
-            owned.finishFileWork()  // shutdown returns with the released segments recycled or deleted
+            run()
+            self.journal.finishFileWork()  // shutdown returns with the released segments recycled or deleted
             finished.signal()
         }
         thread.name = "till-journal"
@@ -97,6 +106,69 @@ public final class JournalWriter: Sendable {
         let (lsn, mustWake) = try outcome.get()
         if mustWake { wake.signal() }
         return lsn
+    }
+
+    /// Writes `record` as a group of one and makes it durable on the calling thread, when the journal thread is idle
+    /// (nothing waiting, nothing being written, no `whenDurable` body pending): returns its LSN once its `fdatasync`
+    /// returned. Returns nil, having done nothing, when the thread is busy: `submit` then. For a caller that would
+    /// only wait for the sync anyway: it saves the hand-over to the journal thread and back. A failure stops the
+    /// journal as on the thread (every later call throws `stopped`).
+    public func writeNowIfIdle(_ record: JournalRecord) throws(JournalError) -> LSN? {
+        if record.payload.count > configuration.maxRecordBytes {
+            throw .recordTooLarge(bytes: record.payload.count, limit: configuration.maxRecordBytes)
+        }
+        let reserved: Result<LSN?, JournalError> = state.withLock { state in
+            if let failure = state.failure { return .failure(.stopped(reason: failure.description)) }
+            if state.stopping { return .failure(.shuttingDown) }
+            guard state.sleeping, !state.callerWrites, state.waiting.isEmpty, state.callbacks.isEmpty else {
+                return .success(nil)
+            }
+            state.callerWrites = true
+            let lsn = state.nextLSN
+            state.nextLSN = lsn.next  // a record submitted meanwhile takes the next one
+            return .success(lsn)
+        }
+        guard let lsn = try reserved.get() else { return nil }
+        let outcome: Result<ClosedRange<LSN>, JournalError>
+        do throws(JournalError) {
+            outcome = .success(try journal.append([record]))
+        } catch {
+            outcome = .failure(error)
+        }
+        let (mustWake, abandoned, callbacks) = state.withLock { state -> (Bool, [Waiting], [Callback]) in
+            state.callerWrites = false
+            var abandoned: [Waiting] = []
+            var callbacks: [Callback] = []
+            switch outcome {
+            case .success(let lsns):
+                precondition(lsns.lowerBound == lsn && lsns.upperBound == lsn, "the journal's LSNs follow the writer's")
+                state.stats.groups += 1
+                state.stats.records += 1
+                state.stats.bytes += record.footprint
+                state.stats.largestGroup = max(state.stats.largestGroup, 1)
+                state.stats.durableLSN = lsns.upperBound
+            case .failure(let error):
+                state.failure = error
+                abandoned = state.waiting
+                callbacks = state.callbacks
+                state.waiting.removeAll()
+                state.callbacks.removeAll()
+            }
+            // Work that came meanwhile (from other threads) is the journal thread's again.
+            let pending = !state.waiting.isEmpty || state.stopping || state.releaseThrough > state.released
+            guard pending && state.sleeping else { return (false, abandoned, callbacks) }
+            state.sleeping = false
+            return (true, abandoned, callbacks)
+        }
+        if mustWake { wake.signal() }
+        switch outcome {
+        case .success(let lsns): return lsns.lowerBound
+        case .failure(let error):
+            let stopped = JournalError.stopped(reason: error.description)
+            for item in abandoned { item.onDurable(.failure(stopped)) }
+            for callback in callbacks { callback.body(.failure(stopped)) }
+            throw error
+        }
     }
 
     /// Runs `body` once every record through `lsn` is durable and its `onDurable` has run: at once on the calling
@@ -162,11 +234,11 @@ public final class JournalWriter: Sendable {
         finished.signal()  // idempotent: a second shutdown returns at once
     }
 
-    private func run(_ journal: Journal) {
+    private func run() {
         var released = LSN.none
         while true {
             let next: (group: [Waiting], release: LSN)? = state.withLock { state in
-                if state.waiting.isEmpty && state.releaseThrough <= released {
+                if state.callerWrites || (state.waiting.isEmpty && state.releaseThrough <= released) {
                     if state.stopping || state.failure != nil { return nil }
                     state.sleeping = true
                     return ([], released)
@@ -213,7 +285,10 @@ public final class JournalWriter: Sendable {
                 if next.release > released {
                     let removed = try journal.release(through: next.release)
                     released = next.release
-                    state.withLock { $0.stats.segmentsReleased += removed }
+                    state.withLock {
+                        $0.stats.segmentsReleased += removed
+                        $0.released = next.release
+                    }
                 }
             } catch {
                 let (abandoned, callbacks) = state.withLock { state in

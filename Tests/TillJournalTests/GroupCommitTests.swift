@@ -140,4 +140,45 @@ import TillJournalTesting
         try writer.waitUntilDurable(through: second)  // durable before the failure: still so
         writer.shutdown()
     }
+
+    /// `writeNowIfIdle` writes on the caller's thread when the journal thread has nothing to do (the record is durable
+    /// when it returns, in LSN order with submitted ones), declines while a group is being synced, and a failure
+    /// there stops the journal like one on its thread.
+    @Test func anIdleJournalIsWrittenByTheCaller() throws {
+        let folder = TemporaryFolder()
+        let disk = try FaultyDisk(path: folder.path)
+        let writer = JournalWriter(journal: try reopen(disk).0)
+        let first = try writer.submit(JournalRecord(payload: payload(0, length: 40))) { _ in }
+        try writer.waitUntilDurable(through: first)
+        let syncs = disk.syncCount
+        // The journal thread parks once it ran the callbacks: until then the call declines.
+        func writeWhenIdle(_ record: JournalRecord) throws -> LSN {
+            while true {
+                if let lsn = try writer.writeNowIfIdle(record) { return lsn }
+                sched_yield()
+            }
+        }
+        #expect(try writeWhenIdle(JournalRecord(payload: payload(1, length: 40))) == LSN(2))
+        #expect(writer.durableLSN == LSN(2) && disk.syncCount == syncs + 1, "durable when it returns")
+
+        disk.holdNextSync()
+        let third = try writer.submit(JournalRecord(payload: payload(2, length: 40))) { _ in }
+        disk.waitForHeldSync()
+        #expect(try writer.writeNowIfIdle(JournalRecord(payload: payload(3, length: 40))) == nil, "the thread is busy")
+        disk.releaseSync()
+        try writer.waitUntilDurable(through: third)
+        #expect(try writeWhenIdle(JournalRecord(payload: payload(3, length: 40))) == LSN(4))
+
+        disk.failSyncs(errno: EIO)
+        #expect(throws: JournalError.self) { try writer.writeNowIfIdle(JournalRecord(payload: payload(4, length: 40))) }
+        #expect {
+            try writer.submit(JournalRecord(payload: payload(5, length: 40))) { _ in }
+        } throws: { error in
+            if case .stopped = error as? JournalError { return true }
+            return false
+        }
+        writer.shutdown()
+        let (_, replayed) = try reopen(disk.disk)
+        #expect(replayed.prefix(4).map(\.1) == (0..<4).map { payload($0, length: 40) })
+    }
 }

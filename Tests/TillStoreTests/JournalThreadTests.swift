@@ -47,6 +47,7 @@ import TillStoreTesting
         try Store.temporary(folder) {
             $0.writer.journalDirectory = disk
             $0.writer.onEvent = { _ in }
+            $0.writer.maxBatchSize = 1  // each request a batch of its own
             $0.writer.faults.beforeCommit = { batch in
                 events.append("decided \(batch)")
                 decided.signal()
@@ -59,10 +60,11 @@ import TillStoreTesting
         }
     }
 
-    /// While batch 2's fdatasync is held, the writer decides batch 3 (a resend of batch 2's request, answered from
-    /// the open transaction) and batch 4 (a new request): neither batch 2 nor 3 is answered and nothing is committed
-    /// until the sync returns; then every answer arrives, the resend says `replayed`, and the store holds each credit
-    /// once. Fails if the writer answers or commits before the record's sync (or never goes on while it runs).
+    /// Batch 2 is made durable while batch 3 waits (so by the journal thread, not in place): while its fdatasync is
+    /// held, the writer decides batch 3 (a resend of batch 2's request, answered from the open transaction) and batch
+    /// 4 (a new request): neither batch 2 nor 3 is answered and nothing is committed until the sync returns, even when
+    /// a read asks for the COMMIT; then every answer arrives, the resend says `replayed`, and the store holds each
+    /// credit once. Fails if the writer answers or commits before the record's sync (or never goes on while it runs).
     @Test func batchesDecidedWhileARecordSyncsWaitForIt() throws {
         let folder = TemporaryFolder()
         let disk = try FaultyDisk(path: folder.path("till.db.journal"))
@@ -76,10 +78,12 @@ import TillStoreTesting
 
         disk.holdNextSync()
         let answers = Answers()
+        store.writer.pause()
         try answers.submit(credit("op-1", member: member, 10), as: 0, to: store)
+        try answers.submit(credit("op-1", member: member, 10), as: 1, to: store)
+        store.writer.resume()
         #expect(decided.wait(timeout: .now() + .seconds(30)) == .success)  // batch 2
         disk.waitForHeldSync()  // its record is written, its fdatasync held
-        try answers.submit(credit("op-1", member: member, 10), as: 1, to: store)
         try #require(decided.wait(timeout: .now() + .seconds(30)) == .success,
                      "the writer did not decide the next batch while a record was being synced")
         try answers.submit(credit("op-2", member: member, 5), as: 2, to: store)
@@ -126,10 +130,12 @@ import TillStoreTesting
 
         disk.holdNextSync()
         let answers = Answers()
+        store.writer.pause()
         try answers.submit(credit("op-1", member: member, 10), as: 0, to: store)
+        try answers.submit(credit("op-2", member: member, 5), as: 1, to: store)
+        store.writer.resume()
         #expect(decided.wait(timeout: .now() + .seconds(30)) == .success)
         disk.waitForHeldSync()
-        try answers.submit(credit("op-2", member: member, 5), as: 1, to: store)
         try #require(decided.wait(timeout: .now() + .seconds(30)) == .success)
         disk.failSyncs(errno: EIO)
         disk.releaseSync()
