@@ -32,6 +32,11 @@ final class WriterLoop {
     private var carriedOverEmptyQueue = false
     /// The last batch found the writer busy (the checkpoint bound for its carried COMMIT).
     private var lastBatchWasBusy = false
+    /// When the previous batch began, and the recent journal syncs' time (µs, a moving average): with batches
+    /// further apart than two syncs, a request rarely comes during one, and the writer syncs its record itself
+    /// (`makeDurable`).
+    private var previousBatchBegan: Instant?
+    private var syncMicroseconds = 200
     /// Times the journal's write + fdatasync and the COMMIT, for the metrics only (no decision reads it).
     let syscalls = SystemTime()
     private let walPath: String
@@ -165,6 +170,9 @@ final class WriterLoop {
         batchNumber += 1
         // A batch taken while an earlier record is still being synced: requests keep coming (the writer is busy).
         let overlapped = !journaledIsDurable
+        let began = syscalls.now()
+        let quiet = previousBatchBegan.map { Int(began.microseconds(since: $0)) > 2 * syncMicroseconds } ?? true
+        previousBatchBegan = began
         context.stamp(writer.clock())
         effects.reset()
         var outcomes: [TillError?] = []
@@ -191,7 +199,7 @@ final class WriterLoop {
             }
             if connection.isInTransaction {
                 try writer.configuration.hooks?.willCommit(batch: batchNumber)
-                durable = try makeDurable()
+                durable = try makeDurable(quiet: quiet)
             }
         } catch let error as SQLiteError where error.isLockBusy && !connection.isInTransaction && answered == nil {
             // Only the rerun's BEGIN can get here: the rollback had released the lock and another process took it.
@@ -331,7 +339,7 @@ final class WriterLoop {
     /// batch that changed nothing commits; one whose effects passed the record limit (a bulk import) waits for the
     /// records before it, commits and then has SQLite fsync its WAL instead.
     /// Any error is fail-stop for the caller: nothing of this batch is acknowledged.
-    private func makeDurable() throws -> DurableCommit {
+    private func makeDurable(quiet: Bool) throws -> DurableCommit {
         guard !effects.entries.isEmpty || effects.overflowed else {
             try endUnchangedBatch()  // the requests changed nothing
             return .nothingChanged
@@ -353,11 +361,12 @@ final class WriterLoop {
         let record = JournalRecord(payload: payload)
         let submitted = syscalls.now()
         let assigned: LSN
-        if !writer.hasPendingRequests, let written = try journal.writeNowIfIdle(record) {
-            // Nothing to decide meanwhile: written and synced here, without the hand-over to the journal thread and
-            // back (at low load that is most batches, and the hops cost more than they overlap).
+        if quiet && !writer.hasPendingRequests, let written = try journal.writeNowIfIdle(record) {
+            // Nothing to decide meanwhile, and likely nothing will come during the sync: written and synced here,
+            // without the hand-over to the journal thread and back (they cost more than they would overlap).
             assigned = written
             let took = Int(syscalls.now().microseconds(since: submitted))
+            syncMicroseconds = (7 * syncMicroseconds + took) / 8
             writer.counters.withLock { $0.journalSyncs.record(took) }
         } else {
             assigned = try journal.submit(record) { [syscalls, writer] result in
