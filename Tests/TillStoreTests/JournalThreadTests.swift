@@ -40,23 +40,50 @@ import TillStoreTesting
         var all: [String] { lines.withLock { $0 } }
     }
 
-    /// A store on a `FaultyDisk` journal whose writer reports each batch it decided (`beforeCommit`: its requests
-    /// ran, its record is next) and each COMMIT of answered batches (`beforeVisible`) in `events`.
-    private func openStore(_ folder: TemporaryFolder, _ disk: FaultyDisk, events: Events,
-                           decided: DispatchSemaphore) throws -> Store {
-        try Store.temporary(folder) {
-            $0.writer.journalDirectory = disk
-            $0.writer.onEvent = { _ in }
-            $0.writer.maxBatchSize = 1  // each request a batch of its own
-            $0.writer.faults.beforeCommit = { batch in
-                events.append("decided \(batch)")
-                decided.signal()
+    /// A store on a `FaultyDisk` journal, with each request a batch of its own, whose writer reports each batch it
+    /// decided (`beforeCommit`: its requests ran, its record is next), each COMMIT of answered batches
+    /// (`beforeVisible`) and each wait for the journal before a COMMIT in `events`; one member registered and committed.
+    struct Rig {
+        let folder = TemporaryFolder()
+        let disk: FaultyDisk
+        let events = Events()
+        let decided = DispatchSemaphore(value: 0)
+        let store: Store
+        let member: Int64
+
+        init() throws {
+            disk = try FaultyDisk(path: folder.path("till.db.journal"))
+            store = try Store.temporary(folder) { [disk, events, decided] in
+                $0.writer.journalDirectory = disk
+                $0.writer.onEvent = { _ in }
+                $0.writer.maxBatchSize = 1
+                $0.writer.faults.beforeCommit = { batch in
+                    events.append("decided \(batch)")
+                    decided.signal()
+                }
+                $0.writer.faults.beforeVisible = { batch in events.append("commit \(batch)") }
+                $0.writer.faults.beforeJournalWait = {
+                    events.append("waits for the journal")
+                    events.journalWaits.signal()
+                }
             }
-            $0.writer.faults.beforeVisible = { batch in events.append("commit \(batch)") }
-            $0.writer.faults.beforeJournalWait = {
-                events.append("waits for the journal")
-                events.journalWaits.signal()
-            }
+            member = try store.member("m")
+            decided.wait()  // batch 1: the registration
+            _ = try store.read { _ in }  // its COMMIT: what follows starts from a committed store
+        }
+
+        /// Queues `first` and `second` as batches 2 and 3, so that batch 2 is made durable while batch 3 waits (by
+        /// the journal thread, not in place), holds batch 2's fdatasync and returns once the writer decided batch 3.
+        func holdSync(of first: WalletCredit, deciding second: WalletCredit, into answers: Answers) throws {
+            disk.holdNextSync()
+            store.writer.pause()
+            try answers.submit(first, as: 0, to: store)
+            try answers.submit(second, as: 1, to: store)
+            store.writer.resume()
+            #expect(decided.wait(timeout: .now() + .seconds(30)) == .success)  // batch 2
+            disk.waitForHeldSync()  // its record is written, its fdatasync held
+            try #require(decided.wait(timeout: .now() + .seconds(30)) == .success,
+                         "the writer did not decide the next batch while a record was being synced")
         }
     }
 
@@ -66,28 +93,13 @@ import TillStoreTesting
     /// a read asks for the COMMIT; then every answer arrives, the resend says `replayed`, and the store holds each
     /// credit once. Fails if the writer answers or commits before the record's sync (or never goes on while it runs).
     @Test func batchesDecidedWhileARecordSyncsWaitForIt() throws {
-        let folder = TemporaryFolder()
-        let disk = try FaultyDisk(path: folder.path("till.db.journal"))
-        let events = Events()
-        let decided = DispatchSemaphore(value: 0)
-        let store = try openStore(folder, disk, events: events, decided: decided)
+        let rig = try Rig()
+        let (store, events, member) = (rig.store, rig.events, rig.member)
         defer { store.shutdown() }
-        let member = try store.member("m")
-        decided.wait()  // batch 1: the registration
-        _ = try store.read { _ in }  // its COMMIT: what follows starts from a committed store
-
-        disk.holdNextSync()
         let answers = Answers()
-        store.writer.pause()
-        try answers.submit(credit("op-1", member: member, 10), as: 0, to: store)
-        try answers.submit(credit("op-1", member: member, 10), as: 1, to: store)
-        store.writer.resume()
-        #expect(decided.wait(timeout: .now() + .seconds(30)) == .success)  // batch 2
-        disk.waitForHeldSync()  // its record is written, its fdatasync held
-        try #require(decided.wait(timeout: .now() + .seconds(30)) == .success,
-                     "the writer did not decide the next batch while a record was being synced")
+        try rig.holdSync(of: credit("op-1", member: member, 10), deciding: credit("op-1", member: member, 10), into: answers)
         try answers.submit(credit("op-2", member: member, 5), as: 2, to: store)
-        try #require(decided.wait(timeout: .now() + .seconds(30)) == .success)  // batch 4: batch 3 is behind it
+        try #require(rig.decided.wait(timeout: .now() + .seconds(30)) == .success)  // batch 4: batch 3 is behind it
         #expect(answers.arrived.isEmpty, "a batch was answered before the record before it was durable")
         // A read now waits for batch 2's COMMIT and makes the writer commit at once: it must wait for the sync first.
         let readDone = DispatchSemaphore(value: 0)
@@ -102,7 +114,7 @@ import TillStoreTesting
         #expect(events.all.filter { $0.hasPrefix("commit") } == ["commit 1"], "answered batches committed before their sync")
 
         events.append("released")
-        disk.releaseSync()
+        rig.disk.releaseSync()
         let results = answers.wait()
         if !readEarly { readDone.wait() }
         let first = try results[0]!.get(), resend = try results[1]!.get(), second = try results[2]!.get()
@@ -119,24 +131,10 @@ import TillStoreTesting
     /// committed: a read refuses instead of showing them), stops the writer, and after a restart resending both
     /// requests applies each exactly once.
     @Test func aFailedSyncFailsTheBatchesDecidedOnTopOfIt() throws {
-        let folder = TemporaryFolder()
-        let disk = try FaultyDisk(path: folder.path("till.db.journal"))
-        let events = Events()
-        let decided = DispatchSemaphore(value: 0)
-        let store = try openStore(folder, disk, events: events, decided: decided)
-        let member = try store.member("m")
-        decided.wait()
-        _ = try store.read { _ in }
-
-        disk.holdNextSync()
+        let rig = try Rig()
+        let (store, events, member, disk, folder) = (rig.store, rig.events, rig.member, rig.disk, rig.folder)
         let answers = Answers()
-        store.writer.pause()
-        try answers.submit(credit("op-1", member: member, 10), as: 0, to: store)
-        try answers.submit(credit("op-2", member: member, 5), as: 1, to: store)
-        store.writer.resume()
-        #expect(decided.wait(timeout: .now() + .seconds(30)) == .success)
-        disk.waitForHeldSync()
-        try #require(decided.wait(timeout: .now() + .seconds(30)) == .success)
+        try rig.holdSync(of: credit("op-1", member: member, 10), deciding: credit("op-2", member: member, 5), into: answers)
         disk.failSyncs(errno: EIO)
         disk.releaseSync()
         for (index, result) in answers.wait() {
