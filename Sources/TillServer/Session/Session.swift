@@ -269,8 +269,8 @@ final class Session: ConnectionHandler, @unchecked Sendable {
         return .success(answer)
     }
 
-    /// Starts a request; its completion (on a reader, the writer or the journal thread, or at once for a refusal) hops back to this
-    /// loop.
+    /// Starts a request; its completion (on a reader, the writer or the journal thread, or at once for a refusal)
+    /// hops back to this loop.
     private func submit(
         _ request: RequestStart,
         _ start: (@escaping @Sendable (Result<Response, TillError>) -> Void) -> Void

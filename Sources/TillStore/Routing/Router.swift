@@ -31,7 +31,8 @@ public struct Route: Sendable {
 ///
 /// Guarantees: `perform` never blocks its caller: a read is queued for a reader thread and completes there; a write is
 /// handed to the writer before `perform` returns (so one caller's writes are applied in the order it called) and
-/// completes on the writer or the journal thread once durable; a request whose role does not match is `forbidden` and touches nothing;
+/// completes on the writer or the journal thread once durable; a request whose role does not match is `forbidden` and
+/// touches nothing;
 /// `throws`-free: every refusal (`overloaded`, `shutting_down`, `storage_failure`) reaches the completion exactly once.
 public struct Router: Sendable {
     public let loyalty: LoyaltyStore
@@ -45,8 +46,8 @@ public struct Router: Sendable {
         self.keysDisabled = keysDisabled
     }
 
-    /// Runs `request` for `principal`; `completion` runs exactly once, on a reader, the writer or the journal thread (or at
-    /// once for a refusal).
+    /// Runs `request` for `principal`; `completion` runs exactly once, on a reader, the writer or the journal thread
+    /// (or at once for a refusal).
     public func perform(_ request: Request, as principal: Principal, completion: @escaping Route.Done) {
         perform(request, route: Self.route(request), as: principal, completion: completion)
     }

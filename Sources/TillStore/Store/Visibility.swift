@@ -67,8 +67,9 @@ public final class Visibility: Sendable {
         let target = acknowledged.load(ordering: .acquiring)
         guard committed.load(ordering: .acquiring) < target else { return }
         let this = UInt(pthread_self())
-        precondition(writerThread.load(ordering: .relaxed) != this && answeringThread.load(ordering: .relaxed) != this,
-                     "the writer or journal thread waited for a COMMIT that waits for it (a completion read the store?)")
+        precondition(
+            writerThread.load(ordering: .relaxed) != this && answeringThread.load(ordering: .relaxed) != this,
+            "the writer or journal thread waited for a COMMIT that waits for it (a completion read the store?)")
         let wake = DispatchSemaphore(value: 0)
         let mustWait: Result<Bool, TillError> = waiting.withLock { state in
             if committed.load(ordering: .acquiring) >= target { return .success(false) }

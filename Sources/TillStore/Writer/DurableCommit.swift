@@ -1,4 +1,5 @@
 import TillCore
+
 /// How a batch was made durable, for the writer's counters (recorded with the batch's own, under one lock).
 enum DurableCommit {
     /// The requests changed nothing: nothing to make durable (committed, or left in the transaction of the answered

@@ -107,7 +107,8 @@ protocol QueuedWrite: AnyObject, Sendable {
 
 /// `@unchecked Sendable`: `output` is written on the writer thread, after the object was handed over through the
 /// queue's mutex, and read when the request is answered: on the writer thread, or on the journal thread after the
-/// hand-over through the journal's mutex (each orders the accesses); `request` and `completion` are immutable and Sendable.
+/// hand-over through the journal's mutex (each orders the accesses); `request` and `completion` are immutable and
+/// Sendable.
 final class PendingWrite<Request: WriteRequest>: QueuedWrite, @unchecked Sendable {
     let request: Request
     let completion: @Sendable (Result<Request.Output, TillError>) -> Void
