@@ -33,8 +33,9 @@ public struct WriterConfiguration: Sendable {
     /// the same p99 as 32 (medians of five alternated runs, 2,559 µs each from the intended start) with a quarter of
     /// the checkpoints' time, −12 % writer CPU per purchase and 7 times fewer fsyncs (bench/journal.md, 2026-12-07).
     public var checkpointWalPages: Int32 = 256
-    /// The bound for a busy writer (requests were already waiting when it answered a batch): the checkpoint waits
-    /// until the WAL holds more pages than this, or until the writer is idle again and `checkpointWalPages` applies. A busy writer so pays for fewer,
+    /// The bound for a busy writer (requests were already waiting when it answered a batch, or it took the batch while
+    /// the journal thread was still syncing the one before): the checkpoint waits until the WAL holds more pages than
+    /// this, or until the writer is idle again and `checkpointWalPages` applies. A busy writer so pays for fewer,
     /// larger checkpoints (a page that several commits changed is copied once, two fsyncs per checkpoint), and an
     /// idle moment is used for the small one. Never below `checkpointWalPages` (the larger of the two applies).
     /// Realistic purchases, store level (bench/journal.md): writer CPU per purchase at batch 16 ~150 µs with
@@ -50,11 +51,13 @@ public struct WriterConfiguration: Sendable {
     /// at a moderate rate answers batches of one or two and keeps the small checkpoints in its gaps.
     public var busyBatchRequests: Int = 8
 
-    /// After a batch of `busyBatchRequests` or more with nothing waiting, its COMMIT waits up to this long for the
-    /// next batch to share it (a read that starts waiting for it, or the shutdown, has it done at once; the answers
-    /// have left already: the journal made them durable). Closed-loop terminals send their next batch a round trip
-    /// after their answers: without the wait each batch committed alone, and every COMMIT wrote the pages all of
-    /// them touch (the purchases' key index has one insertion point per terminal) again. 0: commit at once.
+    /// After a batch of `busyBatchRequests` or more, or one taken while the record before it was being synced, with
+    /// nothing waiting, its COMMIT waits up to this long for the next batch to share it (a read that starts waiting
+    /// for it, or the shutdown, has it done at once; the answers have left already: the journal made them durable; no
+    /// request meanwhile: the writer is idle, and the idle checkpoint bound applies). Closed-loop terminals send
+    /// their next batch a round trip after their answers: without the wait each batch committed alone, and every
+    /// COMMIT wrote the pages all of them touch (the purchases' key index has one insertion point per terminal)
+    /// again. 0: commit at once.
     public var carriedCommitWaitMicroseconds: Int = 2_000
 
     /// A serving checkpoint's fsync of the database file runs in the background (`BackgroundDatabaseSync`): the
