@@ -50,6 +50,8 @@ public final class JournalWriter: Sendable {
         var callerWrites = false
         /// What the journal thread last released (`release(through:)`).
         var released = LSN.none
+        /// The highest LSN durable with every `onDurable` through it run (`stats.durableLSN` is set before they run).
+        var completedThrough: LSN
         var stopping = false
         var failure: JournalError?
         var releaseThrough = LSN.none
@@ -67,7 +69,8 @@ public final class JournalWriter: Sendable {
     /// Starts the journal thread; it owns `journal` from now on.
     public init(journal: Journal) {
         configuration = journal.configuration
-        state = Mutex(State(nextLSN: journal.nextLSN, stats: Stats(durableLSN: LSN(journal.nextLSN.rawValue - 1))))
+        let last = LSN(journal.nextLSN.rawValue - 1)
+        state = Mutex(State(nextLSN: journal.nextLSN, completedThrough: last, stats: Stats(durableLSN: last)))
         self.journal = journal
         let thread = Thread { [self] in
             run()
@@ -147,6 +150,7 @@ public final class JournalWriter: Sendable {
                 state.stats.bytes += record.footprint
                 state.stats.largestGroup = max(state.stats.largestGroup, 1)
                 state.stats.durableLSN = lsns.upperBound
+                state.completedThrough = lsns.upperBound
             case .failure(let error):
                 state.failure = error
                 abandoned = state.waiting
@@ -176,7 +180,7 @@ public final class JournalWriter: Sendable {
     /// failure (now or later) `body` gets `stopped`. `lsn` must have been submitted already; `body` must be quick.
     public func whenDurable(through lsn: LSN, _ body: @escaping @Sendable (Result<Void, JournalError>) -> Void) {
         let now: Result<Void, JournalError>? = state.withLock { state in
-            if state.stats.durableLSN >= lsn { return .success(()) }
+            if state.completedThrough >= lsn { return .success(()) }
             if let failure = state.failure { return .failure(.stopped(reason: failure.description)) }
             precondition(lsn < state.nextLSN, "waiting for an LSN that was never submitted")
             state.callbacks.append(Callback(through: lsn, body: body))
@@ -188,7 +192,7 @@ public final class JournalWriter: Sendable {
     /// Blocks the calling thread until every record through `lsn` is durable and its `onDurable` has run; throws
     /// `stopped` when the journal failed first. Never call it on the journal thread (from `onDurable`).
     public func waitUntilDurable(through lsn: LSN) throws(JournalError) {
-        if state.withLock({ $0.stats.durableLSN >= lsn }) { return }
+        if state.withLock({ $0.completedThrough >= lsn }) { return }
         let done = DispatchSemaphore(value: 0)
         let outcome = Mutex<Result<Void, JournalError>>(.success(()))
         whenDurable(through: lsn) { result in
@@ -211,7 +215,7 @@ public final class JournalWriter: Sendable {
     }
 
     /// The highest LSN known durable, every `onDurable` through it run.
-    public var durableLSN: LSN { state.withLock { $0.stats.durableLSN } }
+    public var durableLSN: LSN { state.withLock { $0.completedThrough } }
 
     /// A snapshot of the counters.
     public var stats: Stats {
@@ -263,18 +267,21 @@ public final class JournalWriter: Sendable {
             do throws(JournalError) {
                 if !next.group.isEmpty {
                     let lsns = try journal.append(next.group.map(\.record))
-                    var lsn = lsns.lowerBound
-                    for item in next.group {
-                        item.onDurable(.success(lsn))
-                        lsn = lsn.next
-                    }
-                    // Published after the group's `onDurable`s ran: `whenDurable` promises they have.
-                    let due: [Callback] = state.withLock { state in
+                    state.withLock { state in  // counted first: an `onDurable` sees stats that include its group
                         state.stats.groups += 1
                         state.stats.records += next.group.count
                         state.stats.bytes += next.group.reduce(0) { $0 + $1.record.footprint }
                         state.stats.largestGroup = max(state.stats.largestGroup, next.group.count)
                         state.stats.durableLSN = lsns.upperBound
+                    }
+                    var lsn = lsns.lowerBound
+                    for item in next.group {
+                        item.onDurable(.success(lsn))
+                        lsn = lsn.next
+                    }
+                    // Completed after the group's `onDurable`s ran: `whenDurable` promises they have.
+                    let due: [Callback] = state.withLock { state in
+                        state.completedThrough = lsns.upperBound
                         guard !state.callbacks.isEmpty else { return [] }
                         let due = state.callbacks.filter { $0.through <= lsns.upperBound }
                         state.callbacks.removeAll { $0.through <= lsns.upperBound }
