@@ -26,8 +26,10 @@ public final class Writer: Sendable {
         var sleeping = false
         var stopping = false
         var failure: String?
-        /// The journal thread failed a write or sync (the writer thread rolls back and stops when it sees it).
+        /// The journal thread failed a write or sync (the writer thread rolls back and stops when `next()` hands it
+        /// over, once: `journalFailureTaken`).
         var journalFailure: String?
+        var journalFailureTaken = false
     }
 
     /// What the writer was opened with.
@@ -162,11 +164,18 @@ public final class Writer: Sendable {
         case batch([any QueuedWrite])
         case sleep
         case stop
+        /// The journal thread failed (`journalFailed`): the writer rolls back and stops writing.
+        case journalFailed(String)
     }
 
-    /// Takes the next batch, or tells the loop to sleep (after marking it asleep) or to stop.
+    /// Takes the next batch, or tells the loop to sleep (after marking it asleep) or to stop; first, once, the
+    /// journal thread's failure.
     func next() -> Next {
         queue.withLock { state in
+            if let reason = state.journalFailure, !state.journalFailureTaken {
+                state.journalFailureTaken = true
+                return .journalFailed(reason)
+            }
             if !state.pending.isEmpty && (state.stopping || !(configuration.hooks?.holdsBatches ?? false)) {
                 let count = min(state.pending.count, configuration.maxBatchSize)
                 if count == state.pending.count {
@@ -200,12 +209,9 @@ public final class Writer: Sendable {
     /// True when requests wait for the writer (it then carries its answered batches on instead of committing).
     var hasPendingRequests: Bool { queue.withLock { !$0.pending.isEmpty } }
 
-    /// The journal's failure, once its thread reported one (`journalFailed`).
-    var journalFailure: String? { queue.withLock { $0.journalFailure } }
-
     /// On the journal thread: a write or sync of the journal failed, so `requests` (a batch waiting for it) and
     /// every queued request fail with the fail-stop error, later submissions are refused, and the writer thread is
-    /// woken to roll back and stop (`WriterLoop.run`).
+    /// woken to roll back and stop (`next()` hands it the failure).
     func journalFailed(_ requests: [any QueuedWrite], reason: String) {
         let queued = enterFailure("journal: \(reason)")
         queue.withLock { $0.journalFailure = $0.journalFailure ?? reason }

@@ -76,9 +76,13 @@ extension WriterLoop {
             answers.deliver()
             return
         }
+        if journaledIsDurable {  // synced in place, or nothing new: answered here, nothing to wake
+            answers.deliver()
+            return
+        }
         journal.whenDurable(through: LSN(journaledLSN)) { [writer] result in
             switch result {
-            case .success:
+            case .success:  // on the journal thread, right after the fdatasync
                 writer.visibility.answering()
                 answers.deliver()
                 writer.wakeUp()  // an idle writer commits them now (`run`)

@@ -126,11 +126,10 @@ final class WriterLoop {
         // Migrations and replayed records go into the database file at once (and replayed segments can go).
         checkpoint(force: true, mode: .truncate)
         while true {
-            if !failed, let reason = writer.journalFailure {  // the journal thread failed a sync: stop here too
-                failStop([], error: JournalError.stopped(reason: reason), stage: "journal")
-            }
             switch writer.next() {
             case .batch(let batch): runBatch(batch)
+            case .journalFailed(let reason):  // the journal thread failed a sync: stop here too
+                if !failed { failStop([], error: JournalError.stopped(reason: reason), stage: "journal") }
             case .sleep:
                 if !failed && answered != nil && !writer.visibility.readsWaiting && !journaledIsDurable {
                     // The last records are still being synced: their answers wake the writer (`answer`), and so does
@@ -162,7 +161,7 @@ final class WriterLoop {
     }
 
     /// Every record handed to the journal is durable (and its batch answered).
-    private var journaledIsDurable: Bool { journal.durableLSN.rawValue >= journaledLSN }
+    var journaledIsDurable: Bool { journal.durableLSN.rawValue >= journaledLSN }
 
     // MARK: - Batches
 
