@@ -116,6 +116,23 @@ static inline void till_changed_pages_committed(till_changed_pages *log) {
     pthread_mutex_unlock(&log->lock);
 }
 
+/// For the ledger, right after its snapshot began: 1 when every commit it may see is the writer's, as far as
+/// `*generation` and `*accepted` (what the previous call saw) tell: the live change counter is the writer's last
+/// published one, or the one the ledger accepted last time (after it drained the writer and forgot what it keeps),
+/// and the generation did not change. 0 otherwise: another connection may have committed (or the writer's commit
+/// is not published yet). Either way it remembers the generation and the live counter.
+static inline int till_changed_pages_writer_only(till_changed_pages *log, uint64_t *generation, uint32_t *accepted) {
+    pthread_mutex_lock(&log->lock);
+    uint32_t live = 0;
+    int known = log->shm != 0 && till_changed_pages_live_change(log->shm, &live);
+    int ok = known && log->generation == *generation &&
+        ((log->published && live == log->published_change) || live == *accepted);
+    *generation = log->generation;
+    *accepted = known ? live : 0;
+    pthread_mutex_unlock(&log->lock);
+    return ok;
+}
+
 typedef struct till_changed_pages_counts {
     unsigned long long kept_resets;
     unsigned long long emptied_resets;

@@ -16,7 +16,7 @@ final class OfficeClock: Sendable {
 /// A store with the demo program (Anna M00000001, Ben M00000002, Cleo M00000003), the loyalty engine, the back
 /// office on a hand-moved clock with deterministic keys, and one operator "alice".
 final class OfficeFixture {
-    let folder = TemporaryFolder()
+    let folder: TemporaryFolder
     let clock = OfficeClock()
     let store: Store
     let loyalty: LoyaltyStore
@@ -25,7 +25,8 @@ final class OfficeFixture {
     let catalogChanges = OfficeCounter()
     let pos = TerminalIdentity(branchId: "B1", posId: "P1")
 
-    init(configure: (inout StoreConfiguration) -> Void = { _ in }) throws {
+    init(folder: TemporaryFolder = TemporaryFolder(), configure: (inout StoreConfiguration) -> Void = { _ in }) throws {
+        self.folder = folder
         let clock = self.clock
         store = try Store.temporary(folder) {
             $0.clock = { clock.now }

@@ -17,95 +17,13 @@ import TillStoreTesting
     func keptAccountsDecideAsReadsDo(seed: UInt64) throws {
         let hot = try OfficeFixture()
         let cold = try OfficeFixture { $0.writer.hotAccounts = 0 }
-        var random = SeededRandom(seed: seed)
-        let members = ["M00000001", "M00000002", "M00000003"]
-        var purchases: [PurchaseRequest] = []
-        var pendingDays: Int64 = 0
-
-        /// Runs `step` on both stores and requires the same answer.
-        func both<T>(_ what: String, _ step: (OfficeFixture) -> Result<T, TillError>) -> Result<T, TillError> {
-            let kept = step(hot), read = step(cold)
-            #expect("\(kept)" == "\(read)", "step \(what): kept accounts answered \(kept), read accounts \(read)")
-            return kept
-        }
-
-        for step in 0..<220 {
-            let pause = Int64(random.next() % 60_000)
-            for f in [hot, cold] { f.clock.advance(ms: pause) }
-            let member = members[Int(random.next() % UInt64(members.count))]
-            switch random.next() % 16 {
-            case 0, 1, 2, 3, 4, 5:
-                var request = hot.coffee("T\(step)", member: member, cups: Int64(random.next() % 9) + 1)
-                switch random.next() % 6 {
-                case 0:
-                    let gift = ["WELCOME_5", "TEN_PERCENT", "FREE_ESPRESSO"][Int(random.next() % 3)]
-                    request.redemptions = ["demo-\(member)-\(gift)"]
-                case 1:
-                    let total = request.payments[0].amount
-                    request.payments = [Payment(means: .points, amount: 100), Payment(means: .cash, amount: total - 100)]
-                case 2:
-                    let total = request.payments[0].amount
-                    request.payments = [Payment(means: .credit, amount: 50), Payment(means: .cash, amount: total - 50)]
-                case 3:
-                    let other = members[(members.firstIndex(of: member)! + 1) % members.count]
-                    request.members.append(MemberIdentifier(kind: .memberKey, value: other))
-                default: break
-                }
-                if case .success = both("purchase \(step)", { $0.purchase(request) }) { purchases.append(request) }
-            case 6:
-                if let earlier = purchases.randomElement(using: &random) { _ = both("resend \(step)", { $0.purchase(earlier) }) }
-            case 7:
-                if let earlier = purchases.randomElement(using: &random) {
-                    _ = both("void \(step)") { $0.void(VoidRequest(voidId: "V\(step)", transactionId: earlier.transactionId)) }
-                }
-            case 8:
-                if let earlier = purchases.randomElement(using: &random) {
-                    let r = ReturnRequest(returnId: "R\(step)", transactionId: earlier.transactionId,
-                                          lines: [ReturnLine(lineId: "1", quantity: .one)])
-                    _ = both("return \(step)") { $0.returnItems(r) }
-                }
-            case 9:
-                let adjust = WalletAdjust(adjustmentId: "A\(step)", memberKey: member,
-                                          wallet: random.next() % 2 == 0 ? .points : .credit,
-                                          delta: Int64(random.next() % 400) + 50, reason: "goodwill")
-                _ = both("adjustment \(step)") { $0.run(.walletAdjust(adjust)) }
-            case 10:
-                pendingDays = pendingDays == 0 ? Int64(random.next() % 3) + 1 : 0
-                let days = pendingDays
-                _ = both("catalog \(step)") { (f: OfficeFixture) -> Result<OperatorResponse, TillError> in
-                    guard case .success(.catalog(var catalog)) = f.run(.catalogGet) else {
-                        return .failure(.notFound(field: "catalog", reason: "no catalog"))
-                    }
-                    catalog.pendingDays = days
-                    return f.run(.catalogSet(catalog))
-                }
-            case 11:
-                let days = Int64(random.next() % 3) + 1
-                for f in [hot, cold] { f.clock.advance(days: days) }  // pending points mature, gifts may expire
-            case 12:
-                _ = both("block \(step)") { $0.run(.memberBlock(MemberRef(memberKey: member, reason: "check"))) }
-                _ = both("unblock \(step)") { $0.run(.memberUnblock(MemberRef(memberKey: member, reason: "checked"))) }
-            default:
-                // A burst in one batch with a write refused after it changed something: the transaction is rolled
-                // back and the batch runs again with a savepoint per request.
-                let burst = (0..<5).map { n in hot.coffee("B\(step)-\(n)", member: members[n % members.count], cups: Int64(n + 1)) }
-                let answers = [hot, cold].map { f in f.burst(burst) }
-                #expect(answers[0] == answers[1], "burst \(step): kept \(answers[0]), read \(answers[1])")
-                for (request, answer) in zip(burst, answers[0]) where answer.hasPrefix("success") { purchases.append(request) }
-            }
-        }
+        try MixedWorkload.run(seed: seed, hot, cold)
         #expect(hot.store.stats.hotAccountHits > 60, "most purchases found their accounts in memory")
         #expect(cold.store.stats.hotAccountHits == 0 && cold.store.stats.hotAccountMisses == 0)
         #expect(hot.store.stats.batchesRerun > 0)
         // The mix's wallets, counters and cards as the store derives them equal what its ledger and rows hold.
         #expect(try hot.store.verify().problems == [])
-        hot.store.shutdown()
-        cold.store.shutdown()
-        let kept = try TableDump(path: hot.folder.path("till.db"))
-        let read = try TableDump(path: cold.folder.path("till.db"))
-        for (table, rows) in read.tables {
-            #expect(kept.tables[table] == rows, "table \(table) differs between the store that kept accounts and the one that read them")
-        }
+        try MixedWorkload.expectSameTables(hot, cold)
     }
 
     @Test func otherWritesAndRollbacksEmptyThem() throws {
@@ -184,12 +102,12 @@ import TillStoreTesting
 extension OfficeFixture {
     /// `requests` in one batch, with a write that changes something and is then refused after the first three
     /// (one that leaves the accounts in memory alone, as a purchase does); their answers, rendered.
-    func burst(_ requests: [PurchaseRequest]) -> [String] {
+    func burst(_ requests: [PurchaseRequest], refusedAfterAChangeAt refused: Int? = 3) -> [String] {
         let answers = Mutex<[Int: String]>([:])
         let group = DispatchGroup()
         store.writer.pause()
         for (n, request) in requests.enumerated() {
-            if n == 3 {
+            if n == refused {
                 group.enter()
                 do { try store.submit(RefusedAfterAChange()) { _ in group.leave() } } catch { group.leave() }
             }

@@ -78,6 +78,8 @@ func run<W: Workload>(_ workload: W, batchLimit: Int, seconds: Double, directory
     if let requestsPerCommit { configuration.writer.maxRequestsPerCommit = requestsPerCommit }
     if let checkpointPages { configuration.writer.checkpointWalPages = checkpointPages }
     if let busyCheckpointPages { configuration.writer.busyCheckpointWalPages = busyCheckpointPages }
+    // BENCH_LEDGER=1: purchases decided on the ledger thread (`WriterConfiguration.ledgerThread`).
+    configuration.writer.ledgerThread = ProcessInfo.processInfo.environment["BENCH_LEDGER"] == "1"
     // BENCH_HOT_ACCOUNTS=N: the writer keeps N accounts in memory (`WriterConfiguration.hotAccounts`; 0: none).
     if let hot = ProcessInfo.processInfo.environment["BENCH_HOT_ACCOUNTS"].flatMap(Int.init) {
         configuration.writer.hotAccounts = hot

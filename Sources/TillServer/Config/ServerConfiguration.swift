@@ -37,6 +37,7 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var walCheckpointSyncInBackground = true
     public var walCheckpointWritebackSlicePages = 16
     public var hotAccounts = 65_536
+    public var ledgerThread = false
     public var shutdownGraceSeconds = 10
     /// On shutdown, how long new requests are still read and answered `shutting_down` (within the grace period),
     /// even when nothing is in flight: a request sent just after the signal gets an answer, not a closed connection.
@@ -80,6 +81,7 @@ public struct ServerConfiguration: Sendable, Equatable {
             Setting(key: "walCheckpointBusyBatch", valueName: "N", defaultValue: String(d.walCheckpointBusyBatch), help: "a batch of at least this many writes counts as busy too: the checkpoint after it waits for walCheckpointBusyBytes"),
             Setting(key: "walCheckpointSyncInBackground", valueName: "BOOL", defaultValue: "true", help: "a checkpoint's fsync of the database file runs in the background while commits append to the WAL (up to twice the checkpoint bound; false: the writer waits)"),
             Setting(key: "walCheckpointWritebackSlicePages", valueName: "N", defaultValue: String(d.walCheckpointWritebackSlicePages), help: "that background fsync first writes the checkpoint's pages out N at a time, so that the journal's fsyncs never queue behind all of them (0: all at once)"),
+            Setting(key: "ledgerThread", valueName: "BOOL", defaultValue: "false", help: "purchases are decided on a thread of their own (the ledger, on its own read connection) while the writer thread runs their writes, journals, answers and commits them"),
             Setting(key: "hotAccounts", valueName: "N", defaultValue: String(d.hotAccounts), help: "member accounts the writer keeps in memory as purchases left them, so that a member's next purchase reads none of its account from SQLite (0: none)"),
             Setting(key: "shutdownGraceSeconds", valueName: "S", defaultValue: String(d.shutdownGraceSeconds), help: "on SIGTERM/SIGINT, time allowed to finish in-flight requests"),
             Setting(key: "shutdownNoticeMilliseconds", valueName: "MS", defaultValue: String(d.shutdownNoticeMilliseconds), help: "on SIGTERM/SIGINT, new requests are answered shutting_down for at least this long before connections close"),
@@ -134,6 +136,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         case "walCheckpointSyncInBackground": walCheckpointSyncInBackground = try bool()
         case "walCheckpointWritebackSlicePages": walCheckpointWritebackSlicePages = try int(0)
         case "hotAccounts": hotAccounts = try int(0)
+        case "ledgerThread": ledgerThread = try bool()
         case "shutdownGraceSeconds": shutdownGraceSeconds = try int(0)
         case "shutdownNoticeMilliseconds": shutdownNoticeMilliseconds = try int(0)
         case "logLevel":

@@ -48,6 +48,7 @@ public final class TillInstance: Sendable {
         storeConfiguration.writer.databaseSyncInBackground = configuration.walCheckpointSyncInBackground
         storeConfiguration.writer.databaseWritebackSlicePages = configuration.walCheckpointWritebackSlicePages
         storeConfiguration.writer.hotAccounts = configuration.hotAccounts
+        storeConfiguration.writer.ledgerThread = configuration.ledgerThread
         storeConfiguration.writer.maxRequestsPerCommit = configuration.writerCommitLimit
         adjustStore(&storeConfiguration)
         storeConfiguration.writer.onEvent = { event in

@@ -29,6 +29,11 @@ public final class EffectLog {
 
     /// Upper bound of the encoded size before the log overflows.
     let limit: Int
+    /// True on the ledger's read connection (`Ledger`): a data-changing statement of a request that decides before
+    /// writing is kept here instead of being stepped (`deferWrite`), and the writer thread runs it later, in order.
+    let defersWrites: Bool
+    /// The writes the running request deferred, in order (`defersWrites`).
+    private var deferred: [Entry] = []
     /// True while statements are being captured (a request runs: `beginRequest`).
     private(set) var isRecording = false
     /// True while a request runs that promised to make every read before its first write
@@ -43,9 +48,27 @@ public final class EffectLog {
     /// True once the batch wrote more than `limit` bytes of effects: entries are gone, the batch cannot be journaled.
     private(set) var overflowed = false
 
-    init(limit: Int) {
+    init(limit: Int, defersWrites: Bool = false) {
         precondition(limit > 0, "an effect log needs room for at least one statement")
         self.limit = limit
+        self.defersWrites = defersWrites
+    }
+
+    /// True when `Connection.execute` must keep a data-changing statement instead of stepping it: the ledger's
+    /// connection, while a request that decides before writing runs.
+    var defersNow: Bool { defersWrites && decidesBeforeWriting }
+
+    /// Keeps a write of the running request, to be run by the writer thread once the request decided (`takeDeferred`).
+    func deferWrite(sql: String, arguments: [SQLValue]) {
+        precondition(defersNow, "a write deferred outside a request that decides before writing on the ledger")
+        requestWrote = true
+        deferred.append(Entry(sql: sql, arguments: arguments))
+    }
+
+    /// The writes the running request deferred, in order (emptied).
+    func takeDeferred() -> [Entry] {
+        defer { deferred = [] }
+        return deferred
     }
 
     /// Keeps one executed statement (called by `Statement.step`).
@@ -75,6 +98,7 @@ public final class EffectLog {
     func endRequest() {
         isRecording = false
         decidesBeforeWriting = false
+        deferred.removeAll(keepingCapacity: true)
     }
 
     /// Whether the running request may step the read-only statement `sql` now: false when it promised to decide

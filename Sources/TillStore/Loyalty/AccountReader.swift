@@ -32,6 +32,9 @@ struct AccountReader {
     /// The writer's accounts in memory (`HotAccounts`): a purchase's accounts are taken from there when kept, and
     /// kept there when read (nil: every account is read). Only with `rows`.
     var hot: HotAccounts? = nil
+    /// On the ledger: a member a request decided since the snapshot is not read here (`UnappliedWrites.check` throws
+    /// before its account is read or taken from `hot`).
+    var unapplied: UnappliedWrites? = nil
 
     /// One match per identifier (nil account when unknown), identifiers normalised with the shop's country.
     func matches(
@@ -54,6 +57,7 @@ struct AccountReader {
                             consumed: r.int64(2) != 0)
                 }
                 guard let code else { result.append(MemberMatch(account: nil)); continue }
+                try unapplied?.check(member: code.memberId)
                 if let hot, let kept = try kept(code.memberId, in: hot) {
                     result.append(MemberMatch(account: kept, appCode: code))
                     continue
@@ -62,13 +66,17 @@ struct AccountReader {
                 if let hot, let read, hot.admits(read.id) { hot.keep(entry(of: read), identifier: nil) }
                 result.append(MemberMatch(account: read, appCode: code))
             } else {
-                if let hot, let member = hot.member(id), let kept = try kept(member, in: hot) {
-                    result.append(MemberMatch(account: kept))
-                    continue
+                if let hot, let member = hot.member(id) {
+                    try unapplied?.check(member: member)
+                    if let kept = try kept(member, in: hot) {
+                        result.append(MemberMatch(account: kept))
+                        continue
+                    }
                 }
                 // The identifier and its member's row in one statement.
                 let member = try connection.statement(Self.memberByIdentifier)
                     .firstRow([.text(id.kind.rawValue), .text(id.value)], Self.memberRow)
+                if let member { try unapplied?.check(member: member.account.id) }
                 let read = try member.map { m throws in try account(m, scope: perAccount) }
                 if let hot, let read, hot.admits(read.id) { hot.keep(entry(of: read), identifier: id) }
                 result.append(MemberMatch(account: read))

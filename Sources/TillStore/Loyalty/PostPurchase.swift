@@ -21,9 +21,23 @@ public struct PostPurchase: WriteRequest {
     /// Its reads (the accounts, the catalog, at a fold point the members' fold bases) come before its first write,
     /// and its row ids from `RowIds`.
     public static var decidesBeforeWriting: Bool { true }
+    /// The ledger decides it when the store runs one (`Ledger`).
+    public static var decidesOnLedger: Bool { true }
 
     public func apply(_ context: WriteContext) throws -> Receipt {
         var claimed = false
+        if let unapplied = context.unapplied {
+            // On the ledger the writes run later, on the writer: the id is looked up first, in the snapshot and
+            // among the purchases decided since (a conflict there is decided again once the snapshot holds it).
+            try unapplied.check(key: "\(terminal.branchId)\u{1F}\(terminal.posId)\u{1F}\(request.transactionId)")
+            let once = ExactlyOnce(.purchases(terminal), id: request.transactionId, field: .transactionId, fingerprint: fingerprint)
+            if case .replay(let stored) = try once.admit(context.connection) {
+                var receipt = try StoredReceipt.decode(stored.result)
+                receipt.replay = true
+                return receipt
+            }
+            return try post(context, claimed: &claimed)
+        }
         do {
             return try post(context, claimed: &claimed)
         } catch {
@@ -51,6 +65,7 @@ public struct PostPurchase: WriteRequest {
         let rows = AccountRows()
         var reader = AccountReader(connection: connection, program: program, now: now, rows: rows)
         reader.hot = context.hot
+        reader.unapplied = context.unapplied
         let matches = try reader.matches(request.members, scope: .active(naming: request.redemptions))
         let evaluation = try LoyaltyRules.purchase(
             request, terminal: terminal, matches: matches, catalog: program.catalog, settings: program.settings, now: now)

@@ -39,6 +39,12 @@ final class ChangedPages: @unchecked Sendable {
         return (Int(counts.kept_resets), Int(counts.emptied_resets), Int(counts.dropped_pages))
     }
 
+    /// The ledger, right after its snapshot began: true when every commit it may see is the writer's; false when
+    /// another connection may have committed since the last call (`till_changed_pages_writer_only`).
+    func onlyWriterCommits(_ seen: inout (generation: UInt64, change: UInt32)) -> Bool {
+        till_changed_pages_writer_only(log, &seen.generation, &seen.change) != 0
+    }
+
     /// A new reader's state in the log (lives as long as its connection).
     func reader() -> ReaderPageCache { ReaderPageCache(log: self, pointer: log) }
 }

@@ -50,7 +50,8 @@ public final class Connection {
         self.handle = db
         self.path = path
         self.options = options
-        self.effects = options.mode == .readWrite ? EffectLog(limit: options.effectLogLimitBytes) : nil
+        self.effects = options.mode == .readWrite ? EffectLog(limit: options.effectLogLimitBytes)
+            : options.defersWrites ? EffectLog(limit: options.effectLogLimitBytes, defersWrites: true) : nil
         sqlite3_extended_result_codes(db, 1)
         sqlite3_busy_timeout(db, options.busyTimeoutMilliseconds)
         try configure()
@@ -136,9 +137,16 @@ public final class Connection {
     /// found without hashing. Two texts of one slot take turns in it and are found in `byAddress` meanwhile.
     private var recent = [(key: TextAddress, statement: Statement)?](repeating: nil, count: TextAddress.slots)
 
-    /// Runs one statement (cached) with `arguments`, ignoring rows.
+    /// Runs one statement (cached) with `arguments`, ignoring rows. On the ledger's connection, while a request that
+    /// decides before writing runs, a data-changing statement is kept in the effect log instead (`EffectLog.deferWrite`):
+    /// the writer thread runs it once the request decided.
     public func execute(_ sql: String, _ arguments: [SQLValue] = []) throws(SQLiteError) {
-        try statement(sql).execute(arguments)
+        let statement = try statement(sql)
+        if let effects, effects.defersNow, !statement.isReadOnly {
+            effects.deferWrite(sql: sql, arguments: arguments)
+            return
+        }
+        try statement.execute(arguments)
     }
 
     /// Runs a script of several statements without parameters or caching (schema, pragmas).

@@ -31,6 +31,9 @@ public struct OpenOptions: Sendable, Hashable {
     var vfsName: String?
     /// A `.readWrite` connection's effect log overflows past this many bytes (see `EffectLog.limit`).
     var effectLogLimitBytes = 1 << 20
+    /// A `.readOnly` connection that decides requests for the writer (`Ledger`): it gets an effect log that keeps the
+    /// writes of a request that decides before writing instead of running them (`EffectLog.defersWrites`).
+    var defersWrites = false
 
     public init(mode: Mode, busyTimeoutMilliseconds: Int32 = 5_000, journalSizeLimitBytes: Int64 = 64 << 20,
                 cacheKibibytes: Int64? = nil, pageSize: Int? = nil) {

@@ -21,7 +21,7 @@ public final class Statement {
     /// now (`EffectLog.mayRead`, debug builds).
     private let reads: EffectLog?
     /// `sqlite3_stmt_readonly`: true for queries and transaction control.
-    private let isReadOnly: Bool
+    let isReadOnly: Bool
     /// What is bound now, mirrored for `effects` (kept only when there is a log).
     private var bound: [SQLValue] = []
     /// True once this execution was kept in `effects` (a statement stepping through rows is kept once).
@@ -151,6 +151,7 @@ public final class Statement {
         switch code {
         case SQLITE_ROW, SQLITE_DONE:
             if let effects, !recorded {
+                assert(!effects.defersWrites, "a write stepped on the ledger's connection: \(sql)")
                 // After the step: a statement that failed changed nothing (statement-level atomicity).
                 effects.record(sql: sql, arguments: bound)
                 recorded = true

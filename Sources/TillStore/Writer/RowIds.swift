@@ -33,6 +33,11 @@ final class RowIds {
     /// Drops what was read: the next `take` reads the tables again.
     func forget() { largest = nil }
 
+    /// What `take` would count on now (the ledger: a request that decided nothing gives back the ids it took, since
+    /// its snapshot may not hold the rows of the requests before it, so it cannot read them again).
+    var saved: [Int64]? { largest }
+    func restore(_ saved: [Int64]?) { largest = saved }
+
     private static let largestIds = """
         SELECT (SELECT coalesce(max(id), 0) FROM purchases), (SELECT coalesce(max(id), 0) FROM member_benefits),
                (SELECT coalesce(max(id), 0) FROM wallets), (SELECT coalesce(max(id), 0) FROM ledger),

@@ -22,11 +22,17 @@ public protocol WriteRequest: Sendable {
     /// builds: a read stepped after the request's first write traps (`EffectLog.mayRead`), and so does asking for
     /// `lastInsertRowID` or `changes`.
     static var decidesBeforeWriting: Bool { get }
+    /// True for a request the ledger decides on its own snapshot when the store runs one
+    /// (`WriterConfiguration.ledgerThread`): it decides before writing, keeps `HotAccounts`, and reads the members it
+    /// names only through `AccountReader` and its id through `ExactlyOnce`, which check them against what the ledger
+    /// decided since its snapshot (`UnappliedWrites`). A purchase.
+    static var decidesOnLedger: Bool { get }
 }
 
 extension WriteRequest {
     public static var keepsHotAccounts: Bool { false }
     public static var decidesBeforeWriting: Bool { false }
+    public static var decidesOnLedger: Bool { false }
 }
 
 /// A request made from a closure, for tests and small operator actions.
@@ -53,6 +59,15 @@ public final class WriteContext {
     var hot: HotAccounts?
     /// The ids of the rows purchases and reversals insert into the tables `RowIds` names.
     let rowIds = RowIds()
+    /// On the ledger's context only: what it decided that its snapshot does not hold yet (`UnappliedWrites`). A
+    /// request reading a member or an id one of those changed is decided again on a later snapshot.
+    var unapplied: UnappliedWrites?
+    /// Commits by other connections seen so far: on the writer, counted when it begins a transaction; on the ledger,
+    /// as the writer last told it. A decision made before the writer saw such a commit may rest on accounts it
+    /// changed: the writer answers it `overloaded` instead of running it (`LedgerDecision`).
+    var externalChanges = 0
+    /// What a request told to retry is told to wait (the writer's `retryAfterMilliseconds`).
+    var retryAfterMilliseconds: Int64 = 20
 
     init(connection: Connection, now: Timestamp) {
         self.connection = connection
@@ -100,19 +115,44 @@ public final class WriteContext {
 protocol QueuedWrite: AnyObject, Sendable {
     var keepsHotAccounts: Bool { get }
     var decidesBeforeWriting: Bool { get }
+    var decidesOnLedger: Bool { get }
+    /// On the writer: applies the request, or runs what the ledger decided for it (`decide`).
     func perform(_ context: WriteContext) throws
+    /// On the ledger, after `perform` on its context: what the writer runs instead of applying the request again.
+    func decide(_ decision: LedgerDecision)
     func succeed()
     func fail(_ error: TillError)
 }
 
-/// `@unchecked Sendable`: `output` is written on the writer thread, after the object was handed over through the
-/// queue's mutex, and read when the request is answered: on the writer thread, or on the journal thread after the
+/// What the ledger decided for a request (`Ledger`): the writes to run, in order (none for a resend answered from the
+/// store), its output kept with the request; or its refusal.
+struct LedgerDecision {
+    enum Outcome {
+        case writes([EffectLog.Entry])
+        case refused(any Error)
+    }
+    let outcome: Outcome
+    /// The other connections' commits the ledger knew of (`WriteContext.externalChanges`).
+    let externalChanges: Int
+}
+
+/// A decided request's writes failed on the writing connection: the ledger decided on a state the store does not
+/// hold. Fail-stop (the ledger's promise is broken; nothing of that batch is answered).
+struct LedgerDivergence: Error, CustomStringConvertible {
+    let error: any Error
+    var description: String { "a write the ledger decided failed on the writer: \(error)" }
+}
+
+/// `@unchecked Sendable`: `output` and `decision` are written on the ledger or the writer thread, after the object was
+/// handed over through a queue's mutex (and the ledger hands it to the writer through the writer's queue), and read when the request is answered: on the writer thread, or on the journal thread after the
 /// hand-over through the journal's mutex (each orders the accesses); `request` and `completion` are immutable and
 /// Sendable.
 final class PendingWrite<Request: WriteRequest>: QueuedWrite, @unchecked Sendable {
     let request: Request
     let completion: @Sendable (Result<Request.Output, TillError>) -> Void
     private var output: Request.Output?
+    /// Set by the ledger (`decide`), before the request is handed to the writer thread through its queue's lock.
+    private var decision: LedgerDecision?
 
     init(request: Request, completion: @escaping @Sendable (Result<Request.Output, TillError>) -> Void) {
         self.request = request
@@ -121,8 +161,28 @@ final class PendingWrite<Request: WriteRequest>: QueuedWrite, @unchecked Sendabl
 
     var keepsHotAccounts: Bool { Request.keepsHotAccounts }
     var decidesBeforeWriting: Bool { Request.decidesBeforeWriting }
+    var decidesOnLedger: Bool { Request.decidesOnLedger }
 
-    func perform(_ context: WriteContext) throws { output = try request.apply(context) }
+    func perform(_ context: WriteContext) throws {
+        guard let decision else {
+            output = try request.apply(context)
+            return
+        }
+        if decision.externalChanges < context.externalChanges {
+            throw TillError.overloaded(retryAfterMs: context.retryAfterMilliseconds)  // decided before another's commit
+        }
+        switch decision.outcome {
+        case .refused(let error): throw error
+        case .writes(let writes):
+            do {
+                for write in writes { try context.connection.execute(write.sql, write.arguments) }
+            } catch {
+                throw LedgerDivergence(error: error)
+            }
+        }
+    }
+
+    func decide(_ decision: LedgerDecision) { self.decision = decision }
 
     func succeed() {
         guard let output else { preconditionFailure("succeed() before perform()") }

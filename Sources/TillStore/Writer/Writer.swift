@@ -44,6 +44,11 @@ public final class Writer: Sendable {
     let databaseSync = Mutex<BackgroundDatabaseSync?>(nil)
     let wake = DispatchSemaphore(value: 0)
     let finished = DispatchSemaphore(value: 0)
+    /// With the ledger thread (`WriterConfiguration.ledgerThread`): its queue, what it knows of the writer's
+    /// progress, and its end.
+    let ledgerInbox: LedgerInbox?
+    let ledgerProgress: LedgerProgress?
+    private let ledgerFinished = DispatchSemaphore(value: 0)
 
     /// Opens the writing connection on a new thread, migrates the schema, and starts serving.
     init(path: String, configuration: WriterConfiguration, migrations: [Migration], visibility: Visibility,
@@ -51,7 +56,9 @@ public final class Writer: Sendable {
         self.configuration = configuration
         self.visibility = visibility
         self.clock = clock
-        visibility.whenReadWaits { [weak self] in self?.wakeUp() }
+        ledgerInbox = configuration.ledgerThread ? LedgerInbox() : nil
+        ledgerProgress = configuration.ledgerThread ? LedgerProgress() : nil
+        visibility.whenReadWaits { [weak self] in self?.wakeWriter() }
         let started = Mutex<Result<Void, any Error>?>(nil)
         let ready = DispatchSemaphore(value: 0)
         let thread = Thread { [self] in
@@ -72,6 +79,7 @@ public final class Writer: Sendable {
             visibility.writerStarted()
             serve()
             visibility.writerStopped()
+            ledgerProgress?.stop()
             finished.signal()
         }
         thread.name = "till-writer"
@@ -79,6 +87,62 @@ public final class Writer: Sendable {
         thread.start()
         ready.wait()
         if case .failure(let error) = started.withLock({ $0 }) { throw error }
+        if let ledgerInbox, let ledgerProgress {
+            do {
+                try startLedger(path: path, inbox: ledgerInbox, progress: ledgerProgress)
+            } catch {
+                shutdown()
+                throw error
+            }
+        }
+    }
+
+    /// Opens the ledger's connection on a new thread (after the writer recovered and migrated the store) and runs it.
+    private func startLedger(path: String, inbox: LedgerInbox, progress: LedgerProgress) throws {
+        let started = Mutex<Result<Void, any Error>?>(nil)
+        let ready = DispatchSemaphore(value: 0)
+        let changedPages = databaseSync.withLock { $0 }?.changedPages
+        let thread = Thread { [self] in
+            func serve() {
+                let ledger: Ledger
+                do {
+                    ledger = try Ledger(path: path, writer: self, inbox: inbox, progress: progress, changedPages: changedPages)
+                } catch {
+                    started.withLock { $0 = .failure(error) }
+                    ready.signal()
+                    return
+                }
+                started.withLock { $0 = .success(()) }
+                ready.signal()
+                ledger.run()
+            }
+            serve()
+            ledgerFinished.signal()
+        }
+        thread.name = "till-ledger"
+        thread.stackSize = 4 << 20
+        thread.start()
+        ready.wait()
+        if case .failure(let error) = started.withLock({ $0 }) { throw error }
+    }
+
+    /// The ledger thread: appends requests it decided (or hands undecided) to the writer's queue, in order, and wakes
+    /// the writer. A writer that failed fails them at once.
+    func enqueueFromLedger(_ items: [any QueuedWrite]) {
+        let outcome = queue.withLock { state -> Bool? in
+            if state.failure != nil { return nil }
+            state.pending.append(contentsOf: items)
+            let wasSleeping = state.sleeping
+            state.sleeping = false
+            return wasSleeping
+        }
+        switch outcome {
+        case nil:
+            for item in items { item.fail(Writer.stoppedFailure) }
+            counters.withLock { $0.failed += items.count }
+        case true?: wake.signal()
+        case false?: break
+        }
     }
 
     /// What clients are told after the fail-stop (the detailed reason is in `stats.storageFailure` and stderr).
@@ -92,6 +156,12 @@ public final class Writer: Sendable {
         _ request: Request, completion: @escaping @Sendable (Result<Request.Output, TillError>) -> Void
     ) throws(TillError) {
         let item = PendingWrite(request: request, completion: completion)
+        if let ledgerInbox {
+            guard let error = ledgerInbox.submit(item, capacity: configuration.queueCapacity,
+                                                 retryAfterMilliseconds: configuration.retryAfterMilliseconds) else { return }
+            if case .overloaded = error { counters.withLock { $0.rejectedOverloaded += 1 } }
+            throw error
+        }
         let outcome: Result<Bool, TillError> = queue.withLock { state in
             if state.failure != nil { return .failure(Writer.stoppedFailure) }
             if state.stopping { return .failure(.shuttingDown) }
@@ -137,6 +207,11 @@ public final class Writer: Sendable {
     /// Stops taking requests, commits everything already queued, checkpoints, closes the connection and returns
     /// when the writer thread is done. Idempotent.
     public func shutdown() {
+        if let ledgerInbox {  // the ledger hands over what it holds first
+            ledgerInbox.stop()
+            ledgerFinished.wait()
+            ledgerFinished.signal()
+        }
         let mustWake = queue.withLock { state -> Bool in
             state.stopping = true
             let wasSleeping = state.sleeping
@@ -148,8 +223,14 @@ public final class Writer: Sendable {
         finished.signal()  // any later caller returns at once
     }
 
-    /// Makes a sleeping writer look at its queue again (after `WriterHooks.holdsBatches` turned false).
+    /// Makes a sleeping writer (and ledger) look at its queue again (after `WriterHooks.holdsBatches` turned false).
     public func wakeUp() {
+        ledgerInbox?.wakeUp()
+        wakeWriter()
+    }
+
+    /// Makes a sleeping writer thread look at its queue again (a read or the ledger waits, the journal synced).
+    func wakeWriter() {
         let mustWake = queue.withLock { state -> Bool in
             let wasSleeping = state.sleeping
             state.sleeping = false
@@ -207,7 +288,7 @@ public final class Writer: Sendable {
     }
 
     /// True when requests wait for the writer (it then carries its answered batches on instead of committing).
-    var hasPendingRequests: Bool { queue.withLock { !$0.pending.isEmpty } }
+    var hasPendingRequests: Bool { queue.withLock { !$0.pending.isEmpty } || (ledgerInbox?.hasPending ?? false) }
 
     /// On the journal thread: a write or sync of the journal failed, so `requests` (a batch waiting for it) and
     /// every queued request fail with the fail-stop error, later submissions are refused, and the writer thread is
@@ -224,10 +305,12 @@ public final class Writer: Sendable {
     /// Records the fail-stop and hands back every request still queued (to be failed by the caller).
     func enterFailure(_ reason: String) -> [any QueuedWrite] {
         counters.withLock { $0.storageFailure = reason }
-        return queue.withLock { state in
+        ledgerProgress?.stop()
+        let queued = queue.withLock { state in
             state.failure = state.failure ?? reason
             defer { state.pending = [] }
             return state.pending
         }
+        return queued + (ledgerInbox?.fail() ?? [])
     }
 }

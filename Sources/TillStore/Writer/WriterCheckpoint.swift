@@ -18,6 +18,9 @@ extension WriterLoop {
             databaseSync?.checkpointStarts(
                 deferringSyncAppendingUpTo: deferred == nil ? nil : WALWriteBuffer.walHeaderBytes + frames * frameBytes)
             let started = syscalls.now()
+            // The ledger's snapshot would keep a RESTART waiting: it starts none meanwhile, and ends the one it has.
+            writer.ledgerProgress?.snapshotLock.lock()
+            defer { writer.ledgerProgress?.snapshotLock.unlock() }
             let outcome = try connection.checkpoint(mode)
             let took = Int(syscalls.now().microseconds(since: started))
             databaseSync?.checkpointEnded()

@@ -85,7 +85,7 @@ extension WriterLoop {
             case .success:  // on the journal thread, right after the fdatasync
                 writer.visibility.answering()
                 answers.deliver()
-                writer.wakeUp()  // an idle writer commits them now (`run`)
+                writer.wakeWriter()  // an idle writer commits them now (`run`)
             case .failure(let error):
                 writer.journalFailed(answers.requests, reason: "\(error)")
             }

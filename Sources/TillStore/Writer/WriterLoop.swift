@@ -28,6 +28,8 @@ final class WriterLoop {
     let walFrames = WalFrameCounter()
     private let lock: WriterLock
     private var batchNumber = 0
+    /// Requests taken from the queue so far (with the ledger: the number it gave the last one it handed).
+    private var requestsTaken = 0
     /// The open transaction holds a large batch's answers that may wait for the next batch (`carriedCommitWaitMicroseconds`).
     private var carriedOverEmptyQueue = false
     /// The last batch found the writer busy (the checkpoint bound for its carried COMMIT).
@@ -104,7 +106,11 @@ final class WriterLoop {
         try Migrator.migrate(connection, migrations)
         pageSize = Int(try connection.int64("PRAGMA page_size") ?? 4_096)
         context = WriteContext(connection: connection, now: Timestamp(millisecondsSinceEpoch: 0))  // stamped before every batch
-        if configuration.hotAccounts > 0 { context.hot = HotAccounts(capacity: configuration.hotAccounts) }
+        context.retryAfterMilliseconds = configuration.retryAfterMilliseconds
+        // With the ledger thread the accounts in memory are its own (`Ledger`).
+        if configuration.hotAccounts > 0 && !configuration.ledgerThread {
+            context.hot = HotAccounts(capacity: configuration.hotAccounts)
+        }
         self.writer = writer
         writer.counters.withLock {
             $0.journalReplayed = recovered.recovery.recordsReplayed
@@ -114,6 +120,8 @@ final class WriterLoop {
             $0.appliedLSN = recovered.nextLSN.rawValue - 1
         }
         journaledLSN = recovered.nextLSN.rawValue - 1
+        // Commits from now on by another connection are what `forgetAccountsChangedElsewhere` looks for.
+        dataVersion = try connection.int64("PRAGMA data_version") ?? 0
         journal = JournalWriter(journal: recovered)  // last: nothing after it throws, its thread runs until `stop`
     }
 
@@ -137,7 +145,7 @@ final class WriterLoop {
                     writer.wake.wait()
                     continue
                 }
-                if carriedOverEmptyQueue && answered != nil && !writer.visibility.readsWaiting {
+                if carriedOverEmptyQueue && answered != nil && !writer.visibility.readsWaiting && !ledgerWaits {
                     // A large batch's COMMIT waits for the next batch; the time up, it is done below.
                     if !writer.waitForWakeUp(microseconds: writer.configuration.carriedCommitWaitMicroseconds) {
                         carriedOverEmptyQueue = false
@@ -165,8 +173,18 @@ final class WriterLoop {
 
     // MARK: - Batches
 
+    /// True while the ledger waits for the writer to make its requests visible: answered batches are committed now.
+    private var ledgerWaits: Bool { writer.ledgerProgress?.ledgerWaits ?? false }
+
+    /// Tells the ledger that every request taken so far is visible, when no answered batch waits for its COMMIT.
+    private func publishVisible() {
+        if answered == nil { writer.ledgerProgress?.visible(through: requestsTaken) }
+    }
+
     private func runBatch(_ batch: [any QueuedWrite]) {
         batchNumber += 1
+        requestsTaken += batch.count
+        defer { publishVisible() }
         // A batch taken while an earlier record is still being synced: requests keep coming (the writer is busy).
         let overlapped = !journaledIsDurable
         let began = syscalls.now()
@@ -235,6 +253,7 @@ final class WriterLoop {
         let carry = (large || overlapped) && writer.configuration.carriedCommitWaitMicroseconds > 0
         if let answered, answered.requests >= writer.configuration.maxRequestsPerCommit
             || answeredRecordBytes >= writer.configuration.maxAnsweredRecordBytes || writer.visibility.readsWaiting
+            || ledgerWaits
             || checkpointDue(carrying: answered.requests, busy: busy)
             || (!writer.hasPendingRequests && !carry && journaledIsDurable) {
             commitAnswered()  // (an idle writer whose records are still being synced commits when they are: `run`)
@@ -313,6 +332,7 @@ final class WriterLoop {
             $0.appliedLSN = journaledLSN
         }
         writer.visibility.commit(UInt64(last))
+        publishVisible()
     }
 
     /// The frames committed since the last checkpoint and those appended since the last call (SQLite appends them

@@ -15,6 +15,7 @@ extension WriterLoop {
             return nil
         } catch {
             if let sqlite = error as? SQLiteError, sqlite.isStorageFault { throw error }
+            if error is LedgerDivergence { throw error }
             guard connection.isInTransaction else { throw error }  // SQLite rolled the whole transaction back
             try connection.execute("ROLLBACK TO request")
             try connection.execute("RELEASE request")
@@ -32,6 +33,7 @@ extension WriterLoop {
         let version = try connection.int64("PRAGMA data_version") ?? 0
         if version != dataVersion {
             context.forgetKept()
+            if let progress = writer.ledgerProgress { context.externalChanges = progress.noteExternalChange() }
             dataVersion = version
         }
     }
@@ -55,7 +57,8 @@ extension WriterLoop {
         do {
             try item.perform(context)
             context.hot?.commitStaged()
-            idsStayValid = keeps && !effects.keptNothing(since: mark)
+            // With the ledger, rows of the purchases it decided come between any two requests the writer decides.
+            idsStayValid = keeps && !effects.keptNothing(since: mark) && !writer.configuration.ledgerThread
         } catch {
             context.hot?.discardStaged()
             throw error
@@ -80,6 +83,7 @@ extension WriterLoop {
                 outcomes.append(nil)
             } catch {
                 if let sqlite = error as? SQLiteError, sqlite.isStorageFault { throw error }
+                if error is LedgerDivergence { throw error }
                 if connection.isInTransaction, effects.keptNothing(since: mark) {
                     outcomes.append(domainError(error))  // it changed nothing: nothing to undo
                     continue

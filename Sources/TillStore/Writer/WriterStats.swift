@@ -40,6 +40,11 @@ public struct WriterStats: Sendable, Hashable {
     /// Kept accounts found different from a read of them (one hit in 1,024 is compared): each is a bug, dropped
     /// before it decided anything.
     public var hotAccountMismatches: Int = 0
+    /// With the ledger thread: purchases it found touching a member or an id it had decided since its snapshot
+    /// (each then decided again on a newer one), and the times it waited for the writer (those, the requests it
+    /// hands undecided, and the lag bound).
+    public var ledgerConflicts: Int = 0
+    public var ledgerWaits: Int = 0
     /// Pages committed to the WAL since the last complete checkpoint (the checkpoint lag), after the latest commit.
     public var walFrames: Int = 0
     public var maxWalFrames: Int = 0

@@ -1,0 +1,78 @@
+/// What the ledger decided and the writer has not yet made visible to the ledger's snapshots: the members those
+/// requests read or changed and the purchase ids they claimed, each with the number of the last request that did.
+///
+/// Guarantees: a request deciding on a snapshot that holds every request through `snapshot` never uses a member or
+/// an id that a later request touched: `check` throws `Conflict` first (before the member's account is read or taken
+/// from memory), and the ledger then waits until the writer made that request visible, takes a new snapshot and
+/// decides again. What a request checked is registered only when it decided to write (`decided(as:)`); a refusal or
+/// a resend answered from the store changes nothing and registers nothing. Ledger thread only.
+final class UnappliedWrites {
+    /// The running request read something that request `through` changed and the snapshot does not hold yet.
+    struct Conflict: Error, Equatable {
+        let through: Int
+    }
+
+    /// Every request through this number is in the ledger's snapshot (`Ledger`).
+    var snapshot = 0
+    private var members: [Int64: Int] = [:]
+    private var keys: [String: Int] = [:]
+    /// Registered requests, oldest first, to forget them once visible.
+    private var registered: [(request: Int, members: [Int64], key: String?)] = []
+    private var forgotten = 0
+    /// What the running request checked.
+    private var checkedMembers: [Int64] = []
+    private var checkedKey: String?
+
+    /// Conflicts met since start (`till_ledger_conflicts_total`).
+    private(set) var conflicts = 0
+
+    /// Throws when a request not in the snapshot changed `member`; else remembers it for `decided(as:)`.
+    func check(member: Int64) throws(Conflict) {
+        if let last = members[member], last > snapshot {
+            conflicts += 1
+            throw Conflict(through: last)
+        }
+        if !checkedMembers.contains(member) { checkedMembers.append(member) }
+    }
+
+    /// Throws when a request not in the snapshot claimed the exactly-once `key`; else remembers it.
+    func check(key: String) throws(Conflict) {
+        if let last = keys[key], last > snapshot {
+            conflicts += 1
+            throw Conflict(through: last)
+        }
+        checkedKey = key
+    }
+
+    /// The running request decided to write, as request number `request`: what it checked is now its.
+    func decided(as request: Int) {
+        precondition(registered.last.map { $0.request < request } ?? true, "requests registered out of order")
+        for member in checkedMembers { members[member] = request }
+        if let checkedKey { keys[checkedKey] = request }
+        registered.append((request, checkedMembers, checkedKey))
+        discard()
+    }
+
+    /// The running request wrote nothing (or is decided again later): forgets what it checked.
+    func discard() {
+        checkedMembers.removeAll(keepingCapacity: true)
+        checkedKey = nil
+    }
+
+    /// Requests through `visible` are in every snapshot from now on: forgets them.
+    func forget(through visible: Int) {
+        while forgotten < registered.count, registered[forgotten].request <= visible {
+            let done = registered[forgotten]
+            for member in done.members where members[member] == done.request { members[member] = nil }
+            if let key = done.key, keys[key] == done.request { keys[key] = nil }
+            forgotten += 1
+        }
+        if forgotten >= 1_024 && forgotten * 2 >= registered.count {
+            registered.removeFirst(forgotten)
+            forgotten = 0
+        }
+    }
+
+    /// Requests decided and not yet visible.
+    var count: Int { registered.count - forgotten }
+}

@@ -1,0 +1,89 @@
+import Testing
+import TillCore
+import TillProtocol
+@testable import TillStore
+import TillStoreTesting
+
+/// Purchases decided on the ledger thread (`WriterConfiguration.ledgerThread`), on a snapshot of its own, with their
+/// writes run later by the writer thread, answer and write exactly what the writer alone gives: the same seeded mix
+/// against both stores gives the same answer at every step and the same rows; a member or a transaction id used again
+/// before the writer made the first use visible is decided on what it left (`UnappliedWrites`); another connection's
+/// commit never decides a purchase on what it changed; a decided write that fails on the writer stops the store
+/// without answering it.
+@Suite struct LedgerThreadTests {
+    @Test(arguments: [UInt64(0x1ED6_0001), 0x1ED6_0002, 0x1ED6_0003])
+    func theLedgerDecidesAsTheWriterDoes(seed: UInt64) throws {
+        let ledger = try OfficeFixture { $0.writer.ledgerThread = true }
+        let writer = try OfficeFixture()
+        try MixedWorkload.run(seed: seed, ledger, writer)
+        #expect(ledger.store.stats.hotAccountHits > 60, "the ledger's accounts in memory served most purchases")
+        #expect(writer.store.stats.ledgerWaits == 0 && ledger.store.stats.ledgerWaits > 0)
+        #expect(try ledger.store.verify().problems == [])
+        // The journal's positions differ: the ledger hands the writer its own batches.
+        try MixedWorkload.expectSameTables(ledger, writer, ignoring: ["journal_position"])
+    }
+
+    /// One member's purchase, its resend and a conflicting one, and two more purchases of the member, all decided in
+    /// one ledger batch: the resend meets an id, and the last purchase a member, that a purchase decided before them
+    /// and not yet visible claimed; each time the ledger hands over what it decided, waits, and decides it again on a
+    /// newer snapshot (two conflicts: the conflicting resend and the second purchase find theirs visible by then).
+    @Test func aMemberAndAnIdUsedAgainInOneBatchAreDecidedOnWhatTheFirstLeft() throws {
+        let ledger = try OfficeFixture { $0.writer.ledgerThread = true }
+        let writer = try OfficeFixture()
+        var other = writer.coffee("T1", member: "M00000001", cups: 3)
+        other.payments = [Payment(means: .cash, amount: 750)]
+        let burst = [writer.coffee("T1", member: "M00000001", cups: 2), writer.coffee("T1", member: "M00000001", cups: 2),
+                     other, writer.coffee("T2", member: "M00000001", cups: 4), writer.coffee("T3", member: "M00000001", cups: 9)]
+        let answers = [ledger, writer].map { $0.burst(burst, refusedAfterAChangeAt: nil) }
+        #expect(answers[0] == answers[1])
+        #expect(answers[0][1].contains("replay: true") && answers[0][2].contains("transactionConflict"))
+        #expect(ledger.store.stats.ledgerConflicts == 2)
+        #expect(try ledger.store.verify().problems == [])
+        try MixedWorkload.expectSameTables(ledger, writer, ignoring: ["journal_position"])
+    }
+
+    /// A commit by another connection (an operator's sqlite3 shell) may change any member: the ledger sees it when its
+    /// next snapshot begins, makes everything it handed visible and forgets its accounts and row ids; a purchase it
+    /// decided before the writer saw that commit is answered `overloaded` rather than run. Debug builds compare every
+    /// account taken from memory with a read, so a purchase decided on the account as it was before would trap.
+    @Test func aCommitFromElsewhereDecidesNothingOnWhatItChanged() throws {
+        let f = try OfficeFixture { $0.writer.ledgerThread = true }
+        _ = try f.purchase(f.coffee("T1", member: "M00000001")).get()
+        _ = try f.purchase(f.coffee("T2", member: "M00000001")).get()
+        let member = try #require(try f.sql("SELECT id FROM members WHERE member_key = 'M00000001'"))
+        let shell = try Connection(path: f.folder.path("till.db"),
+                                   options: OpenOptions(mode: .readWrite, busyTimeoutMilliseconds: 5_000))
+        try shell.execute("UPDATE wallets SET balance = balance + 5000 WHERE member_id = ? AND kind = 'points'", [.integer(member)])
+        var spend = f.coffee("T3", member: "M00000001", cups: 9)
+        spend.payments = [Payment(means: .points, amount: 2_250)]  // more than the member had before the shell's 5,000
+        var receipt = f.purchase(spend)
+        if case .failure(.overloaded) = receipt { receipt = f.purchase(spend) }  // decided before the writer saw it
+        #expect(try receipt.get().members.first?.pointsSpent == 2_250)
+        #expect(f.store.stats.hotAccountMismatches == 0)
+    }
+
+    /// The writer runs a purchase's writes as the ledger decided them; when one fails there (here a test's trigger
+    /// refuses the redemption's activity row), the ledger decided on a state the store does not hold: the store stops
+    /// writing, the purchase is not answered as done, and it is not in the store after a restart.
+    @Test func aDecidedWriteThatFailsStopsTheStore() throws {
+        let folder = TemporaryFolder()
+        do {
+            let f = try OfficeFixture(folder: folder) { $0.writer.ledgerThread = true }
+            _ = try f.store.writeAndWait(ClosureWrite { c in
+                try c.execute("""
+                    CREATE TRIGGER refuse_redemption_entries BEFORE INSERT ON activity_log WHEN new.type = 'benefit_redeemed'
+                    BEGIN SELECT RAISE(ABORT, 'refused by the test'); END
+                    """)
+            }).get()
+            var redeem = f.coffee("T1", member: "M00000001")
+            redeem.redemptions = ["demo-M00000001-FREE_ESPRESSO"]
+            redeem.payments = []  // the gift pays the espresso
+            #expect(f.purchase(redeem) == .failure(Writer.stoppedFailure))
+            #expect(f.store.stats.storageFailure?.contains("the ledger decided") == true)
+            #expect(f.purchase(f.coffee("T2", member: "M00000001")) == .failure(Writer.stoppedFailure))
+        }
+        let reopened = try Store.temporary(folder)
+        defer { reopened.shutdown() }
+        #expect(try reopened.read { try $0.int64("SELECT count(*) FROM purchases") } == 0)
+    }
+}
