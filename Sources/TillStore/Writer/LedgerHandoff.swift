@@ -24,6 +24,9 @@ final class LedgerInbox: Sendable {
 
     private let state = Mutex(State())
     let wake = DispatchSemaphore(value: 0)
+    /// True from the moment the ledger takes a batch until it finds the queue empty: requests are on their way to the
+    /// writer, which counts as busy meanwhile (it carries its COMMIT on, and checkpoints at the busy bound).
+    private let deciding = Atomic<Bool>(false)
 
     /// Queues `item`; nil when accepted, else why not.
     func submit(_ item: any QueuedWrite, capacity: Int, retryAfterMilliseconds: Int64) -> TillError? {
@@ -50,6 +53,7 @@ final class LedgerInbox: Sendable {
         state.withLock { s in
             if !s.pending.isEmpty && (s.stopping || s.failed || !held) {
                 let count = min(s.pending.count, limit)
+                deciding.store(true, ordering: .relaxed)
                 if count == s.pending.count {
                     defer { s.pending = [] }
                     return .batch(s.pending)
@@ -58,6 +62,7 @@ final class LedgerInbox: Sendable {
                 s.pending.removeFirst(count)
                 return .batch(batch)
             }
+            deciding.store(false, ordering: .relaxed)
             if s.stopping || s.failed { return .stop }
             s.sleeping = true
             return .sleep
@@ -78,7 +83,8 @@ final class LedgerInbox: Sendable {
         return waiting
     }
 
-    var hasPending: Bool { state.withLock { !$0.pending.isEmpty } }
+    /// Requests wait here or are being decided.
+    var hasPending: Bool { deciding.load(ordering: .relaxed) || state.withLock { !$0.pending.isEmpty } }
 
     /// Makes a sleeping ledger look at its queue again (`Writer.wakeUp`).
     func wakeUp() { markAndWake { _ in } }
