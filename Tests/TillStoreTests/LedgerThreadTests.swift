@@ -7,7 +7,8 @@ import TillStoreTesting
 /// Purchases decided on the ledger thread (`WriterConfiguration.ledgerThread`), on a snapshot of its own, with their
 /// writes run later by the writer thread, answer and write exactly what the writer alone gives: the same seeded mix
 /// against both stores gives the same answer at every step and the same rows; a member or a transaction id used again
-/// before the writer made the first use visible is decided on what it left (`UnappliedWrites`); another connection's
+/// before the writer made the first use visible is decided on what it left (the account kept in memory, or a newer
+/// snapshot: `UnappliedWrites`); another connection's
 /// commit never decides a purchase on what it changed; a decided write that fails on the writer stops the store
 /// without answering it.
 @Suite struct LedgerThreadTests {
@@ -23,21 +24,24 @@ import TillStoreTesting
         try MixedWorkload.expectSameTables(ledger, writer, ignoring: ["journal_position"])
     }
 
-    /// One member's purchase, its resend and a conflicting one, and two more purchases of the member, all decided in
-    /// one ledger batch: the resend meets an id, and the last purchase a member, that a purchase decided before them
-    /// and not yet visible claimed; each time the ledger hands over what it decided, waits, and decides it again on a
-    /// newer snapshot (two conflicts: the conflicting resend and the second purchase find theirs visible by then).
+    /// Purchases that meet, in one ledger batch, what a purchase decided before them and not yet visible: a resend
+    /// meets the id the first one claimed (the ledger hands over what it decided, waits, and decides the resend on a
+    /// newer snapshot: a replay); a member's third purchase meets the second's member and takes the account the
+    /// ledger keeps in memory as the second left it; another member's second purchase meets the first's member, whose
+    /// account is not kept (seen once): a wait again. Two conflicts; the answers and rows are the writer's.
     @Test func aMemberAndAnIdUsedAgainInOneBatchAreDecidedOnWhatTheFirstLeft() throws {
         let ledger = try OfficeFixture { $0.writer.ledgerThread = true }
         let writer = try OfficeFixture()
         var other = writer.coffee("T1", member: "M00000001", cups: 3)
         other.payments = [Payment(means: .cash, amount: 750)]
         let burst = [writer.coffee("T1", member: "M00000001", cups: 2), writer.coffee("T1", member: "M00000001", cups: 2),
-                     other, writer.coffee("T2", member: "M00000001", cups: 4), writer.coffee("T3", member: "M00000001", cups: 9)]
+                     other, writer.coffee("T2", member: "M00000001", cups: 4), writer.coffee("T3", member: "M00000001", cups: 9),
+                     writer.coffee("T4", member: "M00000002", cups: 1), writer.coffee("T5", member: "M00000002", cups: 3)]
         let answers = [ledger, writer].map { $0.burst(burst, refusedAfterAChangeAt: nil) }
         #expect(answers[0] == answers[1])
         #expect(answers[0][1].contains("replay: true") && answers[0][2].contains("transactionConflict"))
         #expect(ledger.store.stats.ledgerConflicts == 2)
+        #expect(ledger.store.stats.hotAccountHits == 1)
         #expect(try ledger.store.verify().problems == [])
         try MixedWorkload.expectSameTables(ledger, writer, ignoring: ["journal_position"])
     }

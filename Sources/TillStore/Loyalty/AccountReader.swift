@@ -66,17 +66,23 @@ struct AccountReader {
                 if let hot, let read, hot.admits(read.id) { hot.keep(entry(of: read), identifier: nil) }
                 result.append(MemberMatch(account: read, appCode: code))
             } else {
-                if let hot, let member = hot.member(id) {
-                    try unapplied?.check(member: member)
-                    if let kept = try kept(member, in: hot) {
-                        result.append(MemberMatch(account: kept))
-                        continue
-                    }
+                if let hot, let member = hot.member(id), let kept = try keptOrTouched(member, in: hot) {
+                    result.append(MemberMatch(account: kept))
+                    continue
                 }
                 // The identifier and its member's row in one statement.
                 let member = try connection.statement(Self.memberByIdentifier)
                     .firstRow([.text(id.kind.rawValue), .text(id.value)], Self.memberRow)
-                if let member { try unapplied?.check(member: member.account.id) }
+                if let member, let unapplied, unapplied.touched(member.account.id) != nil {
+                    // Decided since the snapshot: its account as the ledger keeps it, or a wait.
+                    guard let hot, let kept = try keptOrTouched(member.account.id, in: hot) else {
+                        try unapplied.check(member: member.account.id)
+                        preconditionFailure("a touched member passed the check")
+                    }
+                    result.append(MemberMatch(account: kept))
+                    continue
+                }
+                if let member { unapplied?.remember(member.account.id) }
                 let read = try member.map { m throws in try account(m, scope: perAccount) }
                 if let hot, let read, hot.admits(read.id) { hot.keep(entry(of: read), identifier: id) }
                 result.append(MemberMatch(account: read))
@@ -86,13 +92,27 @@ struct AccountReader {
         return result
     }
 
+    /// On the ledger (`unapplied`): `member`'s account from `hot` when kept (not compared with a read when a request
+    /// not in the snapshot touched it: the snapshot is behind the entry then), or a `Conflict` when touched and not
+    /// kept; nil when neither (the caller reads it). Elsewhere, `kept`.
+    private func keptOrTouched(_ member: Int64, in hot: HotAccounts) throws -> MemberAccount? {
+        guard let unapplied else { return try kept(member, in: hot) }
+        let touched = unapplied.touched(member) != nil
+        guard let account = try kept(member, in: hot, compared: !touched) else {
+            if touched { try unapplied.check(member: member) }  // throws
+            return nil
+        }
+        unapplied.remember(member)
+        return account
+    }
+
     /// `member`'s account from `hot` as a read now gives it, with its rows added to `rows` (nil: not kept, or found
-    /// different from a read of it: the caller reads it).
-    private func kept(_ member: Int64, in hot: HotAccounts) throws -> MemberAccount? {
+    /// different from a read of it: the caller reads it). `compared` false: never compared with a read.
+    private func kept(_ member: Int64, in hot: HotAccounts, compared: Bool = true) throws -> MemberAccount? {
         guard let rows else { preconditionFailure("accounts in memory are used by a writer, which keeps their rows") }
         guard let entry = hot.entry(member) else { return nil }
         let account = entry.account(at: now)
-        if hot.checksThisHit, let difference = try difference(entry, account) {
+        if compared, hot.checksThisHit, let difference = try difference(entry, account) {
             hot.mismatched(member, difference)
             return nil
         }
@@ -144,6 +164,9 @@ struct AccountReader {
                 && !matches.contains { $0.account?.benefits.contains { $0.id == naming[n] } ?? false }
         }
         for (n, id) in naming.enumerated() where isNew(n) {
+            // On the ledger the snapshot may be behind a member a request decided since touched: its benefits are
+            // read only once the snapshot holds that request.
+            if let unapplied, let through = unapplied.latestTouchedAmongChecked { throw unapplied.conflict(through) }
             guard let (owner, benefit) = try connection.statement(Self.benefitByPublicId)
                 .firstRow([.text(id)], { r in (r.int64(Self.ownerColumn), heldBenefit(r)) })
             else { continue }

@@ -81,6 +81,8 @@ public struct PostPurchase: WriteRequest {
         var folds: [MemberCounters.FoldBase] = []
         if FoldPoint.folds(row: purchaseRow) {
             for memberId in record.memberIds {
+                // Read from the snapshot: on the ledger, only once it holds the requests that touched the member.
+                if let unapplied = context.unapplied, let through = unapplied.touched(memberId) { throw unapplied.conflict(through) }
                 let cards = evaluation.changes.benefitUpdates.compactMap { $0.memberId == memberId ? rows.card($0.benefitId) : nil }
                 folds.append(try MemberCounters.FoldBase.read(connection, member: memberId, cards: cards))
             }

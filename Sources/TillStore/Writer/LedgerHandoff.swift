@@ -84,7 +84,10 @@ final class LedgerInbox: Sendable {
     }
 
     /// Requests wait here or are being decided.
-    var hasPending: Bool { deciding.load(ordering: .relaxed) || state.withLock { !$0.pending.isEmpty } }
+    var hasPending: Bool { isDeciding || state.withLock { !$0.pending.isEmpty } }
+
+    /// The ledger has a batch in hand: it will hand the writer requests soon.
+    var isDeciding: Bool { deciding.load(ordering: .relaxed) }
 
     /// Makes a sleeping ledger look at its queue again (`Writer.wakeUp`).
     func wakeUp() { markAndWake { _ in } }

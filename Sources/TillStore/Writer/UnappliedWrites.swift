@@ -28,12 +28,35 @@ final class UnappliedWrites {
 
     /// Throws when a request not in the snapshot changed `member`; else remembers it for `decided(as:)`.
     func check(member: Int64) throws(Conflict) {
-        if let last = members[member], last > snapshot {
+        if let last = touched(member) {
             conflicts += 1
             throw Conflict(through: last)
         }
+        remember(member)
+    }
+
+    /// The last request that changed `member` and is not in the snapshot (nil: none). A member whose account the
+    /// ledger keeps in memory as those requests left it is served from there (`remember` it then); reading it from
+    /// the snapshot would be reading the past.
+    func touched(_ member: Int64) -> Int? {
+        guard let last = members[member], last > snapshot else { return nil }
+        return last
+    }
+
+    /// Remembers `member` as used by the running request (registered with it by `decided(as:)`).
+    func remember(_ member: Int64) {
         if !checkedMembers.contains(member) { checkedMembers.append(member) }
     }
+
+    /// Throws for a read of the snapshot that a request not in it may have changed (a benefit named by its id, when
+    /// one of the purchase's members is touched and the name is not among what the ledger holds).
+    func conflict(_ through: Int) -> Conflict {
+        conflicts += 1
+        return Conflict(through: through)
+    }
+
+    /// Whether any of the members the running request used so far is touched (its latest request, if so).
+    var latestTouchedAmongChecked: Int? { checkedMembers.compactMap { members[$0] }.filter { $0 > snapshot }.max() }
 
     /// Throws when a request not in the snapshot claimed the exactly-once `key`; else remembers it.
     func check(key: String) throws(Conflict) {

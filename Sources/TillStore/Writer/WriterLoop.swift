@@ -147,7 +147,9 @@ final class WriterLoop {
                 }
                 if carriedOverEmptyQueue && answered != nil && !writer.visibility.readsWaiting && !ledgerWaits {
                     // A large batch's COMMIT waits for the next batch; the time up, it is done below.
-                    if !writer.waitForWakeUp(microseconds: writer.configuration.carriedCommitWaitMicroseconds) {
+                    // (A ledger deciding a batch is not idle: its requests come next.)
+                    if !writer.waitForWakeUp(microseconds: writer.configuration.carriedCommitWaitMicroseconds)
+                        && !(writer.ledgerInbox?.isDeciding ?? false) {
                         carriedOverEmptyQueue = false
                         lastBatchWasBusy = false  // no request for that long: idle, the idle bound applies
                     }
