@@ -25,6 +25,8 @@ public final class Writer: Sendable {
         var pending: [any QueuedWrite] = []
         var sleeping = false
         var stopping = false
+        /// With the ledger thread: it handed everything and stopped (the writer stops only then).
+        var ledgerStopped = false
         var failure: String?
         /// The journal thread failed a write or sync (the writer thread rolls back and stops when `next()` hands it
         /// over, once: `journalFailureTaken`).
@@ -207,18 +209,20 @@ public final class Writer: Sendable {
     /// Stops taking requests, commits everything already queued, checkpoints, closes the connection and returns
     /// when the writer thread is done. Idempotent.
     public func shutdown() {
-        if let ledgerInbox {  // the ledger hands over what it holds first
-            ledgerInbox.stop()
-            ledgerFinished.wait()
-            ledgerFinished.signal()
-        }
         let mustWake = queue.withLock { state -> Bool in
-            state.stopping = true
+            state.stopping = true  // the writer serves what comes, held or not, and stops once the ledger stopped
             let wasSleeping = state.sleeping
             state.sleeping = false
             return wasSleeping
         }
         if mustWake { wake.signal() }
+        if let ledgerInbox {  // the ledger hands over what it holds first
+            ledgerInbox.stop()
+            ledgerFinished.wait()
+            ledgerFinished.signal()
+            queue.withLock { $0.ledgerStopped = true }
+            wakeWriter()
+        }
         finished.wait()
         finished.signal()  // any later caller returns at once
     }
@@ -267,7 +271,7 @@ public final class Writer: Sendable {
                 state.pending.removeFirst(count)
                 return .batch(batch)
             }
-            if state.stopping { return .stop }
+            if state.stopping && (ledgerInbox == nil || state.ledgerStopped) { return .stop }
             state.sleeping = true
             return .sleep
         }
