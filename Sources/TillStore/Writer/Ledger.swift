@@ -65,7 +65,7 @@ final class Ledger {
 
     private func decide(_ batch: [any QueuedWrite]) {
         defer { publishStats() }
-        context.stamp(writer.clock())
+        context.stamp(writer.batchTime())
         var undecided = false  // the group holds requests handed undecided
         for item in batch {
             if item.decidesOnLedger {

@@ -36,8 +36,10 @@ public final class Writer: Sendable {
 
     /// What the writer was opened with.
     public let configuration: WriterConfiguration
-    /// The store's clock, read once per batch by the writer thread (`WriteContext.now`).
+    /// The store's clock, read once per batch by the writer thread (`WriteContext.now`), through `batchTime`.
     let clock: @Sendable () -> Timestamp
+    /// The last time `batchTime` gave (ms since the epoch).
+    private let lastBatchTime = Atomic<Int64>(Int64.min)
     /// Told when a batch is answered and when it is committed.
     let visibility: Visibility
     let queue = Mutex(QueueState())
@@ -145,6 +147,21 @@ public final class Writer: Sendable {
         case true?: wake.signal()
         case false?: break
         }
+    }
+
+    /// The time to stamp the next batch with: the clock, but never before a batch stamped earlier, by the writer
+    /// thread or the ledger's (a wall clock stepped back repeats the last time), so that the stamps of decided writes
+    /// follow the order they are decided and committed in.
+    func batchTime() -> Timestamp {
+        let stamp = clock()
+        let now = stamp.millisecondsSinceEpoch
+        var last = lastBatchTime.load(ordering: .relaxed)
+        while now > last {
+            let (exchanged, original) = lastBatchTime.compareExchange(expected: last, desired: now, ordering: .relaxed)
+            if exchanged { return stamp }
+            last = original
+        }
+        return now == last ? stamp : Timestamp(millisecondsSinceEpoch: last)
     }
 
     /// What clients are told after the fail-stop (the detailed reason is in `stats.storageFailure` and stderr).

@@ -192,7 +192,7 @@ final class WriterLoop {
         let began = syscalls.now()
         let quiet = previousBatchBegan.map { Int(began.microseconds(since: $0)) > 2 * syncMicroseconds } ?? true
         previousBatchBegan = began
-        context.stamp(writer.clock())
+        context.stamp(writer.batchTime())
         effects.reset()
         var outcomes: [TillError?] = []
         outcomes.reserveCapacity(batch.count)
