@@ -26,11 +26,15 @@ import TillStoreTesting
 
     /// Purchases that meet, in one ledger batch, what a purchase decided before them and not yet visible: a resend
     /// meets the id the first one claimed (the ledger hands over what it decided, waits, and decides the resend on a
-    /// newer snapshot: a replay); a member's third purchase meets the second's member and takes the account the
-    /// ledger keeps in memory as the second left it; another member's second purchase meets the first's member, whose
-    /// account is not kept (seen once): a wait again. Two conflicts; the answers and rows are the writer's.
-    @Test func aMemberAndAnIdUsedAgainInOneBatchAreDecidedOnWhatTheFirstLeft() throws {
-        let ledger = try OfficeFixture { $0.writer.ledgerThread = true }
+    /// newer snapshot: a replay); a member's third purchase meets the second's member, and another member's second
+    /// purchase the first's: each takes the account the ledger keeps in memory as the purchase before left it, or,
+    /// with no accounts kept, waits like the resend. The answers and rows are the writer's either way.
+    @Test(arguments: [(hotAccounts: 65_536, conflicts: 1, hits: 3), (hotAccounts: 0, conflicts: 3, hits: 0)])
+    func aMemberAndAnIdUsedAgainInOneBatchAreDecidedOnWhatTheFirstLeft(hotAccounts: Int, conflicts: Int, hits: Int) throws {
+        let ledger = try OfficeFixture {
+            $0.writer.ledgerThread = true
+            $0.writer.hotAccounts = hotAccounts
+        }
         let writer = try OfficeFixture()
         var other = writer.coffee("T1", member: "M00000001", cups: 3)
         other.payments = [Payment(means: .cash, amount: 750)]
@@ -40,8 +44,8 @@ import TillStoreTesting
         let answers = [ledger, writer].map { $0.burst(burst, refusedAfterAChangeAt: nil) }
         #expect(answers[0] == answers[1])
         #expect(answers[0][1].contains("replay: true") && answers[0][2].contains("transactionConflict"))
-        #expect(ledger.store.stats.ledgerConflicts == 2)
-        #expect(ledger.store.stats.hotAccountHits == 1)
+        #expect(ledger.store.stats.ledgerConflicts == conflicts)
+        #expect(ledger.store.stats.hotAccountHits == hits)
         #expect(try ledger.store.verify().problems == [])
         try MixedWorkload.expectSameTables(ledger, writer, ignoring: ["journal_position"])
     }

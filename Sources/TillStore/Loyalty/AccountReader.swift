@@ -32,8 +32,10 @@ struct AccountReader {
     /// The writer's accounts in memory (`HotAccounts`): a purchase's accounts are taken from there when kept, and
     /// kept there when read (nil: every account is read). Only with `rows`.
     var hot: HotAccounts? = nil
-    /// On the ledger: a member a request decided since the snapshot is not read here (`UnappliedWrites.check` throws
-    /// before its account is read or taken from `hot`).
+    /// On the ledger: a member a request decided since the snapshot is not read here (its account comes from `hot`,
+    /// or `UnappliedWrites.check` throws before it is read). The ledger keeps every account it reads (not only from a
+    /// member's second read on): a member used again before the writer made the first use visible is then served
+    /// from memory instead of waiting.
     var unapplied: UnappliedWrites? = nil
 
     /// One match per identifier (nil account when unknown), identifiers normalised with the shop's country.
@@ -63,7 +65,7 @@ struct AccountReader {
                     continue
                 }
                 let read = try account(code.memberId, scope: perAccount)
-                if let hot, let read, hot.admits(read.id) { hot.keep(entry(of: read), identifier: nil) }
+                if let hot, let read, hot.admits(read.id) || unapplied != nil { hot.keep(entry(of: read), identifier: nil) }
                 result.append(MemberMatch(account: read, appCode: code))
             } else {
                 if let hot, let member = hot.member(id), let kept = try keptOrTouched(member, in: hot) {
@@ -84,7 +86,7 @@ struct AccountReader {
                 }
                 if let member { unapplied?.remember(member.account.id) }
                 let read = try member.map { m throws in try account(m, scope: perAccount) }
-                if let hot, let read, hot.admits(read.id) { hot.keep(entry(of: read), identifier: id) }
+                if let hot, let read, hot.admits(read.id) || unapplied != nil { hot.keep(entry(of: read), identifier: id) }
                 result.append(MemberMatch(account: read))
             }
         }
