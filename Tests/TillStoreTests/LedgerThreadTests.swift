@@ -1,5 +1,8 @@
+import Dispatch
+import Synchronization
 import Testing
 import TillCore
+import TillJournalTesting
 import TillProtocol
 @testable import TillStore
 import TillStoreTesting
@@ -68,6 +71,47 @@ import TillStoreTesting
         if case .failure(.overloaded) = receipt { receipt = f.purchase(spend) }  // decided before the writer saw it
         #expect(try receipt.get().members.first?.pointsSpent == 2_250)
         #expect(f.store.stats.hotAccountMismatches == 0)
+    }
+
+    /// With the journal's sync held, nothing the ledger hands is answered or becomes visible; purchases submitted
+    /// faster than it decides fill its queue, and the next are refused at once with `overloaded`, never held in
+    /// memory (what it hands is bounded too: at most `ledgerLagBound` requests and the batch in hand, then it waits).
+    /// Once the sync returns, every purchase accepted is answered, once.
+    @Test func aFullLedgerQueueRefusesWithOverloaded() throws {
+        let folder = TemporaryFolder()
+        let disk = try FaultyDisk(path: folder.path("till.db.journal"))
+        let f = try OfficeFixture(folder: folder) {
+            $0.writer.ledgerThread = true
+            $0.writer.journalDirectory = disk
+            $0.writer.ledgerLagBound = 4
+            $0.writer.queueCapacity = 8
+            $0.writer.maxBatchSize = 2
+        }
+        _ = try f.purchase(f.coffee("T0", member: "M00000001")).get()
+        disk.holdNextSync()
+        let answered = Mutex<[Result<Receipt, TillError>]>([])
+        let group = DispatchGroup()
+        var accepted = 0, overloaded = 0
+        for n in 1...40 {
+            let request = f.coffee("T\(n)", member: "M0000000\(n % 3 + 1)")
+            group.enter()
+            do {
+                try f.loyalty.purchase(request, terminal: f.pos, fingerprint: Fingerprint.of(.purchase(request))!.bytes) { result in
+                    answered.withLock { $0.append(result) }
+                    group.leave()
+                }
+                accepted += 1
+            } catch {
+                group.leave()
+                if case .overloaded = error { overloaded += 1 }
+            }
+        }
+        #expect(overloaded > 0 && accepted + overloaded == 40, "accepted \(accepted), overloaded \(overloaded)")
+        #expect(accepted <= 4 + 2 + 8 + 2, "handed within the bound, a batch in hand, a full queue")
+        disk.releaseSync()
+        group.wait()
+        #expect(answered.withLock { $0.allSatisfy { if case .success = $0 { true } else { false } } })
+        #expect(try f.sql("SELECT count(*) FROM purchases") == Int64(accepted + 1))
     }
 
     /// The writer runs a purchase's writes as the ledger decided them; when one fails there (here a test's trigger

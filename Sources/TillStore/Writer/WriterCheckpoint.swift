@@ -20,8 +20,9 @@ extension WriterLoop {
             let started = syscalls.now()
             // The ledger's snapshot would keep a RESTART waiting: it starts none meanwhile, and ends the one it has.
             writer.ledgerProgress?.snapshotLock.lock()
-            defer { writer.ledgerProgress?.snapshotLock.unlock() }
-            let outcome = try connection.checkpoint(mode)
+            let checkpointed = Result { try connection.checkpoint(mode) }
+            writer.ledgerProgress?.snapshotLock.unlock()
+            let outcome = try checkpointed.get()
             let took = Int(syscalls.now().microseconds(since: started))
             databaseSync?.checkpointEnded()
             switch outcome {
