@@ -63,21 +63,17 @@ public final class Writer: Sendable {
         ledgerInbox = configuration.ledgerThread ? LedgerInbox() : nil
         ledgerProgress = configuration.ledgerThread ? LedgerProgress() : nil
         visibility.whenReadWaits { [weak self] in self?.wakeWriter() }
-        let started = Mutex<Result<Void, any Error>?>(nil)
-        let ready = DispatchSemaphore(value: 0)
-        let thread = Thread { [self] in
+        try Self.spawn("till-writer") { [self] ready in
             // The loop (connection, WAL hook, writer lock) is released when `serve` returns, before `finished`.
             func serve() {
                 let loop: WriterLoop
                 do {
                     loop = try WriterLoop(path: path, writer: self, migrations: migrations)
                 } catch {
-                    started.withLock { $0 = .failure(error) }
-                    ready.signal()
+                    ready(.failure(error))
                     return
                 }
-                started.withLock { $0 = .success(()) }
-                ready.signal()
+                ready(.success(()))
                 loop.run()
             }
             visibility.writerStarted()
@@ -86,11 +82,6 @@ public final class Writer: Sendable {
             ledgerProgress?.stop()
             finished.signal()
         }
-        thread.name = "till-writer"
-        thread.stackSize = 4 << 20
-        thread.start()
-        ready.wait()
-        if case .failure(let error) = started.withLock({ $0 }) { throw error }
         if let ledgerInbox, let ledgerProgress {
             do {
                 try startLedger(path: path, inbox: ledgerInbox, progress: ledgerProgress)
@@ -103,30 +94,41 @@ public final class Writer: Sendable {
 
     /// Opens the ledger's connection on a new thread (after the writer recovered and migrated the store) and runs it.
     private func startLedger(path: String, inbox: LedgerInbox, progress: LedgerProgress) throws {
-        let started = Mutex<Result<Void, any Error>?>(nil)
-        let ready = DispatchSemaphore(value: 0)
         let changedPages = databaseSync.withLock { $0 }?.changedPages
-        let thread = Thread { [self] in
+        try Self.spawn("till-ledger") { [self] ready in
             func serve() {
                 let ledger: Ledger
                 do {
                     ledger = try Ledger(path: path, writer: self, inbox: inbox, progress: progress, changedPages: changedPages)
                 } catch {
-                    started.withLock { $0 = .failure(error) }
-                    ready.signal()
+                    ready(.failure(error))
                     return
                 }
-                started.withLock { $0 = .success(()) }
-                ready.signal()
+                ready(.success(()))
                 ledger.run()
             }
             serve()
             ledgerFinished.signal()
         }
-        thread.name = "till-ledger"
+    }
+
+    /// Runs `body` on a new thread named `name` (4 MiB of stack) and returns once it called `ready`, throwing the
+    /// error it reported (the thread then ends on its own).
+    private static func spawn(
+        _ name: String, _ body: @escaping @Sendable (_ ready: @Sendable (Result<Void, any Error>) -> Void) -> Void
+    ) throws {
+        let started = Mutex<Result<Void, any Error>?>(nil)
+        let opened = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            body { result in
+                started.withLock { $0 = result }
+                opened.signal()
+            }
+        }
+        thread.name = name
         thread.stackSize = 4 << 20
         thread.start()
-        ready.wait()
+        opened.wait()
         if case .failure(let error) = started.withLock({ $0 }) { throw error }
     }
 
