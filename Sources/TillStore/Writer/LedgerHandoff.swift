@@ -52,15 +52,8 @@ final class LedgerInbox: Sendable {
     func next(limit: Int, held: Bool) -> Next {
         state.withLock { s in
             if !s.pending.isEmpty && (s.stopping || s.failed || !held) {
-                let count = min(s.pending.count, limit)
                 deciding.store(true, ordering: .relaxed)
-                if count == s.pending.count {
-                    defer { s.pending = [] }
-                    return .batch(s.pending)
-                }
-                let batch = Array(s.pending.prefix(count))
-                s.pending.removeFirst(count)
-                return .batch(batch)
+                return .batch(s.pending.takeBatch(upTo: limit))
             }
             deciding.store(false, ordering: .relaxed)
             if s.stopping || s.failed { return .stop }

@@ -281,14 +281,7 @@ public final class Writer: Sendable {
                 return .journalFailed(reason)
             }
             if !state.pending.isEmpty && (state.stopping || !(configuration.hooks?.holdsBatches ?? false)) {
-                let count = min(state.pending.count, configuration.maxBatchSize)
-                if count == state.pending.count {
-                    defer { state.pending = [] }
-                    return .batch(state.pending)
-                }
-                let batch = Array(state.pending.prefix(count))
-                state.pending.removeFirst(count)
-                return .batch(batch)
+                return .batch(state.pending.takeBatch(upTo: configuration.maxBatchSize))
             }
             if state.stopping && (ledgerInbox == nil || state.ledgerStopped) { return .stop }
             state.sleeping = true
