@@ -98,8 +98,7 @@ final class Ledger {
             do {
                 try beginSnapshot()
             } catch {
-                item.decide(LedgerDecision(outcome: .refused(error), externalChanges: context.externalChanges))  // the writer fails over a storage fault, like its own read's
-                group.append(item)
+                add(item, .refused(error))  // the writer fails over a storage fault, like its own read's
                 return
             }
             let ids = context.rowIds.saved
@@ -115,8 +114,7 @@ final class Ledger {
                 } else {
                     unapplied.decided(as: handed + group.count + 1)
                 }
-                item.decide(LedgerDecision(outcome: .writes(writes), externalChanges: context.externalChanges))
-                group.append(item)
+                add(item, .writes(writes))
                 return
             } catch let conflict as UnappliedWrites.Conflict {
                 undo(ids)
@@ -127,11 +125,17 @@ final class Ledger {
                 }
             } catch {
                 undo(ids)
-                item.decide(LedgerDecision(outcome: .refused(error), externalChanges: context.externalChanges))
-                group.append(item)
+                add(item, .refused(error))
                 return
             }
         }
+    }
+
+    /// Gives `item` its decision, made knowing the other connections' commits the ledger knows of, and adds it to
+    /// the group.
+    private func add(_ item: any QueuedWrite, _ outcome: LedgerDecision.Outcome) {
+        item.decide(LedgerDecision(outcome: outcome, externalChanges: context.externalChanges))
+        group.append(item)
     }
 
     private func undo(_ ids: [Int64]?) {

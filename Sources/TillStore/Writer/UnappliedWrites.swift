@@ -8,7 +8,7 @@
 /// a resend answered from the store changes nothing and registers nothing. Ledger thread only.
 final class UnappliedWrites {
     /// The running request read something that request `through` changed and the snapshot does not hold yet.
-    struct Conflict: Error, Equatable {
+    struct Conflict: Error {
         let through: Int
     }
 
@@ -56,7 +56,13 @@ final class UnappliedWrites {
     }
 
     /// Whether any of the members the running request used so far is touched (its latest request, if so).
-    var latestTouchedAmongChecked: Int? { checkedMembers.compactMap { members[$0] }.filter { $0 > snapshot }.max() }
+    var latestTouchedAmongChecked: Int? {
+        var latest: Int?
+        for member in checkedMembers {
+            if let last = members[member], last > snapshot, last > latest ?? 0 { latest = last }
+        }
+        return latest
+    }
 
     /// Throws when a request not in the snapshot claimed the exactly-once `key`; else remembers it.
     func check(key: String) throws(Conflict) {
@@ -95,7 +101,4 @@ final class UnappliedWrites {
             forgotten = 0
         }
     }
-
-    /// Requests decided and not yet visible.
-    var count: Int { registered.count - forgotten }
 }

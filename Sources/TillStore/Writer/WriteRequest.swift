@@ -84,10 +84,9 @@ public final class WriteContext {
     /// A fresh id for a row of `table` (`RowIds`).
     func takeRowId(_ table: RowIds.Table) throws -> Int64 { try rowIds.take(table, connection) }
 
-    /// Stamps the next batch: the store's clock, but never before the previous batch.
-    func stamp(_ clock: Timestamp) {
-        if clock > now { now = clock }
-    }
+    /// Stamps the next batch with `time` (`Writer.batchTime`: the store's clock, never before a batch stamped earlier
+    /// on the writer's or the ledger's thread).
+    func stamp(_ time: Timestamp) { now = time }
 
     /// Runs one cached statement with `arguments`.
     public func execute(_ sql: String, _ arguments: [SQLValue] = []) throws(SQLiteError) {
