@@ -19,7 +19,7 @@ import TillCore
 /// Created, used and destroyed on the ledger thread only (not Sendable).
 final class Ledger {
     let writer: Writer
-    let inbox: LedgerInbox
+    let inbox: RequestQueue<Void>
     let progress: LedgerProgress
     let connection: Connection
     let effects: EffectLog
@@ -35,7 +35,7 @@ final class Ledger {
     private let changedPages: ChangedPages?
     private var seenCommits: (generation: UInt64, change: UInt32) = (0, 0)
 
-    init(path: String, writer: Writer, inbox: LedgerInbox, progress: LedgerProgress, changedPages: ChangedPages?) throws {
+    init(path: String, writer: Writer, inbox: RequestQueue<Void>, progress: LedgerProgress, changedPages: ChangedPages?) throws {
         self.writer = writer
         self.inbox = inbox
         self.progress = progress
@@ -55,9 +55,10 @@ final class Ledger {
 
     func run() {
         while true {
-            switch inbox.next(limit: writer.configuration.maxBatchSize, held: writer.configuration.hooks?.holdsBatches ?? false) {
+            switch inbox.take(upTo: writer.configuration.maxBatchSize, held: writer.configuration.hooks?.holdsBatches ?? false,
+                              stopsWhenEmpty: { $0.stopping || $0.failure != nil }) {
             case .batch(let batch): decide(batch)
-            case .sleep: inbox.wake.wait()
+            case .sleep: inbox.sleep()
             case .stop: return
             }
         }

@@ -21,13 +21,10 @@ import TillCore
 ///   every later request with `storageFailure`; nothing is retried and nothing more is written until the process
 ///   restarts.
 public final class Writer: Sendable {
-    struct QueueState {
-        var pending: [any QueuedWrite] = []
-        var sleeping = false
-        var stopping = false
+    /// What the writer keeps under its queue's lock besides the requests.
+    struct QueueOwned: Sendable {
         /// With the ledger thread: it handed everything and stopped (the writer stops only then).
         var ledgerStopped = false
-        var failure: String?
         /// The journal thread failed a write or sync (the writer thread rolls back and stops when `next()` hands it
         /// over, once: `journalFailureTaken`).
         var journalFailure: String?
@@ -42,15 +39,15 @@ public final class Writer: Sendable {
     private let lastBatchTime = Atomic<Int64>(Int64.min)
     /// Told when a batch is answered and when it is committed.
     let visibility: Visibility
-    let queue = Mutex(QueueState())
+    /// The requests the writer thread takes (with the ledger: the ones it handed, decided or not).
+    let queue = RequestQueue(QueueOwned())
     let counters = Mutex(WriterStats())
     /// The writing connection's background checkpoint sync, once the writer thread opened it (for `stats`).
     let databaseSync = Mutex<BackgroundDatabaseSync?>(nil)
-    let wake = DispatchSemaphore(value: 0)
     let finished = DispatchSemaphore(value: 0)
     /// With the ledger thread (`WriterConfiguration.ledgerThread`): its queue, what it knows of the writer's
     /// progress, and its end.
-    let ledgerInbox: LedgerInbox?
+    let ledgerInbox: RequestQueue<Void>?
     let ledgerProgress: LedgerProgress?
     private let ledgerFinished = DispatchSemaphore(value: 0)
 
@@ -60,7 +57,7 @@ public final class Writer: Sendable {
         self.configuration = configuration
         self.visibility = visibility
         self.clock = clock
-        ledgerInbox = configuration.ledgerThread ? LedgerInbox() : nil
+        ledgerInbox = configuration.ledgerThread ? RequestQueue(()) : nil
         ledgerProgress = configuration.ledgerThread ? LedgerProgress() : nil
         visibility.whenReadWaits { [weak self] in self?.wakeWriter() }
         try Self.spawn("till-writer") { [self] ready in
@@ -93,7 +90,7 @@ public final class Writer: Sendable {
     }
 
     /// Opens the ledger's connection on a new thread (after the writer recovered and migrated the store) and runs it.
-    private func startLedger(path: String, inbox: LedgerInbox, progress: LedgerProgress) throws {
+    private func startLedger(path: String, inbox: RequestQueue<Void>, progress: LedgerProgress) throws {
         let changedPages = databaseSync.withLock { $0 }?.changedPages
         try Self.spawn("till-ledger") { [self] ready in
             func serve() {
@@ -135,20 +132,9 @@ public final class Writer: Sendable {
     /// The ledger thread: appends requests it decided (or hands undecided) to the writer's queue, in order, and wakes
     /// the writer. A writer that failed fails them at once.
     func enqueueFromLedger(_ items: [any QueuedWrite]) {
-        let outcome = queue.withLock { state -> Bool? in
-            if state.failure != nil { return nil }
-            state.pending.append(contentsOf: items)
-            let wasSleeping = state.sleeping
-            state.sleeping = false
-            return wasSleeping
-        }
-        switch outcome {
-        case nil:
-            for item in items { item.fail(Writer.stoppedFailure) }
-            counters.withLock { $0.failed += items.count }
-        case true?: wake.signal()
-        case false?: break
-        }
+        guard !queue.append(contentsOf: items) else { return }
+        for item in items { item.fail(Writer.stoppedFailure) }
+        counters.withLock { $0.failed += items.count }
     }
 
     /// The time to stamp the next batch with: the clock, but never before a batch stamped earlier, by the writer
@@ -177,29 +163,15 @@ public final class Writer: Sendable {
         _ request: Request, completion: @escaping @Sendable (Result<Request.Output, TillError>) -> Void
     ) throws(TillError) {
         let item = PendingWrite(request: request, completion: completion)
-        if let ledgerInbox {
-            guard let error = ledgerInbox.submit(item, capacity: configuration.queueCapacity,
-                                                 retryAfterMilliseconds: configuration.retryAfterMilliseconds) else { return }
-            if case .overloaded = error { counters.withLock { $0.rejectedOverloaded += 1 } }
-            throw error
+        let (capacity, retryAfter) = (configuration.queueCapacity, configuration.retryAfterMilliseconds)
+        let refusal = if let ledgerInbox {  // the ledger decides first
+            ledgerInbox.submit(item, capacity: capacity, retryAfterMilliseconds: retryAfter)
+        } else {
+            queue.submit(item, capacity: capacity, retryAfterMilliseconds: retryAfter)
         }
-        let outcome: Result<Bool, TillError> = queue.withLock { state in
-            if state.failure != nil { return .failure(Writer.stoppedFailure) }
-            if state.stopping { return .failure(.shuttingDown) }
-            if state.pending.count >= configuration.queueCapacity {
-                return .failure(.overloaded(retryAfterMs: configuration.retryAfterMilliseconds))
-            }
-            state.pending.append(item)
-            let wasSleeping = state.sleeping
-            if wasSleeping { state.sleeping = false }
-            return .success(wasSleeping)
-        }
-        switch outcome {
-        case .success(let mustWake): if mustWake { wake.signal() }
-        case .failure(let error):
-            if case .overloaded = error { counters.withLock { $0.rejectedOverloaded += 1 } }
-            throw error
-        }
+        guard let error = refusal else { return }
+        if case .overloaded = error { counters.withLock { $0.rejectedOverloaded += 1 } }
+        throw error
     }
 
     /// Submits and waits for the durable result (suspends the task, not a thread).
@@ -217,7 +189,7 @@ public final class Writer: Sendable {
     /// A snapshot of the counters.
     public var stats: WriterStats {
         var snapshot = counters.withLock { $0 }
-        snapshot.queueDepth = queue.withLock { $0.pending.count }
+        snapshot.queueDepth = queue.count
         if let sync = databaseSync.withLock({ $0 }) {
             (snapshot.databaseSyncsInBackground, snapshot.writesWaitedForDatabaseSync, snapshot.databaseSyncWaitMicroseconds) = sync.counts
             snapshot.databaseWritebackSlices = sync.slicesWrittenOut
@@ -228,19 +200,12 @@ public final class Writer: Sendable {
     /// Stops taking requests, commits everything already queued, checkpoints, closes the connection and returns
     /// when the writer thread is done. Idempotent.
     public func shutdown() {
-        let mustWake = queue.withLock { state -> Bool in
-            state.stopping = true  // the writer serves what comes, held or not, and stops once the ledger stopped
-            let wasSleeping = state.sleeping
-            state.sleeping = false
-            return wasSleeping
-        }
-        if mustWake { wake.signal() }
+        queue.update { $0.stopping = true }  // the writer serves what comes, held or not, and stops once the ledger stopped
         if let ledgerInbox {  // the ledger hands over what it holds first
-            ledgerInbox.stop()
+            ledgerInbox.update { $0.stopping = true }
             ledgerFinished.wait()
             ledgerFinished.signal()
-            queue.withLock { $0.ledgerStopped = true }
-            wakeWriter()
+            queue.update { $0.owner.ledgerStopped = true }
         }
         finished.wait()
         finished.signal()  // any later caller returns at once
@@ -248,19 +213,12 @@ public final class Writer: Sendable {
 
     /// Makes a sleeping writer (and ledger) look at its queue again (after `WriterHooks.holdsBatches` turned false).
     public func wakeUp() {
-        ledgerInbox?.wakeUp()
+        ledgerInbox?.update()
         wakeWriter()
     }
 
     /// Makes a sleeping writer thread look at its queue again (a read or the ledger waits, the journal synced).
-    func wakeWriter() {
-        let mustWake = queue.withLock { state -> Bool in
-            let wasSleeping = state.sleeping
-            state.sleeping = false
-            return wasSleeping
-        }
-        if mustWake { wake.signal() }
-    }
+    func wakeWriter() { queue.update() }
 
     // MARK: - Used by the writer thread
 
@@ -272,46 +230,33 @@ public final class Writer: Sendable {
         case journalFailed(String)
     }
 
-    /// Takes the next batch, or tells the loop to sleep (after marking it asleep) or to stop; first, once, the
-    /// journal thread's failure.
+    /// Takes the next batch, or tells the loop to sleep (after marking it asleep: `queue.sleep`) or to stop; first,
+    /// once, the journal thread's failure.
     func next() -> Next {
-        queue.withLock { state in
-            if let reason = state.journalFailure, !state.journalFailureTaken {
-                state.journalFailureTaken = true
-                return .journalFailed(reason)
-            }
-            if !state.pending.isEmpty && (state.stopping || !(configuration.hooks?.holdsBatches ?? false)) {
-                return .batch(state.pending.takeBatch(upTo: configuration.maxBatchSize))
-            }
-            if state.stopping && (ledgerInbox == nil || state.ledgerStopped) { return .stop }
-            state.sleeping = true
-            return .sleep
+        let journalFailure = queue.withState { s -> String? in
+            guard let reason = s.owner.journalFailure, !s.owner.journalFailureTaken else { return nil }
+            s.owner.journalFailureTaken = true
+            return reason
         }
-    }
-
-    /// For a writer that `next()` just marked asleep: waits until it is woken (true: a request, a read waiting for a
-    /// COMMIT, the shutdown) or `microseconds` pass (false). Either way it is marked awake again and no wake-up is
-    /// left pending: the caller goes back to `next()`.
-    func waitForWakeUp(microseconds: Int) -> Bool {
-        if wake.wait(timeout: .now() + .microseconds(microseconds)) == .success { return true }
-        let signalled = queue.withLock { state -> Bool in
-            guard state.sleeping else { return true }  // a waker cleared it and signals: take that signal
-            state.sleeping = false
-            return false
+        if let journalFailure { return .journalFailed(journalFailure) }
+        let withLedger = ledgerInbox != nil
+        switch queue.take(upTo: configuration.maxBatchSize, held: configuration.hooks?.holdsBatches ?? false,
+                          stopsWhenEmpty: { $0.stopping && (!withLedger || $0.owner.ledgerStopped) }) {
+        case .batch(let batch): return .batch(batch)
+        case .sleep: return .sleep
+        case .stop: return .stop
         }
-        if signalled { wake.wait() }
-        return signalled
     }
 
     /// True when requests wait for the writer (it then carries its answered batches on instead of committing).
-    var hasPendingRequests: Bool { queue.withLock { !$0.pending.isEmpty } || (ledgerInbox?.hasPending ?? false) }
+    var hasPendingRequests: Bool { !queue.isEmpty || (ledgerInbox?.hasWork ?? false) }
 
     /// On the journal thread: a write or sync of the journal failed, so `requests` (a batch waiting for it) and
     /// every queued request fail with the fail-stop error, later submissions are refused, and the writer thread is
     /// woken to roll back and stop (`next()` hands it the failure).
     func journalFailed(_ requests: [any QueuedWrite], reason: String) {
         let queued = enterFailure("journal: \(reason)")
-        queue.withLock { $0.journalFailure = $0.journalFailure ?? reason }
+        queue.withState { $0.owner.journalFailure = $0.owner.journalFailure ?? reason }
         for request in requests { request.fail(Writer.stoppedFailure) }
         for request in queued { request.fail(Writer.stoppedFailure) }
         counters.withLock { $0.failed += requests.count + queued.count }
@@ -322,11 +267,6 @@ public final class Writer: Sendable {
     func enterFailure(_ reason: String) -> [any QueuedWrite] {
         counters.withLock { $0.storageFailure = reason }
         ledgerProgress?.stop()
-        let queued = queue.withLock { state in
-            state.failure = state.failure ?? reason
-            defer { state.pending = [] }
-            return state.pending
-        }
-        return queued + (ledgerInbox?.fail() ?? [])
+        return queue.fail(reason: reason) + (ledgerInbox?.fail(reason: reason) ?? [])
     }
 }

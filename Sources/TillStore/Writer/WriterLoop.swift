@@ -142,14 +142,14 @@ final class WriterLoop {
                 if !failed && answered != nil && !writer.visibility.readsWaiting && !journaledIsDurable {
                     // The last records are still being synced: their answers wake the writer (`answer`), and so does
                     // a request, which is decided meanwhile; the COMMIT waits for them.
-                    writer.wake.wait()
+                    writer.queue.sleep()
                     continue
                 }
                 if carriedOverEmptyQueue && answered != nil && !writer.visibility.readsWaiting && !ledgerWaits {
                     // A large batch's COMMIT waits for the next batch; the time up, it is done below.
                     // (A ledger deciding a batch is not idle: its requests come next.)
-                    if !writer.waitForWakeUp(microseconds: writer.configuration.carriedCommitWaitMicroseconds)
-                        && !(writer.ledgerInbox?.isDeciding ?? false) {
+                    if !writer.queue.sleep(microseconds: writer.configuration.carriedCommitWaitMicroseconds)
+                        && !(writer.ledgerInbox?.consumerHasBatch ?? false) {
                         carriedOverEmptyQueue = false
                         lastBatchWasBusy = false  // no request for that long: idle, the idle bound applies
                     }
@@ -160,7 +160,7 @@ final class WriterLoop {
                     checkpoint(force: false, busy: lastBatchWasBusy)  // the bound the batch would have used
                 }
                 retire([])  // an idle writer keeps no answered request (nor the session its answer went to)
-                writer.wake.wait()
+                writer.queue.sleep()
             case .stop:
                 commitAnswered()
                 if !failed { checkpoint(force: true, mode: .truncate) }
