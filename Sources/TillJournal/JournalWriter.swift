@@ -217,6 +217,10 @@ public final class JournalWriter: Sendable {
     /// The highest LSN known durable, every `onDurable` through it run.
     public var durableLSN: LSN { state.withLock { $0.completedThrough } }
 
+    /// The LSN of the last record submitted (or written by `writeNowIfIdle`): what a caller waits for when its answer
+    /// may rest on every record so far.
+    public var lastAssignedLSN: LSN { state.withLock { LSN($0.nextLSN.rawValue - 1) } }
+
     /// A snapshot of the counters.
     public var stats: Stats {
         state.withLock { state in

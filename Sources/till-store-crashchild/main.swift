@@ -1,8 +1,9 @@
 // The crash test's child: applies wallet credits to a store and reports every acknowledged one on stdout
 // ("ack N" after the durable commit, "nak N" for a refusal), until the parent kills it with SIGKILL.
-// Usage: till-store-crashchild <database path> <round> <max operations> [loyalty]
+// Usage: till-store-crashchild <database path> <round> <max operations> [loyalty | loyalty-ledger]
 // In loyalty mode it posts real purchases through LoyaltyStore (see CrashPurchases) and prints
-// "ack N TOTAL POINTS" after the durable commit, "nak N" for a refusal.
+// "ack N TOTAL POINTS" after the durable commit, "nak N" for a refusal; `loyalty-ledger` decides and journals them on
+// the ledger thread (`WriterConfiguration.ledgerThread`).
 import Dispatch
 import Foundation
 import Glibc
@@ -37,7 +38,10 @@ guard arguments.count == 4 || arguments.count == 5, let round = Int(arguments[2]
 }
 let store: Store
 var configuration = StoreConfiguration(path: arguments[1])
-if arguments.count == 5 { configuration.clock = CrashPurchases.clock }
+if arguments.count == 5 {
+    configuration.clock = CrashPurchases.clock
+    configuration.writer.ledgerThread = arguments[4] == "loyalty-ledger"
+}
 do { store = try Store.open(configuration) } catch {
     FileHandle.standardError.write(Data("cannot open: \(error)\n".utf8))
     exit(1)

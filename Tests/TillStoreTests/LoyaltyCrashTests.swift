@@ -10,8 +10,10 @@ import TillProtocol
     struct Ack { var n: Int; var total: Int64; var points: Int64 }
 
     /// The child posts seeded purchases through LoyaltyStore and is SIGKILLed at seeded moments; every acknowledged
-    /// purchase must exist exactly once after reopening, replay identically, and the invariants must hold.
-    @Test func acknowledgedPurchasesSurviveSIGKILL() throws {
+    /// purchase must exist exactly once after reopening, replay identically, and the invariants must hold. With the
+    /// ledger thread, the child's purchases are journaled by the ledger and applied by the writer after the answers.
+    @Test(arguments: [false, true])
+    func acknowledgedPurchasesSurviveSIGKILL(ledgerThread: Bool) throws {
         guard FileManager.default.isExecutableFile(atPath: CrashTests.child.path) else {
             Issue.record("missing \(CrashTests.child.path): run `swift build` first")
             return
@@ -21,7 +23,7 @@ import TillProtocol
         var random = SplitMix64(state: 0x10_4A17)
         for round in 0..<6 {
             let killAfter = Int(random.next() % 1_200) + 1
-            let (acked, refused) = try runChild(path: path, round: round, killAfterAcks: killAfter)
+            let (acked, refused) = try runChild(path: path, round: round, killAfterAcks: killAfter, ledgerThread: ledgerThread)
             #expect(acked.count >= killAfter)
 
             var configuration = StoreConfiguration(path: path)
@@ -54,10 +56,10 @@ import TillProtocol
         }
     }
 
-    private func runChild(path: String, round: Int, killAfterAcks: Int) throws -> (acked: [Ack], refused: [Int]) {
+    private func runChild(path: String, round: Int, killAfterAcks: Int, ledgerThread: Bool) throws -> (acked: [Ack], refused: [Int]) {
         var acked: [Ack] = []
         var refused: [Int] = []
-        try CrashTests.runChild([path, String(round), "1000000", "loyalty"], killAfterAcks: killAfterAcks) { parts in
+        try CrashTests.runChild([path, String(round), "1000000", ledgerThread ? "loyalty-ledger" : "loyalty"], killAfterAcks: killAfterAcks) { parts in
             if parts.count == 4, parts[0] == "ack", let n = Int(parts[1]), let t = Int64(parts[2]), let p = Int64(parts[3]) {
                 acked.append(Ack(n: n, total: t, points: p))
                 return true

@@ -16,7 +16,7 @@ import Foundation
 /// Owned by the writer's connection; used on the writer thread only.
 public final class EffectLog {
     /// One executed statement.
-    public struct Entry: Equatable {
+    public struct Entry: Equatable, Sendable {
         public let sql: String
         public let arguments: [SQLValue]
     }

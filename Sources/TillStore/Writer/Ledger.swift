@@ -1,8 +1,10 @@
 import TillCore
+import TillJournal
 
-/// The ledger thread's side (`WriterConfiguration.ledgerThread`): decides purchases on a read connection of its own
-/// and hands them to the writer thread with their writes, which the writer then runs, journals, answers and commits
-/// in the order they were decided; every other request goes to the writer undecided, as without a ledger.
+/// The ledger thread's side (`WriterConfiguration.ledgerThread`): decides purchases on a read connection of its own,
+/// journals what they write itself and answers them once that record is durable; the writer thread applies the
+/// records to SQLite after (the projection) and commits them. Every other request goes to the writer undecided, as
+/// without a ledger.
 ///
 /// Guarantees:
 /// - a purchase is decided on a snapshot that holds every request handed before it, or on one that holds the
@@ -11,8 +13,12 @@ import TillCore
 ///   decide again on a new snapshot. Its writes are kept, not run (`EffectLog.defersWrites`), with the row ids the
 ///   ledger counts on (`RowIds`: valid because every insert into those tables comes from a request it handed, in
 ///   order); a request it decided to refuse or answered from the store wrote nothing and gives its ids back;
-/// - any other request (a reversal, an operator's write) is handed undecided after everything before it, and the
-///   ledger decides nothing more until the writer made it visible; then it forgets its accounts and row ids;
+/// - the purchases decided together are journaled as one record (`LedgerJournal`) and answered after the fdatasync
+///   that covers it and every record before it — refusals and resends too, whose answers may rest on earlier
+///   records; a read that begins after an answer waits until the writer committed its record (`Visibility`);
+/// - any other request (a reversal, an operator's write; a purchase too large for a record) is handed undecided
+///   after everything before it, and the ledger decides and journals nothing more until the writer made it visible:
+///   so the writer's own records follow the ledger's in LSN order; then it forgets its accounts and row ids;
 /// - the accounts in memory (`HotAccounts`) are the ledger's: the writer thread keeps none;
 /// - the number of requests handed and not yet visible stays under `ledgerLagBound`: past it the ledger waits, its
 ///   inbox fills, and submissions are refused with `overloaded`.
@@ -25,18 +31,27 @@ final class Ledger {
     let effects: EffectLog
     let context: WriteContext
     let unapplied = UnappliedWrites()
+    /// Times the journal's syncs of the ledger's records, for the metrics only.
+    let syncClock = SystemTime()
     /// Requests handed to the writer so far (the number of the last one).
     private var handed = 0
-    /// Decided and not handed yet (handed together, as one batch).
-    private var group: [any QueuedWrite] = []
+    /// Decided (the outcome) or handed undecided (nil, last) and not handed yet: handed together, the decided ones as
+    /// one record.
+    var group: [(item: any QueuedWrite, outcome: LedgerOutcome?)] = []
+    /// The estimated bytes of the group's writes (`EffectRecord.encodedSizeBound`): kept under half a record.
+    var groupBytes = 0
+    /// The journal and the SQL texts' numbers, shared with the writer.
+    let journal: LedgerJournal
     private var inSnapshot = false
     /// The writer's log of changed pages (nil without it: another connection's commit is then caught by the writer
     /// only, which answers the purchases decided before it `overloaded`), and what the ledger saw of it last.
     private let changedPages: ChangedPages?
     private var seenCommits: (generation: UInt64, change: UInt32) = (0, 0)
 
-    init(path: String, writer: Writer, inbox: RequestQueue<Void>, progress: LedgerProgress, changedPages: ChangedPages?) throws {
+    init(path: String, writer: Writer, inbox: RequestQueue<Void>, progress: LedgerProgress, changedPages: ChangedPages?,
+         journal: LedgerJournal) throws {
         self.writer = writer
+        self.journal = journal
         self.inbox = inbox
         self.progress = progress
         let configuration = writer.configuration
@@ -74,12 +89,11 @@ final class Ledger {
                     awaitUndecided()
                     undecided = false
                 }
-                decideHere(item)
-            } else {
-                // After everything decided before it, with the undecided requests next to it (one writer batch).
-                group.append(item)
-                undecided = true
+                if decideHere(item) { continue }
             }
+            // After everything decided before it, with the undecided requests next to it (one writer batch).
+            group.append((item, nil))
+            undecided = true
         }
         if undecided { awaitUndecided() } else { hand() }
         endSnapshot()
@@ -93,20 +107,26 @@ final class Ledger {
         context.forgetKept()
     }
 
-    /// Decides `item` on the snapshot (again on a newer one after a conflict) and adds it to the group.
-    private func decideHere(_ item: any QueuedWrite) {
+    /// Decides `item` on the snapshot (again on a newer one after a conflict) and adds it to the group; false when
+    /// its writes would not fit in a record (`LedgerJournal.fits`): it is handed undecided then, for the writer.
+    private func decideHere(_ item: any QueuedWrite) -> Bool {
         while true {
             do {
                 try beginSnapshot()
             } catch {
-                add(item, .refused(error))  // the writer fails over a storage fault, like its own read's
-                return
+                fail(item, error)
+                return true
             }
             let ids = context.rowIds.saved
             effects.beginRequest(decidesBeforeWriting: true)
             do {
                 try item.perform(context)
                 let writes = effects.takeDeferred()
+                let bytes = LedgerJournal.estimatedBytes(writes)
+                guard journal.fits(bytes) else {
+                    undo(ids)
+                    return false
+                }
                 effects.endRequest()
                 context.hot?.commitStaged()
                 if writes.isEmpty {
@@ -115,28 +135,34 @@ final class Ledger {
                 } else {
                     unapplied.decided(as: handed + group.count + 1)
                 }
-                add(item, .writes(writes))
-                return
+                if !journal.fits(groupBytes + bytes) { hand() }
+                groupBytes += bytes
+                group.append((item, .writes(writes)))
+                return true
             } catch let conflict as UnappliedWrites.Conflict {
                 undo(ids)
                 hand()
                 guard wait(through: conflict.through) else {
                     item.fail(Writer.stoppedFailure)
-                    return
+                    return true
                 }
             } catch {
                 undo(ids)
-                add(item, .refused(error))
-                return
+                fail(item, error)
+                return true
             }
         }
     }
 
-    /// Gives `item` its decision, made knowing the other connections' commits the ledger knows of, and adds it to
-    /// the group.
-    private func add(_ item: any QueuedWrite, _ outcome: LedgerDecision.Outcome) {
-        item.decide(LedgerDecision(outcome: outcome, externalChanges: context.externalChanges))
-        group.append(item)
+    /// A refusal (answered with the group), or a storage fault of the ledger's connection: fail-stop, as the writer's
+    /// own reads'.
+    private func fail(_ item: any QueuedWrite, _ error: any Error) {
+        if let sqlite = error as? SQLiteError, sqlite.isStorageFault {
+            hand()
+            writer.stopWriting(failing: [item], stage: "ledger", reason: "its read failed: \(sqlite)")
+            return
+        }
+        group.append((item, .refused(WriterLoop.clientError(error, report: writer.report))))
     }
 
     private func undo(_ ids: [Int64]?) {
@@ -146,12 +172,28 @@ final class Ledger {
         unapplied.discard()
     }
 
-    /// Hands the decided group to the writer (a failed writer fails it); waits when the lag passes its bound.
-    private func hand() {
+    /// Journals the decided part of the group (`journalDecided`) and hands it to the writer with the undecided
+    /// requests after it (a failed writer fails them); waits when the lag passes its bound.
+    func hand() {
         guard !group.isEmpty else { return }
+        publishStats()  // before any answer leaves: a client that got one sees the accounts it left counted
+        let decided = group.prefix { $0.outcome != nil }.count
+        precondition(group.dropFirst(decided).allSatisfy { $0.outcome == nil }, "undecided requests come last in a group")
+        var items = group.dropFirst(decided).map(\.item)
+        if decided > 0 {
+            guard let record = journalDecided(group.prefix(decided)) else {
+                handed += group.count
+                group.removeAll(keepingCapacity: true)
+                groupBytes = 0
+                writer.stopWriting(failing: items, stage: "ledger", reason: "the journal refused its record")
+                return
+            }
+            items.insert(record, at: 0)
+        }
         handed += group.count
-        writer.enqueueFromLedger(group)
+        writer.enqueueFromLedger(items)
         group.removeAll(keepingCapacity: true)
+        groupBytes = 0
         let bound = writer.configuration.ledgerLagBound
         if handed - unapplied.snapshot > bound, let visible = progress.current?.visible, handed - visible > bound {
             _ = wait(through: handed - bound / 2)
@@ -170,8 +212,10 @@ final class Ledger {
         try openSnapshot()
         guard let changedPages, !changedPages.onlyWriterCommits(&seenCommits) else { return }
         // Another connection may have committed (an operator's sqlite3 shell): it may have changed any member and
-        // inserted rows with any id. Everything handed is made visible, what the ledger keeps is forgotten, and the
-        // writer, at its next BEGIN, answers `overloaded` to what the ledger decided before (`LedgerDecision`).
+        // inserted rows with any id. Everything handed is made visible, what the ledger keeps is forgotten, and what
+        // it decides from here on rests on that commit. (Records journaled before it apply as they were decided:
+        // SQLite is the journal's projection, and writes that bypass the journal are not supported while the ledger
+        // runs. A record that no longer applies stops the store: `LedgerDivergence`.)
         progress.noteExternalChange()
         guard wait(through: handed) else { throw Writer.stoppedFailure }
         context.forgetKept()
@@ -208,7 +252,7 @@ final class Ledger {
         progress.snapshotLock.unlock()
     }
 
-    private func publishStats() {
+    func publishStats() {
         let hot = context.hot.map { ($0.hits, $0.misses, $0.count, $0.mismatches) }
         writer.counters.withLock {
             $0.ledgerConflicts = unapplied.conflicts

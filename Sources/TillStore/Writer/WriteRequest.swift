@@ -62,9 +62,8 @@ public final class WriteContext {
     /// On the ledger's context only: what it decided that its snapshot does not hold yet (`UnappliedWrites`). A
     /// request reading a member or an id one of those changed is decided again on a later snapshot.
     var unapplied: UnappliedWrites?
-    /// Commits by other connections seen so far: on the writer, counted when it begins a transaction; on the ledger,
-    /// as the writer last told it. A decision made before the writer saw such a commit may rest on accounts it
-    /// changed: the writer answers it `overloaded` instead of running it (`LedgerDecision`).
+    /// On the ledger's context: the other connections' commits it has taken into account (`LedgerProgress`); when the
+    /// writer has seen more, the ledger forgets what it keeps about the store.
     var externalChanges = 0
     /// What a request told to retry is told to wait (the writer's `retryAfterMilliseconds`).
     var retryAfterMilliseconds: Int64 = 20
@@ -115,43 +114,29 @@ protocol QueuedWrite: AnyObject, Sendable {
     var keepsHotAccounts: Bool { get }
     var decidesBeforeWriting: Bool { get }
     var decidesOnLedger: Bool { get }
-    /// On the writer: applies the request, or runs what the ledger decided for it (`decide`).
+    /// Applies the request (on the writer's context, or on the ledger's, whose connection keeps its writes).
     func perform(_ context: WriteContext) throws
-    /// On the ledger, after `perform` on its context: what the writer runs instead of applying the request again.
-    func decide(_ decision: LedgerDecision)
     func succeed()
     func fail(_ error: TillError)
 }
 
-/// What the ledger decided for a request (`Ledger`): the writes to run, in order (none for a resend answered from the
-/// store), its output kept with the request; or its refusal.
-struct LedgerDecision {
-    enum Outcome {
-        case writes([EffectLog.Entry])
-        case refused(any Error)
-    }
-    let outcome: Outcome
-    /// The other connections' commits the ledger knew of (`WriteContext.externalChanges`).
-    let externalChanges: Int
-}
-
-/// A decided request's writes failed on the writing connection: the ledger decided on a state the store does not
-/// hold. Fail-stop (the ledger's promise is broken; nothing of that batch is answered).
+/// A record the ledger journaled failed to apply on the writing connection: the ledger decided on a state the store
+/// does not hold. Fail-stop: its answers may have left (the record is durable), and the start-up's replay refuses the
+/// record too, naming it, rather than skip an acknowledged write.
 struct LedgerDivergence: Error, CustomStringConvertible {
+    let lsn: UInt64
     let error: any Error
-    var description: String { "a write the ledger decided failed on the writer: \(error)" }
+    var description: String { "record \(lsn), journaled by the ledger, does not apply on the writer: \(error)" }
 }
 
-/// `@unchecked Sendable`: `output` and `decision` are written on the ledger or the writer thread, after the object was
-/// handed over through a queue's mutex (and the ledger hands it to the writer through the writer's queue), and read when the request is answered: on the writer thread, or on the journal thread after the
-/// hand-over through the journal's mutex (each orders the accesses); `request` and `completion` are immutable and
-/// Sendable.
+/// `@unchecked Sendable`: `output` is written by `perform`, on the writer or the ledger thread, after the object was
+/// handed over through a queue's mutex, and read when the request is answered: on that thread, or on the journal
+/// thread after the hand-over through the journal's mutex (each orders the accesses); `request` and `completion` are
+/// immutable and Sendable.
 final class PendingWrite<Request: WriteRequest>: QueuedWrite, @unchecked Sendable {
     let request: Request
     let completion: @Sendable (Result<Request.Output, TillError>) -> Void
     private var output: Request.Output?
-    /// Set by the ledger (`decide`), before the request is handed to the writer thread through its queue's lock.
-    private var decision: LedgerDecision?
 
     init(request: Request, completion: @escaping @Sendable (Result<Request.Output, TillError>) -> Void) {
         self.request = request
@@ -162,26 +147,7 @@ final class PendingWrite<Request: WriteRequest>: QueuedWrite, @unchecked Sendabl
     var decidesBeforeWriting: Bool { Request.decidesBeforeWriting }
     var decidesOnLedger: Bool { Request.decidesOnLedger }
 
-    func perform(_ context: WriteContext) throws {
-        guard let decision else {
-            output = try request.apply(context)
-            return
-        }
-        if decision.externalChanges < context.externalChanges {
-            throw TillError.overloaded(retryAfterMs: context.retryAfterMilliseconds)  // decided before another's commit
-        }
-        switch decision.outcome {
-        case .refused(let error): throw error
-        case .writes(let writes):
-            do {
-                for write in writes { try context.connection.execute(write.sql, write.arguments) }
-            } catch {
-                throw LedgerDivergence(error: error)
-            }
-        }
-    }
-
-    func decide(_ decision: LedgerDecision) { self.decision = decision }
+    func perform(_ context: WriteContext) throws { output = try request.apply(context) }
 
     func succeed() {
         guard let output else { preconditionFailure("succeed() before perform()") }

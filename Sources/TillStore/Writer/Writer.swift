@@ -25,10 +25,10 @@ public final class Writer: Sendable {
     struct QueueOwned: Sendable {
         /// With the ledger thread: it handed everything and stopped (the writer stops only then).
         var ledgerStopped = false
-        /// The journal thread failed a write or sync (the writer thread rolls back and stops when `next()` hands it
-        /// over, once: `journalFailureTaken`).
-        var journalFailure: String?
-        var journalFailureTaken = false
+        /// Another thread failed (the journal's write or sync, the ledger's read or record): the writer thread rolls
+        /// back and stops when `next()` hands it over, once (`failureTaken`).
+        var failure: (stage: String, reason: String)?
+        var failureTaken = false
     }
 
     /// What the writer was opened with.
@@ -44,6 +44,8 @@ public final class Writer: Sendable {
     let counters = Mutex(WriterStats())
     /// The writing connection's background checkpoint sync, once the writer thread opened it (for `stats`).
     let databaseSync = Mutex<BackgroundDatabaseSync?>(nil)
+    /// The journal and its texts' numbers, once the writer thread opened them (the ledger journals through them).
+    let sharedJournal = Mutex<LedgerJournal?>(nil)
     let finished = DispatchSemaphore(value: 0)
     /// With the ledger thread (`WriterConfiguration.ledgerThread`): its queue, what it knows of the writer's
     /// progress, and its end.
@@ -92,11 +94,13 @@ public final class Writer: Sendable {
     /// Opens the ledger's connection on a new thread (after the writer recovered and migrated the store) and runs it.
     private func startLedger(path: String, inbox: RequestQueue<Void>, progress: LedgerProgress) throws {
         let changedPages = databaseSync.withLock { $0 }?.changedPages
+        guard let journal = sharedJournal.withLock({ $0 }) else { preconditionFailure("the writer opened its journal") }
         try Self.spawn("till-ledger") { [self] ready in
             func serve() {
                 let ledger: Ledger
                 do {
-                    ledger = try Ledger(path: path, writer: self, inbox: inbox, progress: progress, changedPages: changedPages)
+                    ledger = try Ledger(path: path, writer: self, inbox: inbox, progress: progress, changedPages: changedPages,
+                                        journal: journal)
                 } catch {
                     ready(.failure(error))
                     return
@@ -154,6 +158,11 @@ public final class Writer: Sendable {
 
     /// What clients are told after the fail-stop (the detailed reason is in `stats.storageFailure` and stderr).
     static let stoppedFailure = TillError.storageFailure(reason: "the store stopped writing after a storage error")
+
+    /// Another thread's failure, as the writer thread's fail-stop reports it (`Next.failedElsewhere`).
+    struct StoppedElsewhere: Error, CustomStringConvertible {
+        let description: String
+    }
 
     /// Enqueues `request`; `completion` runs later on the writer thread with the durable result.
     /// Throws at once (and never calls `completion`) when the queue is full, the store failed, or it is stopping.
@@ -226,19 +235,19 @@ public final class Writer: Sendable {
         case batch([any QueuedWrite])
         case sleep
         case stop
-        /// The journal thread failed (`journalFailed`): the writer rolls back and stops writing.
-        case journalFailed(String)
+        /// Another thread failed (`stopWriting`): the writer rolls back and stops writing.
+        case failedElsewhere(stage: String, reason: String)
     }
 
     /// Takes the next batch, or tells the loop to sleep (after marking it asleep: `queue.sleep`) or to stop; first,
     /// once, the journal thread's failure.
     func next() -> Next {
-        let journalFailure = queue.withState { s -> String? in
-            guard let reason = s.owner.journalFailure, !s.owner.journalFailureTaken else { return nil }
-            s.owner.journalFailureTaken = true
-            return reason
+        let failure = queue.withState { s -> (stage: String, reason: String)? in
+            guard let failure = s.owner.failure, !s.owner.failureTaken else { return nil }
+            s.owner.failureTaken = true
+            return failure
         }
-        if let journalFailure { return .journalFailed(journalFailure) }
+        if let failure { return .failedElsewhere(stage: failure.stage, reason: failure.reason) }
         let withLedger = ledgerInbox != nil
         switch queue.take(upTo: configuration.maxBatchSize, held: configuration.hooks?.holdsBatches ?? false,
                           stopsWhenEmpty: { $0.stopping && (!withLedger || $0.owner.ledgerStopped) }) {
@@ -251,16 +260,23 @@ public final class Writer: Sendable {
     /// True when requests wait for the writer (it then carries its answered batches on instead of committing).
     var hasPendingRequests: Bool { !queue.isEmpty || (ledgerInbox?.hasWork ?? false) }
 
-    /// On the journal thread: a write or sync of the journal failed, so `requests` (a batch waiting for it) and
-    /// every queued request fail with the fail-stop error, later submissions are refused, and the writer thread is
-    /// woken to roll back and stop (`next()` hands it the failure).
-    func journalFailed(_ requests: [any QueuedWrite], reason: String) {
-        let queued = enterFailure("journal: \(reason)")
-        queue.withState { $0.owner.journalFailure = $0.owner.journalFailure ?? reason }
+    /// Off the writer thread: the journal's write or sync failed (`stage` "journal"), or the ledger's read or record
+    /// (`stage` "ledger"), so `requests` (waiting for it) and every queued request fail with the fail-stop error,
+    /// later submissions are refused, and the writer thread is woken to roll back and stop (`next()` hands it the
+    /// failure).
+    func stopWriting(failing requests: [any QueuedWrite], stage: String, reason: String) {
+        let queued = enterFailure("\(stage): \(reason)")
+        queue.withState { $0.owner.failure = $0.owner.failure ?? (stage, reason) }
         for request in requests { request.fail(Writer.stoppedFailure) }
         for request in queued { request.fail(Writer.stoppedFailure) }
         counters.withLock { $0.failed += requests.count + queued.count }
         wakeUp()
+    }
+
+    /// Where the writer's and the ledger's events go (the store's `onEvent`, else stderr).
+    func report(_ event: WriterEvent) {
+        if let onEvent = configuration.onEvent { onEvent(event); return }
+        FileHandle.standardError.write(Data((event.line + "\n").utf8))
     }
 
     /// Records the fail-stop and hands back every request still queued (to be failed by the caller).

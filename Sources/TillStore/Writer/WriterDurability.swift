@@ -24,10 +24,43 @@ extension WriterLoop {
             try endUnchangedBatch()  // the requests changed nothing
             return .nothingChanged
         }
-        // The log's size is an estimate; the encoded record is what must fit (never a trap in `append`).
-        let (payload, definitions) = effects.overflowed
-            ? ([], []) : EffectRecord.encode(effects.entries, dictionary: statements, capacity: effects.estimatedBytes)
-        if effects.overflowed || payload.count > journal.configuration.maxRecordBytes {
+        // Encoded, handed to the journal and its texts learnt with the dictionary to itself: with the ledger thread,
+        // the ledger appends records too (never while a request the writer journals is not visible, so the LSN the
+        // writer counts on is still the next one).
+        let appended: (payload: [UInt8], definitions: [EffectRecord.Definition])? = try statements.withDictionary { statements in
+            // The log's size is an estimate; the encoded record is what must fit (never a trap in `append`).
+            let (payload, definitions) = effects.overflowed
+                ? ([], []) : EffectRecord.encode(effects.entries, dictionary: statements, capacity: effects.estimatedBytes)
+            if effects.overflowed || payload.count > journal.configuration.maxRecordBytes { return nil }
+            let lsn = LSN(journaledLSN + 1)
+            try JournalPosition.advance(connection, to: lsn)
+            try StatementDictionary.store(definitions, on: connection)
+            let record = JournalRecord(payload: payload)
+            let submitted = syscalls.now()
+            let assigned: LSN
+            if quiet && !writer.hasPendingRequests, let written = try journal.writeNowIfIdle(record) {
+                // Nothing to decide meanwhile, and likely nothing will come during the sync: written and synced here,
+                // without the hand-over to the journal thread and back (they cost more than they would overlap).
+                assigned = written
+                let took = Int(syscalls.now().microseconds(since: submitted))
+                syncMicroseconds = (7 * syncMicroseconds + took) / 8
+                writer.counters.withLock { $0.journalSyncs.record(took) }
+            } else {
+                assigned = try journal.submit(record) { [syscalls, writer] result in
+                    // On the journal thread, before the batch is answered: its sync is counted when the answers leave.
+                    guard case .success = result else { return }
+                    let took = Int(syscalls.now().microseconds(since: submitted))
+                    writer.counters.withLock { $0.journalSyncs.record(took) }
+                }
+            }
+            precondition(assigned == lsn, "the writer journals only when every record before is one it applied: its LSNs follow its own count")
+            // The texts are in the journal's order now (and in `journal_statements` with the COMMIT): later records
+            // refer to them.
+            for definition in definitions { try statements.learn(id: definition.id, sql: definition.sql) }
+            journaledLSN = lsn.rawValue
+            return (payload, definitions)
+        }
+        guard let (payload, definitions) = appended else {
             try journal.waitUntilDurable(through: LSN(journaledLSN))  // the COMMIT makes the batches before visible
             let started = syscalls.now()
             try connection.execute("COMMIT")  // with the answered batches before it, if any
@@ -35,35 +68,37 @@ extension WriterLoop {
             try syncThroughSQLite()
             return .syncedBySQLite
         }
-        let lsn = LSN(journaledLSN + 1)
-        try JournalPosition.advance(connection, to: lsn)
-        try StatementDictionary.store(definitions, on: connection)
-        let record = JournalRecord(payload: payload)
-        let submitted = syscalls.now()
-        let assigned: LSN
-        if quiet && !writer.hasPendingRequests, let written = try journal.writeNowIfIdle(record) {
-            // Nothing to decide meanwhile, and likely nothing will come during the sync: written and synced here,
-            // without the hand-over to the journal thread and back (they cost more than they would overlap).
-            assigned = written
-            let took = Int(syscalls.now().microseconds(since: submitted))
-            syncMicroseconds = (7 * syncMicroseconds + took) / 8
-            writer.counters.withLock { $0.journalSyncs.record(took) }
-        } else {
-            assigned = try journal.submit(record) { [syscalls, writer] result in
-                // On the journal thread, before the batch is answered: its sync is counted when the answers leave.
-                guard case .success = result else { return }
-                let took = Int(syscalls.now().microseconds(since: submitted))
-                writer.counters.withLock { $0.journalSyncs.record(took) }
-            }
-        }
-        precondition(assigned == lsn, "the writer is the journal's only submitter: its LSNs follow its own count")
-        // The texts are in the journal's order now (and in `journal_statements` with the COMMIT): later records
-        // refer to them.
-        for definition in definitions { try statements.learn(id: definition.id, sql: definition.sql) }
-        journaledLSN = lsn.rawValue
-        answeredRecords.append((lsn, payload, definitions))
+        let lsn = LSN(journaledLSN)
+        answeredRecords.append(JournaledRecord(lsn: lsn, payload: payload, definitions: definitions))
         answeredRecordBytes += payload.count
-        return .journaled(bytes: record.payload.count)
+        return .journaled(bytes: payload.count)
+    }
+
+    /// Applies the records the ledger journaled (`LedgerRecord`), in LSN order: their writes, the texts they define
+    /// and their positions, in the open transaction; they are kept for a rollback like the writer's own
+    /// (`answeredRecords`). True when one was applied: the transaction then holds writes the ledger answers once
+    /// their record is durable, and the COMMIT waits for that (`commitAnswered`). A write that fails there means the
+    /// ledger decided on a state the store does not hold: `LedgerDivergence` (fail-stop); a storage fault is itself.
+    func applyLedgerRecords(_ records: [LedgerRecord]) throws -> Bool {
+        var applied = false
+        for record in records {
+            guard let journaled = record.journaled else { continue }  // refusals and resends only
+            precondition(journaled.lsn.rawValue == journaledLSN + 1, "the ledger's records are applied in LSN order")
+            do {
+                for write in record.writes { try connection.execute(write.sql, write.arguments) }
+            } catch where error.isStorageFault {
+                throw error
+            } catch {
+                throw LedgerDivergence(lsn: journaled.lsn.rawValue, error: error)
+            }
+            try StatementDictionary.store(journaled.definitions, on: connection)
+            try JournalPosition.advance(connection, to: journaled.lsn)
+            journaledLSN = journaled.lsn.rawValue
+            answeredRecords.append(journaled)
+            answeredRecordBytes += journaled.payload.count
+            applied = true
+        }
+        return applied
     }
 
     /// Answers the batch's requests once every record handed to the journal so far is durable — its own, and the
@@ -87,7 +122,7 @@ extension WriterLoop {
                 answers.deliver()
                 writer.wakeWriter()  // an idle writer commits them now (`run`)
             case .failure(let error):
-                writer.journalFailed(answers.requests, reason: "\(error)")
+                writer.stopWriting(failing: answers.requests, stage: "journal", reason: "\(error)")
             }
         }
     }

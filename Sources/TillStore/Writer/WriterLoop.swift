@@ -22,7 +22,7 @@ final class WriterLoop {
     let effects: EffectLog
     /// The journal's thread: it writes and fdatasyncs the records the writer hands it, and answers their batches.
     let journal: JournalWriter
-    let statements: StatementDictionary
+    let statements: JournalTexts
     let context: WriteContext
     let writer: Writer
     let walFrames = WalFrameCounter()
@@ -58,7 +58,7 @@ final class WriterLoop {
     /// requests they hold).
     private(set) var answered: (last: Int, requests: Int)?
     /// Their journal records, to apply them again when the transaction holding them must be rolled back.
-    var answeredRecords: [(lsn: LSN, payload: [UInt8], definitions: [EffectRecord.Definition])] = []
+    var answeredRecords: [JournaledRecord] = []
     /// The bytes of their payloads (bounded by `maxAnsweredRecordBytes`).
     var answeredRecordBytes = 0
     /// SQLite's `data_version` when the writer last began a transaction (`forgetAccountsChangedElsewhere`).
@@ -102,7 +102,9 @@ final class WriterLoop {
         if try connection.int64("PRAGMA user_version") ?? 0 == 0 { try Migrator.migrate(connection, migrations) }
         let recoveryTimes: RecoveryTimes
         let recovered: Journal
-        (recovered, statements, recoveryTimes) = try WriterLoop.recover(connection, path: path, configuration: configuration)
+        let dictionary: StatementDictionary
+        (recovered, dictionary, recoveryTimes) = try WriterLoop.recover(connection, path: path, configuration: configuration)
+        statements = JournalTexts(dictionary)
         try Migrator.migrate(connection, migrations)
         pageSize = Int(try connection.int64("PRAGMA page_size") ?? 4_096)
         context = WriteContext(connection: connection, now: Timestamp(millisecondsSinceEpoch: 0))  // stamped before every batch
@@ -123,6 +125,7 @@ final class WriterLoop {
         // Commits from now on by another connection are what `forgetAccountsChangedElsewhere` looks for.
         dataVersion = try connection.int64("PRAGMA data_version") ?? 0
         journal = JournalWriter(journal: recovered)  // last: nothing after it throws, its thread runs until `stop`
+        writer.sharedJournal.withLock { [journal, statements] in $0 = LedgerJournal(journal: journal, texts: statements) }
     }
 
     deinit {
@@ -136,8 +139,8 @@ final class WriterLoop {
         while true {
             switch writer.next() {
             case .batch(let batch): runBatch(batch)
-            case .journalFailed(let reason):  // the journal thread failed a sync: stop here too
-                if !failed { failStop([], error: JournalError.stopped(reason: reason), stage: "journal") }
+            case .failedElsewhere(let stage, let reason):  // the journal's sync or the ledger failed: stop here too
+                if !failed { failStop([], error: Writer.StoppedElsewhere(description: reason), stage: stage) }
             case .sleep:
                 if !failed && answered != nil && !writer.visibility.readsWaiting && !journaledIsDurable {
                     // The last records are still being synced: their answers wake the writer (`answer`), and so does
@@ -185,7 +188,13 @@ final class WriterLoop {
 
     private func runBatch(_ batch: [any QueuedWrite]) {
         batchNumber += 1
-        requestsTaken += batch.count
+        // With the ledger: the records it journaled first (it hands a request of the writer's only after them, and
+        // decides nothing more until that request is visible), then the requests the writer decides.
+        let records = batch.prefix { $0 is LedgerRecord }.map { $0 as! LedgerRecord }
+        let requests = Array(batch.dropFirst(records.count))
+        precondition(!requests.contains { $0 is LedgerRecord }, "the ledger's records come before the writer's requests")
+        let recordRequests = records.reduce(0) { $0 + $1.requests }
+        requestsTaken += recordRequests + requests.count
         defer { publishVisible() }
         // A batch taken while an earlier record is still being synced: requests keep coming (the writer is busy).
         let overlapped = !journaledIsDurable
@@ -195,38 +204,45 @@ final class WriterLoop {
         context.stamp(writer.batchTime())
         effects.reset()
         var outcomes: [TillError?] = []
-        outcomes.reserveCapacity(batch.count)
+        outcomes.reserveCapacity(requests.count)
         var durable = DurableCommit.nothingChanged
         let begins = answered == nil  // else the transaction of answered batches goes on: the lock was held throughout
         do {
             // Batches answered and not committed yet are in the open transaction: this one goes on in it (no
             // savepoint: it would copy every page the batch touches; `restoreAnswered` is the way back instead).
             if begins { try connection.execute("BEGIN IMMEDIATE") }
-        } catch where error.isLockBusy {
-            answerOverloaded(batch, error)
+        } catch where error.isLockBusy && records.isEmpty {
+            answerOverloaded(requests, error)
             return
         } catch {
-            failStop(batch, error: error, stage: "BEGIN of batch \(batchNumber)")
+            failStop(requests, error: error, stage: "BEGIN of batch \(batchNumber)")
             return
         }
         do {
             if begins { try forgetAccountsChangedElsewhere() }
-            if let optimistic = try runOptimistically(batch) {
-                outcomes = optimistic
-            } else {
-                for item in batch { outcomes.append(try runIsolated(item)) }
+            if try applyLedgerRecords(records) {
+                answered = (batchNumber, (answered?.requests ?? 0) + recordRequests)  // by the ledger, or once durable
             }
-            if connection.isInTransaction {
-                try writer.configuration.hooks?.willCommit(batch: batchNumber)
-                durable = try makeDurable(quiet: quiet)
+            if !requests.isEmpty {
+                if let optimistic = try runOptimistically(requests) {
+                    outcomes = optimistic
+                } else {
+                    for item in requests { outcomes.append(try runIsolated(item)) }
+                }
+                if connection.isInTransaction {
+                    try writer.configuration.hooks?.willCommit(batch: batchNumber)
+                    durable = try makeDurable(quiet: quiet)
+                }
+            } else if connection.isInTransaction {
+                try endUnchangedBatch()  // records of refusals only: nothing applied
             }
         } catch let error as SQLiteError where error.isLockBusy && !connection.isInTransaction && answered == nil {
             // Only the rerun's BEGIN can get here: the rollback had released the lock and another process took it.
             // (With answered batches to restore, losing the lock to another process is fail-stop, below.)
-            answerOverloaded(batch, error)
+            answerOverloaded(requests, error)
             return
         } catch {
-            failStop(batch, error: error, stage: "batch \(batchNumber) (\(batch.count) requests)")
+            failStop(requests, error: error, stage: "batch \(batchNumber) (\(requests.count) requests, \(records.count) ledger records)")
             return
         }
         // Durable now (journal fsynced; committed too, unless the COMMIT follows the answers). Count first (so a
@@ -236,20 +252,20 @@ final class WriterLoop {
         let frames = framesCommitted()
         let hot = context.hot.map { ($0.hits, $0.misses, $0.count, $0.mismatches) }
         writer.counters.withLock {
-            $0.record(batchSize: batch.count, succeeded: succeeded)
+            if !requests.isEmpty { $0.record(batchSize: requests.count, succeeded: succeeded) }  // the ledger counts its own
             frames.record(in: &$0)
             durable.record(in: &$0)
             if let hot { ($0.hotAccountHits, $0.hotAccountMisses, $0.hotAccounts, $0.hotAccountMismatches) = hot }
         }
         if commitFollows {
-            writer.visibility.acknowledge(UInt64(batchNumber))
-            answered = (batchNumber, (answered?.requests ?? 0) + batch.count)
+            writer.visibility.acknowledge(journaledLSN)
+            answered = (batchNumber, (answered?.requests ?? 0) + requests.count)
         }
         // Requests that were waiting before the answers left make the writer busy (the larger checkpoint bound); one
         // sent because of an answer (a terminal's next purchase) does not, but a large batch does (closed loops).
-        let large = batch.count >= writer.configuration.busyBatchRequests
+        let large = recordRequests + requests.count >= writer.configuration.busyBatchRequests
         let busy = writer.hasPendingRequests || large || overlapped
-        answer(batch, outcomes, synced: durable)
+        if !requests.isEmpty { answer(requests, outcomes, synced: durable) }
         retire(batch)
         // A large batch's COMMIT may wait for the next batch over an empty queue (`run`).
         let carry = (large || overlapped) && writer.configuration.carriedCommitWaitMicroseconds > 0
@@ -321,7 +337,7 @@ final class WriterLoop {
 
     /// The answered batches are committed: readers may see them, the counters say so.
     func answeredCommitted(microseconds: Int) {
-        guard let last = answered?.last else { return }
+        guard answered != nil else { return }
         let frames = framesCommitted()
         pagesPerRequest.observe(frames: frames.appended, requests: answered?.requests ?? 0)
         answered = nil
@@ -333,7 +349,7 @@ final class WriterLoop {
             $0.commitMicroseconds += microseconds
             $0.appliedLSN = journaledLSN
         }
-        writer.visibility.commit(UInt64(last))
+        writer.visibility.commit(journaledLSN)
         publishVisible()
     }
 
@@ -380,8 +396,5 @@ final class WriterLoop {
         writer.counters.withLock { $0.failed += batch.count + queued.count }
     }
 
-    func report(_ event: WriterEvent) {
-        if let onEvent = writer.configuration.onEvent { onEvent(event); return }
-        FileHandle.standardError.write(Data((event.line + "\n").utf8))
-    }
+    func report(_ event: WriterEvent) { writer.report(event) }
 }

@@ -15,7 +15,6 @@ extension WriterLoop {
             return nil
         } catch {
             if let sqlite = error as? SQLiteError, sqlite.isStorageFault { throw error }
-            if error is LedgerDivergence { throw error }
             guard connection.isInTransaction else { throw error }  // SQLite rolled the whole transaction back
             try connection.execute("ROLLBACK TO request")
             try connection.execute("RELEASE request")
@@ -33,7 +32,7 @@ extension WriterLoop {
         let version = try connection.int64("PRAGMA data_version") ?? 0
         if version != dataVersion {
             context.forgetKept()
-            if let progress = writer.ledgerProgress { context.externalChanges = progress.noteExternalChange() }
+            writer.ledgerProgress?.noteExternalChange()  // the ledger forgets what it keeps at its next snapshot
             dataVersion = version
         }
     }
@@ -83,7 +82,6 @@ extension WriterLoop {
                 outcomes.append(nil)
             } catch {
                 if let sqlite = error as? SQLiteError, sqlite.isStorageFault { throw error }
-                if error is LedgerDivergence { throw error }
                 if connection.isInTransaction, effects.keptNothing(since: mark) {
                     outcomes.append(domainError(error))  // it changed nothing: nothing to undo
                     continue
@@ -109,16 +107,20 @@ extension WriterLoop {
     /// statements, the texts they defined (forgotten first: their rows went with the rollback) and their positions.
     private func restoreAnswered() throws {
         guard !answeredRecords.isEmpty else { return }
-        statements.forget(answeredRecords.flatMap { $0.definitions.map(\.id) })
-        for record in answeredRecords {
-            try JournalPosition.replay(record.payload, lsn: record.lsn, on: connection, dictionary: statements)
+        try statements.withDictionary { statements in
+            statements.forget(answeredRecords.flatMap { $0.definitions.map(\.id) })
+            for record in answeredRecords {
+                try JournalPosition.replay(record.payload, lsn: record.lsn, on: connection, dictionary: statements)
+            }
         }
         writer.counters.withLock { $0.answeredBatchesRestored += answeredRecords.count }
     }
 
+    private func domainError(_ error: any Error) -> TillError { Self.clientError(error, report: writer.report) }
+
     /// A request's error as the client sees it: TillErrors as they are; anything else is a bug of the request
-    /// (e.g. a constraint it should have checked): logged, answered without internals.
-    private func domainError(_ error: any Error) -> TillError {
+    /// (e.g. a constraint it should have checked): reported, answered without internals. (The ledger's refusals too.)
+    static func clientError(_ error: any Error, report: (WriterEvent) -> Void) -> TillError {
         if let till = error as? TillError { return till }
         report(.requestRolledBack(error: "\(error)"))
         return .notAllowed(field: nil, reason: "the store refused the change")
