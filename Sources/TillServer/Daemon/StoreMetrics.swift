@@ -93,7 +93,7 @@ enum StoreMetrics {
             Int64(store.stats.walFrames)
         }
         registry.gauge("till_writer_failed", "1 once the writer stopped after a storage failure") { store.stats.storageFailure == nil ? 0 : 1 }
-        registry.gauge("till_answered_uncommitted_batches", "Batches answered (journaled) whose COMMIT has not happened yet: the projection lag") {
+        registry.gauge("till_answered_uncommitted_batches", "Journal records answered whose SQLite COMMIT has not happened yet (one per batch): the projection lag") {
             Int64(store.visibility.lag)
         }
         registry.counter("till_reads_waited_for_commit_total", "Reads that began after an answer and waited for its COMMIT") {

@@ -5,8 +5,8 @@ import TillCore
 
 /// Which acknowledged writes a new read can see.
 ///
-/// The writer answers a batch as soon as its journal record is fdatasynced (the write is durable then) and commits
-/// it to SQLite after the answers have left — right away when no request waits, else with the batches that follow
+/// The writer (or the ledger, for the purchases it journals) answers a batch as soon as its journal record is
+/// fdatasynced (the write is durable then), and the writer commits it to SQLite after the answers have left — right away when no request waits, else with the batches that follow
 /// (up to `WriterConfiguration.maxRequestsPerCommit` requests, or as soon as a read waits here for the COMMIT); a
 /// large batch's COMMIT may wait a moment for the next batch over an empty queue, and a read that starts waiting
 /// here then wakes the writer (`whenReadWaits`).
@@ -15,7 +15,8 @@ import TillCore
 /// committed, so a read transaction begun afterwards sees it: an answer a client has received is visible to every
 /// read sent after it, on any connection. Once the writer stopped after a storage error with an acknowledged batch
 /// it never committed, the wait throws `storageFailure` instead of answering from a state that lacks that batch (the
-/// batch is in the journal and replayed at the next start). Batch numbers only grow. The writer thread and the
+/// batch is in the journal and replayed at the next start). Batches are numbered by their records' LSNs, which only
+/// grow. The writer thread and the
 /// journal thread that answers for it never wait here (the COMMIT waits for them): checked by a precondition.
 public final class Visibility: Sendable {
     private struct Waiter {
@@ -41,7 +42,7 @@ public final class Visibility: Sendable {
 
     public init() {}
 
-    /// Batches answered but not yet committed (0 when every answer is visible): the projection lag, in batches.
+    /// Records answered but not yet committed (0 when every answer is visible): the projection lag, in records.
     public var lag: UInt64 {
         let committed = committed.load(ordering: .acquiring)
         let acknowledged = acknowledged.load(ordering: .acquiring)
@@ -99,13 +100,13 @@ public final class Visibility: Sendable {
         if this != writerThread.load(ordering: .relaxed) { answeringThread.store(this, ordering: .relaxed) }
     }
 
-    /// Batch `batch`'s answers are about to leave; its COMMIT follows them.
+    /// The answers of the batch whose record is `batch` (its LSN) are about to leave; its COMMIT follows them.
     func acknowledge(_ batch: UInt64) {
         precondition(batch > acknowledged.load(ordering: .relaxed), "batch numbers only grow")
         acknowledged.store(batch, ordering: .releasing)
     }
 
-    /// Batch `batch` and every earlier one are committed: wakes the reads waiting for them.
+    /// The records through `batch` (an LSN) are committed: wakes the reads waiting for them.
     func commit(_ batch: UInt64) {
         committed.store(batch, ordering: .releasing)
         let ready: [Waiter] = waiting.withLock { state in

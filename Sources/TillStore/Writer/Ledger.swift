@@ -224,11 +224,7 @@ final class Ledger {
     }
 
     private func openSnapshot() throws {
-        progress.snapshotLock.lock()
-        guard let (visible, external) = progress.current else {
-            progress.snapshotLock.unlock()
-            throw Writer.stoppedFailure
-        }
+        guard let (visible, external) = progress.current else { throw Writer.stoppedFailure }
         if external != context.externalChanges {
             context.forgetKept()
             context.externalChanges = external
@@ -239,7 +235,6 @@ final class Ledger {
             try connection.beginSnapshot()
         } catch {
             if connection.isInTransaction { try? connection.execute("ROLLBACK") }
-            progress.snapshotLock.unlock()
             throw error
         }
         inSnapshot = true
@@ -249,7 +244,6 @@ final class Ledger {
         guard inSnapshot else { return }
         if connection.isInTransaction { try? connection.execute("ROLLBACK") }
         inSnapshot = false
-        progress.snapshotLock.unlock()
     }
 
     func publishStats() {

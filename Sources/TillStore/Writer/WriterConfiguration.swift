@@ -73,9 +73,10 @@ public struct WriterConfiguration: Sendable {
     /// member's next purchase reads nothing of its account from SQLite; 0: none, every purchase reads its accounts.
     /// Each holds the member's active benefits and wallets (a few hundred bytes).
     public var hotAccounts = 65_536
-    /// Purchases are decided on a thread of their own, the ledger, on a read connection of its own, and the writer
-    /// thread only runs their writes, journals, answers and commits them (`Ledger`; issue 12's split, measured in
-    /// bench/journal.md). The accounts in memory are then the ledger's.
+    /// Purchases are decided and journaled on a thread of their own, the ledger, on a read connection of its own, and
+    /// answered after their record's fdatasync; the writer thread applies the records to SQLite after the answers and
+    /// commits them (`Ledger`; issue 12's split, measured in bench/journal.md). The accounts in memory are then the
+    /// ledger's.
     public var ledgerThread = false
     /// With the ledger: requests it handed to the writer and the writer has not made visible yet, at most (it waits
     /// past this, and its queue then refuses with `overloaded`).

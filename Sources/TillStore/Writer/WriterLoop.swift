@@ -267,8 +267,9 @@ final class WriterLoop {
         let busy = writer.hasPendingRequests || large || overlapped
         if !requests.isEmpty { answer(requests, outcomes, synced: durable) }
         retire(batch)
-        // A large batch's COMMIT may wait for the next batch over an empty queue (`run`).
-        let carry = (large || overlapped) && writer.configuration.carriedCommitWaitMicroseconds > 0
+        // A large batch's COMMIT may wait for the next batch over an empty queue (`run`); so may the ledger's records,
+        // whose answers do not wait for it (a read after an answer, or a waiting ledger, has it done at once).
+        let carry = (large || overlapped || !records.isEmpty) && writer.configuration.carriedCommitWaitMicroseconds > 0
         if let answered, answered.requests >= writer.configuration.maxRequestsPerCommit
             || answeredRecordBytes >= writer.configuration.maxAnsweredRecordBytes || writer.visibility.readsWaiting
             || ledgerWaits
