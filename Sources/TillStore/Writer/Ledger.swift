@@ -37,16 +37,19 @@ final class Ledger {
     private var handed = 0
     /// Decided (the outcome) or handed undecided (nil, last) and not handed yet: handed together, the decided ones as
     /// one record.
-    var group: [(item: any QueuedWrite, outcome: LedgerOutcome?)] = []
+    private var group: [(item: any QueuedWrite, outcome: LedgerOutcome?)] = []
     /// The estimated bytes of the group's writes (`EffectRecord.encodedSizeBound`): kept under half a record.
-    var groupBytes = 0
+    private var groupBytes = 0
     /// The journal and the SQL texts' numbers, shared with the writer.
     let journal: LedgerJournal
     private var inSnapshot = false
-    /// The writer's log of changed pages (nil without it: another connection's commit is then caught by the writer
-    /// only, which answers the purchases decided before it `overloaded`), and what the ledger saw of it last.
+    /// The writer's log of changed pages (nil without it: another connection's commit is then noticed by the writer
+    /// only, at its next BEGIN, which the ledger learns at its next snapshot), and what the ledger saw of it last.
     private let changedPages: ChangedPages?
     private var seenCommits: (generation: UInt64, change: UInt32) = (0, 0)
+    /// The other connections' commits the ledger has taken into account (`LedgerProgress`): when the writer has seen
+    /// more, the ledger forgets what it keeps about the store.
+    private var externalChangesSeen = 0
 
     init(path: String, writer: Writer, inbox: RequestQueue<Void>, progress: LedgerProgress, changedPages: ChangedPages?,
          journal: LedgerJournal) throws {
@@ -181,7 +184,7 @@ final class Ledger {
         precondition(group.dropFirst(decided).allSatisfy { $0.outcome == nil }, "undecided requests come last in a group")
         var items = group.dropFirst(decided).map(\.item)
         if decided > 0 {
-            guard let record = journalDecided(group.prefix(decided)) else {
+            guard let record = journalDecided(group.prefix(decided), estimatedBytes: groupBytes) else {
                 handed += group.count
                 group.removeAll(keepingCapacity: true)
                 groupBytes = 0
@@ -225,9 +228,9 @@ final class Ledger {
 
     private func openSnapshot() throws {
         guard let (visible, external) = progress.current else { throw Writer.stoppedFailure }
-        if external != context.externalChanges {
+        if external != externalChangesSeen {
             context.forgetKept()
-            context.externalChanges = external
+            externalChangesSeen = external
         }
         unapplied.forget(through: visible)
         unapplied.snapshot = visible

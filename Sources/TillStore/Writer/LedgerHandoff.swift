@@ -27,13 +27,11 @@ final class LedgerProgress: @unchecked Sendable {
     }
 
     /// The writer or the ledger: another connection committed, or may have (the ledger forgets what it keeps about
-    /// the store; the writer answers what the ledger decided before `overloaded`). Returns the count now.
-    @discardableResult
-    func noteExternalChange() -> Int {
+    /// the store at its next snapshot).
+    func noteExternalChange() {
         condition.lock()
         defer { condition.unlock() }
         externalChanges += 1
-        return externalChanges
     }
 
     /// The writer stopped (fail-stop or shutdown): no wait is answered any more.

@@ -79,7 +79,8 @@ extension Ledger {
     /// Journals the writes of `decided` as one record and answers them (refusals too) once it and every record before
     /// it are durable; returns what the writer applies. Nil when the journal refused the record: the decided requests
     /// are failed then, with the store's fail-stop.
-    func journalDecided(_ decided: ArraySlice<(item: any QueuedWrite, outcome: LedgerOutcome?)>) -> LedgerRecord? {
+    func journalDecided(_ decided: ArraySlice<(item: any QueuedWrite, outcome: LedgerOutcome?)>,
+                        estimatedBytes: Int) -> LedgerRecord? {
         var writes: [EffectLog.Entry] = []
         var outcomes: [TillError?] = []
         outcomes.reserveCapacity(decided.count)
@@ -97,7 +98,7 @@ extension Ledger {
         if !writes.isEmpty {
             let submitted = syncClock.now()
             do {
-                journaled = try journal.append(writes, capacity: groupBytes) { [writer, syncClock] result in
+                journaled = try journal.append(writes, capacity: estimatedBytes) { [writer, syncClock] result in
                     guard case .success = result else { return }
                     let took = Int(syncClock.now().microseconds(since: submitted))
                     writer.counters.withLock { $0.journalSyncs.record(took) }

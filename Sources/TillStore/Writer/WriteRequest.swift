@@ -62,9 +62,6 @@ public final class WriteContext {
     /// On the ledger's context only: what it decided that its snapshot does not hold yet (`UnappliedWrites`). A
     /// request reading a member or an id one of those changed is decided again on a later snapshot.
     var unapplied: UnappliedWrites?
-    /// On the ledger's context: the other connections' commits it has taken into account (`LedgerProgress`); when the
-    /// writer has seen more, the ledger forgets what it keeps about the store.
-    var externalChanges = 0
     /// What a request told to retry is told to wait (the writer's `retryAfterMilliseconds`).
     var retryAfterMilliseconds: Int64 = 20
 

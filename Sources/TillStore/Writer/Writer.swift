@@ -12,7 +12,7 @@ import TillCore
 ///   rolled back alone and answered with its error. The batch first runs without savepoints (a savepoint copies
 ///   every page its request touches into the statement journal); on the first refusal the transaction is rolled
 ///   back and the batch runs again with a SAVEPOINT per request. A batch of one runs in the transaction alone;
-/// - completions run on the writer thread or the journal's, exactly once per accepted request, and a success is
+/// - completions run on the writer thread, the ledger's or the journal's, exactly once per accepted request, and a success is
 ///   delivered only after the batch's effects (and every earlier batch's) were appended to the journal and
 ///   fdatasynced; the writer decides the next batches meanwhile; the COMMIT (not fsynced:
 ///   `synchronous=NORMAL`) follows the answers, and reads begun after an answer wait for it (`Visibility`);
