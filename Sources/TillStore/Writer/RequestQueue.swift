@@ -69,10 +69,12 @@ final class RequestQueue<Owned: Sendable>: Sendable {
     }
 
     /// The consumer: what waits (up to `limit`), unless `held` (a test's `WriterHooks.holdsBatches`) while neither
-    /// stopping nor failed; else `stop` when `stopsWhenEmpty` says so; else sleep (marked asleep: `sleep()` next).
-    func take(upTo limit: Int, held: Bool, stopsWhenEmpty: (State) -> Bool) -> Take {
+    /// stopping nor failed and the first waiting is not one `passesHold` lets through; else `stop` when
+    /// `stopsWhenEmpty` says so; else sleep (marked asleep: `sleep()` next).
+    func take(upTo limit: Int, held: Bool, passesHold: (any QueuedWrite) -> Bool = { _ in false },
+              stopsWhenEmpty: (State) -> Bool) -> Take {
         state.withLock { s in
-            if !s.pending.isEmpty && (s.stopping || s.failure != nil || !held) {
+            if let first = s.pending.first, s.stopping || s.failure != nil || !held || passesHold(first) {
                 s.consumerHasBatch = true
                 return .batch(s.pending.takeBatch(upTo: limit))
             }

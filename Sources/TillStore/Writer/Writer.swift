@@ -249,7 +249,10 @@ public final class Writer: Sendable {
         }
         if let failure { return .failedElsewhere(stage: failure.stage, reason: failure.reason) }
         let withLedger = ledgerInbox != nil
+        // A test's hold keeps requests back, never the ledger's records: they are answered already, and a read sent
+        // after such an answer waits for the writer to commit them.
         switch queue.take(upTo: configuration.maxBatchSize, held: configuration.hooks?.holdsBatches ?? false,
+                          passesHold: { $0 is LedgerRecord },
                           stopsWhenEmpty: { $0.stopping && (!withLedger || $0.owner.ledgerStopped) }) {
         case .batch(let batch): return .batch(batch)
         case .sleep: return .sleep

@@ -5,8 +5,9 @@
 /// What implementations must do: `holdsBatches` is read under the writer's queue lock, so it must return at once
 /// and never call into the store; after it turns false, call `Writer.wakeUp()` so a sleeping writer looks again.
 public protocol WriterHooks: Sendable {
-    /// True: the writer takes no batch (requests queue up, so that the next batch holds all of them); a store that
-    /// shuts down takes its batches anyway.
+    /// True: the writer (and the ledger) take no batch (requests queue up, so that the next batch holds all of them);
+    /// a store that shuts down takes its batches anyway, and the writer the records the ledger journaled (answered
+    /// already: a read after such an answer waits for their COMMIT).
     var holdsBatches: Bool { get }
     /// Called on the writer thread before batch `batch` (1-based) is made durable (its record handed to the journal
     /// thread); throwing makes it fail like a failed fsync (fail-stop, nothing of the batch answered).
