@@ -227,7 +227,11 @@ final class Ledger {
     }
 
     private func openSnapshot() throws {
-        guard let (visible, external) = progress.current else { throw Writer.stoppedFailure }
+        progress.snapshotLock.lock()  // not while the writer checkpoints
+        guard let (visible, external) = progress.current else {
+            progress.snapshotLock.unlock()
+            throw Writer.stoppedFailure
+        }
         if external != externalChangesSeen {
             context.forgetKept()
             externalChangesSeen = external
@@ -238,6 +242,7 @@ final class Ledger {
             try connection.beginSnapshot()
         } catch {
             if connection.isInTransaction { try? connection.execute("ROLLBACK") }
+            progress.snapshotLock.unlock()
             throw error
         }
         inSnapshot = true
@@ -247,6 +252,7 @@ final class Ledger {
         guard inSnapshot else { return }
         if connection.isInTransaction { try? connection.execute("ROLLBACK") }
         inSnapshot = false
+        progress.snapshotLock.unlock()
     }
 
     func publishStats() {

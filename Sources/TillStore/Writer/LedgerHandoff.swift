@@ -4,7 +4,8 @@ import Synchronization
 import TillCore
 
 /// Between the ledger and the writer thread: how many of the requests the ledger handed over the writer has made
-/// visible (committed, or found to change nothing), and whether the ledger waits for that.
+/// visible (committed, or found to change nothing), whether the ledger waits for that, and the lock that keeps a
+/// checkpoint from waiting for the ledger's snapshot.
 ///
 /// Guarantees: `visible` only grows; `waitVisible` returns once it reached the number asked or the writer stopped
 /// (false then); while the ledger waits, `ledgerWaits` is true and the writer commits its answered batches at once.
@@ -15,6 +16,9 @@ final class LedgerProgress: @unchecked Sendable {
     private var stopped = false
     private var externalChanges = 0
     private let waiting = Atomic<Int>(0)
+    /// Held by the ledger while its read transaction is open, and by the writer around a checkpoint (a `RESTART`
+    /// waits for every reader to leave the WAL: it takes this instead of waiting out its busy timeout).
+    let snapshotLock = NSLock()
 
     /// The writer thread: the first `count` requests it took are committed or changed nothing.
     func visible(through count: Int) {

@@ -18,11 +18,11 @@ extension WriterLoop {
             databaseSync?.checkpointStarts(
                 deferringSyncAppendingUpTo: deferred == nil ? nil : WALWriteBuffer.walHeaderBytes + frames * frameBytes)
             let started = syscalls.now()
-            // A RESTART waits (busy handler, up to `checkpointBusyTimeoutMilliseconds`, then `busy`: tried again at
-            // the next bound) for the readers whose snapshot began before it copied the WAL — the ledger's among them,
-            // until its batch ends; readers that begin after the copy read the database file only and keep nobody
-            // waiting. The ledger never waits for a checkpoint: its answers do not depend on the writer.
-            let outcome = try connection.checkpoint(mode)
+            // The ledger's snapshot would keep a RESTART waiting: it starts none meanwhile, and ends the one it has.
+            writer.ledgerProgress?.snapshotLock.lock()
+            let checkpointed = Result { try connection.checkpoint(mode) }
+            writer.ledgerProgress?.snapshotLock.unlock()
+            let outcome = try checkpointed.get()
             let took = Int(syscalls.now().microseconds(since: started))
             databaseSync?.checkpointEnded()
             switch outcome {
