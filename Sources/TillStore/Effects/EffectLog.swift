@@ -32,8 +32,10 @@ public final class EffectLog {
     /// True on the ledger's read connection (`Ledger`): a data-changing statement of a request that decides before
     /// writing is kept here instead of being stepped (`deferWrite`), and the writer thread runs it later, in order.
     let defersWrites: Bool
-    /// The writes the running request deferred, in order (`defersWrites`).
+    /// The writes the running request deferred, in order (`defersWrites`), and their size in a record but for the
+    /// SQL texts (`EffectRecord.encodedSizeBound(statementWith:)`).
     private var deferred: [Entry] = []
+    private var deferredBytes = 0
     /// True while statements are being captured (a request runs: `beginRequest`).
     private(set) var isRecording = false
     /// True while a request runs that promised to make every read before its first write
@@ -63,12 +65,16 @@ public final class EffectLog {
         precondition(defersNow, "a write deferred outside a request that decides before writing on the ledger")
         requestWrote = true
         deferred.append(Entry(sql: sql, arguments: arguments))
+        deferredBytes += EffectRecord.encodedSizeBound(statementWith: arguments)
     }
 
-    /// The writes the running request deferred, in order (emptied).
-    func takeDeferred() -> [Entry] {
-        defer { deferred = [] }
-        return deferred
+    /// The writes the running request deferred, in order, and their size in a record but for the SQL texts (emptied).
+    func takeDeferred() -> (writes: [Entry], bytes: Int) {
+        defer {
+            deferred = []
+            deferredBytes = 0
+        }
+        return (deferred, deferredBytes)
     }
 
     /// Keeps one executed statement (called by `Statement.step`).
@@ -76,9 +82,7 @@ public final class EffectLog {
         guard isRecording else { return }
         requestWrote = true
         guard !overflowed else { return }
-        var size = 20  // the statement's number and its argument count
-        for argument in arguments { size += EffectRecord.encodedSizeBound(argument) }
-        estimatedBytes += size
+        estimatedBytes += EffectRecord.encodedSizeBound(statementWith: arguments)
         if estimatedBytes > limit {
             overflowed = true
             entries = []
@@ -99,6 +103,7 @@ public final class EffectLog {
         isRecording = false
         decidesBeforeWriting = false
         deferred.removeAll(keepingCapacity: true)
+        deferredBytes = 0
     }
 
     /// Whether the running request may step the read-only statement `sql` now: false when it promised to decide

@@ -1,4 +1,5 @@
 import TillCore
+import TillJournal
 
 /// How a batch was made durable, for the writer's counters (recorded with the batch's own, under one lock).
 enum DurableCommit {
@@ -70,6 +71,22 @@ struct Answers: Sendable {
         precondition(requests.count == outcomes.count, "one outcome per request")
         self.requests = requests
         self.outcomes = outcomes
+    }
+
+    /// Delivers the answers once every record through `lsn` is durable (`JournalWriter.whenDurable`): at once when
+    /// they are, else on the journal thread right after the fdatasync, which then wakes an idle writer to commit them
+    /// (`WriterLoop.run`). If the journal fails first, the requests fail with the store's fail-stop.
+    func deliver(whenDurableThrough lsn: LSN, in journal: JournalWriter, writer: Writer) {
+        journal.whenDurable(through: lsn) { [self, writer] result in
+            switch result {
+            case .success:
+                writer.visibility.answering()
+                deliver()
+                writer.wakeWriter()
+            case .failure(let error):
+                writer.stopWriting(failing: requests, stage: "journal", reason: "\(error)")
+            }
+        }
     }
 
     /// Completes every request with its outcome, in batch order.

@@ -83,7 +83,6 @@ final class Ledger {
     }
 
     private func decide(_ batch: [any QueuedWrite]) {
-        defer { publishStats() }
         context.stamp(writer.batchTime())
         var undecided = false  // the group holds requests handed undecided
         for item in batch {
@@ -124,8 +123,7 @@ final class Ledger {
             effects.beginRequest(decidesBeforeWriting: true)
             do {
                 try item.perform(context)
-                let writes = effects.takeDeferred()
-                let bytes = LedgerJournal.estimatedBytes(writes)
+                let (writes, bytes) = effects.takeDeferred()
                 guard journal.fits(bytes) else {
                     undo(ids)
                     return false
@@ -255,7 +253,7 @@ final class Ledger {
         progress.snapshotLock.unlock()
     }
 
-    func publishStats() {
+    private func publishStats() {
         let hot = context.hot.map { ($0.hits, $0.misses, $0.count, $0.mismatches) }
         writer.counters.withLock {
             $0.ledgerConflicts = unapplied.conflicts

@@ -24,16 +24,9 @@ struct LedgerJournal: Sendable {
     let journal: JournalWriter
     let texts: JournalTexts
 
-    /// True when writes of about `bytes` (`estimatedBytes`) leave room in a record for the SQL texts it may define:
-    /// half of `JournalConfiguration.maxRecordBytes` for the values.
+    /// True when writes of at most `bytes` in a record (`EffectLog.takeDeferred`) leave room for the SQL texts it may
+    /// define: half of `JournalConfiguration.maxRecordBytes` for the values.
     func fits(_ bytes: Int) -> Bool { bytes <= journal.configuration.maxRecordBytes / 2 }
-
-    /// An upper bound of the bytes `writes` take in a record, but for the texts it defines.
-    static func estimatedBytes(_ writes: [EffectLog.Entry]) -> Int {
-        writes.reduce(0) { total, write in
-            write.arguments.reduce(total + 20) { $0 + EffectRecord.encodedSizeBound($1) }
-        }
-    }
 
     /// Encodes `writes` as one record, hands it to the journal (`onDurable` reports its sync) and learns the texts it
     /// defines; throws what the journal refused it for (the record is not in the journal then).
@@ -96,13 +89,9 @@ extension Ledger {
         let answers = Answers(requests: decided.map(\.item), outcomes: outcomes)
         var journaled: JournaledRecord?
         if !writes.isEmpty {
-            let submitted = syncClock.now()
             do {
-                journaled = try journal.append(writes, capacity: estimatedBytes) { [writer, syncClock] result in
-                    guard case .success = result else { return }
-                    let took = Int(syncClock.now().microseconds(since: submitted))
-                    writer.counters.withLock { $0.journalSyncs.record(took) }
-                }
+                journaled = try journal.append(writes, capacity: estimatedBytes,
+                                               onDurable: writer.countingJournalSync(submitted: syncClock.now(), clock: syncClock))
             } catch {
                 writer.stopWriting(failing: answers.requests, stage: "ledger", reason: "the journal refused its record: \(error)")
                 return nil
@@ -111,22 +100,10 @@ extension Ledger {
         let succeeded = outcomes.count { $0 == nil }
         writer.counters.withLock {  // first: a completion observes stats that include its requests
             $0.record(batchSize: decided.count, succeeded: succeeded)
-            if let journaled {
-                $0.journalRecords += 1
-                $0.journalBytes += journaled.payload.count
-            }
+            if let journaled { DurableCommit.journaled(bytes: journaled.payload.count).record(in: &$0) }
         }
         if let journaled { writer.visibility.acknowledge(journaled.lsn.rawValue) }  // reads begun after an answer wait for its COMMIT
-        journal.journal.whenDurable(through: journaled?.lsn ?? journal.journal.lastAssignedLSN) { [writer] result in
-            switch result {
-            case .success:  // at once (all durable), or on the journal thread right after the fdatasync
-                writer.visibility.answering()
-                answers.deliver()
-                writer.wakeWriter()  // an idle writer waiting for the record's sync commits now
-            case .failure(let error):
-                writer.stopWriting(failing: answers.requests, stage: "journal", reason: "\(error)")
-            }
-        }
+        answers.deliver(whenDurableThrough: journaled?.lsn ?? journal.journal.lastAssignedLSN, in: journal.journal, writer: writer)
         return LedgerRecord(requests: decided.count, journaled: journaled, writes: writes)
     }
 }

@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Synchronization
 import TillCore
+import TillJournal
 
 /// The single writer of the store: one thread, one connection, group commit.
 ///
@@ -274,6 +275,16 @@ public final class Writer: Sendable {
         for request in queued { request.fail(Writer.stoppedFailure) }
         counters.withLock { $0.failed += requests.count + queued.count }
         wakeUp()
+    }
+
+    /// An `onDurable` for a journal record submitted at `submitted` (on `clock`): counts its write + fdatasync time in
+    /// `journalSyncs`, on the journal thread, before the record's answers leave.
+    func countingJournalSync(submitted: Instant, clock: SystemTime) -> @Sendable (Result<LSN, JournalError>) -> Void {
+        { [self] result in
+            guard case .success = result else { return }
+            let took = Int(clock.now().microseconds(since: submitted))
+            counters.withLock { $0.journalSyncs.record(took) }
+        }
     }
 
     /// Where the writer's and the ledger's events go (the store's `onEvent`, else stderr).

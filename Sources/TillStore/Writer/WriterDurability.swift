@@ -46,12 +46,7 @@ extension WriterLoop {
                 syncMicroseconds = (7 * syncMicroseconds + took) / 8
                 writer.counters.withLock { $0.journalSyncs.record(took) }
             } else {
-                assigned = try journal.submit(record) { [syscalls, writer] result in
-                    // On the journal thread, before the batch is answered: its sync is counted when the answers leave.
-                    guard case .success = result else { return }
-                    let took = Int(syscalls.now().microseconds(since: submitted))
-                    writer.counters.withLock { $0.journalSyncs.record(took) }
-                }
+                assigned = try journal.submit(record, onDurable: writer.countingJournalSync(submitted: submitted, clock: syscalls))
             }
             precondition(assigned == lsn, "the writer journals only when every record before is one it applied: its LSNs follow its own count")
             // The texts are in the journal's order now (and in `journal_statements` with the COMMIT): later records
@@ -115,16 +110,7 @@ extension WriterLoop {
             answers.deliver()
             return
         }
-        journal.whenDurable(through: LSN(journaledLSN)) { [writer] result in
-            switch result {
-            case .success:  // on the journal thread, right after the fdatasync
-                writer.visibility.answering()
-                answers.deliver()
-                writer.wakeWriter()  // an idle writer commits them now (`run`)
-            case .failure(let error):
-                writer.stopWriting(failing: answers.requests, stage: "journal", reason: "\(error)")
-            }
-        }
+        answers.deliver(whenDurableThrough: LSN(journaledLSN), in: journal, writer: writer)
     }
 
     /// Has SQLite fsync the WAL (which holds every commit so far): one small transaction committed with
