@@ -7,7 +7,7 @@
 # (SQL writes, COMMIT, checkpoint) and what a ledger keeps (reads, rules, encodings, journal, answers). DWARF
 # unwinding is what attributes SQLite's samples to their callers (libsqlite3 has no frame pointers). The thread
 # sampled is the daemon's RANK-th busiest over 2 s of the loop (default 1: the writer; with `--ledger-thread true`
-# the ledger is 1 and the writer 2).
+# the ledger is 1 and the writer 2). KEEP_CHAINS=FILE keeps the call chains there for a closer look.
 BENCH_BIN=$1; T=${2:-64}; S=${3:-4}
 source "$(dirname "$0")/bench-daemon.sh"
 port=18802
@@ -27,4 +27,5 @@ n=$(grep -E '^purchase ' $work/run.txt | awk '{print $2}')
 echo "sampled thread: $(bench_us_per_purchase $((after - before)) "$n" 12/15) µs of CPU per purchase"
 perf script -i "$work/perf.data" -F comm,tid,ip,sym > "$work/chains.txt" 2> "$work/perf-script.err" || { tail -n 5 "$work/perf-script.err"; exit 1; }
 python3 bench/writer-split.py "$work/chains.txt"
+if [ -n "${KEEP_CHAINS:-}" ]; then cp "$work/chains.txt" "$KEEP_CHAINS"; fi
 echo "load $(cut -d' ' -f1-3 /proc/loadavg)"

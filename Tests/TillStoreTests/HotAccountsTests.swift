@@ -51,6 +51,28 @@ import TillStoreTesting
         #expect(f.store.stats.hotAccountHits >= 2)
     }
 
+    /// A member's account kept after purchases by one identifier is found from memory when the next purchase names
+    /// the member by another (a card today, the phone tomorrow): one index lookup, no account read; and that
+    /// identifier finds it from then on. With the ledger thread, every account read is kept (not from the second on).
+    @Test(arguments: [false, true])
+    func anotherIdentifierFindsTheKeptAccount(ledgerThread: Bool) throws {
+        let f = try OfficeFixture { $0.writer.ledgerThread = ledgerThread }
+        let reads = ledgerThread ? 1 : 2
+        for n in 1...reads { _ = try f.purchase(f.coffee("T\(n)", member: "M00000001")).get() }
+        #expect(f.store.stats.hotAccountMisses == reads && f.store.stats.hotAccounts == 1)
+        let hits = f.store.stats.hotAccountHits
+        for (n, phone) in ["+4915112345678", "015112345678"].enumerated() {  // the second as a cashier types it
+            var byPhone = f.coffee("P\(n)", member: "M00000001")
+            byPhone.members = [MemberIdentifier(kind: .phone, value: phone)]
+            let receipt = try f.purchase(byPhone).get()
+            #expect(receipt.members.first?.memberKey == "M00000001")
+            #expect(f.store.stats.hotAccountMisses == reads, "no account read")
+            #expect(f.store.stats.hotAccountHits == hits + n + 1)
+        }
+        // The same balance as a read gives (debug builds also compare every use of a kept account with a read).
+        #expect(try f.store.verify().problems == [])
+    }
+
     @Test func atMostCapacityAccountsAreKept() throws {
         let f = try OfficeFixture { $0.writer.hotAccounts = 2 }
         for (n, member) in ["M00000001", "M00000002", "M00000003", "M00000001", "M00000002", "M00000003"].enumerated() {

@@ -75,16 +75,16 @@ struct AccountReader {
                 // The identifier and its member's row in one statement.
                 let member = try connection.statement(Self.memberByIdentifier)
                     .firstRow([.text(id.kind.rawValue), .text(id.value)], Self.memberRow)
-                if let member, let unapplied, unapplied.touched(member.account.id) != nil {
-                    // Decided since the snapshot: its account as the ledger keeps it, or a wait.
-                    guard let hot, let kept = try keptOrTouched(member.account.id, in: hot) else {
-                        try unapplied.check(member: member.account.id)
-                        preconditionFailure("a touched member passed the check")
+                if let member {
+                    // Kept under another of its identifiers (a card at one purchase, a phone at the next), or decided
+                    // since the ledger's snapshot: its account from memory (then also found by this identifier).
+                    if let hot, let kept = try keptOrTouched(member.account.id, in: hot) {
+                        hot.name(member.account.id, by: id)
+                        result.append(MemberMatch(account: kept))
+                        continue
                     }
-                    result.append(MemberMatch(account: kept))
-                    continue
+                    try unapplied?.check(member: member.account.id)  // touched and not kept: a wait
                 }
-                if let member { unapplied?.remember(member.account.id) }
                 let read = try member.map { m throws in try account(m, scope: perAccount) }
                 if let hot, let read, hot.admits(read.id) || unapplied != nil { hot.keep(entry(of: read), identifier: id) }
                 result.append(MemberMatch(account: read))

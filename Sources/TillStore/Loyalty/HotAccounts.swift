@@ -200,6 +200,11 @@ final class HotAccounts {
         if let identifier { members.set(entry.account.id, for: identifier) }
     }
 
+    /// Finds `member`'s entry by `identifier` too from now on (an identifier that named it, the entry found by its id).
+    func name(_ member: Int64, by identifier: MemberIdentifier) {
+        if members[identifier] != member { members.set(member, for: identifier) }
+    }
+
     /// An entry as the running purchase leaves it: kept once the purchase succeeded (`commitStaged`).
     func stage(_ entry: Entry) { staged.append(entry) }
 
