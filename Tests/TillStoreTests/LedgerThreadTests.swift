@@ -53,6 +53,42 @@ import TillStoreTesting
         try MixedWorkload.expectSameTables(ledger, writer, ignoring: ["journal_position"])
     }
 
+    /// A checkpoint copies the WAL back into the database file on the writer's thread while the ledger decides, journals
+    /// and answers: the ledger is held only for the RESTART after the copy, which waits for its snapshot. Here the copy
+    /// is held at its first page until a purchase submitted meanwhile is answered (when the ledger waited for the whole
+    /// checkpoint, as it once did, that answer never came while the copy was held: 10 s, then the test fails).
+    @Test func theLedgerAnswersWhileACheckpointCopies() throws {
+        var faults: WriterFaults!
+        let f = try OfficeFixture {
+            $0.writer.ledgerThread = true
+            $0.writer.checkpointWalPages = 1  // a checkpoint after every commit
+            faults = $0.writer.faults
+        }
+        let copying = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0), answered = DispatchSemaphore(value: 0)
+        let held = Atomic<Bool>(false)
+        faults.beforeCheckpointCopy = {
+            guard !held.exchange(true, ordering: .sequentiallyConsistent) else { return }
+            copying.signal()
+            _ = release.wait(timeout: .now() + 30)
+        }
+        defer { release.signal() }
+        _ = try f.purchase(f.coffee("T1", member: "M00000001")).get()
+        #expect(copying.wait(timeout: .now() + 30) == .success, "a checkpoint after the purchase's COMMIT")
+        let receipt = Mutex<Result<Receipt, TillError>?>(nil)
+        let second = f.coffee("T2", member: "M00000002")
+        try f.loyalty.purchase(second, terminal: f.pos, fingerprint: Fingerprint.of(.purchase(second))!.bytes) { result in
+            receipt.withLock { $0 = result }
+            answered.signal()
+        }
+        #expect(answered.wait(timeout: .now() + 10) == .success, "the ledger answered while the copy was held")
+        release.signal()
+        if receipt.withLock({ $0 }) == nil { answered.wait() }
+        #expect(try receipt.withLock { $0 }?.get().members.first?.memberKey == "M00000002")
+        _ = try f.store.read { _ in }  // after the writer's COMMIT of the second purchase
+        #expect(f.store.stats.checkpoints >= 1)
+        #expect(try f.store.verify().problems == [])
+    }
+
     /// With the journal's sync held, nothing the ledger hands is answered or becomes visible; purchases submitted
     /// faster than it decides fill its queue, and the next are refused at once with `overloaded`, never held in
     /// memory (what it hands is bounded too: at most `ledgerLagBound` requests and the batch in hand, then it waits).

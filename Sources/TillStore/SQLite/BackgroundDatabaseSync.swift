@@ -69,6 +69,9 @@ public final class BackgroundDatabaseSync: Sendable {
     /// write starts waiting for one; nil in the daemon (`WriterHooks`).
     let beforeSync = InstalledClosure<@Sendable () -> Void>()
     let writeWaits = InstalledClosure<@Sendable () -> Void>()
+    /// Called on the writing thread before a serving checkpoint's first write of the database file (tests hold the
+    /// copy there); nil in the daemon.
+    let copyStarts = InstalledClosure<@Sendable () -> Void>()
     /// The database file through a descriptor of its own, for `sync_file_range` (nil: it could not be opened; the
     /// fsync then writes everything at once).
     private let writeback: WritebackFile?
@@ -197,10 +200,16 @@ public final class BackgroundDatabaseSync: Sendable {
     /// Before a write of `count` bytes at `offset` to the database file: recorded for the slices when the writer
     /// deferred the next sync (its checkpoint is copying), then as `beforeWrite()`.
     func beforeDatabaseWrite(offset: Int64, count: Int32) -> Int32 {
-        waitForRunningSync(counted: true) { s in
-            if s.deferNext { s.written.record(offset: offset, count: Int64(count)) }
+        var first = false
+        let code = waitForRunningSync(counted: true) { s in
+            if s.deferNext {
+                first = s.written.writes.isEmpty && !s.written.overflowed
+                s.written.record(offset: offset, count: Int64(count))
+            }
             return true
         }
+        if first, let hook = copyStarts.closure { hook() }
+        return code
     }
 
     /// Writes the recorded pages out slice by slice, each waited for; the number of slices written. Stops at the

@@ -65,6 +65,10 @@ enum CheckpointMode {
     /// Rewriting pages already in the page cache costs the kernel less than truncating and growing the file again
     /// (no block allocation, no zeroing): the mode used while serving.
     case restart
+    /// `wal_checkpoint(FULL)`: waits for readers whose snapshot is older than the last commit, copies the whole WAL
+    /// back and syncs, but leaves the WAL as it is: readers that began since the last commit go on meanwhile (the
+    /// ledger's copy, before a RESTART that then has nothing left to copy: `WriterLoop.checkpoint`).
+    case full
     /// `wal_checkpoint(TRUNCATE)`: the WAL file is cut to zero bytes (after start-up's migrations and replay, which
     /// may have grown it far beyond the serving bound, and at shutdown).
     case truncate
@@ -76,12 +80,16 @@ extension Connection {
     func checkpoint(_ mode: CheckpointMode) throws(SQLiteError) -> CheckpointOutcome {
         var logFrames: Int32 = 0
         var checkpointed: Int32 = 0
-        let flag = mode == .restart ? SQLITE_CHECKPOINT_RESTART : SQLITE_CHECKPOINT_TRUNCATE
+        let (flag, name) = switch mode {
+        case .restart: (SQLITE_CHECKPOINT_RESTART, "RESTART")
+        case .full: (SQLITE_CHECKPOINT_FULL, "FULL")
+        case .truncate: (SQLITE_CHECKPOINT_TRUNCATE, "TRUNCATE")
+        }
         let code = sqlite3_wal_checkpoint_v2(handle, nil, flag, &logFrames, &checkpointed)
         switch code & 0xFF {
         case SQLITE_OK: return .complete
         case SQLITE_BUSY, SQLITE_LOCKED: return .busy
-        default: throw lastError(sql: "PRAGMA wal_checkpoint(\(mode == .restart ? "RESTART" : "TRUNCATE"))")
+        default: throw lastError(sql: "PRAGMA wal_checkpoint(\(name))")
         }
     }
 }

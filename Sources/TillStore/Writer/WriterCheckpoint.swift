@@ -18,10 +18,21 @@ extension WriterLoop {
             databaseSync?.checkpointStarts(
                 deferringSyncAppendingUpTo: deferred == nil ? nil : WALWriteBuffer.walHeaderBytes + frames * frameBytes)
             let started = syscalls.now()
-            // The ledger's snapshot would keep a RESTART waiting: it starts none meanwhile, and ends the one it has.
-            writer.ledgerProgress?.snapshotLock.lock()
+            let ledgerSnapshots = writer.ledgerProgress?.snapshotLock
+            if let ledgerSnapshots, mode == .restart {
+                // The ledger decides on while the WAL is copied: once the snapshot it has now ended (one batch), its
+                // next ones hold every commit, and the copy waits for none of them (FULL waits only for snapshots
+                // older than the last commit).
+                ledgerSnapshots.lock()
+                ledgerSnapshots.unlock()
+                _ = try connection.checkpoint(.full)
+            }
+            // Then, or at once without a ledger: a snapshot of the ledger's would keep the RESTART waiting (SQLite's
+            // busy handler sleeps up to 100 ms at a time): it starts none meanwhile, and ends the one it has. After
+            // the copy above the RESTART copies nothing: it only waits for the readers that still use the WAL.
+            ledgerSnapshots?.lock()
             let checkpointed = Result { try connection.checkpoint(mode) }
-            writer.ledgerProgress?.snapshotLock.unlock()
+            ledgerSnapshots?.unlock()
             let outcome = try checkpointed.get()
             let took = Int(syscalls.now().microseconds(since: started))
             databaseSync?.checkpointEnded()

@@ -25,10 +25,14 @@ public protocol WriterHooks: Sendable {
     func willSyncDatabaseInBackground()
     /// Called on the writer thread when a write of the WAL or the database file starts waiting for that sync.
     func writeWaitsForDatabaseSync()
+    /// Called on the writer thread before a serving checkpoint writes its first page into the database file (its
+    /// copy of the WAL); a test holds it there to show what goes on meanwhile.
+    func willCopyToDatabase()
 }
 
 extension WriterHooks {
     public func willWaitForJournal() {}
     public func willSyncDatabaseInBackground() {}
     public func writeWaitsForDatabaseSync() {}
+    public func willCopyToDatabase() {}
 }

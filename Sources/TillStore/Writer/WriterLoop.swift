@@ -91,6 +91,7 @@ final class WriterLoop {
         if let databaseSync, let hooks = configuration.hooks {
             databaseSync.beforeSync.closure = { hooks.willSyncDatabaseInBackground() }
             databaseSync.writeWaits.closure = { hooks.writeWaitsForDatabaseSync() }
+            databaseSync.copyStarts.closure = { hooks.willCopyToDatabase() }
         }
         guard let effects = connection.effects else { preconditionFailure("the writing connection keeps an effect log") }
         self.effects = effects

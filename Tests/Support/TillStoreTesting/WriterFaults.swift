@@ -4,7 +4,7 @@ import TillStore
 /// Test machinery for the writer, installed through its one seam (`WriterConfiguration.hooks`): a gate that holds
 /// batches back so that requests queued meanwhile share one batch (`Writer.pause()` / `resume()`), and failures
 /// injected before a batch is made durable, between its answers and its COMMIT, or before the rerun of a batch; a hold
-/// on a checkpoint's background fsync of the database file. Lives in a test-support target: the daemon never links it.
+/// on a checkpoint's copy of the WAL and on its background fsync of the database file. Lives in a test-support target: the daemon never links it.
 ///
 /// Guarantees: with nothing set it changes nothing; `pause()` takes effect for every request submitted after it
 /// returns (the writer reads the gate under its queue lock).
@@ -16,6 +16,7 @@ public final class WriterFaults: WriterHooks {
     private let journalWait = InstalledClosure<@Sendable () -> Void>()
     private let sync = InstalledClosure<@Sendable () -> Void>()
     private let waits = InstalledClosure<@Sendable () -> Void>()
+    private let copy = InstalledClosure<@Sendable () -> Void>()
 
     public init() {}
 
@@ -55,9 +56,16 @@ public final class WriterFaults: WriterHooks {
         set { waits.closure = newValue }
     }
 
+    /// Called on the writer thread before a serving checkpoint writes its first page into the database file.
+    public var beforeCheckpointCopy: (@Sendable () -> Void)? {
+        get { copy.closure }
+        set { copy.closure = newValue }
+    }
+
     public var holdsBatches: Bool { held.load(ordering: .sequentiallyConsistent) }
     public func willSyncDatabaseInBackground() { beforeDatabaseSync?() }
     public func writeWaitsForDatabaseSync() { whenWriteWaitsForDatabaseSync?() }
+    public func willCopyToDatabase() { beforeCheckpointCopy?() }
     public func willCommit(batch: Int) throws { try beforeCommit?(batch) }
     public func willMakeVisible(batch: Int) throws { try beforeVisible?(batch) }
     public func willRerun() { beforeRerun?() }
