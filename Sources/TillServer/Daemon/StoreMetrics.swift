@@ -86,8 +86,10 @@ enum StoreMetrics {
         registry.counter("till_writer_ledger_conflicts_total", "With the ledger thread: purchases that read a member or an id it had decided and the writer had not yet made visible (decided again on a newer snapshot)") {
             Int64(store.stats.ledgerConflicts)
         }
-        registry.counter("till_writer_ledger_waits_total", "With the ledger thread: times it waited for the writer to make its requests visible (conflicts, requests it hands undecided, the lag bound)") {
-            Int64(store.stats.ledgerWaits)
+        for reason in LedgerWait.allCases {
+            registry.counter("till_writer_ledger_waits_total", "With the ledger thread: times it waited for the writer to make its requests visible, by what it waited for (a conflict, a request it handed undecided, the lag bound, another connection's commit)", labels: ["reason": reason.rawValue]) {
+                Int64(store.stats.ledgerWaitsFor[reason] ?? 0)
+            }
         }
         registry.gauge("till_checkpoint_lag_pages", "WAL pages committed and not yet checkpointed into the database file") {
             Int64(store.stats.walFrames)

@@ -105,7 +105,7 @@ final class Ledger {
     /// and insert rows with ids the ledger did not count, so it forgets its accounts and ids then.
     private func awaitUndecided() {
         hand()
-        _ = wait(through: handed)
+        _ = wait(through: handed, for: .undecided)
         context.forgetKept()
     }
 
@@ -143,7 +143,7 @@ final class Ledger {
             } catch let conflict as UnappliedWrites.Conflict {
                 undo(ids)
                 hand()
-                guard wait(through: conflict.through) else {
+                guard wait(through: conflict.through, for: .conflict) else {
                     item.fail(Writer.stoppedFailure)
                     return true
                 }
@@ -197,14 +197,14 @@ final class Ledger {
         groupBytes = 0
         let bound = writer.configuration.ledgerLagBound
         if handed - unapplied.snapshot > bound, let visible = progress.current?.visible, handed - visible > bound {
-            _ = wait(through: handed - bound / 2)
+            _ = wait(through: handed - bound / 2, for: .lag)
         }
     }
 
     /// Ends the snapshot and waits until the first `count` requests handed are visible (false: the writer stopped).
-    private func wait(through count: Int) -> Bool {
+    private func wait(through count: Int, for reason: LedgerWait) -> Bool {
         endSnapshot()
-        writer.counters.withLock { $0.ledgerWaits += 1 }
+        writer.counters.withLock { $0.ledgerWaitsFor[reason, default: 0] += 1 }
         return progress.waitVisible(through: count) { writer.wakeWriter() }
     }
 
@@ -217,8 +217,14 @@ final class Ledger {
         // it decides from here on rests on that commit. (Records journaled before it apply as they were decided:
         // SQLite is the journal's projection, and writes that bypass the journal are not supported while the ledger
         // runs. A record that no longer applies stops the store: `LedgerDivergence`.)
+        // (At its first snapshot the ledger has seen no commit yet; with nothing handed beyond the snapshot it only
+        // takes a new one.)
         progress.noteExternalChange()
-        guard wait(through: handed) else { throw Writer.stoppedFailure }
+        if handed > unapplied.snapshot {
+            guard wait(through: handed, for: .externalChange) else { throw Writer.stoppedFailure }
+        } else {
+            endSnapshot()
+        }
         context.forgetKept()
         try openSnapshot()
         _ = changedPages.onlyWriterCommits(&seenCommits)  // accepted as it is now

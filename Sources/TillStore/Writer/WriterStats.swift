@@ -44,7 +44,9 @@ public struct WriterStats: Sendable, Hashable {
     /// (each then decided again on a newer one), and the times it waited for the writer (those, the requests it
     /// hands undecided, and the lag bound).
     public var ledgerConflicts: Int = 0
-    public var ledgerWaits: Int = 0
+    public var ledgerWaits: Int { ledgerWaitsFor.values.reduce(0, +) }
+    /// The ledger's waits by what it waited for.
+    public var ledgerWaitsFor: [LedgerWait: Int] = [:]
     /// Pages committed to the WAL since the last complete checkpoint (the checkpoint lag), after the latest commit.
     public var walFrames: Int = 0
     public var maxWalFrames: Int = 0
@@ -114,4 +116,16 @@ public struct Durations: Sendable, Hashable {
         longestMicroseconds = max(longestMicroseconds, microseconds)
         buckets[Durations.boundsMicroseconds.firstIndex { microseconds <= $0 } ?? buckets.count - 1] += 1
     }
+}
+
+/// What the ledger thread waited for the writer to make visible (`WriterStats.ledgerWaitsFor`).
+public enum LedgerWait: String, CaseIterable, Sendable {
+    /// A purchase read a member or an id that a request it decided since its snapshot touched.
+    case conflict
+    /// A request it handed undecided (a reversal, an operator's write, a purchase too large for a record).
+    case undecided
+    /// Requests handed and not yet visible passed `ledgerLagBound`.
+    case lag
+    /// Another connection committed (an operator's `sqlite3` shell): everything handed, before deciding on it.
+    case externalChange = "external_change"
 }
