@@ -93,6 +93,37 @@ import TillStoreTesting
         #expect(try f.store.verify().problems == [])
     }
 
+    /// Voids and returns are decided on the ledger too, in one batch with the purchases they name: a return of a
+    /// purchase decided just before it, a void after that return, a second return of the voided purchase
+    /// (`transactionVoided`), the void sent again (a replay), a purchase by the same member after the void, a void of
+    /// a purchase never posted. Each waits until the snapshot holds what it names (the purchase's id, its members),
+    /// and the answers and rows are the writer's.
+    @Test func reversalsInOneBatchWithTheirPurchasesAreDecidedOnWhatCameBefore() throws {
+        let ledger = try OfficeFixture { $0.writer.ledgerThread = true }
+        let writer = try OfficeFixture()
+        let first = writer.coffee("T1", member: "M00000001", cups: 3)
+        let steps: [ReversalBurst.Step] = [
+            .purchase(first),
+            .return(ReturnRequest(returnId: "R1", transactionId: "T1", lines: [ReturnLine(lineId: "1", quantity: .one)])),
+            .purchase(writer.coffee("T2", member: "M00000001", cups: 2)),
+            .void(VoidRequest(voidId: "V1", transactionId: "T1")),
+            .return(ReturnRequest(returnId: "R2", transactionId: "T1", lines: [ReturnLine(lineId: "1", quantity: .one)])),
+            .void(VoidRequest(voidId: "V1", transactionId: "T1")),
+            .purchase(writer.coffee("T3", member: "M00000001", cups: 1)),
+            .void(VoidRequest(voidId: "V2", transactionId: "T404")),
+            .void(VoidRequest(voidId: "V3", transactionId: "T2")),
+        ]
+        let waitedBefore = ledger.store.stats.ledgerWaitsFor[.undecided, default: 0]
+        let answers = [ledger, writer].map { ReversalBurst.run(steps, on: $0) }
+        #expect(answers[0] == answers[1])
+        #expect(answers[0][3].contains("success") && answers[0][4].contains("transactionVoided"))
+        #expect(answers[0][5].contains("replay: true") && answers[0][7].contains("transactionNotFound"))
+        #expect(ledger.store.stats.ledgerWaitsFor[.undecided, default: 0] == waitedBefore, "none was handed undecided")
+        #expect(ledger.store.stats.ledgerConflicts >= 3, "the reversals waited for the purchases they name")
+        #expect(try ledger.store.verify().problems == [])
+        try MixedWorkload.expectSameTables(ledger, writer, ignoring: ["journal_position"])
+    }
+
     /// With the journal's sync held, nothing the ledger hands is answered or becomes visible; purchases submitted
     /// faster than it decides fill its queue, and the next are refused at once with `overloaded`, never held in
     /// memory (what it hands is bounded too: at most `ledgerLagBound` requests and the batch in hand, then it waits).
@@ -164,5 +195,44 @@ import TillStoreTesting
         } throws: { error in
             "\(error)".contains("cannot recover the store from its journal: record") && "\(error)".contains("does not replay")
         }
+    }
+}
+
+/// Purchases, voids and returns submitted together (one batch: the writer and the ledger held meanwhile); their
+/// answers, rendered, in order.
+enum ReversalBurst {
+    enum Step {
+        case purchase(PurchaseRequest)
+        case void(VoidRequest)
+        case `return`(ReturnRequest)
+    }
+
+    static func run(_ steps: [Step], on f: OfficeFixture) -> [String] {
+        let answers = Mutex<[Int: String]>([:])
+        let group = DispatchGroup()
+        f.store.writer.pause()
+        for (n, step) in steps.enumerated() {
+            group.enter()
+            @Sendable func answer<T>(_ result: Result<T, TillError>) {
+                answers.withLock { $0[n] = "\(result)" }
+                group.leave()
+            }
+            do {
+                switch step {
+                case .purchase(let r):
+                    try f.loyalty.purchase(r, terminal: f.pos, fingerprint: Fingerprint.of(.purchase(r))!.bytes, completion: answer)
+                case .void(let r):
+                    try f.loyalty.void(r, terminal: f.pos, fingerprint: Fingerprint.of(.void(r))!.bytes, completion: answer)
+                case .return(let r):
+                    try f.loyalty.returnItems(r, terminal: f.pos, fingerprint: Fingerprint.of(.return(r))!.bytes, completion: answer)
+                }
+            } catch {
+                answers.withLock { $0[n] = "\(error)" }
+                group.leave()
+            }
+        }
+        f.store.writer.resume()
+        group.wait()
+        return answers.withLock { a in (0..<steps.count).map { a[$0] ?? "none" } }
     }
 }

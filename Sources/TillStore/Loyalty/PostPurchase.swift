@@ -29,7 +29,7 @@ public struct PostPurchase: WriteRequest {
         if let unapplied = context.unapplied {
             // On the ledger the writes run later, on the writer: the id is looked up first, in the snapshot and
             // among the purchases decided since (a conflict there is decided again once the snapshot holds it).
-            try unapplied.check(key: "\(terminal.branchId)\u{1F}\(terminal.posId)\u{1F}\(request.transactionId)")
+            try unapplied.check(key: UnappliedWrites.key(.purchases(terminal), id: request.transactionId))
             let once = ExactlyOnce(.purchases(terminal), id: request.transactionId, field: .transactionId, fingerprint: fingerprint)
             if case .replay(let stored) = try once.admit(context.connection) {
                 var receipt = try StoredReceipt.decode(stored.result)

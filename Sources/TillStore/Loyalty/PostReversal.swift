@@ -25,6 +25,9 @@ public struct PostReversal: WriteRequest {
     /// Its reads (the stored answer, the purchase, the returned lines, the accounts, the members' fold marks) come
     /// before its first write, and its row ids from `RowIds`.
     public static var decidesBeforeWriting: Bool { true }
+    /// The ledger decides it when the store runs one (`Ledger`): its id and the purchase's are checked against what
+    /// the ledger decided since its snapshot, and so are the purchase's members before their accounts are read.
+    public static var decidesOnLedger: Bool { true }
     /// The operator asking for it from the back office; nil when the terminal itself sends it.
     var operatorId: Int64? = nil
 
@@ -50,6 +53,12 @@ public struct PostReversal: WriteRequest {
 
     public func apply(_ context: WriteContext) throws -> ReversalReceipt {
         let connection = context.connection
+        if let unapplied = context.unapplied {
+            // On the ledger: this reversal's id and the purchase it names, decided since the snapshot (the purchase
+            // itself, another void or return of it, this one sent again), are read once the snapshot holds them.
+            try unapplied.check(key: UnappliedWrites.key(.reversals(terminal), id: reversalId))
+            try unapplied.check(key: UnappliedWrites.key(.purchases(terminal), id: transactionId))
+        }
         let once = ExactlyOnce(.reversals(terminal), id: reversalId, field: reversalIdField, fingerprint: fingerprint)
         if case .replay(let stored) = try once.admit(connection) {
             var receipt = try StoredJSON.decode(ReversalReceipt.self, from: stored.result)
@@ -74,7 +83,10 @@ public struct PostReversal: WriteRequest {
         let now = context.now
         let rows = AccountRows()
         let reader = AccountReader(connection: connection, program: program, now: now, rows: rows)
-        for member in record.memberIds { context.hot?.forget(member) }  // they change: the next purchase reads them
+        for member in record.memberIds {
+            try context.unapplied?.check(member: member)  // on the ledger: read once the snapshot holds its changes
+            context.hot?.forget(member)  // they change: the next purchase reads them
+        }
         let accounts = try record.memberIds.compactMap { id throws in try reader.account(id, scope: .all) }
         let evaluation: ReversalEvaluation
         switch kind {

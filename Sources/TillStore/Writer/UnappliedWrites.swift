@@ -1,5 +1,6 @@
 /// What the ledger decided and the writer has not yet made visible to the ledger's snapshots: the members those
-/// requests read or changed and the purchase ids they claimed, each with the number of the last request that did.
+/// requests read or changed and the ids they claimed or named (a purchase's, a reversal's and the purchase it
+/// reverses: `key(_:id:)`), each with the number of the last request that did.
 ///
 /// Guarantees: a request deciding on a snapshot that holds every request through `snapshot` never uses a member or
 /// an id that a later request touched: `check` throws `Conflict` first (before the member's account is read or taken
@@ -17,11 +18,11 @@ final class UnappliedWrites {
     private var members: [Int64: Int] = [:]
     private var keys: [String: Int] = [:]
     /// Registered requests, oldest first, to forget them once visible.
-    private var registered: [(request: Int, members: [Int64], key: String?)] = []
+    private var registered: [(request: Int, members: [Int64], keys: [String])] = []
     private var forgotten = 0
     /// What the running request checked.
     private var checkedMembers: [Int64] = []
-    private var checkedKey: String?
+    private var checkedKeys: [String] = []
 
     /// Conflicts met since start (`till_ledger_conflicts_total`).
     private(set) var conflicts = 0
@@ -64,28 +65,37 @@ final class UnappliedWrites {
         return latest
     }
 
-    /// Throws when a request not in the snapshot claimed the exactly-once `key`; else remembers it.
+    /// Throws when a request not in the snapshot claimed or named the exactly-once `key`; else remembers it.
     func check(key: String) throws(Conflict) {
         if let last = keys[key], last > snapshot {
             conflicts += 1
             throw Conflict(through: last)
         }
-        checkedKey = key
+        if !checkedKeys.contains(key) { checkedKeys.append(key) }
+    }
+
+    /// The key of `id` in `space` for `check(key:)` (one string per id space and id).
+    static func key(_ space: ExactlyOnce.Space, id: String) -> String {
+        switch space {
+        case .purchases(let t): "p\u{1F}\(t.branchId)\u{1F}\(t.posId)\u{1F}\(id)"
+        case .reversals(let t): "r\u{1F}\(t.branchId)\u{1F}\(t.posId)\u{1F}\(id)"
+        case .walletMoves(let prefix): "w\u{1F}\(prefix)\(id)"
+        }
     }
 
     /// The running request decided to write, as request number `request`: what it checked is now its.
     func decided(as request: Int) {
         precondition(registered.last.map { $0.request < request } ?? true, "requests registered out of order")
         for member in checkedMembers { members[member] = request }
-        if let checkedKey { keys[checkedKey] = request }
-        registered.append((request, checkedMembers, checkedKey))
+        for key in checkedKeys { keys[key] = request }
+        registered.append((request, checkedMembers, checkedKeys))
         discard()
     }
 
     /// The running request wrote nothing (or is decided again later): forgets what it checked.
     func discard() {
         checkedMembers.removeAll(keepingCapacity: true)
-        checkedKey = nil
+        checkedKeys.removeAll(keepingCapacity: true)
     }
 
     /// Requests through `visible` are in every snapshot from now on: forgets them.
@@ -93,7 +103,7 @@ final class UnappliedWrites {
         while forgotten < registered.count, registered[forgotten].request <= visible {
             let done = registered[forgotten]
             for member in done.members where members[member] == done.request { members[member] = nil }
-            if let key = done.key, keys[key] == done.request { keys[key] = nil }
+            for key in done.keys where keys[key] == done.request { keys[key] = nil }
             forgotten += 1
         }
         if forgotten >= 1_024 && forgotten * 2 >= registered.count {

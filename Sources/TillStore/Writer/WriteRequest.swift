@@ -25,7 +25,7 @@ public protocol WriteRequest: Sendable {
     /// True for a request the ledger decides on its own snapshot when the store runs one
     /// (`WriterConfiguration.ledgerThread`): it decides before writing, keeps `HotAccounts`, and reads the members it
     /// names only through `AccountReader` and its id through `ExactlyOnce`, which check them against what the ledger
-    /// decided since its snapshot (`UnappliedWrites`). A purchase.
+    /// decided since its snapshot (`UnappliedWrites`). Purchases, voids and returns.
     static var decidesOnLedger: Bool { get }
 }
 
