@@ -27,11 +27,10 @@ public struct PostPurchase: WriteRequest {
     public func apply(_ context: WriteContext) throws -> Receipt {
         var claimed = false
         if let unapplied = context.unapplied {
-            // On the ledger the writes run later, on the writer: the id is looked up first, in the snapshot and
-            // among the purchases decided since (a conflict there is decided again once the snapshot holds it).
-            try unapplied.check(key: UnappliedWrites.key(.purchases(terminal), id: request.transactionId))
+            // On the ledger the writes run later, on the writer: the id is looked up first, among the purchases
+            // decided since the snapshot (a resend of one answered from memory) and in the snapshot.
             let once = ExactlyOnce(.purchases(terminal), id: request.transactionId, field: .transactionId, fingerprint: fingerprint)
-            if case .replay(let stored) = try once.admit(context.connection) {
+            if case .replay(let stored) = try once.admit(context.connection, unapplied: unapplied) {
                 var receipt = try StoredReceipt.decode(stored.result)
                 receipt.replay = true
                 return receipt
@@ -78,6 +77,8 @@ public struct PostPurchase: WriteRequest {
         // Everything the writes depend on is read before the first: the row id decides whether this purchase is its
         // members' fold point (`FoldPoint`), which reads their fold bases (with the cards the purchase may punch).
         let purchaseRow = try context.takeRowId(.purchases)
+        context.unapplied?.claim(UnappliedWrites.key(.purchases(terminal), id: request.transactionId), fingerprint: fingerprint,
+                                 stored: ExactlyOnce.Stored(row: purchaseRow, result: stored))
         var folds: [MemberCounters.FoldBase] = []
         if FoldPoint.folds(row: purchaseRow) {
             for memberId in record.memberIds {

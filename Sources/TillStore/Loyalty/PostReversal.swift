@@ -53,18 +53,15 @@ public struct PostReversal: WriteRequest {
 
     public func apply(_ context: WriteContext) throws -> ReversalReceipt {
         let connection = context.connection
-        if let unapplied = context.unapplied {
-            // On the ledger: this reversal's id and the purchase it names, decided since the snapshot (the purchase
-            // itself, another void or return of it, this one sent again), are read once the snapshot holds them.
-            try unapplied.check(key: UnappliedWrites.key(.reversals(terminal), id: reversalId))
-            try unapplied.check(key: UnappliedWrites.key(.purchases(terminal), id: transactionId))
-        }
         let once = ExactlyOnce(.reversals(terminal), id: reversalId, field: reversalIdField, fingerprint: fingerprint)
-        if case .replay(let stored) = try once.admit(connection) {
+        if case .replay(let stored) = try once.admit(connection, unapplied: context.unapplied) {
             var receipt = try StoredJSON.decode(ReversalReceipt.self, from: stored.result)
             receipt.replay = true
             return receipt
         }
+        // On the ledger: the purchase it names, decided since the snapshot (the purchase itself, another void or
+        // return of it), is read once the snapshot holds it.
+        try context.unapplied?.check(key: UnappliedWrites.key(.purchases(terminal), id: transactionId))
         guard let purchase = try connection.statement(
             "SELECT id, status, record, total_amount FROM purchases WHERE branch_id = ? AND pos_id = ? AND transaction_id = ?"
         ).firstRow([.text(terminal.branchId), .text(terminal.posId), .text(transactionId)], { r in
@@ -101,12 +98,15 @@ public struct PostReversal: WriteRequest {
         let isVoid: Bool = if case .void = kind { true } else { false }
         let countedThrough = try record.memberIds.map { try MemberCounters.countedThrough(connection, member: $0) }
         let reversalRow = try context.takeRowId(.reversals)
+        let stored = StoredJSON.encode(evaluation.receipt)
+        context.unapplied?.claim(UnappliedWrites.key(.reversals(terminal), id: reversalId), fingerprint: fingerprint,
+                                 stored: ExactlyOnce.Stored(row: reversalRow, result: stored))
         try context.execute("""
             INSERT INTO reversals (id, branch_id, pos_id, reversal_id, kind, fingerprint, purchase_id, created_at, result)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, [.integer(reversalRow), .text(terminal.branchId), .text(terminal.posId), .text(reversalId),
                   .text(isVoid ? "void" : "return"), .blob(fingerprint), .integer(purchase.row), .integer(at),
-                  .blob(StoredJSON.encode(evaluation.receipt))])
+                  .blob(stored)])
         for line in evaluation.returnedLines where line.quantity.thousandths > 0 {
             try context.execute(
                 "INSERT INTO returned_quantities (reversal_id, purchase_id, line_id, quantity) VALUES (?, ?, ?, ?)",

@@ -61,6 +61,22 @@ public struct ExactlyOnce: Sendable {
         return .replay(stored)
     }
 
+    /// On the ledger (`unapplied`, `Ledger`): an id a request decided since the snapshot claimed is answered from what
+    /// that request stored under it, as the store will hold it (a resend: `.replay`, another body: the conflict); an
+    /// id such a request only named (a reversal names its purchase's) throws `UnappliedWrites.Conflict`, decided again
+    /// once the snapshot holds it; any other id is looked up in the snapshot (`admit(_:)`). A request that goes on to
+    /// claim the id registers what it stores with `UnappliedWrites.claim`.
+    func admit(_ connection: Connection, unapplied: UnappliedWrites?) throws -> Admission {
+        guard let unapplied else { return try admit(connection) }
+        let key = UnappliedWrites.key(space, id: id)
+        if let claim = unapplied.claim(of: key) {
+            guard claim.fingerprint == fingerprint else { throw TillError.transactionConflict(field: field, id: id) }
+            return .replay(claim.stored)
+        }
+        try unapplied.check(key: key)
+        return try admit(connection)
+    }
+
     /// Records the id of a new wallet move (the purchase and reversal spaces record theirs in the row they insert:
     /// `fingerprint` goes into its `fingerprint` column).
     public func recordWalletMove(_ connection: Connection, ledgerId: Int64, kind: String, at: Timestamp) throws {

@@ -17,12 +17,23 @@ final class UnappliedWrites {
     var snapshot = 0
     private var members: [Int64: Int] = [:]
     private var keys: [String: Int] = [:]
+    /// The ids claimed by the requests registered (a purchase's, a reversal's), with what each stored under its id:
+    /// a resend is answered from here until the snapshot holds the claim (`ExactlyOnce.admit(_:unapplied:)`).
+    private var claims: [String: Claim] = [:]
+    private var checkedClaim: (key: String, claim: Claim)?
     /// Registered requests, oldest first, to forget them once visible.
     private var registered: [(request: Int, members: [Int64], keys: [String])] = []
     private var forgotten = 0
     /// What the running request checked.
     private var checkedMembers: [Int64] = []
     private var checkedKeys: [String] = []
+
+    /// What a request decided since the snapshot stored under the id it claimed.
+    struct Claim {
+        var request = 0
+        let fingerprint: [UInt8]
+        let stored: ExactlyOnce.Stored
+    }
 
     /// Conflicts met since start (`till_ledger_conflicts_total`).
     private(set) var conflicts = 0
@@ -74,6 +85,16 @@ final class UnappliedWrites {
         if !checkedKeys.contains(key) { checkedKeys.append(key) }
     }
 
+    /// What the request decided since the snapshot that claimed `key` stored under it (nil: none did).
+    func claim(of key: String) -> Claim? { claims[key] }
+
+    /// The running request claims `key` (it inserts the row of that id), storing `stored` under it with
+    /// `fingerprint`: registered with it by `decided(as:)`.
+    func claim(_ key: String, fingerprint: [UInt8], stored: ExactlyOnce.Stored) {
+        checkedClaim = (key, Claim(fingerprint: fingerprint, stored: stored))
+        if !checkedKeys.contains(key) { checkedKeys.append(key) }
+    }
+
     /// The key of `id` in `space` for `check(key:)` (one string per id space and id).
     static func key(_ space: ExactlyOnce.Space, id: String) -> String {
         switch space {
@@ -88,6 +109,10 @@ final class UnappliedWrites {
         precondition(registered.last.map { $0.request < request } ?? true, "requests registered out of order")
         for member in checkedMembers { members[member] = request }
         for key in checkedKeys { keys[key] = request }
+        if var (key, claim) = checkedClaim {
+            claim.request = request
+            claims[key] = claim
+        }
         registered.append((request, checkedMembers, checkedKeys))
         discard()
     }
@@ -96,6 +121,7 @@ final class UnappliedWrites {
     func discard() {
         checkedMembers.removeAll(keepingCapacity: true)
         checkedKeys.removeAll(keepingCapacity: true)
+        checkedClaim = nil
     }
 
     /// Requests through `visible` are in every snapshot from now on: forgets them.
@@ -103,7 +129,10 @@ final class UnappliedWrites {
         while forgotten < registered.count, registered[forgotten].request <= visible {
             let done = registered[forgotten]
             for member in done.members where members[member] == done.request { members[member] = nil }
-            for key in done.keys where keys[key] == done.request { keys[key] = nil }
+            for key in done.keys where keys[key] == done.request {
+                keys[key] = nil
+                if claims[key]?.request == done.request { claims[key] = nil }
+            }
             forgotten += 1
         }
         if forgotten >= 1_024 && forgotten * 2 >= registered.count {
