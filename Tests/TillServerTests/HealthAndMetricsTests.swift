@@ -95,10 +95,14 @@ import TillStoreTesting
             #expect(first.types[family] == "counter", "\(family)")
         }
         for family in ["till_checkpoint_lag_pages", "till_read_queue_depth", "till_requests_in_flight", "till_answered_uncommitted_batches",
-                       "till_writer_checkpoint_slowest_microseconds"] {
+                       "till_writer_checkpoint_slowest_microseconds", "till_read_commit_wait_longest_microseconds"] {
             #expect(first.types[family] == "gauge", "\(family)")
         }
         #expect(first.types["till_read_wait_seconds"] == "histogram")
+        #expect(first.types["till_read_commit_wait_seconds"] == "histogram")
+        for reason in ["conflict", "undecided", "lag", "external_change"] {
+            #expect(first.value("till_writer_ledger_waits_total", labels: "reason=\"\(reason)\"") == 0, "without the ledger")
+        }
         // Six purchases were committed and none checkpointed yet (the bound is 16,384 pages here).
         #expect(second.value("till_checkpoint_lag_pages")! > 0)
         // Every page in the WAL was appended by a COMMIT counted here.

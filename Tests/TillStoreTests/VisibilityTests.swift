@@ -45,6 +45,7 @@ import TillStoreTesting
         done.wait()
         #expect(try seen.withLock { $0 }?.get() == 25, "a read sent after the answer must see the write")
         #expect(store.visibility.waits == 1)
+        #expect(store.visibility.waited.count == 1, "its wait is timed")
         #expect(store.visibility.lag == 0)
         // With nothing answered and uncommitted, reads do not wait.
         #expect(try store.read { try $0.int64("SELECT count(*) FROM ledger") } == 1)

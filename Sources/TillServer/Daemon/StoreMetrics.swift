@@ -101,6 +101,9 @@ enum StoreMetrics {
         registry.counter("till_reads_waited_for_commit_total", "Reads that began after an answer and waited for its COMMIT") {
             Int64(store.visibility.waits)
         }
+        durations("till_read_commit_wait_seconds", "Time a read that began after an answer waited for its COMMIT",
+                  longest: ("till_read_commit_wait_longest_microseconds", "The longest wait of a read for a COMMIT, in microseconds"),
+                  of: { store.visibility.waited }, in: registry)
         registry.counter("till_reader_cache_kept_resets_total", "Readers' snapshot starts that dropped only the pages the writer changed since their last one") {
             Int64(store.readers.pageCacheResets?.kept ?? 0)
         }

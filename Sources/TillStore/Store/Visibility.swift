@@ -28,6 +28,7 @@ public final class Visibility: Sendable {
         var waiters: [Waiter] = []
         var stopped = false
         var waits = 0
+        var waited = Durations()
     }
 
     private let acknowledged = Atomic<UInt64>(0)
@@ -51,6 +52,10 @@ public final class Visibility: Sendable {
 
     /// Reads that had to wait for a COMMIT, since the store opened.
     public var waits: Int { waiting.withLock { $0.waits } }
+
+    /// How long the reads that waited for a COMMIT waited (those woken so far).
+    public var waited: Durations { waiting.withLock { $0.waited } }
+    private let clock = SystemTime()
 
     /// Run (on the reading thread) each time a read starts waiting for a COMMIT: wakes a writer that holds answered
     /// batches over an empty queue (`WriterConfiguration.carriedCommitWaitMicroseconds`), so that it commits at once.
@@ -83,7 +88,10 @@ public final class Visibility: Sendable {
         guard try mustWait.get() else { return }
         readWaits.closure?()  // after `waitingReads` counts this read: the woken writer sees it
         willWait?()
+        let started = clock.now()
         wake.wait()
+        let took = Int(clock.now().microseconds(since: started))
+        waiting.withLock { $0.waited.record(took) }
         if committed.load(ordering: .acquiring) < target { throw Writer.stoppedFailure }
     }
 

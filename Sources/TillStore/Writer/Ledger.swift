@@ -210,21 +210,28 @@ final class Ledger {
 
     private func beginSnapshot() throws {
         guard !inSnapshot else { return }
+        let seenBefore = seenCommits
         try openSnapshot()
         guard let changedPages, !changedPages.onlyWriterCommits(&seenCommits) else { return }
-        // Another connection may have committed (an operator's sqlite3 shell): it may have changed any member and
-        // inserted rows with any id. Everything handed is made visible, what the ledger keeps is forgotten, and what
-        // it decides from here on rests on that commit. (Records journaled before it apply as they were decided:
-        // SQLite is the journal's projection, and writes that bypass the journal are not supported while the ledger
-        // runs. A record that no longer applies stops the store: `LedgerDivergence`.)
-        // (At its first snapshot the ledger has seen no commit yet; with nothing handed beyond the snapshot it only
-        // takes a new one.)
-        progress.noteExternalChange()
+        // A commit the writer has not published: its own, still on its way (the writer publishes right after its
+        // COMMIT), or another connection's (an operator's sqlite3 shell). Once what the ledger handed is visible, the
+        // writer's commits are published, and the check against what the ledger had seen before tells them apart.
         if handed > unapplied.snapshot {
             guard wait(through: handed, for: .externalChange) else { throw Writer.stoppedFailure }
-        } else {
-            endSnapshot()
+            try openSnapshot()
+            var again = seenBefore
+            if changedPages.onlyWriterCommits(&again) {
+                seenCommits = again
+                return
+            }
         }
+        // Another connection committed (or, at the ledger's first snapshot, may have: it has seen no commit yet): it
+        // may have changed any member and inserted rows with any id. What the ledger keeps is forgotten, and what it
+        // decides from here on rests on that commit, in a new snapshot. (Records journaled before it apply as they
+        // were decided: SQLite is the journal's projection, and writes that bypass the journal are not supported
+        // while the ledger runs. A record that no longer applies stops the store: `LedgerDivergence`.)
+        endSnapshot()
+        progress.noteExternalChange()
         context.forgetKept()
         try openSnapshot()
         _ = changedPages.onlyWriterCommits(&seenCommits)  // accepted as it is now
