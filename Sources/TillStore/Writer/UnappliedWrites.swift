@@ -109,7 +109,7 @@ final class UnappliedWrites {
         precondition(registered.last.map { $0.request < request } ?? true, "requests registered out of order")
         for member in checkedMembers { members[member] = request }
         for key in checkedKeys { keys[key] = request }
-        if var (key, claim) = checkedClaim {
+        if case (let key, var claim)? = checkedClaim {
             claim.request = request
             claims[key] = claim
         }
