@@ -67,7 +67,8 @@ import TillStoreTesting
         var faults: WriterFaults!
         let f = try OfficeFixture {
             $0.writer.ledgerThread = true
-            $0.writer.checkpointWalPages = 1  // a checkpoint after every commit
+            $0.writer.checkpointWalPages = 1  // a checkpoint after every commit, busy or not
+            $0.writer.busyCheckpointWalPages = 1
             faults = $0.writer.faults
         }
         let copying = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0), answered = DispatchSemaphore(value: 0)

@@ -29,7 +29,9 @@ extension WriterLoop {
             }
             // Then, or at once without a ledger: a snapshot of the ledger's would keep the RESTART waiting (SQLite's
             // busy handler sleeps up to 100 ms at a time): it starts none meanwhile, and ends the one it has. After
-            // the copy above the RESTART copies nothing: it only waits for the readers that still use the WAL.
+            // the copy above the RESTART copies nothing: it only waits for the readers that still use the WAL. (A
+            // reader thread's snapshot older than the last commit that outlasts the busy timeout leaves the rest of
+            // the copy to the RESTART, under the lock: rare, and no worse than before.)
             ledgerSnapshots?.lock()
             let checkpointed = Result { try connection.checkpoint(mode) }
             ledgerSnapshots?.unlock()
