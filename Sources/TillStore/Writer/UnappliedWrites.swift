@@ -124,13 +124,14 @@ final class UnappliedWrites {
         checkedClaim = nil
     }
 
-    /// Requests through `visible` are in every snapshot from now on: forgets them.
+    /// Requests through `visible` are in every snapshot from now on: forgets them (what they checked and claimed).
     func forget(through visible: Int) {
         while forgotten < registered.count, registered[forgotten].request <= visible {
             let done = registered[forgotten]
             for member in done.members where members[member] == done.request { members[member] = nil }
-            for key in done.keys where keys[key] == done.request {
-                keys[key] = nil
+            for key in done.keys {
+                if keys[key] == done.request { keys[key] = nil }
+                // Its own claim goes with it, even when a later request named the key (a reversal of the purchase).
                 if claims[key]?.request == done.request { claims[key] = nil }
             }
             forgotten += 1
