@@ -13,8 +13,8 @@ import TillCore
         let unapplied = UnappliedWrites()
         let key = UnappliedWrites.key(.purchases(terminal), id: "T1")
         // Request 1 (a purchase) claims T1.
-        try unapplied.check(key: key)
-        unapplied.claim(key, fingerprint: [1], stored: ExactlyOnce.Stored(row: 7, result: [9]))
+        try unapplied.admit(key: key)
+        unapplied.claim(fingerprint: [1], stored: ExactlyOnce.Stored(row: 7, result: [9]))
         unapplied.decided(as: 1)
         #expect(unapplied.claim(of: key)?.stored == ExactlyOnce.Stored(row: 7, result: [9]))
         // Request 2 (a void of T1) names it: later requests wait until it is visible.

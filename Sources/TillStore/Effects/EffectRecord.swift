@@ -74,12 +74,12 @@ public enum EffectRecord {
         return (writer.bytes, definitions)
     }
 
-    /// An upper bound of the bytes `argument` takes in a record.
     /// An upper bound of the bytes one statement with `arguments` takes in a record, but for its SQL text.
     static func encodedSizeBound(statementWith arguments: [SQLValue]) -> Int {
         arguments.reduce(20) { $0 + encodedSizeBound($1) }  // 20: the statement's number and its argument count
     }
 
+    /// An upper bound of the bytes `argument` takes in a record.
     static func encodedSizeBound(_ argument: SQLValue) -> Int {
         switch argument {
         case .null: 1

@@ -77,8 +77,7 @@ public struct PostPurchase: WriteRequest {
         // Everything the writes depend on is read before the first: the row id decides whether this purchase is its
         // members' fold point (`FoldPoint`), which reads their fold bases (with the cards the purchase may punch).
         let purchaseRow = try context.takeRowId(.purchases)
-        context.unapplied?.claim(UnappliedWrites.key(.purchases(terminal), id: request.transactionId), fingerprint: fingerprint,
-                                 stored: ExactlyOnce.Stored(row: purchaseRow, result: stored))
+        context.unapplied?.claim(fingerprint: fingerprint, stored: ExactlyOnce.Stored(row: purchaseRow, result: stored))
         var folds: [MemberCounters.FoldBase] = []
         if FoldPoint.folds(row: purchaseRow) {
             for memberId in record.memberIds {

@@ -99,8 +99,7 @@ public struct PostReversal: WriteRequest {
         let countedThrough = try record.memberIds.map { try MemberCounters.countedThrough(connection, member: $0) }
         let reversalRow = try context.takeRowId(.reversals)
         let stored = StoredJSON.encode(evaluation.receipt)
-        context.unapplied?.claim(UnappliedWrites.key(.reversals(terminal), id: reversalId), fingerprint: fingerprint,
-                                 stored: ExactlyOnce.Stored(row: reversalRow, result: stored))
+        context.unapplied?.claim(fingerprint: fingerprint, stored: ExactlyOnce.Stored(row: reversalRow, result: stored))
         try context.execute("""
             INSERT INTO reversals (id, branch_id, pos_id, reversal_id, kind, fingerprint, purchase_id, created_at, result)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)

@@ -65,7 +65,7 @@ public struct ExactlyOnce: Sendable {
     /// that request stored under it, as the store will hold it (a resend: `.replay`, another body: the conflict); an
     /// id such a request only named (a reversal names its purchase's) throws `UnappliedWrites.Conflict`, decided again
     /// once the snapshot holds it; any other id is looked up in the snapshot (`admit(_:)`). A request that goes on to
-    /// claim the id registers what it stores with `UnappliedWrites.claim`.
+    /// claim the id registers what it stores with `UnappliedWrites.claim(fingerprint:stored:)`.
     func admit(_ connection: Connection, unapplied: UnappliedWrites?) throws -> Admission {
         guard let unapplied else { return try admit(connection) }
         let key = UnappliedWrites.key(space, id: id)
@@ -73,7 +73,7 @@ public struct ExactlyOnce: Sendable {
             guard claim.fingerprint == fingerprint else { throw TillError.transactionConflict(field: field, id: id) }
             return .replay(claim.stored)
         }
-        try unapplied.check(key: key)
+        try unapplied.admit(key: key)
         return try admit(connection)
     }
 

@@ -1,24 +1,26 @@
 import TillCore
 import TillJournal
 
-/// The ledger thread's side (`WriterConfiguration.ledgerThread`): decides purchases on a read connection of its own,
-/// journals what they write itself and answers them once that record is durable; the writer thread applies the
-/// records to SQLite after (the projection) and commits them. Every other request goes to the writer undecided, as
-/// without a ledger.
+/// The ledger thread's side (`WriterConfiguration.ledgerThread`): decides purchases, voids and returns
+/// (`WriteRequest.decidesOnLedger`) on a read connection of its own, journals what they write itself and answers them
+/// once that record is durable; the writer thread applies the records to SQLite after (the projection) and commits
+/// them. Every other request goes to the writer undecided, as without a ledger.
 ///
 /// Guarantees:
-/// - a purchase is decided on a snapshot that holds every request handed before it, or on one that holds the
-///   requests before it that touched none of its members and claimed no id it uses (`UnappliedWrites`): a conflict
-///   makes the ledger hand over what it decided, wait until the writer made the conflicting request visible, and
-///   decide again on a new snapshot. Its writes are kept, not run (`EffectLog.defersWrites`), with the row ids the
+/// - a request is decided on a snapshot that holds every request handed before it, or on one that holds the
+///   requests before it that touched none of its members and claimed or named no id it uses (`UnappliedWrites`; a
+///   resend of an id claimed since the snapshot is answered from what the claim stored): a conflict makes the ledger
+///   hand over what it decided, wait until the writer made the conflicting request visible, and decide again on a
+///   new snapshot. Its writes are kept, not run (`EffectLog.defersWrites`), with the row ids the
 ///   ledger counts on (`RowIds`: valid because every insert into those tables comes from a request it handed, in
 ///   order); a request it decided to refuse or answered from the store wrote nothing and gives its ids back;
-/// - the purchases decided together are journaled as one record (`LedgerJournal`) and answered after the fdatasync
+/// - the requests decided together are journaled as one record (`LedgerJournal`) and answered after the fdatasync
 ///   that covers it and every record before it — refusals and resends too, whose answers may rest on earlier
 ///   records; a read that begins after an answer waits until the writer committed its record (`Visibility`);
-/// - any other request (a reversal, an operator's write; a purchase too large for a record) is handed undecided
-///   after everything before it, and the ledger decides and journals nothing more until the writer made it visible:
-///   so the writer's own records follow the ledger's in LSN order; then it forgets its accounts and row ids;
+/// - any other request (an operator's write, a wallet adjustment, an import; a purchase too large for a record) is
+///   handed undecided after everything before it, and the ledger decides and journals nothing more until the writer
+///   made it visible: so the writer's own records follow the ledger's in LSN order; then it forgets its accounts and
+///   row ids;
 /// - the accounts in memory (`HotAccounts`) are the ledger's: the writer thread keeps none;
 /// - the number of requests handed and not yet visible stays under `ledgerLagBound`: past it the ledger waits, its
 ///   inbox fills, and submissions are refused with `overloaded`.

@@ -1,7 +1,7 @@
 import TillCore
 import TillJournal
 
-/// What the ledger decided for a purchase: the writes it makes, in order (none for a resend answered from the store;
+/// What the ledger decided for a purchase, void or return: the writes it makes, in order (none for a resend answered from the store;
 /// its output is kept with the request), or the refusal it is answered with.
 enum LedgerOutcome {
     case writes([EffectLog.Entry])
@@ -16,7 +16,7 @@ struct JournaledRecord: Sendable {
 }
 
 /// The store's journal and the numbers of its SQL texts, which the writer opened and shares with the ledger so that
-/// the ledger journals the purchases it decides itself.
+/// the ledger journals the requests it decides itself.
 ///
 /// Guarantees: a record the ledger appends is encoded, handed to the journal and its new texts learnt under the
 /// texts' lock (`JournalTexts`), as the writer's own are.
@@ -41,7 +41,7 @@ struct LedgerJournal: Sendable {
     }
 }
 
-/// What the ledger journaled for the purchases it decided together, handed to the writer thread in their place: the
+/// What the ledger journaled for the requests it decided together, handed to the writer thread in their place: the
 /// writer applies the record's writes to SQLite (`WriterLoop.applyLedgerRecords`) and commits them; it answers
 /// nobody (the ledger did, after the record's fdatasync).
 final class LedgerRecord: QueuedWrite, Sendable {

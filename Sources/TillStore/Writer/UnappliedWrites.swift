@@ -21,6 +21,8 @@ final class UnappliedWrites {
     /// a resend is answered from here until the snapshot holds the claim (`ExactlyOnce.admit(_:unapplied:)`).
     private var claims: [String: Claim] = [:]
     private var checkedClaim: (key: String, claim: Claim)?
+    /// The id the running request was admitted with (`admit(key:)`): the one it may claim.
+    private var admittedKey: String?
     /// Registered requests, oldest first, to forget them once visible.
     private var registered: [(request: Int, members: [Int64], keys: [String])] = []
     private var forgotten = 0
@@ -85,14 +87,21 @@ final class UnappliedWrites {
         if !checkedKeys.contains(key) { checkedKeys.append(key) }
     }
 
+    /// `check(key:)` for the exactly-once id of the running request (`ExactlyOnce.admit(_:unapplied:)`): the id it
+    /// may then claim.
+    func admit(key: String) throws(Conflict) {
+        try check(key: key)
+        admittedKey = key
+    }
+
     /// What the request decided since the snapshot that claimed `key` stored under it (nil: none did).
     func claim(of key: String) -> Claim? { claims[key] }
 
-    /// The running request claims `key` (it inserts the row of that id), storing `stored` under it with
-    /// `fingerprint`: registered with it by `decided(as:)`.
-    func claim(_ key: String, fingerprint: [UInt8], stored: ExactlyOnce.Stored) {
+    /// The running request claims the id it was admitted with (it inserts the row of that id), storing `stored`
+    /// under it with `fingerprint`: registered with it by `decided(as:)`.
+    func claim(fingerprint: [UInt8], stored: ExactlyOnce.Stored) {
+        guard let key = admittedKey else { preconditionFailure("a request claims the id it was admitted with") }
         checkedClaim = (key, Claim(fingerprint: fingerprint, stored: stored))
-        if !checkedKeys.contains(key) { checkedKeys.append(key) }
     }
 
     /// The key of `id` in `space` for `check(key:)` (one string per id space and id).
@@ -122,6 +131,7 @@ final class UnappliedWrites {
         checkedMembers.removeAll(keepingCapacity: true)
         checkedKeys.removeAll(keepingCapacity: true)
         checkedClaim = nil
+        admittedKey = nil
     }
 
     /// Requests through `visible` are in every snapshot from now on: forgets them (what they checked and claimed).

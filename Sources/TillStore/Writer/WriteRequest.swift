@@ -23,9 +23,10 @@ public protocol WriteRequest: Sendable {
     /// `lastInsertRowID` or `changes`.
     static var decidesBeforeWriting: Bool { get }
     /// True for a request the ledger decides on its own snapshot when the store runs one
-    /// (`WriterConfiguration.ledgerThread`): it decides before writing, keeps `HotAccounts`, and reads the members it
-    /// names only through `AccountReader` and its id through `ExactlyOnce`, which check them against what the ledger
-    /// decided since its snapshot (`UnappliedWrites`). Purchases, voids and returns.
+    /// (`WriterConfiguration.ledgerThread`): it decides before writing, keeps `HotAccounts`, reads its id through
+    /// `ExactlyOnce.admit(_:unapplied:)` and the members it names through `AccountReader`, and checks any other id or
+    /// member it reads (a reversal's purchase and that purchase's members) with `UnappliedWrites.check` first: each
+    /// against what the ledger decided since its snapshot. Purchases, voids and returns.
     static var decidesOnLedger: Bool { get }
 }
 
