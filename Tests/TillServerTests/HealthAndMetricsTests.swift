@@ -89,6 +89,7 @@ import TillStoreTesting
 
         for family in ["till_requests_total", "till_writer_batches_total", "till_connections_accepted_total", "till_tls_sessions_total",
                        "till_read_overloaded_total", "till_writer_checkpoints_busy_total", "till_reads_waited_for_commit_total",
+                       "till_reads_before_commit_total", "till_reads_run_again_total",
                        "till_writer_commits_total", "till_writer_wal_pages_written_total", "till_writer_database_syncs_in_background_total",
                        "till_writer_waits_for_database_sync_total", "till_writer_database_sync_wait_microseconds_total",
                        "till_writer_batches_rerun_total", "till_writer_answered_batches_restored_total"] {

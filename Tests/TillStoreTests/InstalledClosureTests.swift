@@ -31,7 +31,7 @@ import Testing
         Self.onSmallStack {
             for batch in UInt64(1)...200_000 {
                 latest.store(batch, ordering: .releasing)
-                visibility.acknowledge(batch)
+                visibility.acknowledge(batch, reach: .store)
                 try! visibility.waitForAcknowledgedWrites()
             }
         }

@@ -164,9 +164,9 @@ public final class LoyaltyStore: Sendable {
     /// Queues `body` for a reader thread and returns at once (the daemon's reads: never on an event loop);
     /// `completion` runs on the reader thread, errors mapped by `StoreErrors`. Throws `overloaded` when the read
     /// queue is full, `shuttingDown` once the store closed.
-    public func read<T>(_ body: @escaping @Sendable (Connection) throws -> T,
+    public func read<T>(_ body: @escaping @Sendable (Connection) throws -> T, dependence: ReadDependence = .store,
                         completion: @escaping @Sendable (Result<T, TillError>) -> Void) throws(TillError) {
-        try store.submitRead(body) { completion($0.mapError(StoreErrors.map)) }
+        try store.submitRead(body, dependence: dependence) { completion($0.mapError(StoreErrors.map)) }
     }
 
     /// Submits `request` and waits for the durable result (setup operations only: never from the writer thread).

@@ -23,6 +23,8 @@ public struct PostPurchase: WriteRequest {
     public static var decidesBeforeWriting: Bool { true }
     /// The ledger decides it when the store runs one (`Ledger`).
     public static var decidesOnLedger: Bool { true }
+    /// Its writes change only its members' accounts, each read through `AccountReader`.
+    public static var reachesOnlyMembersRead: Bool { true }
 
     public func apply(_ context: WriteContext) throws -> Receipt {
         var claimed = false

@@ -28,6 +28,8 @@ public struct PostReversal: WriteRequest {
     /// The ledger decides it when the store runs one (`Ledger`): its id and the purchase's are checked against what
     /// the ledger decided since its snapshot, and so are the purchase's members before their accounts are read.
     public static var decidesOnLedger: Bool { true }
+    /// Its writes change only its members' accounts, each read through `AccountReader`.
+    public static var reachesOnlyMembersRead: Bool { true }
     /// The operator asking for it from the back office; nil when the terminal itself sends it.
     var operatorId: Int64? = nil
 

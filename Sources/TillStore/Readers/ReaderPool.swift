@@ -8,7 +8,8 @@ import TillCore
 ///
 /// Guarantees: every read runs inside one read transaction, so every query in it sees the same committed snapshot
 /// (WAL: never blocked by the writer, never seeing a half-written batch), begun after every write acknowledged before
-/// the read was taken up is committed (`Visibility`: it waits for the COMMIT that follows an answer); a reader thread's connection is opened, used
+/// the read was taken up is committed (`Visibility`: it waits for the COMMIT that follows an answer; a read that
+/// depends on members only waits only when such a write reached one of its members); a reader thread's connection is opened, used
 /// and closed on that thread only; `submit` never blocks: beyond `queueCapacity` waiting reads it throws
 /// `overloaded` and the read is not run; each accepted read runs exactly once and its completion runs on a reader
 /// thread; readers never checkpoint. After `close()`, queued reads still run, new submissions are `shuttingDown`.
@@ -21,10 +22,13 @@ public final class ReaderPool: Sendable {
     }
 
     /// One queued read: runs on a reader thread with the thread's connection inside a read transaction, or with the
-    /// error that kept the connection from opening or the transaction from starting.
+    /// error that kept the connection from opening or the transaction from starting. `run` completes the read and
+    /// returns true, unless `accept` (asked once the body has run) refuses its result: it then returns false without
+    /// completing, and the read runs again.
     struct Job: Sendable {
         let enqueuedAt: Instant
-        let run: @Sendable (Result<Connection, any Error>) -> Void
+        let dependence: ReadDependence
+        let run: @Sendable (Result<Connection, any Error>, _ accept: () -> Bool) -> Bool
     }
 
     struct QueueState {
@@ -72,11 +76,15 @@ public final class ReaderPool: Sendable {
 
     /// Queues `body` for a reader thread and returns at once; `completion` runs on that thread with `body`'s result.
     /// Throws (and never calls `completion`) `overloaded` when `queueCapacity` reads wait, `shuttingDown` after
-    /// `close()`. `completion` must be quick: hand the result to the caller's event loop and return.
-    public func submit<T>(_ body: @escaping @Sendable (Connection) throws -> T,
+    /// `close()`. `completion` must be quick: hand the result to the caller's event loop and return. A read that
+    /// depends on members only (`dependence`) may run twice: `body` must not change anything outside its result.
+    public func submit<T>(_ body: @escaping @Sendable (Connection) throws -> T, dependence: ReadDependence = .store,
                           completion: @escaping @Sendable (Result<T, any Error>) -> Void) throws(TillError) {
-        let job = Job(enqueuedAt: configuration.time.now()) { connection in
-            completion(Result { try body(try connection.get()) })
+        let job = Job(enqueuedAt: configuration.time.now(), dependence: dependence) { connection, accept in
+            let result = Result { try body(try connection.get()) }
+            guard accept() else { return false }
+            completion(result)
+            return true
         }
         let refusal: TillError? = queue.withLock { state in
             if state.closed { return .shuttingDown }
@@ -136,13 +144,30 @@ public final class ReaderPool: Sendable {
             }
             configuration.onWait?(configuration.time.now().microseconds(since: job.enqueuedAt))
             do {
-                try visibility.waitForAcknowledgedWrites(willWait: configuration.onCommitWait)
                 let open = try connection ?? openConnection()
                 connection = open
-                try Self.inSnapshot(open) { c in job.run(.success(c)) }
+                if case .membersRead = job.dependence, let unsettled = visibility.unsettled(),
+                   try runBeforeCommit(job, on: open, unsettled: unsettled) {
+                    continue
+                }
+                try visibility.waitForAcknowledgedWrites(willWait: configuration.onCommitWait)
+                _ = try Self.inSnapshot(open) { c in job.run(.success(c)) { true } }
             } catch {
-                job.run(.failure(error))
+                _ = job.run(.failure(error)) { true }
             }
+        }
+    }
+
+    /// Runs a read that depends on members only on the committed state, while the batches in `unsettled` are
+    /// answered and not committed: completed (true) when none of them reached a member it read (`Visibility`), else
+    /// not (false: the caller waits for their COMMIT and runs it again).
+    private func runBeforeCommit(_ job: Job, on connection: Connection,
+                                 unsettled: (committed: UInt64, acknowledged: UInt64)) throws -> Bool {
+        let read = MembersRead()
+        connection.membersRead = read
+        defer { connection.membersRead = nil }
+        return try Self.inSnapshot(connection) { c in
+            job.run(.success(c)) { visibility.unaffected(unsettled, members: read.members) }
         }
     }
 

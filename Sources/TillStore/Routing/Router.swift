@@ -12,8 +12,9 @@ public struct Route: Sendable {
     enum Handler: Sendable {
         /// `hello` and `ping`: the session answers them.
         case session
-        /// Runs on a reader thread inside one snapshot.
-        case read(@Sendable (Router, Principal, Connection) throws -> Response)
+        /// Runs on a reader thread inside one snapshot; what it depends on decides which uncommitted answers it waits
+        /// for (`Visibility`).
+        case read(ReadDependence, @Sendable (Router, Principal, Connection) throws -> Response)
         /// Queues its work (to the writer, or a thread of its own for a backup) before returning; `done` runs later.
         case write(@Sendable (Router, Principal, @escaping Done) throws(TillError) -> Void)
     }
@@ -63,8 +64,9 @@ public struct Router: Sendable {
             switch route.handler {
             case .session:
                 completion(.failure(.invalidRequest(field: "op", reason: "\(request.op.rawValue) is answered by the session")))
-            case .read(let body):
-                try loyalty.read({ [self] connection in try body(self, principal, connection) }, completion: completion)
+            case .read(let dependence, let body):
+                try loyalty.read({ [self] connection in try body(self, principal, connection) }, dependence: dependence,
+                                 completion: completion)
             case .write(let start):
                 try start(self, principal, completion)
             }
@@ -85,8 +87,13 @@ public struct Router: Sendable {
         switch request {
         case .hello, .ping: return Route(kind: .session, role: nil, handler: .session)
         case .identify(let r):
-            return read(.terminal) { router, _, c in .identify(IdentifyResult(members: try router.loyalty.identify(r.identifiers, in: c))) }
-        case .quote(let r): return read(.terminal) { router, p, c in .quote(try router.loyalty.quote(r, terminal: p.terminal, in: c)) }
+            return read(.terminal, dependingOn: .membersRead) { router, _, c in
+                .identify(IdentifyResult(members: try router.loyalty.identify(r.identifiers, in: c)))
+            }
+        case .quote(let r):
+            return read(.terminal, dependingOn: .membersRead) { router, p, c in
+                .quote(try router.loyalty.quote(r, terminal: p.terminal, in: c))
+            }
         case .status(let r):
             return read(.terminal) { router, p, c in .status(try router.loyalty.status(transactionId: r.transactionId, terminal: p.terminal, in: c)) }
         case .purchase(let r):
@@ -180,8 +187,9 @@ public struct Router: Sendable {
 
     // MARK: - Row builders
 
-    private static func read(_ role: SessionRole, _ body: @escaping @Sendable (Router, Principal, Connection) throws -> Response) -> Route {
-        Route(kind: .read, role: role, handler: .read(body))
+    private static func read(_ role: SessionRole, dependingOn dependence: ReadDependence = .store,
+                             _ body: @escaping @Sendable (Router, Principal, Connection) throws -> Response) -> Route {
+        Route(kind: .read, role: role, handler: .read(dependence, body))
     }
 
     private static func write(_ role: SessionRole,

@@ -54,9 +54,9 @@ public final class Store: Sendable {
 
     /// Queues `body` for a reader thread (see `ReaderPool.submit`): never blocks; `overloaded` when the read queue is
     /// full. `completion` runs on the reader thread.
-    public func submitRead<T>(_ body: @escaping @Sendable (Connection) throws -> T,
+    public func submitRead<T>(_ body: @escaping @Sendable (Connection) throws -> T, dependence: ReadDependence = .store,
                               completion: @escaping @Sendable (Result<T, any Error>) -> Void) throws(TillError) {
-        try readers.submit(body, completion: completion)
+        try readers.submit(body, dependence: dependence, completion: completion)
     }
 
     /// Runs `body` on the calling thread with a read-only connection, inside one snapshot (tools, setup and tests;

@@ -18,6 +18,11 @@ import TillCore
 /// batch is in the journal and replayed at the next start). Batches are numbered by their records' LSNs, which only
 /// grow. The writer thread and the
 /// journal thread that answers for it never wait here (the COMMIT waits for them): checked by a precondition.
+///
+/// A read that depends only on the members it reads (`ReadDependence.membersRead`: identify, quote) need not wait:
+/// each answered batch comes with its reach (`WriteReach`: the members a purchase, void or return read, or the whole
+/// store), and such a read runs at once and is answered when no batch answered before it and not committed reached one
+/// of its members (`unaffected`) — the answer a read after the COMMIT would give, since nothing else it read changed.
 public final class Visibility: Sendable {
     private struct Waiter {
         let batch: UInt64
@@ -32,6 +37,10 @@ public final class Visibility: Sendable {
     }
 
     private let acknowledged = Atomic<UInt64>(0)
+    /// The reach of the latest answered batches (appended before `acknowledged` moves past them).
+    private let reaches = Mutex(AnsweredReach(capacity: 4_096))
+    private let servedBeside = Atomic<Int>(0)
+    private let rerun = Atomic<Int>(0)
     private let committed = Atomic<UInt64>(0)
     private let waiting = Mutex(Waiting())
     /// How many reads wait right now (read by the writer without the lock, after every batch).
@@ -49,6 +58,13 @@ public final class Visibility: Sendable {
         let acknowledged = acknowledged.load(ordering: .acquiring)
         return acknowledged > committed ? acknowledged - committed : 0
     }
+
+    /// Reads that depend on members only, begun while answered batches were not committed, answered without waiting
+    /// for them (none reached their members), since the store opened.
+    public var readsServedBeforeCommit: Int { servedBeside.load(ordering: .relaxed) }
+
+    /// Such reads that found a member an uncommitted batch reached: they waited for its COMMIT and ran again.
+    public var readsRunAgain: Int { rerun.load(ordering: .relaxed) }
 
     /// Reads that had to wait for a COMMIT, since the store opened.
     public var waits: Int { waiting.withLock { $0.waits } }
@@ -95,6 +111,23 @@ public final class Visibility: Sendable {
         if committed.load(ordering: .acquiring) < target { throw Writer.stoppedFailure }
     }
 
+    /// What a read taken up now must see and is not committed yet: the batches answered after `committed` through
+    /// `acknowledged` (nil: every answered batch is committed). A snapshot begun after this call holds `committed`.
+    func unsettled() -> (committed: UInt64, acknowledged: UInt64)? {
+        let acknowledged = acknowledged.load(ordering: .acquiring)  // first: `committed` is then at least as recent
+        let committed = committed.load(ordering: .acquiring)
+        return committed < acknowledged ? (committed, acknowledged) : nil
+    }
+
+    /// Whether none of the batches in `unsettled` (as returned before the read's snapshot began) may have changed
+    /// one of `members`: the read is answered from its snapshot then (counted), else it must wait and run again
+    /// (counted too).
+    func unaffected(_ unsettled: (committed: UInt64, acknowledged: UInt64), members: [Int64]) -> Bool {
+        let reached = reaches.withLock { $0.reaches(members, after: unsettled.committed, through: unsettled.acknowledged) }
+        if reached { rerun.add(1, ordering: .relaxed) } else { servedBeside.add(1, ordering: .relaxed) }
+        return !reached
+    }
+
     // MARK: - Writer side
 
     /// Called on the writer thread when it starts.
@@ -109,8 +142,10 @@ public final class Visibility: Sendable {
     }
 
     /// The answers of the batch whose record is `batch` (its LSN) are about to leave; its COMMIT follows them.
-    func acknowledge(_ batch: UInt64) {
+    /// `reach`: what it may have changed.
+    func acknowledge(_ batch: UInt64, reach: WriteReach) {
         precondition(batch > acknowledged.load(ordering: .relaxed), "batch numbers only grow")
+        reaches.withLock { $0.append(batch, reach) }
         acknowledged.store(batch, ordering: .releasing)
     }
 

@@ -31,6 +31,8 @@ final class Ledger {
     let progress: LedgerProgress
     let connection: Connection
     let effects: EffectLog
+    /// The members the request being decided read (`AccountReader`).
+    private let membersRead = MembersRead()
     let context: WriteContext
     let unapplied = UnappliedWrites()
     /// Times the journal's syncs of the ledger's records, for the metrics only.
@@ -70,6 +72,7 @@ final class Ledger {
         self.effects = effects
         context = WriteContext(connection: connection, now: Timestamp(millisecondsSinceEpoch: 0))
         context.unapplied = unapplied
+        connection.membersRead = membersRead  // each request's, for the reach of the record it goes in (`Visibility`)
         if configuration.hotAccounts > 0 { context.hot = HotAccounts(capacity: configuration.hotAccounts) }
     }
 
@@ -122,6 +125,7 @@ final class Ledger {
                 return true
             }
             let ids = context.rowIds.saved
+            membersRead.reset()
             effects.beginRequest(decidesBeforeWriting: true)
             do {
                 try item.perform(context)
@@ -140,7 +144,7 @@ final class Ledger {
                 }
                 if !journal.fits(groupBytes + bytes) { hand() }
                 groupBytes += bytes
-                group.append((item, .writes(writes)))
+                group.append((item, .writes(writes, membersRead: membersRead.members)))
                 return true
             } catch let conflict as UnappliedWrites.Conflict {
                 undo(ids)

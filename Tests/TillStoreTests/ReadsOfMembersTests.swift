@@ -1,0 +1,220 @@
+import Dispatch
+import Synchronization
+import Testing
+import TillCore
+import TillJournalTesting
+@testable import TillStore
+import TillStoreTesting
+
+/// A read that depends on members only (identify, quote) waits for an answered write's COMMIT only when that write
+/// reached one of its members: with the writer alone and with the ledger thread.
+@Suite struct ReadsOfMembersTests {
+    /// A store whose next COMMIT, once armed, is held until released; reads say when they start waiting for one.
+    final class HeldCommit: Sendable {
+        let armed = Atomic<Bool>(false)
+        let held = DispatchSemaphore(value: 0)
+        let go = DispatchSemaphore(value: 0)
+        /// Signalled by a read that starts waiting for a COMMIT while `watching`, and by each read's completion.
+        let progress = DispatchSemaphore(value: 0)
+        let waitsStarted = Atomic<Int>(0)
+        /// Set once the COMMIT is held: the setup's reads are not counted.
+        let watching = Atomic<Bool>(false)
+
+        func configure(_ configuration: inout StoreConfiguration, ledger: Bool) {
+            configuration.writer.ledgerThread = ledger
+            configuration.writer.faults.beforeVisible = { [self] _ in
+                guard armed.exchange(false, ordering: .relaxed) else { return }
+                held.signal()
+                go.wait()
+            }
+            configuration.reading.onCommitWait = { [self] in
+                guard watching.load(ordering: .relaxed) else { return }
+                waitsStarted.add(1, ordering: .relaxed)
+                progress.signal()
+            }
+        }
+    }
+
+    /// A read's answer, once it completed.
+    final class Answer<T: Sendable>: Sendable {
+        let result = Mutex<Result<T, TillError>?>(nil)
+        var value: T? { get throws { try result.withLock { $0 }?.get() } }
+    }
+
+    /// `body` submitted as the daemon submits an identify or a quote (members only); `progress` is signalled when
+    /// it completes.
+    static func submit<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T, in f: LoyaltyFixture,
+                                    held: HeldCommit) throws -> Answer<T> {
+        let answer = Answer<T>()
+        try f.loyalty.read(body, dependence: .membersRead) { result in
+            answer.result.withLock { $0 = result }
+            held.progress.signal()
+        }
+        return answer
+    }
+
+    /// The identify of `key`, submitted as the daemon submits it.
+    static func identify(_ key: String, in f: LoyaltyFixture, held: HeldCommit) throws -> Answer<[IdentifiedMember]> {
+        let loyalty = f.loyalty
+        return try submit({ c in try loyalty.identify([MemberIdentifier(kind: .memberKey, value: key)], in: c) }, in: f, held: held)
+    }
+
+    /// Anna's purchase is answered and its COMMIT held: Ben's identify is answered at once from the committed state
+    /// (no write reached him), Anna's waits for the COMMIT and sees the purchase's points. Without the reach, Ben's
+    /// would wait too (the first check fails); without the check, Anna's would answer her balance before the purchase.
+    @Test(arguments: [false, true]) func aReadOfAnotherMemberDoesNotWaitForTheCommit(ledger: Bool) throws {
+        let held = HeldCommit()
+        let f = try LoyaltyFixture { held.configure(&$0, ledger: ledger) }
+        let before = try f.anna().balance
+        held.armed.store(true, ordering: .relaxed)
+        let receipt = try f.purchase(basket("t-1")).get()
+        let after = try #require(receipt.members.first?.balance)
+        #expect(after != before, "the purchase changes Anna's balance")
+        held.held.wait()  // answered; its COMMIT is held
+        held.watching.store(true, ordering: .relaxed)
+        #expect(f.store.visibility.lag >= 1)
+
+        let ben = try Self.identify("M00000002", in: f, held: held)
+        held.progress.wait()  // Ben's identify either completed or started waiting for the COMMIT
+        let benWaited = held.waitsStarted.load(ordering: .relaxed) > 0
+        #expect(!benWaited, "a read of a member no uncommitted write reached must not wait for the COMMIT")
+        if benWaited {  // let it finish before going on
+            held.go.signal()
+            held.progress.wait()
+        }
+        #expect(try ben.value?.first?.memberKey == "M00000002")
+
+        let anna = try Self.identify("M00000001", in: f, held: held)
+        held.progress.wait()  // Anna's identify either started waiting or completed without the purchase
+        let annaWaited = held.waitsStarted.load(ordering: .relaxed) > (benWaited ? 1 : 0)
+        #expect(annaWaited, "a read of the member the purchase reached must wait for its COMMIT")
+        if !benWaited { held.go.signal() }
+        if annaWaited { held.progress.wait() }
+        let seen = try #require(try anna.value?.first)
+        #expect(seen.balance == after, "a read sent after the answer sees the purchase")
+        #expect(f.store.visibility.readsServedBeforeCommit == (benWaited ? 0 : 1))
+        #expect(f.store.visibility.readsRunAgain == 1)
+    }
+
+    /// An operator's write may change any member: a read of members only sent after its answer waits for its COMMIT.
+    @Test(arguments: [false, true]) func aWriteThatMayReachAnyMemberMakesEveryReadWait(ledger: Bool) throws {
+        let held = HeldCommit()
+        let f = try LoyaltyFixture { held.configure(&$0, ledger: ledger) }
+        let anna = try #require(try f.store.read { try $0.int64("SELECT id FROM members WHERE member_key = 'M00000001'") })
+        held.armed.store(true, ordering: .relaxed)
+        guard case .success = f.store.writeAndWait(credit("op-1", member: anna, 25)) else {
+            Issue.record("the credit was refused"); return
+        }
+        held.held.wait()
+        held.watching.store(true, ordering: .relaxed)
+
+        let ben = try Self.identify("M00000002", in: f, held: held)
+        held.progress.wait()
+        #expect(held.waitsStarted.load(ordering: .relaxed) == 1, "a read after a write of unknown reach waits")
+        held.go.signal()
+        if held.waitsStarted.load(ordering: .relaxed) == 1 { held.progress.wait() }
+        #expect(try ben.value?.first?.memberKey == "M00000002")
+        #expect(f.store.visibility.readsServedBeforeCommit == 0)
+    }
+}
+
+extension ReadsOfMembersTests {
+    /// A seeded run of purchases (one or two members), voids, returns and operator credits, each answered with its
+    /// COMMIT held while every member is identified and one is quoted as the daemon does it (members only): every
+    /// answer equals the one a read after the COMMIT gives, whether it was answered at once or waited and ran again.
+    @Test(arguments: [false, true]) func readsBeforeTheCommitAnswerAsAfterIt(ledger: Bool) throws {
+        let held = HeldCommit()
+        let f = try LoyaltyFixture { held.configure(&$0, ledger: ledger) }
+        let keys = ["M00000001", "M00000002", "M00000003"]
+        var ids: [String: Int64] = [:]
+        for key in keys { ids[key] = try f.store.read { try $0.int64("SELECT id FROM members WHERE member_key = ?", [.text(key)]) } }
+        var random = SeededRandom(seed: 12)
+        var open: [(id: String, returned: Int)] = []  // purchases neither voided nor wholly returned
+        let loyalty = f.loyalty
+        for step in 0..<60 {
+            held.armed.store(true, ordering: .relaxed)
+            let roll = random.next() % 10
+            if roll < 5 || open.isEmpty {
+                let first = Int(random.next() % 3)
+                var request = basket("T\(step)", member: keys[first])
+                if roll == 0 {
+                    let second = keys[(first + 1 + Int(random.next() % 2)) % 3]
+                    request.members.append(MemberIdentifier(kind: .memberKey, value: second))
+                }
+                _ = try f.purchase(request).get()
+                open.append(("T\(step)", 0))
+            } else if roll < 7 {
+                let n = Int(random.next() % UInt64(open.count))
+                _ = try f.void(VoidRequest(voidId: "V\(step)", transactionId: open[n].id)).get()
+                open.remove(at: n)
+            } else if roll < 9 {
+                let n = Int(random.next() % UInt64(open.count))
+                _ = try f.returnItems(ReturnRequest(returnId: "R\(step)", transactionId: open[n].id,
+                                                    lines: [ReturnLine(lineId: "1", quantity: .one)])).get()
+                open[n].returned += 1
+                if open[n].returned == 2 { open.remove(at: n) }
+            } else {
+                let member = ids[keys[Int(random.next() % 3)]]!
+                guard case .success = f.store.writeAndWait(credit("op-\(step)", member: member, 7)) else {
+                    Issue.record("credit \(step) refused"); return
+                }
+            }
+            held.held.wait()  // answered; its COMMIT is held
+            held.watching.store(true, ordering: .relaxed)
+            let waitsBefore = held.waitsStarted.load(ordering: .relaxed)
+            var identified: [Answer<[IdentifiedMember]>] = []
+            for key in keys {
+                identified.append(try Self.submit({ c in try loyalty.identify([MemberIdentifier(kind: .memberKey, value: key)], in: c) },
+                                                  in: f, held: held))
+                held.progress.wait()  // completed, or waiting for the COMMIT
+            }
+            let quoted = basket("Q\(step)", member: keys[Int(random.next() % 3)])
+            let pos = f.pos
+            let quote = try Self.submit({ c in try loyalty.quote(quoted, terminal: pos, in: c) }, in: f, held: held)
+            held.progress.wait()
+            held.watching.store(false, ordering: .relaxed)
+            let waited = held.waitsStarted.load(ordering: .relaxed) - waitsBefore
+            held.go.signal()
+            for _ in 0..<waited { held.progress.wait() }  // the reads that waited complete after the COMMIT
+            for (n, key) in keys.enumerated() {
+                let after = try f.loyalty.identify([MemberIdentifier(kind: .memberKey, value: key)])
+                #expect(try identified[n].value == after, "step \(step): \(key) as after the COMMIT")
+            }
+            #expect(try quote.value == (try f.loyalty.quote(quoted, terminal: f.pos)), "step \(step): the quote as after the COMMIT")
+        }
+        #expect(f.store.visibility.readsServedBeforeCommit > 60, "most reads did not wait")
+        #expect(f.store.visibility.readsRunAgain > 30, "the reads of the members a write reached waited")
+    }
+}
+
+/// The reach of the latest answered writes (`AnsweredReach`), without a store.
+@Suite struct AnsweredReachTests {
+    @Test func aRangeAnswersForTheWritesInItOnly() {
+        var log = AnsweredReach(capacity: 8)
+        log.append(3, .members([1, 2]))
+        log.append(5, .members([7]))
+        log.append(9, .store)
+        #expect(log.reaches([1], after: 0, through: 5))
+        #expect(!log.reaches([1], after: 3, through: 5), "the write at 3 is in the snapshot")
+        #expect(log.reaches([7], after: 3, through: 5))
+        #expect(!log.reaches([8], after: 0, through: 5))
+        #expect(log.reaches([8], after: 0, through: 9), "a write of unknown reach reaches every member")
+        #expect(!log.reaches([8], after: 9, through: 9), "nothing unsettled")
+        #expect(!log.reaches([], after: 0, through: 5))
+    }
+
+    /// Past its capacity the oldest writes go, and a range that needs one of them answers that it may be reached.
+    @Test func aRangeReachingPastTheDroppedWritesIsReached() {
+        var log = AnsweredReach(capacity: 4)
+        for lsn in UInt64(1)...10 { log.append(lsn, .members([Int64(lsn)])) }
+        #expect(log.count == 4)
+        #expect(log.droppedThrough == 6)
+        #expect(log.reaches([100], after: 5, through: 10), "the write at 6 is no longer known")
+        #expect(!log.reaches([100], after: 6, through: 10))
+        #expect(log.reaches([8], after: 6, through: 10))
+        for lsn in UInt64(11)...3_000 { log.append(lsn, .members([1])) }  // the compaction keeps the order
+        #expect(log.count == 4)
+        #expect(!log.reaches([2], after: 2_996, through: 3_000))
+        #expect(log.reaches([1], after: 2_999, through: 3_000))
+    }
+}
