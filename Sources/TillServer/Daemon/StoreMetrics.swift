@@ -101,10 +101,10 @@ enum StoreMetrics {
         registry.counter("till_reads_waited_for_commit_total", "Reads that began after an answer and waited for its COMMIT") {
             Int64(store.visibility.waits)
         }
-        registry.counter("till_reads_before_commit_total", "Reads of members only (identify, quote) begun while answered writes were not committed, answered at once because none of those writes reached their members") {
+        registry.counter("till_reads_before_commit_total", "Reads of their footprint only (identify, quote, status) begun while answered writes were not committed, answered at once because none of those writes reached what they read") {
             Int64(store.visibility.readsServedBeforeCommit)
         }
-        registry.counter("till_reads_run_again_total", "Reads of members only that found a member reached by an answered write not yet committed: they waited for its COMMIT and ran again") {
+        registry.counter("till_reads_run_again_total", "Reads of their footprint only that an answered write not yet committed reached: they waited for its COMMIT and ran again") {
             Int64(store.visibility.readsRunAgain)
         }
         durations("till_read_commit_wait_seconds", "Time a read that began after an answer waited for its COMMIT",

@@ -24,7 +24,7 @@ enum BenefitScope {
 /// `available_at` is after `now`; `pending` lists those groups (> 0, earliest first); `credit` is the credit wallet.
 /// Because maturity is computed from `now`, pending points become spendable on time with no background job. Every
 /// member whose account it reads or takes from memory (and an app code's member) is added to the connection's
-/// `membersRead` when it has one, before the account is used.
+/// `footprint` when it has one, before the account is used.
 struct AccountReader {
     let connection: Connection
     let program: Program
@@ -61,7 +61,7 @@ struct AccountReader {
                             consumed: r.int64(2) != 0)
                 }
                 guard let code else { result.append(MemberMatch(account: nil)); continue }
-                connection.membersRead?.add(code.memberId)
+                connection.footprint?.add(member: code.memberId)
                 try unapplied?.check(member: code.memberId)
                 if let hot, let kept = try kept(code.memberId, in: hot) {
                     result.append(MemberMatch(account: kept, appCode: code))
@@ -72,7 +72,7 @@ struct AccountReader {
                 result.append(MemberMatch(account: read, appCode: code))
             } else {
                 if let hot, let member = hot.member(id), let kept = try keptOrTouched(member, in: hot) {
-                    connection.membersRead?.add(member)
+                    connection.footprint?.add(member: member)
                     result.append(MemberMatch(account: kept))
                     continue
                 }
@@ -80,7 +80,7 @@ struct AccountReader {
                 let member = try connection.statement(Self.memberByIdentifier)
                     .firstRow([.text(id.kind.rawValue), .text(id.value)], Self.memberRow)
                 if let member {
-                    connection.membersRead?.add(member.account.id)
+                    connection.footprint?.add(member: member.account.id)
                     // Kept under another of its identifiers (a card at one purchase, a phone at the next), or decided
                     // since the ledger's snapshot: its account from memory (then also found by this identifier).
                     if let hot, let kept = try keptOrTouched(member.account.id, in: hot) {
@@ -199,7 +199,7 @@ struct AccountReader {
 
     /// The member's account, nil when there is no such member.
     func account(_ memberId: Int64, scope: BenefitScope) throws -> MemberAccount? {
-        connection.membersRead?.add(memberId)
+        connection.footprint?.add(member: memberId)
         guard let member = try connection.statement(Self.memberById).firstRow([.integer(memberId)], Self.memberRow)
         else { return nil }
         return try account(member, scope: scope)

@@ -89,6 +89,7 @@ public final class LoyaltyStore: Sendable {
 
     /// `status` inside a read the caller started (on a reader thread).
     public func status(transactionId: String, terminal: TerminalIdentity, in connection: Connection) throws -> TransactionStatus {
+        connection.footprint?.add(purchase: UnappliedWrites.key(.purchases(terminal), id: transactionId))
         guard let purchase = try connection.statement(
             "SELECT id, status, receipt FROM purchases WHERE branch_id = ? AND pos_id = ? AND transaction_id = ?"
         ).firstRow([.text(terminal.branchId), .text(terminal.posId), .text(transactionId)], { r in

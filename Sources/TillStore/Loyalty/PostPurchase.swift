@@ -23,11 +23,15 @@ public struct PostPurchase: WriteRequest {
     public static var decidesBeforeWriting: Bool { true }
     /// The ledger decides it when the store runs one (`Ledger`).
     public static var decidesOnLedger: Bool { true }
-    /// Its writes change only its members' accounts, each read through `AccountReader`.
-    public static var reachesOnlyMembersRead: Bool { true }
+    /// Its writes change only its footprint: its members' accounts, each read through `AccountReader`, and its
+    /// purchase, added to the connection's `footprint`.
+    public static var reachesOnlyItsFootprint: Bool { true }
 
     public func apply(_ context: WriteContext) throws -> Receipt {
         var claimed = false
+        if let footprint = context.connection.footprint {  // a status of its id waits for it
+            footprint.add(purchase: UnappliedWrites.key(.purchases(terminal), id: request.transactionId))
+        }
         if let unapplied = context.unapplied {
             // On the ledger the writes run later, on the writer: the id is looked up first, among the purchases
             // decided since the snapshot (a resend of one answered from memory) and in the snapshot.

@@ -28,8 +28,9 @@ public struct PostReversal: WriteRequest {
     /// The ledger decides it when the store runs one (`Ledger`): its id and the purchase's are checked against what
     /// the ledger decided since its snapshot, and so are the purchase's members before their accounts are read.
     public static var decidesOnLedger: Bool { true }
-    /// Its writes change only its members' accounts, each read through `AccountReader`.
-    public static var reachesOnlyMembersRead: Bool { true }
+    /// Its writes change only its footprint: its members' accounts, each read through `AccountReader`, and its
+    /// purchase, added to the connection's `footprint`.
+    public static var reachesOnlyItsFootprint: Bool { true }
     /// The operator asking for it from the back office; nil when the terminal itself sends it.
     var operatorId: Int64? = nil
 
@@ -63,7 +64,9 @@ public struct PostReversal: WriteRequest {
         }
         // On the ledger: the purchase it names, decided since the snapshot (the purchase itself, another void or
         // return of it), is read once the snapshot holds it.
-        try context.unapplied?.check(key: UnappliedWrites.key(.purchases(terminal), id: transactionId))
+        let purchaseKey = UnappliedWrites.key(.purchases(terminal), id: transactionId)
+        context.connection.footprint?.add(purchase: purchaseKey)  // its status changes
+        try context.unapplied?.check(key: purchaseKey)
         guard let purchase = try connection.statement(
             "SELECT id, status, record, total_amount FROM purchases WHERE branch_id = ? AND pos_id = ? AND transaction_id = ?"
         ).firstRow([.text(terminal.branchId), .text(terminal.posId), .text(transactionId)], { r in

@@ -9,7 +9,7 @@ import TillCore
 /// Guarantees: every read runs inside one read transaction, so every query in it sees the same committed snapshot
 /// (WAL: never blocked by the writer, never seeing a half-written batch), begun after every write acknowledged before
 /// the read was taken up is committed (`Visibility`: it waits for the COMMIT that follows an answer; a read that
-/// depends on members only waits only when such a write reached one of its members); a reader thread's connection is opened, used
+/// depends on its footprint only waits only when such a write reached it); a reader thread's connection is opened, used
 /// and closed on that thread only; `submit` never blocks: beyond `queueCapacity` waiting reads it throws
 /// `overloaded` and the read is not run; each accepted read runs exactly once and its completion runs on a reader
 /// thread; readers never checkpoint. After `close()`, queued reads still run, new submissions are `shuttingDown`.
@@ -77,7 +77,7 @@ public final class ReaderPool: Sendable {
     /// Queues `body` for a reader thread and returns at once; `completion` runs on that thread with `body`'s result.
     /// Throws (and never calls `completion`) `overloaded` when `queueCapacity` reads wait, `shuttingDown` after
     /// `close()`. `completion` must be quick: hand the result to the caller's event loop and return. A read that
-    /// depends on members only (`dependence`) may run twice: `body` must not change anything outside its result.
+    /// depends on its footprint (`dependence`) may run twice: `body` must not change anything outside its result.
     public func submit<T>(_ body: @escaping @Sendable (Connection) throws -> T, dependence: ReadDependence = .store,
                           completion: @escaping @Sendable (Result<T, any Error>) -> Void) throws(TillError) {
         let job = Job(enqueuedAt: configuration.time.now(), dependence: dependence) { connection, accept in
@@ -146,7 +146,7 @@ public final class ReaderPool: Sendable {
             do {
                 let open = try connection ?? openConnection()
                 connection = open
-                if case .membersRead = job.dependence, let unsettled = visibility.unsettled(),
+                if case .footprint = job.dependence, let unsettled = visibility.unsettled(),
                    try runBeforeCommit(job, on: open, unsettled: unsettled) {
                     continue
                 }
@@ -158,16 +158,16 @@ public final class ReaderPool: Sendable {
         }
     }
 
-    /// Runs a read that depends on members only on the committed state, while the batches in `unsettled` are
-    /// answered and not committed: completed (true) when none of them reached a member it read (`Visibility`), else
-    /// not (false: the caller waits for their COMMIT and runs it again).
+    /// Runs a read that depends on its footprint on the committed state, while the batches in `unsettled` are
+    /// answered and not committed: completed (true) when none of them reached its footprint (`Visibility`), else not
+    /// (false: the caller waits for their COMMIT and runs it again).
     private func runBeforeCommit(_ job: Job, on connection: Connection,
                                  unsettled: (committed: UInt64, acknowledged: UInt64)) throws -> Bool {
-        let read = MembersRead()
-        connection.membersRead = read
-        defer { connection.membersRead = nil }
+        let read = ReadFootprint()
+        connection.footprint = read
+        defer { connection.footprint = nil }
         return try Self.inSnapshot(connection) { c in
-            job.run(.success(c)) { visibility.unaffected(unsettled, members: read.members) }
+            job.run(.success(c)) { visibility.unaffected(unsettled, footprint: read.footprint) }
         }
     }
 

@@ -87,15 +87,15 @@ public struct Router: Sendable {
         switch request {
         case .hello, .ping: return Route(kind: .session, role: nil, handler: .session)
         case .identify(let r):
-            return read(.terminal, dependingOn: .membersRead) { router, _, c in
+            return read(.terminal, dependingOn: .footprint) { router, _, c in
                 .identify(IdentifyResult(members: try router.loyalty.identify(r.identifiers, in: c)))
             }
         case .quote(let r):
-            return read(.terminal, dependingOn: .membersRead) { router, p, c in
+            return read(.terminal, dependingOn: .footprint) { router, p, c in
                 .quote(try router.loyalty.quote(r, terminal: p.terminal, in: c))
             }
         case .status(let r):
-            return read(.terminal) { router, p, c in .status(try router.loyalty.status(transactionId: r.transactionId, terminal: p.terminal, in: c)) }
+            return read(.terminal, dependingOn: .footprint) { router, p, c in .status(try router.loyalty.status(transactionId: r.transactionId, terminal: p.terminal, in: c)) }
         case .purchase(let r):
             return write(.terminal) { (router, p, done) throws(TillError) in
                 try router.loyalty.purchase(r, terminal: p.terminal, fingerprint: fingerprint(request)) { done($0.map(Response.purchase)) }

@@ -15,9 +15,9 @@ public final class Connection {
     private var cache: [String: Statement] = [:]
     /// A reader's place in the writer's `ChangedPages`: its page cache then survives commits (`beginSnapshot`).
     var readerPageCache: ReaderPageCache?
-    /// Collects the members whose accounts `AccountReader` reads on this connection (nil: not collected): a read that
-    /// depends on members only (`ReaderPool`), and the writer's and the ledger's requests (`Visibility`'s reach).
-    var membersRead: MembersRead?
+    /// Collects the footprint of what runs on this connection (nil: not collected): a read that depends on its
+    /// footprint (`ReaderPool`), and the writer's and the ledger's requests (their reach, `Visibility`).
+    var footprint: ReadFootprint?
 
     /// Applies the process-wide SQLite configuration (once): no memory statistics, and the page cache of
     /// `page_cache.h`. Opening a connection applies it; code that initializes SQLite otherwise (registering a VFS) calls

@@ -1,35 +1,59 @@
 /// What a read depends on, which decides which writes answered before it began it must wait for (`Visibility`).
 public enum ReadDependence: Sendable {
-    /// Anything in the store (back office, status, tools): the read begins once every write answered before it is
-    /// committed.
+    /// Anything in the store (back office, tools): the read begins once every write answered before it is committed.
     case store
-    /// Only the accounts of the members it reads through `AccountReader` (identify, quote: their identifiers, the
-    /// members' rows, wallets and benefits, and the catalog). It runs at once on the committed state and is answered
-    /// from there when no write answered before it and not committed yet reached one of those members (the answer is
-    /// then the same as after waiting); else it waits for the COMMIT and runs again.
-    case membersRead
+    /// Only its footprint (`Footprint`): the accounts of the members it reads through `AccountReader` (identify,
+    /// quote: their identifiers, rows, wallets and benefits, and the catalog) or the purchase it looks up by its id
+    /// (status). It runs at once on the committed state and is answered from there when no write answered before it
+    /// and not committed yet has a footprint in common with it (the answer is then the same as after waiting); else it
+    /// waits for the COMMIT and runs again.
+    case footprint
 }
 
-/// What an answered write may have changed, for the reads that depend on members only.
+/// What a request or a read touched, as far as reads of footprints go: members (row ids) and purchases (by their
+/// exactly-once key, `UnappliedWrites.key(.purchases(terminal), id:)`).
+struct Footprint: Equatable, Sendable {
+    var members: [Int64] = []
+    var purchases: [String] = []
+
+    func overlaps(_ other: Footprint) -> Bool {
+        members.contains(where: other.members.contains) || purchases.contains(where: other.purchases.contains)
+    }
+
+    mutating func add(_ other: Footprint) {
+        for member in other.members where !members.contains(member) { members.append(member) }
+        for purchase in other.purchases where !purchases.contains(purchase) { purchases.append(purchase) }
+    }
+}
+
+/// What an answered write may have changed, for the reads of footprints.
 enum WriteReach: Equatable, Sendable {
     /// Anything: an operator's write, a wallet adjustment, a catalog change, an import.
     case store
-    /// Only these members' accounts (purchases, voids, returns): the members `AccountReader` read for them. Their
-    /// writes change no identifier, member status or catalog, and no account they did not read.
-    case members([Int64])
+    /// Only what it read (purchases, voids, returns): its members' accounts (each read through `AccountReader`) and
+    /// its purchase (a purchase's own, the one a reversal names). Such writes change no identifier, member status,
+    /// catalog, or account they did not read.
+    case footprint(Footprint)
 }
 
-/// The members whose accounts were read on a connection since `reset`: `AccountReader` adds each member it reads or
-/// takes from memory when its connection carries one (`Connection.membersRead`). One thread uses it at a time, as its
-/// connection.
-final class MembersRead {
-    private(set) var members: [Int64] = []
+/// The footprint of what ran on a connection since `reset`: `AccountReader` adds each member it reads or takes from
+/// memory, a purchase its id, a reversal the purchase it names, a status the purchase it looks up — when the
+/// connection carries one (`Connection.footprint`). One thread uses it at a time, as its connection.
+final class ReadFootprint {
+    private(set) var footprint = Footprint()
 
-    func add(_ member: Int64) {
-        if !members.contains(member) { members.append(member) }
+    func add(member: Int64) {
+        if !footprint.members.contains(member) { footprint.members.append(member) }
     }
 
-    func reset() { members.removeAll(keepingCapacity: true) }
+    func add(purchase key: String) {
+        if !footprint.purchases.contains(key) { footprint.purchases.append(key) }
+    }
+
+    func reset() {
+        footprint.members.removeAll(keepingCapacity: true)
+        footprint.purchases.removeAll(keepingCapacity: true)
+    }
 }
 
 /// The reach of the latest answered writes, by LSN, for the reads that check them (`Visibility.unaffected`).
@@ -65,9 +89,9 @@ struct AnsweredReach {
         }
     }
 
-    /// Whether a write answered with an LSN in `after + 1 ... through` may have changed one of `members` (true also
-    /// when such a write is no longer known).
-    func reaches(_ members: [Int64], after: UInt64, through: UInt64) -> Bool {
+    /// Whether a write answered with an LSN in `after + 1 ... through` may have changed something in `footprint`
+    /// (true also when such a write is no longer known).
+    func reaches(_ footprint: Footprint, after: UInt64, through: UInt64) -> Bool {
         guard through > after else { return false }
         if droppedThrough > after { return true }
         var i = entries.count - 1
@@ -75,7 +99,7 @@ struct AnsweredReach {
             if entries[i].lsn <= through {
                 switch entries[i].reach {
                 case .store: return true
-                case .members(let reached): if reached.contains(where: members.contains) { return true }
+                case .footprint(let reached): if reached.overlaps(footprint) { return true }
                 }
             }
             i -= 1

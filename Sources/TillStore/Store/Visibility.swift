@@ -19,10 +19,11 @@ import TillCore
 /// grow. The writer thread and the
 /// journal thread that answers for it never wait here (the COMMIT waits for them): checked by a precondition.
 ///
-/// A read that depends only on the members it reads (`ReadDependence.membersRead`: identify, quote) need not wait:
-/// each answered batch comes with its reach (`WriteReach`: the members a purchase, void or return read, or the whole
-/// store), and such a read runs at once and is answered when no batch answered before it and not committed reached one
-/// of its members (`unaffected`) — the answer a read after the COMMIT would give, since nothing else it read changed.
+/// A read that depends only on its footprint (`ReadDependence.footprint`: identify, quote, status) need not wait:
+/// each answered batch comes with its reach (`WriteReach`: the members and purchases its purchases, voids and returns
+/// read, or the whole store), and such a read runs at once and is answered when no batch answered before it and not
+/// committed reached its footprint (`unaffected`) — the answer a read after the COMMIT would give, since nothing else
+/// it read changed.
 public final class Visibility: Sendable {
     private struct Waiter {
         let batch: UInt64
@@ -59,11 +60,11 @@ public final class Visibility: Sendable {
         return acknowledged > committed ? acknowledged - committed : 0
     }
 
-    /// Reads that depend on members only, begun while answered batches were not committed, answered without waiting
-    /// for them (none reached their members), since the store opened.
+    /// Reads of footprints, begun while answered batches were not committed, answered without waiting for them (none
+    /// reached their footprint), since the store opened.
     public var readsServedBeforeCommit: Int { servedBeside.load(ordering: .relaxed) }
 
-    /// Such reads that found a member an uncommitted batch reached: they waited for its COMMIT and ran again.
+    /// Such reads whose footprint an uncommitted batch reached: they waited for its COMMIT and ran again.
     public var readsRunAgain: Int { rerun.load(ordering: .relaxed) }
 
     /// Reads that had to wait for a COMMIT, since the store opened.
@@ -120,10 +121,10 @@ public final class Visibility: Sendable {
     }
 
     /// Whether none of the batches in `unsettled` (as returned before the read's snapshot began) may have changed
-    /// one of `members`: the read is answered from its snapshot then (counted), else it must wait and run again
-    /// (counted too).
-    func unaffected(_ unsettled: (committed: UInt64, acknowledged: UInt64), members: [Int64]) -> Bool {
-        let reached = reaches.withLock { $0.reaches(members, after: unsettled.committed, through: unsettled.acknowledged) }
+    /// anything in `footprint`: the read is answered from its snapshot then (counted), else it must wait and run
+    /// again (counted too).
+    func unaffected(_ unsettled: (committed: UInt64, acknowledged: UInt64), footprint: Footprint) -> Bool {
+        let reached = reaches.withLock { $0.reaches(footprint, after: unsettled.committed, through: unsettled.acknowledged) }
         if reached { rerun.add(1, ordering: .relaxed) } else { servedBeside.add(1, ordering: .relaxed) }
         return !reached
     }

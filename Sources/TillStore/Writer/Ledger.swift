@@ -31,8 +31,8 @@ final class Ledger {
     let progress: LedgerProgress
     let connection: Connection
     let effects: EffectLog
-    /// The members the request being decided read (`AccountReader`).
-    private let membersRead = MembersRead()
+    /// The footprint of the request being decided.
+    private let footprint = ReadFootprint()
     let context: WriteContext
     let unapplied = UnappliedWrites()
     /// Times the journal's syncs of the ledger's records, for the metrics only.
@@ -72,7 +72,7 @@ final class Ledger {
         self.effects = effects
         context = WriteContext(connection: connection, now: Timestamp(millisecondsSinceEpoch: 0))
         context.unapplied = unapplied
-        connection.membersRead = membersRead  // each request's, for the reach of the record it goes in (`Visibility`)
+        connection.footprint = footprint  // each request's, for the reach of the record it goes in (`Visibility`)
         if configuration.hotAccounts > 0 { context.hot = HotAccounts(capacity: configuration.hotAccounts) }
     }
 
@@ -125,7 +125,7 @@ final class Ledger {
                 return true
             }
             let ids = context.rowIds.saved
-            membersRead.reset()
+            footprint.reset()
             effects.beginRequest(decidesBeforeWriting: true)
             do {
                 try item.perform(context)
@@ -144,7 +144,7 @@ final class Ledger {
                 }
                 if !journal.fits(groupBytes + bytes) { hand() }
                 groupBytes += bytes
-                group.append((item, .writes(writes, membersRead: membersRead.members)))
+                group.append((item, .writes(writes, footprint: footprint.footprint)))
                 return true
             } catch let conflict as UnappliedWrites.Conflict {
                 undo(ids)

@@ -2,10 +2,9 @@ import TillCore
 import TillJournal
 
 /// What the ledger decided for a purchase, void or return: the writes it makes, in order (none for a resend answered from the store;
-/// its output is kept with the request), with the members it read (whose accounts they may change), or the refusal it
-/// is answered with.
+/// its output is kept with the request), with its footprint (what they may change), or the refusal it is answered with.
 enum LedgerOutcome {
-    case writes([EffectLog.Entry], membersRead: [Int64])
+    case writes([EffectLog.Entry], footprint: Footprint)
     case refused(TillError)
 }
 
@@ -62,7 +61,7 @@ final class LedgerRecord: QueuedWrite, Sendable {
     var keepsHotAccounts: Bool { false }
     var decidesBeforeWriting: Bool { false }
     var decidesOnLedger: Bool { false }
-    var reachesOnlyMembersRead: Bool { false }
+    var reachesOnlyItsFootprint: Bool { false }
     func perform(_ context: WriteContext) throws {
         preconditionFailure("a ledger record is applied (WriterLoop.applyLedgerRecords), not performed")
     }
@@ -77,14 +76,14 @@ extension Ledger {
     func journalDecided(_ decided: ArraySlice<(item: any QueuedWrite, outcome: LedgerOutcome?)>,
                         estimatedBytes: Int) -> LedgerRecord? {
         var writes: [EffectLog.Entry] = []
-        var members: [Int64] = []
+        var reach = Footprint()
         var outcomes: [TillError?] = []
         outcomes.reserveCapacity(decided.count)
         for (_, outcome) in decided {
             switch outcome {
             case .writes(let made, let read)?:
                 writes.append(contentsOf: made)
-                if !made.isEmpty { members.append(contentsOf: read) }
+                if !made.isEmpty { reach.add(read) }
                 outcomes.append(nil)
             case .refused(let error)?: outcomes.append(error)
             case nil: preconditionFailure("an undecided request in the journaled part of a group")
@@ -106,8 +105,8 @@ extension Ledger {
             $0.record(batchSize: decided.count, succeeded: succeeded)
             if let journaled { DurableCommit.journaled(bytes: journaled.payload.count).record(in: &$0) }
         }
-        // Reads begun after an answer wait for its COMMIT, those of members only when it reached one of theirs.
-        if let journaled { writer.visibility.acknowledge(journaled.lsn.rawValue, reach: .members(members)) }
+        // Reads begun after an answer wait for its COMMIT, those of footprints only when it reached theirs.
+        if let journaled { writer.visibility.acknowledge(journaled.lsn.rawValue, reach: .footprint(reach)) }
         answers.deliver(whenDurableThrough: journaled?.lsn ?? journal.journal.lastAssignedLSN, in: journal.journal, writer: writer)
         return LedgerRecord(requests: decided.count, journaled: journaled, writes: writes)
     }

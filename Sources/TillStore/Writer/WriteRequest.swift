@@ -28,17 +28,18 @@ public protocol WriteRequest: Sendable {
     /// member it reads (a reversal's purchase and that purchase's members) with `UnappliedWrites.check` first: each
     /// against what the ledger decided since its snapshot. Purchases, voids and returns.
     static var decidesOnLedger: Bool { get }
-    /// True for a request whose writes change only the accounts of the members `AccountReader` read for it (no
-    /// identifier, member status set by an operator, catalog, or account it did not read): a read that depends on
-    /// members only need not wait for its COMMIT when it read none of them (`Visibility`). Purchases, voids, returns.
-    static var reachesOnlyMembersRead: Bool { get }
+    /// True for a request whose writes change only its footprint (`Footprint`: the accounts of the members
+    /// `AccountReader` read for it, and the purchase it adds to the connection's `footprint`; no identifier, member
+    /// status set by an operator, catalog, or account it did not read): a read of another footprint need not wait for
+    /// its COMMIT (`Visibility`). Purchases, voids, returns.
+    static var reachesOnlyItsFootprint: Bool { get }
 }
 
 extension WriteRequest {
     public static var keepsHotAccounts: Bool { false }
     public static var decidesBeforeWriting: Bool { false }
     public static var decidesOnLedger: Bool { false }
-    public static var reachesOnlyMembersRead: Bool { false }
+    public static var reachesOnlyItsFootprint: Bool { false }
 }
 
 /// A request made from a closure, for tests and small operator actions.
@@ -117,7 +118,7 @@ protocol QueuedWrite: AnyObject, Sendable {
     var keepsHotAccounts: Bool { get }
     var decidesBeforeWriting: Bool { get }
     var decidesOnLedger: Bool { get }
-    var reachesOnlyMembersRead: Bool { get }
+    var reachesOnlyItsFootprint: Bool { get }
     /// Applies the request (on the writer's context, or on the ledger's, whose connection keeps its writes).
     func perform(_ context: WriteContext) throws
     func succeed()
@@ -150,7 +151,7 @@ final class PendingWrite<Request: WriteRequest>: QueuedWrite, @unchecked Sendabl
     var keepsHotAccounts: Bool { Request.keepsHotAccounts }
     var decidesBeforeWriting: Bool { Request.decidesBeforeWriting }
     var decidesOnLedger: Bool { Request.decidesOnLedger }
-    var reachesOnlyMembersRead: Bool { Request.reachesOnlyMembersRead }
+    var reachesOnlyItsFootprint: Bool { Request.reachesOnlyItsFootprint }
 
     func perform(_ context: WriteContext) throws { output = try request.apply(context) }
 

@@ -54,8 +54,8 @@ final class WriterLoop {
     var framesCounted = 0
     /// WAL pages a committed request added, lately (`checkpointDue`).
     private var pagesPerRequest = PagesPerRequest()
-    /// The members the running batch's requests read (`AccountReader`): the batch's reach (`Visibility`).
-    private let membersRead = MembersRead()
+    /// The footprint of the running batch's requests: the batch's reach (`Visibility`).
+    private let footprint = ReadFootprint()
     /// Batches answered and not committed yet: the open transaction holds them (the last one's number, and how many
     /// requests they hold).
     private(set) var answered: (last: Int, requests: Int)?
@@ -209,9 +209,9 @@ final class WriterLoop {
         var outcomes: [TillError?] = []
         outcomes.reserveCapacity(requests.count)
         var durable = DurableCommit.nothingChanged
-        // What the batch may change, for reads of members only: the members its requests read, when each changes
-        // only those (`reachesOnlyMembersRead`; collected on the connection while they run), else anything.
-        let reach: WriteReach? = requests.allSatisfy(\.reachesOnlyMembersRead) ? nil : .store
+        // What the batch may change, for reads of footprints: its requests' footprint, when each changes only its own
+        // (`reachesOnlyItsFootprint`; collected on the connection while they run), else anything.
+        let reach: WriteReach? = requests.allSatisfy(\.reachesOnlyItsFootprint) ? nil : .store
         let begins = answered == nil  // else the transaction of answered batches goes on: the lock was held throughout
         do {
             // Batches answered and not committed yet are in the open transaction: this one goes on in it (no
@@ -231,10 +231,10 @@ final class WriterLoop {
             }
             if !requests.isEmpty {
                 if reach == nil {
-                    membersRead.reset()
-                    connection.membersRead = membersRead
+                    footprint.reset()
+                    connection.footprint = footprint
                 }
-                defer { connection.membersRead = nil }
+                defer { connection.footprint = nil }
                 if let optimistic = try runOptimistically(requests) {
                     outcomes = optimistic
                 } else {
@@ -269,7 +269,7 @@ final class WriterLoop {
             if let hot { ($0.hotAccountHits, $0.hotAccountMisses, $0.hotAccounts, $0.hotAccountMismatches) = hot }
         }
         if commitFollows {
-            writer.visibility.acknowledge(journaledLSN, reach: reach ?? .members(membersRead.members))
+            writer.visibility.acknowledge(journaledLSN, reach: reach ?? .footprint(footprint.footprint))
             answered = (batchNumber, (answered?.requests ?? 0) + requests.count)
         }
         // Requests that were waiting before the answers left make the writer busy (the larger checkpoint bound); one

@@ -6,9 +6,9 @@ import TillJournalTesting
 @testable import TillStore
 import TillStoreTesting
 
-/// A read that depends on members only (identify, quote) waits for an answered write's COMMIT only when that write
-/// reached one of its members: with the writer alone and with the ledger thread.
-@Suite struct ReadsOfMembersTests {
+/// A read that depends on its footprint (identify, quote, status) waits for an answered write's COMMIT only when that
+/// write reached a member or a purchase it read: with the writer alone and with the ledger thread.
+@Suite struct FootprintReadsTests {
     /// A store whose next COMMIT, once armed, is held until released; reads say when they start waiting for one.
     final class HeldCommit: Sendable {
         let armed = Atomic<Bool>(false)
@@ -22,6 +22,7 @@ import TillStoreTesting
 
         func configure(_ configuration: inout StoreConfiguration, ledger: Bool) {
             configuration.writer.ledgerThread = ledger
+            configuration.reading.threads = 8  // more than the reads a test leaves waiting at once
             configuration.writer.faults.beforeVisible = { [self] _ in
                 guard armed.exchange(false, ordering: .relaxed) else { return }
                 held.signal()
@@ -41,12 +42,12 @@ import TillStoreTesting
         var value: T? { get throws { try result.withLock { $0 }?.get() } }
     }
 
-    /// `body` submitted as the daemon submits an identify or a quote (members only); `progress` is signalled when
-    /// it completes.
+    /// `body` submitted as the daemon submits an identify, a quote or a status (its footprint only); `progress` is
+    /// signalled when it completes.
     static func submit<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T, in f: LoyaltyFixture,
                                     held: HeldCommit) throws -> Answer<T> {
         let answer = Answer<T>()
-        try f.loyalty.read(body, dependence: .membersRead) { result in
+        try f.loyalty.read(body, dependence: .footprint) { result in
             answer.result.withLock { $0 = result }
             held.progress.signal()
         }
@@ -118,10 +119,11 @@ import TillStoreTesting
     }
 }
 
-extension ReadsOfMembersTests {
+extension FootprintReadsTests {
     /// A seeded run of purchases (one or two members), voids, returns and operator credits, each answered with its
-    /// COMMIT held while every member is identified and one is quoted as the daemon does it (members only): every
-    /// answer equals the one a read after the COMMIT gives, whether it was answered at once or waited and ran again.
+    /// COMMIT held while every member is identified, one is quoted and the status of a transaction is asked, as the
+    /// daemon does it (their footprint only): every answer equals the one a read after the COMMIT gives, whether it was
+    /// answered at once or waited and ran again.
     @Test(arguments: [false, true]) func readsBeforeTheCommitAnswerAsAfterIt(ledger: Bool) throws {
         let held = HeldCommit()
         let f = try LoyaltyFixture { held.configure(&$0, ledger: ledger) }
@@ -172,6 +174,10 @@ extension ReadsOfMembersTests {
             let pos = f.pos
             let quote = try Self.submit({ c in try loyalty.quote(quoted, terminal: pos, in: c) }, in: f, held: held)
             held.progress.wait()
+            // A transaction of this run's (the one just written, an older one, or one not sent yet).
+            let asked = "T\(Int(random.next() % UInt64(step + 2)))"
+            let status = try Self.submit({ c in try loyalty.status(transactionId: asked, terminal: pos, in: c) }, in: f, held: held)
+            held.progress.wait()
             held.watching.store(false, ordering: .relaxed)
             let waited = held.waitsStarted.load(ordering: .relaxed) - waitsBefore
             held.go.signal()
@@ -181,40 +187,46 @@ extension ReadsOfMembersTests {
                 #expect(try identified[n].value == after, "step \(step): \(key) as after the COMMIT")
             }
             #expect(try quote.value == (try f.loyalty.quote(quoted, terminal: f.pos)), "step \(step): the quote as after the COMMIT")
+            #expect(try status.value == (try f.loyalty.status(transactionId: asked, terminal: f.pos)),
+                    "step \(step): the status of \(asked) as after the COMMIT")
         }
-        #expect(f.store.visibility.readsServedBeforeCommit > 60, "most reads did not wait")
-        #expect(f.store.visibility.readsRunAgain > 30, "the reads of the members a write reached waited")
+        #expect(f.store.visibility.readsServedBeforeCommit > 100, "most reads did not wait")
+        #expect(f.store.visibility.readsRunAgain > 40, "the reads a write reached waited")
     }
 }
 
 /// The reach of the latest answered writes (`AnsweredReach`), without a store.
 @Suite struct AnsweredReachTests {
+    static func members(_ ids: Int64...) -> Footprint { Footprint(members: ids) }
+
     @Test func aRangeAnswersForTheWritesInItOnly() {
         var log = AnsweredReach(capacity: 8)
-        log.append(3, .members([1, 2]))
-        log.append(5, .members([7]))
+        log.append(3, .footprint(Self.members(1, 2)))
+        log.append(5, .footprint(Footprint(members: [7], purchases: ["p1"])))
         log.append(9, .store)
-        #expect(log.reaches([1], after: 0, through: 5))
-        #expect(!log.reaches([1], after: 3, through: 5), "the write at 3 is in the snapshot")
-        #expect(log.reaches([7], after: 3, through: 5))
-        #expect(!log.reaches([8], after: 0, through: 5))
-        #expect(log.reaches([8], after: 0, through: 9), "a write of unknown reach reaches every member")
-        #expect(!log.reaches([8], after: 9, through: 9), "nothing unsettled")
-        #expect(!log.reaches([], after: 0, through: 5))
+        #expect(log.reaches(Self.members(1), after: 0, through: 5))
+        #expect(!log.reaches(Self.members(1), after: 3, through: 5), "the write at 3 is in the snapshot")
+        #expect(log.reaches(Self.members(7), after: 3, through: 5))
+        #expect(log.reaches(Footprint(purchases: ["p1"]), after: 3, through: 5), "a purchase it wrote")
+        #expect(!log.reaches(Footprint(members: [1], purchases: ["p2"]), after: 3, through: 5))
+        #expect(!log.reaches(Self.members(8), after: 0, through: 5))
+        #expect(log.reaches(Self.members(8), after: 0, through: 9), "a write of unknown reach reaches everything")
+        #expect(!log.reaches(Self.members(8), after: 9, through: 9), "nothing unsettled")
+        #expect(!log.reaches(Footprint(), after: 0, through: 5))
     }
 
     /// Past its capacity the oldest writes go, and a range that needs one of them answers that it may be reached.
     @Test func aRangeReachingPastTheDroppedWritesIsReached() {
         var log = AnsweredReach(capacity: 4)
-        for lsn in UInt64(1)...10 { log.append(lsn, .members([Int64(lsn)])) }
+        for lsn in UInt64(1)...10 { log.append(lsn, .footprint(Self.members(Int64(lsn)))) }
         #expect(log.count == 4)
         #expect(log.droppedThrough == 6)
-        #expect(log.reaches([100], after: 5, through: 10), "the write at 6 is no longer known")
-        #expect(!log.reaches([100], after: 6, through: 10))
-        #expect(log.reaches([8], after: 6, through: 10))
-        for lsn in UInt64(11)...3_000 { log.append(lsn, .members([1])) }  // the compaction keeps the order
+        #expect(log.reaches(Self.members(100), after: 5, through: 10), "the write at 6 is no longer known")
+        #expect(!log.reaches(Self.members(100), after: 6, through: 10))
+        #expect(log.reaches(Self.members(8), after: 6, through: 10))
+        for lsn in UInt64(11)...3_000 { log.append(lsn, .footprint(Self.members(1))) }  // the compaction keeps the order
         #expect(log.count == 4)
-        #expect(!log.reaches([2], after: 2_996, through: 3_000))
-        #expect(log.reaches([1], after: 2_999, through: 3_000))
+        #expect(!log.reaches(Self.members(2), after: 2_996, through: 3_000))
+        #expect(log.reaches(Self.members(1), after: 2_999, through: 3_000))
     }
 }
