@@ -120,6 +120,33 @@ import TillStoreTesting
 }
 
 extension FootprintReadsTests {
+    /// A COMMIT failing after Anna's purchase was answered stops the store: a read of Anna is refused instead of
+    /// answered without the purchase, a read of Ben (whom no lost batch reached) is still answered.
+    @Test(arguments: [false, true]) func afterAFailedCommitOnlyTheReadsItReachedAreRefused(ledger: Bool) throws {
+        let failNext = Atomic<Bool>(false)
+        let f = try LoyaltyFixture { configuration in
+            configuration.writer.ledgerThread = ledger
+            configuration.writer.faults.beforeVisible = { _ in
+                if failNext.exchange(false, ordering: .relaxed) {
+                    throw SQLiteError(extendedCode: 10, message: "disk I/O error (injected COMMIT failure)")
+                }
+            }
+        }
+        _ = try f.anna()  // a read of the whole store: the setup's writes are committed
+        failNext.store(true, ordering: .relaxed)
+        _ = try f.purchase(basket("t-1")).get()  // answered: its record is durable
+        let held = HeldCommit()  // only its semaphores: nothing is held here
+        let anna = try Self.identify("M00000001", in: f, held: held)
+        held.progress.wait()
+        let ben = try Self.identify("M00000002", in: f, held: held)
+        held.progress.wait()
+        let annaSaw = anna.result.withLock { $0 }
+        if case .failure(.storageFailure)? = annaSaw {} else {
+            Issue.record("a read of the member the lost batch reached must be refused, got \(String(describing: annaSaw))")
+        }
+        #expect(try ben.value?.first?.memberKey == "M00000002")
+    }
+
     /// A seeded run of purchases (one or two members), voids, returns and operator credits, each answered with its
     /// COMMIT held while every member is identified, one is quoted and the status of a transaction is asked, as the
     /// daemon does it (their footprint only): every answer equals the one a read after the COMMIT gives, whether it was
