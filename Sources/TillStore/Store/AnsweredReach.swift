@@ -3,8 +3,8 @@ public enum ReadDependence: Sendable {
     /// Anything in the store (back office, tools): the read begins once every write answered before it is committed.
     case store
     /// Only its footprint (`Footprint`): the accounts of the members it reads through `AccountReader` (identify,
-    /// quote: their identifiers, rows, wallets and benefits, and the catalog) or the purchase it looks up by its id
-    /// (status). It runs at once on the committed state and is answered from there when no write answered before it
+    /// quote: their identifiers, rows, wallets and benefits; the catalog they also read changes only by writes that
+    /// reach the whole store) or the purchase it looks up by its id (status). It runs at once on the committed state and is answered from there when no write answered before it
     /// and not committed yet has a footprint in common with it (the answer is then the same as after waiting); else it
     /// waits for the COMMIT and runs again.
     case footprint
@@ -20,9 +20,17 @@ struct Footprint: Equatable, Sendable {
         members.contains(where: other.members.contains) || purchases.contains(where: other.purchases.contains)
     }
 
+    mutating func add(member: Int64) {
+        if !members.contains(member) { members.append(member) }
+    }
+
+    mutating func add(purchase key: String) {
+        if !purchases.contains(key) { purchases.append(key) }
+    }
+
     mutating func add(_ other: Footprint) {
-        for member in other.members where !members.contains(member) { members.append(member) }
-        for purchase in other.purchases where !purchases.contains(purchase) { purchases.append(purchase) }
+        for member in other.members { add(member: member) }
+        for purchase in other.purchases { add(purchase: purchase) }
     }
 }
 
@@ -42,13 +50,9 @@ enum WriteReach: Equatable, Sendable {
 final class ReadFootprint {
     private(set) var footprint = Footprint()
 
-    func add(member: Int64) {
-        if !footprint.members.contains(member) { footprint.members.append(member) }
-    }
+    func add(member: Int64) { footprint.add(member: member) }
 
-    func add(purchase key: String) {
-        if !footprint.purchases.contains(key) { footprint.purchases.append(key) }
-    }
+    func add(purchase key: String) { footprint.add(purchase: key) }
 
     func reset() {
         footprint.members.removeAll(keepingCapacity: true)
