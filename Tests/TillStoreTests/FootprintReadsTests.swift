@@ -3,6 +3,7 @@ import Synchronization
 import Testing
 import TillCore
 import TillJournalTesting
+import TillProtocol
 @testable import TillStore
 import TillStoreTesting
 
@@ -46,8 +47,13 @@ import TillStoreTesting
     /// signalled when it completes.
     static func submit<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T, in f: LoyaltyFixture,
                                     held: HeldCommit) throws -> Answer<T> {
+        try submit(body, to: f.loyalty, held: held)
+    }
+
+    static func submit<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T, to loyalty: LoyaltyStore,
+                                    held: HeldCommit) throws -> Answer<T> {
         let answer = Answer<T>()
-        try f.loyalty.read(body, dependence: .footprint) { result in
+        try loyalty.read(body, dependence: .footprint) { result in
             answer.result.withLock { $0 = result }
             held.progress.signal()
         }
@@ -120,6 +126,36 @@ import TillStoreTesting
 }
 
 extension FootprintReadsTests {
+    /// A quote run before a catalog change's COMMIT reads the old catalog; it must not leave it in the program cache
+    /// (which the change emptied when it was answered): run again after the COMMIT, and every quote after it, it
+    /// earns by the new catalog.
+    @Test(arguments: [false, true]) func aReadBeforeACatalogChangesCommitLeavesNoOldCatalogCached(ledger: Bool) throws {
+        let held = HeldCommit()
+        let f = try OfficeFixture { held.configure(&$0, ledger: ledger) }
+        let line = PurchaseRequest(
+            transactionId: "q", openedAt: t0, members: [MemberIdentifier(kind: .memberKey, value: "M00000003")],
+            items: [LineItem(lineId: "1", code: "SKU-0002", name: "Cappuccino", department: "coffee", quantity: .one, unitPrice: 1_000)],
+            currency: "EUR")
+        #expect(try f.loyalty.quote(line, terminal: f.pos).receipt.members[0].pointsEarned == 20)  // the demo catalog
+        guard case .catalog(var catalog) = try f.run(.catalogGet).get() else { throw Unexpected.response }
+        catalog.earnRules = [EarnRule(ruleId: "base", points: 1, perAmount: 100)]
+        catalog.earnMultipliers = []
+        held.armed.store(true, ordering: .relaxed)
+        _ = try f.run(.catalogSet(catalog)).get()  // answered (the program cache emptied); its COMMIT is held
+        held.held.wait()
+        held.watching.store(true, ordering: .relaxed)
+        let loyalty = f.loyalty
+        let pos = f.pos
+        let quote = try Self.submit({ c in try loyalty.quote(line, terminal: pos, in: c) }, to: loyalty, held: held)
+        held.progress.wait()
+        #expect(held.waitsStarted.load(ordering: .relaxed) == 1, "a read after a catalog change waits for its COMMIT")
+        held.watching.store(false, ordering: .relaxed)
+        held.go.signal()
+        if held.waitsStarted.load(ordering: .relaxed) == 1 { held.progress.wait() }
+        #expect(try quote.value?.receipt.members[0].pointsEarned == 10, "the quote sent after the change earns by it")
+        #expect(try f.loyalty.quote(line, terminal: f.pos).receipt.members[0].pointsEarned == 10, "and so do the next")
+    }
+
     /// A COMMIT failing after Anna's purchase was answered stops the store: a read of Anna is refused instead of
     /// answered without the purchase, a read of Ben (whom no lost batch reached) is still answered.
     @Test(arguments: [false, true]) func afterAFailedCommitOnlyTheReadsItReachedAreRefused(ledger: Bool) throws {

@@ -83,7 +83,8 @@ public final class Program: Sendable {
 /// The in-memory copy of the program, shared by every thread.
 ///
 /// Guarantees: `current` reads the tables only when nothing is cached or after `invalidate()`; a program loaded
-/// before an invalidation is never installed after it (the generation counter is checked under the lock).
+/// before an invalidation is never installed after it (the generation counter is checked under the lock), nor one
+/// loaded on a snapshot that may lack an answered write (`Connection.snapshotMayLagAnswers`).
 final class ProgramCache: Sendable {
     private struct State {
         var generation: UInt64 = 0
@@ -95,6 +96,9 @@ final class ProgramCache: Sendable {
         let (cached, generation) = state.withLock { ($0.program, $0.generation) }
         if let cached { return cached }
         let loaded = try Program.load(connection)
+        // Not from a snapshot that may lack an answered catalog change: the change emptied the cache when it was
+        // answered, and what was loaded before its COMMIT would be served after it.
+        guard !connection.snapshotMayLagAnswers else { return loaded }
         state.withLock { s in if s.generation == generation { s.program = loaded } }
         return loaded
     }

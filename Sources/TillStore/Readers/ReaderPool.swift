@@ -165,7 +165,11 @@ public final class ReaderPool: Sendable {
                                  unsettled: (committed: UInt64, acknowledged: UInt64)) throws -> Bool {
         let read = ReadFootprint()
         connection.footprint = read
-        defer { connection.footprint = nil }
+        connection.snapshotMayLagAnswers = true  // a catalog loaded from it stays out of the shared cache
+        defer {
+            connection.footprint = nil
+            connection.snapshotMayLagAnswers = false
+        }
         return try Self.inSnapshot(connection) { c in
             job.run(.success(c)) { visibility.unaffected(unsettled, footprint: read.footprint) }
         }

@@ -18,6 +18,9 @@ public final class Connection {
     /// Collects the footprint of what runs on this connection (nil: not collected): a read that depends on its
     /// footprint (`ReaderPool`), and the writer's and the ledger's requests (their reach, `Visibility`).
     var footprint: ReadFootprint?
+    /// True while a read runs on a snapshot that may not hold every write already answered (a read of a footprint run
+    /// before a COMMIT, `ReaderPool`): what it loads must not go into a cache that later reads share (`ProgramCache`).
+    var snapshotMayLagAnswers = false
 
     /// Applies the process-wide SQLite configuration (once): no memory statistics, and the page cache of
     /// `page_cache.h`. Opening a connection applies it; code that initializes SQLite otherwise (registering a VFS) calls
