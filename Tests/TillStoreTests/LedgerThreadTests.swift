@@ -22,6 +22,7 @@ import TillStoreTesting
         try MixedWorkload.run(seed: seed, ledger, writer)
         #expect(ledger.store.stats.hotAccountHits > 60, "the ledger's accounts in memory served most purchases")
         #expect(writer.store.stats.ledgerWaits == 0 && ledger.store.stats.ledgerWaitsFor[.undecided, default: 0] > 0)
+        #expect(ledger.store.stats.ledgerWaitMicrosecondsFor[.undecided, default: 0] > 0, "its waits are timed")
         #expect(try ledger.store.verify().problems == [])
         // The journal's positions differ: the ledger hands the writer its own batches.
         try MixedWorkload.expectSameTables(ledger, writer, ignoring: ["journal_position"])

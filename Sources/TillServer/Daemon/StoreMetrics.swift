@@ -90,6 +90,9 @@ enum StoreMetrics {
             registry.counter("till_writer_ledger_waits_total", "With the ledger thread: times it waited for the writer to make its requests visible, by what it waited for (a conflict, a request it handed undecided, the lag bound, another connection's commit)", labels: ["reason": reason.rawValue]) {
                 Int64(store.stats.ledgerWaitsFor[reason] ?? 0)
             }
+            registry.counter("till_writer_ledger_wait_microseconds_total", "With the ledger thread: how long it waited for the writer in all, by what it waited for, in microseconds", labels: ["reason": reason.rawValue]) {
+                Int64(store.stats.ledgerWaitMicrosecondsFor[reason] ?? 0)
+            }
         }
         registry.gauge("till_checkpoint_lag_pages", "WAL pages committed and not yet checkpointed into the database file") {
             Int64(store.stats.walFrames)

@@ -210,8 +210,14 @@ final class Ledger {
     /// Ends the snapshot and waits until the first `count` requests handed are visible (false: the writer stopped).
     private func wait(through count: Int, for reason: LedgerWait) -> Bool {
         endSnapshot()
-        writer.counters.withLock { $0.ledgerWaitsFor[reason, default: 0] += 1 }
-        return progress.waitVisible(through: count) { writer.wakeWriter() }
+        let started = syncClock.now()
+        let visible = progress.waitVisible(through: count) { writer.wakeWriter() }
+        let took = Int(syncClock.now().microseconds(since: started))
+        writer.counters.withLock {
+            $0.ledgerWaitsFor[reason, default: 0] += 1
+            $0.ledgerWaitMicrosecondsFor[reason, default: 0] += took
+        }
+        return visible
     }
 
     private func beginSnapshot() throws {

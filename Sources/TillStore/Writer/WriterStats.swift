@@ -47,6 +47,8 @@ public struct WriterStats: Sendable, Hashable {
     public var ledgerWaits: Int { ledgerWaitsFor.values.reduce(0, +) }
     /// The ledger's waits by what it waited for.
     public var ledgerWaitsFor: [LedgerWait: Int] = [:]
+    /// How long the ledger waited in all, by what it waited for (microseconds).
+    public var ledgerWaitMicrosecondsFor: [LedgerWait: Int] = [:]
     /// Pages committed to the WAL since the last complete checkpoint (the checkpoint lag), after the latest commit.
     public var walFrames: Int = 0
     public var maxWalFrames: Int = 0
