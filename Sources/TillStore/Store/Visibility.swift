@@ -38,11 +38,11 @@ public final class Visibility: Sendable {
     }
 
     private let acknowledged = Atomic<UInt64>(0)
+    private let committed = Atomic<UInt64>(0)
     /// The reach of the latest answered batches (appended before `acknowledged` moves past them).
     private let reaches = Mutex(AnsweredReach(capacity: 4_096))
-    private let servedBeside = Atomic<Int>(0)
-    private let rerun = Atomic<Int>(0)
-    private let committed = Atomic<UInt64>(0)
+    private let servedBeforeCommit = Atomic<Int>(0)
+    private let runAgain = Atomic<Int>(0)
     private let waiting = Mutex(Waiting())
     /// How many reads wait right now (read by the writer without the lock, after every batch).
     private let waitingReads = Atomic<Int>(0)
@@ -62,10 +62,10 @@ public final class Visibility: Sendable {
 
     /// Reads of footprints, begun while answered batches were not committed, answered without waiting for them (none
     /// reached their footprint), since the store opened.
-    public var readsServedBeforeCommit: Int { servedBeside.load(ordering: .relaxed) }
+    public var readsServedBeforeCommit: Int { servedBeforeCommit.load(ordering: .relaxed) }
 
     /// Such reads whose footprint an uncommitted batch reached: they waited for its COMMIT and ran again.
-    public var readsRunAgain: Int { rerun.load(ordering: .relaxed) }
+    public var readsRunAgain: Int { runAgain.load(ordering: .relaxed) }
 
     /// Reads that had to wait for a COMMIT, since the store opened.
     public var waits: Int { waiting.withLock { $0.waits } }
@@ -125,7 +125,7 @@ public final class Visibility: Sendable {
     /// again (counted too).
     func unaffected(_ unsettled: (committed: UInt64, acknowledged: UInt64), footprint: Footprint) -> Bool {
         let reached = reaches.withLock { $0.reaches(footprint, after: unsettled.committed, through: unsettled.acknowledged) }
-        if reached { rerun.add(1, ordering: .relaxed) } else { servedBeside.add(1, ordering: .relaxed) }
+        if reached { runAgain.add(1, ordering: .relaxed) } else { servedBeforeCommit.add(1, ordering: .relaxed) }
         return !reached
     }
 

@@ -54,10 +54,7 @@ final class ReadFootprint {
 
     func add(purchase key: String) { footprint.add(purchase: key) }
 
-    func reset() {
-        footprint.members.removeAll(keepingCapacity: true)
-        footprint.purchases.removeAll(keepingCapacity: true)
-    }
+    func reset() { footprint = Footprint() }
 }
 
 /// The reach of the latest answered writes, by LSN, for the reads that check them (`Visibility.unaffected`).
